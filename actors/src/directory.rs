@@ -1,0 +1,302 @@
+//! Organisations, dashboard users, connected tenants and their configuration snapshots.
+//!
+//! Used by the CLI and the demo; MCP reads go through [`crate::query`] instead.
+
+use aether365_engine::Snapshot;
+use aether365_entities::{config_snapshot, organisation, tenant, user};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr,
+};
+
+use crate::hashing::{self, HashError};
+
+/// Errors of the directory layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("organisation {0:?} already exists")]
+    OrganisationExists(String),
+    #[error("no organisation named {0:?}")]
+    OrganisationNotFound(String),
+    #[error("a user with email {0:?} already exists")]
+    UserExists(String),
+    #[error("tenant {0:?} already exists in this organisation")]
+    TenantExists(String),
+    #[error("no tenant {0:?}")]
+    TenantNotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Dashboard roles.
+pub const ROLES: [&str; 3] = ["owner", "admin", "viewer"];
+
+fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Creates an organisation. Names are unique.
+pub async fn create_organisation(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<organisation::Model, DirectoryError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DirectoryError::Invalid(
+            "the organisation name is empty".into(),
+        ));
+    }
+    organisation::ActiveModel {
+        name: Set(name.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            DirectoryError::OrganisationExists(name.to_string())
+        } else {
+            DirectoryError::Db(e)
+        }
+    })
+}
+
+/// Finds an organisation by exact name or by numeric id.
+pub async fn find_organisation(
+    db: &impl ConnectionTrait,
+    name_or_id: &str,
+) -> Result<organisation::Model, DirectoryError> {
+    let by_name = organisation::Entity::find()
+        .filter(organisation::Column::Name.eq(name_or_id))
+        .one(db)
+        .await?;
+    let found = match (by_name, name_or_id.parse::<i64>()) {
+        (Some(org), _) => Some(org),
+        (None, Ok(id)) => organisation::Entity::find_by_id(id).one(db).await?,
+        (None, Err(_)) => None,
+    };
+    found.ok_or_else(|| DirectoryError::OrganisationNotFound(name_or_id.to_string()))
+}
+
+/// Creates a dashboard user; the password is hashed with argon2id on a blocking thread.
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    email: &str,
+    password: &str,
+    role: &str,
+) -> Result<user::Model, DirectoryError> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || email.len() < 3 {
+        return Err(DirectoryError::Invalid(format!(
+            "{email:?} is not an email address"
+        )));
+    }
+    if password.chars().count() < 12 {
+        return Err(DirectoryError::Invalid(
+            "the password must have at least 12 characters".into(),
+        ));
+    }
+    if !ROLES.contains(&role) {
+        return Err(DirectoryError::Invalid(format!(
+            "role must be one of {}",
+            ROLES.join(", ")
+        )));
+    }
+    let password = password.to_string();
+    let password_hash = tokio::task::spawn_blocking(move || hashing::hash_secret(&password))
+        .await
+        .map_err(|e| HashError::Hash(e.to_string()))??;
+    user::ActiveModel {
+        organisation_id: Set(organisation_id),
+        email: Set(email.clone()),
+        password_hash: Set(password_hash),
+        role: Set(role.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            DirectoryError::UserExists(email)
+        } else {
+            DirectoryError::Db(e)
+        }
+    })
+}
+
+/// A tenant to connect.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    pub display_name: String,
+    /// The Microsoft Entra tenant id; generated when unknown.
+    pub microsoft_tenant_id: Option<String>,
+    /// Verified domains; the first is the primary domain.
+    pub domains: Vec<String>,
+}
+
+fn random_guid() -> String {
+    let b: [u8; 16] = rand::random();
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// Connects a tenant to an organisation.
+pub async fn add_tenant(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    new: NewTenant,
+) -> Result<tenant::Model, DirectoryError> {
+    let name = new.display_name.trim().to_string();
+    if name.is_empty() {
+        return Err(DirectoryError::Invalid("the tenant name is empty".into()));
+    }
+    let domains: Vec<String> = new
+        .domains
+        .iter()
+        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+        .collect();
+    let Some(primary) = domains.first().cloned() else {
+        return Err(DirectoryError::Invalid(
+            "a tenant needs at least one domain".into(),
+        ));
+    };
+    if let Some(bad) = domains.iter().find(|d| !valid_domain(d)) {
+        return Err(DirectoryError::Invalid(format!(
+            "{bad:?} is not a domain name"
+        )));
+    }
+    let exists = tenant::Entity::find()
+        .filter(tenant::Column::OrganisationId.eq(organisation_id))
+        .filter(tenant::Column::DisplayName.eq(name.as_str()))
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Err(DirectoryError::TenantExists(name));
+    }
+    tenant::ActiveModel {
+        organisation_id: Set(organisation_id),
+        display_name: Set(name.clone()),
+        microsoft_tenant_id: Set(new.microsoft_tenant_id.unwrap_or_else(random_guid)),
+        primary_domain: Set(primary),
+        verified_domains: Set(serde_json::json!(domains)),
+        connected_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            DirectoryError::TenantExists(name)
+        } else {
+            DirectoryError::Db(e)
+        }
+    })
+}
+
+/// Finds a tenant by numeric id, display name or primary domain, optionally within one organisation.
+pub async fn find_tenant(
+    db: &impl ConnectionTrait,
+    organisation_id: Option<i64>,
+    reference: &str,
+) -> Result<tenant::Model, DirectoryError> {
+    let mut query = tenant::Entity::find();
+    if let Some(org) = organisation_id {
+        query = query.filter(tenant::Column::OrganisationId.eq(org));
+    }
+    let candidates = query.order_by_asc(tenant::Column::Id).all(db).await?;
+    let wanted = reference.trim().to_lowercase();
+    let matches: Vec<tenant::Model> = candidates
+        .into_iter()
+        .filter(|t| {
+            t.id.to_string() == wanted
+                || t.display_name.to_lowercase() == wanted
+                || t.primary_domain == wanted
+        })
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.into_iter().next().ok_or_else(|| {
+            DirectoryError::TenantNotFound(reference.to_string())
+        })?),
+        0 => Err(DirectoryError::TenantNotFound(reference.to_string())),
+        _ => Err(DirectoryError::Invalid(format!(
+            "{reference:?} names several tenants: use the numeric id or give --org"
+        ))),
+    }
+}
+
+/// The tenants of an organisation, oldest first.
+pub async fn list_tenants(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+) -> Result<Vec<tenant::Model>, DirectoryError> {
+    Ok(tenant::Entity::find()
+        .filter(tenant::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(tenant::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Stores a configuration snapshot of a tenant. `collected_at` defaults to now.
+pub async fn import_snapshot(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    snapshot: &Snapshot,
+    source: &str,
+    collected_at: Option<DateTime<Utc>>,
+) -> Result<config_snapshot::Model, DirectoryError> {
+    if source != "import" && source != "collector" {
+        return Err(DirectoryError::Invalid(
+            "snapshot source must be import or collector".into(),
+        ));
+    }
+    Ok(config_snapshot::ActiveModel {
+        organisation_id: Set(tenant.organisation_id),
+        tenant_id: Set(tenant.id),
+        collected_at: Set(collected_at.unwrap_or_else(Utc::now)),
+        source: Set(source.to_string()),
+        data: Set(snapshot.value().clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The newest configuration snapshot of a tenant, if any.
+pub async fn latest_snapshot(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+) -> Result<Option<config_snapshot::Model>, DirectoryError> {
+    Ok(config_snapshot::Entity::find()
+        .filter(config_snapshot::Column::TenantId.eq(tenant_id))
+        .order_by_desc(config_snapshot::Column::CollectedAt)
+        .order_by_desc(config_snapshot::Column::Id)
+        .one(db)
+        .await?)
+}

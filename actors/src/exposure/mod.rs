@@ -1,0 +1,22 @@
+//! Exposure scan: externally observable DNS posture of a tenant's domains, over real DNS.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Where and how long exposure scans ask DNS.
+#[derive(Clone, Debug)]
+pub struct DnsConfig {
+    /// The nameserver to ask (UDP, TCP on truncation); the system resolver when `None`.
+    pub nameserver: Option<SocketAddr>,
+    /// How long one lookup may take before it counts as failed.
+    pub timeout: Duration,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            nameserver: None,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Supervised backend actors of aether365 and the domain logic they own.
+//!
+//! - [`tokens`]: headless MCP tokens and the `TokenValidator` actor.
+//! - [`query`]: the `QueryExecutor` actor, the only path from MCP to data, always tenant-scoped.
+//! - [`scans`]: the `ScanManager` actor: queue, bounded runs, progress, completion fan-out.
+//! - [`audit`]: the `AuditWriter` actor: group-committed audit rows.
+//! - [`directory`]: organisations, users, tenants and configuration snapshots.
+//!
+//! No HTTP in here.
+
+pub mod audit;
+pub mod db;
+pub mod directory;
+pub mod exposure;
+pub mod hashing;
+pub mod principal;
+pub mod query;
+pub mod scans;
+pub mod system;
+pub mod testkit;
+pub mod tokens;
+
+pub use principal::{Principal, TenantScope};
+pub use system::Backend;

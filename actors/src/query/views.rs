@@ -1,0 +1,370 @@
+//! What queries answer: plain serialisable values, RFC 3339 times.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::filters::{FindingStatus, Framework, Severity};
+
+/// A tenant visible to the caller.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TenantView {
+    pub id: i64,
+    pub display_name: String,
+    pub primary_domain: String,
+    pub microsoft_tenant_id: String,
+    pub verified_domains: Vec<String>,
+    pub connected_at: DateTime<Utc>,
+}
+
+/// Findings counted by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub pass: i64,
+    pub fail: i64,
+    pub manual: i64,
+    pub error: i64,
+    pub not_applicable: i64,
+}
+
+impl StatusCounts {
+    /// Adds one finding of `status`.
+    pub fn add(&mut self, status: &str) {
+        match status {
+            "pass" => self.pass += 1,
+            "fail" => self.fail += 1,
+            "manual" => self.manual += 1,
+            "error" => self.error += 1,
+            _ => self.not_applicable += 1,
+        }
+    }
+
+    /// Every finding counted.
+    pub fn total(&self) -> i64 {
+        self.pass + self.fail + self.manual + self.error + self.not_applicable
+    }
+}
+
+/// Failing findings counted by severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    pub critical: i64,
+    pub high: i64,
+    pub medium: i64,
+    pub low: i64,
+    pub info: i64,
+}
+
+impl SeverityCounts {
+    /// Adds one finding of `severity_rank`.
+    pub fn add_rank(&mut self, rank: i32) {
+        match rank {
+            0 => self.critical += 1,
+            1 => self.high += 1,
+            2 => self.medium += 1,
+            3 => self.low += 1,
+            _ => self.info += 1,
+        }
+    }
+
+    /// The count of one severity.
+    pub fn get(&self, severity: Severity) -> i64 {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    /// All counted.
+    pub fn total(&self) -> i64 {
+        self.critical + self.high + self.medium + self.low + self.info
+    }
+}
+
+/// Pass/fail of the findings of one service or framework.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Breakdown {
+    pub name: String,
+    pub pass: i64,
+    pub fail: i64,
+    /// Manual, error or not applicable.
+    pub other: i64,
+    /// Failing findings by severity.
+    pub failing: SeverityCounts,
+    /// `pass / (pass + fail)` as a percentage; `None` when nothing was decided.
+    pub pass_rate: Option<f64>,
+}
+
+/// One scan with its timings and counts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanView {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub tenant_name: String,
+    /// `compliance` or `exposure`.
+    pub kind: String,
+    /// `dashboard`, `mcp`, `cli` or `schedule`.
+    pub origin: String,
+    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<f64>,
+    pub score: Option<f64>,
+    pub counts: StatusCounts,
+    /// Failing findings by severity.
+    pub failing: SeverityCounts,
+    pub error: Option<String>,
+}
+
+/// A scan with its breakdown by service and framework (completed scans only).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanDetail {
+    pub scan: ScanView,
+    /// The previous completed scan of the same kind and tenant, with its score.
+    pub previous_scan_id: Option<i64>,
+    pub previous_score: Option<f64>,
+    pub score_change: Option<f64>,
+    pub by_service: Vec<Breakdown>,
+    pub by_framework: Vec<Breakdown>,
+    /// The most severe failing checks (up to ten).
+    pub top_failing: Vec<FindingSummary>,
+}
+
+/// The posture of one tenant: its latest completed scan of each kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TenantPosture {
+    pub tenant: TenantView,
+    /// Compliance first; empty when the tenant has no completed scan yet.
+    pub latest: Vec<ScanDetail>,
+}
+
+/// `get_posture`: every tenant in scope (or the one asked for).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Posture {
+    pub tenants: Vec<TenantPosture>,
+}
+
+/// One finding in a list.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingSummary {
+    pub id: i64,
+    pub scan_id: i64,
+    pub tenant_id: i64,
+    pub check_id: String,
+    pub title: String,
+    pub service: String,
+    pub severity: String,
+    pub status: String,
+    pub message: String,
+    /// Framework references, such as `CIS 1.1.1 (v4.0.0)`, `SCuBA MS.AAD.1.1v1`.
+    pub references: Vec<String>,
+}
+
+/// Filters of `list_findings`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FindingQuery {
+    /// Tenant by display name, primary domain or id; `None` when only one is in scope.
+    pub tenant: Option<String>,
+    /// A scan id; `None` for the latest completed scan of each kind.
+    pub scan_id: Option<i64>,
+    pub framework: Option<Framework>,
+    /// Empty for every severity.
+    pub severities: Vec<Severity>,
+    /// Empty for every service; matched case-insensitively.
+    pub services: Vec<String>,
+    /// Empty for every status.
+    pub statuses: Vec<FindingStatus>,
+    /// Words that must all appear in the check id, title, message or references.
+    pub text: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A page of findings, most severe first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingPage {
+    pub tenant: TenantView,
+    /// The scans the findings come from.
+    pub scans: Vec<ScanView>,
+    pub total: u64,
+    pub offset: u64,
+    pub findings: Vec<FindingSummary>,
+    /// Offset of the next page, if any.
+    pub next_offset: Option<u64>,
+}
+
+/// How `get_finding` names a finding.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FindingLookup {
+    /// A finding row id.
+    Id(i64),
+    /// A check id, in a scan or in the latest completed scan that has it.
+    Check {
+        tenant: Option<String>,
+        check_id: String,
+        scan_id: Option<i64>,
+    },
+}
+
+/// The status of one check in one past scan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckHistoryEntry {
+    pub scan_id: i64,
+    pub finding_id: i64,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub status: String,
+}
+
+/// One check's result with everything known about it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingDetail {
+    #[serde(flatten)]
+    pub summary: FindingSummary,
+    pub tenant_name: String,
+    pub scan_finished_at: Option<DateTime<Utc>>,
+    pub evidence: serde_json::Value,
+    pub rationale: String,
+    pub remediation: String,
+    pub remediation_url: String,
+    pub frameworks: serde_json::Value,
+    /// The check's status across recent completed scans, newest first.
+    pub history: Vec<CheckHistoryEntry>,
+}
+
+/// What a score trend measures.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum TrendDimension {
+    /// The scan score.
+    #[default]
+    Overall,
+    /// The pass rate of the checks mapped to a framework.
+    Framework(Framework),
+    /// The pass rate of the checks of a service.
+    Service(String),
+}
+
+/// Filters of `get_score_trend`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendQuery {
+    pub tenant: Option<String>,
+    pub since: DateTime<Utc>,
+    /// `compliance` or `exposure`.
+    pub kind: String,
+    pub dimension: TrendDimension,
+}
+
+/// One completed scan on a trend.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub scan_id: i64,
+    pub finished_at: DateTime<Utc>,
+    pub score: Option<f64>,
+    pub fail: i64,
+}
+
+/// `get_score_trend`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoreTrend {
+    pub tenant: TenantView,
+    pub kind: String,
+    /// `overall`, a framework name or a service name.
+    pub dimension: String,
+    pub since: DateTime<Utc>,
+    /// Oldest first.
+    pub points: Vec<TrendPoint>,
+    /// Last minus first score, when both exist.
+    pub change: Option<f64>,
+}
+
+/// Filters of `list_scans`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanListQuery {
+    pub tenant: Option<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    /// Only scans with a smaller id (paging backwards in time).
+    pub before_id: Option<i64>,
+    pub limit: u64,
+}
+
+/// A page of scans, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanPage {
+    pub scans: Vec<ScanView>,
+    /// Pass as `before_id` for the next page.
+    pub next_before_id: Option<i64>,
+}
+
+/// Filters of `compare_scans`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareQuery {
+    pub tenant: Option<String>,
+    /// Older scan; default: the completed scan before `head`.
+    pub base_scan_id: Option<i64>,
+    /// Newer scan; default: the latest completed scan.
+    pub head_scan_id: Option<i64>,
+}
+
+/// Checks that changed between two scans.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanComparison {
+    pub tenant: TenantView,
+    pub base: ScanView,
+    pub head: ScanView,
+    pub score_change: Option<f64>,
+    /// Failing in head, not failing (or absent) in base; most severe first.
+    pub newly_failing: Vec<FindingSummary>,
+    /// Failing in base, passing or absent in head.
+    pub resolved: Vec<FindingSummary>,
+    /// Failing in both.
+    pub still_failing: Vec<FindingSummary>,
+    pub newly_failing_by_severity: SeverityCounts,
+    pub resolved_by_severity: SeverityCounts,
+    pub still_failing_by_severity: SeverityCounts,
+}
+
+/// A report to store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewReport {
+    pub tenant_id: Option<i64>,
+    /// `board`, `audit` or `technical`.
+    pub audience: String,
+    pub framework: Option<String>,
+    pub title: String,
+    pub markdown: String,
+}
+
+/// A stored report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub tenant_id: Option<i64>,
+    pub audience: String,
+    pub framework: Option<String>,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    /// `aether365://reports/{id}`.
+    pub uri: String,
+    /// Empty in lists.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub markdown: String,
+}
+
+/// What a completion is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionField {
+    Tenant,
+    Scan,
+    Framework,
+    Service,
+    Severity,
+    Status,
+    Audience,
+    Kind,
+}

@@ -1,0 +1,164 @@
+//! The vocabulary of scans: kinds, origins, statuses, requests, tickets, events and errors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use actix::Message;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::principal::TenantScope;
+
+/// What a scan evaluates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanKind {
+    /// The tenant's latest configuration snapshot against the compliance checks.
+    Compliance,
+    /// Externally observable DNS posture of the tenant's domains.
+    Exposure,
+}
+
+/// Who started a scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanOrigin {
+    Dashboard,
+    Mcp,
+    Cli,
+    Schedule,
+}
+
+/// Where a scan is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanStatus {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+macro_rules! string_enum {
+    ($ty:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The value stored in the database and sent on the wire.
+            pub fn as_str(&self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+        }
+        impl FromStr for $ty {
+            type Err = ScanError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s { $($text => Ok($ty::$variant),)+ other => Err(ScanError::Unknown { what: $what, value: other.to_string() }) }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+string_enum!(ScanKind, "scan kind", { Compliance => "compliance", Exposure => "exposure" });
+string_enum!(ScanOrigin, "scan origin", {
+    Dashboard => "dashboard", Mcp => "mcp", Cli => "cli", Schedule => "schedule",
+});
+string_enum!(ScanStatus, "scan status", {
+    Queued => "queued", Running => "running", Completed => "completed",
+    Failed => "failed", Cancelled => "cancelled",
+});
+
+impl ScanStatus {
+    /// Whether the scan has finished (completed, failed or cancelled).
+    pub fn is_final(&self) -> bool {
+        matches!(self, ScanStatus::Completed | ScanStatus::Failed | ScanStatus::Cancelled)
+    }
+}
+
+/// The reason given when AI Pilot is asked for outside the dashboard.
+pub const AI_PILOT_REFUSAL: &str = "AI Pilot can only be attached by a person from the dashboard; scans started over MCP are read-only";
+
+/// The error stored on scans found running at start-up.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// Errors of the scan layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The tenant does not exist, belongs to another organisation or is outside the scope.
+    #[error("tenant not found")]
+    TenantNotFound,
+    /// The scan does not exist, belongs to another organisation or is outside the scope.
+    #[error("scan not found")]
+    ScanNotFound,
+    /// AI Pilot was asked for by something other than a person on the dashboard.
+    #[error("{AI_PILOT_REFUSAL}")]
+    AiPilotRefused,
+    /// A kind, origin or status string that is not one of ours.
+    #[error("unknown {what}: {value:?}")]
+    Unknown { what: &'static str, value: String },
+    /// The scan cannot run (e.g. no configuration snapshot); stored as the scan's error.
+    #[error("{0}")]
+    Failed(String),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The scan manager is not reachable (stopped or restarting).
+    #[error("the scan manager is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<actix::MailboxError> for ScanError {
+    fn from(e: actix::MailboxError) -> Self {
+        ScanError::Unavailable(e.to_string())
+    }
+}
+
+/// A request to scan one tenant.
+#[derive(Clone, Debug)]
+pub struct ScanRequest {
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    /// The tenants the requester may see; a tenant outside it answers `TenantNotFound`.
+    pub tenant_scope: TenantScope,
+    pub kind: ScanKind,
+    pub origin: ScanOrigin,
+    pub requested_by_user_id: Option<i64>,
+    pub requested_by_token_id: Option<i64>,
+    /// Attach AI Pilot (automatic remediation): dashboard only.
+    pub ai_pilot: bool,
+}
+
+/// The answer to a start: the scan's id and status, and whether it was already queued or running.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScanTicket {
+    pub scan_id: i64,
+    pub status: ScanStatus,
+    /// True when an existing queued or running scan of that tenant and kind was returned.
+    pub existing: bool,
+}
+
+/// A scan's state change, published to subscribers of the scan and of its tenant.
+#[derive(Clone, Debug, PartialEq, Serialize, Message)]
+#[rtype(result = "()")]
+pub struct ScanEvent {
+    pub scan_id: i64,
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    pub kind: ScanKind,
+    pub status: ScanStatus,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub score: Option<f64>,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What a subscriber listens to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "id")]
+pub enum Topic {
+    /// One scan.
+    Scan(i64),
+    /// Every scan of one tenant.
+    Tenant(i64),
+}

@@ -1,0 +1,142 @@
+//! The check catalogue: static metadata plus an evaluation function per check.
+
+use std::sync::OnceLock;
+
+use crate::checks::{self, Outcome};
+use crate::exposure::{self, DomainObservation};
+use crate::model::{Finding, Framework, FrameworkRef, Remediation, Service, Severity};
+use crate::snapshot::Snapshot;
+
+/// What a check evaluates.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Evaluator {
+    /// A compliance check over the configuration snapshot.
+    Snapshot(fn(&Snapshot) -> Outcome),
+    /// An exposure check over the DNS observations of one domain.
+    Domain(fn(&DomainObservation) -> Outcome),
+}
+
+/// One check: stable id, metadata, framework references and its evaluation function.
+#[derive(Clone, Copy, Debug)]
+pub struct Check {
+    /// Stable id, e.g. "A365-AAD-01" or "EXP.SPF.1".
+    pub id: &'static str,
+    /// Short statement of the requirement.
+    pub title: &'static str,
+    /// Service the check belongs to.
+    pub service: Service,
+    /// Severity when it fails.
+    pub severity: Severity,
+    /// Why the requirement matters.
+    pub rationale: &'static str,
+    /// How to fix it.
+    pub remediation_steps: &'static str,
+    /// Microsoft Learn page for the fix.
+    pub remediation_url: &'static str,
+    /// (framework, control id, framework version).
+    pub frameworks: &'static [(Framework, &'static str, &'static str)],
+    pub(crate) eval: Evaluator,
+}
+
+impl Check {
+    /// Evaluates a compliance check against a snapshot. An exposure check answers `manual`,
+    /// since it needs DNS observations (see [`Check::evaluate_domain`]).
+    pub fn evaluate(&self, snapshot: &Snapshot) -> Finding {
+        let outcome = match self.eval {
+            Evaluator::Snapshot(f) => f(snapshot),
+            Evaluator::Domain(_) => Outcome::manual(
+                "This exposure check is evaluated per domain from live DNS observations, not from the configuration export.",
+            ),
+        };
+        self.finding(outcome)
+    }
+
+    /// Evaluates an exposure check against one domain's DNS observations. A compliance check
+    /// answers `error`, since it needs a snapshot.
+    pub fn evaluate_domain(&self, obs: &DomainObservation) -> Finding {
+        let outcome = match self.eval {
+            Evaluator::Domain(f) => f(obs),
+            Evaluator::Snapshot(_) => {
+                Outcome::error("this compliance check needs a configuration snapshot, not DNS observations")
+            }
+        };
+        self.finding(outcome)
+    }
+
+    /// True for exposure (DNS) checks.
+    pub fn is_exposure(&self) -> bool {
+        matches!(self.eval, Evaluator::Domain(_))
+    }
+
+    /// The framework references as owned values.
+    pub fn framework_refs(&self) -> Vec<FrameworkRef> {
+        self.frameworks
+            .iter()
+            .map(|(framework, id, version)| FrameworkRef {
+                framework: *framework,
+                id: (*id).to_string(),
+                version: (*version).to_string(),
+            })
+            .collect()
+    }
+
+    /// The SCuBA policy ids this check maps to.
+    pub fn scuba_ids(&self) -> Vec<&'static str> {
+        self.frameworks
+            .iter()
+            .filter(|(f, _, _)| *f == Framework::Scuba)
+            .map(|(_, id, _)| *id)
+            .collect()
+    }
+
+    pub(crate) fn finding(&self, outcome: Outcome) -> Finding {
+        Finding {
+            check_id: self.id.to_string(),
+            title: self.title.to_string(),
+            service: self.service,
+            severity: self.severity,
+            status: outcome.status,
+            message: outcome.message,
+            evidence: outcome.evidence,
+            rationale: self.rationale.to_string(),
+            remediation: Remediation {
+                steps: self.remediation_steps.to_string(),
+                url: self.remediation_url.to_string(),
+            },
+            frameworks: self.framework_refs(),
+        }
+    }
+}
+
+/// Every compliance check (over a configuration snapshot), in catalogue order.
+pub fn compliance_checks() -> &'static [Check] {
+    static ALL: OnceLock<Vec<Check>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        [
+            checks::entra::CHECKS,
+            checks::exchange::CHECKS,
+            checks::defender::CHECKS,
+            checks::sharepoint::CHECKS,
+            checks::teams::CHECKS,
+            checks::purview::CHECKS,
+            checks::power_platform::CHECKS,
+        ]
+        .concat()
+    })
+}
+
+/// Finds a compliance or exposure check by id (case-insensitive).
+pub fn find_check(id: &str) -> Option<&'static Check> {
+    compliance_checks()
+        .iter()
+        .chain(exposure::exposure_checks().iter())
+        .find(|c| c.id.eq_ignore_ascii_case(id.trim()))
+}
+
+/// Evaluates every compliance check against the snapshot.
+pub fn evaluate_all(snapshot: &Snapshot) -> Vec<Finding> {
+    compliance_checks()
+        .iter()
+        .map(|c| c.evaluate(snapshot))
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! Compliance check implementations, one module per service, plus shared helpers.
+
+use serde_json::{Value, json};
+
+use crate::model::Status;
+
+pub(crate) mod defender;
+pub(crate) mod entra;
+pub(crate) mod exchange;
+pub(crate) mod power_platform;
+pub(crate) mod purview;
+pub(crate) mod sharepoint;
+pub(crate) mod teams;
+
+/// Version strings used in framework references.
+pub(crate) const CIS: &str = "4.0.0";
+/// ScubaGear baseline release the SCuBA ids come from.
+pub(crate) const SCUBA: &str = "1.8.0";
+/// NIST SP 800-53 revision.
+pub(crate) const NIST: &str = "Rev. 5";
+/// ISO/IEC 27001 edition.
+pub(crate) const ISO: &str = "2022";
+
+/// What an evaluation function returns; the catalogue adds the static metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Outcome {
+    pub status: Status,
+    pub message: String,
+    pub evidence: Value,
+}
+
+impl Outcome {
+    pub fn pass(message: impl Into<String>, evidence: Value) -> Self {
+        Self {
+            status: Status::Pass,
+            message: message.into(),
+            evidence,
+        }
+    }
+    pub fn fail(message: impl Into<String>, evidence: Value) -> Self {
+        Self {
+            status: Status::Fail,
+            message: message.into(),
+            evidence,
+        }
+    }
+    /// Pass when `ok`, else fail, with one message for each case.
+    pub fn verdict(ok: bool, pass_msg: impl Into<String>, fail_msg: impl Into<String>, evidence: Value) -> Self {
+        if ok {
+            Self::pass(pass_msg, evidence)
+        } else {
+            Self::fail(fail_msg, evidence)
+        }
+    }
+    pub fn error(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self {
+            status: Status::Error,
+            message: format!("Cannot evaluate: {reason}."),
+            evidence: json!({ "reason": reason }),
+        }
+    }
+    pub fn manual(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::Manual,
+            message: message.into(),
+            evidence: json!({ "reason": "not readable from the configuration export" }),
+        }
+    }
+    pub fn not_applicable(message: impl Into<String>, evidence: Value) -> Self {
+        Self {
+            status: Status::NotApplicable,
+            message: message.into(),
+            evidence,
+        }
+    }
+}
+
+/// Unwraps an input lookup or returns an `Error` outcome naming what is missing.
+macro_rules! input {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(reason) => return $crate::checks::Outcome::error(reason),
+        }
+    };
+}
+pub(crate) use input;
+
+/// A string-list field: null or absent -> empty, a string -> one item, an array -> its strings.
+pub(crate) fn strs(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Number of elements of a field that may be null, a scalar, an array or an object.
+pub(crate) fn count(v: Option<&Value>) -> usize {
+    match v {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(a)) => a.len(),
+        Some(Value::Object(o)) => o.len(),
+        Some(Value::String(s)) if s.is_empty() => 0,
+        Some(_) => 1,
+    }
+}
+
+/// A string field, or "" when absent.
+pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// A boolean field, `None` when absent or not a boolean.
+pub(crate) fn b(v: &Value, key: &str) -> Option<bool> {
+    v.get(key).and_then(Value::as_bool)
+}
+
+/// An integer field, `None` when absent or not an integer.
+pub(crate) fn i(v: &Value, key: &str) -> Option<i64> {
+    v.get(key).and_then(Value::as_i64)
+}
+
+/// A display name for an object: the first of the usual name fields present.
+pub(crate) fn name_of(v: &Value) -> String {
+    for k in ["DisplayName", "Name", "Identity", "Id", "DomainName", "domain"] {
+        if let Some(n) = v.get(k).and_then(Value::as_str) {
+            return n.to_string();
+        }
+    }
+    "(unnamed)".to_string()
+}
+
+/// Joins names for a message, truncating long lists.
+pub(crate) fn list_names(names: &[String]) -> String {
+    const MAX: usize = 5;
+    if names.len() <= MAX {
+        names.join(", ")
+    } else {
+        format!("{} and {} more", names[..MAX].join(", "), names.len() - MAX)
+    }
+}

@@ -1,0 +1,286 @@
+//! A tenant configuration snapshot: a ScubaGear `ProviderSettingsExport.json` document.
+
+use serde_json::Value;
+
+/// Why a document cannot be used as a snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The bytes are not JSON (or not UTF-8).
+    #[error("snapshot is not valid JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    /// The document is JSON but not an object.
+    #[error("snapshot must be a JSON object, found {0}")]
+    NotAnObject(&'static str),
+    /// The object has none of the settings groups the engine reads.
+    #[error("snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)")]
+    MissingEssentials,
+}
+
+/// Keys of which at least one must be present for a document to count as a snapshot.
+const ESSENTIAL_KEYS: &[&str] = &[
+    "tenant_id",
+    "tenant_details",
+    "conditional_access_policies",
+    "authorization_policies",
+    "transport_config",
+    "SPO_tenant",
+    "meeting_policies",
+    "environment_creation",
+];
+
+/// Which `*_unsuccessful_commands` list and which command feed each settings group.
+const SOURCES: &[(&str, &str)] = &[
+    ("conditional_access_policies", "Get-MgBetaIdentityConditionalAccessPolicy"),
+    ("service_plans", "Get-MgBetaSubscribedSku"),
+    ("privileged_users", "Get-PrivilegedUser"),
+    ("privileged_roles", "Get-PrivilegedRole"),
+    ("authorization_policies", "Get-MgBetaPolicyAuthorizationPolicy"),
+    ("directory_settings", "Get-MgBetaDirectorySetting"),
+    ("authentication_method", "Get-MgBetaPolicyAuthenticationMethodPolicy"),
+    ("domain_settings", "Get-MgBetaDomain"),
+    (
+        "risky_delegated_permission_classifications",
+        "Get-ServicePrincipalsWithRiskyDelegatedPermissionClassifications",
+    ),
+    ("admin_audit_log_config", "Get-AdminAuditLogConfig"),
+    ("protection_policy_rules", "Get-EOPProtectionPolicyRule"),
+    ("anti_phish_policies", "Get-AntiPhishPolicy"),
+    ("conn_filter", "Get-HostedConnectionFilterPolicy"),
+    ("atp_policy_for_o365", "Get-AtpPolicyForO365"),
+    ("atp_policy_rules", "Get-ATPProtectionPolicyRule"),
+    ("dlp_compliance_policies", "Get-DlpCompliancePolicy"),
+    ("dlp_compliance_rules", "Get-DlpComplianceRule"),
+    ("protection_alerts", "Get-ProtectionAlert"),
+    ("remote_domains", "Get-RemoteDomain"),
+    ("accepted_domains", "Get-AcceptedDomain"),
+    ("spf_records", "Get-ScubaSpfRecord"),
+    ("dkim_config", "Get-DkimSigningConfig"),
+    ("dkim_records", "Get-ScubaDkimRecord"),
+    ("dmarc_records", "Get-ScubaDmarcRecord"),
+    ("transport_config", "Get-TransportConfig"),
+    ("sharing_policy", "Get-SharingPolicy"),
+    ("transport_rule", "Get-TransportRule"),
+    ("org_config", "Get-OrganizationConfig"),
+    ("environment_creation", "Get-PowerPlatformTenantSettingsRest"),
+    ("environment_list", "Get-PowerPlatformEnvironmentsRest"),
+    ("dlp_policies", "Get-PowerPlatformDlpPoliciesRest"),
+    ("tenant_isolation", "Get-PowerPlatformTenantIsolationRest"),
+    ("SPO_tenant", "Get-SPOTenantRest"),
+    ("teams_tenant_info", "Get-CsTenant"),
+    ("meeting_policies", "Get-CsTeamsMeetingPolicy"),
+    ("federation_configuration", "Get-CsTenantFederationConfiguration"),
+    ("client_configuration", "Get-CsTeamsClientConfiguration"),
+    ("broadcast_policies", "Get-CsTeamsMeetingBroadcastPolicy"),
+];
+
+/// An owned, validated configuration export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    value: Value,
+}
+
+impl Snapshot {
+    /// Parses JSON bytes, accepting a leading UTF-8 byte order mark.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let value: Value = serde_json::from_slice(bytes)?;
+        Snapshot::from_value(value)
+    }
+
+    /// Wraps a JSON value after checking it is an object with tenant settings.
+    pub fn from_value(value: Value) -> Result<Snapshot, SnapshotError> {
+        let obj = match &value {
+            Value::Object(o) => o,
+            Value::Array(_) => return Err(SnapshotError::NotAnObject("an array")),
+            Value::String(_) => return Err(SnapshotError::NotAnObject("a string")),
+            Value::Number(_) => return Err(SnapshotError::NotAnObject("a number")),
+            Value::Bool(_) => return Err(SnapshotError::NotAnObject("a boolean")),
+            Value::Null => return Err(SnapshotError::NotAnObject("null")),
+        };
+        if !ESSENTIAL_KEYS.iter().any(|k| obj.contains_key(*k)) {
+            return Err(SnapshotError::MissingEssentials);
+        }
+        Ok(Snapshot { value })
+    }
+
+    /// The raw document.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The raw document, mutable (used by demo variations and tests).
+    pub fn value_mut(&mut self) -> &mut Value {
+        &mut self.value
+    }
+
+    /// The tenant id (GUID), from `tenant_id` or `tenant_details`.
+    pub fn tenant_id(&self) -> Option<String> {
+        if let Some(s) = self.value.get("tenant_id").and_then(Value::as_str) {
+            if !s.is_empty() {
+                return Some(s.to_string());
+            }
+        }
+        first(self.value.get("tenant_details")?)
+            .get("TenantId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// The tenant's display name.
+    pub fn display_name(&self) -> Option<String> {
+        let details = first(self.value.get("tenant_details")?);
+        details
+            .get("DisplayName")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                details
+                    .pointer("/AADAdditionalData/0/DisplayName")
+                    .and_then(Value::as_str)
+            })
+            .map(str::to_string)
+    }
+
+    /// Accepted domains (Exchange) or verified domains (Entra ID), deduplicated, in export order.
+    pub fn domains(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |d: &str| {
+            let d = d.trim().to_ascii_lowercase();
+            if !d.is_empty() && !out.contains(&d) {
+                out.push(d);
+            }
+        };
+        if let Some(list) = self.value.get("accepted_domains") {
+            for d in items(list) {
+                if let Some(name) = d.get("DomainName").and_then(Value::as_str) {
+                    push(name);
+                }
+            }
+        }
+        if let Some(list) = self.value.get("domain_settings") {
+            for d in items(list) {
+                if d.get("IsVerified").and_then(Value::as_bool) == Some(true) {
+                    if let Some(name) = d.get("Id").and_then(Value::as_str) {
+                        push(name);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The default domain: the accepted domain marked `Default`, else the first domain.
+    pub fn primary_domain(&self) -> Option<String> {
+        if let Some(list) = self.value.get("accepted_domains") {
+            for d in items(list) {
+                if d.get("Default").and_then(Value::as_bool) == Some(true) {
+                    if let Some(name) = d.get("DomainName").and_then(Value::as_str) {
+                        return Some(name.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+        self.domains().into_iter().next()
+    }
+
+    /// A settings group, or the reason it cannot be used (absent, null, or its command failed).
+    pub fn section(&self, key: &str) -> Result<&Value, String> {
+        if let Some(cmd) = SOURCES.iter().find(|(k, _)| *k == key).map(|(_, c)| *c) {
+            if self.command_failed(cmd) {
+                return Err(format!(
+                    "the export records that {cmd} failed, so `{key}` could not be read"
+                ));
+            }
+        }
+        match self.value.get(key) {
+            None => Err(format!("the snapshot has no `{key}` settings group")),
+            Some(Value::Null) => Err(format!("the snapshot's `{key}` settings group is null")),
+            Some(v) => Ok(v),
+        }
+    }
+
+    /// A settings group as a list of objects (a single object counts as a list of one; nulls dropped).
+    pub fn list(&self, key: &str) -> Result<Vec<&Value>, String> {
+        Ok(items(self.section(key)?))
+    }
+
+    /// True when any `*_unsuccessful_commands` list names `command`.
+    pub fn command_failed(&self, command: &str) -> bool {
+        let Some(obj) = self.value.as_object() else {
+            return false;
+        };
+        obj.iter()
+            .filter(|(k, _)| k.ends_with("_unsuccessful_commands"))
+            .any(|(_, v)| {
+                v.as_array()
+                    .is_some_and(|a| a.iter().any(|c| c.as_str() == Some(command)))
+            })
+    }
+}
+
+/// The first element of an array, or the value itself.
+fn first(v: &Value) -> &Value {
+    match v {
+        Value::Array(a) => a.first().unwrap_or(&Value::Null),
+        other => other,
+    }
+}
+
+/// Normalises "list of objects or a single object" into a list, dropping nulls.
+pub(crate) fn items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(a) => a.iter().filter(|x| !x.is_null()).collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rejects_bad_documents() {
+        assert!(matches!(
+            Snapshot::from_bytes(b"not json"),
+            Err(SnapshotError::NotJson(_))
+        ));
+        assert!(matches!(
+            Snapshot::from_bytes(b"[1,2]"),
+            Err(SnapshotError::NotAnObject(_))
+        ));
+        assert!(matches!(
+            Snapshot::from_bytes(b"{\"x\":1}"),
+            Err(SnapshotError::MissingEssentials)
+        ));
+    }
+
+    #[test]
+    fn accepts_bom_and_reads_identity() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(
+            br#"{"tenant_id":"t1","tenant_details":[{"DisplayName":"Contoso"}],
+               "accepted_domains":[{"DomainName":"Contoso.com","Default":false},{"DomainName":"contoso.onmicrosoft.com","Default":true}],
+               "domain_settings":{"Id":"contoso.onmicrosoft.com","IsVerified":true}}"#,
+        );
+        let s = Snapshot::from_bytes(&bytes).unwrap();
+        assert_eq!(s.tenant_id().as_deref(), Some("t1"));
+        assert_eq!(s.display_name().as_deref(), Some("Contoso"));
+        assert_eq!(s.domains(), vec!["contoso.com", "contoso.onmicrosoft.com"]);
+        assert_eq!(s.primary_domain().as_deref(), Some("contoso.onmicrosoft.com"));
+    }
+
+    #[test]
+    fn section_reports_failed_commands() {
+        let s = Snapshot::from_value(json!({
+            "tenant_id": "t",
+            "transport_config": [{}],
+            "exo_unsuccessful_commands": ["Get-TransportConfig"]
+        }))
+        .unwrap();
+        let err = s.section("transport_config").unwrap_err();
+        assert!(err.contains("Get-TransportConfig"), "{err}");
+        assert!(s.section("org_config").unwrap_err().contains("no `org_config`"));
+    }
+}

@@ -1,0 +1,28 @@
+//! sea-orm entities of aether365. Data shapes only: the logic lives in `aether365-actors`.
+//!
+//! Every row belongs to exactly one organisation (the isolation boundary); rows below a
+//! tenant also carry `organisation_id` so that tenant-scoped queries never need a join to
+//! enforce isolation.
+
+pub mod audit_log;
+pub mod config_snapshot;
+pub mod finding;
+pub mod mcp_token;
+pub mod organisation;
+pub mod report;
+pub mod scan;
+pub mod tenant;
+pub mod user;
+
+pub mod prelude {
+    //! The entities under short names.
+    pub use super::audit_log::Entity as AuditLog;
+    pub use super::config_snapshot::Entity as ConfigSnapshot;
+    pub use super::finding::Entity as Finding;
+    pub use super::mcp_token::Entity as McpToken;
+    pub use super::organisation::Entity as Organisation;
+    pub use super::report::Entity as Report;
+    pub use super::scan::Entity as Scan;
+    pub use super::tenant::Entity as Tenant;
+    pub use super::user::Entity as User;
+}

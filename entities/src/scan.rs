@@ -1,0 +1,46 @@
+//! Scans of a tenant and their summary.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "scans")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    /// `compliance` or `exposure`.
+    pub kind: String,
+    /// `dashboard`, `mcp`, `cli` or `schedule`.
+    pub origin: String,
+    pub requested_by_user_id: Option<i64>,
+    pub requested_by_token_id: Option<i64>,
+    pub ai_pilot: bool,
+    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    pub snapshot_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    /// Overall score, 0 to 100, once completed.
+    pub score: Option<f64>,
+    pub pass_count: i32,
+    pub fail_count: i32,
+    pub manual_count: i32,
+    pub error_count: i32,
+    pub not_applicable_count: i32,
+    pub critical_count: i32,
+    pub high_count: i32,
+    pub medium_count: i32,
+    pub low_count: i32,
+    pub info_count: i32,
+    /// Scores per service and per framework (an engine `ScoreCard`).
+    pub summary: Option<Json>,
+    pub error: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

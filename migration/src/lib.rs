@@ -1,0 +1,14 @@
+//! Schema migrations of aether365, run at start-up and by `aether365 migrate`.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_initial;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,187 @@
+//! `org`, `user` and `tenant` commands.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use aether365_actors::directory::{self, NewTenant};
+use aether365_engine::Snapshot;
+use clap::{Args, Subcommand};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+
+use super::{CliError, print_json, read_file};
+
+/// `aether365 org …`
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        /// Its name (unique).
+        name: String,
+    },
+    /// List organisations.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `aether365 user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a dashboard user; the password is read from standard input.
+    Create {
+        /// Organisation name or id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// owner, admin or viewer.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+}
+
+/// `aether365 tenant …`
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Connect a Microsoft 365 tenant.
+    Add(TenantAddArgs),
+    /// List the tenants of an organisation.
+    List {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a ScubaGear ProviderSettingsExport.json as the tenant's configuration snapshot.
+    ImportConfig {
+        /// Tenant id, name or primary domain.
+        tenant: String,
+        /// The export file (UTF-8, with or without a byte order mark).
+        file: PathBuf,
+        /// Organisation name or id, when the tenant name is ambiguous.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+/// Arguments of `tenant add`.
+#[derive(Debug, Args)]
+pub struct TenantAddArgs {
+    /// Organisation name or id.
+    #[arg(long)]
+    org: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// Verified domain; repeat for several; the first is the primary domain.
+    #[arg(long = "domain", required = true)]
+    domains: Vec<String>,
+    /// The Microsoft Entra tenant id (GUID).
+    #[arg(long)]
+    microsoft_tenant_id: Option<String>,
+}
+
+pub async fn org(db: &DatabaseConnection, cmd: OrgCommand) -> Result<(), CliError> {
+    match cmd {
+        OrgCommand::Create { name } => {
+            let org = directory::create_organisation(db, &name).await?;
+            println!("created organisation {} (id {})", org.name, org.id);
+        }
+        OrgCommand::List { json } => {
+            let orgs = aether365_entities::organisation::Entity::find()
+                .order_by_asc(aether365_entities::organisation::Column::Id)
+                .all(db)
+                .await?;
+            if json {
+                let rows: Vec<_> = orgs
+                    .iter()
+                    .map(|o| serde_json::json!({"id": o.id, "name": o.name, "created_at": o.created_at}))
+                    .collect();
+                print_json(&rows)?;
+            } else {
+                for o in orgs {
+                    println!("{:>4}  {}", o.id, o.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(db: &DatabaseConnection, cmd: UserCommand) -> Result<(), CliError> {
+    let UserCommand::Create { org, email, role } = cmd;
+    let org = directory::find_organisation(db, &org).await?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| CliError::Invalid(format!("cannot read the password from stdin: {e}")))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let user = directory::create_user(db, org.id, &email, password, &role).await?;
+    println!(
+        "created user {} ({}) in {} (id {})",
+        user.email, user.role, org.name, user.id
+    );
+    Ok(())
+}
+
+pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), CliError> {
+    match cmd {
+        TenantCommand::Add(args) => {
+            let org = directory::find_organisation(db, &args.org).await?;
+            let tenant = directory::add_tenant(
+                db,
+                org.id,
+                NewTenant {
+                    display_name: args.name,
+                    microsoft_tenant_id: args.microsoft_tenant_id,
+                    domains: args.domains,
+                },
+            )
+            .await?;
+            println!(
+                "connected tenant {} ({}) to {} (id {})",
+                tenant.display_name, tenant.primary_domain, org.name, tenant.id
+            );
+        }
+        TenantCommand::List { org, json } => {
+            let org = directory::find_organisation(db, &org).await?;
+            let tenants = directory::list_tenants(db, org.id).await?;
+            if json {
+                let rows: Vec<_> = tenants
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "id": t.id, "name": t.display_name, "primary_domain": t.primary_domain,
+                            "microsoft_tenant_id": t.microsoft_tenant_id, "domains": t.verified_domains,
+                            "connected_at": t.connected_at,
+                        })
+                    })
+                    .collect();
+                print_json(&rows)?;
+            } else {
+                for t in tenants {
+                    println!("{:>4}  {:<30} {}", t.id, t.display_name, t.primary_domain);
+                }
+            }
+        }
+        TenantCommand::ImportConfig { tenant, file, org } => {
+            let org_id = match org {
+                Some(org) => Some(directory::find_organisation(db, &org).await?.id),
+                None => None,
+            };
+            let tenant = directory::find_tenant(db, org_id, &tenant).await?;
+            let bytes = read_file(&file)?;
+            let snapshot = Snapshot::from_bytes(&bytes).map_err(|e| CliError::File {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+            let stored = directory::import_snapshot(db, &tenant, &snapshot, "import", None).await?;
+            println!(
+                "imported configuration snapshot {} for tenant {}",
+                stored.id, tenant.display_name
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! `serve`: the MCP server and REST API.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use aether365_actors::db;
+use aether365_actors::exposure::DnsConfig;
+use aether365_actors::scans::ScanConfig;
+use aether365_actors::system::{Backend, BackendConfig};
+use clap::Args;
+
+use super::CliError;
+use super::scan::humantime_ms;
+use crate::demo;
+use crate::http::{Application, ServerConfig};
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AETHER365_BIND", default_value = "127.0.0.1:8365")]
+    pub bind: SocketAddr,
+    /// The URL clients reach this server at (behind a proxy, say); shown in client configurations.
+    #[arg(long, env = "AETHER365_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Extra allowed browser origins (localhost is always allowed); comma-separated.
+    #[arg(long = "allowed-origin", env = "AETHER365_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "AETHER365_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Interval of keep-alive comments on idle SSE streams, e.g. 15s.
+    #[arg(long, env = "AETHER365_KEEP_ALIVE", value_parser = humantime_ms, default_value = "15s")]
+    pub keep_alive: Duration,
+    /// Create the Contoso demo organisation first, if absent.
+    #[arg(long)]
+    pub demo: bool,
+    /// Scans running at once.
+    #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
+    pub scan_concurrency: usize,
+    /// Extra collection latency per check group, e.g. 2s: a demo and test knob for long-lived sessions.
+    #[arg(long, env = "AETHER365_SCAN_COLLECT_DELAY", value_parser = humantime_ms, default_value = "0ms")]
+    pub scan_collect_delay: Duration,
+    /// DNS server for exposure scans (default: the system resolver).
+    #[arg(long, env = "AETHER365_DNS_SERVER")]
+    pub dns_server: Option<SocketAddr>,
+    /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
+    #[arg(long, hide = true)]
+    pub conformance_fixtures: bool,
+}
+
+pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
+    let db = db::open(database_url).await?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.bind));
+    if args.demo {
+        let outcome = super::demo::prepare(&db).await?;
+        if outcome.created {
+            let issued = demo::issue_token(&db, outcome.organisation_id, "demo assistant")
+                .await
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            println!("MCP token (shown once): {}\n", issued.token);
+            println!("{}", demo::client_configs(&public_url, &issued.token));
+            if let Some(password) = outcome.password {
+                println!("Dashboard login: {} / {password}", demo::DEMO_USER);
+            }
+        } else {
+            eprintln!("demo organisation present; run `aether365 demo` for a fresh token");
+        }
+    }
+    let mut config = BackendConfig::default();
+    config.scans = ScanConfig {
+        max_concurrent: args.scan_concurrency.max(1),
+        collect_delay: args.scan_collect_delay,
+        dns: DnsConfig {
+            nameserver: args.dns_server,
+            ..DnsConfig::default()
+        },
+        ..ScanConfig::default()
+    };
+    let backend = Backend::start(db, config);
+    let app = Application::build(
+        ServerConfig {
+            bind: args.bind,
+            public_url: Some(public_url.clone()),
+            allowed_origins: args.allowed_origins,
+            max_body_bytes: args.max_body_bytes,
+            keep_alive: args.keep_alive,
+            conformance_fixtures: args.conformance_fixtures,
+        },
+        backend.clone(),
+    )
+    .map_err(|e| CliError::Server(e.to_string()))?;
+    eprintln!(
+        "aether365 listening on {} (MCP: {public_url}/mcp, legacy SSE: {public_url}/sse)",
+        app.port()
+    );
+    let result = app.run_until_stopped().await;
+    backend.shutdown(Duration::from_secs(10)).await;
+    result.map_err(|e| CliError::Server(e.to_string()))
+}

@@ -1,0 +1,34 @@
+//! Settings of the HTTP server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Settings of the HTTP server; the CLI maps its flags onto it.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// The URL clients use to reach the server (for resource metadata and the legacy endpoint).
+    pub public_url: Option<String>,
+    /// Extra allowed `Origin` values (localhost origins are always allowed).
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Period of keep-alive comments on idle SSE streams.
+    pub keep_alive: Duration,
+    /// Serve the fixture tools, resources and prompts of the MCP conformance suite.
+    pub conformance_fixtures: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8365)),
+            public_url: None,
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            keep_alive: Duration::from_secs(15),
+            conformance_fixtures: false,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! aether365: a read-only Model Context Protocol server over Microsoft 365 security posture.
+//!
+//! - [`http`]: actix-web server, REST routes and MCP transports.
+//! - [`mcp`]: the protocol core (JSON-RPC dispatch, versions, session actor) and its surface
+//!   (tools, resources, prompts).
+//! - [`cli`]: the `aether365` command line.
+//! - [`demo`]: the Contoso demo organisation with a real scan history.
+
+pub mod cli;
+pub mod demo;
+pub mod http;
+pub mod mcp;
