@@ -1,1 +1,17 @@
-//! (being written)
+//! The audit trail: one row per MCP access, failed authentication and token change.
+//!
+//! - [`AuditEvent`]: what happened, built with chainable setters.
+//! - [`AuditWriter`]: the supervised actor that group-commits events; a [`Record`] answer
+//!   resolves only once its row is committed.
+//! - [`write_one`] (direct insert, for the CLI and token changes) and [`list`] (for
+//!   `aether365 audit list`).
+
+mod error;
+mod event;
+mod store;
+mod writer;
+
+pub use error::AuditError;
+pub use event::{ActorKind, AuditEvent, Outcome};
+pub use store::{AuditFilter, insert_batch, list, row_json, write_one};
+pub use writer::{AuditConfig, AuditWriter, Flush, Record};

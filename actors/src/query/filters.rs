@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::QueryError;
+use super::cache::Mappings;
 
 /// Severity of a check, most severe first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -159,7 +160,7 @@ impl Framework {
     }
 
     /// Whether a stored finding maps to this framework.
-    pub fn matches(&self, finding: &aether365_entities::finding::Model) -> bool {
+    pub fn matches(&self, finding: &Mappings) -> bool {
         fn present(v: &Option<String>) -> bool {
             v.as_deref().is_some_and(|s| !s.trim().is_empty())
         }
@@ -179,7 +180,7 @@ impl Framework {
     }
 
     /// The references of `finding` in this framework (section or control ids).
-    pub fn references(&self, finding: &aether365_entities::finding::Model) -> Vec<String> {
+    pub fn references(&self, finding: &Mappings) -> Vec<String> {
         let list = |v: &Option<String>| -> Vec<String> {
             v.as_deref()
                 .unwrap_or("")

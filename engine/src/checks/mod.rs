@@ -144,3 +144,25 @@ pub(crate) fn list_names(names: &[String]) -> String {
         format!("{} and {} more", names[..MAX].join(", "), names.len() - MAX)
     }
 }
+
+/// Builds a [`crate::catalogue::Check`] literal for a snapshot check.
+macro_rules! check {
+    (
+        $id:literal, $title:literal, $svc:ident, $sev:ident, $eval:path,
+        [$(($fw:ident, $cid:literal, $ver:expr)),* $(,)?],
+        $rationale:literal, $steps:literal, $url:literal $(,)?
+    ) => {
+        $crate::catalogue::Check {
+            id: $id,
+            title: $title,
+            service: $crate::model::Service::$svc,
+            severity: $crate::model::Severity::$sev,
+            rationale: $rationale,
+            remediation_steps: $steps,
+            remediation_url: $url,
+            frameworks: &[$(($crate::model::Framework::$fw, $cid, $ver)),*],
+            eval: $crate::catalogue::Evaluator::Snapshot($eval),
+        }
+    };
+}
+pub(crate) use check;

@@ -1,0 +1,352 @@
+//! A small shared cache of completed scans: immutable once completed, read on every call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use aether365_entities::scan;
+use sea_orm::FromQueryResult;
+
+use super::filters::Framework;
+use super::views::{Breakdown, FindingSummary, ScanView, SeverityCounts, StatusCounts};
+
+/// The framework columns of a finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mappings {
+    pub cis_section: Option<String>,
+    pub cis_version: Option<String>,
+    pub scuba_ids: Option<String>,
+    pub nist_controls: Option<String>,
+    pub iso_controls: Option<String>,
+}
+
+/// The light columns of a finding, as cached (no evidence, rationale or remediation).
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct LightFindingRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    pub scan_id: i64,
+    pub check_id: String,
+    pub title: String,
+    pub service: String,
+    pub severity: String,
+    pub severity_rank: i32,
+    pub status: String,
+    pub cis_section: Option<String>,
+    pub cis_version: Option<String>,
+    pub scuba_ids: Option<String>,
+    pub nist_controls: Option<String>,
+    pub iso_controls: Option<String>,
+    pub message: String,
+}
+
+/// A cached finding: its summary, mappings and lower-cased search text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedFinding {
+    pub summary: FindingSummary,
+    pub severity_rank: i32,
+    pub mappings: Mappings,
+    pub search_text: String,
+}
+
+impl From<LightFindingRow> for CachedFinding {
+    fn from(row: LightFindingRow) -> Self {
+        let mappings = Mappings {
+            cis_section: row.cis_section,
+            cis_version: row.cis_version,
+            scuba_ids: row.scuba_ids,
+            nist_controls: row.nist_controls,
+            iso_controls: row.iso_controls,
+        };
+        let references = references(&mappings);
+        let search_text = format!(
+            "{} {} {} {} {}",
+            row.check_id,
+            row.title,
+            row.service,
+            row.message,
+            references.join(" ")
+        )
+        .to_lowercase();
+        CachedFinding {
+            summary: FindingSummary {
+                id: row.id,
+                scan_id: row.scan_id,
+                tenant_id: row.tenant_id,
+                check_id: row.check_id,
+                title: row.title,
+                service: row.service,
+                severity: row.severity,
+                status: row.status,
+                message: row.message,
+                references,
+            },
+            severity_rank: row.severity_rank,
+            mappings,
+            search_text,
+        }
+    }
+}
+
+/// Human-readable framework references, such as `CIS 1.1.1 (v4.0.0)` or `SCuBA MS.AAD.1.1v1`.
+pub fn references(m: &Mappings) -> Vec<String> {
+    let mut out = Vec::new();
+    let cis = Framework::Cis(None).references(m);
+    for section in cis {
+        match m.cis_version.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => out.push(format!("CIS {section} (v{})", v.trim_start_matches(['v', 'V']))),
+            None => out.push(format!("CIS {section}")),
+        }
+    }
+    for (label, fw) in [
+        ("SCuBA", Framework::Scuba),
+        ("NIST", Framework::Nist80053),
+        ("ISO", Framework::Iso27001),
+    ] {
+        out.extend(fw.references(m).into_iter().map(|r| format!("{label} {r}")));
+    }
+    out
+}
+
+/// A completed scan as the queries need it, computed once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompletedScan {
+    pub row: scan::Model,
+    pub view: ScanView,
+    /// Most severe first, failing before other statuses, then by check id.
+    pub findings: Vec<CachedFinding>,
+    pub previous_scan_id: Option<i64>,
+    pub previous_score: Option<f64>,
+    pub by_service: Vec<Breakdown>,
+    pub by_framework: Vec<Breakdown>,
+}
+
+impl CompletedScan {
+    /// Builds the cached form of a completed scan from its row, tenant name and findings.
+    pub fn build(
+        row: scan::Model,
+        tenant_name: String,
+        findings: Vec<LightFindingRow>,
+        previous: Option<(i64, Option<f64>)>,
+    ) -> Self {
+        let mut findings: Vec<CachedFinding> = findings.into_iter().map(CachedFinding::from).collect();
+        findings.sort_by(|a, b| {
+            (a.severity_rank, a.summary.status != "fail", &a.summary.check_id, a.summary.id).cmp(&(
+                b.severity_rank,
+                b.summary.status != "fail",
+                &b.summary.check_id,
+                b.summary.id,
+            ))
+        });
+        let mut view = scan_view(&row, tenant_name);
+        if !findings.is_empty() {
+            let mut counts = StatusCounts::default();
+            let mut failing = SeverityCounts::default();
+            for f in &findings {
+                counts.add(&f.summary.status);
+                if f.summary.status == "fail" {
+                    failing.add_rank(f.severity_rank);
+                }
+            }
+            view.counts = counts;
+            view.failing = failing;
+        }
+        let by_service = breakdown(&findings, |f| vec![f.summary.service.clone()]);
+        let by_framework = breakdown(&findings, |f| {
+            framework_names(&f.mappings)
+        });
+        CompletedScan {
+            row,
+            view,
+            findings,
+            previous_scan_id: previous.map(|p| p.0),
+            previous_score: previous.and_then(|p| p.1),
+            by_service,
+            by_framework,
+        }
+    }
+}
+
+/// The framework names a finding counts toward, such as `CIS-M365-4.0`, `SCuBA`.
+pub fn framework_names(m: &Mappings) -> Vec<String> {
+    let mut names = Vec::new();
+    if Framework::Cis(None).matches(m) {
+        match m.cis_version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                let v = v.trim_start_matches(['v', 'V']);
+                let v = v.strip_suffix(".0").filter(|s| s.contains('.')).unwrap_or(v);
+                names.push(format!("CIS-M365-{v}"));
+            }
+            None => names.push("CIS".to_string()),
+        }
+    }
+    for fw in [Framework::Scuba, Framework::Nist80053, Framework::Iso27001] {
+        if fw.matches(m) {
+            names.push(fw.name());
+        }
+    }
+    names
+}
+
+fn breakdown(findings: &[CachedFinding], keys: impl Fn(&CachedFinding) -> Vec<String>) -> Vec<Breakdown> {
+    let mut map: Vec<Breakdown> = Vec::new();
+    for f in findings {
+        for key in keys(f) {
+            let idx = match map.iter().position(|b| b.name == key) {
+                Some(i) => i,
+                None => {
+                    map.push(Breakdown {
+                        name: key,
+                        pass: 0,
+                        fail: 0,
+                        other: 0,
+                        failing: SeverityCounts::default(),
+                        pass_rate: None,
+                    });
+                    map.len() - 1
+                }
+            };
+            let b = &mut map[idx];
+            match f.summary.status.as_str() {
+                "pass" => b.pass += 1,
+                "fail" => {
+                    b.fail += 1;
+                    b.failing.add_rank(f.severity_rank);
+                }
+                _ => b.other += 1,
+            }
+        }
+    }
+    for b in &mut map {
+        b.pass_rate = pass_rate(b.pass, b.fail);
+    }
+    map.sort_by(|a, b| a.name.cmp(&b.name));
+    map
+}
+
+/// `pass / (pass + fail)` as a percentage rounded to one decimal.
+pub fn pass_rate(pass: i64, fail: i64) -> Option<f64> {
+    let decided = pass + fail;
+    (decided > 0).then(|| ((pass as f64) * 1000.0 / decided as f64).round() / 10.0)
+}
+
+/// The view of a scan row.
+pub fn scan_view(row: &scan::Model, tenant_name: String) -> ScanView {
+    ScanView {
+        id: row.id,
+        tenant_id: row.tenant_id,
+        tenant_name,
+        kind: row.kind.clone(),
+        origin: row.origin.clone(),
+        status: row.status.clone(),
+        progress_done: row.progress_done,
+        progress_total: row.progress_total,
+        created_at: row.created_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+        duration_seconds: match (row.started_at, row.finished_at) {
+            (Some(s), Some(f)) => Some((f - s).num_milliseconds() as f64 / 1000.0),
+            _ => None,
+        },
+        score: row.score,
+        counts: StatusCounts {
+            pass: i64::from(row.pass_count),
+            fail: i64::from(row.fail_count),
+            manual: i64::from(row.manual_count),
+            error: i64::from(row.error_count),
+            not_applicable: i64::from(row.not_applicable_count),
+        },
+        failing: SeverityCounts {
+            critical: i64::from(row.critical_count),
+            high: i64::from(row.high_count),
+            medium: i64::from(row.medium_count),
+            low: i64::from(row.low_count),
+            info: i64::from(row.info_count),
+        },
+        error: row.error.clone(),
+    }
+}
+
+struct Entry {
+    scan: Arc<CompletedScan>,
+    loaded_at: Instant,
+}
+
+/// Completed scans by id, bounded, each entry kept for a while (so that a renamed or removed
+/// tenant shows within that time). Shared by every [`QueryExecutor`](super::QueryExecutor).
+pub struct ScanCache {
+    entries: RwLock<HashMap<i64, Entry>>,
+    capacity: usize,
+    ttl: Duration,
+}
+
+impl Default for ScanCache {
+    fn default() -> Self {
+        ScanCache::new(256, Duration::from_secs(60))
+    }
+}
+
+impl std::fmt::Debug for ScanCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanCache")
+            .field("capacity", &self.capacity)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+impl ScanCache {
+    /// A cache of at most `capacity` scans, each kept at most `ttl`.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        ScanCache {
+            entries: RwLock::new(HashMap::new()),
+            capacity: capacity.max(1),
+            ttl,
+        }
+    }
+
+    /// The cached scan `id`, if fresh.
+    pub fn get(&self, id: i64) -> Option<Arc<CompletedScan>> {
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(&id)
+            .filter(|e| e.loaded_at.elapsed() < self.ttl)
+            .map(|e| Arc::clone(&e.scan))
+    }
+
+    /// Stores a completed scan, evicting the oldest entries when full.
+    pub fn insert(&self, scan: Arc<CompletedScan>) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if entries.len() >= self.capacity {
+            let ttl = self.ttl;
+            entries.retain(|_, e| e.loaded_at.elapsed() < ttl);
+            while entries.len() >= self.capacity {
+                let oldest = entries.iter().min_by_key(|(_, e)| e.loaded_at).map(|(id, _)| *id);
+                match oldest {
+                    Some(id) => entries.remove(&id),
+                    None => break,
+                };
+            }
+        }
+        entries.insert(
+            scan.row.id,
+            Entry {
+                scan,
+                loaded_at: Instant::now(),
+            },
+        );
+    }
+
+    /// Number of entries (fresh or not).
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
