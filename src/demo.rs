@@ -38,12 +38,11 @@ pub enum DemoError {
     Db(#[from] sea_orm::DbErr),
 }
 
-/// A demo tenant: its name, the name replacing the sample's, and the settings it always has changed.
+/// A demo tenant: its name, and the name replacing the sample's in its domains.
 struct DemoTenant {
     display_name: &'static str,
     domain_label: &'static str,
     microsoft_tenant_id: &'static str,
-    permanent: &'static [&'static str],
 }
 
 const TENANTS: [DemoTenant; 2] = [
@@ -51,13 +50,11 @@ const TENANTS: [DemoTenant; 2] = [
         display_name: "Contoso Production",
         domain_label: "contoso",
         microsoft_tenant_id: "3c19c757-3b55-411f-b03f-2bcc514a598d",
-        permanent: &[],
     },
     DemoTenant {
         display_name: "Contoso EU",
         domain_label: "contosoeu",
         microsoft_tenant_id: "8f2d6a41-5c1e-4b7a-9e3d-0a6b7c8d9e10",
-        permanent: &[],
     },
 ];
 
@@ -68,21 +65,41 @@ fn tenant_snapshot(label: &str) -> Result<Snapshot, DemoError> {
     Snapshot::from_bytes(text.as_bytes()).map_err(|e| DemoError::Sample(e.to_string()))
 }
 
-/// Which variations are switched on in `week` (0 = oldest) for tenant number `tenant`.
-///
-/// Each variation is on for a window of weeks that depends on its position in the catalogue
-/// and on the tenant, so scores drift, regress and recover for reasons one can point at.
+/// When each configuration change was in force, per demo tenant: `(tenant, variation, from
+/// week, until week)`, weeks counted from the oldest scan (0) to the current one
+/// ([`HISTORY_WEEKS`]), `until` exclusive. Improvements are adopted for good; regressions come
+/// and go, so every movement of a score has a cause one can name.
+const SCHEDULE: &[(usize, &str, i64, i64)] = &[
+    (0, "restrict_app_registration", 3, i64::MAX),
+    (0, "disable_legacy_auth_block", 5, 7),
+    (0, "complete_auth_methods_migration", 8, i64::MAX),
+    (0, "enable_smtp_auth", 10, 13),
+    (0, "expire_guest_access", 12, i64::MAX),
+    (0, "allow_anyone_links", 14, 18),
+    (0, "block_anonymous_meeting_join", 16, i64::MAX),
+    (0, "disable_audit_log", 19, 20),
+    (0, "create_power_platform_dlp", 20, i64::MAX),
+    (0, "open_teams_external_access", 22, 24),
+    (0, "weaken_dmarc", 24, i64::MAX),
+    (0, "enforce_phishing_resistant_mfa", 26, i64::MAX),
+    (0, "enable_auto_forwarding", 26, i64::MAX),
+    (1, "allow_environment_creation", 0, 15),
+    (1, "disable_mailbox_audit", 0, 9),
+    (1, "open_teams_external_access", 0, 21),
+    (1, "complete_auth_methods_migration", 6, i64::MAX),
+    (1, "disable_mfa_all_users", 11, 14),
+    (1, "disable_safe_attachments_spo", 17, 25),
+    (1, "block_anonymous_meeting_join", 19, i64::MAX),
+    (1, "allow_anyone_links", 23, i64::MAX),
+    (1, "restrict_app_registration", 25, i64::MAX),
+];
+
+/// The variations in force in `week` for demo tenant number `tenant`.
 pub fn active_variations(tenant: usize, week: i64) -> Vec<&'static str> {
-    variations::names()
+    SCHEDULE
         .iter()
-        .enumerate()
-        .filter(|(i, _)| {
-            let i = *i as i64 + tenant as i64 * 3;
-            let start = (i * 7) % (HISTORY_WEEKS - 4);
-            let length = 3 + (i * 5) % 9;
-            week >= start && week < start + length
-        })
-        .map(|(_, name)| *name)
+        .filter(|(t, _, from, until)| *t == tenant && (*from..*until).contains(&week))
+        .map(|(_, name, _, _)| *name)
         .collect()
 }
 
@@ -123,9 +140,7 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
         for week in 0..=HISTORY_WEEKS {
             let at = now - Duration::weeks(HISTORY_WEEKS - week) - Duration::hours(index as i64);
             let mut snapshot = base.clone();
-            let mut toggles: Vec<&str> = spec.permanent.to_vec();
-            toggles.extend(active_variations(index, week));
-            variations::apply(&mut snapshot, &toggles);
+            variations::apply(&mut snapshot, &active_variations(index, week));
             let stored =
                 directory::import_snapshot(&txn, &tenant, &snapshot, "collector", Some(at)).await?;
             let findings = evaluate_all(&snapshot);
@@ -169,8 +184,8 @@ fn random_password() -> String {
         .collect()
 }
 
-/// Ready-to-paste client configurations for a server at `public_url` and a token.
-pub fn client_configs(public_url: &str, token: &str) -> String {
+/// The Claude Desktop and Cursor configurations for a server at `public_url` and a token.
+pub fn client_config_values(public_url: &str, token: &str) -> (serde_json::Value, serde_json::Value) {
     let base = public_url.trim_end_matches('/');
     let claude = serde_json::json!({
         "mcpServers": {"aether365": {
@@ -185,10 +200,31 @@ pub fn client_configs(public_url: &str, token: &str) -> String {
             "headers": {"Authorization": format!("Bearer {token}")}
         }}
     });
+    (claude, cursor)
+}
+
+/// Ready-to-paste client configurations for a server at `public_url` and a token.
+pub fn client_configs(public_url: &str, token: &str) -> String {
+    let (claude, cursor) = client_config_values(public_url, token);
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     format!(
         "Claude Desktop (claude_desktop_config.json):\n{}\n\nCursor (~/.cursor/mcp.json):\n{}\n",
         pretty(&claude),
         pretty(&cursor)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_names_only_real_variations() {
+        for (_, name, from, until) in SCHEDULE {
+            assert!(variations::names().contains(name), "{name}");
+            assert!(from < until);
+        }
+        assert!(active_variations(0, HISTORY_WEEKS).contains(&"enable_auto_forwarding"));
+        assert!(active_variations(0, 0).is_empty());
+    }
 }

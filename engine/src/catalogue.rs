@@ -56,9 +56,9 @@ impl Check {
     pub fn evaluate_domain(&self, obs: &DomainObservation) -> Finding {
         let outcome = match self.eval {
             Evaluator::Domain(f) => f(obs),
-            Evaluator::Snapshot(_) => {
-                Outcome::error("this compliance check needs a configuration snapshot, not DNS observations")
-            }
+            Evaluator::Snapshot(_) => Outcome::error(
+                "this compliance check needs a configuration snapshot, not DNS observations",
+            ),
         };
         self.finding(outcome)
     }

@@ -1,1 +1,20 @@
-pub fn placeholder() {}
+//! aether365 check engine: a Microsoft 365 configuration snapshot (ScubaGear
+//! `ProviderSettingsExport.json`) or DNS observations in, findings and a score out.
+//!
+//! Pure code: no I/O, no clock, no network.
+
+pub mod catalogue;
+mod checks;
+pub mod exposure;
+pub mod model;
+pub mod score;
+pub mod snapshot;
+pub mod variations;
+
+pub use catalogue::{Check, compliance_checks, evaluate_all, find_check};
+pub use exposure::{DomainObservation, ExposureCheck, Lookup, evaluate_domain, exposure_checks};
+pub use model::{
+    Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
+};
+pub use score::{ScoreCard, score};
+pub use snapshot::{Snapshot, SnapshotError};

@@ -31,9 +31,7 @@ fn loose(s: &str) -> String {
 }
 
 /// How bad a failing check is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Direct path to tenant compromise.
@@ -110,9 +108,7 @@ impl FromStr for Severity {
 }
 
 /// The Microsoft 365 workload a check belongs to.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     /// Microsoft Entra ID (Azure AD).
@@ -122,6 +118,7 @@ pub enum Service {
     /// Microsoft Defender for Office 365.
     Defender,
     /// SharePoint Online and OneDrive.
+    #[serde(rename = "sharepoint")]
     SharePoint,
     /// Microsoft Teams.
     Teams,
@@ -231,9 +228,7 @@ impl FromStr for Service {
 }
 
 /// Verdict of one check.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// The tenant meets the requirement.
@@ -288,9 +283,7 @@ impl FromStr for Status {
 }
 
 /// A control framework a check maps to.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Framework {
     /// CIS Microsoft 365 Foundations Benchmark.
     #[serde(rename = "CIS")]
@@ -419,7 +412,10 @@ mod tests {
         let w: Vec<u32> = Severity::ALL.iter().map(|s| s.weight()).collect();
         assert_eq!(w, vec![10, 5, 3, 1, 0]);
         assert!(Severity::Critical.rank() < Severity::Info.rank());
-        assert_eq!(serde_json::to_string(&Severity::Critical).unwrap(), "\"critical\"");
+        assert_eq!(
+            serde_json::to_string(&Severity::Critical).unwrap(),
+            "\"critical\""
+        );
     }
 
     #[test]
@@ -452,13 +448,22 @@ mod tests {
     fn status_and_framework_round_trip() {
         for s in Status::ALL {
             assert_eq!(s.as_str().parse::<Status>().unwrap(), s);
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         for f in Framework::ALL {
             assert_eq!(f.as_str().parse::<Framework>().unwrap(), f);
-            assert_eq!(serde_json::to_string(&f).unwrap(), format!("\"{}\"", f.as_str()));
+            assert_eq!(
+                serde_json::to_string(&f).unwrap(),
+                format!("\"{}\"", f.as_str())
+            );
         }
-        assert_eq!("nist 800-53".parse::<Framework>().unwrap(), Framework::Nist80053);
+        assert_eq!(
+            "nist 800-53".parse::<Framework>().unwrap(),
+            Framework::Nist80053
+        );
         let r = FrameworkRef {
             framework: Framework::Cis,
             id: "1.2.1".into(),

@@ -12,7 +12,9 @@ pub enum SnapshotError {
     #[error("snapshot must be a JSON object, found {0}")]
     NotAnObject(&'static str),
     /// The object has none of the settings groups the engine reads.
-    #[error("snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)")]
+    #[error(
+        "snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)"
+    )]
     MissingEssentials,
 }
 
@@ -30,13 +32,22 @@ const ESSENTIAL_KEYS: &[&str] = &[
 
 /// Which `*_unsuccessful_commands` list and which command feed each settings group.
 const SOURCES: &[(&str, &str)] = &[
-    ("conditional_access_policies", "Get-MgBetaIdentityConditionalAccessPolicy"),
+    (
+        "conditional_access_policies",
+        "Get-MgBetaIdentityConditionalAccessPolicy",
+    ),
     ("service_plans", "Get-MgBetaSubscribedSku"),
     ("privileged_users", "Get-PrivilegedUser"),
     ("privileged_roles", "Get-PrivilegedRole"),
-    ("authorization_policies", "Get-MgBetaPolicyAuthorizationPolicy"),
+    (
+        "authorization_policies",
+        "Get-MgBetaPolicyAuthorizationPolicy",
+    ),
     ("directory_settings", "Get-MgBetaDirectorySetting"),
-    ("authentication_method", "Get-MgBetaPolicyAuthenticationMethodPolicy"),
+    (
+        "authentication_method",
+        "Get-MgBetaPolicyAuthenticationMethodPolicy",
+    ),
     ("domain_settings", "Get-MgBetaDomain"),
     (
         "risky_delegated_permission_classifications",
@@ -61,14 +72,20 @@ const SOURCES: &[(&str, &str)] = &[
     ("sharing_policy", "Get-SharingPolicy"),
     ("transport_rule", "Get-TransportRule"),
     ("org_config", "Get-OrganizationConfig"),
-    ("environment_creation", "Get-PowerPlatformTenantSettingsRest"),
+    (
+        "environment_creation",
+        "Get-PowerPlatformTenantSettingsRest",
+    ),
     ("environment_list", "Get-PowerPlatformEnvironmentsRest"),
     ("dlp_policies", "Get-PowerPlatformDlpPoliciesRest"),
     ("tenant_isolation", "Get-PowerPlatformTenantIsolationRest"),
     ("SPO_tenant", "Get-SPOTenantRest"),
     ("teams_tenant_info", "Get-CsTenant"),
     ("meeting_policies", "Get-CsTeamsMeetingPolicy"),
-    ("federation_configuration", "Get-CsTenantFederationConfiguration"),
+    (
+        "federation_configuration",
+        "Get-CsTenantFederationConfiguration",
+    ),
     ("client_configuration", "Get-CsTeamsClientConfiguration"),
     ("broadcast_policies", "Get-CsTeamsMeetingBroadcastPolicy"),
 ];
@@ -115,10 +132,10 @@ impl Snapshot {
 
     /// The tenant id (GUID), from `tenant_id` or `tenant_details`.
     pub fn tenant_id(&self) -> Option<String> {
-        if let Some(s) = self.value.get("tenant_id").and_then(Value::as_str) {
-            if !s.is_empty() {
-                return Some(s.to_string());
-            }
+        if let Some(s) = self.value.get("tenant_id").and_then(Value::as_str)
+            && !s.is_empty()
+        {
+            return Some(s.to_string());
         }
         first(self.value.get("tenant_details")?)
             .get("TenantId")
@@ -158,10 +175,10 @@ impl Snapshot {
         }
         if let Some(list) = self.value.get("domain_settings") {
             for d in items(list) {
-                if d.get("IsVerified").and_then(Value::as_bool) == Some(true) {
-                    if let Some(name) = d.get("Id").and_then(Value::as_str) {
-                        push(name);
-                    }
+                if d.get("IsVerified").and_then(Value::as_bool) == Some(true)
+                    && let Some(name) = d.get("Id").and_then(Value::as_str)
+                {
+                    push(name);
                 }
             }
         }
@@ -172,10 +189,10 @@ impl Snapshot {
     pub fn primary_domain(&self) -> Option<String> {
         if let Some(list) = self.value.get("accepted_domains") {
             for d in items(list) {
-                if d.get("Default").and_then(Value::as_bool) == Some(true) {
-                    if let Some(name) = d.get("DomainName").and_then(Value::as_str) {
-                        return Some(name.to_ascii_lowercase());
-                    }
+                if d.get("Default").and_then(Value::as_bool) == Some(true)
+                    && let Some(name) = d.get("DomainName").and_then(Value::as_str)
+                {
+                    return Some(name.to_ascii_lowercase());
                 }
             }
         }
@@ -184,12 +201,12 @@ impl Snapshot {
 
     /// A settings group, or the reason it cannot be used (absent, null, or its command failed).
     pub fn section(&self, key: &str) -> Result<&Value, String> {
-        if let Some(cmd) = SOURCES.iter().find(|(k, _)| *k == key).map(|(_, c)| *c) {
-            if self.command_failed(cmd) {
-                return Err(format!(
-                    "the export records that {cmd} failed, so `{key}` could not be read"
-                ));
-            }
+        if let Some(cmd) = SOURCES.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
+            && self.command_failed(cmd)
+        {
+            return Err(format!(
+                "the export records that {cmd} failed, so `{key}` could not be read"
+            ));
         }
         match self.value.get(key) {
             None => Err(format!("the snapshot has no `{key}` settings group")),
@@ -268,7 +285,10 @@ mod tests {
         assert_eq!(s.tenant_id().as_deref(), Some("t1"));
         assert_eq!(s.display_name().as_deref(), Some("Contoso"));
         assert_eq!(s.domains(), vec!["contoso.com", "contoso.onmicrosoft.com"]);
-        assert_eq!(s.primary_domain().as_deref(), Some("contoso.onmicrosoft.com"));
+        assert_eq!(
+            s.primary_domain().as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
     }
 
     #[test]
@@ -281,6 +301,10 @@ mod tests {
         .unwrap();
         let err = s.section("transport_config").unwrap_err();
         assert!(err.contains("Get-TransportConfig"), "{err}");
-        assert!(s.section("org_config").unwrap_err().contains("no `org_config`"));
+        assert!(
+            s.section("org_config")
+                .unwrap_err()
+                .contains("no `org_config`")
+        );
     }
 }

@@ -12,6 +12,9 @@ pub struct DemoArgs {
     /// The URL clients reach the server at, for the printed configurations.
     #[arg(long, env = "AETHER365_PUBLIC_URL", default_value = "http://127.0.0.1:8365")]
     pub public_url: String,
+    /// Print JSON for scripts: {"token", "organisation_id", "claude_desktop", "cursor", "dashboard_user"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub async fn run(db: &DatabaseConnection, args: DemoArgs) -> Result<(), CliError> {
@@ -19,6 +22,18 @@ pub async fn run(db: &DatabaseConnection, args: DemoArgs) -> Result<(), CliError
     let issued = demo::issue_token(db, outcome.organisation_id, "demo assistant")
         .await
         .map_err(|e| CliError::Invalid(e.to_string()))?;
+    if args.json {
+        let (claude, cursor) = demo::client_config_values(&args.public_url, &issued.token);
+        return super::print_json(&serde_json::json!({
+            "token": issued.token,
+            "token_id": issued.record.id,
+            "organisation_id": outcome.organisation_id,
+            "claude_desktop": claude,
+            "cursor": cursor,
+            "dashboard_user": demo::DEMO_USER,
+            "dashboard_password": outcome.password,
+        }));
+    }
     println!("MCP token (shown once): {}\n", issued.token);
     println!("{}", demo::client_configs(&args.public_url, &issued.token));
     match outcome.password {

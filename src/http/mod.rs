@@ -2,13 +2,25 @@
 //! bearer authentication, `Origin` checks and body limits.
 
 mod config;
+pub mod error;
+mod guard;
+mod legacy;
+mod state;
+mod stream;
+mod streamable;
+mod well_known;
 
 pub use config::ServerConfig;
+pub use state::AppState;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
 use aether365_actors::Backend;
+
+use crate::mcp::{CoreConfig, SessionRegistry};
 
 /// Errors raised while starting or running the HTTP server.
 #[derive(Debug, thiserror::Error)]
@@ -27,26 +39,79 @@ pub enum ServerError {
 pub struct Application {
     port: u16,
     server: Server,
+    registry: SessionRegistry,
+}
+
+/// Registers the MCP routes on an actix-web service config.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/mcp")
+            .route(web::post().to(streamable::post))
+            .route(web::get().to(streamable::get))
+            .route(web::delete().to(streamable::delete))
+            .default_service(web::to(streamable::other)),
+    )
+    .route("/sse", web::get().to(legacy::open))
+    .route("/messages", web::post().to(legacy::message))
+    .route(
+        "/.well-known/oauth-protected-resource",
+        web::get().to(well_known::protected_resource),
+    )
+    .route(
+        "/.well-known/oauth-protected-resource/mcp",
+        web::get().to(well_known::protected_resource),
+    );
 }
 
 impl Application {
-    /// Binds the listener (port 0 picks a free port) and builds the server.
+    /// Binds the listener (port 0 picks a free port) and builds the server. Must run inside
+    /// an actix system (it starts the revocation listener).
     pub fn build(config: ServerConfig, backend: Backend) -> Result<Application, ServerError> {
         let listener = TcpListener::bind(config.bind).map_err(|source| ServerError::Bind {
             addr: config.bind,
             source,
         })?;
         let port = listener.local_addr()?.port();
-        let _ = backend;
-        let server = actix_web::HttpServer::new(actix_web::App::new)
-            .listen(listener)?
-            .run();
-        Ok(Application { port, server })
+        let registry = SessionRegistry::default();
+        registry.follow_revocations(backend.clone());
+        let state = AppState {
+            backend,
+            registry: registry.clone(),
+            core: Arc::new(CoreConfig {
+                conformance_fixtures: config.conformance_fixtures,
+            }),
+            config: Arc::new(config),
+        };
+        let max_body = state.config.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .app_data(web::PayloadConfig::new(max_body))
+                .configure(configure)
+        })
+        .listen(listener)?
+        .run();
+        tracing::info!(port, "HTTP server listening");
+        Ok(Application {
+            port,
+            server,
+            registry,
+        })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The live MCP sessions (for diagnostics and tests).
+    pub fn sessions(&self) -> SessionRegistry {
+        self.registry.clone()
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Runs until the server is stopped (signal or handle).

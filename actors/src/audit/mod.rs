@@ -12,6 +12,6 @@ mod store;
 mod writer;
 
 pub use error::AuditError;
-pub use event::{ActorKind, AuditEvent, Outcome};
+pub use event::{ActorKind, AuditEvent, Outcome, UnknownName};
 pub use store::{AuditFilter, insert_batch, list, row_json, write_one};
 pub use writer::{AuditConfig, AuditWriter, Flush, Record};

@@ -4,7 +4,7 @@ use aether365_entities::audit_log;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::{Value, json};
 

@@ -20,3 +20,28 @@ impl Default for DnsConfig {
         }
     }
 }
+
+mod dns;
+
+pub use dns::DnsProbe;
+
+/// Errors of the exposure layer. Lookup failures are not errors: they become `error` findings.
+#[derive(Debug, thiserror::Error)]
+pub enum ExposureError {
+    /// The resolver cannot be set up (e.g. no usable system DNS configuration).
+    #[error("cannot set up the DNS resolver: {0}")]
+    Resolver(String),
+}
+
+/// Observes every domain with one probe, one after the other.
+pub async fn observe_domains(
+    config: &DnsConfig,
+    domains: &[String],
+) -> Result<Vec<aether365_engine::DomainObservation>, ExposureError> {
+    let probe = DnsProbe::new(config)?;
+    let mut observations = Vec::with_capacity(domains.len());
+    for domain in domains {
+        observations.push(probe.observe(domain).await);
+    }
+    Ok(observations)
+}

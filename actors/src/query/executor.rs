@@ -65,12 +65,15 @@ macro_rules! query_message {
         |$svc:ident, $m:ident| $call:expr
     ) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, Message)]
-        #[rtype(result = "Result<$out, QueryError>")]
+        #[derive(Clone, Debug)]
         pub struct $name {
             /// Who asks; scopes the query.
             pub principal: Principal,
             $($(#[$fdoc])* pub $field: $ty,)*
+        }
+
+        impl Message for $name {
+            type Result = Result<$out, QueryError>;
         }
 
         impl Handler<$name> for QueryExecutor {

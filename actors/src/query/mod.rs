@@ -26,6 +26,7 @@ mod views;
 pub use cache::ScanCache;
 pub use executor::*;
 pub use filters::{FindingStatus, Framework, Severity};
+pub use findings::{parse_service, service_display};
 pub use scope::Scope;
 pub use service::QueryService;
 pub use views::*;

@@ -1,20 +1,64 @@
-//! (in progress)
+//! Tenants and posture: the latest completed scans per tenant in scope.
+
 use super::QueryError;
-use super::service::QueryService;
+use super::scope::Scope;
+use super::service::{QueryService, tenant_view};
 use super::views::*;
+use super::cache::CompletedScan;
 use crate::principal::Principal;
 
 impl QueryService {
-    /// Latest completed scans per tenant in scope.
-    pub async fn posture(&self, _principal: &Principal, _tenant: Option<&str>) -> Result<Posture, QueryError> {
-        Err(QueryError::Unavailable("not ready".into()))
+    /// Every tenant in scope, by display name.
+    pub async fn list_tenants(&self, principal: &Principal) -> Result<Vec<TenantView>, QueryError> {
+        let scope = Scope::of(principal);
+        Ok(scope.tenants(&self.db).await?.iter().map(tenant_view).collect())
     }
-    /// Every tenant in scope.
-    pub async fn list_tenants(&self, _principal: &Principal) -> Result<Vec<TenantView>, QueryError> {
-        Err(QueryError::Unavailable("not ready".into()))
+
+    /// The tenant `tenant` names (display name, domain or id), or the only one in scope.
+    pub async fn resolve_tenant(&self, principal: &Principal, tenant: Option<&str>) -> Result<TenantView, QueryError> {
+        let scope = Scope::of(principal);
+        Ok(tenant_view(&scope.resolve_tenant(&self.db, tenant).await?))
     }
-    /// The tenant a reference designates.
-    pub async fn resolve_tenant(&self, _principal: &Principal, _tenant: Option<&str>) -> Result<TenantView, QueryError> {
-        Err(QueryError::Unavailable("not ready".into()))
+
+    /// Per tenant in scope (or the one named), its latest completed scan of each kind with
+    /// the score change since the previous one and counts by status, severity, service and
+    /// framework.
+    pub async fn posture(&self, principal: &Principal, tenant: Option<&str>) -> Result<Posture, QueryError> {
+        let scope = Scope::of(principal);
+        let mut tenants = self.tenants_latest(&scope).await?;
+        if tenant.is_some_and(|t| !t.trim().is_empty()) {
+            tenants = vec![QueryService::pick_latest(tenants, tenant)?];
+        }
+        let mut out = Vec::with_capacity(tenants.len());
+        for t in tenants {
+            let latest = self.completed_many(&scope, &t.latest_ids()).await?;
+            out.push(TenantPosture {
+                tenant: tenant_view(&t.model()),
+                latest: latest.iter().map(|c| detail(c)).collect(),
+            });
+        }
+        Ok(Posture { tenants: out })
+    }
+}
+
+/// The detail of a completed scan, with its ten most severe failing checks.
+pub(super) fn detail(c: &CompletedScan) -> ScanDetail {
+    ScanDetail {
+        scan: c.view.clone(),
+        previous_scan_id: c.previous_scan_id,
+        previous_score: c.previous_score,
+        score_change: match (c.view.score, c.previous_score) {
+            (Some(now), Some(before)) => Some(((now - before) * 10.0).round() / 10.0),
+            _ => None,
+        },
+        by_service: c.by_service.clone(),
+        by_framework: c.by_framework.clone(),
+        top_failing: c
+            .findings
+            .iter()
+            .filter(|f| f.summary.status == "fail")
+            .take(10)
+            .map(|f| f.summary.clone())
+            .collect(),
     }
 }

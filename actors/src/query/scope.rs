@@ -1,7 +1,7 @@
 //! The one place where a caller's organisation and tenant scope become query conditions.
 
 use aether365_entities::{report, tenant};
-use sea_orm::sea_query::{Expr, IntoCondition};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::QueryError;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aether365_entities::{finding, scan, tenant};
-use sea_orm::sea_query::{Expr, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,

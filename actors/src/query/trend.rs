@@ -1,12 +1,118 @@
-//! (in progress)
+//! Score trend: the score per completed scan over a window.
+
+use std::collections::HashMap;
+
+use aether365_entities::{finding, scan};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
 use super::QueryError;
-use super::service::QueryService;
+use super::cache::{Mappings, pass_rate};
+use super::findings::parse_service;
+use super::scope::Scope;
+use super::service::{QueryService, tenant_view};
 use super::views::*;
 use crate::principal::Principal;
 
+/// Most points a trend returns (the newest ones).
+pub const TREND_MAX_POINTS: u64 = 400;
+
+type FindingCols = (i64, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+
 impl QueryService {
-    /// Score trend.
-    pub async fn score_trend(&self, _principal: &Principal, _query: TrendQuery) -> Result<ScoreTrend, QueryError> {
-        Err(QueryError::Unavailable("not ready".into()))
+    /// The score (or a framework's or service's pass rate) per completed scan since a date.
+    pub async fn score_trend(&self, principal: &Principal, query: TrendQuery) -> Result<ScoreTrend, QueryError> {
+        let scope = Scope::of(principal);
+        let tenant = scope.resolve_tenant(&self.db, query.tenant.as_deref()).await?;
+        let mut rows: Vec<scan::Model> = scan::Entity::find()
+            .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId))
+            .filter(scan::Column::TenantId.eq(tenant.id))
+            .filter(scan::Column::Status.eq("completed"))
+            .filter(scan::Column::Kind.eq(query.kind.clone()))
+            .filter(scan::Column::FinishedAt.gte(query.since))
+            .order_by_desc(scan::Column::FinishedAt)
+            .order_by_desc(scan::Column::Id)
+            .limit(TREND_MAX_POINTS)
+            .all(&self.db)
+            .await?;
+        rows.reverse();
+        let mut points: Vec<TrendPoint> = rows
+            .iter()
+            .filter_map(|r| {
+                r.finished_at.map(|at| TrendPoint {
+                    scan_id: r.id,
+                    finished_at: at,
+                    score: r.score,
+                    fail: i64::from(r.fail_count),
+                })
+            })
+            .collect();
+        let dimension = match &query.dimension {
+            TrendDimension::Overall => "overall".to_string(),
+            TrendDimension::Framework(fw) => fw.name(),
+            TrendDimension::Service(s) => parse_service(s)?.to_string(),
+        };
+        if query.dimension != TrendDimension::Overall && !points.is_empty() {
+            let cols: Vec<FindingCols> = finding::Entity::find()
+                .select_only()
+                .columns([
+                    finding::Column::ScanId,
+                    finding::Column::Status,
+                    finding::Column::Service,
+                    finding::Column::CisSection,
+                    finding::Column::CisVersion,
+                    finding::Column::ScubaIds,
+                    finding::Column::NistControls,
+                    finding::Column::IsoControls,
+                ])
+                .filter(scope.condition(finding::Column::OrganisationId, finding::Column::TenantId))
+                .filter(finding::Column::TenantId.eq(tenant.id))
+                .filter(finding::Column::ScanId.is_in(points.iter().map(|p| p.scan_id)))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let service = match &query.dimension {
+                TrendDimension::Service(s) => Some(parse_service(s)?),
+                _ => None,
+            };
+            let mut tallies: HashMap<i64, (i64, i64)> = HashMap::new();
+            for (scan_id, status, svc, cis_section, cis_version, scuba_ids, nist_controls, iso_controls) in cols {
+                let counted = match (&query.dimension, &service) {
+                    (TrendDimension::Framework(fw), _) => fw.matches(&Mappings {
+                        cis_section,
+                        cis_version,
+                        scuba_ids,
+                        nist_controls,
+                        iso_controls,
+                    }),
+                    (_, Some(wanted)) => svc == *wanted,
+                    _ => false,
+                };
+                if counted {
+                    let t = tallies.entry(scan_id).or_default();
+                    match status.as_str() {
+                        "pass" => t.0 += 1,
+                        "fail" => t.1 += 1,
+                        _ => {}
+                    }
+                }
+            }
+            for p in &mut points {
+                let (pass, fail) = tallies.get(&p.scan_id).copied().unwrap_or_default();
+                p.score = pass_rate(pass, fail);
+                p.fail = fail;
+            }
+        }
+        let change = match (points.first().and_then(|p| p.score), points.last().and_then(|p| p.score)) {
+            (Some(first), Some(last)) if points.len() > 1 => Some(((last - first) * 10.0).round() / 10.0),
+            _ => None,
+        };
+        Ok(ScoreTrend {
+            tenant: tenant_view(&tenant),
+            kind: query.kind,
+            dimension,
+            since: query.since,
+            points,
+            change,
+        })
     }
 }

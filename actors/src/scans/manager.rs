@@ -1,11 +1,23 @@
 //! The `ScanManager` actor and its messages.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use actix::prelude::*;
-use sea_orm::DatabaseConnection;
+use aether365_entities::scan;
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use tokio::sync::oneshot;
 
-use super::types::{ScanError, ScanEvent, ScanRequest, ScanStatus, ScanTicket, Topic};
+use super::fanout::Fanout;
+use super::run::{self, RunEnv};
+use super::store;
+use super::types::{
+    ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest, ScanStatus, ScanTicket, Topic,
+};
 use crate::exposure::DnsConfig;
 use crate::principal::TenantScope;
 
@@ -19,6 +31,10 @@ pub struct ScanConfig {
     pub collect_delay: Duration,
     /// DNS settings of exposure scans.
     pub dns: DnsConfig,
+    /// On start, mark scans left running as failed (`interrupted`) and queue again those left
+    /// queued. Default true; false for a short-lived manager beside a running server (the CLI),
+    /// which must not take over the server's scans.
+    pub recover_on_start: bool,
 }
 
 impl Default for ScanConfig {
@@ -27,6 +43,7 @@ impl Default for ScanConfig {
             max_concurrent: 4,
             collect_delay: Duration::ZERO,
             dns: DnsConfig::default(),
+            recover_on_start: true,
         }
     }
 }
@@ -62,47 +79,322 @@ pub struct Unsubscribe {
     pub subscriber_id: u64,
 }
 
+/// Counts for metrics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    pub queued: usize,
+    pub running: usize,
+    pub subscribers: usize,
+}
+
+/// Asks for the manager's [`ScanStats`].
+#[derive(Debug, Message)]
+#[rtype(result = "ScanStats")]
+pub struct GetStats;
+
+/// A scan this manager has queued or is running.
+struct Active {
+    row: scan::Model,
+    kind: ScanKind,
+    handle: Option<SpawnHandle>,
+}
+
+/// Everyone waiting for the same new scan of a tenant and kind.
+type Waiters = Vec<oneshot::Sender<Result<ScanTicket, String>>>;
+
+type BoxedFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
 /// Queues, runs, cancels and publishes scans. Start it under a `Supervisor`.
+///
+/// Starts are serialized per tenant and kind inside the actor (without blocking it), so that
+/// concurrent starts yield one scan. Runs are futures on the actor's context, at most
+/// `max_concurrent` at once; engine work runs on blocking threads.
 pub struct ScanManager {
-    #[allow(dead_code)]
     db: DatabaseConnection,
-    #[allow(dead_code)]
     config: ScanConfig,
+    fanout: Fanout,
+    /// Queued and running scans of this manager, by id.
+    active: HashMap<i64, Active>,
+    /// Queued scan ids, oldest first.
+    queue: VecDeque<i64>,
+    /// Starts being written, by (tenant, kind).
+    starting: HashMap<(i64, ScanKind), Waiters>,
 }
 
 impl ScanManager {
     /// A manager over `db`; scans left queued or running are recovered when it starts.
     pub fn new(db: DatabaseConnection, config: ScanConfig) -> Self {
-        ScanManager { db, config }
+        ScanManager {
+            db,
+            config,
+            fanout: Fanout::default(),
+            active: HashMap::new(),
+            queue: VecDeque::new(),
+            starting: HashMap::new(),
+        }
+    }
+
+    fn running(&self) -> usize {
+        self.active.values().filter(|a| a.handle.is_some()).count()
+    }
+
+    /// Answers a start for a tenant in scope: the active scan of that kind, or a new one.
+    fn claim(&mut self, request: ScanRequest, ctx: &mut Context<Self>) -> BoxedFuture<Result<ScanTicket, ScanError>> {
+        let key = (request.tenant_id, request.kind);
+        if let Some(active) = self
+            .active
+            .values()
+            .find(|a| a.row.tenant_id == key.0 && a.kind == key.1)
+        {
+            let ticket = ScanTicket {
+                scan_id: active.row.id,
+                status: if active.handle.is_some() { ScanStatus::Running } else { ScanStatus::Queued },
+                existing: true,
+            };
+            return Box::pin(async move { Ok(ticket) });
+        }
+        let (tx, rx) = oneshot::channel();
+        match self.starting.entry(key) {
+            Entry::Occupied(mut waiting) => waiting.get_mut().push(tx),
+            Entry::Vacant(slot) => {
+                slot.insert(vec![tx]);
+                let db = self.db.clone();
+                let create = async move {
+                    // Another process (the CLI, another instance) may hold one already.
+                    if let Some(existing) = store::find_active(&db, request.tenant_id, request.kind).await? {
+                        return Ok((existing, true));
+                    }
+                    Ok::<_, ScanError>((store::insert_queued(&db, &request).await?, false))
+                };
+                ctx.spawn(create.into_actor(self).map(move |created, act, ctx| {
+                    act.created(key, created, ctx);
+                }));
+            }
+        }
+        Box::pin(async move {
+            match rx.await {
+                Ok(Ok(ticket)) => Ok(ticket),
+                Ok(Err(error)) => Err(ScanError::Database(DbErr::Custom(error))),
+                Err(_) => Err(ScanError::Unavailable("the scan manager restarted".to_string())),
+            }
+        })
+    }
+
+    /// A start was written (or found): answer everyone who asked, queue a new scan.
+    fn created(
+        &mut self,
+        key: (i64, ScanKind),
+        created: Result<(scan::Model, bool), ScanError>,
+        ctx: &mut Context<Self>,
+    ) {
+        let waiters = self.starting.remove(&key).unwrap_or_default();
+        match created {
+            Ok((row, existing)) => {
+                let (scan_id, status) = (row.id, store::status_of(&row));
+                if !existing {
+                    tracing::info!(scan = scan_id, tenant = row.tenant_id, kind = %key.1, "scan queued");
+                    self.fanout.publish(&store::event_of(&row));
+                    self.enqueue(row, key.1);
+                    self.pump(ctx);
+                }
+                for (i, waiter) in waiters.into_iter().enumerate() {
+                    let ticket = ScanTicket { scan_id, status, existing: existing || i > 0 };
+                    let _ = waiter.send(Ok(ticket));
+                }
+            }
+            Err(error) => {
+                tracing::error!(tenant = key.0, "cannot queue a scan: {error}");
+                for waiter in waiters {
+                    let _ = waiter.send(Err(error.to_string()));
+                }
+            }
+        }
+    }
+
+    fn enqueue(&mut self, row: scan::Model, kind: ScanKind) {
+        self.queue.push_back(row.id);
+        self.active.insert(row.id, Active { row, kind, handle: None });
+    }
+
+    /// Starts queued scans while there is room.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        while self.running() < self.config.max_concurrent.max(1) {
+            let Some(scan_id) = self.queue.pop_front() else { break };
+            let Some(active) = self.active.get(&scan_id) else { continue };
+            let env = RunEnv {
+                db: self.db.clone(),
+                config: self.config.clone(),
+                fanout: self.fanout.clone(),
+            };
+            let work = run::run(env, active.row.clone());
+            let handle = ctx.spawn(work.into_actor(self).map(move |(), act, ctx| {
+                act.active.remove(&scan_id);
+                act.pump(ctx);
+            }));
+            if let Some(active) = self.active.get_mut(&scan_id) {
+                active.handle = Some(handle);
+            }
+        }
+    }
+
+    /// A scan was cancelled in the database: stop it here and tell its subscribers.
+    fn cancelled(&mut self, row: &scan::Model, ctx: &mut Context<Self>) {
+        self.queue.retain(|id| *id != row.id);
+        if let Some(Active { handle: Some(handle), .. }) = self.active.remove(&row.id) {
+            ctx.cancel_future(handle);
+        }
+        let mut event = store::event_of(row);
+        event.status = ScanStatus::Cancelled;
+        event.error = None;
+        event.at = Utc::now();
+        self.fanout.publish(&event);
+        tracing::info!(scan = row.id, "scan cancelled");
+        self.pump(ctx);
     }
 }
 
 impl Actor for ScanManager {
     type Context = Context<Self>;
+
+    /// Recovers scans left by a previous run before handling any message.
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if !self.config.recover_on_start {
+            return;
+        }
+        let db = self.db.clone();
+        ctx.wait(async move { store::recover(&db).await }.into_actor(self).map(
+            |recovered, act, ctx| {
+                match recovered {
+                    Ok((interrupted, queued)) => {
+                        for row in interrupted {
+                            tracing::warn!(scan = row.id, "scan was running when the server stopped: marked failed");
+                            act.fanout.publish(&store::event_of(&row));
+                        }
+                        for row in queued {
+                            if let Ok(kind) = row.kind.parse() {
+                                tracing::info!(scan = row.id, "queueing a scan left queued");
+                                act.enqueue(row, kind);
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!("cannot recover scans left by a previous run: {e}"),
+                }
+                act.pump(ctx);
+            },
+        ));
+    }
 }
 
-impl Supervised for ScanManager {}
+impl Supervised for ScanManager {
+    /// The context's futures are gone: forget them; `started` recovers from the database.
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        tracing::warn!("scan manager restarting");
+        self.active.clear();
+        self.queue.clear();
+        self.starting.clear();
+    }
+}
 
 impl Handler<StartScan> for ScanManager {
-    type Result = ResponseFuture<Result<ScanTicket, ScanError>>;
-    fn handle(&mut self, _msg: StartScan, _ctx: &mut Self::Context) -> Self::Result {
-        Box::pin(async { Err(ScanError::Unavailable("not implemented yet".into())) })
+    type Result = ResponseActFuture<Self, Result<ScanTicket, ScanError>>;
+
+    fn handle(&mut self, StartScan(request): StartScan, _ctx: &mut Self::Context) -> Self::Result {
+        if request.ai_pilot && request.origin != ScanOrigin::Dashboard {
+            tracing::warn!(tenant = request.tenant_id, origin = %request.origin, "AI Pilot refused");
+            return Box::pin(fut::ready(Err(ScanError::AiPilotRefused)));
+        }
+        let db = self.db.clone();
+        let check = async move {
+            store::tenant_in_scope(&db, request.organisation_id, &request.tenant_scope, request.tenant_id)
+                .await?;
+            Ok::<_, ScanError>(request)
+        };
+        Box::pin(check.into_actor(self).then(|checked, act, ctx| {
+            let answer = match checked {
+                Ok(request) => act.claim(request, ctx),
+                Err(error) => Box::pin(async move { Err(error) }),
+            };
+            answer.into_actor(act)
+        }))
     }
 }
 
 impl Handler<CancelScan> for ScanManager {
-    type Result = ResponseFuture<Result<ScanStatus, ScanError>>;
-    fn handle(&mut self, _msg: CancelScan, _ctx: &mut Self::Context) -> Self::Result {
-        Box::pin(async { Err(ScanError::ScanNotFound) })
+    type Result = ResponseActFuture<Self, Result<ScanStatus, ScanError>>;
+
+    fn handle(&mut self, msg: CancelScan, _ctx: &mut Self::Context) -> Self::Result {
+        let db = self.db.clone();
+        let cancel = async move {
+            let row = store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id).await?;
+            let status = store::status_of(&row);
+            if status.is_final() {
+                return Ok((row, status, false));
+            }
+            if store::finish_unsuccessfully(&db, row.id, ScanStatus::Cancelled, None, Utc::now()).await? {
+                return Ok((row, ScanStatus::Cancelled, true));
+            }
+            // It finished meanwhile: answer with its final status.
+            let row = store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id).await?;
+            let status = store::status_of(&row);
+            Ok::<_, ScanError>((row, status, false))
+        };
+        Box::pin(cancel.into_actor(self).map(|cancelled, act, ctx| {
+            let (row, status, cancelled) = cancelled?;
+            if cancelled {
+                act.cancelled(&row, ctx);
+            }
+            Ok(status)
+        }))
     }
 }
 
 impl Handler<Subscribe> for ScanManager {
     type Result = ();
-    fn handle(&mut self, _msg: Subscribe, _ctx: &mut Self::Context) {}
+
+    /// A subscriber to a scan that already finished is sent its final event at once (so it may
+    /// see the final event twice when it subscribes while the scan finishes).
+    fn handle(&mut self, msg: Subscribe, ctx: &mut Self::Context) {
+        let Subscribe { topic, subscriber_id, subscriber } = msg;
+        self.fanout.subscribe(topic, subscriber_id, subscriber.clone());
+        let Topic::Scan(scan_id) = topic else { return };
+        if self.active.contains_key(&scan_id) {
+            return;
+        }
+        let db = self.db.clone();
+        let fanout = self.fanout.clone();
+        ctx.spawn(
+            async move {
+                match scan::Entity::find_by_id(scan_id).one(&db).await {
+                    Ok(Some(row)) if store::status_of(&row).is_final() => {
+                        fanout.forget_scan(scan_id);
+                        Fanout::send_to(&subscriber, store::event_of(&row));
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(scan = scan_id, "cannot read a scan for a subscriber: {e}"),
+                }
+            }
+            .into_actor(self),
+        );
+    }
 }
 
 impl Handler<Unsubscribe> for ScanManager {
     type Result = ();
-    fn handle(&mut self, _msg: Unsubscribe, _ctx: &mut Self::Context) {}
+
+    fn handle(&mut self, msg: Unsubscribe, _ctx: &mut Self::Context) {
+        self.fanout.unsubscribe(msg.subscriber_id);
+    }
+}
+
+impl Handler<GetStats> for ScanManager {
+    type Result = MessageResult<GetStats>;
+
+    fn handle(&mut self, _msg: GetStats, _ctx: &mut Self::Context) -> Self::Result {
+        let running = self.running();
+        MessageResult(ScanStats {
+            queued: self.active.len() - running,
+            running,
+            subscribers: self.fanout.subscriber_count(),
+        })
+    }
 }

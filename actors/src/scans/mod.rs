@@ -3,10 +3,17 @@
 //!
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
+mod fanout;
 mod manager;
+mod persist;
+mod run;
+mod store;
 mod types;
 
-pub use manager::{CancelScan, ScanConfig, ScanManager, StartScan, Subscribe, Unsubscribe};
+pub use persist::{CompletedScan, persist_completed_scan};
+pub use manager::{
+    CancelScan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe, Unsubscribe,
+};
 pub use types::{
     AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
     ScanStatus, ScanTicket, Topic,

@@ -1,1 +1,22 @@
-//! (being written)
+//! Headless MCP tokens and the `TokenValidator` actor.
+//!
+//! A token reads `a365_<lookup id: 12 base62>_<secret: 43 base62>` (256 bits of secret). The
+//! row stores the lookup id and an argon2id hash of the secret; the plaintext is shown once.
+//!
+//! - [`create_token`], [`list_tokens`], [`revoke_token`]: token management (CLI, dashboard).
+//! - [`TokenValidator`]: the supervised actor that authenticates bearers ([`Authenticate`])
+//!   and announces revocations ([`SubscribeRevocations`]).
+
+mod cache;
+mod error;
+mod format;
+mod rate_limit;
+mod store;
+mod validator;
+
+pub use error::{AuthError, TokenError};
+pub use format::{Expiry, TOKEN_PREFIX};
+pub use store::{IssuedToken, create_token, list_tokens, revoke_token, revoke_token_as, scope_of};
+pub use validator::{
+    Authenticate, SubscribeRevocations, TokenRevoked, TokenValidator, TokenValidatorConfig,
+};

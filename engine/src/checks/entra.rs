@@ -14,7 +14,11 @@ const GLOBAL_ADMIN: &str = "Global Administrator";
 const LIMITED_GUEST: &str = "10dae51f-b6af-4016-8d66-8c2a99b929b3";
 const RESTRICTED_GUEST: &str = "2af84b1e-32c8-42b7-82bc-daa82404023b";
 const NEVER_EXPIRES: i64 = 2_147_483_647;
-const PHISHING_RESISTANT: [&str; 3] = ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"];
+const PHISHING_RESISTANT: [&str; 3] = [
+    "windowsHelloForBusiness",
+    "fido2",
+    "x509CertificateMultiFactor",
+];
 const MFA_COMBINATIONS: [&str; 17] = [
     "windowsHelloForBusiness",
     "fido2",
@@ -42,7 +46,8 @@ fn users(p: &Value) -> &Value {
 }
 
 fn apps(p: &Value) -> &Value {
-    p.pointer("/Conditions/Applications").unwrap_or(&Value::Null)
+    p.pointer("/Conditions/Applications")
+        .unwrap_or(&Value::Null)
 }
 
 fn contains(v: Option<&Value>, item: &str) -> bool {
@@ -122,14 +127,17 @@ fn ca_any(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome
     if matching.is_empty() {
         Outcome::fail(
             format!(
-                "None of the {} conditional access policies {what} for all users and apps without exclusions.",
+                "None of the {} conditional access policies {what} (enabled, all cloud apps, no excluded users, groups or roles).",
                 policies.len()
             ),
             evidence,
         )
     } else {
         Outcome::pass(
-            format!("Conditional access policy {} {what}.", list_names(&matching)),
+            format!(
+                "Conditional access policy {} {what}.",
+                list_names(&matching)
+            ),
             evidence,
         )
     }
@@ -158,7 +166,10 @@ fn ca_any_p2(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outc
 fn legacy_auth_blocked(snap: &Snapshot) -> Outcome {
     ca_any(snap, "blocks legacy authentication", |p| {
         let types = p.pointer("/Conditions/ClientAppTypes");
-        ca_base(p, true) && contains(types, "other") && contains(types, "exchangeActiveSync") && blocks(p)
+        ca_base(p, true)
+            && contains(types, "other")
+            && contains(types, "exchangeActiveSync")
+            && blocks(p)
     })
 }
 
@@ -181,14 +192,18 @@ fn phishing_resistant_all(snap: &Snapshot) -> Outcome {
 }
 
 fn mfa_all_users(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "requires MFA", |p| ca_base(p, true) && requires_any_mfa(p))
+    ca_any(snap, "requires MFA", |p| {
+        ca_base(p, true) && requires_any_mfa(p)
+    })
 }
 
 fn phishing_resistant_admins(snap: &Snapshot) -> Outcome {
     let roles = input!(privileged_role_ids(snap));
-    ca_any(snap, "requires phishing-resistant MFA for every privileged role", |p| {
-        ca_base(p, false) && covers_roles(p, &roles) && is_phishing_resistant(p)
-    })
+    ca_any(
+        snap,
+        "requires phishing-resistant MFA for every privileged role",
+        |p| ca_base(p, false) && covers_roles(p, &roles) && is_phishing_resistant(p),
+    )
 }
 
 fn mfa_admins(snap: &Snapshot) -> Outcome {
@@ -212,37 +227,61 @@ fn managed_device_required(snap: &Snapshot) -> Outcome {
 }
 
 fn managed_device_for_registration(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "requires a managed device to register security information", |p| {
-        let u = users(p);
-        let g = grants(p);
-        s(p, "State") == "enabled"
-            && contains(u.get("IncludeUsers"), "All")
-            && count(u.get("ExcludeRoles")) == 0
-            && count(u.get("ExcludeUsers")) == 0
-            && count(u.get("ExcludeGroups")) == 0
-            && contains(apps(p).get("IncludeUserActions"), "urn:user:registersecurityinfo")
-            && g.iter().any(|x| x == "compliantDevice" || x == "domainJoinedDevice")
-    })
+    ca_any(
+        snap,
+        "requires a managed device to register security information",
+        |p| {
+            let u = users(p);
+            let g = grants(p);
+            s(p, "State") == "enabled"
+                && contains(u.get("IncludeUsers"), "All")
+                && count(u.get("ExcludeRoles")) == 0
+                && count(u.get("ExcludeUsers")) == 0
+                && count(u.get("ExcludeGroups")) == 0
+                && contains(
+                    apps(p).get("IncludeUserActions"),
+                    "urn:user:registersecurityinfo",
+                )
+                && g.iter()
+                    .any(|x| x == "compliantDevice" || x == "domainJoinedDevice")
+        },
+    )
 }
 
 fn device_code_blocked(snap: &Snapshot) -> Outcome {
     ca_any(snap, "blocks the device code flow", |p| {
         ca_base(p, true)
-            && contains(p.pointer("/Conditions/AuthenticationFlows/TransferMethods"), "deviceCodeFlow")
+            && contains(
+                p.pointer("/Conditions/AuthenticationFlows/TransferMethods"),
+                "deviceCodeFlow",
+            )
             && blocks(p)
     })
 }
 
 fn admin_session_limited(snap: &Snapshot) -> Outcome {
     let roles = input!(privileged_role_ids(snap));
-    ca_any(snap, "limits sign-in frequency and disables persistent browser sessions", |p| {
-        let sc = p.get("SessionControls").unwrap_or(&Value::Null);
-        ca_base(p, false)
-            && (contains(users(p).get("IncludeUsers"), "All") || covers_roles(p, &roles))
-            && sc.pointer("/SignInFrequency/IsEnabled").and_then(Value::as_bool) == Some(true)
-            && sc.pointer("/PersistentBrowser/IsEnabled").and_then(Value::as_bool) == Some(true)
-            && sc.pointer("/PersistentBrowser/Mode").and_then(Value::as_str) == Some("never")
-    })
+    ca_any(
+        snap,
+        "limits sign-in frequency and disables persistent browser sessions",
+        |p| {
+            let sc = p.get("SessionControls").unwrap_or(&Value::Null);
+            ca_base(p, false)
+                && (contains(users(p).get("IncludeUsers"), "All") || covers_roles(p, &roles))
+                && sc
+                    .pointer("/SignInFrequency/IsEnabled")
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                && sc
+                    .pointer("/PersistentBrowser/IsEnabled")
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                && sc
+                    .pointer("/PersistentBrowser/Mode")
+                    .and_then(Value::as_str)
+                    == Some("never")
+        },
+    )
 }
 
 // ---------- authentication methods ----------
@@ -265,7 +304,10 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
     let methods = snap.list("authentication_method")?;
     for m in methods {
         if let Some(pol) = m.get("authentication_method_policy") {
-            return Ok(pol.get("PolicyMigrationState").cloned().unwrap_or(Value::Null));
+            return Ok(pol
+                .get("PolicyMigrationState")
+                .cloned()
+                .unwrap_or(Value::Null));
         }
     }
     Err("the authentication methods policy is missing from `authentication_method`".to_string())
@@ -279,7 +321,9 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
         .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
         .map(|p| s(p, "DisplayName").to_string())
         .collect();
-    let auth = configs.iter().find(|c| s(c, "Id") == "MicrosoftAuthenticator");
+    let auth = configs
+        .iter()
+        .find(|c| s(c, "Id") == "MicrosoftAuthenticator");
     let enabled = auth.is_some_and(|a| s(a, "State") == "enabled");
     if !pr.is_empty() || !enabled {
         return Outcome::not_applicable(
@@ -291,7 +335,10 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
     let fs = a.get("FeatureSettings").unwrap_or(&Value::Null);
     let shown = |k: &str| {
         fs.pointer(&format!("/{k}/State")).and_then(Value::as_str) == Some("enabled")
-            && fs.pointer(&format!("/{k}/IncludeTarget/Id")).and_then(Value::as_str) == Some("all_users")
+            && fs
+                .pointer(&format!("/{k}/IncludeTarget/Id"))
+                .and_then(Value::as_str)
+                == Some("all_users")
     };
     let app = shown("DisplayAppInformationRequiredState");
     let loc = shown("DisplayLocationInformationRequiredState");
@@ -330,7 +377,10 @@ fn weak_methods_disabled(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         enabled.is_empty(),
         "SMS, voice and email authentication methods are disabled.",
-        format!("Weak authentication methods are enabled: {}.", list_names(&enabled)),
+        format!(
+            "Weak authentication methods are enabled: {}.",
+            list_names(&enabled)
+        ),
         json!({ "methods": weak, "enabled": enabled }),
     )
 }
@@ -341,13 +391,20 @@ fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
     let pols = input!(snap.list("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
-        .filter(|p| p.pointer("/DefaultUserRolePermissions/AllowedToCreateApps").and_then(Value::as_bool) == Some(true))
+        .filter(|p| {
+            p.pointer("/DefaultUserRolePermissions/AllowedToCreateApps")
+                .and_then(Value::as_bool)
+                == Some(true)
+        })
         .map(|p| s(p, "Id").to_string())
         .collect();
     Outcome::verdict(
         bad.is_empty(),
         "Non-admin users cannot register applications.",
-        format!("Authorization policy {} lets non-admin users register applications.", list_names(&bad)),
+        format!(
+            "Authorization policy {} lets non-admin users register applications.",
+            list_names(&bad)
+        ),
         json!({ "policies_allowing_app_registration": bad }),
     )
 }
@@ -359,7 +416,10 @@ fn user_consent_restricted(snap: &Snapshot) -> Outcome {
     for p in &pols {
         let g = strs(p.get("PermissionGrantPolicyIdsAssignedToDefaultUserRole"));
         grants_seen.push(json!({ "policy": s(p, "Id"), "grant_policies": g }));
-        let has = |suffix: &str| g.iter().any(|x| x == &format!("ManagePermissionGrantsForSelf.{suffix}"));
+        let has = |suffix: &str| {
+            g.iter()
+                .any(|x| x == &format!("ManagePermissionGrantsForSelf.{suffix}"))
+        };
         if has("microsoft-user-default-legacy") || has("microsoft-user-default-recommended") {
             bad.push(s(p, "Id").to_string());
         } else if has("microsoft-user-default-low") {
@@ -372,7 +432,10 @@ fn user_consent_restricted(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         bad.is_empty(),
         "Users cannot consent to applications with risky permissions.",
-        format!("Authorization policy {} lets users consent to third-party applications.", list_names(&bad)),
+        format!(
+            "Authorization policy {} lets users consent to third-party applications.",
+            list_names(&bad)
+        ),
         json!({ "policies_allowing_consent": bad, "default_user_grant_policies": grants_seen }),
     )
 }
@@ -387,7 +450,10 @@ fn admin_consent_workflow(snap: &Snapshot) -> Outcome {
             }
         }
     }
-    let ok = !found.is_empty() && found.iter().all(|f| s(f, "value").eq_ignore_ascii_case("true"));
+    let ok = !found.is_empty()
+        && found
+            .iter()
+            .all(|f| s(f, "value").eq_ignore_ascii_case("true"));
     Outcome::verdict(
         ok,
         "The admin consent request workflow is enabled.",
@@ -416,7 +482,10 @@ fn guest_access_restricted(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         bad.is_empty(),
         "Guest users have limited or restricted access to directory objects.",
-        format!("Authorization policy {} gives guests more than limited access.", list_names(&bad)),
+        format!(
+            "Authorization policy {} gives guests more than limited access.",
+            list_names(&bad)
+        ),
         json!({ "policies": seen }),
     )
 }
@@ -435,7 +504,10 @@ fn guest_invites_limited(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         bad.is_empty(),
         "Only administrators and the Guest Inviter role can invite guests.",
-        format!("Authorization policy {} lets ordinary users or guests invite guests.", list_names(&bad)),
+        format!(
+            "Authorization policy {} lets ordinary users or guests invite guests.",
+            list_names(&bad)
+        ),
         json!({ "policies": seen }),
     )
 }
@@ -444,13 +516,20 @@ fn users_cannot_create_tenants(snap: &Snapshot) -> Outcome {
     let pols = input!(snap.list("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
-        .filter(|p| p.pointer("/DefaultUserRolePermissions/AllowedToCreateTenants").and_then(Value::as_bool) != Some(false))
+        .filter(|p| {
+            p.pointer("/DefaultUserRolePermissions/AllowedToCreateTenants")
+                .and_then(Value::as_bool)
+                != Some(false)
+        })
         .map(|p| s(p, "Id").to_string())
         .collect();
     Outcome::verdict(
         bad.is_empty(),
         "Non-admin users cannot create tenants.",
-        format!("Authorization policy {} lets non-admin users create tenants.", list_names(&bad)),
+        format!(
+            "Authorization policy {} lets non-admin users create tenants.",
+            list_names(&bad)
+        ),
         json!({ "policies_allowing_tenant_creation": bad }),
     )
 }
@@ -477,7 +556,10 @@ fn passwords_never_expire(snap: &Snapshot) -> Outcome {
             json!({ "federated_domains": federated }),
         );
     }
-    let roots: Vec<&&&Value> = managed.iter().filter(|d| b(d, "IsRoot") == Some(true)).collect();
+    let roots: Vec<&&&Value> = managed
+        .iter()
+        .filter(|d| b(d, "IsRoot") == Some(true))
+        .collect();
     let never = |d: &Value| super::i(d, "PasswordValidityPeriodInDays") == Some(NEVER_EXPIRES);
     let mut valid = Vec::new();
     let mut invalid = Vec::new();
@@ -488,7 +570,11 @@ fn passwords_never_expire(snap: &Snapshot) -> Outcome {
         } else {
             roots.iter().any(|r| id.ends_with(s(r, "Id")) && never(r))
         };
-        if ok { valid.push(id.to_string()) } else { invalid.push(id.to_string()) }
+        if ok {
+            valid.push(id.to_string())
+        } else {
+            invalid.push(id.to_string())
+        }
     }
     Outcome::verdict(
         invalid.is_empty(),
@@ -510,18 +596,29 @@ fn admins(snap: &Snapshot) -> Result<Admins, String> {
     let v = snap.section("privileged_users")?;
     let entries: Vec<(String, Value)> = match v {
         Value::Object(o) => o.iter().map(|(k, u)| (k.clone(), u.clone())).collect(),
-        Value::Array(a) => a.iter().map(|u| (s(u, "Id").to_string(), u.clone())).collect(),
+        Value::Array(a) => a
+            .iter()
+            .map(|u| (s(u, "Id").to_string(), u.clone()))
+            .collect(),
         _ => return Err("`privileged_users` is neither an object nor a list".to_string()),
     };
     let mut global = Vec::new();
     let mut other = Vec::new();
     for (_, u) in &entries {
         let name = s(u, "DisplayName").to_string();
-        if contains(u.get("roles"), GLOBAL_ADMIN) { global.push(name) } else { other.push(name) }
+        if contains(u.get("roles"), GLOBAL_ADMIN) {
+            global.push(name)
+        } else {
+            other.push(name)
+        }
     }
     global.sort();
     other.sort();
-    Ok(Admins { global, other, all: entries })
+    Ok(Admins {
+        global,
+        other,
+        all: entries,
+    })
 }
 
 fn global_admin_count(snap: &Snapshot) -> Outcome {
@@ -540,8 +637,12 @@ fn least_privilege(snap: &Snapshot) -> Outcome {
     let (g, o) = (a.global.len(), a.other.len());
     Outcome::verdict(
         (2..=8).contains(&g) && g <= o,
-        format!("{g} global administrators for {o} other privileged users: fine-grained roles are preferred."),
-        format!("{g} global administrators for {o} other privileged users: use fine-grained roles instead of Global Administrator."),
+        format!(
+            "{g} global administrators for {o} other privileged users: fine-grained roles are preferred."
+        ),
+        format!(
+            "{g} global administrators for {o} other privileged users: use fine-grained roles instead of Global Administrator."
+        ),
         json!({ "global_admins": a.global, "other_privileged_users": a.other }),
     )
 }
@@ -556,8 +657,14 @@ fn cloud_only_admins(snap: &Snapshot) -> Outcome {
         .collect();
     Outcome::verdict(
         synced.is_empty(),
-        format!("All {} privileged users are cloud-only accounts.", a.all.len()),
-        format!("Privileged users synchronised from on-premises: {}.", list_names(&synced)),
+        format!(
+            "All {} privileged users are cloud-only accounts.",
+            a.all.len()
+        ),
+        format!(
+            "Privileged users synchronised from on-premises: {}.",
+            list_names(&synced)
+        ),
         json!({ "synced_admins": synced, "privileged_users": a.all.len() }),
     )
 }
@@ -576,19 +683,30 @@ fn no_guest_admins(snap: &Snapshot) -> Outcome {
     let guests: Vec<String> = a
         .all
         .iter()
-        .filter(|(_, u)| s(u, "UserType").eq_ignore_ascii_case("guest") || s(u, "UserPrincipalName").contains("#EXT#"))
+        .filter(|(_, u)| {
+            s(u, "UserType").eq_ignore_ascii_case("guest")
+                || s(u, "UserPrincipalName").contains("#EXT#")
+        })
         .map(|(_, u)| s(u, "DisplayName").to_string())
         .collect();
     Outcome::verdict(
         guests.is_empty(),
         "No guest account holds a privileged role.",
-        format!("Guest accounts hold privileged roles: {}.", list_names(&guests)),
+        format!(
+            "Guest accounts hold privileged roles: {}.",
+            list_names(&guests)
+        ),
         json!({ "guest_admins": guests }),
     )
 }
 
 /// Evaluates a privileged-role rule that needs Entra ID P2 (PIM): offenders must be empty.
-fn pim_rule(snap: &Snapshot, offenders: impl Fn(&[&Value]) -> Vec<String>, ok: &str, bad: &str) -> Outcome {
+fn pim_rule(
+    snap: &Snapshot,
+    offenders: impl Fn(&[&Value]) -> Vec<String>,
+    ok: &str,
+    bad: &str,
+) -> Outcome {
     let p2 = input!(has_p2(snap));
     let roles = input!(snap.list("privileged_roles"));
     let mut off = offenders(&roles);
@@ -600,15 +718,24 @@ fn pim_rule(snap: &Snapshot, offenders: impl Fn(&[&Value]) -> Vec<String>, ok: &
             json!({ "offenders": off }),
         );
     }
-    Outcome::verdict(off.is_empty(), ok, format!("{bad}: {}.", list_names(&off)), json!({ "offenders": off }))
+    Outcome::verdict(
+        off.is_empty(),
+        ok,
+        format!("{bad}: {}.", list_names(&off)),
+        json!({ "offenders": off }),
+    )
 }
 
 fn assignments(r: &Value) -> Vec<&Value> {
-    r.get("Assignments").map(crate::snapshot::items).unwrap_or_default()
+    r.get("Assignments")
+        .map(crate::snapshot::items)
+        .unwrap_or_default()
 }
 
 fn rules(r: &Value) -> Vec<&Value> {
-    r.get("Rules").map(crate::snapshot::items).unwrap_or_default()
+    r.get("Rules")
+        .map(crate::snapshot::items)
+        .unwrap_or_default()
 }
 
 fn rule_source(rule: &Value) -> String {
@@ -621,7 +748,11 @@ fn no_permanent_assignments(snap: &Snapshot) -> Outcome {
         |roles| {
             roles
                 .iter()
-                .filter(|r| assignments(r).iter().any(|a| a.get("EndDateTime").is_none_or(Value::is_null)))
+                .filter(|r| {
+                    assignments(r)
+                        .iter()
+                        .any(|a| a.get("EndDateTime").is_none_or(Value::is_null))
+                })
                 .map(|r| s(r, "DisplayName").to_string())
                 .collect()
         },
@@ -636,7 +767,11 @@ fn assigned_through_pim(snap: &Snapshot) -> Outcome {
         |roles| {
             roles
                 .iter()
-                .filter(|r| assignments(r).iter().any(|a| a.get("StartDateTime").is_none_or(Value::is_null)))
+                .filter(|r| {
+                    assignments(r)
+                        .iter()
+                        .any(|a| a.get("StartDateTime").is_none_or(Value::is_null))
+                })
                 .map(|r| s(r, "DisplayName").to_string())
                 .collect()
         },
@@ -655,7 +790,10 @@ fn global_admin_approval(snap: &Snapshot) -> Outcome {
                 .flat_map(|r| rules(r))
                 .filter(|rule| {
                     s(rule, "Id") == "Approval_EndUser_Assignment"
-                        && rule.pointer("/Setting/IsApprovalRequired").and_then(Value::as_bool) == Some(false)
+                        && rule
+                            .pointer("/Setting/IsApprovalRequired")
+                            .and_then(Value::as_bool)
+                            == Some(false)
                 })
                 .map(rule_source)
                 .collect()
@@ -673,7 +811,11 @@ fn assignment_alerts(snap: &Snapshot) -> Outcome {
                 .iter()
                 .flat_map(|r| rules(r))
                 .filter(|rule| {
-                    ["Notification_Admin_Admin_Assignment", "Notification_Admin_Admin_Eligibility"].contains(&s(rule, "Id"))
+                    [
+                        "Notification_Admin_Admin_Assignment",
+                        "Notification_Admin_Admin_Eligibility",
+                    ]
+                    .contains(&s(rule, "Id"))
                         && count(rule.get("NotificationRecipients")) == 0
                 })
                 .map(rule_source)
@@ -713,159 +855,478 @@ fn sign_in_logs_to_siem(_snap: &Snapshot) -> Outcome {
 
 /// Entra ID checks.
 pub(crate) static CHECKS: &[Check] = &[
-    check!("A365-AAD-01", "Legacy authentication is blocked", EntraId, Critical, legacy_auth_blocked,
-        [(Cis, "5.2.2.3", CIS), (Scuba, "MS.AAD.1.1v1", SCUBA), (Nist80053, "IA-2", NIST), (Iso27001, "A.8.5", ISO)],
+    check!(
+        "A365-AAD-01",
+        "Legacy authentication is blocked",
+        EntraId,
+        Critical,
+        legacy_auth_blocked,
+        [
+            (Cis, "5.2.2.3", CIS),
+            (Scuba, "MS.AAD.1.1v1", SCUBA),
+            (Nist80053, "IA-2", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Legacy protocols (POP, IMAP, SMTP basic auth, Exchange ActiveSync) cannot perform MFA and are the main vector for password spraying.",
         "Create a conditional access policy for all users and all cloud apps, condition client apps 'Exchange ActiveSync clients' and 'Other clients', grant 'Block access'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-legacy-authentication"),
-    check!("A365-AAD-02", "Users detected as high risk are blocked", EntraId, High, high_risk_users_blocked,
-        [(Cis, "5.2.2.6", CIS), (Scuba, "MS.AAD.2.1v1", SCUBA), (Nist80053, "AC-2(12)", NIST), (Iso27001, "A.8.16", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-legacy-authentication"
+    ),
+    check!(
+        "A365-AAD-02",
+        "Users detected as high risk are blocked",
+        EntraId,
+        High,
+        high_risk_users_blocked,
+        [
+            (Cis, "5.2.2.6", CIS),
+            (Scuba, "MS.AAD.2.1v1", SCUBA),
+            (Nist80053, "AC-2(12)", NIST),
+            (Iso27001, "A.8.16", ISO)
+        ],
         "A user flagged high risk by Entra ID Protection probably has leaked credentials; blocking stops an attacker using them.",
         "Create a conditional access policy for all users and apps with the user-risk condition 'High' and grant 'Block access' (Entra ID P2).",
-        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"),
-    check!("A365-AAD-03", "Sign-ins detected as high risk are blocked", EntraId, High, high_risk_signins_blocked,
-        [(Cis, "5.2.2.7", CIS), (Scuba, "MS.AAD.2.3v1", SCUBA), (Nist80053, "AC-7", NIST), (Iso27001, "A.8.16", ISO)],
+        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"
+    ),
+    check!(
+        "A365-AAD-03",
+        "Sign-ins detected as high risk are blocked",
+        EntraId,
+        High,
+        high_risk_signins_blocked,
+        [
+            (Cis, "5.2.2.7", CIS),
+            (Scuba, "MS.AAD.2.3v1", SCUBA),
+            (Nist80053, "AC-7", NIST),
+            (Iso27001, "A.8.16", ISO)
+        ],
         "High sign-in risk signals token theft, impossible travel or anonymised IPs; blocking such sign-ins stops account takeover in progress.",
         "Create a conditional access policy for all users and apps with the sign-in risk condition 'High' and grant 'Block access' (Entra ID P2).",
-        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"),
-    check!("A365-AAD-04", "Phishing-resistant MFA is required for all users", EntraId, High, phishing_resistant_all,
-        [(Scuba, "MS.AAD.3.1v1", SCUBA), (Nist80053, "IA-2(1)", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"
+    ),
+    check!(
+        "A365-AAD-04",
+        "Phishing-resistant MFA is required for all users",
+        EntraId,
+        High,
+        phishing_resistant_all,
+        [
+            (Scuba, "MS.AAD.3.1v1", SCUBA),
+            (Nist80053, "IA-2(1)", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Phishing-resistant methods (FIDO2, Windows Hello for Business, certificates) defeat adversary-in-the-middle phishing kits that relay ordinary MFA.",
         "Create a conditional access policy for all users and apps with grant 'Require authentication strength: Phishing-resistant MFA'.",
-        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-strengths"),
-    check!("A365-AAD-05", "MFA is required for all users", EntraId, Critical, mfa_all_users,
-        [(Cis, "5.2.2.2", CIS), (Scuba, "MS.AAD.3.2v2", SCUBA), (Nist80053, "IA-2(2)", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-strengths"
+    ),
+    check!(
+        "A365-AAD-05",
+        "MFA is required for all users",
+        EntraId,
+        Critical,
+        mfa_all_users,
+        [
+            (Cis, "5.2.2.2", CIS),
+            (Scuba, "MS.AAD.3.2v2", SCUBA),
+            (Nist80053, "IA-2(2)", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Passwords alone are phished, sprayed and reused; MFA blocks the vast majority of account compromise.",
         "Create a conditional access policy for all users and all cloud apps with grant 'Require multifactor authentication' or an MFA authentication strength.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-mfa-strength"),
-    check!("A365-AAD-06", "Phishing-resistant MFA is required for privileged roles", EntraId, Critical, phishing_resistant_admins,
-        [(Cis, "5.2.2.5", CIS), (Scuba, "MS.AAD.3.6v1", SCUBA), (Nist80053, "IA-2(1)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-mfa-strength"
+    ),
+    check!(
+        "A365-AAD-06",
+        "Phishing-resistant MFA is required for privileged roles",
+        EntraId,
+        Critical,
+        phishing_resistant_admins,
+        [
+            (Cis, "5.2.2.5", CIS),
+            (Scuba, "MS.AAD.3.6v1", SCUBA),
+            (Nist80053, "IA-2(1)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Administrators are the most valuable phishing targets; phishing-resistant MFA protects the keys to the tenant.",
         "Create a conditional access policy that includes every privileged directory role, all cloud apps, with grant 'Require authentication strength: Phishing-resistant MFA'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-admin-phish-resistant-mfa"),
-    check!("A365-AAD-07", "MFA is required for administrators", EntraId, Critical, mfa_admins,
-        [(Cis, "5.2.2.1", CIS), (Nist80053, "IA-2(1)", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-admin-phish-resistant-mfa"
+    ),
+    check!(
+        "A365-AAD-07",
+        "MFA is required for administrators",
+        EntraId,
+        Critical,
+        mfa_admins,
+        [
+            (Cis, "5.2.2.1", CIS),
+            (Nist80053, "IA-2(1)", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "An administrator account protected only by a password is a single phish away from full tenant compromise.",
         "Create a conditional access policy including every administrative role (or all users) and all cloud apps, with grant 'Require multifactor authentication'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-old-require-mfa-admin"),
-    check!("A365-AAD-08", "Microsoft Authenticator shows sign-in context", EntraId, Medium, authenticator_context,
-        [(Scuba, "MS.AAD.3.3v2", SCUBA), (Nist80053, "IA-2(8)", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-old-require-mfa-admin"
+    ),
+    check!(
+        "A365-AAD-08",
+        "Microsoft Authenticator shows sign-in context",
+        EntraId,
+        Medium,
+        authenticator_context,
+        [
+            (Scuba, "MS.AAD.3.3v2", SCUBA),
+            (Nist80053, "IA-2(8)", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Showing the application and location in push notifications helps users spot and reject MFA fatigue attacks.",
         "In Authentication methods > Microsoft Authenticator > Configure, enable 'Show application name' and 'Show geographic location' for all users and disable software OTP.",
-        "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-additional-context"),
-    check!("A365-AAD-09", "Authentication methods policy migration is complete", EntraId, Medium, migration_complete,
-        [(Scuba, "MS.AAD.3.4v1", SCUBA), (Nist80053, "IA-5", NIST), (Iso27001, "A.5.17", ISO)],
+        "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-additional-context"
+    ),
+    check!(
+        "A365-AAD-09",
+        "Authentication methods policy migration is complete",
+        EntraId,
+        Medium,
+        migration_complete,
+        [
+            (Scuba, "MS.AAD.3.4v1", SCUBA),
+            (Nist80053, "IA-5", NIST),
+            (Iso27001, "A.5.17", ISO)
+        ],
         "Until the migration is complete, legacy MFA and SSPR settings can re-enable methods the new policy disables.",
         "In Entra ID > Authentication methods > Policies > Manage migration, set the state to 'Migration Complete'.",
-        "https://learn.microsoft.com/entra/identity/authentication/how-to-authentication-methods-manage"),
-    check!("A365-AAD-10", "SMS, voice and email authentication are disabled", EntraId, Medium, weak_methods_disabled,
-        [(Scuba, "MS.AAD.3.5v2", SCUBA), (Nist80053, "IA-2(8)", NIST), (Iso27001, "A.5.17", ISO)],
+        "https://learn.microsoft.com/entra/identity/authentication/how-to-authentication-methods-manage"
+    ),
+    check!(
+        "A365-AAD-10",
+        "SMS, voice and email authentication are disabled",
+        EntraId,
+        Medium,
+        weak_methods_disabled,
+        [
+            (Scuba, "MS.AAD.3.5v2", SCUBA),
+            (Nist80053, "IA-2(8)", NIST),
+            (Iso27001, "A.5.17", ISO)
+        ],
         "SMS and voice codes are exposed to SIM swapping and interception; email codes depend on a mailbox an attacker may already control.",
         "In Entra ID > Authentication methods > Policies, disable SMS, Voice call and Email OTP.",
-        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage"),
-    check!("A365-AAD-11", "A managed device is required for sign-in", EntraId, Medium, managed_device_required,
-        [(Scuba, "MS.AAD.3.7v1", SCUBA), (Nist80053, "AC-19", NIST), (Iso27001, "A.8.1", ISO)],
+        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage"
+    ),
+    check!(
+        "A365-AAD-11",
+        "A managed device is required for sign-in",
+        EntraId,
+        Medium,
+        managed_device_required,
+        [
+            (Scuba, "MS.AAD.3.7v1", SCUBA),
+            (Nist80053, "AC-19", NIST),
+            (Iso27001, "A.8.1", ISO)
+        ],
         "Requiring a compliant or hybrid-joined device keeps stolen credentials from being used on an attacker's machine.",
         "Create a conditional access policy for all users and apps with grant 'Require device to be marked as compliant' OR 'Require Microsoft Entra hybrid joined device'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-device-compliance"),
-    check!("A365-AAD-12", "A managed device is required to register MFA", EntraId, Medium, managed_device_for_registration,
-        [(Scuba, "MS.AAD.3.8v1", SCUBA), (Nist80053, "IA-5(1)", NIST), (Iso27001, "A.5.17", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-device-compliance"
+    ),
+    check!(
+        "A365-AAD-12",
+        "A managed device is required to register MFA",
+        EntraId,
+        Medium,
+        managed_device_for_registration,
+        [
+            (Scuba, "MS.AAD.3.8v1", SCUBA),
+            (Nist80053, "IA-5(1)", NIST),
+            (Iso27001, "A.5.17", ISO)
+        ],
         "An attacker holding a password can register their own MFA method unless registration is tied to a trusted device.",
         "Create a conditional access policy for all users, user action 'Register security information', grant 'Require compliant or hybrid joined device'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-security-info-registration"),
-    check!("A365-AAD-13", "Device code flow is blocked", EntraId, Medium, device_code_blocked,
-        [(Scuba, "MS.AAD.3.9v1", SCUBA), (Nist80053, "AC-17", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-security-info-registration"
+    ),
+    check!(
+        "A365-AAD-13",
+        "Device code flow is blocked",
+        EntraId,
+        Medium,
+        device_code_blocked,
+        [
+            (Scuba, "MS.AAD.3.9v1", SCUBA),
+            (Nist80053, "AC-17", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Device code phishing tricks users into authorising an attacker's session; few organisations need the flow.",
         "Create a conditional access policy for all users and apps with the authentication flows condition 'Device code flow' and grant 'Block access'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows"),
-    check!("A365-AAD-14", "Sign-in frequency is limited and browser sessions do not persist", EntraId, Medium, admin_session_limited,
-        [(Cis, "5.2.2.4", CIS), (Nist80053, "AC-12", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows"
+    ),
+    check!(
+        "A365-AAD-14",
+        "Sign-in frequency is limited and browser sessions do not persist",
+        EntraId,
+        Medium,
+        admin_session_limited,
+        [
+            (Cis, "5.2.2.4", CIS),
+            (Nist80053, "AC-12", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Short, non-persistent sessions limit how long a stolen session cookie stays useful, especially for administrators.",
         "Create a conditional access policy for administrators (or all users), session controls 'Sign-in frequency' and 'Persistent browser session: Never persistent'.",
-        "https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-session-lifetime"),
-    check!("A365-AAD-15", "Users cannot register applications", EntraId, Medium, users_cannot_register_apps,
-        [(Cis, "5.1.2.2", CIS), (Scuba, "MS.AAD.5.1v1", SCUBA), (Nist80053, "CM-11", NIST), (Iso27001, "A.8.19", ISO)],
+        "https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-session-lifetime"
+    ),
+    check!(
+        "A365-AAD-15",
+        "Users cannot register applications",
+        EntraId,
+        Medium,
+        users_cannot_register_apps,
+        [
+            (Cis, "5.1.2.2", CIS),
+            (Scuba, "MS.AAD.5.1v1", SCUBA),
+            (Nist80053, "CM-11", NIST),
+            (Iso27001, "A.8.19", ISO)
+        ],
         "User-registered applications can be turned into persistence and data-exfiltration channels outside admin review.",
         "In Entra ID > Users > User settings, set 'Users can register applications' to No.",
-        "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-app-roles"),
-    check!("A365-AAD-16", "User consent to applications is restricted", EntraId, High, user_consent_restricted,
-        [(Cis, "5.1.5.1", CIS), (Scuba, "MS.AAD.5.2v1", SCUBA), (Nist80053, "AC-6", NIST), (Iso27001, "A.8.19", ISO)],
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-app-roles"
+    ),
+    check!(
+        "A365-AAD-16",
+        "User consent to applications is restricted",
+        EntraId,
+        High,
+        user_consent_restricted,
+        [
+            (Cis, "5.1.5.1", CIS),
+            (Scuba, "MS.AAD.5.2v1", SCUBA),
+            (Nist80053, "AC-6", NIST),
+            (Iso27001, "A.8.19", ISO)
+        ],
         "Consent phishing gets users to grant malicious apps access to mail and files; restricting consent closes that path.",
         "In Enterprise applications > Consent and permissions, select 'Do not allow user consent' (or verified publishers with low-risk permissions only and no risky classifications).",
-        "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent"),
-    check!("A365-AAD-17", "The admin consent workflow is enabled", EntraId, Low, admin_consent_workflow,
-        [(Cis, "5.1.5.2", CIS), (Scuba, "MS.AAD.5.3v1", SCUBA), (Nist80053, "AC-6", NIST), (Iso27001, "A.8.19", ISO)],
+        "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent"
+    ),
+    check!(
+        "A365-AAD-17",
+        "The admin consent workflow is enabled",
+        EntraId,
+        Low,
+        admin_consent_workflow,
+        [
+            (Cis, "5.1.5.2", CIS),
+            (Scuba, "MS.AAD.5.3v1", SCUBA),
+            (Nist80053, "AC-6", NIST),
+            (Iso27001, "A.8.19", ISO)
+        ],
         "With user consent restricted, a workflow lets users request apps so that admins review them instead of users working around the restriction.",
         "In Enterprise applications > Consent and permissions > Admin consent settings, set 'Users can request admin consent' to Yes and choose reviewers.",
-        "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-admin-consent-workflow"),
-    check!("A365-AAD-18", "User passwords do not expire", EntraId, Low, passwords_never_expire,
-        [(Cis, "1.3.1", CIS), (Scuba, "MS.AAD.6.1v1", SCUBA), (Nist80053, "IA-5(1)", NIST), (Iso27001, "A.5.17", ISO)],
+        "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-admin-consent-workflow"
+    ),
+    check!(
+        "A365-AAD-18",
+        "User passwords do not expire",
+        EntraId,
+        Low,
+        passwords_never_expire,
+        [
+            (Cis, "1.3.1", CIS),
+            (Scuba, "MS.AAD.6.1v1", SCUBA),
+            (Nist80053, "IA-5(1)", NIST),
+            (Iso27001, "A.5.17", ISO)
+        ],
         "Forced periodic changes push users to predictable passwords; NIST and Microsoft recommend no expiry when MFA is in place.",
         "In the Microsoft 365 admin center > Settings > Org settings > Security & privacy > Password expiration policy, select 'Set passwords to never expire'.",
-        "https://learn.microsoft.com/microsoft-365/admin/manage/set-password-expiration-policy"),
-    check!("A365-AAD-19", "Between two and eight global administrators", EntraId, High, global_admin_count,
-        [(Cis, "1.1.3", CIS), (Scuba, "MS.AAD.7.1v1", SCUBA), (Nist80053, "AC-6(5)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/microsoft-365/admin/manage/set-password-expiration-policy"
+    ),
+    check!(
+        "A365-AAD-19",
+        "Between two and eight global administrators",
+        EntraId,
+        High,
+        global_admin_count,
+        [
+            (Cis, "1.1.3", CIS),
+            (Scuba, "MS.AAD.7.1v1", SCUBA),
+            (Nist80053, "AC-6(5)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "One global admin is a single point of failure; many global admins multiply the attack surface.",
         "Keep at least two (one may be an emergency account) and at most eight Global Administrators; move others to least-privileged roles.",
-        "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"),
-    check!("A365-AAD-20", "Fine-grained roles are used instead of Global Administrator", EntraId, Medium, least_privilege,
-        [(Scuba, "MS.AAD.7.2v1", SCUBA), (Nist80053, "AC-6", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
+    ),
+    check!(
+        "A365-AAD-20",
+        "Fine-grained roles are used instead of Global Administrator",
+        EntraId,
+        Medium,
+        least_privilege,
+        [
+            (Scuba, "MS.AAD.7.2v1", SCUBA),
+            (Nist80053, "AC-6", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Granting Global Administrator where a narrower role suffices violates least privilege.",
         "Review privileged users and assign service-specific roles (Exchange, SharePoint, User Administrator...) instead of Global Administrator.",
-        "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-by-task"),
-    check!("A365-AAD-21", "Privileged users are cloud-only accounts", EntraId, High, cloud_only_admins,
-        [(Cis, "1.1.1", CIS), (Scuba, "MS.AAD.7.3v1", SCUBA), (Nist80053, "AC-6(5)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-by-task"
+    ),
+    check!(
+        "A365-AAD-21",
+        "Privileged users are cloud-only accounts",
+        EntraId,
+        High,
+        cloud_only_admins,
+        [
+            (Cis, "1.1.1", CIS),
+            (Scuba, "MS.AAD.7.3v1", SCUBA),
+            (Nist80053, "AC-6(5)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Synchronised admin accounts let an on-premises Active Directory compromise spread to the cloud tenant.",
         "Create dedicated cloud-only accounts for administrative roles and remove roles from synchronised accounts.",
-        "https://learn.microsoft.com/entra/identity/role-based-access-control/security-planning"),
-    check!("A365-AAD-22", "No guest account holds a privileged role", EntraId, High, no_guest_admins,
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/security-planning"
+    ),
+    check!(
+        "A365-AAD-22",
+        "No guest account holds a privileged role",
+        EntraId,
+        High,
+        no_guest_admins,
         [(Nist80053, "AC-6(5)", NIST), (Iso27001, "A.5.18", ISO)],
         "A guest account is governed by another organisation; giving it a privileged role hands control to an identity you do not manage.",
         "In Entra ID > Roles and administrators, remove privileged role assignments held by guest (B2B) accounts.",
-        "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"),
-    check!("A365-AAD-23", "No permanent active privileged assignments", EntraId, High, no_permanent_assignments,
-        [(Scuba, "MS.AAD.7.4v1", SCUBA), (Nist80053, "AC-2(7)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
+    ),
+    check!(
+        "A365-AAD-23",
+        "No permanent active privileged assignments",
+        EntraId,
+        High,
+        no_permanent_assignments,
+        [
+            (Scuba, "MS.AAD.7.4v1", SCUBA),
+            (Nist80053, "AC-2(7)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Standing privilege gives attackers a permanent target; just-in-time activation narrows the window.",
         "In Privileged Identity Management, convert permanent active assignments to eligible assignments (keep only emergency accounts permanent).",
-        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-configure"),
-    check!("A365-AAD-24", "Privileged roles are assigned through PIM", EntraId, Medium, assigned_through_pim,
-        [(Scuba, "MS.AAD.7.5v1", SCUBA), (Nist80053, "AC-2(7)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-configure"
+    ),
+    check!(
+        "A365-AAD-24",
+        "Privileged roles are assigned through PIM",
+        EntraId,
+        Medium,
+        assigned_through_pim,
+        [
+            (Scuba, "MS.AAD.7.5v1", SCUBA),
+            (Nist80053, "AC-2(7)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Assignments made outside PIM bypass its approval, justification and expiry controls.",
         "Remove role assignments made directly in Entra ID and re-create them in Privileged Identity Management.",
-        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-add-role-to-user"),
-    check!("A365-AAD-25", "Activating Global Administrator requires approval", EntraId, Medium, global_admin_approval,
-        [(Scuba, "MS.AAD.7.6v1", SCUBA), (Nist80053, "AC-6(2)", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-add-role-to-user"
+    ),
+    check!(
+        "A365-AAD-25",
+        "Activating Global Administrator requires approval",
+        EntraId,
+        Medium,
+        global_admin_approval,
+        [
+            (Scuba, "MS.AAD.7.6v1", SCUBA),
+            (Nist80053, "AC-6(2)", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Approval adds a second person before the most powerful role becomes active.",
         "In PIM > Microsoft Entra roles > Settings > Global Administrator, enable 'Require approval to activate' and select approvers.",
-        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"),
-    check!("A365-AAD-26", "Privileged role assignments raise alerts", EntraId, Low, assignment_alerts,
-        [(Scuba, "MS.AAD.7.7v1", SCUBA), (Nist80053, "AC-2(4)", NIST), (Iso27001, "A.8.16", ISO)],
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
+    ),
+    check!(
+        "A365-AAD-26",
+        "Privileged role assignments raise alerts",
+        EntraId,
+        Low,
+        assignment_alerts,
+        [
+            (Scuba, "MS.AAD.7.7v1", SCUBA),
+            (Nist80053, "AC-2(4)", NIST),
+            (Iso27001, "A.8.16", ISO)
+        ],
         "Alerts on new assignments let the security team spot privilege escalation quickly.",
         "In PIM role settings, add notification recipients for 'Send notifications when members are assigned as eligible/active'.",
-        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"),
-    check!("A365-AAD-27", "Global Administrator activations raise alerts", EntraId, Medium, global_admin_activation_alert,
-        [(Scuba, "MS.AAD.7.8v1", SCUBA), (Nist80053, "AC-2(4)", NIST), (Iso27001, "A.8.16", ISO)],
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"
+    ),
+    check!(
+        "A365-AAD-27",
+        "Global Administrator activations raise alerts",
+        EntraId,
+        Medium,
+        global_admin_activation_alert,
+        [
+            (Scuba, "MS.AAD.7.8v1", SCUBA),
+            (Nist80053, "AC-2(4)", NIST),
+            (Iso27001, "A.8.16", ISO)
+        ],
         "Every activation of Global Administrator should be visible to the security team.",
         "In PIM > Global Administrator settings, add a recipient for 'Send notifications when eligible members activate this role'.",
-        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"),
-    check!("A365-AAD-28", "Guest users have restricted directory access", EntraId, Medium, guest_access_restricted,
-        [(Cis, "5.1.6.2", CIS), (Scuba, "MS.AAD.8.1v1", SCUBA), (Nist80053, "AC-3", NIST), (Iso27001, "A.5.15", ISO)],
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"
+    ),
+    check!(
+        "A365-AAD-28",
+        "Guest users have restricted directory access",
+        EntraId,
+        Medium,
+        guest_access_restricted,
+        [
+            (Cis, "5.1.6.2", CIS),
+            (Scuba, "MS.AAD.8.1v1", SCUBA),
+            (Nist80053, "AC-3", NIST),
+            (Iso27001, "A.5.15", ISO)
+        ],
         "Guests with member-level access can enumerate users, groups and devices, aiding reconnaissance.",
         "In External Identities > External collaboration settings, set guest user access to 'Limited access' or 'Restricted access'.",
-        "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"),
-    check!("A365-AAD-29", "Only admins and guest inviters can invite guests", EntraId, Medium, guest_invites_limited,
-        [(Cis, "5.1.6.3", CIS), (Scuba, "MS.AAD.8.2v1", SCUBA), (Nist80053, "AC-2", NIST), (Iso27001, "A.5.16", ISO)],
+        "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"
+    ),
+    check!(
+        "A365-AAD-29",
+        "Only admins and guest inviters can invite guests",
+        EntraId,
+        Medium,
+        guest_invites_limited,
+        [
+            (Cis, "5.1.6.3", CIS),
+            (Scuba, "MS.AAD.8.2v1", SCUBA),
+            (Nist80053, "AC-2", NIST),
+            (Iso27001, "A.5.16", ISO)
+        ],
         "Unrestricted invitations let any user bring external identities into the tenant without review.",
         "In External collaboration settings, set guest invite restrictions to 'Only users assigned to specific admin roles can invite guest users'.",
-        "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"),
-    check!("A365-AAD-30", "Non-admin users cannot create tenants", EntraId, Low, users_cannot_create_tenants,
-        [(Cis, "5.1.2.3", CIS), (Nist80053, "CM-5", NIST), (Iso27001, "A.8.2", ISO)],
+        "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"
+    ),
+    check!(
+        "A365-AAD-30",
+        "Non-admin users cannot create tenants",
+        EntraId,
+        Low,
+        users_cannot_create_tenants,
+        [
+            (Cis, "5.1.2.3", CIS),
+            (Nist80053, "CM-5", NIST),
+            (Iso27001, "A.8.2", ISO)
+        ],
         "Users creating tenants produce unmanaged directories outside the organisation's security controls.",
         "In Entra ID > Users > User settings, set 'Restrict non-admin users from creating tenants' to Yes.",
-        "https://learn.microsoft.com/entra/fundamentals/users-default-permissions"),
-    check!("A365-AAD-31", "Entra ID logs are sent to a SIEM", EntraId, Medium, sign_in_logs_to_siem,
-        [(Scuba, "MS.AAD.4.1v1", SCUBA), (Nist80053, "AU-6", NIST), (Iso27001, "A.8.15", ISO)],
+        "https://learn.microsoft.com/entra/fundamentals/users-default-permissions"
+    ),
+    check!(
+        "A365-AAD-31",
+        "Entra ID logs are sent to a SIEM",
+        EntraId,
+        Medium,
+        sign_in_logs_to_siem,
+        [
+            (Scuba, "MS.AAD.4.1v1", SCUBA),
+            (Nist80053, "AU-6", NIST),
+            (Iso27001, "A.8.15", ISO)
+        ],
         "Sign-in and audit logs are the primary evidence of identity attacks and must reach the security monitoring platform.",
         "In Entra ID > Monitoring > Diagnostic settings, stream AuditLogs and SignInLogs to your SIEM (for example Microsoft Sentinel).",
-        "https://learn.microsoft.com/entra/identity/monitoring-health/howto-configure-diagnostic-settings"),
+        "https://learn.microsoft.com/entra/identity/monitoring-health/howto-configure-diagnostic-settings"
+    ),
 ];

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, name_of, s, strs};
 use crate::catalogue::Check;
-use crate::snapshot::{Snapshot, items};
+use crate::snapshot::Snapshot;
 
 /// The TXT answers recorded for a domain lookup.
 fn rdata(v: &Value) -> Vec<String> {
@@ -96,18 +96,30 @@ fn dkim_enabled(snap: &Snapshot) -> Outcome {
         let published = records
             .iter()
             .any(|(rd, txt)| rd == d && txt.iter().any(|t| t.trim_start().starts_with("v=DKIM1;")));
-        if signing && published { good.push(d.clone()) } else { bad.push(d.clone()) }
+        if signing && published {
+            good.push(d.clone())
+        } else {
+            bad.push(d.clone())
+        }
     }
     Outcome::verdict(
         bad.is_empty(),
-        format!("DKIM signing is enabled and its key published for {}.", list_names(&good)),
-        format!("DKIM is not enabled or its key is not published for {}.", list_names(&bad)),
+        format!(
+            "DKIM signing is enabled and its key published for {}.",
+            list_names(&good)
+        ),
+        format!(
+            "DKIM is not enabled or its key is not published for {}.",
+            list_names(&bad)
+        ),
         json!({ "compliant_domains": good, "non_compliant_domains": bad }),
     )
 }
 
 fn dmarc_records(txt: &[String]) -> Vec<&String> {
-    txt.iter().filter(|r| r.trim_start().starts_with("v=DMARC1;")).collect()
+    txt.iter()
+        .filter(|r| r.trim_start().starts_with("v=DMARC1;"))
+        .collect()
 }
 
 fn dmarc_published(snap: &Snapshot) -> Outcome {
@@ -139,9 +151,9 @@ fn dmarc_reports(snap: &Snapshot) -> Outcome {
         snap,
         "dmarc_records",
         |_, txt| {
-            dmarc_records(txt)
-                .iter()
-                .any(|r| dmarc_tag(r, "rua").is_some_and(|v| v.to_ascii_lowercase().contains("mailto:")))
+            dmarc_records(txt).iter().any(|r| {
+                dmarc_tag(r, "rua").is_some_and(|v| v.to_ascii_lowercase().contains("mailto:"))
+            })
         },
         "Every DMARC record requests aggregate reports",
         "Domains whose DMARC record has no aggregate report address (rua)",
@@ -157,8 +169,14 @@ fn no_auto_forwarding(snap: &Snapshot) -> Outcome {
         .collect();
     Outcome::verdict(
         bad.is_empty(),
-        format!("No remote domain allows automatic forwarding ({} checked).", domains.len()),
-        format!("Remote domains allowing automatic forwarding: {}.", list_names(&bad)),
+        format!(
+            "No remote domain allows automatic forwarding ({} checked).",
+            domains.len()
+        ),
+        format!(
+            "Remote domains allowing automatic forwarding: {}.",
+            list_names(&bad)
+        ),
         json!({ "remote_domains_allowing_forwarding": bad, "remote_domains_checked": domains.len() }),
     )
 }
@@ -182,13 +200,20 @@ fn sharing_all_domains(snap: &Snapshot, what: &str) -> Outcome {
     let pols = input!(snap.list("sharing_policy"));
     let bad: Vec<String> = pols
         .iter()
-        .filter(|p| strs(p.get("Domains")).iter().any(|d| d.contains('*') && d.contains(what)))
+        .filter(|p| {
+            strs(p.get("Domains"))
+                .iter()
+                .any(|d| d.contains('*') && d.contains(what))
+        })
         .map(|p| name_of(p))
         .collect();
     Outcome::verdict(
         bad.is_empty(),
         format!("No sharing policy shares {what} details with all domains."),
-        format!("Sharing policies sharing {what} with all domains: {}.", list_names(&bad)),
+        format!(
+            "Sharing policies sharing {what} with all domains: {}.",
+            list_names(&bad)
+        ),
         json!({ "policies": bad }),
     )
 }
@@ -211,7 +236,10 @@ fn default_sharing_disabled(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         enabled.is_empty(),
         "The default sharing policy is disabled: users cannot share calendars externally.",
-        format!("The default sharing policy {} lets users share calendars externally.", list_names(&enabled)),
+        format!(
+            "The default sharing policy {} lets users share calendars externally.",
+            list_names(&enabled)
+        ),
         json!({ "enabled_default_policies": enabled }),
     )
 }
@@ -230,7 +258,10 @@ fn external_sender_tagged(snap: &Snapshot) -> Outcome {
         .collect();
     Outcome::verdict(
         !good.is_empty(),
-        format!("Transport rule {} marks mail from outside the organisation.", list_names(&good)),
+        format!(
+            "Transport rule {} marks mail from outside the organisation.",
+            list_names(&good)
+        ),
         "No enabled transport rule warns users about mail from outside the organisation.",
         json!({ "tagging_rules": good, "rules_checked": rules.len() }),
     )
@@ -244,7 +275,12 @@ fn org_flag(snap: &Snapshot, key: &str, want: bool, ok: &str, bad: &str) -> Outc
     let Some(value) = b(org, key) else {
         return Outcome::error(format!("`org_config` has no `{key}`"));
     };
-    Outcome::verdict(value == want, ok, bad, json!({ "organization": name_of(org), key: value }))
+    Outcome::verdict(
+        value == want,
+        ok,
+        bad,
+        json!({ "organization": name_of(org), key: value }),
+    )
 }
 
 fn mailbox_audit(snap: &Snapshot) -> Outcome {
@@ -283,22 +319,33 @@ fn no_domain_allow_rules(snap: &Snapshot) -> Outcome {
         .iter()
         .filter(|r| {
             let scl = r.get("SetSCL");
-            let bypass = scl.and_then(Value::as_i64) == Some(-1) || scl.and_then(Value::as_str) == Some("-1");
+            let bypass = scl.and_then(Value::as_i64) == Some(-1)
+                || scl.and_then(Value::as_str) == Some("-1");
             bypass && count(r.get("SenderDomainIs")) > 0
         })
         .map(|r| name_of(r))
         .collect();
     Outcome::verdict(
         bad.is_empty(),
-        format!("No transport rule bypasses spam filtering for sender domains ({} rules).", rules.len()),
-        format!("Transport rules bypass spam filtering for whole sender domains: {}.", list_names(&bad)),
+        format!(
+            "No transport rule bypasses spam filtering for sender domains ({} rules).",
+            rules.len()
+        ),
+        format!(
+            "Transport rules bypass spam filtering for whole sender domains: {}.",
+            list_names(&bad)
+        ),
         json!({ "allow_listing_rules": bad }),
     )
 }
 
 fn conn_filter(snap: &Snapshot, pred: impl Fn(&Value) -> bool, ok: &str, bad: &str) -> Outcome {
     let pols = input!(snap.list("conn_filter"));
-    let offenders: Vec<String> = pols.iter().filter(|p| pred(p)).map(|p| name_of(p)).collect();
+    let offenders: Vec<String> = pols
+        .iter()
+        .filter(|p| pred(p))
+        .map(|p| name_of(p))
+        .collect();
     Outcome::verdict(
         offenders.is_empty(),
         ok,
@@ -325,96 +372,263 @@ fn safe_list_off(snap: &Snapshot) -> Outcome {
     )
 }
 
-#[allow(dead_code)]
-fn all_items(v: &Value) -> Vec<&Value> {
-    items(v)
-}
-
 /// Exchange Online checks.
 pub(crate) static CHECKS: &[Check] = &[
-    check!("A365-EXO-01", "Automatic forwarding to external domains is disabled", ExchangeOnline, High, no_auto_forwarding,
-        [(Cis, "6.2.1", CIS), (Scuba, "MS.EXO.1.1v2", SCUBA), (Nist80053, "SC-7(10)", NIST), (Iso27001, "A.5.14", ISO)],
+    check!(
+        "A365-EXO-01",
+        "Automatic forwarding to external domains is disabled",
+        ExchangeOnline,
+        High,
+        no_auto_forwarding,
+        [
+            (Cis, "6.2.1", CIS),
+            (Scuba, "MS.EXO.1.1v2", SCUBA),
+            (Nist80053, "SC-7(10)", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "Attackers who take over a mailbox set up forwarding rules to exfiltrate mail silently.",
         "In the Exchange admin center > Mail flow > Remote domains, edit each domain (including Default) and clear 'Allow automatic forwarding'.",
-        "https://learn.microsoft.com/exchange/mail-flow-best-practices/remote-domains/remote-domains"),
-    check!("A365-EXO-02", "SPF records fail unauthorised senders", ExchangeOnline, High, spf_published,
-        [(Cis, "2.1.8", CIS), (Scuba, "MS.EXO.2.2v3", SCUBA), (Nist80053, "SC-8", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/exchange/mail-flow-best-practices/remote-domains/remote-domains"
+    ),
+    check!(
+        "A365-EXO-02",
+        "SPF records fail unauthorised senders",
+        ExchangeOnline,
+        High,
+        spf_published,
+        [
+            (Cis, "2.1.8", CIS),
+            (Scuba, "MS.EXO.2.2v3", SCUBA),
+            (Nist80053, "SC-8", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "SPF lets receivers reject mail forged from your domains; without -all, spoofed mail is still accepted.",
         "Publish a TXT record 'v=spf1 include:spf.protection.outlook.com -all' (plus other senders) at every sending domain.",
-        "https://learn.microsoft.com/defender-office-365/email-authentication-spf-configure"),
-    check!("A365-EXO-03", "DKIM is enabled for every sending domain", ExchangeOnline, Medium, dkim_enabled,
-        [(Cis, "2.1.9", CIS), (Scuba, "MS.EXO.3.1v1", SCUBA), (Nist80053, "SC-8", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/defender-office-365/email-authentication-spf-configure"
+    ),
+    check!(
+        "A365-EXO-03",
+        "DKIM is enabled for every sending domain",
+        ExchangeOnline,
+        Medium,
+        dkim_enabled,
+        [
+            (Cis, "2.1.9", CIS),
+            (Scuba, "MS.EXO.3.1v1", SCUBA),
+            (Nist80053, "SC-8", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "DKIM signatures prove mail was sent by your organisation and unaltered, and are needed for DMARC alignment.",
         "Publish the selector1/selector2 CNAME records and enable DKIM signing for each domain in the Defender portal (Email authentication settings > DKIM).",
-        "https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure"),
-    check!("A365-EXO-04", "A DMARC record is published for every domain", ExchangeOnline, High, dmarc_published,
-        [(Cis, "2.1.10", CIS), (Scuba, "MS.EXO.4.1v1", SCUBA), (Nist80053, "SI-8", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure"
+    ),
+    check!(
+        "A365-EXO-04",
+        "A DMARC record is published for every domain",
+        ExchangeOnline,
+        High,
+        dmarc_published,
+        [
+            (Cis, "2.1.10", CIS),
+            (Scuba, "MS.EXO.4.1v1", SCUBA),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "DMARC tells receivers what to do with mail failing SPF and DKIM and reports spoofing attempts.",
         "Publish a TXT record at _dmarc.<domain> such as 'v=DMARC1; p=reject; rua=mailto:dmarc@<domain>'.",
-        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"),
-    check!("A365-EXO-05", "DMARC policy is reject", ExchangeOnline, Medium, dmarc_reject,
-        [(Scuba, "MS.EXO.4.2v1", SCUBA), (Nist80053, "SI-8", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
+    ),
+    check!(
+        "A365-EXO-05",
+        "DMARC policy is reject",
+        ExchangeOnline,
+        Medium,
+        dmarc_reject,
+        [
+            (Scuba, "MS.EXO.4.2v1", SCUBA),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "Only p=reject makes receivers refuse mail spoofing your domains.",
         "Move the DMARC policy to p=reject once reports show legitimate mail passes SPF or DKIM.",
-        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"),
-    check!("A365-EXO-06", "DMARC aggregate reports are requested", ExchangeOnline, Low, dmarc_reports,
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
+    ),
+    check!(
+        "A365-EXO-06",
+        "DMARC aggregate reports are requested",
+        ExchangeOnline,
+        Low,
+        dmarc_reports,
         [(Nist80053, "SI-4", NIST), (Iso27001, "A.8.16", ISO)],
         "Aggregate reports (rua) show who sends mail as your domains, so spoofing and misconfigured senders are visible.",
         "Add 'rua=mailto:<address>' to each DMARC record and monitor the reports.",
-        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"),
-    check!("A365-EXO-07", "SMTP AUTH is disabled", ExchangeOnline, High, smtp_auth_disabled,
-        [(Cis, "6.5.4", CIS), (Scuba, "MS.EXO.5.1v1", SCUBA), (Nist80053, "IA-2", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
+    ),
+    check!(
+        "A365-EXO-07",
+        "SMTP AUTH is disabled",
+        ExchangeOnline,
+        High,
+        smtp_auth_disabled,
+        [
+            (Cis, "6.5.4", CIS),
+            (Scuba, "MS.EXO.5.1v1", SCUBA),
+            (Nist80053, "IA-2", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "SMTP AUTH uses basic authentication and bypasses MFA; it is widely abused for password spraying and spam.",
         "Run Set-TransportConfig -SmtpClientAuthenticationDisabled $true and enable it only on the mailboxes that need it.",
-        "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission"),
-    check!("A365-EXO-08", "Contacts are not shared with all domains", ExchangeOnline, Medium, contacts_not_shared,
-        [(Scuba, "MS.EXO.6.1v1", SCUBA), (Nist80053, "AC-21", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission"
+    ),
+    check!(
+        "A365-EXO-08",
+        "Contacts are not shared with all domains",
+        ExchangeOnline,
+        Medium,
+        contacts_not_shared,
+        [
+            (Scuba, "MS.EXO.6.1v1", SCUBA),
+            (Nist80053, "AC-21", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "Sharing contact folders with every external domain leaks the organisation's relationships.",
         "Edit the sharing policies so no '*' domain entry includes Contacts.",
-        "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"),
-    check!("A365-EXO-09", "Calendar details are not shared with all domains", ExchangeOnline, Medium, calendar_not_shared,
-        [(Scuba, "MS.EXO.6.2v1", SCUBA), (Nist80053, "AC-21", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"
+    ),
+    check!(
+        "A365-EXO-09",
+        "Calendar details are not shared with all domains",
+        ExchangeOnline,
+        Medium,
+        calendar_not_shared,
+        [
+            (Scuba, "MS.EXO.6.2v1", SCUBA),
+            (Nist80053, "AC-21", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "Calendar details reveal travel, meetings and organisational structure useful for social engineering.",
         "Edit the sharing policies so no '*' domain entry shares calendar details.",
-        "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"),
-    check!("A365-EXO-10", "External calendar sharing is disabled", ExchangeOnline, Low, default_sharing_disabled,
-        [(Cis, "1.3.3", CIS), (Nist80053, "AC-21", NIST), (Iso27001, "A.5.14", ISO)],
+        "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"
+    ),
+    check!(
+        "A365-EXO-10",
+        "External calendar sharing is disabled",
+        ExchangeOnline,
+        Low,
+        default_sharing_disabled,
+        [
+            (Cis, "1.3.3", CIS),
+            (Nist80053, "AC-21", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
         "With the default sharing policy enabled, users can publish their calendars to anyone outside the organisation.",
         "In the Microsoft 365 admin center > Settings > Org settings > Calendar, clear 'Let your users share their calendars with people outside of your organization'.",
-        "https://learn.microsoft.com/microsoft-365/admin/manage/share-calendars-with-external-users"),
-    check!("A365-EXO-11", "Mail from external senders is tagged", ExchangeOnline, Medium, external_sender_tagged,
-        [(Scuba, "MS.EXO.7.1v1", SCUBA), (Nist80053, "SI-8", NIST), (Iso27001, "A.6.3", ISO)],
+        "https://learn.microsoft.com/microsoft-365/admin/manage/share-calendars-with-external-users"
+    ),
+    check!(
+        "A365-EXO-11",
+        "Mail from external senders is tagged",
+        ExchangeOnline,
+        Medium,
+        external_sender_tagged,
+        [
+            (Scuba, "MS.EXO.7.1v1", SCUBA),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.6.3", ISO)
+        ],
         "A visible warning on external mail helps users spot impersonation of colleagues and executives.",
         "Create a transport rule: sender is located 'Outside the organization', prepend the subject with '[External]' (or enable external sender identification).",
-        "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/mail-flow-rules"),
-    check!("A365-EXO-12", "Mailbox auditing is enabled", ExchangeOnline, High, mailbox_audit,
-        [(Cis, "6.1.1", CIS), (Scuba, "MS.EXO.13.1v1", SCUBA), (Nist80053, "AU-2", NIST), (Iso27001, "A.8.15", ISO)],
+        "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/mail-flow-rules"
+    ),
+    check!(
+        "A365-EXO-12",
+        "Mailbox auditing is enabled",
+        ExchangeOnline,
+        High,
+        mailbox_audit,
+        [
+            (Cis, "6.1.1", CIS),
+            (Scuba, "MS.EXO.13.1v1", SCUBA),
+            (Nist80053, "AU-2", NIST),
+            (Iso27001, "A.8.15", ISO)
+        ],
         "Mailbox audit records are essential to investigate a compromised mailbox.",
         "Run Set-OrganizationConfig -AuditDisabled $false.",
-        "https://learn.microsoft.com/purview/audit-mailboxes"),
-    check!("A365-EXO-13", "Modern authentication is enabled", ExchangeOnline, High, modern_auth,
-        [(Cis, "6.5.1", CIS), (Nist80053, "IA-2(1)", NIST), (Iso27001, "A.8.5", ISO)],
+        "https://learn.microsoft.com/purview/audit-mailboxes"
+    ),
+    check!(
+        "A365-EXO-13",
+        "Modern authentication is enabled",
+        ExchangeOnline,
+        High,
+        modern_auth,
+        [
+            (Cis, "6.5.1", CIS),
+            (Nist80053, "IA-2(1)", NIST),
+            (Iso27001, "A.8.5", ISO)
+        ],
         "Without modern authentication, Outlook clients fall back to basic authentication that cannot use MFA.",
         "Run Set-OrganizationConfig -OAuth2ClientProfileEnabled $true.",
-        "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/enable-or-disable-modern-authentication-in-exchange-online"),
-    check!("A365-EXO-14", "Customer Lockbox is enabled", ExchangeOnline, Low, customer_lockbox,
-        [(Cis, "1.3.6", CIS), (Nist80053, "AC-3", NIST), (Iso27001, "A.5.19", ISO)],
+        "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/enable-or-disable-modern-authentication-in-exchange-online"
+    ),
+    check!(
+        "A365-EXO-14",
+        "Customer Lockbox is enabled",
+        ExchangeOnline,
+        Low,
+        customer_lockbox,
+        [
+            (Cis, "1.3.6", CIS),
+            (Nist80053, "AC-3", NIST),
+            (Iso27001, "A.5.19", ISO)
+        ],
         "Customer Lockbox requires your approval before Microsoft support engineers access tenant content.",
         "In the Microsoft 365 admin center > Settings > Org settings > Security & privacy > Customer lockbox, require approval for data access requests.",
-        "https://learn.microsoft.com/purview/customer-lockbox-requests"),
-    check!("A365-EXO-15", "No transport rule allow-lists sender domains", ExchangeOnline, Medium, no_domain_allow_rules,
-        [(Cis, "6.2.2", CIS), (Nist80053, "SI-8", NIST), (Iso27001, "A.8.23", ISO)],
+        "https://learn.microsoft.com/purview/customer-lockbox-requests"
+    ),
+    check!(
+        "A365-EXO-15",
+        "No transport rule allow-lists sender domains",
+        ExchangeOnline,
+        Medium,
+        no_domain_allow_rules,
+        [
+            (Cis, "6.2.2", CIS),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
         "Rules that set SCL -1 for whole sender domains let spoofed or compromised senders skip spam and phishing filters.",
         "Remove or narrow transport rules that set the spam confidence level to -1 based on the sender domain.",
-        "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/use-rules-to-set-scl"),
-    check!("A365-EXO-16", "The connection filter IP allow list is empty", ExchangeOnline, Medium, no_ip_allow_list,
-        [(Cis, "2.1.12", CIS), (Nist80053, "SI-8", NIST), (Iso27001, "A.8.23", ISO)],
+        "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/use-rules-to-set-scl"
+    ),
+    check!(
+        "A365-EXO-16",
+        "The connection filter IP allow list is empty",
+        ExchangeOnline,
+        Medium,
+        no_ip_allow_list,
+        [
+            (Cis, "2.1.12", CIS),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
         "Mail from allow-listed IP addresses skips spam filtering, so a compromised or shared host can deliver phishing freely.",
         "In the Defender portal > Anti-spam policies > Connection filter policy (Default), remove all entries from the IP Allow List.",
-        "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"),
-    check!("A365-EXO-17", "The connection filter safe list is off", ExchangeOnline, Low, safe_list_off,
-        [(Cis, "2.1.13", CIS), (Nist80053, "SI-8", NIST), (Iso27001, "A.8.23", ISO)],
+        "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"
+    ),
+    check!(
+        "A365-EXO-17",
+        "The connection filter safe list is off",
+        ExchangeOnline,
+        Low,
+        safe_list_off,
+        [
+            (Cis, "2.1.13", CIS),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
         "The Microsoft safe list skips filtering for senders you do not control.",
         "In the connection filter policy (Default), clear 'Turn on safe list'.",
-        "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"),
+        "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"
+    ),
 ];

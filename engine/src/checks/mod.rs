@@ -45,7 +45,12 @@ impl Outcome {
         }
     }
     /// Pass when `ok`, else fail, with one message for each case.
-    pub fn verdict(ok: bool, pass_msg: impl Into<String>, fail_msg: impl Into<String>, evidence: Value) -> Self {
+    pub fn verdict(
+        ok: bool,
+        pass_msg: impl Into<String>,
+        fail_msg: impl Into<String>,
+        evidence: Value,
+    ) -> Self {
         if ok {
             Self::pass(pass_msg, evidence)
         } else {
@@ -127,7 +132,14 @@ pub(crate) fn i(v: &Value, key: &str) -> Option<i64> {
 
 /// A display name for an object: the first of the usual name fields present.
 pub(crate) fn name_of(v: &Value) -> String {
-    for k in ["DisplayName", "Name", "Identity", "Id", "DomainName", "domain"] {
+    for k in [
+        "DisplayName",
+        "Name",
+        "Identity",
+        "Id",
+        "DomainName",
+        "domain",
+    ] {
         if let Some(n) = v.get(k).and_then(Value::as_str) {
             return n.to_string();
         }
@@ -166,3 +178,6 @@ macro_rules! check {
     };
 }
 pub(crate) use check;
+
+#[cfg(test)]
+mod tests;

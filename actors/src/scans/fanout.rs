@@ -1,0 +1,138 @@
+//! Subscriptions to scan events and their fan-out: `try_send` only, dead subscribers dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use actix::prelude::{Recipient, SendError};
+
+use super::types::{ScanEvent, Topic};
+
+#[derive(Default)]
+struct Registry {
+    topics: HashMap<Topic, HashMap<u64, Recipient<ScanEvent>>>,
+    by_subscriber: HashMap<u64, HashSet<Topic>>,
+}
+
+impl Registry {
+    fn remove_subscriber(&mut self, subscriber_id: u64) {
+        for topic in self.by_subscriber.remove(&subscriber_id).unwrap_or_default() {
+            self.remove_from_topic(topic, subscriber_id);
+        }
+    }
+
+    fn remove_from_topic(&mut self, topic: Topic, subscriber_id: u64) {
+        if let Some(subscribers) = self.topics.get_mut(&topic) {
+            subscribers.remove(&subscriber_id);
+            if subscribers.is_empty() {
+                self.topics.remove(&topic);
+            }
+        }
+    }
+}
+
+/// The subscriber registry, shared by the manager and its running scans so that an event is
+/// published the moment it happens, without a hop through the manager's mailbox.
+#[derive(Clone, Default)]
+pub(crate) struct Fanout {
+    inner: Arc<Mutex<Registry>>,
+}
+
+impl Fanout {
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        // A panic while holding the lock leaves the maps consistent: keep using them.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a subscription (idempotent).
+    pub fn subscribe(&self, topic: Topic, subscriber_id: u64, subscriber: Recipient<ScanEvent>) {
+        let mut registry = self.lock();
+        registry
+            .topics
+            .entry(topic)
+            .or_default()
+            .insert(subscriber_id, subscriber);
+        registry
+            .by_subscriber
+            .entry(subscriber_id)
+            .or_default()
+            .insert(topic);
+    }
+
+    /// Drops every subscription of `subscriber_id`.
+    pub fn unsubscribe(&self, subscriber_id: u64) {
+        self.lock().remove_subscriber(subscriber_id);
+    }
+
+    /// Sends `event` to the subscribers of its scan and of its tenant, each once. Never waits:
+    /// a closed subscriber is dropped; a full mailbox loses a progress event but still gets a
+    /// final one (queued past its capacity, which does not block either).
+    pub fn publish(&self, event: &ScanEvent) {
+        let topics = [Topic::Scan(event.scan_id), Topic::Tenant(event.tenant_id)];
+        let mut registry = self.lock();
+        let mut seen = HashSet::new();
+        let mut dead = Vec::new();
+        for topic in topics {
+            let Some(subscribers) = registry.topics.get(&topic) else {
+                continue;
+            };
+            for (&id, recipient) in subscribers {
+                if !seen.insert(id) {
+                    continue;
+                }
+                if !recipient.connected() {
+                    dead.push(id);
+                    continue;
+                }
+                match recipient.try_send(event.clone()) {
+                    Ok(()) => {}
+                    Err(SendError::Closed(_)) => dead.push(id),
+                    Err(SendError::Full(event)) => {
+                        if event.status.is_final() {
+                            recipient.do_send(event);
+                        } else {
+                            tracing::debug!(subscriber = id, scan = event.scan_id, "subscriber busy: progress event skipped");
+                        }
+                    }
+                }
+            }
+        }
+        for id in dead {
+            tracing::debug!(subscriber = id, "dropping a scan subscriber that went away");
+            registry.remove_subscriber(id);
+        }
+        drop(registry);
+        if event.status.is_final() {
+            // Nothing more will happen to this scan.
+            self.forget_scan(event.scan_id);
+        }
+    }
+
+    /// Drops the subscriptions to a scan that has finished.
+    pub fn forget_scan(&self, scan_id: i64) {
+        let mut registry = self.lock();
+        let topic = Topic::Scan(scan_id);
+        let Some(subscribers) = registry.topics.remove(&topic) else {
+            return;
+        };
+        for id in subscribers.keys() {
+            if let Some(topics) = registry.by_subscriber.get_mut(id) {
+                topics.remove(&topic);
+                if topics.is_empty() {
+                    registry.by_subscriber.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Sends `event` to one subscriber only (e.g. a scan that finished before it subscribed).
+    pub fn send_to(subscriber: &Recipient<ScanEvent>, event: ScanEvent) {
+        if let Err(SendError::Full(event)) = subscriber.try_send(event) {
+            subscriber.do_send(event);
+        }
+    }
+
+    /// How many subscribers are registered (for tests and metrics).
+    pub fn subscriber_count(&self) -> usize {
+        self.lock().by_subscriber.len()
+    }
+}

@@ -1,0 +1,275 @@
+//! Running one scan: prepare its input, mark it running, evaluate in groups with progress,
+//! store the results. Never blocks the caller's thread: engine work runs on blocking threads.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aether365_engine::{Check, Finding, Service, Snapshot, compliance_checks, evaluate_domain, exposure_checks};
+use aether365_entities::{config_snapshot, scan, tenant};
+use chrono::Utc;
+use futures_util::StreamExt;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use super::fanout::Fanout;
+use super::manager::ScanConfig;
+use super::persist::complete_running_scan;
+use super::store;
+use super::types::{ScanError, ScanEvent, ScanKind, ScanStatus};
+use crate::exposure::DnsProbe;
+
+/// Progress is stored at most this often (and always at the end).
+const STORE_PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// Domains observed at once by an exposure scan.
+const DOMAINS_AT_ONCE: usize = 4;
+
+/// What a running scan needs.
+#[derive(Clone)]
+pub(crate) struct RunEnv {
+    pub db: DatabaseConnection,
+    pub config: ScanConfig,
+    pub fanout: Fanout,
+}
+
+/// Why a run stopped early.
+enum Stop {
+    /// The scan left the running state (cancelled): nothing more to write or publish.
+    Cancelled,
+    /// The scan failed with this error.
+    Failed(String),
+}
+
+impl From<ScanError> for Stop {
+    fn from(e: ScanError) -> Self {
+        Stop::Failed(e.to_string())
+    }
+}
+
+/// The work of a scan, prepared before it is marked running.
+enum Work {
+    Compliance {
+        snapshot: Arc<Snapshot>,
+        groups: Vec<(Service, Vec<&'static Check>)>,
+    },
+    Exposure { domains: Vec<String> },
+}
+
+/// Runs the queued scan `row` to its end. Every outcome is stored and published here.
+pub(crate) async fn run(env: RunEnv, row: scan::Model) {
+    let scan_id = row.id;
+    match run_inner(&env, &row).await {
+        Ok(()) | Err(Stop::Cancelled) => {}
+        Err(Stop::Failed(error)) => {
+            tracing::warn!(scan = scan_id, %error, "scan failed");
+            let now = Utc::now();
+            match store::finish_unsuccessfully(&env.db, scan_id, ScanStatus::Failed, Some(&error), now).await {
+                Ok(true) => {
+                    let mut event = store::event_of(&row);
+                    event.status = ScanStatus::Failed;
+                    event.error = Some(error);
+                    event.at = Utc::now();
+                    env.fanout.publish(&event);
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(scan = scan_id, "cannot mark the scan failed: {e}"),
+            }
+        }
+    }
+}
+
+async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
+    let kind: ScanKind = queued.kind.parse()?;
+    let (work, total, snapshot_id) = prepare(&env.db, queued, kind).await?;
+    let Some(row) = store::mark_running(&env.db, queued.id, total, snapshot_id).await? else {
+        return Err(Stop::Cancelled);
+    };
+    tracing::info!(scan = row.id, tenant = row.tenant_id, kind = %kind, total, "scan running");
+    let mut progress = Progress::new(env, &row, total);
+    env.fanout.publish(&progress.event(ScanStatus::Running));
+    let findings = match work {
+        Work::Compliance { snapshot, groups } => {
+            evaluate_compliance(env, snapshot, groups, &mut progress).await?
+        }
+        Work::Exposure { domains } => observe_domains(env, domains, &mut progress).await?,
+    };
+    let finished_at = Utc::now();
+    let Some(score) = complete_running_scan(&env.db, &row, &findings, finished_at).await? else {
+        return Err(Stop::Cancelled);
+    };
+    let mut event = progress.event(ScanStatus::Completed);
+    event.progress_done = i32::try_from(findings.len()).unwrap_or(i32::MAX);
+    event.progress_total = event.progress_done;
+    event.score = score;
+    // The status changed when the transaction committed, just now.
+    event.at = Utc::now();
+    env.fanout.publish(&event);
+    tracing::info!(scan = row.id, ?score, findings = findings.len(), "scan completed");
+    Ok(())
+}
+
+/// Loads the scan's input: the latest snapshot, or the tenant's domains.
+async fn prepare(
+    db: &DatabaseConnection,
+    row: &scan::Model,
+    kind: ScanKind,
+) -> Result<(Work, i32, Option<i64>), Stop> {
+    match kind {
+        ScanKind::Compliance => {
+            let latest = config_snapshot::Entity::find()
+                .filter(config_snapshot::Column::TenantId.eq(row.tenant_id))
+                .filter(config_snapshot::Column::OrganisationId.eq(row.organisation_id))
+                .order_by_desc(config_snapshot::Column::CollectedAt)
+                .order_by_desc(config_snapshot::Column::Id)
+                .one(db)
+                .await
+                .map_err(ScanError::from)?
+                .ok_or_else(|| {
+                    Stop::Failed(
+                        "the tenant has no configuration snapshot: import or collect one, then scan again"
+                            .to_string(),
+                    )
+                })?;
+            let snapshot_id = latest.id;
+            let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(latest.data))
+                .await
+                .map_err(|e| Stop::Failed(format!("reading the snapshot failed: {e}")))?
+                .map_err(|e| Stop::Failed(format!("configuration snapshot {snapshot_id} is unreadable: {e}")))?;
+            let groups = group_by_service(compliance_checks());
+            let total = count(compliance_checks().len());
+            Ok((
+                Work::Compliance { snapshot: Arc::new(snapshot), groups },
+                total,
+                Some(snapshot_id),
+            ))
+        }
+        ScanKind::Exposure => {
+            let tenant = tenant::Entity::find_by_id(row.tenant_id)
+                .one(db)
+                .await
+                .map_err(ScanError::from)?
+                .ok_or(ScanError::TenantNotFound)?;
+            let domains = tenant_domains(&tenant);
+            if domains.is_empty() {
+                return Err(Stop::Failed("the tenant has no verified domains to observe".to_string()));
+            }
+            let total = count(domains.len() * exposure_checks().len());
+            Ok((Work::Exposure { domains }, total, None))
+        }
+    }
+}
+
+/// The tenant's verified domains and its primary domain, lower-case, without duplicates.
+pub(crate) fn tenant_domains(tenant: &tenant::Model) -> Vec<String> {
+    let mut domains: Vec<String> = Vec::new();
+    let listed = tenant.verified_domains.as_array().into_iter().flatten().filter_map(|v| v.as_str());
+    for domain in listed.chain(std::iter::once(tenant.primary_domain.as_str())) {
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !domain.is_empty() && !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    domains
+}
+
+fn group_by_service(checks: &'static [Check]) -> Vec<(Service, Vec<&'static Check>)> {
+    let mut groups: Vec<(Service, Vec<&'static Check>)> = Vec::new();
+    for check in checks {
+        match groups.iter_mut().find(|(service, _)| *service == check.service) {
+            Some((_, group)) => group.push(check),
+            None => groups.push((check.service, vec![check])),
+        }
+    }
+    groups
+}
+
+/// Evaluates the checks service by service on a blocking thread, with progress in between.
+async fn evaluate_compliance(
+    env: &RunEnv,
+    snapshot: Arc<Snapshot>,
+    groups: Vec<(Service, Vec<&'static Check>)>,
+    progress: &mut Progress<'_>,
+) -> Result<Vec<Finding>, Stop> {
+    let mut findings = Vec::new();
+    for (service, checks) in groups {
+        collect_delay(env).await;
+        let snapshot = Arc::clone(&snapshot);
+        let group: Vec<Finding> = tokio::task::spawn_blocking(move || {
+            checks.iter().map(|check| check.evaluate(&snapshot)).collect()
+        })
+        .await
+        .map_err(|e| Stop::Failed(format!("evaluating the {} checks failed: {e}", service.as_str())))?;
+        progress.advance(group.len()).await?;
+        findings.extend(group);
+    }
+    Ok(findings)
+}
+
+/// Observes the domains over DNS, a few at once, and evaluates the exposure checks.
+async fn observe_domains(
+    env: &RunEnv,
+    domains: Vec<String>,
+    progress: &mut Progress<'_>,
+) -> Result<Vec<Finding>, Stop> {
+    let probe = DnsProbe::new(&env.config.dns).map_err(|e| Stop::Failed(e.to_string()))?;
+    let probe = &probe;
+    let mut observations = futures_util::stream::iter(domains)
+        .map(|domain| async move {
+            collect_delay(env).await;
+            probe.observe(&domain).await
+        })
+        .buffered(DOMAINS_AT_ONCE);
+    let mut findings = Vec::new();
+    while let Some(observation) = observations.next().await {
+        let found = evaluate_domain(&observation);
+        progress.advance(found.len()).await?;
+        findings.extend(found);
+    }
+    Ok(findings)
+}
+
+/// The demo and test knob: simulated collection latency per check group.
+async fn collect_delay(env: &RunEnv) {
+    if !env.config.collect_delay.is_zero() {
+        tokio::time::sleep(env.config.collect_delay).await;
+    }
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Progress of a running scan: published at every step, stored at most every 250 ms.
+struct Progress<'a> {
+    env: &'a RunEnv,
+    row: &'a scan::Model,
+    done: i32,
+    total: i32,
+    stored_at: Instant,
+}
+
+impl<'a> Progress<'a> {
+    fn new(env: &'a RunEnv, row: &'a scan::Model, total: i32) -> Self {
+        Progress { env, row, done: 0, total, stored_at: Instant::now() }
+    }
+
+    fn event(&self, status: ScanStatus) -> ScanEvent {
+        let mut event = store::event_of(self.row);
+        event.status = status;
+        event.progress_done = self.done;
+        event.progress_total = self.total;
+        event.at = Utc::now();
+        event
+    }
+
+    /// Counts `n` more checks done; stops the run if the scan was cancelled meanwhile.
+    async fn advance(&mut self, n: usize) -> Result<(), Stop> {
+        self.done = self.done.saturating_add(count(n)).min(self.total);
+        if self.stored_at.elapsed() >= STORE_PROGRESS_EVERY || self.done >= self.total {
+            self.stored_at = Instant::now();
+            if !store::set_progress(&self.env.db, self.row.id, self.done).await? {
+                return Err(Stop::Cancelled);
+            }
+        }
+        self.env.fanout.publish(&self.event(ScanStatus::Running));
+        Ok(())
+    }
+}

@@ -1,0 +1,491 @@
+//! The `TokenValidator` actor: authenticates bearers, remembers recent successes, rate
+//! limits failures per client address, and announces revocations.
+//!
+//! argon2 runs on tokio's blocking pool, at most `max_concurrent_verifications` at once
+//! (a semaphore), with at most `max_queued_verifications` more waiting; beyond that a
+//! bearer is answered [`AuthError::Unavailable`]. An unknown lookup id is verified against
+//! a dummy hash, so it costs what a wrong secret costs. Revocations are found by polling
+//! the database, so a revocation by another process (the CLI) counts too.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use actix::fut::{ready, wrap_future};
+use actix::{
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, MessageResult,
+    ResponseActFuture, Supervised, WrapFuture,
+};
+use aether365_entities::mcp_token;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::{Semaphore, broadcast};
+
+use super::cache::{Fingerprint, VerifiedCache};
+use super::error::AuthError;
+use super::format;
+use super::rate_limit::FailureLimiter;
+use super::store::{find_by_lookup, scope_of};
+use crate::audit::{ActorKind, AuditEvent, AuditWriter, Outcome, Record};
+use crate::hashing;
+use crate::principal::Principal;
+
+/// Token ids per revocation query.
+const POLL_CHUNK: usize = 500;
+
+/// Settings of the [`TokenValidator`].
+#[derive(Clone, Debug)]
+pub struct TokenValidatorConfig {
+    /// How long a successful verification is remembered.
+    pub cache_ttl: Duration,
+    /// argon2 verifications running at once.
+    pub max_concurrent_verifications: usize,
+    /// Verifications waiting for a slot; beyond, bearers get `Unavailable`.
+    pub max_queued_verifications: usize,
+    /// Failed authentications allowed per client address and window.
+    pub failure_limit: u32,
+    pub failure_window: Duration,
+    /// How often the database is asked for revocations.
+    pub revocation_poll: Duration,
+    /// Least time between two `last_used_at` writes of one token.
+    pub last_used_interval: Duration,
+}
+
+impl Default for TokenValidatorConfig {
+    fn default() -> Self {
+        TokenValidatorConfig {
+            cache_ttl: Duration::from_secs(60),
+            max_concurrent_verifications: 2,
+            max_queued_verifications: 256,
+            failure_limit: 10,
+            failure_window: Duration::from_secs(60),
+            revocation_poll: Duration::from_millis(250),
+            last_used_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Authenticates a bearer token; answers the caller's [`Principal`].
+pub struct Authenticate {
+    /// The token, without `Bearer `.
+    pub bearer: String,
+    /// The client's address: failures are rate limited per address.
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl std::fmt::Debug for Authenticate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticate")
+            .field("client_addr", &self.client_addr)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Message for Authenticate {
+    type Result = Result<Principal, AuthError>;
+}
+
+/// Subscribes to the ids of revoked tokens (announced within one poll interval of the
+/// revocation, by whichever process). Subscribe before authenticating to miss nothing.
+#[derive(Debug)]
+pub struct SubscribeRevocations;
+
+impl Message for SubscribeRevocations {
+    type Result = broadcast::Receiver<i64>;
+}
+
+/// Tells the validator at once that a token was revoked in this process (the poll would
+/// notice within `revocation_poll` anyway): its cache entries go and subscribers hear of it.
+#[derive(Debug)]
+pub struct TokenRevoked(pub i64);
+
+impl Message for TokenRevoked {
+    type Result = ();
+}
+
+/// Where a request came from, for failure audit rows and rate limiting.
+struct Client {
+    addr: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl Client {
+    /// The rate-limit key: clients without an address share one allowance.
+    fn key(&self) -> &str {
+        self.addr.as_deref().unwrap_or("")
+    }
+}
+
+/// The supervised token validator. Start it with
+/// `Supervisor::start(|_| TokenValidator::new(db, audit, config))`.
+pub struct TokenValidator {
+    db: DatabaseConnection,
+    audit: Addr<AuditWriter>,
+    config: TokenValidatorConfig,
+    cache: VerifiedCache,
+    limiter: FailureLimiter,
+    slots: Arc<Semaphore>,
+    /// Verifications started and not yet concluded.
+    verifying: usize,
+    /// Tokens that authenticated here: the ones whose revocation matters to open sessions.
+    watched: HashSet<i64>,
+    /// When each token's `last_used_at` was last written by this process.
+    last_used_written: HashMap<i64, Instant>,
+    polling: bool,
+    revocations: broadcast::Sender<i64>,
+}
+
+impl TokenValidator {
+    /// A validator over `db`, auditing failed authentications through `audit`.
+    pub fn new(
+        db: DatabaseConnection,
+        audit: Addr<AuditWriter>,
+        config: TokenValidatorConfig,
+    ) -> TokenValidator {
+        let (revocations, _) = broadcast::channel(1024);
+        TokenValidator {
+            db,
+            audit,
+            cache: VerifiedCache::new(config.cache_ttl),
+            limiter: FailureLimiter::new(config.failure_limit, config.failure_window),
+            slots: Arc::new(Semaphore::new(config.max_concurrent_verifications.max(1))),
+            verifying: 0,
+            watched: HashSet::new(),
+            last_used_written: HashMap::new(),
+            polling: false,
+            revocations,
+            config,
+        }
+    }
+
+    /// Answers a failure: counts it against the client, audits it, then answers `error`.
+    fn fail(
+        &mut self,
+        error: AuthError,
+        token: Option<&mcp_token::Model>,
+        client: Client,
+    ) -> ResponseActFuture<Self, Result<Principal, AuthError>> {
+        let now_limited = self.limiter.record_failure(client.key(), Instant::now());
+        let mut detail = error.reason().to_string();
+        if now_limited {
+            tracing::warn!(
+                client = client.key(),
+                "client rate limited after failed authentications"
+            );
+            detail.push_str("; client now rate limited");
+        }
+        let mut event = AuditEvent::new(ActorKind::Anonymous, "auth.failed")
+            .outcome(Outcome::Denied)
+            .detail(detail)
+            .client_addr(client.addr)
+            .user_agent(client.user_agent);
+        if let Some(token) = token {
+            event = event
+                .actor_kind(ActorKind::Token)
+                .organisation(token.organisation_id)
+                .actor_id(token.id)
+                .actor_label(token.label.clone());
+        }
+        tracing::info!(
+            reason = error.reason(),
+            token_id = token.map(|t| t.id),
+            "authentication failed"
+        );
+        let audit = self.audit.clone();
+        Box::pin(wrap_future(async move {
+            match audit.send(Record(event)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!("failed authentication not audited: {e}"),
+                Err(e) => tracing::error!("failed authentication not audited: {e}"),
+            }
+            Err(error)
+        }))
+    }
+
+    /// Concludes a verification: a principal, or the failure to answer.
+    fn conclude(
+        &mut self,
+        fingerprint: Fingerprint,
+        verified: Result<(Option<mcp_token::Model>, bool), AuthError>,
+        client: Client,
+    ) -> ResponseActFuture<Self, Result<Principal, AuthError>> {
+        let token = match verified {
+            Err(e) => return Box::pin(ready(Err(e))),
+            Ok((None, _)) => return self.fail(AuthError::Invalid, None, client),
+            Ok((Some(token), false)) => return self.fail(AuthError::Invalid, Some(&token), client),
+            Ok((Some(token), true)) => token,
+        };
+        if token.revoked_at.is_some() {
+            return self.fail(AuthError::Revoked, Some(&token), client);
+        }
+        if is_expired(token.expires_at) {
+            return self.fail(AuthError::Expired, Some(&token), client);
+        }
+        let tenant_scope = match scope_of(&token) {
+            Ok(scope) => scope,
+            Err(e) => {
+                tracing::error!(token_id = token.id, "{e}");
+                return self.fail(AuthError::Invalid, Some(&token), client);
+            }
+        };
+        let principal = Principal {
+            organisation_id: token.organisation_id,
+            token_id: token.id,
+            token_label: token.label.clone(),
+            tenant_scope,
+        };
+        let now = Instant::now();
+        self.cache
+            .insert(fingerprint, principal.clone(), token.expires_at, now);
+        self.watched.insert(token.id);
+        if token.last_used_at.is_none() {
+            // The first use is written before answering, so "never used" is never wrong.
+            self.last_used_written.insert(token.id, now);
+            let db = self.db.clone();
+            return Box::pin(wrap_future(async move {
+                if let Err(e) = write_last_used(&db, principal.token_id).await {
+                    tracing::warn!(
+                        token_id = principal.token_id,
+                        "cannot record the token's use: {e}"
+                    );
+                }
+                Ok(principal)
+            }));
+        }
+        self.note_use(principal.token_id, now);
+        Box::pin(ready(Ok(principal)))
+    }
+
+    /// Writes `last_used_at` in the background, at most once per interval and token.
+    fn note_use(&mut self, token_id: i64, now: Instant) {
+        let due = self
+            .last_used_written
+            .get(&token_id)
+            .is_none_or(|at| now.saturating_duration_since(*at) >= self.config.last_used_interval);
+        if !due {
+            return;
+        }
+        self.last_used_written.insert(token_id, now);
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = write_last_used(&db, token_id).await {
+                tracing::warn!(token_id, "cannot record the token's use: {e}");
+            }
+        });
+    }
+
+    /// Asks the database which watched tokens were revoked (or deleted) and announces them.
+    fn poll_revocations(&mut self, ctx: &mut Context<Self>) {
+        if self.polling || self.watched.is_empty() {
+            return;
+        }
+        self.polling = true;
+        let ids: Vec<i64> = self.watched.iter().copied().collect();
+        let db = self.db.clone();
+        let poll = async move {
+            let mut gone = Vec::new();
+            for chunk in ids.chunks(POLL_CHUNK) {
+                let rows: Vec<(i64, Option<DateTime<Utc>>)> = mcp_token::Entity::find()
+                    .select_only()
+                    .column(mcp_token::Column::Id)
+                    .column(mcp_token::Column::RevokedAt)
+                    .filter(mcp_token::Column::Id.is_in(chunk.to_vec()))
+                    .into_tuple()
+                    .all(&db)
+                    .await?;
+                let live: HashSet<i64> = rows
+                    .iter()
+                    .filter(|(_, revoked_at)| revoked_at.is_none())
+                    .map(|(id, _)| *id)
+                    .collect();
+                gone.extend(chunk.iter().filter(|id| !live.contains(id)));
+            }
+            Ok::<_, sea_orm::DbErr>(gone)
+        };
+        ctx.spawn(poll.into_actor(self).map(|result, act, _ctx| {
+            act.polling = false;
+            match result {
+                Ok(gone) => {
+                    for token_id in gone {
+                        act.revoke_locally(token_id);
+                    }
+                }
+                Err(e) => tracing::warn!("cannot poll token revocations: {e}"),
+            }
+        }));
+    }
+
+    /// Forgets a revoked token and tells the subscribers.
+    fn revoke_locally(&mut self, token_id: i64) {
+        self.watched.remove(&token_id);
+        self.last_used_written.remove(&token_id);
+        self.cache.remove_token(token_id);
+        tracing::info!(token_id, "token revoked; closing its sessions");
+        // No subscriber is no error: no session is open.
+        let _ = self.revocations.send(token_id);
+    }
+}
+
+fn is_expired(expires_at: Option<DateTime<Utc>>) -> bool {
+    expires_at.is_some_and(|at| at <= Utc::now())
+}
+
+async fn write_last_used(db: &DatabaseConnection, token_id: i64) -> Result<(), sea_orm::DbErr> {
+    mcp_token::Entity::update_many()
+        .col_expr(mcp_token::Column::LastUsedAt, Expr::value(Utc::now()))
+        .filter(mcp_token::Column::Id.eq(token_id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// A hash that no presented secret matches, with the same parameters as real ones, so that
+/// unknown lookup ids cost a full verification.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let secret: [u8; 32] = rand::random();
+        hashing::hash_secret(&hex::encode(secret)).unwrap_or_else(|e| {
+            tracing::error!("cannot build the dummy hash: {e}");
+            String::new()
+        })
+    })
+}
+
+/// Loads the row of `lookup_id` and verifies `secret` against its hash (or the dummy hash).
+async fn verify(
+    db: DatabaseConnection,
+    slots: Arc<Semaphore>,
+    lookup_id: String,
+    secret: String,
+) -> Result<(Option<mcp_token::Model>, bool), AuthError> {
+    let unavailable = |e: &dyn std::fmt::Display| {
+        tracing::error!("token verification failed: {e}");
+        AuthError::Unavailable("try again later".to_string())
+    };
+    let token = find_by_lookup(&db, &lookup_id)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let hash = token.as_ref().map(|t| t.secret_hash.clone());
+    let _slot = slots.acquire_owned().await.map_err(|e| unavailable(&e))?;
+    let matches = tokio::task::spawn_blocking(move || {
+        let hash = hash.as_deref().unwrap_or_else(dummy_hash);
+        hashing::verify_secret(hash, &secret)
+    })
+    .await
+    .map_err(|e| unavailable(&e))?;
+    Ok((token, matches))
+}
+
+impl Actor for TokenValidator {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+        // Build the dummy hash now rather than on the first unknown lookup id.
+        tokio::task::spawn_blocking(|| {
+            dummy_hash();
+        });
+        ctx.run_interval(self.config.revocation_poll, |act, ctx| {
+            act.poll_revocations(ctx)
+        });
+        ctx.run_interval(Duration::from_secs(30), |act, _ctx| {
+            let now = Instant::now();
+            act.cache.prune(now);
+            act.limiter.prune(now);
+        });
+    }
+}
+
+impl Supervised for TokenValidator {
+    fn restarting(&mut self, _ctx: &mut Self::Context) {
+        tracing::warn!("token validator restarting");
+        self.polling = false;
+        self.verifying = 0;
+        self.limiter.clear_running();
+    }
+}
+
+impl Handler<Authenticate> for TokenValidator {
+    type Result = ResponseActFuture<Self, Result<Principal, AuthError>>;
+
+    fn handle(&mut self, msg: Authenticate, _ctx: &mut Self::Context) -> Self::Result {
+        let client = Client {
+            addr: msg.client_addr,
+            user_agent: msg.user_agent,
+        };
+        let bearer = msg.bearer.trim();
+        if bearer.is_empty() {
+            return Box::pin(ready(Err(AuthError::Missing)));
+        }
+        let now = Instant::now();
+        let fingerprint = self.cache.fingerprint(bearer);
+        if let Some(hit) = self.cache.get(&fingerprint, now) {
+            if is_expired(hit.expires_at) {
+                self.cache.remove(&fingerprint);
+                // Expired tokens fail like any other; the row is reloaded below.
+            } else {
+                let principal = hit.principal.clone();
+                self.note_use(principal.token_id, now);
+                return Box::pin(ready(Ok(principal)));
+            }
+        }
+        if let Err(retry_after) = self.limiter.check(client.key(), now) {
+            tracing::debug!(
+                client = client.key(),
+                "authentication refused: rate limited"
+            );
+            return Box::pin(ready(Err(AuthError::RateLimited { retry_after })));
+        }
+        let Some(parts) = format::parse(bearer) else {
+            return self.fail(AuthError::Malformed, None, client);
+        };
+        let capacity =
+            self.config.max_concurrent_verifications.max(1) + self.config.max_queued_verifications;
+        if self.verifying >= capacity {
+            tracing::warn!(
+                verifying = self.verifying,
+                "too many token verifications waiting"
+            );
+            return Box::pin(ready(Err(AuthError::Unavailable(
+                "too many authentications in progress; try again".to_string(),
+            ))));
+        }
+        self.verifying += 1;
+        self.limiter.start(client.key());
+        let verification = verify(
+            self.db.clone(),
+            self.slots.clone(),
+            parts.lookup_id.to_string(),
+            parts.secret.to_string(),
+        );
+        Box::pin(
+            verification
+                .into_actor(self)
+                .then(move |verified, act, _ctx| {
+                    act.verifying = act.verifying.saturating_sub(1);
+                    act.limiter.finish(client.key());
+                    act.conclude(fingerprint, verified, client)
+                }),
+        )
+    }
+}
+
+impl Handler<SubscribeRevocations> for TokenValidator {
+    type Result = MessageResult<SubscribeRevocations>;
+
+    fn handle(&mut self, _: SubscribeRevocations, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.revocations.subscribe())
+    }
+}
+
+impl Handler<TokenRevoked> for TokenValidator {
+    type Result = ();
+
+    fn handle(&mut self, TokenRevoked(token_id): TokenRevoked, _ctx: &mut Self::Context) {
+        self.revoke_locally(token_id);
+    }
+}

@@ -1,0 +1,397 @@
+//! Defender for Office 365 checks: preset security policies, Safe Links, Safe Attachments,
+//! anti-phishing impersonation protection and alert policies.
+
+use serde_json::{Value, json};
+
+use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, name_of, s};
+use crate::catalogue::Check;
+use crate::snapshot::Snapshot;
+
+const STANDARD: &str = "Standard Preset Security Policy";
+const STRICT: &str = "Strict Preset Security Policy";
+
+fn enabled(rule: &Value) -> bool {
+    s(rule, "State") == "Enabled"
+}
+
+/// A rule without recipient conditions applies to everyone.
+fn all_recipients(rule: &Value) -> bool {
+    ["SentTo", "SentToMemberOf", "RecipientDomainIs"]
+        .iter()
+        .all(|k| count(rule.get(*k)) == 0)
+}
+
+fn preset_enabled(rules: &[&Value], preset: &str) -> bool {
+    rules
+        .iter()
+        .any(|r| s(r, "Identity") == preset && enabled(r))
+}
+
+fn presets_enabled(snap: &Snapshot) -> Outcome {
+    let eop = input!(snap.list("protection_policy_rules"));
+    let atp = input!(snap.list("atp_policy_rules"));
+    let standard = preset_enabled(&eop, STANDARD) || preset_enabled(&atp, STANDARD);
+    let strict = preset_enabled(&eop, STRICT) || preset_enabled(&atp, STRICT);
+    let missing: Vec<String> = [(STANDARD, standard), (STRICT, strict)]
+        .iter()
+        .filter(|(_, on)| !on)
+        .map(|(n, _)| (*n).to_string())
+        .collect();
+    Outcome::verdict(
+        missing.is_empty(),
+        "The Standard and Strict preset security policies are both enabled.",
+        format!(
+            "Preset security policies not enabled: {}.",
+            list_names(&missing)
+        ),
+        json!({ "standard_enabled": standard, "strict_enabled": strict }),
+    )
+}
+
+fn preset_covers_all(snap: &Snapshot, key: &str, what: &str) -> Outcome {
+    let rules = input!(snap.list(key));
+    let covering: Vec<String> = rules
+        .iter()
+        .filter(|r| {
+            (s(r, "Identity") == STANDARD || s(r, "Identity") == STRICT)
+                && enabled(r)
+                && all_recipients(r)
+        })
+        .map(|r| name_of(r))
+        .collect();
+    Outcome::verdict(
+        !covering.is_empty(),
+        format!(
+            "{} applies {what} to all recipients.",
+            list_names(&covering)
+        ),
+        format!("Neither preset security policy applies {what} to all recipients."),
+        json!({ "covering_presets": covering, "rules": rules.iter().map(|r| json!({"name": name_of(r), "state": s(r, "State"), "all_recipients": all_recipients(r)})).collect::<Vec<_>>() }),
+    )
+}
+
+fn eop_preset_all(snap: &Snapshot) -> Outcome {
+    preset_covers_all(
+        snap,
+        "protection_policy_rules",
+        "Exchange Online Protection",
+    )
+}
+
+fn atp_preset_all(snap: &Snapshot) -> Outcome {
+    if snap
+        .value()
+        .get("defender_license")
+        .and_then(Value::as_bool)
+        == Some(false)
+    {
+        return Outcome::fail(
+            "The tenant has no Defender for Office 365 licence.",
+            json!({ "defender_license": false }),
+        );
+    }
+    preset_covers_all(
+        snap,
+        "atp_policy_rules",
+        "Defender for Office 365 protection",
+    )
+}
+
+fn atp_rule_for_all(snap: &Snapshot, field: &str, what: &str) -> Outcome {
+    let rules = input!(snap.list("atp_policy_rules"));
+    let covering: Vec<String> = rules
+        .iter()
+        .filter(|r| enabled(r) && !s(r, field).is_empty() && all_recipients(r))
+        .map(|r| format!("{} ({})", name_of(r), s(r, field)))
+        .collect();
+    Outcome::verdict(
+        !covering.is_empty(),
+        format!(
+            "{what} protects all recipients through {}.",
+            list_names(&covering)
+        ),
+        format!("No enabled {what} rule covers all recipients."),
+        json!({ "covering_rules": covering, "rules_checked": rules.len() }),
+    )
+}
+
+fn safe_links(snap: &Snapshot) -> Outcome {
+    atp_rule_for_all(snap, "SafeLinksPolicy", "Safe Links")
+}
+
+fn safe_attachments(snap: &Snapshot) -> Outcome {
+    atp_rule_for_all(snap, "SafeAttachmentPolicy", "Safe Attachments")
+}
+
+fn atp_for_spo(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("atp_policy_for_o365"));
+    let on: Vec<String> = pols
+        .iter()
+        .filter(|p| b(p, "EnableATPForSPOTeamsODB") == Some(true))
+        .map(|p| name_of(p))
+        .collect();
+    Outcome::verdict(
+        !on.is_empty(),
+        "Safe Attachments for SharePoint, OneDrive and Teams is on.",
+        "Safe Attachments for SharePoint, OneDrive and Teams is off.",
+        json!({ "policies_enabled": on }),
+    )
+}
+
+fn safe_documents(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("atp_policy_for_o365"));
+    let on: Vec<String> = pols
+        .iter()
+        .filter(|p| {
+            b(p, "EnableSafeDocs") == Some(true) && b(p, "AllowSafeDocsOpen") == Some(false)
+        })
+        .map(|p| name_of(p))
+        .collect();
+    Outcome::verdict(
+        !on.is_empty(),
+        "Safe Documents is on and users cannot bypass Protected View.",
+        "Safe Documents is off or users may click through Protected View.",
+        json!({ "policies_enabled": on }),
+    )
+}
+
+fn impersonation(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("anti_phish_policies"));
+    let protected = |preset: &str| {
+        pols.iter().find(|p| {
+            s(p, "Identity").contains(preset)
+                && b(p, "Enabled") == Some(true)
+                && b(p, "EnableTargetedUserProtection") == Some(true)
+        })
+    };
+    let details: Vec<Value> = [STRICT, STANDARD]
+        .iter()
+        .map(|preset| match protected(preset) {
+            Some(p) => json!({ "preset": preset, "policy": name_of(p), "action": s(p, "TargetedUserProtectionAction") }),
+            None => json!({ "preset": preset, "policy": null }),
+        })
+        .collect();
+    let missing: Vec<String> = [STRICT, STANDARD]
+        .iter()
+        .filter(|p| protected(p).is_none())
+        .map(|p| (*p).to_string())
+        .collect();
+    Outcome::verdict(
+        missing.is_empty(),
+        "User impersonation protection is on in both the Strict and Standard anti-phishing presets.",
+        format!(
+            "User impersonation protection is off in: {}.",
+            list_names(&missing)
+        ),
+        json!({ "presets": details }),
+    )
+}
+
+fn mailbox_intelligence(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("anti_phish_policies"));
+    let good: Vec<String> = pols
+        .iter()
+        .filter(|p| {
+            b(p, "Enabled") == Some(true)
+                && b(p, "EnableMailboxIntelligenceProtection") == Some(true)
+                && b(p, "EnableSpoofIntelligence") == Some(true)
+                && b(p, "EnableOrganizationDomainsProtection") == Some(true)
+        })
+        .map(|p| name_of(p))
+        .collect();
+    Outcome::verdict(
+        !good.is_empty(),
+        format!(
+            "Anti-phishing policy {} protects against spoofing and domain impersonation.",
+            list_names(&good)
+        ),
+        "No enabled anti-phishing policy combines mailbox intelligence, spoof intelligence and organisation domain protection.",
+        json!({ "compliant_policies": good }),
+    )
+}
+
+const REQUIRED_ALERTS: [&str; 7] = [
+    "Suspicious email sending patterns detected",
+    "Suspicious Email Forwarding Activity",
+    "Messages have been delayed",
+    "Tenant restricted from sending unprovisioned email",
+    "User restricted from sending email",
+    "A potentially malicious URL click was detected",
+    "Suspicious connector activity",
+];
+
+fn alerts_enabled(snap: &Snapshot) -> Outcome {
+    let alerts = input!(snap.list("protection_alerts"));
+    let missing: Vec<String> = REQUIRED_ALERTS
+        .iter()
+        .filter(|n| {
+            !alerts
+                .iter()
+                .any(|a| s(a, "Name") == **n && b(a, "Disabled") == Some(false))
+        })
+        .map(|n| (*n).to_string())
+        .collect();
+    Outcome::verdict(
+        missing.is_empty(),
+        format!(
+            "All {} required alert policies are enabled.",
+            REQUIRED_ALERTS.len()
+        ),
+        format!(
+            "Required alert policies missing or disabled: {}.",
+            list_names(&missing)
+        ),
+        json!({ "required": REQUIRED_ALERTS, "missing_or_disabled": missing }),
+    )
+}
+
+/// Defender for Office 365 checks.
+pub(crate) static CHECKS: &[Check] = &[
+    check!(
+        "A365-DEF-01",
+        "Standard and Strict preset security policies are enabled",
+        Defender,
+        High,
+        presets_enabled,
+        [
+            (Scuba, "MS.DEFENDER.1.1v1", SCUBA),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.7", ISO)
+        ],
+        "Preset policies apply Microsoft's recommended anti-spam, anti-malware, anti-phishing, Safe Links and Safe Attachments settings and keep them current.",
+        "In the Defender portal > Email & collaboration > Policies > Preset security policies, turn on Standard and Strict protection.",
+        "https://learn.microsoft.com/defender-office-365/preset-security-policies"
+    ),
+    check!(
+        "A365-DEF-02",
+        "Preset Exchange Online Protection covers all recipients",
+        Defender,
+        High,
+        eop_preset_all,
+        [
+            (Scuba, "MS.DEFENDER.1.2v1", SCUBA),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.7", ISO)
+        ],
+        "Recipients outside the preset policies' scope get weaker default protection.",
+        "Edit the Standard (or Strict) preset policy and apply EOP protection to all recipients.",
+        "https://learn.microsoft.com/defender-office-365/preset-security-policies"
+    ),
+    check!(
+        "A365-DEF-03",
+        "Preset Defender for Office 365 protection covers all recipients",
+        Defender,
+        High,
+        atp_preset_all,
+        [
+            (Scuba, "MS.DEFENDER.1.3v1", SCUBA),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.7", ISO)
+        ],
+        "Safe Links and Safe Attachments from the presets only protect the recipients in scope.",
+        "Edit the Standard (or Strict) preset policy and apply Defender for Office 365 protection to all recipients.",
+        "https://learn.microsoft.com/defender-office-365/preset-security-policies"
+    ),
+    check!(
+        "A365-DEF-04",
+        "Safe Links protects all recipients",
+        Defender,
+        High,
+        safe_links,
+        [
+            (Cis, "2.1.1", CIS),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
+        "Safe Links rewrites and checks URLs at click time, blocking links weaponised after delivery.",
+        "Create or scope a Safe Links policy (or preset policy) to all recipients with URL scanning for email, Teams and Office apps.",
+        "https://learn.microsoft.com/defender-office-365/safe-links-policies-configure"
+    ),
+    check!(
+        "A365-DEF-05",
+        "Safe Attachments protects all recipients",
+        Defender,
+        High,
+        safe_attachments,
+        [
+            (Cis, "2.1.4", CIS),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.7", ISO)
+        ],
+        "Safe Attachments detonates attachments in a sandbox to catch malware that signatures miss.",
+        "Create or scope a Safe Attachments policy (or preset policy) to all recipients with the Block action.",
+        "https://learn.microsoft.com/defender-office-365/safe-attachments-policies-configure"
+    ),
+    check!(
+        "A365-DEF-06",
+        "Safe Attachments covers SharePoint, OneDrive and Teams",
+        Defender,
+        Medium,
+        atp_for_spo,
+        [
+            (Cis, "2.1.5", CIS),
+            (Scuba, "MS.DEFENDER.3.1v1", SCUBA),
+            (Nist80053, "SI-3", NIST),
+            (Iso27001, "A.8.7", ISO)
+        ],
+        "Malware shared through SharePoint, OneDrive and Teams bypasses mail filtering unless these workloads are scanned.",
+        "In the Defender portal > Safe Attachments > Global settings, turn on Defender for Office 365 for SharePoint, OneDrive and Microsoft Teams.",
+        "https://learn.microsoft.com/defender-office-365/safe-attachments-for-spo-odfb-teams-configure"
+    ),
+    check!(
+        "A365-DEF-07",
+        "Safe Documents is enabled",
+        Defender,
+        Low,
+        safe_documents,
+        [(Nist80053, "SI-3", NIST), (Iso27001, "A.8.7", ISO)],
+        "Safe Documents scans files opened in Protected View before users can leave it.",
+        "In Safe Attachments global settings, turn on Safe Documents and do not allow people to click through Protected View.",
+        "https://learn.microsoft.com/defender-office-365/safe-documents-in-e5-plus-security-about"
+    ),
+    check!(
+        "A365-DEF-08",
+        "Anti-phishing user impersonation protection is on",
+        Defender,
+        Medium,
+        impersonation,
+        [
+            (Scuba, "MS.DEFENDER.2.1v1", SCUBA),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
+        "Impersonation of executives and finance staff drives business email compromise.",
+        "In the preset security policies, add sensitive users to impersonation protection and keep targeted user protection on.",
+        "https://learn.microsoft.com/defender-office-365/anti-phishing-policies-about"
+    ),
+    check!(
+        "A365-DEF-09",
+        "Anti-phishing uses mailbox and spoof intelligence",
+        Defender,
+        Medium,
+        mailbox_intelligence,
+        [
+            (Cis, "2.1.7", CIS),
+            (Nist80053, "SI-8", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
+        "Mailbox intelligence, spoof intelligence and domain impersonation protection catch phishing that content filters miss.",
+        "Edit the anti-phishing policy: enable mailbox intelligence and its protection, spoof intelligence, and protection of organisation domains.",
+        "https://learn.microsoft.com/defender-office-365/anti-phishing-policies-mdo-configure"
+    ),
+    check!(
+        "A365-DEF-10",
+        "Required alert policies are enabled",
+        Defender,
+        Medium,
+        alerts_enabled,
+        [
+            (Scuba, "MS.DEFENDER.5.1v1", SCUBA),
+            (Nist80053, "SI-4(5)", NIST),
+            (Iso27001, "A.8.16", ISO)
+        ],
+        "Alerts for suspicious forwarding, sending restrictions and malicious clicks are early signs of compromise.",
+        "In the Defender portal > Policies & rules > Alert policy, turn on the required default alert policies and route them to the security team.",
+        "https://learn.microsoft.com/defender-xdr/alert-policies"
+    ),
+];

@@ -1,0 +1,484 @@
+//! Teams checks: external access, unmanaged users, anonymous users, lobby and meeting settings.
+
+use serde_json::{Value, json};
+
+use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, name_of, s};
+use crate::catalogue::Check;
+use crate::snapshot::Snapshot;
+
+fn identity(p: &Value) -> String {
+    s(p, "Identity").to_string()
+}
+
+/// Fails when any meeting policy matches `bad`.
+fn no_policy(snap: &Snapshot, bad: impl Fn(&Value) -> bool, ok: &str, fail: &str) -> Outcome {
+    let pols = input!(snap.list("meeting_policies"));
+    if pols.is_empty() {
+        return Outcome::error("`meeting_policies` is empty");
+    }
+    let offenders: Vec<String> = pols
+        .iter()
+        .filter(|p| bad(p))
+        .map(|p| identity(p))
+        .collect();
+    Outcome::verdict(
+        offenders.is_empty(),
+        format!("{ok} ({} meeting policies checked).", pols.len()),
+        format!("{fail}: {}.", list_names(&offenders)),
+        json!({ "offending_policies": offenders, "policies_checked": pols.len() }),
+    )
+}
+
+/// Judges the Global (org-wide default) policy of a settings group.
+fn global(
+    snap: &Snapshot,
+    key: &str,
+    ok: impl Fn(&Value) -> bool,
+    fields: &[&str],
+    pass: &str,
+    fail: &str,
+) -> Outcome {
+    let pols = input!(snap.list(key));
+    let Some(g) = pols.iter().find(|p| identity(p) == "Global") else {
+        return Outcome::error(format!("`{key}` has no Global policy"));
+    };
+    let mut ev = serde_json::Map::new();
+    ev.insert("policy".into(), json!("Global"));
+    for f in fields {
+        ev.insert((*f).to_string(), g.get(*f).cloned().unwrap_or(Value::Null));
+    }
+    Outcome::verdict(ok(g), pass, fail, Value::Object(ev))
+}
+
+fn external_control(snap: &Snapshot) -> Outcome {
+    no_policy(
+        snap,
+        |p| b(p, "AllowExternalParticipantGiveRequestControl") == Some(true),
+        "No meeting policy lets external participants take control",
+        "Meeting policies letting external participants request control",
+    )
+}
+
+fn anonymous_start(snap: &Snapshot) -> Outcome {
+    no_policy(
+        snap,
+        |p| b(p, "AllowAnonymousUsersToStartMeeting") == Some(true),
+        "No meeting policy lets anonymous users start meetings",
+        "Meeting policies letting anonymous users start meetings",
+    )
+}
+
+fn lobby_global(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| {
+            s(g, "AutoAdmittedUsers") != "Everyone"
+                && b(g, "AllowPSTNUsersToBypassLobby") == Some(false)
+        },
+        &["AutoAdmittedUsers", "AllowPSTNUsersToBypassLobby"],
+        "The Global meeting policy keeps anonymous and dial-in users in the lobby.",
+        "The Global meeting policy admits everyone or dial-in users without the lobby.",
+    )
+}
+
+fn internal_auto_admit(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| {
+            [
+                "EveryoneInCompany",
+                "EveryoneInSameAndFederatedCompany",
+                "EveryoneInCompanyExcludingGuests",
+            ]
+            .contains(&s(g, "AutoAdmittedUsers"))
+        },
+        &["AutoAdmittedUsers"],
+        "Only internal (or federated) users bypass the lobby by default.",
+        "People outside the organisation bypass the lobby by default.",
+    )
+}
+
+fn dial_in_bypass(snap: &Snapshot) -> Outcome {
+    no_policy(
+        snap,
+        |p| b(p, "AllowPSTNUsersToBypassLobby") == Some(true),
+        "No meeting policy lets dial-in users bypass the lobby",
+        "Meeting policies letting dial-in users bypass the lobby",
+    )
+}
+
+fn cloud_recording(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| b(g, "AllowCloudRecording") == Some(false),
+        &["AllowCloudRecording"],
+        "Cloud recording is off in the Global meeting policy.",
+        "Cloud recording is on in the Global meeting policy.",
+    )
+}
+
+fn live_event_recording(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "broadcast_policies",
+        |g| s(g, "BroadcastRecordingMode") != "AlwaysEnabled",
+        &["BroadcastRecordingMode"],
+        "Live events are not always recorded.",
+        "Live events are always recorded (BroadcastRecordingMode is AlwaysEnabled).",
+    )
+}
+
+fn federation(snap: &Snapshot) -> Result<Vec<Value>, String> {
+    Ok(snap
+        .list("federation_configuration")?
+        .into_iter()
+        .cloned()
+        .collect())
+}
+
+fn external_access(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(federation(snap));
+    let open: Vec<String> = cfgs
+        .iter()
+        .filter(|c| {
+            b(c, "AllowFederatedUsers") == Some(true) && count(c.get("AllowedDomains")) == 0
+        })
+        .map(name_of)
+        .collect();
+    Outcome::verdict(
+        open.is_empty(),
+        "External access is off or limited to allowed domains.",
+        "External access is open to every external domain.",
+        json!({
+            "open_configurations": open,
+            "settings": cfgs.iter().map(|c| json!({"AllowFederatedUsers": c.get("AllowFederatedUsers"), "AllowedDomains": c.get("AllowedDomains")})).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+fn unmanaged_inbound(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(federation(snap));
+    let open: Vec<String> = cfgs
+        .iter()
+        .filter(|c| {
+            b(c, "AllowTeamsConsumer") == Some(true)
+                && b(c, "AllowTeamsConsumerInbound") == Some(true)
+        })
+        .map(name_of)
+        .collect();
+    Outcome::verdict(
+        open.is_empty(),
+        "Unmanaged Teams accounts cannot start conversations with users.",
+        "Unmanaged (personal) Teams accounts can start conversations with users.",
+        json!({ "open_configurations": open }),
+    )
+}
+
+fn unmanaged_outbound(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(federation(snap));
+    let open: Vec<String> = cfgs
+        .iter()
+        .filter(|c| b(c, "AllowTeamsConsumer") == Some(true))
+        .map(name_of)
+        .collect();
+    Outcome::verdict(
+        open.is_empty(),
+        "Users cannot communicate with unmanaged Teams accounts.",
+        "Users can communicate with unmanaged (personal) Teams accounts.",
+        json!({ "open_configurations": open }),
+    )
+}
+
+fn anonymous_join(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| b(g, "AllowAnonymousUsersToJoinMeeting") == Some(false),
+        &["AllowAnonymousUsersToJoinMeeting"],
+        "Anonymous users cannot join meetings.",
+        "Anonymous users can join meetings (Global policy).",
+    )
+}
+
+fn anonymous_chat(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| ["EnabledExceptAnonymous", "Disabled"].contains(&s(g, "MeetingChatEnabledType")),
+        &["MeetingChatEnabledType"],
+        "Anonymous users cannot use meeting chat.",
+        "Anonymous users can read and write meeting chat (Global policy).",
+    )
+}
+
+fn email_into_channel(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(snap.list("client_configuration"));
+    let open: Vec<String> = cfgs
+        .iter()
+        .filter(|c| b(c, "AllowEmailIntoChannel") == Some(true))
+        .map(|c| identity(c))
+        .collect();
+    Outcome::verdict(
+        open.is_empty(),
+        "Users cannot send email into channels.",
+        "Channel email addresses are enabled, so anyone can mail content into Teams channels.",
+        json!({ "configurations_allowing_email": open }),
+    )
+}
+
+fn organizer_presents(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| s(g, "DesignatedPresenterRoleMode") == "OrganizerOnlyUserOverride",
+        &["DesignatedPresenterRoleMode"],
+        "Only organisers and co-organisers present by default.",
+        "Everyone can present in meetings by default.",
+    )
+}
+
+fn external_meeting_chat(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| b(g, "AllowExternalNonTrustedMeetingChat") == Some(false),
+        &["AllowExternalNonTrustedMeetingChat"],
+        "Users from untrusted organisations cannot chat in meetings.",
+        "Users from untrusted organisations can chat in meetings.",
+    )
+}
+
+/// Teams checks.
+pub(crate) static CHECKS: &[Check] = &[
+    check!(
+        "A365-TMS-01",
+        "External participants cannot request control",
+        Teams,
+        Medium,
+        external_control,
+        [
+            (Scuba, "MS.TEAMS.1.1v1", SCUBA),
+            (Nist80053, "AC-17", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "An external participant controlling a shared screen can run commands on an internal machine.",
+        "In the Teams admin center > Meetings > Meeting policies, turn off 'External participants can give or request control' in every policy.",
+        "https://learn.microsoft.com/microsoftteams/meeting-policies-content-sharing"
+    ),
+    check!(
+        "A365-TMS-02",
+        "Anonymous users cannot start meetings",
+        Teams,
+        High,
+        anonymous_start,
+        [
+            (Cis, "8.5.2", CIS),
+            (Scuba, "MS.TEAMS.1.2v2", SCUBA),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "Meetings started by anonymous users run without any internal person present to control them.",
+        "In every meeting policy, turn off 'Anonymous users and dial-in callers can start a meeting'.",
+        "https://learn.microsoft.com/microsoftteams/meeting-settings-in-teams"
+    ),
+    check!(
+        "A365-TMS-03",
+        "Anonymous and dial-in users wait in the lobby",
+        Teams,
+        Medium,
+        lobby_global,
+        [
+            (Scuba, "MS.TEAMS.1.3v1", SCUBA),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "The lobby lets organisers vet unknown participants before they see or hear the meeting.",
+        "In the Global meeting policy, set 'Who can bypass the lobby' to people in the organisation and turn off 'Dial-in users can bypass the lobby'.",
+        "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
+    ),
+    check!(
+        "A365-TMS-04",
+        "Only internal users bypass the lobby",
+        Teams,
+        Medium,
+        internal_auto_admit,
+        [
+            (Cis, "8.5.3", CIS),
+            (Scuba, "MS.TEAMS.1.4v1", SCUBA),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "Letting external users straight in removes the organiser's chance to check who joins.",
+        "In the Global meeting policy, set 'Who can bypass the lobby' to 'People in my org' (optionally trusted organisations).",
+        "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
+    ),
+    check!(
+        "A365-TMS-05",
+        "Dial-in users cannot bypass the lobby",
+        Teams,
+        Medium,
+        dial_in_bypass,
+        [
+            (Cis, "8.5.4", CIS),
+            (Scuba, "MS.TEAMS.1.5v1", SCUBA),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "Phone callers cannot be authenticated; they should wait to be admitted.",
+        "In every meeting policy, turn off 'People dialing in can bypass the lobby'.",
+        "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
+    ),
+    check!(
+        "A365-TMS-06",
+        "Meetings are not recorded to the cloud by default",
+        Teams,
+        Low,
+        cloud_recording,
+        [
+            (Scuba, "MS.TEAMS.1.6v1", SCUBA),
+            (Nist80053, "AC-21", NIST),
+            (Iso27001, "A.5.34", ISO)
+        ],
+        "Recordings copy sensitive conversations into files that are easily shared; enable them only where needed.",
+        "In the Global meeting policy, turn off 'Meeting recording' and enable it in targeted policies.",
+        "https://learn.microsoft.com/microsoftteams/meeting-recording"
+    ),
+    check!(
+        "A365-TMS-07",
+        "Live events are not always recorded",
+        Teams,
+        Low,
+        live_event_recording,
+        [
+            (Scuba, "MS.TEAMS.1.7v2", SCUBA),
+            (Nist80053, "AC-21", NIST),
+            (Iso27001, "A.5.34", ISO)
+        ],
+        "Always-on recording of live events keeps content the organiser may not intend to keep.",
+        "Set the Global live events policy recording mode to 'Organizer can record' or 'Never record'.",
+        "https://learn.microsoft.com/microsoftteams/teams-live-events/set-up-for-teams-live-events"
+    ),
+    check!(
+        "A365-TMS-08",
+        "External access is limited to allowed domains",
+        Teams,
+        High,
+        external_access,
+        [
+            (Cis, "8.2.1", CIS),
+            (Scuba, "MS.TEAMS.2.1v2", SCUBA),
+            (Nist80053, "AC-20", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
+        "Open federation lets any Teams tenant, including attacker-controlled ones, chat with and phish users.",
+        "In the Teams admin center > Users > External access, allow only specific external domains (or block all).",
+        "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
+    ),
+    check!(
+        "A365-TMS-09",
+        "Unmanaged Teams accounts cannot start conversations",
+        Teams,
+        High,
+        unmanaged_inbound,
+        [
+            (Cis, "8.2.3", CIS),
+            (Scuba, "MS.TEAMS.2.2v2", SCUBA),
+            (Nist80053, "AC-20", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
+        "Personal Teams accounts are a common channel for phishing and malware delivery to employees.",
+        "In External access, turn off 'External users with Teams accounts not managed by an organization can contact users in my organization'.",
+        "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
+    ),
+    check!(
+        "A365-TMS-10",
+        "Users cannot contact unmanaged Teams accounts",
+        Teams,
+        Medium,
+        unmanaged_outbound,
+        [
+            (Cis, "8.2.2", CIS),
+            (Scuba, "MS.TEAMS.2.3v2", SCUBA),
+            (Nist80053, "AC-20", NIST),
+            (Iso27001, "A.5.14", ISO)
+        ],
+        "Chats with personal accounts are outside organisational control and retention.",
+        "In External access, turn off 'People in my organization can communicate with unmanaged Teams accounts'.",
+        "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
+    ),
+    check!(
+        "A365-TMS-11",
+        "Anonymous users cannot join meetings",
+        Teams,
+        Medium,
+        anonymous_join,
+        [
+            (Cis, "8.5.1", CIS),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "Anonymous participants cannot be identified or held accountable.",
+        "In the Global meeting policy, turn off 'Anonymous users can join a meeting'.",
+        "https://learn.microsoft.com/microsoftteams/anonymous-users-in-meetings"
+    ),
+    check!(
+        "A365-TMS-12",
+        "Anonymous users cannot use meeting chat",
+        Teams,
+        Low,
+        anonymous_chat,
+        [
+            (Cis, "8.5.5", CIS),
+            (Nist80053, "AC-14", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "Meeting chat from anonymous participants can carry phishing links and read shared content.",
+        "In the Global meeting policy, set 'Meeting chat' to 'On for everyone but anonymous users'.",
+        "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
+    ),
+    check!(
+        "A365-TMS-13",
+        "Email into channels is disabled",
+        Teams,
+        Low,
+        email_into_channel,
+        [
+            (Cis, "8.1.2", CIS),
+            (Scuba, "MS.TEAMS.4.1v1", SCUBA),
+            (Nist80053, "SC-7", NIST),
+            (Iso27001, "A.8.23", ISO)
+        ],
+        "Channel email addresses let anyone on the internet post content into Teams, bypassing mail filtering expectations.",
+        "In the Teams admin center > Teams settings > Email integration, turn off 'Users can send emails to a channel email address'.",
+        "https://learn.microsoft.com/microsoftteams/enable-features-office-365"
+    ),
+    check!(
+        "A365-TMS-14",
+        "Only organisers present by default",
+        Teams,
+        Low,
+        organizer_presents,
+        [
+            (Cis, "8.5.6", CIS),
+            (Nist80053, "AC-3", NIST),
+            (Iso27001, "A.8.20", ISO)
+        ],
+        "When everyone can present, any participant can take over the screen during a meeting.",
+        "In the Global meeting policy, set 'Who can present' to 'Only organizers and co-organizers'.",
+        "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
+    ),
+    check!(
+        "A365-TMS-15",
+        "Untrusted organisations cannot chat in meetings",
+        Teams,
+        Low,
+        external_meeting_chat,
+        [(Nist80053, "AC-20", NIST), (Iso27001, "A.5.14", ISO)],
+        "Meeting chat with users from untrusted organisations is an uncontrolled channel for phishing links.",
+        "In the Global meeting policy, turn off 'External meeting chat with untrusted organizations'.",
+        "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
+    ),
+];

@@ -1,0 +1,1172 @@
+//! Table-driven tests: every compliance check passes and fails on mutations of the sample
+//! export, and errors when its input is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+
+use crate::catalogue::{compliance_checks, evaluate_all, find_check};
+use crate::model::Status;
+use crate::snapshot::Snapshot;
+
+pub(crate) fn sample_value() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/fixtures/scubagear/ProviderSettingsExport.json"
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn status_of(v: &Value, id: &str) -> Status {
+    let snap = Snapshot::from_value(v.clone()).unwrap();
+    find_check(id).unwrap().evaluate(&snap).status
+}
+
+/// Sets `value` at a JSON pointer; a trailing "/-" appends to the array.
+fn set(v: &mut Value, pointer: &str, value: Value) {
+    if let Some(parent) = pointer.strip_suffix("/-") {
+        v.pointer_mut(parent)
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .push(value);
+    } else if let Some(slot) = v.pointer_mut(pointer) {
+        *slot = value;
+    } else {
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let obj = v.pointer_mut(parent).and_then(Value::as_object_mut);
+        obj.unwrap_or_else(|| panic!("no {parent}"))
+            .insert(key.to_string(), value);
+    }
+}
+
+/// Applies `f` to every element of the array at `pointer`.
+fn each(v: &mut Value, pointer: &str, f: impl Fn(&mut Value)) {
+    v.pointer_mut(pointer)
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .for_each(f);
+}
+
+fn ca(users: Value, grant: Value, extra: Value) -> Value {
+    let mut p = json!({
+        "DisplayName": "test policy", "State": "enabled",
+        "Conditions": {
+            "ClientAppTypes": ["all"],
+            "Applications": { "IncludeApplications": ["All"], "ExcludeApplications": [], "IncludeUserActions": [] },
+            "Users": users, "UserRiskLevels": [], "SignInRiskLevels": []
+        },
+        "GrantControls": grant
+    });
+    if let Value::Object(e) = extra {
+        for (k, val) in e {
+            set(&mut p, &k, val);
+        }
+    }
+    p
+}
+
+fn all_users() -> Value {
+    json!({ "IncludeUsers": ["All"], "ExcludeUsers": [], "ExcludeGroups": [], "IncludeRoles": [], "ExcludeRoles": [] })
+}
+
+fn pr_grant() -> Value {
+    json!({ "Operator": "OR", "BuiltInControls": [], "AuthenticationStrength": { "AllowedCombinations": ["fido2", "windowsHelloForBusiness"] } })
+}
+
+type Mutation = Box<dyn Fn(&mut Value)>;
+
+fn p(pointer: &'static str, value: Value) -> Mutation {
+    Box::new(move |v| set(v, pointer, value.clone()))
+}
+
+fn many(items: Vec<(&'static str, Value)>) -> Mutation {
+    Box::new(move |v| {
+        for (ptr, val) in &items {
+            set(v, ptr, val.clone());
+        }
+    })
+}
+
+fn f(func: impl Fn(&mut Value) + 'static) -> Mutation {
+    Box::new(func)
+}
+
+/// (check, mutation of the sample, expected status after the mutation).
+fn cases() -> Vec<(&'static str, Mutation, Status)> {
+    use Status::{Fail, NotApplicable, Pass};
+    vec![
+        (
+            "A365-AAD-01",
+            p("/conditional_access_policies/1/State", json!("disabled")),
+            Fail,
+        ),
+        (
+            "A365-AAD-01",
+            p(
+                "/conditional_access_policies/1/Conditions/Users/ExcludeRoles",
+                json!(["x"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-02",
+            many(vec![
+                ("/conditional_access_policies/2/State", json!("disabled")),
+                ("/conditional_access_policies/6/State", json!("disabled")),
+            ]),
+            Fail,
+        ),
+        ("A365-AAD-02", p("/service_plans", json!([])), Fail),
+        (
+            "A365-AAD-03",
+            p("/conditional_access_policies/3/State", json!("disabled")),
+            Fail,
+        ),
+        (
+            "A365-AAD-04",
+            p(
+                "/conditional_access_policies/-",
+                ca(all_users(), pr_grant(), json!({})),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-05",
+            p("/conditional_access_policies/4/State", json!("disabled")),
+            Fail,
+        ),
+        (
+            "A365-AAD-06",
+            f(|v| {
+                let roles: Vec<Value> = v["privileged_roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["RoleTemplateId"].clone())
+                    .collect();
+                let users = json!({ "IncludeUsers": [], "ExcludeUsers": [], "ExcludeGroups": [], "IncludeRoles": roles, "ExcludeRoles": [] });
+                set(
+                    v,
+                    "/conditional_access_policies/-",
+                    ca(users, pr_grant(), json!({})),
+                );
+            }),
+            Pass,
+        ),
+        (
+            "A365-AAD-07",
+            p("/conditional_access_policies/4/State", json!("disabled")),
+            Fail,
+        ),
+        (
+            "A365-AAD-08",
+            p(
+                concat!(
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    "/1/FeatureSettings/DisplayLocationInformationRequiredState/State"
+                ),
+                json!("disabled"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-08",
+            p(
+                "/conditional_access_policies/-",
+                ca(all_users(), pr_grant(), json!({})),
+            ),
+            NotApplicable,
+        ),
+        (
+            "A365-AAD-09",
+            p(
+                "/authentication_method/0/authentication_method_policy/PolicyMigrationState",
+                json!("migrationComplete"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-10",
+            f(|v| {
+                each(
+                    v,
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    |c| {
+                        if c["Id"] == "Sms" {
+                            c["State"] = json!("enabled")
+                        }
+                    },
+                )
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-11",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["compliantDevice", "domainJoinedDevice"] }),
+                    json!({}),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-12",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["compliantDevice"] }),
+                    json!({ "/Conditions/Applications/IncludeApplications": [], "/Conditions/Applications/IncludeUserActions": ["urn:user:registersecurityinfo"] }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-13",
+            many(vec![
+                (
+                    "/conditional_access_policies/5/Conditions/Users/ExcludeUsers",
+                    json!([]),
+                ),
+                (
+                    "/conditional_access_policies/5/Conditions/AuthenticationFlows",
+                    json!({ "TransferMethods": "deviceCodeFlow" }),
+                ),
+            ]),
+            Pass,
+        ),
+        (
+            "A365-AAD-14",
+            p(
+                "/conditional_access_policies/0/SessionControls/PersistentBrowser/Mode",
+                json!("always"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-15",
+            p(
+                "/authorization_policies/0/DefaultUserRolePermissions/AllowedToCreateApps",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-16",
+            p(
+                "/authorization_policies/0/PermissionGrantPolicyIdsAssignedToDefaultUserRole",
+                json!([]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-16",
+            p("/risky_delegated_permission_classifications", json!([])),
+            Pass,
+        ),
+        (
+            "A365-AAD-17",
+            f(|v| {
+                each(v, "/directory_settings", |g| {
+                    if let Some(vals) = g["Values"].as_array_mut() {
+                        for x in vals
+                            .iter_mut()
+                            .filter(|x| x["Name"] == "EnableAdminConsentRequests")
+                        {
+                            x["Value"] = json!("false")
+                        }
+                    }
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-18",
+            p("/domain_settings/PasswordValidityPeriodInDays", json!(90)),
+            Fail,
+        ),
+        (
+            "A365-AAD-18",
+            p("/domain_settings/AuthenticationType", json!("Federated")),
+            NotApplicable,
+        ),
+        (
+            "A365-AAD-19",
+            p(
+                "/privileged_users/b49c71b8-d1a0-4e36-8f6d-9e66fbb98f0d/roles",
+                json!(["Exchange Administrator"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-20",
+            many(vec![
+                (
+                    "/privileged_users/u4",
+                    json!({ "DisplayName": "A", "roles": ["User Administrator"], "OnPremisesImmutableId": null }),
+                ),
+                (
+                    "/privileged_users/u5",
+                    json!({ "DisplayName": "B", "roles": ["User Administrator"], "OnPremisesImmutableId": null }),
+                ),
+            ]),
+            Pass,
+        ),
+        (
+            "A365-AAD-21",
+            p(
+                "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8/OnPremisesImmutableId",
+                json!("abc=="),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-22",
+            p(
+                "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8/UserType",
+                json!("Guest"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-22",
+            p(
+                "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8/UserType",
+                json!("Member"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-23",
+            f(|v| {
+                each(v, "/privileged_roles", |r| {
+                    if let Some(a) = r["Assignments"].as_array_mut() {
+                        a.iter_mut().for_each(|x| {
+                            x["EndDateTime"] = json!("/Date(1)/");
+                            x["StartDateTime"] = json!("/Date(0)/")
+                        })
+                    }
+                })
+            }),
+            Pass,
+        ),
+        (
+            "A365-AAD-24",
+            f(|v| {
+                each(v, "/privileged_roles", |r| {
+                    if let Some(a) = r["Assignments"].as_array_mut() {
+                        a.iter_mut()
+                            .for_each(|x| x["StartDateTime"] = json!("/Date(0)/"))
+                    }
+                })
+            }),
+            Pass,
+        ),
+        (
+            "A365-AAD-25",
+            f(|v| {
+                each(v, "/privileged_roles", |r| {
+                    if let Some(rules) = r["Rules"].as_array_mut() {
+                        rules
+                            .iter_mut()
+                            .filter(|x| x["Id"] == "Approval_EndUser_Assignment")
+                            .for_each(|x| x["Setting"]["IsApprovalRequired"] = json!(true))
+                    }
+                })
+            }),
+            Pass,
+        ),
+        (
+            "A365-AAD-26",
+            f(|v| {
+                each(v, "/privileged_roles", |r| {
+                    if let Some(rules) = r["Rules"].as_array_mut() {
+                        rules
+                            .iter_mut()
+                            .filter(|x| x.get("NotificationRecipients").is_some())
+                            .for_each(|x| x["NotificationRecipients"] = json!(["soc@contoso.com"]))
+                    }
+                })
+            }),
+            Pass,
+        ),
+        (
+            "A365-AAD-27",
+            f(|v| {
+                each(v, "/privileged_roles", |r| {
+                    if let Some(rules) = r["Rules"].as_array_mut() {
+                        rules
+                            .iter_mut()
+                            .filter(|x| x["Id"] == "Notification_Admin_EndUser_Assignment")
+                            .for_each(|x| x["NotificationRecipients"] = json!([]))
+                    }
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-28",
+            p(
+                "/authorization_policies/0/GuestUserRoleId",
+                json!("a0b1b346-4d3e-4e8b-98f8-753987be4970"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-29",
+            p(
+                "/authorization_policies/0/AllowInvitesFrom",
+                json!("everyone"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-30",
+            p(
+                "/authorization_policies/0/DefaultUserRolePermissions/AllowedToCreateTenants",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-EXO-01",
+            p("/remote_domains/0/AutoForwardEnabled", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-EXO-02",
+            p(
+                "/spf_records/1/rdata",
+                json!(["v=spf1 include:outlook.com ?all"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-EXO-03",
+            p("/dkim_config/0/Enabled", json!(false)),
+            Fail,
+        ),
+        ("A365-EXO-03", p("/dkim_records/rdata", json!([])), Fail),
+        (
+            "A365-EXO-04",
+            p("/dmarc_records/rdata", json!(["not dmarc"])),
+            Fail,
+        ),
+        (
+            "A365-EXO-05",
+            p(
+                "/dmarc_records/rdata",
+                json!(["v=DMARC1; p=quarantine; rua=mailto:a@b.example"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-EXO-06",
+            p("/dmarc_records/rdata", json!(["v=DMARC1; p=reject;"])),
+            Fail,
+        ),
+        (
+            "A365-EXO-07",
+            p(
+                "/transport_config/0/SmtpClientAuthenticationDisabled",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-EXO-08",
+            p("/sharing_policy/0/Domains", json!(["*:ContactsSharing"])),
+            Fail,
+        ),
+        (
+            "A365-EXO-09",
+            p(
+                "/sharing_policy/0/Domains",
+                json!(["*:CalendarSharingFreeBusySimple"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-EXO-10",
+            p("/sharing_policy/0/Enabled", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-EXO-11",
+            p("/transport_rule/0/State", json!("Disabled")),
+            Fail,
+        ),
+        (
+            "A365-EXO-12",
+            p("/org_config/0/AuditDisabled", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-EXO-13",
+            p("/org_config/0/OAuth2ClientProfileEnabled", json!(false)),
+            Fail,
+        ),
+        (
+            "A365-EXO-14",
+            p("/org_config/0/CustomerLockboxEnabled", json!(false)),
+            Fail,
+        ),
+        (
+            "A365-EXO-15",
+            many(vec![
+                ("/transport_rule/0/SetSCL", json!(-1)),
+                (
+                    "/transport_rule/0/SenderDomainIs",
+                    json!(["partner.example"]),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-EXO-16",
+            p("/conn_filter/0/IPAllowList", json!(["192.0.2.1"])),
+            Fail,
+        ),
+        (
+            "A365-EXO-17",
+            p("/conn_filter/0/EnableSafeList", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-DEF-01",
+            f(|v| {
+                each(v, "/protection_policy_rules", |r| {
+                    r["State"] = json!("Disabled")
+                });
+                each(v, "/atp_policy_rules", |r| r["State"] = json!("Disabled"));
+            }),
+            Fail,
+        ),
+        (
+            "A365-DEF-02",
+            p(
+                "/protection_policy_rules/1/RecipientDomainIs",
+                json!(["contoso.com"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-03",
+            p(
+                "/atp_policy_rules/1/RecipientDomainIs",
+                json!(["contoso.com"]),
+            ),
+            Fail,
+        ),
+        ("A365-DEF-03", p("/defender_license", json!(false)), Fail),
+        (
+            "A365-DEF-04",
+            p("/atp_policy_rules/1/SafeLinksPolicy", json!(null)),
+            Fail,
+        ),
+        (
+            "A365-DEF-05",
+            p("/atp_policy_rules/1/SafeAttachmentPolicy", json!(null)),
+            Fail,
+        ),
+        (
+            "A365-DEF-06",
+            p(
+                "/atp_policy_for_o365/0/EnableATPForSPOTeamsODB",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-07",
+            p("/atp_policy_for_o365/0/AllowSafeDocsOpen", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-DEF-08",
+            p(
+                "/anti_phish_policies/1/EnableTargetedUserProtection",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-09",
+            f(|v| {
+                each(v, "/anti_phish_policies", |x| {
+                    x["EnableSpoofIntelligence"] = json!(false)
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-DEF-10",
+            f(|v| each(v, "/protection_alerts", |x| x["Disabled"] = json!(true))),
+            Fail,
+        ),
+        (
+            "A365-SPO-01",
+            p("/SPO_tenant/0/SharingCapability", json!(2)),
+            Fail,
+        ),
+        (
+            "A365-SPO-02",
+            p("/SPO_tenant/0/ODBSharingCapability", json!(1)),
+            Fail,
+        ),
+        (
+            "A365-SPO-03",
+            p("/SPO_tenant/0/SharingCapability", json!(3)),
+            Pass,
+        ),
+        (
+            "A365-SPO-03",
+            many(vec![
+                ("/SPO_tenant/0/SharingCapability", json!(3)),
+                ("/SPO_tenant/0/SharingDomainRestrictionMode", json!(0)),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-SPO-04",
+            p("/SPO_tenant/0/DefaultSharingLinkType", json!(2)),
+            Fail,
+        ),
+        (
+            "A365-SPO-05",
+            p("/SPO_tenant/0/DefaultLinkPermission", json!(2)),
+            Fail,
+        ),
+        (
+            "A365-SPO-06",
+            p("/SPO_tenant/0/SharingCapability", json!(2)),
+            Fail,
+        ),
+        (
+            "A365-SPO-06",
+            many(vec![
+                ("/SPO_tenant/0/SharingCapability", json!(2)),
+                ("/SPO_tenant/0/RequireAnonymousLinksExpireInDays", json!(30)),
+            ]),
+            Pass,
+        ),
+        (
+            "A365-SPO-07",
+            p("/SPO_tenant/0/SharingCapability", json!(2)),
+            Fail,
+        ),
+        (
+            "A365-SPO-07",
+            many(vec![
+                ("/SPO_tenant/0/SharingCapability", json!(2)),
+                ("/SPO_tenant/0/FolderAnonymousLinkType", json!(1)),
+            ]),
+            Pass,
+        ),
+        (
+            "A365-SPO-08",
+            p("/SPO_tenant/0/SharingCapability", json!(1)),
+            Pass,
+        ),
+        (
+            "A365-SPO-08",
+            many(vec![
+                ("/SPO_tenant/0/SharingCapability", json!(1)),
+                ("/SPO_tenant/0/EmailAttestationReAuthDays", json!(60)),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-SPO-09",
+            p(
+                "/SPO_tenant/0/PreventExternalUsersFromResharing",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-SPO-10",
+            p("/SPO_tenant/0/ExternalUserExpireInDays", json!(30)),
+            Pass,
+        ),
+        (
+            "A365-SPO-11",
+            p("/SPO_tenant/0/LegacyAuthProtocolsEnabled", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-SPO-12",
+            p("/SPO_tenant/0/DisallowInfectedFileDownload", json!(true)),
+            Pass,
+        ),
+        (
+            "A365-TMS-01",
+            p(
+                "/meeting_policies/3/AllowExternalParticipantGiveRequestControl",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-TMS-02",
+            p(
+                "/meeting_policies/3/AllowAnonymousUsersToStartMeeting",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-TMS-03",
+            p("/meeting_policies/0/AutoAdmittedUsers", json!("Everyone")),
+            Fail,
+        ),
+        (
+            "A365-TMS-04",
+            p("/meeting_policies/0/AutoAdmittedUsers", json!("Everyone")),
+            Fail,
+        ),
+        (
+            "A365-TMS-05",
+            p(
+                "/meeting_policies/3/AllowPSTNUsersToBypassLobby",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-TMS-06",
+            p("/meeting_policies/0/AllowCloudRecording", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-TMS-07",
+            f(|v| {
+                each(v, "/broadcast_policies", |x| {
+                    x["BroadcastRecordingMode"] = json!("AlwaysEnabled")
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-TMS-08",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                ),
+                ("/federation_configuration/0/AllowedDomains", json!([])),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-TMS-09",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowTeamsConsumer",
+                    json!(true),
+                ),
+                (
+                    "/federation_configuration/0/AllowTeamsConsumerInbound",
+                    json!(true),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-TMS-10",
+            p(
+                "/federation_configuration/0/AllowTeamsConsumer",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-TMS-11",
+            p(
+                "/meeting_policies/0/AllowAnonymousUsersToJoinMeeting",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-TMS-12",
+            p(
+                "/meeting_policies/0/MeetingChatEnabledType",
+                json!("EnabledExceptAnonymous"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-TMS-13",
+            p("/client_configuration/0/AllowEmailIntoChannel", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-TMS-14",
+            p(
+                "/meeting_policies/0/DesignatedPresenterRoleMode",
+                json!("OrganizerOnlyUserOverride"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-TMS-15",
+            p(
+                "/meeting_policies/0/AllowExternalNonTrustedMeetingChat",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-PUR-01",
+            p(
+                "/admin_audit_log_config/0/UnifiedAuditLogIngestionEnabled",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PUR-02",
+            p(
+                "/admin_audit_log_config/0/AdminAuditLogEnabled",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PUR-03",
+            f(|v| {
+                each(v, "/dlp_compliance_policies", |x| {
+                    x["Mode"] = json!("TestWithNotifications")
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-PUR-04",
+            f(|v| {
+                each(v, "/dlp_compliance_policies", |x| {
+                    x["TeamsLocation"] = json!([])
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-PUR-05",
+            f(|v| each(v, "/dlp_compliance_rules", |x| x["Disabled"] = json!(true))),
+            Fail,
+        ),
+        (
+            "A365-PPL-01",
+            p(
+                "/environment_creation/0/disableEnvironmentCreationByNonAdminUsers",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PPL-02",
+            p(
+                "/environment_creation/0/disableTrialEnvironmentCreationByNonAdminUsers",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PPL-03",
+            p(
+                "/dlp_policies/0/value/-",
+                json!({ "displayName": "All", "environmentType": "AllEnvironments", "environments": [] }),
+            ),
+            Pass,
+        ),
+        (
+            "A365-PPL-03",
+            f(|v| {
+                let env = format!("Default-{}", v["tenant_id"].as_str().unwrap());
+                set(
+                    v,
+                    "/dlp_policies/0/value/-",
+                    json!({ "displayName": "Except default", "environmentType": "ExceptEnvironments", "environments": [{ "name": env }] }),
+                );
+            }),
+            Fail,
+        ),
+        (
+            "A365-PPL-04",
+            p("/tenant_isolation/0/properties/isDisabled", json!(true)),
+            Fail,
+        ),
+        (
+            "A365-PPL-05",
+            p(
+                "/environment_creation/0/powerPlatform/powerApps/disableShareWithEveryone",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PPL-06",
+            p(
+                "/environment_creation/0/powerPlatform/powerApps/enableGuestsToMake",
+                json!(true),
+            ),
+            Fail,
+        ),
+    ]
+}
+
+#[test]
+fn catalogue_is_large_with_unique_ids_and_complete_metadata() {
+    let checks = compliance_checks();
+    assert!(checks.len() >= 60, "{} checks", checks.len());
+    let mut ids: Vec<&str> = checks.iter().map(|c| c.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), checks.len(), "duplicate check ids");
+    for c in checks {
+        assert!(
+            !c.title.is_empty() && !c.rationale.is_empty() && !c.remediation_steps.is_empty(),
+            "{}",
+            c.id
+        );
+        assert!(
+            c.remediation_url
+                .starts_with("https://learn.microsoft.com/"),
+            "{}",
+            c.id
+        );
+        assert!(
+            c.frameworks
+                .iter()
+                .any(|(f, _, _)| *f == crate::model::Framework::Nist80053),
+            "{} lacks NIST",
+            c.id
+        );
+        assert!(
+            c.frameworks
+                .iter()
+                .any(|(f, _, _)| *f == crate::model::Framework::Iso27001),
+            "{} lacks ISO",
+            c.id
+        );
+        assert!(!c.is_exposure());
+        assert!(find_check(&c.id.to_ascii_lowercase()).is_some());
+    }
+    for service in crate::model::Service::ALL
+        .iter()
+        .filter(|s| **s != crate::model::Service::Dns)
+    {
+        assert!(
+            checks.iter().any(|c| c.service == *service),
+            "no check for {service}"
+        );
+    }
+    assert!(find_check("EXP.SPF.1").is_some_and(|c| c.is_exposure()));
+}
+
+#[test]
+fn every_check_passes_and_fails_on_mutated_samples() {
+    let sample = sample_value();
+    let baseline = evaluate_all(&Snapshot::from_value(sample.clone()).unwrap());
+    let mut seen: std::collections::BTreeMap<&str, Vec<Status>> = Default::default();
+    for f in &baseline {
+        assert_ne!(
+            f.status,
+            Status::Error,
+            "{} errors on the sample: {}",
+            f.check_id,
+            f.message
+        );
+        let id = compliance_checks()
+            .iter()
+            .find(|c| c.id == f.check_id)
+            .unwrap()
+            .id;
+        seen.entry(id).or_default().push(f.status);
+    }
+    for (id, mutate, want) in cases() {
+        let mut v = sample.clone();
+        mutate(&mut v);
+        let got = status_of(&v, id);
+        assert_eq!(got, want, "{id}: expected {want} after mutation, got {got}");
+        seen.entry(find_check(id).unwrap().id)
+            .or_default()
+            .push(got);
+    }
+    let manual_only = ["A365-AAD-31", "A365-PUR-06"];
+    for c in compliance_checks() {
+        let statuses = &seen[c.id];
+        if manual_only.contains(&c.id) {
+            assert_eq!(statuses, &vec![Status::Manual], "{}", c.id);
+            continue;
+        }
+        assert!(
+            statuses.contains(&Status::Pass),
+            "{} has no pass case",
+            c.id
+        );
+        assert!(
+            statuses.contains(&Status::Fail),
+            "{} has no fail case",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn findings_carry_metadata_and_evidence() {
+    let snap = Snapshot::from_value(sample_value()).unwrap();
+    for f in evaluate_all(&snap) {
+        assert!(!f.message.is_empty(), "{}", f.check_id);
+        assert!(!f.frameworks.is_empty(), "{}", f.check_id);
+        assert!(
+            f.evidence.is_object(),
+            "{} evidence {}",
+            f.check_id,
+            f.evidence
+        );
+    }
+    let f = find_check("A365-AAD-01").unwrap().evaluate(&snap);
+    assert_eq!(
+        f.evidence["matching_policies"][0],
+        "MS.AAD.1.1v1 Legacy authentication SHALL be blocked"
+    );
+    let f = find_check("A365-AAD-19").unwrap().evaluate(&snap);
+    assert_eq!(
+        f.evidence["global_admins"],
+        json!(["Jane Doe", "John Public"])
+    );
+}
+
+#[test]
+fn missing_input_is_an_error_never_a_pass() {
+    let empty = Snapshot::from_value(json!({ "tenant_id": "t" })).unwrap();
+    for f in evaluate_all(&empty) {
+        assert!(
+            matches!(f.status, Status::Error | Status::Manual),
+            "{}: {} ({})",
+            f.check_id,
+            f.status,
+            f.message
+        );
+        if f.status == Status::Error {
+            assert!(
+                f.evidence["reason"].as_str().unwrap().contains('`'),
+                "{}: {}",
+                f.check_id,
+                f.message
+            );
+        }
+    }
+}
+
+#[test]
+fn each_check_errors_when_one_of_its_inputs_is_removed() {
+    let sample = sample_value();
+    let keys: Vec<String> = sample.as_object().unwrap().keys().cloned().collect();
+    let mut errored: std::collections::BTreeSet<&str> = Default::default();
+    for key in &keys {
+        let mut v = sample.clone();
+        v.as_object_mut().unwrap().remove(key);
+        let Ok(snap) = Snapshot::from_value(v) else {
+            continue;
+        };
+        for (c, f) in compliance_checks().iter().zip(evaluate_all(&snap)) {
+            if f.status == Status::Error {
+                assert!(f.message.contains(key.as_str()), "{}: {}", c.id, f.message);
+                errored.insert(c.id);
+            }
+        }
+    }
+    for c in compliance_checks() {
+        let manual = c
+            .evaluate(&Snapshot::from_value(sample.clone()).unwrap())
+            .status
+            == Status::Manual
+            && c.id != "A365-AAD-22";
+        assert!(
+            manual || errored.contains(c.id),
+            "{} never errors when an input is removed",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn failed_commands_make_checks_error() {
+    let mut v = sample_value();
+    let obj = v.as_object_mut().unwrap();
+    let prefixes: Vec<String> = obj
+        .keys()
+        .filter_map(|k| k.strip_suffix("_successful_commands").map(str::to_string))
+        .filter(|k| !k.ends_with("_un"))
+        .collect();
+    for prefix in prefixes {
+        let cmds = obj[&format!("{prefix}_successful_commands")].clone();
+        obj.insert(format!("{prefix}_unsuccessful_commands"), cmds);
+    }
+    let snap = Snapshot::from_value(v).unwrap();
+    for f in evaluate_all(&snap) {
+        assert!(
+            matches!(f.status, Status::Error | Status::Manual),
+            "{}: {} ({})",
+            f.check_id,
+            f.status,
+            f.message
+        );
+    }
+    let f = find_check("A365-EXO-07").unwrap().evaluate(&snap);
+    assert!(f.message.contains("Get-TransportConfig"), "{}", f.message);
+}
+
+#[test]
+fn variations_each_flip_a_verdict() {
+    use crate::variations;
+    let sample = sample_value();
+    let base = evaluate_all(&Snapshot::from_value(sample.clone()).unwrap());
+    assert!(variations::names().len() >= 10);
+    assert!(
+        variations::all().iter().any(|v| v.improves)
+            && variations::all().iter().any(|v| !v.improves)
+    );
+    for name in variations::names() {
+        assert!(variations::describe(name).is_some_and(|d| !d.is_empty()));
+        let mut snap = Snapshot::from_value(sample.clone()).unwrap();
+        variations::try_apply(&mut snap, &[name]).unwrap();
+        let after = evaluate_all(&snap);
+        let changed: Vec<String> = base
+            .iter()
+            .zip(&after)
+            .filter(|(a, b)| a.status != b.status)
+            .map(|(a, b)| format!("{} {}->{}", a.check_id, a.status, b.status))
+            .collect();
+        assert!(!changed.is_empty(), "variation {name} changes no verdict");
+        let improves = variations::all()
+            .iter()
+            .find(|v| v.name == *name)
+            .unwrap()
+            .improves;
+        let better = base
+            .iter()
+            .zip(&after)
+            .any(|(a, b)| a.status == Status::Fail && b.status == Status::Pass);
+        let worse = base
+            .iter()
+            .zip(&after)
+            .any(|(a, b)| a.status == Status::Pass && b.status == Status::Fail);
+        assert!(if improves { better } else { worse }, "{name}: {changed:?}");
+    }
+    let mut snap = Snapshot::from_value(sample).unwrap();
+    assert!(variations::try_apply(&mut snap, &["enable_smtp_auth", "nope"]).is_err());
+    assert_eq!(
+        find_check("A365-EXO-07").unwrap().evaluate(&snap).status,
+        Status::Pass,
+        "an unknown name must reject the whole batch"
+    );
+}

@@ -1,0 +1,143 @@
+//! The one place that maps errors to HTTP statuses. Never a 500 with internals.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use aether365_actors::tokens::AuthError;
+use serde_json::{Value, json};
+
+use crate::mcp::error::code;
+use crate::mcp::{McpError, ProtocolVersion, jsonrpc};
+
+/// Errors answered by the HTTP layer before (or instead of) a JSON-RPC answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("authentication failed: {error}")]
+    Unauthorized {
+        error: AuthError,
+        /// URL of the protected resource metadata, for `WWW-Authenticate`.
+        resource_metadata: String,
+    },
+    #[error("origin {0:?} is not allowed")]
+    ForbiddenOrigin(String),
+    #[error("{0}")]
+    MissingSession(String),
+    #[error("unknown or expired session; initialize a new one")]
+    UnknownSession,
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// A JSON-RPC error answered with an HTTP status (parse errors, stateless-era errors).
+    #[error("{error}")]
+    JsonRpc {
+        status: StatusCode,
+        id: Value,
+        error: McpError,
+        version: ProtocolVersion,
+    },
+}
+
+impl HttpError {
+    /// A JSON-RPC error with the status the stateless era gives its code (400 by default
+    /// for errors raised before dispatch).
+    pub fn jsonrpc(id: Value, error: McpError, version: ProtocolVersion) -> HttpError {
+        let status = jsonrpc_status(error.code(version)).unwrap_or(StatusCode::BAD_REQUEST);
+        HttpError::JsonRpc {
+            status,
+            id,
+            error,
+            version,
+        }
+    }
+}
+
+/// The HTTP status of a JSON-RPC error code in the stateless era (`None`: 200 with the error).
+pub fn jsonrpc_status(code: i64) -> Option<StatusCode> {
+    match code {
+        code::PARSE_ERROR
+        | code::INVALID_REQUEST
+        | code::INVALID_PARAMS
+        | code::HEADER_MISMATCH
+        | code::MISSING_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION => Some(StatusCode::BAD_REQUEST),
+        code::METHOD_NOT_FOUND => Some(StatusCode::NOT_FOUND),
+        _ => None,
+    }
+}
+
+fn auth_error_code(error: &AuthError) -> &'static str {
+    match error {
+        AuthError::Missing => "invalid_request",
+        AuthError::Unavailable(_) => "temporarily_unavailable",
+        AuthError::RateLimited { .. } => "too_many_requests",
+        _ => "invalid_token",
+    }
+}
+
+fn rpc_error_body(message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": null, "error": {"code": code::INVALID_REQUEST, "message": message}})
+}
+
+impl ResponseError for HttpError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            HttpError::Unauthorized { error, .. } => match error {
+                AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
+            },
+            HttpError::ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
+            HttpError::MissingSession(_) => StatusCode::BAD_REQUEST,
+            HttpError::UnknownSession => StatusCode::NOT_FOUND,
+            HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            HttpError::JsonRpc { status, .. } => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            HttpError::Unauthorized {
+                error,
+                resource_metadata,
+            } => {
+                let code = auth_error_code(error);
+                if let AuthError::RateLimited { retry_after } = error {
+                    response.insert_header((
+                        header::RETRY_AFTER,
+                        retry_after.as_secs().max(1).to_string(),
+                    ));
+                }
+                if let AuthError::Unavailable(details) = error {
+                    tracing::error!("token validation unavailable: {details}");
+                    return response.json(json!({
+                        "error": code,
+                        "error_description": "authentication is temporarily unavailable",
+                    }));
+                }
+                let challenge = match error {
+                    AuthError::Missing => {
+                        format!("Bearer resource_metadata=\"{resource_metadata}\"")
+                    }
+                    _ => format!(
+                        "Bearer error=\"{code}\", error_description=\"{error}\", resource_metadata=\"{resource_metadata}\""
+                    ),
+                };
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+                response.json(json!({"error": code, "error_description": error.to_string()}))
+            }
+            HttpError::MethodNotAllowed(allow) => {
+                response.insert_header((header::ALLOW, *allow));
+                response.json(rpc_error_body("Method not allowed"))
+            }
+            HttpError::JsonRpc {
+                id, error, version, ..
+            } => response.json(jsonrpc::error(id, error, *version)),
+            other => response.json(rpc_error_body(&other.to_string())),
+        }
+    }
+}

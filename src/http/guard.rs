@@ -1,0 +1,102 @@
+//! Checks every MCP request goes through: `Origin`, then the bearer token.
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use aether365_actors::tokens::{AuthError, Authenticate};
+
+use super::error::HttpError;
+use super::state::AppState;
+use crate::mcp::Caller;
+
+fn is_local_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[');
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.is_empty() => h,
+        _ => host,
+    };
+    let host = host.trim_end_matches(']');
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+/// 403 for an `Origin` that is neither local, configured, nor our own public URL.
+pub fn check_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+    let host = origin.split_once("://").map(|(_, host)| host);
+    let allowed = host.is_some_and(is_local_host)
+        || state
+            .config
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/') == origin || o == "*")
+        || state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.trim_end_matches('/').starts_with(origin) && !origin.is_empty());
+    if allowed {
+        Ok(())
+    } else {
+        Err(HttpError::ForbiddenOrigin(origin.to_string()))
+    }
+}
+
+/// Authenticates the request's bearer token with the token validator.
+pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Caller>, HttpError> {
+    let unauthorized = |error| HttpError::Unauthorized {
+        error,
+        resource_metadata: state.resource_metadata_url(req),
+    };
+    let client_addr = req.peer_addr().map(|a| a.ip().to_string());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bearer = match req.headers().get(header::AUTHORIZATION) {
+        None => return Err(unauthorized(AuthError::Missing)),
+        Some(value) => {
+            let value = value.to_str().map_err(|_| unauthorized(AuthError::Malformed))?;
+            match value.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+                    token.trim().to_string()
+                }
+                _ => return Err(unauthorized(AuthError::Malformed)),
+            }
+        }
+    };
+    let answer = state
+        .backend
+        .tokens
+        .send(Authenticate {
+            bearer,
+            client_addr: client_addr.clone(),
+            user_agent: user_agent.clone(),
+        })
+        .await
+        .map_err(|e| unauthorized(AuthError::Unavailable(e.to_string())))?;
+    let principal = answer.map_err(unauthorized)?;
+    Ok(Arc::new(Caller {
+        principal,
+        client_addr,
+        user_agent,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_host;
+
+    #[test]
+    fn local_hosts_are_recognised() {
+        assert!(is_local_host("localhost:3000"));
+        assert!(is_local_host("127.0.0.1"));
+        assert!(is_local_host("[::1]:8080"));
+        assert!(!is_local_host("evil.example"));
+        assert!(!is_local_host("localhost.evil.example"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Legacy HTTP+SSE (2024-11-05): `GET /sse` opens the stream, whose first event `endpoint`
+//! names `/messages?sessionId=…`; each POST there answers 202 and its response travels on
+//! the stream.
+
+use actix::Actor;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_lab::sse;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::HttpError;
+use super::guard::{authenticate, check_origin};
+use super::state::AppState;
+use super::stream::{run_in_session, session_notifier, sse_response};
+use crate::mcp::jsonrpc::{self, Body, Incoming};
+use crate::mcp::logging::LogLevel;
+use crate::mcp::session::{
+    CancelRequest, Deliver, DeliverEvent, Describe, McpSession, Negotiated, OpenStream,
+    SessionKind, new_session_id,
+};
+use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
+
+/// GET /sse.
+pub async fn open(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    check_origin(&req, &state)?;
+    let caller = authenticate(&req, &state).await?;
+    let session_id = new_session_id();
+    let session = McpSession::new(
+        session_id.clone(),
+        SessionKind::LegacySse,
+        caller,
+        state.backend.clone(),
+        state.registry.clone(),
+        ProtocolVersion::V2024_11_05,
+        json!({}),
+    )
+    .start();
+    let rx = session
+        .send(OpenStream {
+            last_event_id: None,
+        })
+        .await
+        .map_err(|_| HttpError::UnknownSession)?;
+    let endpoint = sse::Data::new(format!("/messages?sessionId={session_id}")).event("endpoint");
+    session.do_send(DeliverEvent(endpoint.into()));
+    Ok(sse_response(rx, state.config.keep_alive))
+}
+
+/// Query of POST /messages.
+#[derive(Deserialize)]
+pub struct MessagesQuery {
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
+}
+
+/// POST /messages?sessionId=….
+pub async fn message(
+    req: HttpRequest,
+    query: web::Query<MessagesQuery>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    check_origin(&req, &state)?;
+    let caller = authenticate(&req, &state).await?;
+    let session_id = query.session_id.as_deref().ok_or_else(|| {
+        HttpError::MissingSession("the sessionId query parameter is required: open /sse first".into())
+    })?;
+    let session = state
+        .registry
+        .get(session_id, caller.principal.token_id)
+        .ok_or(HttpError::UnknownSession)?;
+    let info = session
+        .send(Describe)
+        .await
+        .map_err(|_| HttpError::UnknownSession)?;
+    let version = info.version;
+    let message = match jsonrpc::parse_body(&body) {
+        Ok(Body::Single(message)) => message,
+        Ok(Body::Batch(_)) => {
+            let e = McpError::InvalidRequest("JSON-RPC batches are not allowed here".into());
+            return Err(HttpError::jsonrpc(Value::Null, e, version));
+        }
+        Err(e) => return Err(HttpError::jsonrpc(Value::Null, e, version)),
+    };
+    let id = jsonrpc::id_of(&message);
+    let incoming = jsonrpc::classify(message).map_err(|e| HttpError::jsonrpc(id, e, version))?;
+    match incoming {
+        Incoming::Response { .. } => {}
+        Incoming::Notification { method, params } => {
+            if method == "notifications/cancelled"
+                && let Some(request_id) = params.get("requestId")
+            {
+                session.do_send(CancelRequest {
+                    key: request_id.to_string(),
+                });
+            }
+        }
+        Incoming::Request { id, method, params } if method == "initialize" => {
+            let answer = match dispatch::str_param(&params, "protocolVersion") {
+                Ok(requested) => {
+                    let version = ProtocolVersion::negotiate(requested);
+                    session.do_send(Negotiated {
+                        version,
+                        client_capabilities: params
+                            .get("capabilities")
+                            .cloned()
+                            .unwrap_or_else(|| json!({})),
+                    });
+                    jsonrpc::result(&id, dispatch::initialize_result(version))
+                }
+                Err(e) => jsonrpc::error(&id, &e, version),
+            };
+            session.do_send(Deliver(answer));
+        }
+        Incoming::Request { id, method, params } => {
+            let ctx = RequestContext {
+                backend: state.backend.clone(),
+                caller,
+                config: state.core.clone(),
+                version,
+                client_capabilities: info.client_capabilities,
+                progress_token: params
+                    .get("_meta")
+                    .and_then(|m| m.get("progressToken"))
+                    .cloned(),
+                log_level: info.log_level.or(Some(LogLevel::Debug)),
+                notifier: Some(session_notifier(session.clone())),
+                session: Some(session.clone()),
+            };
+            let target = session.clone();
+            actix::spawn(async move {
+                if let Some(answer) = run_in_session(ctx, target.clone(), id, method, params).await
+                {
+                    target.do_send(Deliver(answer));
+                }
+            });
+        }
+    }
+    Ok(HttpResponse::Accepted().finish())
+}

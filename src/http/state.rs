@@ -1,0 +1,36 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use aether365_actors::Backend;
+
+use super::config::ServerConfig;
+use crate::mcp::{CoreConfig, SessionRegistry};
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Backend,
+    pub registry: SessionRegistry,
+    pub config: Arc<ServerConfig>,
+    pub core: Arc<CoreConfig>,
+}
+
+impl AppState {
+    /// The base URL clients reach us at: the configured public URL, else this request's host.
+    pub fn base_url(&self, req: &HttpRequest) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+
+    /// URL of the protected resource metadata.
+    pub fn resource_metadata_url(&self, req: &HttpRequest) -> String {
+        format!("{}/.well-known/oauth-protected-resource", self.base_url(req))
+    }
+}

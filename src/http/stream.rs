@@ -1,0 +1,115 @@
+//! SSE framing: responses that stream a request's notifications then its answer, and the
+//! headers every stream carries.
+
+use std::future::Future;
+use std::time::Duration;
+
+use actix::Addr;
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web_lab::sse::{self, Sse};
+use futures_util::future::{AbortHandle, Abortable};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+use crate::mcp::context::Notifier;
+use crate::mcp::registry::StreamGuard;
+use crate::mcp::session::{BeginRequest, Deliver, EndRequest, McpSession};
+use crate::mcp::{RequestContext, dispatch, jsonrpc};
+
+/// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
+pub fn sse_response(rx: mpsc::Receiver<sse::Event>, keep_alive: Duration) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .body(Sse::from_infallible_receiver(rx).with_keep_alive(keep_alive))
+}
+
+/// An SSE `message` event carrying one JSON-RPC message.
+pub fn message_event(message: &Value) -> sse::Event {
+    sse::Data::new(message.to_string()).event("message").into()
+}
+
+/// Notifications sent through the session's own stream.
+pub fn session_notifier(session: Addr<McpSession>) -> Notifier {
+    let (tx, mut rx) = mpsc::channel::<Value>(32);
+    actix::spawn(async move {
+        while let Some(message) = rx.recv().await {
+            session.do_send(Deliver(message));
+        }
+    });
+    tx
+}
+
+/// Dispatches a request of a session, cancellable by `notifications/cancelled`.
+/// `None` when it was cancelled (nothing is answered then).
+pub async fn run_in_session(
+    ctx: RequestContext,
+    session: Addr<McpSession>,
+    id: Value,
+    method: String,
+    params: Map<String, Value>,
+) -> Option<Value> {
+    let key = id.to_string();
+    let (abort, registration) = AbortHandle::new_pair();
+    session.do_send(BeginRequest {
+        key: key.clone(),
+        abort,
+    });
+    let version = ctx.version;
+    let work = Abortable::new(
+        async move { dispatch::handle(&ctx, &method, params).await },
+        registration,
+    );
+    let answer = work.await;
+    session.do_send(EndRequest { key });
+    match answer {
+        Ok(Ok(result)) => Some(jsonrpc::result(&id, result)),
+        Ok(Err(error)) => Some(jsonrpc::error(&id, &error, version)),
+        Err(_aborted) => None,
+    }
+}
+
+/// An SSE response carrying the notifications `run` sends, then its answer. Closing the
+/// stream (or revoking its token, through `guard`) drops the work: that cancels it.
+pub fn streamed<F, Fut>(run: F, keep_alive: Duration, guard: Option<StreamGuard>) -> HttpResponse
+where
+    F: FnOnce(Notifier) -> Fut,
+    Fut: Future<Output = Option<Value>> + 'static,
+{
+    let (events, rx) = mpsc::channel::<sse::Event>(32);
+    let (notifier, mut notes) = mpsc::channel::<Value>(32);
+    let work = run(notifier);
+    actix::spawn(async move {
+        tokio::pin!(work);
+        let revoked = async {
+            match &guard {
+                Some(guard) => guard.closed.notified().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(revoked);
+        loop {
+            tokio::select! {
+                answer = &mut work => {
+                    while let Ok(note) = notes.try_recv() {
+                        let _ = events.send(message_event(&note)).await;
+                    }
+                    if let Some(answer) = answer {
+                        let _ = events.send(message_event(&answer)).await;
+                    }
+                    break;
+                }
+                Some(note) = notes.recv() => {
+                    if events.send(message_event(&note)).await.is_err() {
+                        break;
+                    }
+                }
+                _ = events.closed() => break,
+                _ = &mut revoked => break,
+            }
+        }
+    });
+    sse_response(rx, keep_alive)
+}

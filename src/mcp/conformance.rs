@@ -1,0 +1,196 @@
+//! Fixture tools, resources and prompts called by the MCP conformance suite
+//! (`@modelcontextprotocol/conformance`). Served only with `conformance_fixtures`, never by
+//! default.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::context::RequestContext;
+use super::error::McpError;
+use super::logging::LogLevel;
+
+/// A 1×1 transparent PNG.
+const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+/// A tiny WAV header (silence).
+const WAV_SILENCE: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
+
+fn tool(name: &str, description: &str) -> Value {
+    json!({
+        "name": name,
+        "description": description,
+        "inputSchema": {"type": "object", "properties": {}},
+    })
+}
+
+/// Fixture tools.
+pub fn tools() -> Vec<Value> {
+    vec![
+        tool("test_simple_text", "Returns simple text content"),
+        tool("test_image_content", "Returns image content"),
+        tool("test_audio_content", "Returns audio content"),
+        tool("test_embedded_resource", "Returns an embedded resource"),
+        tool("test_multiple_content_types", "Returns text, image and resource content"),
+        tool("test_tool_with_logging", "Sends log messages while running"),
+        tool("test_tool_with_progress", "Reports progress while running"),
+        tool("test_error_handling", "Always fails with an error result"),
+    ]
+}
+
+/// Fixture resources.
+pub fn resources() -> Vec<Value> {
+    vec![
+        json!({"uri": "test://static-text", "name": "static-text", "mimeType": "text/plain"}),
+        json!({"uri": "test://static-binary", "name": "static-binary", "mimeType": "image/png"}),
+        json!({"uri": "test://watched-resource", "name": "watched-resource", "mimeType": "text/plain"}),
+    ]
+}
+
+/// Fixture resource templates.
+pub fn resource_templates() -> Vec<Value> {
+    vec![json!({
+        "uriTemplate": "test://template/{id}/data",
+        "name": "template-data",
+        "mimeType": "application/json",
+    })]
+}
+
+/// Fixture prompts.
+pub fn prompts() -> Vec<Value> {
+    vec![
+        json!({"name": "test_simple_prompt", "description": "A simple prompt"}),
+        json!({"name": "test_prompt_with_arguments", "description": "A prompt with arguments",
+               "arguments": [{"name": "arg1", "description": "First", "required": true},
+                             {"name": "arg2", "description": "Second", "required": true}]}),
+        json!({"name": "test_prompt_with_embedded_resource", "description": "A prompt with a resource",
+               "arguments": [{"name": "resourceUri", "description": "URI", "required": true}]}),
+        json!({"name": "test_prompt_with_image", "description": "A prompt with an image"}),
+    ]
+}
+
+fn text(t: &str) -> Value {
+    json!({"type": "text", "text": t})
+}
+
+fn embedded() -> Value {
+    json!({"type": "resource", "resource": {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}})
+}
+
+/// Calls a fixture tool; `None` when `name` is not one (or fixtures are off).
+pub async fn call_tool(
+    ctx: &RequestContext,
+    name: &str,
+    _arguments: &Value,
+) -> Option<Result<Value, McpError>> {
+    if !ctx.config.conformance_fixtures {
+        return None;
+    }
+    let image = json!({"type": "image", "data": PNG_1X1, "mimeType": "image/png"});
+    let content = match name {
+        "test_simple_text" => vec![text("This is a simple text response for testing.")],
+        "test_image_content" => vec![image],
+        "test_audio_content" => {
+            vec![json!({"type": "audio", "data": WAV_SILENCE, "mimeType": "audio/wav"})]
+        }
+        "test_embedded_resource" => vec![embedded()],
+        "test_multiple_content_types" => vec![text("Multiple content types test:"), image, embedded()],
+        "test_tool_with_logging" => {
+            for step in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
+                ctx.log(LogLevel::Info, "conformance", json!(step)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            vec![text("Tool with logging executed successfully")]
+        }
+        "test_tool_with_progress" => {
+            for step in [0.0, 50.0, 100.0] {
+                ctx.progress(step, Some(100.0), None).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            vec![text("Tool with progress executed successfully")]
+        }
+        "test_error_handling" => {
+            return Some(Ok(json!({
+                "content": [text("This tool intentionally returns an error for testing")],
+                "isError": true,
+            })));
+        }
+        _ => return None,
+    };
+    Some(Ok(json!({"content": content, "isError": false})))
+}
+
+/// Reads a fixture resource.
+pub fn read_resource(ctx: &RequestContext, uri: &str) -> Option<Vec<Value>> {
+    if !ctx.config.conformance_fixtures {
+        return None;
+    }
+    let content = match uri {
+        "test://static-text" => {
+            json!({"uri": uri, "mimeType": "text/plain", "text": "This is the content of the static text resource."})
+        }
+        "test://static-binary" => json!({"uri": uri, "mimeType": "image/png", "blob": PNG_1X1}),
+        "test://watched-resource" => {
+            json!({"uri": uri, "mimeType": "text/plain", "text": "Watched resource content"})
+        }
+        _ => {
+            let id = uri.strip_prefix("test://template/")?.strip_suffix("/data")?;
+            json!({"uri": uri, "mimeType": "application/json",
+                   "text": json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()})
+        }
+    };
+    Some(vec![content])
+}
+
+/// Gets a fixture prompt.
+pub fn get_prompt(
+    ctx: &RequestContext,
+    name: &str,
+    arguments: &Map<String, Value>,
+) -> Option<Result<Value, McpError>> {
+    if !ctx.config.conformance_fixtures {
+        return None;
+    }
+    let arg = |key: &str| arguments.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let user = |content: Value| json!({"role": "user", "content": content});
+    let messages = match name {
+        "test_simple_prompt" => vec![user(text("This is a simple prompt for testing."))],
+        "test_prompt_with_arguments" => vec![user(text(&format!(
+            "Prompt with arguments: arg1='{}', arg2='{}'",
+            arg("arg1"),
+            arg("arg2")
+        )))],
+        "test_prompt_with_embedded_resource" => vec![
+            user(json!({"type": "resource", "resource": {"uri": arg("resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}})),
+            user(text("Please process the embedded resource above.")),
+        ],
+        "test_prompt_with_image" => vec![
+            user(json!({"type": "image", "data": PNG_1X1, "mimeType": "image/png"})),
+            user(text("Please analyze the image above.")),
+        ],
+        _ => return None,
+    };
+    Some(Ok(json!({"description": name, "messages": messages})))
+}
+
+/// Completes a fixture argument.
+pub fn complete(
+    ctx: &RequestContext,
+    reference: &Value,
+    _argument: &str,
+    value: &str,
+) -> Option<Vec<String>> {
+    if !ctx.config.conformance_fixtures {
+        return None;
+    }
+    let name = reference.get("name").or_else(|| reference.get("uri")).and_then(Value::as_str)?;
+    if !name.starts_with("test") {
+        return None;
+    }
+    Some(
+        ["paris", "park", "party", "test"]
+            .into_iter()
+            .filter(|v| v.starts_with(value))
+            .map(str::to_string)
+            .collect(),
+    )
+}

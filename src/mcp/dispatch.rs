@@ -1,0 +1,522 @@
+//! The protocol core: one request in, one result (or error) out, for every transport and
+//! version. Transports only frame what this returns.
+
+use aether365_actors::audit::{AuditEvent, Outcome, Record};
+use aether365_actors::scans::CancelScan;
+use serde_json::{Map, Value, json};
+
+use super::context::RequestContext;
+use super::error::McpError;
+use super::logging::LogLevel;
+use super::session::{ListTasks, SetLogLevel, SubscribeResource, TrackTask, UnsubscribeResource};
+use super::surface::{self, SurfaceContext, SurfaceError};
+use super::version::ProtocolVersion;
+use super::{conformance, pagination, tasks};
+
+/// The server's name and version, as sent in `serverInfo`.
+pub fn server_info() -> Value {
+    json!({"name": "aether365", "title": "aether365", "version": env!("CARGO_PKG_VERSION")})
+}
+
+const INSTRUCTIONS: &str = "aether365 reads the Microsoft 365 security posture of the tenants \
+this token may see: findings, scores, scans and reports. It is read-only: it can start a scan but \
+never change a tenant or apply a fix.";
+
+/// The server capabilities in `version`.
+pub fn capabilities(version: ProtocolVersion) -> Value {
+    let mut caps = json!({
+        "tools": {"listChanged": false},
+        "resources": {"subscribe": !version.is_stateless(), "listChanged": false},
+        "prompts": {"listChanged": false},
+        "completions": {},
+    });
+    if let Some(map) = caps.as_object_mut() {
+        if !version.is_stateless() {
+            map.insert("logging".into(), json!({}));
+        }
+        if version.has_legacy_tasks() {
+            map.insert(
+                "tasks".into(),
+                json!({"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}),
+            );
+        }
+        if version.is_stateless() {
+            map.insert(
+                "extensions".into(),
+                json!({"io.modelcontextprotocol/tasks": {}}),
+            );
+        }
+    }
+    caps
+}
+
+/// The `initialize` result for a negotiated version.
+pub fn initialize_result(version: ProtocolVersion) -> Value {
+    json!({
+        "protocolVersion": version.as_str(),
+        "capabilities": capabilities(version),
+        "serverInfo": server_info(),
+        "instructions": INSTRUCTIONS,
+    })
+}
+
+fn surface_ctx(ctx: &RequestContext) -> SurfaceContext {
+    SurfaceContext {
+        principal: ctx.caller.principal.clone(),
+        backend: ctx.backend.clone(),
+    }
+}
+
+/// A string parameter, required.
+pub fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a str, McpError> {
+    match params.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(McpError::InvalidParams(format!(
+            "\"{key}\" must be a string, not {}",
+            type_name(other)
+        ))),
+        None => Err(McpError::InvalidParams(format!("\"{key}\" is required"))),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Writes the audit row of a request and waits until it is committed.
+async fn audit(
+    ctx: &RequestContext,
+    method: &str,
+    tool: Option<&str>,
+    targets: &[String],
+    outcome: Outcome,
+    detail: Option<String>,
+) -> Result<(), McpError> {
+    let mut event = AuditEvent::for_principal(&ctx.caller.principal, &format!("mcp.{method}"))
+        .mcp_method(method)
+        .targets(targets.iter())
+        .outcome(outcome)
+        .client_addr(ctx.caller.client_addr.clone())
+        .user_agent(ctx.caller.user_agent.clone());
+    if let Some(tool) = tool {
+        event = event.tool(tool);
+    }
+    if let Some(detail) = detail {
+        event = event.detail(detail);
+    }
+    ctx.backend.audit.send(Record(event)).await??;
+    Ok(())
+}
+
+/// Audits `answer` (ok or error) before it is returned.
+async fn audited<T>(
+    ctx: &RequestContext,
+    method: &str,
+    tool: Option<&str>,
+    targets: &[String],
+    answer: Result<T, McpError>,
+) -> Result<T, McpError> {
+    let (outcome, detail) = match &answer {
+        Ok(_) => (Outcome::Ok, None),
+        Err(e) => (Outcome::Error, Some(e.to_string())),
+    };
+    audit(ctx, method, tool, targets, outcome, detail).await?;
+    answer
+}
+
+/// Handles one request. `method` is never `initialize` here (sessions answer it).
+pub async fn handle(
+    ctx: &RequestContext,
+    method: &str,
+    params: Map<String, Value>,
+) -> Result<Value, McpError> {
+    let stateless = ctx.version.is_stateless();
+    match method {
+        "ping" => Ok(json!({})),
+        "server/discover" if stateless => Ok(json!({
+            "supportedVersions": ProtocolVersion::supported(),
+            "capabilities": capabilities(ctx.version),
+            "instructions": INSTRUCTIONS,
+        })),
+        "tools/list" => {
+            let tools = all_tools(ctx);
+            pagination::page(tools, &params, "tools")
+        }
+        "tools/call" => call_tool(ctx, params).await,
+        "resources/list" => {
+            let mut resources = surface::resources(&surface_ctx(ctx)).await?;
+            if ctx.config.conformance_fixtures {
+                resources.extend(conformance::resources());
+            }
+            pagination::page(resources, &params, "resources")
+        }
+        "resources/templates/list" => {
+            let mut templates = surface::resource_templates();
+            if ctx.config.conformance_fixtures {
+                templates.extend(conformance::resource_templates());
+            }
+            pagination::page(templates, &params, "resourceTemplates")
+        }
+        "resources/read" => {
+            let uri = str_param(&params, "uri")?.to_string();
+            let answer = match conformance::read_resource(ctx, &uri) {
+                Some(contents) => Ok(contents),
+                None => surface::read_resource(&surface_ctx(ctx), &uri)
+                    .await
+                    .map_err(McpError::from),
+            };
+            let contents = audited(ctx, method, None, &[uri], answer).await?;
+            Ok(json!({"contents": contents}))
+        }
+        "resources/subscribe" | "resources/unsubscribe" if !stateless => {
+            let uri = str_param(&params, "uri")?.to_string();
+            let session = ctx.session.clone().ok_or_else(|| {
+                McpError::InvalidRequest("subscriptions need a session".into())
+            })?;
+            let answer = if method == "resources/subscribe" {
+                let scan_id = scan_id_of_uri(&uri);
+                // Only scans can change; anything else must at least exist.
+                let check = match scan_id {
+                    Some(id) => tasks::load_scan(ctx, id).await.map(|_| ()).map_err(|_| {
+                        McpError::ResourceNotFound(uri.clone())
+                    }),
+                    None => match conformance::read_resource(ctx, &uri) {
+                        Some(_) => Ok(()),
+                        None => surface::read_resource(&surface_ctx(ctx), &uri)
+                            .await
+                            .map(|_| ())
+                            .map_err(McpError::from),
+                    },
+                };
+                match check {
+                    Ok(()) => session
+                        .send(SubscribeResource { uri: uri.clone(), scan_id })
+                        .await
+                        .map_err(McpError::from),
+                    Err(e) => Err(e),
+                }
+            } else {
+                session
+                    .send(UnsubscribeResource { uri: uri.clone() })
+                    .await
+                    .map_err(McpError::from)
+            };
+            audited(ctx, method, None, &[uri], answer).await?;
+            Ok(json!({}))
+        }
+        "prompts/list" => {
+            let mut prompts = surface::prompts();
+            if ctx.config.conformance_fixtures {
+                prompts.extend(conformance::prompts());
+            }
+            pagination::page(prompts, &params, "prompts")
+        }
+        "prompts/get" => {
+            let name = str_param(&params, "name")?.to_string();
+            let arguments = match params.get("arguments") {
+                None | Some(Value::Null) => Map::new(),
+                Some(Value::Object(a)) => a.clone(),
+                Some(_) => {
+                    return Err(McpError::InvalidParams(
+                        "\"arguments\" must be an object of strings".into(),
+                    ));
+                }
+            };
+            let answer = match conformance::get_prompt(ctx, &name, &arguments) {
+                Some(answer) => answer,
+                None => surface::get_prompt(&surface_ctx(ctx), &name, &arguments)
+                    .await
+                    .map_err(|e| match e {
+                        SurfaceError::NotFound(what) | SurfaceError::UnknownTool(what) => {
+                            McpError::InvalidParams(format!("unknown prompt {what:?}"))
+                        }
+                        other => McpError::from(other),
+                    }),
+            };
+            audited(ctx, method, None, &[format!("prompt:{name}")], answer).await
+        }
+        "completion/complete" => {
+            let reference = params
+                .get("ref")
+                .filter(|r| r.is_object())
+                .ok_or_else(|| McpError::InvalidParams("\"ref\" must be an object".into()))?;
+            let argument = params
+                .get("argument")
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    McpError::InvalidParams(
+                        "\"argument\" must be an object with \"name\" and \"value\"".into(),
+                    )
+                })?;
+            let name = str_param(argument, "name")?;
+            let value = str_param(argument, "value")?;
+            let mut values = match conformance::complete(ctx, reference, name, value) {
+                Some(values) => values,
+                None => surface::complete(&surface_ctx(ctx), reference, name, value).await?,
+            };
+            let total = values.len();
+            values.truncate(100);
+            Ok(json!({"completion": {"values": values, "total": total, "hasMore": total > 100}}))
+        }
+        "logging/setLevel" if !stateless => {
+            let level = str_param(&params, "level")?;
+            let level = LogLevel::parse(level).ok_or_else(|| {
+                McpError::InvalidParams(format!(
+                    "unknown level {level:?}: use one of {}",
+                    LogLevel::names()
+                ))
+            })?;
+            if let Some(session) = &ctx.session {
+                session.send(SetLogLevel(level)).await?;
+            }
+            Ok(json!({}))
+        }
+        "tasks/get" | "tasks/result" | "tasks/cancel" | "tasks/update"
+            if ctx.version.has_legacy_tasks() || stateless =>
+        {
+            task_method(ctx, method, &params).await
+        }
+        "tasks/list" if ctx.version.has_legacy_tasks() => {
+            let ids = match &ctx.session {
+                Some(session) => session.send(ListTasks).await?,
+                None => Vec::new(),
+            };
+            let mut list = Vec::new();
+            for id in ids {
+                if let Ok(scan) = tasks::load_scan(ctx, id).await {
+                    list.push(tasks::task_object(&scan, false));
+                }
+            }
+            pagination::page(list, &params, "tasks")
+        }
+        _ => Err(McpError::MethodNotFound(format!(
+            "{method:?} is not a method of protocol version {}",
+            ctx.version
+        ))),
+    }
+}
+
+/// The scan id a resource URI names, for `aether365://scans/{id}`.
+pub fn scan_id_of_uri(uri: &str) -> Option<i64> {
+    uri.strip_prefix("aether365://scans/")?.parse().ok()
+}
+
+/// Tools in the shape of `ctx.version`.
+fn all_tools(ctx: &RequestContext) -> Vec<Value> {
+    let mut tools = surface::tools();
+    if ctx.config.conformance_fixtures {
+        tools.extend(conformance::tools());
+    }
+    for tool in &mut tools {
+        if let Some(map) = tool.as_object_mut() {
+            if !ctx.version.has_structured_content() {
+                map.remove("outputSchema");
+                map.remove("title");
+            }
+            if !ctx.version.has_legacy_tasks() {
+                map.remove("execution");
+            }
+        }
+    }
+    tools
+}
+
+fn tool_supports_tasks(name: &str) -> bool {
+    surface::tools().iter().any(|t| {
+        t.get("name").and_then(Value::as_str) == Some(name)
+            && t.pointer("/execution/taskSupport").and_then(Value::as_str) != Some("forbidden")
+            && t.pointer("/execution/taskSupport").is_some()
+    })
+}
+
+/// An `isError` tool result carrying `message`.
+fn tool_error_result(message: &str) -> Value {
+    json!({"content": [{"type": "text", "text": message}], "isError": true})
+}
+
+async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<Value, McpError> {
+    let name = str_param(&params, "name")?.to_string();
+    let arguments = match params.get("arguments") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(args @ Value::Object(_)) => args.clone(),
+        Some(other) => {
+            return Err(McpError::InvalidParams(format!(
+                "\"arguments\" must be an object, not {}",
+                type_name(other)
+            )));
+        }
+    };
+    if let Some(answer) = conformance::call_tool(ctx, &name, &arguments).await {
+        return audited(ctx, "tools/call", Some(&name), &[], answer).await;
+    }
+    let as_legacy_task = ctx.version.has_legacy_tasks() && params.contains_key("task");
+    if as_legacy_task && !tool_supports_tasks(&name) {
+        return Err(McpError::MethodNotFound(format!(
+            "tool {name:?} cannot run as a task"
+        )));
+    }
+    let outcome = surface::call_tool(&surface_ctx(ctx), &name, arguments).await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(SurfaceError::UnknownTool(tool)) => {
+            let err = McpError::UnknownTool(tool);
+            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+        }
+        Err(SurfaceError::InvalidArguments(msg)) if !ctx.version.tool_errors_as_results() => {
+            let err = McpError::InvalidParams(msg);
+            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+        }
+        Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
+            let text = e.to_string();
+            audit(ctx, "tools/call", Some(&name), &[], Outcome::Error, Some(text.clone())).await?;
+            return Ok(tool_error_result(&text));
+        }
+        Err(e @ SurfaceError::Internal(_)) => {
+            let err = McpError::from(e);
+            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+        }
+    };
+    audit(ctx, "tools/call", Some(&name), &outcome.targets, Outcome::Ok, None).await?;
+    if let Some(scan_id) = outcome.started_scan {
+        if let Some(session) = &ctx.session {
+            session.do_send(TrackTask { scan_id });
+        }
+        if as_legacy_task {
+            let scan = tasks::load_scan(ctx, scan_id).await?;
+            return Ok(json!({"task": tasks::task_object(&scan, false)}));
+        }
+        if ctx.version.is_stateless() && ctx.has_tasks_extension() {
+            let scan = tasks::load_scan(ctx, scan_id).await?;
+            let mut task = tasks::task_object(&scan, true);
+            if let Some(map) = task.as_object_mut() {
+                map.insert("resultType".into(), "task".into());
+            }
+            return Ok(task);
+        }
+        if ctx.progress_token.is_some() {
+            follow_scan(ctx, scan_id).await?;
+        }
+    }
+    let mut result = json!({
+        "content": [{"type": "text", "text": outcome.text}],
+        "isError": false,
+    });
+    if ctx.version.has_structured_content()
+        && !outcome.structured.is_null()
+        && let Some(map) = result.as_object_mut()
+    {
+        map.insert("structuredContent".into(), outcome.structured);
+    }
+    Ok(result)
+}
+
+/// Cancels the scan if the request following it is dropped (cancelled) before it ends.
+struct CancelOnDrop<'a> {
+    ctx: &'a RequestContext,
+    scan_id: i64,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.ctx.backend.scans.do_send(CancelScan {
+                organisation_id: self.ctx.caller.principal.organisation_id,
+                tenant_scope: self.ctx.caller.principal.tenant_scope.clone(),
+                scan_id: self.scan_id,
+            });
+        }
+    }
+}
+
+/// Reports a started scan's progress until it ends; cancelling the request cancels the scan.
+async fn follow_scan(ctx: &RequestContext, scan_id: i64) -> Result<(), McpError> {
+    let mut guard = CancelOnDrop {
+        ctx,
+        scan_id,
+        armed: true,
+    };
+    let answer = tasks::wait_for_scan(ctx, scan_id).await;
+    guard.armed = false;
+    answer.map(|_| ())
+}
+
+async fn task_method(
+    ctx: &RequestContext,
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, McpError> {
+    let task_id = str_param(params, "taskId")?.to_string();
+    let scan_id = tasks::parse_task_id(&task_id)?;
+    let modern = ctx.version.is_stateless();
+    let targets = [format!("scan:{scan_id}")];
+    let answer = async {
+        match method {
+            "tasks/get" => {
+                let scan = tasks::load_scan(ctx, scan_id).await?;
+                let mut task = tasks::task_object(&scan, modern);
+                if modern
+                    && tasks::is_final(&scan.status)
+                    && let Some(map) = task.as_object_mut()
+                {
+                    let result = tasks::scan_tool_result(&scan, true);
+                    if scan.status == "failed" {
+                        map.insert(
+                            "error".into(),
+                            json!({"code": -32603, "message": scan.error.clone().unwrap_or_default()}),
+                        );
+                    } else {
+                        map.insert("result".into(), result);
+                    }
+                }
+                Ok(task)
+            }
+            "tasks/result" if !modern => {
+                let scan = tasks::wait_for_scan(ctx, scan_id).await?;
+                let mut result = tasks::scan_tool_result(&scan, true);
+                if let Some(map) = result.as_object_mut() {
+                    map.insert(
+                        "_meta".into(),
+                        json!({"io.modelcontextprotocol/related-task": {"taskId": task_id}}),
+                    );
+                }
+                Ok(result)
+            }
+            "tasks/cancel" => {
+                let principal = &ctx.caller.principal;
+                ctx.backend
+                    .scans
+                    .send(CancelScan {
+                        organisation_id: principal.organisation_id,
+                        tenant_scope: principal.tenant_scope.clone(),
+                        scan_id,
+                    })
+                    .await?
+                    .map_err(|_| McpError::InvalidParams(format!("unknown task {task_id:?}")))?;
+                if modern {
+                    Ok(json!({}))
+                } else {
+                    let scan = tasks::load_scan(ctx, scan_id).await?;
+                    Ok(tasks::task_object(&scan, false))
+                }
+            }
+            "tasks/update" if modern => {
+                tasks::load_scan(ctx, scan_id).await?;
+                Ok(json!({}))
+            }
+            _ => Err(McpError::MethodNotFound(format!(
+                "{method:?} is not a method of protocol version {}",
+                ctx.version
+            ))),
+        }
+    }
+    .await;
+    audited(ctx, method, None, &targets, answer).await
+}

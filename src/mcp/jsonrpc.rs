@@ -1,0 +1,167 @@
+//! JSON-RPC 2.0 framing: parsing incoming messages and building outgoing ones.
+
+use serde_json::{Map, Value, json};
+
+use super::error::McpError;
+use super::version::ProtocolVersion;
+
+/// A JSON-RPC request id: a string or an integer.
+pub type RequestId = Value;
+
+/// One incoming JSON-RPC message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Incoming {
+    Request {
+        id: RequestId,
+        method: String,
+        params: Map<String, Value>,
+    },
+    Notification {
+        method: String,
+        params: Map<String, Value>,
+    },
+    /// A response from the client (to a server request); accepted and ignored.
+    Response { id: RequestId },
+}
+
+impl Incoming {
+    /// The method, for requests and notifications.
+    pub fn method(&self) -> Option<&str> {
+        match self {
+            Incoming::Request { method, .. } | Incoming::Notification { method, .. } => {
+                Some(method)
+            }
+            Incoming::Response { .. } => None,
+        }
+    }
+
+    /// The params, for requests and notifications.
+    pub fn params(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Incoming::Request { params, .. } | Incoming::Notification { params, .. } => {
+                Some(params)
+            }
+            Incoming::Response { .. } => None,
+        }
+    }
+}
+
+/// A parsed HTTP body: one message or a batch.
+#[derive(Clone, Debug)]
+pub enum Body {
+    Single(Value),
+    Batch(Vec<Value>),
+}
+
+/// Parses raw bytes into one message or a batch (not yet validated).
+pub fn parse_body(bytes: &[u8]) -> Result<Body, McpError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| McpError::Parse(format!("the body is not valid JSON ({e})")))?;
+    match value {
+        Value::Array(items) if items.is_empty() => Err(McpError::InvalidRequest(
+            "an empty batch is not a valid JSON-RPC message".into(),
+        )),
+        Value::Array(items) => Ok(Body::Batch(items)),
+        other => Ok(Body::Single(other)),
+    }
+}
+
+/// The id of a message if it has a usable one (for error answers to invalid messages).
+pub fn id_of(value: &Value) -> Value {
+    match value.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    }
+}
+
+/// Validates one message.
+pub fn classify(value: Value) -> Result<Incoming, McpError> {
+    let Value::Object(mut obj) = value else {
+        return Err(McpError::InvalidRequest(
+            "a JSON-RPC message must be a JSON object".into(),
+        ));
+    };
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(McpError::InvalidRequest(
+            "\"jsonrpc\" must be the string \"2.0\"".into(),
+        ));
+    }
+    let id = match obj.remove("id") {
+        None => None,
+        Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
+        Some(_) => {
+            return Err(McpError::InvalidRequest(
+                "\"id\" must be a string or a number".into(),
+            ));
+        }
+    };
+    let method = match obj.remove("method") {
+        None => None,
+        Some(Value::String(m)) => Some(m),
+        Some(_) => {
+            return Err(McpError::InvalidRequest("\"method\" must be a string".into()));
+        }
+    };
+    let params = match obj.remove("params") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(p)) => p,
+        Some(_) => {
+            return Err(McpError::InvalidRequest(
+                "\"params\" must be an object".into(),
+            ));
+        }
+    };
+    match (id, method) {
+        (Some(id), Some(method)) => Ok(Incoming::Request { id, method, params }),
+        (None, Some(method)) => Ok(Incoming::Notification { method, params }),
+        (Some(id), None) if obj.contains_key("result") || obj.contains_key("error") => {
+            Ok(Incoming::Response { id })
+        }
+        _ => Err(McpError::InvalidRequest(
+            "a request needs \"method\" (and \"id\"); a response needs \"result\" or \"error\""
+                .into(),
+        )),
+    }
+}
+
+/// A success response.
+pub fn result(id: &RequestId, result: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": result})
+}
+
+/// An error response (`id` may be null for messages that could not be read).
+pub fn error(id: &RequestId, err: &McpError, version: ProtocolVersion) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": err.to_error_object(version)})
+}
+
+/// A notification.
+pub fn notification(method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "method": method, "params": params})
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_requests_notifications_and_responses() {
+        let r = classify(json!({"jsonrpc":"2.0","id":1,"method":"ping"})).unwrap();
+        assert!(matches!(r, Incoming::Request { .. }));
+        let n = classify(json!({"jsonrpc":"2.0","method":"notifications/initialized"})).unwrap();
+        assert!(matches!(n, Incoming::Notification { .. }));
+        let s = classify(json!({"jsonrpc":"2.0","id":"a","result":{}})).unwrap();
+        assert!(matches!(s, Incoming::Response { .. }));
+    }
+
+    #[test]
+    fn rejects_wrong_types() {
+        assert!(classify(json!({"jsonrpc":"1.0","id":1,"method":"ping"})).is_err());
+        assert!(classify(json!({"jsonrpc":"2.0","id":true,"method":"ping"})).is_err());
+        assert!(classify(json!({"jsonrpc":"2.0","id":1,"method":5})).is_err());
+        assert!(classify(json!({"jsonrpc":"2.0","id":1,"method":"x","params":[1]})).is_err());
+        assert!(classify(json!([1])).is_err());
+        assert!(parse_body(b"{").is_err());
+        assert!(parse_body(b"[]").is_err());
+    }
+}

@@ -1,0 +1,460 @@
+//! The session actor: one per MCP session (handshake era) or per `subscriptions/listen` stream
+//! (stateless era). It owns its SSE sender, negotiated version, client capabilities, resource
+//! subscriptions, tasks and in-flight requests, and talks to the backend by messages.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::{Actor, ActorContext, AsyncContext, Context, Handler, Message, WrapFuture};
+use actix_web_lab::sse;
+use aether365_actors::Backend;
+use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
+use futures_util::future::AbortHandle;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::context::Caller;
+use super::jsonrpc;
+use super::logging::LogLevel;
+use super::registry::SessionRegistry;
+use super::scan_watch::next_subscriber_id;
+use super::tasks;
+use super::version::ProtocolVersion;
+
+/// Capacity of a stream's channel.
+const STREAM_CAPACITY: usize = 64;
+/// Events kept for `Last-Event-ID` resumption.
+const REPLAY_EVENTS: usize = 64;
+/// A session with no open stream and no request for this long is dropped.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// How the session's client is connected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionKind {
+    /// Streamable HTTP, handshake era (`Mcp-Session-Id`).
+    Streamable,
+    /// Legacy HTTP+SSE: every response travels on the stream.
+    LegacySse,
+    /// A stateless-era `subscriptions/listen` stream; notifications carry this subscription id.
+    Listener { subscription_id: Value },
+}
+
+/// One MCP session.
+pub struct McpSession {
+    id: String,
+    kind: SessionKind,
+    caller: Arc<Caller>,
+    backend: Backend,
+    registry: SessionRegistry,
+    version: ProtocolVersion,
+    client_capabilities: Value,
+    log_level: Option<LogLevel>,
+    stream: Option<mpsc::Sender<sse::Event>>,
+    next_event_id: u64,
+    replay: VecDeque<(u64, String)>,
+    /// Subscribed resource URIs, with the scan they follow.
+    resources: HashMap<String, Option<i64>>,
+    /// Scans started as tasks (or followed by a listener).
+    tasks: Vec<i64>,
+    in_flight: HashMap<String, AbortHandle>,
+    subscriber_id: u64,
+    last_active: Instant,
+}
+
+/// A fresh random session id (128 bits, hex).
+pub fn new_session_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+impl McpSession {
+    /// A session for `caller`, registered under `id` once started.
+    pub fn new(
+        id: String,
+        kind: SessionKind,
+        caller: Arc<Caller>,
+        backend: Backend,
+        registry: SessionRegistry,
+        version: ProtocolVersion,
+        client_capabilities: Value,
+    ) -> McpSession {
+        McpSession {
+            id,
+            kind,
+            caller,
+            backend,
+            registry,
+            version,
+            client_capabilities,
+            log_level: None,
+            stream: None,
+            next_event_id: 0,
+            replay: VecDeque::new(),
+            resources: HashMap::new(),
+            tasks: Vec::new(),
+            in_flight: HashMap::new(),
+            subscriber_id: next_subscriber_id(),
+            last_active: Instant::now(),
+        }
+    }
+
+    /// Sends one JSON-RPC message on the stream (kept for replay on the Streamable GET stream).
+    fn deliver(&mut self, ctx: &mut Context<Self>, mut message: Value) {
+        if let SessionKind::Listener { subscription_id } = &self.kind
+            && let Some(params) = message.get_mut("params").and_then(Value::as_object_mut)
+        {
+            let meta = params
+                .entry("_meta")
+                .or_insert_with(|| json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.insert(
+                    "io.modelcontextprotocol/subscriptionId".into(),
+                    subscription_id.clone(),
+                );
+            }
+        }
+        let data = message.to_string();
+        self.next_event_id += 1;
+        let event_id = self.next_event_id;
+        if self.kind == SessionKind::Streamable {
+            if self.replay.len() == REPLAY_EVENTS {
+                self.replay.pop_front();
+            }
+            self.replay.push_back((event_id, data.clone()));
+        }
+        let Some(tx) = &self.stream else {
+            return;
+        };
+        let event = sse::Data::new(data).event("message").id(event_id.to_string());
+        match tx.try_send(event.into()) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(session = %self.id, "SSE stream full; message dropped");
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.stream = None;
+                if matches!(self.kind, SessionKind::LegacySse | SessionKind::Listener { .. }) {
+                    ctx.stop();
+                }
+            }
+        }
+    }
+
+    /// Opens the stream; stops the session when a legacy or listener stream closes.
+    fn open_stream(&mut self, ctx: &mut Context<Self>) -> mpsc::Receiver<sse::Event> {
+        let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
+        if matches!(self.kind, SessionKind::LegacySse | SessionKind::Listener { .. }) {
+            let watched = tx.clone();
+            ctx.spawn(
+                async move { watched.closed().await }
+                    .into_actor(self)
+                    .map(|_, _act, ctx| ctx.stop()),
+            );
+        }
+        self.stream = Some(tx);
+        self.last_active = Instant::now();
+        rx
+    }
+
+    fn subscribe_scan(&self, ctx: &mut Context<Self>, scan_id: i64) {
+        self.backend.scans.do_send(Subscribe {
+            topic: Topic::Scan(scan_id),
+            subscriber_id: self.subscriber_id,
+            subscriber: ctx.address().recipient(),
+        });
+    }
+}
+
+impl Actor for McpSession {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.registry
+            .insert(&self.id, self.caller.principal.token_id, ctx.address());
+        ctx.run_interval(Duration::from_secs(60), |act, ctx| {
+            let streaming = act.stream.as_ref().is_some_and(|tx| !tx.is_closed());
+            if !streaming && act.in_flight.is_empty() && act.last_active.elapsed() > IDLE_TIMEOUT
+            {
+                tracing::debug!(session = %act.id, "idle session expired");
+                ctx.stop();
+            }
+        });
+    }
+
+    fn stopped(&mut self, _ctx: &mut Self::Context) {
+        self.registry.remove(&self.id);
+        for (_, handle) in self.in_flight.drain() {
+            handle.abort();
+        }
+        if !self.resources.is_empty() || !self.tasks.is_empty() {
+            self.backend.scans.do_send(Unsubscribe {
+                subscriber_id: self.subscriber_id,
+            });
+        }
+    }
+}
+
+/// What a request handler needs to know about its session.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub log_level: Option<LogLevel>,
+}
+
+/// Asks the session for its negotiated state; marks it active.
+#[derive(Message)]
+#[rtype(result = "SessionInfo")]
+pub struct Describe;
+
+impl Handler<Describe> for McpSession {
+    type Result = actix::MessageResult<Describe>;
+    fn handle(&mut self, _: Describe, _: &mut Self::Context) -> Self::Result {
+        self.last_active = Instant::now();
+        actix::MessageResult(SessionInfo {
+            version: self.version,
+            client_capabilities: self.client_capabilities.clone(),
+            log_level: self.log_level,
+        })
+    }
+}
+
+/// Sets the negotiated version and client capabilities (legacy SSE sessions learn them at
+/// `initialize`, after the stream is open).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Negotiated {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+}
+
+impl Handler<Negotiated> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: Negotiated, _: &mut Self::Context) {
+        self.version = msg.version;
+        self.client_capabilities = msg.client_capabilities;
+    }
+}
+
+/// Opens (or reopens) the session's SSE stream; replays events after `last_event_id`.
+#[derive(Message)]
+#[rtype(result = "mpsc::Receiver<sse::Event>")]
+pub struct OpenStream {
+    pub last_event_id: Option<u64>,
+}
+
+impl Handler<OpenStream> for McpSession {
+    type Result = actix::MessageResult<OpenStream>;
+    fn handle(&mut self, msg: OpenStream, ctx: &mut Self::Context) -> Self::Result {
+        let rx = self.open_stream(ctx);
+        if let (Some(after), Some(tx)) = (msg.last_event_id, &self.stream) {
+            for (id, data) in self.replay.iter().filter(|(id, _)| *id > after) {
+                let event = sse::Data::new(data.clone()).event("message").id(id.to_string());
+                if tx.try_send(event.into()).is_err() {
+                    break;
+                }
+            }
+        }
+        actix::MessageResult(rx)
+    }
+}
+
+/// Sends a JSON-RPC message (response or notification) on the session's stream.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver(pub Value);
+
+impl Handler<Deliver> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: Deliver, ctx: &mut Self::Context) {
+        self.deliver(ctx, msg.0);
+    }
+}
+
+/// Sends a raw SSE event (the legacy `endpoint` event).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeliverEvent(pub sse::Event);
+
+impl Handler<DeliverEvent> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: DeliverEvent, _: &mut Self::Context) {
+        if let Some(tx) = &self.stream {
+            let _ = tx.try_send(msg.0);
+        }
+    }
+}
+
+/// Registers an in-flight request so `notifications/cancelled` can abort it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BeginRequest {
+    pub key: String,
+    pub abort: AbortHandle,
+}
+
+impl Handler<BeginRequest> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: BeginRequest, _: &mut Self::Context) {
+        self.last_active = Instant::now();
+        self.in_flight.insert(msg.key, msg.abort);
+    }
+}
+
+/// Forgets a finished request.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EndRequest {
+    pub key: String,
+}
+
+impl Handler<EndRequest> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: EndRequest, _: &mut Self::Context) {
+        self.last_active = Instant::now();
+        self.in_flight.remove(&msg.key);
+    }
+}
+
+/// `notifications/cancelled`: aborts the request with this id, if still running.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CancelRequest {
+    pub key: String,
+}
+
+impl Handler<CancelRequest> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: CancelRequest, _: &mut Self::Context) {
+        if let Some(handle) = self.in_flight.remove(&msg.key) {
+            tracing::debug!(session = %self.id, request = %msg.key, "request cancelled");
+            handle.abort();
+        }
+    }
+}
+
+/// `logging/setLevel`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetLogLevel(pub LogLevel);
+
+impl Handler<SetLogLevel> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: SetLogLevel, _: &mut Self::Context) {
+        self.log_level = Some(msg.0);
+    }
+}
+
+/// `resources/subscribe` (the resource was checked to exist and be visible).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SubscribeResource {
+    pub uri: String,
+    pub scan_id: Option<i64>,
+}
+
+impl Handler<SubscribeResource> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: SubscribeResource, ctx: &mut Self::Context) {
+        if let Some(scan_id) = msg.scan_id {
+            self.subscribe_scan(ctx, scan_id);
+        }
+        self.resources.insert(msg.uri, msg.scan_id);
+    }
+}
+
+/// `resources/unsubscribe`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UnsubscribeResource {
+    pub uri: String,
+}
+
+impl Handler<UnsubscribeResource> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: UnsubscribeResource, _: &mut Self::Context) {
+        self.resources.remove(&msg.uri);
+    }
+}
+
+/// Follows a scan started by this session (task status notifications, `tasks/list`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TrackTask {
+    pub scan_id: i64,
+}
+
+impl Handler<TrackTask> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: TrackTask, ctx: &mut Self::Context) {
+        if !self.tasks.contains(&msg.scan_id) {
+            self.tasks.push(msg.scan_id);
+            self.subscribe_scan(ctx, msg.scan_id);
+        }
+    }
+}
+
+/// The scans this session started, oldest first.
+#[derive(Message)]
+#[rtype(result = "Vec<i64>")]
+pub struct ListTasks;
+
+impl Handler<ListTasks> for McpSession {
+    type Result = actix::MessageResult<ListTasks>;
+    fn handle(&mut self, _: ListTasks, _: &mut Self::Context) -> Self::Result {
+        actix::MessageResult(self.tasks.clone())
+    }
+}
+
+/// Ends the session (DELETE, revocation): its stream closes.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Close;
+
+impl Handler<Close> for McpSession {
+    type Result = ();
+    fn handle(&mut self, _: Close, ctx: &mut Self::Context) {
+        self.stream = None;
+        ctx.stop();
+    }
+}
+
+impl Handler<ScanEvent> for McpSession {
+    type Result = ();
+    fn handle(&mut self, event: ScanEvent, ctx: &mut Self::Context) {
+        let status = event.status.as_str();
+        let final_status = tasks::is_final(status);
+        let uri = format!("aether365://scans/{}", event.scan_id);
+        if final_status && self.resources.contains_key(&uri) {
+            self.deliver(
+                ctx,
+                jsonrpc::notification("notifications/resources/updated", json!({"uri": uri})),
+            );
+        }
+        if self.tasks.contains(&event.scan_id) {
+            let modern = matches!(self.kind, SessionKind::Listener { .. });
+            let method = if modern {
+                "notifications/tasks"
+            } else {
+                "notifications/tasks/status"
+            };
+            if modern || self.version.has_legacy_tasks() {
+                let (ttl_key, poll_key) = if modern {
+                    ("ttlMs", "pollIntervalMs")
+                } else {
+                    ("ttl", "pollInterval")
+                };
+                let params = json!({
+                    "taskId": tasks::task_id(event.scan_id),
+                    "status": tasks::task_status(status),
+                    "statusMessage": format!("scan {} is {status} ({}/{})", event.scan_id, event.progress_done, event.progress_total),
+                    "createdAt": event.at.to_rfc3339(),
+                    "lastUpdatedAt": event.at.to_rfc3339(),
+                    ttl_key: tasks::TASK_TTL_MS,
+                    poll_key: tasks::POLL_INTERVAL_MS,
+                });
+                self.deliver(ctx, jsonrpc::notification(method, params));
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The MCP surface: tools, resources, prompts and completions over the query layer.
+//!
+//! Read-only by construction: nothing here can change a tenant, apply a fix or attach
+//! AI Pilot. `start_scan` is the only tool that does something, and it only starts a
+//! read-only scan marked as coming from MCP.
+
+mod args;
+mod completion;
+mod prompts;
+mod render;
+mod report;
+mod resources;
+mod schema;
+mod tools;
+
+use actix::{Handler, Message};
+use aether365_actors::query::{QueryError, QueryExecutor};
+use aether365_actors::{Backend, Principal};
+use serde_json::Value;
+
+/// Who asks, and the backend to ask.
+#[derive(Clone)]
+pub struct SurfaceContext {
+    pub principal: Principal,
+    pub backend: Backend,
+}
+
+/// The result of a tool call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolOutcome {
+    /// Readable rendering (Markdown-ish), sent as the `text` content.
+    pub text: String,
+    /// Matches the tool's `outputSchema`; sent as `structuredContent`.
+    pub structured: Value,
+    /// Ids the call named or returned (for the audit row), such as `tenant:3`, `scan:12`.
+    pub targets: Vec<String>,
+    /// Set by `start_scan`: the scan whose progress the core may report.
+    pub started_scan: Option<i64>,
+}
+
+/// Errors of the surface; the MCP core maps them to JSON-RPC.
+#[derive(Debug, thiserror::Error)]
+pub enum SurfaceError {
+    #[error("Unknown tool: {0}")]
+    UnknownTool(String),
+    #[error("{0}")]
+    InvalidArguments(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<QueryError> for SurfaceError {
+    fn from(err: QueryError) -> Self {
+        match err {
+            QueryError::NotFound(what) => SurfaceError::NotFound(what),
+            QueryError::InvalidArgument(msg) => SurfaceError::InvalidArguments(msg),
+            other => {
+                tracing::error!(error = %other, "query failed");
+                SurfaceError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl SurfaceContext {
+    /// Sends a query message to the executor and unwraps both layers of errors.
+    pub(crate) async fn ask<M, T>(&self, msg: M) -> Result<T, SurfaceError>
+    where
+        M: Message<Result = Result<T, QueryError>> + Send + 'static,
+        T: Send + 'static,
+        QueryExecutor: Handler<M>,
+    {
+        let answer = self
+            .backend
+            .queries
+            .send(msg)
+            .await
+            .map_err(|e| SurfaceError::Internal(format!("query executor unavailable: {e}")))?;
+        Ok(answer?)
+    }
+}
+
+/// Every tool, as complete MCP Tool objects.
+pub fn tools() -> Vec<Value> {
+    tools::definitions()
+}
+
+/// Calls tool `name` with `arguments` for the caller in `ctx`.
+pub async fn call_tool(ctx: &SurfaceContext, name: &str, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
+    tools::call(ctx, name, arguments).await
+}
+
+/// The concrete resources visible to the caller.
+pub async fn resources(_ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
+    Ok(Vec::new())
+}
+
+/// The resource templates.
+pub fn resource_templates() -> Vec<Value> {
+    Vec::new()
+}
+
+/// Reads a resource: its `contents` array.
+pub async fn read_resource(_ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, SurfaceError> {
+    Err(SurfaceError::NotFound(format!("resource {uri}")))
+}
+
+/// Every prompt.
+pub fn prompts() -> Vec<Value> {
+    Vec::new()
+}
+
+/// A prompt's `{description, messages}` for the given arguments.
+pub async fn get_prompt(
+    _ctx: &SurfaceContext,
+    name: &str,
+    _arguments: &serde_json::Map<String, Value>,
+) -> Result<Value, SurfaceError> {
+    Err(SurfaceError::NotFound(format!("prompt {name}")))
+}
+
+/// Completion values for `argument_name` of the prompt or resource template `reference`.
+pub async fn complete(
+    _ctx: &SurfaceContext,
+    _reference: &Value,
+    _argument_name: &str,
+    _value: &str,
+) -> Result<Vec<String>, SurfaceError> {
+    Ok(Vec::new())
+}

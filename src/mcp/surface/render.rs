@@ -1,0 +1,142 @@
+//! Readable text renderings (Markdown) of query results.
+
+use std::fmt::Write;
+
+use aether365_actors::query::{
+    Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, service_display,
+};
+use chrono::{DateTime, Utc};
+
+/// `72.5` or `n/a`.
+pub fn score(s: Option<f64>) -> String {
+    s.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
+}
+
+/// `+3.2`, `-1.0`, `±0.0` or `n/a`.
+pub fn change(c: Option<f64>) -> String {
+    match c {
+        Some(v) if v > 0.0 => format!("+{v:.1}"),
+        Some(v) if v < 0.0 => format!("{v:.1}"),
+        Some(_) => "±0.0".to_string(),
+        None => "n/a".to_string(),
+    }
+}
+
+/// RFC 3339 to the minute, or `-`.
+pub fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// `1 critical, 2 high, 0 medium, 3 low, 0 info`.
+pub fn severities(c: &SeverityCounts) -> String {
+    format!(
+        "{} critical, {} high, {} medium, {} low, {} info",
+        c.critical, c.high, c.medium, c.low, c.info
+    )
+}
+
+/// One line about a scan.
+pub fn scan_line(s: &ScanView) -> String {
+    let mut line = format!(
+        "scan {} ({}, {}) of {}: {}",
+        s.id, s.kind, s.origin, s.tenant_name, s.status
+    );
+    match s.status.as_str() {
+        "completed" => {
+            let _ = write!(
+                line,
+                ", score {}, {} failing ({}), finished {}",
+                score(s.score),
+                s.counts.fail,
+                severities(&s.failing),
+                time(s.finished_at)
+            );
+        }
+        "queued" | "running" => {
+            let _ = write!(line, ", progress {}/{}", s.progress_done, s.progress_total);
+        }
+        _ => {
+            if let Some(e) = &s.error {
+                let _ = write!(line, ": {e}");
+            }
+        }
+    }
+    line
+}
+
+/// A Markdown table of findings.
+pub fn findings_table(findings: &[FindingSummary]) -> String {
+    if findings.is_empty() {
+        return "(none)\n".to_string();
+    }
+    let mut out = String::from("| Severity | Status | Check | Service | Title | References |\n|---|---|---|---|---|---|\n");
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} (id {}) | {} | {} | {} |",
+            f.severity,
+            f.status,
+            f.check_id,
+            f.id,
+            service_display(&f.service),
+            cell(&f.title),
+            cell(&f.references.join(", "))
+        );
+    }
+    out
+}
+
+/// A Markdown table of pass/fail by service or framework.
+pub fn breakdown_table(label: &str, rows: &[Breakdown], service_names: bool) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("| {label} | Pass | Fail | Other | Pass rate | Failing by severity |\n|---|---|---|---|---|---|\n");
+    for b in rows {
+        let name = if service_names { service_display(&b.name) } else { b.name.clone() };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            name,
+            b.pass,
+            b.fail,
+            b.other,
+            b.pass_rate.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%")),
+            severities(&b.failing)
+        );
+    }
+    out
+}
+
+/// A scan with its breakdown.
+pub fn scan_detail(d: &ScanDetail) -> String {
+    let s = &d.scan;
+    let mut out = format!("### {}\n", scan_line(s));
+    if s.status == "completed" {
+        let _ = writeln!(
+            out,
+            "Score {} ({} since scan {}). Checks: {} pass, {} fail, {} manual, {} error, {} not applicable.\n",
+            score(s.score),
+            change(d.score_change),
+            d.previous_scan_id.map_or_else(|| "none".to_string(), |id| id.to_string()),
+            s.counts.pass,
+            s.counts.fail,
+            s.counts.manual,
+            s.counts.error,
+            s.counts.not_applicable
+        );
+        out.push_str(&breakdown_table("Service", &d.by_service, true));
+        out.push('\n');
+        out.push_str(&breakdown_table("Framework", &d.by_framework, false));
+        if !d.top_failing.is_empty() {
+            out.push_str("\nMost severe failing checks:\n\n");
+            out.push_str(&findings_table(&d.top_failing));
+        }
+    }
+    out
+}
+
+/// Escapes a table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}

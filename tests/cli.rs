@@ -1,0 +1,229 @@
+//! The command line against real databases: happy paths, one-line errors, nothing half-written.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use aether365_actors::testkit;
+use aether365_entities::config_snapshot;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+const BIN: &str = env!("CARGO_BIN_EXE_aether365");
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/scubagear/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(url: &str, args: &[&str]) -> Output {
+    run_with_stdin(url, args, "")
+}
+
+fn run_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(url: &str, args: &[&str]) -> String {
+    let out = run(url, args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Fails with exactly one line on stderr that contains `needle`.
+fn fails(url: &str, args: &[&str], needle: &str) {
+    let out = run(url, args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {stderr:?}");
+    assert!(lines[0].starts_with("error: "), "{stderr:?}");
+    assert!(lines[0].contains(needle), "{args:?}: {stderr:?} lacks {needle:?}");
+}
+
+#[tokio::test]
+async fn admin_commands_work_and_fail_cleanly_on_every_database() {
+    for t in testkit::databases().await {
+        let url = t.url.as_str();
+        assert!(ok(url, &["org", "create", "Acme"]).contains("created organisation Acme"));
+        fails(url, &["org", "create", "Acme"], "already exists");
+        fails(
+            url,
+            &["tenant", "add", "--org", "Nope", "--name", "X", "--domain", "x.com"],
+            "no organisation named \"Nope\"",
+        );
+        fails(
+            url,
+            &["tenant", "add", "--org", "Acme", "--name", "X", "--domain", "not a domain"],
+            "not a domain name",
+        );
+        ok(
+            url,
+            &["tenant", "add", "--org", "Acme", "--name", "Acme Prod", "--domain", "acme.com"],
+        );
+        let tenants: serde_json::Value =
+            serde_json::from_str(&ok(url, &["tenant", "list", "--org", "Acme", "--json"])).unwrap();
+        assert_eq!(tenants[0]["primary_domain"], "acme.com");
+
+        // Unreadable and malformed files: a one-line error, and no snapshot written.
+        fails(
+            url,
+            &["tenant", "import-config", "Acme Prod", "/nonexistent/export.json"],
+            "cannot read /nonexistent/export.json",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, b"{\"tenant_details\": [").unwrap();
+        fails(url, &["tenant", "import-config", "Acme Prod", bad.to_str().unwrap()], "bad.json");
+        fails(url, &["tenant", "import-config", "Nope", &fixture("ProviderSettingsExport.json")], "no tenant");
+        assert_eq!(config_snapshot::Entity::find().count(&t.db).await.unwrap(), 0);
+        // With a byte order mark, as ScubaGear writes its files.
+        let with_bom = dir.path().join("bom.json");
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend(std::fs::read(fixture("ProviderSettingsExport.json")).unwrap());
+        std::fs::write(&with_bom, bytes).unwrap();
+        ok(url, &["tenant", "import-config", "Acme Prod", with_bom.to_str().unwrap()]);
+        assert_eq!(config_snapshot::Entity::find().count(&t.db).await.unwrap(), 1);
+
+        // Users: the password comes from stdin.
+        let out = run_with_stdin(
+            url,
+            &["user", "create", "--org", "Acme", "--email", "sec@acme.example"],
+            "correct horse battery staple\n",
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = run_with_stdin(url, &["user", "create", "--org", "Acme", "--email", "b@acme.example"], "short\n");
+        assert!(!out.status.success());
+
+        // Tokens: shown once, listed without the secret, revoked.
+        fails(url, &["token", "create", "--org", "Acme", "--label", "x", "--expires", "2w"], "2w");
+        fails(url, &["token", "create", "--org", "Acme", "--label", "x", "--tenant", "Nope"], "no tenant");
+        let created: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &["token", "create", "--org", "Acme", "--label", "Claude", "--expires", "1y", "--json"],
+        ))
+        .unwrap();
+        let token = created["token"].as_str().unwrap();
+        assert!(token.starts_with("a365_"), "{token}");
+        let listed = ok(url, &["token", "list", "--org", "Acme", "--json"]);
+        assert!(!listed.contains(token), "token list must never show the secret");
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        assert_eq!(listed[0]["label"], "Claude");
+        assert_eq!(listed[0]["status"], "active");
+        assert!(listed[0]["last_used_at"].is_null());
+        let id = listed[0]["id"].as_i64().unwrap().to_string();
+        ok(url, &["token", "revoke", &id]);
+        let listed: serde_json::Value =
+            serde_json::from_str(&ok(url, &["token", "list", "--org", "Acme", "--json"])).unwrap();
+        assert_eq!(listed[0]["status"], "revoked");
+        fails(url, &["token", "revoke", "999999"], "999999");
+
+        // Scans from the CLI, and their findings.
+        let scan: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &["scan", "start", "--tenant", "Acme Prod", "--kind", "compliance", "--wait", "--json"],
+        ))
+        .unwrap();
+        assert_eq!(scan["status"], "completed");
+        let scan_id = scan["id"].as_i64().unwrap().to_string();
+        let findings: serde_json::Value =
+            serde_json::from_str(&ok(url, &["findings", "--scan", &scan_id, "--json"])).unwrap();
+        assert!(findings.as_array().unwrap().len() >= 60);
+        fails(url, &["findings", "--scan", "999999"], "no scan 999999");
+        let scans: serde_json::Value =
+            serde_json::from_str(&ok(url, &["scan", "list", "--tenant", "Acme Prod", "--json"])).unwrap();
+        assert_eq!(scans.as_array().unwrap().len(), 1);
+
+        // The audit trail saw the token changes.
+        let audit = ok(url, &["audit", "list", "--org", "Acme", "--json"]);
+        assert!(audit.contains("token.create") && audit.contains("token.revoke"), "{audit}");
+    }
+}
+
+#[tokio::test]
+async fn demo_prints_a_working_token_once_per_call_and_builds_history_once() {
+    for t in testkit::databases().await {
+        let url = t.url.as_str();
+        let first: serde_json::Value = serde_json::from_str(&ok(url, &["demo", "--json"])).unwrap();
+        assert!(first["token"].as_str().unwrap().starts_with("a365_"));
+        assert!(first["dashboard_password"].is_string());
+        let args = first["claude_desktop"]["mcpServers"]["aether365"]["args"].to_string();
+        assert!(args.contains("mcp-remote") && args.contains("/sse") && args.contains("Authorization:${AETHER365_AUTH}"));
+        let second: serde_json::Value = serde_json::from_str(&ok(url, &["demo", "--json"])).unwrap();
+        assert_ne!(first["token"], second["token"], "each call prints a fresh token");
+        assert!(second["dashboard_password"].is_null());
+        assert_eq!(first["organisation_id"], second["organisation_id"]);
+        let scans: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &["scan", "list", "--tenant", "Contoso Production", "--limit", "100", "--json"],
+        ))
+        .unwrap();
+        let scans = scans.as_array().unwrap();
+        assert_eq!(scans.len(), 27, "26 weeks of weekly scans plus the current one");
+        let scores: Vec<f64> = scans.iter().map(|s| s["score"].as_f64().unwrap()).collect();
+        assert!(
+            scores.iter().any(|s| (s - scores[0]).abs() > 0.5),
+            "the history moves: {scores:?}"
+        );
+    }
+}
+
+#[test]
+fn check_evaluates_a_file_offline() {
+    let out = Command::new(BIN)
+        .args(["check", &fixture("ProviderSettingsExport.json"), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["findings"].as_array().unwrap().len() >= 60);
+    let overall = report["score"]["overall"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&overall));
+    let table = Command::new(BIN)
+        .args(["check", &fixture("ProviderSettingsExport.json")])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("score: "));
+    let missing = Command::new(BIN).args(["check", "/nonexistent.json"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: cannot read /nonexistent.json"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["org", "create", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["tenant", "add", "--help"],
+        vec!["tenant", "import-config", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["token", "list", "--help"],
+        vec!["token", "revoke", "--help"],
+        vec!["scan", "start", "--help"],
+        vec!["scan", "list", "--help"],
+        vec!["findings", "--help"],
+        vec!["audit", "list", "--help"],
+        vec!["check", "--help"],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("--database-url"), "{args:?}");
+    }
+}
