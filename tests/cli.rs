@@ -48,7 +48,11 @@ fn fails(url: &str, args: &[&str], needle: &str) {
     let out = run(url, args);
     assert!(!out.status.success(), "{args:?} should fail");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    // clap's usage errors add a "For more information, try '--help'." hint line.
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))
+        .collect();
     assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {stderr:?}");
     assert!(lines[0].starts_with("error: "), "{stderr:?}");
     assert!(lines[0].contains(needle), "{args:?}: {stderr:?} lacks {needle:?}");

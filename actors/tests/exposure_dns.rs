@@ -37,24 +37,76 @@ fn txt(parts: &[&str]) -> RData {
 /// an MX, `malformed.example` publishes broken records.
 fn zone() -> Zone {
     let mut z: Zone = HashMap::new();
-    let mut add = |n: &str, t: RecordType, r: RData| z.entry((n.to_string(), t)).or_default().push(r);
+    let mut add =
+        |n: &str, t: RecordType, r: RData| z.entry((n.to_string(), t)).or_default().push(r);
     // good.example: an SPF record split in two strings, as DNS allows.
-    add("good.example", RecordType::TXT, txt(&["v=spf1 include:spf.protection.outlook.com", " -all"]));
+    add(
+        "good.example",
+        RecordType::TXT,
+        txt(&["v=spf1 include:spf.protection.outlook.com", " -all"]),
+    );
     add("good.example", RecordType::TXT, txt(&["MS=ms12345678"]));
-    add("good.example", RecordType::MX, RData::MX(MX::new(0, name("good-example.mail.protection.outlook.com"))));
-    add("good.example", RecordType::DNSKEY, RData::Unknown { code: RecordType::DNSKEY, rdata: NULL::with(vec![1, 1, 3, 13, 0xAB, 0xCD]) });
-    add("_dmarc.good.example", RecordType::TXT, txt(&["v=DMARC1; p=reject; rua=mailto:dmarc@good.example"]));
-    add("selector1._domainkey.good.example", RecordType::CNAME, RData::CNAME(CNAME(name("selector1-good-example._domainkey.good.onmicrosoft.com"))));
-    add("selector2._domainkey.good.example", RecordType::CNAME, RData::CNAME(CNAME(name("selector2-good-example._domainkey.good.onmicrosoft.com"))));
-    add("_mta-sts.good.example", RecordType::TXT, txt(&["v=STSv1; id=20240101"]));
-    add("_smtp._tls.good.example", RecordType::TXT, txt(&["v=TLSRPTv1; rua=mailto:tls@good.example"]));
+    add(
+        "good.example",
+        RecordType::MX,
+        RData::MX(MX::new(0, name("good-example.mail.protection.outlook.com"))),
+    );
+    add(
+        "good.example",
+        RecordType::DNSKEY,
+        RData::Unknown {
+            code: RecordType::DNSKEY,
+            rdata: NULL::with(vec![1, 1, 3, 13, 0xAB, 0xCD]),
+        },
+    );
+    add(
+        "_dmarc.good.example",
+        RecordType::TXT,
+        txt(&["v=DMARC1; p=reject; rua=mailto:dmarc@good.example"]),
+    );
+    add(
+        "selector1._domainkey.good.example",
+        RecordType::CNAME,
+        RData::CNAME(CNAME(name(
+            "selector1-good-example._domainkey.good.onmicrosoft.com",
+        ))),
+    );
+    add(
+        "selector2._domainkey.good.example",
+        RecordType::CNAME,
+        RData::CNAME(CNAME(name(
+            "selector2-good-example._domainkey.good.onmicrosoft.com",
+        ))),
+    );
+    add(
+        "_mta-sts.good.example",
+        RecordType::TXT,
+        txt(&["v=STSv1; id=20240101"]),
+    );
+    add(
+        "_smtp._tls.good.example",
+        RecordType::TXT,
+        txt(&["v=TLSRPTv1; rua=mailto:tls@good.example"]),
+    );
     // bare.example: exists, no mail authentication at all.
-    add("bare.example", RecordType::MX, RData::MX(MX::new(10, name("mx.bare.example"))));
+    add(
+        "bare.example",
+        RecordType::MX,
+        RData::MX(MX::new(10, name("mx.bare.example"))),
+    );
     // malformed.example: records that are there but wrong.
     add("malformed.example", RecordType::TXT, txt(&["v=spf1 +all"]));
     add("malformed.example", RecordType::TXT, txt(&["v=spf1 -all"]));
-    add("_dmarc.malformed.example", RecordType::TXT, RData::TXT(TXT::from_bytes(vec![b"v=DMARC1; p=\xff\xfe banana"])));
-    add("_mta-sts.malformed.example", RecordType::TXT, txt(&["v=STSv9"]));
+    add(
+        "_dmarc.malformed.example",
+        RecordType::TXT,
+        RData::TXT(TXT::from_bytes(vec![b"v=DMARC1; p=\xff\xfe banana"])),
+    );
+    add(
+        "_mta-sts.malformed.example",
+        RecordType::TXT,
+        txt(&["v=STSv9"]),
+    );
     z
 }
 
@@ -67,13 +119,25 @@ async fn start_dns_server(zone: Zone) -> SocketAddr {
     tokio::spawn(async move {
         let mut buf = vec![0u8; 4096];
         loop {
-            let Ok((len, peer)) = socket.recv_from(&mut buf).await else { return };
-            let Ok(request) = Message::from_vec(&buf[..len]) else { continue };
-            let Some(query) = request.queries().first().cloned() else { continue };
-            let qname = query.name().to_ascii().trim_end_matches('.').to_ascii_lowercase();
+            let Ok((len, peer)) = socket.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(request) = Message::from_vec(&buf[..len]) else {
+                continue;
+            };
+            let Some(query) = request.queries().first().cloned() else {
+                continue;
+            };
+            let qname = query
+                .name()
+                .to_ascii()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             if qname.ends_with("garbage.example") {
                 let id = request.id().to_be_bytes();
-                let junk = [id[0], id[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef];
+                let junk = [
+                    id[0], id[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+                ];
                 let _ = socket.send_to(&junk, peer).await;
                 continue;
             }
@@ -90,7 +154,11 @@ async fn start_dns_server(zone: Zone) -> SocketAddr {
                 response.set_response_code(ResponseCode::ServFail);
             } else if let Some(records) = zone.get(&(qname.clone(), query.query_type())) {
                 for rdata in records {
-                    response.add_answer(Record::from_rdata(query.name().clone(), 60, rdata.clone()));
+                    response.add_answer(Record::from_rdata(
+                        query.name().clone(),
+                        60,
+                        rdata.clone(),
+                    ));
                 }
             } else if zone.keys().any(|(n, _)| *n == qname) {
                 // The name exists without this type: NOERROR, no data.
@@ -115,7 +183,10 @@ async fn start_silent_server() -> (SocketAddr, tokio::task::JoinHandle<()>) {
 }
 
 fn dns(addr: SocketAddr, timeout_ms: u64) -> DnsConfig {
-    DnsConfig { nameserver: Some(addr), timeout: Duration::from_millis(timeout_ms) }
+    DnsConfig {
+        nameserver: Some(addr),
+        timeout: Duration::from_millis(timeout_ms),
+    }
 }
 
 fn failed<T: std::fmt::Debug>(lookup: &Lookup<T>) -> &str {
@@ -131,14 +202,30 @@ async fn observes_a_passing_domain() {
     let probe = DnsProbe::new(&dns(addr, 2000)).unwrap();
     let obs = probe.observe("Good.Example.").await;
     assert_eq!(obs.domain, "good.example");
-    let Lookup::Found(spf) = &obs.spf_txt else { panic!("{:?}", obs.spf_txt) };
-    assert!(spf.contains(&"v=spf1 include:spf.protection.outlook.com -all".to_string()), "{spf:?}");
+    let Lookup::Found(spf) = &obs.spf_txt else {
+        panic!("{:?}", obs.spf_txt)
+    };
+    assert!(
+        spf.contains(&"v=spf1 include:spf.protection.outlook.com -all".to_string()),
+        "{spf:?}"
+    );
     assert_eq!(spf.len(), 2);
     assert!(matches!(&obs.dmarc_txt, Lookup::Found(v) if v[0].starts_with("v=DMARC1; p=reject")));
-    assert_eq!(obs.dkim_selector1, Lookup::Found("selector1-good-example._domainkey.good.onmicrosoft.com".into()));
-    assert_eq!(obs.dkim_selector2, Lookup::Found("selector2-good-example._domainkey.good.onmicrosoft.com".into()));
-    assert_eq!(obs.mx, Lookup::Found(vec![(0, "good-example.mail.protection.outlook.com".into())]));
-    assert!(matches!(&obs.mta_sts_txt, Lookup::Found(v) if v == &vec!["v=STSv1; id=20240101".to_string()]));
+    assert_eq!(
+        obs.dkim_selector1,
+        Lookup::Found("selector1-good-example._domainkey.good.onmicrosoft.com".into())
+    );
+    assert_eq!(
+        obs.dkim_selector2,
+        Lookup::Found("selector2-good-example._domainkey.good.onmicrosoft.com".into())
+    );
+    assert_eq!(
+        obs.mx,
+        Lookup::Found(vec![(0, "good-example.mail.protection.outlook.com".into())])
+    );
+    assert!(
+        matches!(&obs.mta_sts_txt, Lookup::Found(v) if v == &vec!["v=STSv1; id=20240101".to_string()])
+    );
     assert!(matches!(&obs.tls_rpt_txt, Lookup::Found(v) if v[0].starts_with("v=TLSRPTv1")));
     assert_eq!(obs.dnssec_signed, Lookup::Found(true));
     for f in aether365_engine::evaluate_domain(&obs) {
@@ -158,7 +245,10 @@ async fn missing_records_and_missing_domains_are_not_found() {
     assert_eq!(bare.mx, Lookup::Found(vec![(10, "mx.bare.example".into())]));
     assert_eq!(bare.dnssec_signed, Lookup::Found(false));
     let findings = aether365_engine::evaluate_domain(&bare);
-    let spf = findings.iter().find(|f| f.check_id.contains("SPF")).unwrap();
+    let spf = findings
+        .iter()
+        .find(|f| f.check_id.contains("SPF"))
+        .unwrap();
     assert_eq!(spf.status, Status::Fail, "{}", spf.message);
 
     let missing = probe.observe("missing.example").await;
@@ -172,15 +262,22 @@ async fn malformed_records_are_reported_as_found_and_judged_by_the_engine() {
     let addr = start_dns_server(zone()).await;
     let probe = DnsProbe::new(&dns(addr, 2000)).unwrap();
     let obs = probe.observe("malformed.example").await;
-    let Lookup::Found(spf) = &obs.spf_txt else { panic!("{:?}", obs.spf_txt) };
+    let Lookup::Found(spf) = &obs.spf_txt else {
+        panic!("{:?}", obs.spf_txt)
+    };
     assert_eq!(spf.len(), 2);
     // Invalid UTF-8 survives as replacement characters, never a panic.
-    let Lookup::Found(dmarc) = &obs.dmarc_txt else { panic!("{:?}", obs.dmarc_txt) };
+    let Lookup::Found(dmarc) = &obs.dmarc_txt else {
+        panic!("{:?}", obs.dmarc_txt)
+    };
     assert!(dmarc[0].contains('\u{FFFD}'), "{dmarc:?}");
     let findings = aether365_engine::evaluate_domain(&obs);
     assert_eq!(findings.len(), exposure_checks().len());
     for id in ["SPF", "DMARC", "MTASTS"] {
-        let f = findings.iter().find(|f| f.check_id.replace('-', "").contains(id)).unwrap();
+        let f = findings
+            .iter()
+            .find(|f| f.check_id.replace('-', "").contains(id))
+            .unwrap();
         assert_ne!(f.status, Status::Pass, "{}: {}", f.check_id, f.message);
     }
 }
@@ -191,17 +288,34 @@ async fn servfail_and_garbage_answers_fail_with_a_reason() {
     let probe = DnsProbe::new(&dns(addr, 500)).unwrap();
 
     let obs = probe.observe("servfail.example").await;
-    assert!(failed(&obs.spf_txt).contains("SERVFAIL") || failed(&obs.spf_txt).contains("Server Failure"), "{:?}", obs.spf_txt);
+    assert!(
+        failed(&obs.spf_txt).contains("SERVFAIL")
+            || failed(&obs.spf_txt).contains("Server Failure"),
+        "{:?}",
+        obs.spf_txt
+    );
     assert!(!failed(&obs.mx).is_empty());
 
     let started = Instant::now();
     let obs = probe.observe("garbage.example").await;
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    for reason in [failed(&obs.spf_txt), failed(&obs.dmarc_txt), failed(&obs.dkim_selector1), failed(&obs.dnssec_signed)] {
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    for reason in [
+        failed(&obs.spf_txt),
+        failed(&obs.dmarc_txt),
+        failed(&obs.dkim_selector1),
+        failed(&obs.dnssec_signed),
+    ] {
         assert!(!reason.is_empty());
     }
     let findings = aether365_engine::evaluate_domain(&obs);
-    assert!(findings.iter().all(|f| f.status == Status::Error), "{findings:#?}");
+    assert!(
+        findings.iter().all(|f| f.status == Status::Error),
+        "{findings:#?}"
+    );
     assert!(findings.iter().all(|f| !f.message.is_empty()));
 }
 
@@ -212,9 +326,15 @@ async fn a_server_that_never_answers_times_out() {
     let started = Instant::now();
     let obs = probe.observe("good.example").await;
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "lookups run at once and are bounded: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "lookups run at once and are bounded: {elapsed:?}"
+    );
     let reason = failed(&obs.spf_txt);
-    assert!(reason.contains("300 ms") || reason.to_lowercase().contains("timed out"), "{reason}");
+    assert!(
+        reason.contains("300 ms") || reason.to_lowercase().contains("timed out"),
+        "{reason}"
+    );
     failed(&obs.mx);
     failed(&obs.dnssec_signed);
 }
@@ -230,7 +350,9 @@ async fn an_invalid_domain_name_fails_without_a_lookup() {
 // ---- exposure scans through the scan manager ----
 
 async fn tenant(db: &DatabaseConnection, domains: &[&str]) -> (i64, i64) {
-    let org = directory::create_organisation(db, "Exposure Org").await.unwrap();
+    let org = directory::create_organisation(db, "Exposure Org")
+        .await
+        .unwrap();
     let t = directory::add_tenant(
         db,
         org.id,
@@ -248,18 +370,37 @@ async fn tenant(db: &DatabaseConnection, domains: &[&str]) -> (i64, i64) {
 async fn wait_final(db: &DatabaseConnection, scan_id: i64, within: Duration) -> scan::Model {
     let deadline = Instant::now() + within;
     loop {
-        let row = scan::Entity::find_by_id(scan_id).one(db).await.unwrap().unwrap();
+        let row = scan::Entity::find_by_id(scan_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
         if row.status.parse::<ScanStatus>().unwrap().is_final() {
             return row;
         }
-        assert!(Instant::now() < deadline, "scan {scan_id} still {}", row.status);
+        assert!(
+            Instant::now() < deadline,
+            "scan {scan_id} still {}",
+            row.status
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-async fn exposure_scan(db: &DatabaseConnection, config: DnsConfig, domains: &[&str]) -> (scan::Model, Vec<finding::Model>) {
+async fn exposure_scan(
+    db: &DatabaseConnection,
+    config: DnsConfig,
+    domains: &[&str],
+) -> (scan::Model, Vec<finding::Model>) {
     let (org, tenant_id) = tenant(db, domains).await;
-    let manager = ScanManager::new(db.clone(), ScanConfig { dns: config, ..Default::default() }).start();
+    let manager = ScanManager::new(
+        db.clone(),
+        ScanConfig {
+            dns: config,
+            ..Default::default()
+        },
+    )
+    .start();
     let ticket = manager
         .send(StartScan(ScanRequest {
             organisation_id: org,
@@ -288,8 +429,17 @@ async fn exposure_scan_completes_with_pass_fail_and_error_findings() {
     let addr = start_dns_server(zone()).await;
     for test_db in testkit::databases().await {
         let db = &test_db.db;
-        let (row, findings) =
-            exposure_scan(db, dns(addr, 500), &["good.example", "bare.example", "missing.example", "garbage.example"]).await;
+        let (row, findings) = exposure_scan(
+            db,
+            dns(addr, 500),
+            &[
+                "good.example",
+                "bare.example",
+                "missing.example",
+                "garbage.example",
+            ],
+        )
+        .await;
         assert_eq!(row.status, "completed", "{:?}", row.error);
         assert_eq!(row.kind, "exposure");
         assert_eq!(row.origin, "mcp");
@@ -298,18 +448,29 @@ async fn exposure_scan_completes_with_pass_fail_and_error_findings() {
         assert_eq!(row.progress_total, (4 * per_domain) as i32);
         assert_eq!(row.progress_done, row.progress_total);
         let of = |domain: &str| -> Vec<&finding::Model> {
-            findings.iter().filter(|f| f.evidence["domain"] == domain).collect()
+            findings
+                .iter()
+                .filter(|f| f.evidence["domain"] == domain)
+                .collect()
         };
         assert!(of("good.example").iter().all(|f| f.status == "pass"));
         assert!(of("bare.example").iter().any(|f| f.status == "fail"));
         assert!(of("missing.example").iter().any(|f| f.status == "fail"));
         let garbage = of("garbage.example");
         assert_eq!(garbage.len(), per_domain);
-        assert!(garbage.iter().all(|f| f.status == "error" && !f.message.is_empty()));
+        assert!(
+            garbage
+                .iter()
+                .all(|f| f.status == "error" && !f.message.is_empty())
+        );
         assert!(findings.iter().all(|f| f.service == "dns"));
         assert_eq!(row.error_count, per_domain as i32);
         assert_eq!(
-            row.pass_count + row.fail_count + row.manual_count + row.error_count + row.not_applicable_count,
+            row.pass_count
+                + row.fail_count
+                + row.manual_count
+                + row.error_count
+                + row.not_applicable_count,
             findings.len() as i32
         );
         assert!(row.score.is_some());
@@ -327,6 +488,9 @@ async fn exposure_scan_against_a_silent_server_still_completes() {
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(row.status, "completed");
         assert_eq!(findings.len(), exposure_checks().len());
-        assert!(findings.iter().all(|f| f.status == "error"), "{findings:#?}");
+        assert!(
+            findings.iter().all(|f| f.status == "error"),
+            "{findings:#?}"
+        );
     }
 }

@@ -126,11 +126,11 @@ async fn posture_findings_trend_and_compare() {
         let by_service = svc
             .score_trend(
                 &all,
-                TrendQuery { tenant: Some("Contoso HQ".into()), since: now - Duration::days(30), kind: "compliance".into(), dimension: TrendDimension::Service("Exchange Online".into()) },
+                TrendQuery { tenant: Some("Contoso HQ".into()), since: now - Duration::days(30), kind: "compliance".into(), dimension: TrendDimension::Service("Entra ID".into()) },
             )
             .await
             .unwrap();
-        assert_eq!(by_service.points.iter().map(|p| p.score).collect::<Vec<_>>(), [Some(50.0), Some(33.3)]);
+        assert_eq!(by_service.points.iter().map(|p| p.score).collect::<Vec<_>>(), [Some(50.0), Some(0.0)]);
 
         // Comparison of the two latest compliance scans.
         let cmp = svc

@@ -642,3 +642,36 @@ async fn in_process_revocation_is_immediate() {
         );
     }
 }
+
+#[actix::test]
+async fn concurrent_guesses_cannot_overrun_the_allowance() {
+    for TestDb { db, .. } in testkit::databases().await {
+        let w = world(&db).await;
+        let config = TokenValidatorConfig {
+            failure_limit: 3,
+            ..fast_poll()
+        };
+        let (validator, _audit) = start(&db, config);
+        let issued =
+            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
+                .await
+                .unwrap();
+        let lookup = &issued.token[5..17];
+        let guesses = (0..20)
+            .map(|i| format!("a365_{lookup}_{i:0>43}"))
+            .collect::<Vec<_>>();
+        let answers = futures_util::future::join_all(
+            guesses.iter().map(|g| auth(&validator, g, "203.0.113.5")),
+        )
+        .await;
+        let invalid = answers
+            .iter()
+            .filter(|a| **a == Err(AuthError::Invalid))
+            .count();
+        let limited = answers
+            .iter()
+            .filter(|a| matches!(a, Err(AuthError::RateLimited { .. })))
+            .count();
+        assert_eq!((invalid, limited), (3, 17), "{answers:?}");
+    }
+}

@@ -135,16 +135,16 @@ impl DnsProbe {
     /// Whether the zone at `name` publishes DNSKEY records (is signed). An existing name
     /// without DNSKEY is `Found(false)`; a name that does not exist is `NotFound`.
     async fn signed(&self, name: Result<Name, String>) -> Lookup<bool> {
-        let found = self
-            .bounded(name, |resolver, name| async move {
-                match resolver.lookup(name, RecordType::DNSKEY).await {
-                    Ok(answer) => Ok(answer.record_iter().any(|r| r.record_type() == RecordType::DNSKEY)),
-                    Err(e) if no_data(&e) => Ok(false),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
-        found
+        self.bounded(name, |resolver, name| async move {
+            match resolver.lookup(name, RecordType::DNSKEY).await {
+                Ok(answer) => Ok(answer
+                    .record_iter()
+                    .any(|r| r.record_type() == RecordType::DNSKEY)),
+                Err(e) if no_data(&e) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     /// Runs one lookup within the probe's timeout and classifies its outcome.
@@ -188,7 +188,10 @@ fn no_data(e: &ResolveError) -> bool {
     e.proto().is_some_and(|p| {
         matches!(
             p.kind(),
-            ProtoErrorKind::NoRecordsFound { response_code: ResponseCode::NoError, .. }
+            ProtoErrorKind::NoRecordsFound {
+                response_code: ResponseCode::NoError,
+                ..
+            }
         )
     })
 }

@@ -15,7 +15,11 @@ struct Registry {
 
 impl Registry {
     fn remove_subscriber(&mut self, subscriber_id: u64) {
-        for topic in self.by_subscriber.remove(&subscriber_id).unwrap_or_default() {
+        for topic in self
+            .by_subscriber
+            .remove(&subscriber_id)
+            .unwrap_or_default()
+        {
             self.remove_from_topic(topic, subscriber_id);
         }
     }
@@ -40,7 +44,9 @@ pub(crate) struct Fanout {
 impl Fanout {
     fn lock(&self) -> MutexGuard<'_, Registry> {
         // A panic while holding the lock leaves the maps consistent: keep using them.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Adds a subscription (idempotent).
@@ -90,7 +96,11 @@ impl Fanout {
                         if event.status.is_final() {
                             recipient.do_send(event);
                         } else {
-                            tracing::debug!(subscriber = id, scan = event.scan_id, "subscriber busy: progress event skipped");
+                            tracing::debug!(
+                                subscriber = id,
+                                scan = event.scan_id,
+                                "subscriber busy: progress event skipped"
+                            );
                         }
                     }
                 }

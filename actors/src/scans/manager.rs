@@ -139,7 +139,11 @@ impl ScanManager {
     }
 
     /// Answers a start for a tenant in scope: the active scan of that kind, or a new one.
-    fn claim(&mut self, request: ScanRequest, ctx: &mut Context<Self>) -> BoxedFuture<Result<ScanTicket, ScanError>> {
+    fn claim(
+        &mut self,
+        request: ScanRequest,
+        ctx: &mut Context<Self>,
+    ) -> BoxedFuture<Result<ScanTicket, ScanError>> {
         let key = (request.tenant_id, request.kind);
         if let Some(active) = self
             .active
@@ -148,7 +152,11 @@ impl ScanManager {
         {
             let ticket = ScanTicket {
                 scan_id: active.row.id,
-                status: if active.handle.is_some() { ScanStatus::Running } else { ScanStatus::Queued },
+                status: if active.handle.is_some() {
+                    ScanStatus::Running
+                } else {
+                    ScanStatus::Queued
+                },
                 existing: true,
             };
             return Box::pin(async move { Ok(ticket) });
@@ -161,7 +169,9 @@ impl ScanManager {
                 let db = self.db.clone();
                 let create = async move {
                     // Another process (the CLI, another instance) may hold one already.
-                    if let Some(existing) = store::find_active(&db, request.tenant_id, request.kind).await? {
+                    if let Some(existing) =
+                        store::find_active(&db, request.tenant_id, request.kind).await?
+                    {
                         return Ok((existing, true));
                     }
                     Ok::<_, ScanError>((store::insert_queued(&db, &request).await?, false))
@@ -175,7 +185,9 @@ impl ScanManager {
             match rx.await {
                 Ok(Ok(ticket)) => Ok(ticket),
                 Ok(Err(error)) => Err(ScanError::Database(DbErr::Custom(error))),
-                Err(_) => Err(ScanError::Unavailable("the scan manager restarted".to_string())),
+                Err(_) => Err(ScanError::Unavailable(
+                    "the scan manager restarted".to_string(),
+                )),
             }
         })
     }
@@ -198,7 +210,11 @@ impl ScanManager {
                     self.pump(ctx);
                 }
                 for (i, waiter) in waiters.into_iter().enumerate() {
-                    let ticket = ScanTicket { scan_id, status, existing: existing || i > 0 };
+                    let ticket = ScanTicket {
+                        scan_id,
+                        status,
+                        existing: existing || i > 0,
+                    };
                     let _ = waiter.send(Ok(ticket));
                 }
             }
@@ -213,14 +229,25 @@ impl ScanManager {
 
     fn enqueue(&mut self, row: scan::Model, kind: ScanKind) {
         self.queue.push_back(row.id);
-        self.active.insert(row.id, Active { row, kind, handle: None });
+        self.active.insert(
+            row.id,
+            Active {
+                row,
+                kind,
+                handle: None,
+            },
+        );
     }
 
     /// Starts queued scans while there is room.
     fn pump(&mut self, ctx: &mut Context<Self>) {
         while self.running() < self.config.max_concurrent.max(1) {
-            let Some(scan_id) = self.queue.pop_front() else { break };
-            let Some(active) = self.active.get(&scan_id) else { continue };
+            let Some(scan_id) = self.queue.pop_front() else {
+                break;
+            };
+            let Some(active) = self.active.get(&scan_id) else {
+                continue;
+            };
             let env = RunEnv {
                 db: self.db.clone(),
                 config: self.config.clone(),
@@ -240,7 +267,11 @@ impl ScanManager {
     /// A scan was cancelled in the database: stop it here and tell its subscribers.
     fn cancelled(&mut self, row: &scan::Model, ctx: &mut Context<Self>) {
         self.queue.retain(|id| *id != row.id);
-        if let Some(Active { handle: Some(handle), .. }) = self.active.remove(&row.id) {
+        if let Some(Active {
+            handle: Some(handle),
+            ..
+        }) = self.active.remove(&row.id)
+        {
             ctx.cancel_future(handle);
         }
         let mut event = store::event_of(row);
@@ -262,26 +293,33 @@ impl Actor for ScanManager {
             return;
         }
         let db = self.db.clone();
-        ctx.wait(async move { store::recover(&db).await }.into_actor(self).map(
-            |recovered, act, ctx| {
-                match recovered {
-                    Ok((interrupted, queued)) => {
-                        for row in interrupted {
-                            tracing::warn!(scan = row.id, "scan was running when the server stopped: marked failed");
-                            act.fanout.publish(&store::event_of(&row));
-                        }
-                        for row in queued {
-                            if let Ok(kind) = row.kind.parse() {
-                                tracing::info!(scan = row.id, "queueing a scan left queued");
-                                act.enqueue(row, kind);
+        ctx.wait(
+            async move { store::recover(&db).await }
+                .into_actor(self)
+                .map(|recovered, act, ctx| {
+                    match recovered {
+                        Ok((interrupted, queued)) => {
+                            for row in interrupted {
+                                tracing::warn!(
+                                    scan = row.id,
+                                    "scan was running when the server stopped: marked failed"
+                                );
+                                act.fanout.publish(&store::event_of(&row));
+                            }
+                            for row in queued {
+                                if let Ok(kind) = row.kind.parse() {
+                                    tracing::info!(scan = row.id, "queueing a scan left queued");
+                                    act.enqueue(row, kind);
+                                }
                             }
                         }
+                        Err(e) => {
+                            tracing::error!("cannot recover scans left by a previous run: {e}")
+                        }
                     }
-                    Err(e) => tracing::error!("cannot recover scans left by a previous run: {e}"),
-                }
-                act.pump(ctx);
-            },
-        ));
+                    act.pump(ctx);
+                }),
+        );
     }
 }
 
@@ -305,8 +343,13 @@ impl Handler<StartScan> for ScanManager {
         }
         let db = self.db.clone();
         let check = async move {
-            store::tenant_in_scope(&db, request.organisation_id, &request.tenant_scope, request.tenant_id)
-                .await?;
+            store::tenant_in_scope(
+                &db,
+                request.organisation_id,
+                &request.tenant_scope,
+                request.tenant_id,
+            )
+            .await?;
             Ok::<_, ScanError>(request)
         };
         Box::pin(check.into_actor(self).then(|checked, act, ctx| {
@@ -325,16 +368,22 @@ impl Handler<CancelScan> for ScanManager {
     fn handle(&mut self, msg: CancelScan, _ctx: &mut Self::Context) -> Self::Result {
         let db = self.db.clone();
         let cancel = async move {
-            let row = store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id).await?;
+            let row =
+                store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id)
+                    .await?;
             let status = store::status_of(&row);
             if status.is_final() {
                 return Ok((row, status, false));
             }
-            if store::finish_unsuccessfully(&db, row.id, ScanStatus::Cancelled, None, Utc::now()).await? {
+            if store::finish_unsuccessfully(&db, row.id, ScanStatus::Cancelled, None, Utc::now())
+                .await?
+            {
                 return Ok((row, ScanStatus::Cancelled, true));
             }
             // It finished meanwhile: answer with its final status.
-            let row = store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id).await?;
+            let row =
+                store::scan_in_scope(&db, msg.organisation_id, &msg.tenant_scope, msg.scan_id)
+                    .await?;
             let status = store::status_of(&row);
             Ok::<_, ScanError>((row, status, false))
         };
@@ -354,8 +403,13 @@ impl Handler<Subscribe> for ScanManager {
     /// A subscriber to a scan that already finished is sent its final event at once (so it may
     /// see the final event twice when it subscribes while the scan finishes).
     fn handle(&mut self, msg: Subscribe, ctx: &mut Self::Context) {
-        let Subscribe { topic, subscriber_id, subscriber } = msg;
-        self.fanout.subscribe(topic, subscriber_id, subscriber.clone());
+        let Subscribe {
+            topic,
+            subscriber_id,
+            subscriber,
+        } = msg;
+        self.fanout
+            .subscribe(topic, subscriber_id, subscriber.clone());
         let Topic::Scan(scan_id) = topic else { return };
         if self.active.contains_key(&scan_id) {
             return;
@@ -370,7 +424,9 @@ impl Handler<Subscribe> for ScanManager {
                         Fanout::send_to(&subscriber, store::event_of(&row));
                     }
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(scan = scan_id, "cannot read a scan for a subscriber: {e}"),
+                    Err(e) => {
+                        tracing::warn!(scan = scan_id, "cannot read a scan for a subscriber: {e}")
+                    }
                 }
             }
             .into_actor(self),

@@ -10,10 +10,10 @@ mod run;
 mod store;
 mod types;
 
-pub use persist::{CompletedScan, persist_completed_scan};
 pub use manager::{
     CancelScan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe, Unsubscribe,
 };
+pub use persist::{CompletedScan, persist_completed_scan};
 pub use types::{
     AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
     ScanStatus, ScanTicket, Topic,

@@ -176,7 +176,12 @@ async fn insert_findings<C: ConnectionTrait>(
 }
 
 /// One finding as a row: framework ids flattened into their columns, the full list kept as JSON.
-fn finding_row(organisation_id: i64, tenant_id: i64, scan_id: i64, f: &Finding) -> finding::ActiveModel {
+fn finding_row(
+    organisation_id: i64,
+    tenant_id: i64,
+    scan_id: i64,
+    f: &Finding,
+) -> finding::ActiveModel {
     let ids = |framework: Framework| -> Option<String> {
         let ids: Vec<&str> = f
             .frameworks
@@ -202,7 +207,9 @@ fn finding_row(organisation_id: i64, tenant_id: i64, scan_id: i64, f: &Finding) 
         scuba_ids: Set(ids(Framework::Scuba)),
         nist_controls: Set(ids(Framework::Nist80053)),
         iso_controls: Set(ids(Framework::Iso27001)),
-        frameworks: Set(serde_json::to_value(&f.frameworks).unwrap_or(serde_json::Value::Array(vec![]))),
+        frameworks: Set(
+            serde_json::to_value(&f.frameworks).unwrap_or(serde_json::Value::Array(vec![]))
+        ),
         message: Set(f.message.clone()),
         evidence: Set(f.evidence.clone()),
         rationale: Set(f.rationale.clone()),

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aether365_engine::{Check, Finding, Service, Snapshot, compliance_checks, evaluate_domain, exposure_checks};
+use aether365_engine::{
+    Check, Finding, Service, Snapshot, compliance_checks, evaluate_domain, exposure_checks,
+};
 use aether365_entities::{config_snapshot, scan, tenant};
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -50,7 +52,9 @@ enum Work {
         snapshot: Arc<Snapshot>,
         groups: Vec<(Service, Vec<&'static Check>)>,
     },
-    Exposure { domains: Vec<String> },
+    Exposure {
+        domains: Vec<String>,
+    },
 }
 
 /// Runs the queued scan `row` to its end. Every outcome is stored and published here.
@@ -61,7 +65,15 @@ pub(crate) async fn run(env: RunEnv, row: scan::Model) {
         Err(Stop::Failed(error)) => {
             tracing::warn!(scan = scan_id, %error, "scan failed");
             let now = Utc::now();
-            match store::finish_unsuccessfully(&env.db, scan_id, ScanStatus::Failed, Some(&error), now).await {
+            match store::finish_unsuccessfully(
+                &env.db,
+                scan_id,
+                ScanStatus::Failed,
+                Some(&error),
+                now,
+            )
+            .await
+            {
                 Ok(true) => {
                     let mut event = store::event_of(&row);
                     event.status = ScanStatus::Failed;
@@ -102,7 +114,12 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
     // The status changed when the transaction committed, just now.
     event.at = Utc::now();
     env.fanout.publish(&event);
-    tracing::info!(scan = row.id, ?score, findings = findings.len(), "scan completed");
+    tracing::info!(
+        scan = row.id,
+        ?score,
+        findings = findings.len(),
+        "scan completed"
+    );
     Ok(())
 }
 
@@ -132,11 +149,18 @@ async fn prepare(
             let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(latest.data))
                 .await
                 .map_err(|e| Stop::Failed(format!("reading the snapshot failed: {e}")))?
-                .map_err(|e| Stop::Failed(format!("configuration snapshot {snapshot_id} is unreadable: {e}")))?;
+                .map_err(|e| {
+                    Stop::Failed(format!(
+                        "configuration snapshot {snapshot_id} is unreadable: {e}"
+                    ))
+                })?;
             let groups = group_by_service(compliance_checks());
             let total = count(compliance_checks().len());
             Ok((
-                Work::Compliance { snapshot: Arc::new(snapshot), groups },
+                Work::Compliance {
+                    snapshot: Arc::new(snapshot),
+                    groups,
+                },
                 total,
                 Some(snapshot_id),
             ))
@@ -149,7 +173,9 @@ async fn prepare(
                 .ok_or(ScanError::TenantNotFound)?;
             let domains = tenant_domains(&tenant);
             if domains.is_empty() {
-                return Err(Stop::Failed("the tenant has no verified domains to observe".to_string()));
+                return Err(Stop::Failed(
+                    "the tenant has no verified domains to observe".to_string(),
+                ));
             }
             let total = count(domains.len() * exposure_checks().len());
             Ok((Work::Exposure { domains }, total, None))
@@ -160,7 +186,12 @@ async fn prepare(
 /// The tenant's verified domains and its primary domain, lower-case, without duplicates.
 pub(crate) fn tenant_domains(tenant: &tenant::Model) -> Vec<String> {
     let mut domains: Vec<String> = Vec::new();
-    let listed = tenant.verified_domains.as_array().into_iter().flatten().filter_map(|v| v.as_str());
+    let listed = tenant
+        .verified_domains
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str());
     for domain in listed.chain(std::iter::once(tenant.primary_domain.as_str())) {
         let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
         if !domain.is_empty() && !domains.contains(&domain) {
@@ -173,7 +204,10 @@ pub(crate) fn tenant_domains(tenant: &tenant::Model) -> Vec<String> {
 fn group_by_service(checks: &'static [Check]) -> Vec<(Service, Vec<&'static Check>)> {
     let mut groups: Vec<(Service, Vec<&'static Check>)> = Vec::new();
     for check in checks {
-        match groups.iter_mut().find(|(service, _)| *service == check.service) {
+        match groups
+            .iter_mut()
+            .find(|(service, _)| *service == check.service)
+        {
             Some((_, group)) => group.push(check),
             None => groups.push((check.service, vec![check])),
         }
@@ -193,10 +227,18 @@ async fn evaluate_compliance(
         collect_delay(env).await;
         let snapshot = Arc::clone(&snapshot);
         let group: Vec<Finding> = tokio::task::spawn_blocking(move || {
-            checks.iter().map(|check| check.evaluate(&snapshot)).collect()
+            checks
+                .iter()
+                .map(|check| check.evaluate(&snapshot))
+                .collect()
         })
         .await
-        .map_err(|e| Stop::Failed(format!("evaluating the {} checks failed: {e}", service.as_str())))?;
+        .map_err(|e| {
+            Stop::Failed(format!(
+                "evaluating the {} checks failed: {e}",
+                service.as_str()
+            ))
+        })?;
         progress.advance(group.len()).await?;
         findings.extend(group);
     }
@@ -248,7 +290,13 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     fn new(env: &'a RunEnv, row: &'a scan::Model, total: i32) -> Self {
-        Progress { env, row, done: 0, total, stored_at: Instant::now() }
+        Progress {
+            env,
+            row,
+            done: 0,
+            total,
+            stored_at: Instant::now(),
+        }
     }
 
     fn event(&self, status: ScanStatus) -> ScanEvent {

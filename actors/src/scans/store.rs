@@ -91,7 +91,10 @@ pub(crate) async fn mark_running<C: ConnectionTrait>(
     snapshot_id: Option<i64>,
 ) -> Result<Option<scan::Model>, ScanError> {
     let result = scan::Entity::update_many()
-        .col_expr(scan::Column::Status, Expr::value(ScanStatus::Running.as_str()))
+        .col_expr(
+            scan::Column::Status,
+            Expr::value(ScanStatus::Running.as_str()),
+        )
         .col_expr(scan::Column::StartedAt, Expr::value(Utc::now()))
         .col_expr(scan::Column::ProgressDone, Expr::value(0))
         .col_expr(scan::Column::ProgressTotal, Expr::value(progress_total))
@@ -154,8 +157,14 @@ pub(crate) async fn recover<C: ConnectionTrait>(
     let now = Utc::now();
     let mut interrupted = Vec::with_capacity(running.len());
     for row in running {
-        if finish_unsuccessfully(db, row.id, ScanStatus::Failed, Some(super::types::INTERRUPTED), now)
-            .await?
+        if finish_unsuccessfully(
+            db,
+            row.id,
+            ScanStatus::Failed,
+            Some(super::types::INTERRUPTED),
+            now,
+        )
+        .await?
         {
             if let Some(row) = scan::Entity::find_by_id(row.id).one(db).await? {
                 interrupted.push(row);

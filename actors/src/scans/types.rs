@@ -72,7 +72,10 @@ string_enum!(ScanStatus, "scan status", {
 impl ScanStatus {
     /// Whether the scan has finished (completed, failed or cancelled).
     pub fn is_final(&self) -> bool {
-        matches!(self, ScanStatus::Completed | ScanStatus::Failed | ScanStatus::Cancelled)
+        matches!(
+            self,
+            ScanStatus::Completed | ScanStatus::Failed | ScanStatus::Cancelled
+        )
     }
 }
 

@@ -372,7 +372,10 @@ async fn verify(
     let hash = token.as_ref().map(|t| t.secret_hash.clone());
     let _slot = slots.acquire_owned().await.map_err(|e| unavailable(&e))?;
     let matches = tokio::task::spawn_blocking(move || {
-        let hash = hash.as_deref().unwrap_or_else(dummy_hash);
+        let hash = match hash.as_deref() {
+            Some(hash) => hash,
+            None => dummy_hash(),
+        };
         hashing::verify_secret(hash, &secret)
     })
     .await

@@ -93,40 +93,40 @@ pub async fn call_tool(ctx: &SurfaceContext, name: &str, arguments: Value) -> Re
 }
 
 /// The concrete resources visible to the caller.
-pub async fn resources(_ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
-    Ok(Vec::new())
+pub async fn resources(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
+    resources::list(ctx).await
 }
 
 /// The resource templates.
 pub fn resource_templates() -> Vec<Value> {
-    Vec::new()
+    resources::templates()
 }
 
 /// Reads a resource: its `contents` array.
-pub async fn read_resource(_ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, SurfaceError> {
-    Err(SurfaceError::NotFound(format!("resource {uri}")))
+pub async fn read_resource(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, SurfaceError> {
+    resources::read(ctx, uri).await
 }
 
 /// Every prompt.
 pub fn prompts() -> Vec<Value> {
-    Vec::new()
+    prompts::list()
 }
 
 /// A prompt's `{description, messages}` for the given arguments.
 pub async fn get_prompt(
-    _ctx: &SurfaceContext,
+    ctx: &SurfaceContext,
     name: &str,
-    _arguments: &serde_json::Map<String, Value>,
+    arguments: &serde_json::Map<String, Value>,
 ) -> Result<Value, SurfaceError> {
-    Err(SurfaceError::NotFound(format!("prompt {name}")))
+    prompts::get(ctx, name, arguments).await
 }
 
 /// Completion values for `argument_name` of the prompt or resource template `reference`.
 pub async fn complete(
-    _ctx: &SurfaceContext,
-    _reference: &Value,
-    _argument_name: &str,
-    _value: &str,
+    ctx: &SurfaceContext,
+    reference: &Value,
+    argument_name: &str,
+    value: &str,
 ) -> Result<Vec<String>, SurfaceError> {
-    Ok(Vec::new())
+    completion::complete(ctx, reference, argument_name, value).await
 }

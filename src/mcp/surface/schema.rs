@@ -32,9 +32,6 @@ pub fn integer() -> Value {
     json!({ "type": "integer" })
 }
 
-pub fn number() -> Value {
-    json!({ "type": "number" })
-}
 
 pub fn boolean() -> Value {
     json!({ "type": "boolean" })

@@ -43,9 +43,7 @@ async def tools_listed(session: Session) -> str:
 
 async def critical_findings(session: Session) -> str:
     """(1) What are my critical findings in the latest scan?"""
-    page = payload(
-        await session.call_tool("list_findings", {"tenant": TENANT, "severity": "critical", "status": "fail"})
-    )
+    page = await ask(session, "list_findings", {"tenant": TENANT, "severity": "critical", "status": "fail"})
     findings = page["findings"]
     assert findings, "no critical failing finding in the latest scan"
     scan_ids = {scan["id"] for scan in page["scans"]}
@@ -60,9 +58,7 @@ async def critical_findings(session: Session) -> str:
 
 async def failing_cis_exchange(session: Session) -> str:
     """(2) Which CIS checks fail for Exchange Online?"""
-    page = payload(
-        await session.call_tool("list_findings", {"tenant": TENANT, "framework": "CIS", "service": "Exchange Online"})
-    )
+    page = await ask(session, "list_findings", {"tenant": TENANT, "framework": "CIS", "service": "Exchange Online"})
     findings = page["findings"]
     assert findings, "no failing CIS check for Exchange Online"
     for f in findings:
@@ -76,9 +72,7 @@ async def failing_cis_exchange(session: Session) -> str:
 async def score_trend(session: Session) -> str:
     """(3) How did my score change over the last month?"""
     since = datetime.now(UTC) - timedelta(days=30)
-    trend = payload(
-        await session.call_tool("get_score_trend", {"tenant": TENANT, "since": since.isoformat(timespec="seconds")})
-    )
+    trend = await ask(session, "get_score_trend", {"tenant": TENANT, "since": "30d"})
     points = trend["points"]
     assert len(points) >= 4, f"{len(points)} points over 30 days of weekly scans"
     for p in points:
@@ -95,9 +89,8 @@ async def score_trend(session: Session) -> str:
 
 async def scan_and_wait(session: Session) -> str:
     """(4) Start a scan, get told when it is done, then: what newly fails?"""
-    started = payload(await session.call_tool("start_scan", {"kind": "compliance", "tenant": TENANT}))
-    scan = started.get("scan", started)
-    scan_id = scan.get("id", started.get("scan_id"))
+    started = await ask(session, "start_scan", {"kind": "compliance", "tenant": TENANT})
+    scan_id = started["scan_id"]
     assert isinstance(scan_id, int), f"start_scan gave no scan id: {started}"
     uri = f"aether365://scans/{scan_id}"
     updates = 0
@@ -113,9 +106,13 @@ async def scan_and_wait(session: Session) -> str:
                 updates += 1
                 status = await scan_status(session, scan_id)
     assert status == "completed", f"scan {scan_id} ended {status}"
-    diff = payload(await session.call_tool("compare_scans", {"tenant": TENANT, "head_scan_id": scan_id}))
+    newest, previous = await latest_completed_scans(session, 2)
+    assert newest["id"] == scan_id, f"list_scans shows {newest['id']} as the newest completed scan, not {scan_id}"
+    diff = await ask(session, "compare_scans", {"tenant": TENANT, "head_scan": scan_id})
     assert diff["head"]["id"] == scan_id, f"compared head {diff['head']['id']}, not the new scan {scan_id}"
-    assert diff["base"]["id"] < scan_id, f"base {diff['base']['id']} is not older than {scan_id}"
+    assert diff["base"]["id"] == previous["id"], (
+        f"compared against scan {diff['base']['id']}, but the completed scan before {scan_id} is {previous['id']}"
+    )
     newly = [f["check_id"] for f in diff["newly_failing"]]
     return (
         f"scan {scan_id} completed, {updates} update(s) via {watch.mechanism}; "
@@ -126,7 +123,7 @@ async def scan_and_wait(session: Session) -> str:
 async def compare_last_two(session: Session) -> str:
     """(5) What changed between the last two scans?"""
     head, base = await latest_completed_scans(session, 2)
-    diff = payload(await session.call_tool("compare_scans", {"tenant": TENANT}))
+    diff = await ask(session, "compare_scans", {"tenant": TENANT})
     assert diff["head"]["id"] == head["id"], f"head {diff['head']['id']}, the latest completed is {head['id']}"
     assert diff["base"]["id"] == base["id"], f"base {diff['base']['id']}, the one before is {base['id']}"
     for key in ("newly_failing", "resolved", "still_failing"):
@@ -142,7 +139,7 @@ async def compare_last_two(session: Session) -> str:
 
 async def board_report(session: Session) -> str:
     """(6) Write a board summary."""
-    posture = payload(await session.call_tool("get_posture", {"tenant": TENANT}))
+    posture = await ask(session, "get_posture", {"tenant": TENANT})
     latest = posture["tenants"][0]["latest"]
     assert latest, "the tenant has no completed scan"
     score = latest[0]["scan"]["score"]
@@ -159,12 +156,15 @@ async def board_report(session: Session) -> str:
     return f"{len(markdown)} characters, {heading.strip()!r}, score {score:g}"
 
 
+async def ask(session: Session, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Calls a tool and reads its answer."""
+    return payload(await session.call_tool(tool, arguments), tool)
+
+
 async def latest_completed_scans(session: Session, count: int) -> list[dict[str, Any]]:
     """The newest completed compliance scans of the tenant, newest first."""
-    page = payload(
-        await session.call_tool(
-            "list_scans", {"tenant": TENANT, "kind": "compliance", "status": "completed", "limit": count}
-        )
+    page = await ask(
+        session, "list_scans", {"tenant": TENANT, "kind": "compliance", "status": "completed", "limit": count}
     )
     scans = page["scans"]
     assert len(scans) >= count, f"list_scans gave {len(scans)} completed scans, wanted {count}"
@@ -172,8 +172,8 @@ async def latest_completed_scans(session: Session, count: int) -> list[dict[str,
 
 
 async def scan_status(session: Session, scan_id: int) -> str:
-    detail = payload(await session.call_tool("get_scan", {"scan_id": scan_id}))
-    return str(detail.get("scan", detail)["status"])
+    detail = await ask(session, "get_scan", {"scan": scan_id})
+    return str(detail["scan"]["status"])
 
 
 Conversation = Callable[[Session], Awaitable[str]]

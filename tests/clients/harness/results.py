@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import markdown
 from .session import ClientError
 
 
@@ -19,8 +20,9 @@ def text_of(result: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def payload(result: dict[str, Any]) -> dict[str, Any]:
-    """The structured answer of a tool: `structuredContent`, else the JSON of its text."""
+def payload(result: dict[str, Any], tool: str) -> dict[str, Any]:
+    """The structured answer of `tool`: `structuredContent`, else the JSON of its text, else what
+    its Markdown text says (protocol versions before 2025-06-18 have no structured content)."""
     if result.get("isError"):
         raise ToolFailed(f"tool error: {text_of(result)[:300]}")
     structured = result.get("structuredContent")
@@ -34,7 +36,10 @@ def payload(result: dict[str, Any]) -> dict[str, Any]:
                 continue
             if isinstance(value, dict):
                 return value
-    raise ClientError(f"tool result has neither structuredContent nor JSON text: {str(result)[:300]}")
+    text = text_of(result)
+    if tool in markdown.READERS and text:
+        return markdown.READERS[tool](text)
+    raise ClientError(f"{tool}: the result has neither structuredContent nor readable text: {str(result)[:300]}")
 
 
 def resource_uris(result: dict[str, Any]) -> list[str]:

@@ -100,7 +100,7 @@ class _ChildClient:
 
     @asynccontextmanager
     async def _child(self, authorization: str) -> AsyncIterator[LineRpc]:
-        with tempfile.TemporaryDirectory(prefix=f"aether365-{self.name}-") as home:
+        with tempfile.TemporaryDirectory(prefix=f"aether365-{self.name.replace('/', '-')}-") as home:
             argv, env = self._command(authorization, home)
             async with LineRpc(argv, env, self.name) as rpc:
                 yield rpc

@@ -1,0 +1,725 @@
+//! Scan lifecycle on real databases: starts (concurrent, scoped, AI Pilot), runs, progress,
+//! cancellation, crash recovery and the fan-out of events to many subscribers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use aether365_actors::TenantScope;
+use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::scans::{
+    AI_PILOT_REFUSAL, CancelScan, CompletedScan, GetStats, ScanConfig, ScanError, ScanEvent,
+    ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan, Subscribe, Topic,
+    persist_completed_scan,
+};
+use aether365_actors::testkit;
+use aether365_engine::{Snapshot, Status, evaluate_all};
+use aether365_entities::{finding, scan, tenant};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use tokio::sync::mpsc;
+
+fn fixture_snapshot() -> Snapshot {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/scubagear/ProviderSettingsExport.json"
+    );
+    Snapshot::from_bytes(&std::fs::read(path).unwrap()).unwrap()
+}
+
+async fn org_with_tenant(
+    db: &DatabaseConnection,
+    org: &str,
+    tenant: &str,
+    snapshot: bool,
+) -> (i64, tenant::Model) {
+    let org = match directory::create_organisation(db, org).await {
+        Ok(o) => o,
+        Err(_) => directory::find_organisation(db, org).await.unwrap(),
+    };
+    let t = directory::add_tenant(
+        db,
+        org.id,
+        NewTenant {
+            display_name: tenant.into(),
+            microsoft_tenant_id: None,
+            domains: vec![format!("{}.example", tenant.to_lowercase())],
+        },
+    )
+    .await
+    .unwrap();
+    if snapshot {
+        directory::import_snapshot(db, &t, &fixture_snapshot(), "import", None)
+            .await
+            .unwrap();
+    }
+    (org.id, t)
+}
+
+fn request(org: i64, tenant_id: i64, origin: ScanOrigin) -> ScanRequest {
+    ScanRequest {
+        organisation_id: org,
+        tenant_id,
+        tenant_scope: TenantScope::All,
+        kind: ScanKind::Compliance,
+        origin,
+        requested_by_user_id: None,
+        requested_by_token_id: None,
+        ai_pilot: false,
+    }
+}
+
+fn manager(
+    db: &DatabaseConnection,
+    max_concurrent: usize,
+    collect_delay_ms: u64,
+) -> Addr<ScanManager> {
+    let config = ScanConfig {
+        max_concurrent,
+        collect_delay: Duration::from_millis(collect_delay_ms),
+        ..Default::default()
+    };
+    let db = db.clone();
+    Supervisor::start(move |_| ScanManager::new(db, config))
+}
+
+async fn wait_final(db: &DatabaseConnection, scan_id: i64, within: Duration) -> scan::Model {
+    let deadline = Instant::now() + within;
+    loop {
+        let row = scan::Entity::find_by_id(scan_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status.parse::<ScanStatus>().unwrap().is_final() {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "scan {scan_id} still {}",
+            row.status
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A subscriber that forwards every event, with the time it arrived, to the test.
+struct Collector {
+    tx: mpsc::UnboundedSender<(ScanEvent, DateTime<Utc>)>,
+}
+
+impl Actor for Collector {
+    type Context = Context<Self>;
+}
+
+impl Handler<ScanEvent> for Collector {
+    type Result = ();
+    fn handle(&mut self, event: ScanEvent, _ctx: &mut Self::Context) {
+        let _ = self.tx.send((event, Utc::now()));
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct StopNow;
+
+impl Handler<StopNow> for Collector {
+    type Result = ();
+    fn handle(&mut self, _msg: StopNow, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+fn collector() -> (
+    Recipient<ScanEvent>,
+    mpsc::UnboundedReceiver<(ScanEvent, DateTime<Utc>)>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Collector { tx }.start().recipient(), rx)
+}
+
+/// Receives events until one with `status`, failing after `within`.
+async fn until(
+    rx: &mut mpsc::UnboundedReceiver<(ScanEvent, DateTime<Utc>)>,
+    status: ScanStatus,
+    within: Duration,
+) -> (Vec<ScanEvent>, ScanEvent, DateTime<Utc>) {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let (event, at) = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {status:?} event; saw {seen:#?}"))
+            .expect("collector alive");
+        if event.status == status {
+            return (seen, event, at);
+        }
+        seen.push(event);
+    }
+}
+
+#[actix::test]
+async fn compliance_scan_runs_publishes_and_stores_results() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let scans = manager(db, 4, 5);
+        let (subscriber, mut rx) = collector();
+        scans
+            .send(Subscribe {
+                topic: Topic::Tenant(t.id),
+                subscriber_id: 1,
+                subscriber,
+            })
+            .await
+            .unwrap();
+
+        let ticket = scans
+            .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.status, ScanStatus::Queued);
+        assert!(!ticket.existing);
+
+        let (before, done, _) =
+            until(&mut rx, ScanStatus::Completed, Duration::from_secs(30)).await;
+        assert_eq!(before.first().map(|e| e.status), Some(ScanStatus::Queued));
+        assert!(
+            before
+                .iter()
+                .any(|e| e.status == ScanStatus::Running && e.progress_done == 0)
+        );
+        let progress: Vec<i32> = before
+            .iter()
+            .filter(|e| e.status == ScanStatus::Running)
+            .map(|e| e.progress_done)
+            .collect();
+        assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+        assert!(
+            progress.len() > 2,
+            "progress is published per service group: {progress:?}"
+        );
+        assert_eq!(done.scan_id, ticket.scan_id);
+        assert!(done.score.is_some());
+
+        let row = scan::Entity::find_by_id(ticket.scan_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let findings = finding::Entity::find()
+            .filter(finding::Column::ScanId.eq(row.id))
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(row.status, "completed");
+        assert_eq!(row.origin, "mcp");
+        assert!(row.snapshot_id.is_some());
+        assert!(row.started_at.is_some() && row.finished_at.is_some());
+        assert_eq!(row.progress_done as usize, findings.len());
+        assert_eq!(row.progress_total as usize, findings.len());
+        assert_eq!(row.score, done.score);
+        let count = |status: &str| findings.iter().filter(|f| f.status == status).count() as i32;
+        assert_eq!(row.pass_count, count("pass"));
+        assert_eq!(row.fail_count, count("fail"));
+        assert_eq!(row.manual_count, count("manual"));
+        assert_eq!(row.error_count, count("error"));
+        assert_eq!(row.not_applicable_count, count("not_applicable"));
+        let failed = |severity: &str| {
+            findings
+                .iter()
+                .filter(|f| f.status == "fail" && f.severity == severity)
+                .count() as i32
+        };
+        assert_eq!(row.critical_count, failed("critical"));
+        assert_eq!(row.high_count, failed("high"));
+        assert_eq!(row.medium_count, failed("medium"));
+        assert_eq!(row.low_count, failed("low"));
+        assert_eq!(row.info_count, failed("info"));
+        assert!(row.fail_count > 0 && row.pass_count > 0);
+        let summary = row.summary.as_ref().unwrap();
+        assert!(summary.get("by_service").is_some(), "{summary}");
+        for f in &findings {
+            assert_eq!(f.organisation_id, org);
+            assert_eq!(f.tenant_id, t.id);
+            let refs = f.frameworks.as_array().unwrap();
+            let has_cis = refs.iter().any(|r| r["framework"] == "CIS");
+            assert_eq!(f.cis_section.is_some(), has_cis, "{}", f.check_id);
+            assert_eq!(f.cis_version.is_some(), has_cis);
+            let rank = ["critical", "high", "medium", "low", "info"]
+                .iter()
+                .position(|s| *s == f.severity)
+                .unwrap();
+            assert_eq!(f.severity_rank as usize, rank);
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.scuba_ids.as_deref().is_some_and(|s| s.starts_with("MS.")))
+        );
+    }
+}
+
+#[actix::test]
+async fn ten_concurrent_starts_yield_one_scan() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let scans = manager(db, 4, 100);
+        let starts = (0..10).map(|_| scans.send(StartScan(request(org, t.id, ScanOrigin::Mcp))));
+        let tickets: Vec<_> = futures_util::future::join_all(starts)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().unwrap())
+            .collect();
+        let ids: HashSet<i64> = tickets.iter().map(|t| t.scan_id).collect();
+        assert_eq!(ids.len(), 1, "{tickets:?}");
+        assert_eq!(
+            tickets.iter().filter(|t| !t.existing).count(),
+            1,
+            "{tickets:?}"
+        );
+        let rows = scan::Entity::find()
+            .filter(scan::Column::TenantId.eq(t.id))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
+
+        // While it runs, a start (from any origin) returns it.
+        let again = scans
+            .send(StartScan(request(org, t.id, ScanOrigin::Dashboard)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.existing);
+        assert_eq!(again.scan_id, tickets[0].scan_id);
+
+        let first = wait_final(db, tickets[0].scan_id, Duration::from_secs(30)).await;
+        assert_eq!(first.status, "completed");
+        // Once it has finished, a start makes a new scan.
+        let next = scans
+            .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!next.existing);
+        assert_ne!(next.scan_id, first.id);
+        wait_final(db, next.scan_id, Duration::from_secs(30)).await;
+    }
+}
+
+#[actix::test]
+async fn starts_outside_the_organisation_or_scope_answer_tenant_not_found() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let (other_org, other) = org_with_tenant(db, "Fabrikam", "Other", true).await;
+        let scans = manager(db, 4, 0);
+        let cases = [
+            request(org, other.id, ScanOrigin::Mcp),
+            request(other_org, t.id, ScanOrigin::Mcp),
+            request(org, 999_999, ScanOrigin::Mcp),
+            ScanRequest {
+                tenant_scope: TenantScope::Only(vec![other.id]),
+                ..request(org, t.id, ScanOrigin::Mcp)
+            },
+        ];
+        for case in cases {
+            let answer = scans.send(StartScan(case)).await.unwrap();
+            assert!(
+                matches!(answer, Err(ScanError::TenantNotFound)),
+                "{answer:?}"
+            );
+        }
+        assert_eq!(scan::Entity::find().count(db).await.unwrap(), 0);
+        let allowed = ScanRequest {
+            tenant_scope: TenantScope::Only(vec![t.id]),
+            ..request(org, t.id, ScanOrigin::Mcp)
+        };
+        let ticket = scans.send(StartScan(allowed)).await.unwrap().unwrap();
+        wait_final(db, ticket.scan_id, Duration::from_secs(30)).await;
+    }
+}
+
+#[actix::test]
+async fn ai_pilot_is_refused_outside_the_dashboard() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let scans = manager(db, 4, 0);
+        for origin in [ScanOrigin::Mcp, ScanOrigin::Cli, ScanOrigin::Schedule] {
+            let req = ScanRequest {
+                ai_pilot: true,
+                ..request(org, t.id, origin)
+            };
+            let answer = scans.send(StartScan(req)).await.unwrap();
+            let Err(error) = answer else {
+                panic!("{origin:?}: {answer:?}")
+            };
+            assert!(matches!(error, ScanError::AiPilotRefused));
+            assert_eq!(error.to_string(), AI_PILOT_REFUSAL);
+            assert!(error.to_string().contains("dashboard"));
+        }
+        assert_eq!(
+            scan::Entity::find().count(db).await.unwrap(),
+            0,
+            "nothing was queued"
+        );
+
+        let req = ScanRequest {
+            ai_pilot: true,
+            requested_by_user_id: None,
+            ..request(org, t.id, ScanOrigin::Dashboard)
+        };
+        let ticket = scans.send(StartScan(req)).await.unwrap().unwrap();
+        let row = wait_final(db, ticket.scan_id, Duration::from_secs(30)).await;
+        assert!(row.ai_pilot);
+        assert_eq!(row.origin, "dashboard");
+    }
+}
+
+#[actix::test]
+async fn a_compliance_scan_without_a_snapshot_fails_clearly() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Empty", false).await;
+        let scans = manager(db, 4, 0);
+        let (subscriber, mut rx) = collector();
+        scans
+            .send(Subscribe {
+                topic: Topic::Tenant(t.id),
+                subscriber_id: 9,
+                subscriber,
+            })
+            .await
+            .unwrap();
+        let ticket = scans
+            .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, failed, _) = until(&mut rx, ScanStatus::Failed, Duration::from_secs(10)).await;
+        assert_eq!(failed.scan_id, ticket.scan_id);
+        assert!(
+            failed
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("no configuration snapshot"),
+            "{failed:?}"
+        );
+        let row = scan::Entity::find_by_id(ticket.scan_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "failed");
+        assert_eq!(row.error, failed.error);
+        assert!(row.finished_at.is_some());
+    }
+}
+
+#[actix::test]
+async fn cancelling_queued_running_and_finished_scans() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, a) = org_with_tenant(db, "Contoso", "Alpha", true).await;
+        let (_, b) = org_with_tenant(db, "Contoso", "Beta", true).await;
+        let (other_org, _) = org_with_tenant(db, "Fabrikam", "Other", true).await;
+        // One at a time, slow: Alpha runs, Beta waits queued.
+        let scans = manager(db, 1, 300);
+        let (subscriber, mut rx) = collector();
+        scans
+            .send(Subscribe {
+                topic: Topic::Tenant(a.id),
+                subscriber_id: 1,
+                subscriber: subscriber.clone(),
+            })
+            .await
+            .unwrap();
+        scans
+            .send(Subscribe {
+                topic: Topic::Tenant(b.id),
+                subscriber_id: 1,
+                subscriber,
+            })
+            .await
+            .unwrap();
+        let running = scans
+            .send(StartScan(request(org, a.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        let queued = scans
+            .send(StartScan(request(org, b.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        until(&mut rx, ScanStatus::Running, Duration::from_secs(10)).await;
+
+        let cancel = |scan_id, organisation_id, tenant_scope| CancelScan {
+            organisation_id,
+            tenant_scope,
+            scan_id,
+        };
+        // Not ours, out of scope, nonexistent: not found.
+        for msg in [
+            cancel(running.scan_id, other_org, TenantScope::All),
+            cancel(running.scan_id, org, TenantScope::Only(vec![b.id])),
+            cancel(424_242, org, TenantScope::All),
+        ] {
+            assert!(matches!(
+                scans.send(msg).await.unwrap(),
+                Err(ScanError::ScanNotFound)
+            ));
+        }
+
+        let status = scans
+            .send(cancel(queued.scan_id, org, TenantScope::All))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status, ScanStatus::Cancelled);
+        let (_, event, _) = until(&mut rx, ScanStatus::Cancelled, Duration::from_secs(1)).await;
+        assert_eq!(event.scan_id, queued.scan_id);
+
+        let status = scans
+            .send(cancel(running.scan_id, org, TenantScope::All))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status, ScanStatus::Cancelled);
+        let (_, event, received) =
+            until(&mut rx, ScanStatus::Cancelled, Duration::from_secs(1)).await;
+        assert_eq!(event.scan_id, running.scan_id);
+        assert!(received - event.at < chrono::Duration::milliseconds(100));
+
+        // The run stops: it never completes, and writes no findings.
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        for id in [running.scan_id, queued.scan_id] {
+            let row = scan::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+            assert_eq!(row.status, "cancelled");
+            assert!(row.finished_at.is_some());
+            assert_eq!(
+                finding::Entity::find()
+                    .filter(finding::Column::ScanId.eq(id))
+                    .count(db)
+                    .await
+                    .unwrap(),
+                0
+            );
+        }
+        assert_eq!(scans.send(GetStats).await.unwrap().running, 0);
+        // Cancelling a finished scan answers its final status.
+        let again = scans
+            .send(cancel(running.scan_id, org, TenantScope::All))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, ScanStatus::Cancelled);
+        let fresh = scans
+            .send(StartScan(request(org, a.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!fresh.existing);
+        wait_final(db, fresh.scan_id, Duration::from_secs(30)).await;
+        let done = scans
+            .send(cancel(fresh.scan_id, org, TenantScope::All))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(done, ScanStatus::Completed);
+    }
+}
+
+#[actix::test]
+async fn start_up_recovers_running_and_queued_scans() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let (_, u) = org_with_tenant(db, "Contoso", "Second", true).await;
+        let left = |tenant_id: i64, status: &str| scan::ActiveModel {
+            organisation_id: Set(org),
+            tenant_id: Set(tenant_id),
+            kind: Set("compliance".into()),
+            origin: Set("mcp".into()),
+            requested_by_user_id: Set(None),
+            requested_by_token_id: Set(None),
+            ai_pilot: Set(false),
+            status: Set(status.into()),
+            progress_done: Set(3),
+            progress_total: Set(10),
+            snapshot_id: Set(None),
+            created_at: Set(Utc::now()),
+            started_at: Set((status == "running").then(Utc::now)),
+            finished_at: Set(None),
+            score: Set(None),
+            summary: Set(None),
+            error: Set(None),
+            ..Default::default()
+        };
+        let was_running = left(t.id, "running").insert(db).await.unwrap();
+        let was_queued = left(u.id, "queued").insert(db).await.unwrap();
+
+        let scans = manager(db, 4, 0);
+        // The first message is handled only once recovery is done.
+        let ticket = scans
+            .send(StartScan(request(org, u.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            ticket.existing,
+            "the recovered queued scan is the tenant's active one"
+        );
+        assert_eq!(ticket.scan_id, was_queued.id);
+
+        let row = scan::Entity::find_by_id(was_running.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "failed");
+        assert_eq!(row.error.as_deref(), Some("interrupted"));
+        assert!(row.finished_at.is_some());
+        let row = wait_final(db, was_queued.id, Duration::from_secs(30)).await;
+        assert_eq!(row.status, "completed");
+        assert!(row.fail_count > 0);
+    }
+}
+
+#[actix::test]
+async fn completion_reaches_1000_subscribers_within_100ms_despite_a_dead_one() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
+        let scans = manager(db, 4, 100);
+        let ticket = scans
+            .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
+            .await
+            .unwrap()
+            .unwrap();
+
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (dead_tx, _dead_rx) = mpsc::unbounded_channel();
+        let dead = Collector { tx: dead_tx }.start();
+        let dead_recipient = dead.clone().recipient();
+        dead.send(StopNow).await.unwrap();
+        let mut subscribers = Vec::new();
+        for id in 0..1000u64 {
+            if id == 501 {
+                subscribers.push((id, dead_recipient.clone()));
+            } else {
+                subscribers.push((id, Collector { tx: tx.clone() }.start().recipient()));
+            }
+        }
+        for (id, subscriber) in subscribers {
+            // Even ids follow the scan, odd ids (the dead one too) its tenant.
+            let topic = if id % 2 == 0 {
+                Topic::Scan(ticket.scan_id)
+            } else {
+                Topic::Tenant(t.id)
+            };
+            scans
+                .send(Subscribe {
+                    topic,
+                    subscriber_id: id,
+                    subscriber,
+                })
+                .await
+                .unwrap();
+        }
+        drop(tx);
+
+        let mut completed = 0;
+        let mut worst = chrono::Duration::zero();
+        while completed < 999 {
+            let (event, received) = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            if event.status == ScanStatus::Completed {
+                assert_eq!(event.scan_id, ticket.scan_id);
+                completed += 1;
+                worst = worst.max(received - event.at);
+            }
+        }
+        assert!(
+            worst < chrono::Duration::milliseconds(100),
+            "slowest delivery {worst}"
+        );
+        let stats = scans.send(GetStats).await.unwrap();
+        // The dead one is gone; the scan's own topic is dropped once the scan finished.
+        assert_eq!(stats.subscribers, 499, "{stats:?}");
+        // A late subscriber to the finished scan is told its final state at once.
+        let (late, mut late_rx) = collector();
+        scans
+            .send(Subscribe {
+                topic: Topic::Scan(ticket.scan_id),
+                subscriber_id: 5000,
+                subscriber: late,
+            })
+            .await
+            .unwrap();
+        let (_, event, _) =
+            until(&mut late_rx, ScanStatus::Completed, Duration::from_secs(2)).await;
+        assert_eq!(event.scan_id, ticket.scan_id);
+    }
+}
+
+#[actix::test]
+async fn persist_completed_scan_stores_a_scan_in_a_callers_transaction() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, t) = org_with_tenant(db, "Contoso", "Main", false).await;
+        let snapshot = fixture_snapshot();
+        let findings = evaluate_all(&snapshot);
+        let failed_critical = findings
+            .iter()
+            .filter(|f| {
+                f.status == Status::Fail && f.severity == aether365_engine::Severity::Critical
+            })
+            .count() as i32;
+        let at = Utc::now() - chrono::Duration::days(7);
+        let txn = db.begin().await.unwrap();
+        let id = persist_completed_scan(
+            &txn,
+            CompletedScan {
+                organisation_id: org,
+                tenant_id: t.id,
+                kind: ScanKind::Compliance,
+                origin: ScanOrigin::Schedule,
+                snapshot_id: None,
+                findings: findings.clone(),
+                started_at: at,
+                finished_at: at + chrono::Duration::seconds(30),
+            },
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        let row = scan::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+        assert_eq!(row.status, "completed");
+        assert_eq!(row.origin, "schedule");
+        assert_eq!(row.critical_count, failed_critical);
+        assert_eq!(row.progress_total as usize, findings.len());
+        assert_eq!(
+            row.finished_at.unwrap().timestamp(),
+            (at + chrono::Duration::seconds(30)).timestamp()
+        );
+        assert_eq!(row.score, aether365_engine::score(&findings).overall);
+        let stored = finding::Entity::find()
+            .filter(finding::Column::ScanId.eq(id))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(stored as usize, findings.len());
+    }
+}

@@ -1,0 +1,247 @@
+//! Test helpers: the real server on port 0 over a fresh database, with an organisation, a
+//! tenant and a token (zero-to-production's `spawn_app`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aether365::http::{Application, ServerConfig};
+use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::system::BackendConfig;
+use aether365_actors::testkit::{self, TestDb};
+use aether365_actors::tokens::{self, Expiry};
+use aether365_actors::{Backend, TenantScope};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+/// A running server and what the tests need to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub token: String,
+    pub token_id: i64,
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub testdb: TestDb,
+}
+
+/// Options of [`spawn_app_with`].
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub conformance_fixtures: bool,
+    pub max_body_bytes: Option<usize>,
+    pub allowed_origins: Vec<String>,
+}
+
+/// Every test database (SQLite, plus PostgreSQL when configured).
+pub async fn databases() -> Vec<TestDb> {
+    testkit::databases().await
+}
+
+/// Starts the server on `testdb` with the conformance fixtures on.
+pub async fn spawn_app(testdb: TestDb) -> TestApp {
+    spawn_app_with(
+        testdb,
+        Options {
+            conformance_fixtures: true,
+            ..Options::default()
+        },
+    )
+    .await
+}
+
+/// Starts the server on `testdb`.
+pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
+    let db = testdb.db.clone();
+    let org = directory::create_organisation(&db, "Contoso").await.unwrap();
+    let tenant = directory::add_tenant(
+        &db,
+        org.id,
+        NewTenant {
+            display_name: "Contoso Ltd".into(),
+            microsoft_tenant_id: None,
+            domains: vec!["contoso.example".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let issued = tokens::create_token(&db, org.id, "tests", Expiry::Days90, TenantScope::All, None)
+        .await
+        .unwrap();
+    let backend = Backend::start(db, BackendConfig::default());
+    let mut config = ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        conformance_fixtures: options.conformance_fixtures,
+        allowed_origins: options.allowed_origins,
+        keep_alive: Duration::from_secs(1),
+        ..ServerConfig::default()
+    };
+    if let Some(max) = options.max_body_bytes {
+        config.max_body_bytes = max;
+    }
+    let app = Application::build(config, backend.clone()).unwrap();
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        token: issued.token,
+        token_id: issued.record.id,
+        organisation_id: org.id,
+        tenant_id: tenant.id,
+        backend,
+        client: reqwest::Client::new(),
+        testdb,
+    }
+}
+
+/// The `_meta` envelope of a 2026-07-28 request.
+pub fn envelope() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "tests", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    })
+}
+
+impl TestApp {
+    /// A POST to /mcp with the token and the usual Accept header.
+    pub fn post(&self) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}/mcp", self.address))
+            .bearer_auth(&self.token)
+            .header("Accept", "application/json, text/event-stream")
+    }
+
+    /// Initializes a handshake-era session; returns its id.
+    pub async fn initialize(&self, version: &str) -> String {
+        let response = self
+            .post()
+            .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": version, "capabilities": {},
+                "clientInfo": {"name": "tests", "version": "1"}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let session = response
+            .headers()
+            .get("mcp-session-id")
+            .expect("a session id")
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["result"]["protocolVersion"], version);
+        let ack = self
+            .post()
+            .header("Mcp-Session-Id", &session)
+            .header("MCP-Protocol-Version", version)
+            .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ack.status(), 202);
+        session
+    }
+
+    /// A request in a session; returns the HTTP response.
+    pub async fn session_request(
+        &self,
+        session: &str,
+        version: &str,
+        message: Value,
+    ) -> reqwest::Response {
+        self.post()
+            .header("Mcp-Session-Id", session)
+            .header("MCP-Protocol-Version", version)
+            .json(&message)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A 2026-07-28 request with matching headers and envelope.
+    pub async fn stateless(&self, id: i64, method: &str, mut params: Value) -> reqwest::Response {
+        params["_meta"] = envelope();
+        let mut request = self
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", method);
+        if let Some(name) = params.get("name").or_else(|| params.get("uri")).and_then(Value::as_str) {
+            request = request.header("Mcp-Name", name);
+        }
+        request
+            .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Audit rows of the test organisation.
+    pub async fn audit_rows(&self) -> Vec<aether365_entities::audit_log::Model> {
+        aether365_actors::audit::list(
+            &self.testdb.db,
+            &aether365_actors::audit::AuditFilter {
+                organisation_id: self.organisation_id,
+                token_id: None,
+                since: None,
+                limit: 0,
+            },
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// Reads SSE `data:` payloads from a response until `done` says stop or `timeout` passes.
+pub async fn read_sse(
+    response: reqwest::Response,
+    timeout: Duration,
+    mut done: impl FnMut(&Value) -> bool,
+) -> Vec<Value> {
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    let mut messages = Vec::new();
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => chunk,
+            _ => return messages,
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let data: String = event
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect::<Vec<_>>()
+                .join("\n");
+            if data.is_empty() {
+                continue;
+            }
+            let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
+            let stop = done(&value);
+            messages.push(value);
+            if stop {
+                return messages;
+            }
+        }
+    }
+}
+
+/// The JSON-RPC answer of a response, whether sent as JSON or on an SSE stream.
+pub async fn answer(response: reqwest::Response) -> Value {
+    let sse = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|c| c.to_str().unwrap_or_default().starts_with("text/event-stream"));
+    if sse {
+        let messages = read_sse(response, Duration::from_secs(10), |m| m.get("id").is_some()).await;
+        messages.into_iter().last().unwrap_or(Value::Null)
+    } else {
+        response.json().await.unwrap()
+    }
+}

@@ -1,0 +1,156 @@
+//! Streamable HTTP, stateless era (2026-07-28).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{databases, envelope, read_sse, spawn_app};
+use serde_json::{Value, json};
+
+#[actix_web::test]
+async fn discover_and_lists_carry_result_type_and_cache_hints() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let r = app.stateless(1, "server/discover", json!({})).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("mcp-session-id").is_none());
+        let body: Value = r.json().await.unwrap();
+        let result = &body["result"];
+        assert_eq!(result["resultType"], "complete");
+        assert!(result["supportedVersions"].as_array().unwrap().contains(&json!("2026-07-28")));
+        assert!(result["ttlMs"].is_u64());
+        assert!(result["cacheScope"].is_string());
+        for method in ["tools/list", "prompts/list", "resources/list", "resources/templates/list"] {
+            let body: Value = app.stateless(2, method, json!({})).await.json().await.unwrap();
+            assert_eq!(body["result"]["resultType"], "complete", "{method}");
+            assert!(body["result"]["ttlMs"].is_u64(), "{method}");
+        }
+        let body: Value = app.stateless(3, "ping", json!({})).await.json().await.unwrap();
+        assert_eq!(body["result"]["resultType"], "complete");
+    }
+}
+
+#[actix_web::test]
+async fn stateless_errors_map_to_statuses() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        // Header mismatch: -32020 / 400.
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "tools/list")
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta": envelope()}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32020);
+        // Missing Mcp-Name on tools/call.
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "tools/call")
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","_meta": envelope()}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        // Unsupported version: -32022 with the supported list.
+        let mut meta = envelope();
+        meta["io.modelcontextprotocol/protocolVersion"] = json!("2099-01-01");
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2099-01-01")
+            .header("Mcp-Method", "ping")
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta": meta}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32022);
+        assert!(body["error"]["data"]["supported"].is_array());
+        // Missing capabilities in _meta: -32602 / 400.
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "ping")
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        // Unknown method: 404 / -32601.
+        let r = app.stateless(1, "initialize2", json!({})).await;
+        assert_eq!(r.status(), 404);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32601);
+        // GET and DELETE: 405.
+        for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+            let r = app
+                .client
+                .request(method, format!("{}/mcp", app.address))
+                .bearer_auth(&app.token)
+                .header("MCP-Protocol-Version", "2026-07-28")
+                .header("Accept", "text/event-stream")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 405);
+        }
+        // Tool argument errors and tool results.
+        let body: Value = app
+            .stateless(2, "tools/call", json!({"name": "test_simple_text", "arguments": {}}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["result"]["resultType"], "complete");
+        assert_eq!(body["result"]["content"][0]["type"], "text");
+    }
+}
+
+#[actix_web::test]
+async fn progress_travels_on_the_post_stream() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let mut meta = envelope();
+        meta["progressToken"] = json!(42);
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "tools/call")
+            .header("Mcp-Name", "test_tool_with_progress")
+            .json(&json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"test_tool_with_progress","arguments":{},"_meta": meta}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
+        assert_eq!(messages.iter().filter(|m| m["method"] == "notifications/progress").count(), 3);
+        assert_eq!(messages.last().unwrap()["result"]["resultType"], "complete");
+    }
+}
+
+#[actix_web::test]
+async fn subscriptions_listen_acknowledges_first() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let r = app
+            .post()
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "subscriptions/listen")
+            .json(&json!({"jsonrpc":"2.0","id":"sub-1","method":"subscriptions/listen",
+                "params":{"_meta": envelope(), "notifications": {"toolsListChanged": true}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let messages = read_sse(r, Duration::from_secs(3), |_| true).await;
+        assert_eq!(messages[0]["method"], "notifications/subscriptions/acknowledged");
+        assert_eq!(messages[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub-1");
+        assert_eq!(messages[0]["params"]["notifications"]["toolsListChanged"], true);
+    }
+}

@@ -1,0 +1,272 @@
+//! Streamable HTTP, handshake era (2025-03-26, 2025-06-18, 2025-11-25).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{answer, databases, read_sse, spawn_app};
+use serde_json::{Value, json};
+
+const VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-25"];
+
+#[actix_web::test]
+async fn initialize_mints_a_session_and_every_version_answers_ping_and_lists() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        for version in VERSIONS {
+            let session = app.initialize(version).await;
+            let ping = app
+                .session_request(&session, version, json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+                .await;
+            assert_eq!(ping.status(), 200);
+            let body: Value = ping.json().await.unwrap();
+            assert_eq!(body["result"], json!({}));
+            for (method, key) in [
+                ("tools/list", "tools"),
+                ("resources/list", "resources"),
+                ("resources/templates/list", "resourceTemplates"),
+                ("prompts/list", "prompts"),
+            ] {
+                let r = app
+                    .session_request(&session, version, json!({"jsonrpc":"2.0","id":2,"method":method}))
+                    .await;
+                let body: Value = r.json().await.unwrap();
+                assert!(body["result"][key].is_array(), "{method} in {version}: {body}");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn session_errors_have_their_status_codes() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        // Missing session id: 400.
+        let r = app.post().json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"})).send().await.unwrap();
+        assert_eq!(r.status(), 400);
+        // Unknown session id: 404.
+        let r = app
+            .session_request("0123", "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .await;
+        assert_eq!(r.status(), 404);
+        // Unsupported protocol version header: 400.
+        let session = app.initialize("2025-06-18").await;
+        let r = app
+            .session_request(&session, "1999-01-01", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .await;
+        assert_eq!(r.status(), 400);
+        // Malformed JSON: 400 with -32700.
+        let r = app
+            .post()
+            .header("Mcp-Session-Id", &session)
+            .header("Content-Type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32700);
+        // Wrong types: -32600.
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":true,"method":"ping"}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32600);
+        // Unknown method: -32601; bad params: -32602.
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":3,"method":"nope"}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32601);
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":5}}))
+            .await;
+        let body = answer(r).await;
+        assert_eq!(body["error"]["code"], -32602);
+        // Unknown tool: -32602 "Unknown tool".
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"no_such_tool"}}))
+            .await;
+        let body = answer(r).await;
+        assert_eq!(body["error"]["code"], -32602);
+        assert!(body["error"]["message"].as_str().unwrap().contains("Unknown tool"));
+        // Notifications and responses: 202.
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":"x","result":{}}))
+            .await;
+        assert_eq!(r.status(), 202);
+        // Batches only in 2025-03-26.
+        let r = app
+            .session_request(&session, "2025-06-18", json!([{"jsonrpc":"2.0","id":1,"method":"ping"}]))
+            .await;
+        assert_eq!(r.status(), 400);
+        let old = app.initialize("2025-03-26").await;
+        let r = app
+            .session_request(&old, "2025-03-26", json!([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body.as_array().unwrap().len(), 2);
+        // Unsupported HTTP method: 405.
+        let r = app.client.put(format!("{}/mcp", app.address)).send().await.unwrap();
+        assert_eq!(r.status(), 405);
+        // DELETE ends the session; then 404.
+        let r = app
+            .client
+            .delete(format!("{}/mcp", app.address))
+            .bearer_auth(&app.token)
+            .header("Mcp-Session-Id", &session)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .await;
+        assert_eq!(r.status(), 404);
+    }
+}
+
+#[actix_web::test]
+async fn tool_argument_errors_are_results_from_2025_11_25() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-11-25").await;
+        let r = app
+            .session_request(&session, "2025-11-25", json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_error_handling","arguments":{}}}))
+            .await;
+        let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
+        let answer = messages.last().unwrap();
+        assert_eq!(answer["result"]["isError"], true);
+    }
+}
+
+#[actix_web::test]
+async fn progress_and_logs_travel_on_the_post_stream_and_each_call_is_audited_once() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-06-18").await;
+        let before = app.audit_rows().await.len();
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":7,"method":"tools/call",
+                "params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"p1"}}}))
+            .await;
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        assert_eq!(r.headers()["x-accel-buffering"], "no");
+        let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
+        let progress: Vec<&Value> = messages
+            .iter()
+            .filter(|m| m["method"] == "notifications/progress")
+            .collect();
+        assert_eq!(progress.len(), 3, "{messages:?}");
+        assert_eq!(progress[0]["params"]["progressToken"], "p1");
+        assert_eq!(messages.last().unwrap()["id"], 7);
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":8,"method":"tools/call",
+                "params":{"name":"test_tool_with_logging","arguments":{}}}))
+            .await;
+        let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
+        assert_eq!(
+            messages.iter().filter(|m| m["method"] == "notifications/message").count(),
+            3
+        );
+        let rows = app.audit_rows().await;
+        let calls: Vec<_> = rows[..rows.len() - before]
+            .iter()
+            .filter(|r| r.action == "mcp.tools/call")
+            .collect();
+        assert_eq!(calls.len(), 2);
+        assert!(calls.iter().any(|r| r.tool.as_deref() == Some("test_tool_with_progress")));
+        assert_eq!(calls[0].outcome, "ok");
+    }
+}
+
+#[actix_web::test]
+async fn cancellation_aborts_a_running_request() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-06-18").await;
+        let call = app.session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":"slow","method":"tools/call",
+            "params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"c"}}}));
+        let cancel = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            app.session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","method":"notifications/cancelled",
+                "params":{"requestId":"slow","reason":"test"}})).await
+        };
+        let (call, cancel) = tokio::join!(call, cancel);
+        assert_eq!(cancel.status(), 202);
+        let messages = read_sse(call, Duration::from_secs(3), |m| m.get("id").is_some()).await;
+        assert!(messages.iter().all(|m| m.get("result").is_none()), "{messages:?}");
+    }
+}
+
+#[actix_web::test]
+async fn get_stream_resumes_with_last_event_id_and_revocation_closes_it() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-06-18").await;
+        let open = |last: Option<&str>| {
+            let mut r = app
+                .client
+                .get(format!("{}/mcp", app.address))
+                .bearer_auth(&app.token)
+                .header("Accept", "text/event-stream")
+                .header("Mcp-Session-Id", &session)
+                .header("MCP-Protocol-Version", "2025-06-18");
+            if let Some(last) = last {
+                r = r.header("Last-Event-ID", last);
+            }
+            r.send()
+        };
+        let stream = open(None).await.unwrap();
+        assert_eq!(stream.status(), 200);
+        // Missing session on GET: 400.
+        let r = app
+            .client
+            .get(format!("{}/mcp", app.address))
+            .bearer_auth(&app.token)
+            .header("Accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        // Revocation closes the open stream within a second or so.
+        aether365_actors::tokens::revoke_token(&app.testdb.db, None, app.token_id)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let reader = read_sse(stream, Duration::from_secs(5), |_| false);
+        let _ = reader.await;
+        assert!(started.elapsed() < Duration::from_millis(2500), "stream stayed open {:?}", started.elapsed());
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+}
+
+#[actix_web::test]
+async fn resource_reads_are_audited_and_unknown_resources_are_not_found() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-06-18").await;
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://static-text"}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"]["contents"][0]["uri"], "test://static-text");
+        let rows = app.audit_rows().await;
+        assert!(rows.iter().any(|r| r.action == "mcp.resources/read" && r.outcome == "ok"));
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"aether365://scans/999999"}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"]["code"] == -32002 || body["error"]["code"] == -32602, "{body}");
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":3,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"], json!({}));
+    }
+}
