@@ -723,3 +723,51 @@ async fn persist_completed_scan_stores_a_scan_in_a_callers_transaction() {
         assert_eq!(stored as usize, findings.len());
     }
 }
+
+#[actix::test]
+async fn runs_are_bounded_and_store_their_progress() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let mut tenants = Vec::new();
+        let mut org = 0;
+        for name in ["One", "Two", "Three", "Four"] {
+            let (o, t) = org_with_tenant(db, "Contoso", name, true).await;
+            org = o;
+            tenants.push(t);
+        }
+        let scans = manager(db, 2, 150);
+        let mut ids = Vec::new();
+        for t in &tenants {
+            let ticket = scans
+                .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
+                .await
+                .unwrap()
+                .unwrap();
+            ids.push(ticket.scan_id);
+        }
+        let mut saw_full = false;
+        let mut saw_partial_progress = false;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let stats = scans.send(GetStats).await.unwrap();
+            assert!(stats.running <= 2, "{stats:?}");
+            saw_full |= stats.running == 2 && stats.queued == 2;
+            let rows = scan::Entity::find()
+                .filter(scan::Column::Id.is_in(ids.clone()))
+                .all(db)
+                .await
+                .unwrap();
+            assert!(rows.iter().filter(|r| r.status == "running").count() <= 2);
+            saw_partial_progress |= rows.iter().any(|r| {
+                r.status == "running" && r.progress_done > 0 && r.progress_done < r.progress_total
+            });
+            if rows.iter().all(|r| r.status == "completed") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{rows:#?}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(saw_full, "two ran while two waited");
+        assert!(saw_partial_progress, "progress is stored while a scan runs");
+    }
+}

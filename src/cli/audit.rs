@@ -74,18 +74,7 @@ pub async fn run(db: &DatabaseConnection, cmd: AuditCommand) -> Result<(), CliEr
     )
     .await?;
     if json {
-        let out: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id, "at": r.created_at, "actor_kind": r.actor_kind, "actor_id": r.actor_id,
-                    "actor_label": r.actor_label, "action": r.action, "mcp_method": r.mcp_method,
-                    "tool": r.tool, "target_ids": r.target_ids, "outcome": r.outcome, "detail": r.detail,
-                    "client_addr": r.client_addr, "user_agent": r.user_agent,
-                })
-            })
-            .collect();
-        return print_json(&out);
+        return print_json(&rows.iter().map(audit::row_json).collect::<Vec<_>>());
     }
     for r in rows {
         println!(

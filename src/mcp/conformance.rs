@@ -34,6 +34,18 @@ pub fn tools() -> Vec<Value> {
         tool("test_tool_with_logging", "Sends log messages while running"),
         tool("test_tool_with_progress", "Reports progress while running"),
         tool("test_error_handling", "Always fails with an error result"),
+        json!({
+            "name": "json_schema_2020_12_tool",
+            "description": "Tool with JSON Schema 2020-12 features",
+            "inputSchema": {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "$defs": {"address": {"type": "object", "properties": {
+                    "street": {"type": "string"}, "city": {"type": "string"}}}},
+                "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+                "additionalProperties": false,
+            },
+        }),
     ]
 }
 
@@ -108,6 +120,7 @@ pub async fn call_tool(
             }
             vec![text("Tool with progress executed successfully")]
         }
+        "json_schema_2020_12_tool" => vec![text("JSON Schema 2020-12 tool called")],
         "test_error_handling" => {
             return Some(Ok(json!({
                 "content": [text("This tool intentionally returns an error for testing")],

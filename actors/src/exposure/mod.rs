@@ -32,16 +32,3 @@ pub enum ExposureError {
     #[error("cannot set up the DNS resolver: {0}")]
     Resolver(String),
 }
-
-/// Observes every domain with one probe, one after the other.
-pub async fn observe_domains(
-    config: &DnsConfig,
-    domains: &[String],
-) -> Result<Vec<aether365_engine::DomainObservation>, ExposureError> {
-    let probe = DnsProbe::new(config)?;
-    let mut observations = Vec::with_capacity(domains.len());
-    for domain in domains {
-        observations.push(probe.observe(domain).await);
-    }
-    Ok(observations)
-}

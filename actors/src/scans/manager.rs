@@ -220,8 +220,12 @@ impl ScanManager {
             }
             Err(error) => {
                 tracing::error!(tenant = key.0, "cannot queue a scan: {error}");
+                let reason = match &error {
+                    ScanError::Database(e) => e.to_string(),
+                    other => other.to_string(),
+                };
                 for waiter in waiters {
-                    let _ = waiter.send(Err(error.to_string()));
+                    let _ = waiter.send(Err(reason.clone()));
                 }
             }
         }

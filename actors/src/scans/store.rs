@@ -9,7 +9,7 @@ use sea_orm::{
     QueryOrder,
 };
 
-use super::types::{ScanError, ScanEvent, ScanKind, ScanRequest, ScanStatus};
+use super::types::{INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanRequest, ScanStatus};
 use crate::principal::TenantScope;
 
 const ACTIVE: [&str; 2] = ["queued", "running"];
@@ -157,19 +157,14 @@ pub(crate) async fn recover<C: ConnectionTrait>(
     let now = Utc::now();
     let mut interrupted = Vec::with_capacity(running.len());
     for row in running {
-        if finish_unsuccessfully(
-            db,
-            row.id,
-            ScanStatus::Failed,
-            Some(super::types::INTERRUPTED),
-            now,
-        )
-        .await?
-        {
-            if let Some(row) = scan::Entity::find_by_id(row.id).one(db).await? {
-                interrupted.push(row);
-            }
-        }
+        let marked =
+            finish_unsuccessfully(db, row.id, ScanStatus::Failed, Some(INTERRUPTED), now).await?;
+        let reread = if marked {
+            scan::Entity::find_by_id(row.id).one(db).await?
+        } else {
+            None
+        };
+        interrupted.extend(reread);
     }
     let queued = scan::Entity::find()
         .filter(scan::Column::Status.eq(ScanStatus::Queued.as_str()))

@@ -165,3 +165,39 @@ pub enum Topic {
     /// Every scan of one tenant.
     Tenant(i64),
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for kind in [ScanKind::Compliance, ScanKind::Exposure] {
+            assert_eq!(kind.as_str().parse::<ScanKind>().unwrap(), kind);
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for origin in [
+            ScanOrigin::Dashboard,
+            ScanOrigin::Mcp,
+            ScanOrigin::Cli,
+            ScanOrigin::Schedule,
+        ] {
+            assert_eq!(origin.as_str().parse::<ScanOrigin>().unwrap(), origin);
+        }
+        for status in [
+            ScanStatus::Queued,
+            ScanStatus::Running,
+            ScanStatus::Completed,
+            ScanStatus::Failed,
+            ScanStatus::Cancelled,
+        ] {
+            assert_eq!(status.as_str().parse::<ScanStatus>().unwrap(), status);
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert!(ScanStatus::Cancelled.is_final() && !ScanStatus::Running.is_final());
+        let err = "posture".parse::<ScanKind>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown scan kind: \"posture\"");
+        assert_eq!(ScanError::AiPilotRefused.to_string(), AI_PILOT_REFUSAL);
+    }
+}

@@ -193,6 +193,7 @@ async def wrong_token(client: Client) -> str:
     """A token the server never issued gets a clean 401."""
     rejection = await client.connect_with_wrong_token()
     assert rejection.status == 401, f"expected HTTP 401, saw status {rejection.status} ({rejection.detail})"
+    assert not rejection.problems, f"{'; '.join(rejection.problems)} ({rejection.detail})"
     if rejection.www_authenticate is not None:
         assert rejection.www_authenticate.lower().startswith("bearer"), (
             f"WWW-Authenticate is {rejection.www_authenticate!r}, not a Bearer challenge"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -18,6 +18,8 @@ class Rejection:
     status: int | None
     www_authenticate: str | None
     detail: str
+    problems: list[str] = field(default_factory=list)
+    """What went wrong beyond the status, e.g. metadata that does not describe the endpoint."""
 
 
 class Watch(Protocol):

@@ -14,9 +14,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpx2
 
 from .line_rpc import LineRpc, RpcError
 from .session import ClientError, Rejection
+from .sniffer import sniffing_relay
 
 HERE = Path(__file__).resolve().parent.parent
 NODE_MODULES = HERE / "node_modules"
@@ -182,10 +187,53 @@ class McpRemoteClient(_ChildClient):
         argv = ["node", str(NODE_MODULES / ".bin" / "mcp-remote"), *args[2:]]
         return argv, env
 
-    def _rejection_of(self, error: ClientError, rpc: LineRpc) -> tuple[int | None, str | None]:
-        text = f"{error} {rpc.stderr_tail()}"
-        match = re.search(r"\b(401)\b", text)
-        return (int(match.group(1)) if match else None), None
+    async def connect_with_wrong_token(self) -> Rejection:
+        """mcp-remote through a sniffing relay: the server's answer, and what mcp-remote made of it."""
+        url = urlsplit(self.server["args"][2])
+        async with sniffing_relay(url.port or 80) as sniffer:
+            relayed = url._replace(netloc=f"127.0.0.1:{sniffer.port}").geturl()
+            self.server = {**self.server, "args": [*self.server["args"][:2], relayed, *self.server["args"][3:]]}
+            try:
+                async with self._child(f"Bearer {WRONG_TOKEN}") as rpc:
+                    try:
+                        await _initialize(rpc, self.connect_timeout)
+                        detail = "mcp-remote connected"
+                    except ClientError as e:
+                        fatal = [line for line in rpc.stderr_tail().splitlines() if "error" in line.lower()]
+                        detail = f"{e}; mcp-remote said: {_tail(fatal[-1] if fatal else rpc.stderr_tail(), 1)}"
+                    with anyio.move_on_after(5):
+                        while not rpc.exited:
+                            await anyio.sleep(0.1)
+                    problems = [] if rpc.exited else ["mcp-remote kept running after the rejection"]
+            finally:
+                self.server = {**self.server, "args": [*self.server["args"][:2], url.geturl(), *self.server["args"][3:]]}
+            answered = [x for x in sniffer.exchanges if x.path.split("?")[0] == url.path and x.status is not None]
+            if not answered:
+                return Rejection(None, None, f"no answer from the server to {url.path} ({detail})", problems)
+            first = answered[0]
+            if first.www_authenticate:
+                problems += await _metadata_problems(first.www_authenticate, relayed)
+            return Rejection(first.status, first.www_authenticate, detail, problems)
+
+
+async def _metadata_problems(www_authenticate: str, endpoint: str) -> list[str]:
+    """RFC 9728 and the MCP authorization spec: the metadata the 401 points to must describe the
+    resource the client asked for (same origin, and a path that is the endpoint's or a prefix of
+    it); OAuth-aware clients such as mcp-remote refuse the server otherwise."""
+    match = re.search(r'resource_metadata="([^"]+)"', www_authenticate)
+    if match is None:
+        return []
+    async with httpx2.AsyncClient(timeout=10) as http:
+        response = await http.get(match[1])
+    if response.status_code != 200:
+        return [f"GET {match[1]} answered {response.status_code}"]
+    resource = str(response.json().get("resource", ""))
+    want, got = urlsplit(endpoint), urlsplit(resource)
+    same_origin = (want.scheme, want.netloc) == (got.scheme, got.netloc)
+    prefix = got.path.rstrip("/")
+    if same_origin and (want.path == got.path or want.path.startswith(prefix + "/") or not prefix):
+        return []
+    return [f"the 401 for {endpoint} points to {match[1]}, whose resource {resource!r} is another endpoint"]
 
 
 def _base_env(home: str) -> dict[str, str]:
