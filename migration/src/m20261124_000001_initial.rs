@@ -315,6 +315,14 @@ impl MigrationTrait for Migration {
                 &["tenant_id", "status", "finished_at"],
             ))
             .await?;
+        // At most one queued or running scan per tenant and kind, even across instances.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS ux_scans_one_active ON scans (tenant_id, kind) \
+                 WHERE status IN ('queued', 'running')",
+            )
+            .await?;
         manager
             .create_index(index(
                 "ix_scans_tenant_created",

@@ -151,7 +151,11 @@ pub async fn run(db: &DatabaseConnection, cmd: ScanCommand) -> Result<(), CliErr
 
 async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError> {
     let tenant = directory::find_tenant(db, org_id(db, args.org).await?, &args.tenant).await?;
-    let mut config = ScanConfig::default();
+    // A server may be running scans on this database: this process must not "recover" them.
+    let mut config = ScanConfig {
+        recover_on_start: false,
+        ..ScanConfig::default()
+    };
     if let Some(delay) = args.scan_collect_delay {
         config.collect_delay = delay;
     }

@@ -32,6 +32,8 @@ pub struct Options {
     pub conformance_fixtures: bool,
     pub max_body_bytes: Option<usize>,
     pub allowed_origins: Vec<String>,
+    /// Simulated collection latency per check group, so scans last a while.
+    pub scan_collect_delay: Duration,
 }
 
 /// Every test database (SQLite, plus PostgreSQL when configured).
@@ -45,6 +47,7 @@ pub async fn spawn_app(testdb: TestDb) -> TestApp {
         testdb,
         Options {
             conformance_fixtures: true,
+            scan_collect_delay: Duration::from_millis(100),
             ..Options::default()
         },
     )
@@ -66,10 +69,21 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     )
     .await
     .unwrap();
+    let export = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/scubagear/ProviderSettingsExport.json"
+    ))
+    .unwrap();
+    let snapshot = aether365_engine::Snapshot::from_bytes(&export).unwrap();
+    directory::import_snapshot(&db, &tenant, &snapshot, "import", None)
+        .await
+        .unwrap();
     let issued = tokens::create_token(&db, org.id, "tests", Expiry::Days90, TenantScope::All, None)
         .await
         .unwrap();
-    let backend = Backend::start(db, BackendConfig::default());
+    let mut backend_config = BackendConfig::default();
+    backend_config.scans.collect_delay = options.scan_collect_delay;
+    let backend = Backend::start(db, backend_config);
     let mut config = ServerConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         conformance_fixtures: options.conformance_fixtures,

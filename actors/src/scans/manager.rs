@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use aether365_entities::scan;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, SqlErr};
 use tokio::sync::oneshot;
 
 use super::fanout::Fanout;
@@ -174,7 +174,20 @@ impl ScanManager {
                     {
                         return Ok((existing, true));
                     }
-                    Ok::<_, ScanError>((store::insert_queued(&db, &request).await?, false))
+                    match store::insert_queued(&db, &request).await {
+                        Ok(row) => Ok((row, false)),
+                        // Another instance won the race: the partial unique index
+                        // `ux_scans_one_active` allows one queued or running scan per kind.
+                        Err(ScanError::Database(e))
+                            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                        {
+                            store::find_active(&db, request.tenant_id, request.kind)
+                                .await?
+                                .map(|row| (row, true))
+                                .ok_or(ScanError::Database(e))
+                        }
+                        Err(e) => Err(e),
+                    }
                 };
                 ctx.spawn(create.into_actor(self).map(move |created, act, ctx| {
                     act.created(key, created, ctx);

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
-from .session import ClientError, Rejection
+from .session import ClientError, Rejection, wrong_token
 
 REQUEST_TIMEOUT = 30.0
 Transport = Literal["streamable", "sse"]
@@ -190,7 +190,7 @@ class PythonSdkClient:
 
     async def connect_with_wrong_token(self) -> Rejection:
         recorder = _Recorder()
-        client = self._client("a365_wrong" + "0" * 40, recorder, _UpdatedNotifications())
+        client = self._client(wrong_token(self.token), recorder, _UpdatedNotifications())
         detail = "connected"
         try:
             with anyio.fail_after(REQUEST_TIMEOUT):

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+def wrong_token(token: str) -> str:
+    """A well-formed token the server never issued: the real one with its secret changed, so the
+    server must reject it by verifying the secret, not by its shape."""
+    tail = "A" * 8 if not token.endswith("A" * 8) else "B" * 8
+    return token[:-8] + tail
+
+
 class ClientError(Exception):
     """A request failed: a JSON-RPC error, a transport error or a timeout."""
 

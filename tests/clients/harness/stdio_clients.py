@@ -20,13 +20,12 @@ import anyio
 import httpx2
 
 from .line_rpc import LineRpc, RpcError
-from .session import ClientError, Rejection
+from .session import ClientError, Rejection, wrong_token
 from .sniffer import sniffing_relay
 
 HERE = Path(__file__).resolve().parent.parent
 NODE_MODULES = HERE / "node_modules"
 REQUEST_TIMEOUT = 30.0
-WRONG_TOKEN = "a365_wrong" + "0" * 40
 INITIALIZE = {
     "protocolVersion": "2024-11-05",
     "capabilities": {},
@@ -120,7 +119,7 @@ class _ChildClient:
             yield LineRpcSession(rpc, result)
 
     async def connect_with_wrong_token(self) -> Rejection:
-        async with self._child(f"Bearer {WRONG_TOKEN}") as rpc:
+        async with self._child(f"Bearer {wrong_token(self.token)}") as rpc:
             try:
                 await _initialize(rpc, self.connect_timeout)
                 await rpc.request("tools/list", {}, REQUEST_TIMEOUT)
@@ -194,7 +193,7 @@ class McpRemoteClient(_ChildClient):
             relayed = url._replace(netloc=f"127.0.0.1:{sniffer.port}").geturl()
             self.server = {**self.server, "args": [*self.server["args"][:2], relayed, *self.server["args"][3:]]}
             try:
-                async with self._child(f"Bearer {WRONG_TOKEN}") as rpc:
+                async with self._child(f"Bearer {wrong_token(self.token)}") as rpc:
                     try:
                         await _initialize(rpc, self.connect_timeout)
                         detail = "mcp-remote connected"
@@ -212,7 +211,7 @@ class McpRemoteClient(_ChildClient):
                 return Rejection(None, None, f"no answer from the server to {url.path} ({detail})", problems)
             first = answered[0]
             if first.www_authenticate:
-                problems += await _metadata_problems(first.www_authenticate, relayed)
+                problems += await _metadata_problems(first.www_authenticate, url.geturl())
             return Rejection(first.status, first.www_authenticate, detail, problems)
 
 

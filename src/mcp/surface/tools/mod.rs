@@ -149,3 +149,31 @@ fn outcome<T: serde::Serialize>(value: &T, text: String, targets: Vec<String>) -
         started_scan: None,
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_is_complete_and_only_start_scan_acts() {
+        let tools = definitions();
+        assert_eq!(tools.len(), TOOLS.len());
+        for t in &tools {
+            let name = t["name"].as_str().unwrap();
+            for field in ["title", "description"] {
+                assert!(t[field].as_str().is_some_and(|s| !s.is_empty()), "{name}: {field}");
+            }
+            assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+            assert_eq!(t["inputSchema"]["additionalProperties"], false, "{name}");
+            assert!(t["inputSchema"]["properties"].get("ai_pilot").is_none(), "{name}");
+            assert_eq!(t["outputSchema"]["type"], "object", "{name}");
+            assert_eq!(t["annotations"]["readOnlyHint"], name != "start_scan", "{name}");
+            assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
+            assert_eq!(t["annotations"]["openWorldHint"], false, "{name}");
+            assert_eq!(t.get("execution").is_some(), name == "start_scan", "{name}");
+        }
+        let start = tools.iter().find(|t| t["name"] == "start_scan").unwrap();
+        assert_eq!(start["execution"]["taskSupport"], "optional");
+    }
+}

@@ -1,0 +1,147 @@
+//! start_scan: progress, tasks (2025-11-25 and the 2026-07-28 extension), resource updates.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{answer, databases, envelope, read_sse, spawn_app};
+use serde_json::{Value, json};
+
+#[actix_web::test]
+async fn start_scan_with_a_progress_token_streams_progress_until_the_scan_ends() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let session = app.initialize("2025-06-18").await;
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string(), "kind":"compliance"},
+                "_meta":{"progressToken":"scan"}}}))
+            .await;
+        let messages = read_sse(r, Duration::from_secs(30), |m| m.get("id").is_some()).await;
+        let progress: Vec<&Value> = messages.iter().filter(|m| m["method"] == "notifications/progress").collect();
+        assert!(!progress.is_empty(), "{messages:?}");
+        let last = progress.last().unwrap();
+        assert_eq!(last["params"]["progress"], last["params"]["total"]);
+        assert_eq!(messages.last().unwrap()["result"]["isError"], false, "{messages:?}");
+    }
+}
+
+#[actix_web::test]
+async fn start_scan_runs_as_a_task_in_2025_11_25() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let v = "2025-11-25";
+        let session = app.initialize(v).await;
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()},"task":{"ttl":60000}}}))
+            .await;
+        let body = answer(r).await;
+        let task = &body["result"]["task"];
+        let task_id = task["taskId"].as_str().expect("a task").to_string();
+        assert!(task["pollInterval"].is_u64());
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId": task_id}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"]["taskId"], task_id.as_str());
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":3,"method":"tasks/result","params":{"taskId": task_id}}))
+            .await;
+        let body = answer(r).await;
+        assert_eq!(body["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], task_id.as_str());
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":4,"method":"tasks/list"}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"]["tasks"][0]["status"], "completed", "{body}");
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":5,"method":"tasks/get","params":{"taskId": "scan-999999"}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32602);
+    }
+}
+
+#[actix_web::test]
+async fn subscribers_of_a_scan_resource_hear_of_its_completion() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let v = "2025-06-18";
+        let session = app.initialize(v).await;
+        let stream = app
+            .client
+            .get(format!("{}/mcp", app.address))
+            .bearer_auth(&app.token)
+            .header("Accept", "text/event-stream")
+            .header("Mcp-Session-Id", &session)
+            .header("MCP-Protocol-Version", v)
+            .send()
+            .await
+            .unwrap();
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}}))
+            .await;
+        let body = answer(r).await;
+        let scan_id = body["result"]["structuredContent"]["scan"]["id"]
+            .as_i64()
+            .or_else(|| body["result"]["structuredContent"]["scan_id"].as_i64())
+            .unwrap_or_else(|| panic!("a scan id in {body}"));
+        let uri = format!("aether365://scans/{scan_id}");
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri": uri}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"], json!({}), "{body}");
+        let messages = read_sse(stream, Duration::from_secs(30), |m| {
+            m["method"] == "notifications/resources/updated"
+        })
+        .await;
+        let updated = messages.last().unwrap();
+        assert_eq!(updated["params"]["uri"], uri.as_str(), "{messages:?}");
+    }
+}
+
+#[actix_web::test]
+async fn start_scan_returns_a_task_to_2026_clients_with_the_extension() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let mut meta = envelope();
+        meta["io.modelcontextprotocol/clientCapabilities"] =
+            json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
+        let call = |id: i64, method: &str, name: Option<&str>, mut params: Value| {
+            params["_meta"] = meta.clone();
+            let mut r = app
+                .post()
+                .header("MCP-Protocol-Version", "2026-07-28")
+                .header("Mcp-Method", method);
+            if let Some(name) = name {
+                r = r.header("Mcp-Name", name);
+            }
+            r.json(&json!({"jsonrpc":"2.0","id":id,"method":method,"params":params})).send()
+        };
+        let r = call(1, "tools/call", Some("start_scan"), json!({"name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}))
+            .await
+            .unwrap();
+        let body = answer(r).await;
+        assert_eq!(body["result"]["resultType"], "task", "{body}");
+        let task_id = body["result"]["taskId"].as_str().unwrap().to_string();
+        let mut status = String::new();
+        for _ in 0..100 {
+            let r = call(2, "tasks/get", None, json!({"taskId": task_id})).await.unwrap();
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["result"]["resultType"], "complete");
+            status = body["result"]["status"].as_str().unwrap().to_string();
+            if status != "working" {
+                assert!(body["result"]["result"].is_object() || body["result"]["error"].is_object());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, "completed");
+        let rows = app.audit_rows().await;
+        assert_eq!(rows.iter().filter(|r| r.action == "mcp.tools/call").count(), 1);
+    }
+}
