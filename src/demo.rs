@@ -153,8 +153,8 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
                     origin: ScanOrigin::Schedule,
                     snapshot_id: Some(stored.id),
                     findings,
-                    started_at: at,
-                    finished_at: at + Duration::seconds(42),
+                    started_at: at - Duration::seconds(42),
+                    finished_at: at,
                 },
             )
             .await?;

@@ -7,6 +7,7 @@
 //! - [`demo`]: the Contoso demo organisation with a real scan history.
 
 pub mod cli;
+pub mod dashboard;
 pub mod demo;
 pub mod http;
 pub mod mcp;

@@ -87,6 +87,22 @@ async fn hot_queries_throughput() {
             }
         })
         .await;
+        let (svc, pp) = (QueryService::new(tdb.db.clone()), p.clone());
+        measure("service posture, no actor", 32, move || {
+            let (svc, pp) = (svc.clone(), pp.clone());
+            async move {
+                svc.posture(&pp, None).await.unwrap();
+            }
+        })
+        .await;
+        let (svc, pp) = (QueryService::new(tdb.db.clone()), p.clone());
+        measure("list_tenants, one plain query", 32, move || {
+            let (svc, pp) = (svc.clone(), pp.clone());
+            async move {
+                svc.list_tenants(&pp).await.unwrap();
+            }
+        })
+        .await;
         let (a, pp) = (addr.clone(), p.clone());
         measure("list_findings (page of 50)", 32, move || {
             let (a, pp) = (a.clone(), pp.clone());

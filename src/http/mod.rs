@@ -88,6 +88,7 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(configure)
+                .configure(crate::dashboard::routes)
         })
         .listen(listener)?
         .run();

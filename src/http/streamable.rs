@@ -7,6 +7,7 @@ use actix::{Actor, Addr};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use super::error::HttpError;
 use super::guard::{authenticate, check_origin};
@@ -99,10 +100,16 @@ pub async fn post(
         }
         Body::Batch(_) => is_stateless_header(&req),
     };
+    let span = tracing::info_span!(
+        "mcp_post",
+        token_id = caller.principal.token_id,
+        session = header(&req, SESSION_HEADER).unwrap_or("-"),
+        stateless
+    );
     if stateless {
-        post_stateless(req, parsed, state, caller).await
+        post_stateless(req, parsed, state, caller).instrument(span).await
     } else {
-        post_handshake(req, parsed, state, caller).await
+        post_handshake(req, parsed, state, caller).instrument(span).await
     }
 }
 

@@ -1,0 +1,125 @@
+//! Errors of the dashboard, and their one mapping to HTTP: JSON `{"error", "message"}`.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use aether365_actors::audit::AuditError;
+use aether365_actors::directory::DirectoryError;
+use aether365_actors::tokens::TokenError;
+use serde_json::json;
+
+/// Errors answered by the dashboard API. Internals are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins from this address; retry in {} s", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("cross-origin request refused (origin {0:?})")]
+    ForbiddenOrigin(String),
+    #[error("send the body as JSON with Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("invalid JSON body: {0}")]
+    InvalidJson(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DashboardError {
+    /// The machine-readable code of the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DashboardError::Unauthenticated => "unauthenticated",
+            DashboardError::InvalidCredentials => "invalid_credentials",
+            DashboardError::RateLimited { .. } => "too_many_requests",
+            DashboardError::Forbidden(_) => "forbidden",
+            DashboardError::ForbiddenOrigin(_) => "forbidden_origin",
+            DashboardError::UnsupportedMediaType => "unsupported_media_type",
+            DashboardError::BadRequest(_) => "bad_request",
+            DashboardError::InvalidJson(_) => "invalid_json",
+            DashboardError::NotFound(_) => "not_found",
+            DashboardError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for DashboardError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        DashboardError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<AuditError> for DashboardError {
+    fn from(e: AuditError) -> Self {
+        DashboardError::Internal(format!("audit: {e}"))
+    }
+}
+
+impl From<DirectoryError> for DashboardError {
+    fn from(e: DirectoryError) -> Self {
+        DashboardError::Internal(format!("directory: {e}"))
+    }
+}
+
+impl From<TokenError> for DashboardError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::InvalidLabel(_) | TokenError::EmptyScope | TokenError::InvalidExpiry(_) => {
+                DashboardError::BadRequest(e.to_string())
+            }
+            // A tenant of another organisation reads exactly like one that does not exist.
+            TokenError::UnknownTenant(id) => DashboardError::BadRequest(format!("no tenant {id}")),
+            TokenError::NotFound(id) => DashboardError::NotFound(format!("no token {id}")),
+            other => DashboardError::Internal(format!("tokens: {other}")),
+        }
+    }
+}
+
+impl ResponseError for DashboardError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            DashboardError::Unauthenticated | DashboardError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            DashboardError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            DashboardError::Forbidden(_) | DashboardError::ForbiddenOrigin(_) => {
+                StatusCode::FORBIDDEN
+            }
+            DashboardError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            DashboardError::BadRequest(_) | DashboardError::InvalidJson(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        let message = match self {
+            DashboardError::Internal(details) => {
+                tracing::error!("dashboard: {details}");
+                "internal error; the details are in the server log".to_string()
+            }
+            other => other.to_string(),
+        };
+        if let DashboardError::RateLimited { retry_after } = self {
+            response.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
+        }
+        response.json(json!({"error": self.code(), "message": message}))
+    }
+}
