@@ -100,6 +100,30 @@ async fn authentication_is_required_everywhere() {
             .await
             .unwrap();
         assert_eq!(r.status(), 401);
+        // Each endpoint's challenge names metadata whose `resource` is that endpoint (RFC 9728),
+        // which is what mcp-remote checks before it reports a rejected token.
+        for (path, suffix) in [("/mcp", "/mcp"), ("/sse", "/sse"), ("/messages?sessionId=x", "/sse")] {
+            let r = app
+                .client
+                .request(
+                    if path == "/sse" { reqwest::Method::GET } else { reqwest::Method::POST },
+                    format!("{}{path}", app.address),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{path}");
+            let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+            let metadata = challenge
+                .split("resource_metadata=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap()
+                .to_string();
+            assert!(metadata.ends_with(&format!("/.well-known/oauth-protected-resource{suffix}")), "{metadata}");
+            let body: Value = app.client.get(&metadata).send().await.unwrap().json().await.unwrap();
+            assert_eq!(body["resource"], format!("{}{suffix}", app.address), "{path}");
+        }
         let r = app
             .client
             .get(format!("{}/.well-known/oauth-protected-resource", app.address))
@@ -108,7 +132,7 @@ async fn authentication_is_required_everywhere() {
             .unwrap();
         assert_eq!(r.status(), 200);
         let body: Value = r.json().await.unwrap();
-        assert!(body["resource"].as_str().unwrap().ends_with("/mcp"));
+        assert_eq!(body["resource"], app.address.as_str());
     }
 }
 
@@ -152,5 +176,30 @@ async fn every_version_works_through_one_endpoint() {
         assert_eq!(r.status(), 200);
         let r = app.stateless(2, "ping", json!({})).await;
         assert_eq!(r.status(), 200);
+    }
+}
+
+#[actix_web::test]
+async fn repeated_bad_tokens_are_rate_limited_with_retry_after() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let mut limited = None;
+        for _ in 0..50 {
+            let r = app
+                .client
+                .post(format!("{}/mcp", app.address))
+                .bearer_auth("a365_wrong_wrong_wrong")
+                .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 429 {
+                limited = Some(r);
+                break;
+            }
+            assert_eq!(r.status(), 401);
+        }
+        let r = limited.expect("rate limited after repeated failures");
+        assert!(r.headers().get("retry-after").is_some());
     }
 }

@@ -87,22 +87,20 @@ async fn hot_queries_throughput() {
             }
         })
         .await;
-        let (svc, pp) = (QueryService::new(tdb.db.clone()), p.clone());
-        measure("service posture, no actor", 32, move || {
-            let (svc, pp) = (svc.clone(), pp.clone());
-            async move {
-                svc.posture(&pp, None).await.unwrap();
-            }
-        })
-        .await;
-        let (svc, pp) = (QueryService::new(tdb.db.clone()), p.clone());
-        measure("list_tenants, one plain query", 32, move || {
-            let (svc, pp) = (svc.clone(), pp.clone());
-            async move {
-                svc.list_tenants(&pp).await.unwrap();
-            }
-        })
-        .await;
+        for (label, config) in [
+            ("get_posture, 2 workers", QueryConfig { workers: 2, ..Default::default() }),
+            ("get_posture, 2 workers, latest TTL 1 s", QueryConfig { workers: 2, latest_ttl: Duration::from_secs(1) }),
+        ] {
+            let a = QueryExecutor::with_config(tdb.db.clone(), config).start();
+            let pp = p.clone();
+            measure(label, 32, move || {
+                let (a, pp) = (a.clone(), pp.clone());
+                async move {
+                    a.send(GetPosture { principal: pp, tenant: None }).await.unwrap().unwrap();
+                }
+            })
+            .await;
+        }
         let (a, pp) = (addr.clone(), p.clone());
         measure("list_findings (page of 50)", 32, move || {
             let (a, pp) = (a.clone(), pp.clone());

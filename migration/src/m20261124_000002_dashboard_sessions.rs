@@ -1,4 +1,5 @@
-//! Dashboard login sessions: the hash of the cookie's session id, its user and expiry.
+//! Dashboard login sessions (the hash of the cookie's session id, its user and expiry), and
+//! the index that counts a client address's recent failed sign-ins in the audit log.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -13,6 +14,14 @@ enum DashboardSessions {
     CreatedAt,
     ExpiresAt,
     RevokedAt,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Action,
+    ClientAddr,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -65,10 +74,31 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .take(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_audit_action_addr_time")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::Action)
+                    .col(AuditLog::ClientAddr)
+                    .col(AuditLog::CreatedAt)
+                    .if_not_exists()
+                    .take(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_audit_action_addr_time")
+                    .table(AuditLog::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(
                 Table::drop()

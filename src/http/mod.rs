@@ -60,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/.well-known/oauth-protected-resource/mcp",
         web::get().to(well_known::protected_resource),
+    )
+    .route(
+        "/.well-known/oauth-protected-resource/sse",
+        web::get().to(well_known::protected_resource),
     );
 }
 

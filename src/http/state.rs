@@ -29,8 +29,17 @@ impl AppState {
         }
     }
 
-    /// URL of the protected resource metadata.
+    /// URL of the protected resource metadata of the endpoint `req` was sent to: `/mcp`, or
+    /// `/sse` for the legacy transport (`/sse` and `/messages`).
     pub fn resource_metadata_url(&self, req: &HttpRequest) -> String {
-        format!("{}/.well-known/oauth-protected-resource", self.base_url(req))
+        let suffix = match req.path() {
+            "/mcp" => "/mcp",
+            "/sse" | "/messages" => "/sse",
+            _ => "",
+        };
+        format!(
+            "{}/.well-known/oauth-protected-resource{suffix}",
+            self.base_url(req)
+        )
     }
 }

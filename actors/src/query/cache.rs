@@ -8,7 +8,8 @@ use aether365_entities::scan;
 use sea_orm::FromQueryResult;
 
 use super::filters::Framework;
-use super::views::{Breakdown, FindingSummary, ScanView, SeverityCounts, StatusCounts};
+use super::service::TenantLatest;
+use super::views::{Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, StatusCounts};
 
 /// The framework columns of a finding.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,6 +121,8 @@ pub struct CompletedScan {
     pub previous_score: Option<f64>,
     pub by_service: Vec<Breakdown>,
     pub by_framework: Vec<Breakdown>,
+    /// What `get_scan` and `get_posture` answer for it.
+    pub detail: ScanDetail,
 }
 
 impl CompletedScan {
@@ -156,14 +159,33 @@ impl CompletedScan {
         let by_framework = breakdown(&findings, |f| {
             framework_names(&f.mappings)
         });
+        let previous_score = previous.and_then(|p| p.1);
+        let detail = ScanDetail {
+            scan: view.clone(),
+            previous_scan_id: previous.map(|p| p.0),
+            previous_score,
+            score_change: match (view.score, previous_score) {
+                (Some(now), Some(before)) => Some(((now - before) * 10.0).round() / 10.0),
+                _ => None,
+            },
+            by_service: by_service.clone(),
+            by_framework: by_framework.clone(),
+            top_failing: findings
+                .iter()
+                .filter(|f| f.summary.status == "fail")
+                .take(10)
+                .map(|f| f.summary.clone())
+                .collect(),
+        };
         CompletedScan {
             row,
             view,
             findings,
             previous_scan_id: previous.map(|p| p.0),
-            previous_score: previous.and_then(|p| p.1),
+            previous_score,
             by_service,
             by_framework,
+            detail,
         }
     }
 }
@@ -279,7 +301,11 @@ pub struct ScanCache {
     entries: RwLock<HashMap<i64, Entry>>,
     capacity: usize,
     ttl: Duration,
+    latest: RwLock<HashMap<ScopeKey, (Instant, Arc<Vec<TenantLatest>>)>>,
+    latest_ttl: Duration,
 }
+
+type ScopeKey = (i64, Option<Vec<i64>>);
 
 impl Default for ScanCache {
     fn default() -> Self {
@@ -303,6 +329,47 @@ impl ScanCache {
             entries: RwLock::new(HashMap::new()),
             capacity: capacity.max(1),
             ttl,
+            latest: RwLock::new(HashMap::new()),
+            latest_ttl: Duration::ZERO,
+        }
+    }
+
+    /// Also keeps each scope's tenants and latest completed scan ids for `ttl` (off when
+    /// zero, the default): a scan completed meanwhile shows after at most `ttl`, or at once
+    /// after [`ScanCache::invalidate_organisation`].
+    pub fn with_latest_ttl(mut self, ttl: Duration) -> Self {
+        self.latest_ttl = ttl;
+        self
+    }
+
+    /// The cached tenants and latest scans of a scope, if fresh.
+    pub(super) fn latest(&self, key: &ScopeKey) -> Option<Arc<Vec<TenantLatest>>> {
+        if self.latest_ttl.is_zero() {
+            return None;
+        }
+        let map = self.latest.read().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < self.latest_ttl)
+            .map(|(_, v)| Arc::clone(v))
+    }
+
+    /// Remembers the tenants and latest scans of a scope.
+    pub(super) fn store_latest(&self, key: ScopeKey, value: Arc<Vec<TenantLatest>>) {
+        if self.latest_ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut map) = self.latest.write() {
+            if map.len() >= 4096 {
+                map.clear();
+            }
+            map.insert(key, (Instant::now(), value));
+        }
+    }
+
+    /// Forgets the latest scans of every scope of an organisation (a scan of it changed).
+    pub fn invalidate_organisation(&self, organisation_id: i64) {
+        if let Ok(mut map) = self.latest.write() {
+            map.retain(|(org, _), _| *org != organisation_id);
         }
     }
 

@@ -28,7 +28,7 @@ pub use executor::*;
 pub use filters::{FindingStatus, Framework, Severity};
 pub use findings::{parse_service, service_display};
 pub use scope::Scope;
-pub use service::QueryService;
+pub use service::{QueryConfig, QueryService};
 pub use views::*;
 
 /// Errors of the query layer.

@@ -34,31 +34,14 @@ impl QueryService {
             let latest = self.completed_many(&scope, &t.latest_ids()).await?;
             out.push(TenantPosture {
                 tenant: tenant_view(&t.model()),
-                latest: latest.iter().map(|c| detail(c)).collect(),
+                latest: latest.iter().map(|c| detail(c.as_ref())).collect(),
             });
         }
         Ok(Posture { tenants: out })
     }
 }
 
-/// The detail of a completed scan, with its ten most severe failing checks.
+/// The detail of a completed scan (computed once, when cached).
 pub(super) fn detail(c: &CompletedScan) -> ScanDetail {
-    ScanDetail {
-        scan: c.view.clone(),
-        previous_scan_id: c.previous_scan_id,
-        previous_score: c.previous_score,
-        score_change: match (c.view.score, c.previous_score) {
-            (Some(now), Some(before)) => Some(((now - before) * 10.0).round() / 10.0),
-            _ => None,
-        },
-        by_service: c.by_service.clone(),
-        by_framework: c.by_framework.clone(),
-        top_failing: c
-            .findings
-            .iter()
-            .filter(|f| f.summary.status == "fail")
-            .take(10)
-            .map(|f| f.summary.clone())
-            .collect(),
-    }
+    c.detail.clone()
 }

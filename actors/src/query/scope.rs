@@ -25,6 +25,18 @@ impl Scope {
         }
     }
 
+    /// A hashable identity of this scope (organisation, tenant ids or `None` for all).
+    pub fn key(&self) -> (i64, Option<Vec<i64>>) {
+        match &self.tenants {
+            TenantScope::All => (self.organisation_id, None),
+            TenantScope::Only(ids) => {
+                let mut ids = ids.clone();
+                ids.sort_unstable();
+                (self.organisation_id, Some(ids))
+            }
+        }
+    }
+
     /// The caller's organisation.
     pub fn organisation_id(&self) -> i64 {
         self.organisation_id

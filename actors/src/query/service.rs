@@ -17,6 +17,16 @@ use super::QueryError;
 /// Scan kinds, in the order posture lists them.
 pub(super) const KINDS: [&str; 2] = ["compliance", "exposure"];
 
+/// Settings of the query layer.
+#[derive(Clone, Debug, Default)]
+pub struct QueryConfig {
+    /// Worker threads the executor spreads queries over (0: its own arbiter).
+    pub workers: usize,
+    /// How long each scope's latest scan ids may be reused (0: never; see
+    /// [`ScanCache::with_latest_ttl`]).
+    pub latest_ttl: std::time::Duration,
+}
+
 /// The tenant-scoped queries. Cheap to clone; clones share the scan cache.
 #[derive(Clone, Debug)]
 pub struct QueryService {
@@ -91,6 +101,11 @@ impl QueryService {
         QueryService::with_cache(db, Arc::new(ScanCache::default()))
     }
 
+    /// Queries over `db` with `config`.
+    pub fn with_config(db: DatabaseConnection, config: &QueryConfig) -> Self {
+        QueryService::with_cache(db, Arc::new(ScanCache::default().with_latest_ttl(config.latest_ttl)))
+    }
+
     /// Queries over `db` sharing `cache` with other services.
     pub fn with_cache(db: DatabaseConnection, cache: Arc<ScanCache>) -> Self {
         QueryService { db, cache }
@@ -101,8 +116,19 @@ impl QueryService {
         &self.cache
     }
 
-    /// Tenants in scope (by display name) with their latest completed scans, in one query.
+    /// Tenants in scope (by display name) with their latest completed scans, in one query
+    /// (or from the cache, when its latest TTL is set).
     pub(super) async fn tenants_latest(&self, scope: &Scope) -> Result<Vec<TenantLatest>, QueryError> {
+        let key = scope.key();
+        if let Some(hit) = self.cache.latest(&key) {
+            return Ok(hit.as_ref().clone());
+        }
+        let fresh = self.load_tenants_latest(scope).await?;
+        self.cache.store_latest(key, Arc::new(fresh.clone()));
+        Ok(fresh)
+    }
+
+    async fn load_tenants_latest(&self, scope: &Scope) -> Result<Vec<TenantLatest>, QueryError> {
         let latest = |kind: &'static str| {
             let sub = Query::select()
                 .column((scan::Entity, scan::Column::Id))

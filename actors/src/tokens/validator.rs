@@ -389,9 +389,12 @@ impl Actor for TokenValidator {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(1024);
         // Build the dummy hash now rather than on the first unknown lookup id.
-        tokio::task::spawn_blocking(|| {
-            dummy_hash();
-        });
+        // No runtime when the system is already shutting down (e.g. `serve` failed to bind).
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn_blocking(|| {
+                dummy_hash();
+            });
+        }
         ctx.run_interval(self.config.revocation_poll, |act, ctx| {
             act.poll_revocations(ctx)
         });

@@ -63,10 +63,6 @@ impl Histogram {
         self.count
     }
 
-    pub fn max_us(&self) -> u64 {
-        self.max_us
-    }
-
     /// The value at quantile `q` (0..=1), in microseconds.
     pub fn quantile_us(&self, q: f64) -> u64 {
         if self.count == 0 {
@@ -127,6 +123,11 @@ pub struct WorkerReport {
     pub scan_notify: Histogram,
     /// Wall-clock receipt times of the fan-out notification, microseconds since the epoch.
     pub fanout_received_us: Vec<i64>,
+    /// Scans that ended before their subscription (no notification can come).
+    pub scans_ended_before_subscription: u64,
+    /// Tool calls the server answered (results, tool errors and JSON-RPC errors), warm-up
+    /// included: each should have its audit row.
+    pub tool_calls_answered: u64,
     /// Seconds the measured phase lasted in this worker.
     pub elapsed_s: f64,
 }
@@ -164,6 +165,8 @@ impl WorkerReport {
         self.streams_closed += other.streams_closed;
         self.scan_notify.merge(&other.scan_notify);
         self.fanout_received_us.extend(other.fanout_received_us);
+        self.scans_ended_before_subscription += other.scans_ended_before_subscription;
+        self.tool_calls_answered += other.tool_calls_answered;
         self.elapsed_s = self.elapsed_s.max(other.elapsed_s);
     }
 }
@@ -182,7 +185,7 @@ mod tests {
             let got = h.quantile_us(q) as f64;
             assert!((got - want).abs() / want < 0.005, "q{q}: {got} vs {want}");
         }
-        assert_eq!(h.max_us(), 100_000);
+        assert_eq!(h.summary().max_ms, 100.0);
         let mut merged = Histogram::default();
         merged.merge(&h);
         merged.merge(&h);

@@ -27,6 +27,19 @@ impl<T: Copy> Weights<T> {
         self.entries[0].0
     }
 
+    /// `name=weight,…`, names in lower case.
+    pub fn describe(&self) -> String
+    where
+        T: std::fmt::Debug,
+    {
+        let parts: Vec<String> = self
+            .entries
+            .iter()
+            .map(|(item, w)| format!("{item:?}={w}").to_lowercase())
+            .collect();
+        parts.join(",")
+    }
+
     /// A random entry by weight.
     pub fn pick(&self, rng: &mut impl Rng) -> T {
         self.nth(rng.random_range(0..self.total) as usize)
@@ -88,7 +101,7 @@ impl Tool {
     pub fn arguments(self, tenant: &str, rng: &mut impl Rng) -> Value {
         match self {
             Tool::GetPosture => json!({ "tenant": tenant }),
-            Tool::GetScoreTrend => json!({ "tenant": tenant, "since": "2020-01-01" }),
+            Tool::GetScoreTrend => json!({ "tenant": tenant, "since": "26w" }),
             Tool::CompareScans => json!({ "tenant": tenant }),
             Tool::ListFindings => match rng.random_range(0..5u8) {
                 0 => json!({ "tenant": tenant, "limit": 50 }),

@@ -112,7 +112,7 @@ pub fn definitions() -> Vec<Value> {
                     "title": t.title,
                     "readOnlyHint": t.read_only,
                     "destructiveHint": false,
-                    "idempotentHint": t.read_only,
+                    "idempotentHint": t.read_only && t.name != "generate_report",
                     "openWorldHint": false,
                 },
             });

@@ -72,7 +72,7 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
         })
         .await?;
     let label = match trend.dimension.as_str() {
-        "overall" => "overall score".to_string(),
+        "overall" => "Overall score".to_string(),
         d if d.contains('_') || !d.chars().any(|c| c.is_ascii_uppercase()) => {
             format!("{} pass rate", service_display(d))
         }

@@ -1,0 +1,87 @@
+//! `GET /api/v1/audit?token=&since=&limit=&before=`: the organisation's audit trail, newest
+//! first, a page at a time (`before` is the `next_before` of the previous page).
+
+use actix_web::{HttpResponse, web};
+use aether365_actors::audit::{ActorKind, row_json};
+use aether365_entities::{audit_log, mcp_token};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::DashboardError;
+use super::session::DashboardUser;
+use crate::http::AppState;
+
+/// Rows per page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: u64 = 50;
+/// The largest page.
+pub const MAX_LIMIT: u64 = 200;
+
+/// Query of `GET /api/v1/audit`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only rows of this token.
+    pub token: Option<i64>,
+    /// Only rows at or after this RFC 3339 time.
+    pub since: Option<String>,
+    /// Rows per page, 1 to [`MAX_LIMIT`].
+    pub limit: Option<u64>,
+    /// Only rows with a smaller id (the cursor).
+    pub before: Option<i64>,
+}
+
+/// `GET /api/v1/audit`.
+pub async fn list(
+    state: web::Data<AppState>,
+    current: DashboardUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, DashboardError> {
+    let query = query.into_inner();
+    let db = &state.backend.db;
+    let organisation_id = current.organisation_id();
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(DashboardError::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let mut select =
+        audit_log::Entity::find().filter(audit_log::Column::OrganisationId.eq(organisation_id));
+    if let Some(token_id) = query.token {
+        let known = mcp_token::Entity::find_by_id(token_id)
+            .filter(mcp_token::Column::OrganisationId.eq(organisation_id))
+            .one(db)
+            .await?;
+        if known.is_none() {
+            return Err(DashboardError::NotFound(format!("no token {token_id}")));
+        }
+        select = select
+            .filter(audit_log::Column::ActorKind.eq(ActorKind::Token.as_str()))
+            .filter(audit_log::Column::ActorId.eq(token_id));
+    }
+    if let Some(since) = query.since.as_deref().filter(|s| !s.is_empty()) {
+        let since = DateTime::parse_from_rfc3339(since)
+            .map_err(|_| {
+                DashboardError::BadRequest(format!(
+                    "since must be an RFC 3339 time such as 2026-11-24T09:00:00Z, not {since:?}"
+                ))
+            })?
+            .with_timezone(&Utc);
+        select = select.filter(audit_log::Column::CreatedAt.gte(since));
+    }
+    if let Some(before) = query.before {
+        select = select.filter(audit_log::Column::Id.lt(before));
+    }
+    let mut rows = select
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let items: Vec<Value> = rows.iter().map(row_json).collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_before": next_before})))
+}

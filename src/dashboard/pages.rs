@@ -1,0 +1,78 @@
+//! The pages: `/` (redirect), `/login`, `/settings/mcp`, and their CSS and JS under
+//! `/assets/`. Static files embedded in the binary; no inline script, no third party.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::error::DashboardError;
+use super::session::DashboardUser;
+
+/// The Content-Security-Policy of every page: our own scripts and styles only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+const LOGIN_HTML: &str = include_str!("assets/login.html");
+const MCP_HTML: &str = include_str!("assets/mcp.html");
+
+/// The embedded assets: name, content type, body.
+const ASSETS: [(&str, &str, &str); 4] = [
+    ("dashboard.css", "text/css; charset=utf-8", include_str!("assets/dashboard.css")),
+    ("common.js", "text/javascript; charset=utf-8", include_str!("assets/common.js")),
+    ("login.js", "text/javascript; charset=utf-8", include_str!("assets/login.js")),
+    ("mcp.js", "text/javascript; charset=utf-8", include_str!("assets/mcp.js")),
+];
+
+/// A response with the security headers every dashboard page carries.
+fn secured(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    builder
+}
+
+fn page(html: &'static str) -> HttpResponse {
+    secured(HttpResponse::Ok())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+fn redirect(to: &'static str) -> HttpResponse {
+    secured(HttpResponse::SeeOther())
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// `GET /`: to the MCP settings.
+pub async fn index() -> HttpResponse {
+    redirect("/settings/mcp")
+}
+
+/// `GET /login`.
+pub async fn login() -> HttpResponse {
+    page(LOGIN_HTML)
+}
+
+/// `GET /settings/mcp`: the page, or to `/login` without a session.
+pub async fn settings_mcp(req: HttpRequest) -> Result<HttpResponse, DashboardError> {
+    Ok(match DashboardUser::of(&req).await? {
+        Some(_) => page(MCP_HTML),
+        None => redirect("/login"),
+    })
+}
+
+/// `GET /assets/{name}`.
+pub async fn asset(name: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(n, _, _)| *n == name.as_str()) {
+        Some((_, content_type, body)) => secured(HttpResponse::Ok())
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .content_type(*content_type)
+            .body(*body),
+        None => secured(HttpResponse::NotFound())
+            .content_type("text/plain; charset=utf-8")
+            .body("not found"),
+    }
+}

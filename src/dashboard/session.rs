@@ -1,0 +1,211 @@
+//! Browser sessions: a random 256-bit id in an HttpOnly, SameSite=Strict cookie; only its
+//! BLAKE2b-256 hash is stored (`dashboard_sessions`), so a database leak opens no session.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use aether365_entities::{dashboard_session, user};
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+
+use super::error::DashboardError;
+use crate::http::AppState;
+
+/// Name of the session cookie.
+pub const COOKIE_NAME: &str = "aether365_session";
+
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Roles that may create and revoke tokens.
+const MANAGER_ROLES: [&str; 2] = ["owner", "admin"];
+
+/// Whether `role` may create and revoke tokens.
+pub fn is_manager(role: &str) -> bool {
+    MANAGER_ROLES.contains(&role)
+}
+
+/// Hex BLAKE2b-256 of a session id: what the database stores.
+pub fn hash_session_id(id: &str) -> String {
+    hex::encode(Blake2b::<U32>::digest(id.as_bytes()))
+}
+
+/// A fresh random session id (256 bits, hex).
+fn new_session_id() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Opens a session for `user`; answers the cookie value (the plaintext id) and the row.
+pub async fn open(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> Result<(String, dashboard_session::Model), DashboardError> {
+    let id = new_session_id();
+    let now = Utc::now();
+    let row = dashboard_session::ActiveModel {
+        id_hash: Set(hash_session_id(&id)),
+        user_id: Set(user.id),
+        organisation_id: Set(user.organisation_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok((id, row))
+}
+
+/// Revokes the session whose cookie value is `id` (nothing when unknown).
+pub async fn revoke(db: &impl ConnectionTrait, id: &str) -> Result<(), DashboardError> {
+    dashboard_session::Entity::update_many()
+        .col_expr(dashboard_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(dashboard_session::Column::IdHash.eq(hash_session_id(id)))
+        .filter(dashboard_session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The live session with cookie value `id`, and its user.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(dashboard_session::Model, user::Model)>, DashboardError> {
+    let Some(session) = dashboard_session::Entity::find_by_id(hash_session_id(id))
+        .filter(dashboard_session::Column::RevokedAt.is_null())
+        .filter(dashboard_session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user::Entity::find_by_id(session.user_id)
+        .filter(user::Column::OrganisationId.eq(session.organisation_id))
+        .one(db)
+        .await?;
+    Ok(user.map(|user| (session, user)))
+}
+
+/// The session cookie's value in the request, if any.
+pub fn cookie_value(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim_matches('"').to_string())
+        .filter(|value| !value.is_empty())
+}
+
+/// Whether cookies must be `Secure`: the public URL is https.
+pub fn secure_cookies(state: &AppState) -> bool {
+    state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
+}
+
+/// The `Set-Cookie` value carrying session id `value` (`None`: delete the cookie).
+pub fn set_cookie(value: Option<&str>, secure: bool) -> String {
+    let (value, max_age) = match value {
+        Some(value) => (value, SESSION_HOURS * 3600),
+        None => ("", 0),
+    };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The signed-in dashboard user of a request; extracting it answers 401 without a live session.
+#[derive(Clone, Debug)]
+pub struct DashboardUser {
+    pub user: user::Model,
+    pub session: dashboard_session::Model,
+}
+
+impl DashboardUser {
+    /// The user's organisation: every dashboard read and write is scoped to it.
+    pub fn organisation_id(&self) -> i64 {
+        self.user.organisation_id
+    }
+
+    /// Whether the user may create and revoke tokens (owner or admin).
+    pub fn can_manage_tokens(&self) -> bool {
+        is_manager(&self.user.role)
+    }
+
+    /// 403 unless the user may create and revoke tokens.
+    pub fn require_manager(&self) -> Result<(), DashboardError> {
+        if self.can_manage_tokens() {
+            Ok(())
+        } else {
+            Err(DashboardError::Forbidden(format!(
+                "the {} role may read but not change tokens; ask an owner or admin",
+                self.user.role
+            )))
+        }
+    }
+
+    /// The signed-in user of `req`, or `None`.
+    pub async fn of(req: &HttpRequest) -> Result<Option<DashboardUser>, DashboardError> {
+        let Some(id) = cookie_value(req) else {
+            return Ok(None);
+        };
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
+            return Err(DashboardError::Internal("application state missing".into()));
+        };
+        Ok(find(&state.backend.db, &id, Utc::now())
+            .await?
+            .map(|(session, user)| DashboardUser { user, session }))
+    }
+}
+
+impl FromRequest for DashboardUser {
+    type Error = DashboardError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            DashboardUser::of(&req)
+                .await?
+                .ok_or(DashboardError::Unauthenticated)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_random_and_hashed() {
+        let (a, b) = (new_session_id(), new_session_id());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_eq!(hash_session_id(&a).len(), 64);
+        assert_ne!(hash_session_id(&a), a);
+        assert_eq!(hash_session_id(&a), hash_session_id(&a));
+    }
+
+    #[test]
+    fn cookies_carry_the_flags() {
+        let cookie = set_cookie(Some("abc"), true);
+        assert!(cookie.starts_with("aether365_session=abc;"));
+        for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/", "Max-Age=43200"] {
+            assert!(cookie.contains(flag), "{cookie}");
+        }
+        assert!(!set_cookie(Some("abc"), false).contains("Secure"));
+        assert!(set_cookie(None, false).contains("Max-Age=0"));
+    }
+}

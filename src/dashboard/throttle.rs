@@ -1,0 +1,56 @@
+//! Failed sign-ins per client address, counted from the audit log itself: every failure is
+//! an audit row written before the answer, so the count holds across workers and instances.
+
+use std::time::Duration;
+
+use aether365_entities::audit_log;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::error::DashboardError;
+
+/// The audit action of a failed sign-in.
+pub const LOGIN_FAILED: &str = "dashboard.login_failed";
+/// Failed sign-ins allowed per client address within [`FAILURE_WINDOW`].
+pub const FAILURE_LIMIT: u64 = 10;
+/// The window over which failures count.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Password verifications (argon2, 19 MiB each) running at once, process-wide.
+static VERIFICATIONS: Semaphore = Semaphore::const_new(2);
+
+/// A slot to verify one password; hold it while argon2 runs.
+pub async fn verification_slot() -> Result<SemaphorePermit<'static>, DashboardError> {
+    VERIFICATIONS
+        .acquire()
+        .await
+        .map_err(|e| DashboardError::Internal(format!("verification slots: {e}")))
+}
+
+/// 429 with the time to wait when `client_addr` used up its failures.
+pub async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
+    let now = Utc::now();
+    let window = chrono::Duration::from_std(FAILURE_WINDOW)
+        .map_err(|e| DashboardError::Internal(e.to_string()))?;
+    let recent: Vec<DateTime<Utc>> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::CreatedAt)
+        .filter(audit_log::Column::Action.eq(LOGIN_FAILED))
+        .filter(audit_log::Column::ClientAddr.eq(client_addr))
+        .filter(audit_log::Column::CreatedAt.gt(now - window))
+        .order_by_desc(audit_log::Column::CreatedAt)
+        .limit(FAILURE_LIMIT)
+        .into_tuple()
+        .all(db)
+        .await?;
+    match recent.last() {
+        Some(oldest) if recent.len() as u64 >= FAILURE_LIMIT => {
+            let retry_after = (*oldest + window - now)
+                .to_std()
+                .unwrap_or(Duration::from_secs(1));
+            Err(DashboardError::RateLimited { retry_after })
+        }
+        _ => Ok(()),
+    }
+}
