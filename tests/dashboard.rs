@@ -8,7 +8,7 @@ use aether365::dashboard::throttle::FAILURE_LIMIT;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::tokens::{self, Expiry};
 use aether365_actors::TenantScope;
-use common::{TestApp, databases, envelope, spawn_app};
+use common::{TestApp, databases, envelope, read_sse, spawn_app};
 use reqwest::{Response, StatusCode};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -185,7 +185,8 @@ async fn failed_sign_ins_look_alike_are_audited_and_rate_limited() {
         assert_eq!(failed[0].outcome, "denied");
         assert_eq!(failed[0].client_addr.as_deref(), Some("127.0.0.1"));
 
-        for _ in 2..=FAILURE_LIMIT {
+        // Both failures count against the address, the unknown email's too.
+        for _ in 3..=FAILURE_LIMIT {
             let r = login(&app, "owner@contoso.example", "still wrong").await;
             assert_eq!(r.status(), 401);
         }
@@ -598,5 +599,73 @@ async fn pages_redirect_without_a_session_and_carry_security_headers() {
         }
         assert_eq!(get("/assets/../Cargo.toml", None).await.unwrap().status(), 404);
         assert_eq!(get("/assets/secret.txt", None).await.unwrap().status(), 404);
+    }
+}
+
+/// Opens a 2025-06-18 session with `token` and its GET stream.
+async fn open_stream(app: &TestApp, token: &str) -> Response {
+    let post = || {
+        app.client
+            .post(format!("{}/mcp", app.address))
+            .bearer_auth(token)
+            .header("Accept", "application/json, text/event-stream")
+    };
+    let init = post()
+        .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "tests", "version": "1"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(init.status(), 200);
+    let session = init.headers()["mcp-session-id"].to_str().unwrap().to_string();
+    let ack = post()
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", "2025-06-18")
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ack.status(), 202);
+    let stream = app
+        .client
+        .get(format!("{}/mcp", app.address))
+        .bearer_auth(token)
+        .header("Accept", "text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", "2025-06-18")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    stream
+}
+
+#[actix_web::test]
+async fn revoking_in_the_dashboard_closes_open_mcp_streams_at_once() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let owner = sign_in(&app, "owner@contoso.example", "owner").await;
+        let created = json_of(
+            owner
+                .post(&app, "/api/v1/tokens", json!({"label": "streaming"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let token = created["token"].as_str().unwrap();
+        let id = created["record"]["id"].as_i64().unwrap();
+        let stream = open_stream(&app, token).await;
+        let r = owner.delete(&app, &format!("/api/v1/tokens/{id}")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let started = std::time::Instant::now();
+        read_sse(stream, std::time::Duration::from_secs(5), |_| false).await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the stream stayed open {:?}",
+            started.elapsed()
+        );
+        assert_eq!(initialize(&app, token).await, 401);
     }
 }

@@ -484,8 +484,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                 for v in &values {
                     check_markers(&world, p, v, "completion");
                     if let Ok(id) = v.parse::<i64>() {
-                        let key = if reference["uri"].as_str().is_some_and(|u| u.contains("scans")) { "scan_id" } else { "report" };
-                        if key == "scan_id" {
+                        if reference["uri"].as_str().is_some_and(|u| u.contains("scans")) {
                             check_value(&db, &mut owners, p, &json!({ "scan_id": id }), "completion").await;
                         } else {
                             check_value(&db, &mut owners, p, &json!({ "id": id, "audience": "x" }), "completion").await;

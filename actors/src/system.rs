@@ -6,16 +6,33 @@ use actix::{Actor, Addr, Supervisor};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::{AuditConfig, AuditWriter, Flush};
-use crate::query::QueryExecutor;
-use crate::scans::{ScanConfig, ScanManager};
+use crate::query::{QueryConfig, QueryExecutor};
+use crate::scans::{ScanConfig, ScanManager, Subscribe, Topic, next_subscriber_id};
 use crate::tokens::{TokenValidator, TokenValidatorConfig};
 
 /// Settings of the backend actors.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BackendConfig {
     pub tokens: TokenValidatorConfig,
     pub audit: AuditConfig,
     pub scans: ScanConfig,
+    pub queries: QueryConfig,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            tokens: TokenValidatorConfig::default(),
+            audit: AuditConfig::default(),
+            scans: ScanConfig::default(),
+            // Reusing each scope's latest scan ids for a second is invalidated at once by scan
+            // completions in this process; another instance's completions show within the TTL.
+            queries: QueryConfig {
+                workers: 0,
+                latest_ttl: Duration::from_secs(1),
+            },
+        }
+    }
 }
 
 /// Addresses of the running backend actors. Cheap to clone.
@@ -39,11 +56,17 @@ impl Backend {
             let (db, cfg, audit) = (db.clone(), config.tokens.clone(), audit.clone());
             Supervisor::start(move |_| TokenValidator::new(db, audit, cfg))
         };
-        let queries = QueryExecutor::new(db.clone()).start();
+        let queries = QueryExecutor::with_config(db.clone(), config.queries.clone()).start();
         let scans = {
             let (db, cfg) = (db.clone(), config.scans.clone());
             Supervisor::start(move |_| ScanManager::new(db, cfg))
         };
+        // The query cache forgets an organisation's latest scans the moment one finishes here.
+        scans.do_send(Subscribe {
+            topic: Topic::All,
+            subscriber_id: next_subscriber_id(),
+            subscriber: queries.clone().recipient(),
+        });
         Backend {
             db,
             tokens,

@@ -84,7 +84,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     let app = Application::build(
         ServerConfig {
             bind: args.bind,
-            public_url: Some(public_url.clone()),
+            // Unset: URLs are built from each request's Host, so they are right behind any
+            // name the client used.
+            public_url: args.public_url.clone(),
             allowed_origins: args.allowed_origins,
             max_body_bytes: args.max_body_bytes,
             keep_alive: args.keep_alive,

@@ -3,9 +3,11 @@
 
 use actix_web::{HttpResponse, web};
 use aether365_actors::audit::{ActorKind, row_json};
-use aether365_entities::{audit_log, mcp_token};
+use std::collections::HashMap;
+
+use aether365_entities::{audit_log, mcp_token, user};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -82,6 +84,45 @@ pub async fn list(
     let more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let next_before = if more { rows.last().map(|r| r.id) } else { None };
-    let items: Vec<Value> = rows.iter().map(row_json).collect();
+    let emails = user_emails(db, organisation_id, &rows).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut item = row_json(row);
+            if item["actor_label"].is_null()
+                && row.actor_kind == ActorKind::User.as_str()
+                && let Some(email) = row.actor_id.and_then(|id| emails.get(&id))
+            {
+                item["actor_label"] = json!(email);
+            }
+            item
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_before": next_before})))
+}
+
+/// Emails of the organisation's users acting in `rows`, to label rows written without one.
+async fn user_emails(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    rows: &[audit_log::Model],
+) -> Result<HashMap<i64, String>, DashboardError> {
+    let mut ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.actor_kind == ActorKind::User.as_str() && r.actor_label.is_none())
+        .filter_map(|r| r.actor_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect())
 }

@@ -2,16 +2,10 @@
 //! request future can await.
 
 use actix::{Actor, Context, Handler};
-use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
+use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe, next_subscriber_id};
 use aether365_actors::Backend;
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 
-/// Subscriber ids handed to the scan manager by the MCP core (sessions and relays).
-pub fn next_subscriber_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1 << 40);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
 
 struct Relay {
     tx: mpsc::UnboundedSender<ScanEvent>,

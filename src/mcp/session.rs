@@ -18,7 +18,7 @@ use super::context::Caller;
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::registry::SessionRegistry;
-use super::scan_watch::next_subscriber_id;
+use aether365_actors::scans::next_subscriber_id;
 use super::tasks;
 use super::version::ProtocolVersion;
 

@@ -156,9 +156,7 @@ impl CompletedScan {
             view.failing = failing;
         }
         let by_service = breakdown(&findings, |f| vec![f.summary.service.clone()]);
-        let by_framework = breakdown(&findings, |f| {
-            framework_names(&f.mappings)
-        });
+        let by_framework = breakdown(&findings, |f| framework_names(&f.mappings));
         let previous_score = previous.and_then(|p| p.1);
         let detail = ScanDetail {
             scan: view.clone(),

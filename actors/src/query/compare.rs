@@ -72,7 +72,7 @@ impl QueryService {
         let mut resolved = Vec::new();
         let (mut newly_sev, mut still_sev, mut resolved_sev) =
             (SeverityCounts::default(), SeverityCounts::default(), SeverityCounts::default());
-        for f in head.findings.iter().filter(|f| failing(f)) {
+        for f in head.findings.iter().filter(failing) {
             if before.get(f.summary.check_id.as_str()).is_some_and(failing) {
                 still_sev.add_rank(f.severity_rank);
                 still_failing.push(f.summary.clone());
@@ -81,7 +81,7 @@ impl QueryService {
                 newly_failing.push(f.summary.clone());
             }
         }
-        for f in base.findings.iter().filter(|f| failing(f)) {
+        for f in base.findings.iter().filter(failing) {
             if !after.get(f.summary.check_id.as_str()).is_some_and(failing) {
                 resolved_sev.add_rank(f.severity_rank);
                 let mut summary = f.summary.clone();

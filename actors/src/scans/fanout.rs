@@ -69,11 +69,15 @@ impl Fanout {
         self.lock().remove_subscriber(subscriber_id);
     }
 
-    /// Sends `event` to the subscribers of its scan and of its tenant, each once. Never waits:
+    /// Sends `event` to the subscribers of its scan, of its tenant and of every scan, each once. Never waits:
     /// a closed subscriber is dropped; a full mailbox loses a progress event but still gets a
     /// final one (queued past its capacity, which does not block either).
     pub fn publish(&self, event: &ScanEvent) {
-        let topics = [Topic::Scan(event.scan_id), Topic::Tenant(event.tenant_id)];
+        let topics = [
+            Topic::Scan(event.scan_id),
+            Topic::Tenant(event.tenant_id),
+            Topic::All,
+        ];
         let mut registry = self.lock();
         let mut seen = HashSet::new();
         let mut dead = Vec::new();

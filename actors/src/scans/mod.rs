@@ -16,5 +16,5 @@ pub use manager::{
 pub use persist::{CompletedScan, persist_completed_scan};
 pub use types::{
     AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
-    ScanStatus, ScanTicket, Topic,
+    ScanStatus, ScanTicket, Topic, next_subscriber_id,
 };

@@ -164,6 +164,14 @@ pub enum Topic {
     Scan(i64),
     /// Every scan of one tenant.
     Tenant(i64),
+    /// Every scan (for caches that must forget results when a scan finishes).
+    All,
+}
+
+/// A fresh subscriber id for [`Subscribe`](super::Subscribe): unique within the process.
+pub fn next_subscriber_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub struct Common {
     /// Tenant the tool calls name.
     #[arg(long, global = true, default_value = "Contoso Production")]
     pub tenant: String,
+    /// Skip the warm-up call: sessions meet the server's token cache cold.
+    #[arg(long, global = true)]
+    pub cold: bool,
     /// Internal: run as worker INDEX of a coordinator.
     #[arg(long, hide = true, global = true)]
     pub worker: Option<usize>,

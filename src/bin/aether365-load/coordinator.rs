@@ -138,9 +138,19 @@ async fn scan_state(controller: &mut Session, scan_id: i64) -> Result<(String, O
     Ok((status, finished))
 }
 
+/// One authenticated call before the sessions open, so that the server's token cache is
+/// warm: without it, every session opened at once verifies the token (argon2id) itself.
+/// Returns the calls answered.
+async fn warm_up(cli: &Cli) -> Result<u64, LoadError> {
+    let mut session = Session::open(Transport::Stateless, worker::target(cli), 0).await?;
+    session.call_tool("get_posture", json!({"tenant": cli.common.tenant})).await?;
+    Ok(1)
+}
+
 /// Runs the scenario over `--processes` workers and returns the merged report.
 pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
     let pid = cli.common.server_pid;
+    let warm_up_calls = if cli.common.cold { 0 } else { warm_up(cli).await? };
     let before = pid.and_then(procfs::sample);
     let processes = cli.common.processes.max(1);
     let mut workers = (0..processes).map(Worker::spawn).collect::<Result<Vec<_>, _>>()?;
@@ -176,6 +186,7 @@ pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
     };
     let transports = cli.common.transports.describe();
     let mut report = Report::new(scenario, transports, cli.common.sessions, processes, &merged);
+    report.tool_calls_answered += warm_up_calls;
     if let Some(mut scan) = fanout {
         report.tool_calls_answered += 3;
         report.fanout = Some(fanout_figures(&mut scan, &merged).await?);

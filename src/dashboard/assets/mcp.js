@@ -32,7 +32,7 @@
     state.tenants = (await api("GET", "/api/v1/tenants")).items;
     const select = $("token-tenants");
     select.replaceChildren(...state.tenants.map((t) =>
-      el("option", { value: t.id }, t.display_name + " (" + t.primary_domain + ")")));
+      el("option", { value: t.id, title: t.primary_domain }, t.display_name)));
     select.size = Math.min(Math.max(state.tenants.length, 2), 6);
   }
 
@@ -55,9 +55,9 @@
     return el("tr", { class: token.status === "active" ? "" : "inactive" },
       el("th", { scope: "row" }, token.label),
       el("td", {}, el("code", {}, token.prefix + "_…")),
-      el("td", {}, tenantNames(token.tenants)),
+      el("td", { class: token.tenants === "all" ? "nowrap" : "" }, tenantNames(token.tenants)),
       el("td", {}, time(token.created_at, "")),
-      el("td", {}, time(token.last_used_at, "Never used")),
+      el("td", { class: "nowrap" }, time(token.last_used_at, "Never used")),
       el("td", {}, time(token.expires_at, "Never")),
       el("td", {}, el("span", { class: "badge badge-" + token.status }, STATUS_LABELS[token.status] || token.status)),
       el("td", { class: "actions" }, revoke));

@@ -115,7 +115,7 @@ impl Args {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(|s| s.trim().to_string()).ok_or_else(bad))
-                .filter(|r| r.as_ref().is_ok_and(|s| !s.is_empty()) || r.is_err())
+                .filter(|r| !matches!(r, Ok(s) if s.is_empty()))
                 .collect(),
             Some(_) => Err(bad()),
         }

@@ -211,7 +211,8 @@ class McpRemoteClient(_ChildClient):
                 return Rejection(None, None, f"no answer from the server to {url.path} ({detail})", problems)
             first = answered[0]
             if first.www_authenticate:
-                problems += await _metadata_problems(first.www_authenticate, url.geturl())
+                # mcp-remote asked the relay, so the metadata must describe the relayed URL.
+                problems += await _metadata_problems(first.www_authenticate, relayed)
             return Rejection(first.status, first.www_authenticate, detail, problems)
 
 
