@@ -3,10 +3,10 @@
 //! snapshots whose settings are switched off and on over time (`aether365_engine::variations`).
 //! No score or finding is invented: each one is the engine's verdict on a stored snapshot.
 
+use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, DirectoryError, NewTenant};
 use aether365_actors::scans::{self, CompletedScan, ScanError, ScanKind, ScanOrigin};
 use aether365_actors::tokens::{self, Expiry, IssuedToken, TokenError};
-use aether365_actors::TenantScope;
 use aether365_engine::{Snapshot, evaluate_all, variations};
 use chrono::{Duration, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -61,7 +61,9 @@ const TENANTS: [DemoTenant; 2] = [
 /// The sample export rewritten for one demo tenant.
 fn tenant_snapshot(label: &str) -> Result<Snapshot, DemoError> {
     let text = std::str::from_utf8(SAMPLE_EXPORT).map_err(|e| DemoError::Sample(e.to_string()))?;
-    let text = text.trim_start_matches('\u{feff}').replace(SAMPLE_TENANT_NAME, label);
+    let text = text
+        .trim_start_matches('\u{feff}')
+        .replace(SAMPLE_TENANT_NAME, label);
     Snapshot::from_bytes(text.as_bytes()).map_err(|e| DemoError::Sample(e.to_string()))
 }
 
@@ -174,7 +176,15 @@ pub async fn issue_token(
     organisation_id: i64,
     label: &str,
 ) -> Result<IssuedToken, DemoError> {
-    Ok(tokens::create_token(db, organisation_id, label, Expiry::Days90, TenantScope::All, None).await?)
+    Ok(tokens::create_token(
+        db,
+        organisation_id,
+        label,
+        Expiry::Days90,
+        TenantScope::All,
+        None,
+    )
+    .await?)
 }
 
 fn random_password() -> String {
@@ -185,7 +195,10 @@ fn random_password() -> String {
 }
 
 /// The Claude Desktop and Cursor configurations for a server at `public_url` and a token.
-pub fn client_config_values(public_url: &str, token: &str) -> (serde_json::Value, serde_json::Value) {
+pub fn client_config_values(
+    public_url: &str,
+    token: &str,
+) -> (serde_json::Value, serde_json::Value) {
     let base = public_url.trim_end_matches('/');
     let claude = serde_json::json!({
         "mcpServers": {"aether365": {

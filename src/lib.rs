@@ -4,6 +4,7 @@
 //! - [`mcp`]: the protocol core (JSON-RPC dispatch, versions, session actor) and its surface
 //!   (tools, resources, prompts).
 //! - [`cli`]: the `aether365` command line.
+//! - [`dashboard`]: the REST API under `/api/v1` and the "Settings > MCP" pages.
 //! - [`demo`]: the Contoso demo organisation with a real scan history.
 
 pub mod cli;

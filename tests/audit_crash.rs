@@ -29,7 +29,12 @@ fn start_server(url: &str) -> (Child, u16) {
     let port = loop {
         let line = lines.next().expect("the server prints its port").unwrap();
         if let Some(rest) = line.strip_prefix("aether365 listening on ") {
-            break rest.split_whitespace().next().unwrap().parse::<u16>().unwrap();
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<u16>()
+                .unwrap();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
@@ -43,9 +48,16 @@ fn demo_token(url: &str) -> (String, i64) {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    (v["token"].as_str().unwrap().to_string(), v["token_id"].as_i64().unwrap())
+    (
+        v["token"].as_str().unwrap().to_string(),
+        v["token_id"].as_i64().unwrap(),
+    )
 }
 
 /// One stateless (2026-07-28) `tools/call get_posture`; true when it was answered with a result.
@@ -88,8 +100,12 @@ async fn every_acknowledged_call_survives_kill_9() {
         let stop = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::new();
         for worker in 0..32u64 {
-            let (client, token, acknowledged, stop) =
-                (client.clone(), token.clone(), acknowledged.clone(), stop.clone());
+            let (client, token, acknowledged, stop) = (
+                client.clone(),
+                token.clone(),
+                acknowledged.clone(),
+                stop.clone(),
+            );
             workers.push(tokio::spawn(async move {
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) && n < 100_000 {
@@ -118,7 +134,10 @@ async fn every_acknowledged_call_survives_kill_9() {
 
         // Restart on the same database: it comes back, and the trail holds every answered call.
         let (mut server, port) = start_server(&t.url);
-        assert!(call(&client, port, &token, 1).await, "the restarted server answers");
+        assert!(
+            call(&client, port, &token, 1).await,
+            "the restarted server answers"
+        );
         server.kill().unwrap();
         server.wait().unwrap();
         let rows = audit_log::Entity::find()

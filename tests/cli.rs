@@ -29,7 +29,12 @@ fn run_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -53,9 +58,16 @@ fn fails(url: &str, args: &[&str], needle: &str) {
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))
         .collect();
-    assert_eq!(lines.len(), 1, "{args:?}: one line expected, got {stderr:?}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "{args:?}: one line expected, got {stderr:?}"
+    );
     assert!(lines[0].starts_with("error: "), "{stderr:?}");
-    assert!(lines[0].contains(needle), "{args:?}: {stderr:?} lacks {needle:?}");
+    assert!(
+        lines[0].contains(needle),
+        "{args:?}: {stderr:?} lacks {needle:?}"
+    );
 }
 
 #[tokio::test]
@@ -66,17 +78,37 @@ async fn admin_commands_work_and_fail_cleanly_on_every_database() {
         fails(url, &["org", "create", "Acme"], "already exists");
         fails(
             url,
-            &["tenant", "add", "--org", "Nope", "--name", "X", "--domain", "x.com"],
+            &[
+                "tenant", "add", "--org", "Nope", "--name", "X", "--domain", "x.com",
+            ],
             "no organisation named \"Nope\"",
         );
         fails(
             url,
-            &["tenant", "add", "--org", "Acme", "--name", "X", "--domain", "not a domain"],
+            &[
+                "tenant",
+                "add",
+                "--org",
+                "Acme",
+                "--name",
+                "X",
+                "--domain",
+                "not a domain",
+            ],
             "not a domain name",
         );
         ok(
             url,
-            &["tenant", "add", "--org", "Acme", "--name", "Acme Prod", "--domain", "acme.com"],
+            &[
+                "tenant",
+                "add",
+                "--org",
+                "Acme",
+                "--name",
+                "Acme Prod",
+                "--domain",
+                "acme.com",
+            ],
         );
         let tenants: serde_json::Value =
             serde_json::from_str(&ok(url, &["tenant", "list", "--org", "Acme", "--json"])).unwrap();
@@ -85,45 +117,136 @@ async fn admin_commands_work_and_fail_cleanly_on_every_database() {
         // Unreadable and malformed files: a one-line error, and no snapshot written.
         fails(
             url,
-            &["tenant", "import-config", "Acme Prod", "/nonexistent/export.json"],
+            &[
+                "tenant",
+                "import-config",
+                "Acme Prod",
+                "/nonexistent/export.json",
+            ],
             "cannot read /nonexistent/export.json",
         );
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, b"{\"tenant_details\": [").unwrap();
-        fails(url, &["tenant", "import-config", "Acme Prod", bad.to_str().unwrap()], "bad.json");
-        fails(url, &["tenant", "import-config", "Nope", &fixture("ProviderSettingsExport.json")], "no tenant");
-        assert_eq!(config_snapshot::Entity::find().count(&t.db).await.unwrap(), 0);
+        fails(
+            url,
+            &[
+                "tenant",
+                "import-config",
+                "Acme Prod",
+                bad.to_str().unwrap(),
+            ],
+            "bad.json",
+        );
+        fails(
+            url,
+            &[
+                "tenant",
+                "import-config",
+                "Nope",
+                &fixture("ProviderSettingsExport.json"),
+            ],
+            "no tenant",
+        );
+        assert_eq!(
+            config_snapshot::Entity::find().count(&t.db).await.unwrap(),
+            0
+        );
         // With a byte order mark, as ScubaGear writes its files.
         let with_bom = dir.path().join("bom.json");
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend(std::fs::read(fixture("ProviderSettingsExport.json")).unwrap());
         std::fs::write(&with_bom, bytes).unwrap();
-        ok(url, &["tenant", "import-config", "Acme Prod", with_bom.to_str().unwrap()]);
-        assert_eq!(config_snapshot::Entity::find().count(&t.db).await.unwrap(), 1);
+        ok(
+            url,
+            &[
+                "tenant",
+                "import-config",
+                "Acme Prod",
+                with_bom.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            config_snapshot::Entity::find().count(&t.db).await.unwrap(),
+            1
+        );
 
         // Users: the password comes from stdin.
         let out = run_with_stdin(
             url,
-            &["user", "create", "--org", "Acme", "--email", "sec@acme.example"],
+            &[
+                "user",
+                "create",
+                "--org",
+                "Acme",
+                "--email",
+                "sec@acme.example",
+            ],
             "correct horse battery staple\n",
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let out = run_with_stdin(url, &["user", "create", "--org", "Acme", "--email", "b@acme.example"], "short\n");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = run_with_stdin(
+            url,
+            &[
+                "user",
+                "create",
+                "--org",
+                "Acme",
+                "--email",
+                "b@acme.example",
+            ],
+            "short\n",
+        );
         assert!(!out.status.success());
 
         // Tokens: shown once, listed without the secret, revoked.
-        fails(url, &["token", "create", "--org", "Acme", "--label", "x", "--expires", "2w"], "2w");
-        fails(url, &["token", "create", "--org", "Acme", "--label", "x", "--tenant", "Nope"], "no tenant");
+        fails(
+            url,
+            &[
+                "token",
+                "create",
+                "--org",
+                "Acme",
+                "--label",
+                "x",
+                "--expires",
+                "2w",
+            ],
+            "2w",
+        );
+        fails(
+            url,
+            &[
+                "token", "create", "--org", "Acme", "--label", "x", "--tenant", "Nope",
+            ],
+            "no tenant",
+        );
         let created: serde_json::Value = serde_json::from_str(&ok(
             url,
-            &["token", "create", "--org", "Acme", "--label", "Claude", "--expires", "1y", "--json"],
+            &[
+                "token",
+                "create",
+                "--org",
+                "Acme",
+                "--label",
+                "Claude",
+                "--expires",
+                "1y",
+                "--json",
+            ],
         ))
         .unwrap();
         let token = created["token"].as_str().unwrap();
         assert!(token.starts_with("a365_"), "{token}");
         let listed = ok(url, &["token", "list", "--org", "Acme", "--json"]);
-        assert!(!listed.contains(token), "token list must never show the secret");
+        assert!(
+            !listed.contains(token),
+            "token list must never show the secret"
+        );
         let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
         assert_eq!(listed[0]["label"], "Claude");
         assert_eq!(listed[0]["status"], "active");
@@ -138,7 +261,16 @@ async fn admin_commands_work_and_fail_cleanly_on_every_database() {
         // Scans from the CLI, and their findings.
         let scan: serde_json::Value = serde_json::from_str(&ok(
             url,
-            &["scan", "start", "--tenant", "Acme Prod", "--kind", "compliance", "--wait", "--json"],
+            &[
+                "scan",
+                "start",
+                "--tenant",
+                "Acme Prod",
+                "--kind",
+                "compliance",
+                "--wait",
+                "--json",
+            ],
         ))
         .unwrap();
         assert_eq!(scan["status"], "completed");
@@ -147,13 +279,19 @@ async fn admin_commands_work_and_fail_cleanly_on_every_database() {
             serde_json::from_str(&ok(url, &["findings", "--scan", &scan_id, "--json"])).unwrap();
         assert!(findings.as_array().unwrap().len() >= 60);
         fails(url, &["findings", "--scan", "999999"], "no scan 999999");
-        let scans: serde_json::Value =
-            serde_json::from_str(&ok(url, &["scan", "list", "--tenant", "Acme Prod", "--json"])).unwrap();
+        let scans: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &["scan", "list", "--tenant", "Acme Prod", "--json"],
+        ))
+        .unwrap();
         assert_eq!(scans.as_array().unwrap().len(), 1);
 
         // The audit trail saw the token changes.
         let audit = ok(url, &["audit", "list", "--org", "Acme", "--json"]);
-        assert!(audit.contains("token.create") && audit.contains("token.revoke"), "{audit}");
+        assert!(
+            audit.contains("token.create") && audit.contains("token.revoke"),
+            "{audit}"
+        );
     }
 }
 
@@ -165,18 +303,38 @@ async fn demo_prints_a_working_token_once_per_call_and_builds_history_once() {
         assert!(first["token"].as_str().unwrap().starts_with("a365_"));
         assert!(first["dashboard_password"].is_string());
         let args = first["claude_desktop"]["mcpServers"]["aether365"]["args"].to_string();
-        assert!(args.contains("mcp-remote") && args.contains("/sse") && args.contains("Authorization:${AETHER365_AUTH}"));
-        let second: serde_json::Value = serde_json::from_str(&ok(url, &["demo", "--json"])).unwrap();
-        assert_ne!(first["token"], second["token"], "each call prints a fresh token");
+        assert!(
+            args.contains("mcp-remote")
+                && args.contains("/sse")
+                && args.contains("Authorization:${AETHER365_AUTH}")
+        );
+        let second: serde_json::Value =
+            serde_json::from_str(&ok(url, &["demo", "--json"])).unwrap();
+        assert_ne!(
+            first["token"], second["token"],
+            "each call prints a fresh token"
+        );
         assert!(second["dashboard_password"].is_null());
         assert_eq!(first["organisation_id"], second["organisation_id"]);
         let scans: serde_json::Value = serde_json::from_str(&ok(
             url,
-            &["scan", "list", "--tenant", "Contoso Production", "--limit", "100", "--json"],
+            &[
+                "scan",
+                "list",
+                "--tenant",
+                "Contoso Production",
+                "--limit",
+                "100",
+                "--json",
+            ],
         ))
         .unwrap();
         let scans = scans.as_array().unwrap();
-        assert_eq!(scans.len(), 27, "26 weeks of weekly scans plus the current one");
+        assert_eq!(
+            scans.len(),
+            27,
+            "26 weeks of weekly scans plus the current one"
+        );
         let scores: Vec<f64> = scans.iter().map(|s| s["score"].as_f64().unwrap()).collect();
         assert!(
             scores.iter().any(|s| (s - scores[0]).abs() > 0.5),
@@ -188,10 +346,19 @@ async fn demo_prints_a_working_token_once_per_call_and_builds_history_once() {
 #[test]
 fn check_evaluates_a_file_offline() {
     let out = Command::new(BIN)
-        .args(["check", &fixture("ProviderSettingsExport.json"), "--format", "json"])
+        .args([
+            "check",
+            &fixture("ProviderSettingsExport.json"),
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report["findings"].as_array().unwrap().len() >= 60);
     let overall = report["score"]["overall"].as_f64().unwrap();
@@ -201,9 +368,15 @@ fn check_evaluates_a_file_offline() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&table.stdout).contains("score: "));
-    let missing = Command::new(BIN).args(["check", "/nonexistent.json"]).output().unwrap();
+    let missing = Command::new(BIN)
+        .args(["check", "/nonexistent.json"])
+        .output()
+        .unwrap();
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: cannot read /nonexistent.json"));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .starts_with("error: cannot read /nonexistent.json")
+    );
 }
 
 #[test]
@@ -228,6 +401,9 @@ fn every_command_has_help() {
     ] {
         let out = Command::new(BIN).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("--database-url"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("--database-url"),
+            "{args:?}"
+        );
     }
 }

@@ -5,9 +5,9 @@
 mod common;
 
 use aether365::dashboard::throttle::FAILURE_LIMIT;
+use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::tokens::{self, Expiry};
-use aether365_actors::TenantScope;
 use common::{TestApp, databases, envelope, read_sse, spawn_app};
 use reqwest::{Response, StatusCode};
 use sea_orm::EntityTrait;
@@ -101,9 +101,11 @@ async fn initialize(app: &TestApp, token: &str) -> StatusCode {
         .post(format!("{}/mcp", app.address))
         .bearer_auth(token)
         .header("Accept", "application/json, text/event-stream")
-        .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "tests", "version": "1"}}}))
+            "clientInfo": {"name": "tests", "version": "1"}}}),
+        )
         .send()
         .await
         .unwrap()
@@ -112,7 +114,10 @@ async fn initialize(app: &TestApp, token: &str) -> StatusCode {
 
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"], code, "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 #[actix_web::test]
@@ -127,7 +132,10 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
         for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
             assert!(cookie.contains(flag), "{cookie}");
         }
-        assert!(!cookie.contains("Secure"), "no Secure flag over plain http: {cookie}");
+        assert!(
+            !cookie.contains("Secure"),
+            "no Secure flag over plain http: {cookie}"
+        );
         let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
         assert_eq!(value.len(), 64, "a 256-bit id in hex");
         // Only the hash is stored.
@@ -149,7 +157,11 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
         assert_eq!(me["organisation"]["id"], app.organisation_id);
         assert_eq!(me["organisation"]["name"], "Contoso");
 
-        let out = session.delete(&app, "/api/v1/session").send().await.unwrap();
+        let out = session
+            .delete(&app, "/api/v1/session")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(out.status(), 204);
         assert!(set_cookie(&out).contains("Max-Age=0"));
         let after = session.get(&app, "/api/v1/me").send().await.unwrap();
@@ -157,7 +169,10 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
         assert_error(&json_of(after).await, "unauthenticated");
 
         let rows = app.audit_rows().await;
-        assert!(rows.iter().any(|r| r.action == "dashboard.login" && r.outcome == "ok"));
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "dashboard.login" && r.outcome == "ok")
+        );
         assert!(rows.iter().any(|r| r.action == "dashboard.logout"));
     }
 }
@@ -172,7 +187,10 @@ async fn failed_sign_ins_look_alike_are_audited_and_rate_limited() {
         assert!(wrong.headers().get("set-cookie").is_none());
         let wrong = json_of(wrong).await;
         let unknown = json_of(login(&app, "nobody@contoso.example", PASSWORD).await).await;
-        assert_eq!(wrong, unknown, "unknown email and wrong password answer alike");
+        assert_eq!(
+            wrong, unknown,
+            "unknown email and wrong password answer alike"
+        );
         assert_error(&wrong, "invalid_credentials");
 
         let failed: Vec<_> = app
@@ -181,7 +199,11 @@ async fn failed_sign_ins_look_alike_are_audited_and_rate_limited() {
             .into_iter()
             .filter(|r| r.action == "dashboard.login_failed")
             .collect();
-        assert_eq!(failed.len(), 1, "the known user's organisation sees the failure");
+        assert_eq!(
+            failed.len(),
+            1,
+            "the known user's organisation sees the failure"
+        );
         assert_eq!(failed[0].outcome, "denied");
         assert_eq!(failed[0].client_addr.as_deref(), Some("127.0.0.1"));
 
@@ -193,7 +215,11 @@ async fn failed_sign_ins_look_alike_are_audited_and_rate_limited() {
         // The allowance is used up: even the right password waits.
         let limited = login(&app, "owner@contoso.example", PASSWORD).await;
         assert_eq!(limited.status(), 429);
-        let retry: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry: u64 = limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=900).contains(&retry), "{retry}");
         assert_error(&json_of(limited).await, "too_many_requests");
     }
@@ -205,7 +231,14 @@ async fn settings_tenants_and_the_token_lifecycle() {
         let app = spawn_app(db).await;
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
 
-        let settings = json_of(owner.get(&app, "/api/v1/mcp/settings").send().await.unwrap()).await;
+        let settings = json_of(
+            owner
+                .get(&app, "/api/v1/mcp/settings")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(settings["server_url"], app.address);
         assert_eq!(settings["mcp_url"], format!("{}/mcp", app.address));
         assert_eq!(settings["sse_url"], format!("{}/sse", app.address));
@@ -223,7 +256,11 @@ async fn settings_tenants_and_the_token_lifecycle() {
 
         // Create: 201, the plaintext once, the configurations filled in.
         let created = owner
-            .post(&app, "/api/v1/tokens", json!({"label": "Claude Desktop", "expires": "1y", "tenants": [app.tenant_id]}))
+            .post(
+                &app,
+                "/api/v1/tokens",
+                json!({"label": "Claude Desktop", "expires": "1y", "tenants": [app.tenant_id]}),
+            )
             .send()
             .await
             .unwrap();
@@ -271,12 +308,22 @@ async fn settings_tenants_and_the_token_lifecycle() {
         .await;
         let first = page["items"].as_array().unwrap();
         assert_eq!(first.len(), 2);
-        assert!(first.iter().all(|r| r["actor_kind"] == "token" && r["actor_id"] == token_id));
-        assert!(first[0]["id"].as_i64() > first[1]["id"].as_i64(), "newest first");
+        assert!(
+            first
+                .iter()
+                .all(|r| r["actor_kind"] == "token" && r["actor_id"] == token_id)
+        );
+        assert!(
+            first[0]["id"].as_i64() > first[1]["id"].as_i64(),
+            "newest first"
+        );
         let before = page["next_before"].as_i64().unwrap();
         let rest = json_of(
             owner
-                .get(&app, &format!("/api/v1/audit?token={token_id}&limit=2&before={before}"))
+                .get(
+                    &app,
+                    &format!("/api/v1/audit?token={token_id}&limit=2&before={before}"),
+                )
                 .send()
                 .await
                 .unwrap(),
@@ -287,8 +334,16 @@ async fn settings_tenants_and_the_token_lifecycle() {
         assert!(second.iter().all(|r| r["id"].as_i64().unwrap() < before));
         // Unfiltered: every row of the organisation, including the dashboard's own.
         let all = json_of(owner.get(&app, "/api/v1/audit").send().await.unwrap()).await;
-        let actions: Vec<&str> = all["items"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
-        assert!(actions.contains(&"token.create") && actions.contains(&"dashboard.login"), "{actions:?}");
+        let actions: Vec<&str> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.contains(&"token.create") && actions.contains(&"dashboard.login"),
+            "{actions:?}"
+        );
         let future = json_of(
             owner
                 .get(&app, "/api/v1/audit?since=2999-01-01T00:00:00Z")
@@ -326,18 +381,37 @@ async fn bad_input_answers_400_with_what_to_fix() {
         let cases = [
             (json!({"label": "x", "expires": "2w"}), "bad_request", "90d"),
             (json!({"label": ""}), "bad_request", "label"),
-            (json!({"label": "x", "tenants": []}), "bad_request", "at least one tenant"),
-            (json!({"label": "x", "tenants": [999999]}), "bad_request", "no tenant 999999"),
-            (json!({"label": "x", "scope": "all"}), "invalid_json", "unknown field"),
+            (
+                json!({"label": "x", "tenants": []}),
+                "bad_request",
+                "at least one tenant",
+            ),
+            (
+                json!({"label": "x", "tenants": [999999]}),
+                "bad_request",
+                "no tenant 999999",
+            ),
+            (
+                json!({"label": "x", "scope": "all"}),
+                "invalid_json",
+                "unknown field",
+            ),
             (json!({"expires": "90d"}), "invalid_json", "label"),
             (json!({"label": 5}), "invalid_json", "string"),
         ];
         for (body, code, hint) in cases {
-            let r = owner.post(&app, "/api/v1/tokens", body.clone()).send().await.unwrap();
+            let r = owner
+                .post(&app, "/api/v1/tokens", body.clone())
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 400, "{body}");
             let answer = json_of(r).await;
             assert_error(&answer, code);
-            assert!(answer["message"].as_str().unwrap().contains(hint), "{body}: {answer}");
+            assert!(
+                answer["message"].as_str().unwrap().contains(hint),
+                "{body}: {answer}"
+            );
         }
         let broken = app
             .client
@@ -350,17 +424,42 @@ async fn bad_input_answers_400_with_what_to_fix() {
             .unwrap();
         assert_eq!(broken.status(), 400);
         assert_error(&json_of(broken).await, "invalid_json");
-        for query in ["limit=0", "limit=5000", "since=yesterday", "token=abc", "colour=red"] {
-            let r = owner.get(&app, &format!("/api/v1/audit?{query}")).send().await.unwrap();
+        for query in [
+            "limit=0",
+            "limit=5000",
+            "since=yesterday",
+            "token=abc",
+            "colour=red",
+        ] {
+            let r = owner
+                .get(&app, &format!("/api/v1/audit?{query}"))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 400, "{query}");
             assert_error(&json_of(r).await, "bad_request");
         }
-        let r = owner.get(&app, "/api/v1/nothing-here").send().await.unwrap();
+        let r = owner
+            .get(&app, "/api/v1/nothing-here")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         assert_error(&json_of(r).await, "not_found");
         // Without a session, every API route answers 401 in JSON.
-        for path in ["/api/v1/me", "/api/v1/mcp/settings", "/api/v1/tenants", "/api/v1/tokens", "/api/v1/audit"] {
-            let r = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        for path in [
+            "/api/v1/me",
+            "/api/v1/mcp/settings",
+            "/api/v1/tenants",
+            "/api/v1/tokens",
+            "/api/v1/audit",
+        ] {
+            let r = app
+                .client
+                .get(format!("{}{path}", app.address))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 401, "{path}");
             assert_error(&json_of(r).await, "unauthenticated");
         }
@@ -381,12 +480,26 @@ async fn viewers_read_but_only_owners_and_admins_change_tokens() {
         let app = spawn_app(db).await;
         let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
         let admin = sign_in(&app, "admin@contoso.example", "admin").await;
-        for path in ["/api/v1/me", "/api/v1/mcp/settings", "/api/v1/tenants", "/api/v1/tokens", "/api/v1/audit"] {
-            assert_eq!(viewer.get(&app, path).send().await.unwrap().status(), 200, "{path}");
+        for path in [
+            "/api/v1/me",
+            "/api/v1/mcp/settings",
+            "/api/v1/tenants",
+            "/api/v1/tokens",
+            "/api/v1/audit",
+        ] {
+            assert_eq!(
+                viewer.get(&app, path).send().await.unwrap().status(),
+                200,
+                "{path}"
+            );
         }
         let me = json_of(viewer.get(&app, "/api/v1/me").send().await.unwrap()).await;
         assert_eq!(me["user"]["can_manage_tokens"], false);
-        let r = viewer.post(&app, "/api/v1/tokens", json!({"label": "x"})).send().await.unwrap();
+        let r = viewer
+            .post(&app, "/api/v1/tokens", json!({"label": "x"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403);
         assert_error(&json_of(r).await, "forbidden");
         let r = viewer
@@ -395,9 +508,21 @@ async fn viewers_read_but_only_owners_and_admins_change_tokens() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        assert_eq!(initialize(&app, &app.token).await, 200, "the token still works");
+        assert_eq!(
+            initialize(&app, &app.token).await,
+            200,
+            "the token still works"
+        );
 
-        let r = admin.post(&app, "/api/v1/tokens", json!({"label": "by admin", "expires": "never"})).send().await.unwrap();
+        let r = admin
+            .post(
+                &app,
+                "/api/v1/tokens",
+                json!({"label": "by admin", "expires": "never"}),
+            )
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         let created = json_of(r).await;
         assert!(created["record"]["expires_at"].is_null());
@@ -423,7 +548,9 @@ async fn another_organisations_ids_answer_like_missing_ones() {
     for db in databases().await {
         let app = spawn_app(db).await;
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
-        let other = directory::create_organisation(&app.testdb.db, "Fabrikam").await.unwrap();
+        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
+            .await
+            .unwrap();
         let other_tenant = directory::add_tenant(
             &app.testdb.db,
             other.id,
@@ -435,33 +562,65 @@ async fn another_organisations_ids_answer_like_missing_ones() {
         )
         .await
         .unwrap();
-        let other_token =
-            tokens::create_token(&app.testdb.db, other.id, "theirs", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let other_token = tokens::create_token(
+            &app.testdb.db,
+            other.id,
+            "theirs",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(call_tool(&app, &other_token.token).await.status(), 200);
         let other_id = other_token.record.id;
         let missing = 999_999;
 
-        let theirs = owner.delete(&app, &format!("/api/v1/tokens/{other_id}")).send().await.unwrap();
-        let nobody = owner.delete(&app, &format!("/api/v1/tokens/{missing}")).send().await.unwrap();
+        let theirs = owner
+            .delete(&app, &format!("/api/v1/tokens/{other_id}"))
+            .send()
+            .await
+            .unwrap();
+        let nobody = owner
+            .delete(&app, &format!("/api/v1/tokens/{missing}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(theirs.status(), 404);
         assert_eq!(nobody.status(), 404);
         let (theirs, nobody) = (json_of(theirs).await, json_of(nobody).await);
         assert_error(&theirs, "not_found");
         assert_eq!(
-            theirs["message"].as_str().unwrap().replace(&other_id.to_string(), "N"),
-            nobody["message"].as_str().unwrap().replace(&missing.to_string(), "N")
+            theirs["message"]
+                .as_str()
+                .unwrap()
+                .replace(&other_id.to_string(), "N"),
+            nobody["message"]
+                .as_str()
+                .unwrap()
+                .replace(&missing.to_string(), "N")
         );
-        assert_eq!(initialize(&app, &other_token.token).await, 200, "not revoked");
+        assert_eq!(
+            initialize(&app, &other_token.token).await,
+            200,
+            "not revoked"
+        );
 
         for id in [other_id, missing] {
-            let r = owner.get(&app, &format!("/api/v1/audit?token={id}")).send().await.unwrap();
+            let r = owner
+                .get(&app, &format!("/api/v1/audit?token={id}"))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 404);
         }
         for id in [other_tenant.id, missing] {
             let r = owner
-                .post(&app, "/api/v1/tokens", json!({"label": "x", "tenants": [id]}))
+                .post(
+                    &app,
+                    "/api/v1/tokens",
+                    json!({"label": "x", "tenants": [id]}),
+                )
                 .send()
                 .await
                 .unwrap();
@@ -469,12 +628,35 @@ async fn another_organisations_ids_answer_like_missing_ones() {
             assert_eq!(json_of(r).await["message"], format!("no tenant {id}"));
         }
         let listed = json_of(owner.get(&app, "/api/v1/tokens").send().await.unwrap()).await;
-        assert!(listed["items"].as_array().unwrap().iter().all(|t| t["id"] != other_id));
-        let tenants = json_of(owner.get(&app, "/api/v1/tenants").send().await.unwrap()).await;
-        assert!(tenants["items"].as_array().unwrap().iter().all(|t| t["id"] != other_tenant.id));
-        let audit = json_of(owner.get(&app, "/api/v1/audit?limit=200").send().await.unwrap()).await;
         assert!(
-            audit["items"].as_array().unwrap().iter().all(|r| r["organisation_id"] == app.organisation_id),
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["id"] != other_id)
+        );
+        let tenants = json_of(owner.get(&app, "/api/v1/tenants").send().await.unwrap()).await;
+        assert!(
+            tenants["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["id"] != other_tenant.id)
+        );
+        let audit = json_of(
+            owner
+                .get(&app, "/api/v1/audit?limit=200")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert!(
+            audit["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["organisation_id"] == app.organisation_id),
             "{audit}"
         );
     }
@@ -532,12 +714,18 @@ async fn state_changes_must_be_same_origin_json() {
             .client
             .post(format!("{}/api/v1/session", app.address))
             .header("Content-Type", "text/plain")
-            .body(format!("{{\"email\":\"owner@contoso.example\",\"password\":\"{PASSWORD}\"}}"))
+            .body(format!(
+                "{{\"email\":\"owner@contoso.example\",\"password\":\"{PASSWORD}\"}}"
+            ))
             .send()
             .await
             .unwrap();
         assert_eq!(login_form.status(), 415);
-        assert_eq!(initialize(&app, &app.token).await, 200, "nothing was revoked");
+        assert_eq!(
+            initialize(&app, &app.token).await,
+            200,
+            "nothing was revoked"
+        );
         // Same origin is fine.
         let r = owner
             .post(&app, "/api/v1/tokens", json!({"label": "same origin"}))
@@ -571,13 +759,21 @@ async fn pages_redirect_without_a_session_and_carry_security_headers() {
         let page = get("/settings/mcp", None).await.unwrap();
         assert_eq!(page.status(), 303);
         assert_eq!(page.headers()["location"], "/login");
-        let stale = get("/settings/mcp", Some("aether365_session=00ff")).await.unwrap();
+        let stale = get("/settings/mcp", Some("aether365_session=00ff"))
+            .await
+            .unwrap();
         assert_eq!(stale.status(), 303);
 
         let login_page = get("/login", None).await.unwrap();
         assert_eq!(login_page.status(), 200);
-        let csp = login_page.headers()["content-security-policy"].to_str().unwrap().to_string();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        let csp = login_page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert_eq!(login_page.headers()["x-frame-options"], "DENY");
         let html = login_page.text().await.unwrap();
         assert!(html.contains("/assets/login.js"));
@@ -587,17 +783,35 @@ async fn pages_redirect_without_a_session_and_carry_security_headers() {
         let page = get("/settings/mcp", Some(&owner.cookie)).await.unwrap();
         assert_eq!(page.status(), 200);
         assert_eq!(page.headers()["x-frame-options"], "DENY");
-        assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            page.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
         let html = page.text().await.unwrap();
         assert!(html.contains("/assets/mcp.js") && !html.contains("<script>"));
 
-        for (asset, kind) in [("mcp.js", "text/javascript"), ("login.js", "text/javascript"), ("common.js", "text/javascript"), ("dashboard.css", "text/css")] {
+        for (asset, kind) in [
+            ("mcp.js", "text/javascript"),
+            ("login.js", "text/javascript"),
+            ("common.js", "text/javascript"),
+            ("dashboard.css", "text/css"),
+        ] {
             let r = get(&format!("/assets/{asset}"), None).await.unwrap();
             assert_eq!(r.status(), 200, "{asset}");
-            assert!(r.headers()["content-type"].to_str().unwrap().starts_with(kind));
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with(kind)
+            );
             assert!(!r.text().await.unwrap().trim().is_empty(), "{asset}");
         }
-        assert_eq!(get("/assets/../Cargo.toml", None).await.unwrap().status(), 404);
+        assert_eq!(
+            get("/assets/../Cargo.toml", None).await.unwrap().status(),
+            404
+        );
         assert_eq!(get("/assets/secret.txt", None).await.unwrap().status(), 404);
     }
 }
@@ -611,14 +825,19 @@ async fn open_stream(app: &TestApp, token: &str) -> Response {
             .header("Accept", "application/json, text/event-stream")
     };
     let init = post()
-        .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "tests", "version": "1"}}}))
+            "clientInfo": {"name": "tests", "version": "1"}}}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(init.status(), 200);
-    let session = init.headers()["mcp-session-id"].to_str().unwrap().to_string();
+    let session = init.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let ack = post()
         .header("Mcp-Session-Id", &session)
         .header("MCP-Protocol-Version", "2025-06-18")
@@ -657,7 +876,11 @@ async fn revoking_in_the_dashboard_closes_open_mcp_streams_at_once() {
         let token = created["token"].as_str().unwrap();
         let id = created["record"]["id"].as_i64().unwrap();
         let stream = open_stream(&app, token).await;
-        let r = owner.delete(&app, &format!("/api/v1/tokens/{id}")).send().await.unwrap();
+        let r = owner
+            .delete(&app, &format!("/api/v1/tokens/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         let started = std::time::Instant::now();
         read_sse(stream, std::time::Duration::from_secs(5), |_| false).await;

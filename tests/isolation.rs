@@ -22,8 +22,14 @@ use serde_json::{Map, Value, json};
 
 /// Look-alike organisations: same tenant names and domains, same check ids.
 const ORGS: [(&str, &[(&str, &str)]); 3] = [
-    ("Contoso", &[("Contoso", "contoso.com"), ("Contoso EU", "eu.contoso.com")]),
-    ("Contoso Ltd", &[("Contoso", "contoso.com"), ("Contoso EU", "contoso.eu")]),
+    (
+        "Contoso",
+        &[("Contoso", "contoso.com"), ("Contoso EU", "eu.contoso.com")],
+    ),
+    (
+        "Contoso Ltd",
+        &[("Contoso", "contoso.com"), ("Contoso EU", "contoso.eu")],
+    ),
     ("contoso", &[("CONTOSO", "contoso.com")]),
 ];
 
@@ -41,11 +47,41 @@ const TOOLS: [&str; 9] = [
 
 fn findings(marker: &str, round: usize) -> Vec<Finding> {
     let checks = [
-        ("A365-AAD-01", Service::EntraId, Severity::Critical, Framework::Cis, "1.1.1"),
-        ("A365-AAD-02", Service::EntraId, Severity::High, Framework::Scuba, "MS.AAD.1.1v1"),
-        ("A365-EXO-01", Service::ExchangeOnline, Severity::High, Framework::Cis, "6.1.1"),
-        ("A365-EXO-02", Service::ExchangeOnline, Severity::Medium, Framework::Nist80053, "SI-8"),
-        ("A365-SPO-01", Service::SharePoint, Severity::Low, Framework::Iso27001, "A.8.5"),
+        (
+            "A365-AAD-01",
+            Service::EntraId,
+            Severity::Critical,
+            Framework::Cis,
+            "1.1.1",
+        ),
+        (
+            "A365-AAD-02",
+            Service::EntraId,
+            Severity::High,
+            Framework::Scuba,
+            "MS.AAD.1.1v1",
+        ),
+        (
+            "A365-EXO-01",
+            Service::ExchangeOnline,
+            Severity::High,
+            Framework::Cis,
+            "6.1.1",
+        ),
+        (
+            "A365-EXO-02",
+            Service::ExchangeOnline,
+            Severity::Medium,
+            Framework::Nist80053,
+            "SI-8",
+        ),
+        (
+            "A365-SPO-01",
+            Service::SharePoint,
+            Severity::Low,
+            Framework::Iso27001,
+            "A.8.5",
+        ),
     ];
     checks
         .iter()
@@ -55,12 +91,23 @@ fn findings(marker: &str, round: usize) -> Vec<Finding> {
             title: format!("Requirement {id}"),
             service: *service,
             severity: *severity,
-            status: if (i + round) % 2 == 0 { Status::Fail } else { Status::Pass },
+            status: if (i + round).is_multiple_of(2) {
+                Status::Fail
+            } else {
+                Status::Pass
+            },
             message: format!("{id} observed for {marker}"),
             evidence: json!({ "marker": marker }),
             rationale: format!("Rationale of {id}"),
-            remediation: Remediation { steps: format!("Fix {id} at {marker}"), url: "https://learn.microsoft.com/".into() },
-            frameworks: vec![FrameworkRef { framework: *fw, id: control.to_string(), version: "4.0.0".into() }],
+            remediation: Remediation {
+                steps: format!("Fix {id} at {marker}"),
+                url: "https://learn.microsoft.com/".into(),
+            },
+            frameworks: vec![FrameworkRef {
+                framework: *fw,
+                id: control.to_string(),
+                version: "4.0.0".into(),
+            }],
         })
         .collect()
 }
@@ -90,11 +137,20 @@ async fn build_world(db: &DatabaseConnection) -> World {
             let t = directory::add_tenant(
                 db,
                 org.id,
-                NewTenant { display_name: name.to_string(), microsoft_tenant_id: None, domains: vec![domain.to_string()] },
+                NewTenant {
+                    display_name: name.to_string(),
+                    microsoft_tenant_id: None,
+                    domains: vec![domain.to_string()],
+                },
             )
             .await
             .unwrap();
-            references.extend([t.display_name.clone(), t.primary_domain.clone(), t.id.to_string(), t.microsoft_tenant_id.clone()]);
+            references.extend([
+                t.display_name.clone(),
+                t.primary_domain.clone(),
+                t.id.to_string(),
+                t.microsoft_tenant_id.clone(),
+            ]);
             for round in 0..3 {
                 let finished = now - Duration::days(3 * (3 - round as i64));
                 scan_ids.push(
@@ -120,7 +176,13 @@ async fn build_world(db: &DatabaseConnection) -> World {
         }
         orgs.push((org.id, ids));
     }
-    let finding_ids = finding::Entity::find().all(db).await.unwrap().iter().map(|f| f.id).collect();
+    let finding_ids = finding::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.id)
+        .collect();
     World {
         orgs,
         markers,
@@ -142,10 +204,34 @@ struct Owners {
 
 impl Owners {
     async fn reload(&mut self, db: &DatabaseConnection) {
-        self.tenants = tenant::Entity::find().all(db).await.unwrap().into_iter().map(|t| (t.id, t.organisation_id)).collect();
-        self.scans = scan::Entity::find().all(db).await.unwrap().into_iter().map(|s| (s.id, (s.organisation_id, s.tenant_id))).collect();
-        self.findings = finding::Entity::find().all(db).await.unwrap().into_iter().map(|f| (f.id, (f.organisation_id, f.tenant_id))).collect();
-        self.reports = report::Entity::find().all(db).await.unwrap().into_iter().map(|r| (r.id, r)).collect();
+        self.tenants = tenant::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.id, t.organisation_id))
+            .collect();
+        self.scans = scan::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, (s.organisation_id, s.tenant_id)))
+            .collect();
+        self.findings = finding::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.id, (f.organisation_id, f.tenant_id)))
+            .collect();
+        self.reports = report::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
     }
 }
 
@@ -154,7 +240,13 @@ fn visible(p: &Principal, org: i64, tenant: i64) -> bool {
 }
 
 /// Checks every id-bearing object of `value` against the principal.
-async fn check_value(db: &DatabaseConnection, owners: &mut Owners, p: &Principal, value: &Value, what: &str) {
+async fn check_value(
+    db: &DatabaseConnection,
+    owners: &mut Owners,
+    p: &Principal,
+    value: &Value,
+    what: &str,
+) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         match v {
@@ -192,13 +284,18 @@ async fn check_value(db: &DatabaseConnection, owners: &mut Owners, p: &Principal
                                 r.organisation_id == p.organisation_id
                                     && match r.tenant_id {
                                         Some(t) => p.tenant_scope.allows(t),
-                                        None => p.tenant_scope == TenantScope::All || r.requested_by_token_id == Some(p.token_id),
+                                        None => {
+                                            p.tenant_scope == TenantScope::All
+                                                || r.requested_by_token_id == Some(p.token_id)
+                                        }
                                     }
                             }),
                         };
                         match ok {
                             Some(true) => break,
-                            Some(false) => panic!("{what}: {kind} {id} is outside the scope of {p:?}"),
+                            Some(false) => {
+                                panic!("{what}: {kind} {id} is outside the scope of {p:?}")
+                            }
                             None if attempt == 0 => owners.reload(db).await,
                             None => panic!("{what}: {kind} {id} does not exist"),
                         }
@@ -245,8 +342,16 @@ fn validate(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
     {
         return Err(format!("{path}: {value} not in enum"));
     }
-    if let (Some(props), Some(obj)) = (schema.get("properties").and_then(Value::as_object), value.as_object()) {
-        for r in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
+        for r in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let r = r.as_str().unwrap_or_default();
             if !obj.contains_key(r) {
                 return Err(format!("{path}: missing required {r}"));
@@ -272,7 +377,10 @@ fn check_markers(world: &World, p: &Principal, text: &str, what: &str) {
         for t in tenants {
             if !visible(p, *org, *t) {
                 let marker = &world.markers[t];
-                assert!(!text.contains(marker.as_str()), "{what}: leaked tenant {t} of organisation {org}: {text}");
+                assert!(
+                    !text.contains(marker.as_str()),
+                    "{what}: leaked tenant {t} of organisation {org}: {text}"
+                );
             }
         }
     }
@@ -316,7 +424,16 @@ fn random_arguments(rng: &mut StdRng, world: &World, tool: &str) -> Value {
     };
     let keys: &[&str] = match tool {
         "get_posture" => &["tenant"],
-        "list_findings" => &["tenant", "scan", "severity", "service", "status", "framework", "query", "limit"],
+        "list_findings" => &[
+            "tenant",
+            "scan",
+            "severity",
+            "service",
+            "status",
+            "framework",
+            "query",
+            "limit",
+        ],
         "get_finding" => &["finding_id", "check_id", "tenant", "scan"],
         "get_score_trend" => &["tenant", "since", "framework", "service"],
         "list_scans" => &["tenant", "status", "limit", "before"],
@@ -361,28 +478,54 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
         owners.reload(&db).await;
         let mut principals = Vec::new();
         for (i, (org, tenants)) in world.orgs.iter().enumerate() {
-            principals.push(Principal { organisation_id: *org, token_id: 100 + i as i64, token_label: "all".into(), tenant_scope: TenantScope::All });
-            principals.push(Principal { organisation_id: *org, token_id: 200 + i as i64, token_label: "one".into(), tenant_scope: TenantScope::Only(vec![tenants[tenants.len() - 1]]) });
+            principals.push(Principal {
+                organisation_id: *org,
+                token_id: 100 + i as i64,
+                token_label: "all".into(),
+                tenant_scope: TenantScope::All,
+            });
+            principals.push(Principal {
+                organisation_id: *org,
+                token_id: 200 + i as i64,
+                token_label: "one".into(),
+                tenant_scope: TenantScope::Only(vec![tenants[tenants.len() - 1]]),
+            });
         }
         let output_schemas: HashMap<String, Value> = surface::tools()
             .into_iter()
-            .map(|t| (t["name"].as_str().unwrap().to_string(), t["outputSchema"].clone()))
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["outputSchema"].clone(),
+                )
+            })
             .collect();
         let mut rng = StdRng::seed_from_u64(0xA365);
         let mut successes = 0;
         for round in 0..400 {
             let p = pick(&mut rng, &principals).clone();
-            let ctx = SurfaceContext { principal: p.clone(), backend: backend.clone() };
+            let ctx = SurfaceContext {
+                principal: p.clone(),
+                backend: backend.clone(),
+            };
             let tool = *pick(&mut rng, &TOOLS);
             let args = random_arguments(&mut rng, &world, tool);
             let what = format!("round {round}: {tool} {args}");
-            let echoed: Vec<String> = args.as_object().unwrap().values().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let echoed: Vec<String> = args
+                .as_object()
+                .unwrap()
+                .values()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
             match surface::call_tool(&ctx, tool, args).await {
                 Ok(out) => {
                     successes += 1;
                     let schema = &output_schemas[tool];
                     if let Err(e) = validate(schema, &out.structured, "structuredContent") {
-                        panic!("{what}: output does not match outputSchema: {e}\n{}", out.structured);
+                        panic!(
+                            "{what}: output does not match outputSchema: {e}\n{}",
+                            out.structured
+                        );
                     }
                     check_value(&db, &mut owners, &p, &out.structured, &what).await;
                     check_markers(&world, &p, &out.text, &what);
@@ -394,21 +537,42 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                 Err(SurfaceError::Internal(e)) => panic!("{what}: internal error {e}"),
                 Err(e) => {
                     // An error may echo the caller's own argument; nothing else.
-                    let text = echoed.iter().fold(e.to_string(), |t, a| t.replace(a.as_str(), ""));
+                    let text = echoed
+                        .iter()
+                        .fold(e.to_string(), |t, a| t.replace(a.as_str(), ""));
                     check_markers(&world, &p, &text, &what);
                 }
             }
         }
-        assert!(successes > 100, "too few successful calls ({successes}) to mean anything");
+        assert!(
+            successes > 100,
+            "too few successful calls ({successes}) to mean anything"
+        );
 
         for p in &principals {
-            let ctx = SurfaceContext { principal: p.clone(), backend: backend.clone() };
+            let ctx = SurfaceContext {
+                principal: p.clone(),
+                backend: backend.clone(),
+            };
             let what = format!("{p:?}");
             // Resources: every list, and every scan and report id of every organisation.
             let listed = surface::resources(&ctx).await.unwrap();
-            let mut uris: Vec<String> = listed.iter().map(|r| r["uri"].as_str().unwrap().to_string()).collect();
-            uris.extend(owners.scans.keys().map(|id| format!("aether365://scans/{id}")));
-            uris.extend(owners.reports.keys().map(|id| format!("aether365://reports/{id}")));
+            let mut uris: Vec<String> = listed
+                .iter()
+                .map(|r| r["uri"].as_str().unwrap().to_string())
+                .collect();
+            uris.extend(
+                owners
+                    .scans
+                    .keys()
+                    .map(|id| format!("aether365://scans/{id}")),
+            );
+            uris.extend(
+                owners
+                    .reports
+                    .keys()
+                    .map(|id| format!("aether365://reports/{id}")),
+            );
             for uri in &uris {
                 match surface::read_resource(&ctx, uri).await {
                     Ok(contents) => {
@@ -416,7 +580,14 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                             let text = c["text"].as_str().unwrap();
                             check_markers(&world, p, text, uri);
                             if c["mimeType"] == "application/json" {
-                                check_value(&db, &mut owners, p, &serde_json::from_str(text).unwrap(), uri).await;
+                                check_value(
+                                    &db,
+                                    &mut owners,
+                                    p,
+                                    &serde_json::from_str(text).unwrap(),
+                                    uri,
+                                )
+                                .await;
                             }
                         }
                     }
@@ -429,13 +600,30 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
             let probe = |id: i64| {
                 let ctx = ctx.clone();
                 async move {
-                    let tool = surface::call_tool(&ctx, "get_scan", json!({ "scan": id })).await.map(|o| o.structured);
-                    let finding = surface::call_tool(&ctx, "get_finding", json!({ "finding_id": id })).await.map(|o| o.structured);
-                    let findings = surface::call_tool(&ctx, "list_findings", json!({ "scan": id })).await.map(|o| o.structured);
-                    let scan_res = surface::read_resource(&ctx, &format!("aether365://scans/{id}")).await.map(|c| json!(c));
-                    let report_res = surface::read_resource(&ctx, &format!("aether365://reports/{id}")).await.map(|c| json!(c));
-                    let posture = surface::call_tool(&ctx, "get_posture", json!({ "tenant": id })).await.map(|o| o.structured);
-                    [tool, finding, findings, scan_res, report_res, posture].iter().map(|r| shape(r, id)).collect::<Vec<_>>()
+                    let tool = surface::call_tool(&ctx, "get_scan", json!({ "scan": id }))
+                        .await
+                        .map(|o| o.structured);
+                    let finding =
+                        surface::call_tool(&ctx, "get_finding", json!({ "finding_id": id }))
+                            .await
+                            .map(|o| o.structured);
+                    let findings = surface::call_tool(&ctx, "list_findings", json!({ "scan": id }))
+                        .await
+                        .map(|o| o.structured);
+                    let scan_res = surface::read_resource(&ctx, &format!("aether365://scans/{id}"))
+                        .await
+                        .map(|c| json!(c));
+                    let report_res =
+                        surface::read_resource(&ctx, &format!("aether365://reports/{id}"))
+                            .await
+                            .map(|c| json!(c));
+                    let posture = surface::call_tool(&ctx, "get_posture", json!({ "tenant": id }))
+                        .await
+                        .map(|o| o.structured);
+                    [tool, finding, findings, scan_res, report_res, posture]
+                        .iter()
+                        .map(|r| shape(r, id))
+                        .collect::<Vec<_>>()
                 }
             };
             let expected = probe(missing).await;
@@ -444,7 +632,14 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                 .iter()
                 .filter(|(_, (o, t))| !visible(p, *o, *t))
                 .map(|(id, _)| *id)
-                .chain(owners.findings.iter().filter(|(_, (o, t))| !visible(p, *o, *t)).map(|(id, _)| *id).take(20))
+                .chain(
+                    owners
+                        .findings
+                        .iter()
+                        .filter(|(_, (o, t))| !visible(p, *o, *t))
+                        .map(|(id, _)| *id)
+                        .take(20),
+                )
                 .collect();
             for id in foreign_ids {
                 let got = probe(id).await;
@@ -468,31 +663,67 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                     match surface::get_prompt(&ctx, name, &args).await {
                         Ok(v) => check_markers(&world, p, &v.to_string(), name),
                         Err(SurfaceError::Internal(e)) => panic!("{name}: {e}"),
-                        Err(e) => check_markers(&world, p, &e.to_string().replace(reference.as_str(), ""), name),
+                        Err(e) => check_markers(
+                            &world,
+                            p,
+                            &e.to_string().replace(reference.as_str(), ""),
+                            name,
+                        ),
                     }
                 }
             }
             // Completions of every prompt argument and template variable.
             let refs = [
-                (json!({ "type": "ref/prompt", "name": "critical_findings" }), "tenant"),
-                (json!({ "type": "ref/prompt", "name": "failing_cis_checks" }), "service"),
-                (json!({ "type": "ref/resource", "uri": "aether365://scans/{id}" }), "id"),
-                (json!({ "type": "ref/resource", "uri": "aether365://reports/{id}" }), "id"),
+                (
+                    json!({ "type": "ref/prompt", "name": "critical_findings" }),
+                    "tenant",
+                ),
+                (
+                    json!({ "type": "ref/prompt", "name": "failing_cis_checks" }),
+                    "service",
+                ),
+                (
+                    json!({ "type": "ref/resource", "uri": "aether365://scans/{id}" }),
+                    "id",
+                ),
+                (
+                    json!({ "type": "ref/resource", "uri": "aether365://reports/{id}" }),
+                    "id",
+                ),
             ];
             for (reference, arg) in &refs {
                 let values = surface::complete(&ctx, reference, arg, "").await.unwrap();
                 for v in &values {
                     check_markers(&world, p, v, "completion");
                     if let Ok(id) = v.parse::<i64>() {
-                        if reference["uri"].as_str().is_some_and(|u| u.contains("scans")) {
-                            check_value(&db, &mut owners, p, &json!({ "scan_id": id }), "completion").await;
+                        if reference["uri"]
+                            .as_str()
+                            .is_some_and(|u| u.contains("scans"))
+                        {
+                            check_value(
+                                &db,
+                                &mut owners,
+                                p,
+                                &json!({ "scan_id": id }),
+                                "completion",
+                            )
+                            .await;
                         } else {
-                            check_value(&db, &mut owners, p, &json!({ "id": id, "audience": "x" }), "completion").await;
+                            check_value(
+                                &db,
+                                &mut owners,
+                                p,
+                                &json!({ "id": id, "audience": "x" }),
+                                "completion",
+                            )
+                            .await;
                         }
                     }
                 }
             }
-            let tenants = surface::complete(&ctx, &refs[0].0, "tenant", "").await.unwrap();
+            let tenants = surface::complete(&ctx, &refs[0].0, "tenant", "")
+                .await
+                .unwrap();
             let visible_count = world
                 .orgs
                 .iter()

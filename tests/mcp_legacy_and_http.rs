@@ -26,7 +26,11 @@ async fn legacy_sse_sends_the_endpoint_then_responses_on_the_stream() {
         let mut bytes = stream.bytes_stream();
         let mut buffer = String::new();
         while !buffer.contains("\n\n") {
-            let chunk = tokio::time::timeout(Duration::from_secs(3), bytes.next()).await.unwrap().unwrap().unwrap();
+            let chunk = tokio::time::timeout(Duration::from_secs(3), bytes.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
             buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
         assert!(buffer.contains("event: endpoint"), "{buffer}");
@@ -45,11 +49,17 @@ async fn legacy_sse_sends_the_endpoint_then_responses_on_the_stream() {
         };
         let r = post(json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})).await.unwrap();
         assert_eq!(r.status(), 202);
-        let r = post(json!({"jsonrpc":"2.0","id":2,"method":"tools/list"})).await.unwrap();
+        let r = post(json!({"jsonrpc":"2.0","id":2,"method":"tools/list"}))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 202);
         let mut answers = Vec::new();
         while answers.len() < 2 {
-            let chunk = tokio::time::timeout(Duration::from_secs(3), bytes.next()).await.unwrap().unwrap().unwrap();
+            let chunk = tokio::time::timeout(Duration::from_secs(3), bytes.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
             buffer.push_str(&String::from_utf8_lossy(&chunk));
             answers = buffer
                 .lines()
@@ -76,7 +86,12 @@ async fn legacy_sse_sends_the_endpoint_then_responses_on_the_stream() {
 async fn authentication_is_required_everywhere() {
     for db in databases().await {
         let app = spawn_app(db).await;
-        for (method, path) in [("POST", "/mcp"), ("GET", "/mcp"), ("GET", "/sse"), ("POST", "/messages?sessionId=x")] {
+        for (method, path) in [
+            ("POST", "/mcp"),
+            ("GET", "/mcp"),
+            ("GET", "/sse"),
+            ("POST", "/messages?sessionId=x"),
+        ] {
             let r = app
                 .client
                 .request(method.parse().unwrap(), format!("{}{}", app.address, path))
@@ -86,7 +101,10 @@ async fn authentication_is_required_everywhere() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 401, "{method} {path}");
-            let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+            let challenge = r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .to_string();
             assert!(challenge.contains("resource_metadata=\""), "{challenge}");
             let body: Value = r.json().await.unwrap();
             assert!(body["error"].is_string() && body["error_description"].is_string());
@@ -102,31 +120,60 @@ async fn authentication_is_required_everywhere() {
         assert_eq!(r.status(), 401);
         // Each endpoint's challenge names metadata whose `resource` is that endpoint (RFC 9728),
         // which is what mcp-remote checks before it reports a rejected token.
-        for (path, suffix) in [("/mcp", "/mcp"), ("/sse", "/sse"), ("/messages?sessionId=x", "/sse")] {
+        for (path, suffix) in [
+            ("/mcp", "/mcp"),
+            ("/sse", "/sse"),
+            ("/messages?sessionId=x", "/sse"),
+        ] {
             let r = app
                 .client
                 .request(
-                    if path == "/sse" { reqwest::Method::GET } else { reqwest::Method::POST },
+                    if path == "/sse" {
+                        reqwest::Method::GET
+                    } else {
+                        reqwest::Method::POST
+                    },
                     format!("{}{path}", app.address),
                 )
                 .send()
                 .await
                 .unwrap();
             assert_eq!(r.status(), 401, "{path}");
-            let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_string();
+            let challenge = r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .to_string();
             let metadata = challenge
                 .split("resource_metadata=\"")
                 .nth(1)
                 .and_then(|rest| rest.split('"').next())
                 .unwrap()
                 .to_string();
-            assert!(metadata.ends_with(&format!("/.well-known/oauth-protected-resource{suffix}")), "{metadata}");
-            let body: Value = app.client.get(&metadata).send().await.unwrap().json().await.unwrap();
-            assert_eq!(body["resource"], format!("{}{suffix}", app.address), "{path}");
+            assert!(
+                metadata.ends_with(&format!("/.well-known/oauth-protected-resource{suffix}")),
+                "{metadata}"
+            );
+            let body: Value = app
+                .client
+                .get(&metadata)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                body["resource"],
+                format!("{}{suffix}", app.address),
+                "{path}"
+            );
         }
         let r = app
             .client
-            .get(format!("{}/.well-known/oauth-protected-resource", app.address))
+            .get(format!(
+                "{}/.well-known/oauth-protected-resource",
+                app.address
+            ))
             .send()
             .await
             .unwrap();
@@ -149,11 +196,33 @@ async fn foreign_origins_are_refused_and_huge_bodies_too() {
         )
         .await;
         let ping = json!({"jsonrpc":"2.0","id":1,"method":"ping"});
-        let r = app.post().header("Origin", "https://evil.example").json(&ping).send().await.unwrap();
+        let r = app
+            .post()
+            .header("Origin", "https://evil.example")
+            .json(&ping)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403);
-        let r = app.post().header("Origin", "http://localhost:5173").json(&ping).send().await.unwrap();
-        assert_eq!(r.status(), 400, "a local origin passes (then lacks a session)");
-        let r = app.post().header("Origin", "https://app.example").json(&ping).send().await.unwrap();
+        let r = app
+            .post()
+            .header("Origin", "http://localhost:5173")
+            .json(&ping)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            400,
+            "a local origin passes (then lacks a session)"
+        );
+        let r = app
+            .post()
+            .header("Origin", "https://app.example")
+            .json(&ping)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400);
         let huge = "x".repeat(10_000);
         let r = app
@@ -172,7 +241,13 @@ async fn every_version_works_through_one_endpoint() {
     for db in databases().await {
         let app = spawn_app(db).await;
         let session = app.initialize("2025-11-25").await;
-        let r = app.session_request(&session, "2025-11-25", json!({"jsonrpc":"2.0","id":1,"method":"ping"})).await;
+        let r = app
+            .session_request(
+                &session,
+                "2025-11-25",
+                json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
         let r = app.stateless(2, "ping", json!({})).await;
         assert_eq!(r.status(), 200);

@@ -18,15 +18,35 @@ async fn discover_and_lists_carry_result_type_and_cache_hints() {
         let body: Value = r.json().await.unwrap();
         let result = &body["result"];
         assert_eq!(result["resultType"], "complete");
-        assert!(result["supportedVersions"].as_array().unwrap().contains(&json!("2026-07-28")));
+        assert!(
+            result["supportedVersions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("2026-07-28"))
+        );
         assert!(result["ttlMs"].is_u64());
         assert!(result["cacheScope"].is_string());
-        for method in ["tools/list", "prompts/list", "resources/list", "resources/templates/list"] {
-            let body: Value = app.stateless(2, method, json!({})).await.json().await.unwrap();
+        for method in [
+            "tools/list",
+            "prompts/list",
+            "resources/list",
+            "resources/templates/list",
+        ] {
+            let body: Value = app
+                .stateless(2, method, json!({}))
+                .await
+                .json()
+                .await
+                .unwrap();
             assert_eq!(body["result"]["resultType"], "complete", "{method}");
             assert!(body["result"]["ttlMs"].is_u64(), "{method}");
         }
-        let body: Value = app.stateless(3, "ping", json!({})).await.json().await.unwrap();
+        let body: Value = app
+            .stateless(3, "ping", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(body["result"]["resultType"], "complete");
     }
 }
@@ -102,7 +122,11 @@ async fn stateless_errors_map_to_statuses() {
         }
         // Tool argument errors and tool results.
         let body: Value = app
-            .stateless(2, "tools/call", json!({"name": "test_simple_text", "arguments": {}}))
+            .stateless(
+                2,
+                "tools/call",
+                json!({"name": "test_simple_text", "arguments": {}}),
+            )
             .await
             .json()
             .await
@@ -129,7 +153,13 @@ async fn progress_travels_on_the_post_stream() {
             .unwrap();
         assert_eq!(r.headers()["content-type"], "text/event-stream");
         let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
-        assert_eq!(messages.iter().filter(|m| m["method"] == "notifications/progress").count(), 3);
+        assert_eq!(
+            messages
+                .iter()
+                .filter(|m| m["method"] == "notifications/progress")
+                .count(),
+            3
+        );
         assert_eq!(messages.last().unwrap()["result"]["resultType"], "complete");
     }
 }
@@ -142,15 +172,26 @@ async fn subscriptions_listen_acknowledges_first() {
             .post()
             .header("MCP-Protocol-Version", "2026-07-28")
             .header("Mcp-Method", "subscriptions/listen")
-            .json(&json!({"jsonrpc":"2.0","id":"sub-1","method":"subscriptions/listen",
-                "params":{"_meta": envelope(), "notifications": {"toolsListChanged": true}}}))
+            .json(
+                &json!({"jsonrpc":"2.0","id":"sub-1","method":"subscriptions/listen",
+                "params":{"_meta": envelope(), "notifications": {"toolsListChanged": true}}}),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
         let messages = read_sse(r, Duration::from_secs(3), |_| true).await;
-        assert_eq!(messages[0]["method"], "notifications/subscriptions/acknowledged");
-        assert_eq!(messages[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub-1");
-        assert_eq!(messages[0]["params"]["notifications"]["toolsListChanged"], true);
+        assert_eq!(
+            messages[0]["method"],
+            "notifications/subscriptions/acknowledged"
+        );
+        assert_eq!(
+            messages[0]["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            "sub-1"
+        );
+        assert_eq!(
+            messages[0]["params"]["notifications"]["toolsListChanged"],
+            true
+        );
     }
 }

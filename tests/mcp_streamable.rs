@@ -17,7 +17,11 @@ async fn initialize_mints_a_session_and_every_version_answers_ping_and_lists() {
         for version in VERSIONS {
             let session = app.initialize(version).await;
             let ping = app
-                .session_request(&session, version, json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+                .session_request(
+                    &session,
+                    version,
+                    json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+                )
                 .await;
             assert_eq!(ping.status(), 200);
             let body: Value = ping.json().await.unwrap();
@@ -29,10 +33,17 @@ async fn initialize_mints_a_session_and_every_version_answers_ping_and_lists() {
                 ("prompts/list", "prompts"),
             ] {
                 let r = app
-                    .session_request(&session, version, json!({"jsonrpc":"2.0","id":2,"method":method}))
+                    .session_request(
+                        &session,
+                        version,
+                        json!({"jsonrpc":"2.0","id":2,"method":method}),
+                    )
                     .await;
                 let body: Value = r.json().await.unwrap();
-                assert!(body["result"][key].is_array(), "{method} in {version}: {body}");
+                assert!(
+                    body["result"][key].is_array(),
+                    "{method} in {version}: {body}"
+                );
             }
         }
     }
@@ -43,17 +54,30 @@ async fn session_errors_have_their_status_codes() {
     for db in databases().await {
         let app = spawn_app(db).await;
         // Missing session id: 400.
-        let r = app.post().json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"})).send().await.unwrap();
+        let r = app
+            .post()
+            .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400);
         // Unknown session id: 404.
         let r = app
-            .session_request("0123", "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .session_request(
+                "0123",
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+            )
             .await;
         assert_eq!(r.status(), 404);
         // Unsupported protocol version header: 400.
         let session = app.initialize("2025-06-18").await;
         let r = app
-            .session_request(&session, "1999-01-01", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .session_request(
+                &session,
+                "1999-01-01",
+                json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+            )
             .await;
         assert_eq!(r.status(), 400);
         // Malformed JSON: 400 with -32700.
@@ -70,18 +94,30 @@ async fn session_errors_have_their_status_codes() {
         assert_eq!(body["error"]["code"], -32700);
         // Wrong types: -32600.
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":true,"method":"ping"}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":true,"method":"ping"}),
+            )
             .await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], -32600);
         // Unknown method: -32601; bad params: -32602.
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":3,"method":"nope"}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":3,"method":"nope"}),
+            )
             .await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], -32601);
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":5}}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":5}}),
+            )
             .await;
         let body = answer(r).await;
         assert_eq!(body["error"]["code"], -32602);
@@ -91,15 +127,28 @@ async fn session_errors_have_their_status_codes() {
             .await;
         let body = answer(r).await;
         assert_eq!(body["error"]["code"], -32602);
-        assert!(body["error"]["message"].as_str().unwrap().contains("Unknown tool"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Unknown tool")
+        );
         // Notifications and responses: 202.
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":"x","result":{}}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":"x","result":{}}),
+            )
             .await;
         assert_eq!(r.status(), 202);
         // Batches only in 2025-03-26.
         let r = app
-            .session_request(&session, "2025-06-18", json!([{"jsonrpc":"2.0","id":1,"method":"ping"}]))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!([{"jsonrpc":"2.0","id":1,"method":"ping"}]),
+            )
             .await;
         assert_eq!(r.status(), 400);
         let old = app.initialize("2025-03-26").await;
@@ -109,7 +158,12 @@ async fn session_errors_have_their_status_codes() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body.as_array().unwrap().len(), 2);
         // Unsupported HTTP method: 405.
-        let r = app.client.put(format!("{}/mcp", app.address)).send().await.unwrap();
+        let r = app
+            .client
+            .put(format!("{}/mcp", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 405);
         // DELETE ends the session; then 404.
         let r = app
@@ -122,7 +176,11 @@ async fn session_errors_have_their_status_codes() {
             .unwrap();
         assert!(r.status().is_success());
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+            )
             .await;
         assert_eq!(r.status(), 404);
     }
@@ -163,12 +221,19 @@ async fn progress_and_logs_travel_on_the_post_stream_and_each_call_is_audited_on
         assert_eq!(progress[0]["params"]["progressToken"], "p1");
         assert_eq!(messages.last().unwrap()["id"], 7);
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":8,"method":"tools/call",
-                "params":{"name":"test_tool_with_logging","arguments":{}}}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":8,"method":"tools/call",
+                "params":{"name":"test_tool_with_logging","arguments":{}}}),
+            )
             .await;
         let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
         assert_eq!(
-            messages.iter().filter(|m| m["method"] == "notifications/message").count(),
+            messages
+                .iter()
+                .filter(|m| m["method"] == "notifications/message")
+                .count(),
             3
         );
         let rows = app.audit_rows().await;
@@ -177,7 +242,11 @@ async fn progress_and_logs_travel_on_the_post_stream_and_each_call_is_audited_on
             .filter(|r| r.action == "mcp.tools/call")
             .collect();
         assert_eq!(calls.len(), 2);
-        assert!(calls.iter().any(|r| r.tool.as_deref() == Some("test_tool_with_progress")));
+        assert!(
+            calls
+                .iter()
+                .any(|r| r.tool.as_deref() == Some("test_tool_with_progress"))
+        );
         assert_eq!(calls[0].outcome, "ok");
     }
 }
@@ -191,13 +260,21 @@ async fn cancellation_aborts_a_running_request() {
             "params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"c"}}}));
         let cancel = async {
             tokio::time::sleep(Duration::from_millis(30)).await;
-            app.session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","method":"notifications/cancelled",
-                "params":{"requestId":"slow","reason":"test"}})).await
+            app.session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","method":"notifications/cancelled",
+                "params":{"requestId":"slow","reason":"test"}}),
+            )
+            .await
         };
         let (call, cancel) = tokio::join!(call, cancel);
         assert_eq!(cancel.status(), 202);
         let messages = read_sse(call, Duration::from_secs(3), |m| m.get("id").is_some()).await;
-        assert!(messages.iter().all(|m| m.get("result").is_none()), "{messages:?}");
+        assert!(
+            messages.iter().all(|m| m.get("result").is_none()),
+            "{messages:?}"
+        );
     }
 }
 
@@ -238,9 +315,17 @@ async fn get_stream_resumes_with_last_event_id_and_revocation_closes_it() {
         let started = std::time::Instant::now();
         let reader = read_sse(stream, Duration::from_secs(5), |_| false);
         let _ = reader.await;
-        assert!(started.elapsed() < Duration::from_millis(2500), "stream stayed open {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(2500),
+            "stream stayed open {:?}",
+            started.elapsed()
+        );
         let r = app
-            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
+            .session_request(
+                &session,
+                "2025-06-18",
+                json!({"jsonrpc":"2.0","id":1,"method":"ping"}),
+            )
             .await;
         assert_eq!(r.status(), 401);
     }
@@ -257,12 +342,18 @@ async fn resource_reads_are_audited_and_unknown_resources_are_not_found() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["result"]["contents"][0]["uri"], "test://static-text");
         let rows = app.audit_rows().await;
-        assert!(rows.iter().any(|r| r.action == "mcp.resources/read" && r.outcome == "ok"));
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "mcp.resources/read" && r.outcome == "ok")
+        );
         let r = app
             .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"aether365://scans/999999"}}))
             .await;
         let body: Value = r.json().await.unwrap();
-        assert!(body["error"]["code"] == -32002 || body["error"]["code"] == -32602, "{body}");
+        assert!(
+            body["error"]["code"] == -32002 || body["error"]["code"] == -32602,
+            "{body}"
+        );
         let r = app
             .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":3,"method":"resources/subscribe","params":{"uri":"test://watched-resource"}}))
             .await;

@@ -19,11 +19,18 @@ async fn start_scan_with_a_progress_token_streams_progress_until_the_scan_ends()
                 "_meta":{"progressToken":"scan"}}}))
             .await;
         let messages = read_sse(r, Duration::from_secs(30), |m| m.get("id").is_some()).await;
-        let progress: Vec<&Value> = messages.iter().filter(|m| m["method"] == "notifications/progress").collect();
+        let progress: Vec<&Value> = messages
+            .iter()
+            .filter(|m| m["method"] == "notifications/progress")
+            .collect();
         assert!(!progress.is_empty(), "{messages:?}");
         let last = progress.last().unwrap();
         assert_eq!(last["params"]["progress"], last["params"]["total"]);
-        assert_eq!(messages.last().unwrap()["result"]["isError"], false, "{messages:?}");
+        assert_eq!(
+            messages.last().unwrap()["result"]["isError"],
+            false,
+            "{messages:?}"
+        );
     }
 }
 
@@ -42,7 +49,11 @@ async fn start_scan_runs_as_a_task_in_2025_11_25() {
         let task_id = task["taskId"].as_str().expect("a task").to_string();
         assert!(task["pollInterval"].is_u64());
         let r = app
-            .session_request(&session, v, json!({"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId": task_id}}))
+            .session_request(
+                &session,
+                v,
+                json!({"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId": task_id}}),
+            )
             .await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["result"]["taskId"], task_id.as_str());
@@ -50,9 +61,16 @@ async fn start_scan_runs_as_a_task_in_2025_11_25() {
             .session_request(&session, v, json!({"jsonrpc":"2.0","id":3,"method":"tasks/result","params":{"taskId": task_id}}))
             .await;
         let body = answer(r).await;
-        assert_eq!(body["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], task_id.as_str());
+        assert_eq!(
+            body["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+            task_id.as_str()
+        );
         let r = app
-            .session_request(&session, v, json!({"jsonrpc":"2.0","id":4,"method":"tasks/list"}))
+            .session_request(
+                &session,
+                v,
+                json!({"jsonrpc":"2.0","id":4,"method":"tasks/list"}),
+            )
             .await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["result"]["tasks"][0]["status"], "completed", "{body}");
@@ -81,8 +99,12 @@ async fn subscribers_of_a_scan_resource_hear_of_its_completion() {
             .await
             .unwrap();
         let r = app
-            .session_request(&session, v, json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
-                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}}))
+            .session_request(
+                &session,
+                v,
+                json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}}),
+            )
             .await;
         let body = answer(r).await;
         let scan_id = body["result"]["structuredContent"]["scan"]["id"]
@@ -120,28 +142,41 @@ async fn start_scan_returns_a_task_to_2026_clients_with_the_extension() {
             if let Some(name) = name {
                 r = r.header("Mcp-Name", name);
             }
-            r.json(&json!({"jsonrpc":"2.0","id":id,"method":method,"params":params})).send()
+            r.json(&json!({"jsonrpc":"2.0","id":id,"method":method,"params":params}))
+                .send()
         };
-        let r = call(1, "tools/call", Some("start_scan"), json!({"name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}))
-            .await
-            .unwrap();
+        let r = call(
+            1,
+            "tools/call",
+            Some("start_scan"),
+            json!({"name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}),
+        )
+        .await
+        .unwrap();
         let body = answer(r).await;
         assert_eq!(body["result"]["resultType"], "task", "{body}");
         let task_id = body["result"]["taskId"].as_str().unwrap().to_string();
         let mut status = String::new();
         for _ in 0..100 {
-            let r = call(2, "tasks/get", None, json!({"taskId": task_id})).await.unwrap();
+            let r = call(2, "tasks/get", None, json!({"taskId": task_id}))
+                .await
+                .unwrap();
             let body: Value = r.json().await.unwrap();
             assert_eq!(body["result"]["resultType"], "complete");
             status = body["result"]["status"].as_str().unwrap().to_string();
             if status != "working" {
-                assert!(body["result"]["result"].is_object() || body["result"]["error"].is_object());
+                assert!(
+                    body["result"]["result"].is_object() || body["result"]["error"].is_object()
+                );
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(status, "completed");
         let rows = app.audit_rows().await;
-        assert_eq!(rows.iter().filter(|r| r.action == "mcp.tools/call").count(), 1);
+        assert_eq!(
+            rows.iter().filter(|r| r.action == "mcp.tools/call").count(),
+            1
+        );
     }
 }

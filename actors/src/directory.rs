@@ -241,9 +241,10 @@ pub async fn find_tenant(
         })
         .collect();
     match matches.len() {
-        1 => Ok(matches.into_iter().next().ok_or_else(|| {
-            DirectoryError::TenantNotFound(reference.to_string())
-        })?),
+        1 => Ok(matches
+            .into_iter()
+            .next()
+            .ok_or_else(|| DirectoryError::TenantNotFound(reference.to_string()))?),
         0 => Err(DirectoryError::TenantNotFound(reference.to_string())),
         _ => Err(DirectoryError::Invalid(format!(
             "{reference:?} names several tenants: use the numeric id or give --org"

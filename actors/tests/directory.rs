@@ -20,17 +20,25 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
         // Running the migrations again changes nothing.
         db::migrate(&t.db).await.unwrap();
 
-        let org = directory::create_organisation(&t.db, "Fabrikam").await.unwrap();
+        let org = directory::create_organisation(&t.db, "Fabrikam")
+            .await
+            .unwrap();
         assert!(matches!(
             directory::create_organisation(&t.db, "Fabrikam").await,
             Err(DirectoryError::OrganisationExists(_))
         ));
         assert_eq!(
-            directory::find_organisation(&t.db, "Fabrikam").await.unwrap().id,
+            directory::find_organisation(&t.db, "Fabrikam")
+                .await
+                .unwrap()
+                .id,
             org.id
         );
         assert_eq!(
-            directory::find_organisation(&t.db, &org.id.to_string()).await.unwrap().id,
+            directory::find_organisation(&t.db, &org.id.to_string())
+                .await
+                .unwrap()
+                .id,
             org.id
         );
         assert!(matches!(
@@ -38,13 +46,26 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
             Err(DirectoryError::OrganisationNotFound(_))
         ));
 
-        let user = directory::create_user(&t.db, org.id, "Sec@Fabrikam.example", "a long enough password", "admin")
-            .await
-            .unwrap();
+        let user = directory::create_user(
+            &t.db,
+            org.id,
+            "Sec@Fabrikam.example",
+            "a long enough password",
+            "admin",
+        )
+        .await
+        .unwrap();
         assert_eq!(user.email, "sec@fabrikam.example");
         assert!(user.password_hash.starts_with("$argon2id$"));
         assert!(matches!(
-            directory::create_user(&t.db, org.id, "sec@fabrikam.example", "a long enough password", "admin").await,
+            directory::create_user(
+                &t.db,
+                org.id,
+                "sec@fabrikam.example",
+                "a long enough password",
+                "admin"
+            )
+            .await,
             Err(DirectoryError::UserExists(_))
         ));
         assert!(matches!(
@@ -66,35 +87,83 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
         assert_eq!(tenant.primary_domain, "fabrikam.com");
         assert_eq!(tenant.microsoft_tenant_id.len(), 36);
         assert!(matches!(
-            directory::add_tenant(&t.db, org.id, NewTenant { display_name: "Fabrikam Prod".into(), microsoft_tenant_id: None, domains: vec!["x.com".into()] }).await,
+            directory::add_tenant(
+                &t.db,
+                org.id,
+                NewTenant {
+                    display_name: "Fabrikam Prod".into(),
+                    microsoft_tenant_id: None,
+                    domains: vec!["x.com".into()]
+                }
+            )
+            .await,
             Err(DirectoryError::TenantExists(_))
         ));
         assert!(matches!(
-            directory::add_tenant(&t.db, org.id, NewTenant { display_name: "Bad".into(), microsoft_tenant_id: None, domains: vec!["not a domain".into()] }).await,
+            directory::add_tenant(
+                &t.db,
+                org.id,
+                NewTenant {
+                    display_name: "Bad".into(),
+                    microsoft_tenant_id: None,
+                    domains: vec!["not a domain".into()]
+                }
+            )
+            .await,
             Err(DirectoryError::Invalid(_))
         ));
-        for reference in ["Fabrikam Prod", "fabrikam prod", "fabrikam.com", &tenant.id.to_string()] {
+        for reference in [
+            "Fabrikam Prod",
+            "fabrikam prod",
+            "fabrikam.com",
+            &tenant.id.to_string(),
+        ] {
             assert_eq!(
-                directory::find_tenant(&t.db, Some(org.id), reference).await.unwrap().id,
+                directory::find_tenant(&t.db, Some(org.id), reference)
+                    .await
+                    .unwrap()
+                    .id,
                 tenant.id
             );
         }
-        let other = directory::create_organisation(&t.db, "Other").await.unwrap();
+        let other = directory::create_organisation(&t.db, "Other")
+            .await
+            .unwrap();
         assert!(matches!(
             directory::find_tenant(&t.db, Some(other.id), "Fabrikam Prod").await,
             Err(DirectoryError::TenantNotFound(_))
         ));
 
-        assert!(directory::latest_snapshot(&t.db, tenant.id).await.unwrap().is_none());
+        assert!(
+            directory::latest_snapshot(&t.db, tenant.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let snapshot = sample();
-        let first = directory::import_snapshot(&t.db, &tenant, &snapshot, "import", Some(chrono::Utc::now() - chrono::Duration::days(1)))
+        let first = directory::import_snapshot(
+            &t.db,
+            &tenant,
+            &snapshot,
+            "import",
+            Some(chrono::Utc::now() - chrono::Duration::days(1)),
+        )
+        .await
+        .unwrap();
+        let second = directory::import_snapshot(&t.db, &tenant, &snapshot, "collector", None)
             .await
             .unwrap();
-        let second = directory::import_snapshot(&t.db, &tenant, &snapshot, "collector", None).await.unwrap();
-        let latest = directory::latest_snapshot(&t.db, tenant.id).await.unwrap().unwrap();
+        let latest = directory::latest_snapshot(&t.db, tenant.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(latest.id, second.id);
         assert_ne!(first.id, second.id);
-        assert_eq!(latest.data, *snapshot.value(), "the JSON survives the round trip");
+        assert_eq!(
+            latest.data,
+            *snapshot.value(),
+            "the JSON survives the round trip"
+        );
         assert!(matches!(
             directory::import_snapshot(&t.db, &tenant, &snapshot, "guess", None).await,
             Err(DirectoryError::Invalid(_))

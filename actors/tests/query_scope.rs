@@ -17,7 +17,14 @@ async fn posture_findings_trend_and_compare() {
         let db = &tdb.db;
         let (org, tenants) = org_with_tenants(db, "Contoso", &["Contoso HQ", "Contoso Labs"]).await;
         let now = Utc::now();
-        let first = scan(db, org, tenants[0], now - Duration::days(10), baseline(false)).await;
+        let first = scan(
+            db,
+            org,
+            tenants[0],
+            now - Duration::days(10),
+            baseline(false),
+        )
+        .await;
         let second = scan(db, org, tenants[0], now - Duration::days(1), baseline(true)).await;
         let exposure = scan_of_kind(db, org, tenants[0], ScanKind::Exposure, now, vec![]).await;
         let svc = QueryService::new(db.clone());
@@ -35,10 +42,18 @@ async fn posture_findings_trend_and_compare() {
         assert_eq!(hq.latest[1].scan.id, exposure);
         assert_eq!(hq.latest[0].scan.counts.fail, 4);
         assert_eq!(hq.latest[0].scan.failing.critical, 1);
-        assert!(hq.latest[0].by_framework.iter().any(|b| b.name == "CIS-M365-4.0"));
+        assert!(
+            hq.latest[0]
+                .by_framework
+                .iter()
+                .any(|b| b.name == "CIS-M365-4.0")
+        );
         assert!(posture.tenants[1].latest.is_empty());
         // Posture by domain, case-insensitive.
-        let one = svc.posture(&all, Some("CONTOSO-LABS.example")).await.unwrap();
+        let one = svc
+            .posture(&all, Some("CONTOSO-LABS.example"))
+            .await
+            .unwrap();
         assert_eq!(one.tenants.len(), 1);
         assert_eq!(one.tenants[0].tenant.id, tenants[1]);
 
@@ -47,7 +62,10 @@ async fn posture_findings_trend_and_compare() {
             .list_findings(&all, FindingQuery::default())
             .await
             .unwrap_err();
-        assert!(matches!(err, QueryError::InvalidArgument(ref m) if m.contains("Contoso Labs")), "{err}");
+        assert!(
+            matches!(err, QueryError::InvalidArgument(ref m) if m.contains("Contoso Labs")),
+            "{err}"
+        );
 
         // Findings: failing, most severe first, filters and paging.
         let q = FindingQuery {
@@ -60,39 +78,90 @@ async fn posture_findings_trend_and_compare() {
         let ranks: Vec<&str> = page.findings.iter().map(|f| f.severity.as_str()).collect();
         assert_eq!(ranks, ["critical", "high", "high", "low"]);
         let exo = svc
-            .list_findings(&all, FindingQuery { services: vec!["exchange".into()], ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    services: vec!["exchange".into()],
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
-        assert_eq!(exo.findings.iter().map(|f| f.check_id.as_str()).collect::<Vec<_>>(), ["EXO-1", "EXO-3"]);
+        assert_eq!(
+            exo.findings
+                .iter()
+                .map(|f| f.check_id.as_str())
+                .collect::<Vec<_>>(),
+            ["EXO-1", "EXO-3"]
+        );
         let scuba = svc
-            .list_findings(&all, FindingQuery { framework: Some("SCuBA".parse().unwrap()), ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    framework: Some("SCuBA".parse().unwrap()),
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(scuba.total, 1);
         let cis = svc
-            .list_findings(&all, FindingQuery { framework: Some("CIS-M365-4.0".parse().unwrap()), severities: vec![Severity::High], ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    framework: Some("CIS-M365-4.0".parse().unwrap()),
+                    severities: vec![Severity::High],
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(cis.total, 2);
         let text = svc
-            .list_findings(&all, FindingQuery { text: Some("exo-3".into()), ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    text: Some("exo-3".into()),
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(text.total, 1);
         let paged = svc
-            .list_findings(&all, FindingQuery { limit: 3, ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    limit: 3,
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(paged.findings.len(), 3);
         assert_eq!(paged.next_offset, Some(3));
         let rest = svc
-            .list_findings(&all, FindingQuery { limit: 3, offset: 3, ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    limit: 3,
+                    offset: 3,
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(rest.findings.len(), 1);
         assert_eq!(rest.next_offset, None);
         let older = svc
-            .list_findings(&all, FindingQuery { scan_id: Some(first), tenant: None, ..q.clone() })
+            .list_findings(
+                &all,
+                FindingQuery {
+                    scan_id: Some(first),
+                    tenant: None,
+                    ..q.clone()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(older.total, 3);
@@ -101,7 +170,11 @@ async fn posture_findings_trend_and_compare() {
         let detail = svc
             .get_finding(
                 &all,
-                FindingLookup::Check { tenant: Some("Contoso HQ".into()), check_id: "aad-2".into(), scan_id: None },
+                FindingLookup::Check {
+                    tenant: Some("Contoso HQ".into()),
+                    check_id: "aad-2".into(),
+                    scan_id: None,
+                },
                 10,
             )
             .await
@@ -110,14 +183,22 @@ async fn posture_findings_trend_and_compare() {
         assert_eq!(detail.remediation, "Fix AAD-2");
         assert_eq!(detail.history.len(), 2);
         assert_eq!(detail.history[1].status, "pass");
-        let by_id = svc.get_finding(&all, FindingLookup::Id(detail.summary.id), 5).await.unwrap();
+        let by_id = svc
+            .get_finding(&all, FindingLookup::Id(detail.summary.id), 5)
+            .await
+            .unwrap();
         assert_eq!(by_id.summary.check_id, "AAD-2");
 
         // Trend overall and per framework.
         let trend = svc
             .score_trend(
                 &all,
-                TrendQuery { tenant: Some("Contoso HQ".into()), since: now - Duration::days(30), kind: "compliance".into(), dimension: TrendDimension::Overall },
+                TrendQuery {
+                    tenant: Some("Contoso HQ".into()),
+                    since: now - Duration::days(30),
+                    kind: "compliance".into(),
+                    dimension: TrendDimension::Overall,
+                },
             )
             .await
             .unwrap();
@@ -126,27 +207,55 @@ async fn posture_findings_trend_and_compare() {
         let by_service = svc
             .score_trend(
                 &all,
-                TrendQuery { tenant: Some("Contoso HQ".into()), since: now - Duration::days(30), kind: "compliance".into(), dimension: TrendDimension::Service("Entra ID".into()) },
+                TrendQuery {
+                    tenant: Some("Contoso HQ".into()),
+                    since: now - Duration::days(30),
+                    kind: "compliance".into(),
+                    dimension: TrendDimension::Service("Entra ID".into()),
+                },
             )
             .await
             .unwrap();
-        assert_eq!(by_service.points.iter().map(|p| p.score).collect::<Vec<_>>(), [Some(50.0), Some(0.0)]);
+        assert_eq!(
+            by_service
+                .points
+                .iter()
+                .map(|p| p.score)
+                .collect::<Vec<_>>(),
+            [Some(50.0), Some(0.0)]
+        );
 
         // Comparison of the two latest compliance scans.
         let cmp = svc
-            .compare_scans(&all, CompareQuery { tenant: Some("Contoso HQ".into()), ..Default::default() })
+            .compare_scans(
+                &all,
+                CompareQuery {
+                    tenant: Some("Contoso HQ".into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         assert_eq!(cmp.base.id, first);
         assert_eq!(cmp.head.id, second);
-        let ids = |v: &Vec<FindingSummary>| v.iter().map(|f| f.check_id.clone()).collect::<Vec<_>>();
+        let ids =
+            |v: &Vec<FindingSummary>| v.iter().map(|f| f.check_id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&cmp.newly_failing), ["AAD-2", "EXO-1"]);
         assert_eq!(ids(&cmp.resolved), ["EXO-2"]);
         assert_eq!(ids(&cmp.still_failing), ["AAD-1", "EXO-3"]);
         assert_eq!(cmp.newly_failing_by_severity.high, 2);
 
         // Scans.
-        let scans = svc.list_scans(&all, ScanListQuery { limit: 2, ..Default::default() }).await.unwrap();
+        let scans = svc
+            .list_scans(
+                &all,
+                ScanListQuery {
+                    limit: 2,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         assert_eq!(scans.scans.len(), 2);
         assert_eq!(scans.scans[0].id, exposure);
         assert!(scans.next_before_id.is_some());
@@ -157,9 +266,15 @@ async fn posture_findings_trend_and_compare() {
         assert_eq!(detail.top_failing.len(), 4);
 
         // Completions.
-        let names = svc.complete(&all, CompletionField::Tenant, "contoso l", 10).await.unwrap();
+        let names = svc
+            .complete(&all, CompletionField::Tenant, "contoso l", 10)
+            .await
+            .unwrap();
         assert_eq!(names, ["Contoso Labs"]);
-        let fws = svc.complete(&all, CompletionField::Framework, "cis-m", 10).await.unwrap();
+        let fws = svc
+            .complete(&all, CompletionField::Framework, "cis-m", 10)
+            .await
+            .unwrap();
         assert!(fws.contains(&"CIS-M365-4.0".to_string()), "{fws:?}");
     }
 }
@@ -183,46 +298,116 @@ async fn other_organisations_and_tenants_answer_like_missing_ids() {
         for (p, id) in [(&pa, a_scan), (&pa, a_eu_scan), (&pb, b_scan)] {
             svc.get_scan(p, id).await.unwrap();
         }
-        for (p, id) in [(&pb, a_scan), (&pa, b_scan), (&pa_eu, a_scan), (&pa, 999_999)] {
+        for (p, id) in [
+            (&pb, a_scan),
+            (&pa, b_scan),
+            (&pa_eu, a_scan),
+            (&pa, 999_999),
+        ] {
             let err = svc.get_scan(p, id).await.unwrap_err();
-            assert!(matches!(err, QueryError::NotFound(ref m) if m == &format!("scan {id}")), "{err}");
+            assert!(
+                matches!(err, QueryError::NotFound(ref m) if m == &format!("scan {id}")),
+                "{err}"
+            );
             let err = svc
-                .list_findings(p, FindingQuery { scan_id: Some(id), ..Default::default() })
+                .list_findings(
+                    p,
+                    FindingQuery {
+                        scan_id: Some(id),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .unwrap_err();
             assert!(matches!(err, QueryError::NotFound(_)), "{err}");
         }
         // Tenant ids of another organisation answer like unknown ones.
-        let err = svc.resolve_tenant(&pa, Some(&b_tenants[0].to_string())).await.unwrap_err();
-        assert_eq!(err.to_string(), format!("tenant \"{}\" not found", b_tenants[0]));
+        let err = svc
+            .resolve_tenant(&pa, Some(&b_tenants[0].to_string()))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("tenant \"{}\" not found", b_tenants[0])
+        );
         // The name "Fabrikam" resolves within each organisation.
-        assert_eq!(svc.resolve_tenant(&pb, Some("fabrikam")).await.unwrap().id, b_tenants[0]);
-        assert_eq!(svc.resolve_tenant(&pa, Some("fabrikam")).await.unwrap().id, a_tenants[0]);
+        assert_eq!(
+            svc.resolve_tenant(&pb, Some("fabrikam")).await.unwrap().id,
+            b_tenants[0]
+        );
+        assert_eq!(
+            svc.resolve_tenant(&pa, Some("fabrikam")).await.unwrap().id,
+            a_tenants[0]
+        );
         // A scoped token sees only its tenant, and uses it by default.
         assert_eq!(svc.list_tenants(&pa_eu).await.unwrap().len(), 1);
-        let page = svc.list_findings(&pa_eu, FindingQuery::default()).await.unwrap();
+        let page = svc
+            .list_findings(&pa_eu, FindingQuery::default())
+            .await
+            .unwrap();
         assert!(page.findings.iter().all(|f| f.scan_id == a_eu_scan));
-        assert!(matches!(svc.resolve_tenant(&pa_eu, Some("Fabrikam")).await, Err(QueryError::NotFound(_))));
+        assert!(matches!(
+            svc.resolve_tenant(&pa_eu, Some("Fabrikam")).await,
+            Err(QueryError::NotFound(_))
+        ));
         let posture = svc.posture(&pa_eu, None).await.unwrap();
         assert_eq!(posture.tenants.len(), 1);
         // Findings by id across organisations.
-        let b_finding = svc.list_findings(&pb, FindingQuery::default()).await.unwrap().findings[0].id;
-        assert!(matches!(svc.get_finding(&pa, FindingLookup::Id(b_finding), 5).await, Err(QueryError::NotFound(_))));
+        let b_finding = svc
+            .list_findings(&pb, FindingQuery::default())
+            .await
+            .unwrap()
+            .findings[0]
+            .id;
+        assert!(matches!(
+            svc.get_finding(&pa, FindingLookup::Id(b_finding), 5).await,
+            Err(QueryError::NotFound(_))
+        ));
         // Completions stay inside.
-        let scans = svc.complete(&pa_eu, CompletionField::Scan, "", 100).await.unwrap();
+        let scans = svc
+            .complete(&pa_eu, CompletionField::Scan, "", 100)
+            .await
+            .unwrap();
         assert_eq!(scans, [a_eu_scan.to_string()]);
         // Reports: a scoped token's multi-tenant report is its own; tenant reports follow scope.
         let report = svc
-            .save_report(&pa, NewReport { tenant_id: Some(a_tenants[0]), audience: "board".into(), framework: None, title: "t".into(), markdown: "# t".into() })
+            .save_report(
+                &pa,
+                NewReport {
+                    tenant_id: Some(a_tenants[0]),
+                    audience: "board".into(),
+                    framework: None,
+                    title: "t".into(),
+                    markdown: "# t".into(),
+                },
+            )
             .await
             .unwrap();
-        assert_eq!(svc.get_report(&pa, report.id).await.unwrap().markdown, "# t");
-        assert!(matches!(svc.get_report(&pb, report.id).await, Err(QueryError::NotFound(_))));
-        assert!(matches!(svc.get_report(&pa_eu, report.id).await, Err(QueryError::NotFound(_))));
+        assert_eq!(
+            svc.get_report(&pa, report.id).await.unwrap().markdown,
+            "# t"
+        );
+        assert!(matches!(
+            svc.get_report(&pb, report.id).await,
+            Err(QueryError::NotFound(_))
+        ));
+        assert!(matches!(
+            svc.get_report(&pa_eu, report.id).await,
+            Err(QueryError::NotFound(_))
+        ));
         assert!(svc.list_reports(&pa_eu, 10).await.unwrap().is_empty());
         assert_eq!(svc.list_reports(&pa, 10).await.unwrap().len(), 1);
         let err = svc
-            .save_report(&pa_eu, NewReport { tenant_id: Some(a_tenants[0]), audience: "board".into(), framework: None, title: "t".into(), markdown: "# t".into() })
+            .save_report(
+                &pa_eu,
+                NewReport {
+                    tenant_id: Some(a_tenants[0]),
+                    audience: "board".into(),
+                    framework: None,
+                    title: "t".into(),
+                    markdown: "# t".into(),
+                },
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, QueryError::NotFound(_)));
@@ -237,10 +422,20 @@ async fn executor_answers_messages() {
         scan(&tdb.db, org, tenants[0], Utc::now(), baseline(false)).await;
         let addr = QueryExecutor::new(tdb.db.clone()).start();
         let p = principal(org, TenantScope::All);
-        let posture = addr.send(GetPosture { principal: p.clone(), tenant: None }).await.unwrap().unwrap();
+        let posture = addr
+            .send(GetPosture {
+                principal: p.clone(),
+                tenant: None,
+            })
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(posture.tenants[0].latest.len(), 1);
         let err = addr
-            .send(GetScan { principal: principal(org + 1, TenantScope::All), scan_id: posture.tenants[0].latest[0].scan.id })
+            .send(GetScan {
+                principal: principal(org + 1, TenantScope::All),
+                scan_id: posture.tenants[0].latest[0].scan.id,
+            })
             .await
             .unwrap()
             .unwrap_err();

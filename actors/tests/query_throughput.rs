@@ -33,7 +33,11 @@ fn many_findings(round: usize) -> Vec<aether365_engine::Finding> {
                 &format!("CHK-{i:03}"),
                 SERVICES[i % SERVICES.len()],
                 Severity::ALL[i % 5],
-                if (i + round) % 3 == 0 { Status::Fail } else { Status::Pass },
+                if (i + round).is_multiple_of(3) {
+                    Status::Fail
+                } else {
+                    Status::Pass
+                },
                 &[(Framework::Cis, "1.1.1"), (Framework::Nist80053, "AC-2")],
             )
         })
@@ -60,7 +64,10 @@ where
     for t in tasks {
         t.await.unwrap();
     }
-    println!("{label}: {:.0} calls/s", count.load(Ordering::Relaxed) as f64 / 3.0);
+    println!(
+        "{label}: {:.0} calls/s",
+        count.load(Ordering::Relaxed) as f64 / 3.0
+    );
 }
 
 #[actix::test]
@@ -83,20 +90,44 @@ async fn hot_queries_throughput() {
         measure("get_posture (5 tenants)", 32, move || {
             let (a, pp) = (a.clone(), pp.clone());
             async move {
-                a.send(GetPosture { principal: pp, tenant: None }).await.unwrap().unwrap();
+                a.send(GetPosture {
+                    principal: pp,
+                    tenant: None,
+                })
+                .await
+                .unwrap()
+                .unwrap();
             }
         })
         .await;
         for (label, config) in [
-            ("get_posture, 2 workers", QueryConfig { workers: 2, ..Default::default() }),
-            ("get_posture, 2 workers, latest TTL 1 s", QueryConfig { workers: 2, latest_ttl: Duration::from_secs(1) }),
+            (
+                "get_posture, 2 workers",
+                QueryConfig {
+                    workers: 2,
+                    ..Default::default()
+                },
+            ),
+            (
+                "get_posture, 2 workers, latest TTL 1 s",
+                QueryConfig {
+                    workers: 2,
+                    latest_ttl: Duration::from_secs(1),
+                },
+            ),
         ] {
             let a = QueryExecutor::with_config(tdb.db.clone(), config).start();
             let pp = p.clone();
             measure(label, 32, move || {
                 let (a, pp) = (a.clone(), pp.clone());
                 async move {
-                    a.send(GetPosture { principal: pp, tenant: None }).await.unwrap().unwrap();
+                    a.send(GetPosture {
+                        principal: pp,
+                        tenant: None,
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
                 }
             })
             .await;
@@ -105,8 +136,19 @@ async fn hot_queries_throughput() {
         measure("list_findings (page of 50)", 32, move || {
             let (a, pp) = (a.clone(), pp.clone());
             async move {
-                let query = FindingQuery { tenant: Some("Tenant 1".into()), statuses: vec![], limit: 50, ..Default::default() };
-                a.send(ListFindings { principal: pp, query }).await.unwrap().unwrap();
+                let query = FindingQuery {
+                    tenant: Some("Tenant 1".into()),
+                    statuses: vec![],
+                    limit: 50,
+                    ..Default::default()
+                };
+                a.send(ListFindings {
+                    principal: pp,
+                    query,
+                })
+                .await
+                .unwrap()
+                .unwrap();
             }
         })
         .await;

@@ -169,7 +169,11 @@ fn foreign_key(
 }
 
 fn index(name: &str, table: impl IntoIden, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut stmt = Index::create().name(name).table(table).if_not_exists().take();
+    let mut stmt = Index::create()
+        .name(name)
+        .table(table)
+        .if_not_exists()
+        .take();
     for col in cols {
         stmt.col(Alias::new(*col));
     }
@@ -233,9 +237,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_tenants_org_name", Tenants::Table, &["organisation_id", "display_name"])
-                    .unique()
-                    .take(),
+                index(
+                    "ux_tenants_org_name",
+                    Tenants::Table,
+                    &["organisation_id", "display_name"],
+                )
+                .unique()
+                .take(),
             )
             .await?;
         manager

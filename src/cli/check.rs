@@ -30,7 +30,13 @@ pub fn run(args: CheckArgs) -> Result<(), CliError> {
         reason: e.to_string(),
     })?;
     let mut findings = evaluate_all(&snapshot);
-    findings.sort_by_key(|f| (f.status.as_str() != "fail", f.severity.rank(), f.check_id.clone()));
+    findings.sort_by_key(|f| {
+        (
+            f.status.as_str() != "fail",
+            f.severity.rank(),
+            f.check_id.clone(),
+        )
+    });
     let card = score(&findings);
     match args.format {
         Format::Json => print_json(&serde_json::json!({ "score": card, "findings": findings })),

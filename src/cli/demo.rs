@@ -10,7 +10,11 @@ use crate::demo;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// The URL clients reach the server at, for the printed configurations.
-    #[arg(long, env = "AETHER365_PUBLIC_URL", default_value = "http://127.0.0.1:8365")]
+    #[arg(
+        long,
+        env = "AETHER365_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8365"
+    )]
     pub public_url: String,
     /// Print JSON for scripts: {"token", "organisation_id", "claude_desktop", "cursor", "dashboard_user"}.
     #[arg(long)]

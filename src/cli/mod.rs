@@ -11,7 +11,7 @@ mod token;
 use std::path::PathBuf;
 
 use aether365_actors::audit::AuditError;
-use aether365_actors::db::{self, DbError, DEFAULT_DATABASE_URL};
+use aether365_actors::db::{self, DEFAULT_DATABASE_URL, DbError};
 use aether365_actors::directory::DirectoryError;
 use aether365_actors::scans::ScanError;
 use aether365_actors::tokens::TokenError;

@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
+use actix::Actor;
 use aether365_actors::TenantScope;
 use aether365_actors::directory;
 use aether365_actors::scans::{
     ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan,
 };
 use aether365_entities::{finding, scan};
-use actix::Actor;
 use clap::{Args, Subcommand};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -75,12 +75,19 @@ pub struct FindingsArgs {
 pub fn humantime_ms(text: &str) -> Result<Duration, String> {
     let err = || format!("{text:?} is not a duration: use 250ms, 2s or a number of milliseconds");
     if let Some(ms) = text.strip_suffix("ms") {
-        return ms.trim().parse().map(Duration::from_millis).map_err(|_| err());
+        return ms
+            .trim()
+            .parse()
+            .map(Duration::from_millis)
+            .map_err(|_| err());
     }
     if let Some(s) = text.strip_suffix('s') {
         return s.trim().parse().map(Duration::from_secs).map_err(|_| err());
     }
-    text.trim().parse().map(Duration::from_millis).map_err(|_| err())
+    text.trim()
+        .parse()
+        .map(Duration::from_millis)
+        .map_err(|_| err())
 }
 
 /// A scan row as JSON.
@@ -137,7 +144,9 @@ pub async fn run(db: &DatabaseConnection, cmd: ScanCommand) -> Result<(), CliErr
                     s.origin,
                     s.status,
                     s.created_at.format("%Y-%m-%d %H:%M"),
-                    s.score.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into()),
+                    s.score
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_else(|| "-".into()),
                     s.critical_count,
                     s.high_count,
                     s.medium_count,
@@ -178,7 +187,11 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
             "scan {} of {} {}",
             ticket.scan_id,
             tenant.display_name,
-            if ticket.existing { "already in progress: waiting for it" } else { "queued" }
+            if ticket.existing {
+                "already in progress: waiting for it"
+            } else {
+                "queued"
+            }
         );
     }
     let row = loop {
@@ -187,7 +200,10 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
             .await?
             .ok_or_else(|| CliError::Invalid(format!("scan {} vanished", ticket.scan_id)))?;
         let status: ScanStatus = row.status.parse().map_err(|_| {
-            CliError::Invalid(format!("scan {} has an unknown status {:?}", row.id, row.status))
+            CliError::Invalid(format!(
+                "scan {} has an unknown status {:?}",
+                row.id, row.status
+            ))
         })?;
         if matches!(
             status,
@@ -204,14 +220,19 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
             "scan {} {}: score {}, {} passed, {} failed ({} critical, {} high), {} manual, {} errors{}",
             row.id,
             row.status,
-            row.score.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into()),
+            row.score
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "-".into()),
             row.pass_count,
             row.fail_count,
             row.critical_count,
             row.high_count,
             row.manual_count,
             row.error_count,
-            row.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
+            row.error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
         );
     }
     if row.status == ScanStatus::Completed.as_str() {

@@ -24,7 +24,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AETHER365_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Extra allowed browser origins (localhost is always allowed); comma-separated.
-    #[arg(long = "allowed-origin", env = "AETHER365_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-origin",
+        env = "AETHER365_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "AETHER365_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -70,15 +74,17 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             eprintln!("demo organisation present; run `aether365 demo` for a fresh token");
         }
     }
-    let mut config = BackendConfig::default();
-    config.scans = ScanConfig {
-        max_concurrent: args.scan_concurrency.max(1),
-        collect_delay: args.scan_collect_delay,
-        dns: DnsConfig {
-            nameserver: args.dns_server,
-            ..DnsConfig::default()
+    let config = BackendConfig {
+        scans: ScanConfig {
+            max_concurrent: args.scan_concurrency.max(1),
+            collect_delay: args.scan_collect_delay,
+            dns: DnsConfig {
+                nameserver: args.dns_server,
+                ..DnsConfig::default()
+            },
+            ..ScanConfig::default()
         },
-        ..ScanConfig::default()
+        ..BackendConfig::default()
     };
     let backend = Backend::start(db, config);
     let app = Application::build(

@@ -83,7 +83,11 @@ pub async fn list(
         .await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let next_before = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
     let emails = user_emails(db, organisation_id, &rows).await?;
     let items: Vec<Value> = rows
         .iter()

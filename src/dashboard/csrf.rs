@@ -52,7 +52,11 @@ pub fn check_same_origin(req: &HttpRequest, state: &AppState) -> Result<(), Dash
     let origin = match req.headers().get(header::ORIGIN) {
         None if !cross_site => return Ok(()),
         None => String::new(),
-        Some(value) => value.to_str().unwrap_or("invalid").trim_end_matches('/').to_string(),
+        Some(value) => value
+            .to_str()
+            .unwrap_or("invalid")
+            .trim_end_matches('/')
+            .to_string(),
     };
     let ours = own_origins(req, state)
         .iter()

@@ -102,9 +102,18 @@ pub async fn login(
     let user = match found {
         Some(ref user) if verified => user.clone(),
         _ => {
-            let detail = if found.is_some() { "wrong password" } else { "unknown email" };
-            audit::write_one(db, event(throttle::LOGIN_FAILED).outcome(Outcome::Denied).detail(detail))
-                .await?;
+            let detail = if found.is_some() {
+                "wrong password"
+            } else {
+                "unknown email"
+            };
+            audit::write_one(
+                db,
+                event(throttle::LOGIN_FAILED)
+                    .outcome(Outcome::Denied)
+                    .detail(detail),
+            )
+            .await?;
             tracing::warn!(client_addr = %addr, "dashboard sign-in failed");
             return Err(DashboardError::InvalidCredentials);
         }

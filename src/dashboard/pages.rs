@@ -17,10 +17,26 @@ const MCP_HTML: &str = include_str!("assets/mcp.html");
 
 /// The embedded assets: name, content type, body.
 const ASSETS: [(&str, &str, &str); 4] = [
-    ("dashboard.css", "text/css; charset=utf-8", include_str!("assets/dashboard.css")),
-    ("common.js", "text/javascript; charset=utf-8", include_str!("assets/common.js")),
-    ("login.js", "text/javascript; charset=utf-8", include_str!("assets/login.js")),
-    ("mcp.js", "text/javascript; charset=utf-8", include_str!("assets/mcp.js")),
+    (
+        "dashboard.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/dashboard.css"),
+    ),
+    (
+        "common.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/common.js"),
+    ),
+    (
+        "login.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/login.js"),
+    ),
+    (
+        "mcp.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/mcp.js"),
+    ),
 ];
 
 /// A response with the security headers every dashboard page carries.

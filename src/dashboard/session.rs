@@ -13,7 +13,7 @@ use blake2::{Blake2b, Digest};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
 };
 
 use super::error::DashboardError;
@@ -43,13 +43,23 @@ fn new_session_id() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-/// Opens a session for `user`; answers the cookie value (the plaintext id) and the row.
+/// Opens a session for `user` (forgetting the user's ended ones); answers the cookie value
+/// (the plaintext id) and the row.
 pub async fn open(
     db: &impl ConnectionTrait,
     user: &user::Model,
 ) -> Result<(String, dashboard_session::Model), DashboardError> {
     let id = new_session_id();
     let now = Utc::now();
+    dashboard_session::Entity::delete_many()
+        .filter(dashboard_session::Column::UserId.eq(user.id))
+        .filter(
+            Condition::any()
+                .add(dashboard_session::Column::ExpiresAt.lte(now))
+                .add(dashboard_session::Column::RevokedAt.is_not_null()),
+        )
+        .exec(db)
+        .await?;
     let row = dashboard_session::ActiveModel {
         id_hash: Set(hash_session_id(&id)),
         user_id: Set(user.id),
@@ -66,7 +76,10 @@ pub async fn open(
 /// Revokes the session whose cookie value is `id` (nothing when unknown).
 pub async fn revoke(db: &impl ConnectionTrait, id: &str) -> Result<(), DashboardError> {
     dashboard_session::Entity::update_many()
-        .col_expr(dashboard_session::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(
+            dashboard_session::Column::RevokedAt,
+            Expr::value(Utc::now()),
+        )
         .filter(dashboard_session::Column::IdHash.eq(hash_session_id(id)))
         .filter(dashboard_session::Column::RevokedAt.is_null())
         .exec(db)
@@ -202,7 +215,13 @@ mod tests {
     fn cookies_carry_the_flags() {
         let cookie = set_cookie(Some("abc"), true);
         assert!(cookie.starts_with("aether365_session=abc;"));
-        for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/", "Max-Age=43200"] {
+        for flag in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/",
+            "Max-Age=43200",
+        ] {
             assert!(cookie.contains(flag), "{cookie}");
         }
         assert!(!set_cookie(Some("abc"), false).contains("Secure"));

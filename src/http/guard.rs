@@ -27,17 +27,16 @@ pub fn check_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpError
     };
     let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
     let host = origin.split_once("://").map(|(_, host)| host);
-    let allowed = host.is_some_and(is_local_host)
-        || state
-            .config
-            .allowed_origins
-            .iter()
-            .any(|o| o.trim_end_matches('/') == origin || o == "*")
-        || state
-            .config
-            .public_url
-            .as_deref()
-            .is_some_and(|url| url.trim_end_matches('/').starts_with(origin) && !origin.is_empty());
+    let allowed =
+        host.is_some_and(is_local_host)
+            || state
+                .config
+                .allowed_origins
+                .iter()
+                .any(|o| o.trim_end_matches('/') == origin || o == "*")
+            || state.config.public_url.as_deref().is_some_and(|url| {
+                url.trim_end_matches('/').starts_with(origin) && !origin.is_empty()
+            });
     if allowed {
         Ok(())
     } else {
@@ -60,7 +59,9 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
     let bearer = match req.headers().get(header::AUTHORIZATION) {
         None => return Err(unauthorized(AuthError::Missing)),
         Some(value) => {
-            let value = value.to_str().map_err(|_| unauthorized(AuthError::Malformed))?;
+            let value = value
+                .to_str()
+                .map_err(|_| unauthorized(AuthError::Malformed))?;
             match value.split_once(' ') {
                 Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
                     token.trim().to_string()

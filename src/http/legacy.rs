@@ -63,7 +63,9 @@ pub async fn message(
     check_origin(&req, &state)?;
     let caller = authenticate(&req, &state).await?;
     let session_id = query.session_id.as_deref().ok_or_else(|| {
-        HttpError::MissingSession("the sessionId query parameter is required: open /sse first".into())
+        HttpError::MissingSession(
+            "the sessionId query parameter is required: open /sse first".into(),
+        )
     })?;
     let session = state
         .registry

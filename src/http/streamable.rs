@@ -107,9 +107,13 @@ pub async fn post(
         stateless
     );
     if stateless {
-        post_stateless(req, parsed, state, caller).instrument(span).await
+        post_stateless(req, parsed, state, caller)
+            .instrument(span)
+            .await
     } else {
-        post_handshake(req, parsed, state, caller).instrument(span).await
+        post_handshake(req, parsed, state, caller)
+            .instrument(span)
+            .await
     }
 }
 
@@ -318,7 +322,9 @@ async fn post_stateless(
     let Body::Single(message) = parsed else {
         return Err(HttpError::jsonrpc(
             Value::Null,
-            McpError::InvalidRequest("JSON-RPC batches are not allowed in protocol version 2026-07-28".into()),
+            McpError::InvalidRequest(
+                "JSON-RPC batches are not allowed in protocol version 2026-07-28".into(),
+            ),
             modern,
         ));
     };
@@ -365,7 +371,9 @@ async fn post_stateless(
         ));
     }
     match dispatch::handle(&ctx, &method, params).await {
-        Ok(result) => Ok(HttpResponse::Ok().json(jsonrpc::result(&id, stateless::decorate(&method, result)))),
+        Ok(result) => {
+            Ok(HttpResponse::Ok().json(jsonrpc::result(&id, stateless::decorate(&method, result))))
+        }
         Err(e) => {
             let status = super::error::jsonrpc_status(e.code(modern)).unwrap_or(StatusCode::OK);
             Ok(HttpResponse::build(status).json(jsonrpc::error(&id, &e, modern)))
@@ -387,7 +395,8 @@ async fn listen(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let bad = |msg: &str| HttpError::jsonrpc(id.clone(), McpError::InvalidParams(msg.into()), modern);
+    let bad =
+        |msg: &str| HttpError::jsonrpc(id.clone(), McpError::InvalidParams(msg.into()), modern);
     let strings = |key: &str| -> Result<Vec<String>, HttpError> {
         match filter.get(key) {
             None | Some(Value::Null) => Ok(Vec::new()),
@@ -396,7 +405,9 @@ async fn listen(
                 .map(|i| i.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| bad(&format!("notifications.{key} must be an array of strings"))),
-            Some(_) => Err(bad(&format!("notifications.{key} must be an array of strings"))),
+            Some(_) => Err(bad(&format!(
+                "notifications.{key} must be an array of strings"
+            ))),
         }
     };
     let uris = strings("resourceSubscriptions")?;
@@ -407,7 +418,9 @@ async fn listen(
         if let Some(scan_id) = dispatch::scan_id_of_uri(uri) {
             crate::mcp::tasks::load_scan(&ctx, scan_id)
                 .await
-                .map_err(|_| HttpError::jsonrpc(id.clone(), McpError::ResourceNotFound(uri.clone()), modern))?;
+                .map_err(|_| {
+                    HttpError::jsonrpc(id.clone(), McpError::ResourceNotFound(uri.clone()), modern)
+                })?;
             scans.push((uri.clone(), scan_id));
         }
     }
@@ -421,7 +434,11 @@ async fn listen(
         tasks.push(scan_id);
     }
     let mut agreed = Map::new();
-    for key in ["toolsListChanged", "promptsListChanged", "resourcesListChanged"] {
+    for key in [
+        "toolsListChanged",
+        "promptsListChanged",
+        "resourcesListChanged",
+    ] {
         if filter.get(key).and_then(Value::as_bool) == Some(true) {
             agreed.insert(key.into(), true.into());
         }
@@ -491,7 +508,10 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 }
 
 /// DELETE /mcp: ends the session (handshake era); 405 in the stateless era.
-pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     check_origin(&req, &state)?;
     let caller = authenticate(&req, &state).await?;
     if is_stateless_header(&req) {
@@ -504,7 +524,10 @@ pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
 }
 
 /// Any other method on /mcp.
-pub async fn other(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+pub async fn other(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     check_origin(&req, &state)?;
     Err(HttpError::MethodNotAllowed("GET, POST, DELETE"))
 }

@@ -11,7 +11,8 @@ use super::error::McpError;
 use super::logging::LogLevel;
 
 /// A 1×1 transparent PNG.
-const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+const PNG_1X1: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 /// A tiny WAV header (silence).
 const WAV_SILENCE: &str = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
 
@@ -30,7 +31,10 @@ pub fn tools() -> Vec<Value> {
         tool("test_image_content", "Returns image content"),
         tool("test_audio_content", "Returns audio content"),
         tool("test_embedded_resource", "Returns an embedded resource"),
-        tool("test_multiple_content_types", "Returns text, image and resource content"),
+        tool(
+            "test_multiple_content_types",
+            "Returns text, image and resource content",
+        ),
         tool("test_tool_with_logging", "Sends log messages while running"),
         tool("test_tool_with_progress", "Reports progress while running"),
         tool("test_error_handling", "Always fails with an error result"),
@@ -105,9 +109,15 @@ pub async fn call_tool(
             vec![json!({"type": "audio", "data": WAV_SILENCE, "mimeType": "audio/wav"})]
         }
         "test_embedded_resource" => vec![embedded()],
-        "test_multiple_content_types" => vec![text("Multiple content types test:"), image, embedded()],
+        "test_multiple_content_types" => {
+            vec![text("Multiple content types test:"), image, embedded()]
+        }
         "test_tool_with_logging" => {
-            for step in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
+            for step in [
+                "Tool execution started",
+                "Tool processing data",
+                "Tool execution completed",
+            ] {
                 ctx.log(LogLevel::Info, "conformance", json!(step)).await;
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -146,7 +156,9 @@ pub fn read_resource(ctx: &RequestContext, uri: &str) -> Option<Vec<Value>> {
             json!({"uri": uri, "mimeType": "text/plain", "text": "Watched resource content"})
         }
         _ => {
-            let id = uri.strip_prefix("test://template/")?.strip_suffix("/data")?;
+            let id = uri
+                .strip_prefix("test://template/")?
+                .strip_suffix("/data")?;
             json!({"uri": uri, "mimeType": "application/json",
                    "text": json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()})
         }
@@ -163,7 +175,13 @@ pub fn get_prompt(
     if !ctx.config.conformance_fixtures {
         return None;
     }
-    let arg = |key: &str| arguments.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let arg = |key: &str| {
+        arguments
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let user = |content: Value| json!({"role": "user", "content": content});
     let messages = match name {
         "test_simple_prompt" => vec![user(text("This is a simple prompt for testing."))],
@@ -173,7 +191,9 @@ pub fn get_prompt(
             arg("arg2")
         )))],
         "test_prompt_with_embedded_resource" => vec![
-            user(json!({"type": "resource", "resource": {"uri": arg("resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}})),
+            user(
+                json!({"type": "resource", "resource": {"uri": arg("resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}}),
+            ),
             user(text("Please process the embedded resource above.")),
         ],
         "test_prompt_with_image" => vec![
@@ -195,7 +215,10 @@ pub fn complete(
     if !ctx.config.conformance_fixtures {
         return None;
     }
-    let name = reference.get("name").or_else(|| reference.get("uri")).and_then(Value::as_str)?;
+    let name = reference
+        .get("name")
+        .or_else(|| reference.get("uri"))
+        .and_then(Value::as_str)?;
     if !name.starts_with("test") {
         return None;
     }

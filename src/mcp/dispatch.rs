@@ -177,16 +177,18 @@ pub async fn handle(
         }
         "resources/subscribe" | "resources/unsubscribe" if !stateless => {
             let uri = str_param(&params, "uri")?.to_string();
-            let session = ctx.session.clone().ok_or_else(|| {
-                McpError::InvalidRequest("subscriptions need a session".into())
-            })?;
+            let session = ctx
+                .session
+                .clone()
+                .ok_or_else(|| McpError::InvalidRequest("subscriptions need a session".into()))?;
             let answer = if method == "resources/subscribe" {
                 let scan_id = scan_id_of_uri(&uri);
                 // Only scans can change; anything else must at least exist.
                 let check = match scan_id {
-                    Some(id) => tasks::load_scan(ctx, id).await.map(|_| ()).map_err(|_| {
-                        McpError::ResourceNotFound(uri.clone())
-                    }),
+                    Some(id) => tasks::load_scan(ctx, id)
+                        .await
+                        .map(|_| ())
+                        .map_err(|_| McpError::ResourceNotFound(uri.clone())),
                     None => match conformance::read_resource(ctx, &uri) {
                         Some(_) => Ok(()),
                         None => surface::read_resource(&surface_ctx(ctx), &uri)
@@ -197,7 +199,10 @@ pub async fn handle(
                 };
                 match check {
                     Ok(()) => session
-                        .send(SubscribeResource { uri: uri.clone(), scan_id })
+                        .send(SubscribeResource {
+                            uri: uri.clone(),
+                            scan_id,
+                        })
                         .await
                         .map_err(McpError::from),
                     Err(e) => Err(e),
@@ -375,7 +380,15 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
         }
         Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
             let text = e.to_string();
-            audit(ctx, "tools/call", Some(&name), &[], Outcome::Error, Some(text.clone())).await?;
+            audit(
+                ctx,
+                "tools/call",
+                Some(&name),
+                &[],
+                Outcome::Error,
+                Some(text.clone()),
+            )
+            .await?;
             return Ok(tool_error_result(&text));
         }
         Err(e @ SurfaceError::Internal(_)) => {
@@ -383,7 +396,15 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
         }
     };
-    audit(ctx, "tools/call", Some(&name), &outcome.targets, Outcome::Ok, None).await?;
+    audit(
+        ctx,
+        "tools/call",
+        Some(&name),
+        &outcome.targets,
+        Outcome::Ok,
+        None,
+    )
+    .await?;
     if let Some(scan_id) = outcome.started_scan {
         if let Some(session) = &ctx.session {
             session.do_send(TrackTask { scan_id });

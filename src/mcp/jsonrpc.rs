@@ -99,7 +99,9 @@ pub fn classify(value: Value) -> Result<Incoming, McpError> {
         None => None,
         Some(Value::String(m)) => Some(m),
         Some(_) => {
-            return Err(McpError::InvalidRequest("\"method\" must be a string".into()));
+            return Err(McpError::InvalidRequest(
+                "\"method\" must be a string".into(),
+            ));
         }
     };
     let params = match obj.remove("params") {

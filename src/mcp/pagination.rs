@@ -28,7 +28,9 @@ pub fn page(items: Vec<Value>, params: &Map<String, Value>, key: &str) -> Result
             }
         },
         Some(_) => {
-            return Err(McpError::InvalidParams("\"cursor\" must be a string".into()));
+            return Err(McpError::InvalidParams(
+                "\"cursor\" must be a string".into(),
+            ));
         }
     };
     let end = (start + PAGE_SIZE).min(items.len());

@@ -50,7 +50,11 @@ impl SessionRegistry {
     pub fn insert(&self, id: &str, token_id: i64, addr: Addr<McpSession>) {
         let mut inner = self.lock();
         inner.sessions.insert(id.to_string(), (token_id, addr));
-        inner.by_token.entry(token_id).or_default().insert(id.to_string());
+        inner
+            .by_token
+            .entry(token_id)
+            .or_default()
+            .insert(id.to_string());
     }
 
     /// Forgets a session.

@@ -2,10 +2,9 @@
 //! request future can await.
 
 use actix::{Actor, Context, Handler};
-use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe, next_subscriber_id};
 use aether365_actors::Backend;
+use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe, next_subscriber_id};
 use tokio::sync::mpsc;
-
 
 struct Relay {
     tx: mpsc::UnboundedSender<ScanEvent>,

@@ -6,7 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix::{Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, WrapFuture};
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, WrapFuture,
+};
 use actix_web_lab::sse;
 use aether365_actors::Backend;
 use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
@@ -18,9 +20,9 @@ use super::context::Caller;
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::registry::SessionRegistry;
-use aether365_actors::scans::next_subscriber_id;
 use super::tasks;
 use super::version::ProtocolVersion;
+use aether365_actors::scans::next_subscriber_id;
 
 /// Capacity of a stream's channel.
 const STREAM_CAPACITY: usize = 64;
@@ -103,9 +105,7 @@ impl McpSession {
         if let SessionKind::Listener { subscription_id } = &self.kind
             && let Some(params) = message.get_mut("params").and_then(Value::as_object_mut)
         {
-            let meta = params
-                .entry("_meta")
-                .or_insert_with(|| json!({}));
+            let meta = params.entry("_meta").or_insert_with(|| json!({}));
             if let Some(meta) = meta.as_object_mut() {
                 meta.insert(
                     "io.modelcontextprotocol/subscriptionId".into(),
@@ -125,7 +125,9 @@ impl McpSession {
         let Some(tx) = &self.stream else {
             return;
         };
-        let event = sse::Data::new(data).event("message").id(event_id.to_string());
+        let event = sse::Data::new(data)
+            .event("message")
+            .id(event_id.to_string());
         match tx.try_send(event.into()) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -133,7 +135,10 @@ impl McpSession {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 self.stream = None;
-                if matches!(self.kind, SessionKind::LegacySse | SessionKind::Listener { .. }) {
+                if matches!(
+                    self.kind,
+                    SessionKind::LegacySse | SessionKind::Listener { .. }
+                ) {
                     ctx.stop();
                 }
             }
@@ -143,7 +148,10 @@ impl McpSession {
     /// Opens the stream; stops the session when a legacy or listener stream closes.
     fn open_stream(&mut self, ctx: &mut Context<Self>) -> mpsc::Receiver<sse::Event> {
         let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
-        if matches!(self.kind, SessionKind::LegacySse | SessionKind::Listener { .. }) {
+        if matches!(
+            self.kind,
+            SessionKind::LegacySse | SessionKind::Listener { .. }
+        ) {
             let watched = tx.clone();
             ctx.spawn(
                 async move { watched.closed().await }
@@ -173,8 +181,7 @@ impl Actor for McpSession {
             .insert(&self.id, self.caller.principal.token_id, ctx.address());
         ctx.run_interval(Duration::from_secs(60), |act, ctx| {
             let streaming = act.stream.as_ref().is_some_and(|tx| !tx.is_closed());
-            if !streaming && act.in_flight.is_empty() && act.last_active.elapsed() > IDLE_TIMEOUT
-            {
+            if !streaming && act.in_flight.is_empty() && act.last_active.elapsed() > IDLE_TIMEOUT {
                 tracing::debug!(session = %act.id, "idle session expired");
                 ctx.stop();
             }
@@ -249,7 +256,9 @@ impl Handler<OpenStream> for McpSession {
         let rx = self.open_stream(ctx);
         if let (Some(after), Some(tx)) = (msg.last_event_id, &self.stream) {
             for (id, data) in self.replay.iter().filter(|(id, _)| *id > after) {
-                let event = sse::Data::new(data.clone()).event("message").id(id.to_string());
+                let event = sse::Data::new(data.clone())
+                    .event("message")
+                    .id(id.to_string());
                 if tx.try_send(event.into()).is_err() {
                     break;
                 }

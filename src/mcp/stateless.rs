@@ -42,9 +42,12 @@ pub fn envelope(params: &Map<String, Value>) -> Result<Envelope, McpError> {
                 "params._meta is required, with \"{META_VERSION}\" and \"{META_CAPABILITIES}\""
             ))
         })?;
-    let requested = meta.get(META_VERSION).and_then(Value::as_str).ok_or_else(|| {
-        McpError::InvalidParams(format!("params._meta.\"{META_VERSION}\" must be a string"))
-    })?;
+    let requested = meta
+        .get(META_VERSION)
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            McpError::InvalidParams(format!("params._meta.\"{META_VERSION}\" must be a string"))
+        })?;
     let version = match ProtocolVersion::parse(requested) {
         Some(v) if v.is_stateless() => v,
         _ => {
@@ -158,7 +161,9 @@ pub fn check_headers(
             )));
         }
         None => {
-            return Err(McpError::HeaderMismatch("the Mcp-Method header is required".into()));
+            return Err(McpError::HeaderMismatch(
+                "the Mcp-Method header is required".into(),
+            ));
         }
     }
     let body_name = match method {
@@ -220,14 +225,20 @@ mod tests {
 
     #[test]
     fn base64_sentinels_decode() {
-        assert_eq!(decode_header_value("=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(), "Hello, 世界");
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
+            "Hello, 世界"
+        );
         assert_eq!(decode_header_value("plain").unwrap(), "plain");
     }
 
     #[test]
     fn envelope_requires_version_and_capabilities() {
         let params = json!({"_meta": {META_VERSION: "2026-07-28"}});
-        assert!(matches!(envelope(params.as_object().unwrap()), Err(McpError::InvalidParams(_))));
+        assert!(matches!(
+            envelope(params.as_object().unwrap()),
+            Err(McpError::InvalidParams(_))
+        ));
         let params = json!({"_meta": {META_VERSION: "2030-01-01", META_CAPABILITIES: {}}});
         assert!(matches!(
             envelope(params.as_object().unwrap()),

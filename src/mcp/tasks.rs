@@ -91,7 +91,9 @@ pub fn scan_tool_result(scan: &ScanView, structured: bool) -> Value {
         "content": [{"type": "text", "text": status_message(scan)}],
         "isError": scan.status == "failed",
     });
-    if structured && let (Some(map), Ok(view)) = (result.as_object_mut(), serde_json::to_value(scan)) {
+    if structured
+        && let (Some(map), Ok(view)) = (result.as_object_mut(), serde_json::to_value(scan))
+    {
         map.insert("structuredContent".into(), view);
     }
     result

@@ -57,7 +57,9 @@ pub async fn spawn_app(testdb: TestDb) -> TestApp {
 /// Starts the server on `testdb`.
 pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     let db = testdb.db.clone();
-    let org = directory::create_organisation(&db, "Contoso").await.unwrap();
+    let org = directory::create_organisation(&db, "Contoso")
+        .await
+        .unwrap();
     let tenant = directory::add_tenant(
         &db,
         org.id,
@@ -132,9 +134,11 @@ impl TestApp {
     pub async fn initialize(&self, version: &str) -> String {
         let response = self
             .post()
-            .json(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            .json(
+                &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
                 "protocolVersion": version, "capabilities": {},
-                "clientInfo": {"name": "tests", "version": "1"}}}))
+                "clientInfo": {"name": "tests", "version": "1"}}}),
+            )
             .send()
             .await
             .unwrap();
@@ -183,7 +187,11 @@ impl TestApp {
             .post()
             .header("MCP-Protocol-Version", "2026-07-28")
             .header("Mcp-Method", method);
-        if let Some(name) = params.get("name").or_else(|| params.get("uri")).and_then(Value::as_str) {
+        if let Some(name) = params
+            .get("name")
+            .or_else(|| params.get("uri"))
+            .and_then(Value::as_str)
+        {
             request = request.header("Mcp-Name", name);
         }
         request
@@ -248,10 +256,11 @@ pub async fn read_sse(
 
 /// The JSON-RPC answer of a response, whether sent as JSON or on an SSE stream.
 pub async fn answer(response: reqwest::Response) -> Value {
-    let sse = response
-        .headers()
-        .get("content-type")
-        .is_some_and(|c| c.to_str().unwrap_or_default().starts_with("text/event-stream"));
+    let sse = response.headers().get("content-type").is_some_and(|c| {
+        c.to_str()
+            .unwrap_or_default()
+            .starts_with("text/event-stream")
+    });
     if sse {
         let messages = read_sse(response, Duration::from_secs(10), |m| m.get("id").is_some()).await;
         messages.into_iter().last().unwrap_or(Value::Null)

@@ -96,7 +96,10 @@ pub fn references(m: &Mappings) -> Vec<String> {
     let cis = Framework::Cis(None).references(m);
     for section in cis {
         match m.cis_version.as_deref().filter(|v| !v.is_empty()) {
-            Some(v) => out.push(format!("CIS {section} (v{})", v.trim_start_matches(['v', 'V']))),
+            Some(v) => out.push(format!(
+                "CIS {section} (v{})",
+                v.trim_start_matches(['v', 'V'])
+            )),
             None => out.push(format!("CIS {section}")),
         }
     }
@@ -133,14 +136,21 @@ impl CompletedScan {
         findings: Vec<LightFindingRow>,
         previous: Option<(i64, Option<f64>)>,
     ) -> Self {
-        let mut findings: Vec<CachedFinding> = findings.into_iter().map(CachedFinding::from).collect();
+        let mut findings: Vec<CachedFinding> =
+            findings.into_iter().map(CachedFinding::from).collect();
         findings.sort_by(|a, b| {
-            (a.severity_rank, a.summary.status != "fail", &a.summary.check_id, a.summary.id).cmp(&(
-                b.severity_rank,
-                b.summary.status != "fail",
-                &b.summary.check_id,
-                b.summary.id,
-            ))
+            (
+                a.severity_rank,
+                a.summary.status != "fail",
+                &a.summary.check_id,
+                a.summary.id,
+            )
+                .cmp(&(
+                    b.severity_rank,
+                    b.summary.status != "fail",
+                    &b.summary.check_id,
+                    b.summary.id,
+                ))
         });
         let mut view = scan_view(&row, tenant_name);
         if !findings.is_empty() {
@@ -192,10 +202,18 @@ impl CompletedScan {
 pub fn framework_names(m: &Mappings) -> Vec<String> {
     let mut names = Vec::new();
     if Framework::Cis(None).matches(m) {
-        match m.cis_version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        match m
+            .cis_version
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             Some(v) => {
                 let v = v.trim_start_matches(['v', 'V']);
-                let v = v.strip_suffix(".0").filter(|s| s.contains('.')).unwrap_or(v);
+                let v = v
+                    .strip_suffix(".0")
+                    .filter(|s| s.contains('.'))
+                    .unwrap_or(v);
                 names.push(format!("CIS-M365-{v}"));
             }
             None => names.push("CIS".to_string()),
@@ -209,7 +227,10 @@ pub fn framework_names(m: &Mappings) -> Vec<String> {
     names
 }
 
-fn breakdown(findings: &[CachedFinding], keys: impl Fn(&CachedFinding) -> Vec<String>) -> Vec<Breakdown> {
+fn breakdown(
+    findings: &[CachedFinding],
+    keys: impl Fn(&CachedFinding) -> Vec<String>,
+) -> Vec<Breakdown> {
     let mut map: Vec<Breakdown> = Vec::new();
     for f in findings {
         for key in keys(f) {
@@ -299,11 +320,14 @@ pub struct ScanCache {
     entries: RwLock<HashMap<i64, Entry>>,
     capacity: usize,
     ttl: Duration,
-    latest: RwLock<HashMap<ScopeKey, (Instant, Arc<Vec<TenantLatest>>)>>,
+    latest: RwLock<HashMap<ScopeKey, LatestEntry>>,
     latest_ttl: Duration,
 }
 
 type ScopeKey = (i64, Option<Vec<i64>>);
+
+/// A scope's latest scans and when they were read.
+type LatestEntry = (Instant, Arc<Vec<TenantLatest>>);
 
 impl Default for ScanCache {
     fn default() -> Self {
@@ -389,7 +413,10 @@ impl ScanCache {
             let ttl = self.ttl;
             entries.retain(|_, e| e.loaded_at.elapsed() < ttl);
             while entries.len() >= self.capacity {
-                let oldest = entries.iter().min_by_key(|(_, e)| e.loaded_at).map(|(id, _)| *id);
+                let oldest = entries
+                    .iter()
+                    .min_by_key(|(_, e)| e.loaded_at)
+                    .map(|(id, _)| *id);
                 match oldest {
                     Some(id) => entries.remove(&id),
                     None => break,

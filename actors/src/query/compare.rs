@@ -12,7 +12,11 @@ use crate::principal::Principal;
 impl QueryService {
     /// What changed between two completed scans of one tenant: by default its latest
     /// completed compliance scan and the one before.
-    pub async fn compare_scans(&self, principal: &Principal, query: CompareQuery) -> Result<ScanComparison, QueryError> {
+    pub async fn compare_scans(
+        &self,
+        principal: &Principal,
+        query: CompareQuery,
+    ) -> Result<ScanComparison, QueryError> {
         let scope = Scope::of(principal);
         let head = match query.head_scan_id {
             Some(id) => self.completed(&scope, id).await?,
@@ -60,18 +64,31 @@ impl QueryService {
                 )));
             }
         }
-        let (base, head) = if base.view.finished_at > head.view.finished_at { (head, base) } else { (base, head) };
+        let (base, head) = if base.view.finished_at > head.view.finished_at {
+            (head, base)
+        } else {
+            (base, head)
+        };
         let tenant = scope.tenant(&self.db, head.row.tenant_id).await?;
-        let before: HashMap<&str, &CachedFinding> =
-            base.findings.iter().map(|f| (f.summary.check_id.as_str(), f)).collect();
-        let after: HashMap<&str, &CachedFinding> =
-            head.findings.iter().map(|f| (f.summary.check_id.as_str(), f)).collect();
+        let before: HashMap<&str, &CachedFinding> = base
+            .findings
+            .iter()
+            .map(|f| (f.summary.check_id.as_str(), f))
+            .collect();
+        let after: HashMap<&str, &CachedFinding> = head
+            .findings
+            .iter()
+            .map(|f| (f.summary.check_id.as_str(), f))
+            .collect();
         let failing = |f: &&CachedFinding| f.summary.status == "fail";
         let mut newly_failing = Vec::new();
         let mut still_failing = Vec::new();
         let mut resolved = Vec::new();
-        let (mut newly_sev, mut still_sev, mut resolved_sev) =
-            (SeverityCounts::default(), SeverityCounts::default(), SeverityCounts::default());
+        let (mut newly_sev, mut still_sev, mut resolved_sev) = (
+            SeverityCounts::default(),
+            SeverityCounts::default(),
+            SeverityCounts::default(),
+        );
         for f in head.findings.iter().filter(failing) {
             if before.get(f.summary.check_id.as_str()).is_some_and(failing) {
                 still_sev.add_rank(f.severity_rank);

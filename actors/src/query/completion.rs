@@ -52,15 +52,23 @@ impl QueryService {
                 out
             }
             CompletionField::Service => {
-                let mut out: Vec<String> =
-                    aether365_engine::Service::ALL.iter().map(|s| s.as_str().to_string()).collect();
+                let mut out: Vec<String> = aether365_engine::Service::ALL
+                    .iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect();
                 for c in self.latest_in_scope(&scope).await? {
                     out.extend(c.by_service.iter().map(|b| b.name.clone()));
                 }
                 out
             }
-            CompletionField::Severity => Severity::ALL.iter().map(|s| s.as_str().to_string()).collect(),
-            CompletionField::Status => FindingStatus::ALL.iter().map(|s| s.as_str().to_string()).collect(),
+            CompletionField::Severity => Severity::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            CompletionField::Status => FindingStatus::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
             CompletionField::Audience => ["board", "audit", "technical"].map(String::from).to_vec(),
             CompletionField::Kind => ["compliance", "exposure"].map(String::from).to_vec(),
         };
@@ -68,7 +76,10 @@ impl QueryService {
     }
 
     /// The latest completed scans of every tenant in scope.
-    async fn latest_in_scope(&self, scope: &Scope) -> Result<Vec<std::sync::Arc<super::cache::CompletedScan>>, QueryError> {
+    async fn latest_in_scope(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<std::sync::Arc<super::cache::CompletedScan>>, QueryError> {
         let ids: Vec<i64> = self
             .tenants_latest(scope)
             .await?
@@ -83,7 +94,10 @@ impl QueryService {
 fn filter_prefix(candidates: Vec<String>, prefix: &str, limit: usize) -> Vec<String> {
     let p = prefix.trim().to_lowercase();
     let mut seen = std::collections::HashSet::new();
-    let unique: Vec<String> = candidates.into_iter().filter(|c| seen.insert(c.to_lowercase())).collect();
+    let unique: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| seen.insert(c.to_lowercase()))
+        .collect();
     let (mut starts, contains): (Vec<String>, Vec<String>) = unique
         .into_iter()
         .filter(|c| c.to_lowercase().contains(&p))

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix::{Actor, Arbiter, ArbiterHandle, Context, Handler, Message, ResponseFuture};
 use sea_orm::DatabaseConnection;
 
+use super::QueryError;
 use super::cache::ScanCache;
 use super::service::{QueryConfig, QueryService};
 use super::views::*;
-use super::QueryError;
 use crate::principal::Principal;
 
 /// Serves tenant-scoped reads. Stateless apart from the shared scan cache. By default the
@@ -138,7 +138,9 @@ impl Handler<crate::scans::ScanEvent> for QueryExecutor {
 
     fn handle(&mut self, event: crate::scans::ScanEvent, _ctx: &mut Self::Context) {
         if event.status.is_final() {
-            self.service.cache().invalidate_organisation(event.organisation_id);
+            self.service
+                .cache()
+                .invalidate_organisation(event.organisation_id);
         }
     }
 }

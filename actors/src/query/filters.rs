@@ -59,7 +59,9 @@ impl FromStr for Severity {
         let lower = s.trim().to_ascii_lowercase();
         Severity::ALL
             .into_iter()
-            .find(|sev| sev.as_str() == lower || (lower == "informational" && *sev == Severity::Info))
+            .find(|sev| {
+                sev.as_str() == lower || (lower == "informational" && *sev == Severity::Info)
+            })
             .ok_or_else(|| {
                 QueryError::InvalidArgument(format!(
                     "severity must be one of critical, high, medium, low, info (got {s:?})"
@@ -146,7 +148,8 @@ pub enum Framework {
 
 impl Framework {
     /// The names accepted by [`FromStr`], for completions and error texts.
-    pub const NAMES: [&'static str; 5] = ["CIS", "CIS-M365-4.0", "SCuBA", "NIST-800-53", "ISO-27001"];
+    pub const NAMES: [&'static str; 5] =
+        ["CIS", "CIS-M365-4.0", "SCuBA", "NIST-800-53", "ISO-27001"];
 
     /// Canonical name, such as `CIS-M365-4.0` or `SCuBA`.
     pub fn name(&self) -> String {
@@ -226,7 +229,13 @@ impl FromStr for Framework {
             .trim()
             .to_ascii_lowercase()
             .chars()
-            .map(|c| if c == '_' || c == ' ' || c == '/' { '-' } else { c })
+            .map(|c| {
+                if c == '_' || c == ' ' || c == '/' {
+                    '-'
+                } else {
+                    c
+                }
+            })
             .collect();
         let cis_version = norm
             .strip_prefix("cis-m365-")
@@ -265,7 +274,10 @@ mod tests {
             Framework::Cis(Some("4.0".into()))
         );
         assert_eq!("SCuBA".parse::<Framework>().unwrap(), Framework::Scuba);
-        assert_eq!("NIST 800-53".parse::<Framework>().unwrap(), Framework::Nist80053);
+        assert_eq!(
+            "NIST 800-53".parse::<Framework>().unwrap(),
+            Framework::Nist80053
+        );
         assert!("soc2".parse::<Framework>().is_err());
         assert!(version_matches("v4.0.0", "4.0"));
         assert!(!version_matches("3.1.0", "4.0"));
@@ -276,7 +288,10 @@ mod tests {
         assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
         let err = "urgent".parse::<Severity>().unwrap_err().to_string();
         assert!(err.contains("critical, high, medium, low, info"));
-        assert_eq!("not-applicable".parse::<FindingStatus>().unwrap(), FindingStatus::NotApplicable);
+        assert_eq!(
+            "not-applicable".parse::<FindingStatus>().unwrap(),
+            FindingStatus::NotApplicable
+        );
         assert_eq!(Severity::Info.rank(), 4);
     }
 }

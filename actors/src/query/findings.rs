@@ -6,7 +6,7 @@ use aether365_entities::{finding, scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
-use super::cache::{CachedFinding, CompletedScan, references, Mappings};
+use super::cache::{CachedFinding, CompletedScan, Mappings, references};
 use super::scans::clamp;
 use super::scope::Scope;
 use super::service::{QueryService, ScanData, tenant_view};
@@ -22,7 +22,11 @@ pub const HISTORY_MAX: u64 = 50;
 impl QueryService {
     /// A page of findings of one tenant's latest completed scans (or of one scan), filtered
     /// and most severe first.
-    pub async fn list_findings(&self, principal: &Principal, query: FindingQuery) -> Result<FindingPage, QueryError> {
+    pub async fn list_findings(
+        &self,
+        principal: &Principal,
+        query: FindingQuery,
+    ) -> Result<FindingPage, QueryError> {
         let scope = Scope::of(principal);
         let tenants = self.tenants_latest(&scope).await?;
         let (tenant, scans) = match query.scan_id {
@@ -68,24 +72,43 @@ impl QueryService {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        let services: Vec<&str> = query.services.iter().map(|s| parse_service(s)).collect::<Result<_, _>>()?;
+        let services: Vec<&str> = query
+            .services
+            .iter()
+            .map(|s| parse_service(s))
+            .collect::<Result<_, _>>()?;
         let keep = |f: &CachedFinding| {
-            (query.statuses.is_empty() || query.statuses.iter().any(|s| s.as_str() == f.summary.status))
+            (query.statuses.is_empty()
+                || query
+                    .statuses
+                    .iter()
+                    .any(|s| s.as_str() == f.summary.status))
                 && (query.severities.is_empty()
                     || query.severities.iter().any(|s| s.rank() == f.severity_rank))
                 && (services.is_empty() || services.contains(&f.summary.service.as_str()))
-                && query.framework.as_ref().is_none_or(|fw| fw.matches(&f.mappings))
+                && query
+                    .framework
+                    .as_ref()
+                    .is_none_or(|fw| fw.matches(&f.mappings))
                 && words.iter().all(|w| f.search_text.contains(w.as_str()))
         };
-        let mut matching: Vec<&CachedFinding> =
-            completed.iter().flat_map(|c| c.findings.iter()).filter(|f| keep(f)).collect();
+        let mut matching: Vec<&CachedFinding> = completed
+            .iter()
+            .flat_map(|c| c.findings.iter())
+            .filter(|f| keep(f))
+            .collect();
         if completed.len() > 1 {
             matching.sort_by(|a, b| {
-                (a.severity_rank, a.summary.status != "fail", &a.summary.check_id).cmp(&(
-                    b.severity_rank,
-                    b.summary.status != "fail",
-                    &b.summary.check_id,
-                ))
+                (
+                    a.severity_rank,
+                    a.summary.status != "fail",
+                    &a.summary.check_id,
+                )
+                    .cmp(&(
+                        b.severity_rank,
+                        b.summary.status != "fail",
+                        &b.summary.check_id,
+                    ))
             });
         }
         let total = matching.len() as u64;
@@ -125,7 +148,11 @@ impl QueryService {
                 .one(&self.db)
                 .await?
                 .ok_or_else(|| QueryError::NotFound(format!("finding {id}")))?,
-            FindingLookup::Check { tenant, check_id, scan_id } => {
+            FindingLookup::Check {
+                tenant,
+                check_id,
+                scan_id,
+            } => {
                 let scans: Vec<Arc<CompletedScan>> = match scan_id {
                     Some(id) => vec![self.completed(&scope, *id).await?],
                     None => {
@@ -140,7 +167,9 @@ impl QueryService {
                     .flat_map(|c| c.findings.iter())
                     .find(|f| f.summary.check_id.to_lowercase() == wanted)
                     .map(|f| f.summary.id)
-                    .ok_or_else(|| QueryError::NotFound(format!("check {check_id:?} in the latest scans")))?;
+                    .ok_or_else(|| {
+                        QueryError::NotFound(format!("check {check_id:?} in the latest scans"))
+                    })?;
                 scoped()
                     .filter(finding::Column::Id.eq(id))
                     .one(&self.db)
@@ -149,8 +178,13 @@ impl QueryService {
             }
         };
         let tenant = scope.tenant(&self.db, row.tenant_id).await?;
-        let history = self.check_history(&scope, &row, history.clamp(1, HISTORY_MAX)).await?;
-        let scan_finished_at = history.iter().find(|h| h.scan_id == row.scan_id).and_then(|h| h.finished_at);
+        let history = self
+            .check_history(&scope, &row, history.clamp(1, HISTORY_MAX))
+            .await?;
+        let scan_finished_at = history
+            .iter()
+            .find(|h| h.scan_id == row.scan_id)
+            .and_then(|h| h.finished_at);
         let mappings = Mappings {
             cis_section: row.cis_section.clone(),
             cis_version: row.cis_version.clone(),
@@ -191,7 +225,11 @@ impl QueryService {
     ) -> Result<Vec<CheckHistoryEntry>, QueryError> {
         let rows: Vec<(i64, i64, String)> = finding::Entity::find()
             .select_only()
-            .columns([finding::Column::Id, finding::Column::ScanId, finding::Column::Status])
+            .columns([
+                finding::Column::Id,
+                finding::Column::ScanId,
+                finding::Column::Status,
+            ])
             .filter(scope.condition(finding::Column::OrganisationId, finding::Column::TenantId))
             .filter(finding::Column::TenantId.eq(row.tenant_id))
             .filter(finding::Column::CheckId.eq(row.check_id.clone()))
@@ -214,12 +252,14 @@ impl QueryService {
         Ok(scans
             .iter()
             .filter_map(|(scan_id, finished_at)| {
-                rows.iter().find(|r| r.1 == *scan_id).map(|r| CheckHistoryEntry {
-                    scan_id: *scan_id,
-                    finding_id: r.0,
-                    finished_at: *finished_at,
-                    status: r.2.clone(),
-                })
+                rows.iter()
+                    .find(|r| r.1 == *scan_id)
+                    .map(|r| CheckHistoryEntry {
+                        scan_id: *scan_id,
+                        finding_id: r.0,
+                        finished_at: *finished_at,
+                        status: r.2.clone(),
+                    })
             })
             .collect())
     }
@@ -233,7 +273,9 @@ pub fn parse_service(name: &str) -> Result<&'static str, QueryError> {
         .map_err(|_| {
             QueryError::InvalidArgument(format!(
                 "service must be one of {} (got {name:?})",
-                aether365_engine::Service::ALL.map(|s| s.as_str()).join(", ")
+                aether365_engine::Service::ALL
+                    .map(|s| s.as_str())
+                    .join(", ")
             ))
         })
 }

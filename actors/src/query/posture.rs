@@ -1,21 +1,30 @@
 //! Tenants and posture: the latest completed scans per tenant in scope.
 
 use super::QueryError;
+use super::cache::CompletedScan;
 use super::scope::Scope;
 use super::service::{QueryService, tenant_view};
 use super::views::*;
-use super::cache::CompletedScan;
 use crate::principal::Principal;
 
 impl QueryService {
     /// Every tenant in scope, by display name.
     pub async fn list_tenants(&self, principal: &Principal) -> Result<Vec<TenantView>, QueryError> {
         let scope = Scope::of(principal);
-        Ok(scope.tenants(&self.db).await?.iter().map(tenant_view).collect())
+        Ok(scope
+            .tenants(&self.db)
+            .await?
+            .iter()
+            .map(tenant_view)
+            .collect())
     }
 
     /// The tenant `tenant` names (display name, domain or id), or the only one in scope.
-    pub async fn resolve_tenant(&self, principal: &Principal, tenant: Option<&str>) -> Result<TenantView, QueryError> {
+    pub async fn resolve_tenant(
+        &self,
+        principal: &Principal,
+        tenant: Option<&str>,
+    ) -> Result<TenantView, QueryError> {
         let scope = Scope::of(principal);
         Ok(tenant_view(&scope.resolve_tenant(&self.db, tenant).await?))
     }
@@ -23,7 +32,11 @@ impl QueryService {
     /// Per tenant in scope (or the one named), its latest completed scan of each kind with
     /// the score change since the previous one and counts by status, severity, service and
     /// framework.
-    pub async fn posture(&self, principal: &Principal, tenant: Option<&str>) -> Result<Posture, QueryError> {
+    pub async fn posture(
+        &self,
+        principal: &Principal,
+        tenant: Option<&str>,
+    ) -> Result<Posture, QueryError> {
         let scope = Scope::of(principal);
         let mut tenants = self.tenants_latest(&scope).await?;
         if tenant.is_some_and(|t| !t.trim().is_empty()) {

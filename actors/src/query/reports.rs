@@ -13,7 +13,11 @@ use crate::principal::Principal;
 
 impl QueryService {
     /// Stores a report generated for the caller. Its tenant, if any, must be in scope.
-    pub async fn save_report(&self, principal: &Principal, new: NewReport) -> Result<ReportView, QueryError> {
+    pub async fn save_report(
+        &self,
+        principal: &Principal,
+        new: NewReport,
+    ) -> Result<ReportView, QueryError> {
         let scope = Scope::of(principal);
         if let Some(tenant_id) = new.tenant_id {
             scope.tenant(&self.db, tenant_id).await?;
@@ -35,7 +39,11 @@ impl QueryService {
     }
 
     /// One report in scope, with its Markdown.
-    pub async fn get_report(&self, principal: &Principal, report_id: i64) -> Result<ReportView, QueryError> {
+    pub async fn get_report(
+        &self,
+        principal: &Principal,
+        report_id: i64,
+    ) -> Result<ReportView, QueryError> {
         let scope = Scope::of(principal);
         let row = report::Entity::find_by_id(report_id)
             .filter(scope.report_condition())
@@ -47,7 +55,11 @@ impl QueryService {
     }
 
     /// Reports in scope, newest first, without Markdown.
-    pub async fn list_reports(&self, principal: &Principal, limit: u64) -> Result<Vec<ReportView>, QueryError> {
+    pub async fn list_reports(
+        &self,
+        principal: &Principal,
+        limit: u64,
+    ) -> Result<Vec<ReportView>, QueryError> {
         let scope = Scope::of(principal);
         let rows = report::Entity::find()
             .filter(scope.report_condition())
@@ -72,6 +84,10 @@ fn report_view(row: report::Model, with_markdown: bool) -> ReportView {
         title: row.title,
         created_at: row.created_at,
         uri: format!("aether365://reports/{}", row.id),
-        markdown: if with_markdown { row.markdown } else { String::new() },
+        markdown: if with_markdown {
+            row.markdown
+        } else {
+            String::new()
+        },
     }
 }

@@ -17,14 +17,24 @@ pub const SCAN_PAGE_MAX: u64 = 100;
 
 impl QueryService {
     /// Scans of one tenant (or of every tenant in scope when none is named), newest first.
-    pub async fn list_scans(&self, principal: &Principal, query: ScanListQuery) -> Result<ScanPage, QueryError> {
+    pub async fn list_scans(
+        &self,
+        principal: &Principal,
+        query: ScanListQuery,
+    ) -> Result<ScanPage, QueryError> {
         let scope = Scope::of(principal);
         let tenants = scope.tenants(&self.db).await?;
-        let names: std::collections::HashMap<i64, String> =
-            tenants.iter().map(|t| (t.id, t.display_name.clone())).collect();
+        let names: std::collections::HashMap<i64, String> = tenants
+            .iter()
+            .map(|t| (t.id, t.display_name.clone()))
+            .collect();
         let mut select = scan::Entity::find()
             .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId));
-        if query.tenant.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        if query
+            .tenant
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty())
+        {
             let t = super::scope::pick_tenant(tenants, query.tenant.as_deref())?;
             select = select.filter(scan::Column::TenantId.eq(t.id));
         }
@@ -49,17 +59,28 @@ impl QueryService {
             .take(limit as usize)
             .map(|r| scan_view(r, names.get(&r.tenant_id).cloned().unwrap_or_default()))
             .collect();
-        let next_before_id = if more { scans.last().map(|s| s.id) } else { None };
-        Ok(ScanPage { scans, next_before_id })
+        let next_before_id = if more {
+            scans.last().map(|s| s.id)
+        } else {
+            None
+        };
+        Ok(ScanPage {
+            scans,
+            next_before_id,
+        })
     }
 
     /// One scan in scope; completed scans come with their breakdown.
-    pub async fn get_scan(&self, principal: &Principal, scan_id: i64) -> Result<ScanDetail, QueryError> {
+    pub async fn get_scan(
+        &self,
+        principal: &Principal,
+        scan_id: i64,
+    ) -> Result<ScanDetail, QueryError> {
         let scope = Scope::of(principal);
         Ok(match self.scan(&scope, scan_id).await? {
             ScanData::Completed(c) => detail(&c),
             ScanData::Open(view) => ScanDetail {
-                scan: view,
+                scan: *view,
                 previous_scan_id: None,
                 previous_score: None,
                 score_change: None,
@@ -79,7 +100,9 @@ impl QueryService {
             .filter(
                 scan::Column::Id.in_subquery(
                     sea_orm::sea_query::Query::select()
-                        .expr(sea_orm::sea_query::Func::max(sea_orm::sea_query::Expr::col(scan::Column::Id)))
+                        .expr(sea_orm::sea_query::Func::max(
+                            sea_orm::sea_query::Expr::col(scan::Column::Id),
+                        ))
                         .from(scan::Entity)
                         .and_where(scan::Column::OrganisationId.eq(scope.organisation_id()))
                         .group_by_col(scan::Column::TenantId)
@@ -101,5 +124,9 @@ impl QueryService {
 
 /// `requested` or `default` when zero, at most `max`.
 pub(super) fn clamp(requested: u64, default: u64, max: u64) -> u64 {
-    if requested == 0 { default } else { requested.min(max) }
+    if requested == 0 {
+        default
+    } else {
+        requested.min(max)
+    }
 }

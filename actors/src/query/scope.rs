@@ -81,7 +81,8 @@ impl Scope {
             && match row.tenant_id {
                 Some(t) => self.tenants.allows(t),
                 None => {
-                    self.tenants == TenantScope::All || row.requested_by_token_id == Some(self.token_id)
+                    self.tenants == TenantScope::All
+                        || row.requested_by_token_id == Some(self.token_id)
                 }
             }
     }
@@ -102,7 +103,11 @@ impl Scope {
     }
 
     /// One tenant in scope by id.
-    pub async fn tenant(&self, db: &DatabaseConnection, id: i64) -> Result<tenant::Model, QueryError> {
+    pub async fn tenant(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+    ) -> Result<tenant::Model, QueryError> {
         tenant::Entity::find_by_id(id)
             .filter(self.condition(tenant::Column::OrganisationId, tenant::Column::Id))
             .one(db)
@@ -132,7 +137,9 @@ pub(super) fn pick_tenant(
     let Some(reference) = reference else {
         return match tenants.len() {
             1 => Ok(tenants.remove(0)),
-            0 => Err(QueryError::NotFound("tenant (no tenant is connected or in this token's scope)".into())),
+            0 => Err(QueryError::NotFound(
+                "tenant (no tenant is connected or in this token's scope)".into(),
+            )),
             _ => Err(QueryError::InvalidArgument(format!(
                 "tenant is required: this token can read several tenants; name one of {}",
                 choices(&tenants)
@@ -147,7 +154,12 @@ pub(super) fn pick_tenant(
     }
     let lower = reference.to_lowercase();
     let by = |f: &dyn Fn(&tenant::Model) -> bool| -> Vec<usize> {
-        tenants.iter().enumerate().filter(|(_, t)| f(t)).map(|(i, _)| i).collect()
+        tenants
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| f(t))
+            .map(|(i, _)| i)
+            .collect()
     };
     let mut hits = by(&|t| t.display_name.to_lowercase() == lower);
     if hits.is_empty() {
@@ -163,7 +175,8 @@ pub(super) fn pick_tenant(
         [one] => Ok(tenants.swap_remove(*one)),
         [] => Err(QueryError::NotFound(format!("tenant {reference:?}"))),
         several => {
-            let matching: Vec<tenant::Model> = several.iter().map(|i| tenants[*i].clone()).collect();
+            let matching: Vec<tenant::Model> =
+                several.iter().map(|i| tenants[*i].clone()).collect();
             Err(QueryError::InvalidArgument(format!(
                 "tenant {reference:?} is ambiguous: name one of {}",
                 choices(&matching)
@@ -176,7 +189,11 @@ pub(super) fn pick_tenant(
 pub(super) fn domains(t: &tenant::Model) -> Vec<String> {
     t.verified_domains
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -9,10 +9,10 @@ use sea_orm::{
     QuerySelect,
 };
 
+use super::QueryError;
 use super::cache::{CompletedScan, LightFindingRow, ScanCache, scan_view};
 use super::scope::Scope;
 use super::views::{ScanView, TenantView};
-use super::QueryError;
 
 /// Scan kinds, in the order posture lists them.
 pub(super) const KINDS: [&str; 2] = ["compliance", "exposure"];
@@ -38,7 +38,7 @@ pub struct QueryService {
 #[derive(Clone, Debug)]
 pub(super) enum ScanData {
     Completed(Arc<CompletedScan>),
-    Open(ScanView),
+    Open(Box<ScanView>),
 }
 
 impl ScanData {
@@ -79,7 +79,10 @@ impl TenantLatest {
 
     /// Latest completed scan ids, compliance first.
     pub(super) fn latest_ids(&self) -> Vec<i64> {
-        [self.latest_compliance, self.latest_exposure].into_iter().flatten().collect()
+        [self.latest_compliance, self.latest_exposure]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -103,7 +106,10 @@ impl QueryService {
 
     /// Queries over `db` with `config`.
     pub fn with_config(db: DatabaseConnection, config: &QueryConfig) -> Self {
-        QueryService::with_cache(db, Arc::new(ScanCache::default().with_latest_ttl(config.latest_ttl)))
+        QueryService::with_cache(
+            db,
+            Arc::new(ScanCache::default().with_latest_ttl(config.latest_ttl)),
+        )
     }
 
     /// Queries over `db` sharing `cache` with other services.
@@ -118,7 +124,10 @@ impl QueryService {
 
     /// Tenants in scope (by display name) with their latest completed scans, in one query
     /// (or from the cache, when its latest TTL is set).
-    pub(super) async fn tenants_latest(&self, scope: &Scope) -> Result<Vec<TenantLatest>, QueryError> {
+    pub(super) async fn tenants_latest(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<TenantLatest>, QueryError> {
         let key = scope.key();
         if let Some(hit) = self.cache.latest(&key) {
             return Ok(hit.as_ref().clone());
@@ -185,14 +194,23 @@ impl QueryService {
             .ok_or_else(|| QueryError::NotFound(format!("scan {id}")))?;
         let tenant = scope.tenant(&self.db, row.tenant_id).await?;
         if row.status == "completed" {
-            Ok(ScanData::Completed(self.load_completed(row, tenant.display_name).await?))
+            Ok(ScanData::Completed(
+                self.load_completed(row, tenant.display_name).await?,
+            ))
         } else {
-            Ok(ScanData::Open(scan_view(&row, tenant.display_name)))
+            Ok(ScanData::Open(Box::new(scan_view(
+                &row,
+                tenant.display_name,
+            ))))
         }
     }
 
     /// A completed scan in scope by id; other statuses answer `InvalidArgument`.
-    pub(super) async fn completed(&self, scope: &Scope, id: i64) -> Result<Arc<CompletedScan>, QueryError> {
+    pub(super) async fn completed(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Arc<CompletedScan>, QueryError> {
         match self.scan(scope, id).await? {
             ScanData::Completed(c) => Ok(c),
             ScanData::Open(v) => Err(QueryError::InvalidArgument(format!(
@@ -216,7 +234,11 @@ impl QueryService {
     }
 
     /// Loads a completed scan's findings and previous score, and caches it.
-    async fn load_completed(&self, row: scan::Model, tenant_name: String) -> Result<Arc<CompletedScan>, QueryError> {
+    async fn load_completed(
+        &self,
+        row: scan::Model,
+        tenant_name: String,
+    ) -> Result<Arc<CompletedScan>, QueryError> {
         let findings = finding::Entity::find()
             .select_only()
             .columns([
@@ -250,7 +272,10 @@ impl QueryService {
     }
 
     /// The completed scan of the same tenant and kind before `row`, with its score.
-    async fn previous_completed(&self, row: &scan::Model) -> Result<Option<(i64, Option<f64>)>, QueryError> {
+    async fn previous_completed(
+        &self,
+        row: &scan::Model,
+    ) -> Result<Option<(i64, Option<f64>)>, QueryError> {
         let Some(finished) = row.finished_at else {
             return Ok(None);
         };

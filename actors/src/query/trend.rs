@@ -16,13 +16,28 @@ use crate::principal::Principal;
 /// Most points a trend returns (the newest ones).
 pub const TREND_MAX_POINTS: u64 = 400;
 
-type FindingCols = (i64, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+type FindingCols = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 impl QueryService {
     /// The score (or a framework's or service's pass rate) per completed scan since a date.
-    pub async fn score_trend(&self, principal: &Principal, query: TrendQuery) -> Result<ScoreTrend, QueryError> {
+    pub async fn score_trend(
+        &self,
+        principal: &Principal,
+        query: TrendQuery,
+    ) -> Result<ScoreTrend, QueryError> {
         let scope = Scope::of(principal);
-        let tenant = scope.resolve_tenant(&self.db, query.tenant.as_deref()).await?;
+        let tenant = scope
+            .resolve_tenant(&self.db, query.tenant.as_deref())
+            .await?;
         let mut rows: Vec<scan::Model> = scan::Entity::find()
             .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId))
             .filter(scan::Column::TenantId.eq(tenant.id))
@@ -75,7 +90,17 @@ impl QueryService {
                 _ => None,
             };
             let mut tallies: HashMap<i64, (i64, i64)> = HashMap::new();
-            for (scan_id, status, svc, cis_section, cis_version, scuba_ids, nist_controls, iso_controls) in cols {
+            for (
+                scan_id,
+                status,
+                svc,
+                cis_section,
+                cis_version,
+                scuba_ids,
+                nist_controls,
+                iso_controls,
+            ) in cols
+            {
                 let counted = match (&query.dimension, &service) {
                     (TrendDimension::Framework(fw), _) => fw.matches(&Mappings {
                         cis_section,
@@ -102,8 +127,13 @@ impl QueryService {
                 p.fail = fail;
             }
         }
-        let change = match (points.first().and_then(|p| p.score), points.last().and_then(|p| p.score)) {
-            (Some(first), Some(last)) if points.len() > 1 => Some(((last - first) * 10.0).round() / 10.0),
+        let change = match (
+            points.first().and_then(|p| p.score),
+            points.last().and_then(|p| p.score),
+        ) {
+            (Some(first), Some(last)) if points.len() > 1 => {
+                Some(((last - first) * 10.0).round() / 10.0)
+            }
             _ => None,
         };
         Ok(ScoreTrend {

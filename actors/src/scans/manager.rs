@@ -179,7 +179,10 @@ impl ScanManager {
                         // Another instance won the race: the partial unique index
                         // `ux_scans_one_active` allows one queued or running scan per kind.
                         Err(ScanError::Database(e))
-                            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                            if matches!(
+                                e.sql_err(),
+                                Some(SqlErr::UniqueConstraintViolation(_))
+                            ) =>
                         {
                             store::find_active(&db, request.tenant_id, request.kind)
                                 .await?

@@ -10,7 +10,13 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
 
 /// One engine finding.
-pub fn finding(check_id: &str, service: Service, severity: Severity, status: Status, frameworks: &[(Framework, &str)]) -> Finding {
+pub fn finding(
+    check_id: &str,
+    service: Service,
+    severity: Severity,
+    status: Status,
+    frameworks: &[(Framework, &str)],
+) -> Finding {
     Finding {
         check_id: check_id.to_string(),
         title: format!("Title of {check_id}"),
@@ -41,7 +47,13 @@ pub fn finding(check_id: &str, service: Service, severity: Severity, status: Sta
 }
 
 /// Stores a completed compliance scan finished at `finished_at`.
-pub async fn scan(db: &DatabaseConnection, org: i64, tenant: i64, finished_at: DateTime<Utc>, findings: Vec<Finding>) -> i64 {
+pub async fn scan(
+    db: &DatabaseConnection,
+    org: i64,
+    tenant: i64,
+    finished_at: DateTime<Utc>,
+    findings: Vec<Finding>,
+) -> i64 {
     scan_of_kind(db, org, tenant, ScanKind::Compliance, finished_at, findings).await
 }
 
@@ -72,8 +84,14 @@ pub async fn scan_of_kind(
 }
 
 /// An organisation with tenants named `names` (domain `<name>.example`).
-pub async fn org_with_tenants(db: &DatabaseConnection, org: &str, names: &[&str]) -> (i64, Vec<i64>) {
-    let o = directory::create_organisation(db, org).await.expect("organisation");
+pub async fn org_with_tenants(
+    db: &DatabaseConnection,
+    org: &str,
+    names: &[&str],
+) -> (i64, Vec<i64>) {
+    let o = directory::create_organisation(db, org)
+        .await
+        .expect("organisation");
     let mut ids = Vec::new();
     for name in names {
         let domain = format!("{}.example", name.to_lowercase().replace(' ', "-"));
@@ -83,7 +101,10 @@ pub async fn org_with_tenants(db: &DatabaseConnection, org: &str, names: &[&str]
             NewTenant {
                 display_name: name.to_string(),
                 microsoft_tenant_id: None,
-                domains: vec![domain, format!("{}.onmicrosoft.com", name.to_lowercase().replace(' ', ""))],
+                domains: vec![
+                    domain,
+                    format!("{}.onmicrosoft.com", name.to_lowercase().replace(' ', "")),
+                ],
             },
         )
         .await
@@ -106,14 +127,64 @@ pub fn principal(org: i64, scope: TenantScope) -> Principal {
 /// A fixed baseline of findings; `worse` turns two passing checks into failures and fixes one.
 pub fn baseline(worse: bool) -> Vec<Finding> {
     use Framework::*;
-    let (a, b, c) = if worse { (Status::Fail, Status::Fail, Status::Pass) } else { (Status::Pass, Status::Pass, Status::Fail) };
+    let (a, b, c) = if worse {
+        (Status::Fail, Status::Fail, Status::Pass)
+    } else {
+        (Status::Pass, Status::Pass, Status::Fail)
+    };
     vec![
-        finding("AAD-1", Service::EntraId, Severity::Critical, Status::Fail, &[(Cis, "1.1.1"), (Scuba, "MS.AAD.1.1v1"), (Nist80053, "IA-2(1)")]),
-        finding("AAD-2", Service::EntraId, Severity::High, a, &[(Cis, "1.1.2")]),
-        finding("EXO-1", Service::ExchangeOnline, Severity::High, b, &[(Cis, "6.1.1"), (Iso27001, "A.8.5")]),
-        finding("EXO-2", Service::ExchangeOnline, Severity::Medium, c, &[(Scuba, "MS.EXO.2.1v1")]),
-        finding("EXO-3", Service::ExchangeOnline, Severity::Low, Status::Fail, &[(Cis, "6.2.1")]),
-        finding("SPO-1", Service::SharePoint, Severity::Medium, Status::Pass, &[(Cis, "7.2.1")]),
-        finding("TEAMS-1", Service::Teams, Severity::Info, Status::Manual, &[]),
+        finding(
+            "AAD-1",
+            Service::EntraId,
+            Severity::Critical,
+            Status::Fail,
+            &[
+                (Cis, "1.1.1"),
+                (Scuba, "MS.AAD.1.1v1"),
+                (Nist80053, "IA-2(1)"),
+            ],
+        ),
+        finding(
+            "AAD-2",
+            Service::EntraId,
+            Severity::High,
+            a,
+            &[(Cis, "1.1.2")],
+        ),
+        finding(
+            "EXO-1",
+            Service::ExchangeOnline,
+            Severity::High,
+            b,
+            &[(Cis, "6.1.1"), (Iso27001, "A.8.5")],
+        ),
+        finding(
+            "EXO-2",
+            Service::ExchangeOnline,
+            Severity::Medium,
+            c,
+            &[(Scuba, "MS.EXO.2.1v1")],
+        ),
+        finding(
+            "EXO-3",
+            Service::ExchangeOnline,
+            Severity::Low,
+            Status::Fail,
+            &[(Cis, "6.2.1")],
+        ),
+        finding(
+            "SPO-1",
+            Service::SharePoint,
+            Severity::Medium,
+            Status::Pass,
+            &[(Cis, "7.2.1")],
+        ),
+        finding(
+            "TEAMS-1",
+            Service::Teams,
+            Severity::Info,
+            Status::Manual,
+            &[],
+        ),
     ]
 }

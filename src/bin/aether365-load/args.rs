@@ -32,7 +32,11 @@ pub struct Common {
     #[arg(long, global = true, default_value_t = 64)]
     pub sessions: usize,
     /// Shares of the transports, e.g. `legacy=1,streamable=1,stateless=1`.
-    #[arg(long, global = true, default_value = "legacy=1,streamable=1,stateless=1")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "legacy=1,streamable=1,stateless=1"
+    )]
     pub transports: TransportMix,
     /// Worker processes to spread the sessions over (one process may hold 20,000 files).
     #[arg(long, global = true, default_value_t = 1)]
@@ -69,12 +73,16 @@ impl Common {
         if self.sources <= 1 {
             return Vec::new();
         }
-        (1..=self.sources).map(|n| IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))).collect()
+        (1..=self.sources)
+            .map(|n| IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
+            .collect()
     }
 
     /// The sessions worker `index` runs: their global indexes.
     pub fn worker_sessions(&self, index: usize) -> Vec<usize> {
-        (index..self.sessions).step_by(self.processes.max(1)).collect()
+        (index..self.sessions)
+            .step_by(self.processes.max(1))
+            .collect()
     }
 }
 
@@ -106,7 +114,11 @@ pub struct IdleArgs {
 
 impl IdleArgs {
     pub fn hold(&self) -> Duration {
-        if self.long { Duration::from_secs(600) } else { self.hold }
+        if self.long {
+            Duration::from_secs(600)
+        } else {
+            self.hold
+        }
     }
 }
 
@@ -119,7 +131,10 @@ pub struct CallsArgs {
     #[arg(long, value_parser = parse_duration, default_value = "2s")]
     pub warmup: Duration,
     /// Tool mix with weights.
-    #[arg(long, default_value = "get_posture=4,list_findings=3,get_score_trend=2,compare_scans=1")]
+    #[arg(
+        long,
+        default_value = "get_posture=4,list_findings=3,get_score_trend=2,compare_scans=1"
+    )]
     pub mix: ToolMix,
     /// Target rate in calls per second over all sessions (open loop); closed loop without it.
     #[arg(long)]
@@ -164,7 +179,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     } else {
         (t, 1.0)
     };
-    let value: f64 = num.trim().parse().map_err(|_| format!("bad duration {text:?}: use 500ms, 10s or 2m"))?;
+    let value: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad duration {text:?}: use 500ms, 10s or 2m"))?;
     if !value.is_finite() || value < 0.0 {
         return Err(format!("bad duration {text:?}"));
     }

@@ -39,8 +39,14 @@ impl Worker {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| LoadError::Worker("no stdin".into()))?;
-        let stdout = child.stdout.take().ok_or_else(|| LoadError::Worker("no stdout".into()))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| LoadError::Worker("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| LoadError::Worker("no stdout".into()))?;
         Ok(Worker {
             child,
             stdin,
@@ -82,7 +88,11 @@ async fn tell_all(workers: &mut [Worker], line: &str) -> Result<(), LoadError> {
 }
 
 /// Waits for `word` from every worker.
-async fn expect_all(workers: &mut [Worker], word: &str, limit: Duration) -> Result<Vec<String>, LoadError> {
+async fn expect_all(
+    workers: &mut [Worker],
+    word: &str,
+    limit: Duration,
+) -> Result<Vec<String>, LoadError> {
     let mut rests = Vec::with_capacity(workers.len());
     for w in workers.iter_mut() {
         rests.push(w.expect(word, limit).await?);
@@ -109,13 +119,18 @@ struct FanoutScan {
 
 fn structured<'a>(result: &'a Value, field: &str) -> Option<&'a Value> {
     let content = result.get("structuredContent")?;
-    content.get(field).or_else(|| content.get("scan")?.get(field))
+    content
+        .get(field)
+        .or_else(|| content.get("scan")?.get(field))
 }
 
 async fn start_fanout_scan(cli: &Cli, args: &FanoutArgs) -> Result<FanoutScan, LoadError> {
     let mut controller = Session::open(Transport::Stateless, worker::target(cli), 0).await?;
     let started = controller
-        .call_tool("start_scan", json!({"kind": args.kind, "tenant": cli.common.tenant}))
+        .call_tool(
+            "start_scan",
+            json!({"kind": args.kind, "tenant": cli.common.tenant}),
+        )
         .await?;
     let scan_id = structured(&started, "scan_id")
         .and_then(Value::as_i64)
@@ -128,9 +143,17 @@ async fn start_fanout_scan(cli: &Cli, args: &FanoutArgs) -> Result<FanoutScan, L
 }
 
 /// The scan's `status` and `finished_at` (microseconds since the epoch).
-async fn scan_state(controller: &mut Session, scan_id: i64) -> Result<(String, Option<i64>), LoadError> {
-    let result = controller.call_tool("get_scan", json!({"scan": scan_id})).await?;
-    let status = structured(&result, "status").and_then(Value::as_str).unwrap_or_default().to_string();
+async fn scan_state(
+    controller: &mut Session,
+    scan_id: i64,
+) -> Result<(String, Option<i64>), LoadError> {
+    let result = controller
+        .call_tool("get_scan", json!({"scan": scan_id}))
+        .await?;
+    let status = structured(&result, "status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let finished = structured(&result, "finished_at")
         .and_then(Value::as_str)
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
@@ -143,17 +166,25 @@ async fn scan_state(controller: &mut Session, scan_id: i64) -> Result<(String, O
 /// Returns the calls answered.
 async fn warm_up(cli: &Cli) -> Result<u64, LoadError> {
     let mut session = Session::open(Transport::Stateless, worker::target(cli), 0).await?;
-    session.call_tool("get_posture", json!({"tenant": cli.common.tenant})).await?;
+    session
+        .call_tool("get_posture", json!({"tenant": cli.common.tenant}))
+        .await?;
     Ok(1)
 }
 
 /// Runs the scenario over `--processes` workers and returns the merged report.
 pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
     let pid = cli.common.server_pid;
-    let warm_up_calls = if cli.common.cold { 0 } else { warm_up(cli).await? };
+    let warm_up_calls = if cli.common.cold {
+        0
+    } else {
+        warm_up(cli).await?
+    };
     let before = pid.and_then(procfs::sample);
     let processes = cli.common.processes.max(1);
-    let mut workers = (0..processes).map(Worker::spawn).collect::<Result<Vec<_>, _>>()?;
+    let mut workers = (0..processes)
+        .map(Worker::spawn)
+        .collect::<Result<Vec<_>, _>>()?;
     expect_all(&mut workers, "READY", READY_LIMIT).await?;
     let ready = pid.and_then(procfs::sample);
     let mut fanout = None;
@@ -162,7 +193,8 @@ pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
         tell_all(&mut workers, &format!("SCAN {}", scan.scan_id)).await?;
         expect_all(&mut workers, "SUBSCRIBED", READY_LIMIT).await?;
         let (status, _) = scan_state(&mut scan.controller, scan.scan_id).await?;
-        scan.ended_before_subscribed = matches!(status.as_str(), "completed" | "failed" | "cancelled");
+        scan.ended_before_subscribed =
+            matches!(status.as_str(), "completed" | "failed" | "cancelled");
         fanout = Some(scan);
     } else {
         tell_all(&mut workers, "GO").await?;
@@ -171,7 +203,8 @@ pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
     let limit = phase_length(&cli.scenario) + REPORT_SLACK;
     let mut merged = WorkerReport::default();
     for json in expect_all(&mut workers, "REPORT", limit).await? {
-        let part: WorkerReport = serde_json::from_str(&json).map_err(|e| LoadError::Worker(format!("bad report: {e}")))?;
+        let part: WorkerReport = serde_json::from_str(&json)
+            .map_err(|e| LoadError::Worker(format!("bad report: {e}")))?;
         merged.merge(part);
     }
     let end = pid.and_then(procfs::sample);
@@ -185,20 +218,42 @@ pub async fn run(cli: &Cli) -> Result<Report, LoadError> {
         Scenario::Startup(_) => "startup",
     };
     let transports = cli.common.transports.describe();
-    let mut report = Report::new(scenario, transports, cli.common.sessions, processes, &merged);
+    let mut report = Report::new(
+        scenario,
+        transports,
+        cli.common.sessions,
+        processes,
+        &merged,
+    );
     report.tool_calls_answered += warm_up_calls;
     if let Some(mut scan) = fanout {
         report.tool_calls_answered += 3;
         report.fanout = Some(fanout_figures(&mut scan, &merged).await?);
     }
-    if let (Some(pid), Some(before), Some(ready), Some(start), Some(end)) = (pid, before, ready, start, end) {
-        let loaded = if end.rss_kib > ready.rss_kib { end } else { ready };
-        report.server = Some(ServerUsage::between(pid, before, loaded, start, end, merged.sessions_opened));
+    if let (Some(pid), Some(before), Some(ready), Some(start), Some(end)) =
+        (pid, before, ready, start, end)
+    {
+        let loaded = if end.rss_kib > ready.rss_kib {
+            end
+        } else {
+            ready
+        };
+        report.server = Some(ServerUsage::between(
+            pid,
+            before,
+            loaded,
+            start,
+            end,
+            merged.sessions_opened,
+        ));
     }
     Ok(report)
 }
 
-async fn fanout_figures(scan: &mut FanoutScan, merged: &WorkerReport) -> Result<FanoutFigures, LoadError> {
+async fn fanout_figures(
+    scan: &mut FanoutScan,
+    merged: &WorkerReport,
+) -> Result<FanoutFigures, LoadError> {
     let (_, finished) = scan_state(&mut scan.controller, scan.scan_id).await?;
     let received = merged.fanout_received_us.len() as u64;
     let first = merged.fanout_received_us.iter().min().copied().unwrap_or(0);

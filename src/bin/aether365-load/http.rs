@@ -41,7 +41,10 @@ impl Head {
             .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
         {
             BodyMode::Chunked { left: 0 }
-        } else if let Some(n) = self.header("content-length").and_then(|v| v.trim().parse().ok()) {
+        } else if let Some(n) = self
+            .header("content-length")
+            .and_then(|v| v.trim().parse().ok())
+        {
             BodyMode::Length(n)
         } else if matches!(self.status, 204 | 304) || self.status < 200 {
             BodyMode::Length(0)
@@ -55,7 +58,9 @@ impl Head {
 enum BodyMode {
     Length(usize),
     /// `left`: bytes remaining in the current chunk (0: a size line comes next).
-    Chunked { left: usize },
+    Chunked {
+        left: usize,
+    },
     UntilClose,
     Done,
 }
@@ -72,7 +77,11 @@ pub struct Conn {
 pub async fn connect(addr: SocketAddr, source: Option<IpAddr>, buffer: usize) -> io::Result<Conn> {
     let stream = match source {
         Some(ip) => {
-            let socket = if ip.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+            let socket = if ip.is_ipv4() {
+                TcpSocket::new_v4()?
+            } else {
+                TcpSocket::new_v6()?
+            };
             socket.set_reuseaddr(true)?;
             socket.bind(SocketAddr::new(ip, 0))?;
             socket.connect(addr).await?
@@ -106,7 +115,9 @@ impl Conn {
         body: Option<&[u8]>,
     ) -> io::Result<()> {
         let mut out = Vec::with_capacity(256 + body.map_or(0, <[u8]>::len));
-        out.extend_from_slice(format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host).as_bytes());
+        out.extend_from_slice(
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host).as_bytes(),
+        );
         for (name, value) in headers {
             out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         }
@@ -121,9 +132,15 @@ impl Conn {
 
     async fn line(&mut self) -> io::Result<String> {
         let mut line = Vec::new();
-        let n = (&mut self.io).take(MAX_LINE as u64).read_until(b'\n', &mut line).await?;
+        let n = (&mut self.io)
+            .take(MAX_LINE as u64)
+            .read_until(b'\n', &mut line)
+            .await?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ));
         }
         if line.last() != Some(&b'\n') {
             return Err(invalid("line too long"));
@@ -152,7 +169,9 @@ impl Conn {
             }
         }
         let head = Head { status, headers };
-        let close = head.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let close = head
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
         self.reusable = version == "HTTP/1.1" && !close;
         Ok(head)
     }
@@ -244,7 +263,10 @@ impl Body<'_> {
     async fn take_available(&mut self, limit: usize, out: &mut Vec<u8>) -> io::Result<usize> {
         let available = self.conn.io.fill_buf().await?;
         if available.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "body cut short"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "body cut short",
+            ));
         }
         let n = available.len().min(limit);
         out.extend_from_slice(&available[..n]);

@@ -37,7 +37,10 @@ pub enum LoadError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -79,7 +82,11 @@ async fn run(cli: Cli) -> Result<(), LoadError> {
             if let Some(path) = out {
                 std::fs::write(&path, to_json(&report)?)?;
             }
-            if json { to_json(&report)? } else { report.table() }
+            if json {
+                to_json(&report)?
+            } else {
+                report.table()
+            }
         }
     };
     print!("{text}");

@@ -54,7 +54,14 @@ pub struct ServerUsage {
 
 impl ServerUsage {
     /// Compares a sample before the sessions, at full load, and around the measured phase.
-    pub fn between(pid: u32, before: Sample, loaded: Sample, start: Sample, end: Sample, sessions: u64) -> ServerUsage {
+    pub fn between(
+        pid: u32,
+        before: Sample,
+        loaded: Sample,
+        start: Sample,
+        end: Sample,
+        sessions: u64,
+    ) -> ServerUsage {
         let cpu_seconds = end.cpu_ticks.saturating_sub(start.cpu_ticks) as f64 / CLK_TCK;
         let wall = end.at.duration_since(start.at).as_secs_f64().max(1e-9);
         let grown = loaded.rss_kib.saturating_sub(before.rss_kib) as f64 * 1024.0;

@@ -57,7 +57,13 @@ pub struct Report {
 
 impl Report {
     /// Builds the report from the merged worker figures.
-    pub fn new(scenario: &str, transports: String, sessions: usize, processes: usize, merged: &WorkerReport) -> Report {
+    pub fn new(
+        scenario: &str,
+        transports: String,
+        sessions: usize,
+        processes: usize,
+        merged: &WorkerReport,
+    ) -> Report {
         let secs = merged.elapsed_s.max(1e-9);
         let tools: BTreeMap<String, ToolFigures> = merged
             .calls
@@ -122,9 +128,17 @@ impl Report {
                     name, l.count, t.calls_per_second, l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms
                 );
             }
-            let _ = writeln!(out, "{:<18} {:>9} {:>10.0}", "all", "", self.calls_per_second);
+            let _ = writeln!(
+                out,
+                "{:<18} {:>9} {:>10.0}",
+                "all", "", self.calls_per_second
+            );
         }
-        let _ = writeln!(out, "tool calls answered (audit rows expected): {}", self.tool_calls_answered);
+        let _ = writeln!(
+            out,
+            "tool calls answered (audit rows expected): {}",
+            self.tool_calls_answered
+        );
         if let Some(n) = &self.scan_notify {
             let _ = writeln!(
                 out,
@@ -141,7 +155,11 @@ impl Report {
                 f.received,
                 f.missing,
                 f.spread_ms,
-                if f.ended_before_subscribed { " (VOID: the scan ended before every session subscribed)" } else { "" }
+                if f.ended_before_subscribed {
+                    " (VOID: the scan ended before every session subscribed)"
+                } else {
+                    ""
+                }
             );
             if let Some(l) = &f.latency_from_finish {
                 let _ = writeln!(

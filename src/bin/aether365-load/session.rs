@@ -93,8 +93,13 @@ impl CallError {
     }
 }
 
-async fn within<T>(limit: Duration, fut: impl Future<Output = Result<T, CallError>>) -> Result<T, CallError> {
-    tokio::time::timeout(limit, fut).await.map_err(|_| CallError::Timeout)?
+async fn within<T>(
+    limit: Duration,
+    fut: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    tokio::time::timeout(limit, fut)
+        .await
+        .map_err(|_| CallError::Timeout)?
 }
 
 /// A server notification received on a stream.
@@ -146,13 +151,22 @@ async fn open_stream(
         return Err(CallError::Status(head.status));
     }
     if !head.is_event_stream() {
-        return Err(CallError::Protocol(format!("{path} did not answer an event stream")));
+        return Err(CallError::Protocol(format!(
+            "{path} did not answer an event stream"
+        )));
     }
     let shared = Arc::new(StreamShared::default());
     let (notes_tx, notes) = mpsc::unbounded_channel();
     let (first_tx, first_rx) = oneshot::channel();
     let task = tokio::spawn(read_stream(conn, head, shared.clone(), notes_tx, first_tx));
-    Ok((Stream { shared, notes, task }, first_rx))
+    Ok((
+        Stream {
+            shared,
+            notes,
+            task,
+        },
+        first_rx,
+    ))
 }
 
 async fn read_stream(
@@ -223,7 +237,11 @@ fn result_of(message: Value) -> Result<Value, CallError> {
     if let Some(error) = message.get("error") {
         return Err(CallError::JsonRpc {
             code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+            message: error
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         });
     }
     message
@@ -249,7 +267,11 @@ pub struct Session {
 impl Session {
     /// Opens a session: the legacy stream and `initialize`, or the handshake. Stateless
     /// sessions open nothing until their first request.
-    pub async fn open(transport: Transport, target: Arc<Target>, index: usize) -> Result<Session, CallError> {
+    pub async fn open(
+        transport: Transport,
+        target: Arc<Target>,
+        index: usize,
+    ) -> Result<Session, CallError> {
         let limit = target.timeout;
         let mut session = Session {
             transport,
@@ -279,11 +301,14 @@ impl Session {
                 if let Some(auth) = &auth {
                     headers.push(("Authorization", auth));
                 }
-                let (stream, first) = open_stream(&self.target, self.index, "GET", "/sse", &headers, None).await?;
+                let (stream, first) =
+                    open_stream(&self.target, self.index, "GET", "/sse", &headers, None).await?;
                 self.stream = Some(stream);
                 let (event, data) = first.await.map_err(|_| CallError::StreamClosed)?;
                 if event != "endpoint" {
-                    return Err(CallError::Protocol(format!("first event {event:?}, not endpoint")));
+                    return Err(CallError::Protocol(format!(
+                        "first event {event:?}, not endpoint"
+                    )));
                 }
                 let path = match data.find("/messages") {
                     Some(at) => data[at..].to_string(),
@@ -301,7 +326,9 @@ impl Session {
                 }
                 self.session_id = head.header("mcp-session-id").map(str::to_string);
                 if self.session_id.is_none() {
-                    return Err(CallError::Protocol("initialize answered no Mcp-Session-Id".into()));
+                    return Err(CallError::Protocol(
+                        "initialize answered no Mcp-Session-Id".into(),
+                    ));
                 }
                 result_of(response_in(&head, &body, 0)?)?;
                 self.notify("notifications/initialized").await
@@ -358,7 +385,14 @@ impl Session {
         let limit = self.target.timeout;
         let (mut stream, _) = within(
             limit,
-            open_stream(&self.target, self.index, "POST", "/mcp", &headers, Some(body.as_bytes())),
+            open_stream(
+                &self.target,
+                self.index,
+                "POST",
+                "/mcp",
+                &headers,
+                Some(body.as_bytes()),
+            ),
         )
         .await?;
         let ack = within(limit, async {
@@ -366,7 +400,10 @@ impl Session {
         })
         .await?;
         if ack.method != "notifications/subscriptions/acknowledged" {
-            return Err(CallError::Protocol(format!("listen began with {}", ack.method)));
+            return Err(CallError::Protocol(format!(
+                "listen began with {}",
+                ack.method
+            )));
         }
         self.stream = Some(stream);
         Ok(())
@@ -378,9 +415,14 @@ impl Session {
             Transport::Stateless => self.listen(json!({"resourceSubscriptions": [uri]})).await,
             Transport::Streamable => {
                 self.open_listen_stream().await?;
-                self.request("resources/subscribe", json!({"uri": uri})).await.map(drop)
+                self.request("resources/subscribe", json!({"uri": uri}))
+                    .await
+                    .map(drop)
             }
-            Transport::Legacy => self.request("resources/subscribe", json!({"uri": uri})).await.map(drop),
+            Transport::Legacy => self
+                .request("resources/subscribe", json!({"uri": uri}))
+                .await
+                .map(drop),
         }
     }
 
@@ -400,16 +442,25 @@ impl Session {
 
     /// Keep-alive comments received so far.
     pub fn keepalives(&self) -> u64 {
-        self.stream.as_ref().map_or(0, |s| s.shared.keepalives.load(Ordering::Relaxed))
+        self.stream
+            .as_ref()
+            .map_or(0, |s| s.shared.keepalives.load(Ordering::Relaxed))
     }
 
     /// Whether the session's stream has ended.
     pub fn stream_closed(&self) -> bool {
-        self.stream.as_ref().is_some_and(|s| s.shared.closed.load(Ordering::Relaxed))
+        self.stream
+            .as_ref()
+            .is_some_and(|s| s.shared.closed.load(Ordering::Relaxed))
     }
 
     /// The next notification `method` about `uri` (any uri when `None`), until `deadline`.
-    pub async fn wait_note(&mut self, method: &str, uri: Option<&str>, deadline: Instant) -> Result<Note, CallError> {
+    pub async fn wait_note(
+        &mut self,
+        method: &str,
+        uri: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Note, CallError> {
         let stream = self.stream.as_mut().ok_or(CallError::StreamClosed)?;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -427,7 +478,11 @@ impl Session {
     /// Calls a tool; its result (an `isError` result is a [`CallError::Tool`]).
     pub async fn call_tool(&mut self, name: &str, arguments: Value) -> Result<Value, CallError> {
         let result = self
-            .request_named("tools/call", Some(name), json!({"name": name, "arguments": arguments}))
+            .request_named(
+                "tools/call",
+                Some(name),
+                json!({"name": name, "arguments": arguments}),
+            )
             .await?;
         if result.get("isError").and_then(Value::as_bool) == Some(true) {
             return Err(CallError::Tool);
@@ -457,7 +512,12 @@ impl Session {
         json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
     }
 
-    async fn request_named(&mut self, method: &str, name: Option<&str>, params: Value) -> Result<Value, CallError> {
+    async fn request_named(
+        &mut self,
+        method: &str,
+        name: Option<&str>,
+        params: Value,
+    ) -> Result<Value, CallError> {
         let limit = self.target.timeout;
         let body = self.envelope(method, params);
         let id = self.next_id - 1;
@@ -507,9 +567,16 @@ impl Session {
     }
 
     /// POSTs `body` to the session's endpoint; reconnects once if a kept-alive connection was closed.
-    async fn post(&mut self, body: &str, extra: &[(&str, &str)]) -> Result<(Head, Vec<u8>), CallError> {
+    async fn post(
+        &mut self,
+        body: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(Head, Vec<u8>), CallError> {
         let path = match self.transport {
-            Transport::Legacy => self.session_path.clone().unwrap_or_else(|| "/messages".into()),
+            Transport::Legacy => self
+                .session_path
+                .clone()
+                .unwrap_or_else(|| "/messages".into()),
             _ => "/mcp".to_string(),
         };
         let auth = self.target.auth();
@@ -542,14 +609,19 @@ impl Session {
             self.post = Some(conn);
         }
         let conn = self.post.as_mut().ok_or(CallError::StreamClosed)?;
-        let answer = conn.request("POST", &path, &headers, Some(body.as_bytes())).await;
+        let answer = conn
+            .request("POST", &path, &headers, Some(body.as_bytes()))
+            .await;
         let answer = match answer {
             Err(_) if !fresh => {
                 // The server closed an idle kept-alive connection: one new connection.
-                let mut conn = http::connect(self.target.addr, self.target.source(self.index), BUFFER)
-                    .await
-                    .map_err(CallError::Connect)?;
-                let answer = conn.request("POST", &path, &headers, Some(body.as_bytes())).await;
+                let mut conn =
+                    http::connect(self.target.addr, self.target.source(self.index), BUFFER)
+                        .await
+                        .map_err(CallError::Connect)?;
+                let answer = conn
+                    .request("POST", &path, &headers, Some(body.as_bytes()))
+                    .await;
                 self.post = Some(conn);
                 answer
             }
@@ -586,7 +658,10 @@ fn response_in(head: &Head, body: &[u8], id: i64) -> Result<Value, CallError> {
                 return Ok(message);
             }
         }
-        return Err(CallError::Protocol("the event stream ended without the response".into()));
+        return Err(CallError::Protocol(
+            "the event stream ended without the response".into(),
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))
 }

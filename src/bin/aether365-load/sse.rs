@@ -37,7 +37,10 @@ impl SseParser {
 /// The end of the first block and the length of the separator after it.
 fn find_blank_line(buf: &[u8]) -> Option<(usize, usize)> {
     let lf = buf.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2));
-    let crlf = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| (p, 4));
+    let crlf = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| (p, 4));
     match (lf, crlf) {
         (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
         (a, b) => a.or(b),
@@ -83,11 +86,17 @@ mod tests {
         p.push(b"\n\ndata: {\"a\":1}\r\n\r\n");
         assert_eq!(
             p.next_item(),
-            Some(SseItem::Event { event: "endpoint".into(), data: "/messages?sessionId=a".into() })
+            Some(SseItem::Event {
+                event: "endpoint".into(),
+                data: "/messages?sessionId=a".into()
+            })
         );
         assert_eq!(
             p.next_item(),
-            Some(SseItem::Event { event: "message".into(), data: "{\"a\":1}".into() })
+            Some(SseItem::Event {
+                event: "message".into(),
+                data: "{\"a\":1}".into()
+            })
         );
         assert_eq!(p.next_item(), None);
     }

@@ -52,7 +52,10 @@ pub async fn run(cli: &Cli, args: &StartupArgs) -> Result<Startup, LoadError> {
             break Ok(began.elapsed());
         }
         if began.elapsed() > args.limit {
-            break Err(LoadError::Invalid(format!("no answer within {:?}", args.limit)));
+            break Err(LoadError::Invalid(format!(
+                "no answer within {:?}",
+                args.limit
+            )));
         }
         if let Ok(Some(status)) = child.try_wait() {
             break Err(LoadError::Invalid(format!("the server exited: {status}")));

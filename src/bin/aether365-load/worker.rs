@@ -161,7 +161,17 @@ async fn calls(cli: &Cli, args: &CallsArgs, sessions: Vec<Session>, report: &mut
             if scanner {
                 scan_loop(&mut session, &tenant, record_from, end, &mut local).await;
             } else {
-                call_loop(&mut session, &args, &tenant, interval, record_from, end, &mut rng, &mut local).await;
+                call_loop(
+                    &mut session,
+                    &args,
+                    &tenant,
+                    interval,
+                    record_from,
+                    end,
+                    &mut rng,
+                    &mut local,
+                )
+                .await;
             }
             local
         });
@@ -204,7 +214,9 @@ async fn call_loop(
             }
         }
         let tool = args.mix.pick(rng);
-        let outcome = session.call_tool(tool.name(), tool.arguments(tenant, rng)).await;
+        let outcome = session
+            .call_tool(tool.name(), tool.arguments(tenant, rng))
+            .await;
         tally(report, tool.name(), due, record_from, outcome.map(drop));
         if let Some(interval) = interval {
             due += interval;
@@ -214,8 +226,17 @@ async fn call_loop(
 
 /// Counts one finished call: its latency from `due` when it succeeded (after the warm-up),
 /// its kind when it failed, and whether the server answered it (for the audit check).
-fn tally(report: &mut WorkerReport, name: &str, due: Instant, record_from: Instant, outcome: Result<(), CallError>) {
-    let answered = matches!(outcome, Ok(()) | Err(CallError::Tool | CallError::JsonRpc { .. }));
+fn tally(
+    report: &mut WorkerReport,
+    name: &str,
+    due: Instant,
+    record_from: Instant,
+    outcome: Result<(), CallError>,
+) {
+    let answered = matches!(
+        outcome,
+        Ok(()) | Err(CallError::Tool | CallError::JsonRpc { .. })
+    );
     if answered {
         report.tool_calls_answered += 1;
     }
@@ -231,15 +252,26 @@ fn tally(report: &mut WorkerReport, name: &str, due: Instant, record_from: Insta
 /// A field of a tool's structured result, at the top or under `scan`.
 fn structured<'a>(result: &'a Value, field: &str) -> Option<&'a Value> {
     let content = result.get("structuredContent")?;
-    content.get(field).or_else(|| content.get("scan")?.get(field))
+    content
+        .get(field)
+        .or_else(|| content.get("scan")?.get(field))
 }
 
 /// Starts scans and waits for each completion notification until the end of the run.
-async fn scan_loop(session: &mut Session, tenant: &str, record_from: Instant, end: Instant, report: &mut WorkerReport) {
+async fn scan_loop(
+    session: &mut Session,
+    tenant: &str,
+    record_from: Instant,
+    end: Instant,
+    report: &mut WorkerReport,
+) {
     while Instant::now() < end {
         let began = Instant::now();
         let started = session
-            .call_tool("start_scan", json!({"kind": "compliance", "tenant": tenant}))
+            .call_tool(
+                "start_scan",
+                json!({"kind": "compliance", "tenant": tenant}),
+            )
             .await;
         let scan_id = match &started {
             Ok(result) => structured(result, "scan_id").and_then(Value::as_i64),
@@ -257,7 +289,9 @@ async fn scan_loop(session: &mut Session, tenant: &str, record_from: Instant, en
         }
         // The scan may have ended before the subscription: then no notification comes.
         let asked = Instant::now();
-        let status = session.call_tool("get_scan", json!({"scan": scan_id})).await;
+        let status = session
+            .call_tool("get_scan", json!({"scan": scan_id}))
+            .await;
         let finished = status
             .as_ref()
             .ok()
@@ -270,8 +304,13 @@ async fn scan_loop(session: &mut Session, tenant: &str, record_from: Instant, en
             continue;
         }
         let deadline = end.max(Instant::now()) + Duration::from_secs(120);
-        match session.wait_note("notifications/resources/updated", Some(&uri), deadline).await {
-            Ok(note) if began >= record_from => report.scan_notify.record(note.at.duration_since(began)),
+        match session
+            .wait_note("notifications/resources/updated", Some(&uri), deadline)
+            .await
+        {
+            Ok(note) if began >= record_from => {
+                report.scan_notify.record(note.at.duration_since(began))
+            }
             Ok(_) => {}
             Err(e) => report.error(format!("scan_notification:{}", e.kind())),
         }
@@ -280,7 +319,13 @@ async fn scan_loop(session: &mut Session, tenant: &str, record_from: Instant, en
 
 /// Subscribes every session to scan `scan_id`, says `SUBSCRIBED`, and waits for the
 /// completion notification on each.
-async fn fanout(cli: &Cli, args: &FanoutArgs, sessions: Vec<Session>, scan_id: i64, report: &mut WorkerReport) {
+async fn fanout(
+    cli: &Cli,
+    args: &FanoutArgs,
+    sessions: Vec<Session>,
+    scan_id: i64,
+    report: &mut WorkerReport,
+) {
     let uri = scan_uri(scan_id);
     let permits = Arc::new(Semaphore::new(cli.common.open_concurrency.max(1)));
     let (acks, mut acked) = mpsc::unbounded_channel::<Result<(), String>>();
@@ -302,7 +347,10 @@ async fn fanout(cli: &Cli, args: &FanoutArgs, sessions: Vec<Session>, scan_id: i
             }
             let _ = acks.send(Ok(()));
             let deadline = Instant::now() + wait;
-            match session.wait_note("notifications/resources/updated", Some(&uri), deadline).await {
+            match session
+                .wait_note("notifications/resources/updated", Some(&uri), deadline)
+                .await
+            {
                 Ok(note) => Ok(note.wall),
                 Err(e) => Err(Some(format!("notification:{}", e.kind()))),
             }

@@ -51,7 +51,10 @@ fn parse_weights<T>(text: &str, item: impl Fn(&str) -> Option<T>) -> Result<Weig
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, weight) = part.split_once('=').unwrap_or((part, "1"));
         let value = item(name.trim()).ok_or_else(|| format!("unknown name {name:?}"))?;
-        let weight: u32 = weight.trim().parse().map_err(|_| format!("bad weight in {part:?}"))?;
+        let weight: u32 = weight
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad weight in {part:?}"))?;
         if weight > 0 {
             entries.push((value, weight));
         }
@@ -142,11 +145,20 @@ mod tests {
 
     #[test]
     fn weights_repeat_in_order() {
-        let mix: TransportMix = "legacy=2,stateless=1".parse().unwrap_or_else(|e| panic!("{e}"));
+        let mix: TransportMix = "legacy=2,stateless=1"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
         let seq: Vec<_> = (0..6).map(|n| mix.nth(n)).collect();
         assert_eq!(
             seq,
-            [Transport::Legacy, Transport::Legacy, Transport::Stateless, Transport::Legacy, Transport::Legacy, Transport::Stateless]
+            [
+                Transport::Legacy,
+                Transport::Legacy,
+                Transport::Stateless,
+                Transport::Legacy,
+                Transport::Legacy,
+                Transport::Stateless
+            ]
         );
         assert!("nope=1".parse::<ToolMix>().is_err());
         assert!("get_posture=0".parse::<ToolMix>().is_err());

@@ -42,7 +42,11 @@ impl Args {
             return Err(invalid(format!(
                 "unknown argument{} {}: {accepted}",
                 if unknown.len() > 1 { "s" } else { "" },
-                unknown.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+                unknown
+                    .iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         Ok(Args { map })
@@ -63,7 +67,10 @@ impl Args {
             None => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(other) => Err(invalid(format!("{name} must be a string, not {}", kind(other)))),
+            Some(other) => Err(invalid(format!(
+                "{name} must be a string, not {}",
+                kind(other)
+            ))),
         }
     }
 
@@ -71,7 +78,9 @@ impl Args {
     pub fn reference(&self, name: &str) -> Result<Option<String>, SurfaceError> {
         match self.get(name) {
             Some(Value::Number(n)) if n.is_i64() => Ok(Some(n.to_string())),
-            Some(Value::Number(_)) => Err(invalid(format!("{name} must be a name, a domain or an integer id"))),
+            Some(Value::Number(_)) => Err(invalid(format!(
+                "{name} must be a name, a domain or an integer id"
+            ))),
             _ => self.string(name),
         }
     }
@@ -82,7 +91,13 @@ impl Args {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Number(n)) => n.as_i64().filter(|v| *v > 0).map(Some).ok_or_else(bad),
-            Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|v| *v > 0).map(Some).ok_or_else(bad),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .map(Some)
+                .ok_or_else(bad),
             Some(_) => Err(bad()),
         }
     }
@@ -122,7 +137,11 @@ impl Args {
     }
 
     /// A string that must be one of `choices` (case-insensitive), or `None`.
-    pub fn choice(&self, name: &str, choices: &[&'static str]) -> Result<Option<&'static str>, SurfaceError> {
+    pub fn choice(
+        &self,
+        name: &str,
+        choices: &[&'static str],
+    ) -> Result<Option<&'static str>, SurfaceError> {
         match self.string(name)? {
             None => Ok(None),
             Some(s) => choices
@@ -130,12 +149,21 @@ impl Args {
                 .find(|c| c.eq_ignore_ascii_case(&s))
                 .copied()
                 .map(Some)
-                .ok_or_else(|| invalid(format!("{name} must be one of {} (got {s:?})", choices.join(", ")))),
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "{name} must be one of {} (got {s:?})",
+                        choices.join(", ")
+                    ))
+                }),
         }
     }
 
     /// A point in time: RFC 3339, a date (`2026-10-01`) or a span back from now (`30d`, `4w`, `12h`).
-    pub fn since(&self, name: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, SurfaceError> {
+    pub fn since(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, SurfaceError> {
         let Some(s) = self.string(name)? else {
             return Ok(None);
         };
@@ -188,9 +216,18 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_mistyped_arguments() {
-        let err = Args::parse(json!({"ai_pilot": true}), &["tenant", "kind"]).err().unwrap();
-        assert!(err.to_string().contains("unknown argument \"ai_pilot\""), "{err}");
-        let args = Args::parse(json!({"limit": "5", "severity": ["high", 3]}), &["limit", "severity"]).unwrap();
+        let err = Args::parse(json!({"ai_pilot": true}), &["tenant", "kind"])
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("unknown argument \"ai_pilot\""),
+            "{err}"
+        );
+        let args = Args::parse(
+            json!({"limit": "5", "severity": ["high", 3]}),
+            &["limit", "severity"],
+        )
+        .unwrap();
         assert!(args.integer("limit", 1, 200).is_err());
         assert!(args.strings("severity").is_err());
         assert!(Args::parse(json!([1]), &[]).is_err());

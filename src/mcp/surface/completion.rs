@@ -17,12 +17,19 @@ pub async fn complete(
     argument: &str,
     value: &str,
 ) -> Result<Vec<String>, SurfaceError> {
-    let kind = reference.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = reference
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let field = match kind {
         "ref/prompt" => {
-            let name = reference.get("name").and_then(Value::as_str).unwrap_or_default();
-            let names = prompts::argument_names(name)
-                .ok_or_else(|| SurfaceError::InvalidArguments(format!("unknown prompt {name:?}")))?;
+            let name = reference
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let names = prompts::argument_names(name).ok_or_else(|| {
+                SurfaceError::InvalidArguments(format!("unknown prompt {name:?}"))
+            })?;
             if !names.contains(&argument) {
                 return Err(SurfaceError::InvalidArguments(format!(
                     "prompt {name} has no argument {argument:?}: its arguments are {}",
@@ -39,7 +46,10 @@ pub async fn complete(
             }
         }
         "ref/resource" => {
-            let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
+            let uri = reference
+                .get("uri")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             match (uri, argument) {
                 (SCAN_TEMPLATE, "id") => CompletionField::Scan,
                 (REPORT_TEMPLATE, "id") => {

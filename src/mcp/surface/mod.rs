@@ -88,7 +88,11 @@ pub fn tools() -> Vec<Value> {
 }
 
 /// Calls tool `name` with `arguments` for the caller in `ctx`.
-pub async fn call_tool(ctx: &SurfaceContext, name: &str, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
+pub async fn call_tool(
+    ctx: &SurfaceContext,
+    name: &str,
+    arguments: Value,
+) -> Result<ToolOutcome, SurfaceError> {
     tools::call(ctx, name, arguments).await
 }
 

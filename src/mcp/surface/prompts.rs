@@ -36,7 +36,11 @@ const PROMPTS: &[PromptDef] = &[
         title: "Failing CIS checks for a service",
         description: "Which CIS Microsoft 365 Foundations Benchmark checks fail for a service, such as Exchange Online?",
         arguments: &[
-            ("service", "Service, such as Exchange Online, Entra ID, SharePoint, Teams, Defender.", true),
+            (
+                "service",
+                "Service, such as Exchange Online, Entra ID, SharePoint, Teams, Defender.",
+                true,
+            ),
             TENANT_ARG,
         ],
     },
@@ -44,19 +48,36 @@ const PROMPTS: &[PromptDef] = &[
         name: "score_change",
         title: "Score change over a month",
         description: "How did the security score change over the last month, and why?",
-        arguments: &[TENANT_ARG, ("since", "Start of the window: a date or a span such as 30d (default 30d).", false)],
+        arguments: &[
+            TENANT_ARG,
+            (
+                "since",
+                "Start of the window: a date or a span such as 30d (default 30d).",
+                false,
+            ),
+        ],
     },
     PromptDef {
         name: "board_summary",
         title: "Board summary",
         description: "A short, plain-language summary of the security posture for the board.",
-        arguments: &[TENANT_ARG, ("framework", "Optional framework focus: CIS, SCuBA, NIST-800-53, ISO-27001.", false)],
+        arguments: &[
+            TENANT_ARG,
+            (
+                "framework",
+                "Optional framework focus: CIS, SCuBA, NIST-800-53, ISO-27001.",
+                false,
+            ),
+        ],
     },
     PromptDef {
         name: "scan_and_review",
         title: "Scan and review what newly fails",
         description: "Start a scan, wait for it to finish, and review what newly fails compared with the previous scan.",
-        arguments: &[TENANT_ARG, ("kind", "compliance (default) or exposure.", false)],
+        arguments: &[
+            TENANT_ARG,
+            ("kind", "compliance (default) or exposure.", false),
+        ],
     },
 ];
 
@@ -98,7 +119,11 @@ async fn tenant(ctx: &SurfaceContext, args: &Args) -> Result<TenantView, Surface
 }
 
 /// `{description, messages}` of prompt `name`.
-pub async fn get(ctx: &SurfaceContext, name: &str, arguments: &Map<String, Value>) -> Result<Value, SurfaceError> {
+pub async fn get(
+    ctx: &SurfaceContext,
+    name: &str,
+    arguments: &Map<String, Value>,
+) -> Result<Value, SurfaceError> {
     let def = PROMPTS
         .iter()
         .find(|p| p.name == name)
@@ -107,7 +132,9 @@ pub async fn get(ctx: &SurfaceContext, name: &str, arguments: &Map<String, Value
     let args = Args::from_map(arguments, &allowed)?;
     for (arg, _, required) in def.arguments {
         if *required && args.string(arg)?.is_none() {
-            return Err(SurfaceError::InvalidArguments(format!("argument {arg} is required")));
+            return Err(SurfaceError::InvalidArguments(format!(
+                "argument {arg} is required"
+            )));
         }
     }
     let text = match name {
@@ -167,32 +194,38 @@ pub async fn get(ctx: &SurfaceContext, name: &str, arguments: &Map<String, Value
             }
             format!(
                 "How did the security score of the tenant {} ({}) change since {since}? Call get_score_trend with {{\"tenant\": {}, \"since\": {:?}}}, then compare_scans for the latest change, and explain which checks moved the score.",
-                t.display_name,
-                t.primary_domain,
-                t.id,
-                since
+                t.display_name, t.primary_domain, t.id, since
             )
         }
         "board_summary" => {
             let t = tenant(ctx, &args).await?;
-            let framework = args.string("framework")?.map(|f| f.parse::<Framework>()).transpose()?;
+            let framework = args
+                .string("framework")?
+                .map(|f| f.parse::<Framework>())
+                .transpose()?;
             format!(
                 "Write a board summary of the Microsoft 365 security posture of {} ({}){}: call generate_report with audience \"board\"{} and tenant {}, then summarise it in five plain-language bullet points: score and trend, top risks, what changed, and the decisions needed.",
                 t.display_name,
                 t.primary_domain,
-                framework.as_ref().map(|f| format!(" against {f}")).unwrap_or_default(),
-                framework.as_ref().map(|f| format!(", framework \"{f}\"")).unwrap_or_default(),
+                framework
+                    .as_ref()
+                    .map(|f| format!(" against {f}"))
+                    .unwrap_or_default(),
+                framework
+                    .as_ref()
+                    .map(|f| format!(", framework \"{f}\""))
+                    .unwrap_or_default(),
                 t.id
             )
         }
         _ => {
             let t = tenant(ctx, &args).await?;
-            let kind = args.choice("kind", &["compliance", "exposure"])?.unwrap_or("compliance");
+            let kind = args
+                .choice("kind", &["compliance", "exposure"])?
+                .unwrap_or("compliance");
             format!(
                 "Start a {kind} scan of the tenant {} ({}) with start_scan {{\"tenant\": {}, \"kind\": \"{kind}\"}}. Follow it with get_scan until its status is completed (or failed), then call compare_scans for the tenant and review what newly fails, most severe first, and what was resolved.",
-                t.display_name,
-                t.primary_domain,
-                t.id
+                t.display_name, t.primary_domain, t.id
             )
         }
     };

@@ -24,7 +24,10 @@ pub fn change(c: Option<f64>) -> String {
 
 /// RFC 3339 to the minute, or `-`.
 pub fn time(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map_or_else(
+        || "-".to_string(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// `1 critical, 2 high, 0 medium, 3 low, 0 info`.
@@ -69,7 +72,9 @@ pub fn findings_table(findings: &[FindingSummary]) -> String {
     if findings.is_empty() {
         return "(none)\n".to_string();
     }
-    let mut out = String::from("| Severity | Status | Check | Service | Title | References |\n|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| Severity | Status | Check | Service | Title | References |\n|---|---|---|---|---|---|\n",
+    );
     for f in findings {
         let _ = writeln!(
             out,
@@ -91,9 +96,15 @@ pub fn breakdown_table(label: &str, rows: &[Breakdown], service_names: bool) -> 
     if rows.is_empty() {
         return String::new();
     }
-    let mut out = format!("| {label} | Pass | Fail | Other | Pass rate | Failing by severity |\n|---|---|---|---|---|---|\n");
+    let mut out = format!(
+        "| {label} | Pass | Fail | Other | Pass rate | Failing by severity |\n|---|---|---|---|---|---|\n"
+    );
     for b in rows {
-        let name = if service_names { service_display(&b.name) } else { b.name.clone() };
+        let name = if service_names {
+            service_display(&b.name)
+        } else {
+            b.name.clone()
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
@@ -101,7 +112,8 @@ pub fn breakdown_table(label: &str, rows: &[Breakdown], service_names: bool) -> 
             b.pass,
             b.fail,
             b.other,
-            b.pass_rate.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%")),
+            b.pass_rate
+                .map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%")),
             severities(&b.failing)
         );
     }
@@ -118,7 +130,8 @@ pub fn scan_detail(d: &ScanDetail) -> String {
             "Score {} ({} since scan {}). Checks: {} pass, {} fail, {} manual, {} error, {} not applicable.\n",
             score(s.score),
             change(d.score_change),
-            d.previous_scan_id.map_or_else(|| "none".to_string(), |id| id.to_string()),
+            d.previous_scan_id
+                .map_or_else(|| "none".to_string(), |id| id.to_string()),
             s.counts.pass,
             s.counts.fail,
             s.counts.manual,

@@ -82,7 +82,10 @@ pub async fn build(
     let title = format!(
         "{}{} — {} — {}",
         audience.heading(),
-        framework.as_ref().map(|f| format!(" ({f})")).unwrap_or_default(),
+        framework
+            .as_ref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default(),
         scope_name,
         now.format("%Y-%m-%d")
     );
@@ -119,8 +122,17 @@ async fn section(
     md: &mut String,
     targets: &mut Vec<String>,
 ) -> Result<(), SurfaceError> {
-    let _ = writeln!(md, "## {} ({})\n", t.tenant.display_name, t.tenant.primary_domain);
-    let Some(latest) = t.latest.iter().find(|d| d.scan.kind == "compliance").or(t.latest.first()) else {
+    let _ = writeln!(
+        md,
+        "## {} ({})\n",
+        t.tenant.display_name, t.tenant.primary_domain
+    );
+    let Some(latest) = t
+        .latest
+        .iter()
+        .find(|d| d.scan.kind == "compliance")
+        .or(t.latest.first())
+    else {
         md.push_str("No completed scan yet.\n\n");
         return Ok(());
     };
@@ -133,7 +145,9 @@ async fn section(
                 tenant: tenant_ref.clone(),
                 since: Utc::now() - Duration::days(90),
                 kind: latest.scan.kind.clone(),
-                dimension: framework.cloned().map_or(TrendDimension::Overall, TrendDimension::Framework),
+                dimension: framework
+                    .cloned()
+                    .map_or(TrendDimension::Overall, TrendDimension::Framework),
             },
         })
         .await?;
@@ -159,7 +173,11 @@ async fn section(
         render::change(latest.score_change)
     );
     if let Some(f) = framework {
-        let _ = writeln!(md, "- {f} pass rate: {}.", fw_rate.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%")));
+        let _ = writeln!(
+            md,
+            "- {f} pass rate: {}.",
+            fw_rate.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%"))
+        );
     }
     let _ = writeln!(
         md,
@@ -203,7 +221,9 @@ async fn section(
             }
         }
         Err(SurfaceError::InvalidArguments(_)) => {
-            md.push_str("### What changed\n\nThis is the first completed scan: nothing to compare yet.\n\n");
+            md.push_str(
+                "### What changed\n\nThis is the first completed scan: nothing to compare yet.\n\n",
+            );
         }
         Err(e) => return Err(e),
     }
@@ -229,20 +249,35 @@ async fn section(
                 md.push_str("No failing check.\n");
             }
             for f in failing.findings.iter().take(5) {
-                let _ = writeln!(md, "1. **{}** ({} severity, {}): {}", f.title, f.severity, service_display(&f.service), f.message);
+                let _ = writeln!(
+                    md,
+                    "1. **{}** ({} severity, {}): {}",
+                    f.title,
+                    f.severity,
+                    service_display(&f.service),
+                    f.message
+                );
             }
             md.push('\n');
         }
         Audience::Audit => {
             md.push_str("### Framework coverage\n\n");
-            md.push_str(&render::breakdown_table("Framework", &latest.by_framework, false));
+            md.push_str(&render::breakdown_table(
+                "Framework",
+                &latest.by_framework,
+                false,
+            ));
             md.push_str("\n### Failing controls\n\n");
             md.push_str(&render::findings_table(&failing.findings));
             md.push('\n');
         }
         Audience::Technical => {
             md.push_str("### By service\n\n");
-            md.push_str(&render::breakdown_table("Service", &latest.by_service, true));
+            md.push_str(&render::breakdown_table(
+                "Service",
+                &latest.by_service,
+                true,
+            ));
             md.push_str("\n### Failing checks and remediation\n\n");
             if failing.findings.is_empty() {
                 md.push_str("No failing check.\n");
@@ -268,7 +303,11 @@ async fn section(
                 );
             }
             if failing.findings.len() > TECHNICAL_DETAILS {
-                let _ = writeln!(md, "… and {} more (see list_findings).\n", failing.findings.len() - TECHNICAL_DETAILS);
+                let _ = writeln!(
+                    md,
+                    "… and {} more (see list_findings).\n",
+                    failing.findings.len() - TECHNICAL_DETAILS
+                );
             }
         }
     }

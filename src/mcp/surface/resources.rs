@@ -72,7 +72,8 @@ pub fn templates() -> Vec<Value> {
 }
 
 fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>, SurfaceError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
     Ok(vec![json!({ "uri": uri, "mimeType": JSON, "text": text })])
 }
 
@@ -106,10 +107,15 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
     if uri.starts_with(REPORT_PREFIX) {
         let report_id = id_after(uri, REPORT_PREFIX)?;
         let report = ctx
-            .ask(GetReport { principal, report_id })
+            .ask(GetReport {
+                principal,
+                report_id,
+            })
             .await
             .map_err(|e| not_found_as(e, uri))?;
-        return Ok(vec![json!({ "uri": uri, "mimeType": MARKDOWN, "text": report.markdown })]);
+        return Ok(vec![
+            json!({ "uri": uri, "mimeType": MARKDOWN, "text": report.markdown }),
+        ]);
     }
     Err(SurfaceError::NotFound(format!("resource {uri}")))
 }

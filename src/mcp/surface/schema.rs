@@ -32,7 +32,6 @@ pub fn integer() -> Value {
     json!({ "type": "integer" })
 }
 
-
 pub fn boolean() -> Value {
     json!({ "type": "boolean" })
 }

@@ -13,8 +13,18 @@ pub fn input() -> Value {
     schema::input(
         &[
             ("tenant", schema::tenant_input()),
-            ("base_scan", schema::scan_input("The older completed scan; default: the completed scan before head_scan.")),
-            ("head_scan", schema::scan_input("The newer completed scan; default: the tenant's latest completed scan.")),
+            (
+                "base_scan",
+                schema::scan_input(
+                    "The older completed scan; default: the completed scan before head_scan.",
+                ),
+            ),
+            (
+                "head_scan",
+                schema::scan_input(
+                    "The newer completed scan; default: the tenant's latest completed scan.",
+                ),
+            ),
         ],
         &[],
     )
@@ -59,11 +69,24 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
         render::change(cmp.score_change)
     );
     for (label, list, counts) in [
-        ("Newly failing", &cmp.newly_failing, &cmp.newly_failing_by_severity),
+        (
+            "Newly failing",
+            &cmp.newly_failing,
+            &cmp.newly_failing_by_severity,
+        ),
         ("Resolved", &cmp.resolved, &cmp.resolved_by_severity),
-        ("Still failing", &cmp.still_failing, &cmp.still_failing_by_severity),
+        (
+            "Still failing",
+            &cmp.still_failing,
+            &cmp.still_failing_by_severity,
+        ),
     ] {
-        let _ = writeln!(text, "## {label}: {} ({})\n", list.len(), render::severities(counts));
+        let _ = writeln!(
+            text,
+            "## {label}: {} ({})\n",
+            list.len(),
+            render::severities(counts)
+        );
         text.push_str(&render::findings_table(list));
         text.push('\n');
     }

@@ -14,13 +14,28 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, sch
 
 const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 const STATUSES: [&str; 6] = ["fail", "pass", "manual", "error", "not_applicable", "any"];
-const LIST_ARGS: [&str; 9] = ["tenant", "scan", "framework", "severity", "service", "status", "query", "limit", "cursor"];
+const LIST_ARGS: [&str; 9] = [
+    "tenant",
+    "scan",
+    "framework",
+    "severity",
+    "service",
+    "status",
+    "query",
+    "limit",
+    "cursor",
+];
 
 pub fn list_input() -> Value {
     schema::input(
         &[
             ("tenant", schema::tenant_input()),
-            ("scan", schema::scan_input("A scan id; default: the tenant's latest completed scan of each kind.")),
+            (
+                "scan",
+                schema::scan_input(
+                    "A scan id; default: the tenant's latest completed scan of each kind.",
+                ),
+            ),
             (
                 "framework",
                 schema::described(
@@ -28,7 +43,10 @@ pub fn list_input() -> Value {
                     "Only checks mapped to this framework: CIS, CIS-M365-<version> (such as CIS-M365-4.0), SCuBA, NIST-800-53 or ISO-27001.",
                 ),
             ),
-            ("severity", schema::one_or_many(&SEVERITIES, "One severity or several.")),
+            (
+                "severity",
+                schema::one_or_many(&SEVERITIES, "One severity or several."),
+            ),
             (
                 "service",
                 json!({
@@ -38,11 +56,26 @@ pub fn list_input() -> Value {
             ),
             (
                 "status",
-                schema::one_or_many(&STATUSES, "Result status; default 'fail'. 'any' for every status."),
+                schema::one_or_many(
+                    &STATUSES,
+                    "Result status; default 'fail'. 'any' for every status.",
+                ),
             ),
-            ("query", schema::described(schema::string(), "Free text that every result must contain (check id, title, message, references).")),
-            ("limit", json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50, "description": "Page size, 1 to 200 (default 50)." })),
-            ("cursor", schema::described(schema::string(), "The next_cursor of the previous page.")),
+            (
+                "query",
+                schema::described(
+                    schema::string(),
+                    "Free text that every result must contain (check id, title, message, references).",
+                ),
+            ),
+            (
+                "limit",
+                json!({ "type": "integer", "minimum": 1, "maximum": 200, "default": 50, "description": "Page size, 1 to 200 (default 50)." }),
+            ),
+            (
+                "cursor",
+                schema::described(schema::string(), "The next_cursor of the previous page."),
+            ),
         ],
         &[],
     )
@@ -63,10 +96,22 @@ pub fn list_output() -> Value {
 pub fn get_input() -> Value {
     schema::input(
         &[
-            ("finding_id", schema::scan_input("A finding id from list_findings.")),
-            ("check_id", schema::described(schema::string(), "A check id such as the ones list_findings shows; looked up in the latest scans of the tenant, or in scan.")),
+            (
+                "finding_id",
+                schema::scan_input("A finding id from list_findings."),
+            ),
+            (
+                "check_id",
+                schema::described(
+                    schema::string(),
+                    "A check id such as the ones list_findings shows; looked up in the latest scans of the tenant, or in scan.",
+                ),
+            ),
             ("tenant", schema::tenant_input()),
-            ("scan", schema::scan_input("With check_id: the scan to look in.")),
+            (
+                "scan",
+                schema::scan_input("With check_id: the scan to look in."),
+            ),
         ],
         &[],
     )
@@ -97,7 +142,10 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     let statuses_raw = args.strings("status")?;
     let statuses = if statuses_raw.is_empty() {
         vec![FindingStatus::Fail]
-    } else if statuses_raw.iter().any(|s| s.eq_ignore_ascii_case("any") || s.eq_ignore_ascii_case("all")) {
+    } else if statuses_raw
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("any") || s.eq_ignore_ascii_case("all"))
+    {
         Vec::new()
     } else {
         statuses_raw
@@ -110,7 +158,10 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
                 )
             })?
     };
-    let framework = args.string("framework")?.map(|f| f.parse::<Framework>()).transpose()?;
+    let framework = args
+        .string("framework")?
+        .map(|f| f.parse::<Framework>())
+        .transpose()?;
     let services = args.strings("service")?;
     for s in &services {
         aether365_actors::query::parse_service(s)?;
@@ -123,7 +174,11 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
         services,
         statuses,
         text: args.string("query")?,
-        offset: args.string("cursor")?.map(|c| parse_cursor(&c)).transpose()?.unwrap_or(0),
+        offset: args
+            .string("cursor")?
+            .map(|c| parse_cursor(&c))
+            .transpose()?
+            .unwrap_or(0),
         limit: args.integer("limit", 1, 200)?.unwrap_or(50),
     };
     let page = ctx
@@ -137,7 +192,11 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
         page.tenant.display_name,
         page.tenant.primary_domain,
         page.total,
-        if page.findings.is_empty() { 0 } else { page.offset + 1 },
+        if page.findings.is_empty() {
+            0
+        } else {
+            page.offset + 1
+        },
         page.offset + page.findings.len() as u64
     );
     for s in &page.scans {
@@ -149,12 +208,19 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     text.push('\n');
     text.push_str(&render::findings_table(&page.findings));
     if let Some(next) = page.next_offset {
-        let _ = writeln!(text, "\nMore results: call again with cursor \"{}\".", cursor(next));
+        let _ = writeln!(
+            text,
+            "\nMore results: call again with cursor \"{}\".",
+            cursor(next)
+        );
     }
     let mut targets = vec![format!("tenant:{}", page.tenant.id)];
     targets.extend(page.scans.iter().map(|s| format!("scan:{}", s.id)));
-    let mut structured = serde_json::to_value(&page).map_err(|e| SurfaceError::Internal(e.to_string()))?;
-    structured["next_cursor"] = page.next_offset.map_or(Value::Null, |n| Value::String(cursor(n)));
+    let mut structured =
+        serde_json::to_value(&page).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    structured["next_cursor"] = page
+        .next_offset
+        .map_or(Value::Null, |n| Value::String(cursor(n)));
     Ok(ToolOutcome {
         text,
         structured,
@@ -173,7 +239,9 @@ pub async fn get(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, 
             scan_id: args.id("scan")?,
         },
         (Some(_), Some(_)) => {
-            return Err(SurfaceError::InvalidArguments("give finding_id or check_id, not both".into()));
+            return Err(SurfaceError::InvalidArguments(
+                "give finding_id or check_id, not both".into(),
+            ));
         }
         (None, None) => {
             return Err(SurfaceError::InvalidArguments(
@@ -206,15 +274,29 @@ pub async fn get(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, 
         let _ = writeln!(text, "Frameworks: {}\n", s.references.join(", "));
     }
     let _ = writeln!(text, "## Why it matters\n{}\n", d.rationale);
-    let _ = writeln!(text, "## Remediation\n{}\n{}\n", d.remediation, d.remediation_url);
+    let _ = writeln!(
+        text,
+        "## Remediation\n{}\n{}\n",
+        d.remediation, d.remediation_url
+    );
     let _ = writeln!(
         text,
         "Remediation is applied by a person in the Microsoft 365 admin centre or the aether365 dashboard; this assistant cannot change the tenant.\n"
     );
-    let _ = writeln!(text, "## Evidence\n```json\n{}\n```\n", serde_json::to_string_pretty(&d.evidence).unwrap_or_default());
+    let _ = writeln!(
+        text,
+        "## Evidence\n```json\n{}\n```\n",
+        serde_json::to_string_pretty(&d.evidence).unwrap_or_default()
+    );
     text.push_str("## Recent scans\n");
     for h in &d.history {
-        let _ = writeln!(text, "- scan {} ({}): {}", h.scan_id, render::time(h.finished_at), h.status);
+        let _ = writeln!(
+            text,
+            "- scan {} ({}): {}",
+            h.scan_id,
+            render::time(h.finished_at),
+            h.status
+        );
     }
     let targets = vec![
         format!("tenant:{}", s.tenant_id),

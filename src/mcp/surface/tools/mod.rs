@@ -125,7 +125,11 @@ pub fn definitions() -> Vec<Value> {
 }
 
 /// Runs tool `name`.
-pub async fn call(ctx: &SurfaceContext, name: &str, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
+pub async fn call(
+    ctx: &SurfaceContext,
+    name: &str,
+    arguments: Value,
+) -> Result<ToolOutcome, SurfaceError> {
     match name {
         "get_posture" => posture::call(ctx, arguments).await,
         "list_findings" => findings::list(ctx, arguments).await,
@@ -141,10 +145,15 @@ pub async fn call(ctx: &SurfaceContext, name: &str, arguments: Value) -> Result<
 }
 
 /// A tool result from a serialisable value and its text.
-fn outcome<T: serde::Serialize>(value: &T, text: String, targets: Vec<String>) -> Result<ToolOutcome, SurfaceError> {
+fn outcome<T: serde::Serialize>(
+    value: &T,
+    text: String,
+    targets: Vec<String>,
+) -> Result<ToolOutcome, SurfaceError> {
     Ok(ToolOutcome {
         text,
-        structured: serde_json::to_value(value).map_err(|e| SurfaceError::Internal(e.to_string()))?,
+        structured: serde_json::to_value(value)
+            .map_err(|e| SurfaceError::Internal(e.to_string()))?,
         targets,
         started_scan: None,
     })
@@ -162,13 +171,23 @@ mod tests {
         for t in &tools {
             let name = t["name"].as_str().unwrap();
             for field in ["title", "description"] {
-                assert!(t[field].as_str().is_some_and(|s| !s.is_empty()), "{name}: {field}");
+                assert!(
+                    t[field].as_str().is_some_and(|s| !s.is_empty()),
+                    "{name}: {field}"
+                );
             }
             assert_eq!(t["inputSchema"]["type"], "object", "{name}");
             assert_eq!(t["inputSchema"]["additionalProperties"], false, "{name}");
-            assert!(t["inputSchema"]["properties"].get("ai_pilot").is_none(), "{name}");
+            assert!(
+                t["inputSchema"]["properties"].get("ai_pilot").is_none(),
+                "{name}"
+            );
             assert_eq!(t["outputSchema"]["type"], "object", "{name}");
-            assert_eq!(t["annotations"]["readOnlyHint"], name != "start_scan", "{name}");
+            assert_eq!(
+                t["annotations"]["readOnlyHint"],
+                name != "start_scan",
+                "{name}"
+            );
             assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
             assert_eq!(t["annotations"]["openWorldHint"], false, "{name}");
             assert_eq!(t.get("execution").is_some(), name == "start_scan", "{name}");

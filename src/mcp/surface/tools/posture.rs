@@ -39,7 +39,11 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     }
     for t in &posture.tenants {
         targets.push(format!("tenant:{}", t.tenant.id));
-        let _ = writeln!(text, "## {} ({})\n", t.tenant.display_name, t.tenant.primary_domain);
+        let _ = writeln!(
+            text,
+            "## {} ({})\n",
+            t.tenant.display_name, t.tenant.primary_domain
+        );
         if t.latest.is_empty() {
             text.push_str("No completed scan yet: start one with start_scan.\n\n");
         }

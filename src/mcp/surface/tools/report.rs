@@ -11,8 +11,17 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, schema};
 pub fn input() -> Value {
     schema::input(
         &[
-            ("audience", schema::enumeration(&Audience::NAMES, "board, audit or technical.")),
-            ("framework", schema::described(schema::string(), "Focus on one framework: CIS, CIS-M365-4.0, SCuBA, NIST-800-53 or ISO-27001.")),
+            (
+                "audience",
+                schema::enumeration(&Audience::NAMES, "board, audit or technical."),
+            ),
+            (
+                "framework",
+                schema::described(
+                    schema::string(),
+                    "Focus on one framework: CIS, CIS-M365-4.0, SCuBA, NIST-800-53 or ISO-27001.",
+                ),
+            ),
             ("tenant", schema::tenant_input()),
         ],
         &["audience"],
@@ -28,8 +37,13 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     let audience = args
         .choice("audience", &Audience::NAMES)?
         .and_then(Audience::parse)
-        .ok_or_else(|| SurfaceError::InvalidArguments("audience is required: board, audit or technical".into()))?;
-    let framework = args.string("framework")?.map(|f| f.parse::<Framework>()).transpose()?;
+        .ok_or_else(|| {
+            SurfaceError::InvalidArguments("audience is required: board, audit or technical".into())
+        })?;
+    let framework = args
+        .string("framework")?
+        .map(|f| f.parse::<Framework>())
+        .transpose()?;
     let built = report::build(ctx, audience, framework.clone(), args.reference("tenant")?).await?;
     let stored = ctx
         .ask(SaveReport {

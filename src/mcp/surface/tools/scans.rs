@@ -17,10 +17,24 @@ pub fn list_input() -> Value {
     schema::input(
         &[
             ("tenant", schema::tenant_input()),
-            ("status", schema::enumeration(&STATUSES, "Only scans with this status.")),
-            ("kind", schema::enumeration(&KINDS, "Only scans of this kind.")),
-            ("limit", json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Page size, 1 to 100 (default 20)." })),
-            ("before", schema::scan_input("Only scans older than this scan id (the next_before_id of the previous page).")),
+            (
+                "status",
+                schema::enumeration(&STATUSES, "Only scans with this status."),
+            ),
+            (
+                "kind",
+                schema::enumeration(&KINDS, "Only scans of this kind."),
+            ),
+            (
+                "limit",
+                json!({ "type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Page size, 1 to 100 (default 20)." }),
+            ),
+            (
+                "before",
+                schema::scan_input(
+                    "Only scans older than this scan id (the next_before_id of the previous page).",
+                ),
+            ),
         ],
         &[],
     )
@@ -44,7 +58,13 @@ pub fn get_output() -> Value {
 pub fn start_input() -> Value {
     schema::input(
         &[
-            ("kind", schema::enumeration(&KINDS, "compliance (configuration checks, default) or exposure (public DNS of the tenant's domains).")),
+            (
+                "kind",
+                schema::enumeration(
+                    &KINDS,
+                    "compliance (configuration checks, default) or exposure (public DNS of the tenant's domains).",
+                ),
+            ),
             ("tenant", schema::tenant_input()),
         ],
         &[],
@@ -85,15 +105,19 @@ pub async fn list(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     if let Some(before) = page.next_before_id {
         let _ = writeln!(text, "\nOlder scans: call again with before {before}.");
     }
-    let targets = page.scans.iter().map(|s| format!("scan:{}", s.id)).collect();
+    let targets = page
+        .scans
+        .iter()
+        .map(|s| format!("scan:{}", s.id))
+        .collect();
     outcome(&page, text, targets)
 }
 
 pub async fn get(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
     let args = Args::parse(arguments, &["scan"])?;
-    let scan_id = args
-        .id("scan")?
-        .ok_or_else(|| SurfaceError::InvalidArguments("scan is required: a scan id (see list_scans)".into()))?;
+    let scan_id = args.id("scan")?.ok_or_else(|| {
+        SurfaceError::InvalidArguments("scan is required: a scan id (see list_scans)".into())
+    })?;
     let detail = ctx
         .ask(GetScan {
             principal: ctx.principal.clone(),
@@ -101,7 +125,10 @@ pub async fn get(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, 
         })
         .await?;
     let text = render::scan_detail(&detail);
-    let targets = vec![format!("tenant:{}", detail.scan.tenant_id), format!("scan:{}", detail.scan.id)];
+    let targets = vec![
+        format!("tenant:{}", detail.scan.tenant_id),
+        format!("scan:{}", detail.scan.id),
+    ];
     outcome(&detail, text, targets)
 }
 
@@ -136,13 +163,21 @@ pub async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome
         .map_err(|e| match e {
             ScanError::TenantNotFound => SurfaceError::NotFound("tenant".into()),
             ScanError::ScanNotFound => SurfaceError::NotFound("scan".into()),
-            ScanError::Unknown { .. } | ScanError::AiPilotRefused => SurfaceError::InvalidArguments(e.to_string()),
-            ScanError::Failed(msg) => SurfaceError::InvalidArguments(format!("the scan cannot start: {msg}")),
+            ScanError::Unknown { .. } | ScanError::AiPilotRefused => {
+                SurfaceError::InvalidArguments(e.to_string())
+            }
+            ScanError::Failed(msg) => {
+                SurfaceError::InvalidArguments(format!("the scan cannot start: {msg}"))
+            }
             other => SurfaceError::Internal(other.to_string()),
         })?;
     let text = format!(
         "{} {} scan {} of {} ({}): {}. Follow it with get_scan {{\"scan\": {}}}; once completed, compare_scans shows what newly fails.",
-        if ticket.existing { "Already under way:" } else { "Started" },
+        if ticket.existing {
+            "Already under way:"
+        } else {
+            "Started"
+        },
         kind.as_str(),
         ticket.scan_id,
         tenant.display_name,
@@ -160,7 +195,10 @@ pub async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome
     Ok(ToolOutcome {
         text,
         structured,
-        targets: vec![format!("tenant:{}", tenant.id), format!("scan:{}", ticket.scan_id)],
+        targets: vec![
+            format!("tenant:{}", tenant.id),
+            format!("scan:{}", ticket.scan_id),
+        ],
         started_scan: Some(ticket.scan_id),
     })
 }

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use aether365_actors::query::{Framework, GetScoreTrend, TrendDimension, TrendQuery, service_display};
+use aether365_actors::query::{
+    Framework, GetScoreTrend, TrendDimension, TrendQuery, service_display,
+};
 use chrono::{Duration, Utc};
 use serde_json::Value;
 
@@ -21,9 +23,27 @@ pub fn input() -> Value {
                     "Start of the window: RFC 3339 time, a date (2026-10-01) or a span back from now (30d, 4w, 3m). Default 30d.",
                 ),
             ),
-            ("kind", schema::enumeration(&["compliance", "exposure"], "Scan kind; default compliance.")),
-            ("framework", schema::described(schema::string(), "Trend of the pass rate of one framework's checks (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001).")),
-            ("service", schema::described(schema::string(), "Trend of the pass rate of one service's checks (such as Exchange Online).")),
+            (
+                "kind",
+                schema::enumeration(
+                    &["compliance", "exposure"],
+                    "Scan kind; default compliance.",
+                ),
+            ),
+            (
+                "framework",
+                schema::described(
+                    schema::string(),
+                    "Trend of the pass rate of one framework's checks (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001).",
+                ),
+            ),
+            (
+                "service",
+                schema::described(
+                    schema::string(),
+                    "Trend of the pass rate of one service's checks (such as Exchange Online).",
+                ),
+            ),
         ],
         &[],
     )
@@ -49,12 +69,19 @@ pub fn output() -> Value {
 }
 
 pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
-    let args = Args::parse(arguments, &["tenant", "since", "kind", "framework", "service"])?;
+    let args = Args::parse(
+        arguments,
+        &["tenant", "since", "kind", "framework", "service"],
+    )?;
     let now = Utc::now();
-    let since = args.since("since", now)?.unwrap_or(now - Duration::days(30));
+    let since = args
+        .since("since", now)?
+        .unwrap_or(now - Duration::days(30));
     let dimension = match (args.string("framework")?, args.string("service")?) {
         (Some(_), Some(_)) => {
-            return Err(SurfaceError::InvalidArguments("give framework or service, not both".into()));
+            return Err(SurfaceError::InvalidArguments(
+                "give framework or service, not both".into(),
+            ));
         }
         (Some(f), None) => TrendDimension::Framework(f.parse::<Framework>()?),
         (None, Some(s)) => TrendDimension::Service(s),
@@ -66,7 +93,10 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
             query: TrendQuery {
                 tenant: args.reference("tenant")?,
                 since,
-                kind: args.choice("kind", &["compliance", "exposure"])?.unwrap_or("compliance").to_string(),
+                kind: args
+                    .choice("kind", &["compliance", "exposure"])?
+                    .unwrap_or("compliance")
+                    .to_string(),
                 dimension,
             },
         })
@@ -90,7 +120,14 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
     if !trend.points.is_empty() {
         text.push_str("| Scan | Finished | Score | Failing |\n|---|---|---|---|\n");
         for p in &trend.points {
-            let _ = writeln!(text, "| {} | {} | {} | {} |", p.scan_id, render::time(Some(p.finished_at)), render::score(p.score), p.fail);
+            let _ = writeln!(
+                text,
+                "| {} | {} | {} | {} |",
+                p.scan_id,
+                render::time(Some(p.finished_at)),
+                render::score(p.score),
+                p.fail
+            );
         }
     }
     let targets = vec![format!("tenant:{}", trend.tenant.id)];
