@@ -167,6 +167,19 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
         let after = session.get(&app, "/api/v1/me").send().await.unwrap();
         assert_eq!(after.status(), 401);
         assert_error(&json_of(after).await, "unauthenticated");
+        // Signing in again forgets the ended session.
+        assert_eq!(
+            login(&app, "owner@contoso.example", PASSWORD)
+                .await
+                .status(),
+            200
+        );
+        let rows = aether365_entities::dashboard_session::Entity::find()
+            .all(&app.testdb.db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].revoked_at.is_none());
 
         let rows = app.audit_rows().await;
         assert!(

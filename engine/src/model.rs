@@ -7,17 +7,20 @@ use serde::{Deserialize, Serialize};
 
 /// Error returned when a string names no known variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind}: {value:?}")]
+#[error("{kind} must be one of {allowed} (got {value:?})")]
 pub struct ParseEnumError {
     /// Which enumeration was being parsed.
     pub kind: &'static str,
+    /// The accepted names, comma-separated.
+    pub allowed: &'static str,
     /// The rejected input.
     pub value: String,
 }
 
-fn parse_error(kind: &'static str, value: &str) -> ParseEnumError {
+fn parse_error(kind: &'static str, allowed: &'static str, value: &str) -> ParseEnumError {
     ParseEnumError {
         kind,
+        allowed,
         value: value.to_string(),
     }
 }
@@ -103,7 +106,7 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str() == l || (l == "informational" && *v == Severity::Info))
-            .ok_or_else(|| parse_error("severity", s))
+            .ok_or_else(|| parse_error("severity", "critical, high, medium, low, info", s))
     }
 }
 
@@ -223,7 +226,13 @@ impl FromStr for Service {
                     || loose(v.display_name()) == l
                     || v.aliases().contains(&l.as_str())
             })
-            .ok_or_else(|| parse_error("service", s))
+            .ok_or_else(|| {
+                parse_error(
+                    "service",
+                    "entra_id, exchange_online, defender, sharepoint, teams, purview, power_platform, dns",
+                    s,
+                )
+            })
     }
 }
 
@@ -277,8 +286,16 @@ impl FromStr for Status {
         let l = loose(s);
         Status::ALL
             .into_iter()
-            .find(|v| loose(v.as_str()) == l || (l == "na" && *v == Status::NotApplicable))
-            .ok_or_else(|| parse_error("status", s))
+            .find(|v| {
+                loose(v.as_str()) == l
+                    || matches!(
+                        (l.as_str(), v),
+                        ("na", Status::NotApplicable)
+                            | ("failed" | "failing", Status::Fail)
+                            | ("passed" | "passing", Status::Pass)
+                    )
+            })
+            .ok_or_else(|| parse_error("status", "fail, pass, manual, error, not_applicable", s))
     }
 }
 
@@ -338,7 +355,11 @@ impl FromStr for Framework {
         } else if l.starts_with("iso") || l.starts_with("27001") {
             Ok(Framework::Iso27001)
         } else {
-            Err(parse_error("framework", s))
+            Err(parse_error(
+                "framework",
+                "CIS, SCuBA, NIST-800-53, ISO-27001",
+                s,
+            ))
         }
     }
 }

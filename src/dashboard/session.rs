@@ -1,9 +1,6 @@
 //! Browser sessions: a random 256-bit id in an HttpOnly, SameSite=Strict cookie; only its
 //! BLAKE2b-256 hash is stored (`dashboard_sessions`), so a database leak opens no session.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -11,6 +8,7 @@ use aether365_entities::{dashboard_session, user};
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::LocalBoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
@@ -185,7 +183,7 @@ impl DashboardUser {
 
 impl FromRequest for DashboardUser {
     type Error = DashboardError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();

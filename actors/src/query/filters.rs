@@ -8,127 +8,13 @@ use serde::Serialize;
 use super::QueryError;
 use super::cache::Mappings;
 
-/// Severity of a check, most severe first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-}
+/// Severities and statuses are the engine's own, parsed leniently with messages that say what
+/// to fix.
+pub use aether365_engine::{Severity, Status as FindingStatus};
 
-impl Severity {
-    /// Every severity, most severe first.
-    pub const ALL: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
-    }
-
-    /// The stored `severity_rank`: 0 for critical up to 4 for info.
-    pub fn rank(self) -> i32 {
-        self as i32
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = QueryError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        Severity::ALL
-            .into_iter()
-            .find(|sev| {
-                sev.as_str() == lower || (lower == "informational" && *sev == Severity::Info)
-            })
-            .ok_or_else(|| {
-                QueryError::InvalidArgument(format!(
-                    "severity must be one of critical, high, medium, low, info (got {s:?})"
-                ))
-            })
-    }
-}
-
-/// Result of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingStatus {
-    Fail,
-    Pass,
-    Manual,
-    Error,
-    NotApplicable,
-}
-
-impl FindingStatus {
-    /// Every status, failing first.
-    pub const ALL: [FindingStatus; 5] = [
-        FindingStatus::Fail,
-        FindingStatus::Pass,
-        FindingStatus::Manual,
-        FindingStatus::Error,
-        FindingStatus::NotApplicable,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingStatus::Fail => "fail",
-            FindingStatus::Pass => "pass",
-            FindingStatus::Manual => "manual",
-            FindingStatus::Error => "error",
-            FindingStatus::NotApplicable => "not_applicable",
-        }
-    }
-}
-
-impl fmt::Display for FindingStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for FindingStatus {
-    type Err = QueryError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        let lower = match lower.as_str() {
-            "failed" | "failing" => "fail",
-            "passed" | "passing" => "pass",
-            "n/a" | "na" => "not_applicable",
-            other => other,
-        }
-        .to_string();
-        FindingStatus::ALL
-            .into_iter()
-            .find(|st| st.as_str() == lower)
-            .ok_or_else(|| {
-                QueryError::InvalidArgument(format!(
-                    "status must be one of fail, pass, manual, error, not_applicable (got {s:?})"
-                ))
-            })
+impl From<aether365_engine::ParseEnumError> for QueryError {
+    fn from(e: aether365_engine::ParseEnumError) -> Self {
+        QueryError::InvalidArgument(e.to_string())
     }
 }
 

@@ -51,6 +51,12 @@ pub enum SurfaceError {
     Internal(String),
 }
 
+impl From<aether365_engine::ParseEnumError> for SurfaceError {
+    fn from(err: aether365_engine::ParseEnumError) -> Self {
+        SurfaceError::InvalidArguments(err.to_string())
+    }
+}
+
 impl From<QueryError> for SurfaceError {
     fn from(err: QueryError) -> Self {
         match err {
