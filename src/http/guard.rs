@@ -20,6 +20,13 @@ fn is_local_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
+/// The origin (`scheme://host[:port]`) of a URL.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host_len = rest.find('/').unwrap_or(rest.len());
+    (!rest[..host_len].is_empty()).then(|| &url[..scheme.len() + 3 + host_len])
+}
+
 /// 403 for an `Origin` that is neither local, configured, nor our own public URL.
 pub fn check_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
@@ -27,16 +34,17 @@ pub fn check_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpError
     };
     let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
     let host = origin.split_once("://").map(|(_, host)| host);
-    let allowed =
-        host.is_some_and(is_local_host)
-            || state
-                .config
-                .allowed_origins
-                .iter()
-                .any(|o| o.trim_end_matches('/') == origin || o == "*")
-            || state.config.public_url.as_deref().is_some_and(|url| {
-                url.trim_end_matches('/').starts_with(origin) && !origin.is_empty()
-            });
+    let allowed = host.is_some_and(is_local_host)
+        || state
+            .config
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/') == origin || o == "*")
+        || state
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|url| origin_of(url) == Some(origin));
     if allowed {
         Ok(())
     } else {
@@ -90,7 +98,24 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
 
 #[cfg(test)]
 mod tests {
-    use super::is_local_host;
+    use super::{is_local_host, origin_of};
+
+    #[test]
+    fn origins_are_compared_whole() {
+        assert_eq!(
+            origin_of("https://mcp.example.com/"),
+            Some("https://mcp.example.com")
+        );
+        assert_eq!(
+            origin_of("https://mcp.example.com:8443/x"),
+            Some("https://mcp.example.com:8443")
+        );
+        assert_eq!(origin_of("https://"), None);
+        assert_ne!(
+            origin_of("https://mcp.example.com"),
+            Some("https://mcp.example.co")
+        );
+    }
 
     #[test]
     fn local_hosts_are_recognised() {

@@ -45,6 +45,7 @@ pub struct Report {
     pub tools: BTreeMap<String, ToolFigures>,
     pub errors: BTreeMap<String, u64>,
     pub errors_total: u64,
+    pub error_examples: BTreeMap<String, String>,
     pub tool_calls_answered: u64,
     pub keepalives: u64,
     pub streams_starved: u64,
@@ -89,6 +90,7 @@ impl Report {
             tools,
             errors_total: merged.errors.values().sum(),
             errors: merged.errors.clone(),
+            error_examples: merged.error_examples.clone(),
             tool_calls_answered: merged.tool_calls_answered,
             keepalives: merged.keepalives,
             streams_starved: merged.streams_starved,
@@ -178,7 +180,12 @@ impl Report {
         }
         let _ = writeln!(out, "errors: {}", self.errors_total);
         for (kind, n) in &self.errors {
-            let _ = writeln!(out, "  {kind:<40} {n}");
+            let example = self
+                .error_examples
+                .get(kind)
+                .map(String::as_str)
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {kind:<40} {n:>8}  {example}");
         }
         if let Some(s) = &self.server {
             let _ = writeln!(

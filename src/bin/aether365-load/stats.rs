@@ -113,6 +113,8 @@ pub struct WorkerReport {
     pub calls: BTreeMap<String, Histogram>,
     /// Errors by kind, such as `http_401`, `timeout`, `jsonrpc_-32602`, `tool_error`.
     pub errors: BTreeMap<String, u64>,
+    /// One message per error kind, to tell what went wrong.
+    pub error_examples: BTreeMap<String, String>,
     /// Keep-alive comments received on event streams.
     pub keepalives: u64,
     /// Streams whose keep-alives stopped (fewer than expected over the hold).
@@ -138,6 +140,12 @@ impl WorkerReport {
         *self.errors.entry(kind.into()).or_default() += 1;
     }
 
+    /// Counts one error of `kind`, keeping `message` if it is the first of its kind.
+    pub fn error_with(&mut self, kind: String, message: String) {
+        self.error_examples.entry(kind.clone()).or_insert(message);
+        self.error(kind);
+    }
+
     /// Records one successful call of `name`.
     pub fn call(&mut self, name: &str, d: Duration) {
         match self.calls.get_mut(name) {
@@ -159,6 +167,9 @@ impl WorkerReport {
         }
         for (kind, n) in other.errors {
             *self.errors.entry(kind).or_default() += n;
+        }
+        for (kind, message) in other.error_examples {
+            self.error_examples.entry(kind).or_insert(message);
         }
         self.keepalives += other.keepalives;
         self.streams_starved += other.streams_starved;

@@ -113,7 +113,7 @@ async fn open_all(
                 report.session_open.record(took);
                 sessions.push(session);
             }
-            Ok(Err(e)) => report.error(format!("open_{}", e.kind())),
+            Ok(Err(e)) => report.error_with(format!("open_{}", e.kind()), e.to_string()),
             Err(_) => report.error("open_panicked"),
         }
     }
@@ -245,7 +245,7 @@ fn tally(
     }
     match outcome {
         Ok(()) => report.call(name, due.elapsed()),
-        Err(e) => report.error(format!("{name}:{}", e.kind())),
+        Err(e) => report.error_with(format!("{name}:{}", e.kind()), e.to_string()),
     }
 }
 
