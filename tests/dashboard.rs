@@ -453,6 +453,26 @@ async fn bad_input_answers_400_with_what_to_fix() {
             assert_error(&json_of(r).await, "bad_request");
         }
         let r = owner
+            .post(&app, "/api/v1/me", json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        assert_error(&json_of(r).await, "method_not_allowed");
+        let r = owner
+            .get(&app, &format!("/api/v1/tokens/{}", app.token_id))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        let r = owner
+            .delete(&app, "/api/v1/tokens/not-a-number")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert_error(&json_of(r).await, "not_found");
+        let r = owner
             .get(&app, "/api/v1/nothing-here")
             .send()
             .await

@@ -5,7 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{databases, envelope, read_sse, spawn_app};
+use common::{Options, databases, envelope, read_sse, spawn_app, spawn_app_with};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
 #[actix_web::test]
@@ -193,5 +194,49 @@ async fn subscriptions_listen_acknowledges_first() {
             messages[0]["params"]["notifications"]["toolsListChanged"],
             true
         );
+    }
+}
+
+#[actix_web::test]
+async fn nothing_over_mcp_attaches_ai_pilot_or_changes_a_tenant() {
+    for db in databases().await {
+        // The product's own surface: no conformance fixtures.
+        let app = spawn_app_with(db, Options::default()).await;
+        let body: Value = app
+            .stateless(1, "tools/list", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let tools = body["result"]["tools"].as_array().unwrap();
+        for tool in tools {
+            let name = tool["name"].as_str().unwrap();
+            let annotations = &tool["annotations"];
+            assert_eq!(annotations["destructiveHint"], false, "{name}");
+            assert_eq!(annotations["readOnlyHint"], name != "start_scan", "{name}");
+            assert!(
+                !name.contains("fix") && !name.contains("remediat") && !name.contains("pilot"),
+                "{name}"
+            );
+        }
+        let r = app
+            .stateless(
+                2,
+                "tools/call",
+                json!({"name": "start_scan", "arguments": {"kind": "compliance", "ai_pilot": true}}),
+            )
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"]["isError"], true);
+        let text = body["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("AI Pilot can only be attached by a person"),
+            "{text}"
+        );
+        let scans = aether365_entities::scan::Entity::find()
+            .count(&app.testdb.db)
+            .await
+            .unwrap();
+        assert_eq!(scans, 0, "a refused start stores no scan");
     }
 }

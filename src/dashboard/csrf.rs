@@ -25,10 +25,10 @@ fn is_json(req: &HttpRequest) -> bool {
 }
 
 /// The origins that count as ours: the public URL's and the one the request was sent to.
-fn own_origins(req: &HttpRequest, state: &AppState) -> Vec<String> {
+fn own_origins(req: &HttpRequest, public_url: Option<&str>) -> Vec<String> {
     let info = req.connection_info();
     let mut origins = vec![format!("{}://{}", info.scheme(), info.host())];
-    if let Some(public) = &state.config.public_url {
+    if let Some(public) = public_url {
         let public = public.trim_end_matches('/');
         // Keep scheme://host[:port] only.
         let origin = match public.split_once("://") {
@@ -42,8 +42,13 @@ fn own_origins(req: &HttpRequest, state: &AppState) -> Vec<String> {
     origins
 }
 
-/// 403 for a cross-origin request: an `Origin` not ours, or `Sec-Fetch-Site: cross-site`.
-pub fn check_same_origin(req: &HttpRequest, state: &AppState) -> Result<(), DashboardError> {
+/// 403 for a cross-origin request: an `Origin` not ours (the request's host or the public
+/// URL's), or `Sec-Fetch-Site: cross-site`. No `Origin` at all is a same-origin GET or a
+/// non-browser client.
+pub fn check_same_origin(
+    req: &HttpRequest,
+    public_url: Option<&str>,
+) -> Result<(), DashboardError> {
     let cross_site = req
         .headers()
         .get("sec-fetch-site")
@@ -58,7 +63,7 @@ pub fn check_same_origin(req: &HttpRequest, state: &AppState) -> Result<(), Dash
             .trim_end_matches('/')
             .to_string(),
     };
-    let ours = own_origins(req, state)
+    let ours = own_origins(req, public_url)
         .iter()
         .any(|own| own.eq_ignore_ascii_case(&origin));
     if ours && !cross_site {
@@ -77,10 +82,62 @@ pub async fn guard(
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
             return Err(DashboardError::Internal("application state missing".into()).into());
         };
-        check_same_origin(req.request(), state)?;
+        check_same_origin(req.request(), state.config.public_url.as_deref())?;
         if !is_json(req.request()) {
             return Err(DashboardError::UnsupportedMediaType.into());
         }
     }
     next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn check(headers: &[(&str, &str)], public_url: Option<&str>) -> bool {
+        let mut req = TestRequest::post().insert_header(("host", "127.0.0.1:8365"));
+        for header in headers {
+            req = req.insert_header(*header);
+        }
+        check_same_origin(&req.to_http_request(), public_url).is_ok()
+    }
+
+    #[test]
+    fn only_our_own_origin_may_change_state() {
+        let public = Some("https://a365.example.com/base/");
+        assert!(check(&[], None));
+        assert!(check(&[("origin", "http://127.0.0.1:8365")], None));
+        assert!(check(&[("origin", "https://a365.example.com")], public));
+        assert!(!check(&[("origin", "https://a365.example.com")], None));
+        assert!(!check(
+            &[("origin", "https://a365.example.com.evil.example")],
+            public
+        ));
+        assert!(!check(&[("origin", "http://localhost:8365")], None));
+        assert!(!check(&[("origin", "null")], None));
+        assert!(!check(&[("sec-fetch-site", "cross-site")], None));
+        assert!(!check(
+            &[
+                ("origin", "http://127.0.0.1:8365"),
+                ("sec-fetch-site", "cross-site")
+            ],
+            None
+        ));
+    }
+
+    #[test]
+    fn only_json_bodies_pass() {
+        let with = |value: &str| {
+            TestRequest::post()
+                .insert_header((header::CONTENT_TYPE, value))
+                .to_http_request()
+        };
+        assert!(is_json(&with("application/json")));
+        assert!(is_json(&with("Application/JSON; charset=utf-8")));
+        assert!(!is_json(&with("application/x-www-form-urlencoded")));
+        assert!(!is_json(&with("text/plain")));
+        assert!(!is_json(&TestRequest::post().to_http_request()));
+    }
 }

@@ -31,6 +31,8 @@ pub enum DashboardError {
     InvalidJson(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -48,6 +50,7 @@ impl DashboardError {
             DashboardError::BadRequest(_) => "bad_request",
             DashboardError::InvalidJson(_) => "invalid_json",
             DashboardError::NotFound(_) => "not_found",
+            DashboardError::MethodNotAllowed(_) => "method_not_allowed",
             DashboardError::Internal(_) => "internal",
         }
     }
@@ -100,6 +103,7 @@ impl ResponseError for DashboardError {
                 StatusCode::BAD_REQUEST
             }
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

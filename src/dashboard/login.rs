@@ -124,7 +124,10 @@ pub async fn login(
     Ok(HttpResponse::Ok()
         .insert_header((
             header::SET_COOKIE,
-            session::set_cookie(Some(&id), session::secure_cookies(&state)),
+            session::set_cookie(
+                Some(&id),
+                session::secure_cookies(state.config.public_url.as_deref()),
+            ),
         ))
         .json(json!({"user": user_json(&user)})))
 }
@@ -151,7 +154,10 @@ pub async fn logout(
     Ok(HttpResponse::NoContent()
         .insert_header((
             header::SET_COOKIE,
-            session::set_cookie(None, session::secure_cookies(&state)),
+            session::set_cookie(
+                None,
+                session::secure_cookies(state.config.public_url.as_deref()),
+            ),
         ))
         .finish())
 }

@@ -40,6 +40,11 @@ fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> act
     DashboardError::BadRequest(format!("invalid query string: {err}")).into()
 }
 
+/// An API resource answering other methods with a JSON 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
 /// Registers the dashboard's API and pages on an actix-web service config.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -57,26 +62,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
             )
             .service(
-                web::resource("/session")
+                resource("/session")
                     .route(web::post().to(login::login))
                     .route(web::delete().to(login::logout)),
             )
-            .route("/me", web::get().to(api::me))
-            .route("/mcp/settings", web::get().to(api::mcp_settings))
-            .route("/tenants", web::get().to(api::tenants))
+            .service(resource("/me").route(web::get().to(api::me)))
+            .service(resource("/mcp/settings").route(web::get().to(api::mcp_settings)))
+            .service(resource("/tenants").route(web::get().to(api::tenants)))
             .service(
-                web::resource("/tokens")
+                resource("/tokens")
                     .route(web::get().to(tokens::list))
                     .route(web::post().to(tokens::create)),
             )
-            .route("/tokens/{id}", web::delete().to(tokens::revoke))
-            .route("/audit", web::get().to(audit::list))
+            .service(resource("/tokens/{id}").route(web::delete().to(tokens::revoke)))
+            .service(resource("/audit").route(web::get().to(audit::list)))
             .default_service(web::to(not_found)),
     )
     .route("/", web::get().to(pages::index))
     .route("/login", web::get().to(pages::login))
     .route("/settings/mcp", web::get().to(pages::settings_mcp))
     .route("/assets/{name}", web::get().to(pages::asset));
+}
+
+async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, DashboardError> {
+    Err(DashboardError::MethodNotAllowed(req.method().to_string()))
 }
 
 async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, DashboardError> {

@@ -119,12 +119,8 @@ pub fn cookie_value(req: &HttpRequest) -> Option<String> {
 }
 
 /// Whether cookies must be `Secure`: the public URL is https.
-pub fn secure_cookies(state: &AppState) -> bool {
-    state
-        .config
-        .public_url
-        .as_deref()
-        .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
+pub fn secure_cookies(public_url: Option<&str>) -> bool {
+    public_url.is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
 }
 
 /// The `Set-Cookie` value carrying session id `value` (`None`: delete the cookie).
@@ -224,5 +220,8 @@ mod tests {
         }
         assert!(!set_cookie(Some("abc"), false).contains("Secure"));
         assert!(set_cookie(None, false).contains("Max-Age=0"));
+        assert!(secure_cookies(Some("HTTPS://a365.example.com")));
+        assert!(!secure_cookies(Some("http://127.0.0.1:8365")));
+        assert!(!secure_cookies(None));
     }
 }

@@ -133,6 +133,11 @@ pub async fn get(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, 
 }
 
 pub async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
+    if arguments.get("ai_pilot").is_some() {
+        return Err(SurfaceError::InvalidArguments(
+            aether365_actors::scans::AI_PILOT_REFUSAL.to_string(),
+        ));
+    }
     let args = Args::parse(arguments, &["kind", "tenant"])?;
     let kind = match args.choice("kind", &KINDS)?.unwrap_or("compliance") {
         "exposure" => ScanKind::Exposure,
