@@ -15,8 +15,8 @@ use super::stream::{run_in_session, session_notifier, sse_response};
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::session::{
-    CancelRequest, Deliver, DeliverEvent, Describe, McpSession, Negotiated, OpenStream,
-    SessionKind, new_session_id,
+    CancelRequest, ClientResponse, Deliver, DeliverEvent, Describe, McpSession, Negotiated,
+    OpenStream, SessionKind, new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
 
@@ -85,9 +85,14 @@ pub async fn message(
         Err(e) => return Err(HttpError::jsonrpc(Value::Null, e, version)),
     };
     let id = jsonrpc::id_of(&message);
+    let client_response = ClientResponse::of_message(&message);
     let incoming = jsonrpc::classify(message).map_err(|e| HttpError::jsonrpc(id, e, version))?;
     match incoming {
-        Incoming::Response { .. } => {}
+        Incoming::Response { .. } => {
+            if let Some(response) = client_response {
+                session.do_send(response);
+            }
+        }
         Incoming::Notification { method, params } => {
             if method == "notifications/cancelled"
                 && let Some(request_id) = params.get("requestId")

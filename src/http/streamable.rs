@@ -16,7 +16,8 @@ use super::stream::{run_in_session, session_notifier, sse_response, streamed};
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::session::{
-    CancelRequest, Close, Describe, McpSession, OpenStream, SessionKind, new_session_id,
+    CancelRequest, ClientResponse, Close, Describe, McpSession, OpenStream, SessionKind,
+    new_session_id,
 };
 use crate::mcp::stateless::{self, MirroredHeaders};
 use crate::mcp::{Caller, McpError, ProtocolVersion, RequestContext, dispatch};
@@ -230,6 +231,7 @@ async fn post_handshake(
     let mut immediate = Vec::new();
     for message in messages {
         let id = jsonrpc::id_of(&message);
+        let client_response = ClientResponse::of_message(&message);
         match jsonrpc::classify(message) {
             Err(e) if !batch => return Err(HttpError::jsonrpc(id, e, version)),
             Err(e) => immediate.push(jsonrpc::error(&id, &e, version)),
@@ -242,7 +244,11 @@ async fn post_handshake(
                     });
                 }
             }
-            Ok(Incoming::Response { .. }) => {}
+            Ok(Incoming::Response { .. }) => {
+                if let Some(response) = client_response {
+                    session.do_send(response);
+                }
+            }
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
                 let e = McpError::InvalidRequest(
                     "this session is already initialized; start a new session without Mcp-Session-Id".into(),

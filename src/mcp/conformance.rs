@@ -1,6 +1,10 @@
 //! Fixture tools, resources and prompts called by the MCP conformance suite
 //! (`@modelcontextprotocol/conformance`). Served only with `conformance_fixtures`, never by
 //! default.
+//!
+//! Four fixture tools send requests to the client (`sampling/createMessage`,
+//! `elicitation/create`) through [`request_client`]; they are the only callers of it:
+//! aether365's own tools are read-only and never send requests to the client.
 
 use std::time::Duration;
 
@@ -9,6 +13,7 @@ use serde_json::{Map, Value, json};
 use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
+use super::session::request_client;
 
 /// A 1×1 transparent PNG.
 const PNG_1X1: &str =
@@ -21,6 +26,19 @@ fn tool(name: &str, description: &str) -> Value {
         "name": name,
         "description": description,
         "inputSchema": {"type": "object", "properties": {}},
+    })
+}
+
+/// A fixture tool with one required string argument.
+fn tool_with_string(name: &str, description: &str, argument: &str) -> Value {
+    json!({
+        "name": name,
+        "description": description,
+        "inputSchema": {
+            "type": "object",
+            "properties": {argument: {"type": "string"}},
+            "required": [argument],
+        },
     })
 }
 
@@ -38,6 +56,24 @@ pub fn tools() -> Vec<Value> {
         tool("test_tool_with_logging", "Sends log messages while running"),
         tool("test_tool_with_progress", "Reports progress while running"),
         tool("test_error_handling", "Always fails with an error result"),
+        tool_with_string(
+            "test_sampling",
+            "Asks the client to sample an LLM (sampling/createMessage)",
+            "prompt",
+        ),
+        tool_with_string(
+            "test_elicitation",
+            "Asks the client for user input (elicitation/create)",
+            "message",
+        ),
+        tool(
+            "test_elicitation_sep1034_defaults",
+            "Elicits input with a default for every primitive type (SEP-1034)",
+        ),
+        tool(
+            "test_elicitation_sep1330_enums",
+            "Elicits input with every enum schema variant (SEP-1330)",
+        ),
         json!({
             "name": "json_schema_2020_12_tool",
             "description": "Tool with JSON Schema 2020-12 features",
@@ -92,14 +128,151 @@ fn embedded() -> Value {
     json!({"type": "resource", "resource": {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}})
 }
 
+/// The `requestedSchema` of the `test_elicitation` tool.
+fn user_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "username": {"type": "string", "description": "User's response"},
+            "email": {"type": "string", "description": "User's email address"},
+        },
+        "required": ["username", "email"],
+    })
+}
+
+/// A `requestedSchema` with a default for every primitive type (SEP-1034).
+fn defaults_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "Name", "default": "John Doe"},
+            "age": {"type": "integer", "description": "Age", "default": 30},
+            "score": {"type": "number", "description": "Score", "default": 95.5},
+            "status": {"type": "string", "description": "Status",
+                       "enum": ["active", "inactive", "pending"], "default": "active"},
+            "verified": {"type": "boolean", "description": "Verified", "default": true},
+        },
+    })
+}
+
+/// A `requestedSchema` with the five enum variants of SEP-1330.
+fn enums_schema() -> Value {
+    let titled = |pairs: &[(&str, &str)]| -> Vec<Value> {
+        pairs
+            .iter()
+            .map(|(value, title)| json!({"const": value, "title": title}))
+            .collect()
+    };
+    json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "oneOf": titled(&[
+                ("value1", "First Option"), ("value2", "Second Option"), ("value3", "Third Option")])},
+            "legacyEnum": {"type": "string", "enum": ["opt1", "opt2", "opt3"],
+                           "enumNames": ["Option One", "Option Two", "Option Three"]},
+            "untitledMulti": {"type": "array",
+                              "items": {"type": "string", "enum": ["option1", "option2", "option3"]}},
+            "titledMulti": {"type": "array", "items": {"anyOf": titled(&[
+                ("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice")])}},
+        },
+    })
+}
+
+/// The text of a `sampling/createMessage` result (`content` is one block or, since
+/// 2025-11-25, possibly an array).
+fn sampled_text(result: &Value) -> String {
+    let content = match result.get("content") {
+        Some(Value::Array(blocks)) => blocks.first(),
+        other => other,
+    };
+    content
+        .and_then(|c| c.get("text"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An `elicitation/create` result summarised as text.
+fn elicited_text(prefix: &str, result: &Value) -> String {
+    let action = result
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    let content = result.get("content").cloned().unwrap_or(Value::Null);
+    format!("{prefix}: action={action}, content={content}")
+}
+
+/// Runs a fixture tool that sends a request to the client: the client's failure to answer
+/// becomes an `isError` result.
+async fn ask_client(
+    ctx: &RequestContext,
+    method: &str,
+    params: Value,
+    render: impl FnOnce(&Value) -> String,
+) -> Value {
+    match request_client(ctx, method, params).await {
+        Ok(result) => json!({"content": [text(&render(&result))], "isError": false}),
+        Err(e) => json!({"content": [text(&format!("{method} failed: {e}"))], "isError": true}),
+    }
+}
+
+/// A string argument of a fixture tool ("" when absent).
+fn string_argument<'a>(arguments: &'a Value, key: &str) -> &'a str {
+    arguments
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
 /// Calls a fixture tool; `None` when `name` is not one (or fixtures are off).
 pub async fn call_tool(
     ctx: &RequestContext,
     name: &str,
-    _arguments: &Value,
+    arguments: &Value,
 ) -> Option<Result<Value, McpError>> {
     if !ctx.config.conformance_fixtures {
         return None;
+    }
+    let elicit =
+        |message: &str, schema: Value| json!({"message": message, "requestedSchema": schema});
+    match name {
+        "test_sampling" => {
+            let prompt = string_argument(arguments, "prompt");
+            let params = json!({
+                "messages": [{"role": "user", "content": text(prompt)}],
+                "maxTokens": 100,
+            });
+            let result = ask_client(ctx, "sampling/createMessage", params, |r| {
+                format!("LLM response: {}", sampled_text(r))
+            });
+            return Some(Ok(result.await));
+        }
+        "test_elicitation" => {
+            let params = elicit(string_argument(arguments, "message"), user_schema());
+            let result = ask_client(ctx, "elicitation/create", params, |r| {
+                elicited_text("User response", r)
+            });
+            return Some(Ok(result.await));
+        }
+        "test_elicitation_sep1034_defaults" => {
+            let params = elicit(
+                "Please review and update the form fields with defaults",
+                defaults_schema(),
+            );
+            let result = ask_client(ctx, "elicitation/create", params, |r| {
+                elicited_text("Elicitation completed", r)
+            });
+            return Some(Ok(result.await));
+        }
+        "test_elicitation_sep1330_enums" => {
+            let params = elicit("Please select options from the enum fields", enums_schema());
+            let result = ask_client(ctx, "elicitation/create", params, |r| {
+                elicited_text("Elicitation completed", r)
+            });
+            return Some(Ok(result.await));
+        }
+        _ => {}
     }
     let image = json!({"type": "image", "data": PNG_1X1, "mimeType": "image/png"});
     let content = match name {

@@ -1,6 +1,10 @@
 //! The session actor: one per MCP session (handshake era) or per `subscriptions/listen` stream
 //! (stateless era). It owns its SSE sender, negotiated version, client capabilities, resource
 //! subscriptions, tasks and in-flight requests, and talks to the backend by messages.
+//!
+//! It also keeps the server-to-client requests awaiting the client's response (see
+//! [`request_client`]). Only the conformance fixture tools send such requests: aether365's own
+//! tools are read-only and never ask the client to sample or elicit anything.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -14,9 +18,9 @@ use aether365_actors::Backend;
 use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
 use futures_util::future::AbortHandle;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use super::context::Caller;
+use super::context::{Caller, RequestContext};
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::registry::SessionRegistry;
@@ -30,6 +34,11 @@ const STREAM_CAPACITY: usize = 64;
 const REPLAY_EVENTS: usize = 64;
 /// A session with no open stream and no request for this long is dropped.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// How long a server-to-client request waits for the client's response.
+pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The client's answer to a server-to-client request: its `result`, or its `error` object.
+pub type ClientReply = Result<Value, Value>;
 
 /// How the session's client is connected.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +69,9 @@ pub struct McpSession {
     /// Scans started as tasks (or followed by a listener).
     tasks: Vec<i64>,
     in_flight: HashMap<String, AbortHandle>,
+    /// Server-to-client requests awaiting the client's response, by request id.
+    pending: HashMap<String, oneshot::Sender<ClientReply>>,
+    next_client_request: u64,
     subscriber_id: u64,
     last_active: Instant,
 }
@@ -95,6 +107,8 @@ impl McpSession {
             resources: HashMap::new(),
             tasks: Vec::new(),
             in_flight: HashMap::new(),
+            pending: HashMap::new(),
+            next_client_request: 0,
             subscriber_id: next_subscriber_id(),
             last_active: Instant::now(),
         }
@@ -464,6 +478,197 @@ impl Handler<ScanEvent> for McpSession {
                 });
                 self.deliver(ctx, jsonrpc::notification(method, params));
             }
+        }
+    }
+}
+
+/// Registers a server-to-client request; answers its id and where its response will arrive.
+#[derive(Message)]
+#[rtype(result = "(Value, oneshot::Receiver<ClientReply>)")]
+pub struct OpenClientRequest;
+
+impl Handler<OpenClientRequest> for McpSession {
+    type Result = actix::MessageResult<OpenClientRequest>;
+    fn handle(&mut self, _: OpenClientRequest, _: &mut Self::Context) -> Self::Result {
+        self.next_client_request += 1;
+        let id = Value::String(format!("aether365-{}", self.next_client_request));
+        let (tx, rx) = oneshot::channel();
+        self.pending.insert(id.to_string(), tx);
+        actix::MessageResult((id, rx))
+    }
+}
+
+/// A JSON-RPC response the client POSTed: completes the server-to-client request `id`.
+#[derive(Message, Clone, Debug, PartialEq)]
+#[rtype(result = "()")]
+pub struct ClientResponse {
+    pub id: Value,
+    pub reply: ClientReply,
+}
+
+impl ClientResponse {
+    /// The client response `message` carries, if it is one (an id, no method, and a `result`
+    /// or an `error`).
+    pub fn of_message(message: &Value) -> Option<ClientResponse> {
+        let obj = message.as_object()?;
+        if obj.contains_key("method") {
+            return None;
+        }
+        let id = obj
+            .get("id")
+            .filter(|id| id.is_string() || id.is_number())?;
+        let reply = match (obj.get("result"), obj.get("error")) {
+            (Some(result), None) => Ok(result.clone()),
+            (None, Some(error)) => Err(error.clone()),
+            _ => return None,
+        };
+        Some(ClientResponse {
+            id: id.clone(),
+            reply,
+        })
+    }
+}
+
+impl Handler<ClientResponse> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: ClientResponse, _: &mut Self::Context) {
+        self.last_active = Instant::now();
+        match self.pending.remove(&msg.id.to_string()) {
+            // The waiting request may have given up meanwhile: nothing to do then.
+            Some(tx) => {
+                let _ = tx.send(msg.reply);
+            }
+            None => {
+                tracing::debug!(session = %self.id, id = %msg.id, "response to no pending request ignored");
+            }
+        }
+    }
+}
+
+/// Forgets a server-to-client request that timed out or whose caller went away.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ForgetClientRequest {
+    pub id: Value,
+}
+
+impl Handler<ForgetClientRequest> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: ForgetClientRequest, _: &mut Self::Context) {
+        self.pending.remove(&msg.id.to_string());
+    }
+}
+
+/// Why a server-to-client request got no result.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientRequestError {
+    #[error(
+        "the server can only send requests to a client in a session (protocol versions 2024-11-05 to 2025-11-25)"
+    )]
+    NoSession,
+    #[error("{method} does not exist in protocol version {version}")]
+    NotInVersion {
+        method: String,
+        version: ProtocolVersion,
+    },
+    #[error("the client did not declare the {0:?} capability")]
+    Unsupported(&'static str),
+    #[error("the session ended before the client answered")]
+    SessionGone,
+    #[error("the client did not answer within {} s", .0.as_secs())]
+    Timeout(Duration),
+    #[error("the client answered with error {code}: {message}")]
+    Rejected { code: i64, message: String },
+}
+
+/// The client capability a server-to-client method needs, and the first version that has it.
+fn client_method_requirements(method: &str) -> Option<(&'static str, ProtocolVersion)> {
+    match method {
+        "sampling/createMessage" => Some(("sampling", ProtocolVersion::V2024_11_05)),
+        "roots/list" => Some(("roots", ProtocolVersion::V2024_11_05)),
+        "elicitation/create" => Some(("elicitation", ProtocolVersion::V2025_06_18)),
+        _ => None,
+    }
+}
+
+/// Forgets the pending request when the waiting call ends without a response (timeout, or the
+/// calling request was cancelled).
+struct PendingGuard {
+    session: actix::Addr<McpSession>,
+    id: Value,
+    armed: bool,
+}
+
+impl Drop for PendingGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.session.do_send(ForgetClientRequest {
+                id: self.id.clone(),
+            });
+        }
+    }
+}
+
+/// Sends the request `method` to the client while `ctx`'s request runs, and waits (at most
+/// [`CLIENT_REQUEST_TIMEOUT`]) for the client to POST its response. The request travels where
+/// the request's notifications go: the POST's SSE response (Streamable HTTP), else the
+/// session's stream (legacy HTTP+SSE, or a POST answered with JSON).
+///
+/// Only the conformance fixture tools call this: aether365's own tools are read-only and never
+/// send requests to the client.
+pub async fn request_client(
+    ctx: &RequestContext,
+    method: &str,
+    params: Value,
+) -> Result<Value, ClientRequestError> {
+    let (Some(session), Some(notifier)) = (&ctx.session, &ctx.notifier) else {
+        return Err(ClientRequestError::NoSession);
+    };
+    if let Some((capability, since)) = client_method_requirements(method) {
+        if ctx.version < since {
+            return Err(ClientRequestError::NotInVersion {
+                method: method.to_string(),
+                version: ctx.version,
+            });
+        }
+        if ctx.client_capabilities.get(capability).is_none() {
+            return Err(ClientRequestError::Unsupported(capability));
+        }
+    }
+    let (id, reply) = session
+        .send(OpenClientRequest)
+        .await
+        .map_err(|_| ClientRequestError::SessionGone)?;
+    let mut guard = PendingGuard {
+        session: session.clone(),
+        id: id.clone(),
+        armed: true,
+    };
+    let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    if notifier.send(request).await.is_err() {
+        return Err(ClientRequestError::SessionGone);
+    }
+    tracing::debug!(id = %id, method, "request sent to the client");
+    match tokio::time::timeout(CLIENT_REQUEST_TIMEOUT, reply).await {
+        Ok(Ok(answer)) => {
+            guard.armed = false;
+            answer.map_err(|error| ClientRequestError::Rejected {
+                code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+                message: error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+        }
+        Ok(Err(_closed)) => Err(ClientRequestError::SessionGone),
+        Err(_elapsed) => {
+            let cancel = jsonrpc::notification(
+                "notifications/cancelled",
+                json!({"requestId": id, "reason": "timed out"}),
+            );
+            let _ = notifier.send(cancel).await;
+            Err(ClientRequestError::Timeout(CLIENT_REQUEST_TIMEOUT))
         }
     }
 }
