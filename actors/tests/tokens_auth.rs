@@ -675,3 +675,48 @@ async fn concurrent_guesses_cannot_overrun_the_allowance() {
         assert_eq!((invalid, limited), (3, 17), "{answers:?}");
     }
 }
+
+#[actix::test]
+async fn a_burst_of_one_valid_token_on_a_cold_cache_is_verified_once() {
+    for TestDb { db, .. } in testkit::databases().await {
+        let w = world(&db).await;
+        let (validator, _audit) = start(&db, TokenValidatorConfig::default());
+        let issued =
+            tokens::create_token(&db, w.org, "burst", Expiry::Days90, TenantScope::All, None)
+                .await
+                .unwrap();
+        // 300 sessions connect at once with the same token from one address: one argon2 run
+        // answers them all, and none is refused by the failure limiter or the queue bound.
+        let started = Instant::now();
+        let answers = futures_util::future::join_all(
+            (0..300).map(|_| auth(&validator, &issued.token, "10.9.0.1")),
+        )
+        .await;
+        let elapsed = started.elapsed();
+        assert!(
+            answers
+                .iter()
+                .all(|a| a.as_ref().map(|p| p.token_id) == Ok(issued.record.id))
+        );
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "{elapsed:?}: verified more than once?"
+        );
+        // A burst of the same wrong token is one failed guess, not 300.
+        let wrong = format!("{}x", &issued.token[..issued.token.len() - 1]);
+        let answers =
+            futures_util::future::join_all((0..50).map(|_| auth(&validator, &wrong, "10.9.0.2")))
+                .await;
+        assert!(
+            answers.iter().all(|a| *a == Err(AuthError::Invalid)),
+            "{answers:?}"
+        );
+        assert_eq!(
+            auth(&validator, &issued.token, "10.9.0.2")
+                .await
+                .map(|p| p.token_id),
+            Ok(issued.record.id),
+            "the address is not rate limited after one failed guess"
+        );
+    }
+}

@@ -20,7 +20,7 @@ use aether365_entities::mcp_token;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
-use tokio::sync::{Semaphore, broadcast};
+use tokio::sync::{Semaphore, broadcast, oneshot};
 
 use super::cache::{Fingerprint, VerifiedCache};
 use super::error::AuthError;
@@ -136,6 +136,9 @@ pub struct TokenValidator {
     last_used_written: HashMap<i64, Instant>,
     polling: bool,
     revocations: broadcast::Sender<i64>,
+    /// Requests waiting on a verification of the same bearer already under way: one argon2
+    /// run answers them all, and they never count against the failure limiter.
+    joined: HashMap<Fingerprint, Vec<oneshot::Sender<Result<Principal, AuthError>>>>,
 }
 
 impl TokenValidator {
@@ -157,6 +160,7 @@ impl TokenValidator {
             last_used_written: HashMap::new(),
             polling: false,
             revocations,
+            joined: HashMap::new(),
             config,
         }
     }
@@ -411,6 +415,7 @@ impl Supervised for TokenValidator {
         tracing::warn!("token validator restarting");
         self.polling = false;
         self.verifying = 0;
+        self.joined.clear();
         self.limiter.clear_running();
     }
 }
@@ -439,6 +444,14 @@ impl Handler<Authenticate> for TokenValidator {
                 return Box::pin(ready(Ok(principal)));
             }
         }
+        if let Some(waiting) = self.joined.get_mut(&fingerprint) {
+            let (tx, rx) = oneshot::channel();
+            waiting.push(tx);
+            return Box::pin(wrap_future(async move {
+                rx.await
+                    .unwrap_or_else(|_| Err(AuthError::Unavailable("try again later".to_string())))
+            }));
+        }
         if let Err(retry_after) = self.limiter.check(client.key(), now) {
             tracing::debug!(
                 client = client.key(),
@@ -462,6 +475,7 @@ impl Handler<Authenticate> for TokenValidator {
         }
         self.verifying += 1;
         self.limiter.start(client.key());
+        self.joined.insert(fingerprint, Vec::new());
         let verification = verify(
             self.db.clone(),
             self.slots.clone(),
@@ -475,6 +489,13 @@ impl Handler<Authenticate> for TokenValidator {
                     act.verifying = act.verifying.saturating_sub(1);
                     act.limiter.finish(client.key());
                     act.conclude(fingerprint, verified, client)
+                })
+                .map(move |answer, act, _ctx| {
+                    for waiter in act.joined.remove(&fingerprint).unwrap_or_default() {
+                        // A waiter that went away needs no answer.
+                        let _ = waiter.send(answer.clone());
+                    }
+                    answer
                 }),
         )
     }

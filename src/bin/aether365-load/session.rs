@@ -533,7 +533,9 @@ impl Session {
             if head.status != 200 {
                 // The stateless era maps errors to statuses but still sends the JSON-RPC error.
                 return match response_in(&head, &bytes, id) {
-                    Ok(message) if message.get("error").is_some_and(Value::is_object) => result_of(message),
+                    Ok(message) if message.get("error").is_some_and(Value::is_object) => {
+                        result_of(message)
+                    }
                     _ => Err(CallError::Status(head.status)),
                 };
             }
