@@ -94,6 +94,19 @@ impl Application {
                 .configure(configure)
                 .configure(crate::dashboard::routes)
         })
+        // Answers leave at once: without TCP_NODELAY a response written in several chunks
+        // waits for the client's delayed acknowledgement (about 40 ms per call).
+        .on_connect(|connection, _extensions| {
+            if let Some(socket) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+                && let Err(e) = socket.set_nodelay(true)
+            {
+                tracing::debug!("cannot set TCP_NODELAY: {e}");
+            }
+        })
+        // SIGINT and SIGTERM are handled by `run_until_stopped`, which ends the SSE streams
+        // first so that a stop never waits for idle clients.
+        .disable_signals()
+        .shutdown_timeout(5)
         .listen(listener)?
         .run();
         tracing::info!(port, "HTTP server listening");
@@ -121,7 +134,44 @@ impl Application {
 
     /// Runs until the server is stopped (signal or handle).
     pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        self.server.await?;
+        let handle = self.server.handle();
+        let mut server = std::pin::pin!(self.server);
+        tokio::select! {
+            result = &mut server => result?,
+            () = shutdown_signal() => {
+                tracing::info!("stopping: closing MCP sessions and streams");
+                self.registry.close_all();
+                // The stop command is sent now; the server future carries it out.
+                let stopped = handle.stop(true);
+                server.await?;
+                stopped.await;
+            }
+        }
         Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }

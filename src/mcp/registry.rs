@@ -119,6 +119,18 @@ impl SessionRegistry {
         tracing::info!(token_id, "token revoked: its MCP sessions are closed");
     }
 
+    /// Closes every session and request stream (the server is stopping).
+    pub fn close_all(&self) {
+        let mut inner = self.lock();
+        inner.by_token.clear();
+        for (_, (_, addr)) in inner.sessions.drain() {
+            addr.do_send(Close);
+        }
+        for (_, notify) in inner.streams.values() {
+            notify.notify_one();
+        }
+    }
+
     /// Listens to the token validator's revocations for as long as the system runs.
     pub fn follow_revocations(&self, backend: Backend) {
         let registry = self.clone();
