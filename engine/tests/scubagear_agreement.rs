@@ -1,5 +1,5 @@
 //! Our verdicts must equal ScubaGear's on its own sample export, for every SCuBA policy one
-//! of our compliance checks maps to (fixtures in /work/shared/fixtures/scubagear).
+//! of our compliance checks maps to (the bundled copy in fixtures/scubagear).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -9,7 +9,7 @@ use serde_json::Value;
 
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/scubagear"
+    "/../fixtures/scubagear"
 );
 
 /// Policies where we disagree with ScubaGear 1.8.0 on purpose, and why.

@@ -11,7 +11,7 @@ use crate::snapshot::Snapshot;
 pub(crate) fn sample_value() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/scubagear/ProviderSettingsExport.json"
+        "/../fixtures/scubagear/ProviderSettingsExport.json"
     );
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
