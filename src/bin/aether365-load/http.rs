@@ -195,7 +195,7 @@ impl Conn {
     ) -> io::Result<(Head, Vec<u8>)> {
         self.send(method, path, headers, body).await?;
         let head = self.read_head().await?;
-        let body = self.body(&head).to_end().await?;
+        let body = self.body(&head).read_to_end().await?;
         Ok((head, body))
     }
 }
@@ -275,7 +275,7 @@ impl Body<'_> {
     }
 
     /// Reads the rest of the body.
-    pub async fn to_end(mut self) -> io::Result<Vec<u8>> {
+    pub async fn read_to_end(mut self) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();
         while self.next_into(&mut out).await? {
             if out.len() > MAX_BODY {
