@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 use aether365_engine::{Snapshot, Status, compliance_checks};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../fixtures/scubagear"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scubagear");
 
 /// Policies where we disagree with ScubaGear 1.8.0 on purpose, and why.
 const ALLOWED_DISAGREEMENTS: &[(&str, &str)] = &[
