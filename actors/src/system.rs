@@ -1,14 +1,16 @@
 //! The backend: starts the supervised actors and hands out their addresses.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, Addr, Supervisor};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::{AuditConfig, AuditWriter, Flush};
+use crate::query::ScanCache;
 use crate::query::{QueryConfig, QueryExecutor};
 use crate::scans::{ScanConfig, ScanManager, Subscribe, Topic, next_subscriber_id};
-use crate::tokens::{TokenValidator, TokenValidatorConfig};
+use crate::tokens::{TokenValidator, TokenValidatorConfig, VerifiedCache};
 
 /// Settings of the backend actors.
 #[derive(Clone, Debug)]
@@ -28,11 +30,16 @@ impl Default for BackendConfig {
             // Reusing each scope's latest scan ids for a second is invalidated at once by scan
             // completions in this process; another instance's completions show within the TTL.
             queries: QueryConfig {
-                workers: 0,
+                workers: default_query_workers(),
                 latest_ttl: Duration::from_secs(1),
             },
         }
     }
+}
+
+/// One query worker thread per available core (1 when unknown).
+pub fn default_query_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Addresses of the running backend actors. Cheap to clone.
@@ -43,6 +50,10 @@ pub struct Backend {
     pub queries: Addr<QueryExecutor>,
     pub scans: Addr<ScanManager>,
     pub audit: Addr<AuditWriter>,
+    /// Recent token verifications, read by the HTTP layer without a mailbox round trip.
+    pub verified: VerifiedCache,
+    /// The query layer's cache of completed scans (its generations tell when answers change).
+    pub scan_cache: Arc<ScanCache>,
 }
 
 impl Backend {
@@ -52,11 +63,15 @@ impl Backend {
             let (db, cfg) = (db.clone(), config.audit.clone());
             Supervisor::start(move |_| AuditWriter::new(db, cfg))
         };
+        let verified = VerifiedCache::new(config.tokens.cache_ttl);
         let tokens = {
             let (db, cfg, audit) = (db.clone(), config.tokens.clone(), audit.clone());
-            Supervisor::start(move |_| TokenValidator::new(db, audit, cfg))
+            let shared = verified.clone();
+            Supervisor::start(move |_| TokenValidator::new(db, audit, cfg).with_cache(shared))
         };
-        let queries = QueryExecutor::with_config(db.clone(), config.queries.clone()).start();
+        let executor = QueryExecutor::with_config(db.clone(), config.queries.clone());
+        let scan_cache = Arc::clone(executor.service().cache());
+        let queries = executor.start();
         let scans = {
             let (db, cfg) = (db.clone(), config.scans.clone());
             Supervisor::start(move |_| ScanManager::new(db, cfg))
@@ -73,6 +88,8 @@ impl Backend {
             queries,
             scans,
             audit,
+            verified,
+            scan_cache,
         }
     }
 

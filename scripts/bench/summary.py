@@ -80,8 +80,27 @@ if fanout and fanout.get("fanout"):
                  f"spread {f['spread_ms']:.0f} ms" + (" VOID" if f["ended_before_subscribed"] else ""),
                  "all within 1 s", verdict(ok)))
 
-rows.append(("authenticated vs no auth", "not measurable yet", "<= +10 %", "see NEEDS.md"))
-rows.append(("plain actix-web ceiling", "not served yet", "", "see NEEDS.md"))
+def cpu_us_per_call(report):
+    """Server CPU microseconds per answered call over the measured phase."""
+    server = (report or {}).get("server") or {}
+    calls = report["calls_per_second"] * report["measured_seconds"] if report else 0
+    return server["cpu_seconds"] * 1e6 / calls if calls and "cpu_seconds" in server else None
+
+
+for name in ["posture", "findings"]:
+    ours, noauth, plain = load(name), load(f"{name}-noauth"), load(f"{name}-plain")
+    if ours and noauth:
+        a, n = cpu_us_per_call(ours), cpu_us_per_call(noauth)
+        rate = noauth["calls_per_second"] / max(ours["calls_per_second"], 1e-9)
+        cost = f"CPU/call {a:.0f} vs {n:.0f} us (x{a / n:.2f})" if a and n else "no CPU figures"
+        ok = a is not None and n is not None and a <= 1.10 * n
+        rows.append((f"{name}: authenticated vs no auth", f"{cost}; calls/s no-auth/auth x{rate:.2f}",
+                     "<= +10 %", verdict(ok)))
+    if ours and plain:
+        a, c = cpu_us_per_call(ours), cpu_us_per_call(plain)
+        rate = ours["calls_per_second"] / max(plain["calls_per_second"], 1e-9)
+        cost = f"CPU/call {a:.0f} vs {c:.0f} us" if a and c else "no CPU figures"
+        rows.append((f"{name}: MCP vs plain JSON ceiling", f"calls/s MCP/plain x{rate:.2f}; {cost}", "", ""))
 
 width = max(len(r[0]) for r in rows)
 print()

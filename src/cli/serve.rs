@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use aether365_actors::db;
 use aether365_actors::exposure::DnsConfig;
+use aether365_actors::query::QueryConfig;
 use aether365_actors::scans::ScanConfig;
-use aether365_actors::system::{Backend, BackendConfig};
+use aether365_actors::system::{Backend, BackendConfig, default_query_workers};
 use clap::Args;
 
 use super::CliError;
@@ -45,12 +46,57 @@ pub struct ServeArgs {
     /// Extra collection latency per check group, e.g. 2s: a demo and test knob for long-lived sessions.
     #[arg(long, env = "AETHER365_SCAN_COLLECT_DELAY", value_parser = humantime_ms, default_value = "0ms")]
     pub scan_collect_delay: Duration,
+    /// Threads the tenant-scoped queries run on (default: one per core).
+    #[arg(long, env = "AETHER365_QUERY_WORKERS")]
+    pub query_workers: Option<usize>,
     /// DNS server for exposure scans (default: the system resolver).
     #[arg(long, env = "AETHER365_DNS_SERVER")]
     pub dns_server: Option<SocketAddr>,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
     #[arg(long, hide = true)]
     pub conformance_fixtures: bool,
+    /// Benchmarks only (`bench` builds): treat every request as the demo organisation's newest
+    /// live token, without a bearer. Refused unless bound to loopback.
+    #[cfg(feature = "bench")]
+    #[arg(long)]
+    pub bench_no_auth: bool,
+}
+
+/// The principal `--bench-no-auth` stands in for every caller.
+#[cfg(feature = "bench")]
+async fn bench_principal(
+    db: &sea_orm::DatabaseConnection,
+    args: &ServeArgs,
+) -> Result<Option<aether365_actors::Principal>, CliError> {
+    if !args.bench_no_auth {
+        return Ok(None);
+    }
+    if !args.bind.ip().is_loopback() {
+        return Err(CliError::Invalid(
+            "--bench-no-auth needs a loopback --bind address".into(),
+        ));
+    }
+    let org = aether365_actors::directory::find_organisation(db, demo::DEMO_ORG).await?;
+    let token = aether365_actors::tokens::list_tokens(db, org.id)
+        .await?
+        .into_iter()
+        .find(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > chrono::Utc::now()))
+        .ok_or_else(|| CliError::Invalid("no live demo token: run `aether365 demo`".into()))?;
+    let principal = aether365_actors::Principal {
+        organisation_id: token.organisation_id,
+        token_id: token.id,
+        token_label: token.label.clone(),
+        tenant_scope: aether365_actors::tokens::scope_of(&token)?,
+    };
+    tracing::warn!(
+        token_id = token.id,
+        "benchmark mode: authentication is OFF, every request acts as this token"
+    );
+    eprintln!(
+        "WARNING: --bench-no-auth: authentication is off (token {})",
+        token.id
+    );
+    Ok(Some(principal))
 }
 
 pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
@@ -84,8 +130,14 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             },
             ..ScanConfig::default()
         },
+        queries: QueryConfig {
+            workers: args.query_workers.unwrap_or_else(default_query_workers),
+            ..BackendConfig::default().queries
+        },
         ..BackendConfig::default()
     };
+    #[cfg(feature = "bench")]
+    let bench_principal = bench_principal(&db, &args).await?;
     let backend = Backend::start(db, config);
     let app = Application::build(
         ServerConfig {
@@ -97,6 +149,8 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             max_body_bytes: args.max_body_bytes,
             keep_alive: args.keep_alive,
             conformance_fixtures: args.conformance_fixtures,
+            #[cfg(feature = "bench")]
+            bench_principal,
         },
         backend.clone(),
     )

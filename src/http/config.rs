@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub keep_alive: Duration,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite.
     pub conformance_fixtures: bool,
+    /// `bench` builds only: every request is this principal, without a bearer (audit rows
+    /// and tenant scope still apply). Loopback binds only.
+    #[cfg(feature = "bench")]
+    pub bench_principal: Option<aether365_actors::Principal>,
 }
 
 impl Default for ServerConfig {
@@ -29,6 +33,8 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             conformance_fixtures: false,
+            #[cfg(feature = "bench")]
+            bench_principal: None,
         }
     }
 }

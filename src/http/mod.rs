@@ -1,6 +1,8 @@
 //! The HTTP server: MCP transports (Streamable HTTP at `/mcp`, legacy HTTP+SSE at `/sse`),
 //! bearer authentication, `Origin` checks and body limits.
 
+#[cfg(feature = "bench")]
+mod bench;
 mod config;
 pub mod error;
 mod guard;
@@ -65,6 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/.well-known/oauth-protected-resource/sse",
         web::get().to(well_known::protected_resource),
     );
+    #[cfg(feature = "bench")]
+    cfg.route("/bench/tools/{name}", web::post().to(bench::call));
 }
 
 impl Application {
@@ -83,6 +87,7 @@ impl Application {
             registry: registry.clone(),
             core: Arc::new(CoreConfig {
                 conformance_fixtures: config.conformance_fixtures,
+                ..CoreConfig::default()
             }),
             config: Arc::new(config),
         };

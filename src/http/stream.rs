@@ -14,16 +14,19 @@ use tokio::sync::mpsc;
 
 use crate::mcp::context::Notifier;
 use crate::mcp::registry::StreamGuard;
-use crate::mcp::session::{BeginRequest, Deliver, EndRequest, McpSession};
+use crate::mcp::session::{BeginRequest, Deliver, EndRequest, McpSession, StreamEvent};
 use crate::mcp::{RequestContext, dispatch, jsonrpc};
 
 /// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
-pub fn sse_response(rx: mpsc::Receiver<sse::Event>, keep_alive: Duration) -> HttpResponse {
+pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> HttpResponse {
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|event| (*event, rx))
+    });
     HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .body(Sse::from_infallible_receiver(rx).with_keep_alive(keep_alive))
+        .body(Sse::from_infallible_stream(events).with_keep_alive(keep_alive))
 }
 
 /// An SSE `message` event carrying one JSON-RPC message.
@@ -78,7 +81,7 @@ where
     F: FnOnce(Notifier) -> Fut,
     Fut: Future<Output = Option<Value>> + 'static,
 {
-    let (events, rx) = mpsc::channel::<sse::Event>(32);
+    let (events, rx) = mpsc::channel::<StreamEvent>(32);
     let (notifier, mut notes) = mpsc::channel::<Value>(32);
     let work = run(notifier);
     actix::spawn(async move {
@@ -94,15 +97,15 @@ where
             tokio::select! {
                 answer = &mut work => {
                     while let Ok(note) = notes.try_recv() {
-                        let _ = events.send(message_event(&note)).await;
+                        let _ = events.send(Box::new(message_event(&note))).await;
                     }
                     if let Some(answer) = answer {
-                        let _ = events.send(message_event(&answer)).await;
+                        let _ = events.send(Box::new(message_event(&answer))).await;
                     }
                     break;
                 }
                 Some(note) = notes.recv() => {
-                    if events.send(message_event(&note)).await.is_err() {
+                    if events.send(Box::new(message_event(&note))).await.is_err() {
                         break;
                     }
                 }

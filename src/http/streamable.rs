@@ -274,11 +274,15 @@ async fn post_handshake(
         ctx.session = Some(session.clone());
         ctx
     };
-    // One long-running request and a client that takes SSE: stream its notifications.
+    // One request that may send notifications and a client that takes SSE: stream them.
+    // Other calls (no progress token, no fixture tool logging) are answered as plain JSON,
+    // which costs far less than a stream.
     if !batch
         && accepts_sse(&req)
-        && let Some((_, method, _)) = requests.first()
-        && matches!(method.as_str(), "tools/call" | "tasks/result")
+        && let Some((_, method, params)) = requests.first()
+        && (method == "tasks/result"
+            || (method == "tools/call"
+                && (progress_token(params).is_some() || state.core.conformance_fixtures)))
         && let Some((id, method, params)) = requests.pop()
     {
         let ctx = make_ctx(&params);
@@ -296,7 +300,10 @@ async fn post_handshake(
     let mut answers = immediate;
     for (id, method, params) in requests {
         let mut ctx = make_ctx(&params);
-        ctx.notifier = Some(session_notifier(session.clone()));
+        // Only progress (with a token) and the fixture tools' logs are ever sent.
+        if ctx.progress_token.is_some() || state.core.conformance_fixtures {
+            ctx.notifier = Some(session_notifier(session.clone()));
+        }
         let answer = run_in_session(ctx, session.clone(), id.clone(), method, params).await;
         answers.push(answer.unwrap_or_else(|| {
             let e = McpError::InvalidRequest("the request was cancelled".into());

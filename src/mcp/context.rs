@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::jsonrpc;
 use super::logging::LogLevel;
 use super::session::McpSession;
+use super::surface::AnswerCache;
 use super::version::ProtocolVersion;
 
 /// The authenticated caller of one HTTP request.
@@ -21,11 +22,13 @@ pub struct Caller {
     pub user_agent: Option<String>,
 }
 
-/// Server-wide settings the protocol core needs.
+/// Server-wide settings and shared state the protocol core needs.
 #[derive(Clone, Debug, Default)]
 pub struct CoreConfig {
     /// Serve the conformance suite's fixture tools, resources and prompts.
     pub conformance_fixtures: bool,
+    /// Tool answers that depend only on completed scans, shared by every request.
+    pub answers: Arc<AnswerCache>,
 }
 
 /// Where a request's notifications (progress, log messages) go: JSON-RPC messages framed by

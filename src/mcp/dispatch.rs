@@ -367,7 +367,8 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             "tool {name:?} cannot run as a task"
         )));
     }
-    let outcome = surface::call_tool(&surface_ctx(ctx), &name, arguments).await;
+    let outcome =
+        surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, &name, arguments).await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(SurfaceError::UnknownTool(tool)) => {
@@ -425,17 +426,35 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             follow_scan(ctx, scan_id).await?;
         }
     }
-    let mut result = json!({
-        "content": [{"type": "text", "text": outcome.text}],
-        "isError": false,
-    });
-    if ctx.version.has_structured_content()
-        && !outcome.structured.is_null()
-        && let Some(map) = result.as_object_mut()
-    {
-        map.insert("structuredContent".into(), outcome.structured);
+    let mut text = Map::new();
+    text.insert("type".into(), "text".into());
+    text.insert("text".into(), outcome.text.clone().into());
+    let mut result = Map::new();
+    result.insert("content".into(), Value::Array(vec![Value::Object(text)]));
+    result.insert("isError".into(), false.into());
+    if ctx.version.has_structured_content() && !outcome.structured.is_null() {
+        result.insert("structuredContent".into(), outcome.structured.clone());
     }
-    Ok(result)
+    Ok(Value::Object(result))
+}
+
+/// A tool's answer without MCP framing (the `bench` build's plain endpoint), audited like
+/// `tools/call`.
+#[cfg(feature = "bench")]
+pub async fn plain_tool_call(
+    ctx: &RequestContext,
+    name: &str,
+    arguments: Value,
+) -> Result<std::sync::Arc<surface::ToolOutcome>, McpError> {
+    let outcome =
+        surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, name, arguments)
+            .await
+            .map_err(McpError::from);
+    let targets = outcome
+        .as_ref()
+        .map(|o| o.targets.clone())
+        .unwrap_or_default();
+    audited(ctx, "tools/call", Some(name), &targets, outcome).await
 }
 
 /// Cancels the scan if the request following it is dropped (cancelled) before it ends.

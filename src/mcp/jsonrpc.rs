@@ -126,9 +126,18 @@ pub fn classify(value: Value) -> Result<Incoming, McpError> {
     }
 }
 
+/// A message with `jsonrpc`, then `key` set to `value` (moved in, never re-serialised).
+fn message(id_or_method: (&str, Value), key: &str, value: Value) -> Value {
+    let mut map = Map::new();
+    map.insert("jsonrpc".into(), "2.0".into());
+    map.insert(id_or_method.0.into(), id_or_method.1);
+    map.insert(key.into(), value);
+    Value::Object(map)
+}
+
 /// A success response.
 pub fn result(id: &RequestId, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
+    message(("id", id.clone()), "result", result)
 }
 
 /// An error response (`id` may be null for messages that could not be read).
@@ -138,7 +147,7 @@ pub fn error(id: &RequestId, err: &McpError, version: ProtocolVersion) -> Value 
 
 /// A notification.
 pub fn notification(method: &str, params: Value) -> Value {
-    json!({"jsonrpc": "2.0", "method": method, "params": params})
+    message(("method", method.into()), "params", params)
 }
 
 #[cfg(test)]

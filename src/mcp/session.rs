@@ -28,6 +28,10 @@ use super::tasks;
 use super::version::ProtocolVersion;
 use aether365_actors::scans::next_subscriber_id;
 
+/// One event of a session's stream. Boxed: the channel allocates its first block of 32
+/// slots up front, and an idle stream should not hold 32 unboxed events' worth of memory.
+pub type StreamEvent = Box<sse::Event>;
+
 /// Capacity of a stream's channel.
 const STREAM_CAPACITY: usize = 64;
 /// Events kept for `Last-Event-ID` resumption.
@@ -61,7 +65,7 @@ pub struct McpSession {
     version: ProtocolVersion,
     client_capabilities: Value,
     log_level: Option<LogLevel>,
-    stream: Option<mpsc::Sender<sse::Event>>,
+    stream: Option<mpsc::Sender<StreamEvent>>,
     next_event_id: u64,
     replay: VecDeque<(u64, String)>,
     /// Subscribed resource URIs, with the scan they follow.
@@ -142,7 +146,7 @@ impl McpSession {
         let event = sse::Data::new(data)
             .event("message")
             .id(event_id.to_string());
-        match tx.try_send(event.into()) {
+        match tx.try_send(Box::new(event.into())) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(session = %self.id, "SSE stream full; message dropped");
@@ -160,7 +164,7 @@ impl McpSession {
     }
 
     /// Opens the stream; stops the session when a legacy or listener stream closes.
-    fn open_stream(&mut self, ctx: &mut Context<Self>) -> mpsc::Receiver<sse::Event> {
+    fn open_stream(&mut self, ctx: &mut Context<Self>) -> mpsc::Receiver<StreamEvent> {
         let (tx, rx) = mpsc::channel(STREAM_CAPACITY);
         if matches!(
             self.kind,
@@ -259,7 +263,7 @@ impl Handler<Negotiated> for McpSession {
 
 /// Opens (or reopens) the session's SSE stream; replays events after `last_event_id`.
 #[derive(Message)]
-#[rtype(result = "mpsc::Receiver<sse::Event>")]
+#[rtype(result = "mpsc::Receiver<StreamEvent>")]
 pub struct OpenStream {
     pub last_event_id: Option<u64>,
 }
@@ -273,7 +277,7 @@ impl Handler<OpenStream> for McpSession {
                 let event = sse::Data::new(data.clone())
                     .event("message")
                     .id(id.to_string());
-                if tx.try_send(event.into()).is_err() {
+                if tx.try_send(Box::new(event.into())).is_err() {
                     break;
                 }
             }
@@ -303,7 +307,7 @@ impl Handler<DeliverEvent> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: DeliverEvent, _: &mut Self::Context) {
         if let Some(tx) = &self.stream {
-            let _ = tx.try_send(msg.0);
+            let _ = tx.try_send(Box::new(msg.0));
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A small shared cache of completed scans: immutable once completed, read on every call.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -322,6 +323,8 @@ pub struct ScanCache {
     ttl: Duration,
     latest: RwLock<HashMap<ScopeKey, LatestEntry>>,
     latest_ttl: Duration,
+    /// Bumped whenever a scan finishes here: answers derived from latest scans are stale.
+    epoch: AtomicU64,
 }
 
 type ScopeKey = (i64, Option<Vec<i64>>);
@@ -353,6 +356,7 @@ impl ScanCache {
             ttl,
             latest: RwLock::new(HashMap::new()),
             latest_ttl: Duration::ZERO,
+            epoch: AtomicU64::new(0),
         }
     }
 
@@ -390,9 +394,21 @@ impl ScanCache {
 
     /// Forgets the latest scans of every scope of an organisation (a scan of it changed).
     pub fn invalidate_organisation(&self, organisation_id: i64) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut map) = self.latest.write() {
             map.retain(|(org, _), _| *org != organisation_id);
         }
+    }
+
+    /// Changes each time a scan finishes in this process: a cache of answers keyed by it
+    /// never serves an answer computed before the latest scans changed.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// How long latest scan ids are reused (zero: never).
+    pub fn latest_ttl(&self) -> Duration {
+        self.latest_ttl
     }
 
     /// The cached scan `id`, if fresh.

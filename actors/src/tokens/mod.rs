@@ -14,6 +14,7 @@ mod rate_limit;
 mod store;
 mod validator;
 
+pub use cache::VerifiedCache;
 pub use error::{AuthError, TokenError};
 pub use format::{Expiry, TOKEN_PREFIX};
 pub use store::{IssuedToken, create_token, list_tokens, revoke_token, revoke_token_as, scope_of};

@@ -165,6 +165,17 @@ impl TokenValidator {
         }
     }
 
+    /// Shares `cache` with readers outside the actor (see [`VerifiedCache::principal`]).
+    pub fn with_cache(mut self, cache: VerifiedCache) -> TokenValidator {
+        self.cache = cache;
+        self
+    }
+
+    /// The cache of recent verifications, readable without a round trip to this actor.
+    pub fn verified_cache(&self) -> VerifiedCache {
+        self.cache.clone()
+    }
+
     /// Answers a failure: counts it against the client, audits it, then answers `error`.
     fn fail(
         &mut self,
@@ -400,7 +411,12 @@ impl Actor for TokenValidator {
             });
         }
         ctx.run_interval(self.config.revocation_poll, |act, ctx| {
-            act.poll_revocations(ctx)
+            act.poll_revocations(ctx);
+            // Hits served from the shared cache count as uses too.
+            let now = Instant::now();
+            for token_id in act.cache.take_used() {
+                act.note_use(token_id, now);
+            }
         });
         ctx.run_interval(Duration::from_secs(30), |act, _ctx| {
             let now = Instant::now();
@@ -439,7 +455,7 @@ impl Handler<Authenticate> for TokenValidator {
                 self.cache.remove(&fingerprint);
                 // Expired tokens fail like any other; the row is reloaded below.
             } else {
-                let principal = hit.principal.clone();
+                let principal = hit.principal;
                 self.note_use(principal.token_id, now);
                 return Box::pin(ready(Ok(principal)));
             }

@@ -31,7 +31,7 @@ pub struct Common {
     /// Concurrent sessions.
     #[arg(long, global = true, default_value_t = 64)]
     pub sessions: usize,
-    /// Shares of the transports, e.g. `legacy=1,streamable=1,stateless=1`.
+    /// Shares of the transports, e.g. `legacy=1,streamable=1,stateless=1` (`plain=1`: the `bench` build's non-MCP endpoint).
     #[arg(
         long,
         global = true,

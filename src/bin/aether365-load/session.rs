@@ -33,6 +33,9 @@ pub enum Transport {
     Streamable,
     /// Stateless Streamable HTTP (2026-07-28).
     Stateless,
+    /// No MCP: `POST /bench/tools/{name}` of a server built with the `bench` feature (tool
+    /// calls only; the ceiling the MCP transports are compared with).
+    Plain,
 }
 
 /// Where and as whom to connect.
@@ -294,7 +297,7 @@ impl Session {
             "clientInfo": {"name": "aether365-load", "version": "0.1"},
         });
         match self.transport {
-            Transport::Stateless => Ok(()),
+            Transport::Stateless | Transport::Plain => Ok(()),
             Transport::Legacy => {
                 let auth = self.target.auth();
                 let mut headers = vec![("Accept", "text/event-stream"), ("User-Agent", USER_AGENT)];
@@ -423,6 +426,9 @@ impl Session {
                 .request("resources/subscribe", json!({"uri": uri}))
                 .await
                 .map(drop),
+            Transport::Plain => Err(CallError::Protocol(
+                "the plain transport has no subscriptions".into(),
+            )),
         }
     }
 
@@ -432,6 +438,9 @@ impl Session {
             Transport::Legacy => Ok(()),
             Transport::Streamable => self.open_listen_stream().await,
             Transport::Stateless => self.listen(json!({"toolsListChanged": true})).await,
+            Transport::Plain => Err(CallError::Protocol(
+                "the plain transport has no streams".into(),
+            )),
         }
     }
 
@@ -477,6 +486,9 @@ impl Session {
 
     /// Calls a tool; its result (an `isError` result is a [`CallError::Tool`]).
     pub async fn call_tool(&mut self, name: &str, arguments: Value) -> Result<Value, CallError> {
+        if self.transport == Transport::Plain {
+            return self.call_plain(name, arguments).await;
+        }
         let result = self
             .request_named(
                 "tools/call",
@@ -490,8 +502,26 @@ impl Session {
         Ok(result)
     }
 
+    /// A tool call on the plain endpoint: its JSON as `structuredContent`.
+    async fn call_plain(&mut self, name: &str, arguments: Value) -> Result<Value, CallError> {
+        let path = format!("/bench/tools/{name}");
+        let body = arguments.to_string();
+        let (head, bytes) = within(self.target.timeout, self.post_to(path, &body, &[])).await?;
+        if head.status != 200 {
+            return Err(CallError::Status(head.status));
+        }
+        let structured: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))?;
+        Ok(json!({ "structuredContent": structured }))
+    }
+
     /// Sends a request and waits for its result.
     pub async fn request(&mut self, method: &str, params: Value) -> Result<Value, CallError> {
+        if self.transport == Transport::Plain {
+            return Err(CallError::Protocol(format!(
+                "the plain transport only calls tools, not {method}"
+            )));
+        }
         self.request_named(method, None, params).await
     }
 
@@ -581,6 +611,16 @@ impl Session {
                 .unwrap_or_else(|| "/messages".into()),
             _ => "/mcp".to_string(),
         };
+        self.post_to(path, body, extra).await
+    }
+
+    /// POSTs `body` to `path`; reconnects once if a kept-alive connection was closed.
+    async fn post_to(
+        &mut self,
+        path: String,
+        body: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(Head, Vec<u8>), CallError> {
         let auth = self.target.auth();
         let mut headers: Vec<(&str, &str)> = vec![
             ("Content-Type", "application/json"),
@@ -598,7 +638,7 @@ impl Session {
                 }
             }
             Transport::Stateless => headers.push(("MCP-Protocol-Version", STATELESS_VERSION)),
-            Transport::Legacy => {}
+            Transport::Legacy | Transport::Plain => {}
         }
         if self.transport != Transport::Legacy {
             headers.extend_from_slice(extra);

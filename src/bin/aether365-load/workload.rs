@@ -76,6 +76,7 @@ impl FromStr for Weights<Transport> {
             "legacy" | "sse" => Some(Transport::Legacy),
             "streamable" | "handshake" => Some(Transport::Streamable),
             "stateless" => Some(Transport::Stateless),
+            "plain" => Some(Transport::Plain),
             _ => None,
         })
     }

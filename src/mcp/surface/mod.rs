@@ -4,6 +4,7 @@
 //! AI Pilot. `start_scan` is the only tool that does something, and it only starts a
 //! read-only scan marked as coming from MCP.
 
+mod answers;
 mod args;
 mod completion;
 mod prompts;
@@ -12,6 +13,8 @@ mod report;
 mod resources;
 mod schema;
 mod tools;
+
+use std::sync::Arc;
 
 use actix::{Handler, Message};
 use aether365_actors::query::{QueryError, QueryExecutor};
@@ -100,6 +103,33 @@ pub async fn call_tool(
     arguments: Value,
 ) -> Result<ToolOutcome, SurfaceError> {
     tools::call(ctx, name, arguments).await
+}
+
+pub use answers::AnswerCache;
+
+/// Calls tool `name`, answering from `cache` when the same caller scope asked the same
+/// question since the latest scans last changed (see [`AnswerCache`]).
+pub async fn call_tool_cached(
+    ctx: &SurfaceContext,
+    cache: &AnswerCache,
+    name: &str,
+    arguments: Value,
+) -> Result<Arc<ToolOutcome>, SurfaceError> {
+    let scans = &ctx.backend.scan_cache;
+    let ttl = scans.latest_ttl();
+    let slot = (!ttl.is_zero())
+        .then(|| AnswerCache::slot(&ctx.principal, name, &arguments, scans.epoch()))
+        .flatten();
+    if let Some(slot) = &slot
+        && let Some(hit) = cache.get(slot, ttl)
+    {
+        return Ok(hit);
+    }
+    let outcome = Arc::new(tools::call(ctx, name, arguments).await?);
+    if let Some(slot) = slot {
+        cache.put(slot, Arc::clone(&outcome));
+    }
+    Ok(outcome)
 }
 
 /// The concrete resources visible to the caller.

@@ -1,0 +1,47 @@
+//! Benchmark-only route (cargo feature `bench`): `POST /bench/tools/{name}` answers a tool's
+//! structured JSON without JSON-RPC, sessions or SSE, audited like `tools/call`: the ceiling
+//! the MCP transports are compared with.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+use super::error::HttpError;
+use super::guard::{authenticate, check_origin};
+use super::state::AppState;
+use crate::mcp::{ProtocolVersion, RequestContext, dispatch};
+
+/// POST /bench/tools/{name}: the body is the tool's `arguments` object (empty: none).
+pub async fn call(
+    req: HttpRequest,
+    name: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    check_origin(&req, &state)?;
+    let caller = authenticate(&req, &state).await?;
+    let arguments = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(args) => args,
+            Err(e) => {
+                return Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()})));
+            }
+        }
+    };
+    let ctx = RequestContext {
+        backend: state.backend.clone(),
+        caller,
+        config: state.core.clone(),
+        version: ProtocolVersion::V2026_07_28,
+        client_capabilities: json!({}),
+        progress_token: None,
+        log_level: None,
+        notifier: None,
+        session: None,
+    };
+    match dispatch::plain_tool_call(&ctx, &name, arguments).await {
+        Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.structured)),
+        Err(e) => Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()}))),
+    }
+}
