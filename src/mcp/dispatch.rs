@@ -9,6 +9,7 @@ use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
 use super::session::{ListTasks, SetLogLevel, SubscribeResource, TrackTask, UnsubscribeResource};
+use super::surface::args::value_kind;
 use super::surface::{self, SurfaceContext, SurfaceError};
 use super::version::ProtocolVersion;
 use super::{conformance, pagination, tasks};
@@ -73,20 +74,9 @@ pub fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a st
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(McpError::InvalidParams(format!(
             "\"{key}\" must be a string, not {}",
-            type_name(other)
+            value_kind(other)
         ))),
         None => Err(McpError::InvalidParams(format!("\"{key}\" is required"))),
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -354,7 +344,7 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
         Some(other) => {
             return Err(McpError::InvalidParams(format!(
                 "\"arguments\" must be an object, not {}",
-                type_name(other)
+                value_kind(other)
             )));
         }
     };

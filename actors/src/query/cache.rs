@@ -52,6 +52,29 @@ pub struct CachedFinding {
     pub search_text: String,
 }
 
+impl From<&aether365_entities::finding::Model> for LightFindingRow {
+    fn from(row: &aether365_entities::finding::Model) -> Self {
+        LightFindingRow {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            tenant_id: row.tenant_id,
+            scan_id: row.scan_id,
+            check_id: row.check_id.clone(),
+            title: row.title.clone(),
+            service: row.service.clone(),
+            severity: row.severity.clone(),
+            severity_rank: row.severity_rank,
+            status: row.status.clone(),
+            cis_section: row.cis_section.clone(),
+            cis_version: row.cis_version.clone(),
+            scuba_ids: row.scuba_ids.clone(),
+            nist_controls: row.nist_controls.clone(),
+            iso_controls: row.iso_controls.clone(),
+            message: row.message.clone(),
+        }
+    }
+}
+
 impl From<LightFindingRow> for CachedFinding {
     fn from(row: LightFindingRow) -> Self {
         let mappings = Mappings {

@@ -6,7 +6,7 @@ use aether365_entities::{finding, scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
-use super::cache::{CachedFinding, CompletedScan, Mappings, references};
+use super::cache::{CachedFinding, CompletedScan, LightFindingRow};
 use super::scans::clamp;
 use super::scope::Scope;
 use super::service::{QueryService, ScanData, tenant_view};
@@ -185,26 +185,9 @@ impl QueryService {
             .iter()
             .find(|h| h.scan_id == row.scan_id)
             .and_then(|h| h.finished_at);
-        let mappings = Mappings {
-            cis_section: row.cis_section.clone(),
-            cis_version: row.cis_version.clone(),
-            scuba_ids: row.scuba_ids.clone(),
-            nist_controls: row.nist_controls.clone(),
-            iso_controls: row.iso_controls.clone(),
-        };
+        let summary = CachedFinding::from(LightFindingRow::from(&row)).summary;
         Ok(FindingDetail {
-            summary: FindingSummary {
-                id: row.id,
-                scan_id: row.scan_id,
-                tenant_id: row.tenant_id,
-                check_id: row.check_id,
-                title: row.title,
-                service: row.service,
-                severity: row.severity,
-                status: row.status,
-                message: row.message,
-                references: references(&mappings),
-            },
+            summary,
             tenant_name: tenant.display_name,
             scan_finished_at,
             evidence: row.evidence,

@@ -24,7 +24,7 @@ impl Args {
             other => {
                 return Err(invalid(format!(
                     "arguments must be an object, not {}",
-                    kind(&other)
+                    value_kind(&other)
                 )));
             }
         };
@@ -69,7 +69,7 @@ impl Args {
             Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
             Some(other) => Err(invalid(format!(
                 "{name} must be a string, not {}",
-                kind(other)
+                value_kind(other)
             ))),
         }
     }
@@ -197,7 +197,8 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(now - span)
 }
 
-fn kind(v: &Value) -> &'static str {
+/// "a string", "an object", …: how error messages name a JSON value's type.
+pub(crate) fn value_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -5,7 +5,7 @@
 //! read-only scan marked as coming from MCP.
 
 mod answers;
-mod args;
+pub(crate) mod args;
 mod completion;
 mod prompts;
 mod render;
