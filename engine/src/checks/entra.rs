@@ -742,20 +742,23 @@ fn rule_source(rule: &Value) -> String {
     format!("{}({})", s(rule, "RuleSource"), s(rule, "RuleSourceType"))
 }
 
+/// Names of the roles with an active assignment whose `field` (a date) is missing.
+fn roles_with_an_assignment_lacking(roles: &[&Value], field: &str) -> Vec<String> {
+    roles
+        .iter()
+        .filter(|r| {
+            assignments(r)
+                .iter()
+                .any(|a| a.get(field).is_none_or(Value::is_null))
+        })
+        .map(|r| s(r, "DisplayName").to_string())
+        .collect()
+}
+
 fn no_permanent_assignments(snap: &Snapshot) -> Outcome {
     pim_rule(
         snap,
-        |roles| {
-            roles
-                .iter()
-                .filter(|r| {
-                    assignments(r)
-                        .iter()
-                        .any(|a| a.get("EndDateTime").is_none_or(Value::is_null))
-                })
-                .map(|r| s(r, "DisplayName").to_string())
-                .collect()
-        },
+        |roles| roles_with_an_assignment_lacking(roles, "EndDateTime"),
         "No privileged role has a permanent active assignment.",
         "Roles with permanent active assignments",
     )
@@ -764,17 +767,7 @@ fn no_permanent_assignments(snap: &Snapshot) -> Outcome {
 fn assigned_through_pim(snap: &Snapshot) -> Outcome {
     pim_rule(
         snap,
-        |roles| {
-            roles
-                .iter()
-                .filter(|r| {
-                    assignments(r)
-                        .iter()
-                        .any(|a| a.get("StartDateTime").is_none_or(Value::is_null))
-                })
-                .map(|r| s(r, "DisplayName").to_string())
-                .collect()
-        },
+        |roles| roles_with_an_assignment_lacking(roles, "StartDateTime"),
         "Every privileged role assignment was made through PIM.",
         "Roles assigned outside PIM",
     )
