@@ -36,8 +36,13 @@ pub enum DirectoryError {
 /// Dashboard roles.
 pub const ROLES: [&str; 3] = ["owner", "admin", "viewer"];
 
-fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+/// `exists()` when `err` is a unique-constraint violation, else the database error itself.
+fn exists_or_db(err: sea_orm::DbErr, exists: impl FnOnce() -> DirectoryError) -> DirectoryError {
+    if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        exists()
+    } else {
+        DirectoryError::Db(err)
+    }
 }
 
 /// Creates an organisation. Names are unique.
@@ -58,13 +63,7 @@ pub async fn create_organisation(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            DirectoryError::OrganisationExists(name.to_string())
-        } else {
-            DirectoryError::Db(e)
-        }
-    })
+    .map_err(|e| exists_or_db(e, || DirectoryError::OrganisationExists(name.to_string())))
 }
 
 /// Finds an organisation by exact name or by numeric id.
@@ -123,13 +122,7 @@ pub async fn create_user(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            DirectoryError::UserExists(email)
-        } else {
-            DirectoryError::Db(e)
-        }
-    })
+    .map_err(|e| exists_or_db(e, || DirectoryError::UserExists(email)))
 }
 
 /// A tenant to connect.
@@ -211,13 +204,7 @@ pub async fn add_tenant(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            DirectoryError::TenantExists(name)
-        } else {
-            DirectoryError::Db(e)
-        }
-    })
+    .map_err(|e| exists_or_db(e, || DirectoryError::TenantExists(name)))
 }
 
 /// Finds a tenant by numeric id, display name or primary domain, optionally within one organisation.
