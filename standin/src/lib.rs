@@ -1,0 +1,1 @@
+//! A local stand-in for Microsoft 365, built from a ScubaGear export.
