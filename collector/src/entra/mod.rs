@@ -128,6 +128,16 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "PIM role settings: approval and notification rules",
     ),
     (
+        "/beta/policies/roleManagementPolicies?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'",
+        "RoleManagementPolicy.Read.Directory",
+        "PIM role settings of PIM for Groups groups",
+    ),
+    (
+        "/beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId%20eq%20'00000000-0000-0000-0000-000000000000'",
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        "members eligible through PIM for Groups",
+    ),
+    (
         "/beta/identityGovernance/privilegedAccess/group/resources",
         "PrivilegedAccess.Read.AzureADGroup",
         "PIM for Groups groups holding privileged roles",

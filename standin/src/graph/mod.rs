@@ -182,6 +182,14 @@ impl GraphTenant {
             }
             ["directoryObjects", id] => Served::Object(self.objects.get(*id)?.clone()),
             ["users", id] => Served::Object(self.typed(id, "user")?),
+            ["groups"] => Served::Collection(
+                self.objects
+                    .values()
+                    .filter(|o| text(o, "@odata.type") == "#microsoft.graph.group")
+                    .filter(|o| q.matches(o))
+                    .map(untyped)
+                    .collect(),
+            ),
             ["groups", id] => Served::Object(self.typed(id, "group")?),
             ["groups", id, "members"] => {
                 self.typed(id, "group")?;
@@ -191,7 +199,7 @@ impl GraphTenant {
                 self.service_principals
                     .iter()
                     .filter(|sp| q.matches(sp))
-                    .cloned()
+                    .map(untyped)
                     .collect(),
             ),
             ["servicePrincipals", id] => Served::Object(self.typed(id, "servicePrincipal")?),
@@ -220,8 +228,15 @@ impl GraphTenant {
                     .map(|a| self.expand_policy(a, &q))
                     .collect(),
             ),
+            ["policies", "roleManagementPolicies"] => Served::Collection(
+                self.policies
+                    .values()
+                    .filter(|p| q.matches(p))
+                    .map(|p| q.policy(p))
+                    .collect(),
+            ),
             ["policies", "roleManagementPolicies", id] => {
-                Served::Object(self.policies.get(*id)?.clone())
+                Served::Object(q.policy(self.policies.get(*id)?))
             }
             ["policies", "roleManagementPolicies", id, "rules"] => Served::Collection(
                 items(self.policies.get(*id)?.get("rules"))
@@ -252,7 +267,7 @@ impl GraphTenant {
     /// A user, group or service principal by id, if it has that type.
     fn typed(&self, id: &str, kind: &str) -> Option<Value> {
         let o = self.objects.get(id)?;
-        (text(o, "@odata.type") == format!("#microsoft.graph.{kind}")).then(|| o.clone())
+        (text(o, "@odata.type") == format!("#microsoft.graph.{kind}")).then(|| untyped(o))
     }
 
     /// A policy assignment with its policy (and the policy's rules) when `$expand` asks.
@@ -535,6 +550,15 @@ impl GraphTenant {
     }
 }
 
+/// An object without its `@odata.type` (Graph names the type only where it can vary).
+fn untyped(o: &Value) -> Value {
+    let mut o = o.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.remove("@odata.type");
+    }
+    o
+}
+
 /// Every object of an export section (a list or a single object), converted to Graph's shape.
 fn convert_all(v: Option<&Value>) -> Vec<Value> {
     items(v).into_iter().map(to_graph).collect()
@@ -726,6 +750,17 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A role management policy, with its rules only when `$expand` asks for them.
+    fn policy(&self, p: &Value) -> Value {
+        let mut p = p.clone();
+        if !self.get("$expand").is_some_and(|e| e.contains("rules"))
+            && let Some(o) = p.as_object_mut()
+        {
+            o.remove("rules");
+        }
+        p
+    }
+
     /// Whether `v` passes `$filter` (no filter passes everything).
     fn matches(&self, v: &Value) -> bool {
         let Some(filter) = self.get("$filter") else {
@@ -742,7 +777,7 @@ impl Query {
                 let lit = lit.trim().trim_matches('\'');
                 match v.get(prop) {
                     Some(Value::String(s)) => s.eq_ignore_ascii_case(lit),
-                    Some(other) => other.to_string() == lit,
+                    Some(other) => serde_json::from_str::<Value>(lit).ok().as_ref() == Some(other),
                     None => false,
                 }
             })
