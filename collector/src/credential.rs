@@ -1,0 +1,372 @@
+//! The application's credential: a client secret, or a certificate presented as a signed JWT
+//! client assertion (Microsoft identity platform "certificate credentials").
+//!
+//! Microsoft's current documentation asks for `alg` `PS256` with the header `x5t#S256` (the
+//! base64url SHA-256 thumbprint of the certificate's DER encoding); the older form, `RS256` with
+//! `x5t` (SHA-1 thumbprint), is still accepted and available as [`AssertionAlgorithm::Rs256`].
+//! Secrets and keys never appear in `Debug` output.
+
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_cert::der::{Decode, Encode};
+
+use crate::CredentialError;
+
+/// A string that never shows itself in `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it (the token request).
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Which signature the client assertion carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AssertionAlgorithm {
+    /// RSASSA-PSS with SHA-256, header `x5t#S256` (Microsoft's current recommendation).
+    #[default]
+    Ps256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256, header `x5t` (SHA-1 thumbprint; the older form).
+    Rs256,
+}
+
+/// A certificate credential: the RSA private key and its certificate.
+#[derive(Clone)]
+pub struct CertificateCredential {
+    key: RsaPrivateKey,
+    cert_der: Vec<u8>,
+    algorithm: AssertionAlgorithm,
+}
+
+impl fmt::Debug for CertificateCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertificateCredential")
+            .field("sha1_thumbprint", &self.sha1_thumbprint_hex())
+            .field("algorithm", &self.algorithm)
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+impl CertificateCredential {
+    /// The certificate's SHA-1 thumbprint in upper-case hex, as the Entra portal shows it.
+    pub fn sha1_thumbprint_hex(&self) -> String {
+        Sha1::digest(&self.cert_der)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
+
+    /// The certificate, DER-encoded.
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// Uses another assertion algorithm.
+    pub fn with_algorithm(mut self, algorithm: AssertionAlgorithm) -> CertificateCredential {
+        self.algorithm = algorithm;
+        self
+    }
+
+    fn new(
+        key: RsaPrivateKey,
+        cert_der: Vec<u8>,
+    ) -> Result<CertificateCredential, CredentialError> {
+        let public = certificate_public_key(&cert_der)?;
+        if public != key.to_public_key() {
+            return Err(CredentialError::KeyMismatch);
+        }
+        Ok(CertificateCredential {
+            key,
+            cert_der,
+            algorithm: AssertionAlgorithm::default(),
+        })
+    }
+
+    /// A signed client assertion for `client_id` at `token_endpoint`, valid 10 minutes.
+    pub(crate) fn assertion(
+        &self,
+        client_id: &str,
+        token_endpoint: &str,
+    ) -> Result<String, CredentialError> {
+        let now = chrono::Utc::now().timestamp();
+        let header = match self.algorithm {
+            AssertionAlgorithm::Ps256 => serde_json::json!({
+                "alg": "PS256", "typ": "JWT",
+                "x5t#S256": URL_SAFE_NO_PAD.encode(Sha256::digest(&self.cert_der)),
+            }),
+            AssertionAlgorithm::Rs256 => serde_json::json!({
+                "alg": "RS256", "typ": "JWT",
+                "x5t": URL_SAFE_NO_PAD.encode(Sha1::digest(&self.cert_der)),
+            }),
+        };
+        let jti: String = (0..16)
+            .map(|_| format!("{:02x}", rand::random::<u8>()))
+            .collect();
+        let claims = serde_json::json!({
+            "aud": token_endpoint,
+            "iss": client_id,
+            "sub": client_id,
+            "jti": jti,
+            "nbf": now,
+            "iat": now,
+            "exp": now + 600,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = match self.algorithm {
+            AssertionAlgorithm::Ps256 => {
+                let signer = rsa::pss::BlindedSigningKey::<Sha256>::new(self.key.clone());
+                let mut rng = rsa::rand_core::OsRng;
+                signer
+                    .try_sign_with_rng(&mut rng, signing_input.as_bytes())
+                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .to_vec()
+            }
+            AssertionAlgorithm::Rs256 => {
+                let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
+                signer
+                    .try_sign(signing_input.as_bytes())
+                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .to_vec()
+            }
+        };
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
+}
+
+/// How the application proves who it is to the authority.
+#[derive(Clone, Debug)]
+pub enum AppCredential {
+    /// A client secret (less preferred).
+    Secret(Secret),
+    /// A certificate and its private key, presented as a signed client assertion.
+    Certificate(CertificateCredential),
+}
+
+impl AppCredential {
+    /// A client secret.
+    pub fn client_secret(secret: impl Into<String>) -> Result<AppCredential, CredentialError> {
+        let secret = secret.into();
+        if secret.trim().is_empty() {
+            return Err(CredentialError::EmptySecret);
+        }
+        Ok(AppCredential::Secret(Secret::new(secret)))
+    }
+
+    /// A certificate from PEM text: an unencrypted RSA private key (`PRIVATE KEY` or
+    /// `RSA PRIVATE KEY`) and a `CERTIFICATE`. Both may be in one string (one file).
+    pub fn from_pem(key_pem: &str, cert_pem: &str) -> Result<AppCredential, CredentialError> {
+        let key = parse_private_key(key_pem)?;
+        let cert_der =
+            pem_block(cert_pem, "CERTIFICATE").ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
+        Ok(AppCredential::Certificate(CertificateCredential::new(
+            key, cert_der,
+        )?))
+    }
+
+    /// A certificate from PEM files (the same file may hold both).
+    pub fn from_pem_files(
+        key_path: &Path,
+        cert_path: &Path,
+    ) -> Result<AppCredential, CredentialError> {
+        let key = read_to_string(key_path)?;
+        let cert = read_to_string(cert_path)?;
+        AppCredential::from_pem(&key, &cert)
+    }
+
+    /// A certificate from a PKCS#12 (PFX) archive and its password.
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<AppCredential, CredentialError> {
+        let store = p12_keystore::KeyStore::from_pkcs12(der, password)
+            .map_err(|e| CredentialError::BadPkcs12(e.to_string()))?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or_else(|| CredentialError::BadPkcs12("no private key in the archive".into()))?;
+        let key = RsaPrivateKey::from_pkcs8_der(chain.key())
+            .map_err(|e| CredentialError::BadKey(e.to_string()))?;
+        let public = key.to_public_key();
+        // The leaf is the certificate whose public key is the key's; chains may list it anywhere.
+        let leaf = chain
+            .chain()
+            .iter()
+            .find(|c| certificate_public_key(c.as_der()).ok().as_ref() == Some(&public))
+            .ok_or(CredentialError::KeyMismatch)?;
+        Ok(AppCredential::Certificate(CertificateCredential::new(
+            key,
+            leaf.as_der().to_vec(),
+        )?))
+    }
+
+    /// A certificate from a PKCS#12 (PFX) file and its password.
+    pub fn from_pkcs12_file(path: &Path, password: &str) -> Result<AppCredential, CredentialError> {
+        let bytes = std::fs::read(path).map_err(|source| CredentialError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        AppCredential::from_pkcs12(&bytes, password)
+    }
+
+    /// A short description for logs and `test-connection` ("client secret", "certificate
+    /// 0A1B…"), never the secret.
+    pub fn describe(&self) -> String {
+        match self {
+            AppCredential::Secret(_) => "client secret".to_string(),
+            AppCredential::Certificate(c) => format!("certificate {}", c.sha1_thumbprint_hex()),
+        }
+    }
+}
+
+fn read_to_string(path: &Path) -> Result<String, CredentialError> {
+    std::fs::read_to_string(path).map_err(|source| CredentialError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The DER bytes of the first PEM block labelled `label` in `text`.
+pub(crate) fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let body: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
+    if let Some(der) = pem_block(pem, "PRIVATE KEY") {
+        return RsaPrivateKey::from_pkcs8_der(&der)
+            .map_err(|e| CredentialError::BadKey(e.to_string()));
+    }
+    if let Some(der) = pem_block(pem, "RSA PRIVATE KEY") {
+        return RsaPrivateKey::from_pkcs1_der(&der)
+            .map_err(|e| CredentialError::BadKey(e.to_string()));
+    }
+    if pem.contains("ENCRYPTED PRIVATE KEY") {
+        return Err(CredentialError::BadKey(
+            "the key is encrypted; export it unencrypted or use a PFX with a password".into(),
+        ));
+    }
+    Err(CredentialError::MissingPem("PRIVATE KEY"))
+}
+
+/// The RSA public key of a DER certificate.
+pub fn certificate_public_key(cert_der: &[u8]) -> Result<RsaPublicKey, CredentialError> {
+    let cert = x509_cert::Certificate::from_der(cert_der)
+        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+    let spki = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+    RsaPublicKey::from_public_key_der(&spki)
+        .map_err(|e| CredentialError::BadCertificate(format!("not an RSA key: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = include_str!("../../standin/testdata/app-key.pem");
+    const CERT: &str = include_str!("../../standin/testdata/app-cert.pem");
+    const OTHER_CERT: &str = include_str!("../../standin/testdata/other-cert.pem");
+    const PFX: &[u8] = include_bytes!("../../standin/testdata/app.pfx");
+
+    #[test]
+    fn pem_and_pfx_give_the_same_certificate() {
+        let a = AppCredential::from_pem(KEY, CERT).unwrap();
+        let b = AppCredential::from_pkcs12(PFX, "test-password").unwrap();
+        let (AppCredential::Certificate(a), AppCredential::Certificate(b)) = (a, b) else {
+            panic!("certificate credentials expected");
+        };
+        assert_eq!(a.sha1_thumbprint_hex(), b.sha1_thumbprint_hex());
+        assert!(AppCredential::from_pkcs12(PFX, "wrong").is_err());
+        assert!(matches!(
+            AppCredential::from_pem(KEY, OTHER_CERT),
+            Err(CredentialError::KeyMismatch)
+        ));
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let c = AppCredential::client_secret("hunter2-very-secret").unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let c = AppCredential::from_pem(KEY, CERT).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("MII"), "{shown}");
+    }
+
+    #[test]
+    fn assertion_has_the_documented_shape() {
+        let AppCredential::Certificate(c) = AppCredential::from_pem(KEY, CERT).unwrap() else {
+            panic!("certificate expected");
+        };
+        for alg in [AssertionAlgorithm::Ps256, AssertionAlgorithm::Rs256] {
+            let c = c.clone().with_algorithm(alg);
+            let jwt = c
+                .assertion("app-id", "https://login/t/oauth2/v2.0/token")
+                .unwrap();
+            let parts: Vec<&str> = jwt.split('.').collect();
+            assert_eq!(parts.len(), 3);
+            let header: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+            assert_eq!(claims["iss"], "app-id");
+            assert_eq!(claims["sub"], "app-id");
+            assert_eq!(claims["aud"], "https://login/t/oauth2/v2.0/token");
+            assert_eq!(
+                claims["exp"].as_i64().unwrap() - claims["nbf"].as_i64().unwrap(),
+                600
+            );
+            match alg {
+                AssertionAlgorithm::Ps256 => {
+                    assert_eq!(header["alg"], "PS256");
+                    assert!(header["x5t#S256"].is_string());
+                }
+                AssertionAlgorithm::Rs256 => {
+                    assert_eq!(header["alg"], "RS256");
+                    assert!(header["x5t"].is_string());
+                }
+            }
+        }
+    }
+}

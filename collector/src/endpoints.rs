@@ -1,0 +1,230 @@
+//! Clouds and the service endpoints the collector reads.
+//!
+//! Hosts per cloud follow ScubaGear's REST helpers (`EXORestHelper.psm1`,
+//! `PowerPlatformRestHelper.psm1`, `ScubaGearApiCatalog.json`) and Microsoft's national cloud
+//! documentation. Every endpoint may be overridden, including with `http://127.0.0.1:PORT/...`
+//! (the stand-in).
+
+use crate::CollectorError;
+
+/// A Microsoft 365 cloud with its own set of hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cloud {
+    /// The commercial (worldwide) cloud.
+    Commercial,
+    /// GCC (Government Community Cloud, moderate): commercial hosts, a government Power Platform.
+    Gcc,
+    /// GCC High.
+    GccHigh,
+    /// DoD.
+    Dod,
+}
+
+impl Cloud {
+    /// Parses `commercial`, `gcc`, `gcchigh` (or `gcc-high`), `dod`, case-insensitively.
+    pub fn from_name(name: &str) -> Option<Cloud> {
+        match name
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_', ' '], "")
+            .as_str()
+        {
+            "commercial" | "worldwide" | "public" => Some(Cloud::Commercial),
+            "gcc" => Some(Cloud::Gcc),
+            "gcchigh" => Some(Cloud::GccHigh),
+            "dod" => Some(Cloud::Dod),
+            _ => None,
+        }
+    }
+
+    /// This cloud's endpoints.
+    pub fn endpoints(self) -> Endpoints {
+        let (authority, graph, exchange, compliance, spo, bap, bap_resource) = match self {
+            Cloud::Commercial => (
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com",
+                "https://outlook.office365.com",
+                "https://ps.compliance.protection.outlook.com",
+                "https://{tenant}-admin.sharepoint.com",
+                "https://api.bap.microsoft.com",
+                "https://service.powerapps.com/",
+            ),
+            Cloud::Gcc => (
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com",
+                "https://outlook.office365.com",
+                "https://ps.compliance.protection.outlook.com",
+                "https://{tenant}-admin.sharepoint.com",
+                "https://gov.api.bap.microsoft.us",
+                "https://gov.service.powerapps.us/",
+            ),
+            Cloud::GccHigh => (
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us",
+                "https://outlook.office365.us",
+                "https://ps.compliance.protection.office365.us",
+                "https://{tenant}-admin.sharepoint.us",
+                "https://high.api.bap.microsoft.us",
+                "https://high.service.powerapps.us/",
+            ),
+            Cloud::Dod => (
+                "https://login.microsoftonline.us",
+                "https://dod-graph.microsoft.us",
+                "https://outlook-dod.office365.us",
+                "https://ps.compliance.protection.office365.us",
+                "https://{tenant}-admin.sharepoint-mil.us",
+                "https://api.appsplatform.us",
+                "https://service.apps.appsplatform.us/",
+            ),
+        };
+        Endpoints {
+            authority: authority.to_string(),
+            graph: graph.to_string(),
+            exchange: exchange.to_string(),
+            compliance: compliance.to_string(),
+            sharepoint_admin: spo.to_string(),
+            power_platform: bap.to_string(),
+            power_platform_resource: Some(bap_resource.to_string()),
+        }
+    }
+}
+
+/// The base URLs the collector reads. A token's resource is the base URL itself (so
+/// `https://graph.microsoft.com`, or `http://127.0.0.1:PORT/graph` on the stand-in), except for
+/// Power Platform whose API host and token resource differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The Entra ID authority, without tenant (`https://login.microsoftonline.com`).
+    pub authority: String,
+    /// Microsoft Graph, without version (`https://graph.microsoft.com`).
+    pub graph: String,
+    /// The Exchange Online admin API front door (`https://outlook.office365.com`).
+    pub exchange: String,
+    /// The Security & Compliance admin API (`https://ps.compliance.protection.outlook.com`).
+    pub compliance: String,
+    /// The SharePoint admin site: a template with `{tenant}` (the first label of the initial
+    /// domain, `contoso` for `contoso.onmicrosoft.com`) or a plain URL.
+    pub sharepoint_admin: String,
+    /// The Power Platform BAP API (`https://api.bap.microsoft.com`).
+    pub power_platform: String,
+    /// The token resource for Power Platform (`https://service.powerapps.com/`); `None` uses
+    /// [`Endpoints::power_platform`] itself.
+    pub power_platform_resource: Option<String>,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Cloud::Commercial.endpoints()
+    }
+}
+
+/// One of the overridable endpoints, for [`Endpoints::set`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// `AETHER365_ENTRA_AUTHORITY_URL`.
+    Authority,
+    /// `AETHER365_GRAPH_URL`.
+    Graph,
+    /// `AETHER365_EXCHANGE_URL`.
+    Exchange,
+    /// `AETHER365_COMPLIANCE_URL`.
+    Compliance,
+    /// `AETHER365_SHAREPOINT_ADMIN_URL`.
+    SharePointAdmin,
+    /// `AETHER365_POWER_PLATFORM_URL`.
+    PowerPlatform,
+}
+
+impl Endpoints {
+    /// Replaces one endpoint. Overriding Power Platform also makes its token resource the new
+    /// URL (a stand-in or a proxy issues tokens for what it serves).
+    pub fn set(&mut self, kind: EndpointKind, url: impl Into<String>) {
+        let url = url.into().trim_end_matches('/').to_string();
+        match kind {
+            EndpointKind::Authority => self.authority = url,
+            EndpointKind::Graph => self.graph = url,
+            EndpointKind::Exchange => self.exchange = url,
+            EndpointKind::Compliance => self.compliance = url,
+            EndpointKind::SharePointAdmin => self.sharepoint_admin = url,
+            EndpointKind::PowerPlatform => {
+                self.power_platform = url;
+                self.power_platform_resource = None;
+            }
+        }
+    }
+
+    /// Checks every endpoint is an absolute http(s) URL.
+    pub fn validate(&self) -> Result<(), CollectorError> {
+        let check = |name: &'static str, value: &str| {
+            let probe = value.replace("{tenant}", "tenant");
+            match url::Url::parse(&probe) {
+                Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.has_host() => Ok(()),
+                _ => Err(CollectorError::BadEndpoint {
+                    name,
+                    value: value.to_string(),
+                }),
+            }
+        };
+        check("authority", &self.authority)?;
+        check("graph", &self.graph)?;
+        check("exchange", &self.exchange)?;
+        check("compliance", &self.compliance)?;
+        check("sharepoint_admin", &self.sharepoint_admin)?;
+        check("power_platform", &self.power_platform)?;
+        Ok(())
+    }
+
+    /// The SharePoint admin URL for a tenant whose initial domain is `initial_domain`
+    /// (`contoso.onmicrosoft.com` gives `https://contoso-admin.sharepoint.com`).
+    pub fn sharepoint_admin_url(&self, initial_domain: &str) -> String {
+        let label = initial_domain.split('.').next().unwrap_or(initial_domain);
+        self.sharepoint_admin
+            .replace("{tenant}", &label.to_ascii_lowercase())
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The OAuth scope (`{resource}/.default`) for Power Platform.
+    pub(crate) fn power_platform_scope(&self) -> String {
+        match &self.power_platform_resource {
+            Some(r) => format!("{r}/.default"),
+            None => scope_of(&self.power_platform),
+        }
+    }
+}
+
+/// `{base}/.default` for a base URL used as its own resource.
+pub(crate) fn scope_of(base: &str) -> String {
+    format!("{}/.default", base.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_and_overrides() {
+        let e = Cloud::GccHigh.endpoints();
+        assert_eq!(e.graph, "https://graph.microsoft.us");
+        assert_eq!(
+            e.sharepoint_admin_url("Contoso.onmicrosoft.us"),
+            "https://contoso-admin.sharepoint.us"
+        );
+        assert_eq!(
+            Cloud::Commercial.endpoints().power_platform_scope(),
+            "https://service.powerapps.com//.default"
+        );
+        let mut e = Cloud::Commercial.endpoints();
+        e.set(EndpointKind::PowerPlatform, "http://127.0.0.1:9/bap/");
+        assert_eq!(e.power_platform_scope(), "http://127.0.0.1:9/bap/.default");
+        e.set(EndpointKind::SharePointAdmin, "http://127.0.0.1:9/spo");
+        assert_eq!(
+            e.sharepoint_admin_url("x.onmicrosoft.com"),
+            "http://127.0.0.1:9/spo"
+        );
+        assert!(e.validate().is_ok());
+        e.graph = "not a url".into();
+        assert!(e.validate().is_err());
+        assert_eq!(Cloud::from_name("GCC-High"), Some(Cloud::GccHigh));
+    }
+}

@@ -1,0 +1,492 @@
+//! The services other than Entra ID: Exchange Online, Defender and Purview (the security suite),
+//! SharePoint, Power Platform and Teams. Each reads what ScubaGear's REST providers read and
+//! writes the same export keys and command names.
+
+use futures_util::future::join_all;
+use serde_json::{Map, Value, json};
+
+use crate::endpoints::scope_of;
+use crate::graph::GraphClient;
+use crate::request::{AllowedCmdlet, ReadRequest};
+use crate::transport::Session;
+use crate::{Endpoints, ReadError, TenantTarget};
+
+/// What one service's collection produced.
+#[derive(Debug, Default)]
+pub(crate) struct ServiceRun {
+    pub(crate) sections: Map<String, Value>,
+    pub(crate) ok: Vec<String>,
+    pub(crate) failed: Vec<(String, String)>,
+}
+
+impl ServiceRun {
+    fn success(&mut self, command: &str) {
+        self.ok.push(command.to_string());
+    }
+
+    fn failure(&mut self, command: &str, e: &ReadError) {
+        self.failed.push((command.to_string(), e.reason()));
+    }
+}
+
+/// The anchor mailbox header Exchange Online's own module sends (routes the request to the
+/// tenant's mailbox server).
+fn anchor(target: &TenantTarget) -> String {
+    format!(
+        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
+        target.initial_domain
+    )
+}
+
+/// Permission advice for a 403 from Exchange Online.
+pub(crate) const EXO_PERMISSION: &str =
+    "Exchange.ManageAsApp (Office 365 Exchange Online) with the Global Reader role";
+/// Permission advice for a 403 from Security & Compliance.
+pub(crate) const SCC_PERMISSION: &str =
+    "Exchange.ManageAsApp with the Global Reader role (Security & Compliance)";
+/// Permission advice for a 403 from the SharePoint admin API.
+pub(crate) const SPO_PERMISSION: &str = "Sites.FullControl.All (SharePoint)";
+/// Permission advice for a 403 from the Power Platform admin API.
+pub(crate) const PP_PERMISSION: &str =
+    "Power Platform management app registration (New-PowerAppManagementApp)";
+
+/// ScubaGear stores a cmdlet's empty answer as `[null]` (`ConvertTo-Json @($null)`); so do we.
+fn export_list(items: Vec<Value>) -> Value {
+    if items.is_empty() {
+        json!([null])
+    } else {
+        Value::Array(items)
+    }
+}
+
+/// Runs cmdlets concurrently (the tenant's semaphore bounds them) and returns each result in
+/// the order given.
+async fn invoke_all(
+    session: &Session,
+    api_base: &str,
+    target: &TenantTarget,
+    cmdlets: &[AllowedCmdlet],
+    permission: &str,
+) -> Vec<(AllowedCmdlet, Result<Vec<Value>, ReadError>)> {
+    let scope = scope_of(api_base);
+    let futures = cmdlets.iter().map(|&cmdlet| {
+        let scope = scope.clone();
+        async move {
+            let req =
+                ReadRequest::invoke(api_base, &target.microsoft_tenant_id, cmdlet, Map::new()).map(
+                    |r| {
+                        r.header("X-AnchorMailbox", anchor(target))
+                            .permission(permission)
+                    },
+                );
+            let result = match req {
+                Ok(req) => session.list(req, Some(&scope)).await,
+                Err(e) => Err(e),
+            };
+            (cmdlet, result)
+        }
+    });
+    join_all(futures).await
+}
+
+/// Exchange Online cmdlets and the export key each fills.
+pub(crate) const EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
+    (AllowedCmdlet::GetRemoteDomain, "remote_domains"),
+    (AllowedCmdlet::GetAcceptedDomain, "accepted_domains"),
+    (AllowedCmdlet::GetDkimSigningConfig, "dkim_config"),
+    (AllowedCmdlet::GetTransportConfig, "transport_config"),
+    (AllowedCmdlet::GetSharingPolicy, "sharing_policy"),
+    (AllowedCmdlet::GetTransportRule, "transport_rule"),
+    (
+        AllowedCmdlet::GetHostedConnectionFilterPolicy,
+        "conn_filter",
+    ),
+    (AllowedCmdlet::GetOrganizationConfig, "org_config"),
+    (AllowedCmdlet::GetInboundConnector, "inbound_connectors"),
+    (AllowedCmdlet::GetOutboundConnector, "outbound_connectors"),
+    (
+        AllowedCmdlet::GetIntraOrganizationConnector,
+        "intra_org_connectors",
+    ),
+    (
+        AllowedCmdlet::GetOrganizationRelationship,
+        "org_relationships",
+    ),
+];
+
+/// The `Get-OrganizationConfig` properties ScubaGear keeps (`Select-Object`).
+const ORG_CONFIG_PROPERTIES: &[&str] = &[
+    "Name",
+    "DisplayName",
+    "AuditDisabled",
+    "HybridConfigurationStatus",
+    "OAuth2ClientProfileEnabled",
+    "DefaultAuthenticationPolicy",
+    "SendFromAliasEnabled",
+    "ConnectorsEnabled",
+    "ConnectorsEnabledForTeams",
+    "CustomerLockboxEnabled",
+    "SmtpActionableMessagesEnabled",
+    "ActivityBasedAuthenticationTimeoutEnabled",
+    "ActivityBasedAuthenticationTimeoutInterval",
+    "BookingsEnabled",
+];
+
+fn select(item: &Value, properties: &[&str]) -> Value {
+    let mut out = Map::new();
+    for p in properties {
+        out.insert(
+            (*p).to_string(),
+            item.get(*p).cloned().unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(out)
+}
+
+/// Exchange Online through `InvokeCommand` (`exo_*` commands). SPF, DKIM and DMARC records
+/// come from DNS, not from here.
+pub(crate) async fn exchange(
+    session: &Session,
+    endpoints: &Endpoints,
+    target: &TenantTarget,
+) -> ServiceRun {
+    let mut run = ServiceRun::default();
+    let cmdlets: Vec<AllowedCmdlet> = EXCHANGE_COMMANDS.iter().map(|(c, _)| *c).collect();
+    let results = invoke_all(
+        session,
+        &endpoints.exchange,
+        target,
+        &cmdlets,
+        EXO_PERMISSION,
+    )
+    .await;
+    for ((cmdlet, result), (_, key)) in results.into_iter().zip(EXCHANGE_COMMANDS) {
+        match result {
+            Ok(items) => {
+                let items = if cmdlet == AllowedCmdlet::GetOrganizationConfig {
+                    items
+                        .iter()
+                        .map(|i| select(i, ORG_CONFIG_PROPERTIES))
+                        .collect()
+                } else {
+                    items
+                };
+                run.sections.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    run
+}
+
+/// Defender cmdlets on Exchange Online, and the key each fills.
+const DEFENDER_EXO: &[(AllowedCmdlet, &str)] = &[
+    (
+        AllowedCmdlet::GetAdminAuditLogConfig,
+        "admin_audit_log_config",
+    ),
+    (
+        AllowedCmdlet::GetEopProtectionPolicyRule,
+        "protection_policy_rules",
+    ),
+    (AllowedCmdlet::GetAntiPhishPolicy, "anti_phish_policies"),
+    (AllowedCmdlet::GetAtpPolicyForO365, "atp_policy_for_o365"),
+    (
+        AllowedCmdlet::GetAtpProtectionPolicyRule,
+        "atp_policy_rules",
+    ),
+];
+
+/// Purview cmdlets on Security & Compliance, and the key each fills.
+const PURVIEW_SCC: &[(AllowedCmdlet, &str)] = &[
+    (
+        AllowedCmdlet::GetDlpCompliancePolicy,
+        "dlp_compliance_policies",
+    ),
+    (AllowedCmdlet::GetProtectionAlert, "protection_alerts"),
+    (AllowedCmdlet::GetDlpComplianceRule, "dlp_compliance_rules"),
+];
+
+/// Records a group of cmdlets whose licence ScubaGear infers from their success
+/// (`defender_license`, `defender_dlp_license`): all succeeded gives `true`; failing only because
+/// the cmdlets do not exist in the tenant gives `false` with empty sections (ScubaGear's
+/// behaviour); any other failure (403, throttling, timeout) leaves the sections and the licence
+/// key out and records the commands as unsuccessful with their reason.
+fn licensed_group(
+    run: &mut ServiceRun,
+    results: Vec<(AllowedCmdlet, Result<Vec<Value>, ReadError>)>,
+    keys: &[(AllowedCmdlet, &str)],
+    licence_key: &str,
+) {
+    let all_ok = results.iter().all(|(_, r)| r.is_ok());
+    let all_unlicensed = results
+        .iter()
+        .all(|(_, r)| matches!(r, Ok(_) | Err(ReadError::UnknownCmdlet { .. })));
+    if all_ok {
+        for ((cmdlet, result), (_, key)) in results.into_iter().zip(keys) {
+            if let Ok(items) = result {
+                run.sections.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+        }
+        run.sections
+            .insert(licence_key.to_string(), Value::Bool(true));
+    } else if all_unlicensed {
+        for ((cmdlet, _), (_, key)) in results.into_iter().zip(keys) {
+            run.sections.insert((*key).to_string(), json!([]));
+            run.success(cmdlet.name());
+        }
+        run.sections
+            .insert(licence_key.to_string(), Value::Bool(false));
+    } else {
+        for ((cmdlet, result), (_, key)) in results.into_iter().zip(keys) {
+            match result {
+                Ok(items) => {
+                    run.sections.insert((*key).to_string(), export_list(items));
+                    run.success(cmdlet.name());
+                }
+                Err(e) => run.failure(cmdlet.name(), &e),
+            }
+        }
+    }
+}
+
+/// Defender (Exchange Online) and Purview (Security & Compliance) for the
+/// `securitysuite_*` commands.
+pub(crate) async fn security_suite(
+    session: &Session,
+    endpoints: &Endpoints,
+    target: &TenantTarget,
+) -> ServiceRun {
+    let mut run = ServiceRun::default();
+    let exo: Vec<AllowedCmdlet> = DEFENDER_EXO.iter().map(|(c, _)| *c).collect();
+    let scc: Vec<AllowedCmdlet> = PURVIEW_SCC.iter().map(|(c, _)| *c).collect();
+    let (exo_results, scc_results) = futures_util::join!(
+        invoke_all(session, &endpoints.exchange, target, &exo, EXO_PERMISSION),
+        invoke_all(session, &endpoints.compliance, target, &scc, SCC_PERMISSION),
+    );
+    // The first three are always there; the ATP pair decides `defender_license`.
+    let mut exo_results = exo_results;
+    let atp = exo_results.split_off(3);
+    for ((cmdlet, result), (_, key)) in exo_results.into_iter().zip(DEFENDER_EXO) {
+        match result {
+            Ok(items) => {
+                run.sections.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    licensed_group(&mut run, atp, &DEFENDER_EXO[3..], "defender_license");
+    licensed_group(&mut run, scc_results, PURVIEW_SCC, "defender_dlp_license");
+    run
+}
+
+/// SharePoint and OneDrive: `GET {admin}/_api/SPO.Tenant` (verbose OData), stored as `[d]`.
+pub(crate) async fn sharepoint(
+    session: &Session,
+    endpoints: &Endpoints,
+    target: &TenantTarget,
+) -> ServiceRun {
+    let mut run = ServiceRun::default();
+    let admin = endpoints.sharepoint_admin_url(&target.initial_domain);
+    let command = "Get-SPOTenantRest";
+    let result = async {
+        let req = ReadRequest::get(&format!("{admin}/_api/SPO.Tenant"))?
+            .header("Accept", "application/json;odata=verbose")
+            .permission(SPO_PERMISSION);
+        let v = session.execute(&req, Some(&scope_of(&admin))).await?;
+        match v.get("d") {
+            Some(d @ Value::Object(_)) => Ok(d.clone()),
+            _ => Err(ReadError::Malformed {
+                what: "/_api/SPO.Tenant".into(),
+                detail: "no `d` object (verbose OData expected)".into(),
+            }),
+        }
+    }
+    .await;
+    match result {
+        Ok(d) => {
+            run.sections.insert("SPO_tenant".into(), json!([d]));
+            run.success(command);
+        }
+        Err(e) => run.failure(command, &e),
+    }
+    run.sections
+        .insert("OneDrive_PnP_Flag".into(), Value::Bool(false));
+    run
+}
+
+/// Environments as ScubaGear's `Get-PowerPlatformEnvironmentsRest` reshapes them.
+fn environment_row(env: &Value) -> Value {
+    let p = env.get("properties").cloned().unwrap_or(Value::Null);
+    json!({
+        "EnvironmentName": env.get("name").cloned().unwrap_or(Value::Null),
+        "DisplayName": p.get("displayName").cloned().unwrap_or(Value::Null),
+        "IsDefault": p.get("isDefault").cloned().unwrap_or(Value::Null),
+        "Location": env.get("location").cloned().unwrap_or(Value::Null),
+        "EnvironmentType": p.get("environmentSku").cloned().unwrap_or(Value::Null),
+        "CreatedTime": p.get("createdTime").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// DLP policies as ScubaGear's `Get-PowerPlatformDlpPoliciesRest` normalises them.
+fn dlp_row(policy: &Value) -> Value {
+    let filter = policy.pointer("/properties/definition/constraints/environmentFilter1");
+    let (kind, environments) = match filter {
+        None | Some(Value::Null) => ("AllEnvironments", json!([])),
+        Some(f) => {
+            let envs = match f.pointer("/parameters/environments") {
+                Some(Value::Array(a)) => Value::Array(a.clone()),
+                Some(Value::Null) | None => json!([]),
+                Some(other) => json!([other]),
+            };
+            if f.pointer("/parameters/filterType").and_then(Value::as_str) == Some("include") {
+                ("OnlyEnvironments", envs)
+            } else {
+                ("ExceptEnvironments", envs)
+            }
+        }
+    };
+    json!({
+        "name": policy.get("name").cloned().unwrap_or(Value::Null),
+        "displayName": policy.pointer("/properties/displayName").cloned().unwrap_or(Value::Null),
+        "environmentType": kind,
+        "environments": environments,
+        "connectorGroups": [],
+    })
+}
+
+/// Power Platform through the BAP admin API (`powerplatform_*` commands), plus `tenant_id`.
+pub(crate) async fn power_platform(
+    session: &Session,
+    endpoints: &Endpoints,
+    target: &TenantTarget,
+) -> ServiceRun {
+    let mut run = ServiceRun::default();
+    let base = endpoints.power_platform.trim_end_matches('/').to_string();
+    let scope = endpoints.power_platform_scope();
+    let tid = target.microsoft_tenant_id.clone();
+
+    // ScubaGear reads the organisation for the tenant id first.
+    let graph = GraphClient::new(session, &endpoints.graph);
+    let org = crate::entra::GraphReader::list(&graph, "/beta/organization").await;
+    match org {
+        Ok(_) => run.success("Get-MgBetaOrganization"),
+        Err(e) => run.failure("Get-MgBetaOrganization", &e),
+    }
+
+    let settings = async {
+        let req =
+            ReadRequest::power_platform_list_tenant_settings(&base)?.permission(PP_PERMISSION);
+        session.execute(&req, Some(&scope)).await
+    };
+    let environments = async {
+        let req = ReadRequest::get(&format!(
+            "{base}/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments?api-version=2023-06-01"
+        ))?
+        .permission(PP_PERMISSION);
+        session.list(req, Some(&scope)).await
+    };
+    let dlp = async {
+        let req = ReadRequest::get(&format!(
+            "{base}/providers/Microsoft.BusinessAppPlatform/scopes/admin/apiPolicies?api-version=2016-11-01"
+        ))?
+        .permission(PP_PERMISSION);
+        session.list(req, Some(&scope)).await
+    };
+    let isolation = async {
+        let req = ReadRequest::get(&format!(
+            "{base}/providers/PowerPlatform.Governance/v1/tenants/{tid}/tenantIsolationPolicy?api-version=2020-06-01"
+        ))?
+        .permission(PP_PERMISSION);
+        session.execute(&req, Some(&scope)).await
+    };
+    let (settings, environments, dlp, isolation) =
+        futures_util::join!(settings, environments, dlp, isolation);
+
+    match settings {
+        Ok(v) => {
+            run.sections
+                .insert("environment_creation".into(), json!([v]));
+            run.success("Get-PowerPlatformTenantSettingsRest");
+        }
+        Err(e) => run.failure("Get-PowerPlatformTenantSettingsRest", &e),
+    }
+    match environments {
+        Ok(envs) => {
+            let rows: Vec<Value> = envs.iter().map(environment_row).collect();
+            run.sections
+                .insert("environment_list".into(), Value::Array(rows));
+            run.success("Get-PowerPlatformEnvironmentsRest");
+        }
+        Err(e) => run.failure("Get-PowerPlatformEnvironmentsRest", &e),
+    }
+    match dlp {
+        Ok(policies) => {
+            let rows: Vec<Value> = policies.iter().map(dlp_row).collect();
+            run.sections
+                .insert("dlp_policies".into(), json!([{"value": rows}]));
+            run.success("Get-PowerPlatformDlpPoliciesRest");
+        }
+        Err(e) => run.failure("Get-PowerPlatformDlpPoliciesRest", &e),
+    }
+    match isolation {
+        Ok(v) => {
+            run.sections.insert("tenant_isolation".into(), json!([v]));
+            run.success("Get-PowerPlatformTenantIsolationRest");
+        }
+        Err(e) => run.failure("Get-PowerPlatformTenantIsolationRest", &e),
+    }
+    run
+}
+
+/// Why Teams is not collected.
+pub const TEAMS_REASON: &str =
+    "no app-only REST endpoint serves Teams tenant configuration; import a ScubaGear export for it";
+
+/// The Teams commands ScubaGear runs (through the MicrosoftTeams PowerShell module).
+pub const TEAMS_COMMANDS: &[&str] = &[
+    "Get-CsTenant",
+    "Get-CsTeamsMeetingPolicy",
+    "Get-CsTenantFederationConfiguration",
+    "Get-CsTeamsClientConfiguration",
+    "Get-CsTeamsAppPermissionPolicy",
+    "Get-CsTeamsMeetingBroadcastPolicy",
+    "Get-M365UnifiedTenantSettings",
+];
+
+/// Teams: nothing is read; every command is recorded as unsuccessful with [`TEAMS_REASON`].
+pub(crate) fn teams() -> ServiceRun {
+    ServiceRun {
+        sections: Map::new(),
+        ok: Vec::new(),
+        failed: TEAMS_COMMANDS
+            .iter()
+            .map(|c| ((*c).to_string(), TEAMS_REASON.to_string()))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dlp_policies_are_normalised_like_scubagear() {
+        let p = json!({"name": "p1", "properties": {"displayName": "Block", "definition": {"constraints": {
+            "environmentFilter1": {"parameters": {"filterType": "include", "environments": [{"name": "e1"}]}}}}}});
+        let row = dlp_row(&p);
+        assert_eq!(row["environmentType"], "OnlyEnvironments");
+        assert_eq!(row["environments"][0]["name"], "e1");
+        let all = dlp_row(&json!({"name": "p2", "properties": {"displayName": "All"}}));
+        assert_eq!(all["environmentType"], "AllEnvironments");
+    }
+
+    #[test]
+    fn empty_cmdlet_answers_look_like_scubagear() {
+        assert_eq!(export_list(vec![]), json!([null]));
+        assert_eq!(export_list(vec![json!(1)]), json!([1]));
+    }
+}
