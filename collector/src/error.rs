@@ -111,6 +111,16 @@ pub enum ReadError {
         /// The description's first line.
         description: String,
     },
+    /// The answer is about another tenant than the one asked for.
+    #[error("{}", self.reason())]
+    WrongTenant {
+        /// The path (or cmdlet).
+        what: String,
+        /// The tenant asked for.
+        expected: String,
+        /// The tenant the answer names.
+        found: String,
+    },
     /// The read-only guard refused to build a request (a cmdlet outside the allow-list, a
     /// next-page link to another host).
     #[error("{}", self.reason())]
@@ -187,6 +197,11 @@ impl ReadError {
                     None => format!("no token for {resource}: {error}: {description}"),
                 }
             }
+            ReadError::WrongTenant {
+                what,
+                expected,
+                found,
+            } => format!("the answer is about tenant {found}, not {expected} ({what})"),
             ReadError::Refused { detail } => format!("refused by the read-only guard: {detail}"),
         }
     }

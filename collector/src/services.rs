@@ -371,9 +371,26 @@ pub(crate) async fn power_platform(
 
     // ScubaGear reads the organisation for the tenant id first.
     let graph = GraphClient::new(session, &endpoints.graph);
-    let org = crate::entra::GraphReader::list(&graph, "/beta/organization").await;
+    let org = crate::entra::GraphReader::list(&graph, "/beta/organization")
+        .await
+        .and_then(|orgs| {
+            let found = orgs
+                .first()
+                .and_then(|o| o.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if found.eq_ignore_ascii_case(&tid) {
+                Ok(())
+            } else {
+                Err(ReadError::WrongTenant {
+                    what: "/beta/organization".into(),
+                    expected: tid.clone(),
+                    found: found.to_string(),
+                })
+            }
+        });
     match org {
-        Ok(_) => run.success("Get-MgBetaOrganization"),
+        Ok(()) => run.success("Get-MgBetaOrganization"),
         Err(e) => run.failure("Get-MgBetaOrganization", &e),
     }
 

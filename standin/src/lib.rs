@@ -1,1 +1,368 @@
 //! A local stand-in for Microsoft 365, built from a ScubaGear export.
+//!
+//! One HTTP server on loopback serves, under one port:
+//!
+//! | prefix | stands in for |
+//! |---|---|
+//! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client secret or signed client assertion), `GET /{tenant}/adminconsent` |
+//! | `/graph` | Microsoft Graph (`/v1.0/...`, `/beta/...`), from [`graph::GraphTenant`], paged with `@odata.nextLink` |
+//! | `/exo` | the Exchange Online admin API: `POST /adminapi/beta/{tenant}/InvokeCommand` |
+//! | `/scc` | the Security & Compliance admin API, the same way |
+//! | `/spo` | the SharePoint admin site: `GET /_api/SPO.Tenant` (verbose OData) |
+//! | `/bap` | the Power Platform admin API (BAP), as ScubaGear calls it |
+//! | `/_standin` | control: `POST /_standin/faults` (a [`Fault`] as JSON), `DELETE /_standin/faults`, `GET /_standin/requests` |
+//!
+//! Answers use the real APIs' formats; faults ([`FaultKind`]) are injected on demand.
+
+pub mod graph;
+mod server;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use server::EXO_CMDLETS;
+
+/// The bundled sample export (the repository's `fixtures/scubagear/ProviderSettingsExport.json`).
+pub const BUNDLED_EXPORT: &[u8] =
+    include_bytes!("../../fixtures/scubagear/ProviderSettingsExport.json");
+
+/// The client id the binary accepts by default.
+pub const DEFAULT_CLIENT_ID: &str = "a3650000-0000-4000-8000-000000000365";
+/// The client secret the binary accepts by default.
+pub const DEFAULT_CLIENT_SECRET: &str = "standin-client-secret";
+
+/// Why the stand-in could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StandInError {
+    /// Binding or starting the server failed.
+    #[error("cannot start the stand-in: {0}")]
+    Io(#[from] std::io::Error),
+    /// The export is not a JSON object with a tenant id.
+    #[error("the export has no tenant id (tenant_id or tenant_details[0].TenantId)")]
+    NoTenant,
+    /// The configured certificate is not an RSA certificate in PEM.
+    #[error("bad certificate: {0}")]
+    BadCertificate(String),
+    /// The export file is not JSON.
+    #[error("the export is not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// How to build a stand-in.
+#[derive(Clone, Debug)]
+pub struct StandInConfig {
+    /// The ScubaGear export the tenant is built from.
+    pub export: Value,
+    /// The one application (client) id the authority knows.
+    pub client_id: String,
+    /// Its client secret, if secrets are accepted.
+    pub client_secret: Option<String>,
+    /// Its certificate (PEM), if client assertions are accepted.
+    pub certificate_pem: Option<String>,
+    /// Items per page for Graph, `InvokeCommand` and BAP collections (default 10).
+    pub page_size: usize,
+    /// Lifetime of issued access tokens (default one hour).
+    pub token_lifetime: Duration,
+    /// Port to bind on 127.0.0.1 (0: any free port).
+    pub port: u16,
+}
+
+impl StandInConfig {
+    /// A configuration with the default client id and secret, pages of 10, one-hour tokens.
+    pub fn new(export: Value) -> StandInConfig {
+        StandInConfig {
+            export,
+            client_id: DEFAULT_CLIENT_ID.to_string(),
+            client_secret: Some(DEFAULT_CLIENT_SECRET.to_string()),
+            certificate_pem: None,
+            page_size: 10,
+            token_lifetime: Duration::from_secs(3600),
+            port: 0,
+        }
+    }
+
+    /// The bundled sample export.
+    pub fn bundled() -> Result<StandInConfig, StandInError> {
+        let bytes = BUNDLED_EXPORT
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(BUNDLED_EXPORT);
+        Ok(StandInConfig::new(serde_json::from_slice(bytes)?))
+    }
+}
+
+/// Which requests a fault applies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultTarget {
+    /// A path prefix (`/scc`, `/graph/beta/identity`, `/authority`); `None`: every service
+    /// request (not `/authority`, not `/_standin`).
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    /// Only `InvokeCommand` of this cmdlet.
+    #[serde(default)]
+    pub cmdlet: Option<String>,
+}
+
+/// What a fault does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// 429 with `Retry-After: retry_after_secs`.
+    Throttle {
+        /// Seconds in `Retry-After`.
+        retry_after_secs: u64,
+    },
+    /// 503 (with `Retry-After` when given).
+    Unavailable {
+        /// Seconds in `Retry-After`.
+        #[serde(default)]
+        retry_after_secs: Option<u64>,
+    },
+    /// 403 in the service's error format (Graph: `Authorization_RequestDenied`).
+    Forbidden,
+    /// The answer comes after `delay_ms` (past the client's timeout).
+    Slow {
+        /// Delay before answering.
+        delay_ms: u64,
+    },
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// The presented token is declared expired: 401 `InvalidAuthenticationToken`,
+    /// "Lifetime validation failed, the token is expired.", and the token is forgotten.
+    TokenExpired,
+    /// The admin declines consent: the consent redirect carries `error=access_denied`.
+    ConsentDeclined,
+    /// Answers lie about the tenant: every occurrence of the tenant id is replaced by this one.
+    WrongTenant {
+        /// The tenant id the answers claim.
+        tenant_id: String,
+    },
+}
+
+/// A fault to inject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fault {
+    /// What it does.
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Which requests.
+    #[serde(default)]
+    pub target: FaultTarget,
+    /// For how many matching requests (`None`: until cleared).
+    #[serde(default)]
+    pub times: Option<u32>,
+}
+
+impl Fault {
+    /// A fault on every request under `path_prefix`, until cleared.
+    pub fn on(path_prefix: &str, kind: FaultKind) -> Fault {
+        Fault {
+            kind,
+            target: FaultTarget {
+                path_prefix: Some(path_prefix.to_string()),
+                cmdlet: None,
+            },
+            times: None,
+        }
+    }
+
+    /// Limits the fault to the next `n` matching requests.
+    pub fn times(mut self, n: u32) -> Fault {
+        self.times = Some(n);
+        self
+    }
+
+    /// Limits the fault to one cmdlet.
+    pub fn cmdlet(mut self, cmdlet: &str) -> Fault {
+        self.target.cmdlet = Some(cmdlet.to_string());
+        self
+    }
+}
+
+/// One request the stand-in received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string.
+    pub query: String,
+    /// The cmdlet of an `InvokeCommand`.
+    pub cmdlet: Option<String>,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// The stand-in's URLs, one per service, for the collector's endpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StandInEndpoints {
+    /// `AETHER365_ENTRA_AUTHORITY_URL`.
+    pub authority: String,
+    /// `AETHER365_GRAPH_URL`.
+    pub graph: String,
+    /// `AETHER365_EXCHANGE_URL`.
+    pub exchange: String,
+    /// `AETHER365_COMPLIANCE_URL`.
+    pub compliance: String,
+    /// `AETHER365_SHAREPOINT_ADMIN_URL`.
+    pub sharepoint_admin: String,
+    /// `AETHER365_POWER_PLATFORM_URL`.
+    pub power_platform: String,
+}
+
+impl StandInEndpoints {
+    /// `NAME=value` lines for a shell.
+    pub fn env_lines(&self) -> Vec<String> {
+        vec![
+            format!("AETHER365_ENTRA_AUTHORITY_URL={}", self.authority),
+            format!("AETHER365_GRAPH_URL={}", self.graph),
+            format!("AETHER365_EXCHANGE_URL={}", self.exchange),
+            format!("AETHER365_COMPLIANCE_URL={}", self.compliance),
+            format!("AETHER365_SHAREPOINT_ADMIN_URL={}", self.sharepoint_admin),
+            format!("AETHER365_POWER_PLATFORM_URL={}", self.power_platform),
+        ]
+    }
+}
+
+/// A running stand-in. Stops when dropped.
+pub struct StandIn {
+    base_url: String,
+    state: Arc<server::State>,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for StandIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandIn")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StandIn {
+    /// Binds 127.0.0.1 (port 0 unless configured) and serves on a thread of its own.
+    pub fn start(config: StandInConfig) -> Result<StandIn, StandInError> {
+        let listener = TcpListener::bind(("127.0.0.1", config.port))?;
+        let port = listener.local_addr()?.port();
+        let base_url = format!("http://127.0.0.1:{port}");
+        let state = Arc::new(server::State::new(config, base_url.clone())?);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread_state = Arc::clone(&state);
+        let thread = std::thread::Builder::new()
+            .name("m365-standin".into())
+            .spawn(move || {
+                let system = actix_web::rt::System::new();
+                system.block_on(async move {
+                    match server::build(listener, thread_state) {
+                        Ok(srv) => {
+                            let _ = tx.send(Ok(srv.handle()));
+                            let _ = srv.await;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let handle = rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the stand-in thread died"))??;
+        Ok(StandIn {
+            base_url,
+            state,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The URL of each service.
+    pub fn endpoints(&self) -> StandInEndpoints {
+        let b = &self.base_url;
+        StandInEndpoints {
+            authority: format!("{b}/authority"),
+            graph: format!("{b}/graph"),
+            exchange: format!("{b}/exo"),
+            compliance: format!("{b}/scc"),
+            sharepoint_admin: format!("{b}/spo"),
+            power_platform: format!("{b}/bap"),
+        }
+    }
+
+    /// The tenant id (from the export).
+    pub fn tenant_id(&self) -> &str {
+        &self.state.tenant_id
+    }
+
+    /// The initial domain (from the export; `tenant.onmicrosoft.com` if none).
+    pub fn initial_domain(&self) -> &str {
+        &self.state.initial_domain
+    }
+
+    /// The client id the authority accepts.
+    pub fn client_id(&self) -> &str {
+        &self.state.client_id
+    }
+
+    /// Adds a fault.
+    pub fn set_fault(&self, fault: Fault) {
+        lock(&self.state.faults).push(server::ActiveFault::new(fault));
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        *lock(&self.state.token_lifetime) = lifetime;
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.state.requests).clear();
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        // `stop` sends the command at once; the returned future only waits for completion.
+        drop(self.handle.stop(false));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Locks a mutex, recovering from poisoning (a panicked handler must not wedge the stand-in).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

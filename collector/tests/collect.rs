@@ -1,0 +1,654 @@
+//! The collector against the stand-in over loopback HTTP: the bundled export collected back,
+//! every documented fault's outcome with the other services intact, certificate credentials,
+//! admin consent, and proof that only reads were sent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aether365_collector::{
+    AppCredential, AssertionAlgorithm, CollectedService, Collection, Collector, CollectorConfig,
+    EndpointKind, Endpoints, ServiceOutcome, ServiceStatus, TenantTarget,
+};
+use m365_standin::{Fault, FaultKind, RecordedRequest, StandIn, StandInConfig};
+use serde_json::{Value, json};
+
+const KEY: &str = include_str!("../../standin/testdata/app-key.pem");
+const CERT: &str = include_str!("../../standin/testdata/app-cert.pem");
+const OTHER_KEY: &str = include_str!("../../standin/testdata/other-key.pem");
+const OTHER_CERT: &str = include_str!("../../standin/testdata/other-cert.pem");
+const PFX: &[u8] = include_bytes!("../../standin/testdata/app.pfx");
+
+fn export() -> Value {
+    StandInConfig::bundled().unwrap().export
+}
+
+fn start(certificate: bool) -> StandIn {
+    let mut config = StandInConfig::bundled().unwrap();
+    if certificate {
+        config.certificate_pem = Some(CERT.to_string());
+    }
+    StandIn::start(config).unwrap()
+}
+
+fn endpoints(s: &StandIn) -> Endpoints {
+    let e = s.endpoints();
+    let mut out = Endpoints::default();
+    out.set(EndpointKind::Authority, e.authority);
+    out.set(EndpointKind::Graph, e.graph);
+    out.set(EndpointKind::Exchange, e.exchange);
+    out.set(EndpointKind::Compliance, e.compliance);
+    out.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
+    out.set(EndpointKind::PowerPlatform, e.power_platform);
+    out
+}
+
+fn config(s: &StandIn, credential: AppCredential) -> CollectorConfig {
+    let mut c = CollectorConfig::new(endpoints(s), s.client_id(), credential);
+    c.timeout = Duration::from_secs(5);
+    c.max_attempts = 3;
+    c.retry.base_delay = Duration::from_millis(20);
+    c
+}
+
+fn secret() -> AppCredential {
+    AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap()
+}
+
+fn target(s: &StandIn) -> TenantTarget {
+    TenantTarget {
+        microsoft_tenant_id: s.tenant_id().to_string(),
+        initial_domain: s.initial_domain().to_string(),
+    }
+}
+
+async fn collect(s: &StandIn, config: CollectorConfig) -> Collection {
+    let collector = Collector::new(config).unwrap();
+    collector.collect(&target(s), |_| {}).await
+}
+
+fn outcome(c: &Collection, service: CollectedService) -> &ServiceOutcome {
+    c.services.iter().find(|o| o.service == service).unwrap()
+}
+
+/// Keys this crate produces (Entra's are checked by the Entra round-trip test).
+const KEYS: &[&str] = &[
+    // Exchange Online
+    "remote_domains",
+    "accepted_domains",
+    "dkim_config",
+    "transport_config",
+    "sharing_policy",
+    "transport_rule",
+    "conn_filter",
+    "org_config",
+    "inbound_connectors",
+    "outbound_connectors",
+    "intra_org_connectors",
+    "org_relationships",
+    // Defender and Purview
+    "protection_policy_rules",
+    "atp_policy_rules",
+    "dlp_compliance_policies",
+    "dlp_compliance_rules",
+    "anti_phish_policies",
+    "protection_alerts",
+    "admin_audit_log_config",
+    "atp_policy_for_o365",
+    "defender_license",
+    "defender_dlp_license",
+    // SharePoint
+    "SPO_tenant",
+    "OneDrive_PnP_Flag",
+    // Power Platform
+    "tenant_id",
+    "environment_creation",
+    "dlp_policies",
+    "tenant_isolation",
+    "environment_list",
+];
+
+/// Every request the stand-in saw was a read: GET, a token request, `InvokeCommand` of a
+/// `Get-*` cmdlet, or Power Platform's `listTenantSettings`.
+fn assert_reads_only(requests: &[RecordedRequest]) {
+    assert!(!requests.is_empty());
+    for r in requests {
+        let ok = match r.method.as_str() {
+            "GET" => true,
+            "POST" => {
+                r.path.ends_with("/oauth2/v2.0/token")
+                    || (r.path.ends_with("/InvokeCommand")
+                        && r.cmdlet.as_deref().is_some_and(|c| c.starts_with("Get-")))
+                    || r.path
+                        .ends_with("/providers/Microsoft.BusinessAppPlatform/listTenantSettings")
+            }
+            _ => false,
+        };
+        assert!(ok, "a non-read request was sent: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_bundled_export_comes_back() {
+    let s = start(false);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let c = collector
+        .collect(&target(&s), |o| seen.lock().unwrap().push(o.service))
+        .await;
+    assert_eq!(seen.lock().unwrap().len(), 6, "on_service once per service");
+
+    for o in &c.services {
+        let want = if o.service == CollectedService::Teams {
+            ServiceStatus::NotCollected
+        } else {
+            ServiceStatus::Collected
+        };
+        assert_eq!(o.status, want, "{o:?}");
+        if o.service != CollectedService::Teams {
+            assert!(o.requests > 0, "{o:?}");
+        }
+    }
+
+    let fixture = export();
+    for key in KEYS {
+        assert_eq!(
+            c.snapshot.get(*key),
+            fixture.get(*key),
+            "section {key} differs from the export"
+        );
+    }
+    // Command lists: the export's, less the DNS records (the lead's) and, for the security
+    // suite, the cmdlets whose data lands in no section of this export version.
+    let list = |v: &Value, k: &str| -> Vec<String> {
+        serde_json::from_value(v.get(k).cloned().unwrap_or(json!([]))).unwrap()
+    };
+    let mut exo = list(&fixture, "exo_successful_commands");
+    exo.retain(|c| !c.starts_with("Get-Scuba"));
+    assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
+    for k in [
+        "SharePoint_successful_commands",
+        "powerplatform_successful_commands",
+    ] {
+        let mut want = list(&fixture, k);
+        let mut got = list(&c.snapshot, k);
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{k}");
+    }
+    let suite = list(&fixture, "securitysuite_successful_commands");
+    let got = list(&c.snapshot, "securitysuite_successful_commands");
+    assert_eq!(got.len(), 8);
+    assert!(got.iter().all(|g| suite.contains(g)), "{got:?}");
+    for k in [
+        "exo_unsuccessful_commands",
+        "securitysuite_unsuccessful_commands",
+        "SharePoint_unsuccessful_commands",
+        "powerplatform_unsuccessful_commands",
+        "aad_unsuccessful_commands",
+    ] {
+        assert_eq!(c.snapshot[k], json!([]), "{k}");
+    }
+    // Entra: the Entra helper's sections are there and its commands all succeeded.
+    assert!(c.snapshot.get("conditional_access_policies").is_some());
+    let aad = list(&fixture, "aad_successful_commands");
+    let got = list(&c.snapshot, "aad_successful_commands");
+    assert!(
+        !got.is_empty() && got.iter().all(|g| aad.contains(g)),
+        "{got:?}"
+    );
+
+    // Teams: not collected, and says why.
+    let teams = outcome(&c, CollectedService::Teams);
+    assert!(
+        teams
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no app-only REST endpoint")
+    );
+    assert_eq!(
+        list(&c.snapshot, "teams_unsuccessful_commands"),
+        list(&fixture, "teams_successful_commands")
+    );
+    assert!(c.snapshot.get("meeting_policies").is_none());
+
+    // Ours, and the export's own keys.
+    let meta = &c.snapshot["aether365_collection"];
+    assert_eq!(meta["services"].as_array().unwrap().len(), 6);
+    assert!(meta["command_errors"]["Get-CsTenant"].is_string());
+    assert!(
+        c.snapshot["module_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("aether365-collector ")
+    );
+    for k in ["spf_records", "dkim_records", "dmarc_records"] {
+        assert!(c.snapshot.get(k).is_none(), "{k} is the lead's (DNS)");
+    }
+    aether365_engine::Snapshot::from_value(c.snapshot.clone()).unwrap();
+
+    // Paging really happened, and nothing but reads was sent.
+    let requests = s.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.starts_with("/scc/") && r.query.contains("$skiptoken")),
+        "InvokeCommand paging"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.starts_with("/graph/") && r.query.contains("$skiptoken")),
+        "Graph paging"
+    );
+    assert_reads_only(&requests);
+    // Tokens were cached: one per resource (graph, exo, scc, spo, bap).
+    let tokens = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/token"))
+        .count();
+    assert_eq!(tokens, 5, "one token per resource");
+}
+
+#[tokio::test]
+async fn forbidden_on_security_and_compliance_drops_purview_only() {
+    let s = start(false);
+    s.set_fault(Fault::on("/scc", FaultKind::Forbidden));
+    let c = collect(&s, config(&s, secret())).await;
+    let suite = outcome(&c, CollectedService::Defender);
+    assert_eq!(suite.status, ServiceStatus::Partial);
+    let failed: Vec<&str> = suite
+        .commands_failed
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            "Get-DlpCompliancePolicy",
+            "Get-ProtectionAlert",
+            "Get-DlpComplianceRule"
+        ]
+    );
+    for (_, reason) in &suite.commands_failed {
+        assert!(
+            reason.starts_with("403 Forbidden: Exchange.ManageAsApp"),
+            "{reason}"
+        );
+    }
+    for k in [
+        "dlp_compliance_policies",
+        "dlp_compliance_rules",
+        "protection_alerts",
+        "defender_dlp_license",
+    ] {
+        assert!(c.snapshot.get(k).is_none(), "{k} should be absent");
+    }
+    assert_eq!(
+        c.snapshot["securitysuite_unsuccessful_commands"],
+        json!([
+            "Get-DlpCompliancePolicy",
+            "Get-ProtectionAlert",
+            "Get-DlpComplianceRule"
+        ])
+    );
+    assert!(
+        c.snapshot["aether365_collection"]["command_errors"]["Get-ProtectionAlert"]
+            .as_str()
+            .unwrap()
+            .contains("not granted")
+    );
+    // Defender's Exchange side and every other service are intact.
+    assert_eq!(
+        c.snapshot["anti_phish_policies"],
+        export()["anti_phish_policies"]
+    );
+    for service in [
+        CollectedService::Exchange,
+        CollectedService::SharePoint,
+        CollectedService::PowerPlatform,
+        CollectedService::Entra,
+    ] {
+        assert_eq!(
+            outcome(&c, service).status,
+            ServiceStatus::Collected,
+            "{service:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn throttled_twice_then_answered() {
+    let s = start(false);
+    s.set_fault(
+        Fault::on(
+            "/exo",
+            FaultKind::Throttle {
+                retry_after_secs: 1,
+            },
+        )
+        .times(2),
+    );
+    let started = std::time::Instant::now();
+    let c = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&c, CollectedService::Exchange).status,
+        ServiceStatus::Collected
+    );
+    assert_eq!(
+        outcome(&c, CollectedService::Defender).status,
+        ServiceStatus::Collected
+    );
+    let throttled = s.requests().iter().filter(|r| r.status == 429).count();
+    assert_eq!(throttled, 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert_eq!(c.snapshot["transport_rule"], export()["transport_rule"]);
+}
+
+#[tokio::test]
+async fn throttled_for_ever_gives_up_with_a_reason() {
+    let s = start(false);
+    s.set_fault(Fault::on(
+        "/spo",
+        FaultKind::Throttle {
+            retry_after_secs: 0,
+        },
+    ));
+    let c = collect(&s, config(&s, secret())).await;
+    let spo = outcome(&c, CollectedService::SharePoint);
+    assert_eq!(spo.status, ServiceStatus::Failed);
+    assert!(
+        spo.reason
+            .as_deref()
+            .unwrap()
+            .contains("throttled (429) 3 times, gave up"),
+        "{spo:?}"
+    );
+    assert!(c.snapshot.get("SPO_tenant").is_none());
+    assert_eq!(
+        c.snapshot["SharePoint_unsuccessful_commands"],
+        json!(["Get-SPOTenantRest"])
+    );
+    assert_eq!(
+        outcome(&c, CollectedService::Exchange).status,
+        ServiceStatus::Collected
+    );
+}
+
+#[tokio::test]
+async fn unavailable_then_answered() {
+    let s = start(false);
+    s.set_fault(
+        Fault::on(
+            "/bap",
+            FaultKind::Unavailable {
+                retry_after_secs: None,
+            },
+        )
+        .times(2),
+    );
+    let c = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&c, CollectedService::PowerPlatform).status,
+        ServiceStatus::Collected
+    );
+    assert_eq!(s.requests().iter().filter(|r| r.status == 503).count(), 2);
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let s = start(false);
+    s.set_fault(Fault::on(
+        "/bap/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments",
+        FaultKind::Slow { delay_ms: 2500 },
+    ));
+    let mut cfg = config(&s, secret());
+    cfg.timeout = Duration::from_secs(1);
+    let c = collect(&s, cfg).await;
+    let pp = outcome(&c, CollectedService::PowerPlatform);
+    assert_eq!(pp.status, ServiceStatus::Partial);
+    let (cmd, reason) = &pp.commands_failed[0];
+    assert_eq!(cmd, "Get-PowerPlatformEnvironmentsRest");
+    assert!(reason.starts_with("timed out after 1 s"), "{reason}");
+    assert!(c.snapshot.get("environment_list").is_none());
+    assert_eq!(
+        c.snapshot["environment_creation"],
+        export()["environment_creation"]
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed() {
+    let s = start(false);
+    s.set_fault(Fault::on("/spo", FaultKind::TokenExpired).times(1));
+    let c = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&c, CollectedService::SharePoint).status,
+        ServiceStatus::Collected
+    );
+    let spo: Vec<u16> = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/spo"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(spo, [401, 200]);
+    let tokens = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/token"))
+        .count();
+    assert_eq!(tokens, 6, "five resources and one refresh");
+}
+
+#[tokio::test]
+async fn short_lived_tokens_are_renewed_before_expiry() {
+    let mut config_ = StandInConfig::bundled().unwrap();
+    config_.token_lifetime = Duration::from_secs(2);
+    let s = StandIn::start(config_).unwrap();
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let t = target(&s);
+    let first = collector.collect(&t, |_| {}).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let second = collector.collect(&t, |_| {}).await;
+    for c in [&first, &second] {
+        assert_eq!(
+            outcome(c, CollectedService::Exchange).status,
+            ServiceStatus::Collected
+        );
+    }
+    assert!(
+        s.requests().iter().all(|r| r.status != 401),
+        "no request with an expired token"
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_reported() {
+    let s = start(false);
+    s.set_fault(Fault::on("/exo", FaultKind::Malformed).cmdlet("Get-TransportRule"));
+    let c = collect(&s, config(&s, secret())).await;
+    let exo = outcome(&c, CollectedService::Exchange);
+    assert_eq!(exo.status, ServiceStatus::Partial);
+    assert_eq!(exo.commands_failed.len(), 1);
+    assert!(
+        exo.commands_failed[0]
+            .1
+            .starts_with("malformed JSON from Get-TransportRule"),
+        "{:?}",
+        exo.commands_failed
+    );
+    assert!(c.snapshot.get("transport_rule").is_none());
+    assert_eq!(c.snapshot["remote_domains"], export()["remote_domains"]);
+}
+
+#[tokio::test]
+async fn a_lying_answer_about_another_tenant_is_refused() {
+    let s = start(false);
+    s.set_fault(Fault::on(
+        "/graph/beta/organization",
+        FaultKind::WrongTenant {
+            tenant_id: "00000000-0000-0000-0000-00000000dead".into(),
+        },
+    ));
+    let c = collect(&s, config(&s, secret())).await;
+    let pp = outcome(&c, CollectedService::PowerPlatform);
+    let (cmd, reason) = &pp.commands_failed[0];
+    assert_eq!(cmd, "Get-MgBetaOrganization");
+    assert!(
+        reason.contains("00000000-0000-0000-0000-00000000dead"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_secret_fails_every_service_with_the_aadsts_reason() {
+    let s = start(false);
+    let c = collect(
+        &s,
+        config(&s, AppCredential::client_secret("wrong").unwrap()),
+    )
+    .await;
+    for o in &c.services {
+        if o.service == CollectedService::Teams {
+            continue;
+        }
+        assert_eq!(o.status, ServiceStatus::Failed, "{o:?}");
+        assert!(
+            o.reason
+                .as_deref()
+                .unwrap()
+                .contains("invalid client secret"),
+            "{o:?}"
+        );
+    }
+    assert_reads_only(&s.requests());
+}
+
+#[tokio::test]
+async fn certificate_credentials_pem_and_pfx_ps256_and_rs256() {
+    let s = start(true);
+    let pem = AppCredential::from_pem(KEY, CERT).unwrap();
+    let AppCredential::Certificate(cert) = pem.clone() else {
+        panic!("certificate expected")
+    };
+    let rs256 = AppCredential::Certificate(cert.with_algorithm(AssertionAlgorithm::Rs256));
+    let pfx = AppCredential::from_pkcs12(PFX, "test-password").unwrap();
+    for credential in [pem, rs256, pfx] {
+        let collector = Collector::new(config(&s, credential)).unwrap();
+        let probes = collector.test_connection(&target(&s)).await;
+        let exo = probes
+            .iter()
+            .find(|p| p.service == CollectedService::Exchange)
+            .unwrap();
+        assert!(exo.ok, "{exo:?}");
+        assert!(
+            probes
+                .iter()
+                .filter(|p| p.service != CollectedService::Teams)
+                .all(|p| p.ok),
+            "{probes:?}"
+        );
+    }
+    // A key whose certificate the application does not have.
+    let other = AppCredential::from_pem(OTHER_KEY, OTHER_CERT).unwrap();
+    let collector = Collector::new(config(&s, other)).unwrap();
+    let probes = collector.test_connection(&target(&s)).await;
+    let exo = probes
+        .iter()
+        .find(|p| p.service == CollectedService::Exchange)
+        .unwrap();
+    assert!(!exo.ok);
+    assert!(exo.detail.contains("AADSTS700027"), "{exo:?}");
+}
+
+#[tokio::test]
+async fn test_connection_names_the_missing_permission() {
+    let s = start(false);
+    s.set_fault(Fault::on(
+        "/graph/beta/identity/conditionalAccess",
+        FaultKind::Forbidden,
+    ));
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let probes = collector.test_connection(&target(&s)).await;
+    let ca = probes
+        .iter()
+        .find(|p| p.endpoint.contains("conditionalAccess"))
+        .unwrap();
+    assert!(!ca.ok);
+    assert!(
+        ca.detail
+            .starts_with("403 Forbidden: Policy.Read.All not granted"),
+        "{ca:?}"
+    );
+    let teams = probes
+        .iter()
+        .find(|p| p.service == CollectedService::Teams)
+        .unwrap();
+    assert!(!teams.ok);
+}
+
+#[tokio::test]
+async fn admin_consent_round_trip_and_declined() {
+    let s = start(false);
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let url = collector.admin_consent_url(None, "https://app.example/callback", "st8");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = http.get(url.clone()).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let back = url::Url::parse(&location).unwrap();
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(q["admin_consent"], "True");
+    assert_eq!(q["tenant"], s.tenant_id());
+    assert_eq!(q["state"], "st8");
+
+    s.set_fault(Fault {
+        kind: FaultKind::ConsentDeclined,
+        target: Default::default(),
+        times: Some(1),
+    });
+    let resp = http.get(url).send().await.unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    let back = url::Url::parse(&location).unwrap();
+    let q: std::collections::HashMap<_, _> = back.query_pairs().into_owned().collect();
+    assert_eq!(q["error"], "access_denied");
+    assert_eq!(q["state"], "st8");
+}
+
+#[tokio::test]
+async fn tenant_info_over_http() {
+    let s = start(false);
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let info = collector.tenant_info(s.tenant_id()).await.unwrap();
+    assert_eq!(info.initial_domain, s.initial_domain());
+}
+
+#[tokio::test]
+async fn requests_in_flight_are_bounded_per_tenant() {
+    // Power Platform sends four requests; each answer takes 250 ms. With one request in flight
+    // per tenant they cannot overlap.
+    let s = start(false);
+    s.set_fault(Fault::on("/bap", FaultKind::Slow { delay_ms: 250 }));
+    let mut cfg = config(&s, secret());
+    cfg.max_in_flight = 1;
+    let collector = Collector::new(cfg).unwrap();
+    let started = std::time::Instant::now();
+    let c = collector.collect(&target(&s), |_| {}).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        outcome(&c, CollectedService::PowerPlatform).status,
+        ServiceStatus::Collected
+    );
+}

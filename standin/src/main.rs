@@ -1,0 +1,85 @@
+//! `m365-standin`: serves a Microsoft 365 stand-in built from a ScubaGear export on loopback.
+//!
+//! ```sh
+//! cargo run -p m365-standin -- --export ProviderSettingsExport.json --port 8400
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use m365_standin::{StandIn, StandInConfig, StandInError};
+
+/// A local stand-in for Microsoft 365 (authority, Graph, Exchange Online and Security &
+/// Compliance admin APIs, SharePoint admin, Power Platform admin), built from a ScubaGear export.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// A ScubaGear ProviderSettingsExport.json (default: the bundled sample).
+    #[arg(long)]
+    export: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8400)]
+    port: u16,
+    /// Client id the authority accepts.
+    #[arg(long, default_value = m365_standin::DEFAULT_CLIENT_ID)]
+    client_id: String,
+    /// Client secret the authority accepts.
+    #[arg(long, default_value = m365_standin::DEFAULT_CLIENT_SECRET)]
+    client_secret: String,
+    /// A PEM certificate whose key may sign client assertions.
+    #[arg(long)]
+    certificate: Option<PathBuf>,
+    /// Items per page of every collection.
+    #[arg(long, default_value_t = 10)]
+    page_size: usize,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime_secs: u64,
+}
+
+fn main() -> Result<(), StandInError> {
+    let args = Args::parse();
+    let mut config = match &args.export {
+        Some(path) => {
+            let bytes = std::fs::read(path)?;
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            StandInConfig::new(serde_json::from_slice(bytes)?)
+        }
+        None => StandInConfig::bundled()?,
+    };
+    config.port = args.port;
+    config.client_id = args.client_id.clone();
+    config.client_secret = Some(args.client_secret.clone());
+    config.page_size = args.page_size;
+    config.token_lifetime = Duration::from_secs(args.token_lifetime_secs);
+    if let Some(path) = &args.certificate {
+        config.certificate_pem = Some(std::fs::read_to_string(path)?);
+    }
+    let standin = StandIn::start(config)?;
+    println!("m365-standin listening on {}", standin.base_url());
+    println!(
+        "tenant id {} ({})",
+        standin.tenant_id(),
+        standin.initial_domain()
+    );
+    println!();
+    println!("# point aether365 at it:");
+    for line in standin.endpoints().env_lines() {
+        println!("export {line}");
+    }
+    println!("export AETHER365_CLIENT_ID={}", args.client_id);
+    println!("export AETHER365_CLIENT_SECRET={}", args.client_secret);
+    println!();
+    println!(
+        "# faults: curl -X POST {}/_standin/faults -H 'content-type: application/json' -d '{{\"kind\":\"throttle\",\"retry_after_secs\":2,\"target\":{{\"path_prefix\":\"/exo\"}},\"times\":2}}'",
+        standin.base_url()
+    );
+    println!(
+        "# requests seen: curl {}/_standin/requests",
+        standin.base_url()
+    );
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}

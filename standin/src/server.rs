@@ -1,0 +1,1213 @@
+//! The stand-in's HTTP handler: one catch-all route that records every request, applies faults,
+//! checks tokens and answers in each real API's format.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rsa::RsaPublicKey;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use serde_json::{Map, Value, json};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_cert::der::{Decode, Encode};
+
+use crate::graph::{GraphTenant, Served};
+use crate::{Fault, FaultKind, RecordedRequest, StandInConfig, StandInError, lock};
+
+/// Exchange Online cmdlets the stand-in knows, and the export key each answers from. Cmdlets
+/// whose key the export lacks answer an empty list.
+pub const EXO_CMDLETS: &[(&str, &str)] = &[
+    ("Get-RemoteDomain", "remote_domains"),
+    ("Get-AcceptedDomain", "accepted_domains"),
+    ("Get-DkimSigningConfig", "dkim_config"),
+    ("Get-TransportConfig", "transport_config"),
+    ("Get-SharingPolicy", "sharing_policy"),
+    ("Get-TransportRule", "transport_rule"),
+    ("Get-HostedConnectionFilterPolicy", "conn_filter"),
+    ("Get-OrganizationConfig", "org_config"),
+    ("Get-InboundConnector", "inbound_connectors"),
+    ("Get-OutboundConnector", "outbound_connectors"),
+    ("Get-IntraOrganizationConnector", "intra_org_connectors"),
+    ("Get-OrganizationRelationship", "org_relationships"),
+    ("Get-AdminAuditLogConfig", "admin_audit_log_config"),
+    ("Get-EOPProtectionPolicyRule", "protection_policy_rules"),
+    ("Get-AntiPhishPolicy", "anti_phish_policies"),
+    ("Get-AntiPhishRule", "anti_phish_rules"),
+    (
+        "Get-HostedContentFilterPolicy",
+        "hosted_content_filter_policies",
+    ),
+    ("Get-HostedContentFilterRule", "hosted_content_filter_rules"),
+    ("Get-MalwareFilterPolicy", "anti_malware_policies"),
+    ("Get-MalwareFilterRule", "anti_malware_rules"),
+    ("Get-SafeLinksPolicy", "safe_links_policies"),
+    ("Get-SafeLinksRule", "safe_links_rules"),
+    ("Get-SafeAttachmentPolicy", "safe_attachment_policies"),
+    ("Get-SafeAttachmentRule", "safe_attachment_rules"),
+    ("Get-ATPBuiltInProtectionRule", "built_in_protection_rules"),
+    ("Get-AtpPolicyForO365", "atp_policy_for_o365"),
+    ("Get-ATPProtectionPolicyRule", "atp_policy_rules"),
+];
+
+/// Security & Compliance cmdlets and their export keys.
+const SCC_CMDLETS: &[(&str, &str)] = &[
+    ("Get-DlpCompliancePolicy", "dlp_compliance_policies"),
+    ("Get-DlpComplianceRule", "dlp_compliance_rules"),
+    ("Get-ProtectionAlert", "protection_alerts"),
+    (
+        "Get-UnifiedAuditLogRetentionPolicy",
+        "unified_audit_log_retention_policies",
+    ),
+];
+
+/// Cmdlets that exist only with a Defender for Office 365 licence.
+const ATP_CMDLETS: &[&str] = &[
+    "Get-AtpPolicyForO365",
+    "Get-ATPProtectionPolicyRule",
+    "Get-SafeLinksPolicy",
+    "Get-SafeLinksRule",
+    "Get-SafeAttachmentPolicy",
+    "Get-SafeAttachmentRule",
+    "Get-ATPBuiltInProtectionRule",
+];
+
+/// A fault with its remaining count.
+pub(crate) struct ActiveFault {
+    fault: Fault,
+    remaining: Option<u32>,
+}
+
+impl ActiveFault {
+    pub(crate) fn new(fault: Fault) -> ActiveFault {
+        let remaining = fault.times;
+        ActiveFault { fault, remaining }
+    }
+}
+
+struct IssuedToken {
+    audience: String,
+    expires: Instant,
+}
+
+struct Certificate {
+    public: RsaPublicKey,
+    sha1: Vec<u8>,
+    sha256: Vec<u8>,
+}
+
+/// Everything the handler shares.
+pub(crate) struct State {
+    pub(crate) tenant_id: String,
+    pub(crate) initial_domain: String,
+    pub(crate) client_id: String,
+    client_secret: Option<String>,
+    certificate: Option<Certificate>,
+    page_size: usize,
+    pub(crate) token_lifetime: Mutex<Duration>,
+    export: Value,
+    graph: GraphTenant,
+    base_url: String,
+    tokens: Mutex<HashMap<String, IssuedToken>>,
+    pub(crate) faults: Mutex<Vec<ActiveFault>>,
+    pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+}
+
+fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let body: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD.decode(body).ok()
+}
+
+fn parse_certificate(pem: &str) -> Result<Certificate, StandInError> {
+    let der = pem_block(pem, "CERTIFICATE")
+        .ok_or_else(|| StandInError::BadCertificate("no CERTIFICATE PEM block".into()))?;
+    let cert = x509_cert::Certificate::from_der(&der)
+        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
+    let spki = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
+    let public = RsaPublicKey::from_public_key_der(&spki)
+        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
+    Ok(Certificate {
+        public,
+        sha1: Sha1::digest(&der).to_vec(),
+        sha256: Sha256::digest(&der).to_vec(),
+    })
+}
+
+impl State {
+    pub(crate) fn new(config: StandInConfig, base_url: String) -> Result<State, StandInError> {
+        let export = config.export;
+        let tenant_id = export
+            .get("tenant_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                export
+                    .pointer("/tenant_details/0/TenantId")
+                    .and_then(Value::as_str)
+            })
+            .ok_or(StandInError::NoTenant)?
+            .to_string();
+        let initial_domain =
+            initial_domain(&export).unwrap_or_else(|| "tenant.onmicrosoft.com".into());
+        let certificate = match &config.certificate_pem {
+            Some(pem) => Some(parse_certificate(pem)?),
+            None => None,
+        };
+        let graph = GraphTenant::from_export(&export);
+        Ok(State {
+            tenant_id,
+            initial_domain,
+            client_id: config.client_id,
+            client_secret: config.client_secret,
+            certificate,
+            page_size: config.page_size.max(1),
+            token_lifetime: Mutex::new(config.token_lifetime),
+            export,
+            graph,
+            base_url,
+            tokens: Mutex::new(HashMap::new()),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn knows_tenant(&self, t: &str) -> bool {
+        t.eq_ignore_ascii_case(&self.tenant_id) || t.eq_ignore_ascii_case(&self.initial_domain)
+    }
+
+    /// The faults that apply to a request, consuming one use of each.
+    fn take_faults(&self, path: &str, cmdlet: Option<&str>) -> Vec<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let mut hits = Vec::new();
+        for f in faults.iter_mut() {
+            let t = &f.fault.target;
+            let path_ok = match &t.path_prefix {
+                Some(p) => path.starts_with(p.as_str()),
+                None => !path.starts_with("/authority") && !path.starts_with("/_standin"),
+            };
+            let cmdlet_ok = match (&t.cmdlet, cmdlet) {
+                (None, _) => true,
+                (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
+                (Some(_), None) => false,
+            };
+            let consent = matches!(f.fault.kind, FaultKind::ConsentDeclined);
+            if path_ok && cmdlet_ok && !consent && f.remaining != Some(0) {
+                if let Some(n) = f.remaining.as_mut() {
+                    *n -= 1;
+                }
+                hits.push(f.fault.kind.clone());
+            }
+        }
+        faults.retain(|f| f.remaining != Some(0));
+        hits
+    }
+
+    fn consent_declined(&self) -> bool {
+        let mut faults = lock(&self.faults);
+        let mut hit = false;
+        for f in faults.iter_mut() {
+            if matches!(f.fault.kind, FaultKind::ConsentDeclined) && f.remaining != Some(0) {
+                if let Some(n) = f.remaining.as_mut() {
+                    *n -= 1;
+                }
+                hit = true;
+            }
+        }
+        faults.retain(|f| f.remaining != Some(0));
+        hit
+    }
+}
+
+fn initial_domain(export: &Value) -> Option<String> {
+    let from_list = |v: Option<&Value>| -> Option<String> {
+        let list: Vec<&Value> = match v? {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        list.iter().find_map(|d| {
+            let initial = d.get("IsInitial").and_then(Value::as_bool) == Some(true);
+            initial
+                .then(|| {
+                    d.get("Id")
+                        .or_else(|| d.get("Name"))
+                        .and_then(Value::as_str)
+                })
+                .flatten()
+                .map(str::to_string)
+        })
+    };
+    from_list(export.get("domain_settings"))
+        .or_else(|| {
+            from_list(export.pointer("/tenant_details/0/AADAdditionalData/0/VerifiedDomains"))
+        })
+        .or_else(|| {
+            export
+                .get("accepted_domains")?
+                .as_array()?
+                .iter()
+                .filter_map(|d| d.get("DomainName").and_then(Value::as_str))
+                .find(|d| d.ends_with(".onmicrosoft.com") && !d.ends_with(".mail.onmicrosoft.com"))
+                .map(str::to_string)
+        })
+}
+
+pub(crate) fn build(
+    listener: TcpListener,
+    state: Arc<State>,
+) -> std::io::Result<actix_web::dev::Server> {
+    let data = web::Data::from(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
+            .default_service(web::to(handle))
+    })
+    .workers(2)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}
+
+/// A finished answer before faults that rewrite it.
+struct Reply {
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn json(status: StatusCode, v: &Value) -> Reply {
+        Reply {
+            status,
+            body: v.to_string().into_bytes(),
+            content_type: "application/json; charset=utf-8",
+            headers: Vec::new(),
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+fn graph_error(status: StatusCode, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({"error": {"code": code, "message": message, "innerError": {
+            "date": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+            "request-id": random_id(), "client-request-id": random_id()}}}),
+    )
+}
+
+fn random_id() -> String {
+    let b: [u8; 16] = rand::random();
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// The service a path belongs to, for audiences and error formats.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Service {
+    Authority,
+    Graph,
+    Exo,
+    Scc,
+    Spo,
+    Bap,
+    Control,
+    Unknown,
+}
+
+fn service_of(path: &str) -> Service {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "authority" => Service::Authority,
+        "graph" => Service::Graph,
+        "exo" => Service::Exo,
+        "scc" => Service::Scc,
+        "spo" => Service::Spo,
+        "bap" => Service::Bap,
+        "_standin" => Service::Control,
+        _ => Service::Unknown,
+    }
+}
+
+impl Service {
+    fn prefix(self) -> &'static str {
+        match self {
+            Service::Graph => "graph",
+            Service::Exo => "exo",
+            Service::Scc => "scc",
+            Service::Spo => "spo",
+            Service::Bap => "bap",
+            _ => "",
+        }
+    }
+
+    /// Token audiences this service accepts: its own URL here, and the real resource.
+    fn accepts(self, base: &str, audience: &str) -> bool {
+        let a = audience.trim_end_matches('/');
+        let own = format!("{base}/{}", self.prefix());
+        a == own
+            || match self {
+                Service::Graph => a == "https://graph.microsoft.com",
+                Service::Exo => a == "https://outlook.office365.com",
+                Service::Scc => a == "https://ps.compliance.protection.outlook.com",
+                Service::Spo => a.ends_with("-admin.sharepoint.com"),
+                Service::Bap => a == "https://service.powerapps.com",
+                _ => false,
+            }
+    }
+
+    fn error(self, status: StatusCode, code: &str, message: &str) -> Reply {
+        match self {
+            Service::Spo => Reply::json(
+                status,
+                &json!({"error": {"code": format!("-2147024891, {code}"), "message": {"lang": "en-US", "value": message}}}),
+            ),
+            Service::Bap => Reply::json(
+                status,
+                &json!({"error": {"code": code, "message": message}}),
+            ),
+            _ => graph_error(status, code, message),
+        }
+    }
+}
+
+async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    let path = req.path().to_string();
+    let query = req.query_string().to_string();
+    let method = req.method().as_str().to_string();
+    let service = service_of(&path);
+    let cmdlet = if path.ends_with("/InvokeCommand") {
+        serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+            v.pointer("/CmdletInput/CmdletName")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+    } else {
+        None
+    };
+    let faults = if service == Service::Control {
+        Vec::new()
+    } else {
+        state.take_faults(&path, cmdlet.as_deref())
+    };
+
+    let mut lie: Option<String> = None;
+    let mut malformed = false;
+    let mut reply: Option<Reply> = None;
+    for f in &faults {
+        match f {
+            FaultKind::Slow { delay_ms } => {
+                tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+            }
+            FaultKind::Throttle { retry_after_secs } if reply.is_none() => {
+                reply = Some(
+                    service
+                        .error(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "TooManyRequests",
+                            "Too many requests. Please retry later.",
+                        )
+                        .header("Retry-After", retry_after_secs.to_string()),
+                );
+            }
+            FaultKind::Unavailable { retry_after_secs } if reply.is_none() => {
+                let mut r = service.error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailable",
+                    "The service is temporarily unavailable.",
+                );
+                if let Some(s) = retry_after_secs {
+                    r = r.header("Retry-After", s.to_string());
+                }
+                reply = Some(r);
+            }
+            FaultKind::Forbidden if reply.is_none() => {
+                reply = Some(match service {
+                    Service::Spo => service.error(
+                        StatusCode::FORBIDDEN,
+                        "System.UnauthorizedAccessException",
+                        "Attempted to perform an unauthorized operation.",
+                    ),
+                    _ => service.error(
+                        StatusCode::FORBIDDEN,
+                        "Authorization_RequestDenied",
+                        "Insufficient privileges to complete the operation.",
+                    ),
+                });
+            }
+            FaultKind::TokenExpired if reply.is_none() => {
+                if let Some(t) = bearer(&req) {
+                    lock(&state.tokens).remove(&t);
+                }
+                reply = Some(unauthorized(
+                    service,
+                    &state,
+                    "Lifetime validation failed, the token is expired.",
+                ));
+            }
+            FaultKind::Malformed => malformed = true,
+            FaultKind::WrongTenant { tenant_id } => lie = Some(tenant_id.clone()),
+            _ => {}
+        }
+    }
+
+    let reply = match reply {
+        Some(r) => r,
+        None => route(
+            &req,
+            &method,
+            &path,
+            &query,
+            &body,
+            cmdlet.as_deref(),
+            service,
+            &state,
+        ),
+    };
+    let mut reply = reply;
+    if reply.status.is_success() {
+        if let Some(liar) = lie {
+            let text = String::from_utf8_lossy(&reply.body).replace(&state.tenant_id, &liar);
+            reply.body = text.into_bytes();
+        }
+        if malformed {
+            reply.body = b"{\"value\": [ {\"truncated\": tr".to_vec();
+        }
+    }
+    lock(&state.requests).push(RecordedRequest {
+        method,
+        path,
+        query,
+        cmdlet,
+        status: reply.status.as_u16(),
+    });
+    let mut builder = HttpResponse::build(reply.status);
+    builder.content_type(reply.content_type);
+    for (name, value) in reply.headers {
+        builder.insert_header((name, value));
+    }
+    builder.body(reply.body)
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let h = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = h.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+fn unauthorized(service: Service, state: &State, message: &str) -> Reply {
+    let mut r = service.error(
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        message,
+    );
+    r.headers.push((
+        "WWW-Authenticate",
+        format!(
+            "Bearer realm=\"\", authorization_uri=\"{}/authority/{}/oauth2/authorize\", error=\"invalid_token\"",
+            state.base_url, state.tenant_id
+        ),
+    ));
+    r
+}
+
+/// Checks the bearer token for `service`; `None` when it is valid.
+fn check_token(req: &HttpRequest, service: Service, state: &State) -> Option<Reply> {
+    let Some(token) = bearer(req) else {
+        return Some(unauthorized(service, state, "Access token is empty."));
+    };
+    let tokens = lock(&state.tokens);
+    let Some(t) = tokens.get(&token) else {
+        return Some(unauthorized(
+            service,
+            state,
+            "Access token validation failure. Invalid audience or unknown token.",
+        ));
+    };
+    if Instant::now() >= t.expires {
+        return Some(unauthorized(
+            service,
+            state,
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    if !service.accepts(&state.base_url, &t.audience) {
+        return Some(unauthorized(service, state, "Invalid audience."));
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route(
+    req: &HttpRequest,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    cmdlet: Option<&str>,
+    service: Service,
+    state: &State,
+) -> Reply {
+    match (service, method) {
+        (Service::Authority, _) => authority(method, path, query, body, state),
+        (Service::Control, _) => control(method, path, body, state),
+        (Service::Unknown, _) => graph_error(StatusCode::NOT_FOUND, "NotFound", "No such service."),
+        (_, m) => {
+            if let Some(r) = check_token(req, service, state) {
+                return r;
+            }
+            match (service, m) {
+                (Service::Graph, "GET") => graph(path, query, state),
+                (Service::Exo | Service::Scc, "POST") if path.ends_with("/InvokeCommand") => {
+                    invoke(service, path, query, cmdlet, state)
+                }
+                (Service::Spo, "GET") if path == "/spo/_api/SPO.Tenant" => sharepoint(state),
+                (Service::Bap, _) => bap(m, path, query, state),
+                _ => service.error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "MethodNotAllowed",
+                    "The stand-in serves reads only.",
+                ),
+            }
+        }
+    }
+}
+
+fn param<'a>(query: &'a str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The query without `$skiptoken` (raw pairs kept as sent).
+fn without_skiptoken(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|p| {
+            !p.is_empty()
+                && !p.starts_with("$skiptoken=")
+                && !p.to_ascii_lowercase().starts_with("%24skiptoken=")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One page of `items` from `$skiptoken` (an offset), with the next link when more remain.
+fn page(
+    items: &[Value],
+    query: &str,
+    size: usize,
+    next_base: &str,
+    next_key: &str,
+) -> Map<String, Value> {
+    let skip = param(query, "$skiptoken")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = (skip + size).min(items.len());
+    let slice = items.get(skip..end).unwrap_or(&[]).to_vec();
+    let mut out = Map::new();
+    out.insert("value".into(), Value::Array(slice));
+    if end < items.len() {
+        let rest = without_skiptoken(query);
+        let sep = if rest.is_empty() { "" } else { "&" };
+        out.insert(
+            next_key.into(),
+            json!(format!("{next_base}?{rest}{sep}$skiptoken={end}")),
+        );
+    }
+    out
+}
+
+fn graph(path: &str, query: &str, state: &State) -> Reply {
+    let gpath = path.strip_prefix("/graph").unwrap_or(path);
+    let inner_query = without_skiptoken(query);
+    let version = gpath
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("v1.0");
+    let entity = gpath
+        .trim_start_matches('/')
+        .split_once('/')
+        .map(|(_, e)| e)
+        .unwrap_or("");
+    let context = format!("{}/graph/{version}/$metadata#{entity}", state.base_url);
+    match state.graph.answer(gpath, &inner_query) {
+        None => graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{gpath}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        ),
+        Some(Served::Collection(items)) => {
+            let size = param(query, "$top")
+                .and_then(|t| t.parse::<usize>().ok())
+                .map_or(state.page_size, |t| t.clamp(1, state.page_size));
+            let mut out = Map::new();
+            out.insert("@odata.context".into(), json!(context));
+            out.extend(page(
+                &items,
+                query,
+                size,
+                &format!("{}{}", state.base_url, path),
+                "@odata.nextLink",
+            ));
+            Reply::json(StatusCode::OK, &Value::Object(out))
+        }
+        Some(Served::Object(Value::Object(mut o))) => {
+            if !o.contains_key("@odata.context") {
+                let mut out = Map::new();
+                out.insert("@odata.context".into(), json!(format!("{context}/$entity")));
+                out.append(&mut o);
+                o = out;
+            }
+            Reply::json(StatusCode::OK, &Value::Object(o))
+        }
+        Some(Served::Object(other)) => Reply {
+            // `$count` and other scalars come as text.
+            status: StatusCode::OK,
+            body: match &other {
+                Value::String(s) => s.clone().into_bytes(),
+                v => v.to_string().into_bytes(),
+            },
+            content_type: "text/plain; charset=utf-8",
+            headers: Vec::new(),
+        },
+    }
+}
+
+fn export_items(state: &State, key: &str) -> Vec<Value> {
+    match state.export.get(key) {
+        Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(other) => vec![other.clone()],
+    }
+}
+
+fn licensed(state: &State, key: &str) -> bool {
+    state.export.get(key).and_then(Value::as_bool) != Some(false)
+}
+
+fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state: &State) -> Reply {
+    let tenant = path
+        .trim_end_matches("/InvokeCommand")
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if !state.knows_tenant(tenant) {
+        return service.error(
+            StatusCode::NOT_FOUND,
+            "TenantNotFound",
+            &format!("Tenant '{tenant}' was not found."),
+        );
+    }
+    let Some(name) = cmdlet else {
+        return service.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The request body must be {\"CmdletInput\":{\"CmdletName\":...,\"Parameters\":{...}}}.",
+        );
+    };
+    let table = if service == Service::Exo {
+        EXO_CMDLETS
+    } else {
+        SCC_CMDLETS
+    };
+    let known = table.iter().find(|(c, _)| c.eq_ignore_ascii_case(name));
+    let unlicensed = (service == Service::Exo
+        && ATP_CMDLETS.iter().any(|c| c.eq_ignore_ascii_case(name))
+        && !licensed(state, "defender_license"))
+        || (service == Service::Scc && !licensed(state, "defender_dlp_license"));
+    let Some((_, key)) = known.filter(|_| !unlicensed) else {
+        return service.error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!(
+                "|System.Management.Automation.CommandNotFoundException|The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+            ),
+        );
+    };
+    let items = export_items(state, key);
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}{}/$metadata#Collection(Exchange.GenericHashTable)",
+            state.base_url,
+            path.trim_end_matches("/InvokeCommand")
+        )),
+    );
+    out.extend(page(
+        &items,
+        query,
+        state.page_size,
+        &format!("{}{}", state.base_url, path),
+        "@odata.nextLink",
+    ));
+    Reply::json(StatusCode::OK, &Value::Object(out))
+}
+
+fn sharepoint(state: &State) -> Reply {
+    match export_items(state, "SPO_tenant").into_iter().next() {
+        Some(d) => {
+            let mut r = Reply::json(StatusCode::OK, &json!({ "d": d }));
+            r.content_type = "application/json;odata=verbose;charset=utf-8";
+            r
+        }
+        None => Service::Spo.error(
+            StatusCode::NOT_FOUND,
+            "System.IO.FileNotFoundException",
+            "The tenant settings are not available.",
+        ),
+    }
+}
+
+/// An environment in BAP's shape, from an export row.
+fn bap_environment(row: &Value) -> Value {
+    let name = row.get("EnvironmentName").cloned().unwrap_or(Value::Null);
+    json!({
+        "id": format!("/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments/{}", name.as_str().unwrap_or("")),
+        "type": "Microsoft.BusinessAppPlatform/scopes/environments",
+        "location": row.get("Location").cloned().unwrap_or(Value::Null),
+        "name": name,
+        "properties": {
+            "displayName": row.get("DisplayName").cloned().unwrap_or(Value::Null),
+            "isDefault": row.get("IsDefault").cloned().unwrap_or(Value::Null),
+            "environmentSku": row.get("EnvironmentType").cloned().unwrap_or(Value::Null),
+            "createdTime": row.get("CreatedTime").cloned().unwrap_or(Value::Null),
+        }
+    })
+}
+
+/// A DLP policy in BAP's `apiPolicies` shape, from an export row (the reverse of ScubaGear's
+/// normalisation).
+fn bap_policy(row: &Value) -> Value {
+    let envs = row.get("environments").cloned().unwrap_or(json!([]));
+    let constraints = match row.get("environmentType").and_then(Value::as_str) {
+        Some("OnlyEnvironments") => {
+            json!({"environmentFilter1": {"type": "environmentFilter", "parameters": {"filterType": "include", "environments": envs}}})
+        }
+        Some("ExceptEnvironments") => {
+            json!({"environmentFilter1": {"type": "environmentFilter", "parameters": {"filterType": "exclude", "environments": envs}}})
+        }
+        _ => json!({}),
+    };
+    json!({
+        "name": row.get("name").cloned().unwrap_or(Value::Null),
+        "type": "Microsoft.BusinessAppPlatform/scopes/apiPolicies",
+        "properties": {
+            "displayName": row.get("displayName").cloned().unwrap_or(Value::Null),
+            "definition": {"constraints": constraints},
+        }
+    })
+}
+
+fn bap(method: &str, path: &str, query: &str, state: &State) -> Reply {
+    let p = path.strip_prefix("/bap").unwrap_or(path);
+    let base = format!("{}{}", state.base_url, path);
+    match (method, p) {
+        ("POST", "/providers/Microsoft.BusinessAppPlatform/listTenantSettings") => {
+            let v = export_items(state, "environment_creation")
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| json!({}));
+            Reply::json(StatusCode::OK, &v)
+        }
+        ("GET", "/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments") => {
+            let envs: Vec<Value> = export_items(state, "environment_list")
+                .iter()
+                .map(bap_environment)
+                .collect();
+            Reply::json(
+                StatusCode::OK,
+                &Value::Object(page(&envs, query, state.page_size, &base, "nextLink")),
+            )
+        }
+        ("GET", "/providers/Microsoft.BusinessAppPlatform/scopes/admin/apiPolicies") => {
+            let rows: Vec<Value> = export_items(state, "dlp_policies")
+                .iter()
+                .flat_map(|v| match v.get("value") {
+                    Some(Value::Array(a)) => a.clone(),
+                    _ => Vec::new(),
+                })
+                .map(|r| bap_policy(&r))
+                .collect();
+            Reply::json(
+                StatusCode::OK,
+                &Value::Object(page(&rows, query, state.page_size, &base, "nextLink")),
+            )
+        }
+        ("GET", p)
+            if p.starts_with("/providers/PowerPlatform.Governance/v1/tenants/")
+                && p.ends_with("/tenantIsolationPolicy") =>
+        {
+            let tenant = p
+                .trim_start_matches("/providers/PowerPlatform.Governance/v1/tenants/")
+                .trim_end_matches("/tenantIsolationPolicy");
+            if !state.knows_tenant(tenant) {
+                return Service::Bap.error(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "The caller is not authorized for this tenant.",
+                );
+            }
+            match export_items(state, "tenant_isolation").into_iter().next() {
+                Some(v) => Reply::json(StatusCode::OK, &v),
+                None => Service::Bap.error(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    "No tenant isolation policy.",
+                ),
+            }
+        }
+        _ => Service::Bap.error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "No such Power Platform endpoint in the stand-in.",
+        ),
+    }
+}
+
+fn oauth_error(status: StatusCode, error: &str, code: u32, description: &str) -> Reply {
+    Reply::json(
+        status,
+        &json!({
+            "error": error,
+            "error_description": format!("AADSTS{code}: {description}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}", random_id(), random_id(), chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ")),
+            "error_codes": [code],
+            "timestamp": chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
+            "trace_id": random_id(),
+            "correlation_id": random_id(),
+            "error_uri": "https://login.microsoftonline.com/error?code=".to_string() + &code.to_string(),
+        }),
+    )
+}
+
+fn authority(method: &str, path: &str, query: &str, body: &[u8], state: &State) -> Reply {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, parts.as_slice()) {
+        ("POST", ["authority", tenant, "oauth2", "v2.0", "token"]) => token(tenant, body, state),
+        ("GET", ["authority", tenant, "adminconsent"]) => admin_consent(tenant, query, state),
+        _ => oauth_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            900561,
+            "The endpoint only accepts POST requests.",
+        ),
+    }
+}
+
+fn admin_consent(tenant: &str, query: &str, state: &State) -> Reply {
+    let client_id = param(query, "client_id").unwrap_or_default();
+    let redirect = param(query, "redirect_uri").unwrap_or_default();
+    let st = param(query, "state").unwrap_or_default();
+    if client_id != state.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            ),
+        );
+    }
+    let Ok(mut to) = url::Url::parse(&redirect) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50011,
+            "The redirect URI is not valid.",
+        );
+    };
+    let known = state.knows_tenant(tenant) || tenant == "organizations" || tenant == "common";
+    if !known {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+        );
+    }
+    if state.consent_declined() {
+        to.query_pairs_mut()
+            .append_pair("error", "access_denied")
+            .append_pair(
+                "error_description",
+                "AADSTS65004: User declined to consent to access the app.",
+            )
+            .append_pair("state", &st);
+    } else {
+        to.query_pairs_mut()
+            .append_pair("admin_consent", "True")
+            .append_pair("tenant", &state.tenant_id)
+            .append_pair("state", &st);
+    }
+    Reply {
+        status: StatusCode::FOUND,
+        body: Vec::new(),
+        content_type: "text/html; charset=utf-8",
+        headers: vec![("Location", to.to_string())],
+    }
+}
+
+fn token(tenant: &str, body: &[u8], state: &State) -> Reply {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if !state.knows_tenant(tenant) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        );
+    }
+    if get("grant_type") != "client_credentials" {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type. The stand-in supports client_credentials only.",
+        );
+    }
+    if get("client_id") != state.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
+                get("client_id")
+            ),
+        );
+    }
+    let scope = get("scope");
+    let Some(audience) = scope.strip_suffix("/.default") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            1002012,
+            &format!(
+                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
+        );
+    };
+    let known_audience = [
+        Service::Graph,
+        Service::Exo,
+        Service::Scc,
+        Service::Spo,
+        Service::Bap,
+    ]
+    .iter()
+    .any(|s| s.accepts(&state.base_url, audience));
+    if !known_audience {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_resource",
+            500011,
+            &format!(
+                "The resource principal named {audience} was not found in the tenant named {tenant}."
+            ),
+        );
+    }
+    let token_endpoint = format!("{}/authority/{tenant}/oauth2/v2.0/token", state.base_url);
+    if let Some(e) = authenticate(&form, &token_endpoint, state) {
+        return e;
+    }
+    let lifetime = *lock(&state.token_lifetime);
+    let random: [u8; 24] = rand::random();
+    let access_token = format!("standin.{}", URL_SAFE_NO_PAD.encode(random));
+    lock(&state.tokens).insert(
+        access_token.clone(),
+        IssuedToken {
+            audience: audience.to_string(),
+            expires: Instant::now() + lifetime,
+        },
+    );
+    Reply::json(
+        StatusCode::OK,
+        &json!({"token_type": "Bearer", "expires_in": lifetime.as_secs(), "ext_expires_in": lifetime.as_secs(), "access_token": access_token}),
+    )
+}
+
+/// Checks the client secret or the client assertion; `None` when the client is authenticated.
+fn authenticate(
+    form: &HashMap<String, String>,
+    token_endpoint: &str,
+    state: &State,
+) -> Option<Reply> {
+    let invalid = |code: u32, d: &str| {
+        Some(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            code,
+            d,
+        ))
+    };
+    if let Some(secret) = form.get("client_secret") {
+        return match &state.client_secret {
+            Some(s) if s == secret => None,
+            _ => invalid(
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+            ),
+        };
+    }
+    let Some(assertion) = form.get("client_assertion") else {
+        return invalid(
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
+    };
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return invalid(700025, "Client assertion type is not supported.");
+    }
+    let Some(cert) = &state.certificate else {
+        return invalid(
+            700027,
+            "The certificate with identifier used to sign the client assertion is not registered on application.",
+        );
+    };
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [h, c, s] = parts.as_slice() else {
+        return invalid(50027, "JWT token is invalid or malformed.");
+    };
+    let decode = |p: &str| {
+        URL_SAFE_NO_PAD
+            .decode(p)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    };
+    let (Some(header), Some(claims), Ok(sig)) = (decode(h), decode(c), URL_SAFE_NO_PAD.decode(s))
+    else {
+        return invalid(50027, "JWT token is invalid or malformed.");
+    };
+    let message = format!("{h}.{c}");
+    let verified = match header.get("alg").and_then(Value::as_str) {
+        Some("PS256") => {
+            let x5t = header
+                .get("x5t#S256")
+                .and_then(Value::as_str)
+                .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok());
+            if x5t.as_deref() != Some(cert.sha256.as_slice()) {
+                return invalid(
+                    700027,
+                    "The certificate with identifier used to sign the client assertion is not registered on application.",
+                );
+            }
+            let key = rsa::pss::VerifyingKey::<Sha256>::new(cert.public.clone());
+            rsa::pss::Signature::try_from(sig.as_slice())
+                .is_ok_and(|sg| key.verify(message.as_bytes(), &sg).is_ok())
+        }
+        Some("RS256") => {
+            let x5t = header
+                .get("x5t")
+                .and_then(Value::as_str)
+                .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok());
+            if x5t.as_deref() != Some(cert.sha1.as_slice()) {
+                return invalid(
+                    700027,
+                    "The certificate with identifier used to sign the client assertion is not registered on application.",
+                );
+            }
+            let key = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(cert.public.clone());
+            rsa::pkcs1v15::Signature::try_from(sig.as_slice())
+                .is_ok_and(|sg| key.verify(message.as_bytes(), &sg).is_ok())
+        }
+        _ => {
+            return invalid(
+                700027,
+                "Client assertion contains an unsupported algorithm.",
+            );
+        }
+    };
+    if !verified {
+        return invalid(700027, "Client assertion failed signature validation.");
+    }
+    let now = chrono::Utc::now().timestamp();
+    let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("");
+    if claim("aud") != token_endpoint {
+        return invalid(
+            700212,
+            &format!(
+                "No matching federated identity record found for presented assertion audience '{}'.",
+                claim("aud")
+            ),
+        );
+    }
+    if claim("iss") != state.client_id || claim("sub") != state.client_id {
+        return invalid(
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        );
+    }
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
+    if exp < now || nbf > now + 300 {
+        return invalid(
+            700024,
+            "Client assertion is not within its valid time range.",
+        );
+    }
+    None
+}
+
+fn control(method: &str, path: &str, body: &[u8], state: &State) -> Reply {
+    match (method, path) {
+        ("POST", "/_standin/faults") => match serde_json::from_slice::<Fault>(body) {
+            Ok(f) => {
+                lock(&state.faults).push(ActiveFault::new(f));
+                Reply::json(StatusCode::OK, &json!({"ok": true}))
+            }
+            Err(e) => Reply::json(StatusCode::BAD_REQUEST, &json!({"error": e.to_string()})),
+        },
+        ("DELETE", "/_standin/faults") => {
+            lock(&state.faults).clear();
+            Reply::json(StatusCode::OK, &json!({"ok": true}))
+        }
+        ("GET", "/_standin/requests") => {
+            let r = lock(&state.requests).clone();
+            Reply::json(StatusCode::OK, &json!(r))
+        }
+        _ => Reply::json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "unknown control endpoint"}),
+        ),
+    }
+}
