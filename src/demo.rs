@@ -5,7 +5,9 @@
 
 use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, DirectoryError, NewTenant};
-use aether365_actors::scans::{self, CompletedScan, ScanError, ScanKind, ScanOrigin};
+use aether365_actors::scans::{
+    self, CompletedScan, ScanError, ScanInput, ScanKind, ScanOrigin, SnapshotSource,
+};
 use aether365_actors::tokens::{self, Expiry, IssuedToken, TokenError};
 use aether365_engine::{Snapshot, evaluate_all, variations};
 use chrono::{Duration, Utc};
@@ -143,8 +145,14 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
             let at = now - Duration::weeks(HISTORY_WEEKS - week) - Duration::hours(index as i64);
             let mut snapshot = base.clone();
             variations::apply(&mut snapshot, &active_variations(index, week));
-            let stored =
-                directory::import_snapshot(&txn, &tenant, &snapshot, "collector", Some(at)).await?;
+            let stored = directory::import_snapshot(
+                &txn,
+                &tenant,
+                &snapshot,
+                SnapshotSource::Sample,
+                Some(at),
+            )
+            .await?;
             let findings = evaluate_all(&snapshot);
             scans::persist_completed_scan(
                 &txn,
@@ -152,8 +160,14 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
                     organisation_id: org.id,
                     tenant_id: tenant.id,
                     kind: ScanKind::Compliance,
-                    origin: ScanOrigin::Schedule,
+                    origin: ScanOrigin::Sample,
                     snapshot_id: Some(stored.id),
+                    input: Some(ScanInput::of_snapshot(
+                        stored.id,
+                        SnapshotSource::Sample,
+                        at,
+                        None,
+                    )),
                     findings,
                     started_at: at - Duration::seconds(42),
                     finished_at: at,

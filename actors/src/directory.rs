@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::hashing::{self, HashError};
+use crate::scans::SnapshotSource;
 
 /// Errors of the directory layer.
 #[derive(Debug, thiserror::Error)]
@@ -251,29 +252,139 @@ pub async fn list_tenants(
         .await?)
 }
 
-/// Stores a configuration snapshot of a tenant. `collected_at` defaults to now.
+/// Stores a configuration snapshot of a tenant. `collected_at` defaults to the export's own
+/// `timestamp_zulu`, else now. `services` is the collector's per-service outcome.
 pub async fn import_snapshot(
     db: &impl ConnectionTrait,
     tenant: &tenant::Model,
     snapshot: &Snapshot,
-    source: &str,
+    source: SnapshotSource,
     collected_at: Option<DateTime<Utc>>,
 ) -> Result<config_snapshot::Model, DirectoryError> {
-    if source != "import" && source != "collector" {
-        return Err(DirectoryError::Invalid(
-            "snapshot source must be import or collector".into(),
-        ));
-    }
+    store_snapshot(
+        db,
+        tenant,
+        snapshot.value().clone(),
+        source,
+        collected_at,
+        None,
+    )
+    .await
+}
+
+/// Stores a snapshot document; see [`import_snapshot`].
+pub async fn store_snapshot(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    data: serde_json::Value,
+    source: SnapshotSource,
+    collected_at: Option<DateTime<Utc>>,
+    services: Option<serde_json::Value>,
+) -> Result<config_snapshot::Model, DirectoryError> {
+    let exported_at = data
+        .get("timestamp_zulu")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
     Ok(config_snapshot::ActiveModel {
         organisation_id: Set(tenant.organisation_id),
         tenant_id: Set(tenant.id),
-        collected_at: Set(collected_at.unwrap_or_else(Utc::now)),
-        source: Set(source.to_string()),
-        data: Set(snapshot.value().clone()),
+        collected_at: Set(collected_at.or(exported_at).unwrap_or_else(Utc::now)),
+        source: Set(source.as_str().to_string()),
+        data: Set(data),
+        services: Set(services),
         ..Default::default()
     }
     .insert(db)
     .await?)
+}
+
+/// What Microsoft Graph said about a tenant that granted admin consent.
+#[derive(Clone, Debug)]
+pub struct ConsentedTenant {
+    /// The Entra tenant id (GUID).
+    pub microsoft_tenant_id: String,
+    pub display_name: String,
+    /// Verified domains, the default domain first.
+    pub domains: Vec<String>,
+    /// The `*.onmicrosoft.com` initial domain.
+    pub initial_domain: String,
+    /// Subscribed SKU part numbers.
+    pub licences: Vec<String>,
+}
+
+/// Records a consented tenant: updates the organisation's tenant with that Entra tenant id, or
+/// adds it. From now on its compliance scans collect live.
+pub async fn connect_tenant(
+    db: &impl ConnectionTrait,
+    organisation_id: i64,
+    consented: ConsentedTenant,
+    at: DateTime<Utc>,
+) -> Result<tenant::Model, DirectoryError> {
+    let wanted = consented.microsoft_tenant_id.trim().to_ascii_lowercase();
+    if !is_guid(&wanted) {
+        return Err(DirectoryError::Invalid(format!(
+            "{:?} is not a Microsoft Entra tenant id (a GUID)",
+            consented.microsoft_tenant_id
+        )));
+    }
+    let existing = tenant::Entity::find()
+        .filter(tenant::Column::OrganisationId.eq(organisation_id))
+        .filter(tenant::Column::MicrosoftTenantId.eq(wanted.as_str()))
+        .one(db)
+        .await?;
+    let model = match existing {
+        Some(t) => t,
+        None => {
+            let mut name = consented.display_name.trim().to_string();
+            if name.is_empty() {
+                name = consented.initial_domain.clone();
+            }
+            let clash = tenant::Entity::find()
+                .filter(tenant::Column::OrganisationId.eq(organisation_id))
+                .filter(tenant::Column::DisplayName.eq(name.as_str()))
+                .one(db)
+                .await?;
+            if clash.is_some() {
+                name = format!("{name} ({})", consented.initial_domain);
+            }
+            add_tenant(
+                db,
+                organisation_id,
+                NewTenant {
+                    display_name: name,
+                    microsoft_tenant_id: Some(wanted.clone()),
+                    domains: consented.domains.clone(),
+                },
+            )
+            .await?
+        }
+    };
+    let mut active: tenant::ActiveModel = model.into();
+    active.initial_domain = Set(Some(consented.initial_domain.to_ascii_lowercase()));
+    active.consented_at = Set(Some(at));
+    active.licences = Set(Some(serde_json::json!(consented.licences)));
+    if let Some(primary) = consented.domains.first() {
+        active.primary_domain = Set(primary.to_ascii_lowercase());
+        active.verified_domains = Set(serde_json::json!(
+            consented
+                .domains
+                .iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        ));
+    }
+    Ok(active.update(db).await?)
+}
+
+/// Whether `s` looks like a GUID (8-4-4-4-12 hex digits).
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The newest configuration snapshot of a tenant, if any.

@@ -54,6 +54,8 @@ pub struct Backend {
     pub verified: VerifiedCache,
     /// The query layer's cache of completed scans (its generations tell when answers change).
     pub scan_cache: Arc<ScanCache>,
+    /// Reads connected tenants (admin consent, tenant details); `None` when not configured.
+    pub collector: Option<Arc<aether365_collector::Collector>>,
 }
 
 impl Backend {
@@ -83,6 +85,7 @@ impl Backend {
             subscriber: queries.clone().recipient(),
         });
         Backend {
+            collector: config.scans.collector.clone(),
             db,
             tokens,
             queries,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aether365_actors::directory::{self, DirectoryError, NewTenant};
+use aether365_actors::scans::SnapshotSource;
 use aether365_actors::{db, testkit};
 use aether365_engine::Snapshot;
 
@@ -145,14 +146,20 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
             &t.db,
             &tenant,
             &snapshot,
-            "import",
+            SnapshotSource::Import,
             Some(chrono::Utc::now() - chrono::Duration::days(1)),
         )
         .await
         .unwrap();
-        let second = directory::import_snapshot(&t.db, &tenant, &snapshot, "collector", None)
-            .await
-            .unwrap();
+        let second = directory::import_snapshot(
+            &t.db,
+            &tenant,
+            &snapshot,
+            SnapshotSource::Collector,
+            Some(chrono::Utc::now()),
+        )
+        .await
+        .unwrap();
         let latest = directory::latest_snapshot(&t.db, tenant.id)
             .await
             .unwrap()
@@ -164,9 +171,15 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
             *snapshot.value(),
             "the JSON survives the round trip"
         );
-        assert!(matches!(
-            directory::import_snapshot(&t.db, &tenant, &snapshot, "guess", None).await,
-            Err(DirectoryError::Invalid(_))
-        ));
+        // Without a time, an import is dated by the export's own `timestamp_zulu`.
+        let dated =
+            directory::import_snapshot(&t.db, &tenant, &snapshot, SnapshotSource::Import, None)
+                .await
+                .unwrap();
+        assert_eq!(dated.source, "import");
+        assert_eq!(
+            dated.collected_at.to_rfc3339(),
+            "2026-05-04T17:15:48.307+00:00"
+        );
     }
 }

@@ -53,9 +53,15 @@ async fn org_with_tenant(
     .await
     .unwrap();
     if snapshot {
-        directory::import_snapshot(db, &t, &fixture_snapshot(), "import", None)
-            .await
-            .unwrap();
+        directory::import_snapshot(
+            db,
+            &t,
+            &fixture_snapshot(),
+            aether365_actors::scans::SnapshotSource::Import,
+            None,
+        )
+        .await
+        .unwrap();
     }
     (org.id, t)
 }

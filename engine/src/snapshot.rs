@@ -104,8 +104,19 @@ impl Snapshot {
         Snapshot::from_value(value)
     }
 
-    /// Wraps a JSON value after checking it is an object with tenant settings.
+    /// Wraps a JSON value after checking it is an object with tenant settings. A ScubaGear
+    /// results file (`ScubaResults*.json`, newer ScubaGear) is accepted too: its `Raw` member
+    /// holds the settings export.
     pub fn from_value(value: Value) -> Result<Snapshot, SnapshotError> {
+        let value = match value {
+            Value::Object(mut obj)
+                if !ESSENTIAL_KEYS.iter().any(|k| obj.contains_key(*k))
+                    && obj.get("Raw").is_some_and(Value::is_object) =>
+            {
+                obj.remove("Raw").unwrap_or(Value::Null)
+            }
+            other => other,
+        };
         let obj = match &value {
             Value::Object(o) => o,
             Value::Array(_) => return Err(SnapshotError::NotAnObject("an array")),
@@ -204,9 +215,12 @@ impl Snapshot {
         if let Some(cmd) = SOURCES.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
             && self.command_failed(cmd)
         {
-            return Err(format!(
-                "the export records that {cmd} failed, so `{key}` could not be read"
-            ));
+            return Err(match self.command_error(cmd) {
+                Some(reason) => format!("{cmd} failed ({reason}), so `{key}` could not be read"),
+                None => {
+                    format!("the export records that {cmd} failed, so `{key}` could not be read")
+                }
+            });
         }
         match self.value.get(key) {
             None => Err(format!("the snapshot has no `{key}` settings group")),
@@ -218,6 +232,20 @@ impl Snapshot {
     /// A settings group as a list of objects (a single object counts as a list of one; nulls dropped).
     pub fn list(&self, key: &str) -> Result<Vec<&Value>, String> {
         Ok(items(self.section(key)?))
+    }
+
+    /// The collector's reason for a failed command (`aether365_collection.command_errors`).
+    pub fn command_error(&self, command: &str) -> Option<&str> {
+        self.value
+            .get("aether365_collection")?
+            .get("command_errors")?
+            .get(command)?
+            .as_str()
+    }
+
+    /// The export's own time stamp (`timestamp_zulu`), as written.
+    pub fn timestamp_zulu(&self) -> Option<&str> {
+        self.value.get("timestamp_zulu").and_then(Value::as_str)
     }
 
     /// True when any `*_unsuccessful_commands` list names `command`.
@@ -274,6 +302,18 @@ mod tests {
     }
 
     #[test]
+    fn accepts_scuba_results_files() {
+        let s = Snapshot::from_value(json!({
+            "MetaData": {"TenantId": "t"},
+            "Results": {},
+            "Raw": {"tenant_id": "t", "timestamp_zulu": "2026-05-04T17:15:48.307Z"}
+        }))
+        .unwrap();
+        assert_eq!(s.tenant_id().as_deref(), Some("t"));
+        assert_eq!(s.timestamp_zulu(), Some("2026-05-04T17:15:48.307Z"));
+    }
+
+    #[test]
     fn accepts_bom_and_reads_identity() {
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend_from_slice(
@@ -301,6 +341,16 @@ mod tests {
         .unwrap();
         let err = s.section("transport_config").unwrap_err();
         assert!(err.contains("Get-TransportConfig"), "{err}");
+        let collected = Snapshot::from_value(json!({
+            "tenant_id": "t",
+            "exo_unsuccessful_commands": ["Get-TransportConfig"],
+            "aether365_collection": {"command_errors": {"Get-TransportConfig": "403 Forbidden: Exchange.ManageAsApp not granted"}}
+        }))
+        .unwrap();
+        assert_eq!(
+            collected.section("transport_config").unwrap_err(),
+            "Get-TransportConfig failed (403 Forbidden: Exchange.ManageAsApp not granted), so `transport_config` could not be read"
+        );
         assert!(
             s.section("org_config")
                 .unwrap_err()

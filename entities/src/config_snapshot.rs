@@ -9,9 +9,12 @@ pub struct Model {
     pub organisation_id: i64,
     pub tenant_id: i64,
     pub collected_at: DateTimeUtc,
-    /// `import` or `collector`.
+    /// `import`, `collector` or `sample` (the demo's history).
     pub source: String,
     pub data: Json,
+    /// Per-service outcome of a collection (JSON array of the collector's `ServiceOutcome`);
+    /// null for imports and samples.
+    pub services: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@
 
 pub mod audit_log;
 pub mod config_snapshot;
+pub mod consent_request;
 pub mod dashboard_session;
 pub mod finding;
 pub mod mcp_token;
@@ -19,6 +20,7 @@ pub mod prelude {
     //! The entities under short names.
     pub use super::audit_log::Entity as AuditLog;
     pub use super::config_snapshot::Entity as ConfigSnapshot;
+    pub use super::consent_request::Entity as ConsentRequest;
     pub use super::dashboard_session::Entity as DashboardSession;
     pub use super::finding::Entity as Finding;
     pub use super::mcp_token::Entity as McpToken;

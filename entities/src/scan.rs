@@ -10,7 +10,7 @@ pub struct Model {
     pub tenant_id: i64,
     /// `compliance` or `exposure`.
     pub kind: String,
-    /// `dashboard`, `mcp`, `cli` or `schedule`.
+    /// `dashboard`, `mcp`, `cli`, `schedule` or `sample` (the demo's history).
     pub origin: String,
     pub requested_by_user_id: Option<i64>,
     pub requested_by_token_id: Option<i64>,
@@ -38,6 +38,9 @@ pub struct Model {
     /// Scores per service and per framework (an engine `ScoreCard`).
     pub summary: Option<Json>,
     pub error: Option<String>,
+    /// What the scan evaluated (a `ScanInput` of the actors crate: snapshot source, when it
+    /// was collected, per-service outcome, a note); null for exposure scans and old rows.
+    pub input: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

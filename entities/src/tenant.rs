@@ -13,7 +13,15 @@ pub struct Model {
     pub primary_domain: String,
     /// JSON array of verified domain names.
     pub verified_domains: Json,
+    /// When the tenant was added to aether365.
     pub connected_at: DateTimeUtc,
+    /// The tenant's initial `*.onmicrosoft.com` domain, once read from Microsoft Graph.
+    pub initial_domain: Option<String>,
+    /// When an administrator granted admin consent (or the tenant was connected headless):
+    /// set means scans collect live; unset means scans evaluate imported configurations.
+    pub consented_at: Option<DateTimeUtc>,
+    /// JSON array of the tenant's subscribed SKU part numbers, read when it was connected.
+    pub licences: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
 mod m20261124_000002_dashboard_sessions;
+mod m20261129_000003_live_collection;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_dashboard_sessions::Migration),
+            Box::new(m20261129_000003_live_collection::Migration),
         ]
     }
 }

@@ -3,11 +3,13 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::directory::{self, ConsentedTenant, NewTenant};
+use aether365_actors::scans::SnapshotSource;
 use aether365_engine::Snapshot;
 use clap::{Args, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
+use super::microsoft::MicrosoftArgs;
 use super::{CliError, print_json, read_file};
 
 /// `aether365 org …`
@@ -62,6 +64,31 @@ pub enum TenantCommand {
         /// Organisation name or id, when the tenant name is ambiguous.
         #[arg(long)]
         org: Option<String>,
+    },
+    /// Connect a tenant that has already granted admin consent to the Entra application:
+    /// reads its name, domains and licences app-only; its scans then collect live.
+    Connect {
+        /// Organisation name or id.
+        #[arg(long)]
+        org: String,
+        /// The tenant's Microsoft Entra tenant id (a GUID).
+        #[arg(long)]
+        microsoft_tenant_id: String,
+        #[command(flatten)]
+        microsoft: MicrosoftArgs,
+    },
+    /// Check, per permission and endpoint, what the tenant answers and what is missing.
+    TestConnection {
+        /// Tenant id, name or primary domain.
+        tenant: String,
+        /// Organisation name or id, when the tenant name is ambiguous.
+        #[arg(long)]
+        org: Option<String>,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        microsoft: MicrosoftArgs,
     },
 }
 
@@ -165,6 +192,88 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
                 }
             }
         }
+        TenantCommand::Connect {
+            org,
+            microsoft_tenant_id,
+            microsoft,
+        } => {
+            let org = directory::find_organisation(db, &org).await?;
+            let collector = microsoft.require_collector()?;
+            let wanted = microsoft_tenant_id.trim().to_ascii_lowercase();
+            if !directory::is_guid(&wanted) {
+                return Err(CliError::Invalid(format!(
+                    "{microsoft_tenant_id:?} is not a Microsoft Entra tenant id (a GUID)"
+                )));
+            }
+            let info = collector.tenant_info(&wanted).await.map_err(|e| {
+                CliError::Invalid(format!("cannot read tenant {wanted}: {}", e.reason()))
+            })?;
+            let domains = std::iter::once(info.default_domain.clone())
+                .chain(
+                    info.verified_domains
+                        .into_iter()
+                        .filter(|d| !d.eq_ignore_ascii_case(&info.default_domain)),
+                )
+                .collect();
+            let tenant = directory::connect_tenant(
+                db,
+                org.id,
+                ConsentedTenant {
+                    microsoft_tenant_id: wanted,
+                    display_name: info.display_name,
+                    domains,
+                    initial_domain: info.initial_domain,
+                    licences: info.skus,
+                },
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!(
+                "connected tenant {} ({}, {}): its compliance scans now collect live",
+                tenant.id, tenant.display_name, tenant.microsoft_tenant_id
+            );
+        }
+        TenantCommand::TestConnection {
+            tenant,
+            org,
+            json,
+            microsoft,
+        } => {
+            let org_id = match org {
+                Some(org) => Some(directory::find_organisation(db, &org).await?.id),
+                None => None,
+            };
+            let tenant = directory::find_tenant(db, org_id, &tenant).await?;
+            let collector = microsoft.require_collector()?;
+            let probes = collector
+                .test_connection(&aether365_actors::scans::target_of(&tenant))
+                .await;
+            let missing = probes.iter().filter(|p| !p.ok).count();
+            if json {
+                print_json(&probes)?;
+            } else {
+                for p in &probes {
+                    println!(
+                        "{:<4} {:<24} {:<44} {:<36} {}",
+                        if p.ok { "ok" } else { "FAIL" },
+                        p.service.label(),
+                        p.permission,
+                        p.endpoint,
+                        p.detail
+                    );
+                }
+                println!(
+                    "{} of {} endpoints answered",
+                    probes.len() - missing,
+                    probes.len()
+                );
+            }
+            if missing > 0 {
+                return Err(CliError::Invalid(format!(
+                    "{missing} endpoint(s) did not answer: grant the permissions listed (docs/microsoft365.md)"
+                )));
+            }
+        }
         TenantCommand::ImportConfig { tenant, file, org } => {
             let org_id = match org {
                 Some(org) => Some(directory::find_organisation(db, &org).await?.id),
@@ -176,7 +285,9 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
                 path: file.clone(),
                 reason: e.to_string(),
             })?;
-            let stored = directory::import_snapshot(db, &tenant, &snapshot, "import", None).await?;
+            let stored =
+                directory::import_snapshot(db, &tenant, &snapshot, SnapshotSource::Import, None)
+                    .await?;
             println!(
                 "imported configuration snapshot {} for tenant {}",
                 stored.id, tenant.display_name

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod check;
 mod demo;
+mod microsoft;
 mod scan;
 mod serve;
 mod token;

@@ -12,6 +12,7 @@ use aether365_entities::{finding, scan};
 use clap::{Args, Subcommand};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::microsoft::MicrosoftArgs;
 use super::{CliError, print_json};
 
 /// `aether365 scan …`
@@ -53,9 +54,11 @@ pub struct StartArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
-    /// Extra collection latency per check group (a demo and test knob), e.g. 500ms.
-    #[arg(long, value_parser = humantime_ms)]
-    scan_collect_delay: Option<Duration>,
+    /// DNS server for the mail records a collection reads and for exposure scans.
+    #[arg(long, env = "AETHER365_DNS_SERVER")]
+    dns_server: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    microsoft: MicrosoftArgs,
 }
 
 /// `aether365 findings …`
@@ -161,13 +164,15 @@ pub async fn run(db: &DatabaseConnection, cmd: ScanCommand) -> Result<(), CliErr
 async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError> {
     let tenant = directory::find_tenant(db, org_id(db, args.org).await?, &args.tenant).await?;
     // A server may be running scans on this database: this process must not "recover" them.
-    let mut config = ScanConfig {
+    let config = ScanConfig {
         recover_on_start: false,
+        collector: args.microsoft.collector()?,
+        dns: aether365_actors::exposure::DnsConfig {
+            nameserver: args.dns_server,
+            ..Default::default()
+        },
         ..ScanConfig::default()
     };
-    if let Some(delay) = args.scan_collect_delay {
-        config.collect_delay = delay;
-    }
     let manager = ScanManager::new(db.clone(), config).start();
     let ticket = manager
         .send(StartScan(ScanRequest {

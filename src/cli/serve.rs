@@ -11,6 +11,7 @@ use aether365_actors::system::{Backend, BackendConfig, default_query_workers};
 use clap::Args;
 
 use super::CliError;
+use super::microsoft::MicrosoftArgs;
 use super::scan::humantime_ms;
 use crate::demo;
 use crate::http::{Application, ServerConfig};
@@ -43,15 +44,14 @@ pub struct ServeArgs {
     /// Scans running at once.
     #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
     pub scan_concurrency: usize,
-    /// Extra collection latency per check group, e.g. 2s: a demo and test knob for long-lived sessions.
-    #[arg(long, env = "AETHER365_SCAN_COLLECT_DELAY", value_parser = humantime_ms, default_value = "0ms")]
-    pub scan_collect_delay: Duration,
     /// Threads the tenant-scoped queries run on (default: one per core).
     #[arg(long, env = "AETHER365_QUERY_WORKERS")]
     pub query_workers: Option<usize>,
-    /// DNS server for exposure scans (default: the system resolver).
+    /// DNS server for exposure scans and the mail records of collections (default: the system resolver).
     #[arg(long, env = "AETHER365_DNS_SERVER")]
     pub dns_server: Option<SocketAddr>,
+    #[command(flatten)]
+    pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
     #[arg(long, hide = true)]
     pub conformance_fixtures: bool,
@@ -120,10 +120,17 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             eprintln!("demo organisation present; run `aether365 demo` for a fresh token");
         }
     }
+    let collector = args.microsoft.collector()?;
+    match &collector {
+        Some(c) => eprintln!("live collection on: {c:?}"),
+        None => eprintln!(
+            "live collection off (no AETHER365_ENTRA_CLIENT_ID): compliance scans evaluate imported configurations"
+        ),
+    }
     let config = BackendConfig {
         scans: ScanConfig {
             max_concurrent: args.scan_concurrency.max(1),
-            collect_delay: args.scan_collect_delay,
+            collector: collector.clone(),
             dns: DnsConfig {
                 nameserver: args.dns_server,
                 ..DnsConfig::default()

@@ -66,6 +66,9 @@ pub async fn tenants(
                 "primary_domain": t.primary_domain,
                 "microsoft_tenant_id": t.microsoft_tenant_id,
                 "connected_at": t.connected_at.to_rfc3339(),
+                "initial_domain": t.initial_domain,
+                "live_collection": t.consented_at.is_some(),
+                "consented_at": t.consented_at.map(|at| at.to_rfc3339()),
             })
         })
         .collect();

@@ -33,6 +33,12 @@ pub enum DashboardError {
     NotFound(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
+    /// A feature this server is not configured for (e.g. live collection).
+    #[error("{0}")]
+    Unavailable(String),
+    /// Microsoft 365 failed or refused while serving the request.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -51,6 +57,8 @@ impl DashboardError {
             DashboardError::InvalidJson(_) => "invalid_json",
             DashboardError::NotFound(_) => "not_found",
             DashboardError::MethodNotAllowed(_) => "method_not_allowed",
+            DashboardError::Unavailable(_) => "unavailable",
+            DashboardError::BadGateway(_) => "upstream_failed",
             DashboardError::Internal(_) => "internal",
         }
     }
@@ -104,6 +112,8 @@ impl ResponseError for DashboardError {
             }
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

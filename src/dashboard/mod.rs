@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod connect;
 pub mod csrf;
 pub mod error;
 pub mod login;
@@ -69,6 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/me").route(web::get().to(api::me)))
             .service(resource("/mcp/settings").route(web::get().to(api::mcp_settings)))
             .service(resource("/tenants").route(web::get().to(api::tenants)))
+            .service(resource("/tenants/connect").route(web::post().to(connect::start)))
+            .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
             .service(
                 resource("/tokens")
                     .route(web::get().to(tokens::list))

@@ -77,9 +77,15 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     ))
     .unwrap();
     let snapshot = aether365_engine::Snapshot::from_bytes(&export).unwrap();
-    directory::import_snapshot(&db, &tenant, &snapshot, "import", None)
-        .await
-        .unwrap();
+    directory::import_snapshot(
+        &db,
+        &tenant,
+        &snapshot,
+        aether365_actors::scans::SnapshotSource::Import,
+        None,
+    )
+    .await
+    .unwrap();
     let issued = tokens::create_token(&db, org.id, "tests", Expiry::Days90, TenantScope::All, None)
         .await
         .unwrap();

@@ -82,6 +82,14 @@ impl DnsProbe {
         }
     }
 
+    /// The TXT strings at `name` (a domain name without the trailing dot), each record's
+    /// character-strings joined; CNAMEs are followed.
+    pub async fn txt_at(&self, name: &str) -> Lookup<Vec<String>> {
+        let name = Name::from_ascii(format!("{}.", name.trim().trim_end_matches('.')))
+            .map_err(|e| format!("invalid domain name {name:?}: {e}"));
+        self.txt(name).await
+    }
+
     /// The TXT strings at `name`, each record's character-strings joined.
     async fn txt(&self, name: Result<Name, String>) -> Lookup<Vec<String>> {
         self.bounded(name, |resolver, name| async move {

@@ -11,6 +11,7 @@ use sea_orm::FromQueryResult;
 use super::filters::Framework;
 use super::service::TenantLatest;
 use super::views::{Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, StatusCounts};
+use crate::scans::ScanInput;
 
 /// The framework columns of a finding.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -330,6 +331,7 @@ pub fn scan_view(row: &scan::Model, tenant_name: String) -> ScanView {
             info: i64::from(row.info_count),
         },
         error: row.error.clone(),
+        input: ScanInput::from_json(row.input.as_ref()),
     }
 }
 

@@ -60,6 +60,9 @@ pub(super) struct TenantLatest {
     pub primary_domain: String,
     pub verified_domains: serde_json::Value,
     pub connected_at: chrono::DateTime<chrono::Utc>,
+    pub initial_domain: Option<String>,
+    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub licences: Option<serde_json::Value>,
     pub latest_compliance: Option<i64>,
     pub latest_exposure: Option<i64>,
 }
@@ -74,6 +77,9 @@ impl TenantLatest {
             primary_domain: self.primary_domain.clone(),
             verified_domains: self.verified_domains.clone(),
             connected_at: self.connected_at,
+            initial_domain: self.initial_domain.clone(),
+            consented_at: self.consented_at,
+            licences: self.licences.clone(),
         }
     }
 
@@ -95,6 +101,8 @@ pub fn tenant_view(t: &tenant::Model) -> TenantView {
         microsoft_tenant_id: t.microsoft_tenant_id.clone(),
         verified_domains: super::scope::domains(t),
         connected_at: t.connected_at,
+        live_collection: t.consented_at.is_some(),
+        consented_at: t.consented_at,
     }
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::filters::{FindingStatus, Framework, Severity};
+use crate::scans::ScanInput;
 
 /// A tenant visible to the caller.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -13,7 +14,13 @@ pub struct TenantView {
     pub primary_domain: String,
     pub microsoft_tenant_id: String,
     pub verified_domains: Vec<String>,
+    /// When the tenant was added to aether365.
     pub connected_at: DateTime<Utc>,
+    /// True when an administrator granted admin consent: compliance scans read the tenant
+    /// live. False: scans evaluate the newest imported ScubaGear export.
+    pub live_collection: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consented_at: Option<DateTime<Utc>>,
 }
 
 /// Findings counted by status.
@@ -120,6 +127,9 @@ pub struct ScanView {
     /// Failing findings by severity.
     pub failing: SeverityCounts,
     pub error: Option<String>,
+    /// What a compliance scan evaluated: snapshot source, collection time, per-service outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<ScanInput>,
 }
 
 /// A scan with its breakdown by service and framework (completed scans only).

@@ -4,7 +4,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::sync::Arc;
+
+use aether365_collector::Collector;
 
 use actix::prelude::*;
 use aether365_entities::scan;
@@ -26,11 +28,11 @@ use crate::principal::TenantScope;
 pub struct ScanConfig {
     /// Scans running at once; further ones wait queued. Default 4.
     pub max_concurrent: usize,
-    /// Demo and test knob: sleep this long per check group (per service, or per domain for
-    /// exposure scans) to simulate collection latency. Default 0.
-    pub collect_delay: Duration,
-    /// DNS settings of exposure scans.
+    /// DNS settings of exposure scans (and of the mail records a collection looks up).
     pub dns: DnsConfig,
+    /// Reads connected tenants live; `None` when no Entra application is configured, and then
+    /// compliance scans evaluate the newest imported configuration and say so.
+    pub collector: Option<Arc<Collector>>,
     /// On start, mark scans left running as failed (`interrupted`) and queue again those left
     /// queued. Default true; false for a short-lived manager beside a running server (the CLI),
     /// which must not take over the server's scans.
@@ -41,8 +43,8 @@ impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
             max_concurrent: 4,
-            collect_delay: Duration::ZERO,
             dns: DnsConfig::default(),
+            collector: None,
             recover_on_start: true,
         }
     }

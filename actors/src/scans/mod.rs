@@ -4,12 +4,16 @@
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
 mod fanout;
+mod input;
+mod live;
 mod manager;
 mod persist;
 mod run;
 mod store;
 mod types;
 
+pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
+pub use live::{service_name, target_of};
 pub use manager::{
     CancelScan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe, Unsubscribe,
 };

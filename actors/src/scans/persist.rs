@@ -8,6 +8,7 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
+use super::input::ScanInput;
 use super::types::{ScanError, ScanKind, ScanOrigin, ScanStatus};
 
 /// Findings written per INSERT statement (well below the parameter limits of both databases).
@@ -21,6 +22,8 @@ pub struct CompletedScan {
     pub kind: ScanKind,
     pub origin: ScanOrigin,
     pub snapshot_id: Option<i64>,
+    /// What was evaluated (compliance scans).
+    pub input: Option<ScanInput>,
     pub findings: Vec<Finding>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
@@ -50,6 +53,7 @@ where
         started_at: Set(Some(completed.started_at)),
         finished_at: Set(Some(completed.finished_at)),
         error: Set(None),
+        input: Set(completed.input.as_ref().map(ScanInput::to_json)),
         ..Default::default()
     };
     results.apply(&mut row);

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aether365_collector::Collector;
 use aether365_engine::{
     Check, Finding, Service, Snapshot, compliance_checks, evaluate_domain, exposure_checks,
 };
@@ -13,6 +14,8 @@ use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::fanout::Fanout;
+use super::input::{ScanInput, SnapshotSource};
+use super::live;
 use super::manager::ScanConfig;
 use super::persist::complete_running_scan;
 use super::store;
@@ -26,14 +29,14 @@ const DOMAINS_AT_ONCE: usize = 4;
 
 /// What a running scan needs.
 #[derive(Clone)]
-pub(crate) struct RunEnv {
+pub(super) struct RunEnv {
     pub db: DatabaseConnection,
     pub config: ScanConfig,
     pub fanout: Fanout,
 }
 
 /// Why a run stopped early.
-enum Stop {
+pub(super) enum Stop {
     /// The scan left the running state (cancelled): nothing more to write or publish.
     Cancelled,
     /// The scan failed with this error.
@@ -48,9 +51,15 @@ impl From<ScanError> for Stop {
 
 /// The work of a scan, prepared before it is marked running.
 enum Work {
+    /// Evaluate a stored snapshot (imported, or collected earlier).
     Compliance {
         snapshot: Arc<Snapshot>,
-        groups: Vec<(Service, Vec<&'static Check>)>,
+        input: ScanInput,
+    },
+    /// Collect the tenant live, then evaluate what was collected.
+    Collect {
+        collector: Arc<Collector>,
+        tenant: Box<tenant::Model>,
     },
     Exposure {
         domains: Vec<String>,
@@ -90,16 +99,27 @@ pub(crate) async fn run(env: RunEnv, row: scan::Model) {
 
 async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
     let kind: ScanKind = queued.kind.parse()?;
-    let (work, total, snapshot_id) = prepare(&env.db, queued, kind).await?;
-    let Some(row) = store::mark_running(&env.db, queued.id, total, snapshot_id).await? else {
+    let (work, total) = prepare(env, queued, kind).await?;
+    let Some(row) = store::mark_running(&env.db, queued.id, total, None).await? else {
         return Err(Stop::Cancelled);
     };
     tracing::info!(scan = row.id, tenant = row.tenant_id, kind = %kind, total, "scan running");
     let mut progress = Progress::new(env, &row, total);
     env.fanout.publish(&progress.event(ScanStatus::Running));
     let findings = match work {
-        Work::Compliance { snapshot, groups } => {
-            evaluate_compliance(env, snapshot, groups, &mut progress).await?
+        Work::Compliance { snapshot, input } => {
+            if !store::set_input(&env.db, row.id, &input).await? {
+                return Err(Stop::Cancelled);
+            }
+            evaluate_compliance(snapshot, &mut progress).await?
+        }
+        Work::Collect { collector, tenant } => {
+            let (_, snapshot, input) =
+                live::collect(env, collector, &tenant, &mut progress).await?;
+            if !store::set_input(&env.db, row.id, &input).await? {
+                return Err(Stop::Cancelled);
+            }
+            evaluate_compliance(snapshot, &mut progress).await?
         }
         Work::Exposure { domains } => observe_domains(env, domains, &mut progress).await?,
     };
@@ -123,14 +143,32 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
     Ok(())
 }
 
-/// Loads the scan's input: the latest snapshot, or the tenant's domains.
-async fn prepare(
-    db: &DatabaseConnection,
-    row: &scan::Model,
-    kind: ScanKind,
-) -> Result<(Work, i32, Option<i64>), Stop> {
+/// Decides what the scan does: collect a connected tenant live, evaluate its newest stored
+/// snapshot (saying why it is not live), or observe its domains. Returns the work and the
+/// number of progress steps.
+async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Work, i32), Stop> {
+    let db = &env.db;
+    let tenant = tenant::Entity::find_by_id(row.tenant_id)
+        .one(db)
+        .await
+        .map_err(ScanError::from)?
+        .ok_or(ScanError::TenantNotFound)?;
     match kind {
         ScanKind::Compliance => {
+            let checks = compliance_checks().len();
+            let why_not_live = match (&env.config.collector, tenant.consented_at) {
+                (Some(collector), Some(_)) => {
+                    let work = Work::Collect {
+                        collector: Arc::clone(collector),
+                        tenant: Box::new(tenant),
+                    };
+                    return Ok((work, count(live::STEPS + checks)));
+                }
+                (_, None) => "not connected",
+                (None, Some(_)) => {
+                    "live collection is not configured on this server (no Entra application)"
+                }
+            };
             let latest = config_snapshot::Entity::find()
                 .filter(config_snapshot::Column::TenantId.eq(row.tenant_id))
                 .filter(config_snapshot::Column::OrganisationId.eq(row.organisation_id))
@@ -140,11 +178,13 @@ async fn prepare(
                 .await
                 .map_err(ScanError::from)?
                 .ok_or_else(|| {
-                    Stop::Failed(
-                        "the tenant has no configuration snapshot: import or collect one, then scan again"
-                            .to_string(),
-                    )
+                    Stop::Failed(format!(
+                        "{why_not_live}, and the tenant has no imported configuration: connect it (admin consent) or import a ScubaGear export, then scan again"
+                    ))
                 })?;
+            let source = SnapshotSource::parse(&latest.source).unwrap_or(SnapshotSource::Import);
+            let input =
+                ScanInput::of_snapshot(latest.id, source, latest.collected_at, Some(why_not_live));
             let snapshot_id = latest.id;
             let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(latest.data))
                 .await
@@ -154,32 +194,55 @@ async fn prepare(
                         "configuration snapshot {snapshot_id} is unreadable: {e}"
                     ))
                 })?;
-            let groups = group_by_service(compliance_checks());
-            let total = count(compliance_checks().len());
             Ok((
                 Work::Compliance {
                     snapshot: Arc::new(snapshot),
-                    groups,
+                    input,
                 },
-                total,
-                Some(snapshot_id),
+                count(checks),
             ))
         }
         ScanKind::Exposure => {
-            let tenant = tenant::Entity::find_by_id(row.tenant_id)
-                .one(db)
-                .await
-                .map_err(ScanError::from)?
-                .ok_or(ScanError::TenantNotFound)?;
-            let domains = tenant_domains(&tenant);
+            let (domains, skipped) = exposure_domains(&tenant);
             if domains.is_empty() {
-                return Err(Stop::Failed(
-                    "the tenant has no verified domains to observe".to_string(),
-                ));
+                return Err(Stop::Failed(format!(
+                    "the tenant has no domains of its own to observe{}",
+                    skipped_text(&skipped)
+                )));
+            }
+            if !skipped.is_empty() {
+                tracing::info!(
+                    scan = row.id,
+                    ?skipped,
+                    "Microsoft-owned domains not observed"
+                );
             }
             let total = count(domains.len() * exposure_checks().len());
-            Ok((Work::Exposure { domains }, total, None))
+            Ok((Work::Exposure { domains }, total))
         }
+    }
+}
+
+/// Whether a domain belongs to Microsoft (`*.onmicrosoft.com`), so a tenant cannot set its DNS.
+pub(crate) fn microsoft_owned(domain: &str) -> bool {
+    domain == "onmicrosoft.com" || domain.ends_with(".onmicrosoft.com")
+}
+
+/// The domains an exposure scan observes, and the Microsoft-owned ones it skips.
+pub(crate) fn exposure_domains(tenant: &tenant::Model) -> (Vec<String>, Vec<String>) {
+    tenant_domains(tenant)
+        .into_iter()
+        .partition(|d| !microsoft_owned(d))
+}
+
+fn skipped_text(skipped: &[String]) -> String {
+    if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (skipped, Microsoft-owned, not configurable by the tenant: {})",
+            skipped.join(", ")
+        )
     }
 }
 
@@ -217,14 +280,12 @@ fn group_by_service(checks: &'static [Check]) -> Vec<(Service, Vec<&'static Chec
 
 /// Evaluates the checks service by service on a blocking thread, with progress in between.
 async fn evaluate_compliance(
-    env: &RunEnv,
     snapshot: Arc<Snapshot>,
-    groups: Vec<(Service, Vec<&'static Check>)>,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<Finding>, Stop> {
     let mut findings = Vec::new();
-    for (service, checks) in groups {
-        collect_delay(env).await;
+    for (service, checks) in group_by_service(compliance_checks()) {
+        progress.set_stage(format!("evaluating the {} checks", service.as_str()));
         let snapshot = Arc::clone(&snapshot);
         let group: Vec<Finding> = tokio::task::spawn_blocking(move || {
             checks
@@ -254,10 +315,7 @@ async fn observe_domains(
     let probe = DnsProbe::new(&env.config.dns).map_err(|e| Stop::Failed(e.to_string()))?;
     let probe = &probe;
     let mut observations = futures_util::stream::iter(domains)
-        .map(|domain| async move {
-            collect_delay(env).await;
-            probe.observe(&domain).await
-        })
+        .map(|domain| async move { probe.observe(&domain).await })
         .buffered(DOMAINS_AT_ONCE);
     let mut findings = Vec::new();
     while let Some(observation) = observations.next().await {
@@ -268,24 +326,18 @@ async fn observe_domains(
     Ok(findings)
 }
 
-/// The demo and test knob: simulated collection latency per check group.
-async fn collect_delay(env: &RunEnv) {
-    if !env.config.collect_delay.is_zero() {
-        tokio::time::sleep(env.config.collect_delay).await;
-    }
-}
-
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Progress of a running scan: published at every step, stored at most every 250 ms.
-struct Progress<'a> {
+pub(super) struct Progress<'a> {
     env: &'a RunEnv,
     row: &'a scan::Model,
     done: i32,
     total: i32,
     stored_at: Instant,
+    stage: Option<String>,
 }
 
 impl<'a> Progress<'a> {
@@ -296,7 +348,13 @@ impl<'a> Progress<'a> {
             done: 0,
             total,
             stored_at: Instant::now(),
+            stage: None,
         }
+    }
+
+    /// Says what the scan does next; sent with the following events.
+    pub(super) fn set_stage(&mut self, stage: String) {
+        self.stage = Some(stage);
     }
 
     fn event(&self, status: ScanStatus) -> ScanEvent {
@@ -304,12 +362,13 @@ impl<'a> Progress<'a> {
         event.status = status;
         event.progress_done = self.done;
         event.progress_total = self.total;
+        event.stage = self.stage.clone();
         event.at = Utc::now();
         event
     }
 
-    /// Counts `n` more checks done; stops the run if the scan was cancelled meanwhile.
-    async fn advance(&mut self, n: usize) -> Result<(), Stop> {
+    /// Counts `n` more steps done; stops the run if the scan was cancelled meanwhile.
+    pub(super) async fn advance(&mut self, n: usize) -> Result<(), Stop> {
         self.done = self.done.saturating_add(count(n)).min(self.total);
         if self.stored_at.elapsed() >= STORE_PROGRESS_EVERY || self.done >= self.total {
             self.stored_at = Instant::now();

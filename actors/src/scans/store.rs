@@ -9,6 +9,7 @@ use sea_orm::{
     QueryOrder,
 };
 
+use super::input::ScanInput;
 use super::types::{INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanRequest, ScanStatus};
 use crate::principal::TenantScope;
 
@@ -109,6 +110,25 @@ pub(crate) async fn mark_running<C: ConnectionTrait>(
     Ok(scan::Entity::find_by_id(scan_id).one(db).await?)
 }
 
+/// Records what a running scan evaluates. `false` when the scan is no longer running.
+pub(crate) async fn set_input<C: ConnectionTrait>(
+    db: &C,
+    scan_id: i64,
+    input: &ScanInput,
+) -> Result<bool, ScanError> {
+    let result = scan::Entity::update_many()
+        .col_expr(
+            scan::Column::SnapshotId,
+            Expr::value(Some(input.snapshot_id)),
+        )
+        .col_expr(scan::Column::Input, Expr::value(Some(input.to_json())))
+        .filter(scan::Column::Id.eq(scan_id))
+        .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
 /// Stores progress. `false` when the scan is no longer running (cancelled meanwhile).
 pub(crate) async fn set_progress<C: ConnectionTrait>(
     db: &C,
@@ -191,6 +211,7 @@ pub(crate) fn event_of(row: &scan::Model) -> ScanEvent {
         progress_total: row.progress_total,
         score: row.score,
         error: row.error.clone(),
+        stage: None,
         at: row.finished_at.or(row.started_at).unwrap_or(row.created_at),
     }
 }

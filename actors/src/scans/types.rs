@@ -27,6 +27,8 @@ pub enum ScanOrigin {
     Mcp,
     Cli,
     Schedule,
+    /// The demo's generated history.
+    Sample,
 }
 
 /// Where a scan is in its life.
@@ -62,7 +64,7 @@ macro_rules! string_enum {
 
 string_enum!(ScanKind, "scan kind", { Compliance => "compliance", Exposure => "exposure" });
 string_enum!(ScanOrigin, "scan origin", {
-    Dashboard => "dashboard", Mcp => "mcp", Cli => "cli", Schedule => "schedule",
+    Dashboard => "dashboard", Mcp => "mcp", Cli => "cli", Schedule => "schedule", Sample => "sample",
 });
 string_enum!(ScanStatus, "scan status", {
     Queued => "queued", Running => "running", Completed => "completed",
@@ -153,6 +155,8 @@ pub struct ScanEvent {
     pub progress_total: i32,
     pub score: Option<f64>,
     pub error: Option<String>,
+    /// What a running scan is doing now (e.g. "Exchange Online: collected"), for progress text.
+    pub stage: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -190,6 +194,7 @@ mod tests {
             ScanOrigin::Mcp,
             ScanOrigin::Cli,
             ScanOrigin::Schedule,
+            ScanOrigin::Sample,
         ] {
             assert_eq!(origin.as_str().parse::<ScanOrigin>().unwrap(), origin);
         }

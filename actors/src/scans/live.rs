@@ -1,0 +1,357 @@
+//! The collection step of a compliance scan of a connected tenant: read the tenant with the
+//! collector, add what DNS says of its mail domains, fill services that cannot be read live from
+//! the newest import (saying so), store the snapshot, and describe it as the scan's input.
+
+use std::sync::Arc;
+
+use aether365_collector::{
+    CollectedService, Collection, Collector, ServiceOutcome, ServiceStatus, TenantTarget,
+};
+use aether365_engine::{Lookup, Snapshot};
+use aether365_entities::{config_snapshot, tenant};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Map, Value, json};
+
+use super::input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
+use super::run::{Progress, RunEnv, Stop};
+use super::types::ScanError;
+use crate::directory;
+use crate::exposure::DnsProbe;
+
+/// Progress steps of a collection: one per service, one for DNS.
+pub(super) const STEPS: usize = CollectedService::ALL.len() + 1;
+
+/// The export keys that Teams' commands produce (ScubaGear's Teams provider). Teams cannot be
+/// read app-only over REST, so a collection takes them from the newest import when there is one.
+const TEAMS_SECTIONS: &[&str] = &[
+    "teams_tenant_info",
+    "meeting_policies",
+    "federation_configuration",
+    "client_configuration",
+    "app_policies",
+    "broadcast_policies",
+    "tenant_app_settings",
+];
+
+/// The DNS commands of ScubaGear's Exchange provider that this step replaces.
+const DNS_COMMANDS: [&str; 3] = [
+    "Get-ScubaSpfRecord",
+    "Get-ScubaDkimRecord",
+    "Get-ScubaDmarcRecord",
+];
+
+/// Aborts the collection task when the scan stops early (cancelled, failed).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Where a tenant is read from: its Entra id and initial domain.
+pub fn target_of(tenant: &tenant::Model) -> TenantTarget {
+    let initial = tenant.initial_domain.clone().unwrap_or_else(|| {
+        super::run::tenant_domains(tenant)
+            .into_iter()
+            .find(|d| d.ends_with(".onmicrosoft.com") && !d.ends_with(".mail.onmicrosoft.com"))
+            .unwrap_or_else(|| tenant.primary_domain.clone())
+    });
+    TenantTarget {
+        microsoft_tenant_id: tenant.microsoft_tenant_id.clone(),
+        initial_domain: initial,
+    }
+}
+
+/// Collects `tenant`, stores the snapshot and returns it with its id and the scan's input.
+pub(super) async fn collect(
+    env: &RunEnv,
+    collector: Arc<Collector>,
+    tenant: &tenant::Model,
+    progress: &mut Progress<'_>,
+) -> Result<(i64, Arc<Snapshot>, ScanInput), Stop> {
+    let target = target_of(tenant);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ServiceOutcome>();
+    let task = AbortOnDrop(tokio::spawn(async move {
+        collector
+            .collect(&target, move |outcome| {
+                // The receiver lives until the task ends; a send fails only after a cancel.
+                let _ = tx.send(outcome.clone());
+            })
+            .await
+    }));
+    while let Some(outcome) = rx.recv().await {
+        progress.set_stage(format!(
+            "{}: {}",
+            outcome.service.label(),
+            state_text(&outcome)
+        ));
+        progress.advance(1).await?;
+    }
+    let mut task = task;
+    let collection: Collection = (&mut task.0)
+        .await
+        .map_err(|e| Stop::Failed(format!("the collection stopped unexpectedly: {e}")))?;
+    let mut data = collection.snapshot;
+    progress.set_stage("DNS: SPF, DKIM and DMARC records of the mail domains".to_string());
+    add_dns_records(env, &mut data).await;
+    progress.advance(1).await?;
+
+    let mut services: Vec<ServiceInput> = collection
+        .services
+        .iter()
+        .map(|o| ServiceInput {
+            service: service_name(o.service).to_string(),
+            state: match o.status {
+                ServiceStatus::Collected => ServiceState::Collected,
+                ServiceStatus::Partial => ServiceState::Partial,
+                ServiceStatus::Failed => ServiceState::Failed,
+                ServiceStatus::NotCollected => ServiceState::NotCollected,
+            },
+            detail: o.reason.clone(),
+            as_of: Some(collection.collected_at),
+        })
+        .collect();
+    let teams_not_collected = collection
+        .services
+        .iter()
+        .any(|o| o.service == CollectedService::Teams && o.status == ServiceStatus::NotCollected);
+    if teams_not_collected
+        && let Some((imported_at, import_id)) = fill_from_import(&env.db, tenant, &mut data).await?
+        && let Some(teams) = services
+            .iter_mut()
+            .find(|s| s.service == service_name(CollectedService::Teams))
+    {
+        teams.state = ServiceState::Imported;
+        teams.as_of = Some(imported_at);
+        teams.detail = Some(format!(
+            "cannot be read app-only over REST; taken from the ScubaGear export imported as snapshot {import_id}, collected {}",
+            imported_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+
+    let outcomes = serde_json::to_value(&collection.services).unwrap_or(Value::Null);
+    let stored = directory::store_snapshot(
+        &env.db,
+        tenant,
+        data,
+        SnapshotSource::Collector,
+        Some(collection.collected_at),
+        Some(outcomes),
+    )
+    .await
+    .map_err(|e| Stop::Failed(format!("storing the collected configuration failed: {e}")))?;
+    let snapshot_id = stored.id;
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(stored.data))
+        .await
+        .map_err(|e| Stop::Failed(format!("reading the collected snapshot failed: {e}")))?
+        .map_err(|e| Stop::Failed(format!("the collected snapshot is unusable: {e}")))?;
+    let note = note_of(&services);
+    Ok((
+        snapshot_id,
+        Arc::new(snapshot),
+        ScanInput {
+            snapshot_id,
+            source: SnapshotSource::Collector,
+            collected_at: collection.collected_at,
+            services,
+            note,
+        },
+    ))
+}
+
+/// The name a service has in a scan's input.
+pub fn service_name(service: CollectedService) -> &'static str {
+    match service {
+        CollectedService::Entra => "entra_id",
+        CollectedService::Exchange => "exchange_online",
+        CollectedService::Defender => "defender_and_purview",
+        CollectedService::SharePoint => "sharepoint",
+        CollectedService::PowerPlatform => "power_platform",
+        CollectedService::Teams => "teams",
+    }
+}
+
+fn state_text(outcome: &ServiceOutcome) -> String {
+    match (&outcome.status, &outcome.reason) {
+        (ServiceStatus::Collected, _) => "collected".to_string(),
+        (ServiceStatus::Partial, Some(r)) => format!("partly collected ({r})"),
+        (ServiceStatus::Failed, Some(r)) => format!("failed ({r})"),
+        (ServiceStatus::NotCollected, Some(r)) => format!("not collected ({r})"),
+        (status, None) => format!("{status:?}").to_lowercase(),
+    }
+}
+
+/// A sentence when some services are not fresh and complete.
+fn note_of(services: &[ServiceInput]) -> Option<String> {
+    let mut parts = Vec::new();
+    for s in services {
+        let what = match s.state {
+            ServiceState::Collected => continue,
+            ServiceState::Partial => "partly collected",
+            ServiceState::Failed => "failed",
+            ServiceState::Imported => "from an earlier import",
+            ServiceState::NotCollected => "not collected",
+        };
+        parts.push(format!("{} {what}", s.service));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "collected live, except: {}; their checks say why",
+            parts.join(", ")
+        )
+    })
+}
+
+/// Copies the Teams sections and command lists of the tenant's newest import into `data`.
+/// Returns the import's collection time and id, or `None` when the tenant has no import.
+async fn fill_from_import(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    data: &mut Value,
+) -> Result<Option<(DateTime<Utc>, i64)>, Stop> {
+    let import = config_snapshot::Entity::find()
+        .filter(config_snapshot::Column::TenantId.eq(tenant.id))
+        .filter(config_snapshot::Column::OrganisationId.eq(tenant.organisation_id))
+        .filter(config_snapshot::Column::Source.eq(SnapshotSource::Import.as_str()))
+        .order_by_desc(config_snapshot::Column::CollectedAt)
+        .order_by_desc(config_snapshot::Column::Id)
+        .one(db)
+        .await
+        .map_err(ScanError::from)?;
+    let Some(import) = import else {
+        return Ok(None);
+    };
+    let (Some(from), Some(into)) = (import.data.as_object(), data.as_object_mut()) else {
+        return Ok(None);
+    };
+    let keys = TEAMS_SECTIONS
+        .iter()
+        .copied()
+        .chain(["teams_successful_commands", "teams_unsuccessful_commands"]);
+    for key in keys {
+        match from.get(key) {
+            Some(v) => into.insert(key.to_string(), v.clone()),
+            None => into.remove(key),
+        };
+    }
+    // The collector's reasons for the Teams commands no longer apply.
+    if let Some(errors) = into
+        .get_mut("aether365_collection")
+        .and_then(|c| c.get_mut("command_errors"))
+        .and_then(Value::as_object_mut)
+    {
+        errors.retain(|command, _| !command.starts_with("Get-Cs"));
+    }
+    Ok(Some((import.collected_at, import.id)))
+}
+
+/// Looks up SPF, DKIM (both selectors) and DMARC for every accepted domain, as ScubaGear's
+/// Exchange provider does, and records a failed lookup as a failed command with its reason.
+async fn add_dns_records(env: &RunEnv, data: &mut Value) {
+    let domains: Vec<String> = data
+        .get("accepted_domains")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|d| d.get("DomainName").and_then(Value::as_str))
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    let probe = match DnsProbe::new(&env.config.dns) {
+        Ok(probe) => probe,
+        Err(e) => {
+            record_dns_failure(data, &e.to_string());
+            return;
+        }
+    };
+    let mut spf = Vec::new();
+    let mut dkim = Vec::new();
+    let mut dmarc = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    for domain in &domains {
+        let names = [
+            format!("selector1._domainkey.{domain}"),
+            format!("selector2._domainkey.{domain}"),
+            format!("_dmarc.{domain}"),
+        ];
+        let (apex, selector1, selector2, policy) = tokio::join!(
+            probe.txt_at(domain),
+            probe.txt_at(&names[0]),
+            probe.txt_at(&names[1]),
+            probe.txt_at(&names[2]),
+        );
+        let mut rdata = |lookup: Lookup<Vec<String>>, what: &str| -> Vec<String> {
+            match lookup {
+                Lookup::Found(records) => records,
+                Lookup::NotFound => Vec::new(),
+                Lookup::Failed(reason) => {
+                    failures.push(format!("{what} of {domain}: {reason}"));
+                    Vec::new()
+                }
+            }
+        };
+        let spf_txt: Vec<String> = rdata(apex, "SPF")
+            .into_iter()
+            .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1"))
+            .collect();
+        let mut dkim_txt = rdata(selector1, "DKIM selector1");
+        dkim_txt.extend(rdata(selector2, "DKIM selector2"));
+        let dmarc_txt = rdata(policy, "DMARC");
+        spf.push(json!({ "domain": domain, "rdata": spf_txt }));
+        dkim.push(json!({ "domain": domain, "rdata": dkim_txt }));
+        dmarc.push(json!({ "domain": domain, "rdata": dmarc_txt }));
+    }
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert("spf_records".into(), Value::Array(spf));
+        obj.insert("dkim_records".into(), Value::Array(dkim));
+        obj.insert("dmarc_records".into(), Value::Array(dmarc));
+    }
+    if failures.is_empty() {
+        push_commands(data, "exo_successful_commands", &DNS_COMMANDS);
+    } else {
+        record_dns_failure(data, &failures.join("; "));
+    }
+}
+
+/// Marks the DNS commands unsuccessful with `reason`.
+fn record_dns_failure(data: &mut Value, reason: &str) {
+    push_commands(data, "exo_unsuccessful_commands", &DNS_COMMANDS);
+    let Some(obj) = data.as_object_mut() else {
+        return;
+    };
+    let collection = obj
+        .entry("aether365_collection")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(c) = collection.as_object_mut() {
+        let errors = c
+            .entry("command_errors")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(errors) = errors.as_object_mut() {
+            for command in DNS_COMMANDS {
+                errors.insert(
+                    command.to_string(),
+                    Value::String(format!("DNS lookup failed: {reason}")),
+                );
+            }
+        }
+    }
+}
+
+fn push_commands(data: &mut Value, key: &str, commands: &[&str]) {
+    let Some(obj) = data.as_object_mut() else {
+        return;
+    };
+    let list = obj
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(list) = list.as_array_mut() {
+        for c in commands {
+            if !list.iter().any(|v| v.as_str() == Some(c)) {
+                list.push(Value::String((*c).to_string()));
+            }
+        }
+    }
+}
