@@ -199,6 +199,7 @@ pub(crate) fn scope_of(base: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -71,6 +71,7 @@ impl GraphReader for GraphClient<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

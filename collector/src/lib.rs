@@ -329,12 +329,12 @@ impl Collector {
         }
     }
 
-    fn collect_service<'a>(
-        &'a self,
+    async fn collect_service(
+        &self,
         service: CollectedService,
-        target: &'a TenantTarget,
-    ) -> impl Future<Output = (ServiceOutcome, Map<String, Value>)> + Send + 'a {
-        async move {
+        target: &TenantTarget,
+    ) -> (ServiceOutcome, Map<String, Value>) {
+        {
             let started = Instant::now();
             let session = self.transport.session(&target.microsoft_tenant_id);
             let run = match service {
@@ -624,6 +624,7 @@ fn assemble(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

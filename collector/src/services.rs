@@ -487,6 +487,7 @@ pub(crate) fn teams() -> ServiceRun {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -47,6 +47,10 @@ struct CachedToken {
     refresh_at: Instant,
 }
 
+/// One cached token per (tenant, scope), each behind its own lock so that concurrent requests
+/// for one resource fetch it once.
+type TokenSlots = HashMap<(String, String), Arc<Mutex<Option<CachedToken>>>>;
+
 /// What the collector shares between collections: the HTTP client, the token cache and the
 /// per-tenant semaphores.
 pub(crate) struct Transport {
@@ -57,7 +61,7 @@ pub(crate) struct Transport {
     authority: String,
     client_id: String,
     credential: AppCredential,
-    tokens: StdMutex<HashMap<(String, String), Arc<Mutex<Option<CachedToken>>>>>,
+    tokens: StdMutex<TokenSlots>,
     semaphores: StdMutex<HashMap<String, Arc<Semaphore>>>,
 }
 
@@ -538,6 +542,7 @@ fn token_error(e: ReadError, resource: &str) -> ReadError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -551,7 +556,7 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(
-            parse_retry_after("Tue, 01 Jan 2000 00:00:00 GMT"),
+            parse_retry_after("Sat, 01 Jan 2000 00:00:00 GMT"),
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);

@@ -14,6 +14,7 @@
 //!
 //! Answers use the real APIs' formats; faults ([`FaultKind`]) are injected on demand.
 
+pub mod dns;
 pub mod graph;
 mod server;
 

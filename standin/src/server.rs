@@ -604,7 +604,7 @@ fn route(
     }
 }
 
-fn param<'a>(query: &'a str, name: &str) -> Option<String> {
+fn param(query: &str, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
