@@ -173,7 +173,9 @@ impl ReadError {
                 detail(code.as_deref(), message.as_deref())
             ),
             ReadError::UnknownCmdlet { cmdlet, message } => {
-                format!("{cmdlet} is not available in this tenant (not licensed?): {message}")
+                format!(
+                    "{cmdlet} is not available to the application in this tenant (no licence for it, or the application's role does not include it): {message}"
+                )
             }
             ReadError::Malformed { what, detail } => {
                 format!("malformed JSON from {what}: {detail}")

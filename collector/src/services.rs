@@ -262,9 +262,10 @@ pub(crate) async fn security_suite(
     let mut run = ServiceRun::default();
     let exo: Vec<AllowedCmdlet> = DEFENDER_EXO.iter().map(|(c, _)| *c).collect();
     let scc: Vec<AllowedCmdlet> = PURVIEW_SCC.iter().map(|(c, _)| *c).collect();
+    let compliance = discover_compliance(session, &endpoints.compliance, target).await;
     let (exo_results, scc_results) = futures_util::join!(
         invoke_all(session, &endpoints.exchange, target, &exo, EXO_PERMISSION),
-        invoke_all(session, &endpoints.compliance, target, &scc, SCC_PERMISSION),
+        invoke_all(session, &compliance, target, &scc, SCC_PERMISSION),
     );
     // The first three are always there; the ATP pair decides `defender_license`.
     let mut exo_results = exo_results;
@@ -281,6 +282,56 @@ pub(crate) async fn security_suite(
     licensed_group(&mut run, atp, &DEFENDER_EXO[3..], "defender_license");
     licensed_group(&mut run, scc_results, PURVIEW_SCC, "defender_dlp_license");
     run
+}
+
+/// The Security & Compliance front doors, whose tenants are served by regional hosts.
+const COMPLIANCE_FRONT_DOORS: &[&str] = &[
+    "ps.compliance.protection.outlook.com",
+    "ps.compliance.protection.office365.us",
+];
+
+/// The regional Security & Compliance host for a tenant, as ScubaGear's
+/// `Get-ComplianceApiEndpoint` finds it: a GET of `{front door}/AdminApi/v1.0/{tenant}/EXOModuleFile`
+/// whose redirect names the region (`nam13b.ps.compliance...` from a `Location` on
+/// `nam13b.admin.protection...`). Only for the real front doors; any other URL (a stand-in, a
+/// proxy) and any failure keep the configured URL.
+async fn discover_compliance(session: &Session, configured: &str, target: &TenantTarget) -> String {
+    let configured = configured.trim_end_matches('/').to_string();
+    let Ok(url) = url::Url::parse(&configured) else {
+        return configured;
+    };
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+        return configured;
+    };
+    if !COMPLIANCE_FRONT_DOORS.contains(&host.as_str()) {
+        return configured;
+    }
+    let probe = format!(
+        "{configured}/AdminApi/v1.0/{}/EXOModuleFile",
+        target.microsoft_tenant_id
+    );
+    let Ok(req) = ReadRequest::get(&probe) else {
+        return configured;
+    };
+    let req = req.header("X-AnchorMailbox", anchor(target));
+    match session
+        .redirect_location(&req, Some(&scope_of(&configured)))
+        .await
+    {
+        Some(location) => regional_compliance(&host, &location).unwrap_or(configured),
+        None => configured,
+    }
+}
+
+/// `https://{prefix}.{front door host}` from a discovery redirect's `Location`.
+fn regional_compliance(front_host: &str, location: &str) -> Option<String> {
+    let to = url::Url::parse(location).ok()?;
+    let prefix = to.host_str()?.split('.').next()?;
+    let valid = !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    valid.then(|| format!("https://{prefix}.{front_host}"))
 }
 
 /// SharePoint and OneDrive: `GET {admin}/_api/SPO.Tenant` (verbose OData), stored as `[d]`.
@@ -500,6 +551,22 @@ mod tests {
         assert_eq!(row["environments"][0]["name"], "e1");
         let all = dlp_row(&json!({"name": "p2", "properties": {"displayName": "All"}}));
         assert_eq!(all["environmentType"], "AllEnvironments");
+    }
+
+    #[test]
+    fn compliance_regions_come_from_the_redirect() {
+        assert_eq!(
+            regional_compliance(
+                "ps.compliance.protection.outlook.com",
+                "https://nam13b.admin.protection.outlook.com/AdminApi/v1.0/t/EXOModuleFile"
+            )
+            .as_deref(),
+            Some("https://nam13b.ps.compliance.protection.outlook.com")
+        );
+        assert_eq!(
+            regional_compliance("ps.compliance.protection.outlook.com", "/relative"),
+            None
+        );
     }
 
     #[test]

@@ -77,6 +77,7 @@ pub(crate) struct Session {
 struct Answer {
     status: u16,
     retry_after: Option<Duration>,
+    location: Option<String>,
     body: Vec<u8>,
 }
 
@@ -336,10 +337,16 @@ impl Session {
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_retry_after);
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let body = resp.bytes().await?.to_vec();
             Ok::<_, reqwest::Error>(Answer {
                 status,
                 retry_after,
+                location,
                 body,
             })
         };
@@ -358,6 +365,24 @@ impl Session {
             }),
             Ok(Ok(a)) => Ok(a),
         }
+    }
+
+    /// Sends `req` once (redirects are never followed) and returns the `Location` of a 3xx
+    /// answer; `None` for any other answer or failure. For endpoint discovery.
+    pub(crate) async fn redirect_location(
+        &self,
+        req: &ReadRequest,
+        scope: Option<&str>,
+    ) -> Option<String> {
+        let bearer = match scope {
+            Some(s) => Some(self.token(s, None).await.ok()?),
+            None => None,
+        };
+        let answer = self.send_once(req, bearer.as_deref()).await.ok()?;
+        (300..400)
+            .contains(&answer.status)
+            .then_some(answer.location)
+            .flatten()
     }
 
     /// Sends `req` and follows `@odata.nextLink` (or `nextLink`) to the end, returning every
