@@ -334,67 +334,65 @@ impl Collector {
         service: CollectedService,
         target: &TenantTarget,
     ) -> (ServiceOutcome, Map<String, Value>) {
-        {
-            let started = Instant::now();
-            let session = self.transport.session(&target.microsoft_tenant_id);
-            let run = match service {
-                CollectedService::Entra => {
-                    let graph = GraphClient::new(&session, &self.endpoints.graph);
-                    let e = entra::collect(&graph, &target.microsoft_tenant_id).await;
-                    let mut sections = e.sections;
-                    sections.remove("aad_successful_commands");
-                    sections.remove("aad_unsuccessful_commands");
-                    ServiceRun {
-                        sections,
-                        ok: e.successful,
-                        failed: e.unsuccessful,
-                    }
+        let started = Instant::now();
+        let session = self.transport.session(&target.microsoft_tenant_id);
+        let run = match service {
+            CollectedService::Entra => {
+                let graph = GraphClient::new(&session, &self.endpoints.graph);
+                let e = entra::collect(&graph, &target.microsoft_tenant_id).await;
+                let mut sections = e.sections;
+                sections.remove("aad_successful_commands");
+                sections.remove("aad_unsuccessful_commands");
+                ServiceRun {
+                    sections,
+                    ok: e.successful,
+                    failed: e.unsuccessful,
                 }
-                CollectedService::Exchange => {
-                    services::exchange(&session, &self.endpoints, target).await
-                }
-                CollectedService::Defender => {
-                    services::security_suite(&session, &self.endpoints, target).await
-                }
-                CollectedService::SharePoint => {
-                    services::sharepoint(&session, &self.endpoints, target).await
-                }
-                CollectedService::PowerPlatform => {
-                    services::power_platform(&session, &self.endpoints, target).await
-                }
-                CollectedService::Teams => services::teams(),
-            };
-            let status = if service == CollectedService::Teams {
-                ServiceStatus::NotCollected
-            } else if run.failed.is_empty() {
-                ServiceStatus::Collected
-            } else if run.ok.is_empty() {
-                ServiceStatus::Failed
-            } else {
-                ServiceStatus::Partial
-            };
-            let reason = match status {
-                ServiceStatus::NotCollected => Some(TEAMS_REASON.to_string()),
-                _ => run.failed.first().map(|(c, r)| format!("{c}: {r}")),
-            };
-            let outcome = ServiceOutcome {
-                service,
-                status,
-                reason,
-                commands_ok: run.ok,
-                commands_failed: run.failed,
-                requests: session.requests(),
-                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            };
-            tracing::info!(
-                service = service.label(),
-                status = ?outcome.status,
-                requests = outcome.requests,
-                duration_ms = outcome.duration_ms,
-                "service collected"
-            );
-            (outcome, run.sections)
-        }
+            }
+            CollectedService::Exchange => {
+                services::exchange(&session, &self.endpoints, target).await
+            }
+            CollectedService::Defender => {
+                services::security_suite(&session, &self.endpoints, target).await
+            }
+            CollectedService::SharePoint => {
+                services::sharepoint(&session, &self.endpoints, target).await
+            }
+            CollectedService::PowerPlatform => {
+                services::power_platform(&session, &self.endpoints, target).await
+            }
+            CollectedService::Teams => services::teams(),
+        };
+        let status = if service == CollectedService::Teams {
+            ServiceStatus::NotCollected
+        } else if run.failed.is_empty() {
+            ServiceStatus::Collected
+        } else if run.ok.is_empty() {
+            ServiceStatus::Failed
+        } else {
+            ServiceStatus::Partial
+        };
+        let reason = match status {
+            ServiceStatus::NotCollected => Some(TEAMS_REASON.to_string()),
+            _ => run.failed.first().map(|(c, r)| format!("{c}: {r}")),
+        };
+        let outcome = ServiceOutcome {
+            service,
+            status,
+            reason,
+            commands_ok: run.ok,
+            commands_failed: run.failed,
+            requests: session.requests(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        tracing::info!(
+            service = service.label(),
+            status = ?outcome.status,
+            requests = outcome.requests,
+            duration_ms = outcome.duration_ms,
+            "service collected"
+        );
+        (outcome, run.sections)
     }
 
     /// Display name, domains, initial domain and licences of a tenant that has consented.

@@ -49,7 +49,18 @@ struct CachedToken {
 
 /// One cached token per (tenant, scope), each behind its own lock so that concurrent requests
 /// for one resource fetch it once.
-type TokenSlots = HashMap<(String, String), Arc<Mutex<Option<CachedToken>>>>;
+type TokenSlots = HashMap<(String, String), Arc<Mutex<Option<TokenState>>>>;
+
+/// How long a refusal by the authority (`AADSTS…`) is remembered, so that one collection does
+/// not ask again for every request.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(30);
+
+/// A cached token, or the authority's recent refusal.
+#[derive(Clone)]
+enum TokenState {
+    Valid(CachedToken),
+    Refused(ReadError, Instant),
+}
 
 /// What the collector shares between collections: the HTTP client, the token cache and the
 /// per-tenant semaphores.
@@ -136,7 +147,7 @@ impl Transport {
         &self.client_id
     }
 
-    fn token_slot(&self, tenant: &str, scope: &str) -> Arc<Mutex<Option<CachedToken>>> {
+    fn token_slot(&self, tenant: &str, scope: &str) -> Arc<Mutex<Option<TokenState>>> {
         let mut map = match self.tokens.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
@@ -157,17 +168,32 @@ impl Session {
     async fn token(&self, scope: &str, stale: Option<&str>) -> Result<String, ReadError> {
         let slot = self.transport.token_slot(&self.tenant, scope);
         let mut guard = slot.lock().await;
-        if let Some(t) = guard.as_ref()
-            && Instant::now() < t.refresh_at
-            && Some(t.access_token.as_str()) != stale
-        {
-            return Ok(t.access_token.clone());
+        match guard.as_ref() {
+            Some(TokenState::Valid(t))
+                if Instant::now() < t.refresh_at && Some(t.access_token.as_str()) != stale =>
+            {
+                return Ok(t.access_token.clone());
+            }
+            Some(TokenState::Refused(e, until)) if Instant::now() < *until => return Err(e.clone()),
+            _ => {}
         }
         *guard = None;
-        let t = Box::pin(self.fetch_token(scope)).await?;
-        let token = t.access_token.clone();
-        *guard = Some(t);
-        Ok(token)
+        match Box::pin(self.fetch_token(scope)).await {
+            Ok(t) => {
+                let token = t.access_token.clone();
+                *guard = Some(TokenState::Valid(t));
+                Ok(token)
+            }
+            Err(e) => {
+                if matches!(e, ReadError::Token { .. }) {
+                    *guard = Some(TokenState::Refused(
+                        e.clone(),
+                        Instant::now() + REFUSAL_MEMORY,
+                    ));
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn fetch_token(&self, scope: &str) -> Result<CachedToken, ReadError> {

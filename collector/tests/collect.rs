@@ -526,7 +526,16 @@ async fn a_wrong_secret_fails_every_service_with_the_aadsts_reason() {
             "{o:?}"
         );
     }
-    assert_reads_only(&s.requests());
+    let requests = s.requests();
+    assert_reads_only(&requests);
+    let token_requests = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/token"))
+        .count();
+    assert_eq!(
+        token_requests, 5,
+        "a refusal is remembered: one request per resource"
+    );
 }
 
 #[tokio::test]
@@ -651,4 +660,52 @@ async fn requests_in_flight_are_bounded_per_tenant() {
         outcome(&c, CollectedService::PowerPlatform).status,
         ServiceStatus::Collected
     );
+}
+
+#[tokio::test]
+async fn an_unlicensed_tenant_is_recorded_like_scubagear() {
+    // Without Defender for Office 365 and DLP licences the ATP and DLP cmdlets do not exist:
+    // ScubaGear records them as successful with empty sections and the licence flags false.
+    let mut cfg = StandInConfig::bundled().unwrap();
+    cfg.export["defender_license"] = json!(false);
+    cfg.export["defender_dlp_license"] = json!(false);
+    let s = StandIn::start(cfg).unwrap();
+    let c = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&c, CollectedService::Defender).status,
+        ServiceStatus::Collected
+    );
+    assert_eq!(c.snapshot["defender_license"], json!(false));
+    assert_eq!(c.snapshot["defender_dlp_license"], json!(false));
+    for k in [
+        "atp_policy_for_o365",
+        "atp_policy_rules",
+        "dlp_compliance_policies",
+        "protection_alerts",
+    ] {
+        assert_eq!(c.snapshot[k], json!([]), "{k}");
+    }
+    assert_eq!(
+        c.snapshot["anti_phish_policies"],
+        export()["anti_phish_policies"]
+    );
+}
+
+#[test]
+fn the_collector_can_be_shared_across_tasks() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Collector>();
+    let collector =
+        Collector::new(CollectorConfig::new(Endpoints::default(), "app", secret())).unwrap();
+    let t = TenantTarget {
+        microsoft_tenant_id: "t".into(),
+        initial_domain: "t.onmicrosoft.com".into(),
+    };
+    let fut = collector.collect(&t, |_| {});
+    send(&fut);
+    let probes = collector.test_connection(&t);
+    send(&probes);
+    let info = collector.tenant_info("t");
+    send(&info);
 }
