@@ -709,3 +709,47 @@ fn the_collector_can_be_shared_across_tasks() {
     let info = collector.tenant_info("t");
     send(&info);
 }
+
+#[tokio::test]
+async fn collected_and_imported_give_the_same_verdicts() {
+    // The collected snapshot, completed with what the lead fills from DNS (SPF, DKIM, DMARC)
+    // and what only an import supplies (Teams), must score like the export itself.
+    let s = start(false);
+    let c = collect(&s, config(&s, secret())).await;
+    let fixture = export();
+    let mut merged = c.snapshot.clone();
+    let obj = merged.as_object_mut().unwrap();
+    for key in [
+        "spf_records",
+        "dkim_records",
+        "dmarc_records",
+        "teams_tenant_info",
+        "meeting_policies",
+        "federation_configuration",
+        "client_configuration",
+        "app_policies",
+        "broadcast_policies",
+        "tenant_app_settings",
+        "teams_successful_commands",
+        "teams_unsuccessful_commands",
+    ] {
+        obj.insert(key.to_string(), fixture[key].clone());
+    }
+    let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
+    let after = aether365_engine::Snapshot::from_value(merged).unwrap();
+    let mut differences = Vec::new();
+    let mut checks = 0;
+    for check in aether365_engine::compliance_checks() {
+        checks += 1;
+        let a = check.evaluate(&before);
+        let b = check.evaluate(&after);
+        if a.status != b.status || a.message != b.message {
+            differences.push(format!(
+                "{}: {:?} {} (export) vs {:?} {} (collected)",
+                a.check_id, a.status, a.message, b.status, b.message
+            ));
+        }
+    }
+    assert!(checks > 90, "{checks} checks");
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
