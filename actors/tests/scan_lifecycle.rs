@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -13,7 +14,11 @@ use aether365_actors::scans::{
     ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan, Subscribe, Topic,
     persist_completed_scan,
 };
+use aether365_actors::exposure::DnsConfig;
 use aether365_actors::testkit;
+use aether365_collector::{AppCredential, Cloud, CollectorConfig, EndpointKind};
+use m365_standin::dns::{DnsServer, MailZone};
+use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
 use aether365_engine::{Snapshot, Status, evaluate_all};
 use aether365_entities::{finding, scan, tenant};
 use chrono::{DateTime, Utc};
@@ -79,18 +84,71 @@ fn request(org: i64, tenant_id: i64, origin: ScanOrigin) -> ScanRequest {
     }
 }
 
-fn manager(
+/// What a slow manager collects from: a Microsoft 365 stand-in answering every request after
+/// a delay, and a DNS server with the export's mail records. Dropped with the test.
+struct Microsoft {
+    _standin: StandIn,
+    _dns: DnsServer,
+}
+
+/// A scan manager. With `latency_ms`, every tenant in `db` is connected to a stand-in whose
+/// answers take that long, so its compliance scans collect for a while; without, scans
+/// evaluate the imported export at once.
+async fn manager(
     db: &DatabaseConnection,
     max_concurrent: usize,
-    collect_delay_ms: u64,
-) -> Addr<ScanManager> {
-    let config = ScanConfig {
+    latency_ms: u64,
+) -> (Addr<ScanManager>, Option<Microsoft>) {
+    let mut config = ScanConfig {
         max_concurrent,
-        collect_delay: Duration::from_millis(collect_delay_ms),
         ..Default::default()
     };
+    let mut microsoft = None;
+    if latency_ms > 0 {
+        let standin = StandIn::start(StandInConfig::bundled().unwrap()).unwrap();
+        standin.set_fault(Fault::on("/", FaultKind::Slow { delay_ms: latency_ms }));
+        let dns = DnsServer::start(MailZone::from_export(
+            &StandInConfig::bundled().unwrap().export,
+        ))
+        .unwrap();
+        let e = standin.endpoints();
+        let mut endpoints = Cloud::Commercial.endpoints();
+        endpoints.set(EndpointKind::Authority, e.authority);
+        endpoints.set(EndpointKind::Graph, e.graph);
+        endpoints.set(EndpointKind::Exchange, e.exchange);
+        endpoints.set(EndpointKind::Compliance, e.compliance);
+        endpoints.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
+        endpoints.set(EndpointKind::PowerPlatform, e.power_platform);
+        let credential =
+            AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
+        let collector = aether365_collector::Collector::new(CollectorConfig::new(
+            endpoints,
+            standin.client_id(),
+            credential,
+        ))
+        .unwrap();
+        config.collector = Some(Arc::new(collector));
+        config.dns = DnsConfig {
+            nameserver: Some(dns.addr()),
+            timeout: Duration::from_secs(2),
+        };
+        for t in tenant::Entity::find().all(db).await.unwrap() {
+            let mut active: tenant::ActiveModel = t.into();
+            active.microsoft_tenant_id = Set(standin.tenant_id().to_string());
+            active.initial_domain = Set(Some(standin.initial_domain().to_string()));
+            active.consented_at = Set(Some(Utc::now()));
+            active.update(db).await.unwrap();
+        }
+        microsoft = Some(Microsoft {
+            _standin: standin,
+            _dns: dns,
+        });
+    }
     let db = db.clone();
-    Supervisor::start(move |_| ScanManager::new(db, config))
+    (
+        Supervisor::start(move |_| ScanManager::new(db, config)),
+        microsoft,
+    )
 }
 
 async fn wait_final(db: &DatabaseConnection, scan_id: i64, within: Duration) -> scan::Model {
@@ -173,7 +231,7 @@ async fn compliance_scan_runs_publishes_and_stores_results() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
-        let scans = manager(db, 4, 5);
+        let (scans, _microsoft) = manager(db, 4, 5).await;
         let (subscriber, mut rx) = collector();
         scans
             .send(Subscribe {
@@ -276,7 +334,7 @@ async fn ten_concurrent_starts_yield_one_scan() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
-        let scans = manager(db, 4, 100);
+        let (scans, _microsoft) = manager(db, 4, 100).await;
         let starts = (0..10).map(|_| scans.send(StartScan(request(org, t.id, ScanOrigin::Mcp))));
         let tickets: Vec<_> = futures_util::future::join_all(starts)
             .await
@@ -326,7 +384,7 @@ async fn starts_outside_the_organisation_or_scope_answer_tenant_not_found() {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
         let (other_org, other) = org_with_tenant(db, "Fabrikam", "Other", true).await;
-        let scans = manager(db, 4, 0);
+        let (scans, _microsoft) = manager(db, 4, 0).await;
         let cases = [
             request(org, other.id, ScanOrigin::Mcp),
             request(other_org, t.id, ScanOrigin::Mcp),
@@ -358,7 +416,7 @@ async fn ai_pilot_is_refused_outside_the_dashboard() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
-        let scans = manager(db, 4, 0);
+        let (scans, _microsoft) = manager(db, 4, 0).await;
         for origin in [ScanOrigin::Mcp, ScanOrigin::Cli, ScanOrigin::Schedule] {
             let req = ScanRequest {
                 ai_pilot: true,
@@ -395,7 +453,7 @@ async fn a_compliance_scan_without_a_snapshot_fails_clearly() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Empty", false).await;
-        let scans = manager(db, 4, 0);
+        let (scans, _microsoft) = manager(db, 4, 0).await;
         let (subscriber, mut rx) = collector();
         scans
             .send(Subscribe {
@@ -417,7 +475,7 @@ async fn a_compliance_scan_without_a_snapshot_fails_clearly() {
                 .error
                 .as_deref()
                 .unwrap()
-                .contains("no configuration snapshot"),
+                .contains("not connected, and the tenant has no imported configuration"),
             "{failed:?}"
         );
         let row = scan::Entity::find_by_id(ticket.scan_id)
@@ -439,7 +497,7 @@ async fn cancelling_queued_running_and_finished_scans() {
         let (_, b) = org_with_tenant(db, "Contoso", "Beta", true).await;
         let (other_org, _) = org_with_tenant(db, "Fabrikam", "Other", true).await;
         // One at a time, slow: Alpha runs, Beta waits queued.
-        let scans = manager(db, 1, 300);
+        let (scans, _microsoft) = manager(db, 1, 300).await;
         let (subscriber, mut rx) = collector();
         scans
             .send(Subscribe {
@@ -574,7 +632,7 @@ async fn start_up_recovers_running_and_queued_scans() {
         let was_running = left(t.id, "running").insert(db).await.unwrap();
         let was_queued = left(u.id, "queued").insert(db).await.unwrap();
 
-        let scans = manager(db, 4, 0);
+        let (scans, _microsoft) = manager(db, 4, 0).await;
         // The first message is handled only once recovery is done.
         let ticket = scans
             .send(StartScan(request(org, u.id, ScanOrigin::Mcp)))
@@ -606,7 +664,7 @@ async fn completion_reaches_1000_subscribers_within_100ms_despite_a_dead_one() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
         let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
-        let scans = manager(db, 4, 100);
+        let (scans, _microsoft) = manager(db, 4, 100).await;
         let ticket = scans
             .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
             .await
@@ -703,6 +761,7 @@ async fn persist_completed_scan_stores_a_scan_in_a_callers_transaction() {
                 kind: ScanKind::Compliance,
                 origin: ScanOrigin::Schedule,
                 snapshot_id: None,
+                input: None,
                 findings: findings.clone(),
                 started_at: at,
                 finished_at: at + chrono::Duration::seconds(30),
@@ -741,7 +800,7 @@ async fn runs_are_bounded_and_store_their_progress() {
             org = o;
             tenants.push(t);
         }
-        let scans = manager(db, 2, 150);
+        let (scans, _microsoft) = manager(db, 2, 150).await;
         let mut ids = Vec::new();
         for t in &tenants {
             let ticket = scans

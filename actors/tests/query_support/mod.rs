@@ -74,6 +74,7 @@ pub async fn scan_of_kind(
             kind,
             origin: ScanOrigin::Cli,
             snapshot_id: None,
+            input: None,
             findings,
             started_at: finished_at - Duration::seconds(30),
             finished_at,
