@@ -51,11 +51,9 @@ struct CachedToken {
 /// for one resource fetch it once.
 type TokenSlots = HashMap<(String, String), Arc<Mutex<Option<TokenState>>>>;
 
-/// How long a refusal by the authority (`AADSTS…`) is remembered, so that one collection does
-/// not ask again for every request.
-const REFUSAL_MEMORY: Duration = Duration::from_secs(30);
-
-/// A cached token, or the authority's recent refusal.
+/// A cached token, or the authority's refusal (`AADSTS…`). A refusal is reused only by sessions
+/// that started before it (the other requests of the same collection), so one collection asks
+/// once per resource and the next call (after admin consent, say) asks again.
 #[derive(Clone)]
 enum TokenState {
     Valid(CachedToken),
@@ -82,6 +80,7 @@ pub(crate) struct Session {
     pub(crate) tenant: String,
     semaphore: Arc<Semaphore>,
     requests: AtomicU32,
+    started: Instant,
 }
 
 /// What one HTTP exchange gave.
@@ -136,6 +135,7 @@ impl Transport {
             tenant: tenant.to_string(),
             semaphore,
             requests: AtomicU32::new(0),
+            started: Instant::now(),
         }
     }
 
@@ -174,7 +174,7 @@ impl Session {
             {
                 return Ok(t.access_token.clone());
             }
-            Some(TokenState::Refused(e, until)) if Instant::now() < *until => return Err(e.clone()),
+            Some(TokenState::Refused(e, at)) if self.started <= *at => return Err(e.clone()),
             _ => {}
         }
         *guard = None;
@@ -186,10 +186,7 @@ impl Session {
             }
             Err(e) => {
                 if matches!(e, ReadError::Token { .. }) {
-                    *guard = Some(TokenState::Refused(
-                        e.clone(),
-                        Instant::now() + REFUSAL_MEMORY,
-                    ));
+                    *guard = Some(TokenState::Refused(e.clone(), Instant::now()));
                 }
                 Err(e)
             }
