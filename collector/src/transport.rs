@@ -15,7 +15,9 @@ use crate::ReadError;
 use crate::credential::AppCredential;
 use crate::request::{Body, Method, ReadRequest};
 
-/// How failed requests are retried.
+/// How failed requests are retried: 429, 500, 502, 503, 504 and connection failures. A timeout
+/// is not retried (a slow endpoint would multiply the wait); a 401 is answered by one token
+/// refresh, which is not counted as an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts per request, the first included (default 4).
