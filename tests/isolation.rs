@@ -162,6 +162,7 @@ async fn build_world(db: &DatabaseConnection) -> World {
                             kind: ScanKind::Compliance,
                             origin: ScanOrigin::Schedule,
                             snapshot_id: None,
+                            input: None,
                             findings: findings(&t.microsoft_tenant_id, round),
                             started_at: finished - Duration::seconds(20),
                             finished_at: finished,

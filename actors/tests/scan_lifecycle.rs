@@ -9,19 +9,19 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::exposure::DnsConfig;
 use aether365_actors::scans::{
     AI_PILOT_REFUSAL, CancelScan, CompletedScan, GetStats, ScanConfig, ScanError, ScanEvent,
     ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan, Subscribe, Topic,
     persist_completed_scan,
 };
-use aether365_actors::exposure::DnsConfig;
 use aether365_actors::testkit;
 use aether365_collector::{AppCredential, Cloud, CollectorConfig, EndpointKind};
-use m365_standin::dns::{DnsServer, MailZone};
-use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
 use aether365_engine::{Snapshot, Status, evaluate_all};
 use aether365_entities::{finding, scan, tenant};
 use chrono::{DateTime, Utc};
+use m365_standin::dns::{DnsServer, MailZone};
+use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, TransactionTrait,
@@ -106,7 +106,12 @@ async fn manager(
     let mut microsoft = None;
     if latency_ms > 0 {
         let standin = StandIn::start(StandInConfig::bundled().unwrap()).unwrap();
-        standin.set_fault(Fault::on("/", FaultKind::Slow { delay_ms: latency_ms }));
+        standin.set_fault(Fault::on(
+            "/",
+            FaultKind::Slow {
+                delay_ms: latency_ms,
+            },
+        ));
         let dns = DnsServer::start(MailZone::from_export(
             &StandInConfig::bundled().unwrap().export,
         ))
@@ -119,8 +124,7 @@ async fn manager(
         endpoints.set(EndpointKind::Compliance, e.compliance);
         endpoints.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
         endpoints.set(EndpointKind::PowerPlatform, e.power_platform);
-        let credential =
-            AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
+        let credential = AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
         let collector = aether365_collector::Collector::new(CollectorConfig::new(
             endpoints,
             standin.client_id(),

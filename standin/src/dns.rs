@@ -136,10 +136,16 @@ async fn serve(socket: tokio::net::UdpSocket, zone: Arc<MailZone>) {
         match zone.txt(&qname) {
             Some(texts) if query.query_type() == RecordType::TXT => {
                 for text in texts {
+                    // A TXT character-string holds at most 255 bytes: long keys are split.
+                    let chunks: Vec<String> = text
+                        .as_bytes()
+                        .chunks(255)
+                        .map(|c| String::from_utf8_lossy(c).into_owned())
+                        .collect();
                     response.add_answer(Record::from_rdata(
                         query.name().clone(),
                         60,
-                        RData::TXT(TXT::new(vec![text.clone()])),
+                        RData::TXT(TXT::new(chunks)),
                     ));
                 }
             }
@@ -168,7 +174,10 @@ mod tests {
             "dkim_records": {"domain": "contoso.com", "rdata": ["v=DKIM1; k=rsa; p=AB"]},
             "dmarc_records": [{"domain": "contoso.com", "rdata": ["v=DMARC1;p=reject"]}]
         }));
-        assert_eq!(zone.txt("contoso.com."), Some(&["v=spf1 -all".to_string()][..]));
+        assert_eq!(
+            zone.txt("contoso.com."),
+            Some(&["v=spf1 -all".to_string()][..])
+        );
         assert_eq!(
             zone.txt("selector1._domainkey.contoso.com"),
             Some(&["v=DKIM1; k=rsa; p=AB".to_string()][..])

@@ -320,6 +320,12 @@ impl StandIn {
         lock(&self.state.faults).push(server::ActiveFault::new(fault));
     }
 
+    /// Changes the tenant's configuration, as an administrator would: later answers come from
+    /// `export` (the tenant id and domains stay those of the original).
+    pub fn set_export(&self, export: Value) {
+        self.state.set_export(export);
+    }
+
     /// Removes every fault.
     pub fn clear_faults(&self) {
         lock(&self.state.faults).clear();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -102,6 +102,12 @@ struct Certificate {
     sha256: Vec<u8>,
 }
 
+/// What the tenant's services answer from: the export and the Graph objects built from it.
+pub(crate) struct TenantData {
+    export: Value,
+    graph: GraphTenant,
+}
+
 /// Everything the handler shares.
 pub(crate) struct State {
     pub(crate) tenant_id: String,
@@ -111,8 +117,8 @@ pub(crate) struct State {
     certificate: Option<Certificate>,
     page_size: usize,
     pub(crate) token_lifetime: Mutex<Duration>,
-    export: Value,
-    graph: GraphTenant,
+    /// The tenant's data; replaced as a whole by [`State::set_export`].
+    data: RwLock<Arc<TenantData>>,
     base_url: String,
     tokens: Mutex<HashMap<String, IssuedToken>>,
     pub(crate) faults: Mutex<Vec<ActiveFault>>,
@@ -179,13 +185,30 @@ impl State {
             certificate,
             page_size: config.page_size.max(1),
             token_lifetime: Mutex::new(config.token_lifetime),
-            export,
-            graph,
+            data: RwLock::new(Arc::new(TenantData { export, graph })),
             base_url,
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The tenant's data now.
+    fn data(&self) -> Arc<TenantData> {
+        match self.data.read() {
+            Ok(d) => Arc::clone(&d),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the tenant's configuration (the tenant id and domains stay).
+    pub(crate) fn set_export(&self, export: Value) {
+        let graph = GraphTenant::from_export(&export);
+        let data = Arc::new(TenantData { export, graph });
+        match self.data.write() {
+            Ok(mut d) => *d = data,
+            Err(poisoned) => *poisoned.into_inner() = data,
+        }
     }
 
     fn knows_tenant(&self, t: &str) -> bool {
@@ -663,7 +686,7 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
         .map(|(_, e)| e)
         .unwrap_or("");
     let context = format!("{}/graph/{version}/$metadata#{entity}", state.base_url);
-    match state.graph.answer(gpath, &inner_query) {
+    match state.data().graph.answer(gpath, &inner_query) {
         None => graph_error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
@@ -709,7 +732,7 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
 }
 
 fn export_items(state: &State, key: &str) -> Vec<Value> {
-    match state.export.get(key) {
+    match state.data().export.get(key) {
         Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other.clone()],
@@ -717,7 +740,7 @@ fn export_items(state: &State, key: &str) -> Vec<Value> {
 }
 
 fn licensed(state: &State, key: &str) -> bool {
-    state.export.get(key).and_then(Value::as_bool) != Some(false)
+    state.data().export.get(key).and_then(Value::as_bool) != Some(false)
 }
 
 fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state: &State) -> Reply {

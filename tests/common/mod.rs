@@ -2,7 +2,13 @@
 //! tenant and a token (zero-to-production's `spawn_app`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use aether365_actors::exposure::DnsConfig;
+use aether365_collector::{AppCredential, Cloud, Collector, CollectorConfig, EndpointKind};
+use m365_standin::dns::{DnsServer, MailZone};
+use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
 
 use aether365::http::{Application, ServerConfig};
 use aether365_actors::directory::{self, NewTenant};
@@ -24,6 +30,10 @@ pub struct TestApp {
     pub backend: Backend,
     pub client: reqwest::Client,
     pub testdb: TestDb,
+    /// The Microsoft 365 the tenant is connected to (built from the bundled export).
+    pub standin: Arc<StandIn>,
+    /// Publishes the export's mail records; the server's DNS server.
+    pub dns: Arc<DnsServer>,
 }
 
 /// Options of [`spawn_app_with`].
@@ -32,8 +42,8 @@ pub struct Options {
     pub conformance_fixtures: bool,
     pub max_body_bytes: Option<usize>,
     pub allowed_origins: Vec<String>,
-    /// Simulated collection latency per check group, so scans last a while.
-    pub scan_collect_delay: Duration,
+    /// Latency the stand-in adds to every Microsoft 365 answer, so scans last a while.
+    pub microsoft_latency: Duration,
 }
 
 /// Every test database (SQLite, plus PostgreSQL when configured).
@@ -47,7 +57,7 @@ pub async fn spawn_app(testdb: TestDb) -> TestApp {
         testdb,
         Options {
             conformance_fixtures: true,
-            scan_collect_delay: Duration::from_millis(100),
+            microsoft_latency: Duration::from_millis(25),
             ..Options::default()
         },
     )
@@ -60,14 +70,45 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     let org = directory::create_organisation(&db, "Contoso")
         .await
         .unwrap();
-    let tenant = directory::add_tenant(
+    let standin = Arc::new(StandIn::start(StandInConfig::bundled().unwrap()).unwrap());
+    if !options.microsoft_latency.is_zero() {
+        standin.set_fault(Fault {
+            kind: FaultKind::Slow {
+                delay_ms: options.microsoft_latency.as_millis() as u64,
+            },
+            target: Default::default(),
+            times: None,
+        });
+    }
+    let dns = Arc::new(
+        DnsServer::start(MailZone::from_export(
+            &StandInConfig::bundled().unwrap().export,
+        ))
+        .unwrap(),
+    );
+    directory::add_tenant(
         &db,
         org.id,
         NewTenant {
             display_name: "Contoso Ltd".into(),
-            microsoft_tenant_id: None,
+            microsoft_tenant_id: Some(standin.tenant_id().to_string()),
             domains: vec!["contoso.example".into()],
         },
+    )
+    .await
+    .unwrap();
+    // Admin consent granted: compliance scans collect from the stand-in.
+    let tenant = directory::connect_tenant(
+        &db,
+        org.id,
+        directory::ConsentedTenant {
+            microsoft_tenant_id: standin.tenant_id().to_string(),
+            display_name: "Contoso Ltd".into(),
+            domains: vec!["contoso.example".into()],
+            initial_domain: standin.initial_domain().to_string(),
+            licences: vec![],
+        },
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -90,7 +131,11 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
         .await
         .unwrap();
     let mut backend_config = BackendConfig::default();
-    backend_config.scans.collect_delay = options.scan_collect_delay;
+    backend_config.scans.collector = Some(collector_for(&standin));
+    backend_config.scans.dns = DnsConfig {
+        nameserver: Some(dns.addr()),
+        timeout: Duration::from_secs(2),
+    };
     let backend = Backend::start(db, backend_config);
     let mut config = ServerConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -115,7 +160,25 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
         backend,
         client: reqwest::Client::new(),
         testdb,
+        standin,
+        dns,
     }
+}
+
+/// A collector that reads `standin` with its client id and secret.
+pub fn collector_for(standin: &StandIn) -> Arc<Collector> {
+    let e = standin.endpoints();
+    let mut endpoints = Cloud::Commercial.endpoints();
+    endpoints.set(EndpointKind::Authority, e.authority);
+    endpoints.set(EndpointKind::Graph, e.graph);
+    endpoints.set(EndpointKind::Exchange, e.exchange);
+    endpoints.set(EndpointKind::Compliance, e.compliance);
+    endpoints.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
+    endpoints.set(EndpointKind::PowerPlatform, e.power_platform);
+    let credential = AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
+    let mut config = CollectorConfig::new(endpoints, standin.client_id(), credential);
+    config.timeout = Duration::from_secs(5);
+    Arc::new(Collector::new(config).unwrap())
 }
 
 /// The `_meta` envelope of a 2026-07-28 request.

@@ -247,16 +247,27 @@ async fn fill_from_import(
     Ok(Some((import.collected_at, import.id)))
 }
 
-/// Looks up SPF, DKIM (both selectors) and DMARC for every accepted domain, as ScubaGear's
-/// Exchange provider does, and records a failed lookup as a failed command with its reason.
+/// Looks up the mail records of every accepted domain as ScubaGear's Exchange provider does:
+/// every TXT record at each domain (SPF); TXT at `selector1`, `selector2`,
+/// `selector1-<domain-with-dashes>` and `selector2-…` under `_domainkey` (DKIM); TXT at
+/// `_dmarc.<domain>`, else at `_dmarc.` of its organisational domain (DMARC). Coexistence
+/// domains (`*.mail.onmicrosoft.com`) are skipped for DKIM and DMARC. A failed lookup marks the
+/// DNS commands failed with its reason.
 async fn add_dns_records(env: &RunEnv, data: &mut Value) {
-    let domains: Vec<String> = data
+    let domains: Vec<(String, bool)> = data
         .get("accepted_domains")
         .and_then(Value::as_array)
         .map(|list| {
             list.iter()
-                .filter_map(|d| d.get("DomainName").and_then(Value::as_str))
-                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter_map(|d| {
+                    let name = d.get("DomainName").and_then(Value::as_str)?;
+                    let coexistence =
+                        d.get("IsCoexistenceDomain").and_then(Value::as_bool) == Some(true);
+                    Some((
+                        name.trim().trim_end_matches('.').to_ascii_lowercase(),
+                        coexistence,
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -267,42 +278,53 @@ async fn add_dns_records(env: &RunEnv, data: &mut Value) {
             return;
         }
     };
-    let mut spf = Vec::new();
-    let mut dkim = Vec::new();
-    let mut dmarc = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    for domain in &domains {
-        let names = [
-            format!("selector1._domainkey.{domain}"),
-            format!("selector2._domainkey.{domain}"),
-            format!("_dmarc.{domain}"),
-        ];
-        let (apex, selector1, selector2, policy) = tokio::join!(
-            probe.txt_at(domain),
-            probe.txt_at(&names[0]),
-            probe.txt_at(&names[1]),
-            probe.txt_at(&names[2]),
-        );
-        let mut rdata = |lookup: Lookup<Vec<String>>, what: &str| -> Vec<String> {
-            match lookup {
-                Lookup::Found(records) => records,
-                Lookup::NotFound => Vec::new(),
-                Lookup::Failed(reason) => {
-                    failures.push(format!("{what} of {domain}: {reason}"));
-                    Vec::new()
-                }
+    let mut found = |lookup: Lookup<Vec<String>>, what: &str| -> Vec<String> {
+        match lookup {
+            Lookup::Found(records) => records,
+            Lookup::NotFound => Vec::new(),
+            Lookup::Failed(reason) => {
+                failures.push(format!("{what}: {reason}"));
+                Vec::new()
             }
-        };
-        let spf_txt: Vec<String> = rdata(apex, "SPF")
-            .into_iter()
-            .filter(|t| t.trim_start().to_ascii_lowercase().starts_with("v=spf1"))
-            .collect();
-        let mut dkim_txt = rdata(selector1, "DKIM selector1");
-        dkim_txt.extend(rdata(selector2, "DKIM selector2"));
-        let dmarc_txt = rdata(policy, "DMARC");
-        spf.push(json!({ "domain": domain, "rdata": spf_txt }));
-        dkim.push(json!({ "domain": domain, "rdata": dkim_txt }));
-        dmarc.push(json!({ "domain": domain, "rdata": dmarc_txt }));
+        }
+    };
+    let (mut spf, mut dkim, mut dmarc) = (Vec::new(), Vec::new(), Vec::new());
+    for (domain, coexistence) in &domains {
+        let apex = found(probe.txt_at(domain).await, &format!("SPF of {domain}"));
+        spf.push(json!({ "domain": domain, "rdata": apex }));
+        if *coexistence {
+            continue;
+        }
+        let dashed = domain.replace('.', "-");
+        let mut keys = Vec::new();
+        for selector in [
+            "selector1".to_string(),
+            "selector2".to_string(),
+            format!("selector1-{dashed}"),
+            format!("selector2-{dashed}"),
+        ] {
+            let name = format!("{selector}._domainkey.{domain}");
+            let records = found(probe.txt_at(&name).await, &format!("DKIM {name}"));
+            if !records.is_empty() {
+                keys = records;
+                break;
+            }
+        }
+        dkim.push(json!({ "domain": domain, "rdata": keys }));
+        let mut policy = found(
+            probe.txt_at(&format!("_dmarc.{domain}")).await,
+            &format!("DMARC of {domain}"),
+        );
+        let labels: Vec<&str> = domain.split('.').collect();
+        if policy.is_empty() && labels.len() > 2 {
+            let organisational = labels[labels.len() - 2..].join(".");
+            policy = found(
+                probe.txt_at(&format!("_dmarc.{organisational}")).await,
+                &format!("DMARC of {organisational}"),
+            );
+        }
+        dmarc.push(json!({ "domain": domain, "rdata": policy }));
     }
     if let Some(obj) = data.as_object_mut() {
         obj.insert("spf_records".into(), Value::Array(spf));

@@ -1,0 +1,541 @@
+//! Live collection end to end, against the Microsoft 365 stand-in built from the bundled
+//! ScubaGear export, on every test database: a scan over MCP collects and agrees with the
+//! import check by check; faults give error findings with their reason and leave the other
+//! services intact; a change in the tenant shows in `compare_scans`; the admin-consent flow
+//! connects a tenant and refuses forged and replayed states.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aether365_actors::directory;
+use aether365_actors::scans::{ScanInput, ServiceState, SnapshotSource};
+use aether365_engine::{Snapshot, Status, evaluate_all};
+use aether365_entities::{config_snapshot, finding, scan, tenant};
+use common::{Options, TestApp, answer, databases, spawn_app_with};
+use m365_standin::{Fault, FaultKind, StandInConfig};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The checks that read the mail DNS sections of an export.
+const DNS_CHECKS: [&str; 5] = [
+    "A365-EXO-02",
+    "A365-EXO-03",
+    "A365-EXO-04",
+    "A365-EXO-05",
+    "A365-EXO-06",
+];
+
+/// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
+/// records it holds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted
+/// domains, while ScubaGear (and the collector) look up every accepted domain; this export is
+/// the consistent tenant the sample stands for.
+fn consistent_export() -> Value {
+    let mut export = StandInConfig::bundled().unwrap().export;
+    let with_records = ["tqhjy.onmicrosoft.com", "tqhjy.mail.onmicrosoft.com"];
+    export["accepted_domains"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|d| with_records.contains(&d["DomainName"].as_str().unwrap()));
+    export
+}
+
+/// Statuses per check id of an export, evaluated directly (what an import gives).
+fn verdicts_of(export: Value) -> BTreeMap<String, Status> {
+    let snapshot = Snapshot::from_value(export).unwrap();
+    evaluate_all(&snapshot)
+        .into_iter()
+        .map(|f| (f.check_id.to_string(), f.status))
+        .collect()
+}
+
+/// Starts a compliance scan over MCP (stateless 2026-07-28) and returns its id.
+async fn start_scan(app: &TestApp) -> i64 {
+    let response = app
+        .stateless(
+            1,
+            "tools/call",
+            json!({"name": "start_scan", "arguments": {"kind": "compliance", "tenant": "Contoso Ltd"}}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body = answer(response).await;
+    let result = &body["result"];
+    assert_ne!(result["isError"], true, "start_scan failed: {body}");
+    let structured = &result["structuredContent"];
+    structured["scan_id"]
+        .as_i64()
+        .or_else(|| structured["scan"]["id"].as_i64())
+        .unwrap_or_else(|| panic!("no scan id in {body}"))
+}
+
+async fn wait_final(app: &TestApp, scan_id: i64) -> scan::Model {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let row = scan::Entity::find_by_id(scan_id)
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if ["completed", "failed", "cancelled"].contains(&row.status.as_str()) {
+            return row;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "scan {scan_id} still {}",
+            row.status
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn findings_of(app: &TestApp, scan_id: i64) -> BTreeMap<String, finding::Model> {
+    finding::Entity::find()
+        .filter(finding::Column::ScanId.eq(scan_id))
+        .all(&app.testdb.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.check_id.clone(), f))
+        .collect()
+}
+
+async fn scan_live(app: &TestApp) -> (scan::Model, BTreeMap<String, finding::Model>) {
+    let id = start_scan(app).await;
+    let row = wait_final(app, id).await;
+    assert_eq!(row.status, "completed", "scan {id}: {:?}", row.error);
+    let findings = findings_of(app, id).await;
+    (row, findings)
+}
+
+fn live_app_options() -> Options {
+    Options {
+        conformance_fixtures: false,
+        ..Options::default()
+    }
+}
+
+/// Statuses per check id of the bundled export.
+fn import_verdicts() -> BTreeMap<String, Status> {
+    verdicts_of(StandInConfig::bundled().unwrap().export)
+}
+
+#[actix_web::test]
+async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing() {
+    let expected = import_verdicts();
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        let (_, findings) = scan_live(&app).await;
+        for (id, status) in &expected {
+            let got = &findings[id];
+            if DNS_CHECKS.contains(&id.as_str()) {
+                // The domains the sample kept no records for have none in DNS either.
+                assert_eq!(got.status, "fail", "{id}: {}", got.message);
+                assert!(got.message.contains("example.com"), "{id}: {}", got.message);
+            } else {
+                assert_eq!(got.status, status.as_str(), "{id}: {}", got.message);
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_collected_scan_agrees_with_the_import_check_by_check() {
+    let expected = verdicts_of(consistent_export());
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        app.standin.set_export(consistent_export());
+        let (row, findings) = scan_live(&app).await;
+        assert_eq!(findings.len(), expected.len());
+        let disagreements: Vec<String> = expected
+            .iter()
+            .filter(|(id, status)| {
+                findings
+                    .get(*id)
+                    .map(|f| f.status != status.as_str())
+                    .unwrap_or(true)
+            })
+            .map(|(id, status)| {
+                let got = findings
+                    .get(id)
+                    .map(|f| (f.status.clone(), f.message.clone()));
+                format!("{id}: import {status:?}, collected {got:?}")
+            })
+            .collect();
+        assert!(
+            disagreements.is_empty(),
+            "{} checks disagree:\n{}",
+            disagreements.len(),
+            disagreements.join("\n")
+        );
+
+        // The scan says what it evaluated: a fresh collection, Teams from the import.
+        let input = ScanInput::from_json(row.input.as_ref()).expect("the scan records its input");
+        assert_eq!(input.source, SnapshotSource::Collector);
+        assert_eq!(Some(input.snapshot_id), row.snapshot_id);
+        let states: BTreeMap<&str, ServiceState> = input
+            .services
+            .iter()
+            .map(|s| (s.service.as_str(), s.state))
+            .collect();
+        assert_eq!(states.len(), 6, "{states:?}");
+        for (service, state) in &states {
+            let want = if *service == "teams" {
+                ServiceState::Imported
+            } else {
+                ServiceState::Collected
+            };
+            assert_eq!(*state, want, "{service}");
+        }
+        let note = input.note.unwrap();
+        assert!(note.contains("teams from an earlier import"), "{note}");
+        let stored = config_snapshot::Entity::find_by_id(input.snapshot_id)
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.source, "collector");
+        assert!(stored.services.is_some());
+
+        // Read-only by construction: only reads reached Microsoft 365.
+        for r in app.standin.requests() {
+            let allowed = r.method == "GET"
+                || r.path.ends_with("/oauth2/v2.0/token")
+                || r.path.ends_with("/InvokeCommand")
+                    && r.cmdlet.as_deref().is_some_and(|c| c.starts_with("Get-"))
+                || r.path.contains("listTenantSettings");
+            assert!(allowed, "a non-read request reached Microsoft 365: {r:?}");
+        }
+
+        // get_posture names what the answer was computed from.
+        let posture = answer(
+            app.stateless(
+                2,
+                "tools/call",
+                json!({"name": "get_posture", "arguments": {}}),
+            )
+            .await,
+        )
+        .await;
+        let text = posture.to_string();
+        assert!(text.contains("\"source\":\"collector\""), "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn faults_give_error_findings_with_their_reason_and_spare_the_other_services() {
+    let expected = verdicts_of(consistent_export());
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        app.standin.set_export(consistent_export());
+        // Purview's endpoint refuses (missing role), Graph throttles twice, SharePoint answers
+        // too late, Power Platform answers garbage, and the first Exchange token is expired.
+        app.standin
+            .set_fault(Fault::on("/scc", FaultKind::Forbidden));
+        app.standin.set_fault(
+            Fault::on(
+                "/graph",
+                FaultKind::Throttle {
+                    retry_after_secs: 0,
+                },
+            )
+            .times(2),
+        );
+        app.standin
+            .set_fault(Fault::on("/spo", FaultKind::Slow { delay_ms: 6_000 }));
+        app.standin
+            .set_fault(Fault::on("/bap", FaultKind::Malformed));
+        app.standin
+            .set_fault(Fault::on("/exo", FaultKind::TokenExpired).times(1));
+        let (row, findings) = scan_live(&app).await;
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        let state = |name: &str| {
+            input
+                .services
+                .iter()
+                .find(|s| s.service == name)
+                .map(|s| s.state)
+                .unwrap()
+        };
+        assert_eq!(
+            state("entra_id"),
+            ServiceState::Collected,
+            "429s are retried"
+        );
+        assert_eq!(
+            state("exchange_online"),
+            ServiceState::Collected,
+            "expired tokens are renewed"
+        );
+        assert_ne!(state("sharepoint"), ServiceState::Collected);
+        assert_ne!(state("power_platform"), ServiceState::Collected);
+        assert_ne!(state("defender_and_purview"), ServiceState::Collected);
+
+        let by_service = |service: &str| -> Vec<&finding::Model> {
+            findings.values().filter(|f| f.service == service).collect()
+        };
+        for f in by_service("sharepoint") {
+            assert_eq!(f.status, "error", "{}: {}", f.check_id, f.message);
+            assert!(
+                f.message.contains("timed out") || f.message.contains("time"),
+                "{}",
+                f.message
+            );
+        }
+        for f in by_service("power_platform") {
+            assert_eq!(f.status, "error", "{}: {}", f.check_id, f.message);
+        }
+        let purview_errors: Vec<_> = by_service("purview")
+            .into_iter()
+            .filter(|f| f.status == "error")
+            .collect();
+        assert!(!purview_errors.is_empty());
+        for f in purview_errors {
+            assert!(f.message.contains("403"), "{}: {}", f.check_id, f.message);
+        }
+        // Entra, Exchange and Teams verdicts are those of the import.
+        for service in ["entra_id", "exchange_online", "teams"] {
+            for f in by_service(service) {
+                assert_eq!(
+                    Some(f.status.as_str()),
+                    expected.get(&f.check_id).map(|s| s.as_str()),
+                    "{}: {}",
+                    f.check_id,
+                    f.message
+                );
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_tenant_microsoft_refuses_entirely_still_ends_its_scan() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        app.standin
+            .set_fault(Fault::on("/authority", FaultKind::Forbidden));
+        let id = start_scan(&app).await;
+        let row = wait_final(&app, id).await;
+        assert_eq!(row.status, "completed", "{:?}", row.error);
+        let findings = findings_of(&app, id).await;
+        let errors = findings.values().filter(|f| f.status == "error").count();
+        assert!(errors > 60, "only {errors} error findings");
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        assert!(
+            input
+                .services
+                .iter()
+                .all(|s| s.state != ServiceState::Collected),
+            "{input:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_change_in_the_tenant_shows_in_compare_scans() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        let (first, _) = scan_live(&app).await;
+        // An administrator turns the audit log off in Exchange Online.
+        let mut export = StandInConfig::bundled().unwrap().export;
+        export["admin_audit_log_config"][0]["UnifiedAuditLogIngestionEnabled"] = json!(false);
+        app.standin.set_export(export);
+        let (second, _) = scan_live(&app).await;
+        let diff = answer(
+            app.stateless(
+                3,
+                "tools/call",
+                json!({"name": "compare_scans", "arguments": {"tenant": "Contoso Ltd", "base_scan": first.id, "head_scan": second.id}}),
+            )
+            .await,
+        )
+        .await;
+        let text = diff["result"]["structuredContent"].to_string();
+        assert!(
+            diff["result"]["structuredContent"]["newly_failing"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
+            "nothing newly fails: {text}"
+        );
+        assert!(text.to_lowercase().contains("audit"), "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn a_tenant_not_connected_says_what_its_scan_evaluated() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        let db = &app.testdb.db;
+        let t = tenant::Entity::find_by_id(app.tenant_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut active: tenant::ActiveModel = t.into();
+        active.consented_at = sea_orm::Set(None);
+        sea_orm::ActiveModelTrait::update(active, db).await.unwrap();
+        let id = start_scan(&app).await;
+        let row = wait_final(&app, id).await;
+        assert_eq!(row.status, "completed");
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        assert_eq!(input.source, SnapshotSource::Import);
+        let note = input.note.unwrap();
+        assert!(
+            note.starts_with("not connected: evaluated the configuration imported"),
+            "{note}"
+        );
+        assert!(note.contains("2026-05-04"), "the export's own date: {note}");
+        assert!(app.standin.requests().is_empty(), "nothing was collected");
+    }
+}
+
+/// A signed-in dashboard user's cookie.
+async fn sign_in(app: &TestApp) -> String {
+    directory::create_user(
+        &app.testdb.db,
+        app.organisation_id,
+        "admin@contoso.example",
+        PASSWORD,
+        "owner",
+    )
+    .await
+    .unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/v1/session", app.address))
+        .json(&json!({"email": "admin@contoso.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_states() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        // A fresh organisation's view: forget the connection the harness made.
+        let db = &app.testdb.db;
+        tenant::Entity::delete_by_id(app.tenant_id)
+            .exec(db)
+            .await
+            .unwrap();
+        let cookie = sign_in(&app).await;
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let begin = || async {
+            let response = browser
+                .post(format!("{}/api/v1/tenants/connect", app.address))
+                .header("Cookie", &cookie)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let body: Value = response.json().await.unwrap();
+            body["consent_url"].as_str().unwrap().to_string()
+        };
+        // The administrator consents at Microsoft, which sends the browser back.
+        let consent_url = begin().await;
+        assert!(consent_url.contains("/adminconsent?"), "{consent_url}");
+        let at_microsoft = browser.get(&consent_url).send().await.unwrap();
+        assert_eq!(at_microsoft.status().as_u16(), 302);
+        let callback = location(&at_microsoft);
+        assert!(callback.contains("admin_consent=True"), "{callback}");
+        // Cross-site: no session cookie on the way back.
+        let back = browser.get(&callback).send().await.unwrap();
+        assert_eq!(back.status().as_u16(), 303);
+        let landing = location(&back);
+        assert!(landing.starts_with("/settings/mcp?connected="), "{landing}");
+        let connected = tenant::Entity::find()
+            .filter(tenant::Column::OrganisationId.eq(app.organisation_id))
+            .order_by_desc(tenant::Column::Id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(connected.microsoft_tenant_id, app.standin.tenant_id());
+        assert!(connected.consented_at.is_some());
+        assert_eq!(
+            connected.initial_domain.as_deref(),
+            Some(app.standin.initial_domain())
+        );
+        assert!(connected.licences.is_some());
+
+        // Replaying the same callback is refused, and nothing changes.
+        let replay = browser.get(&callback).send().await.unwrap();
+        assert!(
+            location(&replay).contains("connect_error="),
+            "{}",
+            location(&replay)
+        );
+        let replay_json = browser
+            .get(&callback)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay_json.status(), 403);
+        // A forged state is refused.
+        let forged = callback.replace("state=", "state=AAAA");
+        let forged = browser
+            .get(&forged)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        // An administrator who declines: the error is shown, no tenant is added.
+        app.standin
+            .set_fault(Fault::on("/authority", FaultKind::ConsentDeclined));
+        let declined = browser.get(begin().await).send().await.unwrap();
+        let back = browser
+            .get(location(&declined))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 400);
+        let body: Value = back.json().await.unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("did not grant"),
+            "{body}"
+        );
+        let count = tenant::Entity::find()
+            .filter(tenant::Column::OrganisationId.eq(app.organisation_id))
+            .all(db)
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(count, 1);
+        // Every step is in the audit trail.
+        let callbacks: Vec<_> = app
+            .audit_rows()
+            .await
+            .into_iter()
+            .filter(|r| r.action == "tenant.connect.callback")
+            .collect();
+        assert!(callbacks.iter().any(|r| r.outcome == "ok"), "{callbacks:?}");
+        assert!(
+            callbacks.iter().any(|r| r.outcome == "denied"),
+            "{callbacks:?}"
+        );
+    }
+}
