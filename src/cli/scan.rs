@@ -19,7 +19,7 @@ use super::{CliError, print_json};
 #[derive(Debug, Subcommand)]
 pub enum ScanCommand {
     /// Run a scan of a tenant in this process and print its result.
-    Start(StartArgs),
+    Start(Box<StartArgs>),
     /// List a tenant's scans, newest first.
     List {
         /// Tenant id, name or primary domain.
@@ -117,7 +117,7 @@ async fn org_id(db: &DatabaseConnection, org: Option<String>) -> Result<Option<i
 
 pub async fn run(db: &DatabaseConnection, cmd: ScanCommand) -> Result<(), CliError> {
     match cmd {
-        ScanCommand::Start(args) => start(db, args).await,
+        ScanCommand::Start(args) => start(db, *args).await,
         ScanCommand::List {
             tenant,
             org,
