@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use m365_standin::{StandIn, StandInConfig, StandInError};
+use m365_standin::dns::{DnsServer, MailZone};
+use m365_standin::{Fault, FaultKind, StandIn, StandInConfig, StandInError};
 
 /// A local stand-in for Microsoft 365 (authority, Graph, Exchange Online and Security &
 /// Compliance admin APIs, SharePoint admin, Power Platform admin), built from a ScubaGear export.
@@ -36,6 +37,9 @@ struct Args {
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     token_lifetime_secs: u64,
+    /// Latency added to every answer, in milliseconds (a slow tenant, for demos and tests).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
 }
 
 fn main() -> Result<(), StandInError> {
@@ -56,7 +60,18 @@ fn main() -> Result<(), StandInError> {
     if let Some(path) = &args.certificate {
         config.certificate_pem = Some(std::fs::read_to_string(path)?);
     }
+    let zone = MailZone::from_export(&config.export);
     let standin = StandIn::start(config)?;
+    let dns = DnsServer::start(zone)?;
+    if args.latency_ms > 0 {
+        standin.set_fault(Fault {
+            kind: FaultKind::Slow {
+                delay_ms: args.latency_ms,
+            },
+            target: Default::default(),
+            times: None,
+        });
+    }
     println!("m365-standin listening on {}", standin.base_url());
     println!(
         "tenant id {} ({})",
@@ -68,8 +83,9 @@ fn main() -> Result<(), StandInError> {
     for line in standin.endpoints().env_lines() {
         println!("export {line}");
     }
-    println!("export AETHER365_CLIENT_ID={}", args.client_id);
-    println!("export AETHER365_CLIENT_SECRET={}", args.client_secret);
+    println!("export AETHER365_ENTRA_CLIENT_ID={}", args.client_id);
+    println!("export AETHER365_ENTRA_CLIENT_SECRET={}", args.client_secret);
+    println!("export AETHER365_DNS_SERVER={}", dns.addr());
     println!();
     println!(
         "# faults: curl -X POST {}/_standin/faults -H 'content-type: application/json' -d '{{\"kind\":\"throttle\",\"retry_after_secs\":2,\"target\":{{\"path_prefix\":\"/exo\"}},\"times\":2}}'",
