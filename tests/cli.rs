@@ -407,3 +407,117 @@ fn every_command_has_help() {
         );
     }
 }
+
+/// `--flag value` pairs that point the command at `standin`.
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn microsoft_args(standin: &m365_standin::StandIn) -> Vec<String> {
+    let e = standin.endpoints();
+    [
+        ("--entra-client-id", standin.client_id().to_string()),
+        (
+            "--entra-client-secret",
+            m365_standin::DEFAULT_CLIENT_SECRET.to_string(),
+        ),
+        ("--entra-authority-url", e.authority),
+        ("--graph-url", e.graph),
+        ("--exchange-url", e.exchange),
+        ("--compliance-url", e.compliance),
+        ("--sharepoint-admin-url", e.sharepoint_admin),
+        ("--power-platform-url", e.power_platform),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_string(), value])
+    .collect()
+}
+
+#[tokio::test]
+async fn tenants_connect_test_their_connection_and_scan_live() {
+    use m365_standin::dns::{DnsServer, MailZone};
+    use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
+    for t in testkit::databases().await {
+        let url = t.url.as_str();
+        let standin = StandIn::start(StandInConfig::bundled().unwrap()).unwrap();
+        let dns = DnsServer::start(MailZone::from_export(
+            &StandInConfig::bundled().unwrap().export,
+        ))
+        .unwrap();
+        let microsoft = microsoft_args(&standin);
+        let dns_server = dns.addr().to_string();
+        let with = |args: &[&str]| -> Vec<String> {
+            let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            all.extend(microsoft.iter().cloned());
+            all
+        };
+        ok(url, &["org", "create", "Acme"]);
+        // Without an application, connecting says what to configure.
+        fails(
+            url,
+            &[
+                "tenant",
+                "connect",
+                "--org",
+                "Acme",
+                "--microsoft-tenant-id",
+                standin.tenant_id(),
+            ],
+            "no Entra application configured",
+        );
+        fails(
+            url,
+            &strs(&with(&[
+                "tenant",
+                "connect",
+                "--org",
+                "Acme",
+                "--microsoft-tenant-id",
+                "not-a-guid",
+            ])),
+            "not a Microsoft Entra tenant id",
+        );
+        let out = ok(
+            url,
+            &strs(&with(&[
+                "tenant",
+                "connect",
+                "--org",
+                "Acme",
+                "--microsoft-tenant-id",
+                standin.tenant_id(),
+            ])),
+        );
+        assert!(out.contains("collect live"), "{out}");
+        let out = ok(url, &strs(&with(&["tenant", "test-connection", "tqhjy"])));
+        assert!(out.contains("endpoints answered"), "{out}");
+        assert!(!out.contains("FAIL"), "{out}");
+        // A missing permission is named, and the command fails.
+        standin.set_fault(Fault::on("/scc", FaultKind::Forbidden));
+        let out = run(url, &strs(&with(&["tenant", "test-connection", "tqhjy"])));
+        assert!(!out.status.success());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("FAIL"), "{stdout}");
+        standin.clear_faults();
+        // A scan from the command line collects live.
+        let out = ok(
+            url,
+            &strs(&with(&[
+                "scan",
+                "start",
+                "--tenant",
+                "tqhjy",
+                "--kind",
+                "compliance",
+                "--json",
+                "--dns-server",
+                &dns_server,
+            ])),
+        );
+        let scan: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(scan["status"], "completed", "{out}");
+        let snapshots = config_snapshot::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(snapshots.len(), 1);
+        assert_eq!(snapshots[0].source, "collector");
+    }
+}

@@ -248,25 +248,30 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let probes = collector
                 .test_connection(&aether365_actors::scans::target_of(&tenant))
                 .await;
-            let missing = probes.iter().filter(|p| !p.ok).count();
+            // Teams has no app-only endpoint: not a missing permission, and no failure.
+            let unavailable = |p: &aether365_collector::Probe| {
+                p.service == aether365_collector::CollectedService::Teams
+            };
+            let missing = probes.iter().filter(|p| !p.ok && !unavailable(p)).count();
             if json {
                 print_json(&probes)?;
             } else {
                 for p in &probes {
                     println!(
                         "{:<4} {:<24} {:<44} {:<36} {}",
-                        if p.ok { "ok" } else { "FAIL" },
+                        match (p.ok, unavailable(p)) {
+                            (true, _) => "ok",
+                            (false, true) => "n/a",
+                            (false, false) => "FAIL",
+                        },
                         p.service.label(),
                         p.permission,
                         p.endpoint,
                         p.detail
                     );
                 }
-                println!(
-                    "{} of {} endpoints answered",
-                    probes.len() - missing,
-                    probes.len()
-                );
+                let checked = probes.iter().filter(|p| !unavailable(p)).count();
+                println!("{} of {checked} endpoints answered", checked - missing);
             }
             if missing > 0 {
                 return Err(CliError::Invalid(format!(

@@ -84,7 +84,10 @@ fn main() -> Result<(), StandInError> {
         println!("export {line}");
     }
     println!("export AETHER365_ENTRA_CLIENT_ID={}", args.client_id);
-    println!("export AETHER365_ENTRA_CLIENT_SECRET={}", args.client_secret);
+    println!(
+        "export AETHER365_ENTRA_CLIENT_SECRET={}",
+        args.client_secret
+    );
     println!("export AETHER365_DNS_SERVER={}", dns.addr());
     println!();
     println!(
