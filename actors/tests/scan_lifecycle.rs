@@ -16,7 +16,6 @@ use aether365_actors::scans::{
     persist_completed_scan,
 };
 use aether365_actors::testkit;
-use aether365_collector::{AppCredential, Cloud, CollectorConfig, EndpointKind};
 use aether365_engine::{Snapshot, Status, evaluate_all};
 use aether365_entities::{finding, scan, tenant};
 use chrono::{DateTime, Utc};
@@ -116,20 +115,9 @@ async fn manager(
             &StandInConfig::bundled().unwrap().export,
         ))
         .unwrap();
-        let e = standin.endpoints();
-        let mut endpoints = Cloud::Commercial.endpoints();
-        endpoints.set(EndpointKind::Authority, e.authority);
-        endpoints.set(EndpointKind::Graph, e.graph);
-        endpoints.set(EndpointKind::Exchange, e.exchange);
-        endpoints.set(EndpointKind::Compliance, e.compliance);
-        endpoints.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
-        endpoints.set(EndpointKind::PowerPlatform, e.power_platform);
-        let credential = AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
-        let collector = aether365_collector::Collector::new(CollectorConfig::new(
-            endpoints,
-            standin.client_id(),
-            credential,
-        ))
+        let collector = aether365_collector::Collector::new(
+            standin.collector_config(m365_standin::DEFAULT_CLIENT_SECRET),
+        )
         .unwrap();
         config.collector = Some(Arc::new(collector));
         config.dns = DnsConfig {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aether365_collector::{
     AppCredential, AssertionAlgorithm, CollectedService, Collection, Collector, CollectorConfig,
-    EndpointKind, Endpoints, ServiceOutcome, ServiceStatus, TenantTarget,
+    Endpoints, ServiceOutcome, ServiceStatus, TenantTarget,
 };
 use m365_standin::{Fault, FaultKind, RecordedRequest, StandIn, StandInConfig};
 use serde_json::{Value, json};
@@ -31,20 +31,8 @@ fn start(certificate: bool) -> StandIn {
     StandIn::start(config).unwrap()
 }
 
-fn endpoints(s: &StandIn) -> Endpoints {
-    let e = s.endpoints();
-    let mut out = Endpoints::default();
-    out.set(EndpointKind::Authority, e.authority);
-    out.set(EndpointKind::Graph, e.graph);
-    out.set(EndpointKind::Exchange, e.exchange);
-    out.set(EndpointKind::Compliance, e.compliance);
-    out.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
-    out.set(EndpointKind::PowerPlatform, e.power_platform);
-    out
-}
-
 fn config(s: &StandIn, credential: AppCredential) -> CollectorConfig {
-    let mut c = CollectorConfig::new(endpoints(s), s.client_id(), credential);
+    let mut c = CollectorConfig::new(s.collector_endpoints(), s.client_id(), credential);
     c.timeout = Duration::from_secs(5);
     c.max_attempts = 3;
     c.retry.base_delay = Duration::from_millis(20);

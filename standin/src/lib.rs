@@ -300,6 +300,30 @@ impl StandIn {
         }
     }
 
+    /// The collector's endpoints with every host pointed at this stand-in.
+    pub fn collector_endpoints(&self) -> aether365_collector::Endpoints {
+        use aether365_collector::EndpointKind;
+        let e = self.endpoints();
+        let mut out = aether365_collector::Endpoints::default();
+        out.set(EndpointKind::Authority, e.authority);
+        out.set(EndpointKind::Graph, e.graph);
+        out.set(EndpointKind::Exchange, e.exchange);
+        out.set(EndpointKind::Compliance, e.compliance);
+        out.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
+        out.set(EndpointKind::PowerPlatform, e.power_platform);
+        out
+    }
+
+    /// A collector configuration that reads this stand-in with its client id and the given
+    /// secret (the stand-in's default secret unless it was configured otherwise).
+    pub fn collector_config(&self, secret: &str) -> aether365_collector::CollectorConfig {
+        aether365_collector::CollectorConfig::new(
+            self.collector_endpoints(),
+            self.client_id(),
+            aether365_collector::AppCredential::Secret(aether365_collector::Secret::new(secret)),
+        )
+    }
+
     /// The tenant id (from the export).
     pub fn tenant_id(&self) -> &str {
         &self.state.tenant_id

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aether365_actors::exposure::DnsConfig;
-use aether365_collector::{AppCredential, Cloud, Collector, CollectorConfig, EndpointKind};
+use aether365_collector::Collector;
 use m365_standin::dns::{DnsServer, MailZone};
 use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
 
@@ -167,16 +167,7 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
 
 /// A collector that reads `standin` with its client id and secret.
 pub fn collector_for(standin: &StandIn) -> Arc<Collector> {
-    let e = standin.endpoints();
-    let mut endpoints = Cloud::Commercial.endpoints();
-    endpoints.set(EndpointKind::Authority, e.authority);
-    endpoints.set(EndpointKind::Graph, e.graph);
-    endpoints.set(EndpointKind::Exchange, e.exchange);
-    endpoints.set(EndpointKind::Compliance, e.compliance);
-    endpoints.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
-    endpoints.set(EndpointKind::PowerPlatform, e.power_platform);
-    let credential = AppCredential::client_secret(m365_standin::DEFAULT_CLIENT_SECRET).unwrap();
-    let mut config = CollectorConfig::new(endpoints, standin.client_id(), credential);
+    let mut config = standin.collector_config(m365_standin::DEFAULT_CLIENT_SECRET);
     config.timeout = Duration::from_secs(5);
     Arc::new(Collector::new(config).unwrap())
 }

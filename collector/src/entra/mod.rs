@@ -9,7 +9,7 @@
 pub mod convert;
 mod privileged;
 mod risky;
-mod risky_table;
+pub mod risky_table;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

@@ -2,7 +2,7 @@
 //! as (resource application id, permission id, permission name). Generated; do not edit by hand.
 
 /// Resource applications whose delegated permission classifications are inspected, with their names.
-pub(crate) const RESOURCES: &[(&str, &str)] = &[
+pub const RESOURCES: &[(&str, &str)] = &[
     ("00000003-0000-0000-c000-000000000000", "Microsoft Graph"),
     (
         "00000002-0000-0ff1-ce00-000000000000",
@@ -26,7 +26,7 @@ pub(crate) const RESOURCES: &[(&str, &str)] = &[
 ];
 
 /// Risky delegated permissions: (resource application id, permission id, permission name).
-pub(crate) const RISKY_DELEGATED: &[(&str, &str, &str)] = &[
+pub const RISKY_DELEGATED: &[(&str, &str, &str)] = &[
     (
         "00000003-0000-0000-c000-000000000000",
         "e4aa47b9-9a69-4109-82ed-36ec70d85ff1",

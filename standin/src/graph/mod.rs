@@ -9,7 +9,6 @@
 //! are rebuilt with what the export says about them and stable derived ids.
 
 mod convert;
-mod risky_table;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -532,7 +531,7 @@ impl GraphTenant {
                 .iter()
                 .filter_map(|n| n.as_str())
                 .map(|name| {
-                    let permission_id = risky_table::RISKY_DELEGATED
+                    let permission_id = aether365_collector::entra::risky_table::RISKY_DELEGATED
                         .iter()
                         .find(|(app, _, n)| *app == app_id && *n == name)
                         .map(|(_, id, _)| (*id).to_string())

@@ -98,7 +98,7 @@ async def scan_and_wait(session: Session) -> str:
         status = await scan_status(session, scan_id)
         assert status not in FINISHED, (
             f"scan {scan_id} was already {status} when the subscription was acknowledged: "
-            "the completion notification cannot be observed (raise --scan-collect-delay)"
+            "the completion notification cannot be observed (raise the stand-in's --latency-ms in tests/clients/run)"
         )
         with anyio.fail_after(SCAN_TIMEOUT):
             while status not in FINISHED:
