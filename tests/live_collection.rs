@@ -176,7 +176,7 @@ async fn a_collected_scan_agrees_with_the_import_check_by_check() {
         // The scan says what it evaluated: a fresh collection, Teams from the import.
         let input = ScanInput::from_json(row.input.as_ref()).expect("the scan records its input");
         assert_eq!(input.source, SnapshotSource::Collector);
-        assert_eq!(Some(input.snapshot_id), row.snapshot_id);
+        assert_eq!(input.snapshot_id, row.snapshot_id);
         let states: BTreeMap<&str, ServiceState> = input
             .services
             .iter()
@@ -193,7 +193,7 @@ async fn a_collected_scan_agrees_with_the_import_check_by_check() {
         }
         let note = input.note.unwrap();
         assert!(note.contains("teams from an earlier import"), "{note}");
-        let stored = config_snapshot::Entity::find_by_id(input.snapshot_id)
+        let stored = config_snapshot::Entity::find_by_id(input.snapshot_id.unwrap())
             .one(&app.testdb.db)
             .await
             .unwrap()
@@ -536,6 +536,53 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
         assert!(
             callbacks.iter().any(|r| r.outcome == "denied"),
             "{callbacks:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn exposure_scans_skip_microsoft_owned_domains_and_say_so() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        let db = &app.testdb.db;
+        let t = tenant::Entity::find_by_id(app.tenant_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut active: tenant::ActiveModel = t.into();
+        active.verified_domains = sea_orm::Set(json!([
+            "contoso.example",
+            "contoso.onmicrosoft.com",
+            "contoso.mail.onmicrosoft.com"
+        ]));
+        sea_orm::ActiveModelTrait::update(active, db).await.unwrap();
+        let response = app
+            .stateless(
+                1,
+                "tools/call",
+                json!({"name": "start_scan", "arguments": {"kind": "exposure", "tenant": "Contoso Ltd"}}),
+            )
+            .await;
+        let body = answer(response).await;
+        let id = body["result"]["structuredContent"]["scan_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{body}"));
+        let row = wait_final(&app, id).await;
+        assert_eq!(row.status, "completed", "{:?}", row.error);
+        let findings = findings_of(&app, id).await;
+        assert!(
+            findings
+                .values()
+                .all(|f| !f.message.contains("onmicrosoft.com")),
+            "a Microsoft-owned domain was observed"
+        );
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        assert_eq!(input.source, SnapshotSource::PublicDns);
+        let note = input.note.unwrap();
+        assert!(
+            note.contains("contoso.onmicrosoft.com, contoso.mail.onmicrosoft.com"),
+            "{note}"
         );
     }
 }

@@ -15,6 +15,8 @@ pub enum SnapshotSource {
     Import,
     /// The demo's history: the ScubaGear sample with named variations, never a real tenant.
     Sample,
+    /// Public DNS, observed while the scan ran (exposure scans; no configuration snapshot).
+    PublicDns,
 }
 
 impl SnapshotSource {
@@ -24,6 +26,7 @@ impl SnapshotSource {
             SnapshotSource::Collector => "collector",
             SnapshotSource::Import => "import",
             SnapshotSource::Sample => "sample",
+            SnapshotSource::PublicDns => "public_dns",
         }
     }
 
@@ -68,11 +71,12 @@ pub struct ServiceInput {
     pub as_of: Option<DateTime<Utc>>,
 }
 
-/// The input of a compliance scan.
+/// The input of a scan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScanInput {
-    /// The configuration snapshot evaluated.
-    pub snapshot_id: i64,
+    /// The configuration snapshot evaluated; none for exposure scans, which observe DNS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<i64>,
     pub source: SnapshotSource,
     /// When the snapshot was collected (an import's own `timestamp_zulu`).
     pub collected_at: DateTime<Utc>,
@@ -105,9 +109,10 @@ impl ScanInput {
             (SnapshotSource::Sample, _) => Some(format!(
                 "sample data: the ScubaGear sample export with demo variations, dated {day}; not a real tenant"
             )),
+            (SnapshotSource::PublicDns, why) => why.map(str::to_string),
         };
         ScanInput {
-            snapshot_id,
+            snapshot_id: Some(snapshot_id),
             source,
             collected_at,
             services: Vec::new(),
@@ -115,7 +120,23 @@ impl ScanInput {
         }
     }
 
-    /// Parses the stored JSON; `None` for old rows or exposure scans.
+    /// The input of an exposure scan observing DNS from `at`, naming the domains it skipped.
+    pub fn of_dns(at: DateTime<Utc>, skipped: &[String]) -> ScanInput {
+        ScanInput {
+            snapshot_id: None,
+            source: SnapshotSource::PublicDns,
+            collected_at: at,
+            services: Vec::new(),
+            note: (!skipped.is_empty()).then(|| {
+                format!(
+                    "not observed: {} (Microsoft-owned domains, whose DNS the tenant cannot configure)",
+                    skipped.join(", ")
+                )
+            }),
+        }
+    }
+
+    /// Parses the stored JSON; `None` for rows from before inputs were recorded.
     pub fn from_json(value: Option<&serde_json::Value>) -> Option<ScanInput> {
         value.and_then(|v| serde_json::from_value(v.clone()).ok())
     }

@@ -152,7 +152,7 @@ pub(super) async fn collect(
         snapshot_id,
         Arc::new(snapshot),
         ScanInput {
-            snapshot_id,
+            snapshot_id: Some(snapshot_id),
             source: SnapshotSource::Collector,
             collected_at: collection.collected_at,
             services,

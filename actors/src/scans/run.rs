@@ -63,6 +63,7 @@ enum Work {
     },
     Exposure {
         domains: Vec<String>,
+        skipped: Vec<String>,
     },
 }
 
@@ -121,7 +122,13 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
             }
             evaluate_compliance(snapshot, &mut progress).await?
         }
-        Work::Exposure { domains } => observe_domains(env, domains, &mut progress).await?,
+        Work::Exposure { domains, skipped } => {
+            let input = ScanInput::of_dns(Utc::now(), &skipped);
+            if !store::set_input(&env.db, row.id, &input).await? {
+                return Err(Stop::Cancelled);
+            }
+            observe_domains(env, domains, &mut progress).await?
+        }
     };
     let finished_at = Utc::now();
     let Some(score) = complete_running_scan(&env.db, &row, &findings, finished_at).await? else {
@@ -218,7 +225,7 @@ async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Wor
                 );
             }
             let total = count(domains.len() * exposure_checks().len());
-            Ok((Work::Exposure { domains }, total))
+            Ok((Work::Exposure { domains, skipped }, total))
         }
     }
 }

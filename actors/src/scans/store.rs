@@ -117,10 +117,7 @@ pub(crate) async fn set_input<C: ConnectionTrait>(
     input: &ScanInput,
 ) -> Result<bool, ScanError> {
     let result = scan::Entity::update_many()
-        .col_expr(
-            scan::Column::SnapshotId,
-            Expr::value(Some(input.snapshot_id)),
-        )
+        .col_expr(scan::Column::SnapshotId, Expr::value(input.snapshot_id))
         .col_expr(scan::Column::Input, Expr::value(Some(input.to_json())))
         .filter(scan::Column::Id.eq(scan_id))
         .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
