@@ -16,6 +16,7 @@
     $("account-name").textContent = state.me.user.email + " · " + state.me.organisation.name + " (" + state.me.user.role + ")";
     const canManage = state.me.user.can_manage_tokens;
     $("create-token").hidden = !canManage;
+    $("connect-tenant").hidden = !canManage;
     $("viewer-note").hidden = canManage;
   }
 
@@ -34,6 +35,32 @@
     select.replaceChildren(...state.tenants.map((t) =>
       el("option", { value: t.id, title: t.primary_domain }, t.display_name)));
     select.size = Math.min(Math.max(state.tenants.length, 2), 6);
+    $("tenant-rows").replaceChildren(...state.tenants.map((t) => el("tr", {},
+      el("td", {}, t.display_name),
+      el("td", {}, t.primary_domain),
+      el("td", {}, el("code", {}, t.microsoft_tenant_id)),
+      el("td", {}, t.live_collection
+        ? "Live collection (consent " + time(t.consented_at) + ")"
+        : "Imported exports only"))));
+  }
+
+  async function connectTenant() {
+    const answer = await api("POST", "/api/v1/tenants/connect", {});
+    window.location.assign(answer.consent_url);
+  }
+
+  function showConnectResult() {
+    const params = new URLSearchParams(window.location.search);
+    const box = $("connect-result");
+    if (params.has("connected")) {
+      box.textContent = "Tenant connected: its next compliance scan reads it live.";
+      box.className = "alert alert-success";
+      box.hidden = false;
+    } else if (params.has("connect_error")) {
+      box.textContent = "The tenant was not connected: " + params.get("connect_error");
+      box.className = "alert alert-error";
+      box.hidden = false;
+    }
   }
 
   function tenantNames(tenants) {
@@ -171,6 +198,8 @@
   $("audit-token").addEventListener("change", () => loadAudit(true).catch(fail));
   $("audit-more").addEventListener("click", () => loadAudit(false).catch(fail));
   $("logout").addEventListener("click", logout);
+  $("connect-tenant").addEventListener("click", () => connectTenant().catch(fail));
+  showConnectResult();
 
   (async function start() {
     try {
