@@ -5,6 +5,7 @@ use std::fmt::Write;
 use aether365_actors::query::{
     Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, service_display,
 };
+use aether365_actors::scans::SnapshotSource;
 use chrono::{DateTime, Utc};
 
 /// `72.5` or `n/a`.
@@ -124,6 +125,9 @@ pub fn breakdown_table(label: &str, rows: &[Breakdown], service_names: bool) -> 
 pub fn scan_detail(d: &ScanDetail) -> String {
     let s = &d.scan;
     let mut out = format!("### {}\n", scan_line(s));
+    if let Some(data) = input_line(s) {
+        let _ = writeln!(out, "{data}\n");
+    }
     if s.status == "completed" {
         let _ = writeln!(
             out,
@@ -152,4 +156,25 @@ pub fn scan_detail(d: &ScanDetail) -> String {
 /// Escapes a table cell.
 pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// What a scan evaluated, in one line: the data's source and date, and any service that was
+/// not freshly collected, with why. `None` for scans from before inputs were recorded.
+pub fn input_line(s: &ScanView) -> Option<String> {
+    let input = s.input.as_ref()?;
+    let when = input.collected_at.format("%Y-%m-%d %H:%M UTC");
+    let mut line = match input.source {
+        SnapshotSource::Collector => format!("Data: collected live from the tenant at {when}"),
+        SnapshotSource::Import => format!("Data: an imported ScubaGear export collected at {when}"),
+        SnapshotSource::Sample => format!("Data: sample data dated {when}, not a real tenant"),
+        SnapshotSource::PublicDns => format!("Data: public DNS observed from {when}"),
+    };
+    if let Some(snapshot) = input.snapshot_id {
+        let _ = write!(line, " (snapshot {snapshot})");
+    }
+    if let Some(note) = &input.note {
+        let _ = write!(line, "; {note}");
+    }
+    line.push('.');
+    Some(line)
 }

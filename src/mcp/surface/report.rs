@@ -187,10 +187,14 @@ async fn section(
     );
     let _ = writeln!(
         md,
-        "- Failing checks: {} ({}).\n",
+        "- Failing checks: {} ({}).",
         latest.scan.counts.fail,
         render::severities(&latest.scan.failing)
     );
+    if let Some(data) = render::input_line(&latest.scan) {
+        let _ = writeln!(md, "- {data}");
+    }
+    md.push('\n');
 
     // What changed.
     match ctx
