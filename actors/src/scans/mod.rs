@@ -18,6 +18,7 @@ pub use manager::{
     CancelScan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe, Unsubscribe,
 };
 pub use persist::{CompletedScan, persist_completed_scan};
+pub use run::plan;
 pub use types::{
     AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
     ScanStatus, ScanTicket, Topic, next_subscriber_id,

@@ -163,27 +163,19 @@ async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Wor
     match kind {
         ScanKind::Compliance => {
             let checks = compliance_checks().len();
-            let why_not_live = match (&env.config.collector, tenant.consented_at) {
-                (Some(collector), Some(_)) => {
+            let why_not_live = match (&env.config.collector, why_not_live(env, &tenant)) {
+                (Some(collector), None) => {
                     let work = Work::Collect {
                         collector: Arc::clone(collector),
                         tenant: Box::new(tenant),
                     };
                     return Ok((work, count(live::STEPS + checks)));
                 }
-                (_, None) => "not connected",
-                (None, Some(_)) => {
-                    "live collection is not configured on this server (no Entra application)"
-                }
+                (_, Some(why)) => why,
+                (None, None) => NO_COLLECTOR,
             };
-            let latest = config_snapshot::Entity::find()
-                .filter(config_snapshot::Column::TenantId.eq(row.tenant_id))
-                .filter(config_snapshot::Column::OrganisationId.eq(row.organisation_id))
-                .order_by_desc(config_snapshot::Column::CollectedAt)
-                .order_by_desc(config_snapshot::Column::Id)
-                .one(db)
-                .await
-                .map_err(ScanError::from)?
+            let latest = latest_snapshot(db, &tenant)
+                .await?
                 .ok_or_else(|| {
                     Stop::Failed(format!(
                         "{why_not_live}, and the tenant has no imported configuration: connect it (admin consent) or import a ScubaGear export, then scan again"
@@ -228,6 +220,75 @@ async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Wor
             Ok((Work::Exposure { domains, skipped }, total))
         }
     }
+}
+
+const NO_COLLECTOR: &str =
+    "live collection is not configured on this server (no Entra application)";
+
+/// Why a compliance scan of `tenant` cannot collect live; `None` when it collects.
+fn why_not_live(env: &RunEnv, tenant: &tenant::Model) -> Option<&'static str> {
+    why_not_live_with(env.config.collector.is_some(), tenant)
+}
+
+fn why_not_live_with(collector: bool, tenant: &tenant::Model) -> Option<&'static str> {
+    match (collector, tenant.consented_at.is_some()) {
+        (true, true) => None,
+        (_, false) => Some("not connected"),
+        (false, true) => Some(NO_COLLECTOR),
+    }
+}
+
+/// The tenant's newest configuration snapshot.
+async fn latest_snapshot(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+) -> Result<Option<config_snapshot::Model>, ScanError> {
+    Ok(config_snapshot::Entity::find()
+        .filter(config_snapshot::Column::TenantId.eq(tenant.id))
+        .filter(config_snapshot::Column::OrganisationId.eq(tenant.organisation_id))
+        .order_by_desc(config_snapshot::Column::CollectedAt)
+        .order_by_desc(config_snapshot::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// What a scan of `kind` of `tenant` will evaluate, in one sentence, for the one who starts it.
+pub async fn plan(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+    kind: ScanKind,
+    collector: bool,
+) -> Result<String, ScanError> {
+    if kind == ScanKind::Exposure {
+        let (domains, skipped) = exposure_domains(tenant);
+        return Ok(format!(
+            "observes the public DNS of {}{}",
+            domains.join(", "),
+            skipped_text(&skipped)
+        ));
+    }
+    let Some(why) = why_not_live_with(collector, tenant) else {
+        return Ok(
+            "collects the tenant's configuration live, read-only (Microsoft Graph, Exchange \
+                   Online, SharePoint, Power Platform; Teams from the newest import), then \
+                   evaluates it"
+                .to_string(),
+        );
+    };
+    Ok(match latest_snapshot(db, tenant).await? {
+        Some(s) => ScanInput::of_snapshot(
+            s.id,
+            SnapshotSource::parse(&s.source).unwrap_or(SnapshotSource::Import),
+            s.collected_at,
+            Some(why),
+        )
+        .note
+        .unwrap_or_default()
+        .replacen("evaluated", "will evaluate", 1),
+        None => format!(
+            "{why}, and no configuration was imported: the scan will fail; connect the tenant (admin consent) or import a ScubaGear export"
+        ),
+    })
 }
 
 /// Whether a domain belongs to Microsoft (`*.onmicrosoft.com`), so a tenant cannot set its DNS.
