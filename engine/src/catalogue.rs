@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 
 use crate::checks::{self, Outcome};
 use crate::exposure::{self, DomainObservation};
-use crate::model::{Finding, Framework, FrameworkRef, Remediation, Service, Severity};
+use crate::model::{Finding, FrameworkRef, Remediation, Service, Severity};
+use crate::references::{self, References};
 use crate::snapshot::Snapshot;
 
 /// What a check evaluates.
@@ -33,8 +34,6 @@ pub struct Check {
     pub remediation_steps: &'static str,
     /// Microsoft Learn page for the fix.
     pub remediation_url: &'static str,
-    /// (framework, control id, framework version).
-    pub frameworks: &'static [(Framework, &'static str, &'static str)],
     pub(crate) eval: Evaluator,
 }
 
@@ -68,25 +67,30 @@ impl Check {
         matches!(self.eval, Evaluator::Domain(_))
     }
 
+    /// This check's row of the framework reference table ([`crate::references::REFERENCES`]).
+    pub fn references(&self) -> Option<&'static References> {
+        references::references(self.id)
+    }
+
     /// The framework references as owned values.
     pub fn framework_refs(&self) -> Vec<FrameworkRef> {
-        self.frameworks
-            .iter()
-            .map(|(framework, id, version)| FrameworkRef {
-                framework: *framework,
-                id: (*id).to_string(),
-                version: (*version).to_string(),
-            })
-            .collect()
+        self.references()
+            .map(References::framework_refs)
+            .unwrap_or_default()
     }
 
     /// The SCuBA policy ids this check maps to.
     pub fn scuba_ids(&self) -> Vec<&'static str> {
-        self.frameworks
-            .iter()
-            .filter(|(f, _, _)| *f == Framework::Scuba)
-            .map(|(_, id, _)| *id)
-            .collect()
+        self.references()
+            .map(|r| r.scuba.to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The CIS v7.0.0 recommendation numbers this check maps to.
+    pub fn cis_ids(&self) -> Vec<&'static str> {
+        self.references()
+            .map(|r| r.cis.to_vec())
+            .unwrap_or_default()
     }
 
     pub(crate) fn finding(&self, outcome: Outcome) -> Finding {

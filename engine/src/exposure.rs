@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::catalogue::{Check, Evaluator};
-use crate::checks::{ISO, NIST, Outcome};
-use crate::model::{Finding, Framework, Service, Severity};
+use crate::checks::Outcome;
+use crate::model::{Finding, Service, Severity};
 
 /// The result of one DNS lookup.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -254,7 +254,7 @@ fn dnssec(obs: &DomainObservation) -> Outcome {
 }
 
 macro_rules! exposure {
-    ($id:literal, $title:literal, $sev:ident, $eval:path, [$(($fw:ident, $cid:literal, $ver:expr)),*], $rat:literal, $steps:literal, $url:literal) => {
+    ($id:literal, $title:literal, $sev:ident, $eval:path, $rat:literal, $steps:literal, $url:literal) => {
         Check {
             id: $id,
             title: $title,
@@ -263,7 +263,6 @@ macro_rules! exposure {
             rationale: $rat,
             remediation_steps: $steps,
             remediation_url: $url,
-            frameworks: &[$((Framework::$fw, $cid, $ver)),*],
             eval: Evaluator::Domain($eval),
         }
     };
@@ -275,11 +274,6 @@ static EXPOSURE: &[Check] = &[
         "SPF authorises Microsoft 365 and fails other senders",
         High,
         spf,
-        [
-            (Cis, "2.1.8", crate::checks::CIS),
-            (Nist80053, "SC-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "A single SPF record that includes Microsoft 365 and ends in -all or ~all stops others sending mail as the domain.",
         "Publish one TXT record 'v=spf1 include:spf.protection.outlook.com -all' (adding any other legitimate senders).",
         "https://learn.microsoft.com/defender-office-365/email-authentication-spf-configure"
@@ -289,11 +283,6 @@ static EXPOSURE: &[Check] = &[
         "DMARC quarantines or rejects and requests reports",
         High,
         dmarc,
-        [
-            (Cis, "2.1.10", crate::checks::CIS),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "DMARC with an enforcing policy makes receivers discard spoofed mail; aggregate reports reveal abuse.",
         "Publish 'v=DMARC1; p=quarantine; rua=mailto:<address>' (then p=reject) at _dmarc.<domain>.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
@@ -303,11 +292,6 @@ static EXPOSURE: &[Check] = &[
         "DKIM selector CNAMEs are published",
         Medium,
         dkim,
-        [
-            (Cis, "2.1.9", crate::checks::CIS),
-            (Nist80053, "SC-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Microsoft 365 signs mail with keys published through the selector1 and selector2 CNAMEs; without them DKIM fails.",
         "Publish selector1._domainkey and selector2._domainkey CNAMEs to the targets shown in the Defender portal, then enable signing.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure"
@@ -317,7 +301,6 @@ static EXPOSURE: &[Check] = &[
         "MX points to Exchange Online Protection",
         Medium,
         mx,
-        [(Nist80053, "SC-7", NIST), (Iso27001, "A.8.23", ISO)],
         "Mail that reaches Exchange Online without passing EOP first skips spam, malware and phishing filtering.",
         "Point the MX record to <domain-key>.mail.protection.outlook.com (or configure enhanced filtering for connectors).",
         "https://learn.microsoft.com/microsoft-365/admin/get-help-with-domains/create-dns-records-at-any-dns-hosting-provider"
@@ -327,7 +310,6 @@ static EXPOSURE: &[Check] = &[
         "MTA-STS is published",
         Low,
         mta_sts,
-        [(Nist80053, "SC-8(1)", NIST), (Iso27001, "A.8.24", ISO)],
         "MTA-STS tells sending servers to require TLS, preventing downgrade and interception of inbound mail.",
         "Host an MTA-STS policy at https://mta-sts.<domain>/.well-known/mta-sts.txt and publish 'v=STSv1; id=<id>' at _mta-sts.<domain>.",
         "https://learn.microsoft.com/purview/enhancing-mail-flow-with-mta-sts"
@@ -337,7 +319,6 @@ static EXPOSURE: &[Check] = &[
         "TLS reporting is published",
         Low,
         tls_rpt,
-        [(Nist80053, "SI-4", NIST), (Iso27001, "A.8.16", ISO)],
         "TLS-RPT reports show failed or downgraded TLS deliveries to your domain.",
         "Publish 'v=TLSRPTv1; rua=mailto:<address>' at _smtp._tls.<domain>.",
         "https://learn.microsoft.com/purview/enhancing-mail-flow-with-mta-sts"
@@ -347,7 +328,6 @@ static EXPOSURE: &[Check] = &[
         "The DNS zone is DNSSEC-signed",
         Low,
         dnssec,
-        [(Nist80053, "SC-20", NIST), (Iso27001, "A.8.20", ISO)],
         "DNSSEC protects mail routing and authentication records against spoofed DNS answers.",
         "Enable DNSSEC signing at your DNS host and publish the DS record at the registrar.",
         "https://learn.microsoft.com/exchange/mail-flow-best-practices/how-smtp-dnssec-and-dane-works"

@@ -7,6 +7,7 @@ pub mod catalogue;
 mod checks;
 pub mod exposure;
 pub mod model;
+pub mod references;
 pub mod score;
 pub mod snapshot;
 pub mod variations;

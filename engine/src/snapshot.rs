@@ -88,6 +88,8 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("client_configuration", "Get-CsTeamsClientConfiguration"),
     ("broadcast_policies", "Get-CsTeamsMeetingBroadcastPolicy"),
+    ("app_policies", "Get-CsTeamsAppPermissionPolicy"),
+    ("tenant_app_settings", "Get-CsTeamsAppPermissionPolicy"),
 ];
 
 /// An owned, validated configuration export.

@@ -1,119 +1,213 @@
-//! Our verdicts must equal ScubaGear's on its own sample export, for every SCuBA policy one
-//! of our compliance checks maps to (the bundled copy in fixtures/scubagear).
+//! Strict agreement with ScubaGear on its own sample export (fixtures/scubagear): every policy in
+//! ScubaGear's TestResults.json is looked at, and our verdict is compared with ScubaGear's by one
+//! fixed rule per status, without reading ScubaGear's free text.
+//!
+//! ScubaGear's verdict is read from two structured fields:
+//! - `Criticality` "Shall" or "Should": ScubaGear decided the policy, and `RequirementMet` is its
+//!   verdict. Any other criticality ("Shall/Not-Implemented", "Should/Not-Implemented",
+//!   "…/3rd Party") means ScubaGear did not decide it.
+//!
+//! The rules, one per status of ours:
+//! - `pass` agrees with a decided policy whose `RequirementMet` is true.
+//! - `fail` agrees with a decided policy whose `RequirementMet` is false.
+//! - `not_applicable` agrees with a decided policy whose `RequirementMet` is true: ScubaGear has
+//!   no "not applicable" verdict, and its Rego reports an inapplicable policy as met (for example
+//!   SharepointConfig.rego, MS.SHAREPOINT.3.1v1: the rule for "sharing is not Anyone" sets
+//!   `"RequirementMet": true` with a `NAString` in ReportDetails).
+//! - `manual` agrees with a policy ScubaGear did not decide.
+//! - `error` never agrees.
+//!
+//! Every disagreement is listed in [`DISAGREEMENTS`] with its cause in ScubaGear's Rego.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aether365_engine::{Snapshot, Status, compliance_checks};
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scubagear");
 
-/// Policies where we disagree with ScubaGear 1.8.0 on purpose, and why.
-const ALLOWED_DISAGREEMENTS: &[(&str, &str)] = &[
+/// ScubaGear's verdict on one policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Scuba {
+    Met,
+    NotMet,
+    Undecided,
+}
+
+/// Policies where our verdict differs from ScubaGear 1.8.0's on this export: (policy, our
+/// status, ScubaGear's, cause). Each cause is a ScubaGear quirk shown from its Rego.
+const DISAGREEMENTS: &[(&str, Status, Scuba, &str)] = &[
     (
         "MS.AAD.6.1v1",
-        "ScubaGear iterates `domain_settings` as a list, but this export holds a single domain object, so it finds \
-         no valid domain and fails; the root domain's PasswordValidityPeriodInDays is 2147483647 (never expires), so we pass.",
+        Status::Pass,
+        Scuba::NotMet,
+        "AADConfig.rego builds RootDomains with `some Domain in input.domain_settings`, expecting a list; this \
+         export holds one domain object, so OPA iterates its field values, finds no domain with IsRoot, and the \
+         policy fails for want of a valid domain. The domain's PasswordValidityPeriodInDays is 2147483647 \
+         (never expires), so the requirement is met.",
     ),
     (
         "MS.EXO.3.1v1",
-        "ScubaGear iterates `dkim_records` as a list, but this export holds a single object, so it sees no published \
-         key for tqhjy.onmicrosoft.com; the export shows DKIM signing enabled and a v=DKIM1 key published at the \
-         selector CNAME target, so we pass.",
+        Status::Pass,
+        Scuba::NotMet,
+        "EXOConfig.rego reads `some DkimRecord in input.dkim_records`, expecting a list; this export holds a \
+         single object, so no record matches tqhjy.onmicrosoft.com and the domain is reported without a key. \
+         The export shows DKIM signing enabled and a v=DKIM1 key at the selector target.",
+    ),
+    (
+        "MS.EXO.4.3v1",
+        Status::Fail,
+        Scuba::Met,
+        "EXOConfig.rego collects DomainsWithoutDHSContact with `some DmarcRecord in input.dmarc_records`; this \
+         export holds one object, so OPA iterates its values (a string and two arrays), `DmarcRecord.rdata` is \
+         undefined and no domain is ever collected: the policy passes vacuously. The record's rua \
+         (mailto:DMARC@example.org, mailto:reports@example.org) does not include reports@dmarc.cyber.dhs.gov.",
+    ),
+    (
+        "MS.EXO.4.4v1",
+        Status::Fail,
+        Scuba::Met,
+        "Same vacuous iteration as MS.EXO.4.3v1 (DomainsWithoutAgencyContact over `input.dmarc_records`, an \
+         object here). The record has no ruf tag, which the policy requires.",
+    ),
+    (
+        "MS.DEFENDER.2.3v1",
+        Status::Pass,
+        Scuba::NotMet,
+        "Defender.rego's ImpersonationProtection passes only when the count of configured partner domains \
+         (ScubaGear's config file, empty for this run) and of protected domains are both zero or both non-zero; \
+         the Strict and Standard policies protect goodparnter.com while the config names none, so ScubaGear \
+         fails a tenant that does protect a partner domain.",
     ),
 ];
 
-fn load() -> (Snapshot, BTreeMap<String, Value>) {
+fn load() -> (Snapshot, Vec<Value>) {
     let export = std::fs::read(format!("{FIXTURES}/ProviderSettingsExport.json")).unwrap();
     let snap = Snapshot::from_bytes(&export).unwrap();
     let results = std::fs::read(format!("{FIXTURES}/TestResults.json")).unwrap();
     let results = results.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&results);
-    let results: Vec<Value> = serde_json::from_slice(results).unwrap();
-    let by_id = results
-        .into_iter()
-        .map(|r| (r["PolicyId"].as_str().unwrap().to_string(), r))
-        .collect();
-    (snap, by_id)
+    (snap, serde_json::from_slice(results).unwrap())
 }
 
-/// Does our status agree with ScubaGear's result for the policy?
-fn agrees(status: Status, scuba: &Value) -> bool {
-    let met = scuba["RequirementMet"].as_bool().unwrap();
-    let criticality = scuba["Criticality"].as_str().unwrap_or("");
-    let details = scuba["ReportDetails"]
-        .as_str()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match status {
-        Status::Pass => met,
-        Status::Fail => !met,
-        // ScubaGear marks policies it cannot check "Not-Implemented" or "3rd Party".
-        Status::Manual => {
-            criticality.contains("Not-Implemented") || criticality.contains("3rd Party")
+fn scuba_verdict(r: &Value) -> Scuba {
+    let met = r["RequirementMet"].as_bool().unwrap();
+    match r["Criticality"].as_str().unwrap() {
+        "Shall" | "Should" if met => Scuba::Met,
+        "Shall" | "Should" => Scuba::NotMet,
+        other => {
+            assert!(
+                other.ends_with("/Not-Implemented") || other.ends_with("/3rd Party"),
+                "unknown criticality {other}"
+            );
+            Scuba::Undecided
         }
-        // ScubaGear reports inapplicable policies with an "only applicable if"/"not applicable" note.
-        Status::NotApplicable => details.contains("applicable"),
-        Status::Error => false,
     }
+}
+
+fn agrees(ours: Status, scuba: Scuba) -> bool {
+    matches!(
+        (ours, scuba),
+        (Status::Pass, Scuba::Met)
+            | (Status::Fail, Scuba::NotMet)
+            | (Status::NotApplicable, Scuba::Met)
+            | (Status::Manual, Scuba::Undecided)
+    )
 }
 
 #[test]
 fn verdicts_agree_with_scubagear() {
     let (snap, results) = load();
-    let mut mapped = 0;
-    let mut agreed = 0;
-    let mut allowed = 0;
-    let mut failures = Vec::new();
-    for check in compliance_checks() {
-        let finding = check.evaluate(&snap);
-        for id in check.scuba_ids() {
-            let scuba = results.get(id).unwrap_or_else(|| {
-                panic!(
-                    "{} maps to {id}, which is not in TestResults.json",
-                    check.id
-                )
-            });
-            mapped += 1;
-            let ok = agrees(finding.status, scuba);
-            let allow = ALLOWED_DISAGREEMENTS.iter().find(|(p, _)| *p == id);
-            match (ok, allow) {
-                (true, None) => agreed += 1,
-                (true, Some(_)) => failures.push(format!(
-                    "{id}: allow-listed but now agrees; remove it from the allow-list"
-                )),
-                (false, Some(_)) => allowed += 1,
-                (false, None) => failures.push(format!(
-                    "{} -> {id}: ours {} ({}) vs ScubaGear RequirementMet={} ({})",
-                    check.id,
-                    finding.status,
-                    finding.message,
-                    scuba["RequirementMet"],
-                    scuba["ReportDetails"]
-                )),
-            }
+    let ours: BTreeMap<&str, (&str, Status)> = compliance_checks()
+        .iter()
+        .flat_map(|c| {
+            let status = c.evaluate(&snap).status;
+            c.scuba_ids()
+                .into_iter()
+                .map(move |id| (id, (c.id, status)))
+        })
+        .collect();
+    let (mut compared, mut agreeing, mut scuba_decided, mut we_decide) = (0, 0, 0, 0);
+    let mut uncovered = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    for r in &results {
+        let id = r["PolicyId"].as_str().unwrap();
+        let scuba = scuba_verdict(r);
+        if scuba != Scuba::Undecided {
+            scuba_decided += 1;
+        }
+        let Some((check, status)) = ours.get(id).copied() else {
+            uncovered.insert(id);
+            continue;
+        };
+        compared += 1;
+        if scuba != Scuba::Undecided
+            && matches!(status, Status::Pass | Status::Fail | Status::NotApplicable)
+        {
+            we_decide += 1;
+        }
+        if agrees(status, scuba) {
+            agreeing += 1;
+        } else {
+            found.insert((id, status, check, format!("{scuba:?}")));
         }
     }
-    println!("SCuBA agreement: {mapped} mapped, {agreed} agreed, {allowed} allow-listed");
-    assert!(
-        failures.is_empty(),
-        "disagreements:\n{}",
-        failures.join("\n")
+    let listed: BTreeSet<(&str, Status, Scuba)> = DISAGREEMENTS
+        .iter()
+        .map(|(p, o, s, _)| (*p, *o, *s))
+        .collect();
+    let actual: BTreeSet<(&str, Status, Scuba)> = found
+        .iter()
+        .map(|(p, o, _, _)| {
+            (
+                *p,
+                *o,
+                scuba_verdict(results.iter().find(|r| r["PolicyId"] == *p).unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(actual, listed, "disagreements found: {found:#?}");
+    println!(
+        "SCuBA: {} policies, {scuba_decided} decided by ScubaGear, {compared} compared, {agreeing} agreeing, \
+         {we_decide} of the decided ones decided by us; not mapped: {uncovered:?}",
+        results.len()
     );
-    assert!(mapped >= 50, "only {mapped} SCuBA mappings");
+    assert_eq!(results.len(), 93);
+    assert_eq!(scuba_decided, 84);
+    assert_eq!(compared, 84);
+    assert_eq!(agreeing, 79);
+    assert_eq!(we_decide, 82);
+    assert!(
+        we_decide * 100 >= scuba_decided * 95,
+        "{we_decide} of {scuba_decided} decided"
+    );
+    assert_eq!(
+        uncovered,
+        BTreeSet::from([
+            "MS.AAD.2.2v1",
+            "MS.AAD.8.3v1",
+            "MS.DEFENDER.4.5v1",
+            "MS.DEFENDER.4.6v1",
+            "MS.DEFENDER.5.2v1",
+            "MS.POWERPLATFORM.3.2v1",
+            "MS.POWERPLATFORM.4.1v1",
+            "MS.POWERPLATFORM.5.1v1",
+            "MS.POWERPLATFORM.6.1v1",
+        ])
+    );
 }
 
 #[test]
 fn every_scuba_id_is_known_and_unique() {
     let (_, results) = load();
+    let known: BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["PolicyId"].as_str().unwrap())
+        .collect();
     let mut seen = BTreeMap::new();
     for check in compliance_checks() {
         for id in check.scuba_ids() {
-            assert!(
-                results.contains_key(id),
-                "{}: unknown SCuBA id {id}",
-                check.id
-            );
+            assert!(known.contains(id), "{}: unknown SCuBA id {id}", check.id);
             if let Some(other) = seen.insert(id, check.id) {
                 panic!("{id} mapped by both {other} and {}", check.id);
             }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, s, strs};
+use super::{Outcome, b, check, count, input, list_names, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -840,6 +840,38 @@ fn global_admin_activation_alert(snap: &Snapshot) -> Outcome {
     )
 }
 
+fn other_role_activation_alerts(snap: &Snapshot) -> Outcome {
+    pim_rule(
+        snap,
+        |roles| {
+            roles
+                .iter()
+                .filter(|r| s(r, "DisplayName") != GLOBAL_ADMIN)
+                .flat_map(|r| rules(r))
+                .filter(|rule| {
+                    s(rule, "Id") == "Notification_Admin_EndUser_Assignment"
+                        && s(rule, "NotificationType") == "Email"
+                        && count(rule.get("NotificationRecipients")) == 0
+                })
+                .map(rule_source)
+                .collect()
+        },
+        "Activations of every other privileged role notify a mailbox.",
+        "Roles whose activations notify no one",
+    )
+}
+
+fn global_admin_count_cis(snap: &Snapshot) -> Outcome {
+    let a = input!(admins(snap));
+    let n = a.global.len();
+    Outcome::verdict(
+        (2..=4).contains(&n),
+        format!("{n} global administrators: between two and four."),
+        format!("{n} global administrators: CIS wants between two and four."),
+        json!({ "global_admins": a.global }),
+    )
+}
+
 fn sign_in_logs_to_siem(_snap: &Snapshot) -> Outcome {
     Outcome::manual(
         "Diagnostic settings that forward Entra ID sign-in and audit logs are configured in Azure Monitor, outside the export; verify them there.",
@@ -854,12 +886,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Critical,
         legacy_auth_blocked,
-        [
-            (Cis, "5.2.2.3", CIS),
-            (Scuba, "MS.AAD.1.1v1", SCUBA),
-            (Nist80053, "IA-2", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Legacy protocols (POP, IMAP, SMTP basic auth, Exchange ActiveSync) cannot perform MFA and are the main vector for password spraying.",
         "Create a conditional access policy for all users and all cloud apps, condition client apps 'Exchange ActiveSync clients' and 'Other clients', grant 'Block access'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-legacy-authentication"
@@ -870,12 +896,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         high_risk_users_blocked,
-        [
-            (Cis, "5.2.2.6", CIS),
-            (Scuba, "MS.AAD.2.1v1", SCUBA),
-            (Nist80053, "AC-2(12)", NIST),
-            (Iso27001, "A.8.16", ISO)
-        ],
         "A user flagged high risk by Entra ID Protection probably has leaked credentials; blocking stops an attacker using them.",
         "Create a conditional access policy for all users and apps with the user-risk condition 'High' and grant 'Block access' (Entra ID P2).",
         "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"
@@ -886,12 +906,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         high_risk_signins_blocked,
-        [
-            (Cis, "5.2.2.7", CIS),
-            (Scuba, "MS.AAD.2.3v1", SCUBA),
-            (Nist80053, "AC-7", NIST),
-            (Iso27001, "A.8.16", ISO)
-        ],
         "High sign-in risk signals token theft, impossible travel or anonymised IPs; blocking such sign-ins stops account takeover in progress.",
         "Create a conditional access policy for all users and apps with the sign-in risk condition 'High' and grant 'Block access' (Entra ID P2).",
         "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"
@@ -902,11 +916,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         phishing_resistant_all,
-        [
-            (Scuba, "MS.AAD.3.1v1", SCUBA),
-            (Nist80053, "IA-2(1)", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Phishing-resistant methods (FIDO2, Windows Hello for Business, certificates) defeat adversary-in-the-middle phishing kits that relay ordinary MFA.",
         "Create a conditional access policy for all users and apps with grant 'Require authentication strength: Phishing-resistant MFA'.",
         "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-strengths"
@@ -917,12 +926,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Critical,
         mfa_all_users,
-        [
-            (Cis, "5.2.2.2", CIS),
-            (Scuba, "MS.AAD.3.2v2", SCUBA),
-            (Nist80053, "IA-2(2)", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Passwords alone are phished, sprayed and reused; MFA blocks the vast majority of account compromise.",
         "Create a conditional access policy for all users and all cloud apps with grant 'Require multifactor authentication' or an MFA authentication strength.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-mfa-strength"
@@ -933,12 +936,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Critical,
         phishing_resistant_admins,
-        [
-            (Cis, "5.2.2.5", CIS),
-            (Scuba, "MS.AAD.3.6v1", SCUBA),
-            (Nist80053, "IA-2(1)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Administrators are the most valuable phishing targets; phishing-resistant MFA protects the keys to the tenant.",
         "Create a conditional access policy that includes every privileged directory role, all cloud apps, with grant 'Require authentication strength: Phishing-resistant MFA'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-admin-phish-resistant-mfa"
@@ -949,11 +946,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Critical,
         mfa_admins,
-        [
-            (Cis, "5.2.2.1", CIS),
-            (Nist80053, "IA-2(1)", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "An administrator account protected only by a password is a single phish away from full tenant compromise.",
         "Create a conditional access policy including every administrative role (or all users) and all cloud apps, with grant 'Require multifactor authentication'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-old-require-mfa-admin"
@@ -964,11 +956,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         authenticator_context,
-        [
-            (Scuba, "MS.AAD.3.3v2", SCUBA),
-            (Nist80053, "IA-2(8)", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Showing the application and location in push notifications helps users spot and reject MFA fatigue attacks.",
         "In Authentication methods > Microsoft Authenticator > Configure, enable 'Show application name' and 'Show geographic location' for all users and disable software OTP.",
         "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-additional-context"
@@ -979,11 +966,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         migration_complete,
-        [
-            (Scuba, "MS.AAD.3.4v1", SCUBA),
-            (Nist80053, "IA-5", NIST),
-            (Iso27001, "A.5.17", ISO)
-        ],
         "Until the migration is complete, legacy MFA and SSPR settings can re-enable methods the new policy disables.",
         "In Entra ID > Authentication methods > Policies > Manage migration, set the state to 'Migration Complete'.",
         "https://learn.microsoft.com/entra/identity/authentication/how-to-authentication-methods-manage"
@@ -994,11 +976,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         weak_methods_disabled,
-        [
-            (Scuba, "MS.AAD.3.5v2", SCUBA),
-            (Nist80053, "IA-2(8)", NIST),
-            (Iso27001, "A.5.17", ISO)
-        ],
         "SMS and voice codes are exposed to SIM swapping and interception; email codes depend on a mailbox an attacker may already control.",
         "In Entra ID > Authentication methods > Policies, disable SMS, Voice call and Email OTP.",
         "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage"
@@ -1009,11 +986,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         managed_device_required,
-        [
-            (Scuba, "MS.AAD.3.7v1", SCUBA),
-            (Nist80053, "AC-19", NIST),
-            (Iso27001, "A.8.1", ISO)
-        ],
         "Requiring a compliant or hybrid-joined device keeps stolen credentials from being used on an attacker's machine.",
         "Create a conditional access policy for all users and apps with grant 'Require device to be marked as compliant' OR 'Require Microsoft Entra hybrid joined device'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-device-compliance"
@@ -1024,11 +996,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         managed_device_for_registration,
-        [
-            (Scuba, "MS.AAD.3.8v1", SCUBA),
-            (Nist80053, "IA-5(1)", NIST),
-            (Iso27001, "A.5.17", ISO)
-        ],
         "An attacker holding a password can register their own MFA method unless registration is tied to a trusted device.",
         "Create a conditional access policy for all users, user action 'Register security information', grant 'Require compliant or hybrid joined device'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-all-users-security-info-registration"
@@ -1039,11 +1006,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         device_code_blocked,
-        [
-            (Scuba, "MS.AAD.3.9v1", SCUBA),
-            (Nist80053, "AC-17", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Device code phishing tricks users into authorising an attacker's session; few organisations need the flow.",
         "Create a conditional access policy for all users and apps with the authentication flows condition 'Device code flow' and grant 'Block access'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows"
@@ -1054,11 +1016,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         admin_session_limited,
-        [
-            (Cis, "5.2.2.4", CIS),
-            (Nist80053, "AC-12", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Short, non-persistent sessions limit how long a stolen session cookie stays useful, especially for administrators.",
         "Create a conditional access policy for administrators (or all users), session controls 'Sign-in frequency' and 'Persistent browser session: Never persistent'.",
         "https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-session-lifetime"
@@ -1069,12 +1026,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         users_cannot_register_apps,
-        [
-            (Cis, "5.1.2.2", CIS),
-            (Scuba, "MS.AAD.5.1v1", SCUBA),
-            (Nist80053, "CM-11", NIST),
-            (Iso27001, "A.8.19", ISO)
-        ],
         "User-registered applications can be turned into persistence and data-exfiltration channels outside admin review.",
         "In Entra ID > Users > User settings, set 'Users can register applications' to No.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-app-roles"
@@ -1085,12 +1036,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         user_consent_restricted,
-        [
-            (Cis, "5.1.5.1", CIS),
-            (Scuba, "MS.AAD.5.2v1", SCUBA),
-            (Nist80053, "AC-6", NIST),
-            (Iso27001, "A.8.19", ISO)
-        ],
         "Consent phishing gets users to grant malicious apps access to mail and files; restricting consent closes that path.",
         "In Enterprise applications > Consent and permissions, select 'Do not allow user consent' (or verified publishers with low-risk permissions only and no risky classifications).",
         "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-user-consent"
@@ -1101,12 +1046,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Low,
         admin_consent_workflow,
-        [
-            (Cis, "5.1.5.2", CIS),
-            (Scuba, "MS.AAD.5.3v1", SCUBA),
-            (Nist80053, "AC-6", NIST),
-            (Iso27001, "A.8.19", ISO)
-        ],
         "With user consent restricted, a workflow lets users request apps so that admins review them instead of users working around the restriction.",
         "In Enterprise applications > Consent and permissions > Admin consent settings, set 'Users can request admin consent' to Yes and choose reviewers.",
         "https://learn.microsoft.com/entra/identity/enterprise-apps/configure-admin-consent-workflow"
@@ -1117,12 +1056,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Low,
         passwords_never_expire,
-        [
-            (Cis, "1.3.1", CIS),
-            (Scuba, "MS.AAD.6.1v1", SCUBA),
-            (Nist80053, "IA-5(1)", NIST),
-            (Iso27001, "A.5.17", ISO)
-        ],
         "Forced periodic changes push users to predictable passwords; NIST and Microsoft recommend no expiry when MFA is in place.",
         "In the Microsoft 365 admin center > Settings > Org settings > Security & privacy > Password expiration policy, select 'Set passwords to never expire'.",
         "https://learn.microsoft.com/microsoft-365/admin/manage/set-password-expiration-policy"
@@ -1133,12 +1066,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         global_admin_count,
-        [
-            (Cis, "1.1.3", CIS),
-            (Scuba, "MS.AAD.7.1v1", SCUBA),
-            (Nist80053, "AC-6(5)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "One global admin is a single point of failure; many global admins multiply the attack surface.",
         "Keep at least two (one may be an emergency account) and at most eight Global Administrators; move others to least-privileged roles.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
@@ -1149,11 +1076,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         least_privilege,
-        [
-            (Scuba, "MS.AAD.7.2v1", SCUBA),
-            (Nist80053, "AC-6", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Granting Global Administrator where a narrower role suffices violates least privilege.",
         "Review privileged users and assign service-specific roles (Exchange, SharePoint, User Administrator...) instead of Global Administrator.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/delegate-by-task"
@@ -1164,12 +1086,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         cloud_only_admins,
-        [
-            (Cis, "1.1.1", CIS),
-            (Scuba, "MS.AAD.7.3v1", SCUBA),
-            (Nist80053, "AC-6(5)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Synchronised admin accounts let an on-premises Active Directory compromise spread to the cloud tenant.",
         "Create dedicated cloud-only accounts for administrative roles and remove roles from synchronised accounts.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/security-planning"
@@ -1180,7 +1096,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         no_guest_admins,
-        [(Nist80053, "AC-6(5)", NIST), (Iso27001, "A.5.18", ISO)],
         "A guest account is governed by another organisation; giving it a privileged role hands control to an identity you do not manage.",
         "In Entra ID > Roles and administrators, remove privileged role assignments held by guest (B2B) accounts.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
@@ -1191,11 +1106,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         High,
         no_permanent_assignments,
-        [
-            (Scuba, "MS.AAD.7.4v1", SCUBA),
-            (Nist80053, "AC-2(7)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Standing privilege gives attackers a permanent target; just-in-time activation narrows the window.",
         "In Privileged Identity Management, convert permanent active assignments to eligible assignments (keep only emergency accounts permanent).",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-configure"
@@ -1206,11 +1116,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         assigned_through_pim,
-        [
-            (Scuba, "MS.AAD.7.5v1", SCUBA),
-            (Nist80053, "AC-2(7)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Assignments made outside PIM bypass its approval, justification and expiry controls.",
         "Remove role assignments made directly in Entra ID and re-create them in Privileged Identity Management.",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-add-role-to-user"
@@ -1221,11 +1126,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         global_admin_approval,
-        [
-            (Scuba, "MS.AAD.7.6v1", SCUBA),
-            (Nist80053, "AC-6(2)", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Approval adds a second person before the most powerful role becomes active.",
         "In PIM > Microsoft Entra roles > Settings > Global Administrator, enable 'Require approval to activate' and select approvers.",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
@@ -1236,11 +1136,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Low,
         assignment_alerts,
-        [
-            (Scuba, "MS.AAD.7.7v1", SCUBA),
-            (Nist80053, "AC-2(4)", NIST),
-            (Iso27001, "A.8.16", ISO)
-        ],
         "Alerts on new assignments let the security team spot privilege escalation quickly.",
         "In PIM role settings, add notification recipients for 'Send notifications when members are assigned as eligible/active'.",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"
@@ -1251,11 +1146,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         global_admin_activation_alert,
-        [
-            (Scuba, "MS.AAD.7.8v1", SCUBA),
-            (Nist80053, "AC-2(4)", NIST),
-            (Iso27001, "A.8.16", ISO)
-        ],
         "Every activation of Global Administrator should be visible to the security team.",
         "In PIM > Global Administrator settings, add a recipient for 'Send notifications when eligible members activate this role'.",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-email-notifications"
@@ -1266,12 +1156,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         guest_access_restricted,
-        [
-            (Cis, "5.1.6.2", CIS),
-            (Scuba, "MS.AAD.8.1v1", SCUBA),
-            (Nist80053, "AC-3", NIST),
-            (Iso27001, "A.5.15", ISO)
-        ],
         "Guests with member-level access can enumerate users, groups and devices, aiding reconnaissance.",
         "In External Identities > External collaboration settings, set guest user access to 'Limited access' or 'Restricted access'.",
         "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"
@@ -1282,12 +1166,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         guest_invites_limited,
-        [
-            (Cis, "5.1.6.3", CIS),
-            (Scuba, "MS.AAD.8.2v1", SCUBA),
-            (Nist80053, "AC-2", NIST),
-            (Iso27001, "A.5.16", ISO)
-        ],
         "Unrestricted invitations let any user bring external identities into the tenant without review.",
         "In External collaboration settings, set guest invite restrictions to 'Only users assigned to specific admin roles can invite guest users'.",
         "https://learn.microsoft.com/entra/external-id/external-collaboration-settings-configure"
@@ -1298,11 +1176,6 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Low,
         users_cannot_create_tenants,
-        [
-            (Cis, "5.1.2.3", CIS),
-            (Nist80053, "CM-5", NIST),
-            (Iso27001, "A.8.2", ISO)
-        ],
         "Users creating tenants produce unmanaged directories outside the organisation's security controls.",
         "In Entra ID > Users > User settings, set 'Restrict non-admin users from creating tenants' to Yes.",
         "https://learn.microsoft.com/entra/fundamentals/users-default-permissions"
@@ -1313,13 +1186,28 @@ pub(crate) static CHECKS: &[Check] = &[
         EntraId,
         Medium,
         sign_in_logs_to_siem,
-        [
-            (Scuba, "MS.AAD.4.1v1", SCUBA),
-            (Nist80053, "AU-6", NIST),
-            (Iso27001, "A.8.15", ISO)
-        ],
         "Sign-in and audit logs are the primary evidence of identity attacks and must reach the security monitoring platform.",
         "In Entra ID > Monitoring > Diagnostic settings, stream AuditLogs and SignInLogs to your SIEM (for example Microsoft Sentinel).",
         "https://learn.microsoft.com/entra/identity/monitoring-health/howto-configure-diagnostic-settings"
+    ),
+    check!(
+        "A365-AAD-32",
+        "Between two and four global administrators",
+        EntraId,
+        High,
+        global_admin_count_cis,
+        "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
+        "Keep two to four Global Administrators (emergency access accounts included); move the others to least-privileged roles.",
+        "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
+    ),
+    check!(
+        "A365-AAD-35",
+        "Activations of other privileged roles raise alerts",
+        EntraId,
+        Low,
+        other_role_activation_alerts,
+        "An alert on each activation of a privileged role lets the security team spot misuse while it happens.",
+        "In Entra ID > Privileged Identity Management > Microsoft Entra roles > Settings, for each privileged role add an e-mail recipient to 'Send notifications when eligible members activate this role'.",
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
     ),
 ];

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, name_of, s, strs};
+use super::{Outcome, b, check, count, input, list_names, name_of, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -157,6 +157,51 @@ fn dmarc_reports(snap: &Snapshot) -> Outcome {
         },
         "Every DMARC record requests aggregate reports",
         "Domains whose DMARC record has no aggregate report address (rua)",
+    )
+}
+
+/// The mailbox SCuBA names for aggregate DMARC reports to CISA.
+const CISA_DMARC_REPORTS: &str = "mailto:reports@dmarc.cyber.dhs.gov";
+
+/// The addresses of one DMARC report tag (`rua` or `ruf`), lower-cased.
+fn report_addresses(record: &str, tag: &str) -> Vec<String> {
+    dmarc_tag(record, tag)
+        .map(|v| {
+            v.split(',')
+                .map(|a| a.trim().to_ascii_lowercase())
+                .filter(|a| a.starts_with("mailto:") && a.contains('@'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn dmarc_cisa_reports(snap: &Snapshot) -> Outcome {
+    per_domain(
+        snap,
+        "dmarc_records",
+        |_, txt| {
+            dmarc_records(txt).iter().any(|r| {
+                report_addresses(r, "rua")
+                    .iter()
+                    .any(|a| a == CISA_DMARC_REPORTS)
+            })
+        },
+        "Every DMARC record sends aggregate reports to reports@dmarc.cyber.dhs.gov",
+        "Domains whose DMARC aggregate reports (rua) do not go to reports@dmarc.cyber.dhs.gov",
+    )
+}
+
+fn dmarc_agency_contacts(snap: &Snapshot) -> Outcome {
+    per_domain(
+        snap,
+        "dmarc_records",
+        |_, txt| {
+            dmarc_records(txt).iter().any(|r| {
+                report_addresses(r, "rua").len() >= 2 && !report_addresses(r, "ruf").is_empty()
+            })
+        },
+        "Every DMARC record names the organisation's own contacts for aggregate (rua, beside CISA's) and failure (ruf) reports",
+        "Domains whose DMARC record lacks a second aggregate report address (rua) or any failure report address (ruf)",
     )
 }
 
@@ -380,12 +425,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         no_auto_forwarding,
-        [
-            (Cis, "6.2.1", CIS),
-            (Scuba, "MS.EXO.1.1v2", SCUBA),
-            (Nist80053, "SC-7(10)", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Attackers who take over a mailbox set up forwarding rules to exfiltrate mail silently.",
         "In the Exchange admin center > Mail flow > Remote domains, edit each domain (including Default) and clear 'Allow automatic forwarding'.",
         "https://learn.microsoft.com/exchange/mail-flow-best-practices/remote-domains/remote-domains"
@@ -396,12 +435,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         spf_published,
-        [
-            (Cis, "2.1.8", CIS),
-            (Scuba, "MS.EXO.2.2v3", SCUBA),
-            (Nist80053, "SC-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "SPF lets receivers reject mail forged from your domains; without -all, spoofed mail is still accepted.",
         "Publish a TXT record 'v=spf1 include:spf.protection.outlook.com -all' (plus other senders) at every sending domain.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-spf-configure"
@@ -412,12 +445,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         dkim_enabled,
-        [
-            (Cis, "2.1.9", CIS),
-            (Scuba, "MS.EXO.3.1v1", SCUBA),
-            (Nist80053, "SC-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "DKIM signatures prove mail was sent by your organisation and unaltered, and are needed for DMARC alignment.",
         "Publish the selector1/selector2 CNAME records and enable DKIM signing for each domain in the Defender portal (Email authentication settings > DKIM).",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dkim-configure"
@@ -428,12 +455,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         dmarc_published,
-        [
-            (Cis, "2.1.10", CIS),
-            (Scuba, "MS.EXO.4.1v1", SCUBA),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "DMARC tells receivers what to do with mail failing SPF and DKIM and reports spoofing attempts.",
         "Publish a TXT record at _dmarc.<domain> such as 'v=DMARC1; p=reject; rua=mailto:dmarc@<domain>'.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
@@ -444,11 +465,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         dmarc_reject,
-        [
-            (Scuba, "MS.EXO.4.2v1", SCUBA),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Only p=reject makes receivers refuse mail spoofing your domains.",
         "Move the DMARC policy to p=reject once reports show legitimate mail passes SPF or DKIM.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
@@ -459,7 +475,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Low,
         dmarc_reports,
-        [(Nist80053, "SI-4", NIST), (Iso27001, "A.8.16", ISO)],
         "Aggregate reports (rua) show who sends mail as your domains, so spoofing and misconfigured senders are visible.",
         "Add 'rua=mailto:<address>' to each DMARC record and monitor the reports.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
@@ -470,12 +485,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         smtp_auth_disabled,
-        [
-            (Cis, "6.5.4", CIS),
-            (Scuba, "MS.EXO.5.1v1", SCUBA),
-            (Nist80053, "IA-2", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "SMTP AUTH uses basic authentication and bypasses MFA; it is widely abused for password spraying and spam.",
         "Run Set-TransportConfig -SmtpClientAuthenticationDisabled $true and enable it only on the mailboxes that need it.",
         "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission"
@@ -486,11 +495,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         contacts_not_shared,
-        [
-            (Scuba, "MS.EXO.6.1v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Sharing contact folders with every external domain leaks the organisation's relationships.",
         "Edit the sharing policies so no '*' domain entry includes Contacts.",
         "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"
@@ -501,11 +505,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         calendar_not_shared,
-        [
-            (Scuba, "MS.EXO.6.2v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Calendar details reveal travel, meetings and organisational structure useful for social engineering.",
         "Edit the sharing policies so no '*' domain entry shares calendar details.",
         "https://learn.microsoft.com/exchange/sharing/sharing-policies/modify-a-sharing-policy"
@@ -516,11 +515,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Low,
         default_sharing_disabled,
-        [
-            (Cis, "1.3.3", CIS),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "With the default sharing policy enabled, users can publish their calendars to anyone outside the organisation.",
         "In the Microsoft 365 admin center > Settings > Org settings > Calendar, clear 'Let your users share their calendars with people outside of your organization'.",
         "https://learn.microsoft.com/microsoft-365/admin/manage/share-calendars-with-external-users"
@@ -531,11 +525,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         external_sender_tagged,
-        [
-            (Scuba, "MS.EXO.7.1v1", SCUBA),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.6.3", ISO)
-        ],
         "A visible warning on external mail helps users spot impersonation of colleagues and executives.",
         "Create a transport rule: sender is located 'Outside the organization', prepend the subject with '[External]' (or enable external sender identification).",
         "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/mail-flow-rules"
@@ -546,12 +535,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         mailbox_audit,
-        [
-            (Cis, "6.1.1", CIS),
-            (Scuba, "MS.EXO.13.1v1", SCUBA),
-            (Nist80053, "AU-2", NIST),
-            (Iso27001, "A.8.15", ISO)
-        ],
         "Mailbox audit records are essential to investigate a compromised mailbox.",
         "Run Set-OrganizationConfig -AuditDisabled $false.",
         "https://learn.microsoft.com/purview/audit-mailboxes"
@@ -562,11 +545,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         High,
         modern_auth,
-        [
-            (Cis, "6.5.1", CIS),
-            (Nist80053, "IA-2(1)", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Without modern authentication, Outlook clients fall back to basic authentication that cannot use MFA.",
         "Run Set-OrganizationConfig -OAuth2ClientProfileEnabled $true.",
         "https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/enable-or-disable-modern-authentication-in-exchange-online"
@@ -577,11 +555,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Low,
         customer_lockbox,
-        [
-            (Cis, "1.3.6", CIS),
-            (Nist80053, "AC-3", NIST),
-            (Iso27001, "A.5.19", ISO)
-        ],
         "Customer Lockbox requires your approval before Microsoft support engineers access tenant content.",
         "In the Microsoft 365 admin center > Settings > Org settings > Security & privacy > Customer lockbox, require approval for data access requests.",
         "https://learn.microsoft.com/purview/customer-lockbox-requests"
@@ -592,11 +565,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         no_domain_allow_rules,
-        [
-            (Cis, "6.2.2", CIS),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.8.23", ISO)
-        ],
         "Rules that set SCL -1 for whole sender domains let spoofed or compromised senders skip spam and phishing filters.",
         "Remove or narrow transport rules that set the spam confidence level to -1 based on the sender domain.",
         "https://learn.microsoft.com/exchange/security-and-compliance/mail-flow-rules/use-rules-to-set-scl"
@@ -607,11 +575,6 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Medium,
         no_ip_allow_list,
-        [
-            (Cis, "2.1.12", CIS),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.8.23", ISO)
-        ],
         "Mail from allow-listed IP addresses skips spam filtering, so a compromised or shared host can deliver phishing freely.",
         "In the Defender portal > Anti-spam policies > Connection filter policy (Default), remove all entries from the IP Allow List.",
         "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"
@@ -622,13 +585,28 @@ pub(crate) static CHECKS: &[Check] = &[
         ExchangeOnline,
         Low,
         safe_list_off,
-        [
-            (Cis, "2.1.13", CIS),
-            (Nist80053, "SI-8", NIST),
-            (Iso27001, "A.8.23", ISO)
-        ],
         "The Microsoft safe list skips filtering for senders you do not control.",
         "In the connection filter policy (Default), clear 'Turn on safe list'.",
         "https://learn.microsoft.com/defender-office-365/connection-filter-policies-configure"
+    ),
+    check!(
+        "A365-EXO-18",
+        "DMARC aggregate reports go to CISA",
+        ExchangeOnline,
+        Low,
+        dmarc_cisa_reports,
+        "SCuBA asks federal agencies to send DMARC aggregate reports to CISA, which watches for spoofing across agencies.",
+        "Add mailto:reports@dmarc.cyber.dhs.gov to the rua tag of the _dmarc TXT record of every domain.",
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
+    ),
+    check!(
+        "A365-EXO-19",
+        "DMARC reports reach the organisation's own contacts",
+        ExchangeOnline,
+        Low,
+        dmarc_agency_contacts,
+        "Aggregate and failure reports sent to the organisation's own mailboxes show who sends mail as its domains.",
+        "In the _dmarc TXT record of every domain, list an address of your own in rua (beside CISA's) and at least one in ruf.",
+        "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
     ),
 ];

@@ -12,15 +12,6 @@ pub(crate) mod purview;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
 
-/// Version strings used in framework references.
-pub(crate) const CIS: &str = "4.0.0";
-/// ScubaGear baseline release the SCuBA ids come from.
-pub(crate) const SCUBA: &str = "1.8.0";
-/// NIST SP 800-53 revision.
-pub(crate) const NIST: &str = "Rev. 5";
-/// ISO/IEC 27001 edition.
-pub(crate) const ISO: &str = "2022";
-
 /// What an evaluation function returns; the catalogue adds the static metadata.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Outcome {
@@ -161,7 +152,6 @@ pub(crate) fn list_names(names: &[String]) -> String {
 macro_rules! check {
     (
         $id:literal, $title:literal, $svc:ident, $sev:ident, $eval:path,
-        [$(($fw:ident, $cid:literal, $ver:expr)),* $(,)?],
         $rationale:literal, $steps:literal, $url:literal $(,)?
     ) => {
         $crate::catalogue::Check {
@@ -172,7 +162,6 @@ macro_rules! check {
             rationale: $rationale,
             remediation_steps: $steps,
             remediation_url: $url,
-            frameworks: &[$(($crate::model::Framework::$fw, $cid, $ver)),*],
             eval: $crate::catalogue::Evaluator::Snapshot($eval),
         }
     };

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ISO, NIST, Outcome, SCUBA, check, input, list_names, s};
+use super::{Outcome, check, input, list_names, s};
 use crate::catalogue::Check;
 use crate::snapshot::{Snapshot, items};
 
@@ -120,6 +120,134 @@ fn tenant_isolation(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// Every DLP policy of the export (the `value` lists of `dlp_policies`).
+fn dlp_policy_list(snap: &Snapshot) -> Result<Vec<&Value>, String> {
+    Ok(snap
+        .list("dlp_policies")?
+        .into_iter()
+        .flat_map(|g| g.get("value").map(items).unwrap_or_default())
+        .collect())
+}
+
+fn env_names(p: &Value) -> Vec<&str> {
+    p.get("environments")
+        .map(items)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| s(e, "name"))
+        .collect()
+}
+
+fn non_default_envs_dlp(snap: &Snapshot) -> Outcome {
+    let pols = input!(dlp_policy_list(snap));
+    let envs = input!(snap.list("environment_list"));
+    let non_default: Vec<&str> = envs
+        .iter()
+        .filter(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(false))
+        .map(|e| s(e, "EnvironmentName"))
+        .collect();
+    let all_envs = pols
+        .iter()
+        .any(|p| s(p, "environmentType") == "AllEnvironments");
+    let uncovered: Vec<String> = non_default
+        .iter()
+        .filter(|env| {
+            !all_envs
+                && !pols.iter().any(|p| {
+                    let listed = env_names(p).contains(env);
+                    if s(p, "environmentType") == "ExceptEnvironments" {
+                        !listed
+                    } else {
+                        listed
+                    }
+                })
+        })
+        .map(|e| (*e).to_string())
+        .collect();
+    Outcome::verdict(
+        uncovered.is_empty(),
+        format!(
+            "Every non-default environment ({} of them) is covered by a DLP policy.",
+            non_default.len()
+        ),
+        format!(
+            "Non-default environments without a DLP policy: {}.",
+            list_names(&uncovered)
+        ),
+        json!({ "dlp_policies": pols.len(), "environments_without_dlp": uncovered }),
+    )
+}
+
+/// Connectors SCuBA accepts in the non-blocked groups of the default environment's DLP policy:
+/// Microsoft 365 services only.
+const BASELINE_CONNECTORS: &[&str] = &[
+    "shared_powervirtualagents",
+    "shared_sharepointonline",
+    "shared_onedriveforbusiness",
+    "shared_approvals",
+    "shared_cloudappsecurity",
+    "shared_commondataservice",
+    "shared_commondataserviceforapps",
+    "shared_excelonlinebusiness",
+    "shared_flowpush",
+    "shared_kaizala",
+    "shared_microsoftformspro",
+    "shared_office365",
+    "shared_office365groups",
+    "shared_office365groupsmail",
+    "shared_office365users",
+    "shared_onenote",
+    "shared_planner",
+    "shared_powerappsnotification",
+    "shared_powerappsnotificationv2",
+    "shared_powerbi",
+    "shared_shifts",
+    "shared_skypeforbiz",
+    "shared_teams",
+    "shared_todo",
+    "shared_yammer",
+];
+
+fn default_env_connectors(snap: &Snapshot) -> Outcome {
+    let pols = input!(dlp_policy_list(snap));
+    if pols.is_empty() {
+        return Outcome::fail(
+            "No Power Platform DLP policy exists, so every connector is allowed in the default environment.",
+            json!({ "dlp_policies": 0 }),
+        );
+    }
+    let default_env = format!("Default-{}", snap.tenant_id().unwrap_or_default());
+    let mut extra: Vec<String> = Vec::new();
+    for p in pols
+        .iter()
+        .filter(|p| env_names(p).contains(&default_env.as_str()))
+    {
+        for g in p.get("connectorGroups").map(items).unwrap_or_default() {
+            if !["General", "Confidential"].contains(&s(g, "classification")) {
+                continue;
+            }
+            for c in g.get("connectors").map(items).unwrap_or_default() {
+                let id = s(c, "id");
+                let short = id.rsplit('/').next().unwrap_or(id);
+                if !BASELINE_CONNECTORS.contains(&short) {
+                    extra.push(id.to_string());
+                }
+            }
+        }
+    }
+    extra.sort();
+    extra.dedup();
+    Outcome::verdict(
+        extra.is_empty(),
+        "The default environment's DLP policy allows only Microsoft 365 connectors.",
+        format!(
+            "Connectors allowed in the default environment beyond Microsoft 365's: {}.",
+            list_names(&extra)
+        ),
+        json!({ "non_baseline_connectors": extra }),
+    )
+}
+
 /// Power Platform checks.
 pub(crate) static CHECKS: &[Check] = &[
     check!(
@@ -128,11 +256,6 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         Medium,
         production_creation,
-        [
-            (Scuba, "MS.POWERPLATFORM.1.1v1", SCUBA),
-            (Nist80053, "CM-7", NIST),
-            (Iso27001, "A.8.9", ISO)
-        ],
         "Unmanaged environments multiply places where data and connectors escape governance.",
         "In the Power Platform admin center > Settings > Environment creation, allow only specific admins.",
         "https://learn.microsoft.com/power-platform/admin/control-environment-creation"
@@ -143,11 +266,6 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         Low,
         trial_creation,
-        [
-            (Scuba, "MS.POWERPLATFORM.1.2v1", SCUBA),
-            (Nist80053, "CM-7", NIST),
-            (Iso27001, "A.8.9", ISO)
-        ],
         "Trial environments created by anyone escape environment governance.",
         "In the Power Platform admin center > Settings > Trial environments, allow only specific admins.",
         "https://learn.microsoft.com/power-platform/admin/control-environment-creation"
@@ -158,11 +276,6 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         High,
         default_env_dlp,
-        [
-            (Scuba, "MS.POWERPLATFORM.2.1v1", SCUBA),
-            (Nist80053, "SC-7", NIST),
-            (Iso27001, "A.8.12", ISO)
-        ],
         "Every user can build flows in the default environment; without DLP they can connect business data to any connector.",
         "In the Power Platform admin center > Policies > Data policies, create a policy that includes the default environment and blocks non-business connectors.",
         "https://learn.microsoft.com/power-platform/admin/create-dlp-policy"
@@ -173,11 +286,6 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         High,
         tenant_isolation,
-        [
-            (Scuba, "MS.POWERPLATFORM.3.1v1", SCUBA),
-            (Nist80053, "SC-7", NIST),
-            (Iso27001, "A.8.22", ISO)
-        ],
         "Without tenant isolation, connectors can move data to and from other organisations' tenants.",
         "In the Power Platform admin center > Policies > Tenant isolation, turn it on and allow-list partner tenants only.",
         "https://learn.microsoft.com/power-platform/admin/cross-tenant-restrictions"
@@ -188,7 +296,6 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         Low,
         share_with_everyone,
-        [(Nist80053, "AC-3", NIST), (Iso27001, "A.5.15", ISO)],
         "Sharing an app with the whole organisation exposes its data connections to every user.",
         "Run Set-TenantSettings with powerPlatform.powerApps.disableShareWithEveryone = true.",
         "https://learn.microsoft.com/power-platform/admin/powerapps-powershell"
@@ -199,9 +306,28 @@ pub(crate) static CHECKS: &[Check] = &[
         PowerPlatform,
         Low,
         guests_make_apps,
-        [(Nist80053, "AC-3", NIST), (Iso27001, "A.5.15", ISO)],
         "Guests creating apps inside the tenant can build data paths the organisation does not control.",
         "Run Set-TenantSettings with powerPlatform.powerApps.enableGuestsToMake = false.",
         "https://learn.microsoft.com/power-platform/admin/powerapps-powershell"
+    ),
+    check!(
+        "A365-PPL-07",
+        "A DLP policy covers every non-default environment",
+        PowerPlatform,
+        Medium,
+        non_default_envs_dlp,
+        "Without a DLP policy, apps and flows in an environment can move data through any connector.",
+        "In the Power Platform admin center > Policies > Data policies, apply a policy to every environment (or to all environments).",
+        "https://learn.microsoft.com/power-platform/admin/wp-data-loss-prevention"
+    ),
+    check!(
+        "A365-PPL-08",
+        "The default environment allows only Microsoft 365 connectors",
+        PowerPlatform,
+        Medium,
+        default_env_connectors,
+        "Every user can build in the default environment; third-party connectors there can carry data out of the tenant.",
+        "In the data policy of the default environment, move every connector except the Microsoft 365 ones to Blocked.",
+        "https://learn.microsoft.com/power-platform/admin/wp-data-loss-prevention"
     ),
 ];

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, input, list_names, name_of, s, strs};
+use super::{Outcome, b, check, input, list_names, name_of, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -141,6 +141,112 @@ fn sensitive_types_protected(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// Enabled rules of enforced DLP policies that detect all three sensitive types (SCuBA's
+/// "policies with full protection"), with their parent policy.
+fn full_protection_rules<'a>(
+    pols: &[&'a Value],
+    rules: &[&'a Value],
+) -> Vec<(&'a Value, &'a Value)> {
+    rules
+        .iter()
+        .filter(|r| b(r, "Disabled") == Some(false) && rule_types(r).len() == SENSITIVE_TYPES.len())
+        .filter_map(|r| {
+            pols.iter()
+                .find(|p| enforced(p) && s(p, "Name") == s(r, "ParentPolicyName"))
+                .map(|p| (*r, *p))
+        })
+        .collect()
+}
+
+fn dlp_locations(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("dlp_compliance_policies"));
+    let rules = input!(snap.list("dlp_compliance_rules"));
+    let full = full_protection_rules(&pols, &rules);
+    let locations = [
+        ("Exchange", "Exchange", "ExchangeLocation"),
+        ("SharePoint", "SharePoint", "SharePointLocation"),
+        ("OneDrive", "OneDriveForBusiness", "OneDriveLocation"),
+        ("Teams", "Teams", "TeamsLocation"),
+        ("Devices", "EndpointDevices", "EndpointDlpLocation"),
+    ];
+    let missing: Vec<String> = locations
+        .iter()
+        .filter(|(_, workload, field)| {
+            !full.iter().any(|(_, p)| {
+                s(p, "Workload").contains(workload)
+                    && strs(p.get(*field)).iter().any(|l| l == "All")
+            })
+        })
+        .map(|(name, _, _)| (*name).to_string())
+        .collect();
+    let licensed = snap
+        .value()
+        .get("defender_dlp_license")
+        .and_then(Value::as_bool)
+        != Some(false);
+    Outcome::verdict(
+        missing.is_empty() && licensed,
+        "An enforced DLP policy protecting SSNs, ITINs and credit card numbers covers Exchange, SharePoint, OneDrive, Teams and devices.",
+        format!(
+            "No enforced DLP policy protecting SSNs, ITINs and credit card numbers covers: {}{}.",
+            list_names(&missing),
+            if licensed {
+                ""
+            } else {
+                " (and the tenant has no DLP licence)"
+            }
+        ),
+        json!({ "missing_locations": missing, "policies": full.iter().map(|(_, p)| name_of(p)).collect::<Vec<_>>() }),
+    )
+}
+
+fn dlp_blocks(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("dlp_compliance_policies"));
+    let rules = input!(snap.list("dlp_compliance_rules"));
+    let full = full_protection_rules(&pols, &rules);
+    let weak: Vec<String> = full
+        .iter()
+        .filter(|(r, _)| !(b(r, "BlockAccess") == Some(true) && s(r, "BlockAccessScope") == "All"))
+        .map(|(r, _)| s(r, "Name").to_string())
+        .collect();
+    Outcome::verdict(
+        !full.is_empty() && weak.is_empty(),
+        "Every enforced DLP rule protecting SSNs, ITINs and credit card numbers blocks access for everyone.",
+        if full.is_empty() {
+            "No enforced DLP rule protects SSNs, ITINs and credit card numbers together."
+                .to_string()
+        } else {
+            format!(
+                "DLP rules that do not block access for everyone: {}.",
+                list_names(&weak)
+            )
+        },
+        json!({ "rules": full.iter().map(|(r, _)| s(r, "Name")).collect::<Vec<_>>(), "not_blocking": weak }),
+    )
+}
+
+fn dlp_notifies(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("dlp_compliance_policies"));
+    let rules = input!(snap.list("dlp_compliance_rules"));
+    let full = full_protection_rules(&pols, &rules);
+    let silent: Vec<String> = full
+        .iter()
+        .filter(|(r, _)| strs(r.get("NotifyUser")).is_empty())
+        .map(|(r, _)| s(r, "Name").to_string())
+        .collect();
+    Outcome::verdict(
+        !full.is_empty() && silent.is_empty(),
+        "Every enforced DLP rule protecting SSNs, ITINs and credit card numbers notifies the user.",
+        if full.is_empty() {
+            "No enforced DLP rule protects SSNs, ITINs and credit card numbers together."
+                .to_string()
+        } else {
+            format!("DLP rules that notify no one: {}.", list_names(&silent))
+        },
+        json!({ "rules": full.iter().map(|(r, _)| s(r, "Name")).collect::<Vec<_>>(), "not_notifying": silent }),
+    )
+}
+
 fn audit_retention(_snap: &Snapshot) -> Outcome {
     Outcome::manual(
         "Audit log retention policies are not part of the export; verify in Purview > Audit > Audit retention policies that logs are kept at least 12 months.",
@@ -155,12 +261,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         Critical,
         unified_audit,
-        [
-            (Cis, "3.1.1", CIS),
-            (Scuba, "MS.DEFENDER.6.1v1", SCUBA),
-            (Nist80053, "AU-2", NIST),
-            (Iso27001, "A.8.15", ISO)
-        ],
         "Without the unified audit log there is no record of user and administrator activity to investigate an incident.",
         "In the Purview portal > Audit, select 'Start recording user and admin activity' (or run Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true).",
         "https://learn.microsoft.com/purview/audit-log-enable-disable"
@@ -171,7 +271,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         Medium,
         admin_audit,
-        [(Nist80053, "AU-12", NIST), (Iso27001, "A.8.15", ISO)],
         "Admin audit logging records configuration changes made with Exchange cmdlets.",
         "Run Set-AdminAuditLogConfig -AdminAuditLogEnabled $true.",
         "https://learn.microsoft.com/powershell/module/exchange/set-adminauditlogconfig"
@@ -182,11 +281,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         High,
         dlp_enforced,
-        [
-            (Cis, "3.2.1", CIS),
-            (Nist80053, "SC-7(10)", NIST),
-            (Iso27001, "A.8.12", ISO)
-        ],
         "Data loss prevention stops sensitive data leaving through mail, files and chat; test-mode policies only report.",
         "In the Purview portal > Data loss prevention > Policies, create a policy for sensitive information and turn it on (not simulation mode).",
         "https://learn.microsoft.com/purview/dlp-create-deploy-policy"
@@ -197,11 +291,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         Medium,
         dlp_teams,
-        [
-            (Cis, "3.2.2", CIS),
-            (Nist80053, "SC-7(10)", NIST),
-            (Iso27001, "A.8.12", ISO)
-        ],
         "Sensitive data pasted into Teams chats escapes mail-only DLP.",
         "Add the Teams chat and channel messages location (All) to an enforced DLP policy.",
         "https://learn.microsoft.com/purview/dlp-microsoft-teams"
@@ -212,11 +301,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         Medium,
         sensitive_types_protected,
-        [
-            (Scuba, "MS.DEFENDER.4.1v2", SCUBA),
-            (Nist80053, "SC-28", NIST),
-            (Iso27001, "A.8.12", ISO)
-        ],
         "Identity and payment numbers are the most commonly exfiltrated sensitive data.",
         "Create an enforced DLP policy with rules detecting U.S. SSN, ITIN and Credit Card Number.",
         "https://learn.microsoft.com/purview/dlp-create-deploy-policy"
@@ -227,13 +311,38 @@ pub(crate) static CHECKS: &[Check] = &[
         Purview,
         Medium,
         audit_retention,
-        [
-            (Scuba, "MS.DEFENDER.6.3v1", SCUBA),
-            (Nist80053, "AU-11", NIST),
-            (Iso27001, "A.8.15", ISO)
-        ],
         "Intrusions are often discovered months later; short retention destroys the evidence.",
         "Create an audit retention policy of at least one year (Audit Premium) in Purview > Audit > Audit retention policies.",
         "https://learn.microsoft.com/purview/audit-log-retention-policies"
+    ),
+    check!(
+        "A365-PUR-07",
+        "DLP for sensitive types covers every location",
+        Purview,
+        Medium,
+        dlp_locations,
+        "A DLP policy protects only the locations it is applied to; a gap in one workload lets sensitive data leave through it.",
+        "In Purview > Data loss prevention > Policies, apply a policy protecting SSNs, ITINs and credit card numbers to Exchange, SharePoint, OneDrive, Teams and devices, and turn it on.",
+        "https://learn.microsoft.com/purview/dlp-create-deploy-policy"
+    ),
+    check!(
+        "A365-PUR-08",
+        "DLP for sensitive types blocks access",
+        Purview,
+        Medium,
+        dlp_blocks,
+        "A DLP rule that only reports lets the sensitive content be shared anyway.",
+        "In the DLP rules protecting SSNs, ITINs and credit card numbers, choose 'Restrict access or encrypt the content' and block everyone.",
+        "https://learn.microsoft.com/purview/dlp-create-deploy-policy"
+    ),
+    check!(
+        "A365-PUR-09",
+        "DLP for sensitive types notifies users",
+        Purview,
+        Low,
+        dlp_notifies,
+        "A policy tip tells users why their action was blocked and teaches the rule.",
+        "In the DLP rules protecting SSNs, ITINs and credit card numbers, turn on user notifications.",
+        "https://learn.microsoft.com/purview/use-notifications-and-policy-tips"
     ),
 ];

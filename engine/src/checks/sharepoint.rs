@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, i, input};
+use super::{Outcome, b, check, i, input};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -217,12 +217,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         High,
         spo_sharing,
-        [
-            (Cis, "7.2.3", CIS),
-            (Scuba, "MS.SHAREPOINT.1.1v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Sharing with new guests or anonymous 'Anyone' links lets data leave the organisation without control.",
         "In the SharePoint admin center > Policies > Sharing, set SharePoint to 'Existing guests' or 'Only people in your organization'.",
         "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
@@ -233,12 +227,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         High,
         odb_sharing,
-        [
-            (Cis, "7.2.4", CIS),
-            (Scuba, "MS.SHAREPOINT.1.2v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Personal OneDrive sharing is the easiest route for data to leak to outsiders.",
         "In the SharePoint admin center > Policies > Sharing, set OneDrive to 'Existing guests' or 'Only people in your organization'.",
         "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
@@ -249,12 +237,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         domain_restriction,
-        [
-            (Cis, "7.2.6", CIS),
-            (Scuba, "MS.SHAREPOINT.1.3v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "An allow-list of partner domains keeps external sharing to known organisations.",
         "In the SharePoint admin center > Policies > Sharing > More external sharing settings, limit sharing to specific domains.",
         "https://learn.microsoft.com/sharepoint/restricted-domains-sharing"
@@ -265,12 +247,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         default_link_type,
-        [
-            (Cis, "7.2.7", CIS),
-            (Scuba, "MS.SHAREPOINT.2.1v1", SCUBA),
-            (Nist80053, "AC-3", NIST),
-            (Iso27001, "A.5.15", ISO)
-        ],
         "Broad default links (organisation or anyone) grant access to more people than intended.",
         "In the SharePoint admin center > Policies > Sharing > File and folder links, choose 'Specific people'.",
         "https://learn.microsoft.com/sharepoint/change-default-sharing-link"
@@ -281,12 +257,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         default_link_permission,
-        [
-            (Cis, "7.2.11", CIS),
-            (Scuba, "MS.SHAREPOINT.2.2v1", SCUBA),
-            (Nist80053, "AC-6", NIST),
-            (Iso27001, "A.5.15", ISO)
-        ],
         "Edit-by-default links let recipients alter or delete shared content.",
         "In the SharePoint admin center > Policies > Sharing > File and folder links, set the default permission to View.",
         "https://learn.microsoft.com/sharepoint/change-default-sharing-link"
@@ -297,11 +267,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         anyone_link_expiry,
-        [
-            (Scuba, "MS.SHAREPOINT.3.1v1", SCUBA),
-            (Nist80053, "AC-2(3)", NIST),
-            (Iso27001, "A.5.15", ISO)
-        ],
         "Unauthenticated links that never expire keep data exposed indefinitely.",
         "In the SharePoint admin center > Policies > Sharing, set 'These links must expire within this many days' to 30 or fewer.",
         "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
@@ -312,11 +277,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         anyone_link_view_only,
-        [
-            (Scuba, "MS.SHAREPOINT.3.2v1", SCUBA),
-            (Nist80053, "AC-6", NIST),
-            (Iso27001, "A.5.15", ISO)
-        ],
         "Anonymous edit links let anyone holding the URL change or upload content.",
         "In the SharePoint admin center > Policies > Sharing > Advanced settings for Anyone links, set files and folders to View.",
         "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
@@ -327,11 +287,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         guest_reverification,
-        [
-            (Scuba, "MS.SHAREPOINT.3.3v1", SCUBA),
-            (Nist80053, "IA-11", NIST),
-            (Iso27001, "A.5.16", ISO)
-        ],
         "Periodic re-verification ends access for guests who no longer control the invited address.",
         "In the SharePoint admin center > Policies > Sharing, require people using a verification code to reauthenticate after 30 days or fewer.",
         "https://learn.microsoft.com/sharepoint/what-s-new-in-sharing-in-targeted-release"
@@ -342,11 +297,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         no_resharing,
-        [
-            (Cis, "7.2.5", CIS),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Resharing by guests spreads access beyond the people the owner chose.",
         "Run Set-SPOTenant -PreventExternalUsersFromResharing $true.",
         "https://learn.microsoft.com/powershell/module/sharepoint-online/set-spotenant"
@@ -357,11 +307,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Low,
         guest_expiry,
-        [
-            (Cis, "7.2.9", CIS),
-            (Nist80053, "AC-2(3)", NIST),
-            (Iso27001, "A.5.18", ISO)
-        ],
         "Guest access that never expires accumulates forgotten external accounts with standing access.",
         "In the SharePoint admin center > Policies > Sharing, set 'Guest access to a site or OneDrive will expire automatically after this many days' to 30 or fewer.",
         "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
@@ -372,11 +317,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         High,
         legacy_auth_off,
-        [
-            (Cis, "7.2.1", CIS),
-            (Nist80053, "IA-2", NIST),
-            (Iso27001, "A.8.5", ISO)
-        ],
         "Legacy authentication to SharePoint cannot be protected by MFA or conditional access.",
         "Run Set-SPOTenant -LegacyAuthProtocolsEnabled $false.",
         "https://learn.microsoft.com/powershell/module/sharepoint-online/set-spotenant"
@@ -387,11 +327,6 @@ pub(crate) static CHECKS: &[Check] = &[
         SharePoint,
         Medium,
         infected_download_blocked,
-        [
-            (Cis, "7.3.1", CIS),
-            (Nist80053, "SI-3", NIST),
-            (Iso27001, "A.8.7", ISO)
-        ],
         "Letting users download files flagged as malware defeats Safe Attachments for SharePoint.",
         "Run Set-SPOTenant -DisallowInfectedFileDownload $true.",
         "https://learn.microsoft.com/defender-office-365/safe-attachments-for-spo-odfb-teams-configure"

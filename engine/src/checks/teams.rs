@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{CIS, ISO, NIST, Outcome, SCUBA, b, check, count, input, list_names, name_of, s};
+use super::{Outcome, b, check, count, input, list_names, name_of, s};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -251,6 +251,83 @@ fn external_meeting_chat(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// Judges one class of Teams apps (SCuBA MS.TEAMS.5.x): the org-wide app setting must be
+/// "None" where the export has it; otherwise no legacy app permission policy may block nothing.
+fn apps_restricted(snap: &Snapshot, setting: &str, legacy_field: &str, what: &str) -> Outcome {
+    let settings = input!(snap.list("tenant_app_settings"));
+    let pols = input!(snap.list("app_policies"));
+    if let Some(st) = settings.iter().find(|x| s(x, "SettingName") == setting) {
+        let value = s(st, "SettingValue");
+        return Outcome::verdict(
+            value == "None",
+            format!(
+                "The org-wide setting for {what} is None: users cannot install them unless allowed."
+            ),
+            format!("The org-wide setting for {what} is {value}: every user can install them."),
+            json!({ "setting": setting, "value": value }),
+        );
+    }
+    let open: Vec<String> = pols
+        .iter()
+        .filter(|p| s(p, legacy_field) == "BlockedAppList")
+        .map(|p| identity(p))
+        .collect();
+    Outcome::verdict(
+        open.is_empty(),
+        format!("Every app permission policy allows only listed {what}."),
+        format!(
+            "App permission policies allowing every {what} but a block list: {}.",
+            list_names(&open)
+        ),
+        json!({ "policies_allowing_all": open }),
+    )
+}
+
+fn microsoft_apps(snap: &Snapshot) -> Outcome {
+    apps_restricted(
+        snap,
+        "DefaultApp",
+        "DefaultCatalogAppsType",
+        "Microsoft apps",
+    )
+}
+
+fn third_party_apps(snap: &Snapshot) -> Outcome {
+    apps_restricted(
+        snap,
+        "GlobalApp",
+        "GlobalCatalogAppsType",
+        "third-party apps",
+    )
+}
+
+fn custom_apps(snap: &Snapshot) -> Outcome {
+    apps_restricted(snap, "PrivateApp", "PrivateCatalogAppsType", "custom apps")
+}
+
+fn external_access_cis(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(federation(snap));
+    let restricted = !cfgs.is_empty()
+        && cfgs.iter().all(|c| {
+            b(c, "AllowFederatedUsers") == Some(false) || count(c.get("AllowedDomains")) > 0
+        });
+    let evidence = json!({
+        "settings": cfgs.iter().map(|c| json!({"AllowFederatedUsers": c.get("AllowFederatedUsers"), "AllowedDomains": c.get("AllowedDomains")})).collect::<Vec<_>>(),
+    });
+    if restricted {
+        Outcome::pass(
+            "The organisation allows only specific external domains or blocks them all, which CIS accepts as passing.",
+            evidence,
+        )
+    } else {
+        Outcome {
+            status: crate::model::Status::Manual,
+            message: "External access is open to every domain at the organisation level; CIS 8.2.1 then judges the Global external access policy, which the export does not hold: in the Teams admin center > External collaboration > External access > Policies > Global, verify 'Manage external domains' is Off (Get-CsExternalAccessPolicy -Identity Global shows EnableFederationAccess False).".to_string(),
+            evidence,
+        }
+    }
+}
+
 /// Teams checks.
 pub(crate) static CHECKS: &[Check] = &[
     check!(
@@ -259,11 +336,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         external_control,
-        [
-            (Scuba, "MS.TEAMS.1.1v1", SCUBA),
-            (Nist80053, "AC-17", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "An external participant controlling a shared screen can run commands on an internal machine.",
         "In the Teams admin center > Meetings > Meeting policies, turn off 'External participants can give or request control' in every policy.",
         "https://learn.microsoft.com/microsoftteams/meeting-policies-content-sharing"
@@ -274,12 +346,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         High,
         anonymous_start,
-        [
-            (Cis, "8.5.2", CIS),
-            (Scuba, "MS.TEAMS.1.2v2", SCUBA),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "Meetings started by anonymous users run without any internal person present to control them.",
         "In every meeting policy, turn off 'Anonymous users and dial-in callers can start a meeting'.",
         "https://learn.microsoft.com/microsoftteams/meeting-settings-in-teams"
@@ -290,11 +356,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         lobby_global,
-        [
-            (Scuba, "MS.TEAMS.1.3v1", SCUBA),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "The lobby lets organisers vet unknown participants before they see or hear the meeting.",
         "In the Global meeting policy, set 'Who can bypass the lobby' to people in the organisation and turn off 'Dial-in users can bypass the lobby'.",
         "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
@@ -305,12 +366,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         internal_auto_admit,
-        [
-            (Cis, "8.5.3", CIS),
-            (Scuba, "MS.TEAMS.1.4v1", SCUBA),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "Letting external users straight in removes the organiser's chance to check who joins.",
         "In the Global meeting policy, set 'Who can bypass the lobby' to 'People in my org' (optionally trusted organisations).",
         "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
@@ -321,12 +376,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         dial_in_bypass,
-        [
-            (Cis, "8.5.4", CIS),
-            (Scuba, "MS.TEAMS.1.5v1", SCUBA),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "Phone callers cannot be authenticated; they should wait to be admitted.",
         "In every meeting policy, turn off 'People dialing in can bypass the lobby'.",
         "https://learn.microsoft.com/microsoftteams/who-can-bypass-meeting-lobby"
@@ -337,11 +386,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         cloud_recording,
-        [
-            (Scuba, "MS.TEAMS.1.6v1", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.34", ISO)
-        ],
         "Recordings copy sensitive conversations into files that are easily shared; enable them only where needed.",
         "In the Global meeting policy, turn off 'Meeting recording' and enable it in targeted policies.",
         "https://learn.microsoft.com/microsoftteams/meeting-recording"
@@ -352,11 +396,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         live_event_recording,
-        [
-            (Scuba, "MS.TEAMS.1.7v2", SCUBA),
-            (Nist80053, "AC-21", NIST),
-            (Iso27001, "A.5.34", ISO)
-        ],
         "Always-on recording of live events keeps content the organiser may not intend to keep.",
         "Set the Global live events policy recording mode to 'Organizer can record' or 'Never record'.",
         "https://learn.microsoft.com/microsoftteams/teams-live-events/set-up-for-teams-live-events"
@@ -367,12 +406,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         High,
         external_access,
-        [
-            (Cis, "8.2.1", CIS),
-            (Scuba, "MS.TEAMS.2.1v2", SCUBA),
-            (Nist80053, "AC-20", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Open federation lets any Teams tenant, including attacker-controlled ones, chat with and phish users.",
         "In the Teams admin center > Users > External access, allow only specific external domains (or block all).",
         "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
@@ -383,12 +416,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         High,
         unmanaged_inbound,
-        [
-            (Cis, "8.2.3", CIS),
-            (Scuba, "MS.TEAMS.2.2v2", SCUBA),
-            (Nist80053, "AC-20", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Personal Teams accounts are a common channel for phishing and malware delivery to employees.",
         "In External access, turn off 'External users with Teams accounts not managed by an organization can contact users in my organization'.",
         "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
@@ -399,12 +426,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         unmanaged_outbound,
-        [
-            (Cis, "8.2.2", CIS),
-            (Scuba, "MS.TEAMS.2.3v2", SCUBA),
-            (Nist80053, "AC-20", NIST),
-            (Iso27001, "A.5.14", ISO)
-        ],
         "Chats with personal accounts are outside organisational control and retention.",
         "In External access, turn off 'People in my organization can communicate with unmanaged Teams accounts'.",
         "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
@@ -415,11 +436,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Medium,
         anonymous_join,
-        [
-            (Cis, "8.5.1", CIS),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "Anonymous participants cannot be identified or held accountable.",
         "In the Global meeting policy, turn off 'Anonymous users can join a meeting'.",
         "https://learn.microsoft.com/microsoftteams/anonymous-users-in-meetings"
@@ -430,11 +446,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         anonymous_chat,
-        [
-            (Cis, "8.5.5", CIS),
-            (Nist80053, "AC-14", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "Meeting chat from anonymous participants can carry phishing links and read shared content.",
         "In the Global meeting policy, set 'Meeting chat' to 'On for everyone but anonymous users'.",
         "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
@@ -445,12 +456,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         email_into_channel,
-        [
-            (Cis, "8.1.2", CIS),
-            (Scuba, "MS.TEAMS.4.1v1", SCUBA),
-            (Nist80053, "SC-7", NIST),
-            (Iso27001, "A.8.23", ISO)
-        ],
         "Channel email addresses let anyone on the internet post content into Teams, bypassing mail filtering expectations.",
         "In the Teams admin center > Teams settings > Email integration, turn off 'Users can send emails to a channel email address'.",
         "https://learn.microsoft.com/microsoftteams/enable-features-office-365"
@@ -461,11 +466,6 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         organizer_presents,
-        [
-            (Cis, "8.5.6", CIS),
-            (Nist80053, "AC-3", NIST),
-            (Iso27001, "A.8.20", ISO)
-        ],
         "When everyone can present, any participant can take over the screen during a meeting.",
         "In the Global meeting policy, set 'Who can present' to 'Only organizers and co-organizers'.",
         "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
@@ -476,9 +476,48 @@ pub(crate) static CHECKS: &[Check] = &[
         Teams,
         Low,
         external_meeting_chat,
-        [(Nist80053, "AC-20", NIST), (Iso27001, "A.5.14", ISO)],
         "Meeting chat with users from untrusted organisations is an uncontrolled channel for phishing links.",
         "In the Global meeting policy, turn off 'External meeting chat with untrusted organizations'.",
         "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
+    ),
+    check!(
+        "A365-TMS-16",
+        "Users cannot install Microsoft apps unless allowed",
+        Teams,
+        Low,
+        microsoft_apps,
+        "Every app added to Teams can read chats and files it is granted; allow only the apps the organisation approved.",
+        "In the Teams admin center > Teams apps > Manage apps > Org-wide app settings (or app centric management), set Microsoft apps to none allowed and allow approved apps one by one.",
+        "https://learn.microsoft.com/microsoftteams/app-centric-management"
+    ),
+    check!(
+        "A365-TMS-17",
+        "Users cannot install third-party apps unless allowed",
+        Teams,
+        Medium,
+        third_party_apps,
+        "Third-party Teams apps send organisational data to services outside Microsoft's and the organisation's control.",
+        "In the Teams admin center > Teams apps > Manage apps, set third-party apps to none allowed and allow approved apps one by one.",
+        "https://learn.microsoft.com/microsoftteams/app-centric-management"
+    ),
+    check!(
+        "A365-TMS-18",
+        "Users cannot install custom apps unless allowed",
+        Teams,
+        Medium,
+        custom_apps,
+        "Custom (sideloaded) apps bypass store review and can be used to deliver malicious code into Teams.",
+        "In the Teams admin center > Teams apps > Manage apps, set custom apps to none allowed and allow approved apps one by one.",
+        "https://learn.microsoft.com/microsoftteams/app-centric-management"
+    ),
+    check!(
+        "A365-TMS-19",
+        "External access is restricted (CIS)",
+        Teams,
+        Medium,
+        external_access_cis,
+        "Open federation lets any Teams tenant, including attacker-controlled ones, chat with and phish users.",
+        "In the Teams admin center > External collaboration > External access, set the Global policy's 'Manage external domains' to Off, or allow only specific external domains at the organisation level.",
+        "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
     ),
 ];
