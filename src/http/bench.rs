@@ -34,14 +34,14 @@ pub async fn call(
         caller,
         config: state.core.clone(),
         version: ProtocolVersion::V2026_07_28,
-        client_capabilities: json!({}),
+        client_capabilities: std::sync::Arc::new(json!({})),
         progress_token: None,
         log_level: None,
         notifier: None,
         session: None,
     };
     match dispatch::plain_tool_call(&ctx, &name, arguments).await {
-        Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.structured)),
+        Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.outcome.structured)),
         Err(e) => Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()}))),
     }
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use actix::{Actor, Addr};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
@@ -12,12 +11,12 @@ use tracing::Instrument;
 use super::error::HttpError;
 use super::guard::{authenticate, check_origin};
 use super::state::AppState;
-use super::stream::{run_in_session, session_notifier, sse_response, streamed};
+use super::stream::{run_in_session, sse_response, streamed};
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
+use crate::mcp::context::Notifier;
 use crate::mcp::session::{
-    CancelRequest, ClientResponse, Close, Describe, McpSession, OpenStream, SessionKind,
-    new_session_id,
+    ClientResponse, Close, McpSession, OpenStream, SessionHandle, SessionKind, new_session_id,
 };
 use crate::mcp::stateless::{self, MirroredHeaders};
 use crate::mcp::{Caller, McpError, ProtocolVersion, RequestContext, dispatch};
@@ -62,7 +61,7 @@ fn find_session(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
-) -> Result<(String, Addr<McpSession>), HttpError> {
+) -> Result<(String, SessionHandle), HttpError> {
     let id = header(req, SESSION_HEADER).ok_or_else(|| {
         HttpError::MissingSession(
             "the Mcp-Session-Id header is required: send initialize first".into(),
@@ -73,6 +72,13 @@ fn find_session(
         .get(id, caller.principal.token_id)
         .ok_or(HttpError::UnknownSession)?;
     Ok((id.to_string(), session))
+}
+
+/// A JSON body already encoded.
+fn json_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// POST /mcp.
@@ -122,7 +128,7 @@ fn request_context(
     state: &AppState,
     caller: Arc<Caller>,
     version: ProtocolVersion,
-    client_capabilities: Value,
+    client_capabilities: Arc<Value>,
 ) -> RequestContext {
     RequestContext {
         backend: state.backend.clone(),
@@ -152,7 +158,7 @@ fn initialize(
     id: &Value,
     params: &Map<String, Value>,
     kind: SessionKind,
-) -> Result<(String, Addr<McpSession>, Value), McpError> {
+) -> Result<(String, SessionHandle, Value), McpError> {
     let requested = dispatch::str_param(params, "protocolVersion")?;
     let capabilities = match params.get("capabilities") {
         Some(caps @ Value::Object(_)) => caps.clone(),
@@ -165,7 +171,7 @@ fn initialize(
     };
     let version = ProtocolVersion::negotiate(requested);
     let session_id = new_session_id();
-    let session = McpSession::new(
+    let session = McpSession::start_new(
         session_id.clone(),
         kind,
         caller,
@@ -173,8 +179,7 @@ fn initialize(
         state.registry.clone(),
         version,
         capabilities,
-    )
-    .start();
+    );
     let answer = jsonrpc::result(id, dispatch::initialize_result(version));
     Ok((session_id, session, answer))
 }
@@ -208,10 +213,7 @@ async fn post_handshake(
         };
     }
     let (_session_id, session) = find_session(&req, &state, &caller)?;
-    let info = session
-        .send(Describe)
-        .await
-        .map_err(|_| HttpError::UnknownSession)?;
+    let info = session.shared.describe();
     let version = info.version;
     let messages = match parsed {
         Body::Single(message) => vec![message],
@@ -239,14 +241,12 @@ async fn post_handshake(
                 if method == "notifications/cancelled"
                     && let Some(request_id) = params.get("requestId")
                 {
-                    session.do_send(CancelRequest {
-                        key: request_id.to_string(),
-                    });
+                    session.shared.cancel_request(&request_id.to_string());
                 }
             }
             Ok(Incoming::Response { .. }) => {
                 if let Some(response) = client_response {
-                    session.do_send(response);
+                    session.addr.do_send(response);
                 }
             }
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
@@ -291,30 +291,32 @@ async fn post_handshake(
             move |notifier| {
                 let mut ctx = ctx;
                 ctx.notifier = Some(notifier);
-                run_in_session(ctx, session, id, method, params)
+                run_in_session(ctx, session.shared, id, method, params)
             },
             state.config.keep_alive,
             None,
         ));
     }
-    let mut answers = immediate;
+    let mut answers: Vec<String> = immediate.iter().map(Value::to_string).collect();
     for (id, method, params) in requests {
         let mut ctx = make_ctx(&params);
         // Only progress (with a token) and the fixture tools' logs are ever sent.
         if ctx.progress_token.is_some() || state.core.conformance_fixtures {
-            ctx.notifier = Some(session_notifier(session.clone()));
+            ctx.notifier = Some(Notifier::Session(session.addr.clone()));
         }
-        let answer = run_in_session(ctx, session.clone(), id.clone(), method, params).await;
+        let answer =
+            run_in_session(ctx, session.shared.clone(), id.clone(), method, params).await;
         answers.push(answer.unwrap_or_else(|| {
             let e = McpError::InvalidRequest("the request was cancelled".into());
-            jsonrpc::error(&id, &e, version)
+            jsonrpc::encode_error(&id, &e, version)
         }));
     }
-    if batch {
-        Ok(HttpResponse::Ok().json(Value::Array(answers)))
+    let body = if batch {
+        jsonrpc::encode_batch(&answers)
     } else {
-        Ok(HttpResponse::Ok().json(answers.pop().unwrap_or(Value::Null)))
-    }
+        answers.pop().unwrap_or_else(|| "null".into())
+    };
+    Ok(json_response(StatusCode::OK, body))
 }
 
 fn mirrored_headers(req: &HttpRequest) -> MirroredHeaders {
@@ -355,7 +357,7 @@ async fn post_stateless(
         &state,
         caller.clone(),
         envelope.version,
-        envelope.client_capabilities.clone(),
+        Arc::new(envelope.client_capabilities.clone()),
     );
     ctx.progress_token = envelope.progress_token.clone();
     ctx.log_level = envelope.log_level;
@@ -374,8 +376,8 @@ async fn post_stateless(
                 async move {
                     let answer = dispatch::handle(&ctx, &method, params).await;
                     Some(match answer {
-                        Ok(result) => jsonrpc::result(&id, stateless::decorate(&method, result)),
-                        Err(e) => jsonrpc::error(&id, &e, ctx.version),
+                        Ok(result) => jsonrpc::encode_result(&id, &result),
+                        Err(e) => jsonrpc::encode_error(&id, &e, ctx.version),
                     })
                 }
             },
@@ -384,12 +386,13 @@ async fn post_stateless(
         ));
     }
     match dispatch::handle(&ctx, &method, params).await {
-        Ok(result) => {
-            Ok(HttpResponse::Ok().json(jsonrpc::result(&id, stateless::decorate(&method, result))))
-        }
+        Ok(result) => Ok(json_response(
+            StatusCode::OK,
+            jsonrpc::encode_result(&id, &result),
+        )),
         Err(e) => {
             let status = super::error::jsonrpc_status(e.code(modern)).unwrap_or(StatusCode::OK);
-            Ok(HttpResponse::build(status).json(jsonrpc::error(&id, &e, modern)))
+            Ok(json_response(status, jsonrpc::encode_error(&id, &e, modern)))
         }
     }
 }
@@ -462,7 +465,7 @@ async fn listen(
     if !task_ids.is_empty() && ctx.has_tasks_extension() {
         agreed.insert("taskIds".into(), json!(task_ids));
     }
-    let session = McpSession::new(
+    let session = McpSession::start_new(
         format!("listen-{}", new_session_id()),
         SessionKind::Listener {
             subscription_id: id.clone(),
@@ -471,9 +474,9 @@ async fn listen(
         state.backend.clone(),
         state.registry.clone(),
         modern,
-        ctx.client_capabilities.clone(),
-    )
-    .start();
+        (*ctx.client_capabilities).clone(),
+    );
+    let session = session.addr;
     let rx = session
         .send(OpenStream {
             last_event_id: None,
@@ -514,6 +517,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let (_, session) = find_session(&req, &state, &caller)?;
     let last_event_id = header(&req, "Last-Event-ID").and_then(|v| v.parse::<u64>().ok());
     let rx = session
+        .addr
         .send(OpenStream { last_event_id })
         .await
         .map_err(|_| HttpError::UnknownSession)?;
@@ -532,7 +536,7 @@ pub async fn delete(
     }
     let (id, session) = find_session(&req, &state, &caller)?;
     state.registry.remove(&id);
-    session.do_send(Close);
+    session.addr.do_send(Close);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -3,16 +3,19 @@
 
 use aether365_actors::audit::{AuditEvent, Outcome, Record};
 use aether365_actors::scans::CancelScan;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
-use super::session::{ListTasks, SetLogLevel, SubscribeResource, TrackTask, UnsubscribeResource};
+use super::session::{ListTasks, SubscribeResource, TrackTask, UnsubscribeResource};
 use super::surface::args::value_kind;
-use super::surface::{self, SurfaceContext, SurfaceError};
+use super::surface::{self, Shape, SurfaceContext, SurfaceError, ToolOutcome};
 use super::version::ProtocolVersion;
-use super::{conformance, pagination, tasks};
+use super::{conformance, pagination, stateless, tasks};
 
 /// The server's name and version, as sent in `serverInfo`.
 pub fn server_info() -> Value {
@@ -121,8 +124,35 @@ async fn audited<T>(
     answer
 }
 
+/// A result, serialised once: transports frame it and never look inside.
+pub type Reply = Arc<RawValue>;
+
+/// Serialises a result, with the fields the stateless era adds to every result.
+fn finish(ctx: &RequestContext, method: &str, result: Value) -> Result<Reply, McpError> {
+    let result = if ctx.version.is_stateless() {
+        stateless::decorate(method, result)
+    } else {
+        result
+    };
+    serde_json::value::to_raw_value(&result)
+        .map(Arc::from)
+        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))
+}
+
 /// Handles one request. `method` is never `initialize` here (sessions answer it).
 pub async fn handle(
+    ctx: &RequestContext,
+    method: &str,
+    params: Map<String, Value>,
+) -> Result<Reply, McpError> {
+    if method == "tools/call" {
+        return call_tool(ctx, params).await;
+    }
+    let result = handle_value(ctx, method, params).await?;
+    finish(ctx, method, result)
+}
+
+async fn handle_value(
     ctx: &RequestContext,
     method: &str,
     params: Map<String, Value>,
@@ -139,7 +169,6 @@ pub async fn handle(
             let tools = all_tools(ctx);
             pagination::page(tools, &params, "tools")
         }
-        "tools/call" => call_tool(ctx, params).await,
         "resources/list" => {
             let mut resources = surface::resources(&surface_ctx(ctx)).await?;
             if ctx.config.conformance_fixtures {
@@ -189,6 +218,7 @@ pub async fn handle(
                 };
                 match check {
                     Ok(()) => session
+                        .addr
                         .send(SubscribeResource {
                             uri: uri.clone(),
                             scan_id,
@@ -199,6 +229,7 @@ pub async fn handle(
                 }
             } else {
                 session
+                    .addr
                     .send(UnsubscribeResource { uri: uri.clone() })
                     .await
                     .map_err(McpError::from)
@@ -269,7 +300,7 @@ pub async fn handle(
                 ))
             })?;
             if let Some(session) = &ctx.session {
-                session.send(SetLogLevel(level)).await?;
+                session.shared.set_log_level(level);
             }
             Ok(json!({}))
         }
@@ -280,7 +311,7 @@ pub async fn handle(
         }
         "tasks/list" if ctx.version.has_legacy_tasks() => {
             let ids = match &ctx.session {
-                Some(session) => session.send(ListTasks).await?,
+                Some(session) => session.addr.send(ListTasks).await?,
                 None => Vec::new(),
             };
             let mut list = Vec::new();
@@ -336,7 +367,10 @@ fn tool_error_result(message: &str) -> Value {
     json!({"content": [{"type": "text", "text": message}], "isError": true})
 }
 
-async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<Value, McpError> {
+/// `tools/call`: a cached answer is framed from its bytes, with the one awaited round trip of
+/// the audit row.
+async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<Reply, McpError> {
+    let method = "tools/call";
     let name = str_param(&params, "name")?.to_string();
     let arguments = match params.get("arguments") {
         None | Some(Value::Null) => Value::Object(Map::new()),
@@ -349,7 +383,8 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
         }
     };
     if let Some(answer) = conformance::call_tool(ctx, &name, &arguments).await {
-        return audited(ctx, "tools/call", Some(&name), &[], answer).await;
+        let result = audited(ctx, method, Some(&name), &[], answer).await?;
+        return finish(ctx, method, result);
     }
     let as_legacy_task = ctx.version.has_legacy_tasks() && params.contains_key("task");
     if as_legacy_task && !tool_supports_tasks(&name) {
@@ -357,52 +392,56 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             "tool {name:?} cannot run as a task"
         )));
     }
-    let outcome =
+    let answer =
         surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, &name, arguments).await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+    let answer = match answer {
+        Ok(answer) => answer,
         Err(SurfaceError::UnknownTool(tool)) => {
             let err = McpError::UnknownTool(tool);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
         Err(SurfaceError::InvalidArguments(msg)) if !ctx.version.tool_errors_as_results() => {
             let err = McpError::InvalidParams(msg);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
         Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
             let text = e.to_string();
             audit(
                 ctx,
-                "tools/call",
+                method,
                 Some(&name),
                 &[],
                 Outcome::Error,
                 Some(text.clone()),
             )
             .await?;
-            return Ok(tool_error_result(&text));
+            return finish(ctx, method, tool_error_result(&text));
         }
         Err(e @ SurfaceError::Internal(_)) => {
             let err = McpError::from(e);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
     };
     audit(
         ctx,
-        "tools/call",
+        method,
         Some(&name),
-        &outcome.targets,
+        &answer.outcome.targets,
         Outcome::Ok,
         None,
     )
     .await?;
-    if let Some(scan_id) = outcome.started_scan {
+    if let Some(scan_id) = answer.outcome.started_scan {
         if let Some(session) = &ctx.session {
-            session.do_send(TrackTask { scan_id });
+            session.addr.do_send(TrackTask { scan_id });
         }
         if as_legacy_task {
             let scan = tasks::load_scan(ctx, scan_id).await?;
-            return Ok(json!({"task": tasks::task_object(&scan, false)}));
+            return finish(
+                ctx,
+                method,
+                json!({"task": tasks::task_object(&scan, false)}),
+            );
         }
         if ctx.version.is_stateless() && ctx.has_tasks_extension() {
             let scan = tasks::load_scan(ctx, scan_id).await?;
@@ -410,22 +449,36 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             if let Some(map) = task.as_object_mut() {
                 map.insert("resultType".into(), "task".into());
             }
-            return Ok(task);
+            return finish(ctx, method, task);
         }
         if ctx.progress_token.is_some() {
             follow_scan(ctx, scan_id).await?;
         }
     }
+    let shape = if ctx.version.is_stateless() {
+        Shape::Stateless
+    } else if ctx.version.has_structured_content() {
+        Shape::Structured
+    } else {
+        Shape::TextOnly
+    };
+    answer.rendered(shape, |outcome| {
+        finish(ctx, method, tool_result(outcome, shape != Shape::TextOnly))
+    })
+}
+
+/// The `tools/call` result of a tool's answer.
+fn tool_result(outcome: &ToolOutcome, structured: bool) -> Value {
     let mut text = Map::new();
     text.insert("type".into(), "text".into());
     text.insert("text".into(), outcome.text.clone().into());
     let mut result = Map::new();
     result.insert("content".into(), Value::Array(vec![Value::Object(text)]));
     result.insert("isError".into(), false.into());
-    if ctx.version.has_structured_content() && !outcome.structured.is_null() {
+    if structured && !outcome.structured.is_null() {
         result.insert("structuredContent".into(), outcome.structured.clone());
     }
-    Ok(Value::Object(result))
+    Value::Object(result)
 }
 
 /// A tool's answer without MCP framing (the `bench` build's plain endpoint), audited like
@@ -435,14 +488,14 @@ pub async fn plain_tool_call(
     ctx: &RequestContext,
     name: &str,
     arguments: Value,
-) -> Result<std::sync::Arc<surface::ToolOutcome>, McpError> {
+) -> Result<Arc<surface::Answer>, McpError> {
     let outcome =
         surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, name, arguments)
             .await
             .map_err(McpError::from);
     let targets = outcome
         .as_ref()
-        .map(|o| o.targets.clone())
+        .map(|o| o.outcome.targets.clone())
         .unwrap_or_default();
     audited(ctx, "tools/call", Some(name), &targets, outcome).await
 }
