@@ -11,11 +11,12 @@ use super::error::HttpError;
 use super::guard::{authenticate, check_origin};
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response};
+use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
-use crate::mcp::context::Notifier;
 use crate::mcp::session::{
-    ClientResponse, Deliver, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind, new_session_id,
+    ClientResponse, Deliver, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
+    new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
 

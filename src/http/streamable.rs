@@ -12,9 +12,9 @@ use super::error::HttpError;
 use super::guard::{authenticate, check_origin};
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response, streamed};
+use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
-use crate::mcp::context::Notifier;
 use crate::mcp::session::{
     ClientResponse, Close, McpSession, OpenStream, SessionHandle, SessionKind, new_session_id,
 };
@@ -304,8 +304,7 @@ async fn post_handshake(
         if ctx.progress_token.is_some() || state.core.conformance_fixtures {
             ctx.notifier = Some(Notifier::Session(session.addr.clone()));
         }
-        let answer =
-            run_in_session(ctx, session.shared.clone(), id.clone(), method, params).await;
+        let answer = run_in_session(ctx, session.shared.clone(), id.clone(), method, params).await;
         answers.push(answer.unwrap_or_else(|| {
             let e = McpError::InvalidRequest("the request was cancelled".into());
             jsonrpc::encode_error(&id, &e, version)
@@ -392,7 +391,10 @@ async fn post_stateless(
         )),
         Err(e) => {
             let status = super::error::jsonrpc_status(e.code(modern)).unwrap_or(StatusCode::OK);
-            Ok(json_response(status, jsonrpc::encode_error(&id, &e, modern)))
+            Ok(json_response(
+                status,
+                jsonrpc::encode_error(&id, &e, modern),
+            ))
         }
     }
 }
