@@ -11,11 +11,13 @@ use serde_json::{Map, Value, json};
 use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
-use super::session::{ListTasks, SubscribeResource, TrackTask, UnsubscribeResource};
+use super::request::{self, McpRequest};
+use super::session::{ListTasks, SessionHandle, SubscribeResource, TrackTask, UnsubscribeResource};
 use super::surface::args::value_kind;
 use super::surface::{self, Shape, SurfaceContext, SurfaceError, ToolOutcome};
 use super::version::ProtocolVersion;
 use super::{conformance, pagination, stateless, tasks};
+use rmcp::model::{CallToolRequestParams, ClientRequest};
 
 /// The server's name and version, as sent in `serverInfo`.
 pub fn server_info() -> Value {
@@ -140,51 +142,77 @@ fn finish(ctx: &RequestContext, method: &str, result: Value) -> Result<Reply, Mc
 }
 
 /// Handles one request. `method` is never `initialize` here (sessions answer it).
+///
+/// The one typed dispatch: the request is decoded into rmcp's `ClientRequest` (or a local type
+/// beside it), after the version says whether it has the method at all.
 pub async fn handle(
     ctx: &RequestContext,
     method: &str,
     params: Map<String, Value>,
 ) -> Result<Reply, McpError> {
-    if method == "tools/call" {
-        return call_tool(ctx, params).await;
+    if !ctx.version.has_method(method) {
+        return Err(McpError::MethodNotFound(format!(
+            "{method:?} is not a method of protocol version {}",
+            ctx.version
+        )));
     }
-    let result = handle_value(ctx, method, params).await?;
+    let request = request::decode(method, params)?;
+    let result = match request {
+        McpRequest::Client(request) => match *request {
+            ClientRequest::CallToolRequest(r) => return call_tool(ctx, r.params, false).await,
+            other => handle_client(ctx, other).await?,
+        },
+        McpRequest::CallToolAsTask(params) => return call_tool(ctx, *params, true).await,
+        McpRequest::ListTasks(params) => {
+            let ids = match &ctx.session {
+                Some(session) => session.addr.send(ListTasks).await?,
+                None => Vec::new(),
+            };
+            let mut list = Vec::new();
+            for id in ids {
+                if let Ok(scan) = tasks::load_scan(ctx, id).await {
+                    list.push(tasks::task_object(&scan, false));
+                }
+            }
+            pagination::page(list, params.cursor.as_deref(), "tasks")?
+        }
+        McpRequest::TaskResult(params) => task_method(ctx, method, &params.task_id).await?,
+    };
     finish(ctx, method, result)
 }
 
-async fn handle_value(
-    ctx: &RequestContext,
-    method: &str,
-    params: Map<String, Value>,
-) -> Result<Value, McpError> {
-    let stateless = ctx.version.is_stateless();
-    match method {
-        "ping" => Ok(json!({})),
-        "server/discover" if stateless => Ok(json!({
+async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<Value, McpError> {
+    let method = request.method().to_string();
+    let method = method.as_str();
+    match request {
+        ClientRequest::PingRequest(_) => Ok(json!({})),
+        ClientRequest::DiscoverRequest(_) => Ok(json!({
             "supportedVersions": ProtocolVersion::supported(),
             "capabilities": capabilities(ctx.version),
             "instructions": INSTRUCTIONS,
         })),
-        "tools/list" => {
-            let tools = all_tools(ctx);
-            pagination::page(tools, &params, "tools")
+        ClientRequest::ListToolsRequest(r) => {
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(all_tools(ctx), cursor.as_deref(), "tools")
         }
-        "resources/list" => {
+        ClientRequest::ListResourcesRequest(r) => {
             let mut resources = surface::resources(&surface_ctx(ctx)).await?;
             if ctx.config.conformance_fixtures {
                 resources.extend(conformance::resources());
             }
-            pagination::page(resources, &params, "resources")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(resources, cursor.as_deref(), "resources")
         }
-        "resources/templates/list" => {
+        ClientRequest::ListResourceTemplatesRequest(r) => {
             let mut templates = surface::resource_templates();
             if ctx.config.conformance_fixtures {
                 templates.extend(conformance::resource_templates());
             }
-            pagination::page(templates, &params, "resourceTemplates")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(templates, cursor.as_deref(), "resourceTemplates")
         }
-        "resources/read" => {
-            let uri = str_param(&params, "uri")?.to_string();
+        ClientRequest::ReadResourceRequest(r) => {
+            let uri = r.params.uri;
             let answer = match conformance::read_resource(ctx, &uri) {
                 Some(contents) => Ok(contents),
                 None => surface::read_resource(&surface_ctx(ctx), &uri)
@@ -194,67 +222,60 @@ async fn handle_value(
             let contents = audited(ctx, method, None, &[uri], answer).await?;
             Ok(json!({"contents": contents}))
         }
-        "resources/subscribe" | "resources/unsubscribe" if !stateless => {
-            let uri = str_param(&params, "uri")?.to_string();
-            let session = ctx
-                .session
-                .clone()
-                .ok_or_else(|| McpError::InvalidRequest("subscriptions need a session".into()))?;
-            let answer = if method == "resources/subscribe" {
-                let scan_id = scan_id_of_uri(&uri);
-                // Only scans can change; anything else must at least exist.
-                let check = match scan_id {
-                    Some(id) => tasks::load_scan(ctx, id)
+        ClientRequest::SubscribeRequest(r) => {
+            let uri = r.params.uri;
+            let session = session_of(ctx)?;
+            let scan_id = scan_id_of_uri(&uri);
+            // Only scans can change; anything else must at least exist.
+            let check = match scan_id {
+                Some(id) => tasks::load_scan(ctx, id)
+                    .await
+                    .map(|_| ())
+                    .map_err(|_| McpError::ResourceNotFound(uri.clone())),
+                None => match conformance::read_resource(ctx, &uri) {
+                    Some(_) => Ok(()),
+                    None => surface::read_resource(&surface_ctx(ctx), &uri)
                         .await
                         .map(|_| ())
-                        .map_err(|_| McpError::ResourceNotFound(uri.clone())),
-                    None => match conformance::read_resource(ctx, &uri) {
-                        Some(_) => Ok(()),
-                        None => surface::read_resource(&surface_ctx(ctx), &uri)
-                            .await
-                            .map(|_| ())
-                            .map_err(McpError::from),
-                    },
-                };
-                match check {
-                    Ok(()) => session
-                        .addr
-                        .send(SubscribeResource {
-                            uri: uri.clone(),
-                            scan_id,
-                        })
-                        .await
                         .map_err(McpError::from),
-                    Err(e) => Err(e),
-                }
-            } else {
-                session
+                },
+            };
+            let answer = match check {
+                Ok(()) => session
                     .addr
-                    .send(UnsubscribeResource { uri: uri.clone() })
+                    .send(SubscribeResource {
+                        uri: uri.clone(),
+                        scan_id,
+                    })
                     .await
-                    .map_err(McpError::from)
+                    .map_err(McpError::from),
+                Err(e) => Err(e),
             };
             audited(ctx, method, None, &[uri], answer).await?;
             Ok(json!({}))
         }
-        "prompts/list" => {
+        ClientRequest::UnsubscribeRequest(r) => {
+            let uri = r.params.uri;
+            let session = session_of(ctx)?;
+            let answer = session
+                .addr
+                .send(UnsubscribeResource { uri: uri.clone() })
+                .await
+                .map_err(McpError::from);
+            audited(ctx, method, None, &[uri], answer).await?;
+            Ok(json!({}))
+        }
+        ClientRequest::ListPromptsRequest(r) => {
             let mut prompts = surface::prompts();
             if ctx.config.conformance_fixtures {
                 prompts.extend(conformance::prompts());
             }
-            pagination::page(prompts, &params, "prompts")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(prompts, cursor.as_deref(), "prompts")
         }
-        "prompts/get" => {
-            let name = str_param(&params, "name")?.to_string();
-            let arguments = match params.get("arguments") {
-                None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(a)) => a.clone(),
-                Some(_) => {
-                    return Err(McpError::InvalidParams(
-                        "\"arguments\" must be an object of strings".into(),
-                    ));
-                }
-            };
+        ClientRequest::GetPromptRequest(r) => {
+            let name = r.params.name;
+            let arguments = r.params.arguments.unwrap_or_default();
             let answer = match conformance::get_prompt(ctx, &name, &arguments) {
                 Some(answer) => answer,
                 None => surface::get_prompt(&surface_ctx(ctx), &name, &arguments)
@@ -268,65 +289,41 @@ async fn handle_value(
             };
             audited(ctx, method, None, &[format!("prompt:{name}")], answer).await
         }
-        "completion/complete" => {
-            let reference = params
-                .get("ref")
-                .filter(|r| r.is_object())
-                .ok_or_else(|| McpError::InvalidParams("\"ref\" must be an object".into()))?;
-            let argument = params
-                .get("argument")
-                .and_then(Value::as_object)
-                .ok_or_else(|| {
-                    McpError::InvalidParams(
-                        "\"argument\" must be an object with \"name\" and \"value\"".into(),
-                    )
-                })?;
-            let name = str_param(argument, "name")?;
-            let value = str_param(argument, "value")?;
-            let mut values = match conformance::complete(ctx, reference, name, value) {
+        ClientRequest::CompleteRequest(r) => {
+            let reference = serde_json::to_value(&r.params.r#ref)
+                .map_err(|e| McpError::Internal(e.to_string()))?;
+            let (name, value) = (&r.params.argument.name, &r.params.argument.value);
+            let mut values = match conformance::complete(ctx, &reference, name, value) {
                 Some(values) => values,
-                None => surface::complete(&surface_ctx(ctx), reference, name, value).await?,
+                None => surface::complete(&surface_ctx(ctx), &reference, name, value).await?,
             };
             let total = values.len();
             values.truncate(100);
             Ok(json!({"completion": {"values": values, "total": total, "hasMore": total > 100}}))
         }
-        "logging/setLevel" if !stateless => {
-            let level = str_param(&params, "level")?;
-            let level = LogLevel::parse(level).ok_or_else(|| {
-                McpError::InvalidParams(format!(
-                    "unknown level {level:?}: use one of {}",
-                    LogLevel::names()
-                ))
+        ClientRequest::SetLevelRequest(r) => {
+            let level = request::log_level(&r.params).ok_or_else(|| {
+                McpError::InvalidParams(format!("use one of {}", LogLevel::names()))
             })?;
             if let Some(session) = &ctx.session {
                 session.shared.set_log_level(level);
             }
             Ok(json!({}))
         }
-        "tasks/get" | "tasks/result" | "tasks/cancel" | "tasks/update"
-            if ctx.version.has_legacy_tasks() || stateless =>
-        {
-            task_method(ctx, method, &params).await
-        }
-        "tasks/list" if ctx.version.has_legacy_tasks() => {
-            let ids = match &ctx.session {
-                Some(session) => session.addr.send(ListTasks).await?,
-                None => Vec::new(),
-            };
-            let mut list = Vec::new();
-            for id in ids {
-                if let Ok(scan) = tasks::load_scan(ctx, id).await {
-                    list.push(tasks::task_object(&scan, false));
-                }
-            }
-            pagination::page(list, &params, "tasks")
-        }
+        ClientRequest::GetTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
+        ClientRequest::CancelTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
+        ClientRequest::UpdateTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
         _ => Err(McpError::MethodNotFound(format!(
             "{method:?} is not a method of protocol version {}",
             ctx.version
         ))),
     }
+}
+
+fn session_of(ctx: &RequestContext) -> Result<&SessionHandle, McpError> {
+    ctx.session
+        .as_ref()
+        .ok_or_else(|| McpError::InvalidRequest("subscriptions need a session".into()))
 }
 
 /// The scan id a resource URI names, for `aether365://scans/{id}`.
@@ -369,24 +366,19 @@ fn tool_error_result(message: &str) -> Value {
 
 /// `tools/call`: a cached answer is framed from its bytes, with the one awaited round trip of
 /// the audit row.
-async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<Reply, McpError> {
+async fn call_tool(
+    ctx: &RequestContext,
+    params: CallToolRequestParams,
+    as_task: bool,
+) -> Result<Reply, McpError> {
     let method = "tools/call";
-    let name = str_param(&params, "name")?.to_string();
-    let arguments = match params.get("arguments") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(args @ Value::Object(_)) => args.clone(),
-        Some(other) => {
-            return Err(McpError::InvalidParams(format!(
-                "\"arguments\" must be an object, not {}",
-                value_kind(other)
-            )));
-        }
-    };
+    let name = params.name.into_owned();
+    let arguments = Value::Object(params.arguments.unwrap_or_default());
     if let Some(answer) = conformance::call_tool(ctx, &name, &arguments).await {
         let result = audited(ctx, method, Some(&name), &[], answer).await?;
         return finish(ctx, method, result);
     }
-    let as_legacy_task = ctx.version.has_legacy_tasks() && params.contains_key("task");
+    let as_legacy_task = ctx.version.has_legacy_tasks() && as_task;
     if as_legacy_task && !tool_supports_tasks(&name) {
         return Err(McpError::MethodNotFound(format!(
             "tool {name:?} cannot run as a task"
@@ -531,12 +523,8 @@ async fn follow_scan(ctx: &RequestContext, scan_id: i64) -> Result<(), McpError>
     answer.map(|_| ())
 }
 
-async fn task_method(
-    ctx: &RequestContext,
-    method: &str,
-    params: &Map<String, Value>,
-) -> Result<Value, McpError> {
-    let task_id = str_param(params, "taskId")?.to_string();
+async fn task_method(ctx: &RequestContext, method: &str, task_id: &str) -> Result<Value, McpError> {
+    let task_id = task_id.to_string();
     let scan_id = tasks::parse_task_id(&task_id)?;
     let modern = ctx.version.is_stateless();
     let targets = [format!("scan:{scan_id}")];

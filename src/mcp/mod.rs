@@ -9,6 +9,7 @@ pub mod jsonrpc;
 pub mod logging;
 pub mod pagination;
 pub mod registry;
+pub mod request;
 pub mod scan_watch;
 pub mod session;
 pub mod stateless;
