@@ -2,28 +2,29 @@
 //! names `/messages?sessionId=…`; each POST there answers 202 and its response travels on
 //! the stream.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use actix_web_lab::sse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::HttpError;
-use super::guard::{authenticate, check_origin};
+use super::guard::Authenticated;
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response};
 use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::session::{
-    ClientResponse, Deliver, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
+    ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
     new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
 
 /// GET /sse.
-pub async fn open(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
+pub async fn open(
+    state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<HttpResponse, HttpError> {
     let session_id = new_session_id();
     let session = McpSession::start_new(
         session_id.clone(),
@@ -55,13 +56,11 @@ pub struct MessagesQuery {
 
 /// POST /messages?sessionId=….
 pub async fn message(
-    req: HttpRequest,
     query: web::Query<MessagesQuery>,
     body: web::Bytes,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     let session_id = query.session_id.as_deref().ok_or_else(|| {
         HttpError::MissingSession(
             "the sessionId query parameter is required: open /sse first".into(),
@@ -98,21 +97,16 @@ pub async fn message(
             }
         }
         Incoming::Request { id, method, params } if method == "initialize" => {
-            let answer = match dispatch::str_param(&params, "protocolVersion") {
-                Ok(requested) => {
-                    let version = ProtocolVersion::negotiate(requested);
-                    session.shared.negotiated(
-                        version,
-                        params
-                            .get("capabilities")
-                            .cloned()
-                            .unwrap_or_else(|| json!({})),
-                    );
-                    jsonrpc::result(&id, dispatch::initialize_result(version))
+            let answer = match dispatch::initialize(&params) {
+                Ok(agreed) => {
+                    session
+                        .shared
+                        .negotiated(agreed.version, agreed.client_capabilities);
+                    jsonrpc::encode_result(&id, &agreed.result)
                 }
-                Err(e) => jsonrpc::error(&id, &e, version),
+                Err(e) => jsonrpc::encode_error(&id, &e, version),
             };
-            session.addr.do_send(Deliver(answer));
+            session.addr.do_send(DeliverEncoded(answer));
         }
         Incoming::Request { id, method, params } => {
             let ctx = RequestContext {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use super::error::HttpError;
-use super::guard::{authenticate, check_origin};
+use super::guard::{Authenticated, check_origin};
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response, streamed};
 use crate::mcp::context::Notifier;
@@ -86,9 +86,8 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     let fallback = if is_stateless_header(&req) {
         ProtocolVersion::V2026_07_28
     } else {
@@ -158,18 +157,8 @@ fn initialize(
     id: &Value,
     params: &Map<String, Value>,
     kind: SessionKind,
-) -> Result<(String, SessionHandle, Value), McpError> {
-    let requested = dispatch::str_param(params, "protocolVersion")?;
-    let capabilities = match params.get("capabilities") {
-        Some(caps @ Value::Object(_)) => caps.clone(),
-        None => json!({}),
-        Some(_) => {
-            return Err(McpError::InvalidParams(
-                "\"capabilities\" must be an object".into(),
-            ));
-        }
-    };
-    let version = ProtocolVersion::negotiate(requested);
+) -> Result<(String, SessionHandle, String), McpError> {
+    let agreed = dispatch::initialize(params)?;
     let session_id = new_session_id();
     let session = McpSession::start_new(
         session_id.clone(),
@@ -177,10 +166,10 @@ fn initialize(
         caller,
         state.backend.clone(),
         state.registry.clone(),
-        version,
-        capabilities,
+        agreed.version,
+        agreed.client_capabilities,
     );
-    let answer = jsonrpc::result(id, dispatch::initialize_result(version));
+    let answer = jsonrpc::encode_result(id, &agreed.result);
     Ok((session_id, session, answer))
 }
 
@@ -206,9 +195,16 @@ async fn post_handshake(
             ));
         };
         return match initialize(&state, caller, &id, &params, SessionKind::Streamable) {
-            Ok((session_id, _session, answer)) => Ok(HttpResponse::Ok()
-                .insert_header((SESSION_HEADER, session_id))
-                .json(answer)),
+            Ok((session_id, _session, answer)) => {
+                let mut response = json_response(StatusCode::OK, answer);
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&session_id) {
+                    response.headers_mut().insert(
+                        actix_web::http::header::HeaderName::from_static("mcp-session-id"),
+                        value,
+                    );
+                }
+                Ok(response)
+            }
             Err(e) => Ok(HttpResponse::Ok().json(jsonrpc::error(&id, &e, header_version))),
         };
     }
@@ -504,9 +500,11 @@ async fn listen(
 }
 
 /// GET /mcp: the session's server-to-client stream (handshake era); 405 in the stateless era.
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<HttpResponse, HttpError> {
     if is_stateless_header(&req) {
         return Err(HttpError::MethodNotAllowed("POST"));
     }
@@ -530,9 +528,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     if is_stateless_header(&req) {
         return Err(HttpError::MethodNotAllowed("POST"));
     }

@@ -56,8 +56,39 @@ pub fn capabilities(version: ProtocolVersion) -> Value {
     caps
 }
 
+/// What `initialize` agreed: the version, the client's capabilities, and the result to send.
+pub struct Initialized {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub result: Reply,
+}
+
+/// `initialize`, for every handshake transport (Streamable HTTP and legacy HTTP+SSE): the one
+/// place that negotiates a version.
+pub fn initialize(params: &Map<String, Value>) -> Result<Initialized, McpError> {
+    let requested = str_param(params, "protocolVersion")?;
+    let client_capabilities = match params.get("capabilities") {
+        Some(caps @ Value::Object(_)) => caps.clone(),
+        None | Some(Value::Null) => json!({}),
+        Some(_) => {
+            return Err(McpError::InvalidParams(
+                "\"capabilities\" must be an object".into(),
+            ));
+        }
+    };
+    let version = ProtocolVersion::negotiate(requested);
+    let result = serde_json::value::to_raw_value(&initialize_result(version))
+        .map(Arc::from)
+        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))?;
+    Ok(Initialized {
+        version,
+        client_capabilities,
+        result,
+    })
+}
+
 /// The `initialize` result for a negotiated version.
-pub fn initialize_result(version: ProtocolVersion) -> Value {
+fn initialize_result(version: ProtocolVersion) -> Value {
     json!({
         "protocolVersion": version.as_str(),
         "capabilities": capabilities(version),
