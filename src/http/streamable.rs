@@ -74,6 +74,11 @@ fn find_session(
     Ok((id.to_string(), session))
 }
 
+/// Whether the conformance fixtures (whose tools log and ask the client) are served.
+fn fixtures(state: &AppState) -> bool {
+    cfg!(feature = "conformance") && state.core.conformance_fixtures
+}
+
 /// A JSON body already encoded.
 fn json_response(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
@@ -277,8 +282,7 @@ async fn post_handshake(
         && accepts_sse(&req)
         && let Some((_, method, params)) = requests.first()
         && (method == "tasks/result"
-            || (method == "tools/call"
-                && (progress_token(params).is_some() || state.core.conformance_fixtures)))
+            || (method == "tools/call" && (progress_token(params).is_some() || fixtures(&state))))
         && let Some((id, method, params)) = requests.pop()
     {
         let ctx = make_ctx(&params);
@@ -297,7 +301,7 @@ async fn post_handshake(
     for (id, method, params) in requests {
         let mut ctx = make_ctx(&params);
         // Only progress (with a token) and the fixture tools' logs are ever sent.
-        if ctx.progress_token.is_some() || state.core.conformance_fixtures {
+        if ctx.progress_token.is_some() || fixtures(&state) {
             ctx.notifier = Some(Notifier::Session(session.addr.clone()));
         }
         let answer = run_in_session(ctx, session.shared.clone(), id.clone(), method, params).await;

@@ -1,11 +1,9 @@
 //! Legacy HTTP+SSE (2024-11-05), authentication, origins, body limits and metadata.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Options, databases, spawn_app, spawn_app_with};
+use crate::common::{Options, databases, spawn_app, spawn_app_with};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
