@@ -1,6 +1,7 @@
 //! Tool answers that depend only on completed scans, kept rendered and serialised.
 //!
-//! `get_posture`, `list_findings`, `get_finding`, `get_score_trend` and `compare_scans` are pure
+//! Cacheable tools (`get_posture`, `list_findings`, `get_finding`, `get_score_trend`,
+//! `compare_scans`: their `ToolDef::cacheable`) are pure
 //! functions of the caller's scope, the arguments and completed (immutable) scans. Their
 //! answers are kept for the query layer's latest-scan TTL (one second by default: the same
 //! staleness the query layer already allows for scans completed by another instance) and
@@ -18,15 +19,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::ToolOutcome;
-
-/// Tools whose answers may be cached.
-const CACHEABLE: [&str; 5] = [
-    "get_posture",
-    "list_findings",
-    "get_finding",
-    "get_score_trend",
-    "compare_scans",
-];
 
 /// Most answers kept (moka evicts the least useful beyond it).
 const CAPACITY: u64 = 4096;
@@ -119,7 +111,8 @@ pub struct Slot {
 impl AnswerCache {
     /// The slot of a call, or `None` when the tool's answer may not be cached.
     pub fn slot(principal: &Principal, tool: &str, arguments: &Value, epoch: u64) -> Option<Slot> {
-        let tool = CACHEABLE.iter().copied().find(|t| *t == tool)?;
+        // Tools declare whether their answers may be cached (`ToolDef::cacheable`).
+        let tool = super::tools::find(tool).filter(|t| t.cacheable)?.name;
         Some(Slot {
             key: Key {
                 organisation_id: principal.organisation_id,
