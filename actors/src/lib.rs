@@ -18,6 +18,7 @@ pub mod principal;
 pub mod query;
 pub mod scans;
 pub mod system;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tokens;
 

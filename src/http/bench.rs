@@ -2,23 +2,21 @@
 //! structured JSON without JSON-RPC, sessions or SSE, audited like `tools/call`: the ceiling
 //! the MCP transports are compared with.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::error::HttpError;
-use super::guard::{authenticate, check_origin};
+use super::guard::Authenticated;
 use super::state::AppState;
 use crate::mcp::{ProtocolVersion, RequestContext, dispatch};
 
 /// POST /bench/tools/{name}: the body is the tool's `arguments` object (empty: none).
 pub async fn call(
-    req: HttpRequest,
     name: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     let arguments = if body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -34,14 +32,14 @@ pub async fn call(
         caller,
         config: state.core.clone(),
         version: ProtocolVersion::V2026_07_28,
-        client_capabilities: json!({}),
+        client_capabilities: std::sync::Arc::new(json!({})),
         progress_token: None,
         log_level: None,
         notifier: None,
         session: None,
     };
     match dispatch::plain_tool_call(&ctx, &name, arguments).await {
-        Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.structured)),
+        Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.outcome.structured)),
         Err(e) => Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()}))),
     }
 }

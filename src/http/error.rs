@@ -20,6 +20,8 @@ pub enum HttpError {
     },
     #[error("origin {0:?} is not allowed")]
     ForbiddenOrigin(String),
+    #[error("host {0:?} is not served here")]
+    ForbiddenHost(String),
     #[error("{0}")]
     MissingSession(String),
     #[error("unknown or expired session; initialize a new one")]
@@ -87,7 +89,7 @@ impl ResponseError for HttpError {
                 AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             },
-            HttpError::ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
+            HttpError::ForbiddenOrigin(_) | HttpError::ForbiddenHost(_) => StatusCode::FORBIDDEN,
             HttpError::MissingSession(_) => StatusCode::BAD_REQUEST,
             HttpError::UnknownSession => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

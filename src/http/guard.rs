@@ -1,9 +1,13 @@
-//! Checks every MCP request goes through: `Origin`, then the bearer token.
+//! Checks every MCP request goes through, in one place: `Origin` and `Host` (DNS rebinding),
+//! then the bearer token. Handlers take an [`Authenticated`] caller, so none can forget them.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
 use aether365_actors::tokens::{AuthError, Authenticate};
 
 use super::error::HttpError;
@@ -21,10 +25,73 @@ fn is_local_host(host: &str) -> bool {
 }
 
 /// The origin (`scheme://host[:port]`) of a URL.
-fn origin_of(url: &str) -> Option<&str> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host_len = rest.find('/').unwrap_or(rest.len());
-    (!rest[..host_len].is_empty()).then(|| &url[..scheme.len() + 3 + host_len])
+fn origin_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.has_host()
+        .then(|| url.origin().ascii_serialization())
+        .filter(|o| o != "null")
+}
+
+/// The host (without port) of a URL.
+fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_string)
+}
+
+/// The caller of a request that passed the `Origin`, `Host` and bearer checks.
+pub struct Authenticated(pub Arc<Caller>);
+
+impl FromRequest for Authenticated {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, HttpError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(state) = req.app_data::<web::Data<AppState>>() else {
+                return Err(HttpError::Unauthorized {
+                    error: AuthError::Unavailable("no application state".into()),
+                    resource_metadata: String::new(),
+                });
+            };
+            check_origin(&req, state)?;
+            check_host(&req, state)?;
+            authenticate(&req, state).await.map(Authenticated)
+        })
+    }
+}
+
+/// 403 for a `Host` that a server bound to loopback does not answer to (DNS rebinding): a
+/// local name, the public URL's host, or the host of an allowed origin.
+pub fn check_host(req: &HttpRequest, state: &AppState) -> Result<(), HttpError> {
+    if !state.config.bind.ip().is_loopback() {
+        return Ok(());
+    }
+    let Some(host) = req.headers().get(header::HOST) else {
+        return Ok(());
+    };
+    let host = host.to_str().unwrap_or_default();
+    let bare = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host,
+    };
+    let bare = bare.trim_start_matches('[').trim_end_matches(']');
+    let allowed = is_local_host(host)
+        || state
+            .config
+            .public_url
+            .as_deref()
+            .and_then(host_of)
+            .is_some_and(|h| h.trim_start_matches('[').trim_end_matches(']') == bare)
+        || state
+            .config
+            .allowed_origins
+            .iter()
+            .any(|o| o == "*" || host_of(o).is_some_and(|h| h == bare));
+    if allowed {
+        Ok(())
+    } else {
+        Err(HttpError::ForbiddenHost(host.to_string()))
+    }
 }
 
 /// 403 for an `Origin` that is neither local, configured, nor our own public URL.
@@ -44,7 +111,7 @@ pub fn check_origin(req: &HttpRequest, state: &AppState) -> Result<(), HttpError
             .config
             .public_url
             .as_deref()
-            .is_some_and(|url| origin_of(url) == Some(origin));
+            .is_some_and(|url| origin_of(url).as_deref() == Some(origin));
     if allowed {
         Ok(())
     } else {
@@ -114,22 +181,26 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
 
 #[cfg(test)]
 mod tests {
-    use super::{is_local_host, origin_of};
+    use super::{host_of, is_local_host, origin_of};
 
     #[test]
     fn origins_are_compared_whole() {
         assert_eq!(
-            origin_of("https://mcp.example.com/"),
+            origin_of("https://mcp.example.com/").as_deref(),
             Some("https://mcp.example.com")
         );
         assert_eq!(
-            origin_of("https://mcp.example.com:8443/x"),
+            origin_of("https://mcp.example.com:8443/x").as_deref(),
             Some("https://mcp.example.com:8443")
         );
         assert_eq!(origin_of("https://"), None);
         assert_ne!(
-            origin_of("https://mcp.example.com"),
+            origin_of("https://mcp.example.com").as_deref(),
             Some("https://mcp.example.co")
+        );
+        assert_eq!(
+            host_of("https://mcp.example.com:8443/x").as_deref(),
+            Some("mcp.example.com")
         );
     }
 

@@ -2,30 +2,31 @@
 //! names `/messages?sessionId=…`; each POST there answers 202 and its response travels on
 //! the stream.
 
-use actix::Actor;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use actix_web_lab::sse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::HttpError;
-use super::guard::{authenticate, check_origin};
+use super::guard::Authenticated;
 use super::state::AppState;
-use super::stream::{run_in_session, session_notifier, sse_response};
+use super::stream::{run_in_session, sse_response};
+use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::session::{
-    CancelRequest, ClientResponse, Deliver, DeliverEvent, Describe, McpSession, Negotiated,
-    OpenStream, SessionKind, new_session_id,
+    ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
+    new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
 
 /// GET /sse.
-pub async fn open(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
+pub async fn open(
+    state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<HttpResponse, HttpError> {
     let session_id = new_session_id();
-    let session = McpSession::new(
+    let session = McpSession::start_new(
         session_id.clone(),
         SessionKind::LegacySse,
         caller,
@@ -33,16 +34,16 @@ pub async fn open(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         state.registry.clone(),
         ProtocolVersion::V2024_11_05,
         json!({}),
-    )
-    .start();
+    );
     let rx = session
+        .addr
         .send(OpenStream {
             last_event_id: None,
         })
         .await
         .map_err(|_| HttpError::UnknownSession)?;
     let endpoint = sse::Data::new(format!("/messages?sessionId={session_id}")).event("endpoint");
-    session.do_send(DeliverEvent(endpoint.into()));
+    session.addr.do_send(DeliverEvent(endpoint.into()));
     Ok(sse_response(rx, state.config.keep_alive))
 }
 
@@ -55,13 +56,11 @@ pub struct MessagesQuery {
 
 /// POST /messages?sessionId=….
 pub async fn message(
-    req: HttpRequest,
     query: web::Query<MessagesQuery>,
     body: web::Bytes,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     let session_id = query.session_id.as_deref().ok_or_else(|| {
         HttpError::MissingSession(
             "the sessionId query parameter is required: open /sse first".into(),
@@ -71,10 +70,7 @@ pub async fn message(
         .registry
         .get(session_id, caller.principal.token_id)
         .ok_or(HttpError::UnknownSession)?;
-    let info = session
-        .send(Describe)
-        .await
-        .map_err(|_| HttpError::UnknownSession)?;
+    let info = session.shared.describe();
     let version = info.version;
     let message = match jsonrpc::parse_body(&body) {
         Ok(Body::Single(message)) => message,
@@ -90,34 +86,27 @@ pub async fn message(
     match incoming {
         Incoming::Response { .. } => {
             if let Some(response) = client_response {
-                session.do_send(response);
+                session.addr.do_send(response);
             }
         }
         Incoming::Notification { method, params } => {
             if method == "notifications/cancelled"
                 && let Some(request_id) = params.get("requestId")
             {
-                session.do_send(CancelRequest {
-                    key: request_id.to_string(),
-                });
+                session.shared.cancel_request(&request_id.to_string());
             }
         }
         Incoming::Request { id, method, params } if method == "initialize" => {
-            let answer = match dispatch::str_param(&params, "protocolVersion") {
-                Ok(requested) => {
-                    let version = ProtocolVersion::negotiate(requested);
-                    session.do_send(Negotiated {
-                        version,
-                        client_capabilities: params
-                            .get("capabilities")
-                            .cloned()
-                            .unwrap_or_else(|| json!({})),
-                    });
-                    jsonrpc::result(&id, dispatch::initialize_result(version))
+            let answer = match dispatch::initialize(&params) {
+                Ok(agreed) => {
+                    session
+                        .shared
+                        .negotiated(agreed.version, agreed.client_capabilities);
+                    jsonrpc::encode_result(&id, &agreed.result)
                 }
-                Err(e) => jsonrpc::error(&id, &e, version),
+                Err(e) => jsonrpc::encode_error(&id, &e, version),
             };
-            session.do_send(Deliver(answer));
+            session.addr.do_send(DeliverEncoded(answer));
         }
         Incoming::Request { id, method, params } => {
             let ctx = RequestContext {
@@ -131,14 +120,13 @@ pub async fn message(
                     .and_then(|m| m.get("progressToken"))
                     .cloned(),
                 log_level: info.log_level.or(Some(LogLevel::Debug)),
-                notifier: Some(session_notifier(session.clone())),
+                notifier: Some(Notifier::Session(session.addr.clone())),
                 session: Some(session.clone()),
             };
-            let target = session.clone();
             actix::spawn(async move {
-                if let Some(answer) = run_in_session(ctx, target.clone(), id, method, params).await
-                {
-                    target.do_send(Deliver(answer));
+                let shared = session.shared.clone();
+                if let Some(answer) = run_in_session(ctx, shared, id, method, params).await {
+                    session.addr.do_send(DeliverEncoded(answer));
                 }
             });
         }

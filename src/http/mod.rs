@@ -35,6 +35,8 @@ pub enum ServerError {
     },
     #[error("HTTP server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("--conformance-fixtures needs a build with the `conformance` cargo feature")]
+    NoFixtures,
 }
 
 /// A bound, not yet running, HTTP server.
@@ -75,6 +77,9 @@ impl Application {
     /// Binds the listener (port 0 picks a free port) and builds the server. Must run inside
     /// an actix system (it starts the revocation listener).
     pub fn build(config: ServerConfig, backend: Backend) -> Result<Application, ServerError> {
+        if config.conformance_fixtures && !cfg!(feature = "conformance") {
+            return Err(ServerError::NoFixtures);
+        }
         let listener = TcpListener::bind(config.bind).map_err(|source| ServerError::Bind {
             addr: config.bind,
             source,

@@ -4,7 +4,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use actix::Addr;
+use std::sync::Arc;
+
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web_lab::sse::{self, Sse};
@@ -14,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::mcp::context::Notifier;
 use crate::mcp::registry::StreamGuard;
-use crate::mcp::session::{BeginRequest, Deliver, EndRequest, McpSession, StreamEvent};
+use crate::mcp::session::{SessionShared, StreamEvent};
 use crate::mcp::{RequestContext, dispatch, jsonrpc};
 
 /// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
@@ -31,45 +32,36 @@ pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> Ht
 
 /// An SSE `message` event carrying one JSON-RPC message.
 pub fn message_event(message: &Value) -> sse::Event {
-    sse::Data::new(message.to_string()).event("message").into()
+    encoded_event(message.to_string())
 }
 
-/// Notifications sent through the session's own stream.
-pub fn session_notifier(session: Addr<McpSession>) -> Notifier {
-    let (tx, mut rx) = mpsc::channel::<Value>(32);
-    actix::spawn(async move {
-        while let Some(message) = rx.recv().await {
-            session.do_send(Deliver(message));
-        }
-    });
-    tx
+/// An SSE `message` event carrying one encoded JSON-RPC message.
+pub fn encoded_event(message: String) -> sse::Event {
+    sse::Data::new(message).event("message").into()
 }
 
 /// Dispatches a request of a session, cancellable by `notifications/cancelled`.
 /// `None` when it was cancelled (nothing is answered then).
 pub async fn run_in_session(
     ctx: RequestContext,
-    session: Addr<McpSession>,
+    session: Arc<SessionShared>,
     id: Value,
     method: String,
     params: Map<String, Value>,
-) -> Option<Value> {
+) -> Option<String> {
     let key = id.to_string();
     let (abort, registration) = AbortHandle::new_pair();
-    session.do_send(BeginRequest {
-        key: key.clone(),
-        abort,
-    });
+    session.begin_request(key.clone(), abort);
     let version = ctx.version;
     let work = Abortable::new(
         async move { dispatch::handle(&ctx, &method, params).await },
         registration,
     );
     let answer = work.await;
-    session.do_send(EndRequest { key });
+    session.end_request(&key);
     match answer {
-        Ok(Ok(result)) => Some(jsonrpc::result(&id, result)),
-        Ok(Err(error)) => Some(jsonrpc::error(&id, &error, version)),
+        Ok(Ok(result)) => Some(jsonrpc::encode_result(&id, &result)),
+        Ok(Err(error)) => Some(jsonrpc::encode_error(&id, &error, version)),
         Err(_aborted) => None,
     }
 }
@@ -79,11 +71,11 @@ pub async fn run_in_session(
 pub fn streamed<F, Fut>(run: F, keep_alive: Duration, guard: Option<StreamGuard>) -> HttpResponse
 where
     F: FnOnce(Notifier) -> Fut,
-    Fut: Future<Output = Option<Value>> + 'static,
+    Fut: Future<Output = Option<String>> + 'static,
 {
     let (events, rx) = mpsc::channel::<StreamEvent>(32);
     let (notifier, mut notes) = mpsc::channel::<Value>(32);
-    let work = run(notifier);
+    let work = run(Notifier::Channel(notifier));
     actix::spawn(async move {
         tokio::pin!(work);
         let revoked = async {
@@ -100,7 +92,7 @@ where
                         let _ = events.send(Box::new(message_event(&note))).await;
                     }
                     if let Some(answer) = answer {
-                        let _ = events.send(Box::new(message_event(&answer))).await;
+                        let _ = events.send(Box::new(encoded_event(answer))).await;
                     }
                     break;
                 }

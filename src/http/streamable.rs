@@ -3,21 +3,20 @@
 
 use std::sync::Arc;
 
-use actix::{Actor, Addr};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use super::error::HttpError;
-use super::guard::{authenticate, check_origin};
+use super::guard::{Authenticated, check_origin};
 use super::state::AppState;
-use super::stream::{run_in_session, session_notifier, sse_response, streamed};
+use super::stream::{run_in_session, sse_response, streamed};
+use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::session::{
-    CancelRequest, ClientResponse, Close, Describe, McpSession, OpenStream, SessionKind,
-    new_session_id,
+    ClientResponse, Close, McpSession, OpenStream, SessionHandle, SessionKind, new_session_id,
 };
 use crate::mcp::stateless::{self, MirroredHeaders};
 use crate::mcp::{Caller, McpError, ProtocolVersion, RequestContext, dispatch};
@@ -62,7 +61,7 @@ fn find_session(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
-) -> Result<(String, Addr<McpSession>), HttpError> {
+) -> Result<(String, SessionHandle), HttpError> {
     let id = header(req, SESSION_HEADER).ok_or_else(|| {
         HttpError::MissingSession(
             "the Mcp-Session-Id header is required: send initialize first".into(),
@@ -75,14 +74,25 @@ fn find_session(
     Ok((id.to_string(), session))
 }
 
+/// Whether the conformance fixtures (whose tools log and ask the client) are served.
+fn fixtures(state: &AppState) -> bool {
+    cfg!(feature = "conformance") && state.core.conformance_fixtures
+}
+
+/// A JSON body already encoded.
+fn json_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
+}
+
 /// POST /mcp.
 pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     let fallback = if is_stateless_header(&req) {
         ProtocolVersion::V2026_07_28
     } else {
@@ -122,7 +132,7 @@ fn request_context(
     state: &AppState,
     caller: Arc<Caller>,
     version: ProtocolVersion,
-    client_capabilities: Value,
+    client_capabilities: Arc<Value>,
 ) -> RequestContext {
     RequestContext {
         backend: state.backend.clone(),
@@ -152,30 +162,19 @@ fn initialize(
     id: &Value,
     params: &Map<String, Value>,
     kind: SessionKind,
-) -> Result<(String, Addr<McpSession>, Value), McpError> {
-    let requested = dispatch::str_param(params, "protocolVersion")?;
-    let capabilities = match params.get("capabilities") {
-        Some(caps @ Value::Object(_)) => caps.clone(),
-        None => json!({}),
-        Some(_) => {
-            return Err(McpError::InvalidParams(
-                "\"capabilities\" must be an object".into(),
-            ));
-        }
-    };
-    let version = ProtocolVersion::negotiate(requested);
+) -> Result<(String, SessionHandle, String), McpError> {
+    let agreed = dispatch::initialize(params)?;
     let session_id = new_session_id();
-    let session = McpSession::new(
+    let session = McpSession::start_new(
         session_id.clone(),
         kind,
         caller,
         state.backend.clone(),
         state.registry.clone(),
-        version,
-        capabilities,
-    )
-    .start();
-    let answer = jsonrpc::result(id, dispatch::initialize_result(version));
+        agreed.version,
+        agreed.client_capabilities,
+    );
+    let answer = jsonrpc::encode_result(id, &agreed.result);
     Ok((session_id, session, answer))
 }
 
@@ -201,17 +200,21 @@ async fn post_handshake(
             ));
         };
         return match initialize(&state, caller, &id, &params, SessionKind::Streamable) {
-            Ok((session_id, _session, answer)) => Ok(HttpResponse::Ok()
-                .insert_header((SESSION_HEADER, session_id))
-                .json(answer)),
+            Ok((session_id, _session, answer)) => {
+                let mut response = json_response(StatusCode::OK, answer);
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&session_id) {
+                    response.headers_mut().insert(
+                        actix_web::http::header::HeaderName::from_static("mcp-session-id"),
+                        value,
+                    );
+                }
+                Ok(response)
+            }
             Err(e) => Ok(HttpResponse::Ok().json(jsonrpc::error(&id, &e, header_version))),
         };
     }
     let (_session_id, session) = find_session(&req, &state, &caller)?;
-    let info = session
-        .send(Describe)
-        .await
-        .map_err(|_| HttpError::UnknownSession)?;
+    let info = session.shared.describe();
     let version = info.version;
     let messages = match parsed {
         Body::Single(message) => vec![message],
@@ -239,14 +242,12 @@ async fn post_handshake(
                 if method == "notifications/cancelled"
                     && let Some(request_id) = params.get("requestId")
                 {
-                    session.do_send(CancelRequest {
-                        key: request_id.to_string(),
-                    });
+                    session.shared.cancel_request(&request_id.to_string());
                 }
             }
             Ok(Incoming::Response { .. }) => {
                 if let Some(response) = client_response {
-                    session.do_send(response);
+                    session.addr.do_send(response);
                 }
             }
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
@@ -281,8 +282,7 @@ async fn post_handshake(
         && accepts_sse(&req)
         && let Some((_, method, params)) = requests.first()
         && (method == "tasks/result"
-            || (method == "tools/call"
-                && (progress_token(params).is_some() || state.core.conformance_fixtures)))
+            || (method == "tools/call" && (progress_token(params).is_some() || fixtures(&state))))
         && let Some((id, method, params)) = requests.pop()
     {
         let ctx = make_ctx(&params);
@@ -291,30 +291,31 @@ async fn post_handshake(
             move |notifier| {
                 let mut ctx = ctx;
                 ctx.notifier = Some(notifier);
-                run_in_session(ctx, session, id, method, params)
+                run_in_session(ctx, session.shared, id, method, params)
             },
             state.config.keep_alive,
             None,
         ));
     }
-    let mut answers = immediate;
+    let mut answers: Vec<String> = immediate.iter().map(Value::to_string).collect();
     for (id, method, params) in requests {
         let mut ctx = make_ctx(&params);
         // Only progress (with a token) and the fixture tools' logs are ever sent.
-        if ctx.progress_token.is_some() || state.core.conformance_fixtures {
-            ctx.notifier = Some(session_notifier(session.clone()));
+        if ctx.progress_token.is_some() || fixtures(&state) {
+            ctx.notifier = Some(Notifier::Session(session.addr.clone()));
         }
-        let answer = run_in_session(ctx, session.clone(), id.clone(), method, params).await;
+        let answer = run_in_session(ctx, session.shared.clone(), id.clone(), method, params).await;
         answers.push(answer.unwrap_or_else(|| {
             let e = McpError::InvalidRequest("the request was cancelled".into());
-            jsonrpc::error(&id, &e, version)
+            jsonrpc::encode_error(&id, &e, version)
         }));
     }
-    if batch {
-        Ok(HttpResponse::Ok().json(Value::Array(answers)))
+    let body = if batch {
+        jsonrpc::encode_batch(&answers)
     } else {
-        Ok(HttpResponse::Ok().json(answers.pop().unwrap_or(Value::Null)))
-    }
+        answers.pop().unwrap_or_else(|| "null".into())
+    };
+    Ok(json_response(StatusCode::OK, body))
 }
 
 fn mirrored_headers(req: &HttpRequest) -> MirroredHeaders {
@@ -355,7 +356,7 @@ async fn post_stateless(
         &state,
         caller.clone(),
         envelope.version,
-        envelope.client_capabilities.clone(),
+        Arc::new(envelope.client_capabilities.clone()),
     );
     ctx.progress_token = envelope.progress_token.clone();
     ctx.log_level = envelope.log_level;
@@ -374,8 +375,8 @@ async fn post_stateless(
                 async move {
                     let answer = dispatch::handle(&ctx, &method, params).await;
                     Some(match answer {
-                        Ok(result) => jsonrpc::result(&id, stateless::decorate(&method, result)),
-                        Err(e) => jsonrpc::error(&id, &e, ctx.version),
+                        Ok(result) => jsonrpc::encode_result(&id, &result),
+                        Err(e) => jsonrpc::encode_error(&id, &e, ctx.version),
                     })
                 }
             },
@@ -384,12 +385,16 @@ async fn post_stateless(
         ));
     }
     match dispatch::handle(&ctx, &method, params).await {
-        Ok(result) => {
-            Ok(HttpResponse::Ok().json(jsonrpc::result(&id, stateless::decorate(&method, result))))
-        }
+        Ok(result) => Ok(json_response(
+            StatusCode::OK,
+            jsonrpc::encode_result(&id, &result),
+        )),
         Err(e) => {
             let status = super::error::jsonrpc_status(e.code(modern)).unwrap_or(StatusCode::OK);
-            Ok(HttpResponse::build(status).json(jsonrpc::error(&id, &e, modern)))
+            Ok(json_response(
+                status,
+                jsonrpc::encode_error(&id, &e, modern),
+            ))
         }
     }
 }
@@ -462,7 +467,7 @@ async fn listen(
     if !task_ids.is_empty() && ctx.has_tasks_extension() {
         agreed.insert("taskIds".into(), json!(task_ids));
     }
-    let session = McpSession::new(
+    let session = McpSession::start_new(
         format!("listen-{}", new_session_id()),
         SessionKind::Listener {
             subscription_id: id.clone(),
@@ -471,9 +476,9 @@ async fn listen(
         state.backend.clone(),
         state.registry.clone(),
         modern,
-        ctx.client_capabilities.clone(),
-    )
-    .start();
+        (*ctx.client_capabilities).clone(),
+    );
+    let session = session.addr;
     let rx = session
         .send(OpenStream {
             last_event_id: None,
@@ -499,9 +504,11 @@ async fn listen(
 }
 
 /// GET /mcp: the session's server-to-client stream (handshake era); 405 in the stateless era.
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<HttpResponse, HttpError> {
     if is_stateless_header(&req) {
         return Err(HttpError::MethodNotAllowed("POST"));
     }
@@ -514,6 +521,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let (_, session) = find_session(&req, &state, &caller)?;
     let last_event_id = header(&req, "Last-Event-ID").and_then(|v| v.parse::<u64>().ok());
     let rx = session
+        .addr
         .send(OpenStream { last_event_id })
         .await
         .map_err(|_| HttpError::UnknownSession)?;
@@ -524,15 +532,14 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
+    Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
-    check_origin(&req, &state)?;
-    let caller = authenticate(&req, &state).await?;
     if is_stateless_header(&req) {
         return Err(HttpError::MethodNotAllowed("POST"));
     }
     let (id, session) = find_session(&req, &state, &caller)?;
     state.registry.remove(&id);
-    session.do_send(Close);
+    session.addr.do_send(Close);
     Ok(HttpResponse::NoContent().finish())
 }
 

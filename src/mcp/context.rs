@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::jsonrpc;
 use super::logging::LogLevel;
-use super::session::McpSession;
+use super::session::{Deliver, McpSession, SessionHandle};
 use super::surface::AnswerCache;
 use super::version::ProtocolVersion;
 
@@ -32,8 +32,32 @@ pub struct CoreConfig {
 }
 
 /// Where a request's notifications (progress, log messages) go: JSON-RPC messages framed by
-/// the transport (the POST's SSE response, or the session's stream).
-pub type Notifier = mpsc::Sender<Value>;
+/// the transport (the POST's SSE response), or the session's own stream.
+#[derive(Clone)]
+pub enum Notifier {
+    /// The request's own SSE response.
+    Channel(mpsc::Sender<Value>),
+    /// The session's stream (legacy HTTP+SSE, or a POST answered with JSON).
+    Session(Addr<McpSession>),
+}
+
+/// The notification's stream is gone.
+#[derive(Debug)]
+pub struct StreamClosed;
+
+impl Notifier {
+    /// Sends one JSON-RPC message.
+    pub async fn send(&self, message: Value) -> Result<(), StreamClosed> {
+        match self {
+            Notifier::Channel(tx) => tx.send(message).await.map_err(|_| StreamClosed),
+            Notifier::Session(addr) if addr.connected() => {
+                addr.do_send(Deliver(message));
+                Ok(())
+            }
+            Notifier::Session(_) => Err(StreamClosed),
+        }
+    }
+}
 
 /// The context one request is dispatched with.
 #[derive(Clone)]
@@ -42,14 +66,14 @@ pub struct RequestContext {
     pub caller: Arc<Caller>,
     pub config: Arc<CoreConfig>,
     pub version: ProtocolVersion,
-    pub client_capabilities: Value,
+    pub client_capabilities: Arc<Value>,
     /// `_meta.progressToken` of the request.
     pub progress_token: Option<Value>,
     /// Minimum level of `notifications/message`; `None` sends none.
     pub log_level: Option<LogLevel>,
     pub notifier: Option<Notifier>,
     /// The session (handshake era); `None` in the stateless era.
-    pub session: Option<Addr<McpSession>>,
+    pub session: Option<SessionHandle>,
 }
 
 impl RequestContext {

@@ -3,16 +3,21 @@
 
 use aether365_actors::audit::{AuditEvent, Outcome, Record};
 use aether365_actors::scans::CancelScan;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
-use super::session::{ListTasks, SetLogLevel, SubscribeResource, TrackTask, UnsubscribeResource};
+use super::request::{self, McpRequest};
+use super::session::{ListTasks, SessionHandle, SubscribeResource, TrackTask, UnsubscribeResource};
 use super::surface::args::value_kind;
-use super::surface::{self, SurfaceContext, SurfaceError};
+use super::surface::{self, Shape, SurfaceContext, SurfaceError, ToolOutcome};
 use super::version::ProtocolVersion;
-use super::{conformance, pagination, tasks};
+use super::{conformance, pagination, stateless, tasks};
+use rmcp::model::{CallToolRequestParams, ClientRequest};
 
 /// The server's name and version, as sent in `serverInfo`.
 pub fn server_info() -> Value {
@@ -51,8 +56,39 @@ pub fn capabilities(version: ProtocolVersion) -> Value {
     caps
 }
 
+/// What `initialize` agreed: the version, the client's capabilities, and the result to send.
+pub struct Initialized {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Value,
+    pub result: Reply,
+}
+
+/// `initialize`, for every handshake transport (Streamable HTTP and legacy HTTP+SSE): the one
+/// place that negotiates a version.
+pub fn initialize(params: &Map<String, Value>) -> Result<Initialized, McpError> {
+    let requested = str_param(params, "protocolVersion")?;
+    let client_capabilities = match params.get("capabilities") {
+        Some(caps @ Value::Object(_)) => caps.clone(),
+        None | Some(Value::Null) => json!({}),
+        Some(_) => {
+            return Err(McpError::InvalidParams(
+                "\"capabilities\" must be an object".into(),
+            ));
+        }
+    };
+    let version = ProtocolVersion::negotiate(requested);
+    let result = serde_json::value::to_raw_value(&initialize_result(version))
+        .map(Arc::from)
+        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))?;
+    Ok(Initialized {
+        version,
+        client_capabilities,
+        result,
+    })
+}
+
 /// The `initialize` result for a negotiated version.
-pub fn initialize_result(version: ProtocolVersion) -> Value {
+fn initialize_result(version: ProtocolVersion) -> Value {
     json!({
         "protocolVersion": version.as_str(),
         "capabilities": capabilities(version),
@@ -121,41 +157,93 @@ async fn audited<T>(
     answer
 }
 
+/// A result, serialised once: transports frame it and never look inside.
+pub type Reply = Arc<RawValue>;
+
+/// Serialises a result, with the fields the stateless era adds to every result.
+fn finish(ctx: &RequestContext, method: &str, result: Value) -> Result<Reply, McpError> {
+    let result = if ctx.version.is_stateless() {
+        stateless::decorate(method, result)
+    } else {
+        result
+    };
+    serde_json::value::to_raw_value(&result)
+        .map(Arc::from)
+        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))
+}
+
 /// Handles one request. `method` is never `initialize` here (sessions answer it).
+///
+/// The one typed dispatch: the request is decoded into rmcp's `ClientRequest` (or a local type
+/// beside it), after the version says whether it has the method at all.
 pub async fn handle(
     ctx: &RequestContext,
     method: &str,
     params: Map<String, Value>,
-) -> Result<Value, McpError> {
-    let stateless = ctx.version.is_stateless();
-    match method {
-        "ping" => Ok(json!({})),
-        "server/discover" if stateless => Ok(json!({
+) -> Result<Reply, McpError> {
+    if !ctx.version.has_method(method) {
+        return Err(McpError::MethodNotFound(format!(
+            "{method:?} is not a method of protocol version {}",
+            ctx.version
+        )));
+    }
+    let request = request::decode(method, params)?;
+    let result = match request {
+        McpRequest::Client(request) => match *request {
+            ClientRequest::CallToolRequest(r) => return call_tool(ctx, r.params, false).await,
+            other => handle_client(ctx, other).await?,
+        },
+        McpRequest::CallToolAsTask(params) => return call_tool(ctx, *params, true).await,
+        McpRequest::ListTasks(params) => {
+            let ids = match &ctx.session {
+                Some(session) => session.addr.send(ListTasks).await?,
+                None => Vec::new(),
+            };
+            let mut list = Vec::new();
+            for id in ids {
+                if let Ok(scan) = tasks::load_scan(ctx, id).await {
+                    list.push(tasks::task_object(&scan, false));
+                }
+            }
+            pagination::page(list, params.cursor.as_deref(), "tasks")?
+        }
+        McpRequest::TaskResult(params) => task_method(ctx, method, &params.task_id).await?,
+    };
+    finish(ctx, method, result)
+}
+
+async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<Value, McpError> {
+    let method = request.method().to_string();
+    let method = method.as_str();
+    match request {
+        ClientRequest::PingRequest(_) => Ok(json!({})),
+        ClientRequest::DiscoverRequest(_) => Ok(json!({
             "supportedVersions": ProtocolVersion::supported(),
             "capabilities": capabilities(ctx.version),
             "instructions": INSTRUCTIONS,
         })),
-        "tools/list" => {
-            let tools = all_tools(ctx);
-            pagination::page(tools, &params, "tools")
+        ClientRequest::ListToolsRequest(r) => {
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(all_tools(ctx), cursor.as_deref(), "tools")
         }
-        "tools/call" => call_tool(ctx, params).await,
-        "resources/list" => {
+        ClientRequest::ListResourcesRequest(r) => {
             let mut resources = surface::resources(&surface_ctx(ctx)).await?;
             if ctx.config.conformance_fixtures {
                 resources.extend(conformance::resources());
             }
-            pagination::page(resources, &params, "resources")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(resources, cursor.as_deref(), "resources")
         }
-        "resources/templates/list" => {
+        ClientRequest::ListResourceTemplatesRequest(r) => {
             let mut templates = surface::resource_templates();
             if ctx.config.conformance_fixtures {
                 templates.extend(conformance::resource_templates());
             }
-            pagination::page(templates, &params, "resourceTemplates")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(templates, cursor.as_deref(), "resourceTemplates")
         }
-        "resources/read" => {
-            let uri = str_param(&params, "uri")?.to_string();
+        ClientRequest::ReadResourceRequest(r) => {
+            let uri = r.params.uri;
             let answer = match conformance::read_resource(ctx, &uri) {
                 Some(contents) => Ok(contents),
                 None => surface::read_resource(&surface_ctx(ctx), &uri)
@@ -165,65 +253,60 @@ pub async fn handle(
             let contents = audited(ctx, method, None, &[uri], answer).await?;
             Ok(json!({"contents": contents}))
         }
-        "resources/subscribe" | "resources/unsubscribe" if !stateless => {
-            let uri = str_param(&params, "uri")?.to_string();
-            let session = ctx
-                .session
-                .clone()
-                .ok_or_else(|| McpError::InvalidRequest("subscriptions need a session".into()))?;
-            let answer = if method == "resources/subscribe" {
-                let scan_id = scan_id_of_uri(&uri);
-                // Only scans can change; anything else must at least exist.
-                let check = match scan_id {
-                    Some(id) => tasks::load_scan(ctx, id)
+        ClientRequest::SubscribeRequest(r) => {
+            let uri = r.params.uri;
+            let session = session_of(ctx)?;
+            let scan_id = scan_id_of_uri(&uri);
+            // Only scans can change; anything else must at least exist.
+            let check = match scan_id {
+                Some(id) => tasks::load_scan(ctx, id)
+                    .await
+                    .map(|_| ())
+                    .map_err(|_| McpError::ResourceNotFound(uri.clone())),
+                None => match conformance::read_resource(ctx, &uri) {
+                    Some(_) => Ok(()),
+                    None => surface::read_resource(&surface_ctx(ctx), &uri)
                         .await
                         .map(|_| ())
-                        .map_err(|_| McpError::ResourceNotFound(uri.clone())),
-                    None => match conformance::read_resource(ctx, &uri) {
-                        Some(_) => Ok(()),
-                        None => surface::read_resource(&surface_ctx(ctx), &uri)
-                            .await
-                            .map(|_| ())
-                            .map_err(McpError::from),
-                    },
-                };
-                match check {
-                    Ok(()) => session
-                        .send(SubscribeResource {
-                            uri: uri.clone(),
-                            scan_id,
-                        })
-                        .await
                         .map_err(McpError::from),
-                    Err(e) => Err(e),
-                }
-            } else {
-                session
-                    .send(UnsubscribeResource { uri: uri.clone() })
+                },
+            };
+            let answer = match check {
+                Ok(()) => session
+                    .addr
+                    .send(SubscribeResource {
+                        uri: uri.clone(),
+                        scan_id,
+                    })
                     .await
-                    .map_err(McpError::from)
+                    .map_err(McpError::from),
+                Err(e) => Err(e),
             };
             audited(ctx, method, None, &[uri], answer).await?;
             Ok(json!({}))
         }
-        "prompts/list" => {
+        ClientRequest::UnsubscribeRequest(r) => {
+            let uri = r.params.uri;
+            let session = session_of(ctx)?;
+            let answer = session
+                .addr
+                .send(UnsubscribeResource { uri: uri.clone() })
+                .await
+                .map_err(McpError::from);
+            audited(ctx, method, None, &[uri], answer).await?;
+            Ok(json!({}))
+        }
+        ClientRequest::ListPromptsRequest(r) => {
             let mut prompts = surface::prompts();
             if ctx.config.conformance_fixtures {
                 prompts.extend(conformance::prompts());
             }
-            pagination::page(prompts, &params, "prompts")
+            let cursor = r.params.and_then(|p| p.cursor);
+            pagination::page(prompts, cursor.as_deref(), "prompts")
         }
-        "prompts/get" => {
-            let name = str_param(&params, "name")?.to_string();
-            let arguments = match params.get("arguments") {
-                None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(a)) => a.clone(),
-                Some(_) => {
-                    return Err(McpError::InvalidParams(
-                        "\"arguments\" must be an object of strings".into(),
-                    ));
-                }
-            };
+        ClientRequest::GetPromptRequest(r) => {
+            let name = r.params.name;
+            let arguments = r.params.arguments.unwrap_or_default();
             let answer = match conformance::get_prompt(ctx, &name, &arguments) {
                 Some(answer) => answer,
                 None => surface::get_prompt(&surface_ctx(ctx), &name, &arguments)
@@ -237,65 +320,41 @@ pub async fn handle(
             };
             audited(ctx, method, None, &[format!("prompt:{name}")], answer).await
         }
-        "completion/complete" => {
-            let reference = params
-                .get("ref")
-                .filter(|r| r.is_object())
-                .ok_or_else(|| McpError::InvalidParams("\"ref\" must be an object".into()))?;
-            let argument = params
-                .get("argument")
-                .and_then(Value::as_object)
-                .ok_or_else(|| {
-                    McpError::InvalidParams(
-                        "\"argument\" must be an object with \"name\" and \"value\"".into(),
-                    )
-                })?;
-            let name = str_param(argument, "name")?;
-            let value = str_param(argument, "value")?;
-            let mut values = match conformance::complete(ctx, reference, name, value) {
+        ClientRequest::CompleteRequest(r) => {
+            let reference = serde_json::to_value(&r.params.r#ref)
+                .map_err(|e| McpError::Internal(e.to_string()))?;
+            let (name, value) = (&r.params.argument.name, &r.params.argument.value);
+            let mut values = match conformance::complete(ctx, &reference, name, value) {
                 Some(values) => values,
-                None => surface::complete(&surface_ctx(ctx), reference, name, value).await?,
+                None => surface::complete(&surface_ctx(ctx), &reference, name, value).await?,
             };
             let total = values.len();
             values.truncate(100);
             Ok(json!({"completion": {"values": values, "total": total, "hasMore": total > 100}}))
         }
-        "logging/setLevel" if !stateless => {
-            let level = str_param(&params, "level")?;
-            let level = LogLevel::parse(level).ok_or_else(|| {
-                McpError::InvalidParams(format!(
-                    "unknown level {level:?}: use one of {}",
-                    LogLevel::names()
-                ))
+        ClientRequest::SetLevelRequest(r) => {
+            let level = request::log_level(&r.params).ok_or_else(|| {
+                McpError::InvalidParams(format!("use one of {}", LogLevel::names()))
             })?;
             if let Some(session) = &ctx.session {
-                session.send(SetLogLevel(level)).await?;
+                session.shared.set_log_level(level);
             }
             Ok(json!({}))
         }
-        "tasks/get" | "tasks/result" | "tasks/cancel" | "tasks/update"
-            if ctx.version.has_legacy_tasks() || stateless =>
-        {
-            task_method(ctx, method, &params).await
-        }
-        "tasks/list" if ctx.version.has_legacy_tasks() => {
-            let ids = match &ctx.session {
-                Some(session) => session.send(ListTasks).await?,
-                None => Vec::new(),
-            };
-            let mut list = Vec::new();
-            for id in ids {
-                if let Ok(scan) = tasks::load_scan(ctx, id).await {
-                    list.push(tasks::task_object(&scan, false));
-                }
-            }
-            pagination::page(list, &params, "tasks")
-        }
+        ClientRequest::GetTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
+        ClientRequest::CancelTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
+        ClientRequest::UpdateTaskRequest(r) => task_method(ctx, method, &r.params.task_id).await,
         _ => Err(McpError::MethodNotFound(format!(
             "{method:?} is not a method of protocol version {}",
             ctx.version
         ))),
     }
+}
+
+fn session_of(ctx: &RequestContext) -> Result<&SessionHandle, McpError> {
+    ctx.session
+        .as_ref()
+        .ok_or_else(|| McpError::InvalidRequest("subscriptions need a session".into()))
 }
 
 /// The scan id a resource URI names, for `aether365://scans/{id}`.
@@ -336,73 +395,76 @@ fn tool_error_result(message: &str) -> Value {
     json!({"content": [{"type": "text", "text": message}], "isError": true})
 }
 
-async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<Value, McpError> {
-    let name = str_param(&params, "name")?.to_string();
-    let arguments = match params.get("arguments") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(args @ Value::Object(_)) => args.clone(),
-        Some(other) => {
-            return Err(McpError::InvalidParams(format!(
-                "\"arguments\" must be an object, not {}",
-                value_kind(other)
-            )));
-        }
-    };
+/// `tools/call`: a cached answer is framed from its bytes, with the one awaited round trip of
+/// the audit row.
+async fn call_tool(
+    ctx: &RequestContext,
+    params: CallToolRequestParams,
+    as_task: bool,
+) -> Result<Reply, McpError> {
+    let method = "tools/call";
+    let name = params.name.into_owned();
+    let arguments = Value::Object(params.arguments.unwrap_or_default());
     if let Some(answer) = conformance::call_tool(ctx, &name, &arguments).await {
-        return audited(ctx, "tools/call", Some(&name), &[], answer).await;
+        let result = audited(ctx, method, Some(&name), &[], answer).await?;
+        return finish(ctx, method, result);
     }
-    let as_legacy_task = ctx.version.has_legacy_tasks() && params.contains_key("task");
+    let as_legacy_task = ctx.version.has_legacy_tasks() && as_task;
     if as_legacy_task && !tool_supports_tasks(&name) {
         return Err(McpError::MethodNotFound(format!(
             "tool {name:?} cannot run as a task"
         )));
     }
-    let outcome =
+    let answer =
         surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, &name, arguments).await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+    let answer = match answer {
+        Ok(answer) => answer,
         Err(SurfaceError::UnknownTool(tool)) => {
             let err = McpError::UnknownTool(tool);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
         Err(SurfaceError::InvalidArguments(msg)) if !ctx.version.tool_errors_as_results() => {
             let err = McpError::InvalidParams(msg);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
         Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
             let text = e.to_string();
             audit(
                 ctx,
-                "tools/call",
+                method,
                 Some(&name),
                 &[],
                 Outcome::Error,
                 Some(text.clone()),
             )
             .await?;
-            return Ok(tool_error_result(&text));
+            return finish(ctx, method, tool_error_result(&text));
         }
         Err(e @ SurfaceError::Internal(_)) => {
             let err = McpError::from(e);
-            return audited(ctx, "tools/call", Some(&name), &[], Err(err)).await;
+            return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
     };
     audit(
         ctx,
-        "tools/call",
+        method,
         Some(&name),
-        &outcome.targets,
+        &answer.outcome.targets,
         Outcome::Ok,
         None,
     )
     .await?;
-    if let Some(scan_id) = outcome.started_scan {
+    if let Some(scan_id) = answer.outcome.started_scan {
         if let Some(session) = &ctx.session {
-            session.do_send(TrackTask { scan_id });
+            session.addr.do_send(TrackTask { scan_id });
         }
         if as_legacy_task {
             let scan = tasks::load_scan(ctx, scan_id).await?;
-            return Ok(json!({"task": tasks::task_object(&scan, false)}));
+            return finish(
+                ctx,
+                method,
+                json!({"task": tasks::task_object(&scan, false)}),
+            );
         }
         if ctx.version.is_stateless() && ctx.has_tasks_extension() {
             let scan = tasks::load_scan(ctx, scan_id).await?;
@@ -410,22 +472,36 @@ async fn call_tool(ctx: &RequestContext, params: Map<String, Value>) -> Result<V
             if let Some(map) = task.as_object_mut() {
                 map.insert("resultType".into(), "task".into());
             }
-            return Ok(task);
+            return finish(ctx, method, task);
         }
         if ctx.progress_token.is_some() {
             follow_scan(ctx, scan_id).await?;
         }
     }
+    let shape = if ctx.version.is_stateless() {
+        Shape::Stateless
+    } else if ctx.version.has_structured_content() {
+        Shape::Structured
+    } else {
+        Shape::TextOnly
+    };
+    answer.rendered(shape, |outcome| {
+        finish(ctx, method, tool_result(outcome, shape != Shape::TextOnly))
+    })
+}
+
+/// The `tools/call` result of a tool's answer.
+fn tool_result(outcome: &ToolOutcome, structured: bool) -> Value {
     let mut text = Map::new();
     text.insert("type".into(), "text".into());
     text.insert("text".into(), outcome.text.clone().into());
     let mut result = Map::new();
     result.insert("content".into(), Value::Array(vec![Value::Object(text)]));
     result.insert("isError".into(), false.into());
-    if ctx.version.has_structured_content() && !outcome.structured.is_null() {
+    if structured && !outcome.structured.is_null() {
         result.insert("structuredContent".into(), outcome.structured.clone());
     }
-    Ok(Value::Object(result))
+    Value::Object(result)
 }
 
 /// A tool's answer without MCP framing (the `bench` build's plain endpoint), audited like
@@ -435,14 +511,14 @@ pub async fn plain_tool_call(
     ctx: &RequestContext,
     name: &str,
     arguments: Value,
-) -> Result<std::sync::Arc<surface::ToolOutcome>, McpError> {
+) -> Result<Arc<surface::Answer>, McpError> {
     let outcome =
         surface::call_tool_cached(&surface_ctx(ctx), &ctx.config.answers, name, arguments)
             .await
             .map_err(McpError::from);
     let targets = outcome
         .as_ref()
-        .map(|o| o.targets.clone())
+        .map(|o| o.outcome.targets.clone())
         .unwrap_or_default();
     audited(ctx, "tools/call", Some(name), &targets, outcome).await
 }
@@ -478,12 +554,8 @@ async fn follow_scan(ctx: &RequestContext, scan_id: i64) -> Result<(), McpError>
     answer.map(|_| ())
 }
 
-async fn task_method(
-    ctx: &RequestContext,
-    method: &str,
-    params: &Map<String, Value>,
-) -> Result<Value, McpError> {
-    let task_id = str_param(params, "taskId")?.to_string();
+async fn task_method(ctx: &RequestContext, method: &str, task_id: &str) -> Result<Value, McpError> {
+    let task_id = task_id.to_string();
     let scan_id = tasks::parse_task_id(&task_id)?;
     let modern = ctx.version.is_stateless();
     let targets = [format!("scan:{scan_id}")];

@@ -1,5 +1,6 @@
 //! JSON-RPC 2.0 framing: parsing incoming messages and building outgoing ones.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::error::McpError;
@@ -143,6 +144,43 @@ pub fn result(id: &RequestId, result: Value) -> Value {
 /// An error response (`id` may be null for messages that could not be read).
 pub fn error(id: &RequestId, err: &McpError, version: ProtocolVersion) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": err.to_error_object(version)})
+}
+
+/// A success response framed around an already serialised result: the result's bytes are
+/// copied, never parsed or re-serialised.
+pub fn encode_result(id: &RequestId, result: &RawValue) -> String {
+    #[derive(serde::Serialize)]
+    struct Response<'a> {
+        jsonrpc: &'static str,
+        id: &'a RequestId,
+        result: &'a RawValue,
+    }
+    let response = Response {
+        jsonrpc: "2.0",
+        id,
+        result,
+    };
+    // Serialising a Value id and raw bytes cannot fail.
+    serde_json::to_string(&response).unwrap_or_default()
+}
+
+/// An error response, encoded.
+pub fn encode_error(id: &RequestId, err: &McpError, version: ProtocolVersion) -> String {
+    error(id, err, version).to_string()
+}
+
+/// Encoded messages as one JSON-RPC batch answer.
+pub fn encode_batch(messages: &[String]) -> String {
+    let mut out = String::with_capacity(messages.iter().map(|m| m.len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(m);
+    }
+    out.push(']');
+    out
 }
 
 /// A notification.

@@ -5,16 +5,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use actix::Addr;
 use aether365_actors::Backend;
 use aether365_actors::tokens::SubscribeRevocations;
 use tokio::sync::{Notify, broadcast};
 
-use super::session::{Close, McpSession};
+use super::session::{Close, SessionHandle};
 
 #[derive(Default)]
 struct Inner {
-    sessions: HashMap<String, (i64, Addr<McpSession>)>,
+    sessions: HashMap<String, (i64, SessionHandle)>,
     by_token: HashMap<i64, HashSet<String>>,
     streams: HashMap<u64, (i64, Arc<Notify>)>,
     next_stream: u64,
@@ -47,9 +46,9 @@ impl SessionRegistry {
     }
 
     /// Registers a session.
-    pub fn insert(&self, id: &str, token_id: i64, addr: Addr<McpSession>) {
+    pub fn insert(&self, id: &str, token_id: i64, session: SessionHandle) {
         let mut inner = self.lock();
-        inner.sessions.insert(id.to_string(), (token_id, addr));
+        inner.sessions.insert(id.to_string(), (token_id, session));
         inner
             .by_token
             .entry(token_id)
@@ -71,9 +70,11 @@ impl SessionRegistry {
     }
 
     /// The session `id` if it exists and belongs to `token_id`.
-    pub fn get(&self, id: &str, token_id: i64) -> Option<Addr<McpSession>> {
+    pub fn get(&self, id: &str, token_id: i64) -> Option<SessionHandle> {
         match self.lock().sessions.get(id) {
-            Some((owner, addr)) if *owner == token_id && addr.connected() => Some(addr.clone()),
+            Some((owner, session)) if *owner == token_id && session.addr.connected() => {
+                Some(session.clone())
+            }
             _ => None,
         }
     }
@@ -107,8 +108,8 @@ impl SessionRegistry {
         let mut inner = self.lock();
         let ids = inner.by_token.remove(&token_id).unwrap_or_default();
         for id in ids {
-            if let Some((_, addr)) = inner.sessions.remove(&id) {
-                addr.do_send(Close);
+            if let Some((_, session)) = inner.sessions.remove(&id) {
+                session.addr.do_send(Close);
             }
         }
         for (owner, notify) in inner.streams.values() {
@@ -123,8 +124,8 @@ impl SessionRegistry {
     pub fn close_all(&self) {
         let mut inner = self.lock();
         inner.by_token.clear();
-        for (_, (_, addr)) in inner.sessions.drain() {
-            addr.do_send(Close);
+        for (_, (_, session)) in inner.sessions.drain() {
+            session.addr.do_send(Close);
         }
         for (_, notify) in inner.streams.values() {
             notify.notify_one();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, Handler, Message, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, WrapFuture,
 };
 use actix_web_lab::sse;
 use aether365_actors::Backend;
@@ -62,9 +62,7 @@ pub struct McpSession {
     caller: Arc<Caller>,
     backend: Backend,
     registry: SessionRegistry,
-    version: ProtocolVersion,
-    client_capabilities: Value,
-    log_level: Option<LogLevel>,
+    shared: Arc<SessionShared>,
     stream: Option<mpsc::Sender<StreamEvent>>,
     next_event_id: u64,
     replay: VecDeque<(u64, String)>,
@@ -72,22 +70,138 @@ pub struct McpSession {
     resources: HashMap<String, Option<i64>>,
     /// Scans started as tasks (or followed by a listener).
     tasks: Vec<i64>,
-    in_flight: HashMap<String, AbortHandle>,
     /// Server-to-client requests awaiting the client's response, by request id.
     pending: HashMap<String, oneshot::Sender<ClientReply>>,
     next_client_request: u64,
     subscriber_id: u64,
-    last_active: Instant,
 }
 
+/// What a session's requests read and write without a round trip to its actor: the
+/// negotiated version, the client's capabilities, the log level, the requests in flight.
+#[derive(Debug)]
+pub struct SessionShared {
+    state: std::sync::Mutex<SharedState>,
+}
+
+#[derive(Debug)]
+struct SharedState {
+    version: ProtocolVersion,
+    client_capabilities: Arc<Value>,
+    log_level: Option<LogLevel>,
+    last_active: Instant,
+    in_flight: HashMap<String, AbortHandle>,
+}
+
+/// What a request handler needs to know about its session.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    pub version: ProtocolVersion,
+    pub client_capabilities: Arc<Value>,
+    pub log_level: Option<LogLevel>,
+}
+
+impl SessionShared {
+    fn new(version: ProtocolVersion, client_capabilities: Value) -> SessionShared {
+        SessionShared {
+            state: std::sync::Mutex::new(SharedState {
+                version,
+                client_capabilities: Arc::new(client_capabilities),
+                log_level: None,
+                last_active: Instant::now(),
+                in_flight: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
+        // Poisoning only means a panic mid-update of plain fields.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The negotiated state; marks the session active.
+    pub fn describe(&self) -> SessionInfo {
+        let mut state = self.lock();
+        state.last_active = Instant::now();
+        SessionInfo {
+            version: state.version,
+            client_capabilities: Arc::clone(&state.client_capabilities),
+            log_level: state.log_level,
+        }
+    }
+
+    /// The negotiated version.
+    pub fn version(&self) -> ProtocolVersion {
+        self.lock().version
+    }
+
+    /// Sets the negotiated version and client capabilities (legacy SSE sessions learn them at
+    /// `initialize`, after the stream is open).
+    pub fn negotiated(&self, version: ProtocolVersion, client_capabilities: Value) {
+        let mut state = self.lock();
+        state.version = version;
+        state.client_capabilities = Arc::new(client_capabilities);
+    }
+
+    /// `logging/setLevel`.
+    pub fn set_log_level(&self, level: LogLevel) {
+        self.lock().log_level = Some(level);
+    }
+
+    /// Registers an in-flight request so `notifications/cancelled` can abort it.
+    pub fn begin_request(&self, key: String, abort: AbortHandle) {
+        let mut state = self.lock();
+        state.last_active = Instant::now();
+        state.in_flight.insert(key, abort);
+    }
+
+    /// Forgets a finished request.
+    pub fn end_request(&self, key: &str) {
+        let mut state = self.lock();
+        state.last_active = Instant::now();
+        state.in_flight.remove(key);
+    }
+
+    /// `notifications/cancelled`: aborts the request with this id, if still running.
+    pub fn cancel_request(&self, key: &str) {
+        if let Some(handle) = self.lock().in_flight.remove(key) {
+            tracing::debug!(request = %key, "request cancelled");
+            handle.abort();
+        }
+    }
+
+    fn abort_all(&self) {
+        for (_, handle) in self.lock().in_flight.drain() {
+            handle.abort();
+        }
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        let state = self.lock();
+        state
+            .in_flight
+            .is_empty()
+            .then(|| state.last_active.elapsed())
+    }
+
+    fn touch(&self) {
+        self.lock().last_active = Instant::now();
+    }
+}
+
+/// A live session: its actor (stream, subscriptions) and its shared state.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub addr: Addr<McpSession>,
+    pub shared: Arc<SessionShared>,
+}
 /// A fresh random session id (128 bits, hex).
 pub fn new_session_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
 impl McpSession {
-    /// A session for `caller`, registered under `id` once started.
-    pub fn new(
+    /// Starts a session for `caller`, registered under `id`.
+    pub fn start_new(
         id: String,
         kind: SessionKind,
         caller: Arc<Caller>,
@@ -95,26 +209,27 @@ impl McpSession {
         registry: SessionRegistry,
         version: ProtocolVersion,
         client_capabilities: Value,
-    ) -> McpSession {
-        McpSession {
+    ) -> SessionHandle {
+        let shared = Arc::new(SessionShared::new(version, client_capabilities));
+        let session = McpSession {
             id,
             kind,
             caller,
             backend,
             registry,
-            version,
-            client_capabilities,
-            log_level: None,
+            shared: Arc::clone(&shared),
             stream: None,
             next_event_id: 0,
             replay: VecDeque::new(),
             resources: HashMap::new(),
             tasks: Vec::new(),
-            in_flight: HashMap::new(),
             pending: HashMap::new(),
             next_client_request: 0,
             subscriber_id: next_subscriber_id(),
-            last_active: Instant::now(),
+        };
+        SessionHandle {
+            addr: session.start(),
+            shared,
         }
     }
 
@@ -131,7 +246,11 @@ impl McpSession {
                 );
             }
         }
-        let data = message.to_string();
+        self.deliver_encoded(ctx, message.to_string());
+    }
+
+    /// Sends one encoded JSON-RPC message on the stream.
+    fn deliver_encoded(&mut self, ctx: &mut Context<Self>, data: String) {
         self.next_event_id += 1;
         let event_id = self.next_event_id;
         if self.kind == SessionKind::Streamable {
@@ -178,7 +297,7 @@ impl McpSession {
             );
         }
         self.stream = Some(tx);
-        self.last_active = Instant::now();
+        self.shared.touch();
         rx
     }
 
@@ -195,11 +314,18 @@ impl Actor for McpSession {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        self.registry
-            .insert(&self.id, self.caller.principal.token_id, ctx.address());
+        self.registry.insert(
+            &self.id,
+            self.caller.principal.token_id,
+            SessionHandle {
+                addr: ctx.address(),
+                shared: Arc::clone(&self.shared),
+            },
+        );
         ctx.run_interval(Duration::from_secs(60), |act, ctx| {
             let streaming = act.stream.as_ref().is_some_and(|tx| !tx.is_closed());
-            if !streaming && act.in_flight.is_empty() && act.last_active.elapsed() > IDLE_TIMEOUT {
+            let idle = act.shared.idle_for().is_some_and(|d| d > IDLE_TIMEOUT);
+            if !streaming && idle {
                 tracing::debug!(session = %act.id, "idle session expired");
                 ctx.stop();
             }
@@ -208,56 +334,12 @@ impl Actor for McpSession {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         self.registry.remove(&self.id);
-        for (_, handle) in self.in_flight.drain() {
-            handle.abort();
-        }
+        self.shared.abort_all();
         if !self.resources.is_empty() || !self.tasks.is_empty() {
             self.backend.scans.do_send(Unsubscribe {
                 subscriber_id: self.subscriber_id,
             });
         }
-    }
-}
-
-/// What a request handler needs to know about its session.
-#[derive(Clone, Debug)]
-pub struct SessionInfo {
-    pub version: ProtocolVersion,
-    pub client_capabilities: Value,
-    pub log_level: Option<LogLevel>,
-}
-
-/// Asks the session for its negotiated state; marks it active.
-#[derive(Message)]
-#[rtype(result = "SessionInfo")]
-pub struct Describe;
-
-impl Handler<Describe> for McpSession {
-    type Result = actix::MessageResult<Describe>;
-    fn handle(&mut self, _: Describe, _: &mut Self::Context) -> Self::Result {
-        self.last_active = Instant::now();
-        actix::MessageResult(SessionInfo {
-            version: self.version,
-            client_capabilities: self.client_capabilities.clone(),
-            log_level: self.log_level,
-        })
-    }
-}
-
-/// Sets the negotiated version and client capabilities (legacy SSE sessions learn them at
-/// `initialize`, after the stream is open).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Negotiated {
-    pub version: ProtocolVersion,
-    pub client_capabilities: Value,
-}
-
-impl Handler<Negotiated> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: Negotiated, _: &mut Self::Context) {
-        self.version = msg.version;
-        self.client_capabilities = msg.client_capabilities;
     }
 }
 
@@ -298,6 +380,18 @@ impl Handler<Deliver> for McpSession {
     }
 }
 
+/// Sends an encoded JSON-RPC response on the session's stream (legacy HTTP+SSE).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeliverEncoded(pub String);
+
+impl Handler<DeliverEncoded> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: DeliverEncoded, ctx: &mut Self::Context) {
+        self.deliver_encoded(ctx, msg.0);
+    }
+}
+
 /// Sends a raw SSE event (the legacy `endpoint` event).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -309,66 +403,6 @@ impl Handler<DeliverEvent> for McpSession {
         if let Some(tx) = &self.stream {
             let _ = tx.try_send(Box::new(msg.0));
         }
-    }
-}
-
-/// Registers an in-flight request so `notifications/cancelled` can abort it.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct BeginRequest {
-    pub key: String,
-    pub abort: AbortHandle,
-}
-
-impl Handler<BeginRequest> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: BeginRequest, _: &mut Self::Context) {
-        self.last_active = Instant::now();
-        self.in_flight.insert(msg.key, msg.abort);
-    }
-}
-
-/// Forgets a finished request.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct EndRequest {
-    pub key: String,
-}
-
-impl Handler<EndRequest> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: EndRequest, _: &mut Self::Context) {
-        self.last_active = Instant::now();
-        self.in_flight.remove(&msg.key);
-    }
-}
-
-/// `notifications/cancelled`: aborts the request with this id, if still running.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct CancelRequest {
-    pub key: String,
-}
-
-impl Handler<CancelRequest> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: CancelRequest, _: &mut Self::Context) {
-        if let Some(handle) = self.in_flight.remove(&msg.key) {
-            tracing::debug!(session = %self.id, request = %msg.key, "request cancelled");
-            handle.abort();
-        }
-    }
-}
-
-/// `logging/setLevel`.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetLogLevel(pub LogLevel);
-
-impl Handler<SetLogLevel> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: SetLogLevel, _: &mut Self::Context) {
-        self.log_level = Some(msg.0);
     }
 }
 
@@ -465,7 +499,7 @@ impl Handler<ScanEvent> for McpSession {
             } else {
                 "notifications/tasks/status"
             };
-            if modern || self.version.has_legacy_tasks() {
+            if modern || self.shared.version().has_legacy_tasks() {
                 let (ttl_key, poll_key) = if modern {
                     ("ttlMs", "pollIntervalMs")
                 } else {
@@ -536,7 +570,7 @@ impl ClientResponse {
 impl Handler<ClientResponse> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: ClientResponse, _: &mut Self::Context) {
-        self.last_active = Instant::now();
+        self.shared.touch();
         match self.pending.remove(&msg.id.to_string()) {
             // The waiting request may have given up meanwhile: nothing to do then.
             Some(tx) => {
@@ -640,11 +674,12 @@ pub async fn request_client(
         }
     }
     let (id, reply) = session
+        .addr
         .send(OpenClientRequest)
         .await
         .map_err(|_| ClientRequestError::SessionGone)?;
     let mut guard = PendingGuard {
-        session: session.clone(),
+        session: session.addr.clone(),
         id: id.clone(),
         armed: true,
     };

@@ -74,6 +74,20 @@ impl ProtocolVersion {
         self == ProtocolVersion::V2025_11_25
     }
 
+    /// Whether this version has the client-to-server request `method`: the one place that
+    /// knows which methods come and go between versions.
+    pub fn has_method(self, method: &str) -> bool {
+        match method {
+            "server/discover" | "subscriptions/listen" | "tasks/update" => self.is_stateless(),
+            "initialize" | "resources/subscribe" | "resources/unsubscribe" | "logging/setLevel" => {
+                !self.is_stateless()
+            }
+            "tasks/list" | "tasks/result" => self.has_legacy_tasks(),
+            "tasks/get" | "tasks/cancel" => self.has_legacy_tasks() || self.is_stateless(),
+            _ => true,
+        }
+    }
+
     /// The version `initialize` answers for a requested one: the same when we speak it and it
     /// uses the handshake, else the newest handshake version.
     pub fn negotiate(requested: &str) -> ProtocolVersion {

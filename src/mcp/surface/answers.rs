@@ -1,33 +1,42 @@
-//! A small bounded cache of tool answers that depend only on completed scans.
+//! Tool answers that depend only on completed scans, kept rendered and serialised.
 //!
-//! `get_posture`, `list_findings`, `get_finding`, `get_score_trend` and `compare_scans` are pure
+//! Cacheable tools (`get_posture`, `list_findings`, `get_finding`, `get_score_trend`,
+//! `compare_scans`: their `ToolDef::cacheable`) are pure
 //! functions of the caller's scope, the arguments and completed (immutable) scans. Their
 //! answers are kept for the query layer's latest-scan TTL (one second by default: the same
 //! staleness the query layer already allows for scans completed by another instance) and
-//! dropped at once when a scan finishes in this process (the scan cache's epoch changes).
-//! Errors are never cached.
+//! dropped at once when a scan finishes in this process (the scan cache's epoch is part of the
+//! key). Each answer keeps its `tools/call` result serialised once per protocol shape, so a
+//! repeated call copies bytes and clones no `Value`. Errors are never cached.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use aether365_actors::Principal;
 use aether365_actors::principal::TenantScope;
+use moka::sync::Cache;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::ToolOutcome;
 
-/// Tools whose answers may be cached.
-const CACHEABLE: [&str; 5] = [
-    "get_posture",
-    "list_findings",
-    "get_finding",
-    "get_score_trend",
-    "compare_scans",
-];
+/// Most answers kept (moka evicts the least useful beyond it).
+const CAPACITY: u64 = 4096;
+/// Upper bound of an entry's life; the latest-scan TTL, checked on read, is usually shorter.
+const MAX_TTL: Duration = Duration::from_secs(60);
+/// Number of protocol shapes a `tools/call` result takes (see [`Shape`]).
+const SHAPES: usize = 3;
 
-/// Most answers kept; the cache is emptied when full (a burst of distinct calls is rare).
-const CAPACITY: usize = 4096;
+/// How a `tools/call` result looks in a protocol version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Before 2025-06-18: text content only.
+    TextOnly = 0,
+    /// 2025-06-18 and 2025-11-25: with `structuredContent`.
+    Structured = 1,
+    /// 2026-07-28: with `structuredContent`, `resultType` and `_meta`.
+    Stateless = 2,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
@@ -36,18 +45,56 @@ struct Key {
     tool: &'static str,
     /// The arguments as canonical JSON (object keys sorted).
     arguments: String,
-}
-
-struct Entry {
-    outcome: Arc<ToolOutcome>,
     epoch: u64,
-    at: Instant,
 }
 
-/// Rendered tool answers by scope, tool and arguments.
-#[derive(Default)]
+/// One tool answer, and its `tools/call` result serialised per shape on first use.
+#[derive(Debug)]
+pub struct Answer {
+    pub outcome: ToolOutcome,
+    at: Instant,
+    rendered: [OnceLock<Arc<RawValue>>; SHAPES],
+}
+
+impl Answer {
+    /// A fresh answer.
+    pub fn new(outcome: ToolOutcome) -> Answer {
+        Answer {
+            outcome,
+            at: Instant::now(),
+            rendered: Default::default(),
+        }
+    }
+
+    /// The serialised result in `shape`, rendered by `render` the first time.
+    pub fn rendered<E>(
+        &self,
+        shape: Shape,
+        render: impl FnOnce(&ToolOutcome) -> Result<Arc<RawValue>, E>,
+    ) -> Result<Arc<RawValue>, E> {
+        let slot = &self.rendered[shape as usize];
+        if let Some(bytes) = slot.get() {
+            return Ok(Arc::clone(bytes));
+        }
+        let bytes = render(&self.outcome)?;
+        Ok(Arc::clone(slot.get_or_init(|| bytes)))
+    }
+}
+
+/// Rendered tool answers by scope, tool, arguments and scan epoch.
 pub struct AnswerCache {
-    entries: RwLock<HashMap<Key, Entry>>,
+    entries: Cache<Key, Arc<Answer>>,
+}
+
+impl Default for AnswerCache {
+    fn default() -> Self {
+        AnswerCache {
+            entries: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(MAX_TTL)
+                .build(),
+        }
+    }
 }
 
 impl std::fmt::Debug for AnswerCache {
@@ -59,13 +106,13 @@ impl std::fmt::Debug for AnswerCache {
 /// Where one call's answer lives in the cache, if it may be cached.
 pub struct Slot {
     key: Key,
-    epoch: u64,
 }
 
 impl AnswerCache {
     /// The slot of a call, or `None` when the tool's answer may not be cached.
     pub fn slot(principal: &Principal, tool: &str, arguments: &Value, epoch: u64) -> Option<Slot> {
-        let tool = CACHEABLE.iter().copied().find(|t| *t == tool)?;
+        // Tools declare whether their answers may be cached (`ToolDef::cacheable`).
+        let tool = super::tools::find(tool).filter(|t| t.cacheable)?.name;
         Some(Slot {
             key: Key {
                 organisation_id: principal.organisation_id,
@@ -75,36 +122,21 @@ impl AnswerCache {
                 },
                 tool,
                 arguments: arguments.to_string(),
+                epoch,
             },
-            epoch,
         })
     }
 
-    /// The answer kept for `slot`, if computed in the same epoch less than `ttl` ago.
-    pub fn get(&self, slot: &Slot, ttl: Duration) -> Option<Arc<ToolOutcome>> {
-        let entries = self.entries.read().ok()?;
-        entries
+    /// The answer kept for `slot`, if computed less than `ttl` ago.
+    pub fn get(&self, slot: &Slot, ttl: Duration) -> Option<Arc<Answer>> {
+        self.entries
             .get(&slot.key)
-            .filter(|e| e.epoch == slot.epoch && e.at.elapsed() < ttl)
-            .map(|e| Arc::clone(&e.outcome))
+            .filter(|answer| answer.at.elapsed() < ttl)
     }
 
-    /// Keeps an answer computed in `slot`'s epoch.
-    pub fn put(&self, slot: Slot, outcome: Arc<ToolOutcome>) {
-        let Ok(mut entries) = self.entries.write() else {
-            return;
-        };
-        if entries.len() >= CAPACITY && !entries.contains_key(&slot.key) {
-            entries.clear();
-        }
-        entries.insert(
-            slot.key,
-            Entry {
-                outcome,
-                epoch: slot.epoch,
-                at: Instant::now(),
-            },
-        );
+    /// Keeps an answer.
+    pub fn put(&self, slot: Slot, answer: Arc<Answer>) {
+        self.entries.insert(slot.key, answer);
     }
 }
 
@@ -123,13 +155,13 @@ mod tests {
         }
     }
 
-    fn outcome(text: &str) -> Arc<ToolOutcome> {
-        Arc::new(ToolOutcome {
+    fn answer(text: &str) -> Arc<Answer> {
+        Arc::new(Answer::new(ToolOutcome {
             text: text.into(),
             structured: Value::Null,
             targets: Vec::new(),
             started_scan: None,
-        })
+        }))
     }
 
     #[test]
@@ -143,14 +175,30 @@ mod tests {
         assert!(AnswerCache::slot(&all, "list_scans", &args, 0).is_none());
         let slot = AnswerCache::slot(&all, "get_posture", &args, 0).unwrap();
         assert!(cache.get(&slot, ttl).is_none());
-        cache.put(slot, outcome("a"));
+        cache.put(slot, answer("a"));
         let same = AnswerCache::slot(&all, "get_posture", &json!({"limit": 5, "tenant": "x"}), 0);
-        assert_eq!(cache.get(&same.unwrap(), ttl).unwrap().text, "a");
+        assert_eq!(cache.get(&same.unwrap(), ttl).unwrap().outcome.text, "a");
         let scoped = AnswerCache::slot(&one, "get_posture", &args, 0).unwrap();
         assert!(cache.get(&scoped, ttl).is_none());
         let later = AnswerCache::slot(&all, "get_posture", &args, 1).unwrap();
         assert!(cache.get(&later, ttl).is_none());
         let fresh = AnswerCache::slot(&all, "get_posture", &args, 0).unwrap();
         assert!(cache.get(&fresh, Duration::ZERO).is_none());
+    }
+
+    #[test]
+    fn a_shape_is_rendered_once() {
+        let answer = answer("a");
+        let mut calls = 0;
+        for _ in 0..3 {
+            let bytes = answer
+                .rendered(Shape::Structured, |o| {
+                    calls += 1;
+                    serde_json::value::to_raw_value(&o.text).map(Arc::from)
+                })
+                .unwrap();
+            assert_eq!(bytes.get(), "\"a\"");
+        }
+        assert_eq!(calls, 1);
     }
 }

@@ -105,7 +105,7 @@ pub async fn call_tool(
     tools::call(ctx, name, arguments).await
 }
 
-pub use answers::AnswerCache;
+pub use answers::{Answer, AnswerCache, Shape};
 
 /// Calls tool `name`, answering from `cache` when the same caller scope asked the same
 /// question since the latest scans last changed (see [`AnswerCache`]).
@@ -114,7 +114,7 @@ pub async fn call_tool_cached(
     cache: &AnswerCache,
     name: &str,
     arguments: Value,
-) -> Result<Arc<ToolOutcome>, SurfaceError> {
+) -> Result<Arc<Answer>, SurfaceError> {
     let scans = &ctx.backend.scan_cache;
     let ttl = scans.latest_ttl();
     let slot = (!ttl.is_zero())
@@ -125,11 +125,11 @@ pub async fn call_tool_cached(
     {
         return Ok(hit);
     }
-    let outcome = Arc::new(tools::call(ctx, name, arguments).await?);
+    let answer = Arc::new(Answer::new(tools::call(ctx, name, arguments).await?));
     if let Some(slot) = slot {
-        cache.put(slot, Arc::clone(&outcome));
+        cache.put(slot, Arc::clone(&answer));
     }
-    Ok(outcome)
+    Ok(answer)
 }
 
 /// The concrete resources visible to the caller.

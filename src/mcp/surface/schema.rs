@@ -217,3 +217,150 @@ pub fn report() -> Value {
         ("markdown", string()),
     ])
 }
+
+/// Sub-schemas smaller than this (serialised) stay inline: a reference would not be shorter.
+const SHARE_MIN_LEN: usize = 80;
+
+/// The same schema with every object sub-schema that occurs more than once written once in
+/// `$defs` and referenced with `$ref` (named after the first property holding it). Exact:
+/// resolving the references gives back the original schema.
+pub fn share_definitions(mut schema: Value) -> Value {
+    let mut defs = Map::new();
+    loop {
+        let mut counts: std::collections::HashMap<String, (usize, String)> = Default::default();
+        count_objects(&schema, None, true, &mut counts);
+        for def in defs.values() {
+            count_objects(def, None, true, &mut counts);
+        }
+        // The repeated sub-schema whose sharing saves the most.
+        let best = counts
+            .iter()
+            .filter(|(text, (n, _))| *n > 1 && text.len() >= SHARE_MIN_LEN)
+            .max_by_key(|(text, (n, _))| (text.len() * (n - 1), (*text).clone()))
+            .map(|(text, (_, name))| (text.clone(), name.clone()));
+        let Some((text, name)) = best else { break };
+        let mut unique = name.clone();
+        let mut i = 2;
+        while defs.contains_key(&unique) {
+            unique = format!("{name}{i}");
+            i += 1;
+        }
+        let Ok(def) = serde_json::from_str::<Value>(&text) else {
+            break;
+        };
+        let reference = json!({ "$ref": format!("#/$defs/{unique}") });
+        replace_objects(&mut schema, &def, &reference);
+        for shared in defs.values_mut() {
+            replace_objects(shared, &def, &reference);
+        }
+        defs.insert(unique, def);
+    }
+    if !defs.is_empty()
+        && let Some(map) = schema.as_object_mut()
+    {
+        map.insert("$defs".into(), Value::Object(defs));
+    }
+    schema
+}
+
+fn is_object_schema(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("object")
+}
+
+fn count_objects(
+    v: &Value,
+    key: Option<&str>,
+    root: bool,
+    counts: &mut std::collections::HashMap<String, (usize, String)>,
+) {
+    match v {
+        Value::Object(map) => {
+            if !root && is_object_schema(v) {
+                let entry = counts
+                    .entry(v.to_string())
+                    .or_insert_with(|| (0, key.unwrap_or("object").to_string()));
+                entry.0 += 1;
+            }
+            for (k, child) in map {
+                // Property names, and `items` under the array's own name.
+                let name = match k.as_str() {
+                    "properties" | "$defs" | "anyOf" | "oneOf" => key,
+                    "items" => key,
+                    other => Some(other),
+                };
+                count_objects(child, name, false, counts);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                count_objects(item, key, false, counts);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn replace_objects(v: &mut Value, target: &Value, reference: &Value) {
+    match v {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                if child == target {
+                    *child = reference.clone();
+                } else {
+                    replace_objects(child, target, reference);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                if item == target {
+                    *item = reference.clone();
+                } else {
+                    replace_objects(item, target, reference);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod sharing_tests {
+    use super::*;
+
+    /// Resolves every `$ref` against `defs`.
+    fn resolve(v: &Value, defs: &Map<String, Value>) -> Value {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    let name = r.trim_start_matches("#/$defs/");
+                    return resolve(&defs[name], defs);
+                }
+                Value::Object(
+                    map.iter()
+                        .filter(|(k, _)| k.as_str() != "$defs")
+                        .map(|(k, v)| (k.clone(), resolve(v, defs)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|i| resolve(i, defs)).collect()),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn shared_definitions_resolve_to_the_same_schema_and_are_shorter() {
+        let schema = output(&[
+            ("before", scan_detail()),
+            ("after", scan_detail()),
+            ("tenants", array(tenant())),
+            ("tenant", tenant()),
+        ]);
+        let shared = share_definitions(schema.clone());
+        let defs = shared["$defs"].as_object().unwrap().clone();
+        assert!(!defs.is_empty());
+        assert_eq!(resolve(&shared, &defs), schema);
+        assert!(shared.to_string().len() < schema.to_string().len());
+    }
+}

@@ -5,9 +5,22 @@ use std::fmt::Write;
 use aether365_actors::query::{CompareQuery, CompareScans};
 use serde_json::Value;
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, schema};
+
+/// `compare_scans`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const TOOL: ToolDef = ToolDef {
+    name: "compare_scans",
+    title: "Compare scans",
+    description: "What changed between two completed scans of a tenant (by default its latest completed scan and the one before): score change, newly failing checks, resolved checks and checks still failing, each counted by severity. Answers 'what changed since last week?'.",
+    read_only: true,
+    input,
+    output,
+    cacheable: true,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(call(ctx, arguments)),
+};
 
 pub fn input() -> Value {
     schema::input(

@@ -8,9 +8,35 @@ use aether365_actors::query::{
 };
 use serde_json::{Value, json};
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, schema};
+
+/// `list_findings`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const LIST: ToolDef = ToolDef {
+    name: "list_findings",
+    title: "List findings",
+    description: "Check results of a tenant's latest completed scans (or of one scan), most severe first. By default only failing checks (status 'fail'); filter by framework (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001), severity, service (such as 'Exchange Online', 'Entra ID'), status and free text. Paginated: pass next_cursor back as cursor. Use get_finding for evidence and remediation of one result.",
+    read_only: true,
+    input: list_input,
+    output: list_output,
+    cacheable: true,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(list(ctx, arguments)),
+};
+
+/// `get_finding`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const GET: ToolDef = ToolDef {
+    name: "get_finding",
+    title: "Finding details",
+    description: "One check's result with its evidence, rationale, remediation steps and link, framework references, and its status across the tenant's recent scans. Name it by finding_id (from list_findings) or by check_id (latest scan of the tenant, or of the given scan).",
+    read_only: true,
+    input: get_input,
+    output: get_output,
+    cacheable: true,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(get(ctx, arguments)),
+};
 
 const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 const STATUSES: [&str; 6] = ["fail", "pass", "manual", "error", "not_applicable", "any"];

@@ -7,95 +7,49 @@ mod report;
 mod scans;
 mod trend;
 
+use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
-use super::{SurfaceContext, SurfaceError, ToolOutcome};
+use super::{SurfaceContext, SurfaceError, ToolOutcome, schema};
 
-/// One tool's definition.
-struct ToolDef {
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
+/// What `tools/call` runs: the tool's code over the caller's context and its arguments.
+pub type Call =
+    for<'a> fn(&'a SurfaceContext, Value) -> LocalBoxFuture<'a, Result<ToolOutcome, SurfaceError>>;
+
+/// One tool: its definition, schemas, hints and code. Each tool declares its own beside its
+/// code; [`TOOLS`] lists them, the only registration.
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
     /// `false` only for `start_scan`.
-    read_only: bool,
-    input: fn() -> Value,
-    output: fn() -> Value,
+    pub read_only: bool,
+    pub input: fn() -> Value,
+    pub output: fn() -> Value,
+    /// A pure function of completed scans, the scope and the arguments: answers may be cached.
+    pub cacheable: bool,
+    /// May run as a task (`execution.taskSupport: optional`).
+    pub task_support: bool,
+    pub call: Call,
 }
 
-const TOOLS: &[ToolDef] = &[
-    ToolDef {
-        name: "get_posture",
-        title: "Security posture",
-        description: "Current Microsoft 365 security posture of each tenant this token can read (or of one tenant): the latest completed scan of each kind with its score (0-100) and the change since the previous scan, counts of checks by status, failing checks by severity, pass/fail per service and per framework (CIS, SCuBA, NIST-800-53, ISO-27001), the most severe failing checks and the scan time. Start here to answer 'how secure are we?'.",
-        read_only: true,
-        input: posture::input,
-        output: posture::output,
-    },
-    ToolDef {
-        name: "list_findings",
-        title: "List findings",
-        description: "Check results of a tenant's latest completed scans (or of one scan), most severe first. By default only failing checks (status 'fail'); filter by framework (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001), severity, service (such as 'Exchange Online', 'Entra ID'), status and free text. Paginated: pass next_cursor back as cursor. Use get_finding for evidence and remediation of one result.",
-        read_only: true,
-        input: findings::list_input,
-        output: findings::list_output,
-    },
-    ToolDef {
-        name: "get_finding",
-        title: "Finding details",
-        description: "One check's result with its evidence, rationale, remediation steps and link, framework references, and its status across the tenant's recent scans. Name it by finding_id (from list_findings) or by check_id (latest scan of the tenant, or of the given scan).",
-        read_only: true,
-        input: findings::get_input,
-        output: findings::get_output,
-    },
-    ToolDef {
-        name: "get_score_trend",
-        title: "Score trend",
-        description: "The score of each completed scan of a tenant since a date (default: the last 30 days), oldest first, with the overall change. Overall by default; with framework or service, the pass rate of the checks of that framework or service. Answers 'how did our score change this month?'.",
-        read_only: true,
-        input: trend::input,
-        output: trend::output,
-    },
-    ToolDef {
-        name: "list_scans",
-        title: "List scans",
-        description: "Scans of the tenants this token can read (or of one tenant), newest first: kind, origin, status, progress, timings, score and counts. Filter by status and kind; page with before (the next_before value).",
-        read_only: true,
-        input: scans::list_input,
-        output: scans::list_output,
-    },
-    ToolDef {
-        name: "get_scan",
-        title: "Scan details",
-        description: "One scan: status, progress, timings and, once completed, its score, change since the previous scan, pass/fail per service and framework, and its most severe failing checks. Use it to follow a scan started with start_scan.",
-        read_only: true,
-        input: scans::get_input,
-        output: scans::get_output,
-    },
-    ToolDef {
-        name: "start_scan",
-        title: "Start a scan",
-        description: "Starts a read-only scan of one tenant and answers at once with the scan id (an already queued or running scan of the same tenant and kind is returned instead). kind 'compliance' evaluates the latest configuration snapshot against the checks; 'exposure' checks the public DNS of the tenant's domains. Follow it with get_scan, then compare_scans to see what newly fails. Scans never change the tenant, and remediation or AI Pilot can only be applied by a person in the dashboard.",
-        read_only: false,
-        input: scans::start_input,
-        output: scans::start_output,
-    },
-    ToolDef {
-        name: "compare_scans",
-        title: "Compare scans",
-        description: "What changed between two completed scans of a tenant (by default its latest completed scan and the one before): score change, newly failing checks, resolved checks and checks still failing, each counted by severity. Answers 'what changed since last week?'.",
-        read_only: true,
-        input: compare::input,
-        output: compare::output,
-    },
-    ToolDef {
-        name: "generate_report",
-        title: "Generate a report",
-        description: "Writes a Markdown report from the stored scan data for an audience: 'board' (plain-language summary, score and trend, top risks), 'audit' (framework coverage and control status) or 'technical' (every failing check with remediation). Optionally for one framework and one tenant. The report is stored and readable later as the resource aether365://reports/{id}.",
-        read_only: true,
-        input: report::input,
-        output: report::output,
-    },
+/// Every tool, in `tools/list` order.
+pub const TOOLS: &[ToolDef] = &[
+    posture::TOOL,
+    findings::LIST,
+    findings::GET,
+    trend::TOOL,
+    scans::LIST,
+    scans::GET,
+    scans::START,
+    compare::TOOL,
+    report::TOOL,
 ];
+
+/// The tool named `name`.
+pub fn find(name: &str) -> Option<&'static ToolDef> {
+    TOOLS.iter().find(|t| t.name == name)
+}
 
 /// Every tool, as MCP Tool objects.
 pub fn definitions() -> Vec<Value> {
@@ -106,8 +60,8 @@ pub fn definitions() -> Vec<Value> {
                 "name": t.name,
                 "title": t.title,
                 "description": t.description,
-                "inputSchema": (t.input)(),
-                "outputSchema": (t.output)(),
+                "inputSchema": schema::share_definitions((t.input)()),
+                "outputSchema": schema::share_definitions((t.output)()),
                 "annotations": {
                     "title": t.title,
                     "readOnlyHint": t.read_only,
@@ -116,7 +70,7 @@ pub fn definitions() -> Vec<Value> {
                     "openWorldHint": false,
                 },
             });
-            if t.name == "start_scan" {
+            if t.task_support {
                 tool["execution"] = json!({ "taskSupport": "optional" });
             }
             tool
@@ -130,17 +84,9 @@ pub async fn call(
     name: &str,
     arguments: Value,
 ) -> Result<ToolOutcome, SurfaceError> {
-    match name {
-        "get_posture" => posture::call(ctx, arguments).await,
-        "list_findings" => findings::list(ctx, arguments).await,
-        "get_finding" => findings::get(ctx, arguments).await,
-        "get_score_trend" => trend::call(ctx, arguments).await,
-        "list_scans" => scans::list(ctx, arguments).await,
-        "get_scan" => scans::get(ctx, arguments).await,
-        "start_scan" => scans::start(ctx, arguments).await,
-        "compare_scans" => compare::call(ctx, arguments).await,
-        "generate_report" => report::call(ctx, arguments).await,
-        other => Err(SurfaceError::UnknownTool(other.to_string())),
+    match find(name) {
+        Some(tool) => (tool.call)(ctx, arguments).await,
+        None => Err(SurfaceError::UnknownTool(name.to_string())),
     }
 }
 

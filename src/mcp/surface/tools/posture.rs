@@ -5,9 +5,22 @@ use std::fmt::Write;
 use aether365_actors::query::GetPosture;
 use serde_json::Value;
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, schema};
+
+/// `get_posture`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const TOOL: ToolDef = ToolDef {
+    name: "get_posture",
+    title: "Security posture",
+    description: "Current Microsoft 365 security posture of each tenant this token can read (or of one tenant): the latest completed scan of each kind with its score (0-100) and the change since the previous scan, counts of checks by status, failing checks by severity, pass/fail per service and per framework (CIS, SCuBA, NIST-800-53, ISO-27001), the most severe failing checks and the scan time. Start here to answer 'how secure are we?'.",
+    read_only: true,
+    input,
+    output,
+    cacheable: true,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(call(ctx, arguments)),
+};
 
 pub fn input() -> Value {
     schema::input(&[("tenant", schema::tenant_input())], &[])

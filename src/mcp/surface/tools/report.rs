@@ -3,10 +3,23 @@
 use aether365_actors::query::{Framework, NewReport, SaveReport};
 use serde_json::Value;
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::report::{self, Audience};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, schema};
+
+/// `generate_report`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const TOOL: ToolDef = ToolDef {
+    name: "generate_report",
+    title: "Generate a report",
+    description: "Writes a Markdown report from the stored scan data for an audience: 'board' (plain-language summary, score and trend, top risks), 'audit' (framework coverage and control status) or 'technical' (every failing check with remediation). Optionally for one framework and one tenant. The report is stored and readable later as the resource aether365://reports/{id}.",
+    read_only: true,
+    input,
+    output,
+    cacheable: false,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(call(ctx, arguments)),
+};
 
 pub fn input() -> Value {
     schema::input(

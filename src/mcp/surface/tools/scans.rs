@@ -6,9 +6,48 @@ use aether365_actors::query::{GetScan, ListScans, ResolveTenant, ScanListQuery};
 use aether365_actors::scans::{ScanError, ScanKind, ScanOrigin, ScanRequest, StartScan};
 use serde_json::{Value, json};
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, schema};
+
+/// `list_scans`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const LIST: ToolDef = ToolDef {
+    name: "list_scans",
+    title: "List scans",
+    description: "Scans of the tenants this token can read (or of one tenant), newest first: kind, origin, status, progress, timings, score and counts. Filter by status and kind; page with before (the next_before value).",
+    read_only: true,
+    input: list_input,
+    output: list_output,
+    cacheable: false,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(list(ctx, arguments)),
+};
+
+/// `get_scan`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const GET: ToolDef = ToolDef {
+    name: "get_scan",
+    title: "Scan details",
+    description: "One scan: status, progress, timings and, once completed, its score, change since the previous scan, pass/fail per service and framework, and its most severe failing checks. Use it to follow a scan started with start_scan.",
+    read_only: true,
+    input: get_input,
+    output: get_output,
+    cacheable: false,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(get(ctx, arguments)),
+};
+
+/// `start_scan`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const START: ToolDef = ToolDef {
+    name: "start_scan",
+    title: "Start a scan",
+    description: "Starts a read-only scan of one tenant and answers at once with the scan id (an already queued or running scan of the same tenant and kind is returned instead). kind 'compliance' evaluates the latest configuration snapshot against the checks; 'exposure' checks the public DNS of the tenant's domains. Follow it with get_scan, then compare_scans to see what newly fails. Scans never change the tenant, and remediation or AI Pilot can only be applied by a person in the dashboard.",
+    read_only: false,
+    input: start_input,
+    output: start_output,
+    cacheable: false,
+    task_support: true,
+    call: |ctx, arguments| Box::pin(start(ctx, arguments)),
+};
 
 const STATUSES: [&str; 5] = ["queued", "running", "completed", "failed", "cancelled"];
 const KINDS: [&str; 2] = ["compliance", "exposure"];

@@ -8,9 +8,22 @@ use aether365_actors::query::{
 use chrono::{Duration, Utc};
 use serde_json::Value;
 
-use super::outcome;
+use super::{ToolDef, outcome};
 use crate::mcp::surface::args::Args;
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, schema};
+
+/// `get_score_trend`: its definition, beside its code (listed once in `tools::TOOLS`).
+pub const TOOL: ToolDef = ToolDef {
+    name: "get_score_trend",
+    title: "Score trend",
+    description: "The score of each completed scan of a tenant since a date (default: the last 30 days), oldest first, with the overall change. Overall by default; with framework or service, the pass rate of the checks of that framework or service. Answers 'how did our score change this month?'.",
+    read_only: true,
+    input,
+    output,
+    cacheable: true,
+    task_support: false,
+    call: |ctx, arguments| Box::pin(call(ctx, arguments)),
+};
 
 pub fn input() -> Value {
     schema::input(

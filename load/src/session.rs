@@ -502,6 +502,60 @@ impl Session {
         Ok(result)
     }
 
+    /// Calls a tool and checks its answer without keeping it: the answer must be well-formed
+    /// JSON with a `result` that is not an `isError` result, but no `Value` is built from it
+    /// (what the calls scenario needs: the generator's own cost per call stays small beside
+    /// the server's, whatever the answer's size).
+    pub async fn call_tool_checked(
+        &mut self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<(), CallError> {
+        if self.transport == Transport::Legacy {
+            return self.call_tool(name, arguments).await.map(drop);
+        }
+        let limit = self.target.timeout;
+        if self.transport == Transport::Plain {
+            let path = format!("/bench/tools/{name}");
+            let body = arguments.to_string();
+            let (head, bytes) = within(limit, self.post_to(path, &body, &[])).await?;
+            if head.status != 200 {
+                return Err(CallError::Status(head.status));
+            }
+            return serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+                .map(drop)
+                .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")));
+        }
+        let body = self.envelope("tools/call", json!({"name": name, "arguments": arguments}));
+        let id = self.next_id - 1;
+        let extra = [("Mcp-Method", "tools/call"), ("Mcp-Name", name)];
+        let (head, bytes) = within(limit, self.post(&body, &extra)).await?;
+        if head.is_event_stream() || head.status != 200 {
+            let message = response_in(&head, &bytes, id).map_err(|e| match head.status {
+                200 => e,
+                status => CallError::Status(status),
+            })?;
+            let result = result_of(message)?;
+            if result.get("isError").and_then(Value::as_bool) == Some(true) {
+                return Err(CallError::Tool);
+            }
+            return Ok(());
+        }
+        let answer: LightResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))?;
+        match (answer.result, answer.error) {
+            (_, Some(error)) => Err(CallError::JsonRpc {
+                code: error.code,
+                message: error.message,
+            }),
+            (Some(result), None) if result.is_error => Err(CallError::Tool),
+            (Some(_), None) => Ok(()),
+            (None, None) => Err(CallError::Protocol(
+                "a response without result or error".into(),
+            )),
+        }
+    }
+
     /// A tool call on the plain endpoint: its JSON as `structuredContent`.
     async fn call_plain(&mut self, name: &str, arguments: Value) -> Result<Value, CallError> {
         let path = format!("/bench/tools/{name}");
@@ -686,6 +740,27 @@ fn stateless_meta() -> Value {
 }
 
 /// The JSON-RPC response with `id` in a JSON body or an event-stream body.
+/// A JSON-RPC response read without building its result (fields not named are skipped).
+#[derive(serde::Deserialize)]
+struct LightResponse {
+    result: Option<LightResult>,
+    error: Option<LightError>,
+}
+
+#[derive(serde::Deserialize)]
+struct LightResult {
+    #[serde(rename = "isError", default)]
+    is_error: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct LightError {
+    #[serde(default)]
+    code: i64,
+    #[serde(default)]
+    message: String,
+}
+
 fn response_in(head: &Head, body: &[u8], id: i64) -> Result<Value, CallError> {
     if head.is_event_stream() {
         let mut parser = SseParser::default();

@@ -7,14 +7,12 @@
 //! `AETHER365_SKIP_BROWSER_TESTS` is set. `AETHER365_SCREENSHOT_DIR` keeps the screenshots.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::{databases, spawn_app};
 use aether365_actors::directory;
-use common::{databases, spawn_app};
 
 const PASSWORD: &str = "correct horse battery staple";
 

@@ -1,11 +1,9 @@
 //! start_scan: progress, tasks (2025-11-25 and the 2026-07-28 extension), resource updates.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{answer, databases, envelope, read_sse, spawn_app};
+use crate::common::{answer, databases, envelope, read_sse, spawn_app};
 use serde_json::{Value, json};
 
 #[actix_web::test]

@@ -3,11 +3,9 @@
 //! stream (legacy HTTP+SSE, JSON-answered POSTs), answered by the client with a new POST.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestApp, answer, databases, read_sse, spawn_app};
+use crate::common::{TestApp, answer, databases, read_sse, spawn_app};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 

@@ -1,11 +1,9 @@
 //! Streamable HTTP, handshake era (2025-03-26, 2025-06-18, 2025-11-25).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{answer, databases, read_sse, spawn_app};
+use crate::common::{answer, databases, read_sse, spawn_app};
 use serde_json::{Value, json};
 
 const VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-25"];

@@ -215,9 +215,9 @@ async fn call_loop(
         }
         let tool = args.mix.pick(rng);
         let outcome = session
-            .call_tool(tool.name(), tool.arguments(tenant, rng))
+            .call_tool_checked(tool.name(), tool.arguments(tenant, rng))
             .await;
-        tally(report, tool.name(), due, record_from, outcome.map(drop));
+        tally(report, tool.name(), due, record_from, outcome);
         if let Some(interval) = interval {
             due += interval;
         }

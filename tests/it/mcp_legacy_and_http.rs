@@ -1,11 +1,9 @@
 //! Legacy HTTP+SSE (2024-11-05), authentication, origins, body limits and metadata.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Options, databases, spawn_app, spawn_app_with};
+use crate::common::{Options, databases, spawn_app, spawn_app_with};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -224,6 +222,21 @@ async fn foreign_origins_are_refused_and_huge_bodies_too() {
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
+        // DNS rebinding: a loopback server answers only to local names and allowed hosts.
+        for (host, status) in [
+            ("evil.example", 403),
+            ("app.example", 400),
+            ("localhost:1", 400),
+        ] {
+            let r = app
+                .post()
+                .header("Host", host)
+                .json(&ping)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), status, "Host: {host}");
+        }
         let huge = "x".repeat(10_000);
         let r = app
             .post()

@@ -2,13 +2,11 @@
 //! defences and the pages, against the real server on every test database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{TestApp, databases, envelope, read_sse, spawn_app};
 use aether365::dashboard::throttle::FAILURE_LIMIT;
 use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::tokens::{self, Expiry};
-use common::{TestApp, databases, envelope, read_sse, spawn_app};
 use reqwest::{Response, StatusCode};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};

@@ -1,11 +1,9 @@
 //! Streamable HTTP, stateless era (2026-07-28).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Options, databases, envelope, read_sse, spawn_app, spawn_app_with};
+use crate::common::{Options, databases, envelope, read_sse, spawn_app, spawn_app_with};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 

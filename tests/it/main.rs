@@ -1,0 +1,17 @@
+//! Every integration test in one binary (one link instead of one per file): the real server
+//! on port 0 with a fresh database per test, over SQLite and, when `AETHER365_TEST_POSTGRES_URL`
+//! is set, PostgreSQL.
+
+mod common;
+
+mod audit_crash;
+mod cli;
+mod dashboard;
+mod dashboard_browser;
+mod isolation;
+mod live_collection;
+mod mcp_conformance_fixtures;
+mod mcp_legacy_and_http;
+mod mcp_stateless;
+mod mcp_streamable;
+mod mcp_tasks_and_scans;
