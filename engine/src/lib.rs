@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 mod checks;
+pub mod export;
 pub mod exposure;
 pub mod model;
 pub mod references;
@@ -13,6 +14,7 @@ pub mod snapshot;
 pub mod variations;
 
 pub use catalogue::{Check, compliance_checks, evaluate_all, find_check};
+pub use export::{ExportContext, ExportError, ExportFormat, export};
 pub use exposure::{DomainObservation, ExposureCheck, Lookup, evaluate_domain, exposure_checks};
 pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,

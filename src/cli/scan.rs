@@ -8,12 +8,15 @@ use aether365_actors::directory;
 use aether365_actors::scans::{
     ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan,
 };
-use aether365_entities::{finding, scan};
+use aether365_engine::Status;
+use aether365_entities::scan;
 use clap::{Args, Subcommand};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::check::{Format, write_export};
 use super::microsoft::MicrosoftArgs;
 use super::{CliError, print_json};
+use crate::dashboard::exports::{ExportLoadError, scan_context, scan_findings};
 
 /// `aether365 scan …`
 #[derive(Debug, Subcommand)]
@@ -70,7 +73,11 @@ pub struct FindingsArgs {
     /// Only findings with this status (pass, fail, manual, error, not_applicable).
     #[arg(long)]
     status: Option<String>,
-    #[arg(long)]
+    /// table, json, or an export: ocsf (OCSF 1.8.0 Compliance Finding), sarif (SARIF 2.1.0), csv.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
 }
 
@@ -253,38 +260,55 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
 }
 
 pub async fn findings(db: &DatabaseConnection, args: FindingsArgs) -> Result<(), CliError> {
-    scan::Entity::find_by_id(args.scan)
+    let scan_row = scan::Entity::find_by_id(args.scan)
         .one(db)
         .await?
         .ok_or_else(|| CliError::Invalid(format!("no scan {}", args.scan)))?;
-    let mut query = finding::Entity::find().filter(finding::Column::ScanId.eq(args.scan));
-    if let Some(status) = &args.status {
-        query = query.filter(finding::Column::Status.eq(status.as_str()));
+    let status = match &args.status {
+        Some(s) => Some(
+            s.parse::<Status>()
+                .map_err(|e| CliError::Invalid(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let found = scan_findings(db, scan_row.id, status.map(Status::as_str))
+        .await
+        .map_err(load_error)?;
+    let format = if args.json { Format::Json } else { args.format };
+    if let Some(export) = format.export() {
+        let context = scan_context(db, &scan_row).await.map_err(load_error)?;
+        return write_export(export, &context, &found);
     }
-    let rows = query
-        .order_by_asc(finding::Column::SeverityRank)
-        .order_by_asc(finding::Column::CheckId)
-        .all(db)
-        .await?;
-    if args.json {
-        let out: Vec<_> = rows
+    if format == Format::Json {
+        let out: Vec<_> = found
             .iter()
             .map(|f| {
                 serde_json::json!({
                     "check_id": f.check_id, "title": f.title, "service": f.service,
                     "severity": f.severity, "status": f.status, "message": f.message,
                     "frameworks": f.frameworks, "evidence": f.evidence,
-                    "remediation": f.remediation, "remediation_url": f.remediation_url,
+                    "remediation": f.remediation.steps, "remediation_url": f.remediation.url,
                 })
             })
             .collect();
         return print_json(&out);
     }
-    for f in rows {
+    for f in found {
         println!(
             "{:<14} {:<8} {:<14} {:<16} {}",
-            f.check_id, f.severity, f.status, f.service, f.title
+            f.check_id,
+            f.severity.as_str(),
+            f.status.as_str(),
+            f.service.as_str(),
+            f.title
         );
     }
     Ok(())
+}
+
+fn load_error(e: ExportLoadError) -> CliError {
+    match e {
+        ExportLoadError::Db(e) => CliError::Query(e),
+        other => CliError::Invalid(other.to_string()),
+    }
 }

@@ -1,5 +1,5 @@
 //! The dashboard: the REST API under `/api/v1` (session login, MCP settings, tokens, tenants,
-//! audit trail) and the "Settings > MCP" pages, static HTML/CSS/JS embedded in the binary.
+//! audit trail, findings exports) and the "Settings > MCP" pages, static HTML/CSS/JS embedded in the binary.
 //!
 //! Browser sessions are an HttpOnly, SameSite=Strict cookie holding a random 256-bit id of
 //! which only a hash is stored. State-changing requests must be JSON and same-origin.
@@ -9,6 +9,7 @@ pub mod audit;
 pub mod connect;
 pub mod csrf;
 pub mod error;
+pub mod exports;
 pub mod login;
 pub mod pages;
 pub mod session;
@@ -79,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/tokens/{id}").route(web::delete().to(tokens::revoke)))
             .service(resource("/audit").route(web::get().to(audit::list)))
+            .service(resource("/scans/{id}/findings").route(web::get().to(exports::download)))
             .default_service(web::to(not_found)),
     )
     .route("/", web::get().to(pages::index))

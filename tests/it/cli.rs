@@ -521,3 +521,142 @@ async fn tenants_connect_test_their_connection_and_scan_live() {
         assert_eq!(snapshots[0].source, "collector");
     }
 }
+
+/// Counts of an OCSF array, a SARIF log and a CSV file, to compare with the findings.
+struct ExportCounts {
+    ocsf_events: usize,
+    sarif_rules: usize,
+    sarif_results: usize,
+    csv_rows: usize,
+}
+
+fn export_counts(ocsf: &str, sarif: &str, csv: &str) -> ExportCounts {
+    let ocsf: serde_json::Value = serde_json::from_str(ocsf).unwrap();
+    let events = ocsf.as_array().unwrap();
+    assert!(events.iter().all(|e| e["class_uid"] == 2003));
+    let sarif: serde_json::Value = serde_json::from_str(sarif).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert!(csv.starts_with("check_id,title,service,severity,status,"));
+    // Every data row starts with a check id; multi-line fields are quoted and start otherwise.
+    let csv_rows = csv
+        .split("\r\n")
+        .filter(|l| l.starts_with("A365-") || l.starts_with("EXP."))
+        .count();
+    ExportCounts {
+        ocsf_events: events.len(),
+        sarif_rules: run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        sarif_results: run["results"].as_array().unwrap().len(),
+        csv_rows,
+    }
+}
+
+#[test]
+fn check_exports_ocsf_sarif_and_csv() {
+    let file = fixture("ProviderSettingsExport.json");
+    let out = |format: &str| {
+        let out = Command::new(BIN)
+            .args(["check", &file, "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let report: serde_json::Value = serde_json::from_str(&out("json")).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let passed = findings.iter().filter(|f| f["status"] == "pass").count();
+    let counts = export_counts(&out("ocsf"), &out("sarif"), &out("csv"));
+    assert_eq!(counts.ocsf_events, findings.len());
+    assert_eq!(counts.sarif_rules, findings.len());
+    assert_eq!(counts.sarif_results, findings.len() - passed);
+    assert_eq!(counts.csv_rows, findings.len());
+    let bad = Command::new(BIN)
+        .args(["check", &file, "--format", "xml"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn findings_of_a_stored_scan_export_on_every_database() {
+    for t in testkit::databases().await {
+        let url = t.url.as_str();
+        ok(url, &["org", "create", "Exporters"]);
+        ok(
+            url,
+            &[
+                "tenant",
+                "add",
+                "--org",
+                "Exporters",
+                "--name",
+                "Export Prod",
+                "--domain",
+                "export.example",
+            ],
+        );
+        ok(
+            url,
+            &[
+                "tenant",
+                "import-config",
+                "Export Prod",
+                &fixture("ProviderSettingsExport.json"),
+            ],
+        );
+        let scan: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &["scan", "start", "--tenant", "Export Prod", "--json"],
+        ))
+        .unwrap();
+        assert_eq!(scan["status"], "completed");
+        let id = scan["id"].as_i64().unwrap().to_string();
+        let c = &scan["counts"];
+        let count = |k: &str| c[k].as_u64().unwrap() as usize;
+        let total = ["pass", "fail", "manual", "error", "not_applicable"]
+            .into_iter()
+            .map(count)
+            .sum::<usize>();
+        let export = |format: &str| ok(url, &["findings", "--scan", &id, "--format", format]);
+        let counts = export_counts(&export("ocsf"), &export("sarif"), &export("csv"));
+        assert_eq!(counts.ocsf_events, total);
+        assert_eq!(counts.sarif_rules, total);
+        assert_eq!(counts.sarif_results, total - count("pass"));
+        assert_eq!(counts.csv_rows, total);
+        // The export names the scan and its tenant.
+        let sarif: serde_json::Value = serde_json::from_str(&export("sarif")).unwrap();
+        assert_eq!(sarif["runs"][0]["properties"]["tenant"], "Export Prod");
+        assert_eq!(
+            sarif["runs"][0]["automationDetails"]["id"],
+            format!("aether365/scan/{id}")
+        );
+        // --status filters exports too; --json still means --format json.
+        let failed: serde_json::Value = serde_json::from_str(&ok(
+            url,
+            &[
+                "findings", "--scan", &id, "--status", "fail", "--format", "ocsf",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(failed.as_array().unwrap().len(), count("fail"));
+        let json: serde_json::Value =
+            serde_json::from_str(&ok(url, &["findings", "--scan", &id, "--json"])).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), total);
+        fails(
+            url,
+            &["findings", "--scan", "999999", "--format", "sarif"],
+            "no scan 999999",
+        );
+        fails(
+            url,
+            &[
+                "findings", "--scan", &id, "--status", "bogus", "--format", "csv",
+            ],
+            "status must be one of",
+        );
+    }
+}

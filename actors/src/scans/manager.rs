@@ -476,3 +476,30 @@ impl Handler<GetStats> for ScanManager {
         })
     }
 }
+
+/// What a scan of a tenant would evaluate, in one sentence (see [`super::plan`]): for
+/// `start_scan`'s answer, so an assistant can tell the person before the scan ends.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<String, ScanError>")]
+pub struct DescribePlan {
+    pub organisation_id: i64,
+    pub tenant_id: i64,
+    pub kind: ScanKind,
+}
+
+impl Handler<DescribePlan> for ScanManager {
+    type Result = ResponseFuture<Result<String, ScanError>>;
+
+    fn handle(&mut self, msg: DescribePlan, _ctx: &mut Self::Context) -> Self::Result {
+        let db = self.db.clone();
+        let collector = self.config.collector.is_some();
+        Box::pin(async move {
+            let tenant = aether365_entities::tenant::Entity::find_by_id(msg.tenant_id)
+                .one(&db)
+                .await?
+                .filter(|t| t.organisation_id == msg.organisation_id)
+                .ok_or(ScanError::TenantNotFound)?;
+            super::plan(&db, &tenant, msg.kind, collector).await
+        })
+    }
+}

@@ -15,7 +15,8 @@ mod types;
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};
 pub use manager::{
-    CancelScan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe, Unsubscribe,
+    CancelScan, DescribePlan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe,
+    Unsubscribe,
 };
 pub use persist::{CompletedScan, persist_completed_scan};
 pub use run::plan;
