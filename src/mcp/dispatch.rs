@@ -423,10 +423,7 @@ async fn call_tool(
             let err = McpError::UnknownTool(tool);
             return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
-        Err(SurfaceError::InvalidArguments(msg)) if !ctx.version.tool_errors_as_results() => {
-            let err = McpError::InvalidParams(msg);
-            return audited(ctx, method, Some(&name), &[], Err(err)).await;
-        }
+        // Argument errors are results the model can read and correct, in every version.
         Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
             let text = e.to_string();
             audit(

@@ -54,11 +54,6 @@ impl ProtocolVersion {
         self >= ProtocolVersion::V2026_07_28
     }
 
-    /// Tool argument errors travel as `isError` results rather than -32602.
-    pub fn tool_errors_as_results(self) -> bool {
-        self >= ProtocolVersion::V2025_11_25
-    }
-
     /// JSON-RPC batches are allowed (2025-03-26 only).
     pub fn allows_batches(self) -> bool {
         self == ProtocolVersion::V2025_03_26

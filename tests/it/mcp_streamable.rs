@@ -185,7 +185,7 @@ async fn session_errors_have_their_status_codes() {
 }
 
 #[actix_web::test]
-async fn tool_argument_errors_are_results_from_2025_11_25() {
+async fn tool_argument_errors_are_results_in_every_version() {
     for db in databases().await {
         let app = spawn_app(db).await;
         let session = app.initialize("2025-11-25").await;
@@ -195,6 +195,24 @@ async fn tool_argument_errors_are_results_from_2025_11_25() {
         let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
         let answer = messages.last().unwrap();
         assert_eq!(answer["result"]["isError"], true);
+        // Our own tools' argument errors are results in every version, so the model can
+        // correct itself.
+        for version in VERSIONS {
+            let session = app.initialize(version).await;
+            let r = app
+                .session_request(
+                    &session,
+                    version,
+                    json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+                    "params":{"name":"list_findings","arguments":{"severity":"dreadful"}}}),
+                )
+                .await;
+            let messages = read_sse(r, Duration::from_secs(5), |m| m.get("id").is_some()).await;
+            let body = messages.last().unwrap();
+            assert_eq!(body["result"]["isError"], true, "{version}: {body}");
+            let text = body["result"]["content"][0]["text"].as_str().unwrap();
+            assert!(text.contains("severity"), "{version}: {text}");
+        }
     }
 }
 

@@ -25,7 +25,9 @@ use super::store::insert_batch;
 pub struct AuditConfig {
     /// Most rows in one transaction.
     pub max_batch: usize,
-    /// Longest a row waits for companions before its batch is committed.
+    /// Longest a row waits for companions before its batch is committed when no commit is
+    /// running. Zero by default: an idle writer commits a row at once, and the rows that
+    /// arrive during that commit form the next batch (group commit without a timer's latency).
     pub max_delay: Duration,
     /// Most rows waiting for a commit (pending plus committing); beyond, `Record` fails.
     pub max_pending: usize,
@@ -35,7 +37,7 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {
             max_batch: 256,
-            max_delay: Duration::from_millis(5),
+            max_delay: Duration::ZERO,
             max_pending: 16_384,
         }
     }

@@ -22,8 +22,23 @@ pub const TOOL: ToolDef = ToolDef {
     call: |ctx, arguments| Box::pin(call(ctx, arguments)),
 };
 
+/// Failing checks listed per scan unless `detail` is `full`.
+const SUMMARY_FAILING: usize = 3;
+
 pub fn input() -> Value {
-    schema::input(&[("tenant", schema::tenant_input())], &[])
+    schema::input(
+        &[
+            ("tenant", schema::tenant_input()),
+            (
+                "detail",
+                schema::enumeration(
+                    &["summary", "full"],
+                    "summary (default): the 3 most severe failing checks per scan; full: up to 10.",
+                ),
+            ),
+        ],
+        &[],
+    )
 }
 
 pub fn output() -> Value {
@@ -37,14 +52,23 @@ pub fn output() -> Value {
 }
 
 pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, SurfaceError> {
-    let args = Args::parse(arguments, &["tenant"])?;
+    let args = Args::parse(arguments, &["tenant", "detail"])?;
     let tenant = args.reference("tenant")?;
-    let posture = ctx
+    let full = args.choice("detail", &["summary", "full"])? == Some("full");
+    let mut posture = ctx
         .ask(GetPosture {
             principal: ctx.principal.clone(),
             tenant,
         })
         .await?;
+    // Context is the assistant's scarcest resource: a summary by default.
+    let mut more_failing = 0;
+    if !full {
+        for d in posture.tenants.iter_mut().flat_map(|t| t.latest.iter_mut()) {
+            more_failing += d.top_failing.len().saturating_sub(SUMMARY_FAILING);
+            d.top_failing.truncate(SUMMARY_FAILING);
+        }
+    }
     let mut text = String::from("# Security posture\n\n");
     let mut targets = Vec::new();
     if posture.tenants.is_empty() {
@@ -65,6 +89,12 @@ pub async fn call(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome,
             text.push_str(&render::scan_detail(d));
             text.push('\n');
         }
+    }
+    if more_failing > 0 {
+        let _ = writeln!(
+            text,
+            "{more_failing} more failing checks: list_findings lists them all, detail=full shows up to 10 per scan."
+        );
     }
     outcome(&posture, text, targets)
 }
