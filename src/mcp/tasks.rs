@@ -124,13 +124,19 @@ pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanVie
     let mut watch = ScanWatch::start(&ctx.backend, scan_id).await?;
     let mut scan = load_scan(ctx, scan_id).await?;
     let mut last_done = -1;
+    // What the scan does now ("Exchange Online: collected"), from its latest event.
+    let mut stage: Option<String> = None;
     loop {
         if scan.progress_done != last_done && scan.progress_total > 0 {
             last_done = scan.progress_done;
+            let message = match &stage {
+                Some(stage) => format!("{}: {stage}", status_message(&scan)),
+                None => status_message(&scan),
+            };
             ctx.progress(
                 f64::from(scan.progress_done),
                 Some(f64::from(scan.progress_total)),
-                Some(&status_message(&scan)),
+                Some(&message),
             )
             .await;
         }
@@ -144,6 +150,7 @@ pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanVie
                 scan.progress_total = event.progress_total;
                 scan.score = event.score;
                 scan.error = event.error;
+                stage = event.stage;
                 if is_final(&scan.status) {
                     // Reload for the stored summary.
                     scan = load_scan(ctx, scan_id).await?;

@@ -18,6 +18,46 @@ pub fn input(properties: &[(&str, Value)], required: &[&str]) -> Value {
     schema
 }
 
+/// Adds properties that are present only sometimes to an object schema.
+pub fn with_optional(mut schema: Value, properties: &[(&str, Value)]) -> Value {
+    if let Some(props) = schema["properties"].as_object_mut() {
+        for (name, property) in properties {
+            props.insert((*name).to_string(), property.clone());
+        }
+    }
+    schema
+}
+
+/// What a scan evaluated: the data's source and time, its snapshot, per-service outcome.
+pub fn scan_input() -> Value {
+    with_optional(
+        output(&[
+            (
+                "source",
+                json!({ "enum": ["collector", "import", "sample", "public_dns"] }),
+            ),
+            ("collected_at", time()),
+        ]),
+        &[
+            ("snapshot_id", integer()),
+            (
+                "services",
+                array(with_optional(
+                    output(&[
+                        ("service", string()),
+                        (
+                            "state",
+                            json!({ "enum": ["collected", "partial", "failed", "imported", "not_collected"] }),
+                        ),
+                    ]),
+                    &[("detail", string()), ("as_of", time())],
+                )),
+            ),
+            ("note", string()),
+        ],
+    )
+}
+
 /// An output object schema where every listed property is always present.
 pub fn output(properties: &[(&str, Value)]) -> Value {
     let names: Vec<&str> = properties.iter().map(|(k, _)| *k).collect();
@@ -89,14 +129,18 @@ pub fn scan_input(description: &str) -> Value {
 }
 
 pub fn tenant() -> Value {
-    output(&[
-        ("id", integer()),
-        ("display_name", string()),
-        ("primary_domain", string()),
-        ("microsoft_tenant_id", string()),
-        ("verified_domains", array(string())),
-        ("connected_at", time()),
-    ])
+    with_optional(
+        output(&[
+            ("id", integer()),
+            ("display_name", string()),
+            ("primary_domain", string()),
+            ("microsoft_tenant_id", string()),
+            ("verified_domains", array(string())),
+            ("connected_at", time()),
+            ("live_collection", boolean()),
+        ]),
+        &[("consented_at", time())],
+    )
 }
 
 pub fn status_counts() -> Value {
@@ -131,7 +175,7 @@ pub fn breakdown() -> Value {
 }
 
 pub fn scan() -> Value {
-    output(&[
+    scan_with_input(output(&[
         ("id", integer()),
         ("tenant_id", integer()),
         ("tenant_name", string()),
@@ -148,7 +192,12 @@ pub fn scan() -> Value {
         ("counts", status_counts()),
         ("failing", severity_counts()),
         ("error", nullable("string")),
-    ])
+    ]))
+}
+
+/// A scan, with what it evaluated when that is known.
+fn scan_with_input(scan: Value) -> Value {
+    with_optional(scan, &[("input", scan_input())])
 }
 
 pub fn finding() -> Value {

@@ -16,7 +16,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, sch
 pub const LIST: ToolDef = ToolDef {
     name: "list_findings",
     title: "List findings",
-    description: "Check results of a tenant's latest completed scans (or of one scan), most severe first. By default only failing checks (status 'fail'); filter by framework (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001), severity, service (such as 'Exchange Online', 'Entra ID'), status and free text. Paginated: pass next_cursor back as cursor. Use get_finding for evidence and remediation of one result.",
+    description: "Check results of a tenant's latest completed scans (or of one scan), most severe first. By default only failing checks (status 'fail'); filter by framework (CIS, CIS-M365-7.0, SCuBA, NIST-800-53, ISO-27001), severity, service (such as 'Exchange Online', 'Entra ID'), status and free text. Paginated: pass next_cursor back as cursor. Use get_finding for evidence and remediation of one result.",
     read_only: true,
     input: list_input,
     output: list_output,
@@ -66,7 +66,7 @@ pub fn list_input() -> Value {
                 "framework",
                 schema::described(
                     schema::string(),
-                    "Only checks mapped to this framework: CIS, CIS-M365-<version> (such as CIS-M365-4.0), SCuBA, NIST-800-53 or ISO-27001.",
+                    "Only checks mapped to this framework: CIS, CIS-M365-<version> (such as CIS-M365-7.0), SCuBA, NIST-800-53 or ISO-27001.",
                 ),
             ),
             (

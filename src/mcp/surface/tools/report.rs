@@ -32,7 +32,7 @@ pub fn input() -> Value {
                 "framework",
                 schema::described(
                     schema::string(),
-                    "Focus on one framework: CIS, CIS-M365-4.0, SCuBA, NIST-800-53 or ISO-27001.",
+                    "Focus on one framework: CIS, CIS-M365-7.0, SCuBA, NIST-800-53 or ISO-27001.",
                 ),
             ),
             ("tenant", schema::tenant_input()),

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use aether365_actors::query::{GetScan, ListScans, ResolveTenant, ScanListQuery};
-use aether365_actors::scans::{ScanError, ScanKind, ScanOrigin, ScanRequest, StartScan};
+use aether365_actors::scans::{
+    DescribePlan, ScanError, ScanKind, ScanOrigin, ScanRequest, StartScan,
+};
 use serde_json::{Value, json};
 
 use super::{ToolDef, outcome};
@@ -40,7 +42,7 @@ pub const GET: ToolDef = ToolDef {
 pub const START: ToolDef = ToolDef {
     name: "start_scan",
     title: "Start a scan",
-    description: "Starts a read-only scan of one tenant and answers at once with the scan id (an already queued or running scan of the same tenant and kind is returned instead). kind 'compliance' evaluates the latest configuration snapshot against the checks; 'exposure' checks the public DNS of the tenant's domains. Follow it with get_scan, then compare_scans to see what newly fails. Scans never change the tenant, and remediation or AI Pilot can only be applied by a person in the dashboard.",
+    description: "Starts a read-only scan of one tenant and answers at once with the scan id (an already queued or running scan of the same tenant and kind is returned instead). kind 'compliance' reads a connected tenant live (Microsoft Graph and the admin APIs, read-only) and evaluates what it read; a tenant that is not connected has its newest imported ScubaGear export evaluated instead, and the answer says which ('plan'). 'exposure' checks the public DNS of the tenant's own domains. Follow it with get_scan, then compare_scans to see what newly fails. Scans never change the tenant, and remediation or AI Pilot can only be applied by a person in the dashboard.",
     read_only: false,
     input: start_input,
     output: start_output,
@@ -117,6 +119,7 @@ pub fn start_output() -> Value {
         ("existing", schema::boolean()),
         ("kind", schema::string()),
         ("tenant", schema::tenant()),
+        ("plan", schema::string()),
     ])
 }
 
@@ -229,12 +232,25 @@ pub async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome
         ticket.status.as_str(),
         ticket.scan_id
     );
+    let plan = ctx
+        .backend
+        .scans
+        .send(DescribePlan {
+            organisation_id: ctx.principal.organisation_id,
+            tenant_id: tenant.id,
+            kind,
+        })
+        .await
+        .map_err(|e| SurfaceError::Internal(format!("scan manager unavailable: {e}")))?
+        .map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    let text = format!("{text} This scan {plan}.");
     let structured = json!({
         "scan_id": ticket.scan_id,
         "status": ticket.status.as_str(),
         "existing": ticket.existing,
         "kind": kind.as_str(),
         "tenant": tenant,
+        "plan": plan,
     });
     Ok(ToolOutcome {
         text,

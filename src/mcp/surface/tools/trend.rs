@@ -47,7 +47,7 @@ pub fn input() -> Value {
                 "framework",
                 schema::described(
                     schema::string(),
-                    "Trend of the pass rate of one framework's checks (CIS, CIS-M365-4.0, SCuBA, NIST-800-53, ISO-27001).",
+                    "Trend of the pass rate of one framework's checks (CIS, CIS-M365-7.0, SCuBA, NIST-800-53, ISO-27001).",
                 ),
             ),
             (
