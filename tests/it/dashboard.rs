@@ -923,3 +923,165 @@ async fn revoking_in_the_dashboard_closes_open_mcp_streams_at_once() {
         assert_eq!(initialize(&app, token).await, 401);
     }
 }
+
+/// Stores a completed compliance scan of the bundled sample's findings; answers its id and the
+/// number of findings and of those that passed.
+async fn stored_sample_scan(
+    db: &sea_orm::DatabaseConnection,
+    organisation_id: i64,
+    tenant_id: i64,
+) -> (i64, usize, usize) {
+    use aether365_actors::scans::{CompletedScan, ScanKind, ScanOrigin, persist_completed_scan};
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/scubagear/ProviderSettingsExport.json"
+    ))
+    .unwrap();
+    let snapshot = aether365_engine::Snapshot::from_bytes(&bytes).unwrap();
+    let findings = aether365_engine::evaluate_all(&snapshot);
+    let passed = findings
+        .iter()
+        .filter(|f| f.status == aether365_engine::Status::Pass)
+        .count();
+    let total = findings.len();
+    let finished_at = chrono::Utc::now();
+    let id = persist_completed_scan(
+        db,
+        CompletedScan {
+            organisation_id,
+            tenant_id,
+            kind: ScanKind::Compliance,
+            origin: ScanOrigin::Dashboard,
+            snapshot_id: None,
+            input: None,
+            findings,
+            started_at: finished_at - chrono::Duration::seconds(30),
+            finished_at,
+        },
+    )
+    .await
+    .unwrap();
+    (id, total, passed)
+}
+
+#[actix_web::test]
+async fn scan_findings_download_as_ocsf_sarif_and_csv() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
+        let (id, total, passed) =
+            stored_sample_scan(&app.testdb.db, app.organisation_id, app.tenant_id).await;
+        let download = |format: &str| {
+            viewer
+                .get(
+                    &app,
+                    &format!("/api/v1/scans/{id}/findings?format={format}"),
+                )
+                .send()
+        };
+        let header = |r: &Response, name: &str| {
+            r.headers()
+                .get(name)
+                .unwrap_or_else(|| panic!("no {name}"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+
+        let r = download("ocsf").await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(header(&r, "content-type"), "application/json");
+        assert_eq!(
+            header(&r, "content-disposition"),
+            format!("attachment; filename=\"aether365-scan-{id}-findings.ocsf.json\"")
+        );
+        let events = json_of(r).await;
+        let events = events.as_array().unwrap();
+        assert_eq!(events.len(), total);
+        assert!(events.iter().all(|e| e["class_uid"] == 2003
+            && e["metadata"]["correlation_uid"] == format!("aether365:scan:{id}")));
+
+        let r = download("sarif").await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(header(&r, "content-type"), "application/sarif+json");
+        assert!(header(&r, "content-disposition").contains(".sarif\""));
+        let log = json_of(r).await;
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), total - passed);
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+            total
+        );
+
+        let r = download("csv").await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(header(&r, "content-type").starts_with("text/csv"));
+        assert!(header(&r, "content-disposition").contains(".csv\""));
+        let text = r.text().await.unwrap();
+        assert!(text.starts_with("check_id,title,service,severity,status,"));
+        let rows = text
+            .split("\r\n")
+            .filter(|l| l.starts_with("A365-"))
+            .count();
+        assert_eq!(rows, total);
+
+        // Bad or missing formats say what to fix.
+        for query in ["?format=xml", "", "?format=csv&extra=1"] {
+            let r = viewer
+                .get(&app, &format!("/api/v1/scans/{id}/findings{query}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 400, "{query}");
+            assert_error(&json_of(r).await, "bad_request");
+        }
+        // Without a session: 401.
+        let r = app
+            .client
+            .get(format!(
+                "{}/api/v1/scans/{id}/findings?format=csv",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+
+        // Another organisation's scan answers exactly like a missing one.
+        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
+            .await
+            .unwrap();
+        let other_tenant = directory::add_tenant(
+            &app.testdb.db,
+            other.id,
+            NewTenant {
+                display_name: "Fabrikam".into(),
+                microsoft_tenant_id: None,
+                domains: vec!["fabrikam.example".into()],
+            },
+        )
+        .await
+        .unwrap();
+        let (theirs, _, _) = stored_sample_scan(&app.testdb.db, other.id, other_tenant.id).await;
+        let missing = 999_999;
+        let mut messages = Vec::new();
+        for scan in [theirs, missing] {
+            let r = viewer
+                .get(&app, &format!("/api/v1/scans/{scan}/findings?format=sarif"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404);
+            let body = json_of(r).await;
+            assert_error(&body, "not_found");
+            messages.push(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .replace(&scan.to_string(), "N"),
+            );
+        }
+        assert_eq!(messages[0], messages[1]);
+    }
+}

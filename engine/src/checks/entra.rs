@@ -185,6 +185,48 @@ fn high_risk_signins_blocked(snap: &Snapshot) -> Outcome {
     })
 }
 
+/// CIS 5.2.2.6: a policy for all users and apps on high user risk that grants access only with
+/// MFA and a password change, both required.
+fn user_risk_mfa_and_password_change(snap: &Snapshot) -> Outcome {
+    ca_any_p2(
+        snap,
+        "requires MFA and a password change for users detected as high risk",
+        |p| {
+            let g = grants(p);
+            ca_base(p, true)
+                && contains(p.pointer("/Conditions/UserRiskLevels"), "high")
+                && requires_any_mfa(p)
+                && g.iter().any(|x| x == "passwordChange")
+                && s(p.get("GrantControls").unwrap_or(&Value::Null), "Operator") == "AND"
+        },
+    )
+}
+
+/// CIS 5.2.2.7: a policy for all users and apps on high and medium sign-in risk that requires
+/// MFA and a sign-in every time.
+fn signin_risk_mfa_every_time(snap: &Snapshot) -> Outcome {
+    ca_any_p2(
+        snap,
+        "requires MFA at every sign-in detected as high or medium risk",
+        |p| {
+            let levels = p.pointer("/Conditions/SignInRiskLevels");
+            let frequency = p.pointer("/SessionControls/SignInFrequency");
+            ca_base(p, true)
+                && contains(levels, "high")
+                && contains(levels, "medium")
+                && requires_any_mfa(p)
+                && frequency
+                    .and_then(|f| f.get("IsEnabled"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                && frequency
+                    .and_then(|f| f.get("FrequencyInterval"))
+                    .and_then(Value::as_str)
+                    == Some("everyTime")
+        },
+    )
+}
+
 fn phishing_resistant_all(snap: &Snapshot) -> Outcome {
     ca_any(snap, "requires phishing-resistant MFA", |p| {
         ca_base(p, true) && is_phishing_resistant(p)
@@ -1199,6 +1241,26 @@ pub(crate) static CHECKS: &[Check] = &[
         "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
         "Keep two to four Global Administrators (emergency access accounts included); move the others to least-privileged roles.",
         "https://learn.microsoft.com/entra/identity/role-based-access-control/best-practices"
+    ),
+    check!(
+        "A365-AAD-33",
+        "High-risk users must pass MFA and change their password",
+        EntraId,
+        High,
+        user_risk_mfa_and_password_change,
+        "A user flagged high risk by Entra ID Protection probably has a leaked password; requiring MFA and a password change lets the real owner recover the account and locks the attacker out.",
+        "Create a conditional access policy for all users and all cloud apps with the user-risk condition 'High', grant access requiring both 'Require multifactor authentication' and 'Require password change' (require all the selected controls), and turn it on (Entra ID P2).",
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-risk-based-user"
+    ),
+    check!(
+        "A365-AAD-34",
+        "Risky sign-ins must pass MFA every time",
+        EntraId,
+        High,
+        signin_risk_mfa_every_time,
+        "A sign-in flagged medium or high risk may not be the account's owner; requiring MFA at that very sign-in, with no remembered session, stops an attacker holding only the password.",
+        "Create a conditional access policy for all users and all cloud apps with the sign-in risk condition 'High' and 'Medium', grant 'Require multifactor authentication', set session 'Sign-in frequency' to 'Every time', and turn it on (Entra ID P2).",
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-risk-based-sign-in"
     ),
     check!(
         "A365-AAD-35",

@@ -919,6 +919,60 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         (
+            "A365-AAD-33",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "AND", "BuiltInControls": ["mfa", "passwordChange"] }),
+                    json!({ "/Conditions/UserRiskLevels": ["high"] }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-33",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["mfa", "passwordChange"] }),
+                    json!({ "/Conditions/UserRiskLevels": ["high"] }),
+                ),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-34",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["mfa"] }),
+                    json!({
+                        "/Conditions/SignInRiskLevels": ["high", "medium"],
+                        "/SessionControls": { "SignInFrequency": { "IsEnabled": true, "FrequencyInterval": "everyTime" } }
+                    }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-34",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["mfa"] }),
+                    json!({
+                        "/Conditions/SignInRiskLevels": ["high"],
+                        "/SessionControls": { "SignInFrequency": { "IsEnabled": true, "FrequencyInterval": "everyTime" } }
+                    }),
+                ),
+            ),
+            Fail,
+        ),
+        (
             "A365-AAD-32",
             p(
                 "/privileged_users/u9",
