@@ -29,7 +29,7 @@ pub fn with_optional(mut schema: Value, properties: &[(&str, Value)]) -> Value {
 }
 
 /// What a scan evaluated: the data's source and time, its snapshot, per-service outcome.
-pub fn scan_input() -> Value {
+pub fn scan_evaluated() -> Value {
     with_optional(
         output(&[
             (
@@ -197,7 +197,7 @@ pub fn scan() -> Value {
 
 /// A scan, with what it evaluated when that is known.
 fn scan_with_input(scan: Value) -> Value {
-    with_optional(scan, &[("input", scan_input())])
+    with_optional(scan, &[("input", scan_evaluated())])
 }
 
 pub fn finding() -> Value {
