@@ -5,15 +5,14 @@
 //! connects a tenant and refuses forged and replayed states.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::common::{Options, TestApp, answer, databases, spawn_app_with};
 use aether365_actors::directory;
 use aether365_actors::scans::{ScanInput, ServiceState, SnapshotSource};
 use aether365_engine::{Snapshot, Status, evaluate_all};
 use aether365_entities::{config_snapshot, finding, scan, tenant};
-use crate::common::{Options, TestApp, answer, databases, spawn_app_with};
 use m365_standin::{Fault, FaultKind, StandInConfig};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
