@@ -145,6 +145,12 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     };
     #[cfg(feature = "bench")]
     let bench_principal = bench_principal(&db, &args).await?;
+    // Fail before any actor starts when the address is taken: actors stopped by a failed start
+    // would otherwise be restarted as the runtime goes away.
+    drop(
+        std::net::TcpListener::bind(args.bind)
+            .map_err(|e| CliError::Server(format!("cannot bind {}: {e}", args.bind)))?,
+    );
     let backend = Backend::start(db, config);
     let app = Application::build(
         ServerConfig {

@@ -660,3 +660,16 @@ async fn findings_of_a_stored_scan_export_on_every_database() {
         );
     }
 }
+
+#[test]
+fn serve_on_a_taken_address_fails_with_one_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display());
+    let out = run(&url, &["serve", "--bind", &addr]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("cannot bind {addr}")), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
