@@ -110,6 +110,19 @@ async fn scan_live(app: &TestApp) -> (scan::Model, BTreeMap<String, finding::Mod
     (row, findings)
 }
 
+/// Changes the test tenant's row.
+async fn edit_tenant(app: &TestApp, edit: impl FnOnce(&mut tenant::ActiveModel)) {
+    let db = &app.testdb.db;
+    let t = tenant::Entity::find_by_id(app.tenant_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: tenant::ActiveModel = t.into();
+    edit(&mut active);
+    sea_orm::ActiveModelTrait::update(active, db).await.unwrap();
+}
+
 fn live_app_options() -> Options {
     Options {
         conformance_fixtures: false,
@@ -367,15 +380,7 @@ async fn a_change_in_the_tenant_shows_in_compare_scans() {
 async fn a_tenant_not_connected_says_what_its_scan_evaluated() {
     for testdb in databases().await {
         let app = spawn_app_with(testdb, live_app_options()).await;
-        let db = &app.testdb.db;
-        let t = tenant::Entity::find_by_id(app.tenant_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut active: tenant::ActiveModel = t.into();
-        active.consented_at = sea_orm::Set(None);
-        sea_orm::ActiveModelTrait::update(active, db).await.unwrap();
+        edit_tenant(&app, |t| t.consented_at = sea_orm::Set(None)).await;
         let id = start_scan(&app).await;
         let row = wait_final(&app, id).await;
         assert_eq!(row.status, "completed");
@@ -542,19 +547,14 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
 async fn exposure_scans_skip_microsoft_owned_domains_and_say_so() {
     for testdb in databases().await {
         let app = spawn_app_with(testdb, live_app_options()).await;
-        let db = &app.testdb.db;
-        let t = tenant::Entity::find_by_id(app.tenant_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
-        let mut active: tenant::ActiveModel = t.into();
-        active.verified_domains = sea_orm::Set(json!([
-            "contoso.example",
-            "contoso.onmicrosoft.com",
-            "contoso.mail.onmicrosoft.com"
-        ]));
-        sea_orm::ActiveModelTrait::update(active, db).await.unwrap();
+        edit_tenant(&app, |t| {
+            t.verified_domains = sea_orm::Set(json!([
+                "contoso.example",
+                "contoso.onmicrosoft.com",
+                "contoso.mail.onmicrosoft.com"
+            ]))
+        })
+        .await;
         let response = app
             .stateless(
                 1,
