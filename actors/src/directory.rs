@@ -313,6 +313,30 @@ pub struct ConsentedTenant {
     pub licences: Vec<String>,
 }
 
+impl ConsentedTenant {
+    /// The tenant `microsoft_tenant_id` as Microsoft Graph describes it, default domain first.
+    pub fn from_info(
+        microsoft_tenant_id: String,
+        info: aether365_collector::entra::TenantInfo,
+    ) -> ConsentedTenant {
+        let default = info.default_domain;
+        let domains = std::iter::once(default.clone())
+            .chain(
+                info.verified_domains
+                    .into_iter()
+                    .filter(|d| !d.eq_ignore_ascii_case(&default)),
+            )
+            .collect();
+        ConsentedTenant {
+            microsoft_tenant_id,
+            display_name: info.display_name,
+            domains,
+            initial_domain: info.initial_domain,
+            licences: info.skus,
+        }
+    }
+}
+
 /// Records a consented tenant: updates the organisation's tenant with that Entra tenant id, or
 /// adds it. From now on its compliance scans collect live.
 pub async fn connect_tenant(

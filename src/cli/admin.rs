@@ -208,23 +208,10 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let info = collector.tenant_info(&wanted).await.map_err(|e| {
                 CliError::Invalid(format!("cannot read tenant {wanted}: {}", e.reason()))
             })?;
-            let domains = std::iter::once(info.default_domain.clone())
-                .chain(
-                    info.verified_domains
-                        .into_iter()
-                        .filter(|d| !d.eq_ignore_ascii_case(&info.default_domain)),
-                )
-                .collect();
             let tenant = directory::connect_tenant(
                 db,
                 org.id,
-                ConsentedTenant {
-                    microsoft_tenant_id: wanted,
-                    display_name: info.display_name,
-                    domains,
-                    initial_domain: info.initial_domain,
-                    licences: info.skus,
-                },
+                ConsentedTenant::from_info(wanted, info),
                 chrono::Utc::now(),
             )
             .await?;

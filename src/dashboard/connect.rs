@@ -203,19 +203,7 @@ async fn connect(
     let tenant = directory::connect_tenant(
         &state.backend.db,
         organisation_id,
-        ConsentedTenant {
-            microsoft_tenant_id: tenant_id,
-            display_name: info.display_name,
-            domains: std::iter::once(info.default_domain.clone())
-                .chain(
-                    info.verified_domains
-                        .into_iter()
-                        .filter(|d| !d.eq_ignore_ascii_case(&info.default_domain)),
-                )
-                .collect(),
-            initial_domain: info.initial_domain,
-            licences: info.skus,
-        },
+        ConsentedTenant::from_info(tenant_id, info),
         Utc::now(),
     )
     .await?;

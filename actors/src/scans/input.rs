@@ -88,6 +88,31 @@ pub struct ScanInput {
     pub note: Option<String>,
 }
 
+/// The sentence that says a scan did not evaluate a fresh collection: `verb` is "evaluated"
+/// once a scan ran, "will evaluate" before it starts. `None` for a fresh collection.
+pub fn snapshot_note(
+    source: SnapshotSource,
+    collected_at: DateTime<Utc>,
+    why_not_live: Option<&str>,
+    verb: &str,
+) -> Option<String> {
+    let day = collected_at.format("%Y-%m-%d %H:%M UTC");
+    match (source, why_not_live) {
+        (SnapshotSource::Collector, None) => None,
+        (SnapshotSource::Collector, Some(why)) => Some(format!(
+            "{why}: {verb} the configuration collected on {day}"
+        )),
+        (SnapshotSource::Import, why) => Some(format!(
+            "{}: {verb} the configuration imported from a ScubaGear export collected on {day}",
+            why.unwrap_or("imported")
+        )),
+        (SnapshotSource::Sample, _) => Some(format!(
+            "sample data: the ScubaGear sample export with demo variations, dated {day}; not a real tenant"
+        )),
+        (SnapshotSource::PublicDns, why) => why.map(str::to_string),
+    }
+}
+
 impl ScanInput {
     /// The input of a scan over an imported or sample snapshot, with the note that says so.
     pub fn of_snapshot(
@@ -96,27 +121,12 @@ impl ScanInput {
         collected_at: DateTime<Utc>,
         why_not_live: Option<&str>,
     ) -> ScanInput {
-        let day = collected_at.format("%Y-%m-%d %H:%M UTC");
-        let note = match (source, why_not_live) {
-            (SnapshotSource::Collector, None) => None,
-            (SnapshotSource::Collector, Some(why)) => Some(format!(
-                "{why}: evaluated the configuration collected on {day}"
-            )),
-            (SnapshotSource::Import, why) => Some(format!(
-                "{}: evaluated the configuration imported from a ScubaGear export collected on {day}",
-                why.unwrap_or("imported")
-            )),
-            (SnapshotSource::Sample, _) => Some(format!(
-                "sample data: the ScubaGear sample export with demo variations, dated {day}; not a real tenant"
-            )),
-            (SnapshotSource::PublicDns, why) => why.map(str::to_string),
-        };
         ScanInput {
             snapshot_id: Some(snapshot_id),
             source,
             collected_at,
             services: Vec::new(),
-            note,
+            note: snapshot_note(source, collected_at, why_not_live, "evaluated"),
         }
     }
 

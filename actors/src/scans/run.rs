@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::fanout::Fanout;
-use super::input::{ScanInput, SnapshotSource};
+use super::input::{ScanInput, SnapshotSource, snapshot_note};
 use super::live;
 use super::manager::ScanConfig;
 use super::persist::complete_running_scan;
@@ -276,15 +276,13 @@ pub async fn plan(
         );
     };
     Ok(match latest_snapshot(db, tenant).await? {
-        Some(s) => ScanInput::of_snapshot(
-            s.id,
+        Some(s) => snapshot_note(
             SnapshotSource::parse(&s.source).unwrap_or(SnapshotSource::Import),
             s.collected_at,
             Some(why),
+            "will evaluate",
         )
-        .note
-        .unwrap_or_default()
-        .replacen("evaluated", "will evaluate", 1),
+        .unwrap_or_default(),
         None => format!(
             "{why}, and no configuration was imported: the scan will fail; connect the tenant (admin consent) or import a ScubaGear export"
         ),
