@@ -1,5 +1,6 @@
-//! Exposure scans against a real DNS server on loopback: passing and failing zones, NXDOMAIN,
-//! SERVFAIL, garbage answers, malformed records and a server that never answers.
+//! Exposure scans against real DNS servers on loopback: the stand-in's DNSSEC hierarchy
+//! (signed, unsigned and bogus zones validated from its root key) and MTA-STS policy host, and a
+//! local responder for NXDOMAIN, SERVFAIL, garbage answers, malformed records and silence.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -15,11 +16,12 @@ use aether365_actors::scans::{
     ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan,
 };
 use aether365_actors::testkit;
-use aether365_engine::{Lookup, Status, exposure_checks};
+use aether365_engine::{DnssecProof, Lookup, Status, exposure_checks};
 use aether365_entities::{finding, scan};
 use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{CNAME, MX, NULL, TXT};
+use hickory_resolver::proto::rr::rdata::{CNAME, MX, TXT};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use m365_standin::dns::{DnsServer, MailZone, ZoneSigning};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::net::UdpSocket;
 
@@ -33,8 +35,8 @@ fn txt(parts: &[&str]) -> RData {
     RData::TXT(TXT::new(parts.iter().map(|s| s.to_string()).collect()))
 }
 
-/// The test zones: `good.example` passes everything, `bare.example` exists with nothing but
-/// an MX, `malformed.example` publishes broken records.
+/// The local responder's zones: `good.example` with split SPF strings, `bare.example` with
+/// nothing but an MX, `malformed.example` with broken records.
 fn zone() -> Zone {
     let mut z: Zone = HashMap::new();
     let mut add =
@@ -50,14 +52,6 @@ fn zone() -> Zone {
         "good.example",
         RecordType::MX,
         RData::MX(MX::new(0, name("good-example.mail.protection.outlook.com"))),
-    );
-    add(
-        "good.example",
-        RecordType::DNSKEY,
-        RData::Unknown {
-            code: RecordType::DNSKEY,
-            rdata: NULL::with(vec![1, 1, 3, 13, 0xAB, 0xCD]),
-        },
     );
     add(
         "_dmarc.good.example",
@@ -186,7 +180,93 @@ fn dns(addr: SocketAddr, timeout_ms: u64) -> DnsConfig {
     DnsConfig {
         nameserver: Some(addr),
         timeout: Duration::from_millis(timeout_ms),
+        ..DnsConfig::default()
     }
+}
+
+const POLICY: &str =
+    "version: STSv1\r\nmode: enforce\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 604800\r\n";
+
+/// The stand-in's zones: `good.example` signed and passing everything; `bare.example` unsigned
+/// with only an MX; `bogus.example` signed with a key its DS does not match; `testing.example`
+/// with an MTA-STS policy in testing mode; `nopolicy.example` with an MTA-STS record and no
+/// policy file.
+fn standin_zone() -> MailZone {
+    let mut z = MailZone::default();
+    z.set_zone("good.example", ZoneSigning::Signed)
+        .add_txt(
+            "good.example",
+            "v=spf1 include:spf.protection.outlook.com -all",
+        )
+        .add_mx(
+            "good.example",
+            0,
+            "good-example.mail.protection.outlook.com",
+        )
+        .add_txt(
+            "_dmarc.good.example",
+            "v=DMARC1; p=reject; rua=mailto:dmarc@good.example",
+        )
+        .add_cname(
+            "selector1._domainkey.good.example",
+            "selector1-good-example._domainkey.good.onmicrosoft.com",
+        )
+        .add_cname(
+            "selector2._domainkey.good.example",
+            "selector2-good-example._domainkey.good.onmicrosoft.com",
+        )
+        .add_txt("_mta-sts.good.example", "v=STSv1; id=20240101")
+        .add_mta_sts_policy("good.example", POLICY)
+        .add_txt(
+            "_smtp._tls.good.example",
+            "v=TLSRPTv1; rua=mailto:tls@good.example",
+        );
+    z.set_zone("bare.example", ZoneSigning::Unsigned)
+        .add_mx("bare.example", 10, "mx.bare.example");
+    z.set_zone("bogus.example", ZoneSigning::Bogus).add_mx(
+        "bogus.example",
+        0,
+        "bogus-example.mail.protection.outlook.com",
+    );
+    z.set_zone("testing.example", ZoneSigning::Signed)
+        .add_mx(
+            "testing.example",
+            0,
+            "testing-example.mail.protection.outlook.com",
+        )
+        .add_txt("_mta-sts.testing.example", "v=STSv1; id=1")
+        .add_mta_sts_policy(
+            "testing.example",
+            "version: STSv1\nmode: testing\nmx: *.mail.protection.outlook.com\nmax_age: 86400\n",
+        );
+    z.set_zone("nopolicy.example", ZoneSigning::Signed)
+        .add_mx(
+            "nopolicy.example",
+            0,
+            "nopolicy-example.mail.protection.outlook.com",
+        )
+        .add_txt("_mta-sts.nopolicy.example", "v=STSv1; id=1");
+    z
+}
+
+/// The stand-in, and a probe trusting its root key (written to a file, as the server reads it).
+fn standin_probe() -> (DnsServer, DnsConfig, tempfile::NamedTempFile) {
+    let server = DnsServer::start(standin_zone()).unwrap();
+    let anchor = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(anchor.path(), server.trust_anchor()).unwrap();
+    let config = DnsConfig {
+        trust_anchor: Some(anchor.path().to_path_buf()),
+        mta_sts_url: server.mta_sts_url(),
+        ..dns(server.addr(), 2000)
+    };
+    (server, config, anchor)
+}
+
+fn finding(obs: &aether365_engine::DomainObservation, id: &str) -> aether365_engine::Finding {
+    aether365_engine::evaluate_domain(obs)
+        .into_iter()
+        .find(|f| f.check_id == id)
+        .unwrap()
 }
 
 fn failed<T: std::fmt::Debug>(lookup: &Lookup<T>) -> &str {
@@ -198,18 +278,16 @@ fn failed<T: std::fmt::Debug>(lookup: &Lookup<T>) -> &str {
 
 #[tokio::test]
 async fn observes_a_passing_domain() {
-    let addr = start_dns_server(zone()).await;
-    let probe = DnsProbe::new(&dns(addr, 2000)).unwrap();
+    let (server, config, _anchor) = standin_probe();
+    let probe = DnsProbe::new(&config).unwrap();
     let obs = probe.observe("Good.Example.").await;
     assert_eq!(obs.domain, "good.example");
-    let Lookup::Found(spf) = &obs.spf_txt else {
-        panic!("{:?}", obs.spf_txt)
-    };
-    assert!(
-        spf.contains(&"v=spf1 include:spf.protection.outlook.com -all".to_string()),
-        "{spf:?}"
+    assert_eq!(
+        obs.spf_txt,
+        Lookup::Found(vec![
+            "v=spf1 include:spf.protection.outlook.com -all".into()
+        ])
     );
-    assert_eq!(spf.len(), 2);
     assert!(matches!(&obs.dmarc_txt, Lookup::Found(v) if v[0].starts_with("v=DMARC1; p=reject")));
     assert_eq!(
         obs.dkim_selector1,
@@ -226,10 +304,106 @@ async fn observes_a_passing_domain() {
     assert!(
         matches!(&obs.mta_sts_txt, Lookup::Found(v) if v == &vec!["v=STSv1; id=20240101".to_string()])
     );
+    let Lookup::Found(policy) = &obs.mta_sts_policy else {
+        panic!("{:?}", obs.mta_sts_policy)
+    };
+    assert_eq!(policy.body, POLICY);
+    assert_eq!(
+        policy.url,
+        server.mta_sts_url().replace("{domain}", "good.example")
+    );
     assert!(matches!(&obs.tls_rpt_txt, Lookup::Found(v) if v[0].starts_with("v=TLSRPTv1")));
-    assert_eq!(obs.dnssec_signed, Lookup::Found(true));
+    let Lookup::Found(dnssec) = &obs.dnssec else {
+        panic!("{:?}", obs.dnssec)
+    };
+    assert_eq!(dnssec.proof, DnssecProof::Secure);
+    assert_eq!(dnssec.rrset, "good.example. SOA");
+    assert_eq!(dnssec.trust_anchor_key_tags.len(), 1);
     for f in aether365_engine::evaluate_domain(&obs) {
         assert_eq!(f.status, Status::Pass, "{}: {}", f.check_id, f.message);
+    }
+}
+
+#[tokio::test]
+async fn dnssec_is_validated_from_the_trust_anchor() {
+    let (server, config, _anchor) = standin_probe();
+    let probe = DnsProbe::new(&config).unwrap();
+    let proof = |obs: &aether365_engine::DomainObservation| match &obs.dnssec {
+        Lookup::Found(v) => v.proof,
+        other => panic!("{}: {other:?}", obs.domain),
+    };
+    // Unsigned, and its signed parent proves (NSEC) that it has no DS: insecure, a failure.
+    let bare = probe.observe("bare.example").await;
+    assert_eq!(proof(&bare), DnssecProof::Insecure);
+    let f = finding(&bare, "EXP.DNSSEC.1");
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains("not DNSSEC-signed"), "{}", f.message);
+    // Signed, with DNSKEY records and RRSIGs, but the parent's DS names another key: bogus.
+    // The mere presence of DNSKEY records does not pass.
+    let bogus = probe.observe("bogus.example").await;
+    assert_eq!(proof(&bogus), DnssecProof::Bogus);
+    assert_eq!(finding(&bogus, "EXP.DNSSEC.1").status, Status::Fail);
+    // A name that does not exist, proven by signed NSEC records: nothing to validate.
+    let missing = probe.observe("missing.example").await;
+    assert_eq!(missing.dnssec, Lookup::NotFound);
+    assert_eq!(finding(&missing, "EXP.DNSSEC.1").status, Status::Fail);
+    // The same signed zone, validated from the IANA root keys instead of the stand-in's root:
+    // the chain leads to a key that is not trusted, so it is bogus.
+    let iana = DnsProbe::new(&dns(server.addr(), 2000)).unwrap();
+    let good = iana.observe("good.example").await;
+    let Lookup::Found(v) = &good.dnssec else {
+        panic!("{:?}", good.dnssec)
+    };
+    assert_eq!(v.proof, DnssecProof::Bogus);
+    assert_eq!(v.trust_anchor_key_tags, vec![20326, 38696]);
+    let f = finding(&good, "EXP.DNSSEC.1");
+    assert!(f.message.contains("20326, 38696"), "{}", f.message);
+}
+
+#[tokio::test]
+async fn mta_sts_policies_are_fetched_and_judged() {
+    let (_server, config, _anchor) = standin_probe();
+    let probe = DnsProbe::new(&config).unwrap();
+    let testing = probe.observe("testing.example").await;
+    assert!(
+        matches!(&testing.mta_sts_policy, Lookup::Found(p) if p.body.contains("mode: testing"))
+    );
+    let f = finding(&testing, "EXP.MTASTS.1");
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.message.contains("mode testing"), "{}", f.message);
+    // A record without a policy file: the policy host answers 404.
+    let nopolicy = probe.observe("nopolicy.example").await;
+    assert_eq!(nopolicy.mta_sts_policy, Lookup::NotFound);
+    assert_eq!(finding(&nopolicy, "EXP.MTASTS.1").status, Status::Fail);
+    // No MTA-STS record: the policy is not fetched at all.
+    let bare = probe.observe("bare.example").await;
+    assert!(matches!(&bare.mta_sts_policy, Lookup::Failed(r) if r.starts_with("not fetched")));
+    // A policy host that refuses connections: an error naming the URL, not a verdict.
+    let refused = DnsProbe::new(&DnsConfig {
+        mta_sts_url: "http://127.0.0.1:9/{domain}/.well-known/mta-sts.txt".into(),
+        ..config.clone()
+    })
+    .unwrap();
+    let good = refused.observe("good.example").await;
+    let f = finding(&good, "EXP.MTASTS.1");
+    assert_eq!(f.status, Status::Error, "{}", f.message);
+    assert!(f.message.contains("127.0.0.1:9"), "{}", f.message);
+}
+
+#[tokio::test]
+async fn an_unreadable_trust_anchor_is_a_clear_error() {
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    for path in [
+        std::path::PathBuf::from("/nonexistent/anchor.key"),
+        empty.path().to_path_buf(),
+    ] {
+        let Err(e) = DnsProbe::new(&DnsConfig {
+            trust_anchor: Some(path.clone()),
+            ..DnsConfig::default()
+        }) else {
+            panic!("{path:?} accepted")
+        };
+        assert!(e.to_string().contains("trust anchor"), "{e}");
     }
 }
 
@@ -238,12 +412,19 @@ async fn missing_records_and_missing_domains_are_not_found() {
     let addr = start_dns_server(zone()).await;
     let probe = DnsProbe::new(&dns(addr, 2000)).unwrap();
 
+    // An SPF record split in two character-strings is read joined, as DNS allows.
+    let split = probe.observe("good.example").await;
+    assert!(
+        matches!(&split.spf_txt, Lookup::Found(v) if v.contains(&"v=spf1 include:spf.protection.outlook.com -all".to_string())),
+        "{:?}",
+        split.spf_txt
+    );
+
     let bare = probe.observe("bare.example").await;
     assert_eq!(bare.spf_txt, Lookup::NotFound);
     assert_eq!(bare.dmarc_txt, Lookup::NotFound);
     assert_eq!(bare.dkim_selector1, Lookup::NotFound);
     assert_eq!(bare.mx, Lookup::Found(vec![(10, "mx.bare.example".into())]));
-    assert_eq!(bare.dnssec_signed, Lookup::Found(false));
     let findings = aether365_engine::evaluate_domain(&bare);
     let spf = findings
         .iter()
@@ -254,7 +435,6 @@ async fn missing_records_and_missing_domains_are_not_found() {
     let missing = probe.observe("missing.example").await;
     assert_eq!(missing.spf_txt, Lookup::NotFound);
     assert_eq!(missing.mx, Lookup::NotFound);
-    assert_eq!(missing.dnssec_signed, Lookup::NotFound);
 }
 
 #[tokio::test]
@@ -307,7 +487,7 @@ async fn servfail_and_garbage_answers_fail_with_a_reason() {
         failed(&obs.spf_txt),
         failed(&obs.dmarc_txt),
         failed(&obs.dkim_selector1),
-        failed(&obs.dnssec_signed),
+        failed(&obs.dnssec),
     ] {
         assert!(!reason.is_empty());
     }
@@ -336,7 +516,7 @@ async fn a_server_that_never_answers_times_out() {
         "{reason}"
     );
     failed(&obs.mx);
-    failed(&obs.dnssec_signed);
+    failed(&obs.dnssec);
 }
 
 #[tokio::test]
@@ -350,7 +530,7 @@ async fn an_invalid_domain_name_fails_without_a_lookup() {
 // ---- exposure scans through the scan manager ----
 
 async fn tenant(db: &DatabaseConnection, domains: &[&str]) -> (i64, i64) {
-    let org = directory::create_organisation(db, "Exposure Org")
+    let org = directory::create_organisation(db, &format!("Exposure Org {}", domains.join(" ")))
         .await
         .unwrap();
     let t = directory::add_tenant(
@@ -426,26 +606,26 @@ async fn exposure_scan(
 
 #[actix::test]
 async fn exposure_scan_completes_with_pass_fail_and_error_findings() {
+    let (_server, config, _anchor) = standin_probe();
     let addr = start_dns_server(zone()).await;
     for test_db in testkit::databases().await {
         let db = &test_db.db;
-        let (row, findings) = exposure_scan(
+        let (row, mut findings) = exposure_scan(
             db,
-            dns(addr, 500),
-            &[
-                "good.example",
-                "bare.example",
-                "missing.example",
-                "garbage.example",
-            ],
+            config.clone(),
+            &["good.example", "bare.example", "missing.example"],
         )
         .await;
+        // Garbage answers come from the local responder, in a scan of their own.
+        let (garbage_row, garbage) = exposure_scan(db, dns(addr, 500), &["garbage.example"]).await;
+        assert_eq!(garbage_row.status, "completed", "{:?}", garbage_row.error);
+        findings.extend(garbage);
         assert_eq!(row.status, "completed", "{:?}", row.error);
         assert_eq!(row.kind, "exposure");
         assert_eq!(row.origin, "mcp");
         let per_domain = exposure_checks().len();
         assert_eq!(findings.len(), 4 * per_domain);
-        assert_eq!(row.progress_total, (4 * per_domain) as i32);
+        assert_eq!(row.progress_total, (3 * per_domain) as i32);
         assert_eq!(row.progress_done, row.progress_total);
         let of = |domain: &str| -> Vec<&finding::Model> {
             findings
@@ -464,14 +644,15 @@ async fn exposure_scan_completes_with_pass_fail_and_error_findings() {
                 .all(|f| f.status == "error" && !f.message.is_empty())
         );
         assert!(findings.iter().all(|f| f.service == "dns"));
-        assert_eq!(row.error_count, per_domain as i32);
+        assert_eq!(row.error_count, 0);
+        assert_eq!(garbage_row.error_count, per_domain as i32);
         assert_eq!(
             row.pass_count
                 + row.fail_count
                 + row.manual_count
                 + row.error_count
                 + row.not_applicable_count,
-            findings.len() as i32
+            (3 * per_domain) as i32
         );
         assert!(row.score.is_some());
         assert!(row.summary.is_some());

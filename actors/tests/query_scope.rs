@@ -279,6 +279,111 @@ async fn posture_findings_trend_and_compare() {
     }
 }
 
+/// An exposure finding about `domain`, as the engine writes it (the domain in its evidence).
+fn dns_finding(
+    check: &str,
+    domain: &str,
+    status: aether365_engine::Status,
+) -> aether365_engine::Finding {
+    let mut f = finding(
+        check,
+        aether365_engine::Service::Dns,
+        aether365_engine::Severity::High,
+        status,
+        &[],
+    );
+    f.message = format!("{domain}: {check} is {}", status.as_str());
+    f.evidence = serde_json::json!({ "domain": domain });
+    f
+}
+
+#[tokio::test]
+async fn exposure_comparisons_key_findings_by_check_and_domain_and_kinds_never_mix() {
+    use aether365_engine::Status::{Fail, Pass};
+    for tdb in testkit::databases().await {
+        let db = &tdb.db;
+        let (org, tenants) = org_with_tenants(db, "Fabrikam", &["Fabrikam"]).await;
+        let now = Utc::now();
+        // One check, two domains: a.example gets fixed while b.example breaks. Keyed by check
+        // alone, one result would overwrite the other and the change would vanish.
+        let base = scan_of_kind(
+            db,
+            org,
+            tenants[0],
+            ScanKind::Exposure,
+            now - Duration::days(2),
+            vec![
+                dns_finding("EXP.SPF.1", "a.example", Fail),
+                dns_finding("EXP.SPF.1", "b.example", Pass),
+                dns_finding("EXP.DMARC.1", "a.example", Fail),
+                dns_finding("EXP.DMARC.1", "b.example", Fail),
+            ],
+        )
+        .await;
+        let head = scan_of_kind(
+            db,
+            org,
+            tenants[0],
+            ScanKind::Exposure,
+            now - Duration::days(1),
+            vec![
+                dns_finding("EXP.SPF.1", "a.example", Pass),
+                dns_finding("EXP.SPF.1", "b.example", Fail),
+                dns_finding("EXP.DMARC.1", "a.example", Fail),
+                dns_finding("EXP.DMARC.1", "b.example", Pass),
+            ],
+        )
+        .await;
+        let compliance = scan(db, org, tenants[0], now, baseline(false)).await;
+        let svc = QueryService::new(db.clone());
+        let all = principal(org, TenantScope::All);
+        let cmp = svc
+            .compare_scans(
+                &all,
+                CompareQuery {
+                    base_scan_id: Some(base),
+                    head_scan_id: Some(head),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let of = |v: &Vec<FindingSummary>| {
+            let mut out: Vec<String> = v.iter().map(|f| f.message.clone()).collect();
+            out.sort();
+            out
+        };
+        assert_eq!(of(&cmp.newly_failing), ["b.example: EXP.SPF.1 is fail"]);
+        assert_eq!(
+            of(&cmp.resolved),
+            [
+                "a.example: EXP.SPF.1 is pass",
+                "b.example: EXP.DMARC.1 is pass"
+            ]
+        );
+        assert_eq!(of(&cmp.still_failing), ["a.example: EXP.DMARC.1 is fail"]);
+
+        // A compliance scan and an exposure scan share no check: refused, either way round.
+        for (b, h) in [(base, compliance), (compliance, head)] {
+            let err = svc
+                .compare_scans(
+                    &all,
+                    CompareQuery {
+                        base_scan_id: Some(b),
+                        head_scan_id: Some(h),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap_err();
+            let QueryError::InvalidArgument(text) = err else {
+                panic!("{err:?}")
+            };
+            assert!(text.contains("different kinds"), "{text}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn other_organisations_and_tenants_answer_like_missing_ids() {
     for tdb in testkit::databases().await {

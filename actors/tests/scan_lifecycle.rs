@@ -123,6 +123,8 @@ async fn manager(
         config.dns = DnsConfig {
             nameserver: Some(dns.addr()),
             timeout: Duration::from_secs(2),
+            mta_sts_url: dns.mta_sts_url(),
+            ..DnsConfig::default()
         };
         for t in tenant::Entity::find().all(db).await.unwrap() {
             let mut active: tenant::ActiveModel = t.into();

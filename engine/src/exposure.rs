@@ -44,10 +44,52 @@ pub struct DomainObservation {
     pub mx: Lookup<Vec<(u16, String)>>,
     /// TXT records at `_mta-sts.<domain>`.
     pub mta_sts_txt: Lookup<Vec<String>>,
+    /// The MTA-STS policy file, fetched over HTTPS from
+    /// `https://mta-sts.<domain>/.well-known/mta-sts.txt` when the domain publishes an MTA-STS
+    /// TXT record (`NotFound`: the server answered 404; never fetched otherwise).
+    pub mta_sts_policy: Lookup<MtaStsFetch>,
     /// TXT records at `_smtp._tls.<domain>`.
     pub tls_rpt_txt: Lookup<Vec<String>>,
-    /// Whether the zone is DNSSEC-signed.
-    pub dnssec_signed: Lookup<bool>,
+    /// DNSSEC validation of the domain's records from the trust anchor.
+    pub dnssec: Lookup<DnssecValidation>,
+}
+
+/// An MTA-STS policy file as fetched.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MtaStsFetch {
+    /// The URL it was fetched from.
+    pub url: String,
+    /// The body of the 200 answer.
+    pub body: String,
+}
+
+/// The outcome of validating one RRset's DNSSEC chain of trust (RFC 4035 section 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnssecProof {
+    /// Every link validates: the trust anchor's DNSKEY signs the root DNSKEY set, each DS
+    /// record is signed by its parent zone and matches a DNSKEY of the child, and the RRset's
+    /// RRSIG verifies with a DNSKEY reached that way.
+    Secure,
+    /// Provably unsigned: a signed parent proves (NSEC/NSEC3) that no DS record exists for a
+    /// zone on the path, so the records carry no chain of trust.
+    Insecure,
+    /// The chain should exist and does not validate: a bad or expired signature, a DNSKEY no DS
+    /// matches, or DNSSEC records missing where the parent says they must be.
+    Bogus,
+}
+
+/// DNSSEC validation of one domain: which RRset was validated, the verdict, and against
+/// which trust anchor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DnssecValidation {
+    /// The RRset whose chain was validated, e.g. "contoso.com. SOA".
+    pub rrset: String,
+    /// The verdict of the validation.
+    pub proof: DnssecProof,
+    /// Key tags of the trust-anchor DNSKEYs the chain has to lead to (the IANA root keys
+    /// 20326 and 38696 unless the server is configured with another anchor).
+    pub trust_anchor_key_tags: Vec<u16>,
 }
 
 /// Exposure checks share the compliance check type; they evaluate a [`DomainObservation`].
@@ -231,9 +273,198 @@ fn txt_present(
     )
 }
 
+/// An MTA-STS policy (RFC 8461 section 3.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MtaStsPolicy {
+    /// `enforce`, `testing` or `none`.
+    pub mode: String,
+    /// How long senders may cache the policy, in seconds.
+    pub max_age: u32,
+    /// The MX host patterns, e.g. `*.mail.protection.outlook.com`.
+    pub mx: Vec<String>,
+}
+
+/// The longest `max_age` RFC 8461 allows (about a year).
+const MTA_STS_MAX_AGE: u32 = 31_557_600;
+
+/// Parses an MTA-STS policy file: `key: value` lines; `version` must be `STSv1`, `mode` one of
+/// `enforce`, `testing`, `none`, `max_age` at most 31557600, and `mx` present unless the mode
+/// is `none`. Unknown keys are ignored, as the RFC requires.
+pub fn parse_mta_sts_policy(body: &str) -> Result<MtaStsPolicy, String> {
+    let (mut version, mut mode, mut max_age) = (None, None, None);
+    let mut mx = Vec::new();
+    for line in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(format!("line {line:?} is not `key: value`"));
+        };
+        let value = value.trim();
+        match key.trim() {
+            "version" => version = Some(value.to_string()),
+            "mode" => mode = Some(value.to_string()),
+            "max_age" => max_age = Some(
+                value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|v| *v <= MTA_STS_MAX_AGE)
+                    .ok_or_else(|| {
+                        format!(
+                            "max_age {value:?} is not a number of seconds up to {MTA_STS_MAX_AGE}"
+                        )
+                    })?,
+            ),
+            "mx" => mx.push(value.trim_end_matches('.').to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    if version.as_deref() != Some("STSv1") {
+        return Err(format!(
+            "version is {}, not STSv1",
+            version.as_deref().unwrap_or("missing")
+        ));
+    }
+    let mode = mode.ok_or("mode is missing")?;
+    if !matches!(mode.as_str(), "enforce" | "testing" | "none") {
+        return Err(format!("mode {mode:?} is not enforce, testing or none"));
+    }
+    let max_age = max_age.ok_or("max_age is missing")?;
+    if mx.is_empty() && mode != "none" {
+        return Err("no mx line names the mail servers".into());
+    }
+    Ok(MtaStsPolicy { mode, max_age, mx })
+}
+
+/// Whether `host` matches an MTA-STS `mx` pattern: exactly, or `*.` standing for one leftmost
+/// label (RFC 8461 section 4.1).
+fn mx_pattern_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+        None => pattern == host,
+    }
+}
+
+/// The `id` of an MTA-STS TXT record (`v=STSv1; id=...`): 1 to 32 letters and digits.
+fn mta_sts_id(record: &str) -> Option<&str> {
+    record
+        .split(';')
+        .filter_map(|field| field.trim().split_once('='))
+        .find(|(k, _)| k.trim() == "id")
+        .map(|(_, v)| v.trim())
+        .filter(|id| (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
 fn mta_sts(obs: &DomainObservation) -> Outcome {
-    let recs = looked_up!(obs, mta_sts_txt, "MTA-STS (TXT)");
-    txt_present(obs, recs, "v=STSv1", "id=", "MTA-STS")
+    let txt = looked_up!(obs, mta_sts_txt, "MTA-STS (TXT)");
+    let records = txt_starting(txt, "v=STSv1");
+    let mut ev = json!({ "domain": obs.domain, "txt_records": records });
+    let [record] = records.as_slice() else {
+        return Outcome::fail(
+            if records.is_empty() {
+                format!(
+                    "{} publishes no MTA-STS record at _mta-sts.{}.",
+                    obs.domain, obs.domain
+                )
+            } else {
+                format!(
+                    "{} publishes {} MTA-STS records at _mta-sts.{}; senders then apply none.",
+                    obs.domain,
+                    records.len(),
+                    obs.domain
+                )
+            },
+            ev,
+        );
+    };
+    if mta_sts_id(record).is_none() {
+        return Outcome::fail(
+            format!(
+                "{}'s MTA-STS record has no valid id (1 to 32 letters and digits).",
+                obs.domain
+            ),
+            ev,
+        );
+    }
+    let fetched = match &obs.mta_sts_policy {
+        Lookup::Found(f) => f,
+        Lookup::NotFound => {
+            return Outcome::fail(
+                format!(
+                    "{} publishes an MTA-STS record but its policy file is missing (404 at https://mta-sts.{}/.well-known/mta-sts.txt).",
+                    obs.domain, obs.domain
+                ),
+                ev,
+            );
+        }
+        Lookup::Failed(reason) => {
+            ev["error"] = json!(reason);
+            return Outcome {
+                status: crate::model::Status::Error,
+                message: format!(
+                    "{} publishes an MTA-STS record but its policy file could not be fetched: {reason}.",
+                    obs.domain
+                ),
+                evidence: ev,
+            };
+        }
+    };
+    ev["policy_url"] = json!(fetched.url);
+    let policy = match parse_mta_sts_policy(&fetched.body) {
+        Ok(p) => p,
+        Err(problem) => {
+            return Outcome::fail(
+                format!("{}'s MTA-STS policy is invalid: {problem}.", obs.domain),
+                ev,
+            );
+        }
+    };
+    ev["policy"] = json!(policy);
+    let mx = looked_up!(obs, mx, "MX");
+    let hosts: Vec<&str> = mx
+        .map(|r| r.iter().map(|(_, h)| h.as_str()).collect())
+        .unwrap_or_default();
+    let uncovered: Vec<&str> = hosts
+        .iter()
+        .copied()
+        .filter(|h| {
+            let h = h.trim_end_matches('.').to_ascii_lowercase();
+            !policy.mx.iter().any(|p| mx_pattern_matches(p, &h))
+        })
+        .collect();
+    ev["mx_hosts"] = json!(hosts);
+    ev["mx_hosts_not_in_policy"] = json!(uncovered);
+    if policy.mode != "enforce" {
+        return Outcome::fail(
+            format!(
+                "{}'s MTA-STS policy is in mode {}: senders do not require TLS (set mode: enforce).",
+                obs.domain, policy.mode
+            ),
+            ev,
+        );
+    }
+    if hosts.is_empty() {
+        return Outcome::fail(
+            format!(
+                "{} has no MX record for its MTA-STS policy to cover.",
+                obs.domain
+            ),
+            ev,
+        );
+    }
+    Outcome::verdict(
+        uncovered.is_empty(),
+        format!(
+            "{}'s MTA-STS policy is enforced and covers its MX hosts ({}).",
+            obs.domain,
+            hosts.join(", ")
+        ),
+        format!(
+            "{}'s MTA-STS policy does not list MX host(s) {}: senders enforcing it refuse to deliver there.",
+            obs.domain,
+            uncovered.join(", ")
+        ),
+        ev,
+    )
 }
 
 fn tls_rpt(obs: &DomainObservation) -> Outcome {
@@ -242,15 +473,50 @@ fn tls_rpt(obs: &DomainObservation) -> Outcome {
 }
 
 fn dnssec(obs: &DomainObservation) -> Outcome {
-    let signed = looked_up!(obs, dnssec_signed, "DNSSEC")
-        .copied()
-        .unwrap_or(false);
-    Outcome::verdict(
-        signed,
-        format!("{}'s zone is DNSSEC-signed.", obs.domain),
-        format!("{}'s zone is not DNSSEC-signed.", obs.domain),
-        json!({ "domain": obs.domain, "dnssec_signed": signed }),
-    )
+    let Some(v) = looked_up!(obs, dnssec, "DNSSEC validation") else {
+        return Outcome::fail(
+            format!(
+                "{} has no SOA or MX record whose DNSSEC chain could be validated.",
+                obs.domain
+            ),
+            json!({ "domain": obs.domain }),
+        );
+    };
+    let ev = json!({
+        "domain": obs.domain,
+        "rrset": v.rrset,
+        "proof": v.proof,
+        "trust_anchor_key_tags": v.trust_anchor_key_tags,
+    });
+    let anchor = v
+        .trust_anchor_key_tags
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match v.proof {
+        DnssecProof::Secure => Outcome::pass(
+            format!(
+                "{}'s {} validates: a chain of signed DNSKEY and DS records leads to the trust anchor (key tag {anchor}).",
+                obs.domain, v.rrset
+            ),
+            ev,
+        ),
+        DnssecProof::Insecure => Outcome::fail(
+            format!(
+                "{} is not DNSSEC-signed: the parent zone proves there is no DS record, so {} has no chain of trust.",
+                obs.domain, v.rrset
+            ),
+            ev,
+        ),
+        DnssecProof::Bogus => Outcome::fail(
+            format!(
+                "{}'s DNSSEC does not validate from the trust anchor (key tag {anchor}): a signature or DS/DNSKEY link of {} is wrong, expired or missing; validating resolvers refuse these records.",
+                obs.domain, v.rrset
+            ),
+            ev,
+        ),
+    }
 }
 
 macro_rules! exposure {
@@ -307,11 +573,11 @@ static EXPOSURE: &[Check] = &[
     ),
     exposure!(
         "EXP.MTASTS.1",
-        "MTA-STS is published",
+        "MTA-STS is enforced and covers every MX host",
         Low,
         mta_sts,
-        "MTA-STS tells sending servers to require TLS, preventing downgrade and interception of inbound mail.",
-        "Host an MTA-STS policy at https://mta-sts.<domain>/.well-known/mta-sts.txt and publish 'v=STSv1; id=<id>' at _mta-sts.<domain>.",
+        "MTA-STS tells sending servers to require TLS to the MX hosts its policy lists, preventing downgrade and interception of inbound mail; a policy in testing mode or missing an MX host protects nothing or blocks mail.",
+        "Serve a policy ('version: STSv1', 'mode: enforce', 'mx: <each MX host or *.mail.protection.outlook.com>', 'max_age: 604800') at https://mta-sts.<domain>/.well-known/mta-sts.txt with a valid certificate, and publish 'v=STSv1; id=<id>' at _mta-sts.<domain>.",
         "https://learn.microsoft.com/purview/enhancing-mail-flow-with-mta-sts"
     ),
     exposure!(
@@ -325,10 +591,10 @@ static EXPOSURE: &[Check] = &[
     ),
     exposure!(
         "EXP.DNSSEC.1",
-        "The DNS zone is DNSSEC-signed",
+        "The domain's DNS validates under DNSSEC",
         Low,
         dnssec,
-        "DNSSEC protects mail routing and authentication records against spoofed DNS answers.",
+        "DNSSEC protects mail routing and authentication records against spoofed DNS answers, but only when the chain of signatures from the root validates.",
         "Enable DNSSEC signing at your DNS host and publish the DS record at the registrar.",
         "https://learn.microsoft.com/exchange/mail-flow-best-practices/how-smtp-dnssec-and-dane-works"
     ),
@@ -368,8 +634,16 @@ mod tests {
             ),
             mx: Lookup::Found(vec![(0, "contoso-com.mail.protection.outlook.com.".into())]),
             mta_sts_txt: Lookup::Found(vec!["v=STSv1; id=2024010101".into()]),
+            mta_sts_policy: Lookup::Found(MtaStsFetch {
+                url: "https://mta-sts.contoso.com/.well-known/mta-sts.txt".into(),
+                body: "version: STSv1\r\nmode: enforce\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 604800\r\n".into(),
+            }),
             tls_rpt_txt: Lookup::Found(vec!["v=TLSRPTv1; rua=mailto:tls@contoso.com".into()]),
-            dnssec_signed: Lookup::Found(true),
+            dnssec: Lookup::Found(DnssecValidation {
+                rrset: "contoso.com. SOA".into(),
+                proof: DnssecProof::Secure,
+                trust_anchor_key_tags: vec![20326, 38696],
+            }),
         }
     }
 
@@ -403,7 +677,11 @@ mod tests {
         o.mx = Lookup::Found(vec![(10, "mx.example.net".into())]);
         o.mta_sts_txt = Lookup::NotFound;
         o.tls_rpt_txt = Lookup::Found(vec!["v=TLSRPTv1;".into()]);
-        o.dnssec_signed = Lookup::Found(false);
+        o.dnssec = Lookup::Found(DnssecValidation {
+            rrset: "contoso.com. SOA".into(),
+            proof: DnssecProof::Insecure,
+            trust_anchor_key_tags: vec![20326],
+        });
         for x in evaluate_domain(&o) {
             assert_eq!(x.status, Status::Fail, "{}: {}", x.check_id, x.message);
         }
@@ -414,8 +692,111 @@ mod tests {
         assert_eq!(status(&o, "EXP.SPF.1"), Status::Fail);
         o.dmarc_txt = Lookup::Found(vec!["v=DMARC1; p=reject".into()]);
         assert_eq!(status(&o, "EXP.DMARC.1"), Status::Fail);
-        o.dnssec_signed = Lookup::NotFound;
+        o.dnssec = Lookup::NotFound;
         assert_eq!(status(&o, "EXP.DNSSEC.1"), Status::Fail);
+        o.dnssec = Lookup::Found(DnssecValidation {
+            rrset: "contoso.com. SOA".into(),
+            proof: DnssecProof::Bogus,
+            trust_anchor_key_tags: vec![20326],
+        });
+        let bogus = finding(&o, "EXP.DNSSEC.1");
+        assert_eq!(bogus.status, Status::Fail);
+        assert!(
+            bogus.message.contains("does not validate"),
+            "{}",
+            bogus.message
+        );
+        assert_eq!(bogus.evidence["proof"], "bogus");
+    }
+
+    fn finding(obs: &DomainObservation, id: &str) -> Finding {
+        evaluate_domain(obs)
+            .into_iter()
+            .find(|f| f.check_id == id)
+            .unwrap()
+    }
+
+    fn with_policy(body: &str) -> DomainObservation {
+        let mut o = good();
+        o.mta_sts_policy = Lookup::Found(MtaStsFetch {
+            url: "https://mta-sts.contoso.com/.well-known/mta-sts.txt".into(),
+            body: body.into(),
+        });
+        o
+    }
+
+    #[test]
+    fn mta_sts_policy_is_parsed_and_checked_against_txt_and_mx() {
+        let ok = finding(&good(), "EXP.MTASTS.1");
+        assert_eq!(ok.status, Status::Pass, "{}", ok.message);
+        assert_eq!(ok.evidence["policy"]["mode"], "enforce");
+        // Testing mode enforces nothing.
+        let f = finding(
+            &with_policy(
+                "version: STSv1\nmode: testing\nmx: *.mail.protection.outlook.com\nmax_age: 86400\n",
+            ),
+            "EXP.MTASTS.1",
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.message.contains("mode testing"), "{}", f.message);
+        // An MX host the policy does not list.
+        let mut o =
+            with_policy("version: STSv1\nmode: enforce\nmx: mx1.contoso.com\nmax_age: 86400\n");
+        o.mx = Lookup::Found(vec![
+            (0, "mx1.contoso.com".into()),
+            (10, "contoso-com.mail.protection.outlook.com".into()),
+        ]);
+        let f = finding(&o, "EXP.MTASTS.1");
+        assert_eq!(f.status, Status::Fail);
+        assert_eq!(
+            f.evidence["mx_hosts_not_in_policy"],
+            json!(["contoso-com.mail.protection.outlook.com"])
+        );
+        // A wildcard stands for exactly one label.
+        assert!(mx_pattern_matches(
+            "*.mail.protection.outlook.com",
+            "a.mail.protection.outlook.com"
+        ));
+        assert!(!mx_pattern_matches(
+            "*.outlook.com",
+            "a.mail.protection.outlook.com"
+        ));
+        assert!(!mx_pattern_matches("*.outlook.com", ".outlook.com"));
+        // Invalid files.
+        for (body, problem) in [
+            (
+                "version: STSv2\nmode: enforce\nmx: a\nmax_age: 1",
+                "not STSv1",
+            ),
+            (
+                "version: STSv1\nmode: strict\nmx: a\nmax_age: 1",
+                "mode \"strict\"",
+            ),
+            ("version: STSv1\nmode: enforce\nmax_age: 1", "no mx"),
+            (
+                "version: STSv1\nmode: enforce\nmx: a\nmax_age: 99999999",
+                "max_age",
+            ),
+            ("<html>not a policy</html>", "not `key: value`"),
+        ] {
+            let f = finding(&with_policy(body), "EXP.MTASTS.1");
+            assert_eq!(f.status, Status::Fail, "{body}");
+            assert!(f.message.contains(problem), "{body}: {}", f.message);
+        }
+        // The TXT record must carry a valid id, and be the only one.
+        let mut o = good();
+        o.mta_sts_txt = Lookup::Found(vec!["v=STSv1; id=bad-id!".into()]);
+        assert_eq!(status(&o, "EXP.MTASTS.1"), Status::Fail);
+        o.mta_sts_txt = Lookup::Found(vec!["v=STSv1; id=1".into(), "v=STSv1; id=2".into()]);
+        assert_eq!(status(&o, "EXP.MTASTS.1"), Status::Fail);
+        // A 404 is a missing policy; a fetch that failed is an error, with its reason.
+        let mut o = good();
+        o.mta_sts_policy = Lookup::NotFound;
+        assert_eq!(status(&o, "EXP.MTASTS.1"), Status::Fail);
+        o.mta_sts_policy = Lookup::Failed("certificate not valid for mta-sts.contoso.com".into());
+        let f = finding(&o, "EXP.MTASTS.1");
+        assert_eq!(f.status, Status::Error);
+        assert!(f.message.contains("certificate"), "{}", f.message);
     }
 
     #[test]

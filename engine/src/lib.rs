@@ -15,7 +15,10 @@ pub mod variations;
 
 pub use catalogue::{Check, compliance_checks, evaluate_all, find_check};
 pub use export::{ExportContext, ExportError, ExportFormat, export};
-pub use exposure::{DomainObservation, ExposureCheck, Lookup, evaluate_domain, exposure_checks};
+pub use exposure::{
+    DnssecProof, DnssecValidation, DomainObservation, ExposureCheck, Lookup, MtaStsFetch,
+    MtaStsPolicy, evaluate_domain, exposure_checks, parse_mta_sts_policy,
+};
 pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
 };

@@ -13,6 +13,34 @@ use clap::Args;
 use super::CliError;
 use super::scan::humantime_ms;
 
+/// Where exposure scans and collections read public DNS, which DNSSEC trust anchor they
+/// validate from, and where they fetch MTA-STS policies.
+#[derive(Clone, Debug, Args)]
+pub struct DnsArgs {
+    /// DNS server for exposure scans and the mail records of collections (default: the system resolver).
+    #[arg(long, env = "AETHER365_DNS_SERVER")]
+    pub dns_server: Option<std::net::SocketAddr>,
+    /// File of DNSKEY records (zone-file lines) trusted as the DNSSEC root (default: the IANA
+    /// root keys, key tags 20326 and 38696).
+    #[arg(long, env = "AETHER365_DNS_TRUST_ANCHOR")]
+    pub dns_trust_anchor: Option<PathBuf>,
+    /// Where MTA-STS policies are fetched, `{domain}` standing for the domain.
+    #[arg(long, env = "AETHER365_MTA_STS_URL", default_value = aether365_actors::exposure::MTA_STS_URL)]
+    pub mta_sts_url: String,
+}
+
+impl DnsArgs {
+    /// The exposure layer's settings.
+    pub fn config(&self) -> aether365_actors::exposure::DnsConfig {
+        aether365_actors::exposure::DnsConfig {
+            nameserver: self.dns_server,
+            trust_anchor: self.dns_trust_anchor.clone(),
+            mta_sts_url: self.mta_sts_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 /// How aether365 reaches Microsoft 365: the cloud, any host overrides, and the application's
 /// credential (a certificate, preferred, or a client secret). Without a client id, live
 /// collection is off and compliance scans evaluate imported configurations.

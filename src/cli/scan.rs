@@ -14,7 +14,7 @@ use clap::{Args, Subcommand};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::check::{Format, write_export};
-use super::microsoft::MicrosoftArgs;
+use super::microsoft::{DnsArgs, MicrosoftArgs};
 use super::{CliError, print_json};
 use crate::dashboard::exports::{ExportLoadError, scan_context, scan_findings};
 
@@ -57,9 +57,8 @@ pub struct StartArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
-    /// DNS server for the mail records a collection reads and for exposure scans.
-    #[arg(long, env = "AETHER365_DNS_SERVER")]
-    dns_server: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    dns: DnsArgs,
     #[command(flatten)]
     microsoft: MicrosoftArgs,
 }
@@ -174,10 +173,7 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
     let config = ScanConfig {
         recover_on_start: false,
         collector: args.microsoft.collector()?,
-        dns: aether365_actors::exposure::DnsConfig {
-            nameserver: args.dns_server,
-            ..Default::default()
-        },
+        dns: args.dns.config(),
         ..ScanConfig::default()
     };
     let manager = ScanManager::new(db.clone(), config).start();
@@ -271,7 +267,7 @@ pub async fn findings(db: &DatabaseConnection, args: FindingsArgs) -> Result<(),
         ),
         None => None,
     };
-    let found = scan_findings(db, scan_row.id, status.map(Status::as_str))
+    let found = scan_findings(db, &scan_row, status.map(Status::as_str))
         .await
         .map_err(load_error)?;
     let format = if args.json { Format::Json } else { args.format };

@@ -4,14 +4,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use aether365_actors::db;
-use aether365_actors::exposure::DnsConfig;
 use aether365_actors::query::QueryConfig;
 use aether365_actors::scans::ScanConfig;
 use aether365_actors::system::{Backend, BackendConfig, default_query_workers};
 use clap::Args;
 
 use super::CliError;
-use super::microsoft::MicrosoftArgs;
+use super::microsoft::{DnsArgs, MicrosoftArgs};
 use super::scan::humantime_ms;
 use crate::demo;
 use crate::http::{Application, ServerConfig};
@@ -47,9 +46,8 @@ pub struct ServeArgs {
     /// Threads the tenant-scoped queries run on (default: one per core).
     #[arg(long, env = "AETHER365_QUERY_WORKERS")]
     pub query_workers: Option<usize>,
-    /// DNS server for exposure scans and the mail records of collections (default: the system resolver).
-    #[arg(long, env = "AETHER365_DNS_SERVER")]
-    pub dns_server: Option<SocketAddr>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
@@ -131,10 +129,7 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
         scans: ScanConfig {
             max_concurrent: args.scan_concurrency.max(1),
             collector: collector.clone(),
-            dns: DnsConfig {
-                nameserver: args.dns_server,
-                ..DnsConfig::default()
-            },
+            dns: args.dns.config(),
             ..ScanConfig::default()
         },
         queries: QueryConfig {

@@ -1,125 +1,23 @@
-//! Findings exports of a stored scan: `GET /api/v1/scans/{id}/findings?format=ocsf|sarif|csv`,
-//! and the loading the CLI's `findings --scan N --format …` shares.
-//!
-//! A scan's findings are read back from the database and rebuilt as engine findings (each row
-//! keeps the check's title, rationale, remediation and full framework references), so an export
-//! says what the scan found, whatever the catalogue says today. The engine writes the bytes.
+//! Findings exports of a stored scan: `GET /api/v1/scans/{id}/findings?format=ocsf|sarif|csv`.
+//! The loading (shared with the CLI and the MCP resources) is the query layer's
+//! (`aether365_actors::query::exports`).
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
-use aether365_engine::{
-    ExportContext, ExportFormat, Finding, FrameworkRef, Remediation, Service, Severity, Status,
-};
-use aether365_entities::{finding, scan, tenant};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+pub use aether365_actors::query::{ExportLoadError, finding_from_row, scan_context, scan_findings};
+use aether365_engine::ExportFormat;
+use aether365_entities::scan;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::error::DashboardError;
 use super::session::DashboardUser;
 use crate::http::AppState;
 
-/// Errors of reading a scan's findings back.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportLoadError {
-    /// The database failed.
-    #[error("database error: {0}")]
-    Db(#[from] sea_orm::DbErr),
-    /// A stored finding names a service, severity or status the engine does not know.
-    #[error("finding {id} of scan {scan_id} is unreadable: {reason}")]
-    Unreadable {
-        /// The finding row.
-        id: i64,
-        /// Its scan.
-        scan_id: i64,
-        /// What is wrong.
-        reason: String,
-    },
-}
-
 impl From<ExportLoadError> for DashboardError {
     fn from(e: ExportLoadError) -> Self {
         DashboardError::Internal(e.to_string())
     }
-}
-
-/// A stored finding as the engine's [`Finding`].
-pub fn finding_from_row(row: &finding::Model) -> Result<Finding, ExportLoadError> {
-    let unreadable = |reason: String| ExportLoadError::Unreadable {
-        id: row.id,
-        scan_id: row.scan_id,
-        reason,
-    };
-    let service: Service = row
-        .service
-        .parse()
-        .map_err(|e| unreadable(format!("{e}")))?;
-    let severity: Severity = row
-        .severity
-        .parse()
-        .map_err(|e| unreadable(format!("{e}")))?;
-    let status: Status = row.status.parse().map_err(|e| unreadable(format!("{e}")))?;
-    let frameworks: Vec<FrameworkRef> = serde_json::from_value(row.frameworks.clone())
-        .map_err(|e| unreadable(format!("frameworks: {e}")))?;
-    Ok(Finding {
-        check_id: row.check_id.clone(),
-        title: row.title.clone(),
-        service,
-        severity,
-        status,
-        message: row.message.clone(),
-        evidence: row.evidence.clone(),
-        rationale: row.rationale.clone(),
-        remediation: Remediation {
-            steps: row.remediation.clone(),
-            url: row.remediation_url.clone(),
-        },
-        frameworks,
-    })
-}
-
-/// The export context of a stored scan: its id, its tenant, and when it ended (or started, or
-/// was created, for a scan that has not ended).
-pub async fn scan_context(
-    db: &impl ConnectionTrait,
-    scan: &scan::Model,
-) -> Result<ExportContext, ExportLoadError> {
-    let tenant = tenant::Entity::find_by_id(scan.tenant_id).one(db).await?;
-    let (tenant_name, microsoft_tenant_id) = match tenant {
-        Some(t) => (
-            t.display_name,
-            Some(t.microsoft_tenant_id).filter(|id| !id.trim().is_empty()),
-        ),
-        None => (format!("tenant {}", scan.tenant_id), None),
-    };
-    Ok(ExportContext {
-        scan_id: Some(scan.id),
-        tenant_name,
-        microsoft_tenant_id,
-        time: scan
-            .finished_at
-            .or(scan.started_at)
-            .unwrap_or(scan.created_at),
-    })
-}
-
-/// A stored scan's findings, most severe first, then by check id; only those with `status`
-/// when given.
-pub async fn scan_findings(
-    db: &impl ConnectionTrait,
-    scan_id: i64,
-    status: Option<&str>,
-) -> Result<Vec<Finding>, ExportLoadError> {
-    let mut query = finding::Entity::find().filter(finding::Column::ScanId.eq(scan_id));
-    if let Some(status) = status {
-        query = query.filter(finding::Column::Status.eq(status));
-    }
-    let rows = query
-        .order_by_asc(finding::Column::SeverityRank)
-        .order_by_asc(finding::Column::CheckId)
-        .order_by_asc(finding::Column::Id)
-        .all(db)
-        .await?;
-    rows.iter().map(finding_from_row).collect()
 }
 
 /// Query of `GET /api/v1/scans/{id}/findings`.
@@ -150,7 +48,7 @@ pub async fn download(
         .await?
         .ok_or_else(|| DashboardError::NotFound(format!("no scan {scan_id}")))?;
     let context = scan_context(db, &scan).await?;
-    let findings = scan_findings(db, scan.id, None).await?;
+    let findings = scan_findings(db, &scan, None).await?;
     let bytes = aether365_engine::export(format, &context, &findings)
         .map_err(|e| DashboardError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()

@@ -52,6 +52,9 @@ pub enum StandInError {
     /// The export file is not JSON.
     #[error("the export is not JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The DNS responder could not start.
+    #[error(transparent)]
+    Dns(#[from] dns::DnsError),
 }
 
 /// How to build a stand-in.

@@ -89,6 +89,13 @@ fn main() -> Result<(), StandInError> {
         args.client_secret
     );
     println!("export AETHER365_DNS_SERVER={}", dns.addr());
+    let anchor = std::env::temp_dir().join(format!(
+        "m365-standin-{}-trust-anchor.key",
+        std::process::id()
+    ));
+    std::fs::write(&anchor, dns.trust_anchor())?;
+    println!("export AETHER365_DNS_TRUST_ANCHOR={}", anchor.display());
+    println!("export AETHER365_MTA_STS_URL='{}'", dns.mta_sts_url());
     println!();
     println!(
         "# faults: curl -X POST {}/_standin/faults -H 'content-type: application/json' -d '{{\"kind\":\"throttle\",\"retry_after_secs\":2,\"target\":{{\"path_prefix\":\"/exo\"}},\"times\":2}}'",

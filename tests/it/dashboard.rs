@@ -926,7 +926,7 @@ async fn revoking_in_the_dashboard_closes_open_mcp_streams_at_once() {
 
 /// Stores a completed compliance scan of the bundled sample's findings; answers its id and the
 /// number of findings and of those that passed.
-async fn stored_sample_scan(
+pub(crate) async fn stored_sample_scan(
     db: &sea_orm::DatabaseConnection,
     organisation_id: i64,
     tenant_id: i64,

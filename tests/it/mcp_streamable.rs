@@ -377,3 +377,149 @@ async fn resource_reads_are_audited_and_unknown_resources_are_not_found() {
         assert_eq!(body["result"], json!({}));
     }
 }
+
+#[actix_web::test]
+async fn findings_exports_are_resources_scoped_and_audited() {
+    use aether365_actors::directory::{self, NewTenant};
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let (id, total, passed) = crate::dashboard::stored_sample_scan(
+            &app.testdb.db,
+            app.organisation_id,
+            app.tenant_id,
+        )
+        .await;
+        let session = app.initialize("2025-06-18").await;
+        let mut next = 0;
+        let mut call = |method: &str, params: Value| {
+            next += 1;
+            let message = json!({"jsonrpc":"2.0","id":next,"method":method,"params":params});
+            let (app, session) = (&app, &session);
+            async move {
+                let r = app.session_request(session, "2025-06-18", message).await;
+                r.json::<Value>().await.unwrap()
+            }
+        };
+
+        let templates = call("resources/templates/list", json!({})).await;
+        let listed: Vec<&str> = templates["result"]["resourceTemplates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["uriTemplate"].as_str())
+            .collect();
+        for t in [
+            "aether365://scans/{id}/findings.sarif",
+            "aether365://scans/{id}/findings.ocsf.json",
+            "aether365://scans/{id}/findings.csv",
+        ] {
+            assert!(listed.contains(&t), "{listed:?}");
+        }
+
+        let audited_before = app
+            .audit_rows()
+            .await
+            .iter()
+            .filter(|r| r.action == "mcp.resources/read")
+            .count();
+        let read = |format: &str| format!("aether365://scans/{id}/findings.{format}");
+        let body = call("resources/read", json!({"uri": read("sarif")})).await;
+        let content = &body["result"]["contents"][0];
+        assert_eq!(content["uri"], read("sarif"), "{body}");
+        assert_eq!(content["mimeType"], "application/sarif+json");
+        let log: Value = serde_json::from_str(content["text"].as_str().unwrap()).unwrap();
+        assert_eq!(log["version"], "2.1.0");
+        assert_eq!(
+            log["runs"][0]["results"].as_array().unwrap().len(),
+            total - passed
+        );
+
+        let body = call("resources/read", json!({"uri": read("ocsf.json")})).await;
+        let content = &body["result"]["contents"][0];
+        assert_eq!(content["mimeType"], "application/json");
+        let events: Value = serde_json::from_str(content["text"].as_str().unwrap()).unwrap();
+        assert_eq!(events.as_array().unwrap().len(), total);
+        assert!(
+            events
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["class_uid"] == 2003)
+        );
+
+        let body = call("resources/read", json!({"uri": read("csv")})).await;
+        let content = &body["result"]["contents"][0];
+        assert!(
+            content["mimeType"]
+                .as_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let text = content["text"].as_str().unwrap();
+        assert!(text.starts_with("check_id,title,service,severity,status,"));
+        assert_eq!(
+            text.split("\r\n")
+                .filter(|l| l.starts_with("A365-"))
+                .count(),
+            total
+        );
+
+        // Another organisation's scan, a missing scan, an unknown format and a malformed id all
+        // answer alike: the resource does not exist.
+        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
+            .await
+            .unwrap();
+        let other_tenant = directory::add_tenant(
+            &app.testdb.db,
+            other.id,
+            NewTenant {
+                display_name: "Fabrikam".into(),
+                microsoft_tenant_id: None,
+                domains: vec!["fabrikam.example".into()],
+            },
+        )
+        .await
+        .unwrap();
+        let (theirs, _, _) =
+            crate::dashboard::stored_sample_scan(&app.testdb.db, other.id, other_tenant.id).await;
+        let mut errors = Vec::new();
+        for uri in [
+            format!("aether365://scans/{theirs}/findings.sarif"),
+            "aether365://scans/999999/findings.sarif".to_string(),
+            format!("aether365://scans/{id}/findings.xml"),
+            "aether365://scans/x/findings.csv".to_string(),
+        ] {
+            let body = call("resources/read", json!({"uri": uri})).await;
+            let error = &body["error"];
+            assert!(error.is_object(), "{uri}: {body}");
+            errors.push((
+                error["code"].clone(),
+                error["message"].as_str().unwrap().replace(&uri, "URI"),
+            ));
+        }
+        assert!(errors.windows(2).all(|w| w[0] == w[1]), "{errors:?}");
+
+        // Every read, answered or refused, has its audit row.
+        let audited = app
+            .audit_rows()
+            .await
+            .iter()
+            .filter(|r| r.action == "mcp.resources/read")
+            .count();
+        assert_eq!(audited - audited_before, 7);
+
+        // The templates' scan ids complete like those of aether365://scans/{id}.
+        let body = call(
+            "completion/complete",
+            json!({
+                "ref": {"type": "ref/resource", "uri": "aether365://scans/{id}/findings.csv"},
+                "argument": {"name": "id", "value": ""}
+            }),
+        )
+        .await;
+        let values = body["result"]["completion"]["values"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        assert!(values.contains(&json!(id.to_string())), "{body}");
+    }
+}

@@ -1,14 +1,17 @@
 //! Gathers one domain's DNS observations over real DNS with hickory-resolver.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use aether365_engine::{DomainObservation, Lookup};
+use aether365_engine::{DnssecProof, DnssecValidation, DomainObservation, Lookup, MtaStsFetch};
 use hickory_resolver::config::{
     NameServerConfig, NameServerConfigGroup, ResolveHosts, ResolverConfig,
 };
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::dnssec::rdata::DNSKEY;
+use hickory_resolver::proto::dnssec::{Proof, TrustAnchors};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::proto::xfer::Protocol;
@@ -16,15 +19,68 @@ use hickory_resolver::{Name, ResolveError, TokioResolver};
 
 use super::{DnsConfig, ExposureError};
 
-/// A DNS client for exposure scans: no cache, no hosts file, one attempt per lookup.
+/// The largest MTA-STS policy file read (RFC 8461 section 3.3 lets senders stop at 64 KiB).
+const POLICY_LIMIT: usize = 64 * 1024;
+
+/// A DNS client for exposure scans: no cache, no hosts file, one attempt per lookup; a second,
+/// validating resolver for DNSSEC; an HTTPS client for MTA-STS policies.
 pub struct DnsProbe {
     resolver: TokioResolver,
+    validator: TokioResolver,
+    trust_anchor_key_tags: Vec<u16>,
+    http: reqwest::Client,
+    mta_sts_url: String,
     timeout: Duration,
 }
 
 impl DnsProbe {
     /// A probe asking `config.nameserver`, or the system's resolvers when it is `None`.
     pub fn new(config: &DnsConfig) -> Result<DnsProbe, ExposureError> {
+        let anchors = match &config.trust_anchor {
+            Some(path) => {
+                let failed = |reason: String| ExposureError::TrustAnchor {
+                    path: path.display().to_string(),
+                    reason,
+                };
+                let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+                let anchors = text
+                    .parse::<TrustAnchors>()
+                    .map_err(|e| failed(e.to_string()))?;
+                if anchors.is_empty() {
+                    return Err(failed("it holds no DNSKEY record".into()));
+                }
+                anchors
+            }
+            None => TrustAnchors::default(),
+        };
+        let trust_anchor_key_tags = (0..anchors.len())
+            .filter_map(|i| anchors.get(i))
+            .filter_map(|key| {
+                DNSKEY::with_flags(257, key.clone())
+                    .calculate_key_tag()
+                    .ok()
+            })
+            .collect();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| ExposureError::Http(e.to_string()))?;
+        Ok(DnsProbe {
+            resolver: Self::resolver(config, false, None)?,
+            validator: Self::resolver(config, true, Some(Arc::new(anchors)))?,
+            trust_anchor_key_tags,
+            http,
+            mta_sts_url: config.mta_sts_url.clone(),
+            timeout: config.timeout,
+        })
+    }
+
+    fn resolver(
+        config: &DnsConfig,
+        validate: bool,
+        anchors: Option<Arc<TrustAnchors>>,
+    ) -> Result<TokioResolver, ExposureError> {
         let provider = TokioConnectionProvider::default();
         let mut builder = match config.nameserver {
             Some(addr) => {
@@ -45,14 +101,16 @@ impl DnsProbe {
         options.cache_size = 0;
         options.use_hosts_file = ResolveHosts::Never;
         options.ndots = 0;
-        Ok(DnsProbe {
-            resolver: builder.build(),
-            timeout: config.timeout,
-        })
+        options.validate = validate;
+        if let Some(anchors) = anchors {
+            builder = builder.with_trust_anchor(anchors);
+        }
+        Ok(builder.build())
     }
 
-    /// Observes `domain`: SPF (TXT at the apex), DMARC, both DKIM selectors, MX, MTA-STS,
-    /// TLS-RPT and whether the zone is signed. Lookups run concurrently; none fails the whole.
+    /// Observes `domain`: SPF (TXT at the apex), DMARC, both DKIM selectors, MX, MTA-STS (the
+    /// TXT record, then the policy file when the record exists), TLS-RPT and DNSSEC
+    /// validation. Lookups run concurrently; none fails the whole.
     pub async fn observe(&self, domain: &str) -> DomainObservation {
         let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
         let name = |prefix: &str| -> Result<Name, String> {
@@ -67,8 +125,15 @@ impl DnsProbe {
             self.mx(name("")),
             self.txt(name("_mta-sts.")),
             self.txt(name("_smtp._tls.")),
-            self.signed(name("")),
+            self.dnssec(name("")),
         );
+        let publishes_sts = matches!(&mta_sts, Lookup::Found(records)
+            if records.iter().any(|r| r.trim().to_ascii_lowercase().starts_with("v=stsv1")));
+        let mta_sts_policy = if publishes_sts {
+            self.policy(&domain).await
+        } else {
+            Lookup::Failed("not fetched: the domain publishes no MTA-STS record".into())
+        };
         DomainObservation {
             domain,
             spf_txt: spf,
@@ -77,9 +142,99 @@ impl DnsProbe {
             dkim_selector2: dkim2,
             mx,
             mta_sts_txt: mta_sts,
+            mta_sts_policy,
             tls_rpt_txt: tls_rpt,
-            dnssec_signed: dnssec,
+            dnssec,
         }
+    }
+
+    /// Fetches `domain`'s MTA-STS policy file, without following redirects (RFC 8461 section
+    /// 3.3); the certificate is verified against the web PKI roots.
+    async fn policy(&self, domain: &str) -> Lookup<MtaStsFetch> {
+        let url = self.mta_sts_url.replace("{domain}", domain);
+        let fetched = async {
+            let mut response = self.http.get(&url).send().await?;
+            let status = response.status();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                body.extend_from_slice(&chunk);
+                if body.len() > POLICY_LIMIT {
+                    break;
+                }
+            }
+            Ok::<_, reqwest::Error>((status, body))
+        };
+        match fetched.await {
+            Ok((status, _)) if status == reqwest::StatusCode::NOT_FOUND => Lookup::NotFound,
+            Ok((status, _)) if !status.is_success() => {
+                Lookup::Failed(format!("{url} answered HTTP {status}"))
+            }
+            Ok((_, body)) if body.len() > POLICY_LIMIT => {
+                Lookup::Failed(format!("{url} serves more than 64 KiB"))
+            }
+            Ok((_, body)) => match String::from_utf8(body) {
+                Ok(body) => Lookup::Found(MtaStsFetch { url, body }),
+                Err(_) => Lookup::Failed(format!("{url} does not serve UTF-8 text")),
+            },
+            Err(e) => Lookup::Failed(format!("{url}: {}", error_chain(&e))),
+        }
+    }
+
+    /// Validates the DNSSEC chain of the domain's SOA RRset (its MX RRset when the domain is
+    /// not a zone apex) from the trust anchor, with hickory's validator: the RRSIG over the
+    /// RRset, the zone's DNSKEY set, the DS at each parent, up to a trust-anchor DNSKEY.
+    async fn dnssec(&self, name: Result<Name, String>) -> Lookup<DnssecValidation> {
+        let name = match name {
+            Ok(name) => name,
+            Err(reason) => return Lookup::Failed(reason),
+        };
+        for rtype in [RecordType::SOA, RecordType::MX] {
+            // Validation walks the chain up to the root: DS and DNSKEY at every level.
+            let found = self
+                .bounded_on(
+                    &self.validator,
+                    6,
+                    Ok(name.clone()),
+                    |validator, query| async move {
+                        match validator.lookup(query.clone(), rtype).await {
+                            Ok(answer) => Ok(answer
+                                .record_iter()
+                                .filter(|r| r.record_type() == rtype && *r.name() == query)
+                                .map(|r| r.proof())
+                                .min()),
+                            Err(e) => match e.proto().map(|p| p.kind()) {
+                                // A negative answer whose NSEC proof did not validate.
+                                Some(ProtoErrorKind::Nsec { proof, .. }) if !proof.is_secure() => {
+                                    Ok(Some(*proof))
+                                }
+                                _ => Err(e),
+                            },
+                        }
+                    },
+                )
+                .await;
+            let proof = match found {
+                Lookup::Found(Some(proof)) => proof,
+                Lookup::Found(None) | Lookup::NotFound => continue,
+                Lookup::Failed(reason) => return Lookup::Failed(reason),
+            };
+            let proof = match proof {
+                Proof::Secure => DnssecProof::Secure,
+                Proof::Insecure => DnssecProof::Insecure,
+                Proof::Bogus => DnssecProof::Bogus,
+                Proof::Indeterminate => {
+                    return Lookup::Failed(format!(
+                        "{name} {rtype}: the DNSSEC records needed to validate it could not be obtained"
+                    ));
+                }
+            };
+            return Lookup::Found(DnssecValidation {
+                rrset: format!("{name} {rtype}"),
+                proof,
+                trust_anchor_key_tags: self.trust_anchor_key_tags.clone(),
+            });
+        }
+        Lookup::NotFound
     }
 
     /// The TXT strings at `name` (a domain name without the trailing dot), each record's
@@ -140,23 +295,24 @@ impl DnsProbe {
         .await
     }
 
-    /// Whether the zone at `name` publishes DNSKEY records (is signed). An existing name
-    /// without DNSKEY is `Found(false)`; a name that does not exist is `NotFound`.
-    async fn signed(&self, name: Result<Name, String>) -> Lookup<bool> {
-        self.bounded(name, |resolver, name| async move {
-            match resolver.lookup(name, RecordType::DNSKEY).await {
-                Ok(answer) => Ok(answer
-                    .record_iter()
-                    .any(|r| r.record_type() == RecordType::DNSKEY)),
-                Err(e) if no_data(&e) => Ok(false),
-                Err(e) => Err(e),
-            }
-        })
-        .await
-    }
-
     /// Runs one lookup within the probe's timeout and classifies its outcome.
     async fn bounded<T, F, Fut>(&self, name: Result<Name, String>, lookup: F) -> Lookup<T>
+    where
+        F: FnOnce(TokioResolver, Name) -> Fut,
+        Fut: Future<Output = Result<T, ResolveError>>,
+    {
+        // The resolver has its own timeout; this bound also covers a TCP retry.
+        self.bounded_on(&self.resolver, 2, name, lookup).await
+    }
+
+    /// Runs one lookup on `resolver` within `rounds` times the probe's timeout.
+    async fn bounded_on<T, F, Fut>(
+        &self,
+        resolver: &TokioResolver,
+        rounds: u32,
+        name: Result<Name, String>,
+        lookup: F,
+    ) -> Lookup<T>
     where
         F: FnOnce(TokioResolver, Name) -> Fut,
         Fut: Future<Output = Result<T, ResolveError>>,
@@ -166,9 +322,8 @@ impl DnsProbe {
             Err(reason) => return Lookup::Failed(reason),
         };
         let query = name.to_string();
-        // The resolver has its own timeout; this bound also covers a TCP retry.
-        let limit = self.timeout.saturating_mul(2) + Duration::from_millis(250);
-        match tokio::time::timeout(limit, lookup(self.resolver.clone(), name)).await {
+        let limit = self.timeout.saturating_mul(rounds) + Duration::from_millis(250);
+        match tokio::time::timeout(limit, lookup(resolver.clone(), name)).await {
             Ok(Ok(value)) => Lookup::Found(value),
             Ok(Err(e)) => classify(&query, &e, self.timeout),
             Err(_) => Lookup::Failed(timed_out(&query, self.timeout)),
@@ -191,17 +346,18 @@ fn classify<T>(query: &str, e: &ResolveError, timeout: Duration) -> Lookup<T> {
     }
 }
 
-/// Whether the name exists but has no record of the asked type (NOERROR, no answer).
-fn no_data(e: &ResolveError) -> bool {
-    e.proto().is_some_and(|p| {
-        matches!(
-            p.kind(),
-            ProtoErrorKind::NoRecordsFound {
-                response_code: ResponseCode::NoError,
-                ..
-            }
-        )
-    })
+/// An error with its sources, e.g. "error sending request: invalid peer certificate: ...".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text = format!("{text}: {line}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn timed_out(query: &str, timeout: Duration) -> String {

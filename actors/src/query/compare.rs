@@ -1,9 +1,14 @@
-//! Comparing two completed scans of a tenant.
+//! Comparing two completed scans of a tenant, of one kind: a finding is keyed by its check and
+//! the resource it is about (the domain of an exposure finding; none for a compliance finding,
+//! which is about the whole tenant), so two domains' results never stand for each other.
 
 use std::collections::HashMap;
 
+use aether365_entities::finding;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
 use super::QueryError;
-use super::cache::CachedFinding;
+use super::cache::{CachedFinding, CompletedScan};
 use super::scope::Scope;
 use super::service::{QueryService, tenant_view};
 use super::views::*;
@@ -55,6 +60,12 @@ impl QueryService {
                 "the two scans belong to different tenants: compare scans of one tenant".into(),
             ));
         }
+        if base.row.kind != head.row.kind {
+            return Err(QueryError::InvalidArgument(format!(
+                "scan {} ({}) and scan {} ({}) are of different kinds and share no check: compare two compliance scans or two exposure scans",
+                base.row.id, base.row.kind, head.row.id, head.row.kind
+            )));
+        }
         if let Some(reference) = query.tenant.as_deref().filter(|t| !t.trim().is_empty()) {
             let named = scope.resolve_tenant(&self.db, Some(reference)).await?;
             if named.id != head.row.tenant_id {
@@ -70,16 +81,17 @@ impl QueryService {
             (base, head)
         };
         let tenant = scope.tenant(&self.db, head.row.tenant_id).await?;
-        let before: HashMap<&str, &CachedFinding> = base
-            .findings
-            .iter()
-            .map(|f| (f.summary.check_id.as_str(), f))
-            .collect();
-        let after: HashMap<&str, &CachedFinding> = head
-            .findings
-            .iter()
-            .map(|f| (f.summary.check_id.as_str(), f))
-            .collect();
+        let resources = self.resources(&[&base, &head]).await?;
+        let key = |f: &CachedFinding| -> Key {
+            (
+                f.summary.check_id.clone(),
+                resources.get(&f.summary.id).cloned(),
+            )
+        };
+        let before: HashMap<Key, &CachedFinding> =
+            base.findings.iter().map(|f| (key(f), f)).collect();
+        let after: HashMap<Key, &CachedFinding> =
+            head.findings.iter().map(|f| (key(f), f)).collect();
         let failing = |f: &&CachedFinding| f.summary.status == "fail";
         let mut newly_failing = Vec::new();
         let mut still_failing = Vec::new();
@@ -90,7 +102,7 @@ impl QueryService {
             SeverityCounts::default(),
         );
         for f in head.findings.iter().filter(failing) {
-            if before.get(f.summary.check_id.as_str()).is_some_and(failing) {
+            if before.get(&key(f)).is_some_and(failing) {
                 still_sev.add_rank(f.severity_rank);
                 still_failing.push(f.summary.clone());
             } else {
@@ -99,10 +111,10 @@ impl QueryService {
             }
         }
         for f in base.findings.iter().filter(failing) {
-            if !after.get(f.summary.check_id.as_str()).is_some_and(failing) {
+            if !after.get(&key(f)).is_some_and(failing) {
                 resolved_sev.add_rank(f.severity_rank);
                 let mut summary = f.summary.clone();
-                if let Some(now) = after.get(f.summary.check_id.as_str()) {
+                if let Some(now) = after.get(&key(f)) {
                     summary.status = now.summary.status.clone();
                     summary.id = now.summary.id;
                     summary.scan_id = now.summary.scan_id;
@@ -127,4 +139,39 @@ impl QueryService {
             still_failing_by_severity: still_sev,
         })
     }
+
+    /// The resource of each finding of `scans` that is about one: the domain of a DNS
+    /// finding, from its evidence. Only exposure scans have such findings.
+    async fn resources(
+        &self,
+        scans: &[&CompletedScan],
+    ) -> Result<HashMap<i64, String>, QueryError> {
+        let ids: Vec<i64> = scans
+            .iter()
+            .filter(|s| s.row.kind == "exposure")
+            .map(|s| s.row.id)
+            .collect();
+        let Some(first) = scans.first().filter(|_| !ids.is_empty()) else {
+            return Ok(HashMap::new());
+        };
+        let rows: Vec<(i64, serde_json::Value)> = finding::Entity::find()
+            .select_only()
+            .columns([finding::Column::Id, finding::Column::Evidence])
+            .filter(finding::Column::ScanId.is_in(ids))
+            .filter(finding::Column::OrganisationId.eq(first.row.organisation_id))
+            .filter(finding::Column::TenantId.eq(first.row.tenant_id))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, evidence)| {
+                let domain = evidence.get("domain")?.as_str()?.to_string();
+                Some((id, domain))
+            })
+            .collect())
+    }
 }
+
+/// A finding's identity across scans: its check and, for a DNS finding, its domain.
+type Key = (String, Option<String>);

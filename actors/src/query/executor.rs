@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 
 use super::QueryError;
 use super::cache::ScanCache;
+use super::exports::FindingsExport;
 use super::service::{QueryConfig, QueryService};
 use super::views::*;
 use crate::principal::Principal;
@@ -230,6 +231,12 @@ query_message!(
     /// One scan with its summary.
     GetScan { scan_id: i64 } -> ScanDetail,
     |svc, m| svc.get_scan(&m.principal, m.scan_id)
+);
+
+query_message!(
+    /// A completed scan's findings as OCSF, SARIF or CSV.
+    ExportFindings { scan_id: i64, format: aether365_engine::ExportFormat } -> FindingsExport,
+    |svc, m| svc.export_findings(&m.principal, m.scan_id, m.format)
 );
 
 query_message!(

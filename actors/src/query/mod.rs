@@ -13,6 +13,7 @@ mod cache;
 mod compare;
 mod completion;
 mod executor;
+mod exports;
 mod filters;
 mod findings;
 mod posture;
@@ -25,6 +26,7 @@ mod views;
 
 pub use cache::ScanCache;
 pub use executor::*;
+pub use exports::{ExportLoadError, FindingsExport, finding_from_row, scan_context, scan_findings};
 pub use filters::{FindingStatus, Framework, Severity};
 pub use findings::{parse_service, service_display};
 pub use scope::Scope;
@@ -42,6 +44,9 @@ pub enum QueryError {
     InvalidArgument(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// Stored data the engine cannot read back (e.g. a finding with an unknown status).
+    #[error("stored data is unreadable: {0}")]
+    Unreadable(String),
     /// The executor could not be reached (mailbox closed or full).
     #[error("query executor unavailable: {0}")]
     Unavailable(String),

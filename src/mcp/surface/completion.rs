@@ -4,7 +4,7 @@ use aether365_actors::query::{Complete, CompletionField, ListReports};
 use serde_json::Value;
 
 use super::prompts;
-use super::resources::{REPORT_TEMPLATE, SCAN_TEMPLATE};
+use super::resources::{FINDINGS_TEMPLATES, REPORT_TEMPLATE, SCAN_TEMPLATE};
 use super::{SurfaceContext, SurfaceError};
 
 /// Most values returned.
@@ -52,6 +52,9 @@ pub async fn complete(
                 .unwrap_or_default();
             match (uri, argument) {
                 (SCAN_TEMPLATE, "id") => CompletionField::Scan,
+                (template, "id") if FINDINGS_TEMPLATES.iter().any(|(_, t)| *t == template) => {
+                    CompletionField::Scan
+                }
                 (REPORT_TEMPLATE, "id") => {
                     let reports = ctx
                         .ask(ListReports {

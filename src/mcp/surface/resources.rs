@@ -1,7 +1,12 @@
-//! Resources: `aether365://tenants`, `aether365://scans/latest`, `aether365://scans/{id}`,
-//! `aether365://reports/{id}`.
+//! Resources: `aether365://tenants`, `aether365://scans/latest`, `aether365://scans/{id}`, a
+//! completed scan's findings as `aether365://scans/{id}/findings.sarif` (SARIF 2.1.0),
+//! `…/findings.ocsf.json` (OCSF Compliance Findings) and `…/findings.csv`, and
+//! `aether365://reports/{id}`. Every read goes through the tenant-scoped query layer.
 
-use aether365_actors::query::{GetReport, GetScan, LatestScans, ListReports, ListTenants};
+use aether365_actors::query::{
+    ExportFindings, GetReport, GetScan, LatestScans, ListReports, ListTenants,
+};
+use aether365_engine::ExportFormat;
 use serde_json::{Value, json};
 
 use super::{SurfaceContext, SurfaceError, render};
@@ -10,6 +15,16 @@ pub const TENANTS: &str = "aether365://tenants";
 pub const LATEST_SCANS: &str = "aether365://scans/latest";
 pub const SCAN_TEMPLATE: &str = "aether365://scans/{id}";
 pub const REPORT_TEMPLATE: &str = "aether365://reports/{id}";
+/// The findings exports' templates, one per format.
+pub const FINDINGS_TEMPLATES: [(ExportFormat, &str); 3] = [
+    (ExportFormat::Sarif, "aether365://scans/{id}/findings.sarif"),
+    (
+        ExportFormat::Ocsf,
+        "aether365://scans/{id}/findings.ocsf.json",
+    ),
+    (ExportFormat::Csv, "aether365://scans/{id}/findings.csv"),
+];
+const FINDINGS_FILE: &str = "/findings.";
 const SCAN_PREFIX: &str = "aether365://scans/";
 const REPORT_PREFIX: &str = "aether365://reports/";
 const JSON: &str = "application/json";
@@ -51,24 +66,66 @@ pub async fn list(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
     Ok(out)
 }
 
-/// The templates of scans and reports by id.
+/// The templates of scans, their findings exports and reports by id.
 pub fn templates() -> Vec<Value> {
-    vec![
+    let mut out = vec![json!({
+        "uriTemplate": SCAN_TEMPLATE,
+        "name": "scan",
+        "title": "Scan",
+        "description": "One scan by id: status, progress, timings, score and breakdown by service and framework.",
+        "mimeType": JSON,
+    })];
+    out.extend(FINDINGS_TEMPLATES.iter().map(|(format, template)| {
+        let (name, title, what) = match format {
+            ExportFormat::Sarif => (
+                "findings-sarif",
+                "Findings (SARIF)",
+                "SARIF 2.1.0, for code-scanning and SIEM tools",
+            ),
+            ExportFormat::Ocsf => (
+                "findings-ocsf",
+                "Findings (OCSF)",
+                "OCSF 1.8.0 Compliance Finding events, for security data lakes",
+            ),
+            ExportFormat::Csv => (
+                "findings-csv",
+                "Findings (CSV)",
+                "CSV, one row per finding, for spreadsheets",
+            ),
+        };
         json!({
-            "uriTemplate": SCAN_TEMPLATE,
-            "name": "scan",
-            "title": "Scan",
-            "description": "One scan by id: status, progress, timings, score and breakdown by service and framework.",
-            "mimeType": JSON,
-        }),
-        json!({
-            "uriTemplate": REPORT_TEMPLATE,
-            "name": "report",
-            "title": "Report",
-            "description": "A report written by generate_report, in Markdown.",
-            "mimeType": MARKDOWN,
-        }),
-    ]
+            "uriTemplate": template,
+            "name": name,
+            "title": title,
+            "description": format!("Every finding of one completed scan as {what}."),
+            "mimeType": format.media_type(),
+        })
+    }));
+    out.push(json!({
+        "uriTemplate": REPORT_TEMPLATE,
+        "name": "report",
+        "title": "Report",
+        "description": "A report written by generate_report, in Markdown.",
+        "mimeType": MARKDOWN,
+    }));
+    out
+}
+
+/// The scan id and format of a findings export URI (`aether365://scans/12/findings.sarif`);
+/// `None` for any other URI.
+fn findings_export(uri: &str) -> Option<Result<(i64, ExportFormat), SurfaceError>> {
+    let rest = uri.strip_prefix(SCAN_PREFIX)?;
+    let (id, file) = rest.split_once(FINDINGS_FILE)?;
+    let format = FINDINGS_TEMPLATES
+        .iter()
+        .find(|(f, _)| f.file_extension() == file)
+        .map(|(f, _)| *f);
+    Some(
+        match (id.parse::<i64>().ok().filter(|id| *id > 0), format) {
+            (Some(id), Some(format)) => Ok((id, format)),
+            _ => Err(SurfaceError::NotFound(format!("resource {uri}"))),
+        },
+    )
 }
 
 fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>, SurfaceError> {
@@ -95,6 +152,20 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
     if uri == LATEST_SCANS {
         let scans = ctx.ask(LatestScans { principal }).await?;
         return json_contents(uri, &json!({ "scans": scans }));
+    }
+    if let Some(export) = findings_export(uri) {
+        let (scan_id, format) = export?;
+        let export = ctx
+            .ask(ExportFindings {
+                principal,
+                scan_id,
+                format,
+            })
+            .await
+            .map_err(|e| not_found_as(e, uri))?;
+        return Ok(vec![
+            json!({ "uri": uri, "mimeType": format.media_type(), "text": export.text }),
+        ]);
     }
     if uri.starts_with(SCAN_PREFIX) {
         let scan_id = id_after(uri, SCAN_PREFIX)?;

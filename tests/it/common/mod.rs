@@ -135,6 +135,8 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     backend_config.scans.dns = DnsConfig {
         nameserver: Some(dns.addr()),
         timeout: Duration::from_secs(2),
+        mta_sts_url: dns.mta_sts_url(),
+        ..DnsConfig::default()
     };
     let backend = Backend::start(db, backend_config);
     let mut config = ServerConfig {
