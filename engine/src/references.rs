@@ -7,9 +7,10 @@
 //! `A365-AAD-19` applies SCuBA's two to eight Global Administrators, `A365-AAD-32` CIS's two
 //! to four), so a CIS verdict never passes on SCuBA's threshold.
 //!
-//! CIS recommendation numbers, titles, profiles and assessment status were read from public
-//! listings (Prowler's CIS v7.0 mapping gives numbers and "Automated"/"Manual"; the titles
-//! here are our own short wording). CIS Global Recommendation IDs (GRIDs) are not published in
+//! CIS recommendation numbers, profiles and assessment status were read from public listings
+//! (Prowler's CIS v7.0 mapping gives numbers and "Automated"/"Manual"; the titles here are our
+//! own short wording). All 143 "Automated" recommendations are listed, each decided by a check
+//! or carrying the reason none does ([`Gap`]). CIS Global Recommendation IDs (GRIDs) are not published in
 //! any public source we could read, so [`CisRecommendation::grid`] is empty until they are.
 
 use crate::model::{Framework, FrameworkRef};
@@ -99,9 +100,9 @@ pub static REFERENCES: &[References] = &[
     r("A365-AAD-08",   &[],          &["MS.AAD.3.3v2"],                &["IA-2(8)"],                &["A.8.5"]),
     r("A365-AAD-09",   &[],          &["MS.AAD.3.4v1"],                &["IA-5"],                   &["A.5.17"]),
     r("A365-AAD-10",   &[],          &["MS.AAD.3.5v2"],                &["IA-2(8)"],                &["A.5.17"]),
-    r("A365-AAD-11",   &[],          &["MS.AAD.3.7v1"],                &["AC-19"],                  &["A.8.1"]),
-    r("A365-AAD-12",   &[],          &["MS.AAD.3.8v1"],                &["IA-5(1)"],                &["A.5.17"]),
-    r("A365-AAD-13",   &[],          &["MS.AAD.3.9v1"],                &["AC-17"],                  &["A.8.5"]),
+    r("A365-AAD-11",   &["5.2.2.9"], &["MS.AAD.3.7v1"],                &["AC-19"],                  &["A.8.1"]),
+    r("A365-AAD-12",   &["5.2.2.10"],&["MS.AAD.3.8v1"],                &["IA-5(1)"],                &["A.5.17"]),
+    r("A365-AAD-13",   &["5.2.2.12"],&["MS.AAD.3.9v1"],                &["AC-17"],                  &["A.8.5"]),
     r("A365-AAD-14",   &["5.2.2.4"], &[],                              &["AC-12"],                  &["A.8.5"]),
     r("A365-AAD-15",   &["5.1.2.2"], &["MS.AAD.5.1v1"],                &["CM-11"],                  &["A.8.19"]),
     r("A365-AAD-16",   &["5.1.5.1"], &["MS.AAD.5.2v1"],                &["AC-6"],                   &["A.8.19"]),
@@ -141,7 +142,7 @@ pub static REFERENCES: &[References] = &[
     r("A365-PPL-02",   &[],          &["MS.POWERPLATFORM.1.2v1"],      &["CM-7"],                   &["A.8.9"]),
     r("A365-PPL-03",   &[],          &["MS.POWERPLATFORM.2.1v1"],      &["SC-7"],                   &["A.8.12"]),
     r("A365-PPL-04",   &[],          &["MS.POWERPLATFORM.3.1v1"],      &["SC-7"],                   &["A.8.22"]),
-    r("A365-PPL-05",   &[],          &[],                              &["AC-3"],                   &["A.5.15"]),
+    r("A365-PPL-05",   &[],          &["MS.POWERPLATFORM.6.1v1"],      &["AC-3"],                   &["A.5.15"]),
     r("A365-PPL-06",   &[],          &[],                              &["AC-3"],                   &["A.5.15"]),
     r("A365-PUR-01",   &["3.1.1"],   &["MS.DEFENDER.6.1v1"],           &["AU-2"],                   &["A.8.15"]),
     r("A365-PUR-02",   &[],          &[],                              &["AU-12"],                  &["A.8.15"]),
@@ -166,7 +167,7 @@ pub static REFERENCES: &[References] = &[
     r("A365-TMS-03",   &[],          &["MS.TEAMS.1.3v1"],              &["AC-14"],                  &["A.8.20"]),
     r("A365-TMS-04",   &["8.5.3"],   &["MS.TEAMS.1.4v1"],              &["AC-14"],                  &["A.8.20"]),
     r("A365-TMS-05",   &["8.5.4"],   &["MS.TEAMS.1.5v1"],              &["AC-14"],                  &["A.8.20"]),
-    r("A365-TMS-06",   &[],          &["MS.TEAMS.1.6v1"],              &["AC-21"],                  &["A.5.34"]),
+    r("A365-TMS-06",   &["8.5.9"],   &["MS.TEAMS.1.6v1"],              &["AC-21"],                  &["A.5.34"]),
     r("A365-TMS-07",   &[],          &["MS.TEAMS.1.7v2"],              &["AC-21"],                  &["A.5.34"]),
     r("A365-TMS-08",   &[],          &["MS.TEAMS.2.1v2"],              &["AC-20"],                  &["A.5.14"]),
     r("A365-TMS-09",   &["8.2.3"],   &["MS.TEAMS.2.2v2"],              &["AC-20"],                  &["A.5.14"]),
@@ -175,7 +176,7 @@ pub static REFERENCES: &[References] = &[
     r("A365-TMS-12",   &["8.5.5"],   &[],                              &["AC-14"],                  &["A.8.20"]),
     r("A365-TMS-13",   &["8.1.2"],   &["MS.TEAMS.4.1v1"],              &["SC-7"],                   &["A.8.23"]),
     r("A365-TMS-14",   &["8.5.6"],   &[],                              &["AC-3"],                   &["A.8.20"]),
-    r("A365-TMS-15",   &[],          &[],                              &["AC-20"],                  &["A.5.14"]),
+    r("A365-TMS-15",   &["8.5.8"],   &[],                              &["AC-20"],                  &["A.5.14"]),
     r("EXP.SPF.1",     &["2.1.8"],   &[],                              &["SC-8"],                   &["A.5.14"]),
     r("EXP.DMARC.1",   &["2.1.10"],  &[],                              &["SI-8"],                   &["A.5.14"]),
     r("EXP.DKIM.1",    &["2.1.9"],   &[],                              &["SC-8"],                   &["A.5.14"]),
@@ -202,6 +203,32 @@ pub static REFERENCES: &[References] = &[
     r("A365-TMS-17",   &[],          &["MS.TEAMS.5.2v2"],              &["CM-7(5)"],                &["A.8.19"]),
     r("A365-TMS-18",   &[],          &["MS.TEAMS.5.3v2"],              &["CM-7(5)"],                &["A.8.19"]),
     r("A365-TMS-19",   &["8.2.1"],   &[],                              &["AC-20"],                  &["A.5.14"]),
+    r("A365-AAD-36",   &["5.1.3.1"], &[],                              &["AC-2"],                   &["A.5.15"]),
+    r("A365-AAD-37",   &["5.1.3.4"], &[],                              &["AC-2"],                   &["A.5.15"]),
+    r("A365-AAD-38",   &["5.1.4.6"], &[],                              &["SC-28"],                  &["A.8.24"]),
+    r("A365-AAD-39",   &["5.2.3.2"], &[],                              &["IA-5(1)"],                &["A.5.17"]),
+    r("A365-AAD-40",   &["5.2.3.3"], &[],                              &["IA-5(1)"],                &["A.5.17"]),
+    r("A365-AAD-41",   &["5.2.3.8"], &[],                              &["AC-7"],                   &["A.8.5"]),
+    r("A365-AAD-42",   &["5.2.3.9"], &[],                              &["AC-7"],                   &["A.8.5"]),
+    r("A365-AAD-43",   &["5.2.3.5"], &[],                              &["IA-2(8)"],                &["A.5.17"]),
+    r("A365-AAD-44",   &["5.2.3.7"], &[],                              &["IA-2(8)"],                &["A.5.17"]),
+    r("A365-AAD-45",   &["5.2.3.6"], &[],                              &["IA-2(1)"],                &["A.8.5"]),
+    r("A365-AAD-46",   &["5.2.3.1"], &[],                              &["IA-2(8)"],                &["A.8.5"]),
+    r("A365-AAD-47",   &["5.2.2.8"], &[],                              &["IA-2(1)"],                &["A.8.5"]),
+    r("A365-AAD-48",   &["5.2.2.11"],&[],                              &["IA-11"],                  &["A.8.5"]),
+    r("A365-AAD-49",   &["5.2.2.17"],&[],                              &["AC-17"],                  &["A.8.5"]),
+    r("A365-AAD-50",   &["5.2.2.15"],&[],                              &["AC-17"],                  &["A.8.5"]),
+    r("A365-AAD-51",   &["5.3.5"],   &[],                              &["AC-6(5)"],                &["A.8.2"]),
+    r("A365-AAD-52",   &["5.3.4"],   &[],                              &["AC-6(5)"],                &["A.8.2"]),
+    r("A365-AAD-53",   &["5.2.3.10"],&[],                              &["IA-2(8)"],                &["A.8.5"]),
+    r("A365-AAD-54",   &["5.2.2.13"],&[],                              &["AC-12"],                  &["A.8.5"]),
+    r("A365-SPO-13",   &["7.2.2"],   &[],                              &["AC-2"],                   &["A.5.16"]),
+    r("A365-SPO-14",   &["7.2.10"],  &[],                              &["IA-11"],                  &["A.5.16"]),
+    r("A365-TMS-20",   &["8.1.1"],   &[],                              &["AC-21"],                  &["A.5.14"]),
+    r("A365-TMS-21",   &["8.2.4"],   &[],                              &["AC-20"],                  &["A.5.14"]),
+    r("A365-TMS-22",   &["8.5.7"],   &[],                              &["AC-17"],                  &["A.8.20"]),
+    r("A365-DEF-15",   &["2.4.2"],   &[],                              &["SI-8"],                   &["A.8.7"]),
+    r("A365-PPL-09",   &[],          &["MS.POWERPLATFORM.5.1v1"],      &["CM-7"],                   &["A.8.9"]),
 ];
 
 /// One CIS Microsoft 365 Foundations v7.0.0 recommendation.
@@ -217,6 +244,45 @@ pub struct CisRecommendation {
     pub automated: bool,
     /// Global Recommendation ID, when a public source gives it.
     pub grid: Option<&'static str>,
+    /// Why no check decides it; `None` when a check does.
+    pub gap: Option<Gap>,
+}
+
+/// Why no check decides a CIS "Automated" recommendation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gap {
+    /// Microsoft serves the data to an application (app-only), but neither the collector nor a
+    /// ScubaGear export reads it yet: the API and permission it would take.
+    NotCollected(&'static str),
+    /// The data is collected, but the snapshot's (ScubaGear export's) shape leaves the needed
+    /// property out.
+    NotInExport(&'static str),
+    /// No app-only interface serves the data.
+    NotAppOnly(&'static str),
+    /// The data is collected, but deciding needs a person: what to verify.
+    NeedsPerson(&'static str),
+}
+
+impl Gap {
+    /// A short label for the kind of gap.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Gap::NotCollected(_) => "not collected",
+            Gap::NotInExport(_) => "not in the export",
+            Gap::NotAppOnly(_) => "not readable app-only",
+            Gap::NeedsPerson(_) => "needs a person",
+        }
+    }
+
+    /// Why, in one sentence.
+    pub fn why(&self) -> &'static str {
+        match self {
+            Gap::NotCollected(w)
+            | Gap::NotInExport(w)
+            | Gap::NotAppOnly(w)
+            | Gap::NeedsPerson(w) => w,
+        }
+    }
 }
 
 const fn cis(
@@ -230,35 +296,88 @@ const fn cis(
         profile,
         automated: true,
         grid: None,
+        gap: None,
     }
 }
 
-/// The CIS v7.0.0 recommendations the catalogue references.
+const fn gap(
+    number: &'static str,
+    profile: &'static str,
+    title: &'static str,
+    gap: Gap,
+) -> CisRecommendation {
+    CisRecommendation {
+        number,
+        title,
+        profile,
+        automated: true,
+        grid: None,
+        gap: Some(gap),
+    }
+}
+
+/// Every CIS v7.0.0 recommendation CIS marks "Automated", each either decided by a check (its
+/// number is in a check's row of [`REFERENCES`]) or carrying the [`Gap`] that says why not.
 #[rustfmt::skip]
 pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("1.1.1", "E3 L1", "Administrative accounts are cloud-only"),
     cis("1.1.3", "E3 L1", "Between two and four Global Administrators are designated"),
+    gap("1.1.4", "E3 L1", "Administrative accounts use a reduced licence footprint", Gap::NotCollected("each administrator's assigned licences (Graph users with assignedLicenses, User.Read.All) are not collected")),
+    gap("1.2.1", "E3 L2", "Only organisationally managed and approved public groups exist", Gap::NotCollected("Microsoft 365 groups and their visibility (Graph groups, Group.Read.All) are not collected")),
+    gap("1.2.2", "E3 L1", "Sign-in to shared mailboxes is blocked", Gap::NotCollected("shared mailboxes (Exchange Get-EXOMailbox) and their accounts' accountEnabled (Graph users) are not collected")),
     cis("1.3.1", "E3 L1", "The password expiration policy is set to never expire"),
+    gap("1.3.2", "E3 L2", "Idle session timeout is three hours or less for unmanaged devices", Gap::NotCollected("the activity-based timeout policy (Graph policies/activityBasedTimeoutPolicies, Policy.Read.All) is not collected")),
     cis("1.3.3", "E3 L2", "External sharing of calendars is not available"),
+    gap("1.3.4", "E3 L1", "User owned apps and services is restricted", Gap::NotCollected("the apps and services settings (Graph beta admin/appsAndServices) are not collected")),
+    gap("1.3.5", "E3 L1", "Internal phishing protection for Forms is enabled", Gap::NotCollected("the Forms settings (Graph beta admin/forms) are not collected")),
     cis("1.3.6", "E5 L2", "The customer lockbox feature is enabled"),
+    gap("1.3.7", "E3 L2", "Third-party storage services are restricted in Microsoft 365 on the web", Gap::NotCollected("the OWA mailbox policy (Exchange Get-OwaMailboxPolicy) is not collected")),
+    gap("1.3.9", "E3 L1", "Shared bookings pages are restricted to select users", Gap::NotCollected("the OWA mailbox policy's BookingsMailboxCreationEnabled (Exchange Get-OwaMailboxPolicy) is not collected")),
     cis("2.1.1", "E5 L2", "Safe Links for Office applications is enabled"),
+    gap("2.1.2", "E3 L1", "The common attachment types filter is enabled", Gap::NotCollected("anti-malware policies (Exchange Get-MalwareFilterPolicy) are not collected")),
+    gap("2.1.3", "E3 L1", "Notifications for internal users sending malware are enabled", Gap::NotCollected("anti-malware policies (Exchange Get-MalwareFilterPolicy) are not collected")),
     cis("2.1.4", "E5 L2", "The Safe Attachments policy is enabled"),
     cis("2.1.5", "E5 L2", "Safe Attachments for SharePoint, OneDrive and Teams is enabled"),
+    gap("2.1.6", "E3 L1", "Exchange Online spam policies notify administrators", Gap::NotCollected("outbound spam policies (Exchange Get-HostedOutboundSpamFilterPolicy) are not collected")),
     cis("2.1.7", "E5 L2", "An anti-phishing policy has been created"),
     cis("2.1.8", "E3 L1", "SPF records are published for all Exchange domains"),
     cis("2.1.9", "E3 L1", "DKIM is enabled for all Exchange Online domains"),
     cis("2.1.10", "E3 L1", "DMARC records for all Exchange Online domains are published"),
+    gap("2.1.11", "E3 L2", "Comprehensive attachment filtering is applied", Gap::NotCollected("anti-malware policies' file types (Exchange Get-MalwareFilterPolicy) are not collected")),
     cis("2.1.12", "E3 L1", "The connection filter IP allow list is not used"),
     cis("2.1.13", "E3 L1", "The connection filter safe list is off"),
+    gap("2.1.14", "E3 L1", "Inbound anti-spam policies do not contain allowed domains", Gap::NotCollected("inbound anti-spam policies (Exchange Get-HostedContentFilterPolicy) are not collected")),
+    gap("2.1.15", "E3 L1", "Outbound anti-spam message limits are in place", Gap::NotCollected("outbound spam policies (Exchange Get-HostedOutboundSpamFilterPolicy) are not collected")),
+    gap("2.4.1", "E5 L1", "Priority account protection is enabled and configured", Gap::NotCollected("the tenant's priority-account setting and tags (Exchange Get-EmailTenantSettings, user tags) are not collected")),
+    cis("2.4.2", "E5 L1", "Priority accounts have the Strict protection preset"),
+    gap("2.4.4", "E5 L1", "Zero-hour auto purge for Microsoft Teams is on", Gap::NotCollected("the Teams protection policy (Exchange Get-TeamsProtectionPolicy) is not collected")),
     cis("3.1.1", "E3 L1", "Microsoft 365 audit log search is enabled"),
     cis("3.2.1", "E3 L1", "DLP policies are enabled"),
     cis("3.2.2", "E5 L1", "DLP policies are enabled for Microsoft Teams"),
+    gap("3.2.3", "E5 L1", "DLP policies are enabled for Microsoft 365 Copilot", Gap::NotInExport("the DLP policies are collected, but the export's shape carries no Copilot location for them")),
+    gap("3.3.1", "E3 L1", "Information Protection sensitivity label policies are published", Gap::NotCollected("sensitivity label policies (Security & Compliance Get-LabelPolicy) are not collected")),
+    gap("4.1", "E3 L1", "Devices without a compliance policy are marked not compliant", Gap::NotCollected("Intune's device management settings (Graph deviceManagement/settings, DeviceManagementConfiguration.Read.All) are not collected")),
+    gap("4.2", "E3 L1", "Device enrolment for personally owned devices is blocked by default", Gap::NotCollected("Intune enrolment restrictions (Graph deviceManagement/deviceEnrollmentConfigurations) are not collected")),
     cis("5.1.2.2", "E3 L1", "Third-party integrated applications are not allowed"),
     cis("5.1.2.3", "E3 L1", "Restrict non-admin users from creating tenants is set to Yes"),
+    cis("5.1.3.1", "E3 L1", "Non-admin users cannot create security groups"),
+    cis("5.1.3.4", "E3 L2", "Only selected users can create Microsoft 365 groups"),
+    gap("5.1.4.1", "E3 L2", "The ability to join devices to Entra is restricted", Gap::NotCollected("the device registration policy (Graph beta policies/deviceRegistrationPolicy) is not collected")),
+    gap("5.1.4.2", "E3 L1", "The maximum number of devices per user is limited", Gap::NotCollected("the device registration policy (Graph beta policies/deviceRegistrationPolicy) is not collected")),
+    gap("5.1.4.3", "E3 L1", "The Global Administrator role is not added as a local administrator during Entra join", Gap::NotCollected("the device registration policy (Graph beta policies/deviceRegistrationPolicy) is not collected")),
+    gap("5.1.4.4", "E3 L1", "Local administrator assignment is limited during Entra join", Gap::NotCollected("the device registration policy (Graph beta policies/deviceRegistrationPolicy) is not collected")),
+    gap("5.1.4.5", "E3 L1", "Local Administrator Password Solution is enabled", Gap::NotCollected("the device registration policy (Graph beta policies/deviceRegistrationPolicy) is not collected")),
+    cis("5.1.4.6", "E3 L2", "Users cannot recover the BitLocker keys of their own devices"),
     cis("5.1.5.1", "E3 L2", "User consent to apps accessing company data on their behalf is not allowed"),
     cis("5.1.5.2", "E3 L1", "The admin consent workflow is enabled"),
+    gap("5.1.5.3", "E3 L2", "Application password credentials are restricted by the default app management policy", Gap::NotCollected("the default app management policy (Graph policies/defaultAppManagementPolicy) is not collected")),
+    gap("5.1.5.4", "E3 L1", "Application certificate lifetimes are limited", Gap::NotCollected("the default app management policy (Graph policies/defaultAppManagementPolicy) is not collected")),
+    gap("5.1.5.5", "E3 L1", "Application secret lifetimes are limited", Gap::NotCollected("the default app management policy (Graph policies/defaultAppManagementPolicy) is not collected")),
+    gap("5.1.5.6", "E3 L1", "Custom application passwords are blocked", Gap::NotCollected("the default app management policy (Graph policies/defaultAppManagementPolicy) is not collected")),
+    gap("5.1.6.1", "E3 L2", "Collaboration invitations are sent to allowed domains only", Gap::NotCollected("the B2B collaboration domain allow-list (Graph beta policies/b2bManagementPolicies) is not collected")),
     cis("5.1.6.2", "E3 L1", "Guest user access is restricted"),
     cis("5.1.6.3", "E3 L2", "Guest user invitations are limited to the Guest Inviter role"),
+    gap("5.1.8.1", "E3 L1", "Password hash sync is enabled for hybrid deployments", Gap::NotCollected("the directory synchronisation features (Graph directory/onPremisesSynchronization) are not collected")),
     cis("5.2.2.1", "E3 L1", "Multifactor authentication is enabled for all users in administrative roles"),
     cis("5.2.2.2", "E3 L1", "Multifactor authentication is enabled for all users"),
     cis("5.2.2.3", "E3 L1", "Conditional Access policies block legacy authentication"),
@@ -266,30 +385,84 @@ pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("5.2.2.5", "E3 L2", "Phishing-resistant MFA strength is required for administrators"),
     cis("5.2.2.6", "E5 L1", "Identity Protection user risk policies are enabled"),
     cis("5.2.2.7", "E5 L1", "Identity Protection sign-in risk policies are enabled"),
+    cis("5.2.2.8", "E5 L2", "Sign-ins of medium and high risk are blocked"),
+    cis("5.2.2.9", "E3 L1", "A managed device is required for authentication"),
+    cis("5.2.2.10", "E3 L1", "A managed device is required to register security information"),
+    cis("5.2.2.11", "E3 L1", "Intune enrolment requires a sign-in every time"),
+    cis("5.2.2.12", "E3 L1", "The device code sign-in flow is blocked"),
+    cis("5.2.2.13", "E3 L1", "Sign-in frequency for all users is seven days or less"),
+    gap("5.2.2.14", "E3 L2", "A trusted named location is defined", Gap::NotCollected("named locations (Graph identity/conditionalAccess/namedLocations) are not collected")),
+    cis("5.2.2.15", "E3 L2", "Sign-ins from untrusted locations are blocked"),
+    gap("5.2.2.16", "E3 L2", "Token protection is enforced for sign-in sessions", Gap::NotInExport("conditional access policies are collected, but the export's shape drops sessionControls.secureSignInSession")),
+    cis("5.2.2.17", "E3 L1", "Authentication transfer is blocked"),
+    cis("5.2.3.1", "E3 L1", "Microsoft Authenticator shows sign-in context"),
+    cis("5.2.3.2", "E3 L1", "A custom banned password list is used"),
+    cis("5.2.3.3", "E3 L1", "Password protection is enabled for on-premises Active Directory"),
+    gap("5.2.3.4", "E3 L1", "All member users are MFA capable", Gap::NotCollected("the authentication methods registration report (Graph reports/authenticationMethods/userRegistrationDetails, AuditLog.Read.All) is not collected")),
+    cis("5.2.3.5", "E3 L1", "Weak authentication methods (SMS, voice) are disabled"),
+    cis("5.2.3.6", "E3 L1", "System-preferred multifactor authentication is enabled"),
+    cis("5.2.3.7", "E3 L2", "Email one-time passcode is disabled"),
+    cis("5.2.3.8", "E3 L1", "The account lockout threshold is ten or fewer"),
+    cis("5.2.3.9", "E3 L1", "The account lockout duration is at least 60 seconds"),
+    cis("5.2.3.10", "E3 L1", "Microsoft Authenticator on companion applications is disabled"),
+    gap("5.3.1", "E5 L2", "Privileged Identity Management is used to manage roles", Gap::NeedsPerson("CIS allows documented break-glass accounts with permanent assignments, which a snapshot cannot tell apart: verify in PIM that every permanent active assignment of a privileged role belongs to a documented emergency access account (A365-AAD-23 applies SCuBA's rule, which allows none)")),
+    gap("5.3.2", "E5 L1", "Access reviews for guest users are configured", Gap::NotCollected("access review definitions (Graph identityGovernance/accessReviews/definitions, AccessReview.Read.All) are not collected")),
+    gap("5.3.3", "E5 L1", "Access reviews for privileged roles are configured", Gap::NotCollected("access review definitions (Graph identityGovernance/accessReviews/definitions, AccessReview.Read.All) are not collected")),
+    cis("5.3.4", "E5 L1", "Approval is required for Global Administrator activation"),
+    cis("5.3.5", "E5 L1", "Approval is required for Privileged Role Administrator activation"),
     cis("6.1.1", "E3 L1", "AuditDisabled organisationally is set to False"),
+    gap("6.1.2", "E3 L1", "Mailbox audit actions are configured", Gap::NotCollected("per-mailbox audit settings (Exchange Get-EXOMailbox) are not collected")),
+    gap("6.1.3", "E3 L1", "Mailbox auditing is not bypassed for any account", Gap::NotCollected("audit bypass associations (Exchange Get-MailboxAuditBypassAssociation) are not collected")),
     cis("6.2.1", "E3 L1", "All forms of mail forwarding are blocked or disabled"),
     cis("6.2.2", "E3 L1", "Mail transport rules do not allowlist specific domains"),
+    gap("6.2.3", "E3 L1", "Email from external senders is identified", Gap::NotCollected("the external sender identification setting (Exchange Get-ExternalInOutlook) is not collected")),
+    gap("6.3.1", "E3 L2", "Users cannot install Outlook add-ins", Gap::NotCollected("role assignment policies (Exchange Get-RoleAssignmentPolicy) are not collected")),
+    gap("6.3.2", "E3 L1", "Personal accounts cannot be added in Outlook on the web", Gap::NotCollected("the OWA mailbox policy (Exchange Get-OwaMailboxPolicy) is not collected")),
     cis("6.5.1", "E3 L1", "Modern authentication for Exchange Online is enabled"),
+    gap("6.5.2", "E3 L1", "MailTips are enabled for end users", Gap::NotInExport("Get-OrganizationConfig is collected, but the export keeps 14 of its properties and no MailTips ones")),
+    gap("6.5.3", "E3 L2", "Additional storage providers are restricted in Outlook on the web", Gap::NotCollected("the OWA mailbox policy (Exchange Get-OwaMailboxPolicy) is not collected")),
     cis("6.5.4", "E3 L1", "SMTP AUTH is disabled"),
+    gap("6.5.5", "E3 L2", "Direct Send submissions are rejected", Gap::NotInExport("Get-OrganizationConfig is collected, but the export keeps 14 of its properties and not RejectDirectSend")),
     cis("7.2.1", "E3 L1", "Modern authentication for SharePoint applications is required"),
+    cis("7.2.2", "E3 L1", "SharePoint and OneDrive integration with Entra B2B is enabled"),
     cis("7.2.3", "E3 L1", "External content sharing is restricted"),
     cis("7.2.4", "E3 L2", "OneDrive content sharing is restricted"),
     cis("7.2.5", "E3 L2", "Guests cannot share items they don't own"),
     cis("7.2.6", "E3 L2", "SharePoint external sharing is restricted by domain"),
     cis("7.2.7", "E3 L1", "Link sharing is restricted in SharePoint and OneDrive"),
+    gap("7.2.8", "E3 L2", "External sharing is restricted by security group", Gap::NotInExport("the SharePoint tenant is collected, but the export has no WhoCanShareAuthenticatedGuestAllowList")),
     cis("7.2.9", "E3 L1", "Guest access to a site or OneDrive expires automatically"),
+    cis("7.2.10", "E3 L1", "Reauthentication with a verification code is restricted"),
     cis("7.2.11", "E3 L1", "The SharePoint default sharing link permission is set"),
     cis("7.3.1", "E5 L2", "Office 365 SharePoint infected files are disallowed for download"),
+    cis("8.1.1", "E3 L2", "External file sharing in Teams uses approved storage only"),
     cis("8.1.2", "E3 L1", "Users cannot send emails to a channel email address"),
     cis("8.2.1", "E3 L2", "External domains are restricted in the Teams admin center"),
     cis("8.2.2", "E3 L1", "Communication with unmanaged Teams users is disabled"),
     cis("8.2.3", "E3 L1", "External Teams users cannot initiate conversations"),
+    cis("8.2.4", "E3 L1", "Communication with Teams trial tenants is blocked"),
     cis("8.5.1", "E3 L2", "Anonymous users can't join a meeting"),
     cis("8.5.2", "E3 L1", "Anonymous users and dial-in callers can't start a meeting"),
     cis("8.5.3", "E3 L1", "Only people in my org can bypass the lobby"),
     cis("8.5.4", "E3 L1", "Users dialing in can't bypass the lobby"),
     cis("8.5.5", "E3 L2", "Meeting chat does not allow anonymous users"),
     cis("8.5.6", "E3 L2", "Only organizers and co-organizers can present"),
+    cis("8.5.7", "E3 L1", "External participants can't give or request control"),
+    cis("8.5.8", "E3 L2", "External meeting chat is off"),
+    cis("8.5.9", "E3 L2", "Meeting recording is off by default"),
+    gap("8.6.1", "E5 L1", "Users can report security concerns in Teams", Gap::NotAppOnly("the Teams messaging policy (AllowSecurityEndUserReporting) is served only by the Teams PowerShell module, and the import of a ScubaGear export does not carry it")),
+    gap("9.1.1", "E3 L1", "Guest user access to Fabric is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.2", "E3 L1", "External user invitations to Fabric are restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.3", "E3 L1", "Guest access to Fabric content is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.4", "E3 L1", "Publish to web is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.5", "E3 L2", "Interacting with and sharing R and Python visuals is disabled", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.6", "E3 L1", "Sensitivity labels are enabled in Fabric", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.7", "E3 L1", "Shareable links are restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.8", "E3 L1", "Enabling dataset content for external users is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.9", "E3 L1", "Block ResourceKey authentication is enabled", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.10", "E3 L1", "Access to APIs by service principals is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.11", "E3 L1", "Service principals cannot create and use profiles", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    gap("9.1.12", "E3 L1", "Service principals cannot create workspaces, connections and deployment pipelines", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
 ];
 
 /// The references of a check, by id.

@@ -48,6 +48,37 @@ fn presets_enabled(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// CIS 2.4.2: the Strict preset's EOP rule and its Defender for Office 365 rule both exist, are
+/// enabled and target at least one recipient (the priority accounts). Which recipients are
+/// priority accounts is not collected: a person confirms the targets are the priority accounts.
+fn strict_for_priority_accounts(snap: &Snapshot) -> Outcome {
+    let eop = input!(snap.list("protection_policy_rules"));
+    let atp = input!(snap.list("atp_policy_rules"));
+    let judge = |rules: &[&Value], what: &str| -> (bool, Value) {
+        let rule = rules.iter().find(|r| s(r, "Identity") == STRICT);
+        let targets = rule.map(|r| {
+            json!({
+                "SentTo": r.get("SentTo"),
+                "SentToMemberOf": r.get("SentToMemberOf"),
+                "RecipientDomainIs": r.get("RecipientDomainIs"),
+            })
+        });
+        let ok = rule.is_some_and(|r| enabled(r) && !all_recipients(r));
+        (
+            ok,
+            json!({ "rule": what, "exists": rule.is_some(), "enabled": rule.is_some_and(|r| enabled(r)), "targets": targets }),
+        )
+    };
+    let (eop_ok, eop_ev) = judge(&eop, "EOP");
+    let (atp_ok, atp_ev) = judge(&atp, "Defender for Office 365");
+    Outcome::verdict(
+        eop_ok && atp_ok,
+        "The Strict preset is enabled for named recipients in both its EOP and Defender for Office 365 rules; verify those recipients are the priority accounts.",
+        "The Strict preset is not enabled for named recipients in both its EOP and Defender for Office 365 rules.",
+        json!({ "rules": [eop_ev, atp_ev] }),
+    )
+}
+
 fn preset_covers_all(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     let rules = input!(snap.list(key));
     let covering: Vec<String> = rules
@@ -518,5 +549,15 @@ pub(crate) static CHECKS: &[Check] = &[
         "Attackers impersonate suppliers and partners the organisation trusts to redirect payments and steal credentials.",
         "In the Standard and Strict preset security policies, add the domains of frequent partners to 'Domains to protect'.",
         "https://learn.microsoft.com/defender-office-365/anti-phishing-policies-about"
+    ),
+    check!(
+        "A365-DEF-15",
+        "Priority accounts have the Strict preset",
+        Defender,
+        High,
+        strict_for_priority_accounts,
+        "Executives and administrators are the most targeted mailboxes; the Strict preset applies the most aggressive phishing, spam and malware settings to them.",
+        "In Defender > Email & collaboration > Policies > Preset security policies, turn on Strict protection and add the priority accounts (users, groups or domains) to both Exchange Online Protection and Defender for Office 365 protections.",
+        "https://learn.microsoft.com/defender-office-365/preset-security-policies"
     ),
 ];

@@ -920,6 +920,512 @@ fn sign_in_logs_to_siem(_snap: &Snapshot) -> Outcome {
     )
 }
 
+// ---------- CIS v7.0.0 recommendations (CIS thresholds) ----------
+
+/// A `DefaultUserRolePermissions` flag of every authorization policy must be false.
+fn default_user_cannot(snap: &Snapshot, flag: &str, what: &str) -> Outcome {
+    let pols = input!(snap.list("authorization_policies"));
+    if pols.is_empty() {
+        return Outcome::error("no authorization policy in `authorization_policies`");
+    }
+    let values: Vec<Value> = pols
+        .iter()
+        .map(|p| json!({ "policy": s(p, "Id"), flag: p.pointer(&format!("/DefaultUserRolePermissions/{flag}")).cloned().unwrap_or(Value::Null) }))
+        .collect();
+    // An absent flag takes Microsoft's default, which is true for each of these.
+    let allowed: Vec<String> = pols
+        .iter()
+        .filter(|p| {
+            p.pointer(&format!("/DefaultUserRolePermissions/{flag}"))
+                .and_then(Value::as_bool)
+                != Some(false)
+        })
+        .map(|p| s(p, "Id").to_string())
+        .collect();
+    Outcome::verdict(
+        allowed.is_empty(),
+        format!("Non-admin users cannot {what} ({flag} is false)."),
+        format!(
+            "Authorization policy {} lets non-admin users {what} ({flag} is not false).",
+            list_names(&allowed)
+        ),
+        json!({ "policies": values }),
+    )
+}
+
+fn users_cannot_create_security_groups(snap: &Snapshot) -> Outcome {
+    default_user_cannot(
+        snap,
+        "AllowedToCreateSecurityGroups",
+        "create security groups",
+    )
+}
+
+fn users_cannot_read_bitlocker_keys(snap: &Snapshot) -> Outcome {
+    default_user_cannot(
+        snap,
+        "AllowedToReadBitlockerKeysForOwnedDevice",
+        "read the BitLocker keys of their own devices",
+    )
+}
+
+/// The value of `name` in the directory setting whose template is `template` (e.g.
+/// "Group.Unified", "Password Rule Settings"); `None` when the tenant never created the setting
+/// or it lacks the value, in which case Microsoft's default applies.
+fn directory_setting(
+    snap: &Snapshot,
+    template: &str,
+    name: &str,
+) -> Result<Option<String>, String> {
+    for g in snap.list("directory_settings")? {
+        if s(g, "DisplayName") != template && s(g, "TemplateDisplayName") != template {
+            continue;
+        }
+        for v in strs_objects(g.get("Values")) {
+            if s(v, "Name") == name {
+                return Ok(Some(s(v, "Value").to_string()));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn m365_group_creation_restricted(snap: &Snapshot) -> Outcome {
+    let value = input!(directory_setting(
+        snap,
+        "Group.Unified",
+        "EnableGroupCreation"
+    ));
+    // Without a Group.Unified setting, every user may create Microsoft 365 groups.
+    let allowed = value
+        .as_deref()
+        .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+    Outcome::verdict(
+        !allowed,
+        "Only the allowed group's members and admins can create Microsoft 365 groups (EnableGroupCreation is False).",
+        format!(
+            "Every user can create Microsoft 365 groups (EnableGroupCreation is {}).",
+            value.as_deref().unwrap_or("unset, defaulting to True")
+        ),
+        json!({ "EnableGroupCreation": value }),
+    )
+}
+
+/// A password-protection value, with Microsoft's default when the setting was never created.
+fn password_rule(snap: &Snapshot, name: &str, default: &str) -> Result<(String, bool), String> {
+    Ok(
+        match directory_setting(snap, "Password Rule Settings", name)? {
+            Some(v) => (v, false),
+            None => (default.to_string(), true),
+        },
+    )
+}
+
+fn evidence_of(values: &[(&str, &(String, bool))]) -> Value {
+    Value::Object(
+        values
+            .iter()
+            .map(|(k, (v, default))| {
+                (
+                    (*k).to_string(),
+                    json!({ "value": v, "microsoft_default": default }),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn custom_banned_passwords(snap: &Snapshot) -> Outcome {
+    let check = input!(password_rule(snap, "EnableBannedPasswordCheck", "True"));
+    let list = input!(password_rule(snap, "BannedPasswordList", ""));
+    let words = list
+        .0
+        .split(['\t', ',', '\n'])
+        .filter(|w| !w.trim().is_empty())
+        .count();
+    Outcome::verdict(
+        check.0.eq_ignore_ascii_case("true") && words > 0,
+        format!("The custom banned password list is enforced ({words} entries)."),
+        "No custom banned password list is enforced (Password protection > Enforce custom list is off or the list is empty).",
+        evidence_of(&[
+            ("EnableBannedPasswordCheck", &check),
+            ("BannedPasswordList_entries", &(words.to_string(), list.1)),
+        ]),
+    )
+}
+
+fn on_premises_password_protection(snap: &Snapshot) -> Outcome {
+    let enabled = input!(password_rule(
+        snap,
+        "EnableBannedPasswordCheckOnPremises",
+        "True"
+    ));
+    let mode = input!(password_rule(
+        snap,
+        "BannedPasswordCheckOnPremisesMode",
+        "Audit"
+    ));
+    Outcome::verdict(
+        enabled.0.eq_ignore_ascii_case("true") && mode.0.eq_ignore_ascii_case("enforce"),
+        "Password protection for Windows Server Active Directory is enabled in Enforced mode.",
+        format!(
+            "Password protection for Active Directory is {} in mode {} (CIS wants it enabled and Enforced).",
+            if enabled.0.eq_ignore_ascii_case("true") {
+                "enabled"
+            } else {
+                "disabled"
+            },
+            mode.0
+        ),
+        evidence_of(&[
+            ("EnableBannedPasswordCheckOnPremises", &enabled),
+            ("BannedPasswordCheckOnPremisesMode", &mode),
+        ]),
+    )
+}
+
+/// CIS 5.2.3.8: the smart lockout threshold is at most 10 failed sign-ins.
+fn lockout_threshold(snap: &Snapshot) -> Outcome {
+    let threshold = input!(password_rule(snap, "LockoutThreshold", "10"));
+    let n = threshold.0.trim().parse::<i64>().ok();
+    Outcome::verdict(
+        n.is_some_and(|n| (1..=10).contains(&n)),
+        format!(
+            "Smart lockout locks an account after {} failed sign-ins (10 at most).",
+            threshold.0
+        ),
+        format!(
+            "Smart lockout threshold is {}: CIS wants 10 or fewer.",
+            threshold.0
+        ),
+        evidence_of(&[("LockoutThreshold", &threshold)]),
+    )
+}
+
+/// CIS 5.2.3.9: the lockout lasts at least 60 seconds.
+fn lockout_duration(snap: &Snapshot) -> Outcome {
+    let duration = input!(password_rule(snap, "LockoutDurationInSeconds", "60"));
+    let n = duration.0.trim().parse::<i64>().ok();
+    Outcome::verdict(
+        n.is_some_and(|n| n >= 60),
+        format!(
+            "A locked-out account stays locked for {} seconds (60 at least).",
+            duration.0
+        ),
+        format!(
+            "Smart lockout duration is {} seconds: CIS wants 60 or more.",
+            duration.0
+        ),
+        evidence_of(&[("LockoutDurationInSeconds", &duration)]),
+    )
+}
+
+/// The given authentication methods must all be disabled.
+fn methods_disabled(snap: &Snapshot, ids: &[&str], what: &str) -> Outcome {
+    let configs = input!(method_configs(snap));
+    let states: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let state = configs
+                .iter()
+                .find(|c| s(c, "Id") == *id)
+                .map(|c| s(c, "State").to_string());
+            json!({ "Id": id, "State": state })
+        })
+        .collect();
+    let enabled: Vec<String> = states
+        .iter()
+        .filter(|c| c.get("State").and_then(Value::as_str) == Some("enabled"))
+        .map(|c| s(c, "Id").to_string())
+        .collect();
+    Outcome::verdict(
+        enabled.is_empty(),
+        format!("The {what} authentication methods are disabled."),
+        format!(
+            "Enabled in the authentication methods policy: {}.",
+            list_names(&enabled)
+        ),
+        json!({ "methods": states }),
+    )
+}
+
+fn sms_and_voice_disabled(snap: &Snapshot) -> Outcome {
+    methods_disabled(snap, &["Sms", "Voice"], "SMS and voice call")
+}
+
+fn email_otp_disabled(snap: &Snapshot) -> Outcome {
+    methods_disabled(snap, &["Email"], "email one-time passcode")
+}
+
+fn system_preferred_mfa(snap: &Snapshot) -> Outcome {
+    let methods = input!(snap.list("authentication_method"));
+    let prefs = methods
+        .iter()
+        .find_map(|m| m.pointer("/authentication_method_policy/SystemCredentialPreferences"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let state = s(&prefs, "State");
+    let all_users = strs_objects(prefs.get("IncludeTargets"))
+        .iter()
+        .any(|t| s(t, "Id") == "all_users");
+    let excluded = count(prefs.get("ExcludeTargets"));
+    Outcome::verdict(
+        state == "enabled" && all_users && excluded == 0,
+        "System-preferred multifactor authentication is enabled for all users.",
+        format!(
+            "System-preferred MFA is {} for {} with {excluded} exclusion(s): CIS wants it enabled for all users.",
+            match state {
+                "" => "not configured",
+                "default" => "Microsoft managed (default)",
+                other => other,
+            },
+            if all_users {
+                "all users"
+            } else {
+                "only some users"
+            }
+        ),
+        json!({ "SystemCredentialPreferences": prefs }),
+    )
+}
+
+/// CIS 5.2.3.1: Microsoft Authenticator shows the application name and the geographic location
+/// in push notifications, for all users (no exclusions).
+fn authenticator_shows_context(snap: &Snapshot) -> Outcome {
+    let configs = input!(method_configs(snap));
+    let Some(auth) = configs
+        .iter()
+        .find(|c| s(c, "Id") == "MicrosoftAuthenticator")
+    else {
+        return Outcome::error(
+            "the Microsoft Authenticator configuration is missing from `authentication_method`",
+        );
+    };
+    if s(auth, "State") != "enabled" {
+        return Outcome::not_applicable(
+            "Microsoft Authenticator is disabled, so no push notification shows context.",
+            json!({ "State": s(auth, "State") }),
+        );
+    }
+    let fs = auth.get("FeatureSettings").unwrap_or(&Value::Null);
+    let shown = |k: &str| {
+        fs.pointer(&format!("/{k}/State")).and_then(Value::as_str) == Some("enabled")
+            && fs
+                .pointer(&format!("/{k}/IncludeTarget/Id"))
+                .and_then(Value::as_str)
+                == Some("all_users")
+            && fs
+                .pointer(&format!("/{k}/ExcludeTarget/Id"))
+                .and_then(Value::as_str)
+                .is_none_or(|id| id.is_empty() || id == "00000000-0000-0000-0000-000000000000")
+    };
+    let app = shown("DisplayAppInformationRequiredState");
+    let location = shown("DisplayLocationInformationRequiredState");
+    Outcome::verdict(
+        app && location,
+        "Microsoft Authenticator shows the application name and location to all users.",
+        format!(
+            "Microsoft Authenticator does not show {} to all users.",
+            match (app, location) {
+                (false, false) => "the application name or the location",
+                (false, true) => "the application name",
+                _ => "the location",
+            }
+        ),
+        json!({ "show_application_name": app, "show_location": location }),
+    )
+}
+
+/// CIS 5.2.2.8: sign-ins of high and medium risk are blocked for all users.
+fn risky_signins_blocked(snap: &Snapshot) -> Outcome {
+    ca_any_p2(
+        snap,
+        "blocks sign-ins detected as high or medium risk",
+        |p| {
+            let levels = p.pointer("/Conditions/SignInRiskLevels");
+            ca_base(p, true) && contains(levels, "high") && contains(levels, "medium") && blocks(p)
+        },
+    )
+}
+
+/// Application ids of Microsoft Intune Enrollment and of Microsoft Intune.
+const INTUNE_APPS: [&str; 2] = [
+    "d4ebce55-015a-49b5-a083-c84d1797ae8c",
+    "0000000a-0000-0000-c000-000000000000",
+];
+
+/// CIS 5.2.2.11: enrolling a device in Intune requires a sign-in every time.
+fn intune_enrollment_every_time(snap: &Snapshot) -> Outcome {
+    let policies = input!(snap.list("conditional_access_policies"));
+    let matching: Vec<String> = policies
+        .iter()
+        .filter(|p| {
+            let u = users(p);
+            let frequency = p.pointer("/SessionControls/SignInFrequency");
+            s(p, "State") == "enabled"
+                && contains(u.get("IncludeUsers"), "All")
+                && count(u.get("ExcludeUsers")) == 0
+                && count(u.get("ExcludeGroups")) == 0
+                && count(u.get("ExcludeRoles")) == 0
+                && INTUNE_APPS
+                    .iter()
+                    .any(|id| contains(apps(p).get("IncludeApplications"), id))
+                && frequency
+                    .and_then(|f| f.get("IsEnabled"))
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                && frequency
+                    .and_then(|f| f.get("FrequencyInterval"))
+                    .and_then(Value::as_str)
+                    == Some("everyTime")
+        })
+        .map(|p| s(p, "DisplayName").to_string())
+        .collect();
+    Outcome::verdict(
+        !matching.is_empty(),
+        format!(
+            "Conditional access policy {} requires a sign-in every time a device enrols in Intune.",
+            list_names(&matching)
+        ),
+        format!(
+            "None of the {} conditional access policies requires a sign-in every time for Microsoft Intune Enrollment (all users, no exclusions).",
+            policies.len()
+        ),
+        json!({ "matching_policies": matching, "policies_evaluated": policies.len() }),
+    )
+}
+
+/// CIS 5.2.2.17: authentication transfer (moving a sign-in from a computer to a phone) is blocked.
+fn authentication_transfer_blocked(snap: &Snapshot) -> Outcome {
+    ca_any(snap, "blocks authentication transfer", |p| {
+        // Graph writes the methods as one comma-separated string.
+        ca_base(p, true)
+            && strs(p.pointer("/Conditions/AuthenticationFlows/TransferMethods"))
+                .iter()
+                .flat_map(|m| m.split(','))
+                .any(|m| m.trim() == "authenticationTransfer")
+            && blocks(p)
+    })
+}
+
+/// CIS 5.2.2.15: sign-ins from outside the trusted locations are blocked: a blocking policy
+/// that includes locations (any, or named ones) and excludes the trusted ones. Which named
+/// locations are trusted is not collected: a person confirms the included ones are untrusted.
+fn untrusted_locations_blocked(snap: &Snapshot) -> Outcome {
+    ca_any(
+        snap,
+        "blocks sign-ins from locations other than the excluded trusted ones",
+        |p| {
+            let l = p.pointer("/Conditions/Locations").unwrap_or(&Value::Null);
+            ca_base(p, true)
+                && count(l.get("IncludeLocations")) > 0
+                && count(l.get("ExcludeLocations")) > 0
+                && blocks(p)
+        },
+    )
+}
+
+/// CIS 5.2.2.13: a policy for all users and resources (not risk-based) asks everyone to sign in
+/// again at least every 7 days.
+fn periodic_reauthentication(snap: &Snapshot) -> Outcome {
+    ca_any(
+        snap,
+        "requires signing in again at least every 7 days",
+        |p| {
+            let f = p
+                .pointer("/SessionControls/SignInFrequency")
+                .unwrap_or(&Value::Null);
+            let risk_based = count(p.pointer("/Conditions/SignInRiskLevels")) > 0
+                || count(p.pointer("/Conditions/UserRiskLevels")) > 0;
+            let value = f.get("Value").and_then(Value::as_i64);
+            let within = match (s(f, "FrequencyInterval"), s(f, "Type")) {
+                ("everyTime", _) => true,
+                (_, "days") => value.is_some_and(|v| (1..=7).contains(&v)),
+                (_, "hours") => value.is_some_and(|v| (1..=168).contains(&v)),
+                _ => false,
+            };
+            ca_base(p, true) && !risk_based && b(f, "IsEnabled") == Some(true) && within
+        },
+    )
+}
+
+/// CIS 5.2.3.10: Microsoft Authenticator Lite (MFA inside companion apps such as Outlook
+/// mobile) is disabled.
+fn authenticator_lite_disabled(snap: &Snapshot) -> Outcome {
+    let configs = input!(method_configs(snap));
+    let Some(auth) = configs
+        .iter()
+        .find(|c| s(c, "Id") == "MicrosoftAuthenticator")
+    else {
+        return Outcome::error(
+            "the Microsoft Authenticator configuration is missing from `authentication_method`",
+        );
+    };
+    let state = auth
+        .pointer("/FeatureSettings/CompanionAppAllowedState/State")
+        .and_then(Value::as_str);
+    Outcome::verdict(
+        s(auth, "State") != "enabled" || state == Some("disabled"),
+        "Microsoft Authenticator on companion applications (Authenticator Lite) is disabled.",
+        format!(
+            "Microsoft Authenticator on companion applications is {}: CIS wants it disabled.",
+            match state {
+                None | Some("default") => "Microsoft managed (default)",
+                Some(other) => other,
+            }
+        ),
+        json!({ "authenticator": s(auth, "State"), "CompanionAppAllowedState": state }),
+    )
+}
+
+/// Activating `role` requires approval: its PIM approval rule must say so (a role whose PIM
+/// settings were not exported counts as not requiring it).
+fn activation_needs_approval(snap: &Snapshot, role_name: &str) -> Outcome {
+    pim_rule(
+        snap,
+        |roles| {
+            let role: Vec<&&Value> = roles
+                .iter()
+                .filter(|r| s(r, "DisplayName") == role_name)
+                .collect();
+            if role.is_empty() {
+                return vec![format!("{role_name} (no PIM settings exported)")];
+            }
+            // Each of the role's policies (directory, or its PIM rule sources) needs an approval
+            // rule that requires approval; a missing rule counts as not requiring it.
+            let approval: Vec<&Value> = role
+                .iter()
+                .flat_map(|r| rules(r))
+                .filter(|rule| s(rule, "Id") == "Approval_EndUser_Assignment")
+                .collect();
+            if approval.is_empty() {
+                return vec![format!("{role_name} (no approval rule)")];
+            }
+            approval
+                .into_iter()
+                .filter(|rule| {
+                    rule.pointer("/Setting/IsApprovalRequired")
+                        .and_then(Value::as_bool)
+                        != Some(true)
+                })
+                .map(rule_source)
+                .collect()
+        },
+        &format!("Activating {role_name} requires approval."),
+        &format!("{role_name} can be activated without approval"),
+    )
+}
+
+/// CIS 5.3.4.
+fn global_admin_approval_cis(snap: &Snapshot) -> Outcome {
+    activation_needs_approval(snap, GLOBAL_ADMIN)
+}
+
+/// CIS 5.3.5.
+fn privileged_role_admin_approval(snap: &Snapshot) -> Outcome {
+    activation_needs_approval(snap, "Privileged Role Administrator")
+}
+
 /// Entra ID checks.
 pub(crate) static CHECKS: &[Check] = &[
     check!(
@@ -1271,5 +1777,195 @@ pub(crate) static CHECKS: &[Check] = &[
         "An alert on each activation of a privileged role lets the security team spot misuse while it happens.",
         "In Entra ID > Privileged Identity Management > Microsoft Entra roles > Settings, for each privileged role add an e-mail recipient to 'Send notifications when eligible members activate this role'.",
         "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
+    ),
+    check!(
+        "A365-AAD-36",
+        "Non-admin users cannot create security groups",
+        EntraId,
+        Low,
+        users_cannot_create_security_groups,
+        "Security groups grant access to resources; when anyone can create them, group sprawl hides who has access to what.",
+        "In Entra ID > Groups > General, set 'Users can create security groups in Azure portals, API or PowerShell' to No.",
+        "https://learn.microsoft.com/entra/identity/users/groups-self-service-management"
+    ),
+    check!(
+        "A365-AAD-37",
+        "Microsoft 365 group creation is restricted",
+        EntraId,
+        Low,
+        m365_group_creation_restricted,
+        "Each Microsoft 365 group creates a mailbox, a SharePoint site and a team; unrestricted creation spreads data beyond governance.",
+        "Create the Group.Unified directory setting with EnableGroupCreation = False and GroupCreationAllowedGroupId set to the group allowed to create groups.",
+        "https://learn.microsoft.com/microsoft-365/solutions/manage-creation-of-groups"
+    ),
+    check!(
+        "A365-AAD-38",
+        "Users cannot read the BitLocker keys of their own devices",
+        EntraId,
+        Medium,
+        users_cannot_read_bitlocker_keys,
+        "A stolen account that can read BitLocker recovery keys can unlock the disk of a stolen laptop.",
+        "In Entra ID > Devices > Device settings, set 'Restrict users from recovering the BitLocker key(s) for their owned devices' to Yes.",
+        "https://learn.microsoft.com/entra/identity/devices/manage-device-identities"
+    ),
+    check!(
+        "A365-AAD-39",
+        "A custom banned password list is enforced",
+        EntraId,
+        Medium,
+        custom_banned_passwords,
+        "Words tied to the organisation (its name, products, places) are what attackers try first; banning them blocks predictable passwords.",
+        "In Entra ID > Authentication methods > Password protection, set 'Enforce custom list' to Yes and add the organisation's words to the custom banned password list.",
+        "https://learn.microsoft.com/entra/identity/authentication/tutorial-configure-custom-password-protection"
+    ),
+    check!(
+        "A365-AAD-40",
+        "Password protection is enforced for Active Directory",
+        EntraId,
+        Medium,
+        on_premises_password_protection,
+        "Banned-password checks in the cloud do not reach passwords changed on domain controllers unless on-premises password protection enforces them.",
+        "In Entra ID > Authentication methods > Password protection, set 'Enable password protection on Windows Server Active Directory' to Yes and the mode to Enforced.",
+        "https://learn.microsoft.com/entra/identity/authentication/howto-password-ban-bad-on-premises-operations"
+    ),
+    check!(
+        "A365-AAD-41",
+        "Smart lockout locks an account after 10 failed sign-ins at most",
+        EntraId,
+        Medium,
+        lockout_threshold,
+        "A low lockout threshold limits how many passwords an attacker can try against an account.",
+        "In Entra ID > Authentication methods > Password protection, set 'Lockout threshold' to 10 or fewer.",
+        "https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout"
+    ),
+    check!(
+        "A365-AAD-42",
+        "Smart lockout lasts at least 60 seconds",
+        EntraId,
+        Low,
+        lockout_duration,
+        "A lockout that lasts at least a minute slows password guessing enough to make it impractical.",
+        "In Entra ID > Authentication methods > Password protection, set 'Lockout duration in seconds' to 60 or more.",
+        "https://learn.microsoft.com/entra/identity/authentication/howto-password-smart-lockout"
+    ),
+    check!(
+        "A365-AAD-43",
+        "SMS and voice call authentication are disabled",
+        EntraId,
+        Medium,
+        sms_and_voice_disabled,
+        "Codes sent by SMS or voice call can be intercepted through SIM swapping and telephone network attacks.",
+        "In Entra ID > Authentication methods > Policies, set SMS and Voice call to disabled (after moving users to stronger methods).",
+        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage"
+    ),
+    check!(
+        "A365-AAD-44",
+        "Email one-time passcode authentication is disabled",
+        EntraId,
+        Low,
+        email_otp_disabled,
+        "A one-time passcode sent by email is only as strong as the mailbox it goes to.",
+        "In Entra ID > Authentication methods > Policies, set Email OTP to disabled.",
+        "https://learn.microsoft.com/entra/identity/authentication/concept-authentication-methods-manage"
+    ),
+    check!(
+        "A365-AAD-45",
+        "System-preferred multifactor authentication is enabled",
+        EntraId,
+        Medium,
+        system_preferred_mfa,
+        "System-preferred MFA prompts each user for the strongest method they registered, not a weaker default.",
+        "In Entra ID > Authentication methods > Settings, set 'System-preferred multifactor authentication' to Enabled for all users, with no exclusions.",
+        "https://learn.microsoft.com/entra/identity/authentication/concept-system-preferred-multifactor-authentication"
+    ),
+    check!(
+        "A365-AAD-46",
+        "Microsoft Authenticator shows the application and location",
+        EntraId,
+        Medium,
+        authenticator_shows_context,
+        "Showing which application and where a sign-in comes from helps users refuse push requests they did not start (MFA fatigue).",
+        "In Entra ID > Authentication methods > Microsoft Authenticator > Configure, enable 'Show application name in push and passwordless notifications' and 'Show geographic location' for all users.",
+        "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-additional-context"
+    ),
+    check!(
+        "A365-AAD-47",
+        "High and medium risk sign-ins are blocked",
+        EntraId,
+        High,
+        risky_signins_blocked,
+        "A sign-in that Identity Protection judges medium or high risk is likely an attacker; blocking it stops the attempt outright.",
+        "Create a conditional access policy for all users and all cloud apps with sign-in risk 'High' and 'Medium' and grant 'Block access', and turn it on (Entra ID P2).",
+        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-risk-policies"
+    ),
+    check!(
+        "A365-AAD-48",
+        "Enrolling a device in Intune requires a sign-in every time",
+        EntraId,
+        Medium,
+        intune_enrollment_every_time,
+        "Requiring a fresh sign-in to enrol a device stops a stolen session token from enrolling an attacker's device as managed.",
+        "Create a conditional access policy for all users targeting 'Microsoft Intune Enrollment', set session 'Sign-in frequency' to 'Every time', and turn it on.",
+        "https://learn.microsoft.com/mem/intune/enrollment/multi-factor-authentication"
+    ),
+    check!(
+        "A365-AAD-49",
+        "Authentication transfer is blocked",
+        EntraId,
+        Medium,
+        authentication_transfer_blocked,
+        "Authentication transfer moves an authenticated session to another device; attackers abuse it to carry a victim's sign-in over.",
+        "Create a conditional access policy for all users and all cloud apps with the 'Authentication flows' condition 'Authentication transfer' and grant 'Block access'.",
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-authentication-flows"
+    ),
+    check!(
+        "A365-AAD-50",
+        "Sign-ins from untrusted locations are blocked",
+        EntraId,
+        Medium,
+        untrusted_locations_blocked,
+        "Blocking sign-ins outside the organisation's trusted named locations shuts out attackers who hold valid credentials elsewhere.",
+        "Define trusted named locations, then create a conditional access policy for all users and cloud apps with locations 'Any location' excluding 'All trusted locations' and grant 'Block access'.",
+        "https://learn.microsoft.com/entra/identity/conditional-access/policy-block-by-location"
+    ),
+    check!(
+        "A365-AAD-51",
+        "Activating Privileged Role Administrator requires approval",
+        EntraId,
+        Medium,
+        privileged_role_admin_approval,
+        "Privileged Role Administrator can grant any role, Global Administrator included; approval puts a second person in front of it.",
+        "In PIM > Microsoft Entra roles > Settings > Privileged Role Administrator, enable 'Require approval to activate' and select approvers.",
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
+    ),
+    check!(
+        "A365-AAD-52",
+        "Activating Global Administrator requires approval (CIS)",
+        EntraId,
+        Medium,
+        global_admin_approval_cis,
+        "Approval adds a second person before the most powerful role becomes active; CIS counts a role without an approval rule as not compliant.",
+        "In PIM > Microsoft Entra roles > Settings > Global Administrator, enable 'Require approval to activate' and select approvers.",
+        "https://learn.microsoft.com/entra/id-governance/privileged-identity-management/pim-how-to-change-default-settings"
+    ),
+    check!(
+        "A365-AAD-53",
+        "Microsoft Authenticator Lite is disabled",
+        EntraId,
+        Low,
+        authenticator_lite_disabled,
+        "Authenticator Lite lets companion apps such as Outlook mobile approve MFA prompts, outside the device controls that apply to Microsoft Authenticator.",
+        "In Entra ID > Authentication methods > Microsoft Authenticator > Configure, set 'Microsoft Authenticator on companion applications' to Disabled.",
+        "https://learn.microsoft.com/entra/identity/authentication/how-to-mfa-authenticator-lite"
+    ),
+    check!(
+        "A365-AAD-54",
+        "Everyone signs in again at least every 7 days",
+        EntraId,
+        Medium,
+        periodic_reauthentication,
+        "Entra ID keeps a session for 90 rolling days by default; periodic reauthentication limits how long a stolen session token stays useful.",
+        "Create a conditional access policy for all users and all resources with session 'Sign-in frequency' set to 7 days or less (periodic reauthentication), and turn it on.",
+        "https://learn.microsoft.com/entra/identity/conditional-access/concept-session-lifetime"
     ),
 ];

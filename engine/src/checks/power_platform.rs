@@ -60,6 +60,16 @@ fn share_with_everyone(snap: &Snapshot) -> Outcome {
     )
 }
 
+fn pages_creation(snap: &Snapshot) -> Outcome {
+    flag(
+        snap,
+        "/disablePortalsCreationByNonAdminUsers",
+        true,
+        "Only administrators can create Power Pages sites.",
+        "Any user can create Power Pages sites, which can publish data to the internet.",
+    )
+}
+
 fn guests_make_apps(snap: &Snapshot) -> Outcome {
     flag(
         snap,
@@ -329,5 +339,15 @@ pub(crate) static CHECKS: &[Check] = &[
         "Every user can build in the default environment; third-party connectors there can carry data out of the tenant.",
         "In the data policy of the default environment, move every connector except the Microsoft 365 ones to Blocked.",
         "https://learn.microsoft.com/power-platform/admin/wp-data-loss-prevention"
+    ),
+    check!(
+        "A365-PPL-09",
+        "Only administrators create Power Pages sites",
+        PowerPlatform,
+        Low,
+        pages_creation,
+        "A Power Pages site can expose Dataverse data to anonymous internet users; who creates them should be controlled.",
+        "Run Set-TenantSettings with disablePortalsCreationByNonAdminUsers = true (Power Platform admin center > Settings > Product > Power Pages).",
+        "https://learn.microsoft.com/power-pages/admin/control-portal-creation"
     ),
 ];

@@ -209,6 +209,40 @@ fn infected_download_blocked(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// CIS 7.2.2: SharePoint and OneDrive use Entra B2B for guests, so guest accounts get Entra ID's
+/// controls (conditional access, MFA, access reviews).
+fn b2b_integration(snap: &Snapshot) -> Outcome {
+    tenant_bool(
+        snap,
+        "EnableAzureADB2BIntegration",
+        true,
+        "SharePoint and OneDrive guests are Entra B2B guests.",
+        "SharePoint and OneDrive guests do not go through Entra B2B (EnableAzureADB2BIntegration is False), so conditional access and access reviews miss them.",
+    )
+}
+
+/// CIS 7.2.10: guests who sign in with a one-time code re-verify at least every 15 days.
+fn guest_reverification_cis(snap: &Snapshot) -> Outcome {
+    let t = input!(tenant(snap));
+    let required = b(&t, "EmailAttestationRequired");
+    let days = i(&t, "EmailAttestationReAuthDays");
+    Outcome::verdict(
+        required == Some(true) && days.is_some_and(|d| (1..=15).contains(&d)),
+        format!(
+            "Guests must re-verify with a code every {} days (15 at most).",
+            days.unwrap_or_default()
+        ),
+        format!(
+            "Guests re-verify {}: CIS wants verification required every 15 days or less.",
+            match (required, days) {
+                (Some(true), Some(d)) => format!("every {d} days"),
+                _ => "never (EmailAttestationRequired is not True)".to_string(),
+            }
+        ),
+        json!({ "EmailAttestationRequired": required, "EmailAttestationReAuthDays": days }),
+    )
+}
+
 /// SharePoint and OneDrive checks.
 pub(crate) static CHECKS: &[Check] = &[
     check!(
@@ -330,5 +364,25 @@ pub(crate) static CHECKS: &[Check] = &[
         "Letting users download files flagged as malware defeats Safe Attachments for SharePoint.",
         "Run Set-SPOTenant -DisallowInfectedFileDownload $true.",
         "https://learn.microsoft.com/defender-office-365/safe-attachments-for-spo-odfb-teams-configure"
+    ),
+    check!(
+        "A365-SPO-13",
+        "SharePoint and OneDrive guests are Entra B2B guests",
+        SharePoint,
+        Medium,
+        b2b_integration,
+        "With B2B integration, guests invited from SharePoint and OneDrive get Entra ID accounts that conditional access, MFA and access reviews govern.",
+        "Run Set-SPOTenant -EnableAzureADB2BIntegration $true.",
+        "https://learn.microsoft.com/sharepoint/sharepoint-azureb2b-integration"
+    ),
+    check!(
+        "A365-SPO-14",
+        "Guests re-verify with a code every 15 days",
+        SharePoint,
+        Medium,
+        guest_reverification_cis,
+        "A guest holding a shared link without re-verification keeps access long after leaving the partner organisation; CIS asks for at most 15 days.",
+        "Run Set-SPOTenant -EmailAttestationRequired $true -EmailAttestationReAuthDays 15.",
+        "https://learn.microsoft.com/sharepoint/turn-external-sharing-on-or-off"
     ),
 ];

@@ -192,6 +192,85 @@ fn unmanaged_outbound(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// CIS 8.1.1: no third-party cloud storage can be shared from Teams (the Global client
+/// configuration). CIS allows providers the organisation authorised: a person confirms any
+/// that are on.
+fn cloud_storage_restricted(snap: &Snapshot) -> Outcome {
+    const PROVIDERS: [&str; 5] = [
+        "AllowDropBox",
+        "AllowBox",
+        "AllowGoogleDrive",
+        "AllowShareFile",
+        "AllowEgnyte",
+    ];
+    let cfgs = input!(snap.list("client_configuration"));
+    let Some(g) = cfgs
+        .iter()
+        .find(|c| identity(c) == "Global")
+        .or(cfgs.first())
+    else {
+        return Outcome::error("`client_configuration` is empty");
+    };
+    let on: Vec<String> = PROVIDERS
+        .iter()
+        .filter(|p| b(g, p) != Some(false))
+        .map(|p| p.trim_start_matches("Allow").to_string())
+        .collect();
+    Outcome::verdict(
+        on.is_empty(),
+        "No third-party cloud storage (Dropbox, Box, Google Drive, ShareFile, Egnyte) is available in Teams.",
+        format!(
+            "Teams lets users share files from {}: turn off every provider the organisation has not authorised (verify any kept on are authorised).",
+            list_names(&on)
+        ),
+        Value::Object(
+            PROVIDERS
+                .iter()
+                .map(|p| ((*p).to_string(), g.get(*p).cloned().unwrap_or(Value::Null)))
+                .collect(),
+        ),
+    )
+}
+
+/// CIS 8.2.4: users cannot communicate with Teams trial tenants.
+fn trial_tenants_blocked(snap: &Snapshot) -> Outcome {
+    let cfgs = input!(federation(snap));
+    if cfgs.is_empty() {
+        return Outcome::error("`federation_configuration` is empty");
+    }
+    let values: Vec<String> = cfgs
+        .iter()
+        .map(|c| s(c, "ExternalAccessWithTrialTenants").to_string())
+        .collect();
+    if values.iter().all(String::is_empty) {
+        return Outcome::error(
+            "`federation_configuration` has no ExternalAccessWithTrialTenants (older Teams PowerShell)",
+        );
+    }
+    Outcome::verdict(
+        values.iter().all(|v| v == "Blocked"),
+        "Communication with Teams trial tenants is blocked.",
+        format!(
+            "ExternalAccessWithTrialTenants is {}: CIS wants Blocked.",
+            list_names(&values)
+        ),
+        json!({ "ExternalAccessWithTrialTenants": values }),
+    )
+}
+
+/// CIS 8.5.7: the Global (org-wide default) meeting policy does not let external participants
+/// give or request control.
+fn external_control_global(snap: &Snapshot) -> Outcome {
+    global(
+        snap,
+        "meeting_policies",
+        |g| b(g, "AllowExternalParticipantGiveRequestControl") == Some(false),
+        &["AllowExternalParticipantGiveRequestControl"],
+        "External participants cannot give or request control in the Global meeting policy.",
+        "External participants can give or request control in the Global meeting policy.",
+    )
+}
+
 fn anonymous_join(snap: &Snapshot) -> Outcome {
     global(
         snap,
@@ -519,5 +598,35 @@ pub(crate) static CHECKS: &[Check] = &[
         "Open federation lets any Teams tenant, including attacker-controlled ones, chat with and phish users.",
         "In the Teams admin center > External collaboration > External access, set the Global policy's 'Manage external domains' to Off, or allow only specific external domains at the organisation level.",
         "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
+    ),
+    check!(
+        "A365-TMS-20",
+        "Third-party cloud storage is off in Teams",
+        Teams,
+        Medium,
+        cloud_storage_restricted,
+        "Files shared from unmanaged cloud storage leave the organisation's retention, DLP and access controls.",
+        "Run Set-CsTeamsClientConfiguration -Identity Global -AllowDropBox $false -AllowBox $false -AllowGoogleDrive $false -AllowShareFile $false -AllowEgnyte $false (keep only authorised providers).",
+        "https://learn.microsoft.com/microsoftteams/settings-policies-reference"
+    ),
+    check!(
+        "A365-TMS-21",
+        "Teams trial tenants cannot contact users",
+        Teams,
+        Medium,
+        trial_tenants_blocked,
+        "Trial tenants cost an attacker nothing and are a common source of Teams phishing.",
+        "Run Set-CsTenantFederationConfiguration -ExternalAccessWithTrialTenants Blocked.",
+        "https://learn.microsoft.com/microsoftteams/trusted-organizations-external-meetings-chat"
+    ),
+    check!(
+        "A365-TMS-22",
+        "External participants cannot take control (Global policy, CIS)",
+        Teams,
+        Low,
+        external_control_global,
+        "A participant from outside who controls a shared screen can open files and run commands on the presenter's machine.",
+        "Run Set-CsTeamsMeetingPolicy -Identity Global -AllowExternalParticipantGiveRequestControl $false.",
+        "https://learn.microsoft.com/microsoftteams/meeting-policies-content-sharing"
     ),
 ];

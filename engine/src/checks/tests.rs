@@ -77,6 +77,14 @@ fn pr_grant() -> Value {
 
 type Mutation = Box<dyn Fn(&mut Value)>;
 
+/// A "Password Rule Settings" directory setting with the given values.
+fn password_rules(values: &[(&str, &str)]) -> Value {
+    json!({
+        "DisplayName": "Password Rule Settings",
+        "Values": values.iter().map(|(n, v)| json!({ "Name": n, "Value": v })).collect::<Vec<_>>(),
+    })
+}
+
 fn p(pointer: &'static str, value: Value) -> Mutation {
     Box::new(move |v| set(v, pointer, value.clone()))
 }
@@ -1157,6 +1165,332 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             ]),
             Status::Manual,
         ),
+        // ---- CIS v7.0.0 checks ----
+        (
+            "A365-AAD-36",
+            p(
+                "/authorization_policies/0/DefaultUserRolePermissions/AllowedToCreateSecurityGroups",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-37",
+            p("/directory_settings/0/Values/14/Value", json!("True")),
+            Fail,
+        ),
+        ("A365-AAD-37", p("/directory_settings", json!([])), Fail),
+        (
+            "A365-AAD-38",
+            p(
+                "/authorization_policies/0/DefaultUserRolePermissions/AllowedToReadBitlockerKeysForOwnedDevice",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-39",
+            p(
+                "/directory_settings/-",
+                password_rules(&[
+                    ("EnableBannedPasswordCheck", "True"),
+                    ("BannedPasswordList", "contoso\tfabrikam"),
+                ]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-39",
+            p(
+                "/directory_settings/-",
+                password_rules(&[
+                    ("EnableBannedPasswordCheck", "False"),
+                    ("BannedPasswordList", "contoso"),
+                ]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-40",
+            p(
+                "/directory_settings/-",
+                password_rules(&[
+                    ("EnableBannedPasswordCheckOnPremises", "True"),
+                    ("BannedPasswordCheckOnPremisesMode", "Enforce"),
+                ]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-41",
+            p(
+                "/directory_settings/-",
+                password_rules(&[("LockoutThreshold", "11")]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-41",
+            p(
+                "/directory_settings/-",
+                password_rules(&[("LockoutThreshold", "5")]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-42",
+            p(
+                "/directory_settings/-",
+                password_rules(&[("LockoutDurationInSeconds", "30")]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-43",
+            f(|v| {
+                each(
+                    v,
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    |c| {
+                        if c["Id"] == "Voice" {
+                            c["State"] = json!("enabled")
+                        }
+                    },
+                )
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-44",
+            f(|v| {
+                each(
+                    v,
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    |c| {
+                        if c["Id"] == "Email" {
+                            c["State"] = json!("enabled")
+                        }
+                    },
+                )
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-45",
+            p(
+                "/authentication_method/0/authentication_method_policy/SystemCredentialPreferences/State",
+                json!("enabled"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-45",
+            many(vec![
+                (
+                    "/authentication_method/0/authentication_method_policy/SystemCredentialPreferences/State",
+                    json!("enabled"),
+                ),
+                (
+                    "/authentication_method/0/authentication_method_policy/SystemCredentialPreferences/ExcludeTargets",
+                    json!([{ "Id": "some-group", "TargetType": "group" }]),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-AAD-46",
+            p(
+                concat!(
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    "/1/FeatureSettings/DisplayAppInformationRequiredState/State"
+                ),
+                json!("default"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-46",
+            p(
+                concat!(
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    "/1/State"
+                ),
+                json!("disabled"),
+            ),
+            NotApplicable,
+        ),
+        (
+            "A365-AAD-47",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["block"] }),
+                    json!({ "/Conditions/SignInRiskLevels": ["high", "medium"] }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-48",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["mfa"] }),
+                    json!({
+                        "/Conditions/Applications/IncludeApplications": ["d4ebce55-015a-49b5-a083-c84d1797ae8c"],
+                        "/SessionControls": { "SignInFrequency": { "IsEnabled": true, "FrequencyInterval": "everyTime" } }
+                    }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-49",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["block"] }),
+                    json!({ "/Conditions/AuthenticationFlows": { "TransferMethods": "deviceCodeFlow,authenticationTransfer" } }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-50",
+            p(
+                "/conditional_access_policies/-",
+                ca(
+                    all_users(),
+                    json!({ "Operator": "OR", "BuiltInControls": ["block"] }),
+                    json!({ "/Conditions/Locations": { "IncludeLocations": ["All"], "ExcludeLocations": ["AllTrusted"] } }),
+                ),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-51",
+            p(
+                "/privileged_roles/5/Rules/12/Setting/IsApprovalRequired",
+                json!(true),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-52",
+            p(
+                "/privileged_roles/0/Rules/12/Setting/IsApprovalRequired",
+                json!(true),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-52",
+            f(|v| {
+                // A Global Administrator without an approval rule does not pass.
+                each(v, "/privileged_roles", |r| {
+                    if r["DisplayName"] == "Global Administrator" {
+                        r["Rules"] = json!([]);
+                    }
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-AAD-53",
+            p(
+                concat!(
+                    "/authentication_method/0/authentication_method_feature_settings",
+                    "/1/FeatureSettings/CompanionAppAllowedState/State"
+                ),
+                json!("disabled"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-AAD-54",
+            f(|v| {
+                each(v, "/conditional_access_policies", |p| {
+                    if p.pointer("/SessionControls/SignInFrequency/IsEnabled") == Some(&json!(true))
+                    {
+                        p["SessionControls"]["SignInFrequency"]["Value"] = json!(30);
+                        p["SessionControls"]["SignInFrequency"]["Type"] = json!("days");
+                        p["SessionControls"]["SignInFrequency"]["FrequencyInterval"] =
+                            json!("timeBased");
+                    }
+                })
+            }),
+            Fail,
+        ),
+        (
+            "A365-DEF-15",
+            p("/atp_policy_rules/0/State", json!("Disabled")),
+            Fail,
+        ),
+        (
+            "A365-DEF-15",
+            many(vec![
+                ("/protection_policy_rules/0/SentTo", Value::Null),
+                ("/protection_policy_rules/0/SentToMemberOf", Value::Null),
+                ("/protection_policy_rules/0/RecipientDomainIs", Value::Null),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-SPO-13",
+            p("/SPO_tenant/0/EnableAzureADB2BIntegration", json!(true)),
+            Pass,
+        ),
+        (
+            "A365-SPO-14",
+            p("/SPO_tenant/0/EmailAttestationReAuthDays", json!(15)),
+            Pass,
+        ),
+        (
+            "A365-SPO-14",
+            many(vec![
+                ("/SPO_tenant/0/EmailAttestationReAuthDays", json!(7)),
+                ("/SPO_tenant/0/EmailAttestationRequired", json!(false)),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-TMS-20",
+            many(vec![
+                ("/client_configuration/0/AllowDropBox", json!(false)),
+                ("/client_configuration/0/AllowBox", json!(false)),
+                ("/client_configuration/0/AllowGoogleDrive", json!(false)),
+                ("/client_configuration/0/AllowShareFile", json!(false)),
+                ("/client_configuration/0/AllowEgnyte", json!(false)),
+            ]),
+            Pass,
+        ),
+        (
+            "A365-TMS-21",
+            p(
+                "/federation_configuration/0/ExternalAccessWithTrialTenants",
+                json!("Allowed"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-TMS-22",
+            p(
+                "/meeting_policies/0/AllowExternalParticipantGiveRequestControl",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PPL-09",
+            p(
+                "/environment_creation/0/disablePortalsCreationByNonAdminUsers",
+                json!(false),
+            ),
+            Fail,
+        ),
     ]
 }
 
@@ -1448,11 +1782,23 @@ fn reference_table_has_one_row_per_check() {
             "{id} has no row"
         );
     }
+    // Every recommendation is either decided by a check or says why not, never both.
     for c in CIS_RECOMMENDATIONS {
+        let used = REFERENCES.iter().any(|r| r.cis.contains(&c.number));
         assert!(
-            REFERENCES.iter().any(|r| r.cis.contains(&c.number)),
-            "CIS {} unused",
-            c.number
+            used != c.gap.is_some(),
+            "CIS {}: {}",
+            c.number,
+            if used {
+                "has a check and a gap"
+            } else {
+                "has neither a check nor a gap"
+            }
         );
     }
+    assert_eq!(
+        CIS_RECOMMENDATIONS.iter().filter(|c| c.automated).count(),
+        143,
+        "CIS v7.0.0 marks 143 recommendations Automated"
+    );
 }
