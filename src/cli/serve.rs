@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use aether365_actors::db;
 use aether365_actors::exposure::DnsConfig;
-use aether365_actors::query::QueryConfig;
 use aether365_actors::scans::ScanConfig;
-use aether365_actors::system::{Backend, BackendConfig, default_query_workers};
+use aether365_actors::system::{Backend, BackendConfig};
 use clap::Args;
 
 use super::CliError;
@@ -44,9 +43,6 @@ pub struct ServeArgs {
     /// Scans running at once.
     #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
     pub scan_concurrency: usize,
-    /// Threads the tenant-scoped queries run on (default: one per core).
-    #[arg(long, env = "AETHER365_QUERY_WORKERS")]
-    pub query_workers: Option<usize>,
     /// DNS server for exposure scans and the mail records of collections (default: the system resolver).
     #[arg(long, env = "AETHER365_DNS_SERVER")]
     pub dns_server: Option<SocketAddr>,
@@ -136,10 +132,6 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
                 ..DnsConfig::default()
             },
             ..ScanConfig::default()
-        },
-        queries: QueryConfig {
-            workers: args.query_workers.unwrap_or_else(default_query_workers),
-            ..BackendConfig::default().queries
         },
         ..BackendConfig::default()
     };
