@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::{Actor, Addr, Supervisor};
+use actix::{Addr, Arbiter, Supervisor};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::{AuditConfig, AuditWriter, Flush};
@@ -30,16 +30,10 @@ impl Default for BackendConfig {
             // Reusing each scope's latest scan ids for a second is invalidated at once by scan
             // completions in this process; another instance's completions show within the TTL.
             queries: QueryConfig {
-                workers: default_query_workers(),
                 latest_ttl: Duration::from_secs(1),
             },
         }
     }
-}
-
-/// One query worker thread per available core (1 when unknown).
-pub fn default_query_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Addresses of the running backend actors. Cheap to clone.
@@ -71,9 +65,11 @@ impl Backend {
             let shared = verified.clone();
             Supervisor::start(move |_| TokenValidator::new(db, audit, cfg).with_cache(shared))
         };
+        // The executor lives on an arbiter of its own: its queries' CPU work does not queue
+        // behind the audit writer and the token validator on the system arbiter.
         let executor = QueryExecutor::with_config(db.clone(), config.queries.clone());
         let scan_cache = Arc::clone(executor.service().cache());
-        let queries = executor.start();
+        let queries = Supervisor::start_in_arbiter(&Arbiter::new().handle(), move |_| executor);
         let scans = {
             let (db, cfg) = (db.clone(), config.scans.clone());
             Supervisor::start(move |_| ScanManager::new(db, cfg))

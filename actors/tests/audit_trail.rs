@@ -68,6 +68,7 @@ async fn an_overloaded_writer_refuses_and_never_drops_silently() {
             max_batch: 16,
             max_delay: Duration::from_millis(20),
             max_pending: 40,
+            ..AuditConfig::default()
         };
         let writer = AuditWriter::new(db.clone(), config).start();
         let answers =

@@ -100,25 +100,13 @@ async fn hot_queries_throughput() {
             }
         })
         .await;
-        for (label, config) in [
-            (
-                "get_posture, 2 workers",
-                QueryConfig {
-                    workers: 2,
-                    ..Default::default()
-                },
-            ),
-            (
-                "get_posture, 2 workers, latest TTL 1 s",
-                QueryConfig {
-                    workers: 2,
-                    latest_ttl: Duration::from_secs(1),
-                },
-            ),
-        ] {
+        {
+            let config = QueryConfig {
+                latest_ttl: Duration::from_secs(1),
+            };
             let a = QueryExecutor::with_config(tdb.db.clone(), config).start();
             let pp = p.clone();
-            measure(label, 32, move || {
+            measure("get_posture, latest TTL 1 s", 32, move || {
                 let (a, pp) = (a.clone(), pp.clone());
                 async move {
                     a.send(GetPosture {

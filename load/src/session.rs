@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::http::{self, Conn, Head};
+use crate::http::{self, Body, Conn, Head};
 use crate::sse::{SseItem, SseParser};
 
 /// The handshake-era version this client speaks.
@@ -20,8 +20,8 @@ pub const HANDSHAKE_VERSION: &str = "2025-06-18";
 pub const STATELESS_VERSION: &str = "2026-07-28";
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 const USER_AGENT: &str = "aether365-load/0.1";
-/// Read buffer of a connection.
-const BUFFER: usize = 4096;
+/// Largest read buffer of a connection (hyper starts smaller and grows to it).
+const BUFFER: usize = 16 * 1024;
 
 /// The MCP transports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -148,8 +148,7 @@ async fn open_stream(
     let mut conn = http::connect(target.addr, target.source(index), BUFFER)
         .await
         .map_err(CallError::Connect)?;
-    conn.send(method, path, headers, body).await?;
-    let head = conn.read_head().await?;
+    let (head, body) = conn.open(method, path, headers, body).await?;
     if head.status != 200 {
         return Err(CallError::Status(head.status));
     }
@@ -161,7 +160,7 @@ async fn open_stream(
     let shared = Arc::new(StreamShared::default());
     let (notes_tx, notes) = mpsc::unbounded_channel();
     let (first_tx, first_rx) = oneshot::channel();
-    let task = tokio::spawn(read_stream(conn, head, shared.clone(), notes_tx, first_tx));
+    let task = tokio::spawn(read_stream(conn, body, shared.clone(), notes_tx, first_tx));
     Ok((
         Stream {
             shared,
@@ -172,16 +171,17 @@ async fn open_stream(
     ))
 }
 
+/// Reads an event stream until it ends; `conn` stays open as long as the stream does.
 async fn read_stream(
-    mut conn: Conn,
-    head: Head,
+    conn: Conn,
+    mut body: Body,
     shared: Arc<StreamShared>,
     notes: mpsc::UnboundedSender<Note>,
     first: oneshot::Sender<(String, String)>,
 ) {
+    let _conn = conn;
     let mut first = Some(first);
     let mut parser = SseParser::default();
-    let mut body = conn.body(&head);
     let mut bytes = Vec::with_capacity(1024);
     loop {
         bytes.clear();

@@ -4,9 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use aether365_actors::db;
-use aether365_actors::query::QueryConfig;
 use aether365_actors::scans::ScanConfig;
-use aether365_actors::system::{Backend, BackendConfig, default_query_workers};
+use aether365_actors::system::{Backend, BackendConfig};
 use clap::Args;
 
 use super::CliError;
@@ -43,9 +42,6 @@ pub struct ServeArgs {
     /// Scans running at once.
     #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
     pub scan_concurrency: usize,
-    /// Threads the tenant-scoped queries run on (default: one per core).
-    #[arg(long, env = "AETHER365_QUERY_WORKERS")]
-    pub query_workers: Option<usize>,
     #[command(flatten)]
     pub dns: DnsArgs,
     #[command(flatten)]
@@ -131,10 +127,6 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
             collector: collector.clone(),
             dns: args.dns.config(),
             ..ScanConfig::default()
-        },
-        queries: QueryConfig {
-            workers: args.query_workers.unwrap_or_else(default_query_workers),
-            ..BackendConfig::default().queries
         },
         ..BackendConfig::default()
     };

@@ -1,11 +1,15 @@
 //! The `AuditWriter` actor: group commit of audit rows.
 //!
 //! Each [`Record`] joins the pending batch and its answer waits on a oneshot that the
-//! batch's commit resolves. A batch is committed when it holds `max_batch` rows or its
-//! first row has waited `max_delay`, whichever comes first. One batch commits at a time,
-//! on its own task, while the mailbox keeps collecting the next batch; when a commit
-//! ends, whatever gathered meanwhile is committed at once. The pending queue is bounded:
-//! beyond `max_pending` rows, `Record` answers [`AuditError::Overloaded`] at once.
+//! batch's commit resolves: a caller is answered `Ok` only once the transaction holding its
+//! row is committed, and every caller of a batch whose commit failed is answered with the
+//! error. A batch is committed when it holds `max_batch` rows or its first row has waited
+//! `max_delay`, whichever comes first. Up to `max_in_flight` batches commit at once, each on
+//! its own task, while the mailbox keeps collecting the next batch; when a commit ends,
+//! whatever gathered meanwhile is committed at once. Two batches in flight (PostgreSQL) mean
+//! one commit's round trip does not queue the rows that arrive during it; SQLite has a single
+//! writer, so there one batch commits at a time. The pending queue is bounded: beyond
+//! `max_pending` rows, `Record` answers [`AuditError::Overloaded`] at once.
 
 use std::time::Duration;
 
@@ -13,7 +17,7 @@ use actix::{
     Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture, SpawnHandle,
     Supervised, WrapFuture,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::oneshot;
 
 use super::error::AuditError;
@@ -31,6 +35,8 @@ pub struct AuditConfig {
     pub max_delay: Duration,
     /// Most rows waiting for a commit (pending plus committing); beyond, `Record` fails.
     pub max_pending: usize,
+    /// Most batches committing at once (1 on SQLite whatever is asked: one writer).
+    pub max_in_flight: usize,
 }
 
 impl Default for AuditConfig {
@@ -39,6 +45,7 @@ impl Default for AuditConfig {
             max_batch: 256,
             max_delay: Duration::ZERO,
             max_pending: 16_384,
+            max_in_flight: 2,
         }
     }
 }
@@ -73,8 +80,10 @@ pub struct AuditWriter {
     db: DatabaseConnection,
     config: AuditConfig,
     pending: Vec<(AuditEvent, Ack)>,
-    /// Rows in the batch being committed (0 when idle).
+    /// Rows in the batches being committed (0 when idle).
     committing: usize,
+    /// Batches being committed.
+    in_flight: usize,
     timer: Option<SpawnHandle>,
     flush_waiters: Vec<FlushWaiter>,
 }
@@ -82,9 +91,16 @@ pub struct AuditWriter {
 impl AuditWriter {
     /// A writer over `db`; nothing runs until the actor is started.
     pub fn new(db: DatabaseConnection, config: AuditConfig) -> AuditWriter {
+        // SQLite has one writer: a second commit would only wait for the lock in SQLite's
+        // busy handler, which sleeps in steps of milliseconds.
+        let max_in_flight = match db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => config.max_in_flight.max(1),
+        };
         let config = AuditConfig {
             max_batch: config.max_batch.max(1),
             max_pending: config.max_pending.max(1),
+            max_in_flight,
             ..config
         };
         AuditWriter {
@@ -92,17 +108,19 @@ impl AuditWriter {
             config,
             pending: Vec::new(),
             committing: 0,
+            in_flight: 0,
             timer: None,
             flush_waiters: Vec::new(),
         }
     }
 
-    /// Commits now if a batch is full, else makes sure a timer will.
+    /// Commits now if a batch is full or another commit is running (the rows would wait for
+    /// it), else makes sure a timer will.
     fn schedule(&mut self, ctx: &mut Context<Self>) {
-        if self.committing > 0 || self.pending.is_empty() {
+        if self.in_flight >= self.config.max_in_flight || self.pending.is_empty() {
             return;
         }
-        if self.pending.len() >= self.config.max_batch {
+        if self.pending.len() >= self.config.max_batch || self.in_flight > 0 {
             self.commit_now(ctx);
         } else if self.timer.is_none() {
             self.timer = Some(ctx.run_later(self.config.max_delay, |act, ctx| {
@@ -112,21 +130,27 @@ impl AuditWriter {
         }
     }
 
-    /// Starts committing the oldest pending rows, unless a commit is running.
+    /// Starts committing the oldest pending rows in as many batches as may be in flight.
     fn commit_now(&mut self, ctx: &mut Context<Self>) {
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
-        }
-        if self.committing > 0 {
-            return;
         }
         if self.pending.is_empty() {
             self.answer_flushes();
             return;
         }
+        while self.in_flight < self.config.max_in_flight && !self.pending.is_empty() {
+            self.commit_batch(ctx);
+        }
+    }
+
+    /// Commits the oldest pending rows (at most `max_batch`) on a task of their own.
+    fn commit_batch(&mut self, ctx: &mut Context<Self>) {
         let take = self.pending.len().min(self.config.max_batch);
         let (events, acks): (Vec<AuditEvent>, Vec<Ack>) = self.pending.drain(..take).unzip();
-        self.committing = events.len();
+        let rows = events.len();
+        self.committing += rows;
+        self.in_flight += 1;
         let db = self.db.clone();
         // The commit runs on its own task so that callers get their answer even if this
         // actor is stopped meanwhile.
@@ -141,8 +165,9 @@ impl AuditWriter {
             }
             result
         });
-        ctx.spawn(commit.into_actor(self).map(|joined, act, ctx| {
-            act.committing = 0;
+        ctx.spawn(commit.into_actor(self).map(move |joined, act, ctx| {
+            act.committing = act.committing.saturating_sub(rows);
+            act.in_flight = act.in_flight.saturating_sub(1);
             let failure = match joined {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
@@ -196,6 +221,7 @@ impl Supervised for AuditWriter {
         // The futures of the old context are gone: a running commit still answers its
         // callers from its own task, but nothing will tell us it ended.
         self.committing = 0;
+        self.in_flight = 0;
         self.timer = None;
     }
 }

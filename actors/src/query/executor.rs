@@ -1,11 +1,9 @@
 //! The `QueryExecutor` actor and its messages. Each message carries the caller's
 //! [`Principal`]; handlers run as futures and never block the mailbox.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix::{Actor, Arbiter, ArbiterHandle, Context, Handler, Message, ResponseFuture};
+use actix::{Actor, Context, Handler, Message, ResponseFuture};
 use sea_orm::DatabaseConnection;
 
 use super::QueryError;
@@ -15,74 +13,27 @@ use super::service::{QueryConfig, QueryService};
 use super::views::*;
 use crate::principal::Principal;
 
-/// Serves tenant-scoped reads. Stateless apart from the shared scan cache. By default the
-/// queries run on the executor's own arbiter; [`QueryExecutor::with_workers`] spreads them
-/// round-robin over worker threads, and [`QueryExecutor::sharing`] makes more executors over
-/// the same cache.
+/// Serves tenant-scoped reads. Stateless apart from the shared scan cache. Each query is a
+/// future on the executor's arbiter that waits on the async database pool; the backend gives
+/// the executor an arbiter of its own ([`crate::system::Backend::start`]), so the queries'
+/// CPU work (decoding rows, building views) leaves the arbiter of the other actors.
 #[derive(Debug)]
 pub struct QueryExecutor {
     service: QueryService,
-    workers: Option<Arc<Workers>>,
-}
-
-/// Worker arbiters the queries are spread over; stopped when the last executor using them goes.
-#[derive(Debug)]
-struct Workers {
-    arbiters: Vec<Arbiter>,
-    handles: Vec<ArbiterHandle>,
-    next: AtomicUsize,
-}
-
-impl Workers {
-    fn next(&self) -> Option<&ArbiterHandle> {
-        if self.handles.is_empty() {
-            return None;
-        }
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.handles.len();
-        self.handles.get(i)
-    }
-}
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        for a in &self.arbiters {
-            a.stop();
-        }
-    }
 }
 
 impl QueryExecutor {
-    /// An executor over `db` with its own cache, running queries on its own arbiter.
+    /// An executor over `db` with its own cache.
     pub fn new(db: DatabaseConnection) -> Self {
         QueryExecutor {
             service: QueryService::new(db),
-            workers: None,
         }
     }
 
-    /// An executor with `config`: its queries run round-robin on `config.workers` new
-    /// threads (on its own arbiter when 0). Must be called inside an actix `System`.
+    /// An executor over `db` with `config`.
     pub fn with_config(db: DatabaseConnection, config: QueryConfig) -> Self {
-        let workers = config.workers;
-        let arbiters: Vec<Arbiter> = (0..workers).map(|_| Arbiter::new()).collect();
-        let handles = arbiters.iter().map(Arbiter::handle).collect();
         QueryExecutor {
             service: QueryService::with_config(db, &config),
-            workers: (workers > 0).then(|| {
-                Arc::new(Workers {
-                    arbiters,
-                    handles,
-                    next: AtomicUsize::new(0),
-                })
-            }),
-        }
-    }
-
-    /// Another executor over the same database, cache and workers (for round-robin pools).
-    pub fn sharing(&self) -> Self {
-        QueryExecutor {
-            service: self.service.clone(),
-            workers: self.workers.clone(),
         }
     }
 
@@ -90,30 +41,7 @@ impl QueryExecutor {
     pub fn with_cache(db: DatabaseConnection, cache: Arc<ScanCache>) -> Self {
         QueryExecutor {
             service: QueryService::with_cache(db, cache),
-            workers: None,
         }
-    }
-
-    /// Runs a query here or on the next worker.
-    fn run<T, F>(&self, query: F) -> ResponseFuture<Result<T, QueryError>>
-    where
-        T: Send + 'static,
-        F: Future<Output = Result<T, QueryError>> + Send + 'static,
-    {
-        let Some(worker) = self.workers.as_ref().and_then(|w| w.next()) else {
-            return Box::pin(query);
-        };
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let spawned = worker.spawn(async move {
-            let _ = tx.send(query.await);
-        });
-        Box::pin(async move {
-            if !spawned {
-                return Err(QueryError::Unavailable("query worker stopped".into()));
-            }
-            rx.await
-                .unwrap_or_else(|_| Err(QueryError::Unavailable("query worker stopped".into())))
-        })
     }
 
     /// The queries this executor runs.
@@ -170,7 +98,7 @@ macro_rules! query_message {
 
             fn handle(&mut self, $m: $name, _ctx: &mut Self::Context) -> Self::Result {
                 let $svc = self.service.clone();
-                self.run(async move { $call.await })
+                Box::pin(async move { $call.await })
             }
         }
     };

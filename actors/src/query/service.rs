@@ -20,8 +20,6 @@ pub(super) const KINDS: [&str; 2] = ["compliance", "exposure"];
 /// Settings of the query layer.
 #[derive(Clone, Debug, Default)]
 pub struct QueryConfig {
-    /// Worker threads the executor spreads queries over (0: its own arbiter).
-    pub workers: usize,
     /// How long each scope's latest scan ids may be reused (0: never; see
     /// [`ScanCache::with_latest_ttl`]).
     pub latest_ttl: std::time::Duration,
