@@ -1,14 +1,25 @@
 //! Checks every MCP request goes through, in one place: `Origin` and `Host` (DNS rebinding),
-//! then the bearer token. Handlers take an [`Authenticated`] caller, so none can forget them.
+//! then the bearer token. [`authenticate_first`] runs them from the headers alone, before any
+//! handler could read a body, and bounds the time the body may then take; handlers take an
+//! [`Authenticated`] caller, so none can forget them.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::{ConnectionType, header};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use aether365_actors::tokens::{AuthError, Authenticate};
+use futures_util::Stream;
 
 use super::error::HttpError;
 use super::state::AppState;
@@ -45,18 +56,188 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, HttpError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Routes behind [`authenticate_first`] find their caller already checked.
+        if let Some(caller) = req.extensions().get::<Arc<Caller>>() {
+            let caller = Arc::clone(caller);
+            return Box::pin(async move { Ok(Authenticated(caller)) });
+        }
         let req = req.clone();
         Box::pin(async move {
-            let Some(state) = req.app_data::<web::Data<AppState>>() else {
-                return Err(HttpError::Unauthorized {
-                    error: AuthError::Unavailable("no application state".into()),
-                    resource_metadata: String::new(),
-                });
-            };
-            check_origin(&req, state)?;
-            check_host(&req, state)?;
-            authenticate(&req, state).await.map(Authenticated)
+            let state = app_state(&req)?;
+            check_caller(&req, &state).await.map(Authenticated)
         })
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, HttpError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| HttpError::Unauthorized {
+            error: AuthError::Unavailable("no application state".into()),
+            resource_metadata: String::new(),
+        })
+}
+
+/// `Origin`, `Host`, then the bearer: headers only, never the body.
+async fn check_caller(req: &HttpRequest, state: &AppState) -> Result<Arc<Caller>, HttpError> {
+    check_origin(req, state)?;
+    check_host(req, state)?;
+    let _slot = match req.peer_addr() {
+        Some(peer) => Some(
+            state
+                .strangers
+                .admit(peer.ip(), state.config.max_unauthenticated_per_addr)
+                .ok_or(HttpError::TooManyUnauthenticated)?,
+        ),
+        None => None,
+    };
+    authenticate(req, state).await
+}
+
+/// Middleware of the MCP routes: authenticates from the headers before anything reads the
+/// body (a refused request's body is never read, and its connection is closed), then gives
+/// the body [`ServerConfig::body_timeout`](super::ServerConfig) to arrive. Errors raised
+/// outside our handlers (a body too large, too slow, a bad query string) are answered as
+/// JSON-RPC errors like every other.
+pub async fn authenticate_first(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let checked = match app_state(req.request()) {
+        Ok(state) => check_caller(req.request(), &state)
+            .await
+            .map(|caller| (caller, state.config.body_timeout)),
+        Err(e) => Err(e),
+    };
+    let body_timeout = match checked {
+        Ok((caller, body_timeout)) => {
+            req.extensions_mut().insert(caller);
+            body_timeout
+        }
+        Err(error) => {
+            let mut response = error.error_response();
+            if has_body(req.request()) {
+                response
+                    .head_mut()
+                    .set_connection_type(ConnectionType::Close);
+            }
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    };
+    let payload = req.take_payload();
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(Deadline::new(payload, body_timeout)),
+    });
+    let response = next.call(req).await?;
+    Ok(super::error::protocol_errors(response))
+}
+
+/// Whether the request announces a body.
+fn has_body(req: &HttpRequest) -> bool {
+    req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// Requests per address whose authentication is not finished.
+#[derive(Debug, Default)]
+pub struct Strangers {
+    pending: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// An admitted unauthenticated request; its place is given back on drop.
+pub struct StrangerSlot<'a> {
+    strangers: &'a Strangers,
+    addr: IpAddr,
+}
+
+impl Strangers {
+    /// A place for one more unauthenticated request from `addr`, unless it has `limit`.
+    pub fn admit(&self, addr: IpAddr, limit: usize) -> Option<StrangerSlot<'_>> {
+        let mut pending = self.pending.lock().ok()?;
+        let count = pending.entry(addr).or_default();
+        if *count >= limit.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(StrangerSlot {
+            strangers: self,
+            addr,
+        })
+    }
+
+    /// Unauthenticated requests from `addr` under way.
+    pub fn pending(&self, addr: IpAddr) -> usize {
+        self.pending
+            .lock()
+            .map_or(0, |p| p.get(&addr).copied().unwrap_or(0))
+    }
+}
+
+impl Drop for StrangerSlot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.strangers.pending.lock()
+            && let Some(count) = pending.get_mut(&self.addr)
+        {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                pending.remove(&self.addr);
+            }
+        }
+    }
+}
+
+/// The message of a body that did not arrive in time (see [`is_body_timeout`]).
+const BODY_TIMEOUT: &str = "the request body did not arrive in time";
+
+/// Whether a payload error is the body deadline's.
+pub fn is_body_timeout(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// A request body that must end before its deadline.
+struct Deadline<S> {
+    inner: S,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    expired: bool,
+}
+
+impl<S> Deadline<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Deadline {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            expired: false,
+        }
+    }
+}
+
+impl<S> Stream for Deadline<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.expired = true;
+                Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    BODY_TIMEOUT,
+                )))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

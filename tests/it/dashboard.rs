@@ -595,6 +595,7 @@ async fn another_organisations_ids_answer_like_missing_ones() {
         .unwrap();
         let other_token = tokens::create_token(
             &app.testdb.db,
+            &app.backend.token_key,
             other.id,
             "theirs",
             Expiry::Days90,

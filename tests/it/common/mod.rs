@@ -127,10 +127,18 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     )
     .await
     .unwrap();
-    let issued = tokens::create_token(&db, org.id, "tests", Expiry::Days90, TenantScope::All, None)
-        .await
-        .unwrap();
     let mut backend_config = BackendConfig::default();
+    let issued = tokens::create_token(
+        &db,
+        &backend_config.tokens.key,
+        org.id,
+        "tests",
+        Expiry::Days90,
+        TenantScope::All,
+        None,
+    )
+    .await
+    .unwrap();
     backend_config.scans.collector = Some(collector_for(&standin));
     backend_config.scans.dns = DnsConfig {
         nameserver: Some(dns.addr()),
