@@ -15,6 +15,7 @@ use super::CliError;
 use super::microsoft::MicrosoftArgs;
 use super::scan::humantime_ms;
 use crate::demo;
+use crate::http::quota::QuotaConfig;
 use crate::http::{Application, ServerConfig};
 
 /// Arguments of `serve`.
@@ -49,6 +50,19 @@ pub struct ServeArgs {
         default_value_t = 32
     )]
     pub max_unauthenticated_per_addr: usize,
+    /// MCP calls per second and token (each call of a batch counts); more get 429.
+    #[arg(long, env = "AETHER365_TOKEN_CALLS_PER_SECOND", default_value_t = 200)]
+    pub token_calls_per_second: u32,
+    /// MCP calls per second and organisation, all its tokens together.
+    #[arg(
+        long,
+        env = "AETHER365_ORGANISATION_CALLS_PER_SECOND",
+        default_value_t = 1000
+    )]
+    pub organisation_calls_per_second: u32,
+    /// Calls one JSON-RPC batch may hold.
+    #[arg(long, env = "AETHER365_MAX_BATCH", default_value_t = 100)]
+    pub max_batch: usize,
     /// Interval of keep-alive comments on idle SSE streams, e.g. 15s.
     #[arg(long, env = "AETHER365_KEEP_ALIVE", value_parser = humantime_ms, default_value = "15s")]
     pub keep_alive: Duration,
@@ -185,6 +199,11 @@ pub async fn run(
             body_timeout: args.body_timeout,
             max_connections: args.max_connections,
             max_unauthenticated_per_addr: args.max_unauthenticated_per_addr,
+            quotas: QuotaConfig {
+                token_calls_per_second: args.token_calls_per_second,
+                organisation_calls_per_second: args.organisation_calls_per_second,
+                max_batch: args.max_batch,
+            },
             keep_alive: args.keep_alive,
             conformance_fixtures: args.conformance_fixtures,
             #[cfg(feature = "bench")]

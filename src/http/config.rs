@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::quota::QuotaConfig;
+
 /// Settings of the HTTP server; the CLI maps its flags onto it.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -22,6 +24,8 @@ pub struct ServerConfig {
     /// Requests from one address whose authentication is not finished, at once; more are
     /// answered 429. No body is read before authentication.
     pub max_unauthenticated_per_addr: usize,
+    /// Calls per second and batch size, per token and organisation.
+    pub quotas: QuotaConfig,
     /// Period of keep-alive comments on idle SSE streams.
     pub keep_alive: Duration,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite.
@@ -42,6 +46,7 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(30),
             max_connections: 4096,
             max_unauthenticated_per_addr: 32,
+            quotas: QuotaConfig::default(),
             keep_alive: Duration::from_secs(15),
             conformance_fixtures: false,
             #[cfg(feature = "bench")]

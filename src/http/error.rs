@@ -9,7 +9,12 @@ use actix_web::{HttpResponse, ResponseError};
 use aether365_actors::tokens::AuthError;
 use serde_json::{Value, json};
 
+use super::quota::QuotaExceeded;
 use crate::mcp::error::code;
+
+/// The JSON-RPC code of a request over its rate quota (answered with HTTP 429 and
+/// `Retry-After`; implementation-defined server error range).
+pub const QUOTA_EXCEEDED: i64 = -32029;
 use crate::mcp::{McpError, ProtocolVersion, jsonrpc};
 
 /// Errors answered by the HTTP layer before (or instead of) a JSON-RPC answer.
@@ -35,6 +40,8 @@ pub enum HttpError {
     NotAcceptable(String),
     #[error("too many unauthenticated requests from this address; retry shortly")]
     TooManyUnauthenticated,
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
     /// A JSON-RPC error answered with an HTTP status (parse errors, stateless-era errors).
     #[error("{error}")]
     JsonRpc {
@@ -100,6 +107,8 @@ impl ResponseError for HttpError {
             HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             HttpError::TooManyUnauthenticated => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Quota(QuotaExceeded::Rate { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Quota(QuotaExceeded::Batch { .. }) => StatusCode::BAD_REQUEST,
             HttpError::JsonRpc { status, .. } => *status,
         }
     }
@@ -150,6 +159,20 @@ impl ResponseError for HttpError {
                 response.insert_header((header::RETRY_AFTER, "1"));
                 response.json(rpc_error_body(&self.to_string()))
             }
+            HttpError::Quota(exceeded) => {
+                let (code, data) = match exceeded {
+                    QuotaExceeded::Rate { retry_after, .. } => {
+                        let seconds = retry_after.as_secs().max(1);
+                        response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+                        (QUOTA_EXCEEDED, json!({"retryAfterSeconds": seconds}))
+                    }
+                    QuotaExceeded::Batch { max, .. } => {
+                        (code::INVALID_REQUEST, json!({"maxBatch": max}))
+                    }
+                };
+                response.json(json!({"jsonrpc": "2.0", "id": null, "error": {
+                    "code": code, "message": exceeded.to_string(), "data": data}}))
+            }
             other => response.json(rpc_error_body(&other.to_string())),
         }
     }
@@ -170,8 +193,8 @@ pub fn quoted(value: &str) -> String {
     out
 }
 
-/// Answers errors raised outside our handlers (actix's extractors: a body too large or too
-/// slow, a bad query string) as JSON-RPC errors with their HTTP status, like every other error
+/// Answers errors raised outside our handlers (actix's extractors: a bad query string, a body
+/// the handler could not read) as JSON-RPC errors with their HTTP status, like every other error
 /// of the MCP endpoints. A body left unread closes its connection.
 pub fn protocol_errors<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
@@ -183,13 +206,7 @@ pub fn protocol_errors<B: MessageBody + 'static>(
     else {
         return response.map_into_left_body();
     };
-    let payload = foreign.as_error::<PayloadError>();
-    let timed_out = payload.is_some_and(super::guard::is_body_timeout);
-    let status = if timed_out {
-        StatusCode::REQUEST_TIMEOUT
-    } else {
-        foreign.as_response_error().status_code()
-    };
+    let status = foreign.as_response_error().status_code();
     let message = foreign.to_string();
     let error = if status.is_server_error() {
         tracing::error!("request failed: {message}");
@@ -211,7 +228,7 @@ pub fn protocol_errors<B: MessageBody + 'static>(
         version,
     }
     .error_response();
-    if payload.is_some() {
+    if foreign.as_error::<PayloadError>().is_some() {
         answer.head_mut().set_connection_type(ConnectionType::Close);
     }
     response.into_response(answer).map_into_right_body()

@@ -9,12 +9,12 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::{ConnectionType, header};
+use actix_web::http::{ConnectionType, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
@@ -22,8 +22,9 @@ use aether365_actors::tokens::{AuthError, Authenticate};
 use futures_util::Stream;
 
 use super::error::HttpError;
+use super::quota;
 use super::state::AppState;
-use crate::mcp::Caller;
+use crate::mcp::{Caller, McpError, ProtocolVersion};
 
 fn is_local_host(host: &str) -> bool {
     let host = host.trim_start_matches('[');
@@ -95,10 +96,10 @@ async fn check_caller(req: &HttpRequest, state: &AppState) -> Result<Arc<Caller>
 }
 
 /// Middleware of the MCP routes: authenticates from the headers before anything reads the
-/// body (a refused request's body is never read, and its connection is closed), then gives
-/// the body [`ServerConfig::body_timeout`](super::ServerConfig) to arrive. Errors raised
-/// outside our handlers (a body too large, too slow, a bad query string) are answered as
-/// JSON-RPC errors like every other.
+/// body (a refused request's body is never read, and its connection is closed); then reads
+/// the body within [`ServerConfig::body_timeout`](super::ServerConfig) and the size limit,
+/// and charges its calls to the caller's [quotas](super::quota). Errors raised outside our
+/// handlers (a bad query string) are answered as JSON-RPC errors like every other.
 pub async fn authenticate_first(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -106,30 +107,86 @@ pub async fn authenticate_first(
     let checked = match app_state(req.request()) {
         Ok(state) => check_caller(req.request(), &state)
             .await
-            .map(|caller| (caller, state.config.body_timeout)),
+            .map(|caller| (caller, state)),
         Err(e) => Err(e),
     };
-    let body_timeout = match checked {
-        Ok((caller, body_timeout)) => {
-            req.extensions_mut().insert(caller);
-            body_timeout
-        }
-        Err(error) => {
-            let mut response = error.error_response();
-            if has_body(req.request()) {
-                response
-                    .head_mut()
-                    .set_connection_type(ConnectionType::Close);
-            }
-            return Ok(req.into_response(response).map_into_right_body());
-        }
+    let (caller, state) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return Ok(refuse(req, error)),
     };
-    let payload = req.take_payload();
-    req.set_payload(Payload::Stream {
-        payload: Box::pin(Deadline::new(payload, body_timeout)),
-    });
+    let body = if has_body(req.request()) {
+        let payload = Deadline::new(req.take_payload(), state.config.body_timeout);
+        match read_body(payload, state.config.max_body_bytes).await {
+            Ok(body) => Some(body),
+            Err(error) => return Ok(refuse(req, error)),
+        }
+    } else {
+        None
+    };
+    let calls = body.as_deref().map_or(1, quota::calls_in);
+    if let Err(exceeded) = state
+        .quotas
+        .charge(&caller.principal, calls, Instant::now())
+    {
+        tracing::info!(
+            token_id = caller.principal.token_id,
+            organisation_id = caller.principal.organisation_id,
+            "over quota: {exceeded}"
+        );
+        return Ok(refuse(req, HttpError::Quota(exceeded)));
+    }
+    if let Some(body) = body {
+        req.set_payload(Payload::from(body));
+    }
+    req.extensions_mut().insert(caller);
     let response = next.call(req).await?;
     Ok(super::error::protocol_errors(response))
+}
+
+/// Answers `error` without running the handler; a body left unread closes the connection.
+fn refuse<B>(req: ServiceRequest, error: HttpError) -> ServiceResponse<EitherBody<B>> {
+    let mut response = error.error_response();
+    if has_body(req.request()) {
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    req.into_response(response).map_into_right_body()
+}
+
+/// Reads a whole body of at most `limit` bytes: 413 beyond, 408 when it is too slow, 400
+/// when the client breaks off; all as JSON-RPC errors.
+async fn read_body<S>(mut payload: S, limit: usize) -> Result<Bytes, HttpError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let refused = |status, message: String| HttpError::JsonRpc {
+        status,
+        id: serde_json::Value::Null,
+        error: McpError::InvalidRequest(message),
+        version: ProtocolVersion::DEFAULT_HTTP,
+    };
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                refused(StatusCode::REQUEST_TIMEOUT, BODY_TIMEOUT.to_string())
+            }
+            other => refused(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {other}"),
+            ),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Whether the request announces a body.
@@ -190,13 +247,8 @@ impl Drop for StrangerSlot<'_> {
     }
 }
 
-/// The message of a body that did not arrive in time (see [`is_body_timeout`]).
+/// The message of a body that did not arrive in time.
 const BODY_TIMEOUT: &str = "the request body did not arrive in time";
-
-/// Whether a payload error is the body deadline's.
-pub fn is_body_timeout(error: &PayloadError) -> bool {
-    matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
-}
 
 /// A request body that must end before its deadline.
 struct Deadline<S> {
@@ -361,8 +413,26 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{host_of, is_local_host, origin_of};
+    use super::{Strangers, host_of, is_local_host, origin_of};
+
+    #[test]
+    fn unauthenticated_requests_are_capped_per_address() {
+        let strangers = Strangers::default();
+        let (a, b) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        let first = strangers.admit(a, 2);
+        let second = strangers.admit(a, 2);
+        assert!(first.is_some() && second.is_some());
+        assert!(strangers.admit(a, 2).is_none());
+        assert!(strangers.admit(b, 2).is_some());
+        drop(first);
+        assert_eq!(strangers.pending(a), 1);
+        assert!(strangers.admit(a, 2).is_some());
+        drop(second);
+        assert_eq!(strangers.pending(a), 0);
+        assert!(strangers.pending.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn origins_are_compared_whole() {

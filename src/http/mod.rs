@@ -7,6 +7,7 @@ mod config;
 pub mod error;
 mod guard;
 mod legacy;
+pub mod quota;
 mod state;
 mod stream;
 mod streamable;
@@ -111,6 +112,7 @@ impl Application {
         }
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let connections_per_worker = config.max_connections.div_ceil(workers).max(1);
+        let config_quotas = config.quotas;
         let registry = SessionRegistry::default();
         registry.follow_revocations(backend.clone());
         let state = AppState {
@@ -122,6 +124,7 @@ impl Application {
             }),
             config: Arc::new(config),
             strangers: Arc::default(),
+            quotas: Arc::new(quota::Quotas::new(config_quotas)),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {

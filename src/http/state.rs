@@ -7,6 +7,7 @@ use aether365_actors::Backend;
 
 use super::config::ServerConfig;
 use super::guard::Strangers;
+use super::quota::Quotas;
 use crate::mcp::{CoreConfig, SessionRegistry};
 
 /// Shared state of the HTTP handlers.
@@ -18,6 +19,8 @@ pub struct AppState {
     pub core: Arc<CoreConfig>,
     /// Requests per address whose authentication is under way.
     pub strangers: Arc<Strangers>,
+    /// Calls per second and batch sizes per token and organisation.
+    pub quotas: Arc<Quotas>,
 }
 
 impl AppState {
