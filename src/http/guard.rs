@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::{ConnectionType, StatusCode, header};
+use actix_web::http::{ConnectionType, Method, StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
@@ -104,6 +104,11 @@ pub async fn authenticate_first(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // Methods no route serves are answered 405 by their handler, which reads no body.
+    if !matches!(*req.method(), Method::GET | Method::POST | Method::DELETE) {
+        let response = next.call(req).await?;
+        return Ok(super::error::protocol_errors(response));
+    }
     let checked = match app_state(req.request()) {
         Ok(state) => check_caller(req.request(), &state)
             .await
