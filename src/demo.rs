@@ -187,11 +187,13 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
 /// Issues a fresh 90-day token for the demo organisation.
 pub async fn issue_token(
     db: &DatabaseConnection,
+    key: &tokens::TokenKey,
     organisation_id: i64,
     label: &str,
 ) -> Result<IssuedToken, DemoError> {
     Ok(tokens::create_token(
         db,
+        key,
         organisation_id,
         label,
         Expiry::Days90,

@@ -10,7 +10,7 @@ use crate::audit::{AuditConfig, AuditWriter, Flush};
 use crate::query::ScanCache;
 use crate::query::{QueryConfig, QueryExecutor};
 use crate::scans::{ScanConfig, ScanManager, Subscribe, Topic, next_subscriber_id};
-use crate::tokens::{TokenValidator, TokenValidatorConfig, VerifiedCache};
+use crate::tokens::{TokenKey, TokenValidator, TokenValidatorConfig, VerifiedCache};
 
 /// Settings of the backend actors.
 #[derive(Clone, Debug)]
@@ -46,6 +46,8 @@ pub struct Backend {
     pub audit: Addr<AuditWriter>,
     /// Recent token verifications, read by the HTTP layer without a mailbox round trip.
     pub verified: VerifiedCache,
+    /// The key of token digests, to create tokens the validator accepts.
+    pub token_key: TokenKey,
     /// The query layer's cache of completed scans (its generations tell when answers change).
     pub scan_cache: Arc<ScanCache>,
     /// Reads connected tenants (admin consent, tenant details); `None` when not configured.
@@ -88,6 +90,7 @@ impl Backend {
             scans,
             audit,
             verified,
+            token_key: config.tokens.key.clone(),
             scan_cache,
         }
     }

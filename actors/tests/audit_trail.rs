@@ -98,7 +98,7 @@ async fn flush_drains_and_single_records_are_prompt() {
         for i in 0..5 {
             writer.do_send(Record(event(None, "flushed", i)));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // No sleep: the writer holds the rows for companions (an hour), so none is there yet.
         assert_eq!(
             rows_with_action(&db, "flushed").await,
             0,
@@ -108,13 +108,13 @@ async fn flush_drains_and_single_records_are_prompt() {
         assert_eq!(rows_with_action(&db, "flushed").await, 5);
 
         let prompt = AuditWriter::new(db.clone(), AuditConfig::default()).start();
-        let started = Instant::now();
+        // An idle writer commits a lone row without waiting for companions: the answer comes
+        // (this would wait forever with the first writer's hour) and the row is there.
         prompt
             .send(Record(event(None, "prompt", 0)))
             .await
             .unwrap()
             .unwrap();
-        assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(rows_with_action(&db, "prompt").await, 1);
     }
 }

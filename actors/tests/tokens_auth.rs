@@ -2,15 +2,16 @@
 //! test database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use actix::{Actor, Addr};
 use aether365_actors::audit::{self, AuditConfig, AuditFilter, AuditWriter, Flush};
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::testkit::{self, TestDb};
 use aether365_actors::tokens::{
-    self, AuthError, Authenticate, Expiry, SubscribeRevocations, TokenError, TokenValidator,
-    TokenValidatorConfig,
+    self, AuthError, Authenticate, Expiry, SubscribeRevocations, TokenError, TokenKey,
+    TokenValidator, TokenValidatorConfig,
 };
 use aether365_actors::{Principal, TenantScope};
 use aether365_entities::mcp_token;
@@ -54,10 +55,20 @@ async fn world(db: &DatabaseConnection) -> World {
     }
 }
 
+/// The key every token of these tests is created and verified with.
+fn key() -> TokenKey {
+    static KEY: OnceLock<TokenKey> = OnceLock::new();
+    KEY.get_or_init(TokenKey::generate).clone()
+}
+
 fn start(
     db: &DatabaseConnection,
     config: TokenValidatorConfig,
 ) -> (Addr<TokenValidator>, Addr<AuditWriter>) {
+    let config = TokenValidatorConfig {
+        key: key(),
+        ..config
+    };
     let audit = AuditWriter::new(db.clone(), AuditConfig::default()).start();
     let validator = TokenValidator::new(db.clone(), audit.clone(), config).start();
     (validator, audit)
@@ -118,6 +129,7 @@ async fn create_checks_label_scope_and_organisation() {
         let w = world(&db).await;
         let issued = tokens::create_token(
             &db,
+            &key(),
             w.org,
             " claude ",
             Expiry::Year1,
@@ -128,12 +140,14 @@ async fn create_checks_label_scope_and_organisation() {
         .unwrap();
         assert!(issued.token.starts_with("a365_"));
         assert_eq!(issued.token.len(), 5 + 12 + 1 + 43);
-        assert!(
-            issued
-                .record
-                .secret_hash
-                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$")
-        );
+        // The keyed digest: 64 hex digits, no argon2.
+        let digest = issued
+            .record
+            .secret_hash
+            .strip_prefix("hmac-sha256$")
+            .unwrap();
+        assert_eq!(digest.len(), 64);
+        assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
         let secret = issued.token.rsplit('_').next().unwrap();
         assert!(!issued.record.secret_hash.contains(secret));
         assert!(!format!("{issued:?}").contains(secret));
@@ -148,14 +162,23 @@ async fn create_checks_label_scope_and_organisation() {
             TenantScope::Only(sorted)
         );
 
-        let never = tokens::create_token(&db, w.org, "ci", Expiry::Never, TenantScope::All, None)
-            .await
-            .unwrap();
+        let never = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "ci",
+            Expiry::Never,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(never.record.expires_at, None);
         assert_eq!(tokens::scope_of(&never.record).unwrap(), TenantScope::All);
 
         let err = tokens::create_token(
             &db,
+            &key(),
             w.org,
             "x",
             Expiry::Days90,
@@ -170,6 +193,7 @@ async fn create_checks_label_scope_and_organisation() {
         );
         let err = tokens::create_token(
             &db,
+            &key(),
             w.org,
             "x",
             Expiry::Days90,
@@ -179,13 +203,29 @@ async fn create_checks_label_scope_and_organisation() {
         .await
         .unwrap_err();
         assert!(matches!(err, TokenError::EmptyScope), "{err:?}");
-        let err = tokens::create_token(&db, w.org, "  ", Expiry::Days90, TenantScope::All, None)
-            .await
-            .unwrap_err();
+        let err = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "  ",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, TokenError::InvalidLabel(_)), "{err:?}");
-        let err = tokens::create_token(&db, 999_999, "x", Expiry::Days90, TenantScope::All, None)
-            .await
-            .unwrap_err();
+        let err = tokens::create_token(
+            &db,
+            &key(),
+            999_999,
+            "x",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(err, TokenError::UnknownOrganisation(999_999)),
             "{err:?}"
@@ -231,6 +271,7 @@ async fn lifecycle_authenticate_use_expire_revoke() {
 
         let issued = tokens::create_token(
             &db,
+            &key(),
             w.org,
             "claude",
             Expiry::Days90,
@@ -256,41 +297,43 @@ async fn lifecycle_authenticate_use_expire_revoke() {
             .expect("last_used_at set");
         assert!(first_use >= issued.record.created_at);
 
-        // A cached verification answers fast and does not write again within the interval.
-        let started = Instant::now();
+        // A cached verification does not write again within the interval (the decision is
+        // taken in the handler, so no write can be in flight once it answered).
         for _ in 0..50 {
             assert_eq!(
                 auth(&validator, &issued.token, "10.0.0.1").await.unwrap(),
                 principal
             );
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "cache hits took {:?}",
-            started.elapsed()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(
             token_row(&db, issued.record.id).await.last_used_at,
             Some(first_use)
         );
 
         // Expiry is checked on cache hits too.
-        let short =
-            tokens::create_token(&db, w.org, "short", Expiry::Never, TenantScope::All, None)
-                .await
-                .unwrap();
+        let short = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "short",
+            Expiry::Never,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
+        let expires_at = Utc::now() + chrono::Duration::milliseconds(300);
         mcp_token::Entity::update_many()
-            .col_expr(
-                mcp_token::Column::ExpiresAt,
-                Expr::value(Some(Utc::now() + chrono::Duration::milliseconds(800))),
-            )
+            .col_expr(mcp_token::Column::ExpiresAt, Expr::value(Some(expires_at)))
             .filter(mcp_token::Column::Id.eq(short.record.id))
             .exec(&db)
             .await
             .unwrap();
         auth(&validator, &short.token, "10.0.0.1").await.unwrap();
-        tokio::time::sleep(Duration::from_millis(900)).await;
+        // Wait for the clock to pass the expiry (an event, not a bound on how long anything takes).
+        while Utc::now() <= expires_at {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         assert_eq!(
             auth(&validator, &short.token, "10.0.0.1").await,
             Err(AuthError::Expired)
@@ -305,10 +348,7 @@ async fn lifecycle_authenticate_use_expire_revoke() {
             .await
             .unwrap();
         assert!(revoked_row.revoked_at.is_some());
-        let id = tokio::time::timeout(Duration::from_secs(1), revoked.recv())
-            .await
-            .expect("announced within a second")
-            .unwrap();
+        let id = revoked.recv().await.unwrap();
         assert_eq!(id, issued.record.id);
         assert_eq!(
             auth(&validator, &issued.token, "10.0.0.1").await,
@@ -326,9 +366,17 @@ async fn lifecycle_authenticate_use_expire_revoke() {
         assert!(matches!(err, TokenError::NotFound(_)), "{err:?}");
 
         // Revocation written straight into the database, as another process would.
-        let cli = tokens::create_token(&db, w.org, "cursor", Expiry::Year1, TenantScope::All, None)
-            .await
-            .unwrap();
+        let cli = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "cursor",
+            Expiry::Year1,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         auth(&validator, &cli.token, "10.0.0.1").await.unwrap();
         mcp_token::Entity::update_many()
             .col_expr(mcp_token::Column::RevokedAt, Expr::value(Some(Utc::now())))
@@ -336,10 +384,7 @@ async fn lifecycle_authenticate_use_expire_revoke() {
             .exec(&db)
             .await
             .unwrap();
-        let id = tokio::time::timeout(Duration::from_secs(1), revoked.recv())
-            .await
-            .expect("announced within a second")
-            .unwrap();
+        let id = revoked.recv().await.unwrap();
         assert_eq!(id, cli.record.id);
         assert_eq!(
             auth(&validator, &cli.token, "10.0.0.1").await,
@@ -396,10 +441,17 @@ async fn expired_token_is_refused_without_cache() {
     for TestDb { db, .. } in testkit::databases().await {
         let w = world(&db).await;
         let (validator, _audit) = start(&db, fast_poll());
-        let issued =
-            tokens::create_token(&db, w.org, "old", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "old",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         mcp_token::Entity::update_many()
             .col_expr(
                 mcp_token::Column::ExpiresAt,
@@ -422,10 +474,17 @@ async fn malformed_missing_and_wrong_tokens() {
     for TestDb { db, .. } in testkit::databases().await {
         let w = world(&db).await;
         let (validator, audit) = start(&db, fast_poll());
-        let issued =
-            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "claude",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             auth(&validator, "", "10.1.0.1").await,
             Err(AuthError::Missing)
@@ -497,14 +556,28 @@ async fn failures_are_rate_limited_per_client_address() {
             ..fast_poll()
         };
         let (validator, audit) = start(&db, config);
-        let issued =
-            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
-        let cached =
-            tokens::create_token(&db, w.org, "cursor", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "claude",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
+        let cached = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "cursor",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         auth(&validator, &cached.token, "192.0.2.7").await.unwrap();
         let wrong = format!("a365_{}_{}", &issued.token[5..17], "B".repeat(43));
         for _ in 0..3 {
@@ -551,64 +624,105 @@ async fn failures_are_rate_limited_per_client_address() {
     }
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 #[actix::test]
-async fn unknown_lookup_ids_cost_the_same_as_wrong_secrets() {
+async fn unknown_lookup_ids_and_wrong_secrets_fail_alike() {
     for TestDb { db, .. } in testkit::databases().await {
         let w = world(&db).await;
-        let config = TokenValidatorConfig {
-            failure_limit: 10_000,
-            ..fast_poll()
-        };
-        let (validator, _audit) = start(&db, config);
-        let issued =
-            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let (validator, audit) = start(&db, fast_poll());
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "claude",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         let lookup = &issued.token[5..17];
-        // Warm up (the dummy hash, connections).
-        let _ = auth(
+        let secret = "0".repeat(43);
+        let wrong = auth(
             &validator,
-            &format!("a365_{}_{}", "Q".repeat(12), "x".repeat(43)),
+            &format!("a365_{lookup}_{secret}"),
             "198.51.100.1",
         )
         .await;
-        let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-        for i in 0..12 {
-            let secret = format!("{i:0>43}");
-            let started = Instant::now();
-            assert_eq!(
-                auth(
-                    &validator,
-                    &format!("a365_{lookup}_{secret}"),
-                    "198.51.100.1"
-                )
-                .await,
-                Err(AuthError::Invalid)
-            );
-            wrong.push(started.elapsed());
-            let started = Instant::now();
-            assert_eq!(
-                auth(
-                    &validator,
-                    &format!("a365_{i:0>12}_{secret}"),
-                    "198.51.100.1"
-                )
-                .await,
-                Err(AuthError::Invalid)
-            );
-            unknown.push(started.elapsed());
-        }
-        let (unknown, wrong) = (median(unknown), median(wrong));
-        eprintln!("median unknown lookup id {unknown:?}, wrong secret {wrong:?}");
-        let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-        assert!(
-            (0.5..2.0).contains(&ratio),
-            "unknown {unknown:?} vs wrong {wrong:?}"
+        let unknown = auth(
+            &validator,
+            &format!("a365_{}_{secret}", "Q".repeat(12)),
+            "198.51.100.1",
+        )
+        .await;
+        assert_eq!(wrong, Err(AuthError::Invalid));
+        assert_eq!(unknown, wrong);
+        // The right secret under another key is wrong too: the key is part of the secret.
+        let other = TokenValidator::new(
+            db.clone(),
+            audit.clone(),
+            TokenValidatorConfig {
+                key: TokenKey::generate(),
+                ..fast_poll()
+            },
+        )
+        .start();
+        assert_eq!(
+            auth(&other, &issued.token, "198.51.100.2").await,
+            Err(AuthError::Invalid)
+        );
+        let rows = audit_rows(&db, &audit, w.org).await;
+        assert_eq!(rows.iter().filter(|r| r.action == "auth.failed").count(), 2);
+    }
+}
+
+#[actix::test]
+async fn legacy_argon2_tokens_work_and_are_upgraded_on_first_use() {
+    for TestDb { db, .. } in testkit::databases().await {
+        let w = world(&db).await;
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "old",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
+        // The row as a server before the keyed digest stored it.
+        let secret = issued.token.rsplit('_').next().unwrap().to_string();
+        let phc = aether365_actors::hashing::hash_secret(&secret).unwrap();
+        mcp_token::Entity::update_many()
+            .col_expr(mcp_token::Column::SecretHash, Expr::value(phc.clone()))
+            .filter(mcp_token::Column::Id.eq(issued.record.id))
+            .exec(&db)
+            .await
+            .unwrap();
+        let (validator, _audit) = start(&db, fast_poll());
+        let (head, last) = issued.token.split_at(issued.token.len() - 1);
+        let wrong = format!("{head}{}", if last == "x" { "y" } else { "x" });
+        assert_eq!(
+            auth(&validator, &wrong, "10.3.0.1").await,
+            Err(AuthError::Invalid)
+        );
+        assert_eq!(token_row(&db, issued.record.id).await.secret_hash, phc);
+
+        let principal = auth(&validator, &issued.token, "10.3.0.1").await.unwrap();
+        assert_eq!(principal.token_id, issued.record.id);
+        let upgraded = token_row(&db, issued.record.id).await.secret_hash;
+        assert!(upgraded.starts_with("hmac-sha256$"), "{upgraded}");
+        // A fresh validator (no cache) accepts the upgraded row, and only the right secret.
+        let (fresh, _audit) = start(&db, fast_poll());
+        assert_eq!(
+            auth(&fresh, &issued.token, "10.3.0.2")
+                .await
+                .map(|p| p.token_id),
+            Ok(issued.record.id)
+        );
+        assert_eq!(
+            auth(&fresh, &wrong, "10.3.0.2").await,
+            Err(AuthError::Invalid)
         );
     }
 }
@@ -623,10 +737,17 @@ async fn in_process_revocation_is_immediate() {
         };
         let (validator, _audit) = start(&db, config);
         let mut revoked = validator.send(SubscribeRevocations).await.unwrap();
-        let issued =
-            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "claude",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         auth(&validator, &issued.token, "10.2.0.1").await.unwrap();
         tokens::revoke_token(&db, Some(w.org), issued.record.id)
             .await
@@ -652,10 +773,17 @@ async fn concurrent_guesses_cannot_overrun_the_allowance() {
             ..fast_poll()
         };
         let (validator, _audit) = start(&db, config);
-        let issued =
-            tokens::create_token(&db, w.org, "claude", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "claude",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
         let lookup = &issued.token[5..17];
         let guesses = (0..20)
             .map(|i| format!("a365_{lookup}_{i:0>43}"))
@@ -681,26 +809,28 @@ async fn a_burst_of_one_valid_token_on_a_cold_cache_is_verified_once() {
     for TestDb { db, .. } in testkit::databases().await {
         let w = world(&db).await;
         let (validator, _audit) = start(&db, TokenValidatorConfig::default());
-        let issued =
-            tokens::create_token(&db, w.org, "burst", Expiry::Days90, TenantScope::All, None)
-                .await
-                .unwrap();
-        // 300 sessions connect at once with the same token from one address: one argon2 run
-        // answers them all, and none is refused by the failure limiter or the queue bound.
-        let started = Instant::now();
+        let issued = tokens::create_token(
+            &db,
+            &key(),
+            w.org,
+            "burst",
+            Expiry::Days90,
+            TenantScope::All,
+            None,
+        )
+        .await
+        .unwrap();
+        // 300 sessions connect at once with the same token from one address: one verification
+        // answers them all, and none is refused by the failure limiter or the queue bound
+        // (258 verifications at most may be under way: 300 separate ones would be refused).
         let answers = futures_util::future::join_all(
             (0..300).map(|_| auth(&validator, &issued.token, "10.9.0.1")),
         )
         .await;
-        let elapsed = started.elapsed();
         assert!(
             answers
                 .iter()
                 .all(|a| a.as_ref().map(|p| p.token_id) == Ok(issued.record.id))
-        );
-        assert!(
-            elapsed < Duration::from_secs(3),
-            "{elapsed:?}: verified more than once?"
         );
         // A burst of the same wrong token is one failed guess, not 300.
         let (head, last) = issued.token.split_at(issued.token.len() - 1);

@@ -1,5 +1,6 @@
 //! `demo`: the Contoso demo organisation, a fresh token and client configurations.
 
+use aether365_actors::tokens::TokenKey;
 use clap::Args;
 use sea_orm::DatabaseConnection;
 
@@ -21,9 +22,14 @@ pub struct DemoArgs {
     pub json: bool,
 }
 
-pub async fn run(db: &DatabaseConnection, args: DemoArgs) -> Result<(), CliError> {
+pub async fn run(
+    db: &DatabaseConnection,
+    key_file: &std::path::Path,
+    args: DemoArgs,
+) -> Result<(), CliError> {
+    let key = TokenKey::load_or_create(key_file)?;
     let outcome = prepare(db).await?;
-    let issued = demo::issue_token(db, outcome.organisation_id, "demo assistant")
+    let issued = demo::issue_token(db, &key, outcome.organisation_id, "demo assistant")
         .await
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     if args.json {

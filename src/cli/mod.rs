@@ -15,7 +15,7 @@ use aether365_actors::audit::AuditError;
 use aether365_actors::db::{self, DEFAULT_DATABASE_URL, DbError};
 use aether365_actors::directory::DirectoryError;
 use aether365_actors::scans::ScanError;
-use aether365_actors::tokens::TokenError;
+use aether365_actors::tokens::{TokenError, TokenKey};
 use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -26,6 +26,10 @@ pub struct Cli {
     /// Database: sqlite://FILE?mode=rwc (embedded default) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "AETHER365_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// The key file of token digests (created with mode 0600 if absent); default
+    /// `aether365.token-key` beside the SQLite database, else in the working directory.
+    #[arg(long, global = true, env = "AETHER365_TOKEN_KEY_FILE")]
+    pub token_key_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -105,19 +109,23 @@ async fn open_db(url: &str) -> Result<DatabaseConnection, CliError> {
 /// Runs one command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let url = cli.database_url.as_str();
+    let key_file = cli
+        .token_key_file
+        .clone()
+        .unwrap_or_else(|| TokenKey::default_path(url));
     match cli.command {
-        Command::Serve(args) => serve::run(url, args).await,
+        Command::Serve(args) => serve::run(url, &key_file, args).await,
         Command::Migrate => {
             let db = db::connect(url).await?;
             db::migrate(&db).await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::Demo(args) => demo::run(&open_db(url).await?, args).await,
+        Command::Demo(args) => demo::run(&open_db(url).await?, &key_file, args).await,
         Command::Org(cmd) => admin::org(&open_db(url).await?, cmd).await,
         Command::User(cmd) => admin::user(&open_db(url).await?, cmd).await,
         Command::Tenant(cmd) => admin::tenant(&open_db(url).await?, cmd).await,
-        Command::Token(cmd) => token::run(&open_db(url).await?, cmd).await,
+        Command::Token(cmd) => token::run(&open_db(url).await?, &key_file, cmd).await,
         Command::Scan(cmd) => scan::run(&open_db(url).await?, cmd).await,
         Command::Findings(args) => scan::findings(&open_db(url).await?, args).await,
         Command::Audit(cmd) => audit::run(&open_db(url).await?, cmd).await,

@@ -6,12 +6,14 @@ use std::time::Duration;
 use aether365_actors::db;
 use aether365_actors::scans::ScanConfig;
 use aether365_actors::system::{Backend, BackendConfig};
+use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
 
 use super::CliError;
 use super::microsoft::{DnsArgs, MicrosoftArgs};
 use super::scan::humantime_ms;
 use crate::demo;
+use crate::http::quota::QuotaConfig;
 use crate::http::{Application, ServerConfig};
 
 /// Arguments of `serve`.
@@ -33,6 +35,32 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "AETHER365_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Time an authenticated client has to send a whole request body, e.g. 30s.
+    #[arg(long, env = "AETHER365_BODY_TIMEOUT", value_parser = humantime_ms, default_value = "30s")]
+    pub body_timeout: Duration,
+    /// Connections served at once (more wait in the kernel's queue).
+    #[arg(long, env = "AETHER365_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Requests from one address still being authenticated at once (more get 429).
+    #[arg(
+        long,
+        env = "AETHER365_MAX_UNAUTHENTICATED_PER_ADDR",
+        default_value_t = 32
+    )]
+    pub max_unauthenticated_per_addr: usize,
+    /// MCP calls per second and token (each call of a batch counts); more get 429.
+    #[arg(long, env = "AETHER365_TOKEN_CALLS_PER_SECOND", default_value_t = 200)]
+    pub token_calls_per_second: u32,
+    /// MCP calls per second and organisation, all its tokens together.
+    #[arg(
+        long,
+        env = "AETHER365_ORGANISATION_CALLS_PER_SECOND",
+        default_value_t = 1000
+    )]
+    pub organisation_calls_per_second: u32,
+    /// Calls one JSON-RPC batch may hold.
+    #[arg(long, env = "AETHER365_MAX_BATCH", default_value_t = 100)]
+    pub max_batch: usize,
     /// Interval of keep-alive comments on idle SSE streams, e.g. 15s.
     #[arg(long, env = "AETHER365_KEEP_ALIVE", value_parser = humantime_ms, default_value = "15s")]
     pub keep_alive: Duration,
@@ -93,8 +121,13 @@ async fn bench_principal(
     Ok(Some(principal))
 }
 
-pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
+pub async fn run(
+    database_url: &str,
+    key_file: &std::path::Path,
+    args: ServeArgs,
+) -> Result<(), CliError> {
     let db = db::open(database_url).await?;
+    let token_key = TokenKey::load_or_create(key_file)?;
     let public_url = args
         .public_url
         .clone()
@@ -102,9 +135,10 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     if args.demo {
         let outcome = super::demo::prepare(&db).await?;
         if outcome.created {
-            let issued = demo::issue_token(&db, outcome.organisation_id, "demo assistant")
-                .await
-                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            let issued =
+                demo::issue_token(&db, &token_key, outcome.organisation_id, "demo assistant")
+                    .await
+                    .map_err(|e| CliError::Invalid(e.to_string()))?;
             println!("MCP token (shown once): {}\n", issued.token);
             println!("{}", demo::client_configs(&public_url, &issued.token));
             if let Some(password) = outcome.password {
@@ -122,6 +156,10 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
         ),
     }
     let config = BackendConfig {
+        tokens: TokenValidatorConfig {
+            key: token_key,
+            ..TokenValidatorConfig::default()
+        },
         scans: ScanConfig {
             max_concurrent: args.scan_concurrency.max(1),
             collector: collector.clone(),
@@ -142,11 +180,17 @@ pub async fn run(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
     let app = Application::build(
         ServerConfig {
             bind: args.bind,
-            // Unset: URLs are built from each request's Host, so they are right behind any
-            // name the client used.
             public_url: args.public_url.clone(),
             allowed_origins: args.allowed_origins,
             max_body_bytes: args.max_body_bytes,
+            body_timeout: args.body_timeout,
+            max_connections: args.max_connections,
+            max_unauthenticated_per_addr: args.max_unauthenticated_per_addr,
+            quotas: QuotaConfig {
+                token_calls_per_second: args.token_calls_per_second,
+                organisation_calls_per_second: args.organisation_calls_per_second,
+                max_batch: args.max_batch,
+            },
             keep_alive: args.keep_alive,
             conformance_fixtures: args.conformance_fixtures,
             #[cfg(feature = "bench")]

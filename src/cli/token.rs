@@ -67,7 +67,11 @@ pub fn token_json(t: &mcp_token::Model) -> serde_json::Value {
     })
 }
 
-pub async fn run(db: &DatabaseConnection, cmd: TokenCommand) -> Result<(), CliError> {
+pub async fn run(
+    db: &DatabaseConnection,
+    key_file: &std::path::Path,
+    cmd: TokenCommand,
+) -> Result<(), CliError> {
     match cmd {
         TokenCommand::Create {
             org,
@@ -86,7 +90,9 @@ pub async fn run(db: &DatabaseConnection, cmd: TokenCommand) -> Result<(), CliEr
             } else {
                 TenantScope::Only(ids)
             };
-            let issued = tokens::create_token(db, org.id, &label, expires, scope, None).await?;
+            let key = tokens::TokenKey::load_or_create(key_file)?;
+            let issued =
+                tokens::create_token(db, &key, org.id, &label, expires, scope, None).await?;
             if json {
                 let mut value = token_json(&issued.record);
                 value["token"] = serde_json::Value::String(issued.token);

@@ -1,6 +1,6 @@
 //! Read-only API routes: who am I, the MCP settings, the organisation's tenants.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aether365_actors::directory;
 use aether365_entities::organisation;
 use sea_orm::EntityTrait;
@@ -43,12 +43,8 @@ pub async fn me(
 }
 
 /// `GET /api/v1/mcp/settings`: server URLs and configurations with a token placeholder.
-pub async fn mcp_settings(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    _current: DashboardUser,
-) -> HttpResponse {
-    HttpResponse::Ok().json(settings_json(&state.base_url(&req), TOKEN_PLACEHOLDER))
+pub async fn mcp_settings(state: web::Data<AppState>, _current: DashboardUser) -> HttpResponse {
+    HttpResponse::Ok().json(settings_json(&state.base_url(), TOKEN_PLACEHOLDER))
 }
 
 /// `GET /api/v1/tenants`: the organisation's connected tenants.

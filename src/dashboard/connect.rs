@@ -74,7 +74,7 @@ pub async fn start(
     )
     .await
     .map_err(|e| DashboardError::Internal(e.to_string()))?;
-    let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url(&req));
+    let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url());
     let url = collector.admin_consent_url(body.tenant.as_deref(), &redirect_uri, &token);
     audit::write_one(
         &state.backend.db,

@@ -64,10 +64,8 @@ pub async fn login(
 ) -> Result<HttpResponse, DashboardError> {
     let db = &state.backend.db;
     let addr = client_addr(&req);
-    throttle::check(db, &addr).await?;
+    let _attempt = throttle::begin(db, &addr).await?;
     let slot = throttle::verification_slot().await?;
-    // Checked again: concurrent guesses may have failed while this one waited.
-    throttle::check(db, &addr).await?;
     let Credentials { email, password } = body.into_inner();
     let email = email.trim().to_lowercase();
     let found = user::Entity::find()

@@ -1,12 +1,17 @@
 //! Failed sign-ins per client address, counted from the audit log itself: every failure is
 //! an audit row written before the answer, so the count holds across workers and instances.
+//! Within one process, the attempts of one address run one at a time ([`begin`]), so the
+//! count each one checks includes every failure before it: the limit is exact even when a
+//! hundred attempts arrive at once.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use aether365_entities::audit_log;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedMutexGuard, Semaphore, SemaphorePermit};
 
 use super::error::DashboardError;
 
@@ -28,8 +33,55 @@ pub async fn verification_slot() -> Result<SemaphorePermit<'static>, DashboardEr
         .map_err(|e| DashboardError::Internal(format!("verification slots: {e}")))
 }
 
+/// The lock of each address with an attempt under way or waiting.
+type AddressLocks = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+static ATTEMPTS: LazyLock<AddressLocks> = LazyLock::new(AddressLocks::default);
+
+/// One sign-in attempt of an address; the next one starts when it is dropped (after its
+/// failure, if any, was written).
+pub struct Attempt {
+    addr: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Ok(mut attempts) = ATTEMPTS.lock()
+            && let Some(lock) = attempts.get(&self.addr)
+            // Only the map and this attempt hold it: nobody else waits.
+            && Arc::ptr_eq(lock, &self.lock)
+            && Arc::strong_count(lock) == 2
+        {
+            attempts.remove(&self.addr);
+        }
+    }
+}
+
+/// Waits for the address's turn, then answers 429 if its failures are used up. Hold the
+/// attempt until its outcome is written.
+pub async fn begin(
+    db: &impl ConnectionTrait,
+    client_addr: &str,
+) -> Result<Attempt, DashboardError> {
+    let lock = ATTEMPTS
+        .lock()
+        .map_err(|e| DashboardError::Internal(format!("sign-in attempts: {e}")))?
+        .entry(client_addr.to_string())
+        .or_default()
+        .clone();
+    let turn = Arc::clone(&lock).lock_owned().await;
+    let attempt = Attempt {
+        addr: client_addr.to_string(),
+        lock,
+        _turn: turn,
+    };
+    check(db, client_addr).await?;
+    Ok(attempt)
+}
+
 /// 429 with the time to wait when `client_addr` used up its failures.
-pub async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
+async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
     let now = Utc::now();
     let window = chrono::Duration::from_std(FAILURE_WINDOW)
         .map_err(|e| DashboardError::Internal(e.to_string()))?;

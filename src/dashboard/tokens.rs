@@ -1,6 +1,6 @@
 //! `GET/POST /api/v1/tokens` and `DELETE /api/v1/tokens/{id}`: the organisation's MCP tokens.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use aether365_actors::TenantScope;
 use aether365_actors::tokens::{self, Expiry, TOKEN_PREFIX, TokenRevoked};
 use aether365_entities::mcp_token;
@@ -71,7 +71,6 @@ pub async fn list(
 /// `POST /api/v1/tokens`: 201 with the plaintext token, shown this once, and the client
 /// configurations filled in with it. Owners and admins only.
 pub async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     current: DashboardUser,
     body: web::Json<NewToken>,
@@ -86,6 +85,7 @@ pub async fn create(
     let scope = tenants.map_or(TenantScope::All, TenantScope::Only);
     let issued = tokens::create_token(
         &state.backend.db,
+        &state.backend.token_key,
         current.organisation_id(),
         &label,
         expiry,
@@ -93,7 +93,7 @@ pub async fn create(
         Some(current.user.id),
     )
     .await?;
-    let mut answer = settings_json(&state.base_url(&req), &issued.token);
+    let mut answer = settings_json(&state.base_url(), &issued.token);
     answer["token"] = json!(issued.token);
     answer["record"] = token_json(&issued.record, Utc::now());
     answer["warning"] = json!("Copy this token now: it is shown once and cannot be shown again.");

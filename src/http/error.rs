@@ -1,12 +1,20 @@
 //! The one place that maps errors to HTTP statuses. Never a 500 with internals.
 
-use actix_web::http::StatusCode;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use aether365_actors::tokens::AuthError;
 use serde_json::{Value, json};
 
+use super::quota::QuotaExceeded;
 use crate::mcp::error::code;
+
+/// The JSON-RPC code of a request over its rate quota (answered with HTTP 429 and
+/// `Retry-After`; implementation-defined server error range).
+pub const QUOTA_EXCEEDED: i64 = -32029;
 use crate::mcp::{McpError, ProtocolVersion, jsonrpc};
 
 /// Errors answered by the HTTP layer before (or instead of) a JSON-RPC answer.
@@ -30,6 +38,10 @@ pub enum HttpError {
     MethodNotAllowed(&'static str),
     #[error("{0}")]
     NotAcceptable(String),
+    #[error("too many unauthenticated requests from this address; retry shortly")]
+    TooManyUnauthenticated,
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
     /// A JSON-RPC error answered with an HTTP status (parse errors, stateless-era errors).
     #[error("{error}")]
     JsonRpc {
@@ -94,6 +106,9 @@ impl ResponseError for HttpError {
             HttpError::UnknownSession => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            HttpError::TooManyUnauthenticated => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Quota(QuotaExceeded::Rate { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Quota(QuotaExceeded::Batch { .. }) => StatusCode::BAD_REQUEST,
             HttpError::JsonRpc { status, .. } => *status,
         }
     }
@@ -119,12 +134,13 @@ impl ResponseError for HttpError {
                         "error_description": "authentication is temporarily unavailable",
                     }));
                 }
+                let metadata = quoted(resource_metadata);
                 let challenge = match error {
-                    AuthError::Missing => {
-                        format!("Bearer resource_metadata=\"{resource_metadata}\"")
-                    }
+                    AuthError::Missing => format!("Bearer resource_metadata={metadata}"),
                     _ => format!(
-                        "Bearer error=\"{code}\", error_description=\"{error}\", resource_metadata=\"{resource_metadata}\""
+                        "Bearer error={}, error_description={}, resource_metadata={metadata}",
+                        quoted(code),
+                        quoted(&error.to_string())
                     ),
                 };
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -139,7 +155,93 @@ impl ResponseError for HttpError {
             HttpError::JsonRpc {
                 id, error, version, ..
             } => response.json(jsonrpc::error(id, error, *version)),
+            HttpError::TooManyUnauthenticated => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+                response.json(rpc_error_body(&self.to_string()))
+            }
+            HttpError::Quota(exceeded) => {
+                let (code, data) = match exceeded {
+                    QuotaExceeded::Rate { retry_after, .. } => {
+                        let seconds = retry_after.as_secs().max(1);
+                        response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+                        (QUOTA_EXCEEDED, json!({"retryAfterSeconds": seconds}))
+                    }
+                    QuotaExceeded::Batch { max, .. } => {
+                        (code::INVALID_REQUEST, json!({"maxBatch": max}))
+                    }
+                };
+                response.json(json!({"jsonrpc": "2.0", "id": null, "error": {
+                    "code": code, "message": exceeded.to_string(), "data": data}}))
+            }
             other => response.json(rpc_error_body(&other.to_string())),
         }
+    }
+}
+
+/// An RFC 9110 quoted-string: `"` and `\\` escaped, control characters dropped, so a value
+/// cannot end the header parameter it sits in.
+pub fn quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars().filter(|c| !c.is_control()) {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Answers errors raised outside our handlers (actix's extractors: a bad query string, a body
+/// the handler could not read) as JSON-RPC errors with their HTTP status, like every other error
+/// of the MCP endpoints. A body left unread closes its connection.
+pub fn protocol_errors<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> ServiceResponse<EitherBody<B>> {
+    let Some(foreign) = response
+        .response()
+        .error()
+        .filter(|e| e.as_error::<HttpError>().is_none())
+    else {
+        return response.map_into_left_body();
+    };
+    let status = foreign.as_response_error().status_code();
+    let message = foreign.to_string();
+    let error = if status.is_server_error() {
+        tracing::error!("request failed: {message}");
+        McpError::Internal(message)
+    } else {
+        McpError::InvalidRequest(message)
+    };
+    let version = response
+        .request()
+        .headers()
+        .get("MCP-Protocol-Version")
+        .and_then(|v| v.to_str().ok())
+        .and_then(ProtocolVersion::parse)
+        .unwrap_or(ProtocolVersion::DEFAULT_HTTP);
+    let mut answer = HttpError::JsonRpc {
+        status,
+        id: Value::Null,
+        error,
+        version,
+    }
+    .error_response();
+    if foreign.as_error::<PayloadError>().is_some() {
+        answer.head_mut().set_connection_type(ConnectionType::Close);
+    }
+    response.into_response(answer).map_into_right_body()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn quoted_strings_cannot_break_out() {
+        assert_eq!(quoted("plain"), "\"plain\"");
+        assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(quoted("x\r\ny"), "\"xy\"");
     }
 }

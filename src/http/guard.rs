@@ -1,18 +1,30 @@
 //! Checks every MCP request goes through, in one place: `Origin` and `Host` (DNS rebinding),
-//! then the bearer token. Handlers take an [`Authenticated`] caller, so none can forget them.
+//! then the bearer token. [`authenticate_first`] runs them from the headers alone, before any
+//! handler could read a body, and bounds the time the body may then take; handlers take an
+//! [`Authenticated`] caller, so none can forget them.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::{ConnectionType, Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use aether365_actors::tokens::{AuthError, Authenticate};
+use futures_util::Stream;
 
 use super::error::HttpError;
+use super::quota;
 use super::state::AppState;
-use crate::mcp::Caller;
+use crate::mcp::{Caller, McpError, ProtocolVersion};
 
 fn is_local_host(host: &str) -> bool {
     let host = host.trim_start_matches('[');
@@ -45,18 +57,244 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, HttpError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Routes behind [`authenticate_first`] find their caller already checked.
+        if let Some(caller) = req.extensions().get::<Arc<Caller>>() {
+            let caller = Arc::clone(caller);
+            return Box::pin(async move { Ok(Authenticated(caller)) });
+        }
         let req = req.clone();
         Box::pin(async move {
-            let Some(state) = req.app_data::<web::Data<AppState>>() else {
-                return Err(HttpError::Unauthorized {
-                    error: AuthError::Unavailable("no application state".into()),
-                    resource_metadata: String::new(),
-                });
-            };
-            check_origin(&req, state)?;
-            check_host(&req, state)?;
-            authenticate(&req, state).await.map(Authenticated)
+            let state = app_state(&req)?;
+            check_caller(&req, &state).await.map(Authenticated)
         })
+    }
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, HttpError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| HttpError::Unauthorized {
+            error: AuthError::Unavailable("no application state".into()),
+            resource_metadata: String::new(),
+        })
+}
+
+/// `Origin`, `Host`, then the bearer: headers only, never the body.
+async fn check_caller(req: &HttpRequest, state: &AppState) -> Result<Arc<Caller>, HttpError> {
+    check_origin(req, state)?;
+    check_host(req, state)?;
+    let _slot = match req.peer_addr() {
+        Some(peer) => Some(
+            state
+                .strangers
+                .admit(peer.ip(), state.config.max_unauthenticated_per_addr)
+                .ok_or(HttpError::TooManyUnauthenticated)?,
+        ),
+        None => None,
+    };
+    authenticate(req, state).await
+}
+
+/// Middleware of the MCP routes: authenticates from the headers before anything reads the
+/// body (a refused request's body is never read, and its connection is closed); then reads
+/// the body within [`ServerConfig::body_timeout`](super::ServerConfig) and the size limit,
+/// and charges its calls to the caller's [quotas](super::quota). Errors raised outside our
+/// handlers (a bad query string) are answered as JSON-RPC errors like every other.
+pub async fn authenticate_first(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // Methods no route serves are answered 405 by their handler, which reads no body.
+    if !matches!(*req.method(), Method::GET | Method::POST | Method::DELETE) {
+        let response = next.call(req).await?;
+        return Ok(super::error::protocol_errors(response));
+    }
+    let checked = match app_state(req.request()) {
+        Ok(state) => check_caller(req.request(), &state)
+            .await
+            .map(|caller| (caller, state)),
+        Err(e) => Err(e),
+    };
+    let (caller, state) = match checked {
+        Ok(checked) => checked,
+        Err(error) => return Ok(refuse(req, error)),
+    };
+    let body = if has_body(req.request()) {
+        let payload = Deadline::new(req.take_payload(), state.config.body_timeout);
+        match read_body(payload, state.config.max_body_bytes).await {
+            Ok(body) => Some(body),
+            Err(error) => return Ok(refuse(req, error)),
+        }
+    } else {
+        None
+    };
+    let calls = body.as_deref().map_or(1, quota::calls_in);
+    if let Err(exceeded) = state
+        .quotas
+        .charge(&caller.principal, calls, Instant::now())
+    {
+        tracing::info!(
+            token_id = caller.principal.token_id,
+            organisation_id = caller.principal.organisation_id,
+            "over quota: {exceeded}"
+        );
+        return Ok(refuse(req, HttpError::Quota(exceeded)));
+    }
+    if let Some(body) = body {
+        req.set_payload(Payload::from(body));
+    }
+    req.extensions_mut().insert(caller);
+    let response = next.call(req).await?;
+    Ok(super::error::protocol_errors(response))
+}
+
+/// Answers `error` without running the handler; a body left unread closes the connection.
+fn refuse<B>(req: ServiceRequest, error: HttpError) -> ServiceResponse<EitherBody<B>> {
+    let mut response = error.error_response();
+    if has_body(req.request()) {
+        response
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    req.into_response(response).map_into_right_body()
+}
+
+/// Reads a whole body of at most `limit` bytes: 413 beyond, 408 when it is too slow, 400
+/// when the client breaks off; all as JSON-RPC errors.
+async fn read_body<S>(mut payload: S, limit: usize) -> Result<Bytes, HttpError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let refused = |status, message: String| HttpError::JsonRpc {
+        status,
+        id: serde_json::Value::Null,
+        error: McpError::InvalidRequest(message),
+        version: ProtocolVersion::DEFAULT_HTTP,
+    };
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                refused(StatusCode::REQUEST_TIMEOUT, BODY_TIMEOUT.to_string())
+            }
+            other => refused(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {other}"),
+            ),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than {limit} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Whether the request announces a body.
+fn has_body(req: &HttpRequest) -> bool {
+    req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// Requests per address whose authentication is not finished.
+#[derive(Debug, Default)]
+pub struct Strangers {
+    pending: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// An admitted unauthenticated request; its place is given back on drop.
+pub struct StrangerSlot<'a> {
+    strangers: &'a Strangers,
+    addr: IpAddr,
+}
+
+impl Strangers {
+    /// A place for one more unauthenticated request from `addr`, unless it has `limit`.
+    pub fn admit(&self, addr: IpAddr, limit: usize) -> Option<StrangerSlot<'_>> {
+        let mut pending = self.pending.lock().ok()?;
+        let count = pending.entry(addr).or_default();
+        if *count >= limit.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(StrangerSlot {
+            strangers: self,
+            addr,
+        })
+    }
+
+    /// Unauthenticated requests from `addr` under way.
+    pub fn pending(&self, addr: IpAddr) -> usize {
+        self.pending
+            .lock()
+            .map_or(0, |p| p.get(&addr).copied().unwrap_or(0))
+    }
+}
+
+impl Drop for StrangerSlot<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.strangers.pending.lock()
+            && let Some(count) = pending.get_mut(&self.addr)
+        {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                pending.remove(&self.addr);
+            }
+        }
+    }
+}
+
+/// The message of a body that did not arrive in time.
+const BODY_TIMEOUT: &str = "the request body did not arrive in time";
+
+/// A request body that must end before its deadline.
+struct Deadline<S> {
+    inner: S,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    expired: bool,
+}
+
+impl<S> Deadline<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Deadline {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            expired: false,
+        }
+    }
+}
+
+impl<S> Stream for Deadline<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.expired = true;
+                Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    BODY_TIMEOUT,
+                )))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -180,8 +418,26 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{host_of, is_local_host, origin_of};
+    use super::{Strangers, host_of, is_local_host, origin_of};
+
+    #[test]
+    fn unauthenticated_requests_are_capped_per_address() {
+        let strangers = Strangers::default();
+        let (a, b) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
+        let first = strangers.admit(a, 2);
+        let second = strangers.admit(a, 2);
+        assert!(first.is_some() && second.is_some());
+        assert!(strangers.admit(a, 2).is_none());
+        assert!(strangers.admit(b, 2).is_some());
+        drop(first);
+        assert_eq!(strangers.pending(a), 1);
+        assert!(strangers.admit(a, 2).is_some());
+        drop(second);
+        assert_eq!(strangers.pending(a), 0);
+        assert!(strangers.pending.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn origins_are_compared_whole() {

@@ -7,6 +7,7 @@ mod config;
 pub mod error;
 mod guard;
 mod legacy;
+pub mod quota;
 mod state;
 mod stream;
 mod streamable;
@@ -19,6 +20,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use aether365_actors::Backend;
 
@@ -48,15 +50,25 @@ pub struct Application {
 
 /// Registers the MCP routes on an actix-web service config.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    let guard = || from_fn(guard::authenticate_first);
     cfg.service(
         web::resource("/mcp")
+            .wrap(guard())
             .route(web::post().to(streamable::post))
             .route(web::get().to(streamable::get))
             .route(web::delete().to(streamable::delete))
             .default_service(web::to(streamable::other)),
     )
-    .route("/sse", web::get().to(legacy::open))
-    .route("/messages", web::post().to(legacy::message))
+    .service(
+        web::resource("/sse")
+            .wrap(guard())
+            .route(web::get().to(legacy::open)),
+    )
+    .service(
+        web::resource("/messages")
+            .wrap(guard())
+            .route(web::post().to(legacy::message)),
+    )
     .route(
         "/.well-known/oauth-protected-resource",
         web::get().to(well_known::protected_resource),
@@ -76,7 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 impl Application {
     /// Binds the listener (port 0 picks a free port) and builds the server. Must run inside
     /// an actix system (it starts the revocation listener).
-    pub fn build(config: ServerConfig, backend: Backend) -> Result<Application, ServerError> {
+    pub fn build(mut config: ServerConfig, backend: Backend) -> Result<Application, ServerError> {
         if config.conformance_fixtures && !cfg!(feature = "conformance") {
             return Err(ServerError::NoFixtures);
         }
@@ -84,7 +96,23 @@ impl Application {
             addr: config.bind,
             source,
         })?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
+        // URLs we hand out come from configuration, never from a request's `Host`.
+        if config.public_url.is_none() {
+            let reachable = if local.ip().is_unspecified() {
+                tracing::warn!(
+                    "bound to every interface without --public-url: the URLs handed out name 127.0.0.1"
+                );
+                std::net::SocketAddr::from(([127, 0, 0, 1], port))
+            } else {
+                local
+            };
+            config.public_url = Some(format!("http://{reachable}"));
+        }
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let connections_per_worker = config.max_connections.div_ceil(workers).max(1);
+        let config_quotas = config.quotas;
         let registry = SessionRegistry::default();
         registry.follow_revocations(backend.clone());
         let state = AppState {
@@ -95,6 +123,8 @@ impl Application {
                 ..CoreConfig::default()
             }),
             config: Arc::new(config),
+            strangers: Arc::default(),
+            quotas: Arc::new(quota::Quotas::new(config_quotas)),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -115,6 +145,8 @@ impl Application {
         })
         // SIGINT and SIGTERM are handled by `run_until_stopped`, which ends the SSE streams
         // first so that a stop never waits for idle clients.
+        .workers(workers)
+        .max_connections(connections_per_worker)
         .disable_signals()
         .shutdown_timeout(5)
         .listen(listener)?

@@ -6,6 +6,8 @@ use actix_web::HttpRequest;
 use aether365_actors::Backend;
 
 use super::config::ServerConfig;
+use super::guard::Strangers;
+use super::quota::Quotas;
 use crate::mcp::{CoreConfig, SessionRegistry};
 
 /// Shared state of the HTTP handlers.
@@ -15,18 +17,22 @@ pub struct AppState {
     pub registry: SessionRegistry,
     pub config: Arc<ServerConfig>,
     pub core: Arc<CoreConfig>,
+    /// Requests per address whose authentication is under way.
+    pub strangers: Arc<Strangers>,
+    /// Calls per second and batch sizes per token and organisation.
+    pub quotas: Arc<Quotas>,
 }
 
 impl AppState {
-    /// The base URL clients reach us at: the configured public URL, else this request's host.
-    pub fn base_url(&self, req: &HttpRequest) -> String {
-        match &self.config.public_url {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
-        }
+    /// The base URL clients reach us at: configuration only (`--public-url`, else the bound
+    /// address), never a request's `Host` or `X-Forwarded-Host`.
+    pub fn base_url(&self) -> String {
+        self.config
+            .public_url
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// URL of the protected resource metadata of the endpoint `req` was sent to: `/mcp`, or
@@ -39,7 +45,7 @@ impl AppState {
         };
         format!(
             "{}/.well-known/oauth-protected-resource{suffix}",
-            self.base_url(req)
+            self.base_url()
         )
     }
 }

@@ -9,7 +9,7 @@ use super::state::AppState;
 /// Streamable HTTP endpoint or of the legacy SSE endpoint (RFC 9728 path-suffixed form), so a
 /// client validating `resource` against the URL it was given finds its own URL.
 pub async fn protected_resource(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let base = state.base_url(&req);
+    let base = state.base_url();
     let suffix = req
         .path()
         .strip_prefix("/.well-known/oauth-protected-resource")

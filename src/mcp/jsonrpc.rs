@@ -9,6 +9,16 @@ use super::version::ProtocolVersion;
 /// A JSON-RPC request id: a string or an integer.
 pub type RequestId = Value;
 
+/// Whether `id` can be an id: a string, or an integer that fits 64 bits (a larger or
+/// fractional number would come back as a float, not as the client sent it).
+fn is_usable_id(id: &Value) -> bool {
+    match id {
+        Value::String(_) => true,
+        Value::Number(n) => n.is_i64() || n.is_u64(),
+        _ => false,
+    }
+}
+
 /// One incoming JSON-RPC message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Incoming {
@@ -70,7 +80,7 @@ pub fn parse_body(bytes: &[u8]) -> Result<Body, McpError> {
 /// The id of a message if it has a usable one (for error answers to invalid messages).
 pub fn id_of(value: &Value) -> Value {
     match value.get("id") {
-        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        Some(id) if is_usable_id(id) => id.clone(),
         _ => Value::Null,
     }
 }
@@ -89,10 +99,10 @@ pub fn classify(value: Value) -> Result<Incoming, McpError> {
     }
     let id = match obj.remove("id") {
         None => None,
-        Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
+        Some(id) if is_usable_id(&id) => Some(id),
         Some(_) => {
             return Err(McpError::InvalidRequest(
-                "\"id\" must be a string or a number".into(),
+                "\"id\" must be a string or an integer of at most 64 bits".into(),
             ));
         }
     };
@@ -212,5 +222,39 @@ mod tests {
         assert!(classify(json!([1])).is_err());
         assert!(parse_body(b"{").is_err());
         assert!(parse_body(b"[]").is_err());
+    }
+
+    #[test]
+    fn ids_are_echoed_exactly_or_refused() {
+        for text in [
+            r#""abc""#,
+            "0",
+            "-9223372036854775808",
+            "18446744073709551615",
+        ] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":{text},"method":"ping"}}"#);
+            let Ok(Body::Single(message)) = parse_body(body.as_bytes()) else {
+                panic!("{body}");
+            };
+            let Incoming::Request { id, .. } = classify(message).unwrap() else {
+                panic!("{body}");
+            };
+            let answer = encode_result(&id, &RawValue::from_string("{}".into()).unwrap());
+            assert_eq!(
+                answer,
+                format!(r#"{{"jsonrpc":"2.0","id":{text},"result":{{}}}}"#)
+            );
+        }
+        for text in ["18446744073709551616", "1e3", "1.5", "-9223372036854775809"] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":{text},"method":"ping"}}"#);
+            let Ok(Body::Single(message)) = parse_body(body.as_bytes()) else {
+                panic!("{body}");
+            };
+            assert_eq!(id_of(&message), Value::Null, "{text}");
+            assert!(
+                matches!(classify(message), Err(McpError::InvalidRequest(_))),
+                "{text}"
+            );
+        }
     }
 }

@@ -237,6 +237,28 @@ async fn failed_sign_ins_look_alike_are_audited_and_rate_limited() {
 }
 
 #[actix_web::test]
+async fn a_hundred_simultaneous_sign_ins_get_exactly_the_allowance() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        add_user(&app, "owner@contoso.example", "owner").await;
+        let answers = futures_util::future::join_all(
+            (0..100).map(|_| login(&app, "owner@contoso.example", "not the password")),
+        )
+        .await;
+        let count = |status: u16| answers.iter().filter(|r| r.status() == status).count();
+        assert_eq!(count(401), FAILURE_LIMIT as usize);
+        assert_eq!(count(429), 100 - FAILURE_LIMIT as usize);
+        let failed = app
+            .audit_rows()
+            .await
+            .into_iter()
+            .filter(|r| r.action == "dashboard.login_failed")
+            .count();
+        assert_eq!(failed, FAILURE_LIMIT as usize);
+    }
+}
+
+#[actix_web::test]
 async fn settings_tenants_and_the_token_lifecycle() {
     for db in databases().await {
         let app = spawn_app(db).await;
@@ -595,6 +617,7 @@ async fn another_organisations_ids_answer_like_missing_ones() {
         .unwrap();
         let other_token = tokens::create_token(
             &app.testdb.db,
+            &app.backend.token_key,
             other.id,
             "theirs",
             Expiry::Days90,

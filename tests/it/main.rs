@@ -8,6 +8,7 @@ mod audit_crash;
 mod cli;
 mod dashboard;
 mod dashboard_browser;
+mod hardening;
 mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;

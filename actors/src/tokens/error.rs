@@ -22,6 +22,11 @@ pub enum TokenError {
     InvalidExpiry(String),
     #[error("token {0} has an invalid tenant scope")]
     InvalidStoredScope(i64),
+    #[error("token key file {}: {reason}", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]

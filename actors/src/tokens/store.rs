@@ -12,8 +12,8 @@ use sea_orm::{
 
 use super::error::TokenError;
 use super::format::{self, Expiry};
+use super::key::TokenKey;
 use crate::audit::{ActorKind, AuditEvent, write_one};
-use crate::hashing;
 use crate::principal::TenantScope;
 
 /// Longest accepted label, in characters.
@@ -96,6 +96,7 @@ fn actor(event: AuditEvent, user_id: Option<i64>) -> AuditEvent {
 /// transaction. The plaintext is in the answer only.
 pub async fn create_token<C: TransactionTrait + ConnectionTrait>(
     db: &C,
+    key: &TokenKey,
     organisation_id: i64,
     label: &str,
     expiry: Expiry,
@@ -115,7 +116,6 @@ pub async fn create_token<C: TransactionTrait + ConnectionTrait>(
     }
     let scope_ids = checked_scope(db, organisation_id, &scope).await?;
     let (mut lookup_id, secret) = format::generate();
-    let secret_hash = hash_off_thread(secret.clone()).await?;
     let created_at = Utc::now();
 
     for attempt in 1..=LOOKUP_ATTEMPTS {
@@ -124,7 +124,7 @@ pub async fn create_token<C: TransactionTrait + ConnectionTrait>(
             organisation_id: Set(organisation_id),
             label: Set(label.to_string()),
             lookup_id: Set(lookup_id.clone()),
-            secret_hash: Set(secret_hash.clone()),
+            secret_hash: Set(key.digest(&lookup_id, &secret)),
             tenant_scope: Set(scope_ids.as_ref().map(|ids| serde_json::json!(ids))),
             created_by_user_id: Set(created_by_user_id),
             created_at: Set(created_at),
@@ -171,13 +171,6 @@ pub async fn create_token<C: TransactionTrait + ConnectionTrait>(
     Err(TokenError::Db(sea_orm::DbErr::Custom(
         "no unused lookup id".to_string(),
     )))
-}
-
-async fn hash_off_thread(secret: String) -> Result<String, TokenError> {
-    tokio::task::spawn_blocking(move || hashing::hash_secret(&secret))
-        .await
-        .map_err(|e| TokenError::Hash(hashing::HashError::Hash(e.to_string())))?
-        .map_err(TokenError::from)
 }
 
 /// The organisation's tokens, newest first.

@@ -1,14 +1,17 @@
 //! The `TokenValidator` actor: authenticates bearers, remembers recent successes, rate
 //! limits failures per client address, and announces revocations.
 //!
-//! argon2 runs on tokio's blocking pool, at most `max_concurrent_verifications` at once
-//! (a semaphore), with at most `max_queued_verifications` more waiting; beyond that a
-//! bearer is answered [`AuthError::Unavailable`]. An unknown lookup id is verified against
-//! a dummy hash, so it costs what a wrong secret costs. Revocations are found by polling
-//! the database, so a revocation by another process (the CLI) counts too.
+//! A bearer costs one indexed row lookup and one HMAC-SHA256 under the server's
+//! [`TokenKey`], compared in constant time; an unknown lookup id is compared against a fixed
+//! digest, so it takes the same path as a wrong secret. Rows still holding an argon2id hash
+//! (tokens created before the keyed digest) are verified with argon2 on tokio's blocking pool,
+//! at most `max_concurrent_verifications` at once, and rewritten to the digest on their first
+//! success. At most `max_concurrent_verifications + max_queued_verifications` bearers are
+//! verified at once; beyond, a bearer is answered [`AuthError::Unavailable`]. Revocations are
+//! found by polling the database, so a revocation by another process (the CLI) counts too.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::fut::{ready, wrap_future};
@@ -25,6 +28,7 @@ use tokio::sync::{Semaphore, broadcast, oneshot};
 use super::cache::{Fingerprint, VerifiedCache};
 use super::error::AuthError;
 use super::format;
+use super::key::{StoredSecret, TokenKey};
 use super::rate_limit::FailureLimiter;
 use super::store::{find_by_lookup, scope_of};
 use crate::audit::{ActorKind, AuditEvent, AuditWriter, Outcome, Record};
@@ -37,9 +41,12 @@ const POLL_CHUNK: usize = 500;
 /// Settings of the [`TokenValidator`].
 #[derive(Clone, Debug)]
 pub struct TokenValidatorConfig {
+    /// The key of token digests. The default is a fresh random key: `serve` loads the key
+    /// file instead ([`TokenKey::load_or_create`]).
+    pub key: TokenKey,
     /// How long a successful verification is remembered.
     pub cache_ttl: Duration,
-    /// argon2 verifications running at once.
+    /// argon2 verifications (legacy rows only) running at once.
     pub max_concurrent_verifications: usize,
     /// Verifications waiting for a slot; beyond, bearers get `Unavailable`.
     pub max_queued_verifications: usize,
@@ -55,6 +62,7 @@ pub struct TokenValidatorConfig {
 impl Default for TokenValidatorConfig {
     fn default() -> Self {
         TokenValidatorConfig {
+            key: TokenKey::generate(),
             cache_ttl: Duration::from_secs(60),
             max_concurrent_verifications: 2,
             max_queued_verifications: 256,
@@ -357,22 +365,14 @@ async fn write_last_used(db: &DatabaseConnection, token_id: i64) -> Result<(), s
         .map(|_| ())
 }
 
-/// A hash that no presented secret matches, with the same parameters as real ones, so that
-/// unknown lookup ids cost a full verification.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let secret: [u8; 32] = rand::random();
-        hashing::hash_secret(&hex::encode(secret)).unwrap_or_else(|e| {
-            tracing::error!("cannot build the dummy hash: {e}");
-            String::new()
-        })
-    })
-}
+/// The digest an unknown lookup id is compared against: no secret matches it in practice,
+/// and comparing costs what a wrong secret costs.
+const NO_DIGEST: [u8; 32] = [0; 32];
 
-/// Loads the row of `lookup_id` and verifies `secret` against its hash (or the dummy hash).
+/// Loads the row of `lookup_id` and verifies `secret` against it (or against [`NO_DIGEST`]).
 async fn verify(
     db: DatabaseConnection,
+    key: TokenKey,
     slots: Arc<Semaphore>,
     lookup_id: String,
     secret: String,
@@ -384,18 +384,46 @@ async fn verify(
     let token = find_by_lookup(&db, &lookup_id)
         .await
         .map_err(|e| unavailable(&e))?;
-    let hash = token.as_ref().map(|t| t.secret_hash.clone());
-    let _slot = slots.acquire_owned().await.map_err(|e| unavailable(&e))?;
-    let matches = tokio::task::spawn_blocking(move || {
-        let hash = match hash.as_deref() {
-            Some(hash) => hash,
-            None => dummy_hash(),
-        };
-        hashing::verify_secret(hash, &secret)
-    })
-    .await
-    .map_err(|e| unavailable(&e))?;
+    let stored = token.as_ref().map(|t| t.secret_hash.as_str());
+    let matches = match stored.map(StoredSecret::parse) {
+        Some(StoredSecret::Digest(digest)) => key.matches(&lookup_id, &secret, &digest),
+        None | Some(StoredSecret::Unusable) => key.matches(&lookup_id, &secret, &NO_DIGEST),
+        Some(StoredSecret::Argon2(phc)) => {
+            let phc = phc.to_string();
+            let _slot = slots.acquire_owned().await.map_err(|e| unavailable(&e))?;
+            let candidate = secret.clone();
+            let matches =
+                tokio::task::spawn_blocking(move || hashing::verify_secret(&phc, &candidate))
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+            if let (true, Some(token)) = (matches, &token) {
+                upgrade(&db, &key, token, &secret).await;
+            }
+            matches
+        }
+    };
     Ok((token, matches))
+}
+
+/// Rewrites a legacy argon2 row to the keyed digest, once its secret proved right. A failed
+/// write only postpones the upgrade to the next use.
+async fn upgrade(db: &DatabaseConnection, key: &TokenKey, token: &mcp_token::Model, secret: &str) {
+    let written = mcp_token::Entity::update_many()
+        .col_expr(
+            mcp_token::Column::SecretHash,
+            Expr::value(key.digest(&token.lookup_id, secret)),
+        )
+        .filter(mcp_token::Column::Id.eq(token.id))
+        .filter(mcp_token::Column::SecretHash.eq(token.secret_hash.as_str()))
+        .exec(db)
+        .await;
+    match written {
+        Ok(_) => tracing::info!(token_id = token.id, "token upgraded to the keyed digest"),
+        Err(e) => tracing::warn!(
+            token_id = token.id,
+            "cannot upgrade the token's digest: {e}"
+        ),
+    }
 }
 
 impl Actor for TokenValidator {
@@ -403,13 +431,6 @@ impl Actor for TokenValidator {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(1024);
-        // Build the dummy hash now rather than on the first unknown lookup id.
-        // No runtime when the system is already shutting down (e.g. `serve` failed to bind).
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn_blocking(|| {
-                dummy_hash();
-            });
-        }
         ctx.run_interval(self.config.revocation_poll, |act, ctx| {
             act.poll_revocations(ctx);
             // Hits served from the shared cache count as uses too.
@@ -494,6 +515,7 @@ impl Handler<Authenticate> for TokenValidator {
         self.joined.insert(fingerprint, Vec::new());
         let verification = verify(
             self.db.clone(),
+            self.config.key.clone(),
             self.slots.clone(),
             parts.lookup_id.to_string(),
             parts.secret.to_string(),

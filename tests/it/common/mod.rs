@@ -44,6 +44,8 @@ pub struct Options {
     pub allowed_origins: Vec<String>,
     /// Latency the stand-in adds to every Microsoft 365 answer, so scans last a while.
     pub microsoft_latency: Duration,
+    /// Changes the server settings last (deadlines, caps, quotas).
+    pub server: Option<fn(&mut ServerConfig)>,
 }
 
 /// Every test database (SQLite, plus PostgreSQL when configured).
@@ -127,10 +129,18 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     )
     .await
     .unwrap();
-    let issued = tokens::create_token(&db, org.id, "tests", Expiry::Days90, TenantScope::All, None)
-        .await
-        .unwrap();
     let mut backend_config = BackendConfig::default();
+    let issued = tokens::create_token(
+        &db,
+        &backend_config.tokens.key,
+        org.id,
+        "tests",
+        Expiry::Days90,
+        TenantScope::All,
+        None,
+    )
+    .await
+    .unwrap();
     backend_config.scans.collector = Some(collector_for(&standin));
     backend_config.scans.dns = DnsConfig {
         nameserver: Some(dns.addr()),
@@ -148,6 +158,13 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     };
     if let Some(max) = options.max_body_bytes {
         config.max_body_bytes = max;
+    }
+    // Tests burst far beyond an assistant's pace; the quota tests set their own.
+    config.quotas.token_calls_per_second = 1_000_000;
+    config.quotas.organisation_calls_per_second = 1_000_000;
+    config.quotas.max_batch = 10_000;
+    if let Some(change) = options.server {
+        change(&mut config);
     }
     let app = Application::build(config, backend.clone()).unwrap();
     let port = app.port();
