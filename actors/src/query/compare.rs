@@ -80,7 +80,7 @@ impl QueryService {
             .iter()
             .map(|f| (f.summary.check_id.as_str(), f))
             .collect();
-        let failing = |f: &&CachedFinding| f.summary.status == "fail";
+        let failing = |f: &&CachedFinding| f.fails();
         let mut newly_failing = Vec::new();
         let mut still_failing = Vec::new();
         let mut resolved = Vec::new();
@@ -103,7 +103,7 @@ impl QueryService {
                 resolved_sev.add_rank(f.severity_rank);
                 let mut summary = f.summary.clone();
                 if let Some(now) = after.get(f.summary.check_id.as_str()) {
-                    summary.status = now.summary.status.clone();
+                    summary.status = now.summary.status;
                     summary.id = now.summary.id;
                     summary.scan_id = now.summary.scan_id;
                     summary.message = now.summary.message.clone();
