@@ -211,6 +211,8 @@ fn random_password() -> String {
 }
 
 /// The Claude Desktop and Cursor configurations for a server at `public_url` and a token.
+/// Claude Desktop's bridge, mcp-remote, speaks Streamable HTTP to `/mcp`; `/sse` (HTTP+SSE,
+/// deprecated in 2026-07-28) stays served for older bridges.
 pub fn client_config_values(
     public_url: &str,
     token: &str,
@@ -219,7 +221,7 @@ pub fn client_config_values(
     let claude = serde_json::json!({
         "mcpServers": {"aether365": {
             "command": "npx",
-            "args": ["-y", "mcp-remote", format!("{base}/sse"), "--header", "Authorization:${AETHER365_AUTH}"],
+            "args": ["-y", "mcp-remote", format!("{base}/mcp"), "--header", "Authorization:${AETHER365_AUTH}"],
             "env": {"AETHER365_AUTH": format!("Bearer {token}")}
         }}
     });
@@ -237,8 +239,9 @@ pub fn client_configs(public_url: &str, token: &str) -> String {
     let (claude, cursor) = client_config_values(public_url, token);
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     format!(
-        "Claude Desktop (claude_desktop_config.json):\n{}\n\nCursor (~/.cursor/mcp.json):\n{}\n",
+        "Claude Desktop (claude_desktop_config.json):\n{}\n(An older mcp-remote without Streamable HTTP: use {}/sse instead of /mcp.)\n\nCursor (~/.cursor/mcp.json):\n{}\n",
         pretty(&claude),
+        public_url.trim_end_matches('/'),
         pretty(&cursor)
     )
 }

@@ -57,14 +57,18 @@ async fn posture_findings_trend_and_compare() {
         assert_eq!(one.tenants.len(), 1);
         assert_eq!(one.tenants[0].tenant.id, tenants[1]);
 
-        // Tenant resolution: ambiguous without a name.
-        let err = svc
+        // Without a name: every tenant in scope, each row naming its tenant.
+        let every = svc
             .list_findings(&all, FindingQuery::default())
             .await
-            .unwrap_err();
+            .unwrap();
+        assert_eq!(every.scans.len(), 2, "HQ's compliance and exposure scans");
+        assert!(!every.findings.is_empty());
         assert!(
-            matches!(err, QueryError::InvalidArgument(ref m) if m.contains("Contoso Labs")),
-            "{err}"
+            every
+                .findings
+                .iter()
+                .all(|f| f.tenant_id == tenants[0] && f.tenant_name == "Contoso HQ")
         );
 
         // Findings: failing, most severe first, filters and paging.
@@ -179,10 +183,11 @@ async fn posture_findings_trend_and_compare() {
             )
             .await
             .unwrap();
-        assert_eq!(detail.summary.status, "fail");
+        assert_eq!(detail.summary.status, FindingStatus::Fail);
+        assert_eq!(detail.summary.tenant_name, "Contoso HQ");
         assert_eq!(detail.remediation, "Fix AAD-2");
         assert_eq!(detail.history.len(), 2);
-        assert_eq!(detail.history[1].status, "pass");
+        assert_eq!(detail.history[1].status, FindingStatus::Pass);
         let by_id = svc
             .get_finding(&all, FindingLookup::Id(detail.summary.id), 5)
             .await
@@ -196,7 +201,7 @@ async fn posture_findings_trend_and_compare() {
                 TrendQuery {
                     tenant: Some("Contoso HQ".into()),
                     since: now - Duration::days(30),
-                    kind: "compliance".into(),
+                    kind: ScanKind::Compliance,
                     dimension: TrendDimension::Overall,
                 },
             )
@@ -204,13 +209,30 @@ async fn posture_findings_trend_and_compare() {
             .unwrap();
         assert_eq!(trend.points.len(), 2);
         assert!(trend.change.unwrap() < 0.0);
+        // Without a name: a series per tenant in scope, each point naming its tenant.
+        let every = svc
+            .score_trend(
+                &all,
+                TrendQuery {
+                    tenant: None,
+                    since: now - Duration::days(30),
+                    kind: ScanKind::Compliance,
+                    dimension: TrendDimension::Overall,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(every.changes.len(), 2);
+        assert_eq!(every.change, None, "one change per tenant, none overall");
+        assert_eq!(every.changes[0].change, trend.change);
+        assert_eq!(every.points, trend.points);
         let by_service = svc
             .score_trend(
                 &all,
                 TrendQuery {
                     tenant: Some("Contoso HQ".into()),
                     since: now - Duration::days(30),
-                    kind: "compliance".into(),
+                    kind: ScanKind::Compliance,
                     dimension: TrendDimension::Service("Entra ID".into()),
                 },
             )
@@ -451,6 +473,37 @@ async fn other_organisations_and_tenants_answer_like_missing_ids() {
             .await
             .unwrap();
         assert!(page.findings.iter().all(|f| f.scan_id == a_eu_scan));
+        // A token over the whole organisation reads both of its tenants by default, never
+        // another organisation's.
+        let both = svc
+            .list_findings(
+                &pa,
+                FindingQuery {
+                    statuses: Vec::new(),
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut seen: Vec<i64> = both.findings.iter().map(|f| f.tenant_id).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, [a_tenants[0], a_tenants[1]]);
+        let trend = svc
+            .score_trend(
+                &pa_eu,
+                TrendQuery {
+                    tenant: None,
+                    since: now - Duration::days(30),
+                    kind: ScanKind::Compliance,
+                    dimension: TrendDimension::Overall,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(trend.points.iter().all(|p| p.tenant_id == a_tenants[1]));
+        assert_eq!(trend.changes.len(), 1);
         assert!(matches!(
             svc.resolve_tenant(&pa_eu, Some("Fabrikam")).await,
             Err(QueryError::NotFound(_))

@@ -2,7 +2,7 @@
 //! version. Transports only frame what this returns.
 
 use aether365_actors::audit::{AuditEvent, Outcome, Record};
-use aether365_actors::scans::CancelScan;
+use aether365_actors::scans::{CancelScan, ScanStatus};
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
@@ -17,7 +17,7 @@ use super::surface::args::value_kind;
 use super::surface::{self, Shape, SurfaceContext, SurfaceError, ToolOutcome};
 use super::version::ProtocolVersion;
 use super::{conformance, pagination, stateless, tasks};
-use rmcp::model::{CallToolRequestParams, ClientRequest};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ClientRequest, ContentBlock};
 
 /// The server's name and version, as sent in `serverInfo`.
 pub fn server_info() -> Value {
@@ -224,7 +224,7 @@ async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<V
         })),
         ClientRequest::ListToolsRequest(r) => {
             let cursor = r.params.and_then(|p| p.cursor);
-            pagination::page(all_tools(ctx), cursor.as_deref(), "tools")
+            pagination::page(all_tools(ctx)?, cursor.as_deref(), "tools")
         }
         ClientRequest::ListResourcesRequest(r) => {
             let mut resources = surface::resources(&surface_ctx(ctx)).await?;
@@ -363,36 +363,29 @@ pub fn scan_id_of_uri(uri: &str) -> Option<i64> {
 }
 
 /// Tools in the shape of `ctx.version`.
-fn all_tools(ctx: &RequestContext) -> Vec<Value> {
-    let mut tools = surface::tools();
+fn all_tools(ctx: &RequestContext) -> Result<Vec<Value>, McpError> {
+    let mut tools = Vec::new();
+    for mut listed in surface::tools() {
+        if !ctx.version.has_structured_content() {
+            listed.tool.output_schema = None;
+            listed.tool.title = None;
+        }
+        if !ctx.version.has_legacy_tasks() {
+            listed.execution = None;
+        }
+        tools.push(serde_json::to_value(&listed).map_err(|e| McpError::Internal(e.to_string()))?);
+    }
     if ctx.config.conformance_fixtures {
         tools.extend(conformance::tools());
     }
-    for tool in &mut tools {
-        if let Some(map) = tool.as_object_mut() {
-            if !ctx.version.has_structured_content() {
-                map.remove("outputSchema");
-                map.remove("title");
-            }
-            if !ctx.version.has_legacy_tasks() {
-                map.remove("execution");
-            }
-        }
-    }
-    tools
-}
-
-fn tool_supports_tasks(name: &str) -> bool {
-    surface::tools().iter().any(|t| {
-        t.get("name").and_then(Value::as_str) == Some(name)
-            && t.pointer("/execution/taskSupport").and_then(Value::as_str) != Some("forbidden")
-            && t.pointer("/execution/taskSupport").is_some()
-    })
+    Ok(tools)
 }
 
 /// An `isError` tool result carrying `message`.
-fn tool_error_result(message: &str) -> Value {
-    json!({"content": [{"type": "text", "text": message}], "isError": true})
+fn tool_error_result(message: &str) -> Result<Value, McpError> {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(message)]);
+    result.result_type = None;
+    serde_json::to_value(&result).map_err(|e| McpError::Internal(e.to_string()))
 }
 
 /// `tools/call`: a cached answer is framed from its bytes, with the one awaited round trip of
@@ -410,7 +403,7 @@ async fn call_tool(
         return finish(ctx, method, result);
     }
     let as_legacy_task = ctx.version.has_legacy_tasks() && as_task;
-    if as_legacy_task && !tool_supports_tasks(&name) {
+    if as_legacy_task && !surface::supports_tasks(&name) {
         return Err(McpError::MethodNotFound(format!(
             "tool {name:?} cannot run as a task"
         )));
@@ -435,7 +428,7 @@ async fn call_tool(
                 Some(text.clone()),
             )
             .await?;
-            return finish(ctx, method, tool_error_result(&text));
+            return finish(ctx, method, tool_error_result(&text)?);
         }
         Err(e @ SurfaceError::Internal(_)) => {
             let err = McpError::from(e);
@@ -483,22 +476,19 @@ async fn call_tool(
         Shape::TextOnly
     };
     answer.rendered(shape, |outcome| {
-        finish(ctx, method, tool_result(outcome, shape != Shape::TextOnly))
+        finish(ctx, method, tool_result(outcome, shape != Shape::TextOnly)?)
     })
 }
 
 /// The `tools/call` result of a tool's answer.
-fn tool_result(outcome: &ToolOutcome, structured: bool) -> Value {
-    let mut text = Map::new();
-    text.insert("type".into(), "text".into());
-    text.insert("text".into(), outcome.text.clone().into());
-    let mut result = Map::new();
-    result.insert("content".into(), Value::Array(vec![Value::Object(text)]));
-    result.insert("isError".into(), false.into());
+fn tool_result(outcome: &ToolOutcome, structured: bool) -> Result<Value, McpError> {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(outcome.text.clone())]);
+    // `finish` adds `resultType` where the version has it.
+    result.result_type = None;
     if structured && !outcome.structured.is_null() {
-        result.insert("structuredContent".into(), outcome.structured.clone());
+        result.structured_content = Some(outcome.structured.clone());
     }
-    Value::Object(result)
+    serde_json::to_value(&result).map_err(|e| McpError::Internal(e.to_string()))
 }
 
 /// A tool's answer without MCP framing (the `bench` build's plain endpoint), audited like
@@ -562,11 +552,11 @@ async fn task_method(ctx: &RequestContext, method: &str, task_id: &str) -> Resul
                 let scan = tasks::load_scan(ctx, scan_id).await?;
                 let mut task = tasks::task_object(&scan, modern);
                 if modern
-                    && tasks::is_final(&scan.status)
+                    && scan.status.is_final()
                     && let Some(map) = task.as_object_mut()
                 {
                     let result = tasks::scan_tool_result(&scan, true);
-                    if scan.status == "failed" {
+                    if scan.status == ScanStatus::Failed {
                         map.insert(
                             "error".into(),
                             json!({"code": -32603, "message": scan.error.clone().unwrap_or_default()}),

@@ -483,8 +483,8 @@ impl Handler<Close> for McpSession {
 impl Handler<ScanEvent> for McpSession {
     type Result = ();
     fn handle(&mut self, event: ScanEvent, ctx: &mut Self::Context) {
-        let status = event.status.as_str();
-        let final_status = tasks::is_final(status);
+        let status = event.status;
+        let final_status = status.is_final();
         let uri = format!("aether365://scans/{}", event.scan_id);
         if final_status && self.resources.contains_key(&uri) {
             self.deliver(

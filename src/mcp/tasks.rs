@@ -3,6 +3,7 @@
 //! is as durable as its scan and visible exactly where the scan is.
 
 use aether365_actors::query::{GetScan, QueryError, ScanView};
+use aether365_actors::scans::ScanStatus;
 use serde_json::{Value, json};
 
 use super::context::RequestContext;
@@ -28,18 +29,13 @@ pub fn parse_task_id(task_id: &str) -> Result<i64, McpError> {
 }
 
 /// The task status of a scan status.
-pub fn task_status(scan_status: &str) -> &'static str {
+pub fn task_status(scan_status: ScanStatus) -> &'static str {
     match scan_status {
-        "completed" => "completed",
-        "failed" => "failed",
-        "cancelled" => "cancelled",
-        _ => "working",
+        ScanStatus::Completed => "completed",
+        ScanStatus::Failed => "failed",
+        ScanStatus::Cancelled => "cancelled",
+        ScanStatus::Queued | ScanStatus::Running => "working",
     }
-}
-
-/// Whether a scan status is final.
-pub fn is_final(scan_status: &str) -> bool {
-    matches!(scan_status, "completed" | "failed" | "cancelled")
 }
 
 fn status_message(scan: &ScanView) -> String {
@@ -76,7 +72,7 @@ pub fn task_object(scan: &ScanView, modern: bool) -> Value {
     };
     json!({
         "taskId": task_id(scan.id),
-        "status": task_status(&scan.status),
+        "status": task_status(scan.status),
         "statusMessage": status_message(scan),
         "createdAt": scan.created_at.to_rfc3339(),
         "lastUpdatedAt": updated.to_rfc3339(),
@@ -89,7 +85,7 @@ pub fn task_object(scan: &ScanView, modern: bool) -> Value {
 pub fn scan_tool_result(scan: &ScanView, structured: bool) -> Value {
     let mut result = json!({
         "content": [{"type": "text", "text": status_message(scan)}],
-        "isError": scan.status == "failed",
+        "isError": scan.status == ScanStatus::Failed,
     });
     if structured
         && let (Some(map), Ok(view)) = (result.as_object_mut(), serde_json::to_value(scan))
@@ -140,18 +136,18 @@ pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanVie
             )
             .await;
         }
-        if is_final(&scan.status) {
+        if scan.status.is_final() {
             return Ok(scan);
         }
         match watch.next().await {
             Some(event) => {
-                scan.status = event.status.as_str().to_string();
+                scan.status = event.status;
                 scan.progress_done = event.progress_done;
                 scan.progress_total = event.progress_total;
                 scan.score = event.score;
                 scan.error = event.error;
                 stage = event.stage;
-                if is_final(&scan.status) {
+                if scan.status.is_final() {
                     // Reload for the stored summary.
                     scan = load_scan(ctx, scan_id).await?;
                 }

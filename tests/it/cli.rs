@@ -305,7 +305,7 @@ async fn demo_prints_a_working_token_once_per_call_and_builds_history_once() {
         let args = first["claude_desktop"]["mcpServers"]["aether365"]["args"].to_string();
         assert!(
             args.contains("mcp-remote")
-                && args.contains("/sse")
+                && args.contains("/mcp\"")
                 && args.contains("Authorization:${AETHER365_AUTH}")
         );
         let second: serde_json::Value =

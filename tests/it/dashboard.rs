@@ -279,7 +279,7 @@ async fn settings_tenants_and_the_token_lifecycle() {
         assert_eq!(cursor["url"], format!("{}/mcp", app.address));
         assert_eq!(cursor["headers"]["Authorization"], "Bearer YOUR_TOKEN");
         let claude = &settings["claude_desktop"]["mcpServers"]["aether365"];
-        assert_eq!(claude["args"][2], format!("{}/sse", app.address));
+        assert_eq!(claude["args"][2], format!("{}/mcp", app.address));
         assert_eq!(claude["env"]["AETHER365_AUTH"], "Bearer YOUR_TOKEN");
 
         let tenants = json_of(owner.get(&app, "/api/v1/tenants").send().await.unwrap()).await;

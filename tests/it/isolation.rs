@@ -309,8 +309,22 @@ async fn check_value(
     }
 }
 
-/// Validates `value` against the subset of JSON Schema the tools use; returns the first error.
+/// Validates `value` against the subset of JSON Schema the tools use (references resolved in
+/// the root's `$defs`); returns the first error.
 fn validate(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+    validate_in(schema, schema, value, path)
+}
+
+fn validate_in(root: &Value, schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+    let validate =
+        |schema: &Value, value: &Value, path: &str| validate_in(root, schema, value, path);
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.trim_start_matches("#/$defs/");
+        let target = root["$defs"]
+            .get(name)
+            .ok_or_else(|| format!("{path}: unresolved {reference}"))?;
+        return validate(target, value, path);
+    }
     if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
         return options
             .iter()
@@ -347,6 +361,11 @@ fn validate(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
         schema.get("properties").and_then(Value::as_object),
         value.as_object(),
     ) {
+        if schema.get("additionalProperties") == Some(&Value::Bool(false))
+            && let Some(extra) = obj.keys().find(|k| !props.contains_key(*k))
+        {
+            return Err(format!("{path}: unexpected property {extra}"));
+        }
         for r in schema
             .get("required")
             .and_then(Value::as_array)
@@ -496,8 +515,8 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
             .into_iter()
             .map(|t| {
                 (
-                    t["name"].as_str().unwrap().to_string(),
-                    t["outputSchema"].clone(),
+                    t.tool.name.to_string(),
+                    Value::Object(t.tool.output_schema.as_deref().unwrap().clone()),
                 )
             })
             .collect();

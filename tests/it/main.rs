@@ -15,4 +15,5 @@ mod mcp_conformance_fixtures;
 mod mcp_legacy_and_http;
 mod mcp_stateless;
 mod mcp_streamable;
+mod mcp_surface;
 mod mcp_tasks_and_scans;

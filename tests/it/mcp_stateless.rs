@@ -211,7 +211,11 @@ async fn nothing_over_mcp_attaches_ai_pilot_or_changes_a_tenant() {
             let name = tool["name"].as_str().unwrap();
             let annotations = &tool["annotations"];
             assert_eq!(annotations["destructiveHint"], false, "{name}");
-            assert_eq!(annotations["readOnlyHint"], name != "start_scan", "{name}");
+            // start_scan records a scan, generate_report stores its report: neither is read-only,
+            // and neither changes anything in the tenant.
+            let writes = matches!(name, "start_scan" | "generate_report");
+            assert_eq!(annotations["readOnlyHint"], !writes, "{name}");
+            assert_eq!(annotations["openWorldHint"], name == "start_scan", "{name}");
             assert!(
                 !name.contains("fix") && !name.contains("remediat") && !name.contains("pilot"),
                 "{name}"

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use aether365_entities::scan;
 use sea_orm::FromQueryResult;
 
-use super::filters::Framework;
+use super::QueryError;
+use super::filters::{FindingStatus, Framework};
 use super::service::TenantLatest;
 use super::views::{Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, StatusCounts};
 use crate::scans::ScanInput;
@@ -76,8 +77,21 @@ impl From<&aether365_entities::finding::Model> for LightFindingRow {
     }
 }
 
-impl From<LightFindingRow> for CachedFinding {
-    fn from(row: LightFindingRow) -> Self {
+/// A stored enum value (status, severity, kind) parsed; a value this code never writes is a
+/// database error, not a panic or a guess.
+pub(super) fn stored<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, QueryError> {
+    value.parse().map_err(|_| {
+        QueryError::Database(sea_orm::DbErr::Type(format!(
+            "stored {what} {value:?} is not valid"
+        )))
+    })
+}
+
+impl CachedFinding {
+    /// The cached form of a finding row of the tenant named `tenant_name`.
+    pub fn new(row: LightFindingRow, tenant_name: &str) -> Result<Self, QueryError> {
+        let severity = stored(&row.severity, "severity")?;
+        let status = stored(&row.status, "finding status")?;
         let mappings = Mappings {
             cis_section: row.cis_section,
             cis_version: row.cis_version,
@@ -95,23 +109,29 @@ impl From<LightFindingRow> for CachedFinding {
             references.join(" ")
         )
         .to_lowercase();
-        CachedFinding {
+        Ok(CachedFinding {
             summary: FindingSummary {
                 id: row.id,
                 scan_id: row.scan_id,
                 tenant_id: row.tenant_id,
+                tenant_name: tenant_name.to_string(),
                 check_id: row.check_id,
                 title: row.title,
                 service: row.service,
-                severity: row.severity,
-                status: row.status,
+                severity,
+                status,
                 message: row.message,
                 references,
             },
             severity_rank: row.severity_rank,
             mappings,
             search_text,
-        }
+        })
+    }
+
+    /// Whether the check fails.
+    pub fn fails(&self) -> bool {
+        self.summary.status == FindingStatus::Fail
     }
 }
 
@@ -160,30 +180,32 @@ impl CompletedScan {
         tenant_name: String,
         findings: Vec<LightFindingRow>,
         previous: Option<(i64, Option<f64>)>,
-    ) -> Self {
-        let mut findings: Vec<CachedFinding> =
-            findings.into_iter().map(CachedFinding::from).collect();
+    ) -> Result<Self, QueryError> {
+        let mut findings: Vec<CachedFinding> = findings
+            .into_iter()
+            .map(|f| CachedFinding::new(f, &tenant_name))
+            .collect::<Result<_, _>>()?;
         findings.sort_by(|a, b| {
             (
                 a.severity_rank,
-                a.summary.status != "fail",
+                !a.fails(),
                 &a.summary.check_id,
                 a.summary.id,
             )
                 .cmp(&(
                     b.severity_rank,
-                    b.summary.status != "fail",
+                    !b.fails(),
                     &b.summary.check_id,
                     b.summary.id,
                 ))
         });
-        let mut view = scan_view(&row, tenant_name);
+        let mut view = scan_view(&row, tenant_name)?;
         if !findings.is_empty() {
             let mut counts = StatusCounts::default();
             let mut failing = SeverityCounts::default();
             for f in &findings {
-                counts.add(&f.summary.status);
-                if f.summary.status == "fail" {
+                counts.add(f.summary.status);
+                if f.fails() {
                     failing.add_rank(f.severity_rank);
                 }
             }
@@ -205,12 +227,12 @@ impl CompletedScan {
             by_framework: by_framework.clone(),
             top_failing: findings
                 .iter()
-                .filter(|f| f.summary.status == "fail")
+                .filter(|f| f.fails())
                 .take(10)
                 .map(|f| f.summary.clone())
                 .collect(),
         };
-        CompletedScan {
+        Ok(CompletedScan {
             row,
             view,
             findings,
@@ -219,7 +241,7 @@ impl CompletedScan {
             by_service,
             by_framework,
             detail,
-        }
+        })
     }
 }
 
@@ -274,9 +296,9 @@ fn breakdown(
                 }
             };
             let b = &mut map[idx];
-            match f.summary.status.as_str() {
-                "pass" => b.pass += 1,
-                "fail" => {
+            match f.summary.status {
+                FindingStatus::Pass => b.pass += 1,
+                FindingStatus::Fail => {
                     b.fail += 1;
                     b.failing.add_rank(f.severity_rank);
                 }
@@ -298,14 +320,14 @@ pub fn pass_rate(pass: i64, fail: i64) -> Option<f64> {
 }
 
 /// The view of a scan row.
-pub fn scan_view(row: &scan::Model, tenant_name: String) -> ScanView {
-    ScanView {
+pub fn scan_view(row: &scan::Model, tenant_name: String) -> Result<ScanView, QueryError> {
+    Ok(ScanView {
         id: row.id,
         tenant_id: row.tenant_id,
         tenant_name,
-        kind: row.kind.clone(),
-        origin: row.origin.clone(),
-        status: row.status.clone(),
+        kind: stored(&row.kind, "scan kind")?,
+        origin: stored(&row.origin, "scan origin")?,
+        status: stored(&row.status, "scan status")?,
         progress_done: row.progress_done,
         progress_total: row.progress_total,
         created_at: row.created_at,
@@ -332,7 +354,7 @@ pub fn scan_view(row: &scan::Model, tenant_name: String) -> ScanView {
         },
         error: row.error.clone(),
         input: ScanInput::from_json(row.input.as_ref()),
-    }
+    })
 }
 
 struct Entry {

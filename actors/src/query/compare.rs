@@ -92,7 +92,7 @@ impl QueryService {
             base.findings.iter().map(|f| (key(f), f)).collect();
         let after: HashMap<Key, &CachedFinding> =
             head.findings.iter().map(|f| (key(f), f)).collect();
-        let failing = |f: &&CachedFinding| f.summary.status == "fail";
+        let failing = |f: &&CachedFinding| f.fails();
         let mut newly_failing = Vec::new();
         let mut still_failing = Vec::new();
         let mut resolved = Vec::new();
@@ -115,7 +115,7 @@ impl QueryService {
                 resolved_sev.add_rank(f.severity_rank);
                 let mut summary = f.summary.clone();
                 if let Some(now) = after.get(&key(f)) {
-                    summary.status = now.summary.status.clone();
+                    summary.status = now.summary.status;
                     summary.id = now.summary.id;
                     summary.scan_id = now.summary.scan_id;
                     summary.message = now.summary.message.clone();

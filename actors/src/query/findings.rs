@@ -6,10 +6,10 @@ use aether365_entities::{finding, scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
-use super::cache::{CachedFinding, CompletedScan, LightFindingRow};
+use super::cache::{CachedFinding, CompletedScan, LightFindingRow, stored};
 use super::scans::clamp;
 use super::scope::Scope;
-use super::service::{QueryService, ScanData, tenant_view};
+use super::service::{QueryService, ScanData};
 use super::views::*;
 use crate::principal::Principal;
 
@@ -20,8 +20,8 @@ pub const FINDING_PAGE_MAX: u64 = 200;
 pub const HISTORY_MAX: u64 = 50;
 
 impl QueryService {
-    /// A page of findings of one tenant's latest completed scans (or of one scan), filtered
-    /// and most severe first.
+    /// A page of findings of the latest completed scans of one tenant or of every tenant in
+    /// scope (or of one scan), filtered and most severe first; each row names its tenant.
     pub async fn list_findings(
         &self,
         principal: &Principal,
@@ -29,33 +29,30 @@ impl QueryService {
     ) -> Result<FindingPage, QueryError> {
         let scope = Scope::of(principal);
         let tenants = self.tenants_latest(&scope).await?;
-        let (tenant, scans) = match query.scan_id {
+        let named = query.tenant.as_deref().filter(|t| !t.trim().is_empty());
+        let scans: Vec<ScanData> = match query.scan_id {
             Some(id) => {
                 let data = self.scan(&scope, id).await?;
-                let tenant_id = data.view().tenant_id;
-                let tenant = match query.tenant.as_deref().filter(|t| !t.trim().is_empty()) {
-                    Some(reference) => {
-                        let named = QueryService::pick_latest(tenants, Some(reference))?;
-                        if named.id != tenant_id {
-                            return Err(QueryError::InvalidArgument(format!(
-                                "scan {id} belongs to tenant {:?}, not {:?}: omit tenant or pick a scan of that tenant",
-                                data.view().tenant_name,
-                                named.display_name
-                            )));
-                        }
-                        named
+                if let Some(reference) = named {
+                    let named = QueryService::pick_latest(tenants, Some(reference))?;
+                    if named.id != data.view().tenant_id {
+                        return Err(QueryError::InvalidArgument(format!(
+                            "scan {id} belongs to tenant {:?}, not {:?}: omit tenant or pick a scan of that tenant",
+                            data.view().tenant_name,
+                            named.display_name
+                        )));
                     }
-                    None => tenants
-                        .into_iter()
-                        .find(|t| t.id == tenant_id)
-                        .ok_or_else(|| QueryError::NotFound(format!("scan {id}")))?,
-                };
-                (tenant, vec![data])
+                }
+                vec![data]
             }
             None => {
-                let tenant = QueryService::pick_latest(tenants, query.tenant.as_deref())?;
-                let scans = self.completed_many(&scope, &tenant.latest_ids()).await?;
-                (tenant, scans.into_iter().map(ScanData::Completed).collect())
+                let chosen = match named {
+                    Some(reference) => vec![QueryService::pick_latest(tenants, Some(reference))?],
+                    None => tenants,
+                };
+                let ids: Vec<i64> = chosen.iter().flat_map(|t| t.latest_ids()).collect();
+                let scans = self.completed_many(&scope, &ids).await?;
+                scans.into_iter().map(ScanData::Completed).collect()
             }
         };
         let completed: Vec<&Arc<CompletedScan>> = scans
@@ -78,11 +75,7 @@ impl QueryService {
             .map(|s| parse_service(s))
             .collect::<Result<_, _>>()?;
         let keep = |f: &CachedFinding| {
-            (query.statuses.is_empty()
-                || query
-                    .statuses
-                    .iter()
-                    .any(|s| s.as_str() == f.summary.status))
+            (query.statuses.is_empty() || query.statuses.contains(&f.summary.status))
                 && (query.severities.is_empty()
                     || query.severities.iter().any(|s| s.rank() == f.severity_rank))
                 && (services.is_empty() || services.contains(&f.summary.service.as_str()))
@@ -101,13 +94,15 @@ impl QueryService {
             matching.sort_by(|a, b| {
                 (
                     a.severity_rank,
-                    a.summary.status != "fail",
+                    !a.fails(),
                     &a.summary.check_id,
+                    &a.summary.tenant_name,
                 )
                     .cmp(&(
                         b.severity_rank,
-                        b.summary.status != "fail",
+                        !b.fails(),
                         &b.summary.check_id,
+                        &b.summary.tenant_name,
                     ))
             });
         }
@@ -121,7 +116,6 @@ impl QueryService {
             .collect();
         let end = query.offset + findings.len() as u64;
         Ok(FindingPage {
-            tenant: tenant_view(&tenant.model()),
             scans: scans.iter().map(|s| s.view().clone()).collect(),
             total,
             offset: query.offset,
@@ -185,10 +179,10 @@ impl QueryService {
             .iter()
             .find(|h| h.scan_id == row.scan_id)
             .and_then(|h| h.finished_at);
-        let summary = CachedFinding::from(LightFindingRow::from(&row)).summary;
+        let summary =
+            CachedFinding::new(LightFindingRow::from(&row), &tenant.display_name)?.summary;
         Ok(FindingDetail {
             summary,
-            tenant_name: tenant.display_name,
             scan_finished_at,
             evidence: row.evidence,
             rationale: row.rationale,
@@ -232,19 +226,19 @@ impl QueryService {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(scans
+        scans
             .iter()
             .filter_map(|(scan_id, finished_at)| {
-                rows.iter()
-                    .find(|r| r.1 == *scan_id)
-                    .map(|r| CheckHistoryEntry {
+                rows.iter().find(|r| r.1 == *scan_id).map(|r| {
+                    Ok(CheckHistoryEntry {
                         scan_id: *scan_id,
                         finding_id: r.0,
                         finished_at: *finished_at,
-                        status: r.2.clone(),
+                        status: stored(&r.2, "finding status")?,
                     })
+                })
             })
-            .collect())
+            .collect()
     }
 }
 

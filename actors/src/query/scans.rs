@@ -38,11 +38,11 @@ impl QueryService {
             let t = super::scope::pick_tenant(tenants, query.tenant.as_deref())?;
             select = select.filter(scan::Column::TenantId.eq(t.id));
         }
-        if let Some(status) = &query.status {
-            select = select.filter(scan::Column::Status.eq(status.clone()));
+        if let Some(status) = query.status {
+            select = select.filter(scan::Column::Status.eq(status.as_str()));
         }
-        if let Some(kind) = &query.kind {
-            select = select.filter(scan::Column::Kind.eq(kind.clone()));
+        if let Some(kind) = query.kind {
+            select = select.filter(scan::Column::Kind.eq(kind.as_str()));
         }
         if let Some(before) = query.before_id {
             select = select.filter(scan::Column::Id.lt(before));
@@ -58,7 +58,7 @@ impl QueryService {
             .iter()
             .take(limit as usize)
             .map(|r| scan_view(r, names.get(&r.tenant_id).cloned().unwrap_or_default()))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let next_before_id = if more {
             scans.last().map(|s| s.id)
         } else {
@@ -111,14 +111,14 @@ impl QueryService {
             )
             .all(&self.db)
             .await?;
-        Ok(tenants
+        tenants
             .iter()
             .filter_map(|t| {
                 rows.iter()
                     .find(|r| r.tenant_id == t.id)
                     .map(|r| scan_view(r, t.display_name.clone()))
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -199,7 +199,7 @@ impl QueryService {
             .await?
             .ok_or_else(|| QueryError::NotFound(format!("scan {id}")))?;
         let tenant = scope.tenant(&self.db, row.tenant_id).await?;
-        if row.status == "completed" {
+        if row.status == crate::scans::ScanStatus::Completed.as_str() {
             Ok(ScanData::Completed(
                 self.load_completed(row, tenant.display_name).await?,
             ))
@@ -207,7 +207,7 @@ impl QueryService {
             Ok(ScanData::Open(Box::new(scan_view(
                 &row,
                 tenant.display_name,
-            ))))
+            )?)))
         }
     }
 
@@ -272,7 +272,7 @@ impl QueryService {
             .all(&self.db)
             .await?;
         let previous = self.previous_completed(&row).await?;
-        let built = Arc::new(CompletedScan::build(row, tenant_name, findings, previous));
+        let built = Arc::new(CompletedScan::build(row, tenant_name, findings, previous)?);
         self.cache.insert(Arc::clone(&built));
         Ok(built)
     }

@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 
-use aether365_entities::{finding, scan};
+use aether365_entities::{finding, scan, tenant};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
 use super::cache::{Mappings, pass_rate};
 use super::findings::parse_service;
 use super::scope::Scope;
-use super::service::{QueryService, tenant_view};
+use super::service::QueryService;
 use super::views::*;
 use crate::principal::Principal;
+use crate::scans::ScanStatus;
 
 /// Most points a trend returns (the newest ones).
 pub const TREND_MAX_POINTS: u64 = 400;
@@ -28,21 +29,68 @@ type FindingCols = (
 );
 
 impl QueryService {
-    /// The score (or a framework's or service's pass rate) per completed scan since a date.
+    /// The score (or a framework's or service's pass rate) per completed scan since a date, of
+    /// one tenant or of every tenant in scope.
     pub async fn score_trend(
         &self,
         principal: &Principal,
         query: TrendQuery,
     ) -> Result<ScoreTrend, QueryError> {
         let scope = Scope::of(principal);
-        let tenant = scope
-            .resolve_tenant(&self.db, query.tenant.as_deref())
-            .await?;
+        let tenants = match query.tenant.as_deref().filter(|t| !t.trim().is_empty()) {
+            Some(reference) => vec![scope.resolve_tenant(&self.db, Some(reference)).await?],
+            None => scope.tenants(&self.db).await?,
+        };
+        let dimension = match &query.dimension {
+            TrendDimension::Overall => "overall".to_string(),
+            TrendDimension::Framework(fw) => fw.name(),
+            TrendDimension::Service(s) => parse_service(s)?.to_string(),
+        };
+        let mut points = Vec::new();
+        let mut changes = Vec::with_capacity(tenants.len());
+        for tenant in &tenants {
+            let tenant_points = self.tenant_trend(&scope, tenant, &query).await?;
+            let change = match (
+                tenant_points.first().and_then(|p| p.score),
+                tenant_points.last().and_then(|p| p.score),
+            ) {
+                (Some(first), Some(last)) if tenant_points.len() > 1 => {
+                    Some(((last - first) * 10.0).round() / 10.0)
+                }
+                _ => None,
+            };
+            changes.push(TenantChange {
+                tenant_id: tenant.id,
+                tenant_name: tenant.display_name.clone(),
+                change,
+            });
+            points.extend(tenant_points);
+        }
+        Ok(ScoreTrend {
+            kind: query.kind,
+            dimension,
+            since: query.since,
+            points,
+            change: match changes.as_slice() {
+                [one] => one.change,
+                _ => None,
+            },
+            changes,
+        })
+    }
+
+    /// One tenant's points of a trend, oldest first.
+    async fn tenant_trend(
+        &self,
+        scope: &Scope,
+        tenant: &tenant::Model,
+        query: &TrendQuery,
+    ) -> Result<Vec<TrendPoint>, QueryError> {
         let mut rows: Vec<scan::Model> = scan::Entity::find()
             .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId))
             .filter(scan::Column::TenantId.eq(tenant.id))
-            .filter(scan::Column::Status.eq("completed"))
-            .filter(scan::Column::Kind.eq(query.kind.clone()))
+            .filter(scan::Column::Status.eq(ScanStatus::Completed.as_str()))
+            .filter(scan::Column::Kind.eq(query.kind.as_str()))
             .filter(scan::Column::FinishedAt.gte(query.since))
             .order_by_desc(scan::Column::FinishedAt)
             .order_by_desc(scan::Column::Id)
@@ -54,6 +102,8 @@ impl QueryService {
             .iter()
             .filter_map(|r| {
                 r.finished_at.map(|at| TrendPoint {
+                    tenant_id: tenant.id,
+                    tenant_name: tenant.display_name.clone(),
                     scan_id: r.id,
                     finished_at: at,
                     score: r.score,
@@ -61,11 +111,6 @@ impl QueryService {
                 })
             })
             .collect();
-        let dimension = match &query.dimension {
-            TrendDimension::Overall => "overall".to_string(),
-            TrendDimension::Framework(fw) => fw.name(),
-            TrendDimension::Service(s) => parse_service(s)?.to_string(),
-        };
         if query.dimension != TrendDimension::Overall && !points.is_empty() {
             let cols: Vec<FindingCols> = finding::Entity::find()
                 .select_only()
@@ -127,22 +172,6 @@ impl QueryService {
                 p.fail = fail;
             }
         }
-        let change = match (
-            points.first().and_then(|p| p.score),
-            points.last().and_then(|p| p.score),
-        ) {
-            (Some(first), Some(last)) if points.len() > 1 => {
-                Some(((last - first) * 10.0).round() / 10.0)
-            }
-            _ => None,
-        };
-        Ok(ScoreTrend {
-            tenant: tenant_view(&tenant),
-            kind: query.kind,
-            dimension,
-            since: query.since,
-            points,
-            change,
-        })
+        Ok(points)
     }
 }

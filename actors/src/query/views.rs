@@ -1,13 +1,14 @@
 //! What queries answer: plain serialisable values, RFC 3339 times.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::filters::{FindingStatus, Framework, Severity};
-use crate::scans::ScanInput;
+use crate::scans::{ScanInput, ScanKind, ScanOrigin, ScanStatus};
 
 /// A tenant visible to the caller.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TenantView {
     pub id: i64,
     pub display_name: String,
@@ -24,7 +25,7 @@ pub struct TenantView {
 }
 
 /// Findings counted by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct StatusCounts {
     pub pass: i64,
     pub fail: i64,
@@ -35,13 +36,13 @@ pub struct StatusCounts {
 
 impl StatusCounts {
     /// Adds one finding of `status`.
-    pub fn add(&mut self, status: &str) {
+    pub fn add(&mut self, status: FindingStatus) {
         match status {
-            "pass" => self.pass += 1,
-            "fail" => self.fail += 1,
-            "manual" => self.manual += 1,
-            "error" => self.error += 1,
-            _ => self.not_applicable += 1,
+            FindingStatus::Pass => self.pass += 1,
+            FindingStatus::Fail => self.fail += 1,
+            FindingStatus::Manual => self.manual += 1,
+            FindingStatus::Error => self.error += 1,
+            FindingStatus::NotApplicable => self.not_applicable += 1,
         }
     }
 
@@ -52,7 +53,7 @@ impl StatusCounts {
 }
 
 /// Failing findings counted by severity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SeverityCounts {
     pub critical: i64,
     pub high: i64,
@@ -91,7 +92,7 @@ impl SeverityCounts {
 }
 
 /// Pass/fail of the findings of one service or framework.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Breakdown {
     pub name: String,
     pub pass: i64,
@@ -105,17 +106,14 @@ pub struct Breakdown {
 }
 
 /// One scan with its timings and counts.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ScanView {
     pub id: i64,
     pub tenant_id: i64,
     pub tenant_name: String,
-    /// `compliance` or `exposure`.
-    pub kind: String,
-    /// `dashboard`, `mcp`, `cli` or `schedule`.
-    pub origin: String,
-    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
-    pub status: String,
+    pub kind: ScanKind,
+    pub origin: ScanOrigin,
+    pub status: ScanStatus,
     pub progress_done: i32,
     pub progress_total: i32,
     pub created_at: DateTime<Utc>,
@@ -133,7 +131,7 @@ pub struct ScanView {
 }
 
 /// A scan with its breakdown by service and framework (completed scans only).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ScanDetail {
     pub scan: ScanView,
     /// The previous completed scan of the same kind and tenant, with its score.
@@ -147,7 +145,7 @@ pub struct ScanDetail {
 }
 
 /// The posture of one tenant: its latest completed scan of each kind.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TenantPosture {
     pub tenant: TenantView,
     /// Compliance first; empty when the tenant has no completed scan yet.
@@ -155,22 +153,23 @@ pub struct TenantPosture {
 }
 
 /// `get_posture`: every tenant in scope (or the one asked for).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Posture {
     pub tenants: Vec<TenantPosture>,
 }
 
-/// One finding in a list.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One finding in a list, naming its tenant.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct FindingSummary {
     pub id: i64,
     pub scan_id: i64,
     pub tenant_id: i64,
+    pub tenant_name: String,
     pub check_id: String,
     pub title: String,
     pub service: String,
-    pub severity: String,
-    pub status: String,
+    pub severity: Severity,
+    pub status: FindingStatus,
     pub message: String,
     /// Framework references, such as `CIS 1.1.1 (v4.0.0)`, `SCuBA MS.AAD.1.1v1`.
     pub references: Vec<String>,
@@ -179,7 +178,7 @@ pub struct FindingSummary {
 /// Filters of `list_findings`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FindingQuery {
-    /// Tenant by display name, primary domain or id; `None` when only one is in scope.
+    /// Tenant by display name, primary domain or id; `None` for every tenant in scope.
     pub tenant: Option<String>,
     /// A scan id; `None` for the latest completed scan of each kind.
     pub scan_id: Option<i64>,
@@ -196,11 +195,10 @@ pub struct FindingQuery {
     pub limit: u64,
 }
 
-/// A page of findings, most severe first.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A page of findings, most severe first, of one tenant or of every tenant in scope.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct FindingPage {
-    pub tenant: TenantView,
-    /// The scans the findings come from.
+    /// The scans the findings come from (each names its tenant).
     pub scans: Vec<ScanView>,
     pub total: u64,
     pub offset: u64,
@@ -223,20 +221,19 @@ pub enum FindingLookup {
 }
 
 /// The status of one check in one past scan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct CheckHistoryEntry {
     pub scan_id: i64,
     pub finding_id: i64,
     pub finished_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: FindingStatus,
 }
 
 /// One check's result with everything known about it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct FindingDetail {
     #[serde(flatten)]
     pub summary: FindingSummary,
-    pub tenant_name: String,
     pub scan_finished_at: Option<DateTime<Utc>>,
     pub evidence: serde_json::Value,
     pub rationale: String,
@@ -262,49 +259,61 @@ pub enum TrendDimension {
 /// Filters of `get_score_trend`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrendQuery {
+    /// One tenant, or every tenant in scope when `None`.
     pub tenant: Option<String>,
     pub since: DateTime<Utc>,
-    /// `compliance` or `exposure`.
-    pub kind: String,
+    pub kind: ScanKind,
     pub dimension: TrendDimension,
 }
 
 /// One completed scan on a trend.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TrendPoint {
+    pub tenant_id: i64,
+    pub tenant_name: String,
     pub scan_id: i64,
     pub finished_at: DateTime<Utc>,
     pub score: Option<f64>,
     pub fail: i64,
 }
 
-/// `get_score_trend`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The change of one tenant's score over a trend.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TenantChange {
+    pub tenant_id: i64,
+    pub tenant_name: String,
+    /// Last minus first score, when both exist.
+    pub change: Option<f64>,
+}
+
+/// `get_score_trend`, of one tenant or of every tenant in scope.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ScoreTrend {
-    pub tenant: TenantView,
-    pub kind: String,
+    pub kind: ScanKind,
     /// `overall`, a framework name or a service name.
     pub dimension: String,
     pub since: DateTime<Utc>,
-    /// Oldest first.
+    /// By tenant (display name), oldest first within a tenant.
     pub points: Vec<TrendPoint>,
-    /// Last minus first score, when both exist.
+    /// The change when the trend covers one tenant (see `changes` for several).
     pub change: Option<f64>,
+    /// The change of each tenant.
+    pub changes: Vec<TenantChange>,
 }
 
 /// Filters of `list_scans`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanListQuery {
     pub tenant: Option<String>,
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<ScanStatus>,
+    pub kind: Option<ScanKind>,
     /// Only scans with a smaller id (paging backwards in time).
     pub before_id: Option<i64>,
     pub limit: u64,
 }
 
 /// A page of scans, newest first.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ScanPage {
     pub scans: Vec<ScanView>,
     /// Pass as `before_id` for the next page.
@@ -322,7 +331,7 @@ pub struct CompareQuery {
 }
 
 /// Checks that changed between two scans.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ScanComparison {
     pub tenant: TenantView,
     pub base: ScanView,
@@ -351,7 +360,7 @@ pub struct NewReport {
 }
 
 /// A stored report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ReportView {
     pub id: i64,
     pub tenant_id: Option<i64>,

@@ -3,10 +3,11 @@
 //! that carries the scan, so an assistant never presents old or partial data as fresh.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where a configuration snapshot came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotSource {
     /// Read from the tenant by aether365's collector.
@@ -42,7 +43,7 @@ impl SnapshotSource {
 }
 
 /// What happened to one service's configuration in the snapshot a scan evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     /// Read live from the tenant for this scan.
@@ -58,7 +59,7 @@ pub enum ServiceState {
 }
 
 /// One service of a scan's input.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ServiceInput {
     /// The service, as the engine names it (`entra_id`, `exchange_online`, ...).
     pub service: String,
@@ -72,7 +73,7 @@ pub struct ServiceInput {
 }
 
 /// The input of a scan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanInput {
     /// The configuration snapshot evaluated; none for exposure scans, which observe DNS.
     #[serde(default, skip_serializing_if = "Option::is_none")]

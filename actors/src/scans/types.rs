@@ -5,12 +5,13 @@ use std::str::FromStr;
 
 use actix::Message;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::principal::TenantScope;
 
 /// What a scan evaluates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanKind {
     /// The tenant's latest configuration snapshot against the compliance checks.
@@ -20,7 +21,7 @@ pub enum ScanKind {
 }
 
 /// Who started a scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanOrigin {
     Dashboard,
@@ -32,7 +33,7 @@ pub enum ScanOrigin {
 }
 
 /// Where a scan is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanStatus {
     Queued,

@@ -11,8 +11,8 @@ mod prompts;
 mod render;
 mod report;
 mod resources;
-mod schema;
 mod tools;
+pub mod untrusted;
 
 use std::sync::Arc;
 
@@ -91,9 +91,16 @@ impl SurfaceContext {
     }
 }
 
+pub use tools::{ListedTool, ToolExecution};
+
 /// Every tool, as complete MCP Tool objects.
-pub fn tools() -> Vec<Value> {
+pub fn tools() -> Vec<ListedTool> {
     tools::definitions()
+}
+
+/// Whether tool `name` may run as a task.
+pub fn supports_tasks(name: &str) -> bool {
+    tools::find(name).is_some_and(|t| t.task_support)
 }
 
 /// Calls tool `name` with `arguments` for the caller in `ctx`.

@@ -5,8 +5,10 @@ use std::fmt::Write;
 use aether365_actors::query::{
     Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, service_display,
 };
-use aether365_actors::scans::SnapshotSource;
+use aether365_actors::scans::{ScanStatus, SnapshotSource};
 use chrono::{DateTime, Utc};
+
+use super::untrusted::{self, quoted};
 
 /// `72.5` or `n/a`.
 pub fn score(s: Option<f64>) -> String {
@@ -43,10 +45,14 @@ pub fn severities(c: &SeverityCounts) -> String {
 pub fn scan_line(s: &ScanView) -> String {
     let mut line = format!(
         "scan {} ({}, {}) of {}: {}",
-        s.id, s.kind, s.origin, s.tenant_name, s.status
+        s.id,
+        s.kind,
+        s.origin,
+        quoted(&s.tenant_name),
+        s.status
     );
-    match s.status.as_str() {
-        "completed" => {
+    match s.status {
+        ScanStatus::Completed => {
             let _ = write!(
                 line,
                 ", score {}, {} failing ({}), finished {}",
@@ -56,7 +62,7 @@ pub fn scan_line(s: &ScanView) -> String {
                 time(s.finished_at)
             );
         }
-        "queued" | "running" => {
+        ScanStatus::Queued | ScanStatus::Running => {
             let _ = write!(line, ", progress {}/{}", s.progress_done, s.progress_total);
         }
         _ => {
@@ -68,15 +74,24 @@ pub fn scan_line(s: &ScanView) -> String {
     line
 }
 
-/// A Markdown table of findings.
-pub fn findings_table(findings: &[FindingSummary]) -> String {
+/// A Markdown table of findings; with `tenants`, a column names each row's tenant.
+pub fn findings_table(findings: &[FindingSummary], tenants: bool) -> String {
     if findings.is_empty() {
         return "(none)\n".to_string();
     }
-    let mut out = String::from(
-        "| Severity | Status | Check | Service | Title | References |\n|---|---|---|---|---|---|\n",
-    );
+    let mut out = String::new();
+    if tenants {
+        out.push_str("| Tenant ");
+    }
+    out.push_str("| Severity | Status | Check | Service | Title | References |\n");
+    if tenants {
+        out.push_str("|---");
+    }
+    out.push_str("|---|---|---|---|---|---|\n");
     for f in findings {
+        if tenants {
+            let _ = write!(out, "| {} ", quoted(&f.tenant_name));
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} (id {}) | {} | {} | {} |",
@@ -121,14 +136,64 @@ pub fn breakdown_table(label: &str, rows: &[Breakdown], service_names: bool) -> 
     out
 }
 
-/// A scan with its breakdown.
-pub fn scan_detail(d: &ScanDetail) -> String {
+/// A scan with its breakdown: in full (tables of every service and framework), or as a
+/// summary (the weakest services and each framework's pass rate, in two lines).
+pub fn scan_detail(d: &ScanDetail, full: bool) -> String {
     let s = &d.scan;
     let mut out = format!("### {}\n", scan_line(s));
     if let Some(data) = input_line(s) {
         let _ = writeln!(out, "{data}\n");
     }
-    if s.status == "completed" {
+    if s.status == ScanStatus::Completed && !full {
+        let _ = writeln!(
+            out,
+            "Score {} ({} since scan {}). Checks: {} pass, {} fail, {} manual, {} error, {} not applicable.",
+            score(s.score),
+            change(d.score_change),
+            d.previous_scan_id
+                .map_or_else(|| "none".to_string(), |id| id.to_string()),
+            s.counts.pass,
+            s.counts.fail,
+            s.counts.manual,
+            s.counts.error,
+            s.counts.not_applicable
+        );
+        let mut weakest: Vec<&Breakdown> = d.by_service.iter().filter(|b| b.fail > 0).collect();
+        weakest.sort_by(|a, b| {
+            a.pass_rate
+                .unwrap_or(100.0)
+                .total_cmp(&b.pass_rate.unwrap_or(100.0))
+        });
+        if !weakest.is_empty() {
+            let list: Vec<String> = weakest
+                .iter()
+                .take(4)
+                .map(|b| {
+                    format!(
+                        "{} {} ({} failing)",
+                        service_display(&b.name),
+                        rate(b.pass_rate),
+                        b.fail
+                    )
+                })
+                .collect();
+            let _ = writeln!(out, "Weakest services: {}.", list.join(", "));
+        }
+        if !d.by_framework.is_empty() {
+            let list: Vec<String> = d
+                .by_framework
+                .iter()
+                .map(|b| format!("{} {}", b.name, rate(b.pass_rate)))
+                .collect();
+            let _ = writeln!(out, "Framework pass rates: {}.", list.join(", "));
+        }
+        if !d.top_failing.is_empty() {
+            out.push_str("\nMost severe failing checks:\n\n");
+            out.push_str(&findings_table(&d.top_failing, false));
+        }
+        return out;
+    }
+    if s.status == ScanStatus::Completed {
         let _ = writeln!(
             out,
             "Score {} ({} since scan {}). Checks: {} pass, {} fail, {} manual, {} error, {} not applicable.\n",
@@ -147,15 +212,31 @@ pub fn scan_detail(d: &ScanDetail) -> String {
         out.push_str(&breakdown_table("Framework", &d.by_framework, false));
         if !d.top_failing.is_empty() {
             out.push_str("\nMost severe failing checks:\n\n");
-            out.push_str(&findings_table(&d.top_failing));
+            out.push_str(&findings_table(&d.top_failing, false));
         }
     }
     out
 }
 
-/// Escapes a table cell.
+/// `72.5%` or `n/a`.
+fn rate(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.1}%"))
+}
+
+/// A tenant as a heading: `«Contoso» («contoso.com»)`.
+pub fn tenant_heading(display_name: &str, primary_domain: &str) -> String {
+    format!("{} ({})", quoted(display_name), quoted(primary_domain))
+}
+
+/// Escapes a table cell (our own text; tenant text goes through [`untrusted`] first).
 pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A finding's message for text: engine wording that may quote tenant settings, so cleaned
+/// and bounded like tenant text.
+pub fn message(s: &str) -> String {
+    untrusted::clean(s, 600)
 }
 
 /// What a scan evaluated, in one line: the data's source and date, and any service that was

@@ -35,6 +35,7 @@ CLIENTS = [
     "typescript-sdk/streamable",
     "typescript-sdk/sse",
     "mcp-remote/stdio",
+    "mcp-remote/sse",
 ]
 
 
@@ -53,6 +54,8 @@ def make_client(name: str, url: str, demo: dict[str, Any]) -> Client:
             return TypeScriptSdkClient(name, "sse", url, token)
         case "mcp-remote/stdio":
             return McpRemoteClient(name, demo["claude_desktop"], token)
+        case "mcp-remote/sse":
+            return McpRemoteClient(name, demo["claude_desktop"], token, endpoint="/sse")
     raise SystemExit(f"unknown client {name}; known: {', '.join(CLIENTS)}")
 
 

@@ -160,17 +160,27 @@ class TypeScriptSdkClient(_ChildClient):
 
 
 class McpRemoteClient(_ChildClient):
-    """mcp-remote 0.15.1 as Claude Desktop runs it, from the demo's `claude_desktop` configuration."""
+    """mcp-remote 0.15.1 as Claude Desktop runs it, from the demo's `claude_desktop` configuration.
+
+    The configuration points at `/mcp` (Streamable HTTP); with `endpoint="/sse"` the same
+    bridge is pointed at the legacy HTTP+SSE endpoint that older bridges use.
+    """
 
     # mcp-remote may try OAuth discovery and its transport fallbacks before giving up.
     connect_timeout = 45.0
 
-    def __init__(self, name: str, claude_desktop: Mapping[str, Any], token: str) -> None:
+    def __init__(
+        self, name: str, claude_desktop: Mapping[str, Any], token: str, endpoint: str | None = None
+    ) -> None:
         self.name = name
         servers = claude_desktop.get("mcpServers", {})
         if len(servers) != 1:
             raise ValueError(f"expected one server in the claude_desktop configuration, got {list(servers)}")
         (self.server,) = servers.values()
+        if endpoint is not None:
+            args = list(self.server["args"])
+            args[2] = urlsplit(args[2])._replace(path=endpoint).geturl()
+            self.server = {**self.server, "args": args}
         self.token = token
 
     def _command(self, authorization: str, home: str) -> tuple[Sequence[str], dict[str, str]]:

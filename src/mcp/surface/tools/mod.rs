@@ -1,49 +1,78 @@
-//! The tools: definitions (schemas, annotations) and dispatch.
+//! The tools. Each lives in its own file with everything about it: typed arguments (from which
+//! the input schema is derived), the result type (from which the output schema is derived),
+//! title, description, hints and code. Adding a tool is one file plus one line in [`TOOLS`].
 
-mod compare;
-mod findings;
-mod posture;
-mod report;
-mod scans;
-mod trend;
+mod compare_scans;
+mod generate_report;
+mod get_finding;
+mod get_posture;
+mod get_scan;
+mod get_score_trend;
+mod list_findings;
+mod list_scans;
+mod start_scan;
+
+use std::sync::Arc;
 
 use futures_util::future::LocalBoxFuture;
-use serde_json::{Value, json};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-use super::{SurfaceContext, SurfaceError, ToolOutcome, schema};
+use super::{SurfaceContext, SurfaceError, ToolOutcome, untrusted};
 
 /// What `tools/call` runs: the tool's code over the caller's context and its arguments.
 pub type Call =
     for<'a> fn(&'a SurfaceContext, Value) -> LocalBoxFuture<'a, Result<ToolOutcome, SurfaceError>>;
 
-/// One tool: its definition, schemas, hints and code. Each tool declares its own beside its
-/// code; [`TOOLS`] lists them, the only registration.
+/// What a tool does to the world, as `ToolAnnotations` tell a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hints {
+    /// Changes nothing anywhere (not even aether365's own records).
+    pub read_only: bool,
+    /// Calling it again with the same arguments has no further effect.
+    pub idempotent: bool,
+    /// Reaches beyond aether365's own database (Microsoft 365, public DNS).
+    pub open_world: bool,
+}
+
+/// A tool that reads stored data only.
+pub const READS: Hints = Hints {
+    read_only: true,
+    idempotent: true,
+    open_world: false,
+};
+
+/// One tool: its definition, schemas, hints and code, declared beside its code.
 pub struct ToolDef {
     pub name: &'static str,
     pub title: &'static str,
     pub description: &'static str,
-    /// `false` only for `start_scan`.
-    pub read_only: bool,
-    pub input: fn() -> Value,
-    pub output: fn() -> Value,
+    pub hints: Hints,
     /// A pure function of completed scans, the scope and the arguments: answers may be cached.
     pub cacheable: bool,
     /// May run as a task (`execution.taskSupport: optional`).
     pub task_support: bool,
+    /// The input schema, derived from the argument type ([`input_schema`]).
+    pub input: fn() -> JsonObject,
+    /// The output schema, derived from the result type ([`output_schema`]).
+    pub output: fn() -> JsonObject,
     pub call: Call,
 }
 
-/// Every tool, in `tools/list` order.
+/// Every tool, in `tools/list` order: the only registration.
 pub const TOOLS: &[ToolDef] = &[
-    posture::TOOL,
-    findings::LIST,
-    findings::GET,
-    trend::TOOL,
-    scans::LIST,
-    scans::GET,
-    scans::START,
-    compare::TOOL,
-    report::TOOL,
+    get_posture::TOOL,
+    list_findings::TOOL,
+    get_finding::TOOL,
+    get_score_trend::TOOL,
+    list_scans::TOOL,
+    get_scan::TOOL,
+    start_scan::TOOL,
+    compare_scans::TOOL,
+    generate_report::TOOL,
 ];
 
 /// The tool named `name`.
@@ -51,31 +80,46 @@ pub fn find(name: &str) -> Option<&'static ToolDef> {
     TOOLS.iter().find(|t| t.name == name)
 }
 
+/// `execution` of a tool (2025-11-25 tasks); rmcp's `Tool` has no such field yet.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ToolExecution {
+    #[serde(rename = "taskSupport")]
+    pub task_support: &'static str,
+}
+
+/// A tool as `tools/list` shows it: rmcp's `Tool`, with the `execution` it lacks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ListedTool {
+    #[serde(flatten)]
+    pub tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ToolExecution>,
+}
+
+impl ToolDef {
+    /// The MCP Tool object.
+    pub fn listed(&self) -> ListedTool {
+        let annotations = ToolAnnotations::with_title(self.title)
+            .read_only(self.hints.read_only)
+            .destructive(false)
+            .idempotent(self.hints.idempotent)
+            .open_world(self.hints.open_world);
+        let tool = Tool::new(self.name, self.description, Arc::new((self.input)()))
+            .with_title(self.title)
+            .with_raw_output_schema(Arc::new((self.output)()))
+            .with_annotations(annotations);
+        ListedTool {
+            tool,
+            execution: self.task_support.then_some(ToolExecution {
+                task_support: "optional",
+            }),
+        }
+    }
+}
+
 /// Every tool, as MCP Tool objects.
-pub fn definitions() -> Vec<Value> {
-    TOOLS
-        .iter()
-        .map(|t| {
-            let mut tool = json!({
-                "name": t.name,
-                "title": t.title,
-                "description": t.description,
-                "inputSchema": schema::share_definitions((t.input)()),
-                "outputSchema": schema::share_definitions((t.output)()),
-                "annotations": {
-                    "title": t.title,
-                    "readOnlyHint": t.read_only,
-                    "destructiveHint": false,
-                    "idempotentHint": t.read_only && t.name != "generate_report",
-                    "openWorldHint": false,
-                },
-            });
-            if t.task_support {
-                tool["execution"] = json!({ "taskSupport": "optional" });
-            }
-            tool
-        })
-        .collect()
+pub fn definitions() -> Vec<ListedTool> {
+    TOOLS.iter().map(ToolDef::listed).collect()
 }
 
 /// Runs tool `name`.
@@ -90,19 +134,113 @@ pub async fn call(
     }
 }
 
-/// A tool result from a serialisable value and its text.
-fn outcome<T: serde::Serialize>(
+/// A tool result from its typed value (cleaned of tenant control text) and its text.
+fn outcome<T: Serialize>(
     value: &T,
     text: String,
     targets: Vec<String>,
 ) -> Result<ToolOutcome, SurfaceError> {
+    let mut structured =
+        serde_json::to_value(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    untrusted::clean_fields(&mut structured);
     Ok(ToolOutcome {
         text,
-        structured: serde_json::to_value(value)
-            .map_err(|e| SurfaceError::Internal(e.to_string()))?,
+        structured,
         targets,
         started_scan: None,
     })
+}
+
+/// The input schema of an argument type: what the tool accepts, with the descriptions of its
+/// properties.
+pub fn input_schema<A: JsonSchema>() -> JsonObject {
+    schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize(), true)
+}
+
+/// The output schema of a result type: exact types and required fields, no prose.
+pub fn output_schema<O: JsonSchema>() -> JsonObject {
+    schema_of::<O>(SchemaSettings::draft2020_12().for_serialize(), false)
+}
+
+fn schema_of<T: JsonSchema>(settings: SchemaSettings, input: bool) -> JsonObject {
+    let schema = settings
+        .with(|s| s.meta_schema = None)
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let mut value = schema.to_value();
+    compact(&mut value, input, true);
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Integer and number formats say nothing a client needs (`date-time` stays).
+const NOISE_FORMATS: [&str; 6] = ["int32", "int64", "uint32", "uint64", "double", "float"];
+
+/// Makes a derived schema small without changing what it accepts: no root title, no numeric
+/// formats, enums of constants as plain `enum`s, and descriptions only on the input's own
+/// properties.
+fn compact(value: &mut Value, input: bool, root: bool) {
+    let Value::Object(map) = value else {
+        if let Value::Array(items) = value {
+            items.iter_mut().for_each(|v| compact(v, input, false));
+        }
+        return;
+    };
+    if root {
+        map.remove("title");
+    }
+    if map
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| NOISE_FORMATS.contains(&f))
+    {
+        map.remove("format");
+    }
+    if let Some(values) = constants(map.get("oneOf")) {
+        map.remove("oneOf");
+        map.insert("type".into(), "string".into());
+        map.insert("enum".into(), Value::Array(values));
+    }
+    let keep_descriptions = input && root;
+    for (key, child) in map.iter_mut() {
+        match key.as_str() {
+            "properties" if keep_descriptions => {
+                if let Value::Object(props) = child {
+                    for prop in props.values_mut() {
+                        let description = prop.get("description").cloned();
+                        compact(prop, input, false);
+                        if let (Some(d), Value::Object(p)) = (description, prop) {
+                            p.insert("description".into(), d);
+                        }
+                    }
+                }
+            }
+            _ => compact(child, input, false),
+        }
+    }
+    if !root {
+        map.remove("description");
+    }
+    if !input && root {
+        map.remove("description");
+    }
+}
+
+/// The values of a `oneOf` whose branches are all string constants.
+fn constants(one_of: Option<&Value>) -> Option<Vec<Value>> {
+    one_of?
+        .as_array()?
+        .iter()
+        .map(|branch| {
+            let b = branch.as_object()?;
+            let value = b.get("const").filter(|c| c.is_string())?;
+            b.keys()
+                .all(|k| matches!(k.as_str(), "const" | "type" | "description"))
+                .then(|| value.clone())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,8 +249,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_tool_is_complete_and_only_start_scan_acts() {
-        let tools = definitions();
+    fn every_tool_is_complete_and_only_what_writes_says_so() {
+        let tools: Vec<Value> = definitions()
+            .iter()
+            .map(|t| serde_json::to_value(t).unwrap())
+            .collect();
         assert_eq!(tools.len(), TOOLS.len());
         for t in &tools {
             let name = t["name"].as_str().unwrap();
@@ -129,16 +270,29 @@ mod tests {
                 "{name}"
             );
             assert_eq!(t["outputSchema"]["type"], "object", "{name}");
+            let writes = matches!(name, "start_scan" | "generate_report");
+            assert_eq!(t["annotations"]["readOnlyHint"], !writes, "{name}");
+            assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
             assert_eq!(
-                t["annotations"]["readOnlyHint"],
-                name != "start_scan",
+                t["annotations"]["openWorldHint"],
+                name == "start_scan",
                 "{name}"
             );
-            assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
-            assert_eq!(t["annotations"]["openWorldHint"], false, "{name}");
             assert_eq!(t.get("execution").is_some(), name == "start_scan", "{name}");
+            let text = t.to_string();
+            assert!(!text.contains("in the dashboard"), "{name}: {text}");
+            assert!(!text.contains("\"format\":\"int64\""), "{name}");
         }
         let start = tools.iter().find(|t| t["name"] == "start_scan").unwrap();
         assert_eq!(start["execution"]["taskSupport"], "optional");
+    }
+
+    #[test]
+    fn input_schemas_describe_their_properties_and_enumerate_choices() {
+        let posture = (get_posture::TOOL.input)();
+        let detail = &posture["properties"]["detail"];
+        assert!(detail["description"].as_str().is_some(), "{detail}");
+        let findings = serde_json::to_string(&(list_findings::TOOL.input)()).unwrap();
+        assert!(findings.contains(r#""enum":["critical","high","medium","low","info"]"#));
     }
 }
