@@ -786,7 +786,7 @@ async fn pages_redirect_without_a_session_and_carry_security_headers() {
         };
         let root = get("/", None).await.unwrap();
         assert_eq!(root.status(), 303);
-        assert_eq!(root.headers()["location"], "/settings/mcp");
+        assert_eq!(root.headers()["location"], "/overview");
         let page = get("/settings/mcp", None).await.unwrap();
         assert_eq!(page.status(), 303);
         assert_eq!(page.headers()["location"], "/login");

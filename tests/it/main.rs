@@ -7,7 +7,6 @@ mod common;
 mod audit_crash;
 mod cli;
 mod dashboard;
-mod dashboard_browser;
 mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;
