@@ -7,6 +7,7 @@ mod common;
 mod audit_crash;
 mod cli;
 mod dashboard;
+mod dashboard_api;
 mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;

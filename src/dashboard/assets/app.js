@@ -361,9 +361,13 @@
           return scanRow(s, p ? p.id : null);
         }), "No scan yet", "scans-table"));
       const completed = page.scans.filter((s) => s.status === "completed").map((s) => [s.id, "#" + s.id + " · " + s.tenant_name + " · " + s.kind + " · " + (s.finished_at ? new Date(s.finished_at).toLocaleDateString() : "")]);
+      // By default: the newest completed scan and the one before it of the same tenant and kind.
+      const headIndex = page.scans.findIndex((s) => s.status === "completed");
+      const head = headIndex >= 0 ? page.scans[headIndex] : null;
+      const base = head ? previous(head, headIndex) : null;
       compare.replaceChildren(
-        field("Base (older)", select("base", "compare-base", completed, completed[1] ? completed[1][0] : "")),
-        field("Head (newer)", select("head", "compare-head", completed, completed[0] ? completed[0][0] : "")),
+        field("Base (older)", select("base", "compare-base", completed, base ? base.id : "")),
+        field("Head (newer)", select("head", "compare-head", completed, head ? head.id : "")),
         el("button", { type: "submit", class: "button" }, "Compare"));
       compare.hidden = completed.length < 2;
     }
