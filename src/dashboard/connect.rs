@@ -59,7 +59,7 @@ pub struct ConsentCallback {
 
 fn collector(state: &AppState) -> Result<&aether365_collector::Collector, DashboardError> {
     state.backend.collector.as_deref().ok_or_else(|| {
-        DashboardError::Unavailable(
+        DashboardError::NotConfigured(
             "live collection is not configured on this server: set AETHER365_ENTRA_CLIENT_ID \
              and a certificate (docs/microsoft365.md), or import a ScubaGear export"
                 .into(),

@@ -39,7 +39,11 @@ pub enum DashboardError {
     Conflict(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
-    /// A feature this server is not configured for (e.g. live collection).
+    /// A feature this server is not configured for (e.g. live collection): a state of the
+    /// server, not a failure, so 409.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// A backend actor cannot be reached (stopped or restarting): retry.
     #[error("{0}")]
     Unavailable(String),
     /// Microsoft 365 failed or refused while serving the request.
@@ -64,6 +68,7 @@ impl DashboardError {
             DashboardError::NotFound(_) => "not_found",
             DashboardError::Conflict(_) => "conflict",
             DashboardError::MethodNotAllowed(_) => "method_not_allowed",
+            DashboardError::NotConfigured(_) => "not_configured",
             DashboardError::Unavailable(_) => "unavailable",
             DashboardError::BadGateway(_) => "upstream_failed",
             DashboardError::Internal(_) => "internal",
@@ -107,7 +112,8 @@ impl DashboardError {
             DashboardError::NotFound(_) => "Not found",
             DashboardError::Conflict(_) => "Conflict",
             DashboardError::MethodNotAllowed(_) => "Method not allowed",
-            DashboardError::Unavailable(_) => "Not available",
+            DashboardError::NotConfigured(_) => "Not configured on this server",
+            DashboardError::Unavailable(_) => "Temporarily unavailable",
             DashboardError::BadGateway(_) => "Microsoft 365 failed",
             DashboardError::Internal(_) => "Internal error",
         }
@@ -203,6 +209,7 @@ impl ResponseError for DashboardError {
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
             DashboardError::Conflict(_) => StatusCode::CONFLICT,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::NotConfigured(_) => StatusCode::CONFLICT,
             DashboardError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
