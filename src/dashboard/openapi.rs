@@ -52,10 +52,11 @@ pub enum Problems {
         content_type = "application/problem+json"
     )]
     MethodNotAllowed(Problem),
-    /// The change conflicts with the current state.
+    /// The change conflicts with the current state, or needs a feature this server is not
+    /// configured for (live collection).
     #[response(
         status = 409,
-        description = "Conflict",
+        description = "Conflict, or not configured on this server",
         content_type = "application/problem+json"
     )]
     Conflict(Problem),
@@ -87,10 +88,10 @@ pub enum Problems {
         content_type = "application/problem+json"
     )]
     BadGateway(Problem),
-    /// A feature this server is not configured for, or a backend actor restarting.
+    /// A backend actor restarting: retry.
     #[response(
         status = 503,
-        description = "Not available",
+        description = "Temporarily unavailable",
         content_type = "application/problem+json"
     )]
     Unavailable(Problem),
