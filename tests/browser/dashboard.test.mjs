@@ -168,6 +168,14 @@ test("start a scan, watch it finish, compare two scans", async () => {
   assert.match(await s.page.locator("#compare-summary").textContent(), /scan #\d+.*scan #\d+/s);
   for (const id of ["#newly-failing", "#resolved", "#still-failing"]) await s.page.locator(id).waitFor();
   await shoot(s.page, "compare");
+  // History pages back in time: the demo has more scans than one page.
+  await s.page.goto(BASE + "/scans");
+  await ready(s.page);
+  const newest = await s.page.locator("#scans-table tbody th").first().textContent();
+  await Promise.all([s.page.waitForURL(/before=\d+/), s.page.click("#older-scans")]);
+  await ready(s.page);
+  const older = await s.page.locator("#scans-table tbody th").first().textContent();
+  assert.ok(Number(older.slice(1)) < Number(newest.slice(1)), `${older} after ${newest}`);
   await done(s);
 });
 

@@ -352,6 +352,7 @@
     async function history() {
       const query = new URLSearchParams({ limit: "50" });
       if (tenant) query.set("tenant", tenant);
+      if (params.get("before")) query.set("before", params.get("before"));
       const page = await api("GET", "/api/v1/scans?" + query);
       // The previous completed scan of the same tenant and kind, for "compare with previous".
       const previous = (s, i) => page.scans.slice(i + 1).find((o) => o.tenant_id === s.tenant_id && o.kind === s.kind && o.status === "completed");
@@ -370,6 +371,12 @@
         field("Head (newer)", select("head", "compare-head", completed, head ? head.id : "")),
         el("button", { type: "submit", class: "button" }, "Compare"));
       compare.hidden = completed.length < 2;
+      if (page.next_before_id) {
+        const older = new URLSearchParams({ before: String(page.next_before_id) });
+        if (tenant) older.set("tenant", tenant);
+        holder.append(el("nav", { class: "pager", "aria-label": "Pages" },
+          el("a", { class: "button", id: "older-scans", href: "/scans?" + older }, "Older scans →")));
+      }
     }
     await history();
   }
