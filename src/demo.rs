@@ -203,7 +203,8 @@ pub async fn issue_token(
     .await?)
 }
 
-fn random_password() -> String {
+/// A random 20-character password (no look-alike characters).
+pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     (0..20)
         .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)

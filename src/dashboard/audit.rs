@@ -21,20 +21,24 @@ pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
 
 /// Query of `GET /api/v1/audit`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only rows of this token.
     pub token: Option<i64>,
     /// Only rows at or after this RFC 3339 time.
     pub since: Option<String>,
-    /// Rows per page, 1 to [`MAX_LIMIT`].
+    /// Rows per page, 1 to 200.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// Only rows with a smaller id (the cursor).
     pub before: Option<i64>,
 }
 
 /// `GET /api/v1/audit`.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Object, description = "`items` (newest first) and `next_before`"), super::openapi::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -9,8 +9,9 @@ use aether365_actors::audit::{self, ActorKind, AuditEvent, Outcome};
 use aether365_actors::consent::{self, ConsentError};
 use aether365_actors::directory::{self, ConsentedTenant};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::error::DashboardError;
 use super::login::client_addr;
@@ -20,8 +21,19 @@ use crate::http::AppState;
 /// Where Microsoft sends the administrator back.
 pub const CALLBACK_PATH: &str = "/api/v1/tenants/connect/callback";
 
+/// `POST /api/v1/tenants/connect`: where to send the tenant's administrator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentStart {
+    /// Microsoft's admin-consent page.
+    pub consent_url: String,
+    /// Where Microsoft sends the administrator back.
+    pub redirect_uri: String,
+    /// When the single-use `state` in the URL expires.
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
 /// Body of `POST /api/v1/tenants/connect`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// The tenant's id or a verified domain, to send the administrator to that tenant's
@@ -47,7 +59,7 @@ pub struct ConsentCallback {
 
 fn collector(state: &AppState) -> Result<&aether365_collector::Collector, DashboardError> {
     state.backend.collector.as_deref().ok_or_else(|| {
-        DashboardError::Unavailable(
+        DashboardError::NotConfigured(
             "live collection is not configured on this server: set AETHER365_ENTRA_CLIENT_ID \
              and a certificate (docs/microsoft365.md), or import a ScubaGear export"
                 .into(),
@@ -56,13 +68,15 @@ fn collector(state: &AppState) -> Result<&aether365_collector::Collector, Dashbo
 }
 
 /// `POST /api/v1/tenants/connect`: the URL to send an administrator of the tenant to.
+#[utoipa::path(post, path = "/api/v1/tenants/connect", tag = "tenants", request_body = ConnectRequest,
+    responses((status = 200, body = ConsentStart), super::openapi::Problems))]
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
     current: DashboardUser,
     body: Option<web::Json<ConnectRequest>>,
 ) -> Result<HttpResponse, DashboardError> {
-    current.require_manager()?;
+    current.require_manager("connect tenants")?;
     let collector = collector(&state)?;
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     let now = Utc::now();
@@ -85,11 +99,11 @@ pub async fn start(
             .client_addr(Some(client_addr(&req))),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "consent_url": url.as_str(),
-        "redirect_uri": redirect_uri,
-        "expires_at": (now + consent::STATE_LIFETIME).to_rfc3339(),
-    })))
+    Ok(HttpResponse::Ok().json(ConsentStart {
+        consent_url: url.to_string(),
+        redirect_uri,
+        expires_at: now + consent::STATE_LIFETIME,
+    }))
 }
 
 /// `GET /api/v1/tenants/connect/callback`: Microsoft's redirect after consent.

@@ -1,4 +1,6 @@
-//! Errors of the dashboard, and their one mapping to HTTP: JSON `{"error", "message"}`.
+//! Errors of the dashboard, and their one mapping to HTTP: RFC 9457 problem details
+//! (`application/problem+json`) with two extension members, `error` (a stable code) and
+//! `message` (the same text as `detail`).
 
 use std::time::Duration;
 
@@ -8,7 +10,8 @@ use actix_web::{HttpResponse, ResponseError};
 use aether365_actors::audit::AuditError;
 use aether365_actors::directory::DirectoryError;
 use aether365_actors::tokens::TokenError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Errors answered by the dashboard API. Internals are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +34,16 @@ pub enum DashboardError {
     InvalidJson(String),
     #[error("{0}")]
     NotFound(String),
+    /// The change conflicts with the current state (an existing email, the last owner).
+    #[error("{0}")]
+    Conflict(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
-    /// A feature this server is not configured for (e.g. live collection).
+    /// A feature this server is not configured for (e.g. live collection): a state of the
+    /// server, not a failure, so 409.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// A backend actor cannot be reached (stopped or restarting): retry.
     #[error("{0}")]
     Unavailable(String),
     /// Microsoft 365 failed or refused while serving the request.
@@ -56,10 +66,87 @@ impl DashboardError {
             DashboardError::BadRequest(_) => "bad_request",
             DashboardError::InvalidJson(_) => "invalid_json",
             DashboardError::NotFound(_) => "not_found",
+            DashboardError::Conflict(_) => "conflict",
             DashboardError::MethodNotAllowed(_) => "method_not_allowed",
+            DashboardError::NotConfigured(_) => "not_configured",
             DashboardError::Unavailable(_) => "unavailable",
             DashboardError::BadGateway(_) => "upstream_failed",
             DashboardError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// An RFC 9457 problem details document, as every API error is answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:aether365:problem:<error>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, and what to do about it.
+    pub detail: String,
+    /// A stable machine-readable code.
+    pub error: String,
+    /// The same text as `detail` (kept for existing clients).
+    pub message: String,
+}
+
+/// The media type of problem details.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl DashboardError {
+    /// A short summary of the kind of problem (the problem's `title`).
+    pub fn title(&self) -> &'static str {
+        match self {
+            DashboardError::Unauthenticated => "Sign-in required",
+            DashboardError::InvalidCredentials => "Wrong email or password",
+            DashboardError::RateLimited { .. } => "Too many attempts",
+            DashboardError::Forbidden(_) => "Not allowed for your role",
+            DashboardError::ForbiddenOrigin(_) => "Cross-origin request refused",
+            DashboardError::UnsupportedMediaType => "Unsupported media type",
+            DashboardError::BadRequest(_) => "Invalid request",
+            DashboardError::InvalidJson(_) => "Invalid JSON body",
+            DashboardError::NotFound(_) => "Not found",
+            DashboardError::Conflict(_) => "Conflict",
+            DashboardError::MethodNotAllowed(_) => "Method not allowed",
+            DashboardError::NotConfigured(_) => "Not configured on this server",
+            DashboardError::Unavailable(_) => "Temporarily unavailable",
+            DashboardError::BadGateway(_) => "Microsoft 365 failed",
+            DashboardError::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The problem details document of this error.
+    pub fn problem(&self) -> Problem {
+        let detail = match self {
+            DashboardError::Internal(details) => {
+                tracing::error!("dashboard: {details}");
+                "internal error; the details are in the server log".to_string()
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            kind: format!("urn:aether365:problem:{}", self.code()),
+            title: self.title().to_string(),
+            status: self.status_code().as_u16(),
+            detail: detail.clone(),
+            error: self.code().to_string(),
+            message: detail,
+        }
+    }
+}
+
+impl From<aether365_actors::query::QueryError> for DashboardError {
+    fn from(e: aether365_actors::query::QueryError) -> Self {
+        use aether365_actors::query::QueryError;
+        match e {
+            QueryError::NotFound(what) => DashboardError::NotFound(format!("no {what}")),
+            QueryError::InvalidArgument(text) => DashboardError::BadRequest(text),
+            QueryError::Unavailable(text) => DashboardError::Unavailable(text),
+            QueryError::Database(e) => DashboardError::Internal(format!("query: {e}")),
         }
     }
 }
@@ -78,7 +165,16 @@ impl From<AuditError> for DashboardError {
 
 impl From<DirectoryError> for DashboardError {
     fn from(e: DirectoryError) -> Self {
-        DashboardError::Internal(format!("directory: {e}"))
+        match e {
+            DirectoryError::Invalid(text) => DashboardError::BadRequest(text),
+            DirectoryError::UserExists(_) | DirectoryError::TenantExists(_) => {
+                DashboardError::Conflict(e.to_string())
+            }
+            DirectoryError::TenantNotFound(_) | DirectoryError::OrganisationNotFound(_) => {
+                DashboardError::NotFound(e.to_string())
+            }
+            other => DashboardError::Internal(format!("directory: {other}")),
+        }
     }
 }
 
@@ -111,7 +207,9 @@ impl ResponseError for DashboardError {
                 StatusCode::BAD_REQUEST
             }
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashboardError::Conflict(_) => StatusCode::CONFLICT,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::NotConfigured(_) => StatusCode::CONFLICT,
             DashboardError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,19 +219,14 @@ impl ResponseError for DashboardError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CACHE_CONTROL, "no-store"));
-        let message = match self {
-            DashboardError::Internal(details) => {
-                tracing::error!("dashboard: {details}");
-                "internal error; the details are in the server log".to_string()
-            }
-            other => other.to_string(),
-        };
         if let DashboardError::RateLimited { retry_after } = self {
             response.insert_header((
                 header::RETRY_AFTER,
                 retry_after.as_secs().max(1).to_string(),
             ));
         }
-        response.json(json!({"error": self.code(), "message": message}))
+        response
+            .content_type(PROBLEM_JSON)
+            .body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }
 }

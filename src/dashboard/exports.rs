@@ -21,8 +21,9 @@ impl From<ExportLoadError> for DashboardError {
 }
 
 /// Query of `GET /api/v1/scans/{id}/findings`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// "ocsf", "sarif" or "csv".
     pub format: String,
@@ -30,6 +31,11 @@ pub struct ExportQuery {
 
 /// `GET /api/v1/scans/{id}/findings?format=ocsf|sarif|csv`: the scan's findings as a download.
 /// A scan of another organisation answers exactly like one that does not exist (404).
+#[utoipa::path(get, path = "/api/v1/scans/{id}/findings", tag = "scans",
+    params(("id" = i64, Path, description = "Scan id"), ExportQuery),
+    responses((status = 200, description = "The findings file, as an attachment",
+        content((Object = "application/json"), (Object = "application/sarif+json"), (String = "text/csv"))),
+        super::openapi::Problems))]
 pub async fn download(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -7,9 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::audit::{self, ActorKind, AuditEvent, Outcome};
 use aether365_actors::hashing;
 use aether365_entities::user;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::DashboardError;
 use super::session::{self, DashboardUser};
@@ -17,7 +18,7 @@ use super::throttle;
 use crate::http::AppState;
 
 /// The sign-in form.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub email: String,
@@ -44,19 +45,47 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
         .map(|v| v.chars().take(256).collect())
 }
 
-/// The JSON description of a signed-in user.
-pub fn user_json(user: &user::Model) -> serde_json::Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "role": user.role,
-        "organisation_id": user.organisation_id,
-        "can_manage_tokens": session::is_manager(&user.role),
-    })
+/// A dashboard user as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    /// `owner`, `admin` or `viewer`.
+    pub role: String,
+    pub organisation_id: i64,
+    pub created_at: DateTime<Utc>,
+    /// Owners and admins change things (tokens, scans, tenants, people); viewers read.
+    pub can_manage: bool,
+    /// Same as `can_manage` (kept for existing clients).
+    pub can_manage_tokens: bool,
+}
+
+impl UserView {
+    /// The view of a user row.
+    pub fn of(user: &user::Model) -> UserView {
+        let can_manage = session::is_manager(&user.role);
+        UserView {
+            id: user.id,
+            email: user.email.clone(),
+            role: user.role.clone(),
+            organisation_id: user.organisation_id,
+            created_at: user.created_at,
+            can_manage,
+            can_manage_tokens: can_manage,
+        }
+    }
+}
+
+/// `POST /api/v1/session`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedIn {
+    pub user: UserView,
 }
 
 /// Signs in: 200 with the user and a session cookie, 401 on bad credentials, 429 when the
 /// address has failed too often.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
+    responses((status = 200, body = SignedIn), super::openapi::Problems))]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -127,10 +156,14 @@ pub async fn login(
                 session::secure_cookies(state.config.public_url.as_deref()),
             ),
         ))
-        .json(json!({"user": user_json(&user)})))
+        .json(SignedIn {
+            user: UserView::of(&user),
+        }))
 }
 
 /// Signs out: revokes the session and deletes the cookie. 204 even without a session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Signed out"), super::openapi::Problems))]
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -1,5 +1,7 @@
-//! The dashboard: the REST API under `/api/v1` (session login, MCP settings, tokens, tenants,
-//! audit trail, findings exports) and the "Settings > MCP" pages, static HTML/CSS/JS embedded in the binary.
+//! The dashboard: the REST API under `/api/v1` (session, overview, findings, scans, tenants,
+//! reports, people, MCP settings and tokens, audit trail, exports; described by an OpenAPI 3.1
+//! document at `/api/v1/openapi.json`; errors as RFC 9457 problem details) and the pages, static
+//! HTML/CSS/JS embedded in the binary.
 //!
 //! Browser sessions are an HttpOnly, SameSite=Strict cookie holding a random 256-bit id of
 //! which only a hash is stored. State-changing requests must be JSON and same-origin.
@@ -10,9 +12,16 @@ pub mod connect;
 pub mod csrf;
 pub mod error;
 pub mod exports;
+pub mod findings;
 pub mod login;
+pub mod openapi;
+pub mod overview;
 pub mod pages;
+pub mod people;
+pub mod reports;
+pub mod scans;
 pub mod session;
+pub mod tenants;
 pub mod throttle;
 pub mod tokens;
 
@@ -42,6 +51,10 @@ fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> act
     DashboardError::BadRequest(format!("invalid query string: {err}")).into()
 }
 
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    DashboardError::NotFound(format!("no such object at {} ({err})", req.path())).into()
+}
+
 /// An API resource answering other methods with a JSON 405.
 fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
@@ -57,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .error_handler(json_error),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
+            .app_data(web::PathConfig::default().error_handler(path_error))
             .wrap(from_fn(csrf::guard))
             .wrap(
                 DefaultHeaders::new()
@@ -68,11 +82,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(login::login))
                     .route(web::delete().to(login::logout)),
             )
+            .service(resource("/openapi.json").route(web::get().to(openapi::document)))
             .service(resource("/me").route(web::get().to(api::me)))
             .service(resource("/mcp/settings").route(web::get().to(api::mcp_settings)))
-            .service(resource("/tenants").route(web::get().to(api::tenants)))
+            .service(resource("/overview").route(web::get().to(overview::overview)))
+            .service(resource("/findings").route(web::get().to(findings::list_findings)))
+            .service(resource("/findings/{id}").route(web::get().to(findings::get_finding)))
+            .service(
+                resource("/scans")
+                    .route(web::get().to(scans::list))
+                    .route(web::post().to(scans::start)),
+            )
+            .service(resource("/scans/compare").route(web::get().to(scans::compare)))
+            .service(resource("/scans/{id}").route(web::get().to(scans::get)))
+            .service(resource("/scans/{id}/events").route(web::get().to(scans::events)))
+            .service(resource("/scans/{id}/findings").route(web::get().to(exports::download)))
+            .service(resource("/tenants").route(web::get().to(tenants::list)))
             .service(resource("/tenants/connect").route(web::post().to(connect::start)))
             .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
+            .service(
+                resource("/tenants/{id}/imports")
+                    .app_data(web::PayloadConfig::new(tenants::MAX_IMPORT_BYTES))
+                    .route(web::post().to(tenants::import)),
+            )
+            .service(resource("/reports").route(web::get().to(reports::list)))
+            .service(resource("/reports/{id}").route(web::get().to(reports::get)))
+            .service(resource("/reports/{id}/download").route(web::get().to(reports::download)))
+            .service(
+                resource("/people")
+                    .route(web::get().to(people::list))
+                    .route(web::post().to(people::invite)),
+            )
+            .service(
+                resource("/people/{id}")
+                    .route(web::patch().to(people::change_role))
+                    .route(web::delete().to(people::remove)),
+            )
             .service(
                 resource("/tokens")
                     .route(web::get().to(tokens::list))
@@ -80,13 +125,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/tokens/{id}").route(web::delete().to(tokens::revoke)))
             .service(resource("/audit").route(web::get().to(audit::list)))
-            .service(resource("/scans/{id}/findings").route(web::get().to(exports::download)))
             .default_service(web::to(not_found)),
     )
     .route("/", web::get().to(pages::index))
     .route("/login", web::get().to(pages::login))
     .route("/settings/mcp", web::get().to(pages::settings_mcp))
     .route("/assets/{name}", web::get().to(pages::asset));
+    for path in pages::APP_PAGES {
+        cfg.route(path, web::get().to(pages::app));
+    }
 }
 
 async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, DashboardError> {

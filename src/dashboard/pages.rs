@@ -1,5 +1,7 @@
-//! The pages: `/` (redirect), `/login`, `/settings/mcp`, and their CSS and JS under
-//! `/assets/`. Static files embedded in the binary; no inline script, no third party.
+//! The pages: `/` (redirect), `/login`, the application pages (one shell, `app.html`, whose
+//! script renders each page from the REST API), `/settings/mcp`, and their CSS and JS under
+//! `/assets/`. Static files embedded in the binary; no inline script; the one third-party
+//! file is Chart.js (MIT, vendored with its licence under `assets/vendor/`).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,9 +16,24 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 const LOGIN_HTML: &str = include_str!("assets/login.html");
 const MCP_HTML: &str = include_str!("assets/mcp.html");
+const APP_HTML: &str = include_str!("assets/app.html");
+
+/// The pages served by the application shell (deep links: each is its own URL).
+pub const APP_PAGES: [&str; 10] = [
+    "/overview",
+    "/findings",
+    "/findings/{id}",
+    "/scans",
+    "/scans/compare",
+    "/scans/{id}",
+    "/tenants",
+    "/reports",
+    "/reports/{id}",
+    "/people",
+];
 
 /// The embedded assets: name, content type, body.
-const ASSETS: [(&str, &str, &str); 4] = [
+const ASSETS: [(&str, &str, &str); 7] = [
     (
         "dashboard.css",
         "text/css; charset=utf-8",
@@ -36,6 +53,21 @@ const ASSETS: [(&str, &str, &str); 4] = [
         "mcp.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/mcp.js"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    ),
+    (
+        "chart.umd.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/vendor/chart.umd.js"),
+    ),
+    (
+        "chart.js.LICENSE.md",
+        "text/plain; charset=utf-8",
+        include_str!("assets/vendor/chart.js.LICENSE.md"),
     ),
 ];
 
@@ -62,9 +94,9 @@ fn redirect(to: &'static str) -> HttpResponse {
         .finish()
 }
 
-/// `GET /`: to the MCP settings.
+/// `GET /`: to the overview.
 pub async fn index() -> HttpResponse {
-    redirect("/settings/mcp")
+    redirect("/overview")
 }
 
 /// `GET /login`.
@@ -76,6 +108,14 @@ pub async fn login() -> HttpResponse {
 pub async fn settings_mcp(req: HttpRequest) -> Result<HttpResponse, DashboardError> {
     Ok(match DashboardUser::of(&req).await? {
         Some(_) => page(MCP_HTML),
+        None => redirect("/login"),
+    })
+}
+
+/// `GET` of an application page: the shell, or to `/login` without a session.
+pub async fn app(req: HttpRequest) -> Result<HttpResponse, DashboardError> {
+    Ok(match DashboardUser::of(&req).await? {
+        Some(_) => page(APP_HTML),
         None => redirect("/login"),
     })
 }

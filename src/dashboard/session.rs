@@ -4,6 +4,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use aether365_actors::{Principal, TenantScope};
 use aether365_entities::{dashboard_session, user};
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
@@ -23,10 +24,11 @@ pub const COOKIE_NAME: &str = "aether365_session";
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
 
-/// Roles that may create and revoke tokens.
+/// Roles that may change things: create and revoke tokens, start scans, connect tenants,
+/// import exports, manage people. Viewers only read.
 const MANAGER_ROLES: [&str; 2] = ["owner", "admin"];
 
-/// Whether `role` may create and revoke tokens.
+/// Whether `role` may change things (owner or admin).
 pub fn is_manager(role: &str) -> bool {
     MANAGER_ROLES.contains(&role)
 }
@@ -146,20 +148,31 @@ impl DashboardUser {
         self.user.organisation_id
     }
 
-    /// Whether the user may create and revoke tokens (owner or admin).
-    pub fn can_manage_tokens(&self) -> bool {
+    /// Whether the user may change things (owner or admin).
+    pub fn can_manage(&self) -> bool {
         is_manager(&self.user.role)
     }
 
-    /// 403 unless the user may create and revoke tokens.
-    pub fn require_manager(&self) -> Result<(), DashboardError> {
-        if self.can_manage_tokens() {
+    /// 403 unless the user may change things; `what` says what was refused ("change tokens").
+    pub fn require_manager(&self, what: &str) -> Result<(), DashboardError> {
+        if self.can_manage() {
             Ok(())
         } else {
             Err(DashboardError::Forbidden(format!(
-                "the {} role may read but not change tokens; ask an owner or admin",
+                "the {} role may read but not {what}; ask an owner or admin",
                 self.user.role
             )))
+        }
+    }
+
+    /// The caller the query layer scopes this user's reads by: the user's organisation and
+    /// every tenant of it. Dashboard users hold no token, so the token id is 0 (no token has it).
+    pub fn principal(&self) -> Principal {
+        Principal {
+            organisation_id: self.user.organisation_id,
+            token_id: 0,
+            token_label: format!("dashboard user {}", self.user.email),
+            tenant_scope: TenantScope::All,
         }
     }
 

@@ -5,16 +5,16 @@ use aether365_actors::TenantScope;
 use aether365_actors::tokens::{self, Expiry, TOKEN_PREFIX, TokenRevoked};
 use aether365_entities::mcp_token;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::api::settings_json;
+use super::api::{ClientSettings, client_settings};
 use super::error::DashboardError;
 use super::session::DashboardUser;
 use crate::http::AppState;
 
 /// Body of `POST /api/v1/tokens`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub label: String,
@@ -37,45 +37,91 @@ fn status(token: &mcp_token::Model, now: DateTime<Utc>) -> &'static str {
     }
 }
 
-/// A token row as JSON; never its secret or hash.
-pub fn token_json(token: &mcp_token::Model, now: DateTime<Utc>) -> Value {
-    let rfc3339 = |at: Option<DateTime<Utc>>| at.map(|at| at.to_rfc3339());
-    let tenants = match tokens::scope_of(token) {
-        Ok(TenantScope::Only(ids)) => json!(ids),
-        Ok(TenantScope::All) | Err(_) => json!("all"),
-    };
-    json!({
-        "id": token.id,
-        "label": token.label,
-        "prefix": format!("{TOKEN_PREFIX}{}", token.lookup_id),
-        "tenants": tenants,
-        "created_at": token.created_at.to_rfc3339(),
-        "last_used_at": rfc3339(token.last_used_at),
-        "expires_at": rfc3339(token.expires_at),
-        "revoked_at": rfc3339(token.revoked_at),
-        "status": status(token, now),
-    })
+/// The tenants a token reads: `"all"` (present and future) or a list of tenant ids.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum TokenTenants {
+    Only(Vec<i64>),
+    /// Always `"all"`.
+    All(String),
+}
+
+/// A token as the API shows it; never its secret or hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub label: String,
+    /// The public start of the token, to recognise it.
+    pub prefix: String,
+    pub tenants: TokenTenants,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// `active`, `expired` or `revoked`.
+    pub status: String,
+}
+
+impl TokenView {
+    /// The view of a token row at `now`.
+    pub fn of(token: &mcp_token::Model, now: DateTime<Utc>) -> TokenView {
+        TokenView {
+            id: token.id,
+            label: token.label.clone(),
+            prefix: format!("{TOKEN_PREFIX}{}", token.lookup_id),
+            tenants: match tokens::scope_of(token) {
+                Ok(TenantScope::Only(ids)) => TokenTenants::Only(ids),
+                Ok(TenantScope::All) | Err(_) => TokenTenants::All("all".into()),
+            },
+            created_at: token.created_at,
+            last_used_at: token.last_used_at,
+            expires_at: token.expires_at,
+            revoked_at: token.revoked_at,
+            status: status(token, now).to_string(),
+        }
+    }
+}
+
+/// A list of tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenView>,
+}
+
+/// `POST /api/v1/tokens`: the new token, shown this once, and configurations using it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedToken {
+    #[serde(flatten)]
+    pub client: ClientSettings,
+    /// The plaintext token: shown once, never again.
+    pub token: String,
+    pub record: TokenView,
+    pub warning: String,
 }
 
 /// `GET /api/v1/tokens`: every token of the organisation, newest first.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, body = TokenList), super::openapi::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
 ) -> Result<HttpResponse, DashboardError> {
     let now = Utc::now();
     let rows = tokens::list_tokens(&state.backend.db, current.organisation_id()).await?;
-    let items: Vec<Value> = rows.iter().map(|t| token_json(t, now)).collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items})))
+    let items = rows.iter().map(|t| TokenView::of(t, now)).collect();
+    Ok(HttpResponse::Ok().json(TokenList { items }))
 }
 
 /// `POST /api/v1/tokens`: 201 with the plaintext token, shown this once, and the client
 /// configurations filled in with it. Owners and admins only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = IssuedToken), super::openapi::Problems))]
 pub async fn create(
     state: web::Data<AppState>,
     current: DashboardUser,
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, DashboardError> {
-    current.require_manager()?;
+    current.require_manager("change tokens")?;
     let NewToken {
         label,
         expires,
@@ -93,20 +139,24 @@ pub async fn create(
         Some(current.user.id),
     )
     .await?;
-    let mut answer = settings_json(&state.base_url(), &issued.token);
-    answer["token"] = json!(issued.token);
-    answer["record"] = token_json(&issued.record, Utc::now());
-    answer["warning"] = json!("Copy this token now: it is shown once and cannot be shown again.");
-    Ok(HttpResponse::Created().json(answer))
+    Ok(HttpResponse::Created().json(IssuedToken {
+        client: client_settings(&state.base_url(), &issued.token),
+        record: TokenView::of(&issued.record, Utc::now()),
+        token: issued.token,
+        warning: "Copy this token now: it is shown once and cannot be shown again.".into(),
+    }))
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revokes at once; open MCP sessions of the token close.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "Token id")),
+    responses((status = 200, body = TokenView), super::openapi::Problems))]
 pub async fn revoke(
     state: web::Data<AppState>,
     current: DashboardUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, DashboardError> {
-    current.require_manager()?;
+    current.require_manager("change tokens")?;
     let raw = path.into_inner();
     let id: i64 = raw
         .parse()
@@ -119,5 +169,5 @@ pub async fn revoke(
     )
     .await?;
     state.backend.tokens.do_send(TokenRevoked(token.id));
-    Ok(HttpResponse::Ok().json(token_json(&token, Utc::now())))
+    Ok(HttpResponse::Ok().json(TokenView::of(&token, Utc::now())))
 }

@@ -11,20 +11,20 @@ use reqwest::{Response, StatusCode};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A signed-in browser: the session cookie to send back.
-struct Session {
-    cookie: String,
+pub struct Session {
+    pub cookie: String,
 }
 
-async fn add_user(app: &TestApp, email: &str, role: &str) {
+pub async fn add_user(app: &TestApp, email: &str, role: &str) {
     directory::create_user(&app.testdb.db, app.organisation_id, email, PASSWORD, role)
         .await
         .unwrap();
 }
 
-async fn login(app: &TestApp, email: &str, password: &str) -> Response {
+pub async fn login(app: &TestApp, email: &str, password: &str) -> Response {
     app.client
         .post(format!("{}/api/v1/session", app.address))
         .json(&json!({"email": email, "password": password}))
@@ -33,7 +33,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> Response {
         .unwrap()
 }
 
-fn set_cookie(response: &Response) -> String {
+pub fn set_cookie(response: &Response) -> String {
     response
         .headers()
         .get("set-cookie")
@@ -43,7 +43,7 @@ fn set_cookie(response: &Response) -> String {
         .to_string()
 }
 
-async fn sign_in(app: &TestApp, email: &str, role: &str) -> Session {
+pub async fn sign_in(app: &TestApp, email: &str, role: &str) -> Session {
     add_user(app, email, role).await;
     let response = login(app, email, PASSWORD).await;
     assert_eq!(response.status(), 200);
@@ -52,20 +52,20 @@ async fn sign_in(app: &TestApp, email: &str, role: &str) -> Session {
 }
 
 impl Session {
-    fn get(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+    pub fn get(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
         app.client
             .get(format!("{}{path}", app.address))
             .header("Cookie", &self.cookie)
     }
 
-    fn post(&self, app: &TestApp, path: &str, body: Value) -> reqwest::RequestBuilder {
+    pub fn post(&self, app: &TestApp, path: &str, body: Value) -> reqwest::RequestBuilder {
         app.client
             .post(format!("{}{path}", app.address))
             .header("Cookie", &self.cookie)
             .json(&body)
     }
 
-    fn delete(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+    pub fn delete(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
         app.client
             .delete(format!("{}{path}", app.address))
             .header("Cookie", &self.cookie)
@@ -73,7 +73,7 @@ impl Session {
     }
 }
 
-async fn json_of(response: Response) -> Value {
+pub async fn json_of(response: Response) -> Value {
     response.json().await.unwrap()
 }
 
@@ -809,7 +809,7 @@ async fn pages_redirect_without_a_session_and_carry_security_headers() {
         };
         let root = get("/", None).await.unwrap();
         assert_eq!(root.status(), 303);
-        assert_eq!(root.headers()["location"], "/settings/mcp");
+        assert_eq!(root.headers()["location"], "/overview");
         let page = get("/settings/mcp", None).await.unwrap();
         assert_eq!(page.status(), 303);
         assert_eq!(page.headers()["location"], "/login");

@@ -7,7 +7,7 @@ mod common;
 mod audit_crash;
 mod cli;
 mod dashboard;
-mod dashboard_browser;
+mod dashboard_api;
 mod hardening;
 mod isolation;
 mod live_collection;

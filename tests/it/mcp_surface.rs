@@ -22,6 +22,7 @@ const TOOLS_LIST_MAX: usize = 34_000;
 async fn principal(db: &DatabaseConnection, org: i64, scope: TenantScope) -> Principal {
     let issued = tokens::create_token(
         db,
+        &tokens::TokenKey::generate(),
         org,
         "surface",
         tokens::Expiry::Days90,

@@ -1,13 +1,16 @@
-// Shared helpers of the dashboard pages. No framework, no third-party code.
+// Shared helpers of the dashboard pages: API calls, DOM building, formatting, navigation.
+// No framework.
 "use strict";
 
 window.A365 = (function () {
-  /** Calls the API; JSON in and out. Throws an Error with the server's message. */
-  async function api(method, path, body) {
+  /** Calls the API; JSON in and out (`raw`: a body already encoded as JSON text). Throws an
+   *  Error with the server's problem detail. */
+  async function api(method, path, body, raw) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (method !== "GET") {
       init.headers["Content-Type"] = "application/json";
-      if (body !== undefined) init.body = JSON.stringify(body);
+      if (raw !== undefined) init.body = raw;
+      else if (body !== undefined) init.body = JSON.stringify(body);
     }
     const response = await fetch(path, init);
     if (response.status === 401 && path !== "/api/v1/session") {
@@ -22,7 +25,7 @@ window.A365 = (function () {
       data = null;
     }
     if (!response.ok) {
-      const message = data && data.message ? data.message : "Request failed (" + response.status + ")";
+      const message = data && (data.detail || data.message) ? (data.detail || data.message) : "Request failed (" + response.status + ")";
       const error = new Error(message);
       error.status = response.status;
       throw error;
@@ -93,5 +96,39 @@ window.A365 = (function () {
     node.hidden = !message;
   }
 
-  return { api, el, time, copy, wireCopyButtons, showError };
+  /** How long ago an RFC 3339 time was, in words ("3 days ago"). */
+  function age(value) {
+    const seconds = Math.max(0, (Date.now() - new Date(value).getTime()) / 1000);
+    const units = [["year", 31536000], ["month", 2592000], ["day", 86400], ["hour", 3600], ["minute", 60]];
+    for (const [unit, size] of units) {
+      const n = Math.floor(seconds / size);
+      if (n >= 1) return n + " " + unit + (n === 1 ? "" : "s") + " ago";
+    }
+    return "just now";
+  }
+
+  const PAGES = [
+    ["/overview", "Overview"],
+    ["/findings", "Findings"],
+    ["/scans", "Scans"],
+    ["/tenants", "Tenants"],
+    ["/reports", "Reports"],
+    ["/people", "People"],
+    ["/settings/mcp", "Settings › MCP"],
+  ];
+
+  /** Fills the site navigation (`#site-nav`), marking the current section. */
+  function renderNav() {
+    const nav = document.getElementById("site-nav");
+    if (!nav) return;
+    const path = window.location.pathname;
+    nav.replaceChildren(el("ul", {}, ...PAGES.map(([href, label]) => {
+      const current = path === href || path.startsWith(href + "/");
+      return el("li", {}, el("a", { href, "aria-current": current ? "page" : null }, label));
+    })));
+  }
+
+  document.addEventListener("DOMContentLoaded", renderNav);
+
+  return { api, el, time, age, copy, wireCopyButtons, showError };
 })();

@@ -14,7 +14,7 @@
         email: form.email.value,
         password: form.password.value,
       });
-      window.location.assign("/settings/mcp");
+      window.location.assign("/overview");
     } catch (e) {
       A365.showError(error, e.message);
       form.password.value = "";

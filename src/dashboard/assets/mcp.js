@@ -14,7 +14,7 @@
   async function loadMe() {
     state.me = await api("GET", "/api/v1/me");
     $("account-name").textContent = state.me.user.email + " · " + state.me.organisation.name + " (" + state.me.user.role + ")";
-    const canManage = state.me.user.can_manage_tokens;
+    const canManage = state.me.user.can_manage;
     $("create-token").hidden = !canManage;
     $("connect-tenant").hidden = !canManage;
     $("viewer-note").hidden = canManage;
@@ -22,9 +22,19 @@
 
   async function loadSettings() {
     const settings = await api("GET", "/api/v1/mcp/settings");
-    $("server-url").textContent = settings.server_url;
-    $("mcp-url").textContent = settings.mcp_url;
-    $("sse-url").textContent = settings.sse_url;
+    const onboarding = settings.onboarding;
+    // Before onboarding an assistant would read nothing: say so, and what to do next.
+    $("not-available").hidden = onboarding.available;
+    if (!onboarding.available) {
+      $("not-available-reason").textContent = onboarding.reason;
+      $("not-available-next").textContent = onboarding.next_step.label;
+      $("not-available-next").href = onboarding.next_step.href;
+    }
+    const shown = (value) => onboarding.available ? value : "Not available";
+    $("server-url").textContent = shown(settings.server_url);
+    $("mcp-url").textContent = shown(settings.mcp_url);
+    $("sse-url").textContent = shown(settings.sse_url);
+    for (const button of document.querySelectorAll(".urls button.copy")) button.hidden = !onboarding.available;
     $("claude-config").textContent = pretty(settings.claude_desktop);
     $("cursor-config").textContent = pretty(settings.cursor);
   }

@@ -1,0 +1,647 @@
+// The application pages: overview, findings, a finding, scans, a scan, compare, tenants,
+// reports, a report, people. Each URL is its own page (deep links work); each renders from
+// the REST API under /api/v1. Filters are plain GET forms, so a filtered list is a link.
+"use strict";
+
+(function () {
+  const { api, el, time, age, showError } = A365;
+  const main = document.getElementById("main");
+  const params = new URLSearchParams(window.location.search);
+  const state = { me: null };
+
+  const SEVERITIES = ["critical", "high", "medium", "low", "info"];
+  const STATUSES = ["fail", "pass", "manual", "error", "not_applicable"];
+  const SERVICES = [
+    ["entra_id", "Entra ID"], ["exchange_online", "Exchange Online"], ["defender", "Defender for Office 365"],
+    ["sharepoint", "SharePoint and OneDrive"], ["teams", "Teams"], ["purview", "Purview"],
+    ["power_platform", "Power Platform"], ["dns", "DNS"],
+  ];
+  const FRAMEWORKS = [["CIS", "CIS Microsoft 365"], ["SCuBA", "CISA SCuBA"], ["NIST-800-53", "NIST SP 800-53"], ["ISO-27001", "ISO/IEC 27001"]];
+  const SOURCES = {
+    collector: "Read live from the tenant",
+    import: "Imported ScubaGear export",
+    sample: "Demo sample data",
+    public_dns: "Public DNS",
+  };
+
+  const serviceName = (s) => (SERVICES.find(([v]) => v === s) || [s, s])[1];
+  const label = (s) => String(s).replace(/_/g, " ");
+  const badge = (text, kind) => el("span", { class: "badge badge-" + (kind || text) }, label(text));
+  const score = (v) => (v === null || v === undefined ? "–" : v.toFixed(1));
+
+  function setTitle(text) {
+    document.title = text + " · aether365";
+  }
+
+  function header(title, lead, crumbs) {
+    const nodes = [];
+    if (crumbs) {
+      nodes.push(el("nav", { "aria-label": "Breadcrumb", class: "breadcrumb" },
+        el("ol", {}, ...crumbs.map(([text, href], i) => el("li", { "aria-current": i === crumbs.length - 1 ? "page" : null },
+          href ? el("a", { href }, text) : text)))));
+    }
+    nodes.push(el("h1", {}, title));
+    if (lead) nodes.push(el("p", { class: "muted lead" }, lead));
+    setTitle(title);
+    return nodes;
+  }
+
+  function errorBox(message) {
+    const box = el("p", { class: "alert alert-error", role: "alert" });
+    showError(box, message);
+    return box;
+  }
+
+  function table(columns, rows, empty, id) {
+    return el("div", { class: "table-wrap" }, el("table", { id },
+      el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, ...(rows.length ? rows : [el("tr", {}, el("td", { class: "empty", colspan: columns.length }, empty))]))));
+  }
+
+  function select(name, id, options, value, allLabel) {
+    const node = el("select", { name, id },
+      ...(allLabel ? [el("option", { value: "" }, allLabel)] : []),
+      ...options.map(([v, text]) => el("option", { value: v, selected: String(v) === String(value) ? true : null }, text)));
+    return node;
+  }
+
+  function field(text, control) {
+    return el("div", { class: "field" }, el("label", { for: control.id }, text), control);
+  }
+
+  function viewerNote(what) {
+    return el("p", { class: "muted viewer-note" }, "Your role (viewer) may read but not " + what + "; an owner or admin can.");
+  }
+
+  async function tenants() {
+    return (await api("GET", "/api/v1/tenants")).items;
+  }
+
+  // ---- Overview -------------------------------------------------------------------------
+
+  function trendChart(canvas, points) {
+    if (!window.Chart) return;
+    new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: points.map((p) => new Date(p.finished_at).toLocaleDateString()),
+        datasets: [{
+          label: "Compliance score",
+          data: points.map((p) => p.score),
+          borderColor: "#2457c5",
+          backgroundColor: "rgba(36, 87, 197, 0.12)",
+          fill: true,
+          tension: 0.25,
+          pointRadius: 3,
+        }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: { y: { suggestedMin: 0, suggestedMax: 100, title: { display: true, text: "Score" } } },
+        plugins: { legend: { display: false } },
+      },
+    });
+  }
+
+  function serviceChart(canvas, breakdown) {
+    if (!window.Chart) return;
+    new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: breakdown.map((b) => serviceName(b.name)),
+        datasets: [
+          { label: "Failing", data: breakdown.map((b) => b.fail), backgroundColor: "#d14343" },
+          { label: "Passing", data: breakdown.map((b) => b.pass), backgroundColor: "#3f9c6d" },
+        ],
+      },
+      options: {
+        indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
+        scales: { x: { stacked: true }, y: { stacked: true } },
+      },
+    });
+  }
+
+  function change(v) {
+    if (v === null || v === undefined) return el("span", { class: "muted" }, "no earlier scan");
+    const up = v > 0;
+    return el("span", { class: "change " + (v === 0 ? "flat" : up ? "up" : "down") },
+      (v === 0 ? "±" : up ? "▲ +" : "▼ ") + v.toFixed(1) + " since the previous scan");
+  }
+
+  async function overview() {
+    main.replaceChildren(...header("Overview", "Your tenants' security posture: the latest score, what fails, and how it changed."));
+    const data = await api("GET", "/api/v1/overview");
+    if (!data.onboarding.available) {
+      main.append(el("div", { class: "alert alert-warning", role: "status", id: "onboarding" },
+        el("strong", {}, "Nothing to show yet. "), data.onboarding.reason + " ",
+        el("a", { href: data.onboarding.next_step.href }, data.onboarding.next_step.label)));
+    }
+    for (const t of data.tenants) {
+      const compliance = t.latest.find((l) => l.kind === "compliance") || t.latest[0];
+      const card = el("section", { class: "card tenant-card", "aria-label": t.tenant.display_name });
+      card.append(el("div", { class: "section-head" },
+        el("h2", {}, t.tenant.display_name, " ", el("span", { class: "muted" }, t.tenant.primary_domain)),
+        el("a", { class: "button small", href: "/findings?tenant=" + t.tenant.id + "&status=fail" }, "Failing findings")));
+      if (t.data) {
+        card.append(el("p", { class: "data-source" },
+          el("strong", {}, SOURCES[t.data.source] || t.data.source), ", collected ",
+          time(t.data.collected_at), " (" + age(t.data.collected_at) + ")",
+          t.data.note ? el("span", { class: "muted" }, " · " + t.data.note) : null));
+      }
+      if (!compliance) {
+        card.append(el("p", { class: "muted" }, "No completed scan yet. ", el("a", { href: "/scans" }, "Start one")));
+        main.append(card);
+        continue;
+      }
+      const f = compliance.failing;
+      card.append(el("div", { class: "kpis" },
+        el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, label(compliance.kind) + " score"),
+          el("span", { class: "kpi-value score-value" }, score(compliance.score)), change(compliance.score_change)),
+        ...SEVERITIES.slice(0, 4).map((s) => el("a", { class: "kpi sev sev-" + s, href: "/findings?tenant=" + t.tenant.id + "&status=fail&severity=" + s },
+          el("span", { class: "kpi-label" }, s), el("span", { class: "kpi-value" }, String(f[s]))))));
+      const trend = el("canvas", { id: "trend-" + t.tenant.id, role: "img", "aria-label": "Score trend of " + t.tenant.display_name });
+      const services = el("canvas", { id: "services-" + t.tenant.id, role: "img", "aria-label": "Findings by service" });
+      card.append(el("div", { class: "charts" },
+        el("figure", { class: "chart" }, el("figcaption", {}, "Score trend (" + t.trend.length + " scans)"), el("div", { class: "chart-box" }, trend)),
+        el("figure", { class: "chart" }, el("figcaption", {}, "Checks by service"), el("div", { class: "chart-box" }, services))));
+      card.append(table(["Service", "Failing", "Passing", "Pass rate", "Critical", "High"],
+        compliance.by_service.map((b) => el("tr", {},
+          el("th", { scope: "row" }, el("a", { href: "/findings?tenant=" + t.tenant.id + "&service=" + encodeURIComponent(b.name) }, serviceName(b.name))),
+          el("td", {}, String(b.fail)), el("td", {}, String(b.pass)),
+          el("td", {}, b.pass_rate === null ? "–" : b.pass_rate.toFixed(0) + " %"),
+          el("td", {}, String(b.failing.critical)), el("td", {}, String(b.failing.high)))), "No findings"));
+      main.append(card);
+      trendChart(trend, t.trend);
+      serviceChart(services, compliance.by_service);
+    }
+    if (!data.tenants.length) main.append(el("p", { class: "muted" }, "No tenant yet: ", el("a", { href: "/tenants" }, "connect one"), "."));
+  }
+
+  // ---- Findings -------------------------------------------------------------------------
+
+  async function findings() {
+    main.replaceChildren(...header("Findings", "Every check of the latest scans, most severe first. Filter, sort, and share the link."));
+    const all = await tenants();
+    if (!all.length) {
+      main.append(el("p", { class: "muted" }, "No tenant yet: ", el("a", { href: "/tenants" }, "connect one"), "."));
+      return;
+    }
+    const tenant = params.get("tenant") || String(all[0].id);
+    const form = el("form", { class: "filters card", method: "get", action: "/findings", id: "findings-filters" },
+      field("Tenant", select("tenant", "f-tenant", all.map((t) => [t.id, t.display_name]), tenant)),
+      field("Framework", select("framework", "f-framework", FRAMEWORKS, params.get("framework"), "Any framework")),
+      field("Severity", select("severity", "f-severity", SEVERITIES.map((s) => [s, label(s)]), params.get("severity"), "Any severity")),
+      field("Service", select("service", "f-service", SERVICES, params.get("service"), "Any service")),
+      field("Status", select("status", "f-status", STATUSES.map((s) => [s, label(s)]), params.get("status"), "Any status")),
+      field("Text", el("input", { id: "f-q", name: "q", type: "search", value: params.get("q") || "", placeholder: "e.g. MFA, 1.1.1" })),
+      el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary" }, "Filter")));
+    if (params.get("scan")) form.append(el("input", { type: "hidden", name: "scan", value: params.get("scan") }));
+    main.append(form);
+    const query = new URLSearchParams();
+    for (const key of ["tenant", "scan", "framework", "severity", "service", "status", "q", "sort", "offset"]) {
+      const value = key === "tenant" ? tenant : params.get(key);
+      if (value) query.set(key, value);
+    }
+    query.set("limit", "50");
+    let page;
+    try {
+      page = await api("GET", "/api/v1/findings?" + query);
+    } catch (e) {
+      main.append(errorBox(e.message));
+      return;
+    }
+    const sort = page.sort;
+    const link = (changes) => {
+      const next = new URLSearchParams(query);
+      next.delete("limit");
+      for (const [k, v] of Object.entries(changes)) (v === null ? next.delete(k) : next.set(k, v));
+      return "/findings?" + next;
+    };
+    const sortable = (key, text) => {
+      const active = sort === key || sort === "-" + key;
+      const next = sort === key ? "-" + key : key;
+      return el("a", { href: link({ sort: next, offset: null }), class: "sort" + (active ? " active" : ""), "aria-sort": active ? (sort.startsWith("-") ? "descending" : "ascending") : null },
+        text, active ? (sort.startsWith("-") ? " ↓" : " ↑") : "");
+    };
+    const source = page.scans.map((s) => "scan " + s.id + " (" + s.kind + ", " + (s.finished_at ? new Date(s.finished_at).toLocaleString() : s.status) + ")").join(", ");
+    main.append(el("p", { class: "muted", id: "findings-summary" }, page.total + " finding" + (page.total === 1 ? "" : "s") + " of " + page.tenant.display_name + " from " + (source || "no completed scan")));
+    const rows = page.findings.map((f) => el("tr", {},
+      el("td", {}, badge(f.severity, "sev-" + f.severity)),
+      el("td", {}, badge(f.status, "st-" + f.status)),
+      el("td", { class: "mono nowrap" }, f.check_id),
+      el("th", { scope: "row" }, el("a", { href: "/findings/" + f.id }, f.title), el("div", { class: "muted small" }, f.message)),
+      el("td", {}, serviceName(f.service)),
+      el("td", { class: "refs" }, f.references.slice(0, 3).join(", "))));
+    const wrap = el("div", { class: "table-wrap" }, el("table", { id: "findings-table" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, sortable("severity", "Severity")), el("th", { scope: "col" }, sortable("status", "Status")),
+        el("th", { scope: "col" }, sortable("check", "Check")), el("th", { scope: "col" }, sortable("title", "Title")),
+        el("th", { scope: "col" }, sortable("service", "Service")), el("th", { scope: "col" }, "Frameworks"))),
+      el("tbody", {}, ...(rows.length ? rows : [el("tr", {}, el("td", { class: "empty", colspan: 6 }, "No finding matches these filters"))]))));
+    main.append(wrap);
+    const pager = el("nav", { class: "pager", "aria-label": "Pages" });
+    if (page.offset > 0) pager.append(el("a", { class: "button", href: link({ offset: String(Math.max(0, page.offset - 50)) }) }, "← Previous"));
+    pager.append(el("span", { class: "muted" }, page.total ? (page.offset + 1) + "–" + (page.offset + page.findings.length) + " of " + page.total : ""));
+    if (page.next_offset !== null && page.next_offset !== undefined) pager.append(el("a", { class: "button", id: "next-page", href: link({ offset: String(page.next_offset) }) }, "Next →"));
+    main.append(pager);
+  }
+
+  async function finding(id) {
+    const f = await api("GET", "/api/v1/findings/" + id);
+    main.replaceChildren(...header(f.title, null, [["Findings", "/findings?tenant=" + f.tenant_id], [f.check_id]]));
+    main.append(el("p", { class: "finding-meta" }, badge(f.severity, "sev-" + f.severity), " ", badge(f.status, "st-" + f.status), " ",
+      serviceName(f.service), " · ", f.tenant_name, " · ", el("a", { href: "/scans/" + f.scan_id }, "scan " + f.scan_id), " · ",
+      time(f.scan_finished_at, "not finished")));
+    main.append(el("section", { class: "card" }, el("h2", {}, "Result"), el("p", { id: "finding-message" }, f.message)));
+    main.append(el("section", { class: "card" }, el("h2", {}, "Why it matters"), el("p", {}, f.rationale || "–")));
+    const steps = (f.remediation || "").split(/\n+/).filter((s) => s.trim());
+    main.append(el("section", { class: "card", id: "remediation" }, el("h2", {}, "Remediation"),
+      steps.length > 1 ? el("ol", {}, ...steps.map((s) => el("li", {}, s.replace(/^\d+[.)]\s*/, "")))) : el("p", {}, f.remediation || "–"),
+      f.remediation_url ? el("p", {}, el("a", { href: f.remediation_url, rel: "noopener noreferrer", target: "_blank" }, "Microsoft's documentation ↗")) : null,
+      el("p", { class: "muted small" }, "Changes are made by a person in the Microsoft 365 admin centres; aether365 never changes a tenant.")));
+    const refs = Array.isArray(f.frameworks) ? f.frameworks : [];
+    main.append(el("section", { class: "card" }, el("h2", {}, "Framework references"),
+      table(["Framework", "Reference", "Version"], refs.map((r) => el("tr", {},
+        el("td", {}, label(r.framework || "")), el("td", { class: "mono" }, r.id || r.control || JSON.stringify(r)), el("td", {}, r.version || "–"))), "No framework reference", "framework-table")));
+    main.append(el("section", { class: "card" }, el("h2", {}, "Evidence"), el("pre", { tabindex: "0", id: "evidence" }, JSON.stringify(f.evidence, null, 2))));
+    main.append(el("section", { class: "card" }, el("h2", {}, "History"),
+      table(["Scan", "Finished", "Status"], f.history.map((h) => el("tr", {},
+        el("td", {}, el("a", { href: "/findings/" + h.finding_id }, "scan " + h.scan_id)), el("td", {}, time(h.finished_at, "–")), el("td", {}, badge(h.status, "st-" + h.status)))), "No history")));
+  }
+
+  // ---- Scans ----------------------------------------------------------------------------
+
+  /** Follows a scan's progress over SSE into `box`; resolves with the final frame. */
+  function follow(scanId, box) {
+    return new Promise((resolve) => {
+      const bar = el("progress", { max: "1", value: "0", id: "scan-progress-bar" });
+      const text = el("span", { id: "scan-progress-text" }, "Waiting for the scan to start…");
+      box.replaceChildren(el("p", {}, el("strong", {}, "Scan " + scanId + ": ")), bar, text);
+      box.hidden = false;
+      const source = new EventSource("/api/v1/scans/" + scanId + "/events");
+      source.addEventListener("progress", (message) => {
+        const p = JSON.parse(message.data);
+        bar.max = Math.max(p.progress_total, 1);
+        bar.value = p.progress_done;
+        text.textContent = " " + label(p.status) + (p.progress_total ? " · " + p.progress_done + " of " + p.progress_total : "") + (p.stage ? " · " + p.stage : "");
+        box.dataset.status = p.status;
+        if (["completed", "failed", "cancelled"].includes(p.status)) {
+          source.close();
+          text.textContent = p.status === "completed" ? " Completed: score " + score(p.score) : " " + label(p.status) + (p.error ? ": " + p.error : "");
+          box.append(" ", el("a", { href: "/scans/" + scanId, id: "scan-result-link" }, "Open the scan"));
+          resolve(p);
+        }
+      });
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED) resolve(null);
+      };
+    });
+  }
+
+  function scanRow(s, compareBase) {
+    return el("tr", {},
+      el("th", { scope: "row" }, el("a", { href: "/scans/" + s.id }, "#" + s.id)),
+      el("td", {}, s.tenant_name),
+      el("td", {}, label(s.kind)),
+      el("td", {}, label(s.origin)),
+      el("td", {}, badge(s.status, "scan-" + s.status)),
+      el("td", {}, time(s.finished_at || s.started_at || s.created_at)),
+      el("td", {}, score(s.score)),
+      el("td", {}, String(s.failing.critical + s.failing.high)),
+      el("td", { class: "actions" }, compareBase ? el("a", { class: "button small", href: "/scans/compare?base=" + compareBase + "&head=" + s.id }, "Compare with previous") : null));
+  }
+
+  async function scans() {
+    main.replaceChildren(...header("Scans", "Scan history per tenant. Start a scan and watch it run; compare any two completed scans."));
+    const all = await tenants();
+    const canManage = state.me.user.can_manage;
+    const box = el("div", { class: "alert scan-live", id: "scan-live", role: "status", hidden: true });
+    const error = el("p", { class: "alert alert-error", role: "alert", hidden: true });
+    if (canManage && all.length) {
+      const form = el("form", { class: "inline-form card", id: "start-scan" },
+        el("h2", {}, "Start a scan"),
+        field("Tenant", select("tenant", "scan-tenant", all.map((t) => [t.id, t.display_name]), params.get("tenant") || all[0].id)),
+        field("Kind", select("kind", "scan-kind", [["compliance", "Compliance (configuration)"], ["exposure", "Exposure (public DNS)"]], "compliance")),
+        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary" }, "Start scan")));
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        showError(error, "");
+        try {
+          const started = await api("POST", "/api/v1/scans", { tenant_id: Number(form.tenant.value), kind: form.kind.value });
+          await follow(started.scan_id, box);
+          await history();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+      main.append(form);
+    } else if (!canManage) {
+      main.append(viewerNote("start scans"));
+    }
+    main.append(error, box);
+    const tenant = params.get("tenant") || "";
+    const filter = el("form", { method: "get", action: "/scans", class: "filters-inline" },
+      field("Tenant", select("tenant", "history-tenant", all.map((t) => [t.id, t.display_name]), tenant, "All tenants")),
+      el("button", { type: "submit", class: "button" }, "Show"));
+    const compare = el("form", { method: "get", action: "/scans/compare", class: "filters-inline", id: "compare-form" });
+    const holder = el("div", { id: "scan-history" });
+    main.append(el("section", { class: "card" }, el("div", { class: "section-head" }, el("h2", {}, "History"), filter), compare, holder));
+
+    async function history() {
+      const query = new URLSearchParams({ limit: "50" });
+      if (tenant) query.set("tenant", tenant);
+      if (params.get("before")) query.set("before", params.get("before"));
+      const page = await api("GET", "/api/v1/scans?" + query);
+      // The previous completed scan of the same tenant and kind, for "compare with previous".
+      const previous = (s, i) => page.scans.slice(i + 1).find((o) => o.tenant_id === s.tenant_id && o.kind === s.kind && o.status === "completed");
+      holder.replaceChildren(table(["Scan", "Tenant", "Kind", "Origin", "Status", "When", "Score", "Critical + high", ""],
+        page.scans.map((s, i) => {
+          const p = s.status === "completed" ? previous(s, i) : null;
+          return scanRow(s, p ? p.id : null);
+        }), "No scan yet", "scans-table"));
+      const completed = page.scans.filter((s) => s.status === "completed").map((s) => [s.id, "#" + s.id + " · " + s.tenant_name + " · " + s.kind + " · " + (s.finished_at ? new Date(s.finished_at).toLocaleDateString() : "")]);
+      // By default: the newest completed scan and the one before it of the same tenant and kind.
+      const headIndex = page.scans.findIndex((s) => s.status === "completed");
+      const head = headIndex >= 0 ? page.scans[headIndex] : null;
+      const base = head ? previous(head, headIndex) : null;
+      compare.replaceChildren(
+        field("Base (older)", select("base", "compare-base", completed, base ? base.id : "")),
+        field("Head (newer)", select("head", "compare-head", completed, head ? head.id : "")),
+        el("button", { type: "submit", class: "button" }, "Compare"));
+      compare.hidden = completed.length < 2;
+      if (page.next_before_id) {
+        const older = new URLSearchParams({ before: String(page.next_before_id) });
+        if (tenant) older.set("tenant", tenant);
+        holder.append(el("nav", { class: "pager", "aria-label": "Pages" },
+          el("a", { class: "button", id: "older-scans", href: "/scans?" + older }, "Older scans →")));
+      }
+    }
+    await history();
+  }
+
+  async function scan(id) {
+    const d = await api("GET", "/api/v1/scans/" + id);
+    const s = d.scan;
+    main.replaceChildren(...header("Scan #" + s.id, s.tenant_name + " · " + label(s.kind) + " · started from " + label(s.origin), [["Scans", "/scans"], ["#" + s.id]]));
+    const box = el("div", { class: "alert scan-live", id: "scan-live", role: "status", hidden: true });
+    main.append(box);
+    if (!["completed", "failed", "cancelled"].includes(s.status)) {
+      follow(s.id, box).then(() => window.location.reload());
+    }
+    main.append(el("div", { class: "kpis" },
+      el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, "Status"), el("span", { class: "kpi-value small-value" }, label(s.status))),
+      el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, "Score"), el("span", { class: "kpi-value" }, score(s.score)), change(d.score_change)),
+      el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, "Failing"), el("span", { class: "kpi-value" }, String(s.counts.fail))),
+      el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, "Passing"), el("span", { class: "kpi-value" }, String(s.counts.pass)))));
+    if (s.input) {
+      main.append(el("p", { class: "data-source" }, el("strong", {}, SOURCES[s.input.source] || s.input.source), ", collected ", time(s.input.collected_at), " (" + age(s.input.collected_at) + ")",
+        s.input.note ? el("span", { class: "muted" }, " · " + s.input.note) : null));
+    }
+    if (s.error) main.append(errorBox(s.error));
+    const actions = el("p", { class: "actions-row" },
+      el("a", { class: "button", href: "/findings?tenant=" + s.tenant_id + "&scan=" + s.id }, "Findings of this scan"));
+    if (d.previous_scan_id) actions.append(" ", el("a", { class: "button", href: "/scans/compare?base=" + d.previous_scan_id + "&head=" + s.id }, "Compare with previous"));
+    if (s.status === "completed") {
+      for (const format of ["csv", "sarif", "ocsf"]) actions.append(" ", el("a", { class: "button subtle", href: "/api/v1/scans/" + s.id + "/findings?format=" + format, download: "" }, "Download " + format.toUpperCase()));
+    }
+    main.append(actions);
+    const breakdown = (rows, name) => table([name, "Failing", "Passing", "Pass rate"], rows.map((b) => el("tr", {},
+      el("th", { scope: "row" }, name === "Service" ? serviceName(b.name) : b.name), el("td", {}, String(b.fail)), el("td", {}, String(b.pass)),
+      el("td", {}, b.pass_rate === null ? "–" : b.pass_rate.toFixed(0) + " %"))), "–");
+    if (d.by_service.length) main.append(el("section", { class: "card" }, el("h2", {}, "By service"), breakdown(d.by_service, "Service")));
+    if (d.by_framework.length) main.append(el("section", { class: "card" }, el("h2", {}, "By framework"), breakdown(d.by_framework, "Framework")));
+    if (d.top_failing.length) {
+      main.append(el("section", { class: "card" }, el("h2", {}, "Most severe failing checks"),
+        table(["Severity", "Check", "Title"], d.top_failing.map((f) => el("tr", {},
+          el("td", {}, badge(f.severity, "sev-" + f.severity)), el("td", { class: "mono" }, f.check_id), el("th", { scope: "row" }, el("a", { href: "/findings/" + f.id }, f.title)))), "–")));
+    }
+  }
+
+  async function compare() {
+    main.replaceChildren(...header("Compare scans", "What changed between two completed scans of one tenant.", [["Scans", "/scans"], ["Compare"]]));
+    const query = new URLSearchParams();
+    for (const key of ["tenant", "base", "head"]) if (params.get(key)) query.set(key, params.get(key));
+    let c;
+    try {
+      c = await api("GET", "/api/v1/scans/compare?" + query);
+    } catch (e) {
+      main.append(errorBox(e.message), el("p", {}, el("a", { href: "/scans" }, "Pick two scans on the Scans page")));
+      return;
+    }
+    main.append(el("p", { id: "compare-summary" }, c.tenant.display_name, ": ",
+      el("a", { href: "/scans/" + c.base.id }, "scan #" + c.base.id), " (score " + score(c.base.score) + ", ", time(c.base.finished_at), ") → ",
+      el("a", { href: "/scans/" + c.head.id }, "scan #" + c.head.id), " (score " + score(c.head.score) + ", ", time(c.head.finished_at), ") ", change(c.score_change)));
+    main.append(el("div", { class: "kpis" },
+      el("div", { class: "kpi sev-critical" }, el("span", { class: "kpi-label" }, "New failures"), el("span", { class: "kpi-value", id: "new-count" }, String(c.newly_failing.length))),
+      el("div", { class: "kpi sev-ok" }, el("span", { class: "kpi-label" }, "Resolved"), el("span", { class: "kpi-value", id: "resolved-count" }, String(c.resolved.length))),
+      el("div", { class: "kpi" }, el("span", { class: "kpi-label" }, "Still failing"), el("span", { class: "kpi-value" }, String(c.still_failing.length)))));
+    const list = (title, id, items, empty) => el("section", { class: "card" }, el("h2", {}, title),
+      table(["Severity", "Check", "Title", "Service"], items.map((f) => el("tr", {},
+        el("td", {}, badge(f.severity, "sev-" + f.severity)), el("td", { class: "mono" }, f.check_id),
+        el("th", { scope: "row" }, el("a", { href: "/findings/" + f.id }, f.title)), el("td", {}, serviceName(f.service)))), empty, id));
+    main.append(list("New failures", "newly-failing", c.newly_failing, "No new failure"),
+      list("Resolved", "resolved", c.resolved, "Nothing resolved"),
+      list("Still failing", "still-failing", c.still_failing, "Nothing still failing"));
+  }
+
+  // ---- Tenants --------------------------------------------------------------------------
+
+  async function tenantsPage() {
+    main.replaceChildren(...header("Tenants", "Connected tenants are read live, read-only, at every compliance scan; others are evaluated from their newest imported ScubaGear export."));
+    const canManage = state.me.user.can_manage;
+    const notice = el("p", { class: "alert", role: "status", hidden: true, id: "tenant-notice" });
+    main.append(notice);
+    const all = await tenants();
+    const rows = all.map((t) => {
+      const c = t.last_collection;
+      const services = c && c.services.length
+        ? el("ul", { class: "service-states" }, ...c.services.map((s) => el("li", { title: s.detail || "" }, badge(s.state, "svc-" + s.state), " " + serviceName(s.service))))
+        : el("span", { class: "muted" }, c ? "One export, every service" : "–");
+      const cells = [
+        el("th", { scope: "row" }, t.display_name, el("div", { class: "muted small" }, t.primary_domain)),
+        el("td", {}, t.connection === "connected" ? badge("connected", "ok") : badge("import only", "expired"),
+          t.consented_at ? el("div", { class: "muted small" }, "consent ", time(t.consented_at)) : null),
+        el("td", {}, c ? el("span", {}, SOURCES[c.source] || c.source, el("br", {}), time(c.collected_at), " (" + age(c.collected_at) + ")") : el("span", { class: "muted" }, "Never")),
+        el("td", {}, services),
+      ];
+      if (canManage) {
+        const file = el("input", { type: "file", accept: "application/json,.json", id: "import-file-" + t.id, "aria-label": "ScubaGear export for " + t.display_name });
+        const button = el("button", { type: "button", class: "button small" }, "Import");
+        button.addEventListener("click", async () => {
+          if (!file.files.length) return showError(notice, "Choose a ProviderSettingsExport.json first.");
+          button.disabled = true;
+          try {
+            const text = await file.files[0].text();
+            const done = await api("POST", "/api/v1/tenants/" + t.id + "/imports", undefined, text);
+            notice.className = "alert alert-success";
+            notice.textContent = "Imported snapshot " + done.snapshot_id + " for " + t.display_name + ", collected " + new Date(done.collected_at).toLocaleString() + ". The next compliance scan evaluates it.";
+            notice.hidden = false;
+          } catch (e) {
+            notice.className = "alert alert-error";
+            showError(notice, e.message);
+          } finally {
+            button.disabled = false;
+          }
+        });
+        cells.push(el("td", { class: "import-cell" }, file, button));
+      }
+      return el("tr", {}, ...cells);
+    });
+    const columns = ["Tenant", "Connection", "Last collection", "Per service"];
+    if (canManage) columns.push("Import a ScubaGear export");
+    main.append(el("section", { class: "card" }, table(columns, rows, "No tenant yet", "tenants-table")));
+    if (canManage) {
+      const connect = el("button", { type: "button", class: "button primary", id: "connect-tenant" }, "Connect a tenant");
+      connect.addEventListener("click", async () => {
+        try {
+          const answer = await api("POST", "/api/v1/tenants/connect", {});
+          window.location.assign(answer.consent_url);
+        } catch (e) {
+          notice.className = "alert alert-error";
+          showError(notice, e.message);
+        }
+      });
+      main.append(el("section", { class: "card" }, el("h2", {}, "Connect a tenant"),
+        el("p", { class: "muted" }, "A Global Administrator of the tenant grants admin consent at Microsoft (read permissions only), then returns here."), connect));
+    } else {
+      main.append(viewerNote("connect tenants or import exports"));
+    }
+  }
+
+  // ---- Reports --------------------------------------------------------------------------
+
+  async function reports() {
+    main.replaceChildren(...header("Reports", "Reports written by assistants and people, stored as Markdown."));
+    const list = (await api("GET", "/api/v1/reports?limit=100")).items;
+    main.append(el("section", { class: "card" }, table(["Title", "Audience", "Framework", "Created", ""], list.map((r) => el("tr", {},
+      el("th", { scope: "row" }, el("a", { href: "/reports/" + r.id }, r.title)), el("td", {}, label(r.audience)), el("td", {}, r.framework || "–"),
+      el("td", {}, time(r.created_at)), el("td", { class: "actions" }, el("a", { class: "button small", href: "/api/v1/reports/" + r.id + "/download", download: "" }, "Download")))),
+    "No report yet. Ask your assistant to write one (for example a board summary).", "reports-table")));
+  }
+
+  async function report(id) {
+    const page = await api("GET", "/api/v1/reports/" + id);
+    const r = page.report;
+    main.replaceChildren(...header(r.title, label(r.audience) + " report" + (r.framework ? " · " + r.framework : ""), [["Reports", "/reports"], [r.title]]));
+    main.append(el("p", {}, time(r.created_at), " ", el("a", { class: "button small", href: page.download_url, download: "", id: "report-download" }, "Download Markdown")));
+    const body = el("article", { class: "card markdown", id: "report-body" });
+    // The server renders the Markdown with raw HTML escaped and unsafe links dropped.
+    body.innerHTML = page.html;
+    main.append(body);
+  }
+
+  // ---- People ---------------------------------------------------------------------------
+
+  async function people() {
+    main.replaceChildren(...header("People", "Who may sign in, and what they may do: owners and admins change things, viewers read."));
+    const canManage = state.me.user.can_manage;
+    const isOwner = state.me.user.role === "owner";
+    const error = el("p", { class: "alert alert-error", role: "alert", hidden: true, id: "people-error" });
+    const shown = el("div", { class: "new-token", role: "status", hidden: true, id: "invited" });
+    const roles = isOwner ? ["owner", "admin", "viewer"] : ["admin", "viewer"];
+    if (canManage) {
+      const form = el("form", { class: "inline-form card", id: "invite-form" }, el("h2", {}, "Invite a person"),
+        field("Email", el("input", { id: "invite-email", name: "email", type: "email", required: true, placeholder: "name@example.com" })),
+        field("Role", select("role", "invite-role", roles.map((r) => [r, r]), "viewer")),
+        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary" }, "Invite")));
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        showError(error, "");
+        try {
+          const answer = await api("POST", "/api/v1/people", { email: form.email.value, role: form.role.value });
+          shown.replaceChildren(el("p", { class: "alert alert-warning" }, el("strong", {}, answer.warning)),
+            el("p", {}, answer.user.email + " signs in with: ", el("code", { id: "invited-password" }, answer.password)));
+          shown.hidden = false;
+          form.reset();
+          await load();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+      main.append(form);
+    } else {
+      main.append(viewerNote("invite people or change roles"));
+    }
+    main.append(error, shown);
+    const holder = el("section", { class: "card" });
+    main.append(holder);
+    async function load() {
+      const list = (await api("GET", "/api/v1/people")).items;
+      holder.replaceChildren(table(["Email", "Role", "Since", ""], list.map((p) => {
+        const self = p.id === state.me.user.id;
+        const editable = canManage && !self && (isOwner || p.role !== "owner");
+        let role = badge(p.role, "role");
+        let actions = null;
+        if (editable) {
+          role = select("role", "role-" + p.id, roles.map((r) => [r, r]), p.role);
+          role.setAttribute("aria-label", "Role of " + p.email);
+          role.addEventListener("change", async () => {
+            try {
+              await api("PATCH", "/api/v1/people/" + p.id, { role: role.value });
+              await load();
+            } catch (e) {
+              showError(error, e.message);
+            }
+          });
+          actions = el("button", { type: "button", class: "button small danger" }, "Remove");
+          actions.addEventListener("click", async () => {
+            if (!window.confirm("Remove " + p.email + "? Their sessions end at once.")) return;
+            try {
+              await api("DELETE", "/api/v1/people/" + p.id);
+              await load();
+            } catch (e) {
+              showError(error, e.message);
+            }
+          });
+        }
+        return el("tr", {}, el("th", { scope: "row" }, p.email, self ? el("span", { class: "muted" }, " (you)") : null),
+          el("td", {}, role), el("td", {}, time(p.created_at)), el("td", { class: "actions" }, actions));
+      }), "Nobody", "people-table"));
+    }
+    await load();
+  }
+
+  // ---- Router ---------------------------------------------------------------------------
+
+  const ROUTES = [
+    [/^\/overview$/, overview],
+    [/^\/findings$/, findings],
+    [/^\/findings\/(\d+)$/, finding],
+    [/^\/scans$/, scans],
+    [/^\/scans\/compare$/, compare],
+    [/^\/scans\/(\d+)$/, scan],
+    [/^\/tenants$/, tenantsPage],
+    [/^\/reports$/, reports],
+    [/^\/reports\/(\d+)$/, report],
+    [/^\/people$/, people],
+  ];
+
+  async function start() {
+    document.getElementById("logout").addEventListener("click", async () => {
+      try {
+        await api("DELETE", "/api/v1/session");
+      } finally {
+        window.location.assign("/login");
+      }
+    });
+    try {
+      state.me = await api("GET", "/api/v1/me");
+      document.getElementById("account-name").textContent = state.me.user.email + " · " + state.me.organisation.name + " (" + state.me.user.role + ")";
+      const path = window.location.pathname.replace(/\/+$/, "");
+      const route = ROUTES.find(([pattern]) => pattern.test(path));
+      if (!route) throw new Error("No such page.");
+      await route[1](...path.match(route[0]).slice(1));
+      document.body.dataset.ready = "true";
+    } catch (e) {
+      main.append(errorBox(e.message));
+      document.body.dataset.ready = "error";
+    } finally {
+      const loading = document.getElementById("loading");
+      if (loading) loading.remove();
+    }
+  }
+
+  start();
+})();
