@@ -147,6 +147,7 @@ impl From<aether365_actors::query::QueryError> for DashboardError {
             QueryError::InvalidArgument(text) => DashboardError::BadRequest(text),
             QueryError::Unavailable(text) => DashboardError::Unavailable(text),
             QueryError::Database(e) => DashboardError::Internal(format!("query: {e}")),
+            QueryError::Unreadable(text) => DashboardError::Internal(format!("query: {text}")),
         }
     }
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use aether365_actors::query::{
     FindingLookup, FindingPage, FindingQuery, FindingStatus, FindingSummary, Framework, Severity,
 };
+use aether365_engine::Status;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -97,15 +98,12 @@ fn parse_sort(raw: Option<&str>) -> Result<(SortKey, bool, String), DashboardErr
     Ok((key, descending, raw.to_string()))
 }
 
-fn severity_rank(severity: &str) -> i32 {
-    severity.parse::<Severity>().map_or(i32::MAX, |s| s.rank())
-}
-
 fn compare(key: SortKey, a: &FindingSummary, b: &FindingSummary) -> Ordering {
     let by_severity = || {
-        severity_rank(&a.severity)
-            .cmp(&severity_rank(&b.severity))
-            .then_with(|| (a.status != "fail").cmp(&(b.status != "fail")))
+        a.severity
+            .rank()
+            .cmp(&b.severity.rank())
+            .then_with(|| (a.status != Status::Fail).cmp(&(b.status != Status::Fail)))
     };
     match key {
         SortKey::Severity => by_severity(),

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use aether365_actors::query::{
     Breakdown, ScanDetail, SeverityCounts, TenantView, TrendDimension, TrendPoint, TrendQuery,
 };
+use aether365_actors::scans::ScanKind;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -135,7 +136,7 @@ pub async fn overview(
                 TrendQuery {
                     tenant: Some(t.tenant.id.to_string()),
                     since,
-                    kind: "compliance".into(),
+                    kind: ScanKind::Compliance,
                     dimension: TrendDimension::Overall,
                 },
             )

@@ -166,22 +166,25 @@ pub async fn list(
             "limit must be between 1 and 100".into(),
         ));
     }
-    if let Some(status) = query.status.as_deref() {
-        status
-            .parse::<ScanStatus>()
-            .map_err(|e| DashboardError::BadRequest(e.to_string()))?;
-    }
-    if let Some(kind) = query.kind.as_deref() {
-        kind.parse::<ScanKind>()
-            .map_err(|e| DashboardError::BadRequest(e.to_string()))?;
-    }
+    let status = query
+        .status
+        .as_deref()
+        .map(str::parse::<ScanStatus>)
+        .transpose()
+        .map_err(|e| DashboardError::BadRequest(e.to_string()))?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(str::parse::<ScanKind>)
+        .transpose()
+        .map_err(|e| DashboardError::BadRequest(e.to_string()))?;
     let page = queries(&state)
         .list_scans(
             &current.principal(),
             ScanListQuery {
                 tenant: query.tenant,
-                status: query.status,
-                kind: query.kind,
+                status,
+                kind,
                 before_id: query.before,
                 limit,
             },
