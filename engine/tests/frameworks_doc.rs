@@ -94,7 +94,7 @@ fn render() -> String {
     writeln!(
         out,
         "## SCuBA\n\n\
-         The checks decide {} SCuBA policies of ScubaGear {SCUBA_VERSION}'s baselines. How many of the policies \
+         The checks cite {} SCuBA policies of ScubaGear {SCUBA_VERSION}'s baselines. How many of the policies \
          ScubaGear itself decides on the bundled export we decide, and agree on, is measured by \
          `engine/tests/scubagear_agreement.rs`.\n\n\
          The Security Suite baseline (`MS.SECURITYSUITE.*`) is not part of ScubaGear {SCUBA_VERSION}: it appears in \
