@@ -110,11 +110,7 @@ impl Conn {
         let body = Full::new(Bytes::copy_from_slice(body.unwrap_or_default()));
         let request = request.body(body).map_err(|e| invalid(e.to_string()))?;
         self.sender.ready().await.map_err(io_error)?;
-        let response = self
-            .sender
-            .send_request(request)
-            .await
-            .map_err(io_error)?;
+        let response = self.sender.send_request(request).await.map_err(io_error)?;
         let (parts, body) = response.into_parts();
         let head = Head {
             status: parts.status.as_u16(),
