@@ -45,7 +45,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "AETHER365_MAX_UNAUTHENTICATED_PER_ADDR",
-        default_value_t = 32
+        default_value_t = 256
     )]
     pub max_unauthenticated_per_addr: usize,
     /// MCP calls per second and token (each call of a batch counts); more get 429.

@@ -45,7 +45,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             body_timeout: Duration::from_secs(30),
             max_connections: 4096,
-            max_unauthenticated_per_addr: 32,
+            max_unauthenticated_per_addr: 256,
             quotas: QuotaConfig::default(),
             keep_alive: Duration::from_secs(15),
             conformance_fixtures: false,
