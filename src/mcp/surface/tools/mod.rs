@@ -191,6 +191,15 @@ fn compact(value: &mut Value, input: bool, root: bool) {
     if root {
         map.remove("title");
     }
+    // `true` (any value, schemars' schema of a JSON value) as an object: clients require
+    // property schemas to be objects.
+    if let Some(Value::Object(props)) = map.get_mut("properties") {
+        for prop in props.values_mut() {
+            if *prop == Value::Bool(true) {
+                *prop = Value::Object(Map::new());
+            }
+        }
+    }
     if map
         .get("format")
         .and_then(Value::as_str)
