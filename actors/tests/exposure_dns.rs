@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use aether365_actors::TenantScope;
+use aether365_actors::cluster::Bus;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::{DnsConfig, DnsProbe};
 use aether365_actors::scans::{
@@ -399,6 +400,7 @@ async fn exposure_scan(
             dns: config,
             ..Default::default()
         },
+        Bus::start(db, "exposure-test"),
     )
     .start();
     let ticket = manager

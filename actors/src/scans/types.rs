@@ -5,12 +5,12 @@ use std::str::FromStr;
 
 use actix::Message;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::principal::TenantScope;
 
 /// What a scan evaluates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanKind {
     /// The tenant's latest configuration snapshot against the compliance checks.
@@ -32,7 +32,7 @@ pub enum ScanOrigin {
 }
 
 /// Where a scan is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanStatus {
     Queued,
@@ -143,7 +143,7 @@ pub struct ScanTicket {
 }
 
 /// A scan's state change, published to subscribers of the scan and of its tenant.
-#[derive(Clone, Debug, PartialEq, Serialize, Message)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct ScanEvent {
     pub scan_id: i64,
