@@ -16,9 +16,14 @@ use tokio::sync::mpsc;
 use crate::mcp::context::Notifier;
 use crate::mcp::registry::StreamGuard;
 use crate::mcp::session::{SessionShared, StreamEvent};
-use crate::mcp::{RequestContext, dispatch, jsonrpc};
+use crate::mcp::{RequestContext, jsonrpc};
 
-/// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
+/// How soon a client should reconnect when a stream ends (e.g. the instance is stopping:
+/// the load balancer sends the reconnection to another one).
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// An SSE response over `rx`, never buffered by proxies, with keep-alive comments and a
+/// reconnection delay.
 pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> HttpResponse {
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|event| (*event, rx))
@@ -27,7 +32,11 @@ pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> Ht
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .body(Sse::from_infallible_stream(events).with_keep_alive(keep_alive))
+        .body(
+            Sse::from_infallible_stream(events)
+                .with_keep_alive(keep_alive)
+                .with_retry_duration(RECONNECT_AFTER),
+        )
 }
 
 /// An SSE `message` event carrying one JSON-RPC message.
@@ -54,7 +63,7 @@ pub async fn run_in_session(
     session.begin_request(key.clone(), abort);
     let version = ctx.version;
     let work = Abortable::new(
-        async move { dispatch::handle(&ctx, &method, params).await },
+        async move { super::ops::dispatch_observed(&ctx, &method, params).await },
         registration,
     );
     let answer = work.await;
