@@ -18,12 +18,7 @@ use crate::mcp::registry::StreamGuard;
 use crate::mcp::session::{SessionShared, StreamEvent};
 use crate::mcp::{RequestContext, jsonrpc};
 
-/// How soon a client should reconnect when a stream ends (e.g. the instance is stopping:
-/// the load balancer sends the reconnection to another one).
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
-
-/// An SSE response over `rx`, never buffered by proxies, with keep-alive comments and a
-/// reconnection delay.
+/// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
 pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> HttpResponse {
     let events = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|event| (*event, rx))
@@ -32,11 +27,7 @@ pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> Ht
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .body(
-            Sse::from_infallible_stream(events)
-                .with_keep_alive(keep_alive)
-                .with_retry_duration(RECONNECT_AFTER),
-        )
+        .body(Sse::from_infallible_stream(events).with_keep_alive(keep_alive))
 }
 
 /// An SSE `message` event carrying one JSON-RPC message.
