@@ -9,6 +9,7 @@
 //! No HTTP in here.
 
 pub mod audit;
+pub mod cluster;
 pub mod consent;
 pub mod db;
 pub mod directory;

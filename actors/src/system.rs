@@ -7,14 +7,18 @@ use actix::{Addr, Arbiter, Supervisor};
 use sea_orm::DatabaseConnection;
 
 use crate::audit::{AuditConfig, AuditWriter, Flush};
+use crate::cluster::{Bus, ClusterEvent, default_instance_id};
 use crate::query::ScanCache;
 use crate::query::{QueryConfig, QueryExecutor};
 use crate::scans::{ScanConfig, ScanManager, Subscribe, Topic, next_subscriber_id};
-use crate::tokens::{TokenKey, TokenValidator, TokenValidatorConfig, VerifiedCache};
+use crate::tokens::{TokenKey, TokenRevoked, TokenValidator, TokenValidatorConfig, VerifiedCache};
 
 /// Settings of the backend actors.
 #[derive(Clone, Debug)]
 pub struct BackendConfig {
+    /// This instance's id among those sharing the database (`serve --instance-id`): it owns
+    /// the scan leases. Default: host name and process id.
+    pub instance_id: String,
     pub tokens: TokenValidatorConfig,
     pub audit: AuditConfig,
     pub scans: ScanConfig,
@@ -24,11 +28,12 @@ pub struct BackendConfig {
 impl Default for BackendConfig {
     fn default() -> Self {
         BackendConfig {
+            instance_id: default_instance_id(),
             tokens: TokenValidatorConfig::default(),
             audit: AuditConfig::default(),
             scans: ScanConfig::default(),
             // Reusing each scope's latest scan ids for a second is invalidated at once by scan
-            // completions in this process; another instance's completions show within the TTL.
+            // completions of every instance (they arrive through the cluster bus).
             queries: QueryConfig {
                 latest_ttl: Duration::from_secs(1),
             },
@@ -52,11 +57,14 @@ pub struct Backend {
     pub scan_cache: Arc<ScanCache>,
     /// Reads connected tenants (admin consent, tenant details); `None` when not configured.
     pub collector: Option<Arc<aether365_collector::Collector>>,
+    /// Events shared with the other instances on the database.
+    pub bus: Bus,
 }
 
 impl Backend {
     /// Starts every backend actor under a supervisor. Must run inside an actix `System`.
     pub fn start(db: DatabaseConnection, config: BackendConfig) -> Backend {
+        let bus = Bus::start(&db, config.instance_id.clone());
         let audit = {
             let (db, cfg) = (db.clone(), config.audit.clone());
             Supervisor::start(move |_| AuditWriter::new(db, cfg))
@@ -73,10 +81,29 @@ impl Backend {
         let scan_cache = Arc::clone(executor.service().cache());
         let queries = Supervisor::start_in_arbiter(&Arbiter::new().handle(), move |_| executor);
         let scans = {
-            let (db, cfg) = (db.clone(), config.scans.clone());
-            Supervisor::start(move |_| ScanManager::new(db, cfg))
+            let (db, cfg, bus) = (db.clone(), config.scans.clone(), bus.clone());
+            Supervisor::start(move |_| ScanManager::new(db, cfg, bus.clone()))
         };
-        // The query cache forgets an organisation's latest scans the moment one finishes here.
+        // A token revoked anywhere (a database trigger announces it) closes its streams here
+        // at once; the validator's poll catches any announcement the bus missed.
+        {
+            let (mut events, tokens) = (bus.subscribe(), tokens.clone());
+            actix::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(event) => {
+                            if let ClusterEvent::Revoked { token_id } = *event {
+                                tokens.do_send(TokenRevoked(token_id));
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+        }
+        // The query cache forgets an organisation's latest scans the moment one finishes on
+        // any instance.
         scans.do_send(Subscribe {
             topic: Topic::All,
             subscriber_id: next_subscriber_id(),
@@ -92,6 +119,7 @@ impl Backend {
             verified,
             token_key: config.tokens.key.clone(),
             scan_cache,
+            bus,
         }
     }
 

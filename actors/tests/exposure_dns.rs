@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use aether365_actors::TenantScope;
+use aether365_actors::cluster::Bus;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::{DnsConfig, DnsProbe};
 use aether365_actors::scans::{
@@ -579,6 +580,7 @@ async fn exposure_scan(
             dns: config,
             ..Default::default()
         },
+        Bus::start(db, "exposure-test"),
     )
     .start();
     let ticket = manager

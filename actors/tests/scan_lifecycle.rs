@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use aether365_actors::TenantScope;
+use aether365_actors::cluster::Bus;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::DnsConfig;
 use aether365_actors::scans::{
@@ -139,8 +140,9 @@ async fn manager(
         });
     }
     let db = db.clone();
+    let bus = Bus::start(&db, "scan-lifecycle-test");
     (
-        Supervisor::start(move |_| ScanManager::new(db, config)),
+        Supervisor::start(move |_| ScanManager::new(db, config, bus.clone())),
         microsoft,
     )
 }
@@ -567,7 +569,7 @@ async fn cancelling_queued_running_and_finished_scans() {
                 0
             );
         }
-        assert_eq!(scans.send(GetStats).await.unwrap().running, 0);
+        assert_eq!(scans.send(GetStats).await.unwrap().unwrap().running, 0);
         // Cancelling a finished scan answers its final status.
         let again = scans
             .send(cancel(running.scan_id, org, TenantScope::All))
@@ -702,7 +704,7 @@ async fn completion_reaches_1000_subscribers_despite_a_dead_one() {
         }
         // Latency is a benchmark's business, not an assertion's: printed for the record.
         eprintln!("slowest of 999 deliveries: {worst}");
-        let stats = scans.send(GetStats).await.unwrap();
+        let stats = scans.send(GetStats).await.unwrap().unwrap();
         // The dead one is gone; the scan's own topic is dropped once the scan finished.
         assert_eq!(stats.subscribers, 499, "{stats:?}");
         // A late subscriber to the finished scan is told its final state at once.
@@ -795,7 +797,7 @@ async fn runs_are_bounded_and_store_their_progress() {
         let mut saw_full = false;
         let mut saw_partial_progress = false;
         loop {
-            let stats = scans.send(GetStats).await.unwrap();
+            let stats = scans.send(GetStats).await.unwrap().unwrap();
             assert!(stats.running <= 2, "{stats:?}");
             saw_full |= stats.running == 2 && stats.queued == 2;
             let rows = scan::Entity::find()

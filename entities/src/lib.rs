@@ -5,6 +5,7 @@
 //! enforce isolation.
 
 pub mod audit_log;
+pub mod cluster_message;
 pub mod config_snapshot;
 pub mod consent_request;
 pub mod dashboard_session;

@@ -41,6 +41,10 @@ pub struct Model {
     /// What the scan evaluated (a `ScanInput` of the actors crate: snapshot source, when it
     /// was collected, per-service outcome, a note); null for exposure scans and old rows.
     pub input: Option<Json>,
+    /// The instance running (or about to run) the scan; null when no instance holds it.
+    pub lease_owner: Option<String>,
+    /// When the lease ends unless its owner renews it; another instance may then claim the scan.
+    pub lease_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

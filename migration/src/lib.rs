@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial;
 mod m20261124_000002_dashboard_sessions;
 mod m20261129_000003_live_collection;
+mod m20261130_000020_cluster;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_dashboard_sessions::Migration),
             Box::new(m20261129_000003_live_collection::Migration),
+            Box::new(m20261130_000020_cluster::Migration),
         ]
     }
 }

@@ -176,7 +176,11 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
         dns: args.dns.config(),
         ..ScanConfig::default()
     };
-    let manager = ScanManager::new(db.clone(), config).start();
+    let bus = aether365_actors::cluster::Bus::start(
+        db,
+        format!("cli-{}", aether365_actors::cluster::default_instance_id()),
+    );
+    let manager = ScanManager::new(db.clone(), config, bus).start();
     let ticket = manager
         .send(StartScan(ScanRequest {
             organisation_id: tenant.organisation_id,

@@ -3,8 +3,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
-use aether365_actors::scans::ScanConfig;
+use aether365_actors::scans::{ReleaseLeases, ScanConfig};
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
@@ -67,11 +68,19 @@ pub struct ServeArgs {
     /// Create the Contoso demo organisation first, if absent.
     #[arg(long)]
     pub demo: bool,
-    /// Scans running at once.
+    /// Scans this instance runs at once.
     #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
     pub scan_concurrency: usize,
     #[command(flatten)]
     pub dns: DnsArgs,
+    /// This instance's id among those sharing the database (it owns scan leases); default:
+    /// host name and process id.
+    #[arg(long, env = "AETHER365_INSTANCE_ID")]
+    pub instance_id: Option<String>,
+    /// How long a scan lease lasts unless renewed; another instance re-runs a scan whose
+    /// instance died this long after its last heartbeat, e.g. 30s.
+    #[arg(long, env = "AETHER365_SCAN_LEASE", value_parser = humantime_ms, default_value = "30s")]
+    pub scan_lease: Duration,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
@@ -155,13 +164,20 @@ pub async fn run(
             "live collection off (no AETHER365_ENTRA_CLIENT_ID): compliance scans evaluate imported configurations"
         ),
     }
+    let instance_id = args
+        .instance_id
+        .clone()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(default_instance_id);
     let config = BackendConfig {
         tokens: TokenValidatorConfig {
             key: token_key,
             ..TokenValidatorConfig::default()
         },
+        instance_id: instance_id.clone(),
         scans: ScanConfig {
             max_concurrent: args.scan_concurrency.max(1),
+            lease_ttl: args.scan_lease.max(Duration::from_secs(1)),
             collector: collector.clone(),
             dns: args.dns.config(),
             ..ScanConfig::default()
@@ -200,10 +216,17 @@ pub async fn run(
     )
     .map_err(|e| CliError::Server(e.to_string()))?;
     eprintln!(
-        "aether365 listening on {} (MCP: {public_url}/mcp, legacy SSE: {public_url}/sse)",
+        "aether365 instance {instance_id} listening on {} (MCP: {public_url}/mcp, legacy SSE: {public_url}/sse)",
         app.port()
     );
     let result = app.run_until_stopped().await;
+    // Stopped accepting and closed the streams: give running scans back to the cluster
+    // (another instance claims them at once), then drain the audit writer.
+    match backend.scans.send(ReleaseLeases).await {
+        Ok(Ok(released)) => tracing::info!(released, "scan leases released"),
+        Ok(Err(e)) => tracing::error!("cannot release scan leases: {e}"),
+        Err(e) => tracing::error!("scan manager unreachable at shutdown: {e}"),
+    }
     backend.shutdown(Duration::from_secs(10)).await;
     result.map_err(|e| CliError::Server(e.to_string()))
 }

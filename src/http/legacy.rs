@@ -14,11 +14,16 @@ use super::stream::{run_in_session, sse_response};
 use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
+use crate::mcp::registry::Transport;
 use crate::mcp::session::{
     ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
     new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
+
+/// Why a second `initialize` on a session is refused.
+pub const ALREADY_INITIALIZED: &str =
+    "this session is already initialized; open a new session to initialize again";
 
 /// GET /sse.
 pub async fn open(
@@ -68,7 +73,7 @@ pub async fn message(
     })?;
     let session = state
         .registry
-        .get(session_id, caller.principal.token_id)
+        .get(session_id, caller.principal.token_id, Transport::Legacy)
         .ok_or(HttpError::UnknownSession)?;
     let info = session.shared.describe();
     let version = info.version;
@@ -99,10 +104,15 @@ pub async fn message(
         Incoming::Request { id, method, params } if method == "initialize" => {
             let answer = match dispatch::initialize(&params) {
                 Ok(agreed) => {
-                    session
+                    if session
                         .shared
-                        .negotiated(agreed.version, agreed.client_capabilities);
-                    jsonrpc::encode_result(&id, &agreed.result)
+                        .negotiated(agreed.version, agreed.client_capabilities)
+                    {
+                        jsonrpc::encode_result(&id, &agreed.result)
+                    } else {
+                        let e = McpError::InvalidRequest(ALREADY_INITIALIZED.into());
+                        jsonrpc::encode_error(&id, &e, version)
+                    }
                 }
                 Err(e) => jsonrpc::encode_error(&id, &e, version),
             };

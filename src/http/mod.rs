@@ -7,6 +7,7 @@ mod config;
 pub mod error;
 mod guard;
 mod legacy;
+mod ops;
 pub mod quota;
 mod state;
 mod stream;
@@ -132,6 +133,7 @@ impl Application {
                 .app_data(web::Data::new(state.clone()))
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(configure)
+                .configure(ops::routes)
                 .configure(crate::dashboard::routes)
         })
         // Answers leave at once: without TCP_NODELAY a response written in several chunks

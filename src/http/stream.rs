@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::mcp::context::Notifier;
 use crate::mcp::registry::StreamGuard;
 use crate::mcp::session::{SessionShared, StreamEvent};
-use crate::mcp::{RequestContext, dispatch, jsonrpc};
+use crate::mcp::{RequestContext, jsonrpc};
 
 /// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
 pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> HttpResponse {
@@ -54,7 +54,7 @@ pub async fn run_in_session(
     session.begin_request(key.clone(), abort);
     let version = ctx.version;
     let work = Abortable::new(
-        async move { dispatch::handle(&ctx, &method, params).await },
+        async move { super::ops::dispatch_observed(&ctx, &method, params).await },
         registration,
     );
     let answer = work.await;

@@ -15,6 +15,7 @@ use super::stream::{run_in_session, sse_response, streamed};
 use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
+use crate::mcp::registry::Transport;
 use crate::mcp::session::{
     ClientResponse, Close, McpSession, OpenStream, SessionHandle, SessionKind, new_session_id,
 };
@@ -69,7 +70,7 @@ fn find_session(
     })?;
     let session = state
         .registry
-        .get(id, caller.principal.token_id)
+        .get(id, caller.principal.token_id, Transport::Streamable)
         .ok_or(HttpError::UnknownSession)?;
     Ok((id.to_string(), session))
 }
@@ -199,6 +200,18 @@ async fn post_handshake(
                 header_version,
             ));
         };
+        // initialize opens a session: one that names a session (live or not) is a client
+        // confusing two conversations, and never silently gets a second one.
+        if header(&req, SESSION_HEADER).is_some() {
+            return Err(HttpError::jsonrpc(
+                id,
+                McpError::InvalidRequest(format!(
+                    "{}: send initialize without {SESSION_HEADER}",
+                    super::legacy::ALREADY_INITIALIZED
+                )),
+                header_version,
+            ));
+        }
         return match initialize(&state, caller, &id, &params, SessionKind::Streamable) {
             Ok((session_id, _session, answer)) => {
                 let mut response = json_response(StatusCode::OK, answer);
@@ -251,9 +264,10 @@ async fn post_handshake(
                 }
             }
             Ok(Incoming::Request { id, method, .. }) if method == "initialize" => {
-                let e = McpError::InvalidRequest(
-                    "this session is already initialized; start a new session without Mcp-Session-Id".into(),
-                );
+                let e = McpError::InvalidRequest(format!(
+                    "{}: send initialize without {SESSION_HEADER}",
+                    super::legacy::ALREADY_INITIALIZED
+                ));
                 immediate.push(jsonrpc::error(&id, &e, version));
             }
             Ok(Incoming::Request { id, method, params }) => requests.push((id, method, params)),
@@ -373,7 +387,7 @@ async fn post_stateless(
                 let mut ctx = ctx;
                 ctx.notifier = Some(notifier);
                 async move {
-                    let answer = dispatch::handle(&ctx, &method, params).await;
+                    let answer = super::ops::dispatch_observed(&ctx, &method, params).await;
                     Some(match answer {
                         Ok(result) => jsonrpc::encode_result(&id, &result),
                         Err(e) => jsonrpc::encode_error(&id, &e, ctx.version),
@@ -384,7 +398,7 @@ async fn post_stateless(
             Some(guard),
         ));
     }
-    match dispatch::handle(&ctx, &method, params).await {
+    match super::ops::dispatch_observed(&ctx, &method, params).await {
         Ok(result) => Ok(json_response(
             StatusCode::OK,
             jsonrpc::encode_result(&id, &result),

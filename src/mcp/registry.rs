@@ -11,9 +11,20 @@ use tokio::sync::{Notify, broadcast};
 
 use super::session::{Close, SessionHandle};
 
+/// The transport a session was opened on: its id works on that transport's endpoints only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Streamable HTTP (`/mcp` with `Mcp-Session-Id`).
+    Streamable,
+    /// Legacy HTTP+SSE (`/sse` and `/messages?sessionId=`).
+    Legacy,
+    /// A stateless-era `subscriptions/listen` stream (never looked up by id).
+    Listener,
+}
+
 #[derive(Default)]
 struct Inner {
-    sessions: HashMap<String, (i64, SessionHandle)>,
+    sessions: HashMap<String, (i64, Transport, SessionHandle)>,
     by_token: HashMap<i64, HashSet<String>>,
     streams: HashMap<u64, (i64, Arc<Notify>)>,
     next_stream: u64,
@@ -46,9 +57,11 @@ impl SessionRegistry {
     }
 
     /// Registers a session.
-    pub fn insert(&self, id: &str, token_id: i64, session: SessionHandle) {
+    pub fn insert(&self, id: &str, token_id: i64, transport: Transport, session: SessionHandle) {
         let mut inner = self.lock();
-        inner.sessions.insert(id.to_string(), (token_id, session));
+        inner
+            .sessions
+            .insert(id.to_string(), (token_id, transport, session));
         inner
             .by_token
             .entry(token_id)
@@ -59,7 +72,7 @@ impl SessionRegistry {
     /// Forgets a session.
     pub fn remove(&self, id: &str) {
         let mut inner = self.lock();
-        if let Some((token_id, _)) = inner.sessions.remove(id)
+        if let Some((token_id, _, _)) = inner.sessions.remove(id)
             && let Some(ids) = inner.by_token.get_mut(&token_id)
         {
             ids.remove(id);
@@ -69,10 +82,13 @@ impl SessionRegistry {
         }
     }
 
-    /// The session `id` if it exists and belongs to `token_id`.
-    pub fn get(&self, id: &str, token_id: i64) -> Option<SessionHandle> {
+    /// The session `id` if it exists, belongs to `token_id` and was opened on `transport`
+    /// (a legacy session id names no Streamable HTTP session, and the reverse).
+    pub fn get(&self, id: &str, token_id: i64, transport: Transport) -> Option<SessionHandle> {
         match self.lock().sessions.get(id) {
-            Some((owner, session)) if *owner == token_id && session.addr.connected() => {
+            Some((owner, opened_on, session))
+                if *owner == token_id && *opened_on == transport && session.addr.connected() =>
+            {
                 Some(session.clone())
             }
             _ => None,
@@ -108,7 +124,7 @@ impl SessionRegistry {
         let mut inner = self.lock();
         let ids = inner.by_token.remove(&token_id).unwrap_or_default();
         for id in ids {
-            if let Some((_, session)) = inner.sessions.remove(&id) {
+            if let Some((_, _, session)) = inner.sessions.remove(&id) {
                 session.addr.do_send(Close);
             }
         }
@@ -124,7 +140,7 @@ impl SessionRegistry {
     pub fn close_all(&self) {
         let mut inner = self.lock();
         inner.by_token.clear();
-        for (_, (_, session)) in inner.sessions.drain() {
+        for (_, (_, _, session)) in inner.sessions.drain() {
             session.addr.do_send(Close);
         }
         for (_, notify) in inner.streams.values() {

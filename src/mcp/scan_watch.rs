@@ -1,66 +1,57 @@
-//! Following one scan: a tiny relay actor turns `ScanManager` events into a channel that a
-//! request future can await.
+//! Following one scan from a request: the scan's events, from whichever instance runs it,
+//! straight off the cluster bus.
 
-use actix::{Actor, Context, Handler};
+use std::sync::Arc;
+
 use aether365_actors::Backend;
-use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe, next_subscriber_id};
-use tokio::sync::mpsc;
+use aether365_actors::cluster::ClusterEvent;
+use aether365_actors::scans::{ScanEvent, event_of};
+use aether365_entities::scan;
+use sea_orm::EntityTrait;
+use tokio::sync::broadcast;
 
-struct Relay {
-    tx: mpsc::UnboundedSender<ScanEvent>,
-}
-
-impl Actor for Relay {
-    type Context = Context<Self>;
-}
-
-impl Handler<ScanEvent> for Relay {
-    type Result = ();
-    fn handle(&mut self, event: ScanEvent, ctx: &mut Self::Context) {
-        if self.tx.send(event).is_err() {
-            actix::ActorContext::stop(ctx);
-        }
-    }
-}
-
-/// The events of one scan, until dropped (which unsubscribes).
+/// The events of one scan, from the moment it is created.
 pub struct ScanWatch {
-    rx: mpsc::UnboundedReceiver<ScanEvent>,
-    subscriber_id: u64,
+    rx: broadcast::Receiver<Arc<ClusterEvent>>,
+    scan_id: i64,
     backend: Backend,
 }
 
 impl ScanWatch {
-    /// Subscribes to `scan_id`; events published after this call are received.
-    pub async fn start(backend: &Backend, scan_id: i64) -> Result<ScanWatch, actix::MailboxError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let relay = Relay { tx }.start();
-        let subscriber_id = next_subscriber_id();
-        backend
-            .scans
-            .send(Subscribe {
-                topic: Topic::Scan(scan_id),
-                subscriber_id,
-                subscriber: relay.recipient(),
-            })
-            .await?;
-        Ok(ScanWatch {
-            rx,
-            subscriber_id,
+    /// Follows `scan_id`; events published after this call are received.
+    pub fn start(backend: &Backend, scan_id: i64) -> ScanWatch {
+        ScanWatch {
+            rx: backend.bus.subscribe(),
+            scan_id,
             backend: backend.clone(),
-        })
+        }
     }
 
-    /// The next event, or `None` when the scan manager went away.
+    /// The next event of the scan, or `None` when the bus closed. After a gap in the events
+    /// (a lost listener, or this reader fell behind) the scan's stored state stands in.
     pub async fn next(&mut self) -> Option<ScanEvent> {
-        self.rx.recv().await
-    }
-}
-
-impl Drop for ScanWatch {
-    fn drop(&mut self) {
-        self.backend.scans.do_send(Unsubscribe {
-            subscriber_id: self.subscriber_id,
-        });
+        loop {
+            let gap = match self.rx.recv().await {
+                Ok(event) => match &*event {
+                    ClusterEvent::Scan(event) if event.scan_id == self.scan_id => {
+                        return Some(event.clone());
+                    }
+                    ClusterEvent::Resync { .. } => true,
+                    _ => false,
+                },
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            };
+            if gap {
+                match scan::Entity::find_by_id(self.scan_id)
+                    .one(&self.backend.db)
+                    .await
+                {
+                    Ok(Some(row)) => return Some(event_of(&row)),
+                    Ok(None) => return None,
+                    Err(e) => tracing::warn!(scan = self.scan_id, "cannot re-read a scan: {e}"),
+                }
+            }
+        }
     }
 }

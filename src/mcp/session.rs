@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::context::{Caller, RequestContext};
 use super::jsonrpc;
 use super::logging::LogLevel;
-use super::registry::SessionRegistry;
+use super::registry::{SessionRegistry, Transport};
 use super::tasks;
 use super::version::ProtocolVersion;
 use aether365_actors::scans::next_subscriber_id;
@@ -38,6 +38,9 @@ const STREAM_CAPACITY: usize = 64;
 const REPLAY_EVENTS: usize = 64;
 /// A session with no open stream and no request for this long is dropped.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// How long a message waits for room on a stream whose client reads slowly before the
+/// stream is closed.
+const STREAM_WRITE_WAIT: Duration = Duration::from_secs(5);
 /// How long a server-to-client request waits for the client's response.
 pub const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -53,6 +56,17 @@ pub enum SessionKind {
     LegacySse,
     /// A stateless-era `subscriptions/listen` stream; notifications carry this subscription id.
     Listener { subscription_id: Value },
+}
+
+impl SessionKind {
+    /// The transport whose endpoints accept this session's id.
+    pub fn transport(&self) -> Transport {
+        match self {
+            SessionKind::Streamable => Transport::Streamable,
+            SessionKind::LegacySse => Transport::Legacy,
+            SessionKind::Listener { .. } => Transport::Listener,
+        }
+    }
 }
 
 /// One MCP session.
@@ -90,6 +104,8 @@ struct SharedState {
     log_level: Option<LogLevel>,
     last_active: Instant,
     in_flight: HashMap<String, AbortHandle>,
+    /// A legacy session learns its version at `initialize`, once.
+    initialized: bool,
 }
 
 /// What a request handler needs to know about its session.
@@ -109,6 +125,7 @@ impl SessionShared {
                 log_level: None,
                 last_active: Instant::now(),
                 in_flight: HashMap::new(),
+                initialized: false,
             }),
         }
     }
@@ -135,11 +152,17 @@ impl SessionShared {
     }
 
     /// Sets the negotiated version and client capabilities (legacy SSE sessions learn them at
-    /// `initialize`, after the stream is open).
-    pub fn negotiated(&self, version: ProtocolVersion, client_capabilities: Value) {
+    /// `initialize`, after the stream is open). `false`, changing nothing, when the session was
+    /// already initialized.
+    pub fn negotiated(&self, version: ProtocolVersion, client_capabilities: Value) -> bool {
         let mut state = self.lock();
+        if state.initialized {
+            return false;
+        }
+        state.initialized = true;
         state.version = version;
         state.client_capabilities = Arc::new(client_capabilities);
+        true
     }
 
     /// `logging/setLevel`.
@@ -267,18 +290,41 @@ impl McpSession {
             .id(event_id.to_string());
         match tx.try_send(Box::new(event.into())) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(session = %self.id, "SSE stream full; message dropped");
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                // The client reads slowly: wait for room, handling nothing else meanwhile so
+                // that messages keep their order; a client that stops reading loses its stream
+                // (with the reason logged), never a message in the middle of it.
+                let tx = tx.clone();
+                ctx.wait(
+                    async move { tokio::time::timeout(STREAM_WRITE_WAIT, tx.send(event)).await }
+                        .into_actor(self)
+                        .map(|sent, act, ctx| match sent {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_closed)) => act.stream_gone(ctx),
+                            Err(_elapsed) => {
+                                tracing::warn!(
+                                    session = %act.id,
+                                    waited_s = STREAM_WRITE_WAIT.as_secs(),
+                                    "SSE stream closed: the client stopped reading (its buffer stayed full)"
+                                );
+                                act.stream_gone(ctx);
+                            }
+                        }),
+                );
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.stream = None;
-                if matches!(
-                    self.kind,
-                    SessionKind::LegacySse | SessionKind::Listener { .. }
-                ) {
-                    ctx.stop();
-                }
-            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.stream_gone(ctx),
+        }
+    }
+
+    /// The stream ended (closed by the client, or by us): a legacy or listener session ends
+    /// with it; a Streamable HTTP session keeps its replay buffer for a reconnection.
+    fn stream_gone(&mut self, ctx: &mut Context<Self>) {
+        self.stream = None;
+        if matches!(
+            self.kind,
+            SessionKind::LegacySse | SessionKind::Listener { .. }
+        ) {
+            ctx.stop();
         }
     }
 
@@ -317,6 +363,7 @@ impl Actor for McpSession {
         self.registry.insert(
             &self.id,
             self.caller.principal.token_id,
+            self.kind.transport(),
             SessionHandle {
                 addr: ctx.address(),
                 shared: Arc::clone(&self.shared),

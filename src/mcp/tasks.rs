@@ -117,7 +117,7 @@ pub async fn load_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanView, M
 
 /// Waits until the scan is final; with a progress token, reports its progress meanwhile.
 pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanView, McpError> {
-    let mut watch = ScanWatch::start(&ctx.backend, scan_id).await?;
+    let mut watch = ScanWatch::start(&ctx.backend, scan_id);
     let mut scan = load_scan(ctx, scan_id).await?;
     let mut last_done = -1;
     // What the scan does now ("Exchange Online: collected"), from its latest event.

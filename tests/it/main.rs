@@ -6,6 +6,8 @@ mod common;
 
 mod audit_crash;
 mod cli;
+mod cluster_instances;
+mod cluster_ops;
 mod dashboard;
 mod dashboard_api;
 mod hardening;

@@ -34,8 +34,8 @@ impl Registry {
     }
 }
 
-/// The subscriber registry, shared by the manager and its running scans so that an event is
-/// published the moment it happens, without a hop through the manager's mailbox.
+/// This process's subscribers to scan events, fed by the cluster bus without a hop through
+/// the manager's mailbox.
 #[derive(Clone, Default)]
 pub(crate) struct Fanout {
     inner: Arc<Mutex<Registry>>,
@@ -69,10 +69,11 @@ impl Fanout {
         self.lock().remove_subscriber(subscriber_id);
     }
 
-    /// Sends `event` to the subscribers of its scan, of its tenant and of every scan, each once. Never waits:
+    /// Hands `event` (from any instance, through the cluster bus) to this process's subscribers
+    /// of its scan, of its tenant and of every scan, each once. Never waits:
     /// a closed subscriber is dropped; a full mailbox loses a progress event but still gets a
     /// final one (queued past its capacity, which does not block either).
-    pub fn publish(&self, event: &ScanEvent) {
+    pub fn deliver(&self, event: &ScanEvent) {
         let topics = [
             Topic::Scan(event.scan_id),
             Topic::Tenant(event.tenant_id),

@@ -1,10 +1,11 @@
 //! The `ScanManager` actor and its messages.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use aether365_collector::Collector;
 
@@ -16,27 +17,32 @@ use tokio::sync::oneshot;
 
 use super::fanout::Fanout;
 use super::run::{self, RunEnv};
-use super::store;
+use super::store::{self, Lease};
 use super::types::{
     ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest, ScanStatus, ScanTicket, Topic,
 };
+use crate::cluster::{Bus, ClusterEvent};
 use crate::exposure::DnsConfig;
 use crate::principal::TenantScope;
 
 /// Settings of the scan manager.
 #[derive(Clone, Debug)]
 pub struct ScanConfig {
-    /// Scans running at once; further ones wait queued. Default 4.
+    /// Scans this instance runs at once; further ones wait queued (for any instance). Default 4.
     pub max_concurrent: usize,
     /// DNS settings of exposure scans (and of the mail records a collection looks up).
     pub dns: DnsConfig,
     /// Reads connected tenants live; `None` when no Entra application is configured, and then
     /// compliance scans evaluate the newest imported configuration and say so.
     pub collector: Option<Arc<Collector>>,
-    /// On start, mark scans left running as failed (`interrupted`) and queue again those left
-    /// queued. Default true; false for a short-lived manager beside a running server (the CLI),
-    /// which must not take over the server's scans.
+    /// Take part in the cluster's work: on start, mark scans left running without a lease as
+    /// failed (`interrupted`), and claim any queued scan or any scan whose lease expired.
+    /// Default true; false for a short-lived manager beside a running server (the CLI), which
+    /// runs only the scans it queued itself and takes over nothing.
     pub recover_on_start: bool,
+    /// How long a lease on a running scan lasts unless renewed; the heartbeat renews it every
+    /// third of that. Another instance re-runs a scan whose lease expired. Default 30 s.
+    pub lease_ttl: Duration,
 }
 
 impl Default for ScanConfig {
@@ -46,6 +52,7 @@ impl Default for ScanConfig {
             dns: DnsConfig::default(),
             collector: None,
             recover_on_start: true,
+            lease_ttl: Duration::from_secs(30),
         }
     }
 }
@@ -64,7 +71,7 @@ pub struct CancelScan {
     pub scan_id: i64,
 }
 
-/// Subscribes `subscriber` to the events of a scan or of a tenant's scans.
+/// Subscribes `subscriber` to the events of a scan or of a tenant's scans, from any instance.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Subscribe {
@@ -84,21 +91,29 @@ pub struct Unsubscribe {
 /// Counts for metrics and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanStats {
+    /// Queued scans no instance runs yet, across the cluster.
     pub queued: usize,
+    /// Scans this instance runs.
     pub running: usize,
+    /// Subscribers in this process.
     pub subscribers: usize,
 }
 
 /// Asks for the manager's [`ScanStats`].
 #[derive(Debug, Message)]
-#[rtype(result = "ScanStats")]
+#[rtype(result = "Result<ScanStats, ScanError>")]
 pub struct GetStats;
 
-/// A scan this manager has queued or is running.
+/// Graceful stop: stops this instance's runs and gives their scans back to the cluster (queued
+/// again, for another instance to claim at once); claims nothing afterwards. Answers how many.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<u64, ScanError>")]
+pub struct ReleaseLeases;
+
+/// A scan this instance holds a lease on, and its run.
 struct Active {
-    row: scan::Model,
-    kind: ScanKind,
-    handle: Option<SpawnHandle>,
+    handle: SpawnHandle,
+    claimed_at: Instant,
 }
 
 /// Everyone waiting for the same new scan of a tenant and kind.
@@ -106,38 +121,53 @@ type Waiters = Vec<oneshot::Sender<Result<ScanTicket, String>>>;
 
 type BoxedFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// Queues, runs, cancels and publishes scans. Start it under a `Supervisor`.
+/// Queues scans, claims them as leased jobs, runs them, cancels them and publishes their events
+/// to every instance. Start it under a `Supervisor`.
 ///
 /// Starts are serialized per tenant and kind inside the actor (without blocking it), so that
-/// concurrent starts yield one scan. Runs are futures on the actor's context, at most
+/// concurrent starts yield one scan (across instances, a partial unique index decides). A
+/// queued scan is claimed from the database by whichever instance has room; the claimer's
+/// lease is renewed by a heartbeat, and a scan whose lease expired (its instance died) is
+/// claimed again and run from the start. Runs are futures on the actor's context, at most
 /// `max_concurrent` at once; engine work runs on blocking threads.
 pub struct ScanManager {
     db: DatabaseConnection,
     config: ScanConfig,
+    bus: Bus,
     fanout: Fanout,
-    /// Queued and running scans of this manager, by id.
+    /// Scans this instance holds, by id.
     active: HashMap<i64, Active>,
-    /// Queued scan ids, oldest first.
-    queue: VecDeque<i64>,
     /// Starts being written, by (tenant, kind).
     starting: HashMap<(i64, ScanKind), Waiters>,
+    /// A claim is in flight.
+    claiming: bool,
+    /// Another claim was asked for while one was in flight.
+    claim_again: bool,
+    /// Stopping: claim nothing more.
+    draining: bool,
+    /// With `recover_on_start` off: the only scans this manager claims (those it queued).
+    own: Vec<i64>,
 }
 
 impl ScanManager {
-    /// A manager over `db`; scans left queued or running are recovered when it starts.
-    pub fn new(db: DatabaseConnection, config: ScanConfig) -> Self {
+    /// A manager over `db` publishing on `bus` (whose instance id owns its leases).
+    pub fn new(db: DatabaseConnection, config: ScanConfig, bus: Bus) -> Self {
         ScanManager {
             db,
             config,
+            bus,
             fanout: Fanout::default(),
             active: HashMap::new(),
-            queue: VecDeque::new(),
             starting: HashMap::new(),
+            claiming: false,
+            claim_again: false,
+            draining: false,
+            own: Vec::new(),
         }
     }
 
-    fn running(&self) -> usize {
-        self.active.values().filter(|a| a.handle.is_some()).count()
+    fn publish(&self, event: ScanEvent) {
+        self.bus.publish(ClusterEvent::Scan(event));
     }
 
     /// Answers a start for a tenant in scope: the active scan of that kind, or a new one.
@@ -147,22 +177,6 @@ impl ScanManager {
         ctx: &mut Context<Self>,
     ) -> BoxedFuture<Result<ScanTicket, ScanError>> {
         let key = (request.tenant_id, request.kind);
-        if let Some(active) = self
-            .active
-            .values()
-            .find(|a| a.row.tenant_id == key.0 && a.kind == key.1)
-        {
-            let ticket = ScanTicket {
-                scan_id: active.row.id,
-                status: if active.handle.is_some() {
-                    ScanStatus::Running
-                } else {
-                    ScanStatus::Queued
-                },
-                existing: true,
-            };
-            return Box::pin(async move { Ok(ticket) });
-        }
         let (tx, rx) = oneshot::channel();
         match self.starting.entry(key) {
             Entry::Occupied(mut waiting) => waiting.get_mut().push(tx),
@@ -210,7 +224,8 @@ impl ScanManager {
         })
     }
 
-    /// A start was written (or found): answer everyone who asked, queue a new scan.
+    /// A start was written (or found): answer everyone who asked, offer a new scan to the
+    /// cluster and claim it if there is room here.
     fn created(
         &mut self,
         key: (i64, ScanKind),
@@ -223,8 +238,11 @@ impl ScanManager {
                 let (scan_id, status) = (row.id, store::status_of(&row));
                 if !existing {
                     tracing::info!(scan = scan_id, tenant = row.tenant_id, kind = %key.1, "scan queued");
-                    self.fanout.publish(&store::event_of(&row));
-                    self.enqueue(row, key.1);
+                    if !self.config.recover_on_start {
+                        self.own.push(scan_id);
+                    }
+                    self.publish(store::event_of(&row));
+                    self.bus.publish(ClusterEvent::ScansWaiting);
                     self.pump(ctx);
                 }
                 for (i, waiter) in waiters.into_iter().enumerate() {
@@ -249,90 +267,169 @@ impl ScanManager {
         }
     }
 
-    fn enqueue(&mut self, row: scan::Model, kind: ScanKind) {
-        self.queue.push_back(row.id);
+    /// Claims a scan nobody holds while this instance has room, and runs it.
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        if self.draining || self.active.len() >= self.config.max_concurrent.max(1) {
+            return;
+        }
+        if self.claiming {
+            self.claim_again = true;
+            return;
+        }
+        if !self.config.recover_on_start && self.own.is_empty() {
+            return;
+        }
+        self.claiming = true;
+        self.claim_again = false;
+        let db = self.db.clone();
+        let owner = self.bus.instance_id().to_string();
+        let ttl = self.config.lease_ttl;
+        let only = (!self.config.recover_on_start).then(|| self.own.clone());
+        let claim = async move {
+            let lease = Lease { owner: &owner, ttl };
+            store::claim_next(&db, &lease, only.as_deref()).await
+        };
+        ctx.spawn(claim.into_actor(self).map(|claimed, act, ctx| {
+            act.claiming = false;
+            match claimed {
+                Ok(Some(row)) => {
+                    act.start_run(row, ctx);
+                    act.pump(ctx);
+                }
+                Ok(None) => {
+                    if act.claim_again {
+                        act.pump(ctx);
+                    }
+                }
+                Err(e) => tracing::error!("cannot claim a scan: {e}"),
+            }
+        }));
+    }
+
+    /// Runs a claimed scan.
+    fn start_run(&mut self, row: scan::Model, ctx: &mut Context<Self>) {
+        let scan_id = row.id;
+        if self.draining || self.active.contains_key(&scan_id) {
+            return;
+        }
+        tracing::info!(
+            scan = scan_id,
+            owner = self.bus.instance_id(),
+            "scan claimed"
+        );
+        let env = RunEnv {
+            db: self.db.clone(),
+            config: self.config.clone(),
+            bus: self.bus.clone(),
+        };
+        let handle = ctx.spawn(
+            run::run(env, row)
+                .into_actor(self)
+                .map(move |(), act, ctx| {
+                    act.active.remove(&scan_id);
+                    act.own.retain(|id| *id != scan_id);
+                    act.pump(ctx);
+                }),
+        );
         self.active.insert(
-            row.id,
+            scan_id,
             Active {
-                row,
-                kind,
-                handle: None,
+                handle,
+                claimed_at: Instant::now(),
             },
         );
     }
 
-    /// Starts queued scans while there is room.
-    fn pump(&mut self, ctx: &mut Context<Self>) {
-        while self.running() < self.config.max_concurrent.max(1) {
-            let Some(scan_id) = self.queue.pop_front() else {
-                break;
-            };
-            let Some(active) = self.active.get(&scan_id) else {
-                continue;
-            };
-            let env = RunEnv {
-                db: self.db.clone(),
-                config: self.config.clone(),
-                fanout: self.fanout.clone(),
-            };
-            let work = run::run(env, active.row.clone());
-            let handle = ctx.spawn(work.into_actor(self).map(move |(), act, ctx| {
-                act.active.remove(&scan_id);
-                act.pump(ctx);
-            }));
-            if let Some(active) = self.active.get_mut(&scan_id) {
-                active.handle = Some(handle);
-            }
+    /// Stops a local run (if any) of a scan this instance no longer holds.
+    fn stop_run(&mut self, scan_id: i64, ctx: &mut Context<Self>) {
+        if let Some(active) = self.active.remove(&scan_id) {
+            ctx.cancel_future(active.handle);
         }
     }
 
-    /// A scan was cancelled in the database: stop it here and tell its subscribers.
-    fn cancelled(&mut self, row: &scan::Model, ctx: &mut Context<Self>) {
-        self.queue.retain(|id| *id != row.id);
-        if let Some(Active {
-            handle: Some(handle),
-            ..
-        }) = self.active.remove(&row.id)
-        {
-            ctx.cancel_future(handle);
+    /// Renews this instance's leases; stops local runs of scans it no longer holds (cancelled
+    /// or finished elsewhere, or taken over after a stall); claims waiting scans.
+    fn heartbeat(&mut self, ctx: &mut Context<Self>) {
+        if self.draining {
+            return;
         }
-        let mut event = store::event_of(row);
-        event.status = ScanStatus::Cancelled;
-        event.error = None;
-        event.at = Utc::now();
-        self.fanout.publish(&event);
-        tracing::info!(scan = row.id, "scan cancelled");
-        self.pump(ctx);
+        let db = self.db.clone();
+        let owner = self.bus.instance_id().to_string();
+        let ttl = self.config.lease_ttl;
+        let asked = Instant::now();
+        let renew = async move {
+            let lease = Lease { owner: &owner, ttl };
+            store::renew(&db, &lease).await
+        };
+        ctx.spawn(renew.into_actor(self).map(move |held, act, ctx| {
+            match held {
+                Ok(held) => {
+                    let lost: Vec<i64> = act
+                        .active
+                        .iter()
+                        .filter(|(id, a)| a.claimed_at < asked && !held.contains(id))
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for scan_id in lost {
+                        tracing::warn!(scan = scan_id, "lease lost: stopping the local run");
+                        act.stop_run(scan_id, ctx);
+                    }
+                }
+                Err(e) => tracing::error!("cannot renew scan leases: {e}"),
+            }
+            act.pump(ctx);
+        }));
+    }
+
+    /// Events missed since `since` (listener lost, or this process fell behind): the final
+    /// events of scans finished meanwhile go to local subscribers; waiting scans are claimed.
+    fn resync(&mut self, since: chrono::DateTime<Utc>, ctx: &mut Context<Self>) {
+        let db = self.db.clone();
+        let fanout = self.fanout.clone();
+        ctx.spawn(
+            async move { store::finished_since(&db, since).await }
+                .into_actor(self)
+                .map(move |finished, act, ctx| {
+                    match finished {
+                        Ok(rows) => {
+                            for row in rows {
+                                fanout.deliver(&store::event_of(&row));
+                            }
+                        }
+                        Err(e) => tracing::error!("cannot reconcile scan events: {e}"),
+                    }
+                    act.pump(ctx);
+                }),
+        );
     }
 }
 
 impl Actor for ScanManager {
     type Context = Context<Self>;
 
-    /// Recovers scans left by a previous run before handling any message.
+    /// Follows the cluster bus, starts the heartbeat and, when taking part in the cluster's
+    /// work, recovers scans left by a previous run before handling any message.
     fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.add_stream(self.bus.events());
+        let every = (self.config.lease_ttl / 3).max(Duration::from_millis(100));
+        ctx.run_interval(every, |act, ctx| act.heartbeat(ctx));
         if !self.config.recover_on_start {
             return;
         }
         let db = self.db.clone();
+        let owner = self.bus.instance_id().to_string();
         ctx.wait(
-            async move { store::recover(&db).await }
+            async move { store::recover(&db, Some(&owner)).await }
                 .into_actor(self)
                 .map(|recovered, act, ctx| {
                     match recovered {
-                        Ok((interrupted, queued)) => {
+                        Ok(interrupted) => {
                             for row in interrupted {
                                 tracing::warn!(
                                     scan = row.id,
-                                    "scan was running when the server stopped: marked failed"
+                                    "scan was running without a lease when the server stopped: marked failed"
                                 );
-                                act.fanout.publish(&store::event_of(&row));
-                            }
-                            for row in queued {
-                                if let Ok(kind) = row.kind.parse() {
-                                    tracing::info!(scan = row.id, "queueing a scan left queued");
-                                    act.enqueue(row, kind);
-                                }
+                                act.publish(store::event_of(&row));
                             }
                         }
                         Err(e) => {
@@ -350,8 +447,24 @@ impl Supervised for ScanManager {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
         tracing::warn!("scan manager restarting");
         self.active.clear();
-        self.queue.clear();
         self.starting.clear();
+        self.claiming = false;
+    }
+}
+
+impl StreamHandler<Arc<ClusterEvent>> for ScanManager {
+    fn handle(&mut self, event: Arc<ClusterEvent>, ctx: &mut Self::Context) {
+        match &*event {
+            ClusterEvent::Scan(event) => self.fanout.deliver(event),
+            ClusterEvent::ScansWaiting => self.pump(ctx),
+            ClusterEvent::Resync { since } => self.resync(*since, ctx),
+            _ => {}
+        }
+    }
+
+    /// The bus never ends while the process runs; keep the actor alive regardless.
+    fn finished(&mut self, _ctx: &mut Self::Context) {
+        tracing::warn!("scan manager: the cluster bus ended");
     }
 }
 
@@ -397,8 +510,15 @@ impl Handler<CancelScan> for ScanManager {
             if status.is_final() {
                 return Ok((row, status, false));
             }
-            if store::finish_unsuccessfully(&db, row.id, ScanStatus::Cancelled, None, Utc::now())
-                .await?
+            if store::finish_unsuccessfully(
+                &db,
+                None,
+                row.id,
+                ScanStatus::Cancelled,
+                None,
+                Utc::now(),
+            )
+            .await?
             {
                 return Ok((row, ScanStatus::Cancelled, true));
             }
@@ -412,7 +532,15 @@ impl Handler<CancelScan> for ScanManager {
         Box::pin(cancel.into_actor(self).map(|cancelled, act, ctx| {
             let (row, status, cancelled) = cancelled?;
             if cancelled {
-                act.cancelled(&row, ctx);
+                // Stop it here; the instance running it elsewhere stops at its next write.
+                act.stop_run(row.id, ctx);
+                let mut event = store::event_of(&row);
+                event.status = ScanStatus::Cancelled;
+                event.error = None;
+                event.at = Utc::now();
+                act.publish(event);
+                tracing::info!(scan = row.id, "scan cancelled");
+                act.pump(ctx);
             }
             Ok(status)
         }))
@@ -465,15 +593,45 @@ impl Handler<Unsubscribe> for ScanManager {
 }
 
 impl Handler<GetStats> for ScanManager {
-    type Result = MessageResult<GetStats>;
+    type Result = ResponseFuture<Result<ScanStats, ScanError>>;
 
     fn handle(&mut self, _msg: GetStats, _ctx: &mut Self::Context) -> Self::Result {
-        let running = self.running();
-        MessageResult(ScanStats {
-            queued: self.active.len() - running,
-            running,
-            subscribers: self.fanout.subscriber_count(),
+        let db = self.db.clone();
+        let running = self.active.len();
+        let subscribers = self.fanout.subscriber_count();
+        Box::pin(async move {
+            let waiting = store::count_waiting(&db).await?;
+            Ok(ScanStats {
+                queued: usize::try_from(waiting).unwrap_or(usize::MAX),
+                running,
+                subscribers,
+            })
         })
+    }
+}
+
+impl Handler<ReleaseLeases> for ScanManager {
+    type Result = ResponseActFuture<Self, Result<u64, ScanError>>;
+
+    fn handle(&mut self, _msg: ReleaseLeases, ctx: &mut Self::Context) -> Self::Result {
+        self.draining = true;
+        for (_, active) in self.active.drain() {
+            ctx.cancel_future(active.handle);
+        }
+        let db = self.db.clone();
+        let owner = self.bus.instance_id().to_string();
+        Box::pin(
+            async move { store::release(&db, &owner).await }
+                .into_actor(self)
+                .map(|released, act, _ctx| {
+                    let released = released?;
+                    if released > 0 {
+                        tracing::info!(released, "scan leases released for other instances");
+                        act.bus.publish(ClusterEvent::ScansWaiting);
+                    }
+                    Ok(released)
+                }),
+        )
     }
 }
 

@@ -15,11 +15,12 @@ mod types;
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};
 pub use manager::{
-    CancelScan, DescribePlan, GetStats, ScanConfig, ScanManager, ScanStats, StartScan, Subscribe,
-    Unsubscribe,
+    CancelScan, DescribePlan, GetStats, ReleaseLeases, ScanConfig, ScanManager, ScanStats,
+    StartScan, Subscribe, Unsubscribe,
 };
 pub use persist::{CompletedScan, persist_completed_scan};
 pub use run::plan;
+pub use store::{event_of, scans_by_status};
 pub use types::{
     AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
     ScanStatus, ScanTicket, Topic, next_subscriber_id,

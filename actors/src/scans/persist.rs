@@ -82,6 +82,8 @@ where
         progress_total: Set(results.total),
         finished_at: Set(Some(finished_at)),
         error: Set(None),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
         ..Default::default()
     };
     results.apply(&mut update);
@@ -90,6 +92,8 @@ where
         .set(update)
         .filter(scan::Column::Id.eq(scan_row.id))
         .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+        // Only the instance holding the lease completes it (not one whose lease was lost).
+        .filter(scan::Column::LeaseOwner.eq(scan_row.lease_owner.clone()))
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {

@@ -13,13 +13,13 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::fanout::Fanout;
 use super::input::{ScanInput, SnapshotSource, snapshot_note};
 use super::live;
 use super::manager::ScanConfig;
 use super::persist::complete_running_scan;
-use super::store;
+use super::store::{self, Lease};
 use super::types::{ScanError, ScanEvent, ScanKind, ScanStatus};
+use crate::cluster::{Bus, ClusterEvent};
 use crate::exposure::DnsProbe;
 
 /// Progress is stored at most this often (and always at the end).
@@ -32,7 +32,23 @@ const DOMAINS_AT_ONCE: usize = 4;
 pub(super) struct RunEnv {
     pub db: DatabaseConnection,
     pub config: ScanConfig,
-    pub fanout: Fanout,
+    /// Where the scan's events go (every instance); its instance id owns the lease.
+    pub bus: Bus,
+}
+
+impl RunEnv {
+    /// The lease this instance holds on the scans it runs.
+    pub fn lease(&self) -> Lease<'_> {
+        Lease {
+            owner: self.bus.instance_id(),
+            ttl: self.config.lease_ttl,
+        }
+    }
+
+    /// Publishes a scan event to every instance.
+    pub fn publish(&self, event: ScanEvent) {
+        self.bus.publish(ClusterEvent::Scan(event));
+    }
 }
 
 /// Why a run stopped early.
@@ -77,6 +93,7 @@ pub(crate) async fn run(env: RunEnv, row: scan::Model) {
             let now = Utc::now();
             match store::finish_unsuccessfully(
                 &env.db,
+                Some(env.bus.instance_id()),
                 scan_id,
                 ScanStatus::Failed,
                 Some(&error),
@@ -89,7 +106,7 @@ pub(crate) async fn run(env: RunEnv, row: scan::Model) {
                     event.status = ScanStatus::Failed;
                     event.error = Some(error);
                     event.at = Utc::now();
-                    env.fanout.publish(&event);
+                    env.publish(event);
                 }
                 Ok(false) => {}
                 Err(e) => tracing::error!(scan = scan_id, "cannot mark the scan failed: {e}"),
@@ -101,15 +118,16 @@ pub(crate) async fn run(env: RunEnv, row: scan::Model) {
 async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
     let kind: ScanKind = queued.kind.parse()?;
     let (work, total) = prepare(env, queued, kind).await?;
-    let Some(row) = store::mark_running(&env.db, queued.id, total, None).await? else {
+    let Some(row) = store::mark_running(&env.db, &env.lease(), queued.id, total, None).await?
+    else {
         return Err(Stop::Cancelled);
     };
     tracing::info!(scan = row.id, tenant = row.tenant_id, kind = %kind, total, "scan running");
     let mut progress = Progress::new(env, &row, total);
-    env.fanout.publish(&progress.event(ScanStatus::Running));
+    env.publish(progress.event(ScanStatus::Running));
     let findings = match work {
         Work::Compliance { snapshot, input } => {
-            if !store::set_input(&env.db, row.id, &input).await? {
+            if !store::set_input(&env.db, env.bus.instance_id(), row.id, &input).await? {
                 return Err(Stop::Cancelled);
             }
             evaluate_compliance(snapshot, &mut progress).await?
@@ -117,14 +135,14 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
         Work::Collect { collector, tenant } => {
             let (_, snapshot, input) =
                 live::collect(env, collector, &tenant, &mut progress).await?;
-            if !store::set_input(&env.db, row.id, &input).await? {
+            if !store::set_input(&env.db, env.bus.instance_id(), row.id, &input).await? {
                 return Err(Stop::Cancelled);
             }
             evaluate_compliance(snapshot, &mut progress).await?
         }
         Work::Exposure { domains, skipped } => {
             let input = ScanInput::of_dns(Utc::now(), &skipped);
-            if !store::set_input(&env.db, row.id, &input).await? {
+            if !store::set_input(&env.db, env.bus.instance_id(), row.id, &input).await? {
                 return Err(Stop::Cancelled);
             }
             observe_domains(env, domains, &mut progress).await?
@@ -140,7 +158,7 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
     event.score = score;
     // The status changed when the transaction committed, just now.
     event.at = Utc::now();
-    env.fanout.publish(&event);
+    env.publish(event);
     tracing::info!(
         scan = row.id,
         ?score,
@@ -438,11 +456,18 @@ impl<'a> Progress<'a> {
         self.done = self.done.saturating_add(count(n)).min(self.total);
         if self.stored_at.elapsed() >= STORE_PROGRESS_EVERY || self.done >= self.total {
             self.stored_at = Instant::now();
-            if !store::set_progress(&self.env.db, self.row.id, self.done).await? {
+            if !store::set_progress(
+                &self.env.db,
+                self.env.bus.instance_id(),
+                self.row.id,
+                self.done,
+            )
+            .await?
+            {
                 return Err(Stop::Cancelled);
             }
         }
-        self.env.fanout.publish(&self.event(ScanStatus::Running));
+        self.env.publish(self.event(ScanStatus::Running));
         Ok(())
     }
 }

@@ -4,9 +4,10 @@
 use aether365_entities::{scan, tenant};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use super::input::ScanInput;
@@ -87,6 +88,7 @@ pub(crate) async fn insert_queued<C: ConnectionTrait>(
 /// Queued → running, with the number of checks to run. `None` when the scan is no longer queued.
 pub(crate) async fn mark_running<C: ConnectionTrait>(
     db: &C,
+    lease: &Lease<'_>,
     scan_id: i64,
     progress_total: i32,
     snapshot_id: Option<i64>,
@@ -100,8 +102,10 @@ pub(crate) async fn mark_running<C: ConnectionTrait>(
         .col_expr(scan::Column::ProgressDone, Expr::value(0))
         .col_expr(scan::Column::ProgressTotal, Expr::value(progress_total))
         .col_expr(scan::Column::SnapshotId, Expr::value(snapshot_id))
+        .col_expr(scan::Column::LeaseExpiresAt, Expr::value(lease.expiry()))
         .filter(scan::Column::Id.eq(scan_id))
         .filter(scan::Column::Status.eq(ScanStatus::Queued.as_str()))
+        .filter(scan::Column::LeaseOwner.eq(lease.owner))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
@@ -113,6 +117,7 @@ pub(crate) async fn mark_running<C: ConnectionTrait>(
 /// Records what a running scan evaluates. `false` when the scan is no longer running.
 pub(crate) async fn set_input<C: ConnectionTrait>(
     db: &C,
+    owner: &str,
     scan_id: i64,
     input: &ScanInput,
 ) -> Result<bool, ScanError> {
@@ -121,6 +126,7 @@ pub(crate) async fn set_input<C: ConnectionTrait>(
         .col_expr(scan::Column::Input, Expr::value(Some(input.to_json())))
         .filter(scan::Column::Id.eq(scan_id))
         .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+        .filter(scan::Column::LeaseOwner.eq(owner))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
@@ -129,6 +135,7 @@ pub(crate) async fn set_input<C: ConnectionTrait>(
 /// Stores progress. `false` when the scan is no longer running (cancelled meanwhile).
 pub(crate) async fn set_progress<C: ConnectionTrait>(
     db: &C,
+    owner: &str,
     scan_id: i64,
     done: i32,
 ) -> Result<bool, ScanError> {
@@ -136,38 +143,208 @@ pub(crate) async fn set_progress<C: ConnectionTrait>(
         .col_expr(scan::Column::ProgressDone, Expr::value(done))
         .filter(scan::Column::Id.eq(scan_id))
         .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+        .filter(scan::Column::LeaseOwner.eq(owner))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
 }
 
-/// Queued or running → `status` (failed or cancelled) with `error`. `false` when the scan
-/// had already finished.
+/// Queued or running → `status` (failed or cancelled) with `error`, lease released. With
+/// `owner`, only while that instance holds the scan. `false` when the scan had already
+/// finished (or another instance holds it).
 pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait>(
     db: &C,
+    owner: Option<&str>,
     scan_id: i64,
     status: ScanStatus,
     error: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<bool, ScanError> {
-    let result = scan::Entity::update_many()
+    let mut update = scan::Entity::update_many()
         .col_expr(scan::Column::Status, Expr::value(status.as_str()))
         .col_expr(scan::Column::Error, Expr::value(error.map(str::to_string)))
         .col_expr(scan::Column::FinishedAt, Expr::value(at))
+        .col_expr(scan::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            scan::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .filter(scan::Column::Id.eq(scan_id))
+        .filter(scan::Column::Status.is_in(ACTIVE));
+    if let Some(owner) = owner {
+        update = update.filter(scan::Column::LeaseOwner.eq(owner));
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
+}
+
+/// A lease an instance takes on the scans it runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lease<'a> {
+    /// The instance id.
+    pub owner: &'a str,
+    /// How long a lease lasts unless renewed.
+    pub ttl: std::time::Duration,
+}
+
+impl Lease<'_> {
+    /// When a lease taken or renewed now ends.
+    pub fn expiry(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+/// The condition of a scan nobody holds: queued without a live lease, or running with an
+/// expired one (its instance died: it runs again from the start).
+fn claimable(now: DateTime<Utc>) -> Condition {
+    let unheld = Condition::any()
+        .add(scan::Column::LeaseOwner.is_null())
+        .add(scan::Column::LeaseExpiresAt.is_null())
+        .add(scan::Column::LeaseExpiresAt.lt(now));
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(scan::Column::Status.eq(ScanStatus::Queued.as_str()))
+                .add(unheld),
+        )
+        .add(
+            Condition::all()
+                .add(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+                .add(scan::Column::LeaseExpiresAt.lt(now)),
+        )
+}
+
+/// Claims the oldest scan nobody holds (among `only`, when given) for `lease`: it becomes
+/// queued again, from the start, held by this instance. PostgreSQL skips rows another
+/// transaction is claiming (`FOR UPDATE SKIP LOCKED`); the conditional update decides races
+/// on any database.
+pub(crate) async fn claim_next(
+    db: &sea_orm::DatabaseConnection,
+    lease: &Lease<'_>,
+    only: Option<&[i64]>,
+) -> Result<Option<scan::Model>, ScanError> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut candidate = scan::Entity::find().filter(claimable(now));
+    if let Some(ids) = only {
+        candidate = candidate.filter(scan::Column::Id.is_in(ids.iter().copied()));
+    }
+    let Some(row) = candidate
+        .order_by_asc(scan::Column::Id)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .one(&txn)
+        .await?
+    else {
+        txn.rollback().await?;
+        return Ok(None);
+    };
+    let claimed = scan::Entity::update_many()
+        .col_expr(
+            scan::Column::Status,
+            Expr::value(ScanStatus::Queued.as_str()),
+        )
+        .col_expr(scan::Column::LeaseOwner, Expr::value(lease.owner))
+        .col_expr(scan::Column::LeaseExpiresAt, Expr::value(lease.expiry()))
+        .col_expr(scan::Column::ProgressDone, Expr::value(0))
+        .col_expr(scan::Column::StartedAt, Expr::value(None::<DateTime<Utc>>))
+        .filter(scan::Column::Id.eq(row.id))
+        .filter(claimable(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let row = scan::Entity::find_by_id(row.id).one(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Renews the leases of `lease.owner`; returns the ids of the scans it still holds.
+pub(crate) async fn renew<C: ConnectionTrait>(
+    db: &C,
+    lease: &Lease<'_>,
+) -> Result<Vec<i64>, ScanError> {
+    scan::Entity::update_many()
+        .col_expr(scan::Column::LeaseExpiresAt, Expr::value(lease.expiry()))
+        .filter(scan::Column::LeaseOwner.eq(lease.owner))
         .filter(scan::Column::Status.is_in(ACTIVE))
         .exec(db)
         .await?;
-    Ok(result.rows_affected > 0)
+    Ok(scan::Entity::find()
+        .select_only()
+        .column(scan::Column::Id)
+        .filter(scan::Column::LeaseOwner.eq(lease.owner))
+        .filter(scan::Column::Status.is_in(ACTIVE))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?)
 }
 
-/// Scans left behind by a previous run: running ones are marked failed (`interrupted`) and
-/// returned first; queued ones are returned second, to be queued again.
+/// Gives back every scan `owner` holds (graceful stop): they are queued again, from the
+/// start, for another instance to claim at once. Returns how many.
+pub(crate) async fn release<C: ConnectionTrait>(db: &C, owner: &str) -> Result<u64, ScanError> {
+    let result = scan::Entity::update_many()
+        .col_expr(
+            scan::Column::Status,
+            Expr::value(ScanStatus::Queued.as_str()),
+        )
+        .col_expr(scan::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            scan::Column::LeaseExpiresAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(scan::Column::ProgressDone, Expr::value(0))
+        .col_expr(scan::Column::StartedAt, Expr::value(None::<DateTime<Utc>>))
+        .filter(scan::Column::LeaseOwner.eq(owner))
+        .filter(scan::Column::Status.is_in(ACTIVE))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Scans by status across the cluster, for metrics: (status, count).
+pub async fn scans_by_status<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, i64)>, ScanError> {
+    Ok(scan::Entity::find()
+        .select_only()
+        .column(scan::Column::Status)
+        .column_as(scan::Column::Id.count(), "n")
+        .group_by(scan::Column::Status)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?)
+}
+
+/// Queued scans nobody is running yet, across the cluster.
+pub(crate) async fn count_waiting<C: ConnectionTrait>(db: &C) -> Result<u64, ScanError> {
+    Ok(scan::Entity::find()
+        .filter(scan::Column::Status.eq(ScanStatus::Queued.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Scans that finished since `since` (to reconcile events a listener may have missed).
+pub(crate) async fn finished_since<C: ConnectionTrait>(
+    db: &C,
+    since: DateTime<Utc>,
+) -> Result<Vec<scan::Model>, ScanError> {
+    Ok(scan::Entity::find()
+        .filter(scan::Column::FinishedAt.gte(since))
+        .order_by_asc(scan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Start-up: scans left `running` without a lease (written before leases existed) are marked
+/// failed (`interrupted`) and returned; leases held under `expire_owner` (this instance's id,
+/// so a predecessor of this process) end now, so they are claimed again at once. Scans another
+/// live instance holds are not touched.
 pub(crate) async fn recover<C: ConnectionTrait>(
     db: &C,
-) -> Result<(Vec<scan::Model>, Vec<scan::Model>), ScanError> {
+    expire_owner: Option<&str>,
+) -> Result<Vec<scan::Model>, ScanError> {
     let running = scan::Entity::find()
         .filter(scan::Column::Status.eq(ScanStatus::Running.as_str()))
+        .filter(scan::Column::LeaseOwner.is_null())
         .order_by_asc(scan::Column::Id)
         .all(db)
         .await?;
@@ -175,7 +352,8 @@ pub(crate) async fn recover<C: ConnectionTrait>(
     let mut interrupted = Vec::with_capacity(running.len());
     for row in running {
         let marked =
-            finish_unsuccessfully(db, row.id, ScanStatus::Failed, Some(INTERRUPTED), now).await?;
+            finish_unsuccessfully(db, None, row.id, ScanStatus::Failed, Some(INTERRUPTED), now)
+                .await?;
         let reread = if marked {
             scan::Entity::find_by_id(row.id).one(db).await?
         } else {
@@ -183,12 +361,15 @@ pub(crate) async fn recover<C: ConnectionTrait>(
         };
         interrupted.extend(reread);
     }
-    let queued = scan::Entity::find()
-        .filter(scan::Column::Status.eq(ScanStatus::Queued.as_str()))
-        .order_by_asc(scan::Column::Id)
-        .all(db)
-        .await?;
-    Ok((interrupted, queued))
+    if let Some(owner) = expire_owner {
+        scan::Entity::update_many()
+            .col_expr(scan::Column::LeaseExpiresAt, Expr::value(now))
+            .filter(scan::Column::LeaseOwner.eq(owner))
+            .filter(scan::Column::Status.is_in(ACTIVE))
+            .exec(db)
+            .await?;
+    }
+    Ok(interrupted)
 }
 
 /// A row's parsed status (unknown text counts as failed).
@@ -196,8 +377,8 @@ pub(crate) fn status_of(row: &scan::Model) -> ScanStatus {
     row.status.parse().unwrap_or(ScanStatus::Failed)
 }
 
-/// The event describing a row as it is.
-pub(crate) fn event_of(row: &scan::Model) -> ScanEvent {
+/// The event describing a scan row as it is.
+pub fn event_of(row: &scan::Model) -> ScanEvent {
     ScanEvent {
         scan_id: row.id,
         organisation_id: row.organisation_id,

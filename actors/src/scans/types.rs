@@ -144,7 +144,7 @@ pub struct ScanTicket {
 }
 
 /// A scan's state change, published to subscribers of the scan and of its tenant.
-#[derive(Clone, Debug, PartialEq, Serialize, Message)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct ScanEvent {
     pub scan_id: i64,

@@ -1,0 +1,378 @@
+//! Several instances on one database: scans as leased jobs (an instance that dies leaves its
+//! scan to another), start-up that leaves live leases alone, and the cluster bus (events across
+//! instances, large payloads by reference, revocations announced by the database, a lost
+//! listener re-established with a resync). Real PostgreSQL, real stand-in; no mocks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use aether365_actors::TenantScope;
+use aether365_actors::cluster::{Bus, ClusterEvent};
+use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::scans::{
+    ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, SnapshotSource,
+    StartScan,
+};
+use aether365_actors::testkit;
+use aether365_actors::tokens::{self, Expiry};
+use aether365_engine::Snapshot;
+use aether365_entities::{finding, scan, tenant};
+use chrono::Utc;
+use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter,
+};
+use tokio::sync::broadcast;
+
+/// Waits for the next bus event matching `want`, failing after `within`.
+async fn next_matching(
+    rx: &mut broadcast::Receiver<Arc<ClusterEvent>>,
+    within: Duration,
+    want: impl Fn(&ClusterEvent) -> bool,
+) -> ClusterEvent {
+    tokio::time::timeout(within, async {
+        loop {
+            let event = rx.recv().await.expect("bus open");
+            if want(&event) {
+                return (*event).clone();
+            }
+        }
+    })
+    .await
+    .expect("the awaited cluster event arrives")
+}
+
+async fn tenant_with_export(db: &DatabaseConnection, name: &str) -> (i64, tenant::Model) {
+    let org = match directory::create_organisation(db, "Contoso").await {
+        Ok(o) => o,
+        Err(_) => directory::find_organisation(db, "Contoso").await.unwrap(),
+    };
+    let t = directory::add_tenant(
+        db,
+        org.id,
+        NewTenant {
+            display_name: name.into(),
+            microsoft_tenant_id: None,
+            domains: vec![format!("{}.example", name.to_lowercase())],
+        },
+    )
+    .await
+    .unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/scubagear/ProviderSettingsExport.json"
+    );
+    let snapshot = Snapshot::from_bytes(&std::fs::read(path).unwrap()).unwrap();
+    directory::import_snapshot(db, &t, &snapshot, SnapshotSource::Import, None)
+        .await
+        .unwrap();
+    (org.id, t)
+}
+
+fn request(org: i64, tenant_id: i64) -> ScanRequest {
+    ScanRequest {
+        organisation_id: org,
+        tenant_id,
+        tenant_scope: TenantScope::All,
+        kind: ScanKind::Compliance,
+        origin: ScanOrigin::Mcp,
+        requested_by_user_id: None,
+        requested_by_token_id: None,
+        ai_pilot: false,
+    }
+}
+
+/// A scan manager with its own bus, on its own arbiter (thread and runtime), so that
+/// stopping the arbiter kills the instance: no code of it runs afterwards, no lease is given
+/// back.
+async fn instance_on(
+    arbiter: &Arbiter,
+    db: &DatabaseConnection,
+    name: &'static str,
+    config: ScanConfig,
+) -> Addr<ScanManager> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let db = db.clone();
+    arbiter.spawn(async move {
+        let bus = Bus::start(&db, name);
+        bus.ready().await;
+        let addr = ScanManager::new(db, config, bus).start();
+        let _ = tx.send(addr);
+    });
+    rx.await.unwrap()
+}
+
+/// Connects every tenant to a stand-in answering each request after `delay_ms`, so a
+/// compliance scan collects for a while.
+async fn slow_microsoft(db: &DatabaseConnection, delay_ms: u64) -> (StandIn, ScanConfig) {
+    let standin = StandIn::start(StandInConfig::bundled().unwrap()).unwrap();
+    standin.set_fault(Fault::on("/", FaultKind::Slow { delay_ms }));
+    let collector = aether365_collector::Collector::new(
+        standin.collector_config(m365_standin::DEFAULT_CLIENT_SECRET),
+    )
+    .unwrap();
+    for t in tenant::Entity::find().all(db).await.unwrap() {
+        let mut active: tenant::ActiveModel = t.into();
+        active.microsoft_tenant_id = Set(standin.tenant_id().to_string());
+        active.initial_domain = Set(Some(standin.initial_domain().to_string()));
+        active.consented_at = Set(Some(Utc::now()));
+        active.update(db).await.unwrap();
+    }
+    let config = ScanConfig {
+        max_concurrent: 1,
+        collector: Some(Arc::new(collector)),
+        // A dead instance's scan is taken over a second after its last heartbeat.
+        lease_ttl: Duration::from_secs(1),
+        ..ScanConfig::default()
+    };
+    (standin, config)
+}
+
+#[actix::test]
+async fn a_scan_whose_instance_dies_is_run_again_by_another() {
+    let Some(test_db) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let db = &test_db.db;
+    let (org, t) = tenant_with_export(db, "Main").await;
+    let (_standin, config) = slow_microsoft(db, 40).await;
+
+    // Instance A takes the scan and starts collecting.
+    let arbiter_a = Arbiter::new();
+    let a = instance_on(&arbiter_a, db, "instance-a", config.clone()).await;
+    let ticket = a
+        .send(StartScan(request(org, t.id)))
+        .await
+        .unwrap()
+        .unwrap();
+    let watch = Bus::start(db, "observer");
+    watch.ready().await;
+    let mut events = watch.subscribe();
+    next_matching(&mut events, Duration::from_secs(30), |e| {
+        matches!(e, ClusterEvent::Scan(s) if s.scan_id == ticket.scan_id && s.status == ScanStatus::Running && s.progress_done > 0)
+    })
+    .await;
+    let row = scan::Entity::find_by_id(ticket.scan_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "running");
+    assert_eq!(row.lease_owner.as_deref(), Some("instance-a"));
+    let first_start = row.started_at.unwrap();
+
+    // B joins; A dies mid-scan (kill -9: its thread stops, nothing is given back).
+    let arbiter_b = Arbiter::new();
+    let _b = instance_on(&arbiter_b, db, "instance-b", config).await;
+    arbiter_a.stop();
+    drop(a);
+
+    // B claims it once A's lease expires and runs it again from the start, to completion.
+    let completed = next_matching(&mut events, Duration::from_secs(120), |e| {
+        matches!(e, ClusterEvent::Scan(s) if s.scan_id == ticket.scan_id && s.status.is_final())
+    })
+    .await;
+    let ClusterEvent::Scan(completed) = completed else {
+        unreachable!()
+    };
+    assert_eq!(completed.status, ScanStatus::Completed, "{completed:?}");
+    let row = scan::Entity::find_by_id(ticket.scan_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "completed");
+    assert_eq!(row.lease_owner, None, "the lease is released on completion");
+    assert!(
+        row.started_at.unwrap() > first_start,
+        "run again from the start"
+    );
+    let stored = finding::Entity::find()
+        .filter(finding::Column::ScanId.eq(ticket.scan_id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        i32::try_from(stored).unwrap(),
+        row.pass_count
+            + row.fail_count
+            + row.manual_count
+            + row.error_count
+            + row.not_applicable_count,
+        "one set of findings, none left by the dead instance"
+    );
+    let running = scan::Entity::find()
+        .filter(scan::Column::Status.eq("running"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(running, 0, "no scan is left running");
+    arbiter_b.stop();
+}
+
+#[actix::test]
+async fn start_up_leaves_live_leases_alone_and_reruns_expired_ones() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, held) = tenant_with_export(db, "Held").await;
+        let (_, expired) = tenant_with_export(db, "Expired").await;
+        let (_, probe) = tenant_with_export(db, "Probe").await;
+        let left = |tenant_id: i64, expires_in: chrono::Duration| scan::ActiveModel {
+            organisation_id: Set(org),
+            tenant_id: Set(tenant_id),
+            kind: Set("compliance".into()),
+            origin: Set("mcp".into()),
+            requested_by_user_id: Set(None),
+            requested_by_token_id: Set(None),
+            ai_pilot: Set(false),
+            status: Set("running".into()),
+            progress_done: Set(3),
+            progress_total: Set(10),
+            snapshot_id: Set(None),
+            created_at: Set(Utc::now()),
+            started_at: Set(Some(Utc::now())),
+            finished_at: Set(None),
+            score: Set(None),
+            summary: Set(None),
+            error: Set(None),
+            lease_owner: Set(Some("another-live-instance".into())),
+            lease_expires_at: Set(Some(Utc::now() + expires_in)),
+            ..Default::default()
+        };
+        let live = left(held.id, chrono::Duration::minutes(10))
+            .insert(db)
+            .await
+            .unwrap();
+        let dead = left(expired.id, chrono::Duration::seconds(-5))
+            .insert(db)
+            .await
+            .unwrap();
+
+        let bus = Bus::start(db, "starting-instance");
+        bus.ready().await;
+        let mut events = bus.subscribe();
+        let scans = ScanManager::new(db.clone(), ScanConfig::default(), bus).start();
+        // The first message is handled once start-up recovery is done.
+        let probe_ticket = scans
+            .send(StartScan(request(org, probe.id)))
+            .await
+            .unwrap()
+            .unwrap();
+        for scan_id in [dead.id, probe_ticket.scan_id] {
+            next_matching(&mut events, Duration::from_secs(60), |e| {
+                matches!(e, ClusterEvent::Scan(s) if s.scan_id == scan_id && s.status == ScanStatus::Completed)
+            })
+            .await;
+        }
+        let row = scan::Entity::find_by_id(live.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "running", "{:?}", test_db.backend);
+        assert_eq!(row.lease_owner.as_deref(), Some("another-live-instance"));
+        assert_eq!(row.progress_done, 3);
+        let row = scan::Entity::find_by_id(dead.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "completed");
+        assert!(row.error.is_none());
+    }
+}
+
+#[actix::test]
+async fn the_bus_crosses_instances_carries_large_payloads_and_survives_a_lost_listener() {
+    let Some(test_db) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let db = &test_db.db;
+    let a = Bus::start(db, "a");
+    let b = Bus::start(db, "b");
+    a.ready().await;
+    b.ready().await;
+    let mut on_b = b.subscribe();
+    let within = Duration::from_secs(10);
+
+    // A small event and one too large for NOTIFY (sent by reference to a row).
+    a.publish(ClusterEvent::SessionClosed {
+        session_id: "s1".into(),
+    });
+    let big = "x".repeat(50_000);
+    a.publish(ClusterEvent::SessionMessage {
+        session_id: "s2".into(),
+        data: big.clone(),
+    });
+    assert_eq!(
+        next_matching(&mut on_b, within, |_| true).await,
+        ClusterEvent::SessionClosed {
+            session_id: "s1".into()
+        }
+    );
+    assert_eq!(
+        next_matching(&mut on_b, within, |_| true).await,
+        ClusterEvent::SessionMessage {
+            session_id: "s2".into(),
+            data: big
+        }
+    );
+
+    // A revocation made in SQL, by any process, is announced by the database itself.
+    let org = directory::create_organisation(db, "Contoso").await.unwrap();
+    let issued = tokens::create_token(
+        db,
+        org.id,
+        "assistant",
+        Expiry::Never,
+        TenantScope::All,
+        None,
+    )
+    .await
+    .unwrap();
+    tokens::revoke_token(db, Some(org.id), issued.record.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_matching(&mut on_b, within, |e| matches!(
+            e,
+            ClusterEvent::Revoked { .. }
+        ))
+        .await,
+        ClusterEvent::Revoked {
+            token_id: issued.record.id
+        }
+    );
+
+    // Kill b's listener connection: it is re-established and says what to reconcile.
+    let killed = db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE pid <> pg_backend_pid() AND query LIKE 'LISTEN%' \
+             AND query LIKE '%' || aether365_channel() || '%'",
+        )
+        .await
+        .unwrap();
+    assert!(killed.rows_affected() >= 1);
+    let resync = next_matching(&mut on_b, within, |e| {
+        matches!(e, ClusterEvent::Resync { .. })
+    })
+    .await;
+    assert!(matches!(resync, ClusterEvent::Resync { since } if since <= Utc::now()));
+    assert!(b.reconnects() >= 1);
+    b.ready().await;
+    a.ready().await;
+    a.publish(ClusterEvent::ScansWaiting);
+    assert_eq!(
+        next_matching(&mut on_b, within, |e| matches!(
+            e,
+            ClusterEvent::ScansWaiting
+        ))
+        .await,
+        ClusterEvent::ScansWaiting
+    );
+}
