@@ -326,6 +326,7 @@ async fn the_bus_crosses_instances_carries_large_payloads_and_survives_a_lost_li
     let org = directory::create_organisation(db, "Contoso").await.unwrap();
     let issued = tokens::create_token(
         db,
+        &tokens::TokenKey::generate(),
         org.id,
         "assistant",
         Expiry::Never,

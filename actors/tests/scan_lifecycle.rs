@@ -553,7 +553,7 @@ async fn cancelling_queued_running_and_finished_scans() {
 
         // The run stops: it never completes, and writes no findings. Wait for the manager to
         // have let go of it (its run is over), then look.
-        while scans.send(GetStats).await.unwrap().running > 0 {
+        while scans.send(GetStats).await.unwrap().unwrap().running > 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         for id in [running.scan_id, queued.scan_id] {

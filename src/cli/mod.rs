@@ -38,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the MCP server and the REST API.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create the Contoso demo organisation (if absent) and print a fresh token and client configurations.
@@ -51,7 +51,7 @@ pub enum Command {
     User(admin::UserCommand),
     /// Connected Microsoft 365 tenants.
     #[command(subcommand)]
-    Tenant(admin::TenantCommand),
+    Tenant(Box<admin::TenantCommand>),
     /// Headless MCP tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| TokenKey::default_path(url));
     match cli.command {
-        Command::Serve(args) => serve::run(url, &key_file, args).await,
+        Command::Serve(args) => serve::run(url, &key_file, *args).await,
         Command::Migrate => {
             let db = db::connect(url).await?;
             db::migrate(&db).await?;
@@ -124,7 +124,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => demo::run(&open_db(url).await?, &key_file, args).await,
         Command::Org(cmd) => admin::org(&open_db(url).await?, cmd).await,
         Command::User(cmd) => admin::user(&open_db(url).await?, cmd).await,
-        Command::Tenant(cmd) => admin::tenant(&open_db(url).await?, cmd).await,
+        Command::Tenant(cmd) => admin::tenant(&open_db(url).await?, *cmd).await,
         Command::Token(cmd) => token::run(&open_db(url).await?, &key_file, cmd).await,
         Command::Scan(cmd) => scan::run(&open_db(url).await?, cmd).await,
         Command::Findings(args) => scan::findings(&open_db(url).await?, args).await,

@@ -307,9 +307,7 @@ pub async fn events(
     let id = scan_id(&path)?;
     let principal: Principal = current.principal();
     // Subscribe first, then read: an event published in between is not lost.
-    let watch = ScanWatch::start(&state.backend, id)
-        .await
-        .map_err(|e| DashboardError::Unavailable(format!("scan manager: {e}")))?;
+    let watch = ScanWatch::start(&state.backend, id);
     let detail = queries(&state).get_scan(&principal, id).await?;
     let first = ScanProgress::of_view(&detail.scan);
     let done = first.is_final();

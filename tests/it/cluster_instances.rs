@@ -24,10 +24,14 @@ async fn another_instance(first: &TestApp, instance_id: &str) -> (String, Backen
         instance_id: instance_id.to_string(),
         ..BackendConfig::default()
     };
+    // Instances of one deployment share the token key (it lives outside the database).
+    config.tokens.key = first.backend.token_key.clone();
     config.scans.collector = Some(collector_for(&first.standin));
     config.scans.dns = DnsConfig {
         nameserver: Some(first.dns.addr()),
         timeout: Duration::from_secs(2),
+        mta_sts_url: first.dns.mta_sts_url(),
+        ..DnsConfig::default()
     };
     let backend = Backend::start(db, config);
     backend.bus.ready().await;
