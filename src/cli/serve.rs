@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// Create the Contoso demo organisation first, if absent.
     #[arg(long)]
     pub demo: bool,
+    /// Failed authentications allowed per client address per minute; beyond it the address is
+    /// refused (429) until its oldest failure is a minute old.
+    #[arg(long, env = "AETHER365_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub auth_failures_per_minute: u32,
     /// Scans this instance runs at once.
     #[arg(long, env = "AETHER365_SCAN_CONCURRENCY", default_value_t = 4)]
     pub scan_concurrency: usize,
@@ -172,6 +176,8 @@ pub async fn run(
     let config = BackendConfig {
         tokens: TokenValidatorConfig {
             key: token_key,
+            failure_limit: args.auth_failures_per_minute.max(1),
+            failure_window: Duration::from_secs(60),
             ..TokenValidatorConfig::default()
         },
         instance_id: instance_id.clone(),

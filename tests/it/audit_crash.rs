@@ -28,7 +28,11 @@ fn start_server(url: &str) -> (Child, u16) {
     let mut lines = BufReader::new(stderr).lines();
     let port = loop {
         let line = lines.next().expect("the server prints its port").unwrap();
-        if let Some(rest) = line.strip_prefix("aether365 listening on ") {
+        // "aether365 instance ID listening on PORT (...)"
+        if let Some((_, rest)) = line
+            .split_once(" listening on ")
+            .filter(|(head, _)| head.starts_with("aether365 "))
+        {
             break rest
                 .split_whitespace()
                 .next()

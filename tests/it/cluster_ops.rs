@@ -66,7 +66,8 @@ async fn health_readiness_and_metrics_are_served() {
             .send()
             .await
             .unwrap();
-        assert_eq!(ready.status(), 200);
+        let status = ready.status();
+        assert_eq!(status, 200, "{}", ready.text().await.unwrap());
 
         let session = app.initialize("2025-06-18").await;
         let call = app

@@ -149,6 +149,8 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
         ..DnsConfig::default()
     };
     let backend = Backend::start(db, backend_config);
+    // Serve once the cluster bus listens, as `/readyz` tells a load balancer to.
+    backend.bus.ready().await;
     let mut config = ServerConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         conformance_fixtures: options.conformance_fixtures,

@@ -157,9 +157,43 @@ pub fn input_schema<A: JsonSchema>() -> JsonObject {
     schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize(), true)
 }
 
-/// The output schema of a result type: exact types and required fields, no prose.
+/// The output schema of a result type: the result's own fields with their exact types and
+/// required fields, enums inlined, and nested records only as `object` (their fields are in
+/// the answers and the documentation; spelling them out in every tool's schema would triple
+/// the size of `tools/list`, which an assistant reads at the start of every session).
 pub fn output_schema<O: JsonSchema>() -> JsonObject {
-    schema_of::<O>(SchemaSettings::draft2020_12().for_serialize(), false)
+    let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize(), false);
+    let defs = match schema.remove("$defs") {
+        Some(Value::Object(defs)) => defs,
+        _ => Map::new(),
+    };
+    for value in schema.values_mut() {
+        shallow_refs(value, &defs);
+    }
+    schema
+}
+
+/// Replaces each `$ref` with its definition when that is an enum, else with a bare `object`.
+fn shallow_refs(value: &mut Value, defs: &JsonObject) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+            {
+                let replacement = match defs.get(name) {
+                    Some(Value::Object(def)) if def.contains_key("enum") => def.clone(),
+                    _ => Map::from_iter([("type".to_string(), Value::from("object"))]),
+                };
+                *map = replacement;
+                return;
+            }
+            map.values_mut().for_each(|v| shallow_refs(v, defs));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| shallow_refs(v, defs)),
+        _ => {}
+    }
 }
 
 fn schema_of<T: JsonSchema>(settings: SchemaSettings, input: bool) -> JsonObject {
