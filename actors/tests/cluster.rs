@@ -262,11 +262,16 @@ async fn start_up_leaves_live_leases_alone_and_reruns_expired_ones() {
             .await
             .unwrap()
             .unwrap();
-        for scan_id in [dead.id, probe_ticket.scan_id] {
-            next_matching(&mut events, Duration::from_secs(60), |e| {
-                matches!(e, ClusterEvent::Scan(s) if s.scan_id == scan_id && s.status == ScanStatus::Completed)
+        // Both run at once and may finish in either order.
+        let mut waiting = vec![dead.id, probe_ticket.scan_id];
+        while !waiting.is_empty() {
+            let event = next_matching(&mut events, Duration::from_secs(60), |e| {
+                matches!(e, ClusterEvent::Scan(s) if waiting.contains(&s.scan_id) && s.status == ScanStatus::Completed)
             })
             .await;
+            if let ClusterEvent::Scan(s) = event {
+                waiting.retain(|id| *id != s.scan_id);
+            }
         }
         let row = scan::Entity::find_by_id(live.id)
             .one(db)
