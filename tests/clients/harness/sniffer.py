@@ -2,6 +2,10 @@
 
 mcp-remote reports a rejected token only through its own OAuth handling; to see the server's
 real answer to it, the wrong-token run goes through this relay.
+
+The server names itself by its configured public URL, never by the Host it was reached at, so
+the relay rewrites the server's address to its own in what it relays back, as a reverse proxy
+in front of the server would be configured to (both ports have as many digits, so lengths hold).
 """
 
 from __future__ import annotations
@@ -36,15 +40,20 @@ class Sniffer:
 async def sniffing_relay(target_port: int) -> AsyncIterator[Sniffer]:
     """Listens on a free loopback port and relays every connection to `target_port`."""
     sniffer = Sniffer()
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    sniffer.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    while True:
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        sniffer.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        if len(str(sniffer.port)) == len(str(target_port)):
+            break
+        await listener.aclose()
+    rewrite = (f"127.0.0.1:{target_port}".encode(), f"127.0.0.1:{sniffer.port}".encode())
 
     async def relay(client: SocketStream) -> None:
         pending: list[Exchange] = []
         async with client, await anyio.connect_tcp("127.0.0.1", target_port) as server:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(_pipe, client, server, pending, sniffer, True)
-                tg.start_soon(_pipe, server, client, pending, sniffer, False)
+                tg.start_soon(_pipe, client, server, pending, sniffer, None)
+                tg.start_soon(_pipe, server, client, pending, sniffer, rewrite)
 
     async with listener, anyio.create_task_group() as tg:
         tg.start_soon(listener.serve, relay)
@@ -55,16 +64,22 @@ async def sniffing_relay(target_port: int) -> AsyncIterator[Sniffer]:
 
 
 async def _pipe(
-    source: SocketStream, sink: SocketStream, pending: list[Exchange], sniffer: Sniffer, requests: bool
+    source: SocketStream,
+    sink: SocketStream,
+    pending: list[Exchange],
+    sniffer: Sniffer,
+    rewrite: tuple[bytes, bytes] | None,
 ) -> None:
+    """Relays `source` to `sink`: requests when `rewrite` is None, else responses, rewritten."""
     try:
         async for chunk in source:
-            if requests:
+            if rewrite is None:
                 for m in REQUEST_LINE.finditer(chunk):
                     exchange = Exchange(m[1].decode(), m[2].decode())
                     pending.append(exchange)
                     sniffer.exchanges.append(exchange)
             else:
+                chunk = chunk.replace(*rewrite)
                 for m in STATUS_LINE.finditer(chunk):
                     if pending:
                         exchange = pending.pop(0)
