@@ -226,7 +226,8 @@
         text, active ? (sort.startsWith("-") ? " ↓" : " ↑") : "");
     };
     const source = page.scans.map((s) => "scan " + s.id + " (" + s.kind + ", " + (s.finished_at ? new Date(s.finished_at).toLocaleString() : s.status) + ")").join(", ");
-    main.append(el("p", { class: "muted", id: "findings-summary" }, page.total + " finding" + (page.total === 1 ? "" : "s") + " of " + page.tenant.display_name + " from " + (source || "no completed scan")));
+    const scanned = [...new Set(page.scans.map((s) => s.tenant_name))].join(", ") || "no tenant";
+    main.append(el("p", { class: "muted", id: "findings-summary" }, page.total + " finding" + (page.total === 1 ? "" : "s") + " of " + scanned + " from " + (source || "no completed scan")));
     const rows = page.findings.map((f) => el("tr", {},
       el("td", {}, badge(f.severity, "sev-" + f.severity)),
       el("td", {}, badge(f.status, "st-" + f.status)),
