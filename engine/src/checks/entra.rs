@@ -861,22 +861,26 @@ fn assignment_alerts(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// The activation e-mail rules with no recipient, of Global Administrator (`global_admin`) or
+/// of every other role.
+fn silent_activation_rules(roles: &[&Value], global_admin: bool) -> Vec<String> {
+    roles
+        .iter()
+        .filter(|r| (s(r, "DisplayName") == GLOBAL_ADMIN) == global_admin)
+        .flat_map(|r| rules(r))
+        .filter(|rule| {
+            s(rule, "Id") == "Notification_Admin_EndUser_Assignment"
+                && s(rule, "NotificationType") == "Email"
+                && count(rule.get("NotificationRecipients")) == 0
+        })
+        .map(rule_source)
+        .collect()
+}
+
 fn global_admin_activation_alert(snap: &Snapshot) -> Outcome {
     pim_rule(
         snap,
-        |roles| {
-            roles
-                .iter()
-                .filter(|r| s(r, "DisplayName") == GLOBAL_ADMIN)
-                .flat_map(|r| rules(r))
-                .filter(|rule| {
-                    s(rule, "Id") == "Notification_Admin_EndUser_Assignment"
-                        && s(rule, "NotificationType") == "Email"
-                        && count(rule.get("NotificationRecipients")) == 0
-                })
-                .map(rule_source)
-                .collect()
-        },
+        |roles| silent_activation_rules(roles, true),
         "Global Administrator activations notify a mailbox.",
         "Global Administrator activations notify no one",
     )
@@ -885,19 +889,7 @@ fn global_admin_activation_alert(snap: &Snapshot) -> Outcome {
 fn other_role_activation_alerts(snap: &Snapshot) -> Outcome {
     pim_rule(
         snap,
-        |roles| {
-            roles
-                .iter()
-                .filter(|r| s(r, "DisplayName") != GLOBAL_ADMIN)
-                .flat_map(|r| rules(r))
-                .filter(|rule| {
-                    s(rule, "Id") == "Notification_Admin_EndUser_Assignment"
-                        && s(rule, "NotificationType") == "Email"
-                        && count(rule.get("NotificationRecipients")) == 0
-                })
-                .map(rule_source)
-                .collect()
-        },
+        |roles| silent_activation_rules(roles, false),
         "Activations of every other privileged role notify a mailbox.",
         "Roles whose activations notify no one",
     )
