@@ -5,7 +5,7 @@
 use crate::common::{TestApp, databases, envelope, read_sse, spawn_app};
 use aether365::dashboard::throttle::FAILURE_LIMIT;
 use aether365_actors::TenantScope;
-use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::directory;
 use aether365_actors::tokens::{self, Expiry};
 use reqwest::{Response, StatusCode};
 use sea_orm::EntityTrait;
@@ -601,20 +601,7 @@ async fn another_organisations_ids_answer_like_missing_ones() {
     for db in databases().await {
         let app = spawn_app(db).await;
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
-        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
-            .await
-            .unwrap();
-        let other_tenant = directory::add_tenant(
-            &app.testdb.db,
-            other.id,
-            NewTenant {
-                display_name: "Fabrikam".into(),
-                microsoft_tenant_id: None,
-                domains: vec!["fabrikam.example".into()],
-            },
-        )
-        .await
-        .unwrap();
+        let (other, other_tenant) = crate::common::other_organisation(&app.testdb.db).await;
         let other_token = tokens::create_token(
             &app.testdb.db,
             &app.backend.token_key,
@@ -1072,20 +1059,7 @@ async fn scan_findings_download_as_ocsf_sarif_and_csv() {
         assert_eq!(r.status(), 401);
 
         // Another organisation's scan answers exactly like a missing one.
-        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
-            .await
-            .unwrap();
-        let other_tenant = directory::add_tenant(
-            &app.testdb.db,
-            other.id,
-            NewTenant {
-                display_name: "Fabrikam".into(),
-                microsoft_tenant_id: None,
-                domains: vec!["fabrikam.example".into()],
-            },
-        )
-        .await
-        .unwrap();
+        let (other, other_tenant) = crate::common::other_organisation(&app.testdb.db).await;
         let (theirs, _, _) = stored_sample_scan(&app.testdb.db, other.id, other_tenant.id).await;
         let missing = 999_999;
         let mut messages = Vec::new();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::{TestApp, databases, read_sse, spawn_app};
 use crate::dashboard::{PASSWORD, Session, json_of, login, set_cookie, sign_in};
-use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::directory;
 use aether365_actors::query::{NewReport, QueryService};
 use aether365_actors::{Principal, TenantScope};
 use reqwest::Response;
@@ -521,20 +521,7 @@ async fn imports_reports_and_the_openapi_document() {
                 .unwrap()
                 .contains("ScubaGear")
         );
-        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
-            .await
-            .unwrap();
-        let theirs = directory::add_tenant(
-            &app.testdb.db,
-            other.id,
-            NewTenant {
-                display_name: "Fabrikam".into(),
-                microsoft_tenant_id: None,
-                domains: vec!["fabrikam.example".into()],
-            },
-        )
-        .await
-        .unwrap();
+        let (_, theirs) = crate::common::other_organisation(&app.testdb.db).await;
         problem(upload(theirs.id, export).await.unwrap(), 404).await;
 
         // A stored report: listed, rendered with its raw HTML as text, downloadable.

@@ -388,7 +388,6 @@ async fn resource_reads_are_audited_and_unknown_resources_are_not_found() {
 
 #[actix_web::test]
 async fn findings_exports_are_resources_scoped_and_audited() {
-    use aether365_actors::directory::{self, NewTenant};
     for db in databases().await {
         let app = spawn_app(db).await;
         let (id, total, passed) = crate::dashboard::stored_sample_scan(
@@ -474,20 +473,7 @@ async fn findings_exports_are_resources_scoped_and_audited() {
 
         // Another organisation's scan, a missing scan, an unknown format and a malformed id all
         // answer alike: the resource does not exist.
-        let other = directory::create_organisation(&app.testdb.db, "Fabrikam")
-            .await
-            .unwrap();
-        let other_tenant = directory::add_tenant(
-            &app.testdb.db,
-            other.id,
-            NewTenant {
-                display_name: "Fabrikam".into(),
-                microsoft_tenant_id: None,
-                domains: vec!["fabrikam.example".into()],
-            },
-        )
-        .await
-        .unwrap();
+        let (other, other_tenant) = crate::common::other_organisation(&app.testdb.db).await;
         let (theirs, _, _) =
             crate::dashboard::stored_sample_scan(&app.testdb.db, other.id, other_tenant.id).await;
         let mut errors = Vec::new();

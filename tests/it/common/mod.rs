@@ -349,3 +349,27 @@ pub async fn answer(response: reqwest::Response) -> Value {
         response.json().await.unwrap()
     }
 }
+
+/// Another organisation, "Fabrikam", with one tenant of its own: what isolation tests probe.
+pub async fn other_organisation(
+    db: &sea_orm::DatabaseConnection,
+) -> (
+    aether365_entities::organisation::Model,
+    aether365_entities::tenant::Model,
+) {
+    let other = directory::create_organisation(db, "Fabrikam")
+        .await
+        .unwrap();
+    let tenant = directory::add_tenant(
+        db,
+        other.id,
+        NewTenant {
+            display_name: "Fabrikam".into(),
+            microsoft_tenant_id: None,
+            domains: vec!["fabrikam.example".into()],
+        },
+    )
+    .await
+    .unwrap();
+    (other, tenant)
+}
