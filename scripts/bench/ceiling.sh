@@ -5,6 +5,10 @@
 # official Python SDK server.
 CEIL_SESSIONS=${BENCH_CEILING_SESSIONS:-64}
 CEIL_TIME=${BENCH_CEILING_TIME:-10s}
+# The open-loop phases: calls/s offered over the same connections (latency from each call's
+# slot in the schedule, so queueing behind a slow answer counts).
+CEIL_RATE=${BENCH_CEILING_RATE:-3000}
+RATE=()
 
 python_baseline() { # starts the Python SDK server on the SQLite database
   if [ ! -x "$HERE/.venv/bin/python" ]; then
@@ -21,7 +25,7 @@ ceiling_calls() { # name, port, pid, then load-generator options
   local name=$1 port=$2 pid=$3
   shift 3
   "$LOAD" --addr "127.0.0.1:$port" --server-pid "$pid" --sessions "$CEIL_SESSIONS" "$@" \
-    --json calls --duration "$CEIL_TIME" --mix get_posture >"$OUT/ceiling-$name.json"
+    --json calls --duration "$CEIL_TIME" --mix get_posture "${RATE[@]}" >"$OUT/ceiling-$name.json"
   python3 - "$OUT/ceiling-$name.json" "$name" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -49,12 +53,17 @@ ceiling_db() { # label, database URL
   posture_answer >"$OUT/posture-answer-$label.json"
   ceiling_calls "$label-stateless" "$PORT" "$SERVER_PID" --transports stateless=1
   ceiling_calls "$label-session" "$PORT" "$SERVER_PID" --transports streamable=1
+  RATE=(--rate "$CEIL_RATE")
+  ceiling_calls "$label-stateless-$CEIL_RATE" "$PORT" "$SERVER_PID" --transports stateless=1
+  ceiling_calls "$label-session-$CEIL_RATE" "$PORT" "$SERVER_PID" --transports streamable=1
+  RATE=()
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
 }
 
 ceiling() {
-  echo "== side by side: get_posture, $CEIL_SESSIONS connections, $CEIL_TIME, closed loop"
+  echo "== side by side: get_posture, $CEIL_SESSIONS connections, $CEIL_TIME, closed loop," \
+    "then open loop at $CEIL_RATE calls/s (names ending -$CEIL_RATE)"
   ceiling_db sqlite "$DB_URL"
   echo "  (answer: $(wc -c <"$OUT/posture-answer-sqlite.json") bytes)"
   "$BARE" --bind "127.0.0.1:$BARE_PORT" --body "$OUT/posture-answer-sqlite.json" >"$OUT/bare.log" 2>&1 &
@@ -62,6 +71,9 @@ ceiling() {
   PIDS+=("$bare_pid")
   wait_port "$BARE_PORT"
   ceiling_calls bare-actix "$BARE_PORT" "$bare_pid" --transports plain=1
+  RATE=(--rate "$CEIL_RATE")
+  ceiling_calls "bare-actix-$CEIL_RATE" "$BARE_PORT" "$bare_pid" --transports plain=1
+  RATE=()
   kill "$bare_pid" 2>/dev/null || true
   python_baseline
   ceiling_calls python-stateless "$PY_PORT" "$PY_PID" --transports stateless=1

@@ -13,7 +13,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "What changed between two completed scans of a tenant (default: its latest and the one before): score change, newly failing, resolved and still failing checks, counted by severity.",
+    description: "What changed between two completed scans of a tenant (default: latest vs the one before): score change; newly failing, resolved and still failing checks by severity.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -25,7 +25,7 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; needed when several are in scope and no scan is given.
+    /// Tenant name, domain or id; needed if several are in scope and no scan is given.
     tenant: Option<TenantRef>,
     /// The older completed scan; default: the one before head_scan.
     base_scan: Option<Id>,

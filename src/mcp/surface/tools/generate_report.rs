@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 pub const TOOL: ToolDef = ToolDef {
     name: "generate_report",
     title: "Generate a report",
-    description: "Writes and stores a Markdown report from stored scan data: board (plain-language summary, score, trend, top risks), audit (framework coverage, control status) or technical (failing checks with remediation steps for a person to apply in Microsoft 365). Long reports are cut in the answer; the whole report is the resource aether365://reports/{id}.",
+    description: "Writes and stores a Markdown report from stored scan data. board: summary, score, trend, top risks; audit: framework coverage, control status; technical: failing checks with remediation steps. Long reports are cut here; the whole one is resource aether365://reports/{id}.",
     hints: Hints {
         read_only: false,
         idempotent: false,
@@ -34,9 +34,9 @@ pub const TOOL: ToolDef = ToolDef {
 #[serde(deny_unknown_fields)]
 struct Args {
     audience: Audience,
-    /// Focus on one framework: CIS, CIS-M365-<version>, SCuBA, NIST-800-53 or ISO-27001.
+    /// One framework: CIS, CIS-M365-<version>, SCuBA, NIST-800-53 or ISO-27001.
     framework: Option<String>,
-    /// Tenant name, domain or id; default: every tenant in scope.
+    /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
 }
 

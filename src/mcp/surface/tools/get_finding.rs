@@ -13,7 +13,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_finding",
     title: "Finding details",
-    description: "One check's result: evidence, rationale, remediation steps and link, framework references, and its status in recent scans. Name it by finding_id (from list_findings) or by check_id (latest scan of the tenant, or of scan).",
+    description: "One check's result with evidence, rationale, remediation, framework references and its status in recent scans, by finding_id or by check_id.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -25,11 +25,11 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// A finding id from list_findings.
+    /// From list_findings.
     finding_id: Option<Id>,
-    /// A check id; looked up in the tenant's latest scans, or in scan.
+    /// Instead of finding_id: a check id (latest scan, or scan).
     check_id: Option<String>,
-    /// With check_id: tenant name, domain or id (needed when several are in scope).
+    /// With check_id: tenant name, domain or id (needed if several are in scope).
     tenant: Option<TenantRef>,
     /// With check_id: the scan to look in.
     scan: Option<Id>,

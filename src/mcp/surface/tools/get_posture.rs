@@ -13,7 +13,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_posture",
     title: "Security posture",
-    description: "Start here for 'how secure are we?': per tenant, the latest completed scan of each kind with score (0-100), change since the previous scan, counts by status and severity, weakest services, framework pass rates and the most severe failing checks.",
+    description: "Start here ('how secure are we?'): per tenant and scan kind, the latest score (0-100) and its change, counts by status and severity, weakest services, framework pass rates, worst failing checks.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -25,9 +25,9 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; default: every tenant in scope.
+    /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
-    /// summary (default): key figures and the 3 most severe failing checks per scan; full: per-service and per-framework tables and up to 10.
+    /// summary (default): key figures, 3 worst failing checks per scan; full: per-service and per-framework tables, up to 10.
     detail: Option<Detail>,
 }
 

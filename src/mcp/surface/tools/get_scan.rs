@@ -11,7 +11,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_scan",
     title: "Scan details",
-    description: "One scan: status, progress, times and, once completed, score, change since the previous scan, pass rates by service and framework and the most severe failing checks. Follows a scan started with start_scan.",
+    description: "One scan: status, progress and times; once completed, score and its change, pass rates by service and framework, worst failing checks. Follows start_scan.",
     hints: super::READS,
     cacheable: false,
     task_support: false,

@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_score_trend",
     title: "Score trend",
-    description: "Score of each completed scan since a date (default 30 days), oldest first, with the change, for every tenant in scope or one; each point names its tenant. With framework or service: the pass rate of those checks instead.",
+    description: "Score of each completed scan since a date (default 30 days), oldest first, with its change, per tenant. With framework or service: the pass rate of those checks instead.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -29,15 +29,15 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; default: every tenant in scope.
+    /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
-    /// RFC 3339 time, date (2026-10-01) or span back from now (30d, 4w, 3m); default 30d.
+    /// Time, date (2026-10-01) or span back (30d, 4w, 3m); default 30d.
     since: Option<Since>,
     /// Default compliance.
     kind: Option<ScanKind>,
-    /// Pass rate of one framework's checks: CIS, CIS-M365-<version>, SCuBA, NIST-800-53, ISO-27001.
+    /// Pass rate of one framework: CIS, CIS-M365-<version>, SCuBA, NIST-800-53, ISO-27001.
     framework: Option<String>,
-    /// Pass rate of one service's checks, such as Exchange Online.
+    /// Pass rate of one service, e.g. Exchange Online.
     service: Option<String>,
 }
 

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use aether365_actors::query::{
-    FindingPage, FindingQuery, FindingStatus, Framework, ListFindings, Severity, parse_service,
+    FindingPage, FindingQuery, FindingStatus, FindingSummary, Framework, ListFindings, ScanView,
+    Severity, parse_service,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "list_findings",
     title: "List findings",
-    description: "Check results of the latest completed scans of every tenant in scope (or one tenant, or one scan), most severe first, each naming its tenant. Default: failing checks only. Filter by framework, severity, service, status, text. Paginated: pass next_cursor as cursor. get_finding gives evidence and remediation.",
+    description: "Check results of the latest completed scans (all tenants in scope, one tenant or one scan), most severe first; default failing only. get_finding gives evidence and remediation.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -53,18 +54,18 @@ impl StatusFilter {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; default: every tenant in scope.
+    /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
-    /// A scan id; default: the latest completed scan of each kind.
+    /// Default: the latest completed scans.
     scan: Option<Id>,
-    /// CIS, CIS-M365-<version> (e.g. CIS-M365-7.0), SCuBA, NIST-800-53 or ISO-27001.
+    /// CIS, CIS-M365-<version> (e.g. 7.0), SCuBA, NIST-800-53 or ISO-27001.
     framework: Option<String>,
     severity: Option<OneOrMany<Severity>>,
-    /// Such as Exchange Online, Entra ID, SharePoint, Teams, Defender, Purview, Power Platform, DNS.
+    /// E.g. Exchange Online, Entra ID, SharePoint, Teams, Defender, Purview, Power Platform, DNS.
     service: Option<OneOrMany<String>>,
     /// Default fail; any for every status.
     status: Option<OneOrMany<StatusFilter>>,
-    /// Words every result contains (check id, title, message, references).
+    /// Words each result contains (id, title, message, references).
     query: Option<String>,
     /// Page size (default 20).
     limit: Option<Limit<200>>,
@@ -75,9 +76,24 @@ struct Args {
 /// A page of findings, and the cursor of the next one.
 #[derive(Serialize, JsonSchema)]
 struct Page {
-    #[serde(flatten)]
-    page: FindingPage,
+    /// The scans the findings come from (each names its tenant).
+    scans: Vec<ScanView>,
+    total: u64,
+    offset: u64,
+    findings: Vec<FindingSummary>,
     next_cursor: Option<String>,
+}
+
+impl From<FindingPage> for Page {
+    fn from(page: FindingPage) -> Self {
+        Page {
+            next_cursor: page.next_offset.map(cursor),
+            scans: page.scans,
+            total: page.total,
+            offset: page.offset,
+            findings: page.findings,
+        }
+    }
 }
 
 /// Rows per page unless `limit` says otherwise.
@@ -168,6 +184,5 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         }
     }
     targets.extend(page.scans.iter().map(|s| format!("scan:{}", s.id)));
-    let next_cursor = page.next_offset.map(cursor);
-    outcome(&Page { page, next_cursor }, text, targets)
+    outcome(&Page::from(page), text, targets)
 }

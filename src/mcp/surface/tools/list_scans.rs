@@ -14,7 +14,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "list_scans",
     title: "List scans",
-    description: "Scans of every tenant in scope (or one), newest first, each naming its tenant: kind, origin, status, progress, times, score and counts. Page with before=next_before_id.",
+    description: "Scans, newest first, per tenant: kind, origin, status, progress, times, score, counts. Page with before=next_before_id.",
     hints: super::READS,
     cacheable: false,
     task_support: false,
@@ -26,7 +26,7 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; default: every tenant in scope.
+    /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
     status: Option<ScanStatus>,
     kind: Option<ScanKind>,

@@ -99,11 +99,14 @@ pub struct ListedTool {
 impl ToolDef {
     /// The MCP Tool object.
     pub fn listed(&self) -> ListedTool {
-        let annotations = ToolAnnotations::with_title(self.title)
+        // The title is the tool's own (not repeated here); destructive and idempotent are
+        // meaningful only for a tool that writes, so a reading tool leaves them out.
+        let writes = !self.hints.read_only;
+        let mut annotations = ToolAnnotations::new()
             .read_only(self.hints.read_only)
-            .destructive(false)
-            .idempotent(self.hints.idempotent)
             .open_world(self.hints.open_world);
+        annotations.destructive_hint = writes.then_some(false);
+        annotations.idempotent_hint = writes.then_some(self.hints.idempotent);
         let tool = Tool::new(self.name, self.description, Arc::new((self.input)()))
             .with_title(self.title)
             .with_raw_output_schema(Arc::new((self.output)()))
@@ -154,7 +157,100 @@ fn outcome<T: Serialize>(
 /// The input schema of an argument type: what the tool accepts, with the descriptions of its
 /// properties.
 pub fn input_schema<A: JsonSchema>() -> JsonObject {
-    schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize(), true)
+    let mut schema = schema_of::<A>(SchemaSettings::draft2020_12().for_deserialize(), true);
+    optional_without_null(&mut schema);
+    inline_single_use(&mut schema);
+    schema
+}
+
+/// An optional argument is left out rather than sent as `null`: its schema drops the `null`
+/// alternative (the server still takes `null` as absent), so every value the schema admits is
+/// one the tool accepts, in fewer words.
+fn optional_without_null(schema: &mut JsonObject) {
+    let required: Vec<Value> = match schema.get("required") {
+        Some(Value::Array(required)) => required.clone(),
+        _ => Vec::new(),
+    };
+    let Some(Value::Object(properties)) = schema.get_mut("properties") else {
+        return;
+    };
+    for (name, property) in properties.iter_mut() {
+        let Value::Object(property) = property else {
+            continue;
+        };
+        if required.contains(&Value::from(name.as_str())) {
+            continue;
+        }
+        if let Some(Value::Array(types)) = property.get_mut("type") {
+            types.retain(|t| t != "null");
+            if let [only] = types.as_slice() {
+                let only = only.clone();
+                property.insert("type".into(), only);
+            }
+        }
+        let Some(Value::Array(branches)) = property.get("anyOf") else {
+            continue;
+        };
+        let mut rest = branches
+            .iter()
+            .filter(|b| b.get("type") != Some(&Value::from("null")));
+        if let (Some(Value::Object(only)), None) = (rest.next(), rest.next()) {
+            let only = only.clone();
+            property.remove("anyOf");
+            for (key, value) in only {
+                property.entry(key).or_insert(value);
+            }
+        }
+    }
+}
+
+/// A definition referenced once is written where it is used; shared ones stay in `$defs`.
+fn inline_single_use(schema: &mut JsonObject) {
+    let Some(Value::Object(defs)) = schema.remove("$defs") else {
+        return;
+    };
+    let text = Value::Object(schema.clone()).to_string();
+    let mut shared = Map::new();
+    let mut once = Map::new();
+    for (name, def) in defs {
+        let uses = text.matches(&format!("\"#/$defs/{name}\"")).count();
+        if uses > 1 {
+            shared.insert(name, def);
+        } else {
+            once.insert(name, def);
+        }
+    }
+    for value in schema.values_mut() {
+        inline_refs(value, &once);
+    }
+    if !shared.is_empty() {
+        schema.insert("$defs".into(), Value::Object(shared));
+    }
+}
+
+/// Replaces each `$ref` to one of `defs` with the definition (siblings such as a description
+/// kept).
+fn inline_refs(value: &mut Value, defs: &JsonObject) {
+    match value {
+        Value::Object(map) => {
+            let target = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/$defs/"))
+                .and_then(|name| defs.get(name));
+            if let Some(Value::Object(def)) = target {
+                let def = def.clone();
+                map.remove("$ref");
+                for (key, value) in def {
+                    map.entry(key).or_insert(value);
+                }
+                return;
+            }
+            map.values_mut().for_each(|v| inline_refs(v, defs));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| inline_refs(v, defs)),
+        _ => {}
+    }
 }
 
 /// The output schema of a result type: the result's own fields with their exact types and
@@ -163,37 +259,24 @@ pub fn input_schema<A: JsonSchema>() -> JsonObject {
 /// the size of `tools/list`, which an assistant reads at the start of every session).
 pub fn output_schema<O: JsonSchema>() -> JsonObject {
     let mut schema = schema_of::<O>(SchemaSettings::draft2020_12().for_serialize(), false);
-    let defs = match schema.remove("$defs") {
-        Some(Value::Object(defs)) => defs,
-        _ => Map::new(),
+    let Some(Value::Object(defs)) = schema.remove("$defs") else {
+        return schema;
     };
+    // Each definition as the output schema shows it: an enum whole, a record as `object`.
+    let shown: JsonObject = defs
+        .into_iter()
+        .map(|(name, def)| {
+            let def = match def {
+                Value::Object(def) if def.contains_key("enum") => Value::Object(def),
+                _ => serde_json::json!({ "type": "object" }),
+            };
+            (name, def)
+        })
+        .collect();
     for value in schema.values_mut() {
-        shallow_refs(value, &defs);
+        inline_refs(value, &shown);
     }
     schema
-}
-
-/// Replaces each `$ref` with its definition when that is an enum, else with a bare `object`.
-fn shallow_refs(value: &mut Value, defs: &JsonObject) {
-    match value {
-        Value::Object(map) => {
-            if let Some(name) = map
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/$defs/"))
-            {
-                let replacement = match defs.get(name) {
-                    Some(Value::Object(def)) if def.contains_key("enum") => def.clone(),
-                    _ => Map::from_iter([("type".to_string(), Value::from("object"))]),
-                };
-                *map = replacement;
-                return;
-            }
-            map.values_mut().for_each(|v| shallow_refs(v, defs));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| shallow_refs(v, defs)),
-        _ => {}
-    }
 }
 
 fn schema_of<T: JsonSchema>(settings: SchemaSettings, input: bool) -> JsonObject {
@@ -315,7 +398,13 @@ mod tests {
             assert_eq!(t["outputSchema"]["type"], "object", "{name}");
             let writes = matches!(name, "start_scan" | "generate_report");
             assert_eq!(t["annotations"]["readOnlyHint"], !writes, "{name}");
-            assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
+            // Never destructive; said only where it means something (a tool that writes).
+            if writes {
+                assert_eq!(t["annotations"]["destructiveHint"], false, "{name}");
+            } else {
+                assert!(t["annotations"].get("destructiveHint").is_none(), "{name}");
+                assert!(t["annotations"].get("idempotentHint").is_none(), "{name}");
+            }
             assert_eq!(
                 t["annotations"]["openWorldHint"],
                 name == "start_scan",

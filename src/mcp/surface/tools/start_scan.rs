@@ -16,7 +16,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, untrusted};
 pub const TOOL: ToolDef = ToolDef {
     name: "start_scan",
     title: "Start a scan",
-    description: "Starts a read-only scan of one tenant and answers at once with its id (a queued or running scan of the same tenant and kind is returned instead). compliance reads a connected tenant live from Microsoft 365 (read-only), or evaluates its newest imported ScubaGear export: plan says which. exposure checks the public DNS of its domains. Follow with get_scan, then compare_scans. Never changes the tenant.",
+    description: "Starts a read-only scan of one tenant; answers at once with its id (or the queued or running scan of that tenant and kind). compliance: Microsoft 365 live if connected, else the newest imported ScubaGear export (plan says which); exposure: public DNS of its domains. Then get_scan, compare_scans. Never changes the tenant.",
     // It reads Microsoft 365 and public DNS, and records a scan in aether365.
     hints: Hints {
         read_only: false,
@@ -33,9 +33,9 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// compliance (default): configuration checks; exposure: public DNS of the tenant's domains.
+    /// Default compliance.
     kind: Option<ScanKind>,
-    /// Tenant name, domain or id; needed when several are in scope.
+    /// Tenant name, domain or id; needed if several are in scope.
     tenant: Option<TenantRef>,
 }
 
