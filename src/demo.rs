@@ -11,7 +11,7 @@ use aether365_actors::scans::{
 use aether365_actors::tokens::{self, Expiry, IssuedToken, TokenError};
 use aether365_engine::{Snapshot, evaluate_all, variations};
 use chrono::{Duration, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 /// The ScubaGear sample export (CC0), shipped in the binary so the demo works anywhere.
 const SAMPLE_EXPORT: &[u8] = include_bytes!("../fixtures/scubagear/ProviderSettingsExport.json");
@@ -125,7 +125,7 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<DemoOutcome, DemoError> {
         });
     }
     let password = random_password();
-    let txn = db.begin().await?;
+    let txn = aether365_actors::db::begin_write(db).await?;
     let org = directory::create_organisation(&txn, DEMO_ORG).await?;
     directory::create_user(&txn, org.id, DEMO_USER, &password, "owner").await?;
     let now = Utc::now();

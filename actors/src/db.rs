@@ -28,7 +28,10 @@ use futures_util::future::BoxFuture;
 use sea_orm::sqlx::pool::PoolConnectionMetadata;
 use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::sqlx::{self, Connection, Executor};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://aether365.db?mode=rwc";
@@ -104,7 +107,10 @@ fn release_clean<C: Connection>(
 /// until the process restarts. Checked by setting `user_version` to its own value inside a
 /// transaction that is rolled back: a write that a read-only connection refuses.
 async fn sqlite_refuse_read_only(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    let mut txn = conn.begin().await?;
+    // IMMEDIATE: the write lock is taken (waiting up to the busy timeout) before the read, so a
+    // busy database delays the new connection instead of failing it (a deferred transaction
+    // that reads, then writes, fails at once with SQLITE_BUSY_SNAPSHOT).
+    let mut txn = conn.begin_with("BEGIN IMMEDIATE").await?;
     let version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut *txn)
         .await?;
@@ -113,6 +119,18 @@ async fn sqlite_refuse_read_only(conn: &mut SqliteConnection) -> Result<(), sqlx
     )))
     .await?;
     txn.rollback().await
+}
+
+/// Begins a transaction that will write: on SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`, waiting up to the busy timeout), so reading first and writing after
+/// cannot fail with SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile. On
+/// PostgreSQL it is a plain `BEGIN`. Every read-then-write transaction starts here.
+pub async fn begin_write<C: TransactionTrait + ?Sized>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.

@@ -22,9 +22,15 @@ pub struct Cli {
 /// Options of every scenario.
 #[derive(Debug, Args, Clone)]
 pub struct Common {
-    /// The server's address (loopback).
-    #[arg(long, global = true, default_value = "127.0.0.1:8365")]
-    pub addr: SocketAddr,
+    /// The server's address (loopback); several, comma-separated, spread the sessions over the
+    /// instances of a cluster (session N on address N mod count).
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        default_value = "127.0.0.1:8365"
+    )]
+    pub addr: Vec<SocketAddr>,
     /// Bearer token of every session.
     #[arg(long, global = true, env = "AETHER365_TOKEN", hide_env_values = true)]
     pub token: Option<String>,

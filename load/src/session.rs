@@ -40,7 +40,8 @@ pub enum Transport {
 
 /// Where and as whom to connect.
 pub struct Target {
-    pub addr: SocketAddr,
+    /// The server's addresses: session N uses address N mod count.
+    pub addrs: Vec<SocketAddr>,
     /// The bearer token; `None` sends no Authorization header.
     pub token: Option<String>,
     /// Loopback source addresses to spread connections over (empty: the system's choice).
@@ -50,6 +51,10 @@ pub struct Target {
 }
 
 impl Target {
+    fn addr(&self, index: usize) -> SocketAddr {
+        self.addrs[index % self.addrs.len()]
+    }
+
     fn source(&self, index: usize) -> Option<IpAddr> {
         (!self.sources.is_empty()).then(|| self.sources[index % self.sources.len()])
     }
@@ -145,7 +150,7 @@ async fn open_stream(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Result<(Stream, oneshot::Receiver<(String, String)>), CallError> {
-    let mut conn = http::connect(target.addr, target.source(index), BUFFER)
+    let mut conn = http::connect(target.addr(index), target.source(index), BUFFER)
         .await
         .map_err(CallError::Connect)?;
     let (head, body) = conn.open(method, path, headers, body).await?;
@@ -699,9 +704,13 @@ impl Session {
         }
         let fresh = self.post.is_none();
         if fresh {
-            let conn = http::connect(self.target.addr, self.target.source(self.index), BUFFER)
-                .await
-                .map_err(CallError::Connect)?;
+            let conn = http::connect(
+                self.target.addr(self.index),
+                self.target.source(self.index),
+                BUFFER,
+            )
+            .await
+            .map_err(CallError::Connect)?;
             self.post = Some(conn);
         }
         let conn = self.post.as_mut().ok_or(CallError::StreamClosed)?;
@@ -711,10 +720,13 @@ impl Session {
         let answer = match answer {
             Err(_) if !fresh => {
                 // The server closed an idle kept-alive connection: one new connection.
-                let mut conn =
-                    http::connect(self.target.addr, self.target.source(self.index), BUFFER)
-                        .await
-                        .map_err(CallError::Connect)?;
+                let mut conn = http::connect(
+                    self.target.addr(self.index),
+                    self.target.source(self.index),
+                    BUFFER,
+                )
+                .await
+                .map_err(CallError::Connect)?;
                 let answer = conn
                     .request("POST", &path, &headers, Some(body.as_bytes()))
                     .await;

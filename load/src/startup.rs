@@ -28,7 +28,7 @@ pub async fn run(cli: &Cli, args: &StartupArgs) -> Result<Startup, LoadError> {
         .split_first()
         .ok_or_else(|| LoadError::Invalid("give the server command after --".into()))?;
     let target = Arc::new(Target {
-        addr: cli.common.addr,
+        addrs: cli.common.addr.clone(),
         token: cli.common.token.clone(),
         sources: Vec::new(),
         timeout: Duration::from_secs(2),

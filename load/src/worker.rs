@@ -26,7 +26,7 @@ pub fn scan_uri(id: i64) -> String {
 /// The connection settings every session of this process shares.
 pub fn target(cli: &Cli) -> Arc<Target> {
     Arc::new(Target {
-        addr: cli.common.addr,
+        addrs: cli.common.addr.clone(),
         token: cli.common.token.clone(),
         sources: cli.common.source_addrs(),
         timeout: cli.common.timeout,

@@ -8,7 +8,7 @@ use aether365_actors::directory::{self, ROLES};
 use aether365_entities::{dashboard_session, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -163,7 +163,7 @@ pub async fn change_role(
     current.require_manager("manage people")?;
     let role = body.into_inner().role;
     check_role(&role)?;
-    let txn = state.backend.db.begin().await?;
+    let txn = aether365_actors::db::begin_write(&state.backend.db).await?;
     let target = person(&txn, &current, &path).await?;
     check_owner_rule(&current, &target.role)?;
     check_owner_rule(&current, &role)?;
@@ -201,7 +201,7 @@ pub async fn remove(
     path: web::Path<String>,
 ) -> Result<HttpResponse, DashboardError> {
     current.require_manager("manage people")?;
-    let txn = state.backend.db.begin().await?;
+    let txn = aether365_actors::db::begin_write(&state.backend.db).await?;
     let target = person(&txn, &current, &path).await?;
     if target.id == current.user.id {
         return Err(DashboardError::Conflict(

@@ -44,7 +44,7 @@ pub async fn insert_batch<C: ConnectionTrait + TransactionTrait>(
             .await?;
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut rows = events.into_iter().map(AuditEvent::into_active_model);
     loop {
         let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();

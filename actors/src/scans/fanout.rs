@@ -1,16 +1,23 @@
 //! Subscriptions to scan events and their fan-out: `try_send` only, dead subscribers dropped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use actix::prelude::{Recipient, SendError};
 
 use super::types::{ScanEvent, Topic};
 
+/// How many recently finished scans keep their final event for late subscribers.
+const FINISHED_KEPT: usize = 4096;
+
 #[derive(Default)]
 struct Registry {
     topics: HashMap<Topic, HashMap<u64, Recipient<ScanEvent>>>,
     by_subscriber: HashMap<u64, HashSet<Topic>>,
+    /// The final events of the scans that finished most recently, oldest first in `order`:
+    /// a subscription that arrives just after its scan's final event still gets it.
+    finished: HashMap<i64, ScanEvent>,
+    finished_order: VecDeque<i64>,
 }
 
 impl Registry {
@@ -21,6 +28,17 @@ impl Registry {
             .unwrap_or_default()
         {
             self.remove_from_topic(topic, subscriber_id);
+        }
+    }
+
+    fn remember_final(&mut self, event: &ScanEvent) {
+        if self.finished.insert(event.scan_id, event.clone()).is_none() {
+            self.finished_order.push_back(event.scan_id);
+        }
+        while self.finished_order.len() > FINISHED_KEPT {
+            if let Some(old) = self.finished_order.pop_front() {
+                self.finished.remove(&old);
+            }
         }
     }
 
@@ -49,9 +67,21 @@ impl Fanout {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds a subscription (idempotent).
-    pub fn subscribe(&self, topic: Topic, subscriber_id: u64, subscriber: Recipient<ScanEvent>) {
+    /// Adds a subscription (idempotent). For a scan whose final event this process has
+    /// already delivered, nothing is added and that event is answered instead: checked under
+    /// the same lock as [`Fanout::deliver`], so a subscription is never lost between the two.
+    pub fn subscribe(
+        &self,
+        topic: Topic,
+        subscriber_id: u64,
+        subscriber: Recipient<ScanEvent>,
+    ) -> Option<ScanEvent> {
         let mut registry = self.lock();
+        if let Topic::Scan(scan_id) = topic
+            && let Some(event) = registry.finished.get(&scan_id)
+        {
+            return Some(event.clone());
+        }
         registry
             .topics
             .entry(topic)
@@ -62,6 +92,7 @@ impl Fanout {
             .entry(subscriber_id)
             .or_default()
             .insert(topic);
+        None
     }
 
     /// Drops every subscription of `subscriber_id`.
@@ -114,6 +145,9 @@ impl Fanout {
         for id in dead {
             tracing::debug!(subscriber = id, "dropping a scan subscriber that went away");
             registry.remove_subscriber(id);
+        }
+        if event.status.is_final() {
+            registry.remember_final(event);
         }
         drop(registry);
         if event.status.is_final() {

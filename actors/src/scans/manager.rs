@@ -116,6 +116,9 @@ struct Active {
     claimed_at: Instant,
 }
 
+/// How soon a claim that failed (a busy or unreachable database) is tried again.
+const CLAIM_RETRY: Duration = Duration::from_millis(250);
+
 /// Everyone waiting for the same new scan of a tenant and kind.
 type Waiters = Vec<oneshot::Sender<Result<ScanTicket, String>>>;
 
@@ -301,7 +304,11 @@ impl ScanManager {
                         act.pump(ctx);
                     }
                 }
-                Err(e) => tracing::error!("cannot claim a scan: {e}"),
+                Err(e) => {
+                    // A queued scan must not wait for the next heartbeat: try again shortly.
+                    tracing::warn!("cannot claim a scan (trying again in {CLAIM_RETRY:?}): {e}");
+                    ctx.run_later(CLAIM_RETRY, |act, ctx| act.pump(ctx));
+                }
             }
         }));
     }
@@ -558,9 +565,17 @@ impl Handler<Subscribe> for ScanManager {
             subscriber_id,
             subscriber,
         } = msg;
-        self.fanout
-            .subscribe(topic, subscriber_id, subscriber.clone());
+        if let Some(done) = self
+            .fanout
+            .subscribe(topic, subscriber_id, subscriber.clone())
+        {
+            Fanout::send_to(&subscriber, done);
+            return;
+        }
         let Topic::Scan(scan_id) = topic else { return };
+        // A scan running here publishes its final event after this subscription (the fan-out
+        // above would have answered an earlier one); any other may have ended before this
+        // process heard of it, which only the database knows.
         if self.active.contains_key(&scan_id) {
             return;
         }

@@ -57,7 +57,7 @@ where
         ..Default::default()
     };
     results.apply(&mut row);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = row.insert(&txn).await?;
     insert_findings(&txn, &row, &completed.findings).await?;
     txn.commit().await?;
@@ -87,7 +87,7 @@ where
         ..Default::default()
     };
     results.apply(&mut update);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let updated = scan::Entity::update_many()
         .set(update)
         .filter(scan::Column::Id.eq(scan_row.id))

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{Condition, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::input::ScanInput;
@@ -222,7 +222,7 @@ pub(crate) async fn claim_next(
     lease: &Lease<'_>,
     only: Option<&[i64]>,
 ) -> Result<Option<scan::Model>, ScanError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut candidate = scan::Entity::find().filter(claimable(now));
     if let Some(ids) = only {

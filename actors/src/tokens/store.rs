@@ -119,7 +119,7 @@ pub async fn create_token<C: TransactionTrait + ConnectionTrait>(
     let created_at = Utc::now();
 
     for attempt in 1..=LOOKUP_ATTEMPTS {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let inserted = mcp_token::ActiveModel {
             organisation_id: Set(organisation_id),
             label: Set(label.to_string()),
@@ -205,7 +205,7 @@ pub async fn revoke_token_as<C: TransactionTrait + ConnectionTrait>(
     token_id: i64,
     by_user_id: Option<i64>,
 ) -> Result<mcp_token::Model, TokenError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut query = mcp_token::Entity::find_by_id(token_id);
     if let Some(org) = organisation_id {
         query = query.filter(mcp_token::Column::OrganisationId.eq(org));
