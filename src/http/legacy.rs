@@ -17,7 +17,7 @@ use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
 use crate::mcp::session::{
     ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
-    new_session_id,
+    SessionStart, new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
 
@@ -31,15 +31,20 @@ pub async fn open(
     Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
     let session_id = new_session_id();
-    let session = McpSession::start_new(
-        session_id.clone(),
-        SessionKind::LegacySse,
+    let start = SessionStart {
+        id: session_id.clone(),
+        kind: SessionKind::LegacySse,
         caller,
-        state.backend.clone(),
-        state.registry.clone(),
-        ProtocolVersion::V2024_11_05,
-        json!({}),
-    );
+        version: ProtocolVersion::V2024_11_05,
+        client_info: None,
+        client_capabilities: json!({}),
+    };
+    let session = McpSession::open(start, state.backend.clone(), state.registry.clone())
+        .await
+        .map_err(|e| {
+            tracing::error!("{e}");
+            HttpError::SessionStore
+        })?;
     let rx = session
         .addr
         .send(OpenStream {
@@ -73,8 +78,8 @@ pub async fn message(
     })?;
     let session = state
         .registry
-        .get(session_id, caller.principal.token_id, Transport::Legacy)
-        .ok_or(HttpError::UnknownSession)?;
+        .find(session_id, &caller, Transport::Legacy, &state.backend)
+        .await?;
     let info = session.shared.describe();
     let version = info.version;
     let message = match jsonrpc::parse_body(&body) {
@@ -104,10 +109,14 @@ pub async fn message(
         Incoming::Request { id, method, params } if method == "initialize" => {
             let answer = match dispatch::initialize(&params) {
                 Ok(agreed) => {
-                    if session
-                        .shared
-                        .negotiated(agreed.version, agreed.client_capabilities)
-                    {
+                    if session.shared.negotiated(
+                        agreed.version,
+                        params.get("clientInfo").cloned(),
+                        agreed.client_capabilities,
+                    ) {
+                        // Stored before it is answered: the next POST may reach another
+                        // instance.
+                        session.shared.persist().await;
                         jsonrpc::encode_result(&id, &agreed.result)
                     } else {
                         let e = McpError::InvalidRequest(ALREADY_INITIALIZED.into());

@@ -338,6 +338,7 @@ async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<V
             })?;
             if let Some(session) = &ctx.session {
                 session.shared.set_log_level(level);
+                session.shared.persist().await;
             }
             Ok(json!({}))
         }

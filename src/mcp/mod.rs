@@ -8,6 +8,7 @@ pub mod conformance;
 #[cfg(not(feature = "conformance"))]
 #[path = "conformance_off.rs"]
 pub mod conformance;
+pub mod cluster;
 pub mod context;
 pub mod dispatch;
 pub mod error;
