@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2 as httpx  # the HTTP client of the Python SDK (tests/clients/.venv)
 
 VERSION = "2025-06-18"
 END = object()  # a stream's end, in its queue
