@@ -28,6 +28,8 @@ pub struct Model {
     pub initialized: bool,
     /// The instance holding the session's SSE stream (or that created it).
     pub holder: String,
+    /// Incremented by every change: a copy never takes an older state over a newer one.
+    pub revision: i64,
     pub created_at: DateTimeUtc,
     pub last_active_at: DateTimeUtc,
 }

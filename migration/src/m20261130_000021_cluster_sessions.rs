@@ -20,6 +20,7 @@ enum McpSessions {
     Tasks,
     Initialized,
     Holder,
+    Revision,
     CreatedAt,
     LastActiveAt,
 }
@@ -50,6 +51,7 @@ impl MigrationTrait for Migration {
                     .col(text(McpSessions::Tasks))
                     .col(boolean(McpSessions::Initialized))
                     .col(string(McpSessions::Holder))
+                    .col(big_integer(McpSessions::Revision).default(0))
                     .col(timestamp_with_time_zone(McpSessions::CreatedAt))
                     .col(timestamp_with_time_zone(McpSessions::LastActiveAt))
                     .to_owned(),

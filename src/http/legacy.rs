@@ -15,6 +15,7 @@ use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
+use aether365_actors::cluster::sessions::SessionChange;
 use crate::mcp::session::{
     ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
     SessionStart, new_session_id,
@@ -109,14 +110,20 @@ pub async fn message(
         Incoming::Request { id, method, params } if method == "initialize" => {
             let answer = match dispatch::initialize(&params) {
                 Ok(agreed) => {
+                    let client_info = params.get("clientInfo").cloned();
                     if session.shared.negotiated(
                         agreed.version,
-                        params.get("clientInfo").cloned(),
-                        agreed.client_capabilities,
+                        client_info.clone(),
+                        agreed.client_capabilities.clone(),
                     ) {
                         // Stored before it is answered: the next POST may reach another
                         // instance.
-                        session.shared.persist().await;
+                        let change = SessionChange::Negotiated {
+                            version: agreed.version.as_str().to_string(),
+                            client_info,
+                            capabilities: agreed.client_capabilities,
+                        };
+                        session.shared.persist(change).await;
                         jsonrpc::encode_result(&id, &agreed.result)
                     } else {
                         let e = McpError::InvalidRequest(ALREADY_INITIALIZED.into());

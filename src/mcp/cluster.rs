@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aether365_actors::cluster::sessions::{self, StoredSession};
+use aether365_actors::cluster::sessions::{self, SessionChange, StoredSession};
 use aether365_actors::cluster::{Bus, BusError, ClusterEvent};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -88,11 +88,18 @@ impl ClusterLink {
         sessions::leave(&self.db, self.instance_id()).await
     }
 
-    /// Writes a session's state and tells the other instances to reload it.
-    pub async fn save(&self, session: &StoredSession) -> Result<bool, BusError> {
-        let saved = sessions::save(&self.db, session).await?;
-        self.changed(&session.id);
-        Ok(saved)
+    /// Applies `change` to the stored session and tells the other instances to reload it;
+    /// the session's new state (`None` when it ended meanwhile).
+    pub async fn change(
+        &self,
+        session_id: &str,
+        change: &SessionChange,
+    ) -> Result<Option<StoredSession>, BusError> {
+        let stored = sessions::change(&self.db, session_id, change).await?;
+        if stored.is_some() {
+            self.changed(session_id);
+        }
+        Ok(stored)
     }
 
     /// Tells the other instances that `session_id` changed.

@@ -312,7 +312,8 @@ impl SessionRegistry {
                 match events.recv().await {
                     Ok(event) => registry.on_event(&event),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "session events missed");
+                        tracing::warn!(missed = n, "session events missed; reconciling");
+                        registry.resync();
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
@@ -360,6 +361,38 @@ impl SessionRegistry {
         });
     }
 
+    /// Events may have been missed (the listener reconnected): every copy here reloads its
+    /// session, and those that ended meanwhile close.
+    fn resync(&self) {
+        let Some(link) = self.link.clone() else {
+            return;
+        };
+        let copies: HashMap<String, Addr<McpSession>> = self
+            .lock()
+            .sessions
+            .iter()
+            .filter(|(_, (_, transport, _))| *transport != Transport::Listener)
+            .map(|(id, (_, _, s))| (id.clone(), s.addr.clone()))
+            .collect();
+        actix::spawn(async move {
+            let ids: Vec<String> = copies.keys().cloned().collect();
+            match sessions::load_many(&link.db, &ids).await {
+                Ok(stored) => {
+                    let mut copies = copies;
+                    for session in stored {
+                        if let Some(addr) = copies.remove(&session.id) {
+                            addr.do_send(Reload(session));
+                        }
+                    }
+                    for (_, addr) in copies {
+                        addr.do_send(Close);
+                    }
+                }
+                Err(e) => tracing::warn!("cannot reconcile the sessions after a gap: {e}"),
+            }
+        });
+    }
+
     fn on_event(&self, event: &ClusterEvent) {
         match event {
             ClusterEvent::SessionMessage { session_id, data } => {
@@ -368,6 +401,7 @@ impl SessionRegistry {
                 }
             }
             ClusterEvent::SessionClosed { session_id } => self.close_local(session_id),
+            ClusterEvent::Resync { .. } => self.resync(),
             ClusterEvent::SessionChanged { session_id, origin } => {
                 let Some(link) = &self.link else { return };
                 if origin == link.instance_id() {

@@ -21,7 +21,7 @@ use actix::{
 use actix_web_lab::sse;
 use aether365_actors::Backend;
 use aether365_actors::cluster::ClusterEvent;
-use aether365_actors::cluster::sessions::{StoredSession, StoredTransport};
+use aether365_actors::cluster::sessions::{SessionChange, StoredSession, StoredTransport};
 use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
 use futures_util::future::AbortHandle;
 use serde_json::{Value, json};
@@ -135,6 +135,8 @@ struct SharedState {
     tasks: Vec<i64>,
     /// The instance holding the stream (clustered sessions).
     holder: String,
+    /// The stored revision this state reflects (clustered sessions).
+    revision: i64,
 }
 
 /// What a request handler needs to know about its session.
@@ -285,38 +287,48 @@ impl SessionShared {
             tasks: state.tasks.clone(),
             initialized: state.initialized,
             holder: state.holder.clone(),
+            revision: state.revision,
         })
     }
 
-    /// Writes the session's state for the other instances (nothing on SQLite). A failure is
-    /// logged: the change holds on this instance.
-    pub async fn persist(&self) {
-        let (Some(link), Some(stored)) = (&self.link, self.stored()) else {
+    /// Stores a change this instance made to the session, for the other instances (nothing on
+    /// SQLite). A failure is logged: the change holds on this instance.
+    pub async fn persist(&self, change: SessionChange) {
+        let Some(link) = &self.link else {
             return;
         };
-        match link.save(&stored).await {
-            Ok(true) => {}
-            Ok(false) => tracing::debug!(session = %self.id, "session ended before its change was saved"),
-            Err(e) => tracing::error!(session = %self.id, "cannot save the session's state: {e}"),
+        if self.kind.stored().is_none() {
+            return;
+        }
+        match link.change(&self.id, &change).await {
+            Ok(Some(stored)) => {
+                self.apply(&stored);
+            }
+            Ok(None) => {
+                tracing::debug!(session = %self.id, "session ended before its change was stored")
+            }
+            Err(e) => tracing::error!(session = %self.id, "cannot store the session's change: {e}"),
         }
     }
 
-    /// Makes this instance the holder of the session's stream; `true` when it was not.
-    fn take_holder(&self) -> bool {
-        let Some(link) = &self.link else {
-            return false;
-        };
+    /// Makes this instance the holder of the session's stream; its id when it was not.
+    fn take_holder(&self) -> Option<String> {
+        let link = self.link.as_ref()?;
         let mut state = self.lock();
         if state.holder == link.instance_id() {
-            return false;
+            return None;
         }
         state.holder = link.instance_id().to_string();
-        true
+        Some(state.holder.clone())
     }
 
-    /// Replaces the state with the stored one (another instance changed it).
-    fn apply(&self, stored: &StoredSession) {
+    /// Replaces the state with the stored one when it is newer; `true` when it was.
+    fn apply(&self, stored: &StoredSession) -> bool {
         let mut state = self.lock();
+        if stored.revision <= state.revision {
+            return false;
+        }
+        state.revision = stored.revision;
         if let Some(version) = ProtocolVersion::parse(&stored.protocol_version) {
             state.version = version;
         }
@@ -327,6 +339,7 @@ impl SessionShared {
         state.resources = stored.subscriptions.clone();
         state.tasks = stored.tasks.clone();
         state.holder = stored.holder.clone();
+        true
     }
 
     /// The scans the session follows (resources and tasks).
@@ -390,6 +403,8 @@ impl McpSession {
                 resources: BTreeMap::new(),
                 tasks: Vec::new(),
                 holder,
+                // A copy takes the stored state whatever its revision; a new session is at 0.
+                revision: if stored.is_some() { -1 } else { 0 },
             }),
         });
         if let Some(stored) = stored {
@@ -679,8 +694,8 @@ impl Handler<OpenStream> for McpSession {
         let taken = shared.take_holder();
         Box::pin(
             async move {
-                if taken {
-                    shared.persist().await;
+                if let Some(holder) = taken {
+                    shared.persist(SessionChange::Holder(holder)).await;
                 }
             }
             .into_actor(self)
@@ -751,7 +766,9 @@ impl Handler<Reload> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: Reload, ctx: &mut Self::Context) {
         let was_holder = self.shared.is_holder();
-        self.shared.apply(&msg.0);
+        if !self.shared.apply(&msg.0) {
+            return;
+        }
         if was_holder && !self.shared.is_holder() && self.stream.take().is_some() {
             tracing::debug!(session = %self.id, holder = %msg.0.holder, "the session's stream moved to another instance");
         }
@@ -785,10 +802,21 @@ pub struct SubscribeResource {
 impl Handler<SubscribeResource> for McpSession {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, msg: SubscribeResource, ctx: &mut Self::Context) -> Self::Result {
-        self.shared.lock().resources.insert(msg.uri, msg.scan_id);
+        self.shared
+            .lock()
+            .resources
+            .insert(msg.uri.clone(), msg.scan_id);
         self.follow_scans(ctx);
         let shared = Arc::clone(&self.shared);
-        Box::pin(async move { shared.persist().await }.into_actor(self))
+        let change = SessionChange::Subscribe {
+            uri: msg.uri,
+            scan_id: msg.scan_id,
+        };
+        Box::pin(
+            async move { shared.persist(change).await }
+                .into_actor(self)
+                .map(|(), act, ctx| act.follow_scans(ctx)),
+        )
     }
 }
 
@@ -804,7 +832,8 @@ impl Handler<UnsubscribeResource> for McpSession {
     fn handle(&mut self, msg: UnsubscribeResource, _: &mut Self::Context) -> Self::Result {
         self.shared.lock().resources.remove(&msg.uri);
         let shared = Arc::clone(&self.shared);
-        Box::pin(async move { shared.persist().await }.into_actor(self))
+        let change = SessionChange::Unsubscribe { uri: msg.uri };
+        Box::pin(async move { shared.persist(change).await }.into_actor(self))
     }
 }
 
@@ -829,7 +858,14 @@ impl Handler<TrackTask> for McpSession {
         if added {
             self.follow_scans(ctx);
             let shared = Arc::clone(&self.shared);
-            ctx.spawn(async move { shared.persist().await }.into_actor(self));
+            let change = SessionChange::TrackTask {
+                scan_id: msg.scan_id,
+            };
+            ctx.spawn(
+                async move { shared.persist(change).await }
+                    .into_actor(self)
+                    .map(|(), act, ctx| act.follow_scans(ctx)),
+            );
         }
     }
 }

@@ -60,6 +60,30 @@ pub struct StoredSession {
     pub initialized: bool,
     /// The instance holding the stream.
     pub holder: String,
+    /// Incremented by every change.
+    pub revision: i64,
+}
+
+/// One change to a stored session, applied in place (concurrent changes of different fields,
+/// or of different subscriptions, made on different instances never undo each other).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionChange {
+    /// `resources/subscribe`.
+    Subscribe { uri: String, scan_id: Option<i64> },
+    /// `resources/unsubscribe`.
+    Unsubscribe { uri: String },
+    /// A scan started as a task.
+    TrackTask { scan_id: i64 },
+    /// `logging/setLevel`.
+    LogLevel(String),
+    /// A legacy session's `initialize`.
+    Negotiated {
+        version: String,
+        client_info: Option<Value>,
+        capabilities: Value,
+    },
+    /// The session's stream opened on this instance.
+    Holder(String),
 }
 
 fn decode(row: mcp_session::Model) -> Result<StoredSession, BusError> {
@@ -85,6 +109,7 @@ fn decode(row: mcp_session::Model) -> Result<StoredSession, BusError> {
         log_level: row.log_level,
         initialized: row.initialized,
         holder: row.holder,
+        revision: row.revision,
     })
 }
 
@@ -103,6 +128,7 @@ fn state_of(session: &StoredSession) -> Result<mcp_session::ActiveModel, BusErro
         tasks: Set(serde_json::to_string(&session.tasks)?),
         initialized: Set(session.initialized),
         holder: Set(session.holder.clone()),
+        revision: Set(session.revision),
         ..Default::default()
     })
 }
@@ -129,16 +155,77 @@ pub async fn load(db: &DatabaseConnection, id: &str) -> Result<Option<StoredSess
         .transpose()
 }
 
-/// Writes a session's state; `false` when the session is gone.
-pub async fn save(db: &DatabaseConnection, session: &StoredSession) -> Result<bool, BusError> {
-    let mut row = state_of(session)?;
-    row.last_active_at = Set(Utc::now());
-    let updated = mcp_session::Entity::update_many()
-        .set(row)
-        .filter(mcp_session::Column::Id.eq(session.id.clone()))
-        .exec(db)
-        .await?;
-    Ok(updated.rows_affected > 0)
+/// The stored sessions among `ids` (those missing ended meanwhile).
+pub async fn load_many(
+    db: &DatabaseConnection,
+    ids: &[String],
+) -> Result<Vec<StoredSession>, BusError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    mcp_session::Entity::find()
+        .filter(mcp_session::Column::Id.is_in(ids.iter().cloned()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// Applies `change` to the stored session `id`; its new state, `None` when it is gone.
+pub async fn change(
+    db: &DatabaseConnection,
+    id: &str,
+    change: &SessionChange,
+) -> Result<Option<StoredSession>, BusError> {
+    let (set, mut values): (&str, Vec<sea_orm::Value>) = match change {
+        SessionChange::Subscribe { uri, scan_id } => (
+            "subscriptions = (subscriptions::jsonb || jsonb_build_object($2::text, $3::bigint))::text",
+            vec![uri.clone().into(), (*scan_id).into()],
+        ),
+        SessionChange::Unsubscribe { uri } => (
+            "subscriptions = (subscriptions::jsonb - $2::text)::text",
+            vec![uri.clone().into()],
+        ),
+        SessionChange::TrackTask { scan_id } => (
+            "tasks = CASE WHEN tasks::jsonb @> jsonb_build_array($2::bigint) THEN tasks \
+             ELSE (tasks::jsonb || jsonb_build_array($2::bigint))::text END",
+            vec![(*scan_id).into()],
+        ),
+        SessionChange::LogLevel(level) => ("log_level = $2", vec![level.clone().into()]),
+        SessionChange::Negotiated {
+            version,
+            client_info,
+            capabilities,
+        } => (
+            "protocol_version = $2, client_info = $3, client_capabilities = $4, initialized = true",
+            vec![
+                version.clone().into(),
+                client_info
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?
+                    .into(),
+                serde_json::to_string(capabilities)?.into(),
+            ],
+        ),
+        SessionChange::Holder(instance) => ("holder = $2", vec![instance.clone().into()]),
+    };
+    values.insert(0, id.to_string().into());
+    let sql = format!(
+        "UPDATE mcp_sessions SET {set}, revision = revision + 1, last_active_at = now() \
+         WHERE id = $1 RETURNING *"
+    );
+    mcp_session::Entity::find()
+        .from_raw_sql(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .one(db)
+        .await?
+        .map(decode)
+        .transpose()
 }
 
 /// Deletes a session; `true` when it existed.
