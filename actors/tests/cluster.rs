@@ -388,7 +388,9 @@ async fn the_bus_crosses_instances_carries_large_payloads_and_survives_a_lost_li
 /// is answered `None`.
 #[actix::test]
 async fn stored_session_changes_never_undo_each_other() {
-    use aether365_actors::cluster::sessions::{self, SessionChange, StoredSession, StoredTransport};
+    use aether365_actors::cluster::sessions::{
+        self, SessionChange, StoredSession, StoredTransport,
+    };
     let Some(test_db) = testkit::postgres().await.unwrap() else {
         return;
     };

@@ -15,12 +15,12 @@ use crate::mcp::context::Notifier;
 use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
-use aether365_actors::cluster::sessions::SessionChange;
 use crate::mcp::session::{
     ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
     SessionStart, new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
+use aether365_actors::cluster::sessions::SessionChange;
 
 /// Why a second `initialize` on a session is refused.
 pub const ALREADY_INITIALIZED: &str =

@@ -1,6 +1,7 @@
 //! The MCP protocol core: JSON-RPC, protocol versions, dispatch and the session actor.
 //! Transports (in [`crate::http`]) only frame messages.
 
+pub mod cluster;
 /// The conformance suite's fixtures: only in builds with the `conformance` feature (the test
 /// build enables it); release builds compile the stubs of `conformance_off.rs`.
 #[cfg(feature = "conformance")]
@@ -8,7 +9,6 @@ pub mod conformance;
 #[cfg(not(feature = "conformance"))]
 #[path = "conformance_off.rs"]
 pub mod conformance;
-pub mod cluster;
 pub mod context;
 pub mod dispatch;
 pub mod error;

@@ -18,9 +18,7 @@ use tokio::sync::{Notify, broadcast};
 
 use super::cluster::{ClusterLink, HEARTBEAT, SWEEP};
 use super::context::Caller;
-use super::session::{
-    Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle,
-};
+use super::session::{Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle};
 
 /// The transport a session was opened on: its id works on that transport's endpoints only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,7 +173,9 @@ impl SessionRegistry {
                 // Another request may have loaded it meanwhile.
                 match self.local(id, token_id, transport) {
                     Some(session) => session,
-                    None => McpSession::copy_of(&stored, caller.clone(), backend.clone(), self.clone()),
+                    None => {
+                        McpSession::copy_of(&stored, caller.clone(), backend.clone(), self.clone())
+                    }
                 }
             }
         };
@@ -420,7 +420,9 @@ impl SessionRegistry {
                     match sessions::load(&link.db, &session_id).await {
                         Ok(Some(stored)) => addr.do_send(Reload(stored)),
                         Ok(None) => addr.do_send(Close),
-                        Err(e) => tracing::warn!(session = %session_id, "cannot reload a session: {e}"),
+                        Err(e) => {
+                            tracing::warn!(session = %session_id, "cannot reload a session: {e}")
+                        }
                     }
                 });
             }

@@ -468,12 +468,12 @@ impl McpSession {
     ) -> Result<SessionHandle, OpenError> {
         let link = registry.link();
         let handle = McpSession::start_with(start, backend, registry.clone(), link.clone(), None);
-        if let (Some(link), Some(stored)) = (&link, handle.shared.stored()) {
-            if let Err(e) = aether365_actors::cluster::sessions::insert(&link.db, &stored).await {
-                registry.remove(&stored.id, &handle.addr);
-                handle.addr.do_send(Close);
-                return Err(e.into());
-            }
+        if let (Some(link), Some(stored)) = (&link, handle.shared.stored())
+            && let Err(e) = aether365_actors::cluster::sessions::insert(&link.db, &stored).await
+        {
+            registry.remove(&stored.id, &handle.addr);
+            handle.addr.do_send(Close);
+            return Err(e.into());
         }
         Ok(handle)
     }

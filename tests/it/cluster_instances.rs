@@ -188,7 +188,8 @@ async fn a_revoked_token_loses_its_streams_on_every_instance() {
 
 /// An SSE stream read event by event.
 struct SseReader {
-    bytes: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>>>>,
+    bytes:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>>>>,
     buffer: String,
     /// The server ended the stream.
     ended: bool,

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use aether365_entities::{cluster_instance, mcp_session};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use super::BusError;
@@ -251,7 +249,10 @@ pub async fn touch(db: &DatabaseConnection, ids: &[String]) -> Result<(), BusErr
 
 /// Deletes the sessions idle since before `cutoff` and answers their ids: each is deleted by
 /// one instance only, which announces its end.
-pub async fn expire(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<Vec<String>, BusError> {
+pub async fn expire(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<String>, BusError> {
     let pool = db.get_postgres_connection_pool();
     let rows: Vec<(String,)> =
         sea_orm::sqlx::query_as("DELETE FROM mcp_sessions WHERE last_active_at < $1 RETURNING id")
