@@ -101,10 +101,8 @@ pub async fn message(
             }
         }
         Incoming::Notification { method, params } => {
-            if method == "notifications/cancelled"
-                && let Some(request_id) = params.get("requestId")
-            {
-                session.shared.cancel_request(&request_id.to_string());
+            if method == "notifications/cancelled" {
+                session.shared.cancel(&params);
             }
         }
         Incoming::Request { id, method, params } if method == "initialize" => {

@@ -261,10 +261,8 @@ async fn post_handshake(
             Err(e) if !batch => return Err(HttpError::jsonrpc(id, e, version)),
             Err(e) => immediate.push(jsonrpc::error(&id, &e, version)),
             Ok(Incoming::Notification { method, params }) => {
-                if method == "notifications/cancelled"
-                    && let Some(request_id) = params.get("requestId")
-                {
-                    session.shared.cancel_request(&request_id.to_string());
+                if method == "notifications/cancelled" {
+                    session.shared.cancel(&params);
                 }
             }
             Ok(Incoming::Response { .. }) => {

@@ -18,7 +18,9 @@ use tokio::sync::{Notify, broadcast};
 
 use super::cluster::{ClusterLink, HEARTBEAT, SWEEP};
 use super::context::Caller;
-use super::session::{Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle};
+use super::session::{
+    ClientResponse, Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle,
+};
 
 /// The transport a session was opened on: its id works on that transport's endpoints only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,6 +403,34 @@ impl SessionRegistry {
                 }
             }
             ClusterEvent::SessionClosed { session_id } => self.close_local(session_id),
+            ClusterEvent::SessionInbound {
+                session_id,
+                origin,
+                message,
+            } => {
+                let Some(link) = &self.link else { return };
+                if origin == link.instance_id() {
+                    return;
+                }
+                let Some(session) = self
+                    .lock()
+                    .sessions
+                    .get(session_id)
+                    .map(|(_, _, s)| s.clone())
+                else {
+                    return;
+                };
+                if let Some(response) = ClientResponse::of_message(message) {
+                    session.addr.do_send(ClientResponse {
+                        relayed: true,
+                        ..response
+                    });
+                } else if let Some(request_id) =
+                    message.get("params").and_then(|p| p.get("requestId"))
+                {
+                    session.shared.cancel_request(&request_id.to_string());
+                }
+            }
             ClusterEvent::Resync { .. } => self.resync(),
             ClusterEvent::SessionChanged { session_id, origin } => {
                 let Some(link) = &self.link else { return };

@@ -218,11 +218,39 @@ impl SessionShared {
         state.in_flight.remove(key);
     }
 
-    /// `notifications/cancelled`: aborts the request with this id, if still running.
-    pub fn cancel_request(&self, key: &str) {
-        if let Some(handle) = self.lock().in_flight.remove(key) {
-            tracing::debug!(request = %key, "request cancelled");
-            handle.abort();
+    /// `notifications/cancelled`: aborts the request with this id, if still running here;
+    /// `false` when it is not running here.
+    pub fn cancel_request(&self, key: &str) -> bool {
+        let Some(handle) = self.lock().in_flight.remove(key) else {
+            return false;
+        };
+        tracing::debug!(request = %key, "request cancelled");
+        handle.abort();
+        true
+    }
+
+    /// `notifications/cancelled` with these params: the request is aborted here, or on the
+    /// instance running it.
+    pub fn cancel(&self, params: &serde_json::Map<String, Value>) {
+        let Some(request_id) = params.get("requestId") else {
+            return;
+        };
+        if !self.cancel_request(&request_id.to_string()) {
+            self.relay(json!({
+                "jsonrpc": "2.0", "method": "notifications/cancelled", "params": params,
+            }));
+        }
+    }
+
+    /// Hands a client's message to the other instances (one of them runs the request it
+    /// concerns); nothing on SQLite.
+    fn relay(&self, message: Value) {
+        if let Some(link) = &self.link {
+            link.bus.publish(ClusterEvent::SessionInbound {
+                session_id: self.id.clone(),
+                origin: link.instance_id().to_string(),
+                message,
+            });
         }
     }
 
@@ -968,6 +996,8 @@ impl Handler<OpenClientRequest> for McpSession {
 pub struct ClientResponse {
     pub id: Value,
     pub reply: ClientReply,
+    /// It came from another instance (which found no request of its own waiting for it).
+    pub relayed: bool,
 }
 
 impl ClientResponse {
@@ -989,6 +1019,7 @@ impl ClientResponse {
         Some(ClientResponse {
             id: id.clone(),
             reply,
+            relayed: false,
         })
     }
 }
@@ -1001,6 +1032,14 @@ impl Handler<ClientResponse> for McpSession {
             // The waiting request may have given up meanwhile: nothing to do then.
             Some(tx) => {
                 let _ = tx.send(msg.reply);
+            }
+            None if !msg.relayed && self.shared.link.is_some() => {
+                // The request may be waiting on another instance.
+                let message = match msg.reply {
+                    Ok(result) => json!({"jsonrpc": "2.0", "id": msg.id, "result": result}),
+                    Err(error) => json!({"jsonrpc": "2.0", "id": msg.id, "error": error}),
+                };
+                self.shared.relay(message);
             }
             None => {
                 tracing::debug!(session = %self.id, id = %msg.id, "response to no pending request ignored");

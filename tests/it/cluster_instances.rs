@@ -424,3 +424,84 @@ async fn one_streamable_session_is_served_by_every_instance_and_deleted_through_
         assert_eq!(status, 404, "{address} still serves the deleted session");
     }
 }
+
+#[actix_web::test]
+async fn a_client_answer_posted_to_another_instance_reaches_the_waiting_request() {
+    let Some(pg) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    // The first instance serves the conformance fixtures (whose tools ask the client).
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let (second, _b2) = another_instance(&first, "instance-2").await;
+    let init = first
+        .client
+        .post(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": V, "capabilities": {"sampling": {}},
+            "clientInfo": {"name": "tests", "version": "1"}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let session = init.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let call = first
+        .client
+        .post(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "test_sampling", "arguments": {"prompt": "Summarise"}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut stream = SseReader::new(call);
+    let request = loop {
+        let message = stream
+            .next(Duration::from_secs(10))
+            .await
+            .expect("a sampling request on the POST's stream");
+        if message["method"] == "sampling/createMessage" {
+            break message;
+        }
+    };
+    // The client's answer reaches the second instance, which has no such request waiting.
+    let reply = first
+        .client
+        .post(format!("{second}/mcp"))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .json(&json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+            "role": "assistant", "model": "test-model", "stopReason": "endTurn",
+            "content": {"type": "text", "text": "from afar"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 202);
+    let answer = loop {
+        let message = stream
+            .next(Duration::from_secs(10))
+            .await
+            .expect("the tool's answer");
+        if message["id"] == 7 {
+            break message;
+        }
+    };
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert_eq!(
+        answer["result"]["content"][0]["text"],
+        "LLM response: from afar"
+    );
+}

@@ -56,6 +56,14 @@ pub enum ClusterEvent {
     /// A session's stored state changed on instance `origin` (log level, subscriptions, tasks,
     /// the instance holding its stream): the other instances holding a copy reload it.
     SessionChanged { session_id: String, origin: String },
+    /// A client's message that concerns a request of the session running on another instance
+    /// (a `notifications/cancelled`, or the client's answer to a server-to-client request),
+    /// received on instance `origin`: the instance running that request takes it.
+    SessionInbound {
+        session_id: String,
+        origin: String,
+        message: serde_json::Value,
+    },
     /// Local only: events may have been missed since `since` (the listener reconnected, or a
     /// subscriber fell behind); reconcile from the tables.
     #[serde(skip)]
