@@ -292,6 +292,15 @@ class Checks:
                 break
         if not victim or scan_id is None:
             return self.report(False, name, "no scan was seen running on an instance")
+        # A legacy session whose stream the victim holds (initialized through another instance).
+        orphan = Stream(f"{victim.url}/sse", {
+            "Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"})
+        endpoint = orphan.next(10)
+        other = next(i for i in self.instances if i is not victim)
+        self.http.post(f"{other.url}{endpoint}", headers={"Authorization": f"Bearer {self.token}"},
+                       json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                           "protocolVersion": "2024-11-05", "capabilities": {},
+                           "clientInfo": {"name": "cluster-checks", "version": "1"}}})
         os.kill(victim.pid, signal.SIGKILL)
         killed = time.monotonic()
         deadline = killed + self.lease + 180
@@ -322,6 +331,20 @@ class Checks:
         self.report(True, name, (
             f"scan {scan_id} ran on {victim.name}, killed; completed elsewhere {took:.1f} s later "
             f"(lease {self.lease:.0f} s); no scan left running; {audited}/{acknowledged} audit rows"))
+        # The legacy session's stream died with the victim: a POST for it is refused, not
+        # accepted into the void (once the victim's heartbeat is 6 s old).
+        name = "a legacy POST whose stream's instance died is refused"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            posted = self.http.post(f"{other.url}{endpoint}",
+                                    headers={"Authorization": f"Bearer {self.token}"},
+                                    json={"jsonrpc": "2.0", "id": 2, "method": "ping"})
+            if posted.status_code != 202:
+                break
+            time.sleep(0.5)
+        detail = posted.json().get("error", {}).get("message", "") if posted.status_code != 202 else ""
+        self.report(posted.status_code == 404 and victim.name in detail, name,
+                    f"{posted.status_code} {detail!r}")
 
 
 def main() -> int:
