@@ -382,3 +382,72 @@ async fn the_bus_crosses_instances_carries_large_payloads_and_survives_a_lost_li
         ClusterEvent::ScansWaiting
     );
 }
+
+/// Changes made to one stored session by different instances apply in place: a subscription
+/// and a task stored at once both hold, each change raises the revision, and a session gone
+/// is answered `None`.
+#[actix::test]
+async fn stored_session_changes_never_undo_each_other() {
+    use aether365_actors::cluster::sessions::{
+        self, SessionChange, StoredSession, StoredTransport,
+    };
+    let Some(test_db) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let db = &test_db.db;
+    let session = StoredSession {
+        id: "s1".into(),
+        token_id: 7,
+        transport: StoredTransport::Streamable,
+        protocol_version: "2025-06-18".into(),
+        client_info: Some(serde_json::json!({"name": "tests"})),
+        client_capabilities: serde_json::json!({}),
+        log_level: None,
+        subscriptions: Default::default(),
+        tasks: Vec::new(),
+        initialized: true,
+        holder: "a".into(),
+        revision: 0,
+    };
+    sessions::insert(db, &session).await.unwrap();
+    let uri = "aether365://scans/5".to_string();
+    let subscribe = SessionChange::Subscribe {
+        uri: uri.clone(),
+        scan_id: Some(5),
+    };
+    let track = SessionChange::TrackTask { scan_id: 9 };
+    let (subscribed, tracked) = tokio::join!(
+        sessions::change(db, "s1", &subscribe),
+        sessions::change(db, "s1", &track),
+    );
+    let (subscribed, tracked) = (subscribed.unwrap().unwrap(), tracked.unwrap().unwrap());
+    let mut revisions = [subscribed.revision, tracked.revision];
+    revisions.sort_unstable();
+    assert_eq!(revisions, [1, 2]);
+    let again = sessions::change(db, "s1", &SessionChange::TrackTask { scan_id: 9 })
+        .await
+        .unwrap()
+        .unwrap();
+    let holder = sessions::change(db, "s1", &SessionChange::Holder("b".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.revision, 4);
+    assert_eq!(again.tasks, [9], "a task is tracked once");
+    let stored = sessions::load(db, "s1").await.unwrap().unwrap();
+    assert_eq!(stored.subscriptions.get(&uri), Some(&Some(5)));
+    assert_eq!(stored.tasks, [9]);
+    assert_eq!(stored.holder, "b");
+    assert_eq!(stored.client_info, session.client_info);
+    // The sweep of idle sessions deletes each once, whichever instances sweep.
+    let future = Utc::now() + chrono::Duration::seconds(1);
+    let (a, b) = tokio::join!(sessions::expire(db, future), sessions::expire(db, future));
+    let mut expired = a.unwrap();
+    expired.extend(b.unwrap());
+    assert_eq!(expired, ["s1"]);
+    let gone = sessions::change(db, "s1", &SessionChange::LogLevel("debug".into()))
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+    assert!(!sessions::delete(db, "s1").await.unwrap());
+}

@@ -5,11 +5,13 @@
 //! enforce isolation.
 
 pub mod audit_log;
+pub mod cluster_instance;
 pub mod cluster_message;
 pub mod config_snapshot;
 pub mod consent_request;
 pub mod dashboard_session;
 pub mod finding;
+pub mod mcp_session;
 pub mod mcp_token;
 pub mod organisation;
 pub mod report;

@@ -34,6 +34,12 @@ pub enum HttpError {
     MissingSession(String),
     #[error("unknown or expired session; initialize a new one")]
     UnknownSession,
+    /// The session's stream was on an instance that is gone (answered 404: open a new one).
+    #[error("{0}")]
+    SessionGone(String),
+    /// The cluster's session store could not be read or written.
+    #[error("the session store is unavailable; retry shortly")]
+    SessionStore,
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
     #[error("{0}")]
@@ -50,6 +56,20 @@ pub enum HttpError {
         error: McpError,
         version: ProtocolVersion,
     },
+}
+
+impl From<crate::mcp::registry::LookupError> for HttpError {
+    fn from(e: crate::mcp::registry::LookupError) -> HttpError {
+        use crate::mcp::registry::LookupError;
+        match e {
+            LookupError::Unknown => HttpError::UnknownSession,
+            LookupError::HolderGone(_) => HttpError::SessionGone(e.to_string()),
+            LookupError::Store(e) => {
+                tracing::error!("session store: {e}");
+                HttpError::SessionStore
+            }
+        }
+    }
 }
 
 impl HttpError {
@@ -103,7 +123,8 @@ impl ResponseError for HttpError {
             },
             HttpError::ForbiddenOrigin(_) | HttpError::ForbiddenHost(_) => StatusCode::FORBIDDEN,
             HttpError::MissingSession(_) => StatusCode::BAD_REQUEST,
-            HttpError::UnknownSession => StatusCode::NOT_FOUND,
+            HttpError::UnknownSession | HttpError::SessionGone(_) => StatusCode::NOT_FOUND,
+            HttpError::SessionStore => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             HttpError::TooManyUnauthenticated => StatusCode::TOO_MANY_REQUESTS,

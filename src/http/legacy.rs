@@ -17,9 +17,10 @@ use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
 use crate::mcp::session::{
     ClientResponse, DeliverEncoded, DeliverEvent, McpSession, OpenStream, SessionKind,
-    new_session_id,
+    SessionStart, new_session_id,
 };
 use crate::mcp::{McpError, ProtocolVersion, RequestContext, dispatch};
+use aether365_actors::cluster::sessions::SessionChange;
 
 /// Why a second `initialize` on a session is refused.
 pub const ALREADY_INITIALIZED: &str =
@@ -31,15 +32,20 @@ pub async fn open(
     Authenticated(caller): Authenticated,
 ) -> Result<HttpResponse, HttpError> {
     let session_id = new_session_id();
-    let session = McpSession::start_new(
-        session_id.clone(),
-        SessionKind::LegacySse,
+    let start = SessionStart {
+        id: session_id.clone(),
+        kind: SessionKind::LegacySse,
         caller,
-        state.backend.clone(),
-        state.registry.clone(),
-        ProtocolVersion::V2024_11_05,
-        json!({}),
-    );
+        version: ProtocolVersion::V2024_11_05,
+        client_info: None,
+        client_capabilities: json!({}),
+    };
+    let session = McpSession::open(start, state.backend.clone(), state.registry.clone())
+        .await
+        .map_err(|e| {
+            tracing::error!("{e}");
+            HttpError::SessionStore
+        })?;
     let rx = session
         .addr
         .send(OpenStream {
@@ -73,8 +79,8 @@ pub async fn message(
     })?;
     let session = state
         .registry
-        .get(session_id, caller.principal.token_id, Transport::Legacy)
-        .ok_or(HttpError::UnknownSession)?;
+        .find(session_id, &caller, Transport::Legacy, &state.backend)
+        .await?;
     let info = session.shared.describe();
     let version = info.version;
     let message = match jsonrpc::parse_body(&body) {
@@ -95,19 +101,27 @@ pub async fn message(
             }
         }
         Incoming::Notification { method, params } => {
-            if method == "notifications/cancelled"
-                && let Some(request_id) = params.get("requestId")
-            {
-                session.shared.cancel_request(&request_id.to_string());
+            if method == "notifications/cancelled" {
+                session.shared.cancel(&params);
             }
         }
         Incoming::Request { id, method, params } if method == "initialize" => {
             let answer = match dispatch::initialize(&params) {
                 Ok(agreed) => {
-                    if session
-                        .shared
-                        .negotiated(agreed.version, agreed.client_capabilities)
-                    {
+                    let client_info = params.get("clientInfo").cloned();
+                    if session.shared.negotiated(
+                        agreed.version,
+                        client_info.clone(),
+                        agreed.client_capabilities.clone(),
+                    ) {
+                        // Stored before it is answered: the next POST may reach another
+                        // instance.
+                        let change = SessionChange::Negotiated {
+                            version: agreed.version.as_str().to_string(),
+                            client_info,
+                            capabilities: agreed.client_capabilities,
+                        };
+                        session.shared.persist(change).await;
                         jsonrpc::encode_result(&id, &agreed.result)
                     } else {
                         let e = McpError::InvalidRequest(ALREADY_INITIALIZED.into());

@@ -114,8 +114,9 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let connections_per_worker = config.max_connections.div_ceil(workers).max(1);
         let config_quotas = config.quotas;
-        let registry = SessionRegistry::default();
+        let registry = SessionRegistry::new(&backend);
         registry.follow_revocations(backend.clone());
+        registry.follow_cluster();
         let state = AppState {
             backend,
             registry: registry.clone(),
@@ -184,6 +185,7 @@ impl Application {
             result = &mut server => result?,
             () = shutdown_signal() => {
                 tracing::info!("stopping: closing MCP sessions and streams");
+                self.registry.leave().await;
                 self.registry.close_all();
                 // The stop command is sent now; the server future carries it out.
                 let stopped = handle.stop(true);

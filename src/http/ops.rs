@@ -102,6 +102,17 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Times the cluster bus listener connection was lost and re-established",
         listener_reconnects.clone(),
     );
+    let audit = &aether365_actors::audit::AUDIT_METRICS;
+    registry.register(
+        "audit_queue_depth",
+        "Audit rows waiting for their commit on this instance (a call is answered once its row is committed)",
+        audit.queue_depth.clone(),
+    );
+    registry.register(
+        "audit_commit_duration_seconds",
+        "Time to commit one batch of audit rows",
+        audit.commit_seconds.clone(),
+    );
     let listening = Gauge::default();
     registry.register(
         "cluster_listener_up",

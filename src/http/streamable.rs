@@ -17,7 +17,8 @@ use crate::mcp::jsonrpc::{self, Body, Incoming};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
 use crate::mcp::session::{
-    ClientResponse, Close, McpSession, OpenStream, SessionHandle, SessionKind, new_session_id,
+    ClientResponse, McpSession, OpenStream, SessionHandle, SessionKind, SessionStart,
+    new_session_id,
 };
 use crate::mcp::stateless::{self, MirroredHeaders};
 use crate::mcp::{Caller, McpError, ProtocolVersion, RequestContext, dispatch};
@@ -58,10 +59,10 @@ fn is_stateless_header(req: &HttpRequest) -> bool {
 }
 
 /// Finds the session the request names: 400 without an id, 404 for an unknown one.
-fn find_session(
+async fn find_session(
     req: &HttpRequest,
     state: &AppState,
-    caller: &Caller,
+    caller: &Arc<Caller>,
 ) -> Result<(String, SessionHandle), HttpError> {
     let id = header(req, SESSION_HEADER).ok_or_else(|| {
         HttpError::MissingSession(
@@ -70,8 +71,8 @@ fn find_session(
     })?;
     let session = state
         .registry
-        .get(id, caller.principal.token_id, Transport::Streamable)
-        .ok_or(HttpError::UnknownSession)?;
+        .find(id, caller, Transport::Streamable, &state.backend)
+        .await?;
     Ok((id.to_string(), session))
 }
 
@@ -156,27 +157,35 @@ fn progress_token(params: &Map<String, Value>) -> Option<Value> {
         .cloned()
 }
 
-/// `initialize` over Streamable HTTP: mints a session.
-fn initialize(
+/// `initialize` over Streamable HTTP: mints a session (stored for the cluster before it is
+/// answered, on PostgreSQL).
+async fn initialize(
     state: &AppState,
     caller: Arc<Caller>,
     id: &Value,
     params: &Map<String, Value>,
-    kind: SessionKind,
-) -> Result<(String, SessionHandle, String), McpError> {
-    let agreed = dispatch::initialize(params)?;
+) -> Result<Result<(String, SessionHandle, String), McpError>, HttpError> {
+    let agreed = match dispatch::initialize(params) {
+        Ok(agreed) => agreed,
+        Err(e) => return Ok(Err(e)),
+    };
     let session_id = new_session_id();
-    let session = McpSession::start_new(
-        session_id.clone(),
-        kind,
+    let start = SessionStart {
+        id: session_id.clone(),
+        kind: SessionKind::Streamable,
         caller,
-        state.backend.clone(),
-        state.registry.clone(),
-        agreed.version,
-        agreed.client_capabilities,
-    );
+        version: agreed.version,
+        client_info: params.get("clientInfo").cloned(),
+        client_capabilities: agreed.client_capabilities,
+    };
+    let session = McpSession::open(start, state.backend.clone(), state.registry.clone())
+        .await
+        .map_err(|e| {
+            tracing::error!("{e}");
+            HttpError::SessionStore
+        })?;
     let answer = jsonrpc::encode_result(id, &agreed.result);
-    Ok((session_id, session, answer))
+    Ok(Ok((session_id, session, answer)))
 }
 
 async fn post_handshake(
@@ -212,7 +221,7 @@ async fn post_handshake(
                 header_version,
             ));
         }
-        return match initialize(&state, caller, &id, &params, SessionKind::Streamable) {
+        return match initialize(&state, caller, &id, &params).await? {
             Ok((session_id, _session, answer)) => {
                 let mut response = json_response(StatusCode::OK, answer);
                 if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&session_id) {
@@ -226,7 +235,7 @@ async fn post_handshake(
             Err(e) => Ok(HttpResponse::Ok().json(jsonrpc::error(&id, &e, header_version))),
         };
     }
-    let (_session_id, session) = find_session(&req, &state, &caller)?;
+    let (_session_id, session) = find_session(&req, &state, &caller).await?;
     let info = session.shared.describe();
     let version = info.version;
     let messages = match parsed {
@@ -252,10 +261,8 @@ async fn post_handshake(
             Err(e) if !batch => return Err(HttpError::jsonrpc(id, e, version)),
             Err(e) => immediate.push(jsonrpc::error(&id, &e, version)),
             Ok(Incoming::Notification { method, params }) => {
-                if method == "notifications/cancelled"
-                    && let Some(request_id) = params.get("requestId")
-                {
-                    session.shared.cancel_request(&request_id.to_string());
+                if method == "notifications/cancelled" {
+                    session.shared.cancel(&params);
                 }
             }
             Ok(Incoming::Response { .. }) => {
@@ -532,7 +539,7 @@ pub async fn get(
             "GET /mcp opens an SSE stream: send Accept: text/event-stream".into(),
         ));
     }
-    let (_, session) = find_session(&req, &state, &caller)?;
+    let (_, session) = find_session(&req, &state, &caller).await?;
     let last_event_id = header(&req, "Last-Event-ID").and_then(|v| v.parse::<u64>().ok());
     let rx = session
         .addr
@@ -551,9 +558,8 @@ pub async fn delete(
     if is_stateless_header(&req) {
         return Err(HttpError::MethodNotAllowed("POST"));
     }
-    let (id, session) = find_session(&req, &state, &caller)?;
-    state.registry.remove(&id);
-    session.addr.do_send(Close);
+    let (id, session) = find_session(&req, &state, &caller).await?;
+    state.registry.end(&id, &session).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

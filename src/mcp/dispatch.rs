@@ -338,6 +338,10 @@ async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<V
             })?;
             if let Some(session) = &ctx.session {
                 session.shared.set_log_level(level);
+                let change = aether365_actors::cluster::sessions::SessionChange::LogLevel(
+                    level.as_str().to_string(),
+                );
+                session.shared.persist(change).await;
             }
             Ok(json!({}))
         }

@@ -1,6 +1,7 @@
 //! The MCP protocol core: JSON-RPC, protocol versions, dispatch and the session actor.
 //! Transports (in [`crate::http`]) only frame messages.
 
+pub mod cluster;
 /// The conformance suite's fixtures: only in builds with the `conformance` feature (the test
 /// build enables it); release builds compile the stubs of `conformance_off.rs`.
 #[cfg(feature = "conformance")]

@@ -1,25 +1,33 @@
 //! The session actor: one per MCP session (handshake era) or per `subscriptions/listen` stream
-//! (stateless era). It owns its SSE sender, negotiated version, client capabilities, resource
-//! subscriptions, tasks and in-flight requests, and talks to the backend by messages.
+//! (stateless era). It owns its SSE sender, tasks' and resources' scan subscriptions and
+//! in-flight requests, and talks to the backend by messages.
+//!
+//! On PostgreSQL a handshake-era session belongs to the cluster (see [`super::cluster`]): this
+//! actor is this instance's copy of it; only the copy on the instance holding the session's
+//! stream writes to a stream, the others publish what they must write on the cluster bus.
 //!
 //! It also keeps the server-to-client requests awaiting the client's response (see
 //! [`request_client`]). Only the conformance fixture tools send such requests: aether365's own
 //! tools are read-only and never ask the client to sample or elicit anything.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, WrapFuture,
+    Actor, ActorContext, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message,
+    ResponseActFuture, WrapFuture,
 };
 use actix_web_lab::sse;
 use aether365_actors::Backend;
+use aether365_actors::cluster::ClusterEvent;
+use aether365_actors::cluster::sessions::{SessionChange, StoredSession, StoredTransport};
 use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
 use futures_util::future::AbortHandle;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
+use super::cluster::ClusterLink;
 use super::context::{Caller, RequestContext};
 use super::jsonrpc;
 use super::logging::LogLevel;
@@ -37,7 +45,7 @@ const STREAM_CAPACITY: usize = 64;
 /// Events kept for `Last-Event-ID` resumption.
 const REPLAY_EVENTS: usize = 64;
 /// A session with no open stream and no request for this long is dropped.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
 /// How long a message waits for room on a stream whose client reads slowly before the
 /// stream is closed.
 const STREAM_WRITE_WAIT: Duration = Duration::from_secs(5);
@@ -67,9 +75,17 @@ impl SessionKind {
             SessionKind::Listener { .. } => Transport::Listener,
         }
     }
+
+    fn stored(&self) -> Option<StoredTransport> {
+        match self {
+            SessionKind::Streamable => Some(StoredTransport::Streamable),
+            SessionKind::LegacySse => Some(StoredTransport::Legacy),
+            SessionKind::Listener { .. } => None,
+        }
+    }
 }
 
-/// One MCP session.
+/// One MCP session (this instance's copy of it, on PostgreSQL).
 pub struct McpSession {
     id: String,
     kind: SessionKind,
@@ -80,32 +96,47 @@ pub struct McpSession {
     stream: Option<mpsc::Sender<StreamEvent>>,
     next_event_id: u64,
     replay: VecDeque<(u64, String)>,
-    /// Subscribed resource URIs, with the scan they follow.
-    resources: HashMap<String, Option<i64>>,
-    /// Scans started as tasks (or followed by a listener).
-    tasks: Vec<i64>,
+    /// The scans this copy follows on the scan manager (the holder's copy only).
+    followed: HashSet<i64>,
     /// Server-to-client requests awaiting the client's response, by request id.
     pending: HashMap<String, oneshot::Sender<ClientReply>>,
     next_client_request: u64,
     subscriber_id: u64,
+    /// The session ends everywhere when this copy stops (its legacy stream closed).
+    end_everywhere: bool,
 }
 
 /// What a session's requests read and write without a round trip to its actor: the
-/// negotiated version, the client's capabilities, the log level, the requests in flight.
+/// negotiated version, the client's capabilities, the log level, subscriptions and tasks, the
+/// requests in flight.
 #[derive(Debug)]
 pub struct SessionShared {
+    id: String,
+    token_id: i64,
+    kind: SessionKind,
+    /// `None` on SQLite and for stateless-era listeners.
+    link: Option<Arc<ClusterLink>>,
     state: std::sync::Mutex<SharedState>,
 }
 
 #[derive(Debug)]
 struct SharedState {
     version: ProtocolVersion,
+    client_info: Option<Value>,
     client_capabilities: Arc<Value>,
     log_level: Option<LogLevel>,
     last_active: Instant,
     in_flight: HashMap<String, AbortHandle>,
     /// A legacy session learns its version at `initialize`, once.
     initialized: bool,
+    /// Subscribed resource URIs, with the scan they follow.
+    resources: BTreeMap<String, Option<i64>>,
+    /// Scans started as tasks (or followed by a listener), oldest first.
+    tasks: Vec<i64>,
+    /// The instance holding the stream (clustered sessions).
+    holder: String,
+    /// The stored revision this state reflects (clustered sessions).
+    revision: i64,
 }
 
 /// What a request handler needs to know about its session.
@@ -116,20 +147,17 @@ pub struct SessionInfo {
     pub log_level: Option<LogLevel>,
 }
 
-impl SessionShared {
-    fn new(version: ProtocolVersion, client_capabilities: Value) -> SessionShared {
-        SessionShared {
-            state: std::sync::Mutex::new(SharedState {
-                version,
-                client_capabilities: Arc::new(client_capabilities),
-                log_level: None,
-                last_active: Instant::now(),
-                in_flight: HashMap::new(),
-                initialized: false,
-            }),
-        }
-    }
+/// How a new session starts.
+pub struct SessionStart {
+    pub id: String,
+    pub kind: SessionKind,
+    pub caller: Arc<Caller>,
+    pub version: ProtocolVersion,
+    pub client_info: Option<Value>,
+    pub client_capabilities: Value,
+}
 
+impl SessionShared {
     fn lock(&self) -> std::sync::MutexGuard<'_, SharedState> {
         // Poisoning only means a panic mid-update of plain fields.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -154,13 +182,19 @@ impl SessionShared {
     /// Sets the negotiated version and client capabilities (legacy SSE sessions learn them at
     /// `initialize`, after the stream is open). `false`, changing nothing, when the session was
     /// already initialized.
-    pub fn negotiated(&self, version: ProtocolVersion, client_capabilities: Value) -> bool {
+    pub fn negotiated(
+        &self,
+        version: ProtocolVersion,
+        client_info: Option<Value>,
+        client_capabilities: Value,
+    ) -> bool {
         let mut state = self.lock();
         if state.initialized {
             return false;
         }
         state.initialized = true;
         state.version = version;
+        state.client_info = client_info;
         state.client_capabilities = Arc::new(client_capabilities);
         true
     }
@@ -184,11 +218,39 @@ impl SessionShared {
         state.in_flight.remove(key);
     }
 
-    /// `notifications/cancelled`: aborts the request with this id, if still running.
-    pub fn cancel_request(&self, key: &str) {
-        if let Some(handle) = self.lock().in_flight.remove(key) {
-            tracing::debug!(request = %key, "request cancelled");
-            handle.abort();
+    /// `notifications/cancelled`: aborts the request with this id, if still running here;
+    /// `false` when it is not running here.
+    pub fn cancel_request(&self, key: &str) -> bool {
+        let Some(handle) = self.lock().in_flight.remove(key) else {
+            return false;
+        };
+        tracing::debug!(request = %key, "request cancelled");
+        handle.abort();
+        true
+    }
+
+    /// `notifications/cancelled` with these params: the request is aborted here, or on the
+    /// instance running it.
+    pub fn cancel(&self, params: &serde_json::Map<String, Value>) {
+        let Some(request_id) = params.get("requestId") else {
+            return;
+        };
+        if !self.cancel_request(&request_id.to_string()) {
+            self.relay(json!({
+                "jsonrpc": "2.0", "method": "notifications/cancelled", "params": params,
+            }));
+        }
+    }
+
+    /// Hands a client's message to the other instances (one of them runs the request it
+    /// concerns); nothing on SQLite.
+    fn relay(&self, message: Value) {
+        if let Some(link) = &self.link {
+            link.bus.publish(ClusterEvent::SessionInbound {
+                session_id: self.id.clone(),
+                origin: link.instance_id().to_string(),
+                message,
+            });
         }
     }
 
@@ -209,6 +271,116 @@ impl SessionShared {
     fn touch(&self) {
         self.lock().last_active = Instant::now();
     }
+
+    /// When the session was last active here.
+    pub fn last_active(&self) -> Instant {
+        self.lock().last_active
+    }
+
+    /// The instance holding the session's stream (this one on SQLite).
+    pub fn holder(&self) -> Option<String> {
+        self.link.as_ref().map(|_| self.lock().holder.clone())
+    }
+
+    /// Whether this instance holds the session's stream (always on SQLite).
+    pub fn is_holder(&self) -> bool {
+        match &self.link {
+            None => true,
+            Some(link) => self.lock().holder == link.instance_id(),
+        }
+    }
+
+    /// Whether the instance holding the session's stream is alive (always on SQLite).
+    pub fn holder_alive(&self) -> bool {
+        match &self.link {
+            None => true,
+            Some(link) => link.is_alive(&self.lock().holder),
+        }
+    }
+
+    /// The stored form of the session (clustered sessions only).
+    pub fn stored(&self) -> Option<StoredSession> {
+        let transport = self.kind.stored()?;
+        self.link.as_ref()?;
+        let state = self.lock();
+        Some(StoredSession {
+            id: self.id.clone(),
+            token_id: self.token_id,
+            transport,
+            protocol_version: state.version.as_str().to_string(),
+            client_info: state.client_info.clone(),
+            client_capabilities: (*state.client_capabilities).clone(),
+            log_level: state.log_level.map(|l| l.as_str().to_string()),
+            subscriptions: state.resources.clone(),
+            tasks: state.tasks.clone(),
+            initialized: state.initialized,
+            holder: state.holder.clone(),
+            revision: state.revision,
+        })
+    }
+
+    /// Stores a change this instance made to the session, for the other instances (nothing on
+    /// SQLite). A failure is logged: the change holds on this instance.
+    pub async fn persist(&self, change: SessionChange) {
+        let Some(link) = &self.link else {
+            return;
+        };
+        if self.kind.stored().is_none() {
+            return;
+        }
+        match link.change(&self.id, &change).await {
+            Ok(Some(stored)) => {
+                self.apply(&stored);
+            }
+            Ok(None) => {
+                tracing::debug!(session = %self.id, "session ended before its change was stored")
+            }
+            Err(e) => tracing::error!(session = %self.id, "cannot store the session's change: {e}"),
+        }
+    }
+
+    /// Makes this instance the holder of the session's stream; its id when it was not.
+    fn take_holder(&self) -> Option<String> {
+        let link = self.link.as_ref()?;
+        let mut state = self.lock();
+        if state.holder == link.instance_id() {
+            return None;
+        }
+        state.holder = link.instance_id().to_string();
+        Some(state.holder.clone())
+    }
+
+    /// Replaces the state with the stored one when it is newer; `true` when it was.
+    fn apply(&self, stored: &StoredSession) -> bool {
+        let mut state = self.lock();
+        if stored.revision <= state.revision {
+            return false;
+        }
+        state.revision = stored.revision;
+        if let Some(version) = ProtocolVersion::parse(&stored.protocol_version) {
+            state.version = version;
+        }
+        state.client_info = stored.client_info.clone();
+        state.client_capabilities = Arc::new(stored.client_capabilities.clone());
+        state.log_level = stored.log_level.as_deref().and_then(LogLevel::parse);
+        state.initialized = stored.initialized;
+        state.resources = stored.subscriptions.clone();
+        state.tasks = stored.tasks.clone();
+        state.holder = stored.holder.clone();
+        true
+    }
+
+    /// The scans the session follows (resources and tasks).
+    fn scans(&self) -> HashSet<i64> {
+        let state = self.lock();
+        state
+            .resources
+            .values()
+            .flatten()
+            .copied()
+            .chain(state.tasks.iter().copied())
+            .collect()
+    }
 }
 
 /// A live session: its actor (stream, subscriptions) and its shared state.
@@ -217,13 +389,84 @@ pub struct SessionHandle {
     pub addr: Addr<McpSession>,
     pub shared: Arc<SessionShared>,
 }
+
 /// A fresh random session id (128 bits, hex).
 pub fn new_session_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+/// Why a session could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot store the session: {0}")]
+    Store(#[from] aether365_actors::cluster::BusError),
+}
+
 impl McpSession {
-    /// Starts a session for `caller`, registered under `id`.
+    fn start_with(
+        start: SessionStart,
+        backend: Backend,
+        registry: SessionRegistry,
+        link: Option<Arc<ClusterLink>>,
+        stored: Option<&StoredSession>,
+    ) -> SessionHandle {
+        let link = link.filter(|_| start.kind.stored().is_some());
+        let holder = link
+            .as_ref()
+            .map(|l| l.instance_id().to_string())
+            .unwrap_or_default();
+        let shared = Arc::new(SessionShared {
+            id: start.id.clone(),
+            token_id: start.caller.principal.token_id,
+            kind: start.kind.clone(),
+            link,
+            state: std::sync::Mutex::new(SharedState {
+                version: start.version,
+                client_info: start.client_info,
+                client_capabilities: Arc::new(start.client_capabilities),
+                log_level: None,
+                last_active: Instant::now(),
+                in_flight: HashMap::new(),
+                initialized: false,
+                resources: BTreeMap::new(),
+                tasks: Vec::new(),
+                holder,
+                // A copy takes the stored state whatever its revision; a new session is at 0.
+                revision: if stored.is_some() { -1 } else { 0 },
+            }),
+        });
+        if let Some(stored) = stored {
+            shared.apply(stored);
+        }
+        let session = McpSession {
+            id: start.id,
+            kind: start.kind,
+            caller: start.caller,
+            backend,
+            registry: registry.clone(),
+            shared: Arc::clone(&shared),
+            stream: None,
+            next_event_id: 0,
+            replay: VecDeque::new(),
+            followed: HashSet::new(),
+            pending: HashMap::new(),
+            next_client_request: 0,
+            subscriber_id: next_subscriber_id(),
+            end_everywhere: false,
+        };
+        let transport = session.kind.transport();
+        let token_id = session.caller.principal.token_id;
+        let id = session.id.clone();
+        let handle = SessionHandle {
+            addr: session.start(),
+            shared,
+        };
+        registry.insert(&id, token_id, transport, handle.clone());
+        handle
+    }
+
+    /// Starts a session for `caller`, registered under `id` (not stored: a stateless-era
+    /// listener, or any session on SQLite).
     pub fn start_new(
         id: String,
         kind: SessionKind,
@@ -233,27 +476,58 @@ impl McpSession {
         version: ProtocolVersion,
         client_capabilities: Value,
     ) -> SessionHandle {
-        let shared = Arc::new(SessionShared::new(version, client_capabilities));
-        let session = McpSession {
+        let start = SessionStart {
             id,
             kind,
             caller,
-            backend,
-            registry,
-            shared: Arc::clone(&shared),
-            stream: None,
-            next_event_id: 0,
-            replay: VecDeque::new(),
-            resources: HashMap::new(),
-            tasks: Vec::new(),
-            pending: HashMap::new(),
-            next_client_request: 0,
-            subscriber_id: next_subscriber_id(),
+            version,
+            client_info: None,
+            client_capabilities,
         };
-        SessionHandle {
-            addr: session.start(),
-            shared,
+        McpSession::start_with(start, backend, registry, None, None)
+    }
+
+    /// Opens a handshake-era session: stored for the whole cluster (held by this instance)
+    /// before it is answered, on PostgreSQL.
+    pub async fn open(
+        start: SessionStart,
+        backend: Backend,
+        registry: SessionRegistry,
+    ) -> Result<SessionHandle, OpenError> {
+        let link = registry.link();
+        let handle = McpSession::start_with(start, backend, registry.clone(), link.clone(), None);
+        if let (Some(link), Some(stored)) = (&link, handle.shared.stored())
+            && let Err(e) = aether365_actors::cluster::sessions::insert(&link.db, &stored).await
+        {
+            registry.remove(&stored.id, &handle.addr);
+            handle.addr.do_send(Close);
+            return Err(e.into());
         }
+        Ok(handle)
+    }
+
+    /// This instance's copy of a session stored by the cluster.
+    pub fn copy_of(
+        stored: &StoredSession,
+        caller: Arc<Caller>,
+        backend: Backend,
+        registry: SessionRegistry,
+    ) -> SessionHandle {
+        let kind = match stored.transport {
+            StoredTransport::Streamable => SessionKind::Streamable,
+            StoredTransport::Legacy => SessionKind::LegacySse,
+        };
+        let start = SessionStart {
+            id: stored.id.clone(),
+            kind,
+            caller,
+            version: ProtocolVersion::parse(&stored.protocol_version)
+                .unwrap_or(ProtocolVersion::DEFAULT_HTTP),
+            client_info: stored.client_info.clone(),
+            client_capabilities: stored.client_capabilities.clone(),
+        };
+        let link = registry.link();
+        McpSession::start_with(start, backend, registry, link, Some(stored))
     }
 
     /// Sends one JSON-RPC message on the stream (kept for replay on the Streamable GET stream).
@@ -272,8 +546,22 @@ impl McpSession {
         self.deliver_encoded(ctx, message.to_string());
     }
 
-    /// Sends one encoded JSON-RPC message on the stream.
+    /// Sends one encoded JSON-RPC message on the stream, wherever the cluster holds it.
     fn deliver_encoded(&mut self, ctx: &mut Context<Self>, data: String) {
+        if let Some(link) = &self.shared.link
+            && !self.shared.is_holder()
+        {
+            link.bus.publish(ClusterEvent::SessionMessage {
+                session_id: self.id.clone(),
+                data,
+            });
+            return;
+        }
+        self.write(ctx, data);
+    }
+
+    /// Writes one encoded JSON-RPC message on this instance's stream.
+    fn write(&mut self, ctx: &mut Context<Self>, data: String) {
         self.next_event_id += 1;
         let event_id = self.next_event_id;
         if self.kind == SessionKind::Streamable {
@@ -317,13 +605,15 @@ impl McpSession {
     }
 
     /// The stream ended (closed by the client, or by us): a legacy or listener session ends
-    /// with it; a Streamable HTTP session keeps its replay buffer for a reconnection.
+    /// with it (everywhere); a Streamable HTTP session keeps its replay buffer for a
+    /// reconnection.
     fn stream_gone(&mut self, ctx: &mut Context<Self>) {
         self.stream = None;
         if matches!(
             self.kind,
             SessionKind::LegacySse | SessionKind::Listener { .. }
         ) {
+            self.end_everywhere = true;
             ctx.stop();
         }
     }
@@ -339,20 +629,39 @@ impl McpSession {
             ctx.spawn(
                 async move { watched.closed().await }
                     .into_actor(self)
-                    .map(|_, _act, ctx| ctx.stop()),
+                    .map(|_, act, ctx| {
+                        act.end_everywhere = true;
+                        ctx.stop();
+                    }),
             );
         }
         self.stream = Some(tx);
         self.shared.touch();
+        self.follow_scans(ctx);
         rx
     }
 
-    fn subscribe_scan(&self, ctx: &mut Context<Self>, scan_id: i64) {
-        self.backend.scans.do_send(Subscribe {
-            topic: Topic::Scan(scan_id),
-            subscriber_id: self.subscriber_id,
-            subscriber: ctx.address().recipient(),
-        });
+    /// Follows, on this instance's scan manager, every scan the session subscribed to, when
+    /// this instance holds its stream; forgets them all otherwise.
+    fn follow_scans(&mut self, ctx: &mut Context<Self>) {
+        if !self.shared.is_holder() {
+            if !self.followed.is_empty() {
+                self.followed.clear();
+                self.backend.scans.do_send(Unsubscribe {
+                    subscriber_id: self.subscriber_id,
+                });
+            }
+            return;
+        }
+        for scan_id in self.shared.scans() {
+            if self.followed.insert(scan_id) {
+                self.backend.scans.do_send(Subscribe {
+                    topic: Topic::Scan(scan_id),
+                    subscriber_id: self.subscriber_id,
+                    subscriber: ctx.address().recipient(),
+                });
+            }
+        }
     }
 }
 
@@ -360,17 +669,13 @@ impl Actor for McpSession {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        self.registry.insert(
-            &self.id,
-            self.caller.principal.token_id,
-            self.kind.transport(),
-            SessionHandle {
-                addr: ctx.address(),
-                shared: Arc::clone(&self.shared),
-            },
-        );
+        self.follow_scans(ctx);
         ctx.run_interval(Duration::from_secs(60), |act, ctx| {
             let streaming = act.stream.as_ref().is_some_and(|tx| !tx.is_closed());
+            if streaming {
+                // An open stream keeps the session alive cluster-wide.
+                act.shared.touch();
+            }
             let idle = act.shared.idle_for().is_some_and(|d| d > IDLE_TIMEOUT);
             if !streaming && idle {
                 tracing::debug!(session = %act.id, "idle session expired");
@@ -379,18 +684,31 @@ impl Actor for McpSession {
         });
     }
 
-    fn stopped(&mut self, _ctx: &mut Self::Context) {
-        self.registry.remove(&self.id);
+    fn stopped(&mut self, ctx: &mut Self::Context) {
+        self.registry.remove(&self.id, &ctx.address());
         self.shared.abort_all();
-        if !self.resources.is_empty() || !self.tasks.is_empty() {
+        if !self.followed.is_empty() {
             self.backend.scans.do_send(Unsubscribe {
                 subscriber_id: self.subscriber_id,
+            });
+        }
+        if self.end_everywhere
+            && let Some(link) = self.shared.link.clone()
+            && self.shared.is_holder()
+        {
+            let id = self.id.clone();
+            actix::spawn(async move {
+                if let Err(e) = link.end(&id).await {
+                    tracing::warn!(session = %id, "cannot end the session cluster-wide: {e}");
+                }
             });
         }
     }
 }
 
-/// Opens (or reopens) the session's SSE stream; replays events after `last_event_id`.
+/// Opens (or reopens) the session's SSE stream; replays events after `last_event_id`. On
+/// PostgreSQL this instance becomes the holder of the session's stream (stored before the
+/// stream opens).
 #[derive(Message)]
 #[rtype(result = "mpsc::Receiver<StreamEvent>")]
 pub struct OpenStream {
@@ -398,20 +716,32 @@ pub struct OpenStream {
 }
 
 impl Handler<OpenStream> for McpSession {
-    type Result = actix::MessageResult<OpenStream>;
-    fn handle(&mut self, msg: OpenStream, ctx: &mut Self::Context) -> Self::Result {
-        let rx = self.open_stream(ctx);
-        if let (Some(after), Some(tx)) = (msg.last_event_id, &self.stream) {
-            for (id, data) in self.replay.iter().filter(|(id, _)| *id > after) {
-                let event = sse::Data::new(data.clone())
-                    .event("message")
-                    .id(id.to_string());
-                if tx.try_send(Box::new(event.into())).is_err() {
-                    break;
+    type Result = ResponseActFuture<Self, mpsc::Receiver<StreamEvent>>;
+    fn handle(&mut self, msg: OpenStream, _ctx: &mut Self::Context) -> Self::Result {
+        let shared = Arc::clone(&self.shared);
+        let taken = shared.take_holder();
+        Box::pin(
+            async move {
+                if let Some(holder) = taken {
+                    shared.persist(SessionChange::Holder(holder)).await;
                 }
             }
-        }
-        actix::MessageResult(rx)
+            .into_actor(self)
+            .map(move |(), act, ctx| {
+                let rx = act.open_stream(ctx);
+                if let (Some(after), Some(tx)) = (msg.last_event_id, &act.stream) {
+                    for (id, data) in act.replay.iter().filter(|(id, _)| *id > after) {
+                        let event = sse::Data::new(data.clone())
+                            .event("message")
+                            .id(id.to_string());
+                        if tx.try_send(Box::new(event.into())).is_err() {
+                            break;
+                        }
+                    }
+                }
+                rx
+            }),
+        )
     }
 }
 
@@ -439,6 +769,41 @@ impl Handler<DeliverEncoded> for McpSession {
     }
 }
 
+/// A message another instance published for this session's stream: written when this
+/// instance holds it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeliverRemote(pub String);
+
+impl Handler<DeliverRemote> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: DeliverRemote, ctx: &mut Self::Context) {
+        if self.shared.is_holder() {
+            self.write(ctx, msg.0);
+        }
+    }
+}
+
+/// Another instance changed the session's stored state: this copy takes it (and, when it
+/// no longer holds the stream, closes its own).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload(pub StoredSession);
+
+impl Handler<Reload> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: Reload, ctx: &mut Self::Context) {
+        let was_holder = self.shared.is_holder();
+        if !self.shared.apply(&msg.0) {
+            return;
+        }
+        if was_holder && !self.shared.is_holder() && self.stream.take().is_some() {
+            tracing::debug!(session = %self.id, holder = %msg.0.holder, "the session's stream moved to another instance");
+        }
+        self.follow_scans(ctx);
+    }
+}
+
 /// Sends a raw SSE event (the legacy `endpoint` event).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -453,7 +818,8 @@ impl Handler<DeliverEvent> for McpSession {
     }
 }
 
-/// `resources/subscribe` (the resource was checked to exist and be visible).
+/// `resources/subscribe` (the resource was checked to exist and be visible); answered once
+/// the subscription is stored.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SubscribeResource {
@@ -462,12 +828,23 @@ pub struct SubscribeResource {
 }
 
 impl Handler<SubscribeResource> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: SubscribeResource, ctx: &mut Self::Context) {
-        if let Some(scan_id) = msg.scan_id {
-            self.subscribe_scan(ctx, scan_id);
-        }
-        self.resources.insert(msg.uri, msg.scan_id);
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, msg: SubscribeResource, ctx: &mut Self::Context) -> Self::Result {
+        self.shared
+            .lock()
+            .resources
+            .insert(msg.uri.clone(), msg.scan_id);
+        self.follow_scans(ctx);
+        let shared = Arc::clone(&self.shared);
+        let change = SessionChange::Subscribe {
+            uri: msg.uri,
+            scan_id: msg.scan_id,
+        };
+        Box::pin(
+            async move { shared.persist(change).await }
+                .into_actor(self)
+                .map(|(), act, ctx| act.follow_scans(ctx)),
+        )
     }
 }
 
@@ -479,9 +856,12 @@ pub struct UnsubscribeResource {
 }
 
 impl Handler<UnsubscribeResource> for McpSession {
-    type Result = ();
-    fn handle(&mut self, msg: UnsubscribeResource, _: &mut Self::Context) {
-        self.resources.remove(&msg.uri);
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, msg: UnsubscribeResource, _: &mut Self::Context) -> Self::Result {
+        self.shared.lock().resources.remove(&msg.uri);
+        let shared = Arc::clone(&self.shared);
+        let change = SessionChange::Unsubscribe { uri: msg.uri };
+        Box::pin(async move { shared.persist(change).await }.into_actor(self))
     }
 }
 
@@ -495,9 +875,25 @@ pub struct TrackTask {
 impl Handler<TrackTask> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: TrackTask, ctx: &mut Self::Context) {
-        if !self.tasks.contains(&msg.scan_id) {
-            self.tasks.push(msg.scan_id);
-            self.subscribe_scan(ctx, msg.scan_id);
+        let added = {
+            let mut state = self.shared.lock();
+            let added = !state.tasks.contains(&msg.scan_id);
+            if added {
+                state.tasks.push(msg.scan_id);
+            }
+            added
+        };
+        if added {
+            self.follow_scans(ctx);
+            let shared = Arc::clone(&self.shared);
+            let change = SessionChange::TrackTask {
+                scan_id: msg.scan_id,
+            };
+            ctx.spawn(
+                async move { shared.persist(change).await }
+                    .into_actor(self)
+                    .map(|(), act, ctx| act.follow_scans(ctx)),
+            );
         }
     }
 }
@@ -510,11 +906,12 @@ pub struct ListTasks;
 impl Handler<ListTasks> for McpSession {
     type Result = actix::MessageResult<ListTasks>;
     fn handle(&mut self, _: ListTasks, _: &mut Self::Context) -> Self::Result {
-        actix::MessageResult(self.tasks.clone())
+        actix::MessageResult(self.shared.lock().tasks.clone())
     }
 }
 
-/// Ends the session (DELETE, revocation): its stream closes.
+/// Ends this copy of the session (DELETE, revocation, the session ended elsewhere): its
+/// stream closes.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Close;
@@ -530,16 +927,26 @@ impl Handler<Close> for McpSession {
 impl Handler<ScanEvent> for McpSession {
     type Result = ();
     fn handle(&mut self, event: ScanEvent, ctx: &mut Self::Context) {
+        if !self.shared.is_holder() {
+            return;
+        }
         let status = event.status;
         let final_status = status.is_final();
         let uri = format!("aether365://scans/{}", event.scan_id);
-        if final_status && self.resources.contains_key(&uri) {
+        let (subscribed, tracked) = {
+            let state = self.shared.lock();
+            (
+                state.resources.contains_key(&uri),
+                state.tasks.contains(&event.scan_id),
+            )
+        };
+        if final_status && subscribed {
             self.deliver(
                 ctx,
                 jsonrpc::notification("notifications/resources/updated", json!({"uri": uri})),
             );
         }
-        if self.tasks.contains(&event.scan_id) {
+        if tracked {
             let modern = matches!(self.kind, SessionKind::Listener { .. });
             let method = if modern {
                 "notifications/tasks"
@@ -589,6 +996,8 @@ impl Handler<OpenClientRequest> for McpSession {
 pub struct ClientResponse {
     pub id: Value,
     pub reply: ClientReply,
+    /// It came from another instance (which found no request of its own waiting for it).
+    pub relayed: bool,
 }
 
 impl ClientResponse {
@@ -610,6 +1019,7 @@ impl ClientResponse {
         Some(ClientResponse {
             id: id.clone(),
             reply,
+            relayed: false,
         })
     }
 }
@@ -622,6 +1032,14 @@ impl Handler<ClientResponse> for McpSession {
             // The waiting request may have given up meanwhile: nothing to do then.
             Some(tx) => {
                 let _ = tx.send(msg.reply);
+            }
+            None if !msg.relayed && self.shared.link.is_some() => {
+                // The request may be waiting on another instance.
+                let message = match msg.reply {
+                    Ok(result) => json!({"jsonrpc": "2.0", "id": msg.id, "result": result}),
+                    Err(error) => json!({"jsonrpc": "2.0", "id": msg.id, "error": error}),
+                };
+                self.shared.relay(message);
             }
             None => {
                 tracing::debug!(session = %self.id, id = %msg.id, "response to no pending request ignored");

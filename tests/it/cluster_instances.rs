@@ -185,3 +185,323 @@ async fn a_revoked_token_loses_its_streams_on_every_instance() {
     // cannot make the test flaky.
     eprintln!("revocation closed the streams on three instances within {slowest:?}");
 }
+
+/// An SSE stream read event by event.
+struct SseReader {
+    bytes:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>>>>,
+    buffer: String,
+    /// The server ended the stream.
+    ended: bool,
+}
+
+impl SseReader {
+    fn new(response: reqwest::Response) -> SseReader {
+        SseReader {
+            bytes: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+            ended: false,
+        }
+    }
+
+    /// The next event's data (JSON when it parses), `None` when the stream ends or `timeout`
+    /// passes first.
+    async fn next(&mut self, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                let data: String = event
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if !data.is_empty() {
+                    return Some(serde_json::from_str(&data).unwrap_or(Value::String(data)));
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.bytes.next()).await {
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Some(Err(_)) | None) => {
+                    self.ended = true;
+                    return None;
+                }
+                Err(_elapsed) => return None,
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_legacy_session_gets_on_its_stream_the_answers_of_posts_to_other_instances() {
+    let Some(pg) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let (second, _b2) = another_instance(&first, "instance-2").await;
+    let (third, _b3) = another_instance(&first, "instance-3").await;
+
+    let stream = first
+        .client
+        .get(format!("{}/sse", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut stream = SseReader::new(stream);
+    let endpoint = stream.next(Duration::from_secs(10)).await.unwrap();
+    let endpoint = endpoint.as_str().unwrap().to_string();
+    assert!(endpoint.starts_with("/messages?sessionId="), "{endpoint}");
+
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2024-11-05", "capabilities": {},
+            "clientInfo": {"name": "tests", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}),
+        json!({"jsonrpc": "2.0", "id": 4, "method": "resources/list"}),
+        json!({"jsonrpc": "2.0", "id": 5, "method": "ping"}),
+    ];
+    let addresses = [&second, &third, &first.address];
+    for (n, message) in messages.iter().enumerate() {
+        let posted = first
+            .client
+            .post(format!("{}{endpoint}", addresses[n % 3]))
+            .bearer_auth(&first.token)
+            .json(message)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 202, "{message}");
+        if message["method"] == "initialize" {
+            // The client waits for initialize's answer before anything else.
+            let answer = stream.next(Duration::from_secs(10)).await.unwrap();
+            assert_eq!(answer["id"], 1, "{answer}");
+            assert_eq!(answer["result"]["protocolVersion"], "2024-11-05");
+        }
+    }
+    let mut answered = Vec::new();
+    while answered.len() < 4 {
+        let Some(message) = stream.next(Duration::from_secs(10)).await else {
+            panic!("answers missing from the stream; got those of {answered:?}");
+        };
+        answered.push(message["id"].as_i64().unwrap());
+        assert!(message.get("result").is_some(), "{message}");
+    }
+    answered.sort_unstable();
+    assert_eq!(answered, [2, 3, 4, 5]);
+
+    // The stream closes: the session ends everywhere, and a POST anywhere is refused.
+    drop(stream);
+    let mut refused = 0;
+    for _ in 0..200 {
+        let posted = first
+            .client
+            .post(format!("{second}{endpoint}"))
+            .bearer_auth(&first.token)
+            .json(&json!({"jsonrpc": "2.0", "id": 9, "method": "ping"}))
+            .send()
+            .await
+            .unwrap();
+        if posted.status() == 404 {
+            refused += 1;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(refused, 1, "a POST to the ended session was still accepted");
+}
+
+#[actix_web::test]
+async fn one_streamable_session_is_served_by_every_instance_and_deleted_through_any() {
+    let Some(pg) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let (second, _b2) = another_instance(&first, "instance-2").await;
+    let (third, _b3) = another_instance(&first, "instance-3").await;
+
+    // Opened on the first instance, its stream held by the third.
+    let (session, opened_first) = session_with_stream(&first, &first.address).await;
+    drop(opened_first);
+    let stream = first
+        .client
+        .get(format!("{third}/mcp"))
+        .bearer_auth(&first.token)
+        .header("Accept", "text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut stream = SseReader::new(stream);
+
+    // Requests through the second instance, which never saw the session.
+    let tools = request(
+        &first,
+        &second,
+        &session,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+    )
+    .await;
+    assert!(tools["result"]["tools"].is_array(), "{tools}");
+    let started = request(
+        &first,
+        &second,
+        &session,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "start_scan", "arguments": {"tenant": first.tenant_id.to_string()}}}),
+    )
+    .await;
+    let scan_id = started["result"]["structuredContent"]["scan"]["id"]
+        .as_i64()
+        .or_else(|| started["result"]["structuredContent"]["scan_id"].as_i64())
+        .unwrap_or_else(|| panic!("a scan id in {started}"));
+    let uri = format!("aether365://scans/{scan_id}");
+    let subscribed = request(
+        &first,
+        &second,
+        &session,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "resources/subscribe",
+               "params": {"uri": uri}}),
+    )
+    .await;
+    assert_eq!(subscribed["result"], json!({}), "{subscribed}");
+    // The completion reaches the stream on the third instance.
+    loop {
+        let Some(message) = stream.next(Duration::from_secs(60)).await else {
+            panic!("no resources/updated on the stream held by the third instance");
+        };
+        if message["method"] == "notifications/resources/updated" {
+            assert_eq!(message["params"]["uri"], uri.as_str());
+            break;
+        }
+    }
+
+    // DELETE through the first instance ends it everywhere: the third closes its stream.
+    let deleted = first
+        .client
+        .delete(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    while let Some(message) = stream.next(Duration::from_secs(10)).await {
+        assert!(message.get("id").is_none(), "{message}");
+    }
+    assert!(stream.ended, "the stream on the third instance stayed open");
+    // Every instance forgets it (the end reaches the others by the bus, within milliseconds).
+    for address in [&first.address, &second, &third] {
+        let mut status = 0;
+        for _ in 0..100 {
+            let after = first
+                .client
+                .post(format!("{address}/mcp"))
+                .bearer_auth(&first.token)
+                .header("Accept", "application/json, text/event-stream")
+                .header("Mcp-Session-Id", &session)
+                .header("MCP-Protocol-Version", V)
+                .json(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}))
+                .send()
+                .await
+                .unwrap();
+            status = after.status().as_u16();
+            if status == 404 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(status, 404, "{address} still serves the deleted session");
+    }
+}
+
+#[actix_web::test]
+async fn a_client_answer_posted_to_another_instance_reaches_the_waiting_request() {
+    let Some(pg) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    // The first instance serves the conformance fixtures (whose tools ask the client).
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let (second, _b2) = another_instance(&first, "instance-2").await;
+    let init = first
+        .client
+        .post(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": V, "capabilities": {"sampling": {}},
+            "clientInfo": {"name": "tests", "version": "1"}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let session = init.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let call = first
+        .client
+        .post(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+            "name": "test_sampling", "arguments": {"prompt": "Summarise"}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut stream = SseReader::new(call);
+    let request = loop {
+        let message = stream
+            .next(Duration::from_secs(10))
+            .await
+            .expect("a sampling request on the POST's stream");
+        if message["method"] == "sampling/createMessage" {
+            break message;
+        }
+    };
+    // The client's answer reaches the second instance, which has no such request waiting.
+    let reply = first
+        .client
+        .post(format!("{second}/mcp"))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .json(&json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+            "role": "assistant", "model": "test-model", "stopReason": "endTurn",
+            "content": {"type": "text", "text": "from afar"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 202);
+    let answer = loop {
+        let message = stream
+            .next(Duration::from_secs(10))
+            .await
+            .expect("the tool's answer");
+        if message["id"] == 7 {
+            break message;
+        }
+    };
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert_eq!(
+        answer["result"]["content"][0]["text"],
+        "LLM response: from afar"
+    );
+}

@@ -105,6 +105,9 @@ async fn health_readiness_and_metrics_are_served() {
             "aether365_scans{status=\"running\"}",
             "aether365_cluster_listener_up 1",
             "aether365_cluster_listener_reconnects 0",
+            "aether365_audit_queue_depth ",
+            // The calls above were audited: their commits were timed.
+            "aether365_audit_commit_duration_seconds_count ",
             "# EOF",
         ] {
             assert!(text.contains(expected), "{expected} missing from\n{text}");

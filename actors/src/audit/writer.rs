@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 
 use super::error::AuditError;
 use super::event::AuditEvent;
+use super::metrics::AUDIT_METRICS;
 use super::store::insert_batch;
 
 /// Settings of the [`AuditWriter`].
@@ -155,7 +156,11 @@ impl AuditWriter {
         // The commit runs on its own task so that callers get their answer even if this
         // actor is stopped meanwhile.
         let commit = tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let result = insert_batch(&db, events).await.map_err(|e| e.to_string());
+            AUDIT_METRICS
+                .commit_seconds
+                .observe(started.elapsed().as_secs_f64());
             if let Err(e) = &result {
                 tracing::error!(rows = acks.len(), "audit batch not committed: {e}");
             }
@@ -168,6 +173,7 @@ impl AuditWriter {
         ctx.spawn(commit.into_actor(self).map(move |joined, act, ctx| {
             act.committing = act.committing.saturating_sub(rows);
             act.in_flight = act.in_flight.saturating_sub(1);
+            act.report_depth();
             let failure = match joined {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
@@ -181,6 +187,14 @@ impl AuditWriter {
             // Rows that gathered during the commit have waited long enough.
             act.commit_now(ctx);
         }));
+    }
+
+    /// Publishes how many rows wait for a commit.
+    fn report_depth(&self) {
+        let waiting = self.pending.len() + self.committing;
+        AUDIT_METRICS
+            .queue_depth
+            .set(i64::try_from(waiting).unwrap_or(i64::MAX));
     }
 
     /// Answers every `Flush` once nothing is pending or committing.
@@ -238,6 +252,7 @@ impl Handler<Record> for AuditWriter {
         let (tx, rx) = oneshot::channel();
         self.pending.push((event, tx));
         self.schedule(ctx);
+        self.report_depth();
         Box::pin(answer(rx))
     }
 }

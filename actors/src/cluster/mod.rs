@@ -25,6 +25,8 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::scans::ScanEvent;
 
+pub mod sessions;
+
 /// Largest payload sent inline; `NOTIFY` refuses 8000 bytes and more.
 const INLINE_LIMIT: usize = 7000;
 /// Events a slow local subscriber may fall behind before it is told to resynchronise.
@@ -51,6 +53,17 @@ pub enum ClusterEvent {
     SessionMessage { session_id: String, data: String },
     /// A session ended (DELETE, revocation, expiry): whoever holds its stream closes it.
     SessionClosed { session_id: String },
+    /// A session's stored state changed on instance `origin` (log level, subscriptions, tasks,
+    /// the instance holding its stream): the other instances holding a copy reload it.
+    SessionChanged { session_id: String, origin: String },
+    /// A client's message that concerns a request of the session running on another instance
+    /// (a `notifications/cancelled`, or the client's answer to a server-to-client request),
+    /// received on instance `origin`: the instance running that request takes it.
+    SessionInbound {
+        session_id: String,
+        origin: String,
+        message: serde_json::Value,
+    },
     /// Local only: events may have been missed since `since` (the listener reconnected, or a
     /// subscriber fell behind); reconcile from the tables.
     #[serde(skip)]
