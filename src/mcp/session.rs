@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
 use super::context::{Caller, RequestContext};
-use super::jsonrpc;
+use super::jsonrpc::{self, RequestId};
 use super::logging::LogLevel;
 use super::registry::{SessionRegistry, Transport};
 use super::tasks;
@@ -55,7 +55,7 @@ pub enum SessionKind {
     /// Legacy HTTP+SSE: every response travels on the stream.
     LegacySse,
     /// A stateless-era `subscriptions/listen` stream; notifications carry this subscription id.
-    Listener { subscription_id: Value },
+    Listener { subscription_id: RequestId },
 }
 
 impl SessionKind {
@@ -257,19 +257,14 @@ impl McpSession {
     }
 
     /// Sends one JSON-RPC message on the stream (kept for replay on the Streamable GET stream).
-    fn deliver(&mut self, ctx: &mut Context<Self>, mut message: Value) {
-        if let SessionKind::Listener { subscription_id } = &self.kind
-            && let Some(params) = message.get_mut("params").and_then(Value::as_object_mut)
-        {
-            let meta = params.entry("_meta").or_insert_with(|| json!({}));
-            if let Some(meta) = meta.as_object_mut() {
-                meta.insert(
-                    "io.modelcontextprotocol/subscriptionId".into(),
-                    subscription_id.clone(),
-                );
+    fn deliver(&mut self, ctx: &mut Context<Self>, message: Value) {
+        let encoded = match &self.kind {
+            SessionKind::Listener { subscription_id } => {
+                jsonrpc::encode_with_subscription(&message, subscription_id)
             }
-        }
-        self.deliver_encoded(ctx, message.to_string());
+            _ => message.to_string(),
+        };
+        self.deliver_encoded(ctx, encoded);
     }
 
     /// Sends one encoded JSON-RPC message on the stream.
@@ -587,30 +582,25 @@ impl Handler<OpenClientRequest> for McpSession {
 #[derive(Message, Clone, Debug, PartialEq)]
 #[rtype(result = "()")]
 pub struct ClientResponse {
-    pub id: Value,
+    pub id: RequestId,
     pub reply: ClientReply,
 }
 
 impl ClientResponse {
     /// The client response `message` carries, if it is one (an id, no method, and a `result`
     /// or an `error`).
-    pub fn of_message(message: &Value) -> Option<ClientResponse> {
-        let obj = message.as_object()?;
+    pub fn of_message(message: &jsonrpc::Message) -> Option<ClientResponse> {
+        let obj = message.value.as_object()?;
         if obj.contains_key("method") {
             return None;
         }
-        let id = obj
-            .get("id")
-            .filter(|id| id.is_string() || id.is_number())?;
+        let id = RequestId::of_raw(message.id.clone()?)?;
         let reply = match (obj.get("result"), obj.get("error")) {
             (Some(result), None) => Ok(result.clone()),
             (None, Some(error)) => Err(error.clone()),
             _ => return None,
         };
-        Some(ClientResponse {
-            id: id.clone(),
-            reply,
-        })
+        Some(ClientResponse { id, reply })
     }
 }
 
@@ -618,7 +608,7 @@ impl Handler<ClientResponse> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: ClientResponse, _: &mut Self::Context) {
         self.shared.touch();
-        match self.pending.remove(&msg.id.to_string()) {
+        match self.pending.remove(&msg.id.key()) {
             // The waiting request may have given up meanwhile: nothing to do then.
             Some(tx) => {
                 let _ = tx.send(msg.reply);

@@ -19,7 +19,8 @@ use super::fanout::Fanout;
 use super::run::{self, RunEnv};
 use super::store::{self, Lease};
 use super::types::{
-    ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest, ScanStatus, ScanTicket, Topic,
+    ScanError, ScanEvent, ScanKind, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, ScanTicket,
+    Topic,
 };
 use crate::cluster::{Bus, ClusterEvent};
 use crate::exposure::DnsConfig;
@@ -43,6 +44,8 @@ pub struct ScanConfig {
     /// How long a lease on a running scan lasts unless renewed; the heartbeat renews it every
     /// third of that. Another instance re-runs a scan whose lease expired. Default 30 s.
     pub lease_ttl: Duration,
+    /// Scans a token and an organisation may have queued or running at once.
+    pub quota: ScanQuota,
 }
 
 impl Default for ScanConfig {
@@ -53,6 +56,7 @@ impl Default for ScanConfig {
             collector: None,
             recover_on_start: true,
             lease_ttl: Duration::from_secs(30),
+            quota: ScanQuota::default(),
         }
     }
 }
@@ -477,6 +481,7 @@ impl Handler<StartScan> for ScanManager {
             return Box::pin(fut::ready(Err(ScanError::AiPilotRefused)));
         }
         let db = self.db.clone();
+        let quota = self.config.quota;
         let check = async move {
             store::tenant_in_scope(
                 &db,
@@ -485,6 +490,13 @@ impl Handler<StartScan> for ScanManager {
                 request.tenant_id,
             )
             .await?;
+            // The scan already under way is returned whatever the quota; a new one counts.
+            if store::find_active(&db, request.tenant_id, request.kind)
+                .await?
+                .is_none()
+            {
+                store::check_quota(&db, &request, quota).await?;
+            }
             Ok::<_, ScanError>(request)
         };
         Box::pin(check.into_actor(self).then(|checked, act, ctx| {
