@@ -46,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(id.key(), id.key());
         let decoded = request::decode(&method, params);
         let empty = RawValue::from_string("{}".into()).expect("{} is JSON");
-        assert_eq!(id_in(&jsonrpc::encode_result(&id, &empty)), id, "ids are echoed exactly");
+        assert_eq!(
+            id_in(&jsonrpc::encode_result(&id, &empty)),
+            id,
+            "ids are echoed exactly"
+        );
         for version in VERSIONS.iter().filter_map(|v| ProtocolVersion::parse(v)) {
             let _ = version.has_method(&method);
             let error = match &decoded {
