@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use super::fanout::Fanout;
 use super::run::{self, RunEnv};
-use super::store::{self, Lease};
+use super::store::{self, Lease, StartsInFlight};
 use super::types::{
     ScanError, ScanEvent, ScanKind, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, ScanTicket,
     Topic,
@@ -151,6 +151,15 @@ pub struct ScanManager {
     draining: bool,
     /// With `recover_on_start` off: the only scans this manager claims (those it queued).
     own: Vec<i64>,
+    /// Starts not yet answered, per token and organisation (see [`StartsInFlight`]).
+    starts_in_flight: HashMap<QuotaKey, u32>,
+}
+
+/// Whose starts [`ScanManager::starts_in_flight`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum QuotaKey {
+    Token(i64),
+    Organisation(i64),
 }
 
 impl ScanManager {
@@ -167,6 +176,43 @@ impl ScanManager {
             claim_again: false,
             draining: false,
             own: Vec::new(),
+            starts_in_flight: HashMap::new(),
+        }
+    }
+
+    /// The quota keys of a start: its organisation, and its token if any.
+    fn quota_keys(request: &ScanRequest) -> [Option<QuotaKey>; 2] {
+        [
+            request.requested_by_token_id.map(QuotaKey::Token),
+            Some(QuotaKey::Organisation(request.organisation_id)),
+        ]
+    }
+
+    /// Counts a start in flight; answers the others already in flight.
+    fn begin_start(&mut self, keys: &[Option<QuotaKey>; 2]) -> StartsInFlight {
+        let mut before = [0; 2];
+        for (slot, key) in before.iter_mut().zip(keys) {
+            if let Some(key) = key {
+                let count = self.starts_in_flight.entry(*key).or_insert(0);
+                *slot = *count;
+                *count += 1;
+            }
+        }
+        StartsInFlight {
+            token: before[0],
+            organisation: before[1],
+        }
+    }
+
+    /// Forgets a start that was answered.
+    fn end_start(&mut self, keys: &[Option<QuotaKey>; 2]) {
+        for key in keys.iter().flatten() {
+            if let Entry::Occupied(mut count) = self.starts_in_flight.entry(*key) {
+                *count.get_mut() -= 1;
+                if *count.get() == 0 {
+                    count.remove();
+                }
+            }
         }
     }
 
@@ -452,6 +498,7 @@ impl Supervised for ScanManager {
         tracing::warn!("scan manager restarting");
         self.active.clear();
         self.starting.clear();
+        self.starts_in_flight.clear();
         self.claiming = false;
     }
 }
@@ -482,6 +529,8 @@ impl Handler<StartScan> for ScanManager {
         }
         let db = self.db.clone();
         let quota = self.config.quota;
+        let keys = Self::quota_keys(&request);
+        let in_flight = self.begin_start(&keys);
         let check = async move {
             store::tenant_in_scope(
                 &db,
@@ -495,17 +544,25 @@ impl Handler<StartScan> for ScanManager {
                 .await?
                 .is_none()
             {
-                store::check_quota(&db, &request, quota).await?;
+                store::check_quota(&db, &request, quota, in_flight).await?;
             }
             Ok::<_, ScanError>(request)
         };
-        Box::pin(check.into_actor(self).then(|checked, act, ctx| {
-            let answer = match checked {
-                Ok(request) => act.claim(request, ctx),
-                Err(error) => Box::pin(async move { Err(error) }),
-            };
-            answer.into_actor(act)
-        }))
+        Box::pin(
+            check
+                .into_actor(self)
+                .then(|checked, act, ctx| {
+                    let answer = match checked {
+                        Ok(request) => act.claim(request, ctx),
+                        Err(error) => Box::pin(async move { Err(error) }),
+                    };
+                    answer.into_actor(act)
+                })
+                .map(move |answer, act, _ctx| {
+                    act.end_start(&keys);
+                    answer
+                }),
+        )
     }
 }
 

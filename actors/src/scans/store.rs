@@ -59,13 +59,23 @@ pub(crate) async fn find_active<C: ConnectionTrait>(
         .await?)
 }
 
+/// Starts of this instance between their quota check and their answer, besides the one being
+/// checked: added to the database's count, so simultaneous starts here cannot all pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct StartsInFlight {
+    pub token: u32,
+    pub organisation: u32,
+}
+
 /// Refuses a new scan when the requesting token or the organisation already has as many
-/// scans queued or running as `quota` allows. Counted from the database, so every instance
-/// sees the same numbers; two starts racing on different instances may both pass.
+/// scans queued or running (plus `in_flight` starts of this instance) as `quota` allows.
+/// Counted from the database, so every instance sees the same rows; starts racing on different
+/// instances may both pass.
 pub(crate) async fn check_quota<C: ConnectionTrait>(
     db: &C,
     request: &ScanRequest,
     quota: ScanQuota,
+    in_flight: StartsInFlight,
 ) -> Result<(), ScanError> {
     // A literal predicate, so the partial indexes `ix_scans_active_*` apply.
     let active = || scan::Entity::find().filter(Expr::cust("status IN ('queued', 'running')"));
@@ -81,7 +91,7 @@ pub(crate) async fn check_quota<C: ConnectionTrait>(
             .filter(scan::Column::RequestedByTokenId.eq(token_id))
             .count(db)
             .await?;
-        if running >= u64::from(quota.per_token) {
+        if running + u64::from(in_flight.token) >= u64::from(quota.per_token) {
             return Err(refused(QuotaScope::Token, quota.per_token));
         }
     }
@@ -90,7 +100,7 @@ pub(crate) async fn check_quota<C: ConnectionTrait>(
             .filter(scan::Column::OrganisationId.eq(request.organisation_id))
             .count(db)
             .await?;
-        if running >= u64::from(quota.per_organisation) {
+        if running + u64::from(in_flight.organisation) >= u64::from(quota.per_organisation) {
             return Err(refused(QuotaScope::Organisation, quota.per_organisation));
         }
     }
