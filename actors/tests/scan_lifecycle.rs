@@ -12,9 +12,9 @@ use aether365_actors::cluster::Bus;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::DnsConfig;
 use aether365_actors::scans::{
-    AI_PILOT_REFUSAL, CancelScan, CompletedScan, GetStats, ScanConfig, ScanError, ScanEvent,
-    ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan, Subscribe, Topic,
-    persist_completed_scan,
+    AI_PILOT_REFUSAL, CancelScan, CompletedScan, GetStats, QuotaScope, ReleaseLeases, ScanConfig,
+    ScanError, ScanEvent, ScanKind, ScanManager, ScanOrigin, ScanQuota, ScanRequest, ScanStatus,
+    StartScan, Subscribe, Topic, persist_completed_scan,
 };
 use aether365_actors::testkit;
 use aether365_engine::{Snapshot, Status, evaluate_all};
@@ -816,5 +816,56 @@ async fn runs_are_bounded_and_store_their_progress() {
         }
         assert!(saw_full, "two ran while two waited");
         assert!(saw_partial_progress, "progress is stored while a scan runs");
+    }
+}
+
+/// Simultaneous starts on one instance cannot all pass the concurrent-scan quota: of six starts
+/// for six tenants at once, exactly the quota's worth queue a scan.
+#[actix::test]
+async fn simultaneous_starts_respect_the_concurrent_scan_quota() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let mut tenants = Vec::new();
+        let mut org = 0;
+        for i in 0..6 {
+            let (o, t) = org_with_tenant(db, "Quota", &format!("Quota{i}"), false).await;
+            org = o;
+            tenants.push(t.id);
+        }
+        let config = ScanConfig {
+            quota: ScanQuota {
+                per_token: 100,
+                per_organisation: 2,
+            },
+            ..ScanConfig::default()
+        };
+        let bus = Bus::start(db, "scan-quota-test");
+        let manager = ScanManager::new(db.clone(), config, bus).start();
+        // Draining: nothing is claimed, so every scan queued stays queued (counted).
+        manager.send(ReleaseLeases).await.unwrap().unwrap();
+        let answers = futures_util::future::join_all(
+            tenants
+                .iter()
+                .map(|t| manager.send(StartScan(request(org, *t, ScanOrigin::Dashboard)))),
+        )
+        .await;
+        let (started, refused): (Vec<_>, Vec<_>) = answers
+            .into_iter()
+            .map(Result::unwrap)
+            .partition(Result::is_ok);
+        assert_eq!(started.len(), 2, "{refused:?}");
+        for answer in refused {
+            assert!(
+                matches!(
+                    answer,
+                    Err(ScanError::TooManyScans {
+                        scope: QuotaScope::Organisation,
+                        limit: 2,
+                        ..
+                    })
+                ),
+                "{answer:?}"
+            );
+        }
     }
 }

@@ -6,6 +6,7 @@ mod m20261124_000002_dashboard_sessions;
 mod m20261129_000003_live_collection;
 mod m20261130_000020_cluster;
 mod m20261130_000021_cluster_sessions;
+mod m20261130_000030_scan_quotas;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_live_collection::Migration),
             Box::new(m20261130_000020_cluster::Migration),
             Box::new(m20261130_000021_cluster_sessions::Migration),
+            Box::new(m20261130_000030_scan_quotas::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use actix::Actor;
 use aether365_actors::TenantScope;
 use aether365_actors::directory;
 use aether365_actors::scans::{
-    ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, StartScan,
+    ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, StartScan,
 };
 use aether365_engine::Status;
 use aether365_entities::scan;
@@ -174,6 +174,8 @@ async fn start(db: &DatabaseConnection, args: StartArgs) -> Result<(), CliError>
         recover_on_start: false,
         collector: args.microsoft.collector()?,
         dns: args.dns.config(),
+        // The operator's own command: the concurrent-scan quotas are for clients.
+        quota: ScanQuota::UNLIMITED,
         ..ScanConfig::default()
     };
     let bus = aether365_actors::cluster::Bus::start(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
-use aether365_actors::scans::{ReleaseLeases, ScanConfig};
+use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
@@ -62,6 +62,18 @@ pub struct ServeArgs {
     /// Calls one JSON-RPC batch may hold.
     #[arg(long, env = "AETHER365_MAX_BATCH", default_value_t = 100)]
     pub max_batch: usize,
+    /// Scans one MCP token may have queued or running at once (counted in the database,
+    /// across instances); `start_scan` beyond it answers a tool error.
+    #[arg(long, env = "AETHER365_TOKEN_CONCURRENT_SCANS", default_value_t = 4)]
+    pub token_concurrent_scans: u32,
+    /// Scans one organisation may have queued or running at once, from MCP and the
+    /// dashboard together; the dashboard beyond it answers 429.
+    #[arg(
+        long,
+        env = "AETHER365_ORGANISATION_CONCURRENT_SCANS",
+        default_value_t = 16
+    )]
+    pub organisation_concurrent_scans: u32,
     /// Interval of keep-alive comments on idle SSE streams, e.g. 15s.
     #[arg(long, env = "AETHER365_KEEP_ALIVE", value_parser = humantime_ms, default_value = "15s")]
     pub keep_alive: Duration,
@@ -186,6 +198,10 @@ pub async fn run(
             lease_ttl: args.scan_lease.max(Duration::from_secs(1)),
             collector: collector.clone(),
             dns: args.dns.config(),
+            quota: ScanQuota {
+                per_token: args.token_concurrent_scans.max(1),
+                per_organisation: args.organisation_concurrent_scans.max(1),
+            },
             ..ScanConfig::default()
         },
         ..BackendConfig::default()

@@ -22,6 +22,12 @@ pub enum DashboardError {
     InvalidCredentials,
     #[error("too many failed sign-ins from this address; retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// A quota of the organisation is used up (concurrent scans): retry after `retry_after`.
+    #[error("{message}")]
+    OverQuota {
+        message: String,
+        retry_after: Duration,
+    },
     #[error("{0}")]
     Forbidden(String),
     #[error("cross-origin request refused (origin {0:?})")]
@@ -60,6 +66,7 @@ impl DashboardError {
             DashboardError::Unauthenticated => "unauthenticated",
             DashboardError::InvalidCredentials => "invalid_credentials",
             DashboardError::RateLimited { .. } => "too_many_requests",
+            DashboardError::OverQuota { .. } => "over_quota",
             DashboardError::Forbidden(_) => "forbidden",
             DashboardError::ForbiddenOrigin(_) => "forbidden_origin",
             DashboardError::UnsupportedMediaType => "unsupported_media_type",
@@ -104,6 +111,7 @@ impl DashboardError {
             DashboardError::Unauthenticated => "Sign-in required",
             DashboardError::InvalidCredentials => "Wrong email or password",
             DashboardError::RateLimited { .. } => "Too many attempts",
+            DashboardError::OverQuota { .. } => "Quota exceeded",
             DashboardError::Forbidden(_) => "Not allowed for your role",
             DashboardError::ForbiddenOrigin(_) => "Cross-origin request refused",
             DashboardError::UnsupportedMediaType => "Unsupported media type",
@@ -199,7 +207,9 @@ impl ResponseError for DashboardError {
             DashboardError::Unauthenticated | DashboardError::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            DashboardError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            DashboardError::RateLimited { .. } | DashboardError::OverQuota { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             DashboardError::Forbidden(_) | DashboardError::ForbiddenOrigin(_) => {
                 StatusCode::FORBIDDEN
             }
@@ -220,7 +230,9 @@ impl ResponseError for DashboardError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let DashboardError::RateLimited { retry_after } = self {
+        if let DashboardError::RateLimited { retry_after }
+        | DashboardError::OverQuota { retry_after, .. } = self
+        {
             response.insert_header((
                 header::RETRY_AFTER,
                 retry_after.as_secs().max(1).to_string(),

@@ -238,6 +238,10 @@ pub async fn start(
         }
         ScanError::Unavailable(msg) => DashboardError::Unavailable(msg),
         ScanError::Database(e) => DashboardError::Internal(format!("scan: {e}")),
+        ScanError::TooManyScans { retry_after, .. } => DashboardError::OverQuota {
+            message: e.to_string(),
+            retry_after,
+        },
     };
     let unavailable =
         |e: actix::MailboxError| DashboardError::Unavailable(format!("scan manager: {e}"));

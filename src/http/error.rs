@@ -15,7 +15,8 @@ use crate::mcp::error::code;
 /// The JSON-RPC code of a request over its rate quota (answered with HTTP 429 and
 /// `Retry-After`; implementation-defined server error range).
 pub const QUOTA_EXCEEDED: i64 = -32029;
-use crate::mcp::{McpError, ProtocolVersion, jsonrpc};
+use crate::mcp::jsonrpc::{self, RequestId};
+use crate::mcp::{McpError, ProtocolVersion};
 
 /// Errors answered by the HTTP layer before (or instead of) a JSON-RPC answer.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +53,7 @@ pub enum HttpError {
     #[error("{error}")]
     JsonRpc {
         status: StatusCode,
-        id: Value,
+        id: RequestId,
         error: McpError,
         version: ProtocolVersion,
     },
@@ -75,7 +76,7 @@ impl From<crate::mcp::registry::LookupError> for HttpError {
 impl HttpError {
     /// A JSON-RPC error with the status the stateless era gives its code (400 by default
     /// for errors raised before dispatch).
-    pub fn jsonrpc(id: Value, error: McpError, version: ProtocolVersion) -> HttpError {
+    pub fn jsonrpc(id: RequestId, error: McpError, version: ProtocolVersion) -> HttpError {
         let status = jsonrpc_status(error.code(version)).unwrap_or(StatusCode::BAD_REQUEST);
         HttpError::JsonRpc {
             status,
@@ -175,7 +176,9 @@ impl ResponseError for HttpError {
             }
             HttpError::JsonRpc {
                 id, error, version, ..
-            } => response.json(jsonrpc::error(id, error, *version)),
+            } => response
+                .content_type(header::ContentType::json())
+                .body(jsonrpc::encode_error(id, error, *version)),
             HttpError::TooManyUnauthenticated => {
                 response.insert_header((header::RETRY_AFTER, "1"));
                 response.json(rpc_error_body(&self.to_string()))
@@ -244,7 +247,7 @@ pub fn protocol_errors<B: MessageBody + 'static>(
         .unwrap_or(ProtocolVersion::DEFAULT_HTTP);
     let mut answer = HttpError::JsonRpc {
         status,
-        id: Value::Null,
+        id: RequestId::Null,
         error,
         version,
     }

@@ -168,7 +168,7 @@ where
     use futures_util::StreamExt;
     let refused = |status, message: String| HttpError::JsonRpc {
         status,
-        id: serde_json::Value::Null,
+        id: crate::mcp::jsonrpc::RequestId::Null,
         error: McpError::InvalidRequest(message),
         version: ProtocolVersion::DEFAULT_HTTP,
     };

@@ -5,14 +5,14 @@
 use actix_web::{HttpResponse, web};
 use actix_web_lab::sse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::HttpError;
 use super::guard::Authenticated;
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response};
 use crate::mcp::context::Notifier;
-use crate::mcp::jsonrpc::{self, Body, Incoming};
+use crate::mcp::jsonrpc::{self, Body, Incoming, RequestId};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
 use crate::mcp::session::{
@@ -87,9 +87,9 @@ pub async fn message(
         Ok(Body::Single(message)) => message,
         Ok(Body::Batch(_)) => {
             let e = McpError::InvalidRequest("JSON-RPC batches are not allowed here".into());
-            return Err(HttpError::jsonrpc(Value::Null, e, version));
+            return Err(HttpError::jsonrpc(RequestId::Null, e, version));
         }
-        Err(e) => return Err(HttpError::jsonrpc(Value::Null, e, version)),
+        Err(e) => return Err(HttpError::jsonrpc(RequestId::Null, e, version)),
     };
     let id = jsonrpc::id_of(&message);
     let client_response = ClientResponse::of_message(&message);

@@ -13,10 +13,11 @@ use futures_util::future::{AbortHandle, Abortable};
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
+use crate::mcp::RequestContext;
 use crate::mcp::context::Notifier;
+use crate::mcp::jsonrpc::{self, RequestId};
 use crate::mcp::registry::StreamGuard;
 use crate::mcp::session::{SessionShared, StreamEvent};
-use crate::mcp::{RequestContext, jsonrpc};
 
 /// An SSE response over `rx`, never buffered by proxies, with keep-alive comments.
 pub fn sse_response(rx: mpsc::Receiver<StreamEvent>, keep_alive: Duration) -> HttpResponse {
@@ -45,11 +46,11 @@ pub fn encoded_event(message: String) -> sse::Event {
 pub async fn run_in_session(
     ctx: RequestContext,
     session: Arc<SessionShared>,
-    id: Value,
+    id: RequestId,
     method: String,
     params: Map<String, Value>,
 ) -> Option<String> {
-    let key = id.to_string();
+    let key = id.key();
     let (abort, registration) = AbortHandle::new_pair();
     session.begin_request(key.clone(), abort);
     let version = ctx.version;

@@ -13,7 +13,7 @@ use super::guard::{Authenticated, check_origin};
 use super::state::AppState;
 use super::stream::{run_in_session, sse_response, streamed};
 use crate::mcp::context::Notifier;
-use crate::mcp::jsonrpc::{self, Body, Incoming};
+use crate::mcp::jsonrpc::{self, Body, Incoming, RequestId};
 use crate::mcp::logging::LogLevel;
 use crate::mcp::registry::Transport;
 use crate::mcp::session::{
@@ -42,7 +42,7 @@ fn handshake_version(req: &HttpRequest) -> Result<ProtocolVersion, HttpError> {
         Some(v) => match ProtocolVersion::parse(v) {
             Some(version) => Ok(version),
             None => Err(HttpError::jsonrpc(
-                Value::Null,
+                RequestId::Null,
                 McpError::UnsupportedVersion {
                     requested: v.to_string(),
                 },
@@ -101,7 +101,7 @@ pub async fn post(
         ProtocolVersion::DEFAULT_HTTP
     };
     let parsed =
-        jsonrpc::parse_body(&body).map_err(|e| HttpError::jsonrpc(Value::Null, e, fallback))?;
+        jsonrpc::parse_body(&body).map_err(|e| HttpError::jsonrpc(RequestId::Null, e, fallback))?;
     let stateless = match &parsed {
         Body::Single(message) => {
             let method = message.get("method").and_then(Value::as_str);
@@ -162,7 +162,7 @@ fn progress_token(params: &Map<String, Value>) -> Option<Value> {
 async fn initialize(
     state: &AppState,
     caller: Arc<Caller>,
-    id: &Value,
+    id: &RequestId,
     params: &Map<String, Value>,
 ) -> Result<Result<(String, SessionHandle, String), McpError>, HttpError> {
     let agreed = match dispatch::initialize(params) {
@@ -204,7 +204,7 @@ async fn post_handshake(
             .map_err(|e| HttpError::jsonrpc(id.clone(), e, header_version))?;
         let Incoming::Request { id, params, .. } = incoming else {
             return Err(HttpError::jsonrpc(
-                Value::Null,
+                RequestId::Null,
                 McpError::InvalidRequest("initialize must be a request with an id".into()),
                 header_version,
             ));
@@ -232,7 +232,10 @@ async fn post_handshake(
                 }
                 Ok(response)
             }
-            Err(e) => Ok(HttpResponse::Ok().json(jsonrpc::error(&id, &e, header_version))),
+            Err(e) => Ok(json_response(
+                StatusCode::OK,
+                jsonrpc::encode_error(&id, &e, header_version),
+            )),
         };
     }
     let (_session_id, session) = find_session(&req, &state, &caller).await?;
@@ -242,7 +245,7 @@ async fn post_handshake(
         Body::Single(message) => vec![message],
         Body::Batch(_) if !version.allows_batches() => {
             return Err(HttpError::jsonrpc(
-                Value::Null,
+                RequestId::Null,
                 McpError::InvalidRequest(format!(
                     "JSON-RPC batches are not allowed in protocol version {version}"
                 )),
@@ -259,7 +262,7 @@ async fn post_handshake(
         let client_response = ClientResponse::of_message(&message);
         match jsonrpc::classify(message) {
             Err(e) if !batch => return Err(HttpError::jsonrpc(id, e, version)),
-            Err(e) => immediate.push(jsonrpc::error(&id, &e, version)),
+            Err(e) => immediate.push(jsonrpc::encode_error(&id, &e, version)),
             Ok(Incoming::Notification { method, params }) => {
                 if method == "notifications/cancelled" {
                     session.shared.cancel(&params);
@@ -275,7 +278,7 @@ async fn post_handshake(
                     "{}: send initialize without {SESSION_HEADER}",
                     super::legacy::ALREADY_INITIALIZED
                 ));
-                immediate.push(jsonrpc::error(&id, &e, version));
+                immediate.push(jsonrpc::encode_error(&id, &e, version));
             }
             Ok(Incoming::Request { id, method, params }) => requests.push((id, method, params)),
         }
@@ -318,7 +321,7 @@ async fn post_handshake(
             None,
         ));
     }
-    let mut answers: Vec<String> = immediate.iter().map(Value::to_string).collect();
+    let mut answers: Vec<String> = immediate;
     for (id, method, params) in requests {
         let mut ctx = make_ctx(&params);
         // Only progress (with a token) and the fixture tools' logs are ever sent.
@@ -356,7 +359,7 @@ async fn post_stateless(
     let modern = ProtocolVersion::V2026_07_28;
     let Body::Single(message) = parsed else {
         return Err(HttpError::jsonrpc(
-            Value::Null,
+            RequestId::Null,
             McpError::InvalidRequest(
                 "JSON-RPC batches are not allowed in protocol version 2026-07-28".into(),
             ),
@@ -424,7 +427,7 @@ async fn post_stateless(
 async fn listen(
     state: &AppState,
     caller: Arc<Caller>,
-    id: Value,
+    id: RequestId,
     params: &Map<String, Value>,
     ctx: RequestContext,
 ) -> Result<HttpResponse, HttpError> {

@@ -421,7 +421,11 @@ async fn call_tool(
             return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
         // Argument errors are results the model can read and correct, in every version.
-        Err(e @ (SurfaceError::InvalidArguments(_) | SurfaceError::NotFound(_))) => {
+        Err(
+            e @ (SurfaceError::InvalidArguments(_)
+            | SurfaceError::NotFound(_)
+            | SurfaceError::OverQuota(_)),
+        ) => {
             let text = e.to_string();
             audit(
                 ctx,

@@ -89,7 +89,9 @@ impl From<super::surface::SurfaceError> for McpError {
         use super::surface::SurfaceError;
         match err {
             SurfaceError::UnknownTool(name) => McpError::UnknownTool(name),
-            SurfaceError::InvalidArguments(msg) => McpError::InvalidParams(msg),
+            SurfaceError::InvalidArguments(msg) | SurfaceError::OverQuota(msg) => {
+                McpError::InvalidParams(msg)
+            }
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
             SurfaceError::Internal(details) => McpError::Internal(details),
         }

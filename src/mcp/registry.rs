@@ -18,6 +18,7 @@ use tokio::sync::{Notify, broadcast};
 
 use super::cluster::{ClusterLink, HEARTBEAT, SWEEP};
 use super::context::Caller;
+use super::jsonrpc::{self, RequestId};
 use super::session::{
     ClientResponse, Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle,
 };
@@ -420,15 +421,24 @@ impl SessionRegistry {
                 else {
                     return;
                 };
-                if let Some(response) = ClientResponse::of_message(message) {
+                // Read back as a message (its id kept as written).
+                let parsed = serde_json::to_vec(message).ok().and_then(|bytes| {
+                    match jsonrpc::parse_body(&bytes) {
+                        Ok(jsonrpc::Body::Single(message)) => Some(message),
+                        _ => None,
+                    }
+                });
+                if let Some(response) = parsed.as_ref().and_then(ClientResponse::of_message) {
                     session.addr.do_send(ClientResponse {
                         relayed: true,
                         ..response
                     });
-                } else if let Some(request_id) =
-                    message.get("params").and_then(|p| p.get("requestId"))
+                } else if let Some(request_id) = message
+                    .get("params")
+                    .and_then(|p| p.get("requestId"))
+                    .and_then(RequestId::of_value)
                 {
-                    session.shared.cancel_request(&request_id.to_string());
+                    session.shared.cancel_request(&request_id.key());
                 }
             }
             ClusterEvent::Resync { .. } => self.resync(),

@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cluster::ClusterLink;
 use super::context::{Caller, RequestContext};
-use super::jsonrpc;
+use super::jsonrpc::{self, RequestId};
 use super::logging::LogLevel;
 use super::registry::{SessionRegistry, Transport};
 use super::tasks;
@@ -63,7 +63,7 @@ pub enum SessionKind {
     /// Legacy HTTP+SSE: every response travels on the stream.
     LegacySse,
     /// A stateless-era `subscriptions/listen` stream; notifications carry this subscription id.
-    Listener { subscription_id: Value },
+    Listener { subscription_id: RequestId },
 }
 
 impl SessionKind {
@@ -232,10 +232,10 @@ impl SessionShared {
     /// `notifications/cancelled` with these params: the request is aborted here, or on the
     /// instance running it.
     pub fn cancel(&self, params: &serde_json::Map<String, Value>) {
-        let Some(request_id) = params.get("requestId") else {
+        let Some(request_id) = params.get("requestId").and_then(RequestId::of_value) else {
             return;
         };
-        if !self.cancel_request(&request_id.to_string()) {
+        if !self.cancel_request(&request_id.key()) {
             self.relay(json!({
                 "jsonrpc": "2.0", "method": "notifications/cancelled", "params": params,
             }));
@@ -531,19 +531,14 @@ impl McpSession {
     }
 
     /// Sends one JSON-RPC message on the stream (kept for replay on the Streamable GET stream).
-    fn deliver(&mut self, ctx: &mut Context<Self>, mut message: Value) {
-        if let SessionKind::Listener { subscription_id } = &self.kind
-            && let Some(params) = message.get_mut("params").and_then(Value::as_object_mut)
-        {
-            let meta = params.entry("_meta").or_insert_with(|| json!({}));
-            if let Some(meta) = meta.as_object_mut() {
-                meta.insert(
-                    "io.modelcontextprotocol/subscriptionId".into(),
-                    subscription_id.clone(),
-                );
+    fn deliver(&mut self, ctx: &mut Context<Self>, message: Value) {
+        let encoded = match &self.kind {
+            SessionKind::Listener { subscription_id } => {
+                jsonrpc::encode_with_subscription(&message, subscription_id)
             }
-        }
-        self.deliver_encoded(ctx, message.to_string());
+            _ => message.to_string(),
+        };
+        self.deliver_encoded(ctx, encoded);
     }
 
     /// Sends one encoded JSON-RPC message on the stream, wherever the cluster holds it.
@@ -994,7 +989,7 @@ impl Handler<OpenClientRequest> for McpSession {
 #[derive(Message, Clone, Debug, PartialEq)]
 #[rtype(result = "()")]
 pub struct ClientResponse {
-    pub id: Value,
+    pub id: RequestId,
     pub reply: ClientReply,
     /// It came from another instance (which found no request of its own waiting for it).
     pub relayed: bool,
@@ -1003,21 +998,19 @@ pub struct ClientResponse {
 impl ClientResponse {
     /// The client response `message` carries, if it is one (an id, no method, and a `result`
     /// or an `error`).
-    pub fn of_message(message: &Value) -> Option<ClientResponse> {
-        let obj = message.as_object()?;
+    pub fn of_message(message: &jsonrpc::Message) -> Option<ClientResponse> {
+        let obj = message.value.as_object()?;
         if obj.contains_key("method") {
             return None;
         }
-        let id = obj
-            .get("id")
-            .filter(|id| id.is_string() || id.is_number())?;
+        let id = RequestId::of_raw(message.id.clone()?)?;
         let reply = match (obj.get("result"), obj.get("error")) {
             (Some(result), None) => Ok(result.clone()),
             (None, Some(error)) => Err(error.clone()),
             _ => return None,
         };
         Some(ClientResponse {
-            id: id.clone(),
+            id,
             reply,
             relayed: false,
         })
@@ -1028,7 +1021,7 @@ impl Handler<ClientResponse> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: ClientResponse, _: &mut Self::Context) {
         self.shared.touch();
-        match self.pending.remove(&msg.id.to_string()) {
+        match self.pending.remove(&msg.id.key()) {
             // The waiting request may have given up meanwhile: nothing to do then.
             Some(tx) => {
                 let _ = tx.send(msg.reply);

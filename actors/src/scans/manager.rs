@@ -17,9 +17,10 @@ use tokio::sync::oneshot;
 
 use super::fanout::Fanout;
 use super::run::{self, RunEnv};
-use super::store::{self, Lease};
+use super::store::{self, Lease, StartsInFlight};
 use super::types::{
-    ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest, ScanStatus, ScanTicket, Topic,
+    ScanError, ScanEvent, ScanKind, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, ScanTicket,
+    Topic,
 };
 use crate::cluster::{Bus, ClusterEvent};
 use crate::exposure::DnsConfig;
@@ -43,6 +44,8 @@ pub struct ScanConfig {
     /// How long a lease on a running scan lasts unless renewed; the heartbeat renews it every
     /// third of that. Another instance re-runs a scan whose lease expired. Default 30 s.
     pub lease_ttl: Duration,
+    /// Scans a token and an organisation may have queued or running at once.
+    pub quota: ScanQuota,
 }
 
 impl Default for ScanConfig {
@@ -53,6 +56,7 @@ impl Default for ScanConfig {
             collector: None,
             recover_on_start: true,
             lease_ttl: Duration::from_secs(30),
+            quota: ScanQuota::default(),
         }
     }
 }
@@ -150,6 +154,15 @@ pub struct ScanManager {
     draining: bool,
     /// With `recover_on_start` off: the only scans this manager claims (those it queued).
     own: Vec<i64>,
+    /// Starts not yet answered, per token and organisation (see [`StartsInFlight`]).
+    starts_in_flight: HashMap<QuotaKey, u32>,
+}
+
+/// Whose starts [`ScanManager::starts_in_flight`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum QuotaKey {
+    Token(i64),
+    Organisation(i64),
 }
 
 impl ScanManager {
@@ -166,6 +179,43 @@ impl ScanManager {
             claim_again: false,
             draining: false,
             own: Vec::new(),
+            starts_in_flight: HashMap::new(),
+        }
+    }
+
+    /// The quota keys of a start: its organisation, and its token if any.
+    fn quota_keys(request: &ScanRequest) -> [Option<QuotaKey>; 2] {
+        [
+            request.requested_by_token_id.map(QuotaKey::Token),
+            Some(QuotaKey::Organisation(request.organisation_id)),
+        ]
+    }
+
+    /// Counts a start in flight; answers the others already in flight.
+    fn begin_start(&mut self, keys: &[Option<QuotaKey>; 2]) -> StartsInFlight {
+        let mut before = [0; 2];
+        for (slot, key) in before.iter_mut().zip(keys) {
+            if let Some(key) = key {
+                let count = self.starts_in_flight.entry(*key).or_insert(0);
+                *slot = *count;
+                *count += 1;
+            }
+        }
+        StartsInFlight {
+            token: before[0],
+            organisation: before[1],
+        }
+    }
+
+    /// Forgets a start that was answered.
+    fn end_start(&mut self, keys: &[Option<QuotaKey>; 2]) {
+        for key in keys.iter().flatten() {
+            if let Entry::Occupied(mut count) = self.starts_in_flight.entry(*key) {
+                *count.get_mut() -= 1;
+                if *count.get() == 0 {
+                    count.remove();
+                }
+            }
         }
     }
 
@@ -455,6 +505,7 @@ impl Supervised for ScanManager {
         tracing::warn!("scan manager restarting");
         self.active.clear();
         self.starting.clear();
+        self.starts_in_flight.clear();
         self.claiming = false;
     }
 }
@@ -484,6 +535,9 @@ impl Handler<StartScan> for ScanManager {
             return Box::pin(fut::ready(Err(ScanError::AiPilotRefused)));
         }
         let db = self.db.clone();
+        let quota = self.config.quota;
+        let keys = Self::quota_keys(&request);
+        let in_flight = self.begin_start(&keys);
         let check = async move {
             store::tenant_in_scope(
                 &db,
@@ -492,15 +546,30 @@ impl Handler<StartScan> for ScanManager {
                 request.tenant_id,
             )
             .await?;
+            // The scan already under way is returned whatever the quota; a new one counts.
+            if store::find_active(&db, request.tenant_id, request.kind)
+                .await?
+                .is_none()
+            {
+                store::check_quota(&db, &request, quota, in_flight).await?;
+            }
             Ok::<_, ScanError>(request)
         };
-        Box::pin(check.into_actor(self).then(|checked, act, ctx| {
-            let answer = match checked {
-                Ok(request) => act.claim(request, ctx),
-                Err(error) => Box::pin(async move { Err(error) }),
-            };
-            answer.into_actor(act)
-        }))
+        Box::pin(
+            check
+                .into_actor(self)
+                .then(|checked, act, ctx| {
+                    let answer = match checked {
+                        Ok(request) => act.claim(request, ctx),
+                        Err(error) => Box::pin(async move { Err(error) }),
+                    };
+                    answer.into_actor(act)
+                })
+                .map(move |answer, act, _ctx| {
+                    act.end_start(&keys);
+                    answer
+                }),
+        )
     }
 }
 

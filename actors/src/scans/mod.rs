@@ -22,6 +22,6 @@ pub use persist::{CompletedScan, persist_completed_scan};
 pub use run::plan;
 pub use store::{event_of, scans_by_status};
 pub use types::{
-    AI_PILOT_REFUSAL, INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanOrigin, ScanRequest,
-    ScanStatus, ScanTicket, Topic, next_subscriber_id,
+    AI_PILOT_REFUSAL, INTERRUPTED, QuotaScope, ScanError, ScanEvent, ScanKind, ScanOrigin,
+    ScanQuota, ScanRequest, ScanStatus, ScanTicket, Topic, next_subscriber_id,
 };

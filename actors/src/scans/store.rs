@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 use super::input::ScanInput;
-use super::types::{INTERRUPTED, ScanError, ScanEvent, ScanKind, ScanRequest, ScanStatus};
+use super::types::{
+    INTERRUPTED, QuotaScope, ScanError, ScanEvent, ScanKind, ScanQuota, ScanRequest, ScanStatus,
+};
 use crate::principal::TenantScope;
 
 const ACTIVE: [&str; 2] = ["queued", "running"];
@@ -55,6 +57,54 @@ pub(crate) async fn find_active<C: ConnectionTrait>(
         .order_by_asc(scan::Column::Id)
         .one(db)
         .await?)
+}
+
+/// Starts of this instance between their quota check and their answer, besides the one being
+/// checked: added to the database's count, so simultaneous starts here cannot all pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct StartsInFlight {
+    pub token: u32,
+    pub organisation: u32,
+}
+
+/// Refuses a new scan when the requesting token or the organisation already has as many
+/// scans queued or running (plus `in_flight` starts of this instance) as `quota` allows.
+/// Counted from the database, so every instance sees the same rows; starts racing on different
+/// instances may both pass.
+pub(crate) async fn check_quota<C: ConnectionTrait>(
+    db: &C,
+    request: &ScanRequest,
+    quota: ScanQuota,
+    in_flight: StartsInFlight,
+) -> Result<(), ScanError> {
+    // A literal predicate, so the partial indexes `ix_scans_active_*` apply.
+    let active = || scan::Entity::find().filter(Expr::cust("status IN ('queued', 'running')"));
+    let refused = |scope, limit| ScanError::TooManyScans {
+        scope,
+        limit,
+        retry_after: ScanQuota::RETRY_AFTER,
+    };
+    if let Some(token_id) = request.requested_by_token_id
+        && quota.per_token < u32::MAX
+    {
+        let running = active()
+            .filter(scan::Column::RequestedByTokenId.eq(token_id))
+            .count(db)
+            .await?;
+        if running + u64::from(in_flight.token) >= u64::from(quota.per_token) {
+            return Err(refused(QuotaScope::Token, quota.per_token));
+        }
+    }
+    if quota.per_organisation < u32::MAX {
+        let running = active()
+            .filter(scan::Column::OrganisationId.eq(request.organisation_id))
+            .count(db)
+            .await?;
+        if running + u64::from(in_flight.organisation) >= u64::from(quota.per_organisation) {
+            return Err(refused(QuotaScope::Organisation, quota.per_organisation));
+        }
+    }
+    Ok(())
 }
 
 /// Stores a new queued scan.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use actix::Message;
 use chrono::{DateTime, Utc};
@@ -111,6 +112,66 @@ pub enum ScanError {
     /// The scan manager is not reachable (stopped or restarting).
     #[error("the scan manager is unavailable: {0}")]
     Unavailable(String),
+    /// The token or the organisation already has as many scans queued or running as its
+    /// concurrent-scan quota allows.
+    #[error(
+        "too many scans under way for this {scope}: its concurrent-scan quota is {limit} queued or running at once; retry in about {} s, once one has finished (get_scan or list_scans shows them)",
+        retry_after.as_secs()
+    )]
+    TooManyScans {
+        scope: QuotaScope,
+        limit: u32,
+        retry_after: Duration,
+    },
+}
+
+/// Whose concurrent scans a quota counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuotaScope {
+    /// The scans an MCP token started.
+    Token,
+    /// Every scan of the organisation, whoever started it.
+    Organisation,
+}
+
+impl fmt::Display for QuotaScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QuotaScope::Token => "token",
+            QuotaScope::Organisation => "organisation",
+        })
+    }
+}
+
+/// Concurrent scans allowed, counted from the database (queued or running, so the quota holds
+/// across instances sharing it). A start that returns the tenant's scan already under way is
+/// never refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanQuota {
+    /// Scans one MCP token may have queued or running. Default 4.
+    pub per_token: u32,
+    /// Scans one organisation may have queued or running, all origins together. Default 16.
+    pub per_organisation: u32,
+}
+
+impl ScanQuota {
+    /// No limit (the operator's own `scan` command).
+    pub const UNLIMITED: ScanQuota = ScanQuota {
+        per_token: u32::MAX,
+        per_organisation: u32::MAX,
+    };
+
+    /// The wait suggested to a start refused by the quota.
+    pub const RETRY_AFTER: Duration = Duration::from_secs(30);
+}
+
+impl Default for ScanQuota {
+    fn default() -> Self {
+        ScanQuota {
+            per_token: 4,
+            per_organisation: 16,
+        }
+    }
 }
 
 impl From<actix::MailboxError> for ScanError {

@@ -50,6 +50,9 @@ pub enum SurfaceError {
     InvalidArguments(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A quota is used up (concurrent scans); the text names it and when to retry.
+    #[error("{0}")]
+    OverQuota(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

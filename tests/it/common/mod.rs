@@ -46,6 +46,8 @@ pub struct Options {
     pub microsoft_latency: Duration,
     /// Changes the server settings last (deadlines, caps, quotas).
     pub server: Option<fn(&mut ServerConfig)>,
+    /// Changes the backend settings last (scan quotas).
+    pub backend: Option<fn(&mut BackendConfig)>,
 }
 
 /// Every test database (SQLite, plus PostgreSQL when configured).
@@ -148,6 +150,9 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
         mta_sts_url: dns.mta_sts_url(),
         ..DnsConfig::default()
     };
+    if let Some(change) = options.backend {
+        change(&mut backend_config);
+    }
     let backend = Backend::start(db, backend_config);
     // Serve once the cluster bus listens, as `/readyz` tells a load balancer to.
     backend.bus.ready().await;

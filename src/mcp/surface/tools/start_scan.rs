@@ -89,6 +89,7 @@ async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, Su
             ScanError::Failed(msg) => {
                 SurfaceError::InvalidArguments(format!("the scan cannot start: {msg}"))
             }
+            ScanError::TooManyScans { .. } => SurfaceError::OverQuota(e.to_string()),
             other => SurfaceError::Internal(other.to_string()),
         })?;
     let plan = ctx
