@@ -869,3 +869,36 @@ async fn simultaneous_starts_respect_the_concurrent_scan_quota() {
         }
     }
 }
+
+/// Simultaneous starts of one tenant and kind become one scan, so they count once: with room
+/// for one scan, six starts at once all answer that scan (none is refused).
+#[actix::test]
+async fn simultaneous_starts_of_one_scan_count_once_against_the_quota() {
+    for test_db in testkit::databases().await {
+        let db = &test_db.db;
+        let (org, tenant) = org_with_tenant(db, "Quota", "Quota1", false).await;
+        let config = ScanConfig {
+            quota: ScanQuota {
+                per_token: 100,
+                per_organisation: 1,
+            },
+            ..ScanConfig::default()
+        };
+        let bus = Bus::start(db, "scan-quota-once-test");
+        let manager = ScanManager::new(db.clone(), config, bus).start();
+        manager.send(ReleaseLeases).await.unwrap().unwrap();
+        let answers = futures_util::future::join_all(
+            (0..6).map(|_| manager.send(StartScan(request(org, tenant.id, ScanOrigin::Dashboard)))),
+        )
+        .await;
+        let ids: Vec<i64> = answers
+            .into_iter()
+            .map(|a| {
+                a.unwrap()
+                    .expect("no start of the one scan is refused")
+                    .scan_id
+            })
+            .collect();
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    }
+}

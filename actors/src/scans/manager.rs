@@ -155,7 +155,9 @@ pub struct ScanManager {
     /// With `recover_on_start` off: the only scans this manager claims (those it queued).
     own: Vec<i64>,
     /// Starts not yet answered, per token and organisation (see [`StartsInFlight`]).
-    starts_in_flight: HashMap<QuotaKey, u32>,
+    /// Starts being answered, per quota key, per tenant and kind (the starts of one tenant and
+    /// kind become one scan, so they count once).
+    starts_in_flight: HashMap<QuotaKey, HashMap<(i64, ScanKind), u32>>,
 }
 
 /// Whose starts [`ScanManager::starts_in_flight`] counts.
@@ -191,30 +193,42 @@ impl ScanManager {
         ]
     }
 
-    /// Counts a start in flight; answers the others already in flight.
-    fn begin_start(&mut self, keys: &[Option<QuotaKey>; 2]) -> StartsInFlight {
-        let mut before = [0; 2];
-        for (slot, key) in before.iter_mut().zip(keys) {
+    /// Counts a start in flight; answers how many other scans (other tenants or kinds) are
+    /// being started for the same keys.
+    fn begin_start(
+        &mut self,
+        keys: &[Option<QuotaKey>; 2],
+        scan: (i64, ScanKind),
+    ) -> StartsInFlight {
+        let mut others = [0; 2];
+        for (slot, key) in others.iter_mut().zip(keys) {
             if let Some(key) = key {
-                let count = self.starts_in_flight.entry(*key).or_insert(0);
-                *slot = *count;
-                *count += 1;
+                let starts = self.starts_in_flight.entry(*key).or_default();
+                *slot = u32::try_from(starts.keys().filter(|s| **s != scan).count())
+                    .unwrap_or(u32::MAX);
+                *starts.entry(scan).or_insert(0) += 1;
             }
         }
         StartsInFlight {
-            token: before[0],
-            organisation: before[1],
+            token: others[0],
+            organisation: others[1],
         }
     }
 
     /// Forgets a start that was answered.
-    fn end_start(&mut self, keys: &[Option<QuotaKey>; 2]) {
+    fn end_start(&mut self, keys: &[Option<QuotaKey>; 2], scan: (i64, ScanKind)) {
         for key in keys.iter().flatten() {
-            if let Entry::Occupied(mut count) = self.starts_in_flight.entry(*key) {
+            let Entry::Occupied(mut starts) = self.starts_in_flight.entry(*key) else {
+                continue;
+            };
+            if let Entry::Occupied(mut count) = starts.get_mut().entry(scan) {
                 *count.get_mut() -= 1;
                 if *count.get() == 0 {
                     count.remove();
                 }
+            }
+            if starts.get().is_empty() {
+                starts.remove();
             }
         }
     }
@@ -537,7 +551,8 @@ impl Handler<StartScan> for ScanManager {
         let db = self.db.clone();
         let quota = self.config.quota;
         let keys = Self::quota_keys(&request);
-        let in_flight = self.begin_start(&keys);
+        let scan = (request.tenant_id, request.kind);
+        let in_flight = self.begin_start(&keys, scan);
         let check = async move {
             store::tenant_in_scope(
                 &db,
@@ -566,7 +581,7 @@ impl Handler<StartScan> for ScanManager {
                     answer.into_actor(act)
                 })
                 .map(move |answer, act, _ctx| {
-                    act.end_start(&keys);
+                    act.end_start(&keys, scan);
                     answer
                 }),
         )

@@ -77,8 +77,18 @@ pub(crate) async fn check_quota<C: ConnectionTrait>(
     quota: ScanQuota,
     in_flight: StartsInFlight,
 ) -> Result<(), ScanError> {
-    // A literal predicate, so the partial indexes `ix_scans_active_*` apply.
-    let active = || scan::Entity::find().filter(Expr::cust("status IN ('queued', 'running')"));
+    // A literal predicate, so the partial indexes `ix_scans_active_*` apply. The scan of this
+    // tenant and kind, if one is queued or running, is not counted: a start answers it rather
+    // than adding one (and it may have been queued by a simultaneous start just now).
+    let active = || {
+        scan::Entity::find()
+            .filter(Expr::cust("status IN ('queued', 'running')"))
+            .filter(
+                Condition::any()
+                    .add(scan::Column::TenantId.ne(request.tenant_id))
+                    .add(scan::Column::Kind.ne(request.kind.as_str())),
+            )
+    };
     let refused = |scope, limit| ScanError::TooManyScans {
         scope,
         limit,
