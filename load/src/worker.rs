@@ -298,6 +298,7 @@ async fn scan_loop(
             .and_then(|r| structured(r, "status"))
             .and_then(Value::as_str)
             .is_some_and(|s| matches!(s, "completed" | "failed" | "cancelled"));
+        let status_failed = status.is_err();
         tally(report, "get_scan", asked, record_from, status.map(drop));
         if finished {
             report.scans_ended_before_subscription += 1;
@@ -312,7 +313,10 @@ async fn scan_loop(
                 report.scan_notify.record(note.at.duration_since(began))
             }
             Ok(_) => {}
-            Err(e) => report.error(format!("scan_notification:{}", e.kind())),
+            Err(e) => report.error_with(
+                format!("scan_notification:{}", e.kind()),
+                format!("scan {scan_id}: {e} (get_scan failed: {status_failed})"),
+            ),
         }
     }
 }

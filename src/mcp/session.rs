@@ -829,6 +829,12 @@ impl Handler<SubscribeResource> for McpSession {
             .lock()
             .resources
             .insert(msg.uri.clone(), msg.scan_id);
+        if let Some(scan_id) = msg.scan_id {
+            // Asked again even when followed already (a scan this session started): the
+            // manager answers a scan that has finished with its final event, which the
+            // subscription must see even though the task saw it before.
+            self.followed.remove(&scan_id);
+        }
         self.follow_scans(ctx);
         let shared = Arc::clone(&self.shared);
         let change = SessionChange::Subscribe {

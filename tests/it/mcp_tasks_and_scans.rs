@@ -124,6 +124,76 @@ async fn subscribers_of_a_scan_resource_hear_of_its_completion() {
     }
 }
 
+/// A session that started a scan and subscribes to it only after it finished still hears of
+/// its completion (the subscription asks for the final event again; it used to be lost when
+/// the session had already followed the scan as its task).
+#[actix_web::test]
+async fn subscribing_to_a_scan_that_already_finished_still_notifies() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let v = "2025-06-18";
+        let session = app.initialize(v).await;
+        let stream = app
+            .client
+            .get(format!("{}/mcp", app.address))
+            .bearer_auth(&app.token)
+            .header("Accept", "text/event-stream")
+            .header("Mcp-Session-Id", &session)
+            .header("MCP-Protocol-Version", v)
+            .send()
+            .await
+            .unwrap();
+        let call = |id: i64, name: &str, arguments: Value| json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":arguments}});
+        let started = answer(
+            app.session_request(
+                &session,
+                v,
+                call(
+                    1,
+                    "start_scan",
+                    json!({"tenant": app.tenant_id.to_string()}),
+                ),
+            )
+            .await,
+        )
+        .await;
+        let scan_id = started["result"]["structuredContent"]["scan_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("a scan id in {started}"));
+        // Wait (by asking, as an assistant would) until the scan has finished.
+        let mut id = 10;
+        loop {
+            id += 1;
+            let scan = answer(
+                app.session_request(&session, v, call(id, "get_scan", json!({"scan": scan_id})))
+                    .await,
+            )
+            .await;
+            let status = scan["result"]["structuredContent"]["scan"]["status"].clone();
+            if status == "completed" || status == "failed" {
+                break;
+            }
+            assert!(id < 10_000, "scan {scan_id} never finished: {scan}");
+            tokio::task::yield_now().await;
+        }
+        let uri = format!("aether365://scans/{scan_id}");
+        let r = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri": uri}}))
+            .await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["result"], json!({}), "{body}");
+        let messages = read_sse(stream, Duration::from_secs(30), |m| {
+            m["method"] == "notifications/resources/updated"
+        })
+        .await;
+        let updated = messages
+            .iter()
+            .find(|m| m["method"] == "notifications/resources/updated")
+            .unwrap_or_else(|| panic!("no resources/updated in {messages:?}"));
+        assert_eq!(updated["params"]["uri"], uri.as_str(), "{messages:?}");
+    }
+}
+
 #[actix_web::test]
 async fn start_scan_returns_a_task_to_2026_clients_with_the_extension() {
     for db in databases().await {
