@@ -46,7 +46,7 @@ posture_answer() { # aether365's own stateless get_posture answer bytes
 
 ceiling_db() { # label, database URL
   local label=$1 url=$2
-  "$BIN" --database-url "$url" serve --bind "127.0.0.1:$PORT" >>"$OUT/server-$label.log" 2>&1 &
+  "$BIN" --database-url "$url" serve --bind "127.0.0.1:$PORT" "${QUOTAS[@]}" >>"$OUT/server-$label.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   wait_port "$PORT"

@@ -137,6 +137,44 @@ struct SharedState {
     holder: String,
     /// The stored revision this state reflects (clustered sessions).
     revision: i64,
+    /// This copy's own changes being stored, by sequence number: a stored state read back
+    /// meanwhile (from an earlier change) does not have them yet, so they are applied again
+    /// on top of it.
+    pending: Vec<(u64, SessionChange)>,
+    next_change: u64,
+}
+
+impl SharedState {
+    /// Applies one change to this copy, as the database applies it to the stored row.
+    fn apply_change(&mut self, change: &SessionChange) {
+        match change {
+            SessionChange::Subscribe { uri, scan_id } => {
+                self.resources.insert(uri.clone(), *scan_id);
+            }
+            SessionChange::Unsubscribe { uri } => {
+                self.resources.remove(uri);
+            }
+            SessionChange::TrackTask { scan_id } => {
+                if !self.tasks.contains(scan_id) {
+                    self.tasks.push(*scan_id);
+                }
+            }
+            SessionChange::LogLevel(level) => self.log_level = LogLevel::parse(level),
+            SessionChange::Negotiated {
+                version,
+                client_info,
+                capabilities,
+            } => {
+                if let Some(version) = ProtocolVersion::parse(version) {
+                    self.version = version;
+                }
+                self.client_info = client_info.clone();
+                self.client_capabilities = Arc::new(capabilities.clone());
+                self.initialized = true;
+            }
+            SessionChange::Holder(holder) => self.holder = holder.clone(),
+        }
+    }
 }
 
 /// What a request handler needs to know about its session.
@@ -328,7 +366,16 @@ impl SessionShared {
         if self.kind.stored().is_none() {
             return;
         }
-        match link.change(&self.id, &change).await {
+        let seq = {
+            let mut state = self.lock();
+            state.next_change += 1;
+            let seq = state.next_change;
+            state.pending.push((seq, change.clone()));
+            seq
+        };
+        let stored = link.change(&self.id, &change).await;
+        self.lock().pending.retain(|(s, _)| *s != seq);
+        match stored {
             Ok(Some(stored)) => {
                 self.apply(&stored);
             }
@@ -367,6 +414,12 @@ impl SessionShared {
         state.resources = stored.subscriptions.clone();
         state.tasks = stored.tasks.clone();
         state.holder = stored.holder.clone();
+        // This copy's changes still being stored are not in `stored` yet.
+        let pending = std::mem::take(&mut state.pending);
+        for (_, change) in &pending {
+            state.apply_change(change);
+        }
+        state.pending = pending;
         true
     }
 
@@ -433,6 +486,8 @@ impl McpSession {
                 holder,
                 // A copy takes the stored state whatever its revision; a new session is at 0.
                 revision: if stored.is_some() { -1 } else { 0 },
+                pending: Vec::new(),
+                next_change: 0,
             }),
         });
         if let Some(stored) = stored {
