@@ -156,6 +156,22 @@ impl Fanout {
         }
     }
 
+    /// A subscriber was answered a scan's final event read from the database: its
+    /// subscription to that scan is done (the others stay: their event may still be on its
+    /// way through the bus), and the event is kept for later subscribers.
+    pub fn answered_from_store(&self, subscriber_id: u64, event: &ScanEvent) {
+        let mut registry = self.lock();
+        let topic = Topic::Scan(event.scan_id);
+        registry.remove_from_topic(topic, subscriber_id);
+        if let Some(topics) = registry.by_subscriber.get_mut(&subscriber_id) {
+            topics.remove(&topic);
+            if topics.is_empty() {
+                registry.by_subscriber.remove(&subscriber_id);
+            }
+        }
+        registry.remember_final(event);
+    }
+
     /// Drops the subscriptions to a scan that has finished.
     pub fn forget_scan(&self, scan_id: i64) {
         let mut registry = self.lock();

@@ -669,8 +669,11 @@ impl Handler<Subscribe> for ScanManager {
             async move {
                 match scan::Entity::find_by_id(scan_id).one(&db).await {
                     Ok(Some(row)) if store::status_of(&row).is_final() => {
-                        fanout.forget_scan(scan_id);
-                        Fanout::send_to(&subscriber, store::event_of(&row));
+                        // Only this subscription is settled: others of the same scan may
+                        // wait for its final event, still on its way through the bus.
+                        let event = store::event_of(&row);
+                        fanout.answered_from_store(subscriber_id, &event);
+                        Fanout::send_to(&subscriber, event);
                     }
                     Ok(_) => {}
                     Err(e) => {
