@@ -117,7 +117,18 @@ pub struct ReleaseLeases;
 /// A scan this instance holds a lease on, and its run.
 struct Active {
     handle: SpawnHandle,
+    /// The run itself is a runtime task (not a future of this actor's context), so that at
+    /// shutdown it is dropped inside the runtime, where its database connection can be given
+    /// back; stopping the run aborts it.
+    task: tokio::task::AbortHandle,
     claimed_at: Instant,
+}
+
+impl Active {
+    fn stop(self, ctx: &mut Context<ScanManager>) {
+        ctx.cancel_future(self.handle);
+        self.task.abort();
+    }
 }
 
 /// How soon a claim that failed (a busy or unreachable database) is tried again.
@@ -393,19 +404,51 @@ impl ScanManager {
             config: self.config.clone(),
             bus: self.bus.clone(),
         };
+        let (db, bus) = (env.db.clone(), env.bus.clone());
+        let event = store::event_of(&row);
+        let run = tokio::spawn(run::run(env, row));
+        let task = run.abort_handle();
         let handle = ctx.spawn(
-            run::run(env, row)
-                .into_actor(self)
-                .map(move |(), act, ctx| {
-                    act.active.remove(&scan_id);
-                    act.own.retain(|id| *id != scan_id);
-                    act.pump(ctx);
-                }),
+            async move {
+                if let Err(e) = run.await
+                    && e.is_panic()
+                {
+                    // Never left running: the scan fails, and says so.
+                    tracing::error!(scan = scan_id, "scan run panicked: {e}");
+                    let at = Utc::now();
+                    let error = "internal error while running the scan";
+                    let owner = Some(bus.instance_id());
+                    if let Ok(true) = store::finish_unsuccessfully(
+                        &db,
+                        owner,
+                        scan_id,
+                        ScanStatus::Failed,
+                        Some(error),
+                        at,
+                    )
+                    .await
+                    {
+                        bus.publish(ClusterEvent::Scan(ScanEvent {
+                            status: ScanStatus::Failed,
+                            error: Some(error.to_string()),
+                            at,
+                            ..event
+                        }));
+                    }
+                }
+            }
+            .into_actor(self)
+            .map(move |(), act, ctx| {
+                act.active.remove(&scan_id);
+                act.own.retain(|id| *id != scan_id);
+                act.pump(ctx);
+            }),
         );
         self.active.insert(
             scan_id,
             Active {
                 handle,
+                task,
                 claimed_at: Instant::now(),
             },
         );
@@ -414,7 +457,7 @@ impl ScanManager {
     /// Stops a local run (if any) of a scan this instance no longer holds.
     fn stop_run(&mut self, scan_id: i64, ctx: &mut Context<Self>) {
         if let Some(active) = self.active.remove(&scan_id) {
-            ctx.cancel_future(active.handle);
+            active.stop(ctx);
         }
     }
 
@@ -718,7 +761,7 @@ impl Handler<ReleaseLeases> for ScanManager {
     fn handle(&mut self, _msg: ReleaseLeases, ctx: &mut Self::Context) -> Self::Result {
         self.draining = true;
         for (_, active) in self.active.drain() {
-            ctx.cancel_future(active.handle);
+            active.stop(ctx);
         }
         let db = self.db.clone();
         let owner = self.bus.instance_id().to_string();
