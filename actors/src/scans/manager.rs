@@ -204,25 +204,25 @@ impl ScanManager {
         ]
     }
 
-    /// Counts a start in flight; answers how many other scans (other tenants or kinds) are
-    /// being started for the same keys.
+    /// Counts a start in flight; answers the other scans (other tenants or kinds) being
+    /// started for the same keys.
     fn begin_start(
         &mut self,
         keys: &[Option<QuotaKey>; 2],
         scan: (i64, ScanKind),
     ) -> StartsInFlight {
-        let mut others = [0; 2];
+        let mut others: [Vec<(i64, ScanKind)>; 2] = Default::default();
         for (slot, key) in others.iter_mut().zip(keys) {
             if let Some(key) = key {
                 let starts = self.starts_in_flight.entry(*key).or_default();
-                *slot = u32::try_from(starts.keys().filter(|s| **s != scan).count())
-                    .unwrap_or(u32::MAX);
+                *slot = starts.keys().filter(|s| **s != scan).copied().collect();
                 *starts.entry(scan).or_insert(0) += 1;
             }
         }
+        let [token, organisation] = others;
         StartsInFlight {
-            token: others[0],
-            organisation: others[1],
+            token,
+            organisation,
         }
     }
 

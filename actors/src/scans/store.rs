@@ -61,10 +61,12 @@ pub(crate) async fn find_active<C: ConnectionTrait>(
 
 /// Starts of this instance between their quota check and their answer, besides the one being
 /// checked: added to the database's count, so simultaneous starts here cannot all pass.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct StartsInFlight {
-    pub token: u32,
-    pub organisation: u32,
+    /// The tenants and kinds other starts of the same token are starting.
+    pub token: Vec<(i64, ScanKind)>,
+    /// The tenants and kinds other starts of the same organisation are starting.
+    pub organisation: Vec<(i64, ScanKind)>,
 }
 
 /// Refuses a new scan when the requesting token or the organisation already has as many
@@ -97,24 +99,47 @@ pub(crate) async fn check_quota<C: ConnectionTrait>(
     if let Some(token_id) = request.requested_by_token_id
         && quota.per_token < u32::MAX
     {
-        let running = active()
-            .filter(scan::Column::RequestedByTokenId.eq(token_id))
-            .count(db)
-            .await?;
-        if running + u64::from(in_flight.token) >= u64::from(quota.per_token) {
+        let scans = scans_counted(
+            active().filter(scan::Column::RequestedByTokenId.eq(token_id)),
+            &in_flight.token,
+            db,
+        )
+        .await?;
+        if scans >= quota.per_token as usize {
             return Err(refused(QuotaScope::Token, quota.per_token));
         }
     }
     if quota.per_organisation < u32::MAX {
-        let running = active()
-            .filter(scan::Column::OrganisationId.eq(request.organisation_id))
-            .count(db)
-            .await?;
-        if running + u64::from(in_flight.organisation) >= u64::from(quota.per_organisation) {
+        let scans = scans_counted(
+            active().filter(scan::Column::OrganisationId.eq(request.organisation_id)),
+            &in_flight.organisation,
+            db,
+        )
+        .await?;
+        if scans >= quota.per_organisation as usize {
             return Err(refused(QuotaScope::Organisation, quota.per_organisation));
         }
     }
     Ok(())
+}
+
+/// How many scans count: the tenants and kinds queued or running (`active`), together with
+/// those being started, each once (a start whose row is already stored is not counted twice).
+async fn scans_counted<C: ConnectionTrait>(
+    active: sea_orm::Select<scan::Entity>,
+    starting: &[(i64, ScanKind)],
+    db: &C,
+) -> Result<usize, ScanError> {
+    let stored: Vec<(i64, String)> = active
+        .select_only()
+        .column(scan::Column::TenantId)
+        .column(scan::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut scans: std::collections::HashSet<(i64, String)> = stored.into_iter().collect();
+    scans.extend(starting.iter().map(|(t, k)| (*t, k.as_str().to_string())));
+    Ok(scans.len())
 }
 
 /// Stores a new queued scan.
