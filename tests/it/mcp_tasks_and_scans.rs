@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::common::{answer, databases, envelope, read_sse, spawn_app};
+use crate::common::{TestApp, answer, databases, envelope, read_sse, spawn_app};
 use serde_json::{Value, json};
 
 #[actix_web::test]
@@ -86,16 +86,7 @@ async fn subscribers_of_a_scan_resource_hear_of_its_completion() {
         let app = spawn_app(db).await;
         let v = "2025-06-18";
         let session = app.initialize(v).await;
-        let stream = app
-            .client
-            .get(format!("{}/mcp", app.address))
-            .bearer_auth(&app.token)
-            .header("Accept", "text/event-stream")
-            .header("Mcp-Session-Id", &session)
-            .header("MCP-Protocol-Version", v)
-            .send()
-            .await
-            .unwrap();
+        let stream = event_stream(&app, &session, v).await;
         let r = app
             .session_request(
                 &session,
@@ -133,16 +124,7 @@ async fn subscribing_to_a_scan_that_already_finished_still_notifies() {
         let app = spawn_app(db).await;
         let v = "2025-06-18";
         let session = app.initialize(v).await;
-        let stream = app
-            .client
-            .get(format!("{}/mcp", app.address))
-            .bearer_auth(&app.token)
-            .header("Accept", "text/event-stream")
-            .header("Mcp-Session-Id", &session)
-            .header("MCP-Protocol-Version", v)
-            .send()
-            .await
-            .unwrap();
+        let stream = event_stream(&app, &session, v).await;
         let call = |id: i64, name: &str, arguments: Value| json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":arguments}});
         let started = answer(
             app.session_request(
@@ -247,4 +229,17 @@ async fn start_scan_returns_a_task_to_2026_clients_with_the_extension() {
             1
         );
     }
+}
+
+/// The session's GET event stream (Streamable HTTP).
+async fn event_stream(app: &TestApp, session: &str, version: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/mcp", app.address))
+        .bearer_auth(&app.token)
+        .header("Accept", "text/event-stream")
+        .header("Mcp-Session-Id", session)
+        .header("MCP-Protocol-Version", version)
+        .send()
+        .await
+        .unwrap()
 }
