@@ -880,10 +880,11 @@ pub struct SubscribeResource {
 impl Handler<SubscribeResource> for McpSession {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, msg: SubscribeResource, ctx: &mut Self::Context) -> Self::Result {
-        self.shared
-            .lock()
-            .resources
-            .insert(msg.uri.clone(), msg.scan_id);
+        let change = SessionChange::Subscribe {
+            uri: msg.uri,
+            scan_id: msg.scan_id,
+        };
+        self.shared.lock().apply_change(&change);
         if let Some(scan_id) = msg.scan_id {
             // Asked again even when followed already (a scan this session started): the
             // manager answers a scan that has finished with its final event, which the
@@ -892,10 +893,6 @@ impl Handler<SubscribeResource> for McpSession {
         }
         self.follow_scans(ctx);
         let shared = Arc::clone(&self.shared);
-        let change = SessionChange::Subscribe {
-            uri: msg.uri,
-            scan_id: msg.scan_id,
-        };
         Box::pin(
             async move { shared.persist(change).await }
                 .into_actor(self)
@@ -914,9 +911,9 @@ pub struct UnsubscribeResource {
 impl Handler<UnsubscribeResource> for McpSession {
     type Result = ResponseActFuture<Self, ()>;
     fn handle(&mut self, msg: UnsubscribeResource, _: &mut Self::Context) -> Self::Result {
-        self.shared.lock().resources.remove(&msg.uri);
-        let shared = Arc::clone(&self.shared);
         let change = SessionChange::Unsubscribe { uri: msg.uri };
+        self.shared.lock().apply_change(&change);
+        let shared = Arc::clone(&self.shared);
         Box::pin(async move { shared.persist(change).await }.into_actor(self))
     }
 }
