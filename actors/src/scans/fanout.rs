@@ -42,6 +42,16 @@ impl Registry {
         }
     }
 
+    /// Forgets that `subscriber_id` follows `topic` (the subscriber's side of the maps).
+    fn forget_topic_of(&mut self, subscriber_id: u64, topic: Topic) {
+        if let Some(topics) = self.by_subscriber.get_mut(&subscriber_id) {
+            topics.remove(&topic);
+            if topics.is_empty() {
+                self.by_subscriber.remove(&subscriber_id);
+            }
+        }
+    }
+
     fn remove_from_topic(&mut self, topic: Topic, subscriber_id: u64) {
         if let Some(subscribers) = self.topics.get_mut(&topic) {
             subscribers.remove(&subscriber_id);
@@ -163,12 +173,7 @@ impl Fanout {
         let mut registry = self.lock();
         let topic = Topic::Scan(event.scan_id);
         registry.remove_from_topic(topic, subscriber_id);
-        if let Some(topics) = registry.by_subscriber.get_mut(&subscriber_id) {
-            topics.remove(&topic);
-            if topics.is_empty() {
-                registry.by_subscriber.remove(&subscriber_id);
-            }
-        }
+        registry.forget_topic_of(subscriber_id, topic);
         registry.remember_final(event);
     }
 
@@ -180,12 +185,7 @@ impl Fanout {
             return;
         };
         for id in subscribers.keys() {
-            if let Some(topics) = registry.by_subscriber.get_mut(id) {
-                topics.remove(&topic);
-                if topics.is_empty() {
-                    registry.by_subscriber.remove(id);
-                }
-            }
+            registry.forget_topic_of(*id, topic);
         }
     }
 
