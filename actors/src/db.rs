@@ -36,6 +36,9 @@ use sea_orm::{
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://aether365.db?mode=rwc";
 
+/// A statement slower than this is logged at warn, with its SQL.
+const SLOW_STATEMENT: Duration = Duration::from_millis(500);
+
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -61,7 +64,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false)
+        // Statements are not logged; a slow one is, with its SQL, at warn.
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Off)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, SLOW_STATEMENT)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -13,8 +13,8 @@ use aether365_actors::TenantScope;
 use aether365_actors::cluster::{Bus, ClusterEvent};
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::scans::{
-    ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus, SnapshotSource,
-    StartScan,
+    ScanConfig, ScanError, ScanKind, ScanManager, ScanOrigin, ScanQuota, ScanRequest, ScanStatus,
+    SnapshotSource, StartScan,
 };
 use aether365_actors::testkit;
 use aether365_actors::tokens::{self, Expiry};
@@ -212,6 +212,64 @@ async fn a_scan_whose_instance_dies_is_run_again_by_another() {
         .unwrap();
     assert_eq!(running, 0, "no scan is left running");
     arbiter_b.stop();
+}
+
+#[actix::test]
+async fn the_organisation_scan_quota_holds_across_instances() {
+    let Some(test_db) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    let db = &test_db.db;
+    let mut tenants = Vec::new();
+    for i in 0..9 {
+        tenants.push(tenant_with_export(db, &format!("Quota{i}")).await);
+    }
+    // Collection is slow, so no scan ends (and frees its place) during the test.
+    let (_standin, config) = slow_microsoft(db, 2_000).await;
+    let config = ScanConfig {
+        quota: ScanQuota {
+            per_token: 100,
+            per_organisation: 2,
+        },
+        ..config
+    };
+    let arbiters: Vec<Arbiter> = (0..3).map(|_| Arbiter::new()).collect();
+    let mut instances = Vec::new();
+    for (arbiter, name) in arbiters.iter().zip(["quota-a", "quota-b", "quota-c"]) {
+        instances.push(instance_on(arbiter, db, name, config.clone()).await);
+    }
+    // Nine starts of nine tenants at once, three through each instance.
+    let answers = futures_util::future::join_all(
+        tenants
+            .iter()
+            .enumerate()
+            .map(|(i, (org, t))| instances[i % 3].send(StartScan(request(*org, t.id)))),
+    )
+    .await;
+    let mut queued = 0;
+    for answer in answers {
+        match answer.unwrap() {
+            Ok(ticket) => {
+                assert!(!ticket.existing, "each tenant's start is its own scan");
+                queued += 1;
+            }
+            Err(ScanError::TooManyScans { limit: 2, .. }) => {}
+            Err(other) => panic!("unexpected refusal: {other}"),
+        }
+    }
+    assert_eq!(
+        queued, 2,
+        "the organisation's quota of 2 holds over three instances"
+    );
+    let active = scan::Entity::find()
+        .filter(scan::Column::Status.is_in(["queued", "running"]))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(active, 2);
+    for arbiter in arbiters {
+        arbiter.stop();
+    }
 }
 
 #[actix::test]

@@ -7,6 +7,7 @@ mod m20261129_000003_live_collection;
 mod m20261130_000020_cluster;
 mod m20261130_000021_cluster_sessions;
 mod m20261130_000030_scan_quotas;
+mod m20261201_000040_findings_by_scan;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_cluster::Migration),
             Box::new(m20261130_000021_cluster_sessions::Migration),
             Box::new(m20261130_000030_scan_quotas::Migration),
+            Box::new(m20261201_000040_findings_by_scan::Migration),
         ]
     }
 }

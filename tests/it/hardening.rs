@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{Options, databases, spawn_app, spawn_app_with};
+use crate::common::{Options, SseReader, databases, spawn_app, spawn_app_with};
 
 /// Guards against a hang only (a failure, not a bound on how fast the server is).
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -224,25 +224,13 @@ const IDS: [&str; 10] = [
 ];
 
 /// Reads SSE events as raw text until one contains `needle`; answers that event.
-async fn raw_event(
-    bytes: &mut (impl futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Unpin),
-    buffer: &mut String,
-    needle: &str,
-) -> String {
-    use futures_util::StreamExt;
+async fn raw_event(reader: &mut SseReader, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + HANG_GUARD;
     loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
-            if event.contains(needle) {
-                return event;
-            }
+        let event = reader.next_event(deadline).await.expect("an event arrives");
+        if event.contains(needle) {
+            return event;
         }
-        let chunk = tokio::time::timeout(HANG_GUARD, bytes.next())
-            .await
-            .expect("an event arrives")
-            .unwrap()
-            .unwrap();
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
 
@@ -337,9 +325,8 @@ async fn ids_are_echoed_exactly_as_sent_on_every_transport() {
             .send()
             .await
             .unwrap();
-        let mut bytes = stream.bytes_stream();
-        let mut buffer = String::new();
-        let endpoint = raw_event(&mut bytes, &mut buffer, "event: endpoint").await;
+        let mut reader = SseReader::new(stream);
+        let endpoint = raw_event(&mut reader, "event: endpoint").await;
         let endpoint = endpoint
             .lines()
             .find_map(|l| l.strip_prefix("data: "))
@@ -363,7 +350,7 @@ async fn ids_are_echoed_exactly_as_sent_on_every_transport() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 202);
-            let event = raw_event(&mut bytes, &mut buffer, "\"result\"").await;
+            let event = raw_event(&mut reader, "\"result\"").await;
             assert!(
                 event.contains(&format!(r#"data: {{"jsonrpc":"2.0","id":{id},"#)),
                 "legacy {id}: {event}"
@@ -382,9 +369,8 @@ async fn ids_are_echoed_exactly_as_sent_on_every_transport() {
             .send()
             .await
             .unwrap();
-        let mut bytes = r.bytes_stream();
-        let mut buffer = String::new();
-        let event = raw_event(&mut bytes, &mut buffer, "acknowledged").await;
+        let mut reader = SseReader::new(r);
+        let event = raw_event(&mut reader, "acknowledged").await;
         assert!(
             event.contains(r#""io.modelcontextprotocol/subscriptionId":1e400"#),
             "{event}"

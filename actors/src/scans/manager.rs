@@ -5,14 +5,14 @@ use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aether365_collector::Collector;
 
 use actix::prelude::*;
 use aether365_entities::scan;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, SqlErr};
+use sea_orm::{DatabaseConnection, EntityTrait, SqlErr};
 use tokio::sync::oneshot;
 
 use super::fanout::Fanout;
@@ -121,7 +121,6 @@ struct Active {
     /// shutdown it is dropped inside the runtime, where its database connection can be given
     /// back; stopping the run aborts it.
     task: tokio::task::AbortHandle,
-    claimed_at: Instant,
 }
 
 impl Active {
@@ -135,7 +134,7 @@ impl Active {
 const CLAIM_RETRY: Duration = Duration::from_millis(250);
 
 /// Everyone waiting for the same new scan of a tenant and kind.
-type Waiters = Vec<oneshot::Sender<Result<ScanTicket, String>>>;
+type Waiters = Vec<oneshot::Sender<Result<ScanTicket, ScanError>>>;
 
 type BoxedFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -248,10 +247,13 @@ impl ScanManager {
         self.bus.publish(ClusterEvent::Scan(event));
     }
 
-    /// Answers a start for a tenant in scope: the active scan of that kind, or a new one.
+    /// Answers a start for a tenant in scope: the active scan of that kind, or a new one that
+    /// fits the quota. Simultaneous starts of one tenant and kind here share one answer.
     fn claim(
         &mut self,
         request: ScanRequest,
+        quota: ScanQuota,
+        in_flight: StartsInFlight,
         ctx: &mut Context<Self>,
     ) -> BoxedFuture<Result<ScanTicket, ScanError>> {
         let key = (request.tenant_id, request.kind);
@@ -263,15 +265,11 @@ impl ScanManager {
                 let db = self.db.clone();
                 let create = async move {
                     // Another process (the CLI, another instance) may hold one already.
-                    if let Some(existing) =
-                        store::find_active(&db, request.tenant_id, request.kind).await?
-                    {
-                        return Ok((existing, true));
-                    }
-                    match store::insert_queued(&db, &request).await {
-                        Ok(row) => Ok((row, false)),
-                        // Another instance won the race: the partial unique index
-                        // `ux_scans_one_active` allows one queued or running scan per kind.
+                    match store::queue_within_quota(&db, &request, quota, in_flight).await {
+                        Ok(queued) => Ok(queued),
+                        // The partial unique index `ux_scans_one_active` (one queued or running
+                        // scan per tenant and kind) refused a writer that raced another outside
+                        // the quota's lock: answer the scan that won.
                         Err(ScanError::Database(e))
                             if matches!(
                                 e.sql_err(),
@@ -294,7 +292,7 @@ impl ScanManager {
         Box::pin(async move {
             match rx.await {
                 Ok(Ok(ticket)) => Ok(ticket),
-                Ok(Err(error)) => Err(ScanError::Database(DbErr::Custom(error))),
+                Ok(Err(error)) => Err(error),
                 Err(_) => Err(ScanError::Unavailable(
                     "the scan manager restarted".to_string(),
                 )),
@@ -333,13 +331,11 @@ impl ScanManager {
                 }
             }
             Err(error) => {
-                tracing::error!(tenant = key.0, "cannot queue a scan: {error}");
-                let reason = match &error {
-                    ScanError::Database(e) => e.to_string(),
-                    other => other.to_string(),
-                };
+                if !matches!(error, ScanError::TooManyScans { .. }) {
+                    tracing::error!(tenant = key.0, "cannot queue a scan: {error}");
+                }
                 for waiter in waiters {
-                    let _ = waiter.send(Err(reason.clone()));
+                    let _ = waiter.send(Err(error.for_another_waiter()));
                 }
             }
         }
@@ -444,14 +440,7 @@ impl ScanManager {
                 act.pump(ctx);
             }),
         );
-        self.active.insert(
-            scan_id,
-            Active {
-                handle,
-                task,
-                claimed_at: Instant::now(),
-            },
-        );
+        self.active.insert(scan_id, Active { handle, task });
     }
 
     /// Stops a local run (if any) of a scan this instance no longer holds.
@@ -470,23 +459,19 @@ impl ScanManager {
         let db = self.db.clone();
         let owner = self.bus.instance_id().to_string();
         let ttl = self.config.lease_ttl;
-        let asked = Instant::now();
+        let running: Vec<i64> = self.active.keys().copied().collect();
         let renew = async move {
             let lease = Lease { owner: &owner, ttl };
-            store::renew(&db, &lease).await
+            store::renew(&db, &lease, &running).await
         };
-        ctx.spawn(renew.into_actor(self).map(move |held, act, ctx| {
-            match held {
-                Ok(held) => {
-                    let lost: Vec<i64> = act
-                        .active
-                        .iter()
-                        .filter(|(id, a)| a.claimed_at < asked && !held.contains(id))
-                        .map(|(id, _)| *id)
-                        .collect();
+        ctx.spawn(renew.into_actor(self).map(move |lost, act, ctx| {
+            match lost {
+                Ok(lost) => {
                     for scan_id in lost {
-                        tracing::warn!(scan = scan_id, "lease lost: stopping the local run");
-                        act.stop_run(scan_id, ctx);
+                        if act.active.contains_key(&scan_id) {
+                            tracing::warn!(scan = scan_id, "lease lost: stopping the local run");
+                            act.stop_run(scan_id, ctx);
+                        }
                     }
                 }
                 Err(e) => tracing::error!("cannot renew scan leases: {e}"),
@@ -604,21 +589,14 @@ impl Handler<StartScan> for ScanManager {
                 request.tenant_id,
             )
             .await?;
-            // The scan already under way is returned whatever the quota; a new one counts.
-            if store::find_active(&db, request.tenant_id, request.kind)
-                .await?
-                .is_none()
-            {
-                store::check_quota(&db, &request, quota, in_flight).await?;
-            }
             Ok::<_, ScanError>(request)
         };
         Box::pin(
             check
                 .into_actor(self)
-                .then(|checked, act, ctx| {
+                .then(move |checked, act, ctx| {
                     let answer = match checked {
-                        Ok(request) => act.claim(request, ctx),
+                        Ok(request) => act.claim(request, quota, in_flight, ctx),
                         Err(error) => Box::pin(async move { Err(error) }),
                     };
                     answer.into_actor(act)

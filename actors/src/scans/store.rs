@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{Condition, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::input::ScanInput;
@@ -69,11 +69,43 @@ pub(crate) struct StartsInFlight {
     pub organisation: Vec<(i64, ScanKind)>,
 }
 
+/// Queues a scan for `request`, or answers the tenant's scan of that kind already queued or
+/// running (`true`: whatever the quota, a start joins it). A new scan must fit the quota.
+/// One write transaction, which on PostgreSQL first takes the organisation's advisory lock: the
+/// starts of one organisation on every instance are counted one after the other, so the quota
+/// holds across the cluster (on SQLite, `BEGIN IMMEDIATE` serialises them the same way).
+pub(crate) async fn queue_within_quota(
+    db: &DatabaseConnection,
+    request: &ScanRequest,
+    quota: ScanQuota,
+    in_flight: StartsInFlight,
+) -> Result<(scan::Model, bool), ScanError> {
+    let txn = crate::db::begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [(START_LOCK ^ request.organisation_id).into()],
+        ))
+        .await?;
+    }
+    if let Some(existing) = find_active(&txn, request.tenant_id, request.kind).await? {
+        txn.commit().await?;
+        return Ok((existing, true));
+    }
+    check_quota(&txn, request, quota, in_flight).await?;
+    let row = insert_queued(&txn, request).await?;
+    txn.commit().await?;
+    Ok((row, false))
+}
+
+/// The advisory lock class of scan starts, combined with the organisation id.
+const START_LOCK: i64 = 0x6165_3336_0000_0000;
+
 /// Refuses a new scan when the requesting token or the organisation already has as many
 /// scans queued or running (plus `in_flight` starts of this instance) as `quota` allows.
-/// Counted from the database, so every instance sees the same rows; starts racing on different
-/// instances may both pass.
-pub(crate) async fn check_quota<C: ConnectionTrait>(
+/// Counted from the database, so every instance sees the same rows.
+async fn check_quota<C: ConnectionTrait>(
     db: &C,
     request: &ScanRequest,
     quota: ScanQuota,
@@ -344,10 +376,15 @@ pub(crate) async fn claim_next(
     Ok(row)
 }
 
-/// Renews the leases of `lease.owner`; returns the ids of the scans it still holds.
+/// Renews the leases of `lease.owner`. Of `running` (scans whose runs here began before this
+/// call), answers those whose runs must stop: taken over by another instance, given back, or
+/// cancelled. A scan its own run has just finished is not among them: that run may still be
+/// waiting for its commit to be acknowledged before it publishes the end, and stopping it
+/// there would lose the completion event.
 pub(crate) async fn renew<C: ConnectionTrait>(
     db: &C,
     lease: &Lease<'_>,
+    running: &[i64],
 ) -> Result<Vec<i64>, ScanError> {
     scan::Entity::update_many()
         .col_expr(scan::Column::LeaseExpiresAt, Expr::value(lease.expiry()))
@@ -355,14 +392,30 @@ pub(crate) async fn renew<C: ConnectionTrait>(
         .filter(scan::Column::Status.is_in(ACTIVE))
         .exec(db)
         .await?;
-    Ok(scan::Entity::find()
+    if running.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String, Option<String>)> = scan::Entity::find()
         .select_only()
-        .column(scan::Column::Id)
-        .filter(scan::Column::LeaseOwner.eq(lease.owner))
-        .filter(scan::Column::Status.is_in(ACTIVE))
-        .into_tuple::<i64>()
+        .columns([
+            scan::Column::Id,
+            scan::Column::Status,
+            scan::Column::LeaseOwner,
+        ])
+        .filter(scan::Column::Id.is_in(running.iter().copied()))
+        .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let stop = |id: &i64| match rows.iter().find(|(row_id, _, _)| row_id == id) {
+        None => true,
+        Some((_, status, owner)) => run_must_stop(status, owner.as_deref(), lease.owner),
+    };
+    Ok(running.iter().copied().filter(stop).collect())
+}
+
+/// Whether a local run of a scan stored with `status` and `owner` must stop (see [`renew`]).
+fn run_must_stop(status: &str, owner: Option<&str>, us: &str) -> bool {
+    status == ScanStatus::Cancelled.as_str() || (ACTIVE.contains(&status) && owner != Some(us))
 }
 
 /// Gives back every scan `owner` holds (graceful stop): they are queued again, from the
@@ -476,5 +529,24 @@ pub fn event_of(row: &scan::Model) -> ScanEvent {
         error: row.error.clone(),
         stage: None,
         at: row.finished_at.or(row.started_at).unwrap_or(row.created_at),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_must_stop;
+
+    #[test]
+    fn a_heartbeat_stops_runs_taken_or_cancelled_never_one_that_just_finished() {
+        // Held here: keep running.
+        assert!(!run_must_stop("running", Some("a"), "a"));
+        assert!(!run_must_stop("queued", Some("a"), "a"));
+        // Finished by its own run (lease cleared), which may still be publishing the end.
+        assert!(!run_must_stop("completed", None, "a"));
+        assert!(!run_must_stop("failed", None, "a"));
+        // Taken over, given back, or cancelled: stop.
+        assert!(run_must_stop("running", Some("b"), "a"));
+        assert!(run_must_stop("queued", None, "a"));
+        assert!(run_must_stop("cancelled", None, "a"));
     }
 }

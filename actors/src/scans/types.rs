@@ -125,6 +125,34 @@ pub enum ScanError {
     },
 }
 
+impl ScanError {
+    /// The same error for each of the starts that shared one answer (a database error keeps
+    /// its text only).
+    pub(crate) fn for_another_waiter(&self) -> ScanError {
+        match self {
+            ScanError::TenantNotFound => ScanError::TenantNotFound,
+            ScanError::ScanNotFound => ScanError::ScanNotFound,
+            ScanError::AiPilotRefused => ScanError::AiPilotRefused,
+            ScanError::Unknown { what, value } => ScanError::Unknown {
+                what,
+                value: value.clone(),
+            },
+            ScanError::Failed(reason) => ScanError::Failed(reason.clone()),
+            ScanError::Database(e) => ScanError::Database(sea_orm::DbErr::Custom(e.to_string())),
+            ScanError::Unavailable(reason) => ScanError::Unavailable(reason.clone()),
+            ScanError::TooManyScans {
+                scope,
+                limit,
+                retry_after,
+            } => ScanError::TooManyScans {
+                scope: *scope,
+                limit: *limit,
+                retry_after: *retry_after,
+            },
+        }
+    }
+}
+
 /// Whose concurrent scans a quota counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuotaScope {

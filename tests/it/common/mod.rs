@@ -210,8 +210,13 @@ pub fn envelope() -> Value {
 impl TestApp {
     /// A POST to /mcp with the token and the usual Accept header.
     pub fn post(&self) -> reqwest::RequestBuilder {
+        self.post_to(&self.address)
+    }
+
+    /// [`TestApp::post`] to the server at `address` (another instance of the deployment).
+    pub fn post_to(&self, address: &str) -> reqwest::RequestBuilder {
         self.client
-            .post(format!("{}/mcp", self.address))
+            .post(format!("{address}/mcp"))
             .bearer_auth(&self.token)
             .header("Accept", "application/json, text/event-stream")
     }
@@ -303,41 +308,81 @@ impl TestApp {
     }
 }
 
-/// Reads SSE `data:` payloads from a response until `done` says stop or `timeout` passes.
-pub async fn read_sse(
-    response: reqwest::Response,
-    timeout: Duration,
-    mut done: impl FnMut(&Value) -> bool,
-) -> Vec<Value> {
-    let mut stream = response.bytes_stream();
-    let mut buffer = String::new();
-    let mut messages = Vec::new();
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(Some(Ok(chunk))) => chunk,
-            _ => return messages,
-        };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
+/// An SSE response read event by event.
+pub struct SseReader {
+    bytes:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<actix_web::web::Bytes>>>>,
+    buffer: String,
+    /// The server ended the stream.
+    pub ended: bool,
+}
+
+impl SseReader {
+    pub fn new(response: reqwest::Response) -> SseReader {
+        SseReader {
+            bytes: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+            ended: false,
+        }
+    }
+
+    /// The next event as sent (its raw lines), `None` when the stream ends or `deadline`
+    /// passes first.
+    pub async fn next_event(&mut self, deadline: tokio::time::Instant) -> Option<String> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                return Some(self.buffer.drain(..end + 2).collect());
+            }
+            match tokio::time::timeout_at(deadline, self.bytes.next()).await {
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Some(Err(_)) | None) => {
+                    self.ended = true;
+                    return None;
+                }
+                Err(_elapsed) => return None,
+            }
+        }
+    }
+
+    /// The next event's data (JSON when it parses; events without data are skipped), `None`
+    /// when the stream ends or `timeout` passes first.
+    pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let event = self.next_event(deadline).await?;
             let data: String = event
                 .lines()
                 .filter_map(|l| l.strip_prefix("data:"))
                 .map(str::trim_start)
                 .collect::<Vec<_>>()
                 .join("\n");
-            if data.is_empty() {
-                continue;
-            }
-            let value = serde_json::from_str(&data).unwrap_or(Value::String(data));
-            let stop = done(&value);
-            messages.push(value);
-            if stop {
-                return messages;
+            if !data.is_empty() {
+                return Some(serde_json::from_str(&data).unwrap_or(Value::String(data)));
             }
         }
     }
+}
+
+/// Reads SSE `data:` payloads from a response until `done` says stop or `timeout` passes.
+pub async fn read_sse(
+    response: reqwest::Response,
+    timeout: Duration,
+    mut done: impl FnMut(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut reader = SseReader::new(response);
+    let mut messages = Vec::new();
+    while let Some(value) = reader
+        .next(deadline.saturating_duration_since(tokio::time::Instant::now()))
+        .await
+    {
+        let stop = done(&value);
+        messages.push(value);
+        if stop {
+            break;
+        }
+    }
+    messages
 }
 
 /// The JSON-RPC answer of a response, whether sent as JSON or on an SSE stream.
