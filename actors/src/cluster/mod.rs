@@ -37,6 +37,10 @@ const BATCH: usize = 256;
 const STORED_FOR: Duration = Duration::from_secs(600);
 /// Pause between attempts to (re)connect the listener.
 const RETRY: Duration = Duration::from_millis(500);
+/// How far before a gap in the events a resync looks back: a scan's `finished_at` is written
+/// before its event is sent, and the commit between the two may wait for the database (SQLite
+/// waits up to its 10 s busy timeout). Looking back further only repeats final events.
+const RESYNC_MARGIN: chrono::Duration = chrono::Duration::seconds(30);
 
 /// An event for every instance of the cluster.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -194,7 +198,7 @@ impl Bus {
                 Ok(event) => Some((event, (rx, Utc::now()))),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "cluster bus subscriber fell behind; reconciling");
-                    let since = last - chrono::Duration::seconds(1);
+                    let since = last - RESYNC_MARGIN;
                     Some((Arc::new(ClusterEvent::Resync { since }), (rx, Utc::now())))
                 }
                 Err(broadcast::error::RecvError::Closed) => None,
@@ -301,7 +305,7 @@ async fn listen(
             }
         }
         // Anything sent from a little before the loss on may be missing here.
-        lost_at = Some(Utc::now() - chrono::Duration::seconds(1));
+        lost_at = Some(Utc::now() - RESYNC_MARGIN);
         let _ = ready.send(false);
         tracing::warn!("cluster bus: listener connection lost; reconnecting");
     }
