@@ -5,6 +5,13 @@
 # spread over the instances (the scan runs on whichever instance claims its lease).
 CLUSTER_SESSIONS=${BENCH_CLUSTER_SESSIONS:-64}
 CLUSTER_TIME=${BENCH_CLUSTER_TIME:-10s}
+CLUSTER_SIZES=${BENCH_CLUSTER_SIZES:-1 3}
+# Each instance may hold every session's stream (the default, 4096, would leave one instance
+# unable to take the fan-out's 10,000 sessions); 19,000 stays below the 20,000 open files a
+# process may have here.
+CLUSTER_MAX_CONNECTIONS=${BENCH_CLUSTER_MAX_CONNECTIONS:-19000}
+# The stand-in's delay per request: a scan must outlast the subscriptions of the fan-out.
+CLUSTER_STANDIN_LATENCY_MS=${BENCH_STANDIN_LATENCY_MS:-3000}
 
 cluster() {
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -17,9 +24,9 @@ cluster() {
   "$BIN" --database-url "$url" --token-key-file "$key" demo --json >"$OUT/cluster-demo.json" 2>>"$OUT/demo.log"
   AETHER365_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$OUT/cluster-demo.json")
   export AETHER365_TOKEN
-  # The demo tenant collects from a stand-in that answers each request after a second, so a
+  # The demo tenant collects from a stand-in that answers each request after a delay, so a
   # scan outlasts the subscriptions of the fan-out phase.
-  "$BIN_DIR/m365-standin" --port 0 --latency-ms 1000 >"$OUT/cluster-standin.log" 2>&1 &
+  "$BIN_DIR/m365-standin" --port 0 --latency-ms "$CLUSTER_STANDIN_LATENCY_MS" >"$OUT/cluster-standin.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do grep -q '^export AETHER365_DNS_SERVER' "$OUT/cluster-standin.log" && break; sleep 0.1; done
   eval "$(grep '^export ' "$OUT/cluster-standin.log")"
@@ -27,12 +34,12 @@ cluster() {
     --microsoft-tenant-id 3c19c757-3b55-411f-b03f-2bcc514a598d >>"$OUT/cluster-server.log" 2>&1
 
   local n ports pids addrs
-  for n in 1 3; do
+  for n in $CLUSTER_SIZES; do
     ports=() pids=() addrs=()
     for i in $(seq 1 "$n"); do
       local port=$((PORT + 10 + i))
       "$BIN" --database-url "$url" --token-key-file "$key" serve --bind "127.0.0.1:$port" \
-        --instance-id "bench-$n-$i" "${QUOTAS[@]}" >>"$OUT/cluster-server-$n-$i.log" 2>&1 &
+        --instance-id "bench-$n-$i" "${QUOTAS[@]}" --max-connections "$CLUSTER_MAX_CONNECTIONS" >>"$OUT/cluster-server-$n-$i.log" 2>&1 &
       pids+=($!)
       PIDS+=($!)
       ports+=("$port")
