@@ -20,7 +20,8 @@ use super::cluster::{ClusterLink, HEARTBEAT, SWEEP};
 use super::context::Caller;
 use super::jsonrpc::{self, RequestId};
 use super::session::{
-    ClientResponse, Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, SessionHandle,
+    ClientResponse, Close, DeliverRemote, IDLE_TIMEOUT, McpSession, Reload, ReplayElsewhere,
+    SessionHandle,
 };
 
 /// The transport a session was opened on: its id works on that transport's endpoints only.
@@ -404,6 +405,19 @@ impl SessionRegistry {
                 }
             }
             ClusterEvent::SessionClosed { session_id } => self.close_local(session_id),
+            ClusterEvent::SessionReplay {
+                session_id,
+                previous,
+                after,
+            } => {
+                let Some(link) = &self.link else { return };
+                if previous != link.instance_id() {
+                    return;
+                }
+                if let Some((_, _, session)) = self.lock().sessions.get(session_id) {
+                    session.addr.do_send(ReplayElsewhere { after: *after });
+                }
+            }
             ClusterEvent::SessionInbound {
                 session_id,
                 origin,

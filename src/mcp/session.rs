@@ -769,7 +769,17 @@ impl Handler<OpenStream> for McpSession {
     type Result = ResponseActFuture<Self, mpsc::Receiver<StreamEvent>>;
     fn handle(&mut self, msg: OpenStream, _ctx: &mut Self::Context) -> Self::Result {
         let shared = Arc::clone(&self.shared);
+        let previous = shared.holder();
         let taken = shared.take_holder();
+        if let Some(after) = msg.last_event_id {
+            // The events written here from now on follow the ones the client has seen, wherever
+            // those were written.
+            self.next_event_id = self.next_event_id.max(after);
+        }
+        // The stream comes from another instance: what that one wrote after `after` is there.
+        let replay_from = previous
+            .filter(|p| taken.is_some() && !p.is_empty())
+            .zip(msg.last_event_id);
         Box::pin(
             async move {
                 if let Some(holder) = taken {
@@ -779,6 +789,13 @@ impl Handler<OpenStream> for McpSession {
             .into_actor(self)
             .map(move |(), act, ctx| {
                 let rx = act.open_stream(ctx);
+                if let (Some((previous, after)), Some(link)) = (replay_from, &act.shared.link) {
+                    link.bus.publish(ClusterEvent::SessionReplay {
+                        session_id: act.id.clone(),
+                        previous,
+                        after,
+                    });
+                }
                 if let (Some(after), Some(tx)) = (msg.last_event_id, &act.stream) {
                     for (id, data) in act.replay.iter().filter(|(id, _)| *id > after) {
                         let event = sse::Data::new(data.clone())
@@ -830,6 +847,31 @@ impl Handler<DeliverRemote> for McpSession {
     fn handle(&mut self, msg: DeliverRemote, ctx: &mut Self::Context) {
         if self.shared.is_holder() {
             self.write(ctx, msg.0);
+        }
+    }
+}
+
+/// The session's stream, held here before, was reopened on another instance with
+/// `Last-Event-ID: after`: the events this copy wrote after it go there (by the bus, whatever
+/// this copy believes about the holder, which it may not have reloaded yet), and this copy
+/// forgets them.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReplayElsewhere {
+    pub after: u64,
+}
+
+impl Handler<ReplayElsewhere> for McpSession {
+    type Result = ();
+    fn handle(&mut self, msg: ReplayElsewhere, _: &mut Self::Context) {
+        let Some(link) = &self.shared.link else {
+            return;
+        };
+        for (_, data) in self.replay.drain(..).filter(|(id, _)| *id > msg.after) {
+            link.bus.publish(ClusterEvent::SessionMessage {
+                session_id: self.id.clone(),
+                data,
+            });
         }
     }
 }

@@ -75,15 +75,32 @@ fn in_session(app: &TestApp, address: &str, session: &str) -> reqwest::RequestBu
         .header("MCP-Protocol-Version", V)
 }
 
-/// The GET stream of `session`, opened on the instance at `address`.
-async fn open_stream(app: &TestApp, address: &str, session: &str) -> reqwest::Response {
-    let stream = app
-        .client
+/// A GET of `session`'s stream on the instance at `address`.
+fn get_stream(app: &TestApp, address: &str, session: &str) -> reqwest::RequestBuilder {
+    app.client
         .get(format!("{address}/mcp"))
         .bearer_auth(&app.token)
         .header("Accept", "text/event-stream")
         .header("Mcp-Session-Id", session)
         .header("MCP-Protocol-Version", V)
+}
+
+/// The GET stream of `session`, opened on the instance at `address`.
+async fn open_stream(app: &TestApp, address: &str, session: &str) -> reqwest::Response {
+    let stream = get_stream(app, address, session).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    stream
+}
+
+/// The GET stream of `session` reopened on the instance at `address` with `Last-Event-ID`.
+async fn reopen_stream_after(
+    app: &TestApp,
+    address: &str,
+    session: &str,
+    last_event_id: u64,
+) -> reqwest::Response {
+    let stream = get_stream(app, address, session)
+        .header("Last-Event-ID", last_event_id.to_string())
         .send()
         .await
         .unwrap();
@@ -370,6 +387,75 @@ async fn one_streamable_session_is_served_by_every_instance_and_deleted_through_
         }
         assert_eq!(status, 404, "{address} still serves the deleted session");
     }
+}
+
+#[actix_web::test]
+async fn a_stream_reopened_on_another_instance_gets_what_the_first_wrote_meanwhile() {
+    let Some(pg) = testkit::postgres().await.unwrap() else {
+        return;
+    };
+    // The first instance serves the conformance fixtures (a tool that logs).
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let (second, _b2) = another_instance(&first, "instance-2").await;
+
+    // The first instance holds the session's stream, which the client then loses.
+    let (session, stream) = session_with_stream(&first, &first.address).await;
+    drop(stream);
+    // A call answered as JSON: its log messages go to the session's stream, which the first
+    // instance keeps for a reconnection. (Nothing else would send them again, unlike a scan's
+    // completion, which a new holder learns when it follows the session's scans.)
+    let answered = first
+        .client
+        .post(format!("{}/mcp", first.address))
+        .bearer_auth(&first.token)
+        .header("Accept", "application/json")
+        .header("Mcp-Session-Id", &session)
+        .header("MCP-Protocol-Version", V)
+        .json(
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "test_tool_with_logging", "arguments": {}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let answered = answer(answered).await;
+    assert_eq!(answered["result"]["isError"], false, "{answered}");
+
+    // The client reconnects through the second instance, saying it saw nothing.
+    let mut reopened = SseReader::new(reopen_stream_after(&first, &second, &session, 0).await);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut logged = Vec::new();
+    let mut ids = Vec::new();
+    while logged.len() < 3 {
+        let event = reopened
+            .next_event(deadline)
+            .await
+            .unwrap_or_else(|| panic!("log messages missing on the second instance: {logged:?}"));
+        let Some(data) = event.lines().find_map(|l| l.strip_prefix("data:")) else {
+            continue;
+        };
+        let message: Value = serde_json::from_str(data.trim()).unwrap();
+        if message["method"] == "notifications/message" {
+            logged.push(message["params"]["data"].as_str().unwrap().to_string());
+            ids.push(
+                event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("id:"))
+                    .and_then(|id| id.trim().parse::<u64>().ok())
+                    .unwrap_or_else(|| panic!("an event id in {event}")),
+            );
+        }
+    }
+    assert_eq!(
+        logged,
+        [
+            "Tool execution started",
+            "Tool processing data",
+            "Tool execution completed"
+        ]
+    );
+    assert!(ids[0] > 0 && ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }
 
 #[actix_web::test]

@@ -57,6 +57,14 @@ pub enum ClusterEvent {
     SessionMessage { session_id: String, data: String },
     /// A session ended (DELETE, revocation, expiry): whoever holds its stream closes it.
     SessionClosed { session_id: String },
+    /// A Streamable HTTP session's stream was reopened elsewhere with `Last-Event-ID: after`:
+    /// instance `previous`, which held it before, sends the events it wrote after that id, as
+    /// [`ClusterEvent::SessionMessage`]s, to the new holder.
+    SessionReplay {
+        session_id: String,
+        previous: String,
+        after: u64,
+    },
     /// A session's stored state changed on instance `origin` (log level, subscriptions, tasks,
     /// the instance holding its stream): the other instances holding a copy reload it.
     SessionChanged { session_id: String, origin: String },
