@@ -49,6 +49,20 @@ async fn another_instance(first: &TestApp, instance_id: &str) -> (String, Backen
     (address, backend)
 }
 
+/// On PostgreSQL: a test app and, beside it, one more instance per name (address and
+/// backend); `None` without PostgreSQL.
+async fn cluster<const N: usize>(names: [&str; N]) -> Option<(TestApp, [(String, Backend); N])> {
+    let pg = testkit::postgres().await.unwrap()?;
+    let first = spawn_app(pg).await;
+    first.backend.bus.ready().await;
+    let mut others = Vec::with_capacity(N);
+    for name in names {
+        others.push(another_instance(&first, name).await);
+    }
+    let others: [(String, Backend); N] = others.try_into().ok()?;
+    Some((first, others))
+}
+
 /// Initializes a handshake session on the instance at `address`; its id.
 async fn initialize_at(app: &TestApp, address: &str, capabilities: Value) -> String {
     let init = app
@@ -128,13 +142,10 @@ async fn request(app: &TestApp, address: &str, session: &str, message: Value) ->
 
 #[actix_web::test]
 async fn a_scan_started_through_one_instance_notifies_sessions_on_the_other_two() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    let Some((first, [(second, _b2), (third, _b3)])) = cluster(["instance-2", "instance-3"]).await
+    else {
         return;
     };
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
-    let (third, _b3) = another_instance(&first, "instance-3").await;
 
     let (s1, _stream1) = session_with_stream(&first, &first.address).await;
     let started = request(
@@ -178,13 +189,10 @@ async fn a_scan_started_through_one_instance_notifies_sessions_on_the_other_two(
 
 #[actix_web::test]
 async fn a_revoked_token_loses_its_streams_on_every_instance() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    let Some((first, [(second, _b2), (third, _b3)])) = cluster(["instance-2", "instance-3"]).await
+    else {
         return;
     };
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
-    let (third, _b3) = another_instance(&first, "instance-3").await;
     let mut streams = Vec::new();
     for address in [&first.address, &second, &third] {
         streams.push(session_with_stream(&first, address).await.1);
@@ -216,13 +224,10 @@ async fn a_revoked_token_loses_its_streams_on_every_instance() {
 
 #[actix_web::test]
 async fn a_legacy_session_gets_on_its_stream_the_answers_of_posts_to_other_instances() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    let Some((first, [(second, _b2), (third, _b3)])) = cluster(["instance-2", "instance-3"]).await
+    else {
         return;
     };
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
-    let (third, _b3) = another_instance(&first, "instance-3").await;
 
     let stream = first
         .client
@@ -300,13 +305,10 @@ async fn a_legacy_session_gets_on_its_stream_the_answers_of_posts_to_other_insta
 
 #[actix_web::test]
 async fn one_streamable_session_is_served_by_every_instance_and_deleted_through_any() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    let Some((first, [(second, _b2), (third, _b3)])) = cluster(["instance-2", "instance-3"]).await
+    else {
         return;
     };
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
-    let (third, _b3) = another_instance(&first, "instance-3").await;
 
     // Opened on the first instance, its stream held by the third.
     let (session, opened_first) = session_with_stream(&first, &first.address).await;
@@ -391,13 +393,10 @@ async fn one_streamable_session_is_served_by_every_instance_and_deleted_through_
 
 #[actix_web::test]
 async fn a_stream_reopened_on_another_instance_gets_what_the_first_wrote_meanwhile() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    // The first instance serves the conformance fixtures (a tool that logs).
+    let Some((first, [(second, _b2)])) = cluster(["instance-2"]).await else {
         return;
     };
-    // The first instance serves the conformance fixtures (a tool that logs).
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
 
     // The first instance holds the session's stream, which the client then loses.
     let (session, stream) = session_with_stream(&first, &first.address).await;
@@ -460,13 +459,10 @@ async fn a_stream_reopened_on_another_instance_gets_what_the_first_wrote_meanwhi
 
 #[actix_web::test]
 async fn a_client_answer_posted_to_another_instance_reaches_the_waiting_request() {
-    let Some(pg) = testkit::postgres().await.unwrap() else {
+    // The first instance serves the conformance fixtures (whose tools ask the client).
+    let Some((first, [(second, _b2)])) = cluster(["instance-2"]).await else {
         return;
     };
-    // The first instance serves the conformance fixtures (whose tools ask the client).
-    let first = spawn_app(pg).await;
-    first.backend.bus.ready().await;
-    let (second, _b2) = another_instance(&first, "instance-2").await;
     let session = initialize_at(&first, &first.address, json!({"sampling": {}})).await;
     let call = in_session(&first, &first.address, &session)
         .json(
