@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::LoadError;
 use crate::args::{CallsArgs, Cli, FanoutArgs, IdleArgs, Scenario};
-use crate::session::{CallError, Session, Target};
+use crate::session::{CallError, Session, Target, Transport};
 use crate::stats::WorkerReport;
 use crate::workload::is_scanner;
 
@@ -150,10 +150,25 @@ async fn calls(cli: &Cli, args: &CallsArgs, sessions: Vec<Session>, report: &mut
         .filter(|r| *r > 0.0)
         .map(|rate| Duration::from_secs_f64(cli.common.sessions as f64 / rate));
     let mut tasks = JoinSet::new();
+    // Legacy sessions (2024-11-05) get no structured results, so they cannot read a started
+    // scan's id: the scanning share of all sessions is taken from the others.
+    let can_scan = sessions
+        .iter()
+        .filter(|s| s.transport != Transport::Legacy)
+        .count();
+    let share = if can_scan == 0 {
+        0.0
+    } else {
+        (args.scan_share * sessions.len() as f64 / can_scan as f64).min(1.0)
+    };
+    let mut scanning_index = 0;
     for (n, session) in sessions.into_iter().enumerate() {
         let args = args.clone();
         let tenant = cli.common.tenant.clone();
-        let scanner = is_scanner(n, args.scan_share);
+        let scanner = session.transport != Transport::Legacy && {
+            scanning_index += 1;
+            is_scanner(scanning_index - 1, share)
+        };
         tasks.spawn(async move {
             let mut local = WorkerReport::default();
             let mut session = session;
