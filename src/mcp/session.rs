@@ -601,13 +601,18 @@ impl McpSession {
         if let Some(link) = &self.shared.link
             && !self.shared.is_holder()
         {
-            link.bus.publish(ClusterEvent::SessionMessage {
-                session_id: self.id.clone(),
-                data,
-            });
+            self.to_holder(link, data);
             return;
         }
         self.write(ctx, data);
+    }
+
+    /// Hands one encoded JSON-RPC message to the instance holding the stream, by the bus.
+    fn to_holder(&self, link: &ClusterLink, data: String) {
+        link.bus.publish(ClusterEvent::SessionMessage {
+            session_id: self.id.clone(),
+            data,
+        });
     }
 
     /// Writes one encoded JSON-RPC message on this instance's stream.
@@ -864,14 +869,12 @@ pub struct ReplayElsewhere {
 impl Handler<ReplayElsewhere> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: ReplayElsewhere, _: &mut Self::Context) {
-        let Some(link) = &self.shared.link else {
+        let Some(link) = self.shared.link.clone() else {
             return;
         };
-        for (_, data) in self.replay.drain(..).filter(|(id, _)| *id > msg.after) {
-            link.bus.publish(ClusterEvent::SessionMessage {
-                session_id: self.id.clone(),
-                data,
-            });
+        let replay = std::mem::take(&mut self.replay);
+        for (_, data) in replay.into_iter().filter(|(id, _)| *id > msg.after) {
+            self.to_holder(&link, data);
         }
     }
 }
@@ -970,20 +973,18 @@ pub struct TrackTask {
 impl Handler<TrackTask> for McpSession {
     type Result = ();
     fn handle(&mut self, msg: TrackTask, ctx: &mut Self::Context) {
+        let change = SessionChange::TrackTask {
+            scan_id: msg.scan_id,
+        };
         let added = {
             let mut state = self.shared.lock();
             let added = !state.tasks.contains(&msg.scan_id);
-            if added {
-                state.tasks.push(msg.scan_id);
-            }
+            state.apply_change(&change);
             added
         };
         if added {
             self.follow_scans(ctx);
             let shared = Arc::clone(&self.shared);
-            let change = SessionChange::TrackTask {
-                scan_id: msg.scan_id,
-            };
             ctx.spawn(
                 async move { shared.persist(change).await }
                     .into_actor(self)
