@@ -14,8 +14,8 @@ use aether365_entities::{dashboard_session, mcp_token, user};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
 use crate::audit::{AuditError, AuditEvent, write_one};
@@ -148,17 +148,14 @@ pub async fn revoke_tokens_created_by<C: ConnectionTrait>(
 /// actor; this writes the `person.role` row in the same transaction. `actor` is the dashboard
 /// user making the change (`None`: the operator), whose rights are checked on their row as
 /// read under the lock ([`authorise`]).
-pub async fn set_role<C>(
-    db: &C,
+pub async fn set_role(
+    db: &DatabaseConnection,
     organisation_id: i64,
     user_id: i64,
     role: &str,
     actor: Option<i64>,
     event: &AuditEvent,
-) -> Result<PersonChange, PeopleError>
-where
-    C: TransactionTrait + ConnectionTrait,
-{
+) -> Result<PersonChange, PeopleError> {
     if !ROLES.contains(&role) {
         return Err(PeopleError::InvalidRole);
     }
@@ -212,16 +209,13 @@ where
 /// the tokens they created are revoked, and a `person.remove` row is written with `event`'s
 /// actor, all in one transaction. Refused with [`PeopleError::LastOwner`] for the last owner;
 /// `actor` as for [`set_role`].
-pub async fn remove<C>(
-    db: &C,
+pub async fn remove(
+    db: &DatabaseConnection,
     organisation_id: i64,
     user_id: i64,
     actor: Option<i64>,
     event: &AuditEvent,
-) -> Result<PersonChange, PeopleError>
-where
-    C: TransactionTrait + ConnectionTrait,
-{
+) -> Result<PersonChange, PeopleError> {
     let txn = crate::db::begin_write(db).await?;
     lock_people(&txn, organisation_id).await?;
     let target = find_person(&txn, organisation_id, user_id).await?;
