@@ -162,10 +162,12 @@ pub async fn set_role(
     let txn = crate::db::begin_write(db).await?;
     lock_people(&txn, organisation_id).await?;
     let target = find_person(&txn, organisation_id, user_id).await?;
-    authorise(&txn, organisation_id, actor, &target, Some(role)).await?;
+    // The conflict first: in a race of two owners the second learns that the last owner
+    // stays (409), whatever else it may no longer do.
     if target.role == "owner" && role != "owner" && owners(&txn, organisation_id).await? <= 1 {
         return Err(PeopleError::LastOwner);
     }
+    authorise(&txn, organisation_id, actor, &target, Some(role)).await?;
     let before = target.clone();
     let mut row = target.into_active_model();
     row.role = Set(role.to_string());
@@ -219,10 +221,10 @@ pub async fn remove(
     let txn = crate::db::begin_write(db).await?;
     lock_people(&txn, organisation_id).await?;
     let target = find_person(&txn, organisation_id, user_id).await?;
-    authorise(&txn, organisation_id, actor, &target, None).await?;
     if target.role == "owner" && owners(&txn, organisation_id).await? <= 1 {
         return Err(PeopleError::LastOwner);
     }
+    authorise(&txn, organisation_id, actor, &target, None).await?;
     let revoked_tokens = revoke_tokens_created_by(
         &txn,
         organisation_id,

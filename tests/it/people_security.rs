@@ -133,11 +133,12 @@ async fn the_last_owner_survives_simultaneous_demotions() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = patch_role(&app, &second, &alice, bob_id, "owner")
+    let r = patch_role(&app, &second, &bob, bob_id, "owner")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    assert_eq!(owners(&app).await, 1);
 }
 
 /// An `initialize` with `token` on the server at `address`; its HTTP status.
