@@ -311,7 +311,10 @@ pub fn export_time(
     data: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, DirectoryError> {
-    let Some(raw) = data.get("timestamp_zulu").and_then(serde_json::Value::as_str) else {
+    let Some(raw) = data
+        .get("timestamp_zulu")
+        .and_then(serde_json::Value::as_str)
+    else {
         return Ok(None);
     };
     let Ok(at) = DateTime::parse_from_rfc3339(raw) else {

@@ -155,9 +155,11 @@ pub async fn user(db: &DatabaseConnection, cmd: UserCommand) -> Result<(), CliEr
         UserCommand::Create { org, email, role } => {
             let org = directory::find_organisation(db, &org).await?;
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).map_err(|e| {
-                CliError::Invalid(format!("cannot read the password from stdin: {e}"))
-            })?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    CliError::Invalid(format!("cannot read the password from stdin: {e}"))
+                })?;
             let password = password.trim_end_matches(['\r', '\n']);
             let user = directory::create_user(db, org.id, &email, password, &role).await?;
             println!(

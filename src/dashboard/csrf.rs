@@ -125,6 +125,7 @@ pub async fn guard(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use actix_web::test::TestRequest;
 

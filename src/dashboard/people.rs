@@ -223,12 +223,11 @@ async fn unlinked_invitation(
     role: &str,
 ) -> Result<user::Model, DashboardError> {
     let secret = password.to_string();
-    let password_hash = tokio::task::spawn_blocking(move || {
-        aether365_actors::hashing::hash_secret(&secret)
-    })
-    .await
-    .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?
-    .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?;
+    let password_hash =
+        tokio::task::spawn_blocking(move || aether365_actors::hashing::hash_secret(&secret))
+            .await
+            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?
+            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?;
     let created_at = chrono::Utc::now();
     let txn = db.begin().await?;
     let placeholder = user::ActiveModel {
@@ -244,7 +243,9 @@ async fn unlinked_invitation(
     }
     .insert(&txn)
     .await?;
-    user::Entity::delete_by_id(placeholder.id).exec(&txn).await?;
+    user::Entity::delete_by_id(placeholder.id)
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     tracing::info!(
         organisation_id,

@@ -73,7 +73,9 @@ impl TrustedProxy {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, ip.to_canonical()) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -97,7 +99,8 @@ impl FromStr for TrustedProxy {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let bad = || format!("{s:?} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, ::1)");
+        let bad =
+            || format!("{s:?} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, ::1)");
         let (addr, prefix) = match s.split_once('/') {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (s, None),
@@ -142,7 +145,14 @@ mod tests {
         let loopback: TrustedProxy = "::1".parse().unwrap();
         assert!(loopback.contains(ip("::1")));
         assert!(!loopback.contains(ip("127.0.0.1")));
-        for bad in ["", "localhost", "10.0.0.0/33", "::/129", "10.0.0.0/x", "10.0.0.0/"] {
+        for bad in [
+            "",
+            "localhost",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/x",
+            "10.0.0.0/",
+        ] {
             assert!(bad.parse::<TrustedProxy>().is_err(), "{bad}");
         }
     }
