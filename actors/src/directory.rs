@@ -28,6 +28,12 @@ pub enum DirectoryError {
     TenantNotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// An export dated beyond now plus [`EXPORT_CLOCK_SKEW`]: it would stay the tenant's
+    /// newest snapshot whatever came after.
+    #[error(
+        "the export is dated {0} (timestamp_zulu), in the future: check the clock of the machine that exported it"
+    )]
+    ExportInFuture(String),
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error("database error: {0}")]
@@ -281,11 +287,7 @@ pub async fn store_snapshot(
     collected_at: Option<DateTime<Utc>>,
     services: Option<serde_json::Value>,
 ) -> Result<config_snapshot::Model, DirectoryError> {
-    let exported_at = data
-        .get("timestamp_zulu")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let exported_at = export_time(&data, Utc::now())?;
     Ok(config_snapshot::ActiveModel {
         organisation_id: Set(tenant.organisation_id),
         tenant_id: Set(tenant.id),
@@ -297,6 +299,33 @@ pub async fn store_snapshot(
     }
     .insert(db)
     .await?)
+}
+
+/// How far past the present an export's own time may lie (clocks differ).
+pub const EXPORT_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The export's own time (`timestamp_zulu`, RFC 3339), if it has a readable one; refused when
+/// it lies beyond `now` plus [`EXPORT_CLOCK_SKEW`] (snapshots are ordered by this time, so a
+/// future date would stay the newest for ever).
+pub fn export_time(
+    data: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DirectoryError> {
+    let Some(raw) = data
+        .get("timestamp_zulu")
+        .and_then(serde_json::Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let Ok(at) = DateTime::parse_from_rfc3339(raw) else {
+        return Ok(None);
+    };
+    let at = at.with_timezone(&Utc);
+    let skew = chrono::Duration::from_std(EXPORT_CLOCK_SKEW).unwrap_or_default();
+    if at > now + skew {
+        return Err(DirectoryError::ExportInFuture(raw.to_string()));
+    }
+    Ok(Some(at))
 }
 
 /// What Microsoft Graph said about a tenant that granted admin consent.

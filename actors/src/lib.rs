@@ -5,6 +5,7 @@
 //! - [`scans`]: the `ScanManager` actor: queue, bounded runs, progress, completion fan-out.
 //! - [`audit`]: the `AuditWriter` actor: group-committed audit rows.
 //! - [`directory`]: organisations, users, tenants and configuration snapshots.
+//! - [`people`]: role changes and removals under the owner rule; revoking a person's tokens.
 //!
 //! No HTTP in here.
 
@@ -15,6 +16,7 @@ pub mod db;
 pub mod directory;
 pub mod exposure;
 pub mod hashing;
+pub mod people;
 pub mod principal;
 pub mod query;
 pub mod scans;

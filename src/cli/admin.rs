@@ -3,7 +3,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use aether365_actors::audit::{ActorKind, AuditEvent};
 use aether365_actors::directory::{self, ConsentedTenant, NewTenant};
+use aether365_actors::people;
 use aether365_actors::scans::SnapshotSource;
 use aether365_engine::Snapshot;
 use clap::{Args, Subcommand};
@@ -39,6 +41,18 @@ pub enum UserCommand {
         email: String,
         /// owner, admin or viewer.
         #[arg(long, default_value = "admin")]
+        role: String,
+    },
+    /// Set a dashboard user's role, audited as the operator. Restores an owner when none is
+    /// left; refuses to take the last owner's role. Lowering someone to viewer revokes the MCP
+    /// tokens they created.
+    SetRole {
+        /// Organisation name or id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// owner, admin or viewer.
         role: String,
     },
 }
@@ -137,18 +151,39 @@ pub async fn org(db: &DatabaseConnection, cmd: OrgCommand) -> Result<(), CliErro
 }
 
 pub async fn user(db: &DatabaseConnection, cmd: UserCommand) -> Result<(), CliError> {
-    let UserCommand::Create { org, email, role } = cmd;
-    let org = directory::find_organisation(db, &org).await?;
-    let mut password = String::new();
-    std::io::stdin()
-        .read_to_string(&mut password)
-        .map_err(|e| CliError::Invalid(format!("cannot read the password from stdin: {e}")))?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    let user = directory::create_user(db, org.id, &email, password, &role).await?;
-    println!(
-        "created user {} ({}) in {} (id {})",
-        user.email, user.role, org.name, user.id
-    );
+    match cmd {
+        UserCommand::Create { org, email, role } => {
+            let org = directory::find_organisation(db, &org).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| {
+                    CliError::Invalid(format!("cannot read the password from stdin: {e}"))
+                })?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let user = directory::create_user(db, org.id, &email, password, &role).await?;
+            println!(
+                "created user {} ({}) in {} (id {})",
+                user.email, user.role, org.name, user.id
+            );
+        }
+        UserCommand::SetRole { org, email, role } => {
+            let org = directory::find_organisation(db, &org).await?;
+            let person = people::find_by_email(db, org.id, &email).await?;
+            let operator = AuditEvent::new(ActorKind::Cli, "person.role");
+            let change = people::set_role(db, org.id, person.id, &role, None, &operator).await?;
+            println!(
+                "{} in {}: {} -> {role}",
+                person.email, org.name, change.before.role
+            );
+            if !change.revoked_tokens.is_empty() {
+                println!(
+                    "revoked the {} MCP token(s) they created (running servers notice within their poll interval)",
+                    change.revoked_tokens.len()
+                );
+            }
+        }
+    }
     Ok(())
 }
 

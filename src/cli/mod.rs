@@ -77,6 +77,8 @@ pub enum CliError {
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error(transparent)]
+    People(#[from] aether365_actors::people::PeopleError),
+    #[error(transparent)]
     Scan(#[from] ScanError),
     #[error(transparent)]
     Audit(#[from] AuditError),

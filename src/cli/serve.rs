@@ -33,6 +33,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+    /// A reverse proxy (address or network, e.g. 10.0.0.0/8) whose `Forwarded` and
+    /// `X-Forwarded-Host`/`-Proto` headers are believed; repeat for several (comma-separated in
+    /// the variable). From other peers only `Host` counts.
+    #[arg(
+        long = "trusted-proxy",
+        env = "AETHER365_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<crate::http::TrustedProxy>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "AETHER365_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -220,6 +229,7 @@ pub async fn run(
             bind: args.bind,
             public_url: args.public_url.clone(),
             allowed_origins: args.allowed_origins,
+            trusted_proxies: args.trusted_proxies,
             max_body_bytes: args.max_body_bytes,
             body_timeout: args.body_timeout,
             max_connections: args.max_connections,

@@ -8,7 +8,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, web};
 
 use super::error::DashboardError;
-use crate::http::AppState;
+use crate::http::{AppState, TrustedProxy};
 
 /// Whether the method changes state.
 fn is_state_changing(method: &Method) -> bool {
@@ -24,10 +24,39 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// The origin the request was sent to: from `Forwarded` / `X-Forwarded-Host` /
+/// `X-Forwarded-Proto` when the TCP peer is a trusted proxy, else from `Host` (or the
+/// request line) and the connection itself. A client talking to us directly cannot name the
+/// host its `Origin` is compared with.
+fn request_origin(req: &HttpRequest, trusted: &[TrustedProxy]) -> String {
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|peer| TrustedProxy::any_contains(trusted, peer.ip()));
+    if from_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let scheme = match req.uri().scheme_str() {
+        Some(scheme) => scheme,
+        None if req.app_config().secure() => "https",
+        None => "http",
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_else(|| req.app_config().host());
+    format!("{scheme}://{host}")
+}
+
 /// The origins that count as ours: the public URL's and the one the request was sent to.
-fn own_origins(req: &HttpRequest, public_url: Option<&str>) -> Vec<String> {
-    let info = req.connection_info();
-    let mut origins = vec![format!("{}://{}", info.scheme(), info.host())];
+fn own_origins(
+    req: &HttpRequest,
+    public_url: Option<&str>,
+    trusted: &[TrustedProxy],
+) -> Vec<String> {
+    let mut origins = vec![request_origin(req, trusted)];
     if let Some(public) = public_url {
         let public = public.trim_end_matches('/');
         // Keep scheme://host[:port] only.
@@ -44,10 +73,11 @@ fn own_origins(req: &HttpRequest, public_url: Option<&str>) -> Vec<String> {
 
 /// 403 for a cross-origin request: an `Origin` not ours (the request's host or the public
 /// URL's), or `Sec-Fetch-Site: cross-site`. No `Origin` at all is a same-origin GET or a
-/// non-browser client.
+/// non-browser client. Forwarded host headers count only from `trusted` proxies.
 pub fn check_same_origin(
     req: &HttpRequest,
     public_url: Option<&str>,
+    trusted: &[TrustedProxy],
 ) -> Result<(), DashboardError> {
     let cross_site = req
         .headers()
@@ -63,7 +93,7 @@ pub fn check_same_origin(
             .trim_end_matches('/')
             .to_string(),
     };
-    let ours = own_origins(req, public_url)
+    let ours = own_origins(req, public_url, trusted)
         .iter()
         .any(|own| own.eq_ignore_ascii_case(&origin));
     if ours && !cross_site {
@@ -82,7 +112,11 @@ pub async fn guard(
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
             return Err(DashboardError::Internal("application state missing".into()).into());
         };
-        check_same_origin(req.request(), state.config.public_url.as_deref())?;
+        check_same_origin(
+            req.request(),
+            state.config.public_url.as_deref(),
+            &state.config.trusted_proxies,
+        )?;
         if !is_json(req.request()) {
             return Err(DashboardError::UnsupportedMediaType.into());
         }
@@ -91,6 +125,7 @@ pub async fn guard(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use actix_web::test::TestRequest;
 
@@ -101,7 +136,32 @@ mod tests {
         for header in headers {
             req = req.insert_header(*header);
         }
-        check_same_origin(&req.to_http_request(), public_url).is_ok()
+        check_same_origin(&req.to_http_request(), public_url, &[]).is_ok()
+    }
+
+    #[test]
+    fn forwarded_hosts_count_only_from_trusted_proxies() {
+        let hostile = "https://evil.example";
+        let request = |peer: &str| {
+            TestRequest::post()
+                .peer_addr(peer.parse().unwrap())
+                .insert_header(("host", "127.0.0.1:8365"))
+                .insert_header(("x-forwarded-host", "evil.example"))
+                .insert_header(("x-forwarded-proto", "https"))
+                .insert_header(("origin", hostile))
+                .to_http_request()
+        };
+        let proxy: TrustedProxy = "10.0.0.0/8".parse().unwrap();
+        assert!(check_same_origin(&request("192.0.2.7:5000"), None, &[proxy]).is_err());
+        assert!(check_same_origin(&request("192.0.2.7:5000"), None, &[]).is_err());
+        assert!(check_same_origin(&request("10.1.2.3:5000"), None, &[proxy]).is_ok());
+        let forwarded = TestRequest::post()
+            .peer_addr("192.0.2.7:5000".parse().unwrap())
+            .insert_header(("host", "127.0.0.1:8365"))
+            .insert_header(("forwarded", "host=evil.example;proto=https"))
+            .insert_header(("origin", hostile))
+            .to_http_request();
+        assert!(check_same_origin(&forwarded, None, &[]).is_err());
     }
 
     #[test]

@@ -176,6 +176,7 @@ impl From<DirectoryError> for DashboardError {
     fn from(e: DirectoryError) -> Self {
         match e {
             DirectoryError::Invalid(text) => DashboardError::BadRequest(text),
+            DirectoryError::ExportInFuture(_) => DashboardError::BadRequest(e.to_string()),
             DirectoryError::UserExists(_) | DirectoryError::TenantExists(_) => {
                 DashboardError::Conflict(e.to_string())
             }

@@ -1,14 +1,17 @@
 //! People: the organisation's dashboard users and their roles. Owners and admins invite
 //! (create with a one-time password), change roles and remove; only an owner grants or takes
-//! the owner role; the last owner stays. Every change is audit-logged.
+//! the owner role; the last owner stays, also under concurrent changes (the people lock of
+//! [`aether365_actors::people`]). Removing a person, or lowering them to viewer, revokes the
+//! MCP tokens they created. Every change is audit-logged.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::audit::{self, ActorKind, AuditEvent};
-use aether365_actors::directory::{self, ROLES};
-use aether365_entities::{dashboard_session, user};
+use aether365_actors::directory::{self, DirectoryError, ROLES};
+use aether365_actors::people::{self, PeopleError, PersonChange};
+use aether365_actors::tokens::TokenRevoked;
+use aether365_entities::user;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -71,35 +74,17 @@ fn check_owner_rule(current: &DashboardUser, role: &str) -> Result<(), Dashboard
     Ok(())
 }
 
-async fn person(
-    db: &impl ConnectionTrait,
-    current: &DashboardUser,
-    raw: &str,
-) -> Result<user::Model, DashboardError> {
-    let not_found = || DashboardError::NotFound(format!("no person {raw:?}"));
-    let id: i64 = raw.parse().map_err(|_| not_found())?;
-    user::Entity::find_by_id(id)
-        .filter(user::Column::OrganisationId.eq(current.organisation_id()))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)
-}
-
-async fn owners(db: &impl ConnectionTrait, organisation_id: i64) -> Result<u64, DashboardError> {
-    Ok(user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Role.eq("owner"))
-        .count(db)
-        .await?)
-}
-
-fn event(req: &HttpRequest, current: &DashboardUser, action: &str, target: i64) -> AuditEvent {
+/// The audit event of `current`'s action, without a target.
+fn actor_event(req: &HttpRequest, current: &DashboardUser, action: &str) -> AuditEvent {
     AuditEvent::new(ActorKind::User, action)
         .organisation(current.organisation_id())
         .actor_id(current.user.id)
         .actor_label(current.user.email.clone())
         .client_addr(Some(client_addr(req)))
-        .target(target)
+}
+
+fn event(req: &HttpRequest, current: &DashboardUser, action: &str, target: i64) -> AuditEvent {
+    actor_event(req, current, action).target(target)
 }
 
 /// `GET /api/v1/people`: the organisation's users, by email.
@@ -119,7 +104,57 @@ pub async fn list(
     }))
 }
 
+/// `PATCH /api/v1/people/{id}`: the person with their new role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleChanged {
+    #[serde(flatten)]
+    pub user: UserView,
+    /// MCP tokens the person created that were revoked because their new role (viewer) may not
+    /// manage tokens.
+    pub tokens_revoked: usize,
+}
+
+/// `DELETE /api/v1/people/{id}`: who was removed and how many of their tokens were revoked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Removed {
+    pub user: UserView,
+    /// MCP tokens the person created, now revoked (every expiry, `never` included).
+    pub tokens_revoked: usize,
+}
+
+impl From<PeopleError> for DashboardError {
+    fn from(e: PeopleError) -> Self {
+        match e {
+            PeopleError::NotFound(_) => DashboardError::NotFound(e.to_string()),
+            PeopleError::InvalidRole => DashboardError::BadRequest(e.to_string()),
+            PeopleError::Forbidden(text) => DashboardError::Forbidden(text),
+            PeopleError::LastOwner => DashboardError::Conflict(e.to_string()),
+            other => DashboardError::Internal(format!("people: {other}")),
+        }
+    }
+}
+
+/// The person id of a path, or 404 naming it.
+fn person_id(raw: &str) -> Result<i64, DashboardError> {
+    raw.parse()
+        .map_err(|_| DashboardError::NotFound(format!("no person {raw:?}")))
+}
+
+/// Tells this instance's token validator of each revoked token at once (its cache and open
+/// sessions); other instances hear of them through the database (module documentation of
+/// [`aether365_actors::people`]).
+fn announce_revoked(state: &AppState, change: &PersonChange) {
+    for token in &change.revoked_tokens {
+        state.backend.tokens.do_send(TokenRevoked(token.id));
+    }
+}
+
 /// `POST /api/v1/people`: invites a person with a role; answers a one-time password.
+///
+/// An address already registered in another organisation is answered exactly like a new one
+/// (201, same body, the password hashed the same way) and nothing is linked: the other
+/// organisation's account is untouched and the password opens nothing. Only an address of this
+/// organisation answers 409 (its managers see it in the list anyway).
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = Invitation,
     responses((status = 201, body = Invited), super::openapi::Problems))]
 pub async fn invite(
@@ -134,25 +169,103 @@ pub async fn invite(
     check_owner_rule(&current, &role)?;
     let password = crate::demo::random_password();
     let db = &state.backend.db;
-    let created =
-        directory::create_user(db, current.organisation_id(), &email, &password, &role).await?;
+    let organisation_id = current.organisation_id();
+    let elsewhere =
+        |row: Option<user::Model>| row.is_some_and(|u| u.organisation_id != organisation_id);
+    let invited = if elsewhere(registered(db, &email).await?) {
+        unlinked_invitation(db, organisation_id, &email, &password, &role).await?
+    } else {
+        match directory::create_user(db, organisation_id, &email, &password, &role).await {
+            Ok(created) => created,
+            Err(DirectoryError::UserExists(taken)) => {
+                // Registered elsewhere between the look-up and the insert: the same answer.
+                if !elsewhere(registered(db, &email).await?) {
+                    return Err(DirectoryError::UserExists(taken).into());
+                }
+                unlinked_invitation(db, organisation_id, &email, &password, &role).await?
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     audit::write_one(
         db,
-        event(&req, &current, "person.invite", created.id)
-            .detail(format!("{} as {role}", created.email)),
+        event(&req, &current, "person.invite", invited.id)
+            .detail(format!("{} as {role}", invited.email)),
     )
     .await?;
     Ok(HttpResponse::Created().json(Invited {
-        user: UserView::of(&created),
+        user: UserView::of(&invited),
         password,
         warning: "Hand this password over now: it is shown once.".into(),
     }))
 }
 
-/// `PATCH /api/v1/people/{id}`: changes a person's role.
+/// The user row registered under `email` (normalised as stored), in any organisation.
+async fn registered(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> Result<Option<user::Model>, DashboardError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+/// What an invitation of an address registered in another organisation does: the same work
+/// as a real one (the password hashed with argon2id; an id taken from the users' sequence by a
+/// placeholder row inserted and deleted in one transaction, so ids advance as for a real
+/// invitation) and nothing else. Answers the view the inviter sees; no row holds it.
+async fn unlinked_invitation(
+    db: &sea_orm::DatabaseConnection,
+    organisation_id: i64,
+    email: &str,
+    password: &str,
+    role: &str,
+) -> Result<user::Model, DashboardError> {
+    let secret = password.to_string();
+    let password_hash =
+        tokio::task::spawn_blocking(move || aether365_actors::hashing::hash_secret(&secret))
+            .await
+            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?
+            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?;
+    let created_at = chrono::Utc::now();
+    let txn = db.begin().await?;
+    let placeholder = user::ActiveModel {
+        organisation_id: Set(organisation_id),
+        email: Set(format!(
+            "unlinked-{}@invitation.invalid",
+            hex::encode(rand::random::<[u8; 16]>())
+        )),
+        password_hash: Set(password_hash),
+        role: Set(role.to_string()),
+        created_at: Set(created_at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    user::Entity::delete_by_id(placeholder.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(
+        organisation_id,
+        "invitation of an address registered in another organisation: answered, nothing created"
+    );
+    Ok(user::Model {
+        id: placeholder.id,
+        organisation_id,
+        email: email.trim().to_lowercase(),
+        password_hash: String::new(),
+        role: role.to_string(),
+        created_at,
+    })
+}
+
+/// `PATCH /api/v1/people/{id}`: changes a person's role. Lowering an owner or admin to viewer
+/// revokes the MCP tokens they created (`tokens_revoked`); the last owner stays owner (409).
 #[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "people", request_body = RoleChange,
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = UserView), super::openapi::Problems))]
+    responses((status = 200, body = RoleChanged), super::openapi::Problems))]
 pub async fn change_role(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -163,37 +276,30 @@ pub async fn change_role(
     current.require_manager("manage people")?;
     let role = body.into_inner().role;
     check_role(&role)?;
-    let txn = aether365_actors::db::begin_write(&state.backend.db).await?;
-    let target = person(&txn, &current, &path).await?;
-    check_owner_rule(&current, &target.role)?;
     check_owner_rule(&current, &role)?;
-    if target.role == "owner"
-        && role != "owner"
-        && owners(&txn, current.organisation_id()).await? <= 1
-    {
-        return Err(DashboardError::Conflict(
-            "the organisation's last owner keeps the owner role: make someone else owner first"
-                .into(),
-        ));
-    }
-    let before = target.role.clone();
-    let mut row = target.into_active_model();
-    row.role = Set(role.clone());
-    let updated = row.update(&txn).await?;
-    txn.commit().await?;
-    audit::write_one(
+    let id = person_id(&path)?;
+    let change = people::set_role(
         &state.backend.db,
-        event(&req, &current, "person.role", updated.id)
-            .detail(format!("{}: {before} -> {role}", updated.email)),
+        current.organisation_id(),
+        id,
+        &role,
+        Some(current.user.id),
+        &actor_event(&req, &current, "person.role"),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(UserView::of(&updated)))
+    announce_revoked(&state, &change);
+    let updated = change.after.as_ref().unwrap_or(&change.before);
+    Ok(HttpResponse::Ok().json(RoleChanged {
+        user: UserView::of(updated),
+        tokens_revoked: change.revoked_tokens.len(),
+    }))
 }
 
-/// `DELETE /api/v1/people/{id}`: removes a person; their sessions end at once.
+/// `DELETE /api/v1/people/{id}`: removes a person; their sessions end and the MCP tokens they
+/// created are revoked at once (every expiry, `never` included).
 #[utoipa::path(delete, path = "/api/v1/people/{id}", tag = "people",
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 204, description = "Removed"), super::openapi::Problems))]
+    responses((status = 200, body = Removed), super::openapi::Problems))]
 pub async fn remove(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -201,30 +307,23 @@ pub async fn remove(
     path: web::Path<String>,
 ) -> Result<HttpResponse, DashboardError> {
     current.require_manager("manage people")?;
-    let txn = aether365_actors::db::begin_write(&state.backend.db).await?;
-    let target = person(&txn, &current, &path).await?;
-    if target.id == current.user.id {
+    let id = person_id(&path)?;
+    if id == current.user.id {
         return Err(DashboardError::Conflict(
             "you cannot remove yourself; ask another owner or admin".into(),
         ));
     }
-    check_owner_rule(&current, &target.role)?;
-    if target.role == "owner" && owners(&txn, current.organisation_id()).await? <= 1 {
-        return Err(DashboardError::Conflict(
-            "the organisation's last owner cannot be removed".into(),
-        ));
-    }
-    dashboard_session::Entity::delete_many()
-        .filter(dashboard_session::Column::UserId.eq(target.id))
-        .exec(&txn)
-        .await?;
-    user::Entity::delete_by_id(target.id).exec(&txn).await?;
-    txn.commit().await?;
-    audit::write_one(
+    let change = people::remove(
         &state.backend.db,
-        event(&req, &current, "person.remove", target.id)
-            .detail(format!("{} ({})", target.email, target.role)),
+        current.organisation_id(),
+        id,
+        Some(current.user.id),
+        &actor_event(&req, &current, "person.remove"),
     )
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    announce_revoked(&state, &change);
+    Ok(HttpResponse::Ok().json(Removed {
+        user: UserView::of(&change.before),
+        tokens_revoked: change.revoked_tokens.len(),
+    }))
 }

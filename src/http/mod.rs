@@ -14,7 +14,7 @@ mod stream;
 mod streamable;
 mod well_known;
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, TrustedProxy};
 pub use state::AppState;
 
 use std::net::TcpListener;
@@ -127,6 +127,7 @@ impl Application {
             config: Arc::new(config),
             strangers: Arc::default(),
             quotas: Arc::new(quota::Quotas::new(config_quotas)),
+            readiness: Arc::default(),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {

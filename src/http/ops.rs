@@ -1,5 +1,10 @@
 //! Operating an instance: `/healthz` (the process answers), `/readyz` (it can serve: the
 //! database takes a write, the cluster bus listens) and `/metrics` (Prometheus text format).
+//!
+//! `/readyz` is unauthenticated, so its database write is not made per call: the verdict is
+//! kept for [`READINESS_TTL`] and shared by every caller, and one caller at a time computes it
+//! (the others wait for that verdict), so any rate of calls costs at most one write (an insert
+//! and a delete) per second and instance.
 
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
@@ -209,10 +214,46 @@ async fn check_store(state: &AppState) -> Result<(), NotReady> {
     Ok(())
 }
 
-/// GET /readyz: 200 when this instance can serve, else 503 with the reason.
+/// How long a `/readyz` verdict is answered without checking again.
+pub const READINESS_TTL: Duration = Duration::from_secs(1);
+
+/// The last `/readyz` verdict of the store (its time and the reason it failed, if it did);
+/// the lock is held while one caller checks, so callers never check at once.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    last: tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>,
+    /// Store checks made (each one database write), for tests and operators.
+    checks: std::sync::atomic::AtomicU64,
+}
+
+impl Readiness {
+    /// Store checks made since start.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The store's verdict: the cached one while younger than [`READINESS_TTL`], else a new
+    /// check (one caller at a time).
+    async fn store(&self, state: &AppState) -> Result<(), String> {
+        let mut last = self.last.lock().await;
+        if let Some((at, verdict)) = last.as_ref()
+            && at.elapsed() < READINESS_TTL
+        {
+            return verdict.clone();
+        }
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let verdict = check_store(state).await.map_err(|e| e.to_string());
+        *last = Some((Instant::now(), verdict.clone()));
+        verdict
+    }
+}
+
+/// GET /readyz: 200 when this instance can serve, else 503 with the reason. The store's
+/// verdict may be up to [`READINESS_TTL`] old; the bus is asked every time (no database).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let checked = match check_store(&state).await {
-        Ok(()) if !state.backend.bus.is_listening() => Err(NotReady::Bus),
+    let checked = match state.readiness.store(&state).await {
+        Ok(()) if !state.backend.bus.is_listening() => Err(NotReady::Bus.to_string()),
         other => other,
     };
     let instance = state.backend.bus.instance_id();
@@ -223,7 +264,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE).json(json!({
                 "status": "not ready",
                 "instance": instance,
-                "reason": e.to_string(),
+                "reason": e,
             }))
         }
     }

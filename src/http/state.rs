@@ -21,6 +21,8 @@ pub struct AppState {
     pub strangers: Arc<Strangers>,
     /// Calls per second and batch sizes per token and organisation.
     pub quotas: Arc<Quotas>,
+    /// `/readyz`'s last verdict, shared by every caller for a second.
+    pub readiness: Arc<super::ops::Readiness>,
 }
 
 impl AppState {

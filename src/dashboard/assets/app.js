@@ -568,6 +568,11 @@
     main.append(error, shown);
     const holder = el("section", { class: "card" });
     main.append(holder);
+    function revokedNote(email, count) {
+      if (!count) return;
+      shown.replaceChildren(el("p", { class: "alert alert-warning" }, count + " MCP token(s) created by " + email + " were revoked."));
+      shown.hidden = false;
+    }
     async function load() {
       const list = (await api("GET", "/api/v1/people")).items;
       holder.replaceChildren(table(["Email", "Role", "Since", ""], list.map((p) => {
@@ -580,18 +585,20 @@
           role.setAttribute("aria-label", "Role of " + p.email);
           role.addEventListener("change", async () => {
             try {
-              await api("PATCH", "/api/v1/people/" + p.id, { role: role.value });
+              const changed = await api("PATCH", "/api/v1/people/" + p.id, { role: role.value });
               await load();
+              revokedNote(p.email, changed.tokens_revoked);
             } catch (e) {
               showError(error, e.message);
             }
           });
           actions = el("button", { type: "button", class: "button small danger" }, "Remove");
           actions.addEventListener("click", async () => {
-            if (!window.confirm("Remove " + p.email + "? Their sessions end at once.")) return;
+            if (!window.confirm("Remove " + p.email + "? Their sessions end and the MCP tokens they created are revoked at once.")) return;
             try {
-              await api("DELETE", "/api/v1/people/" + p.id);
+              const removed = await api("DELETE", "/api/v1/people/" + p.id);
               await load();
+              revokedNote(p.email, removed.tokens_revoked);
             } catch (e) {
               showError(error, e.message);
             }
