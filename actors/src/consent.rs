@@ -34,7 +34,10 @@ pub const STATE_LIFETIME: Duration = Duration::minutes(15);
 /// Directory roles (template ids, as in the ID token's `wids`) that can grant tenant-wide admin
 /// consent to an application's permissions, with their names.
 pub const CONSENT_ADMIN_ROLES: [(&str, &str); 4] = [
-    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator"),
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
     (
         "e8611ab8-c189-46e8-94e1-60213ab1f814",
         "Privileged Role Administrator",

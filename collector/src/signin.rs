@@ -208,7 +208,11 @@ impl Collector {
                 .await
                 .map_err(SignInError::Authority)?,
         )
-        .map_err(|e| invalid(format!("the token endpoint's answer is not understood: {e}")))?;
+        .map_err(|e| {
+            invalid(format!(
+                "the token endpoint's answer is not understood: {e}"
+            ))
+        })?;
         let id_token = answer
             .id_token
             .ok_or_else(|| invalid("the token endpoint returned no id_token"))?;
@@ -233,7 +237,9 @@ impl Collector {
                 header.alg.unwrap_or_default()
             )));
         }
-        let kid = header.kid.ok_or_else(|| invalid("its header names no key"))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| invalid("its header names no key"))?;
         let tid = claims
             .tid
             .as_deref()
@@ -242,10 +248,7 @@ impl Collector {
             .ok_or_else(|| invalid("it names no tenant (tid)"))?;
 
         // The signature, with the authority's key for that tenant.
-        let keys_url = format!(
-            "{}/{tid}/discovery/v2.0/keys",
-            self.transport.authority()
-        );
+        let keys_url = format!("{}/{tid}/discovery/v2.0/keys", self.transport.authority());
         let keys_req = ReadRequest::get(&keys_url).map_err(SignInError::Authority)?;
         let jwks: Jwks = serde_json::from_value(
             self.transport
@@ -313,11 +316,7 @@ impl Collector {
             object_id: claims.oid,
             username: claims.preferred_username,
             name: claims.name,
-            role_template_ids: claims
-                .wids
-                .iter()
-                .map(|w| w.to_ascii_lowercase())
-                .collect(),
+            role_template_ids: claims.wids.iter().map(|w| w.to_ascii_lowercase()).collect(),
             issued_at: DateTime::from_timestamp(iat, 0).unwrap_or(now),
         })
     }
@@ -356,7 +355,7 @@ mod tests {
     fn pkce_matches_rfc_7636_appendix_b() {
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGKSsVtn4w"
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 }

@@ -159,10 +159,10 @@ pub async fn start(
             binding_cookie(&state, Some(&started.browser_secret)),
         ))
         .json(ConsentStart {
-        consent_url: url.to_string(),
-        redirect_uri,
-        expires_at: now + consent::STATE_LIFETIME,
-    }))
+            consent_url: url.to_string(),
+            redirect_uri,
+            expires_at: now + consent::STATE_LIFETIME,
+        }))
 }
 
 /// `GET /api/v1/tenants/connect/callback`: Microsoft's redirects, after consent and after the
@@ -211,7 +211,10 @@ pub async fn callback(
         }
     };
     let event = match &outcome {
-        Ok((t, proof)) => event.target(t.id).outcome(Outcome::Ok).detail(proof.clone()),
+        Ok((t, proof)) => event
+            .target(t.id)
+            .outcome(Outcome::Ok)
+            .detail(proof.clone()),
         Err(e) => event.outcome(Outcome::Denied).detail(e.to_string()),
     };
     audit::write_one(&state.backend.db, event).await?;

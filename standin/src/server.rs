@@ -991,9 +991,16 @@ fn authority(method: &str, path: &str, query: &str, body: &[u8], state: &State) 
             authorize(tenant, query, state)
         }
         ("GET", ["authority", _, "discovery", "v2.0", "keys"]) => jwks(state),
-        ("GET", ["authority", tenant, "v2.0", ".well-known", "openid-configuration"]) => {
-            openid_configuration(tenant, state)
-        }
+        (
+            "GET",
+            [
+                "authority",
+                tenant,
+                "v2.0",
+                ".well-known",
+                "openid-configuration",
+            ],
+        ) => openid_configuration(tenant, state),
         _ => oauth_error(
             StatusCode::NOT_FOUND,
             "invalid_request",
@@ -1339,7 +1346,9 @@ fn authorize(tenant: &str, query: &str, state: &State) -> Reply {
     let nonce = param(query, "nonce").unwrap_or_default();
     let scope = param(query, "scope").unwrap_or_default();
     let problem = if param(query, "response_type").as_deref() != Some("code") {
-        Some("AADSTS900144: The request body must contain the following parameter: 'response_type'.")
+        Some(
+            "AADSTS900144: The request body must contain the following parameter: 'response_type'.",
+        )
     } else if !scope.split(' ').any(|s| s == "openid") {
         Some("AADSTS900144: The request must ask for the openid scope.")
     } else if param(query, "code_challenge_method").as_deref() != Some("S256")
@@ -1399,9 +1408,8 @@ fn authorize(tenant: &str, query: &str, state: &State) -> Reply {
 /// (single use), its client, redirect URI and PKCE verifier, and answers an RS256 ID token.
 fn code_grant(tenant: &str, form: &HashMap<String, String>, state: &State) -> Reply {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
-    let invalid_grant = |code: u32, d: &str| {
-        oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", code, d)
-    };
+    let invalid_grant =
+        |code: u32, d: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", code, d);
     let Some(issued) = lock(&state.codes).remove(get("code")) else {
         return invalid_grant(
             54005,
@@ -1409,7 +1417,10 @@ fn code_grant(tenant: &str, form: &HashMap<String, String>, state: &State) -> Re
         );
     };
     if Instant::now() >= issued.expires {
-        return invalid_grant(70008, "The provided authorization code or refresh token has expired due to inactivity.");
+        return invalid_grant(
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity.",
+        );
     }
     if get("client_id") != issued.client_id {
         return oauth_error(
@@ -1425,9 +1436,13 @@ fn code_grant(tenant: &str, form: &HashMap<String, String>, state: &State) -> Re
             "The redirect_uri does not match the one used in the authorization request.",
         );
     }
-    let verifier_challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+    let verifier_challenge =
+        URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
     if verifier_challenge != issued.code_challenge {
-        return invalid_grant(501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+        return invalid_grant(
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
     }
     if !tenant_admits(state, tenant, &issued.user) {
         return invalid_grant(
