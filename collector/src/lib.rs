@@ -26,6 +26,7 @@ mod error;
 mod graph;
 mod request;
 mod services;
+pub mod signin;
 mod transport;
 
 use std::future::Future;
@@ -44,6 +45,7 @@ pub use endpoints::{Cloud, EndpointKind, Endpoints};
 pub use error::{CollectorError, CredentialError, ReadError};
 pub use request::AllowedCmdlet;
 pub use services::{TEAMS_COMMANDS, TEAMS_REASON};
+pub use signin::{SignInError, VerifiedIdToken};
 pub use transport::RetryPolicy;
 
 use endpoints::scope_of;

@@ -7,7 +7,8 @@
 //! - [`ReadRequest::invoke`]: a POST to `{api}/adminapi/beta/{tenant}/InvokeCommand` whose cmdlet
 //!   is an [`AllowedCmdlet`], a closed list of `Get-*` cmdlets (a cmdlet name from a string goes
 //!   through [`AllowedCmdlet::from_name`], which refuses anything else);
-//! - [`ReadRequest::token`]: the OAuth client-credentials POST to the authority;
+//! - [`ReadRequest::token`]: the OAuth POST to the authority's token endpoint (client credentials,
+//!   or the redemption of an administrator's sign-in code);
 //! - [`ReadRequest::power_platform_list_tenant_settings`]: Power Platform's
 //!   `listTenantSettings`, a read that Microsoft only exposes as POST (ScubaGear's
 //!   `Get-PowerPlatformTenantSettingsRest` calls it the same way); its URL is fixed here, its

@@ -149,6 +149,36 @@ impl Transport {
         &self.client_id
     }
 
+    /// The form fields that authenticate the application at `token_endpoint`: `client_id` and
+    /// the client secret or a signed client assertion.
+    pub(crate) fn client_authentication(
+        &self,
+        token_endpoint: &str,
+    ) -> Result<Vec<(&'static str, String)>, ReadError> {
+        let mut form = vec![("client_id", self.client_id.clone())];
+        match &self.credential {
+            AppCredential::Secret(s) => form.push(("client_secret", s.expose().to_string())),
+            AppCredential::Certificate(c) => {
+                let assertion = c.assertion(&self.client_id, token_endpoint).map_err(|e| {
+                    ReadError::Refused {
+                        detail: e.to_string(),
+                    }
+                })?;
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
+                ));
+                form.push(("client_assertion", assertion));
+            }
+        }
+        Ok(form)
+    }
+
+    /// The authority's base URL, without a trailing slash.
+    pub(crate) fn authority(&self) -> &str {
+        &self.authority
+    }
+
     fn token_slot(&self, tenant: &str, scope: &str) -> Arc<Mutex<Option<TokenState>>> {
         let mut map = match self.tokens.lock() {
             Ok(m) => m,
@@ -199,25 +229,10 @@ impl Session {
         let tr = &self.transport;
         let endpoint = tr.token_endpoint(&self.tenant);
         let mut form = vec![
-            ("client_id", tr.client_id.clone()),
             ("scope", scope.to_string()),
             ("grant_type", "client_credentials".to_string()),
         ];
-        match &tr.credential {
-            AppCredential::Secret(s) => form.push(("client_secret", s.expose().to_string())),
-            AppCredential::Certificate(c) => {
-                let assertion =
-                    c.assertion(&tr.client_id, &endpoint)
-                        .map_err(|e| ReadError::Refused {
-                            detail: e.to_string(),
-                        })?;
-                form.push((
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_string(),
-                ));
-                form.push(("client_assertion", assertion));
-            }
-        }
+        form.extend(tr.client_authentication(&endpoint)?);
         let req = ReadRequest::token(&endpoint, form)?;
         let resource = scope.trim_end_matches("/.default").to_string();
         let value = self

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use aether365_actors::audit::{ActorKind, AuditEvent};
+use aether365_actors::audit::{self, ActorKind, AuditEvent};
+use aether365_actors::consent;
 use aether365_actors::directory::{self, ConsentedTenant, NewTenant};
 use aether365_actors::people;
 use aether365_actors::scans::SnapshotSource;
@@ -243,13 +244,35 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let info = collector.tenant_info(&wanted).await.map_err(|e| {
                 CliError::Invalid(format!("cannot read tenant {wanted}: {}", e.reason()))
             })?;
+            let now = chrono::Utc::now();
             let tenant = directory::connect_tenant(
                 db,
                 org.id,
                 ConsentedTenant::from_info(wanted, info),
-                chrono::Utc::now(),
+                now,
             )
             .await?;
+            // The operator's own act, without a Microsoft sign-in: audited as such, and told to
+            // the other organisations that have this tenant.
+            let operator = operator_name();
+            let event = AuditEvent::new(ActorKind::Cli, "tenant.connect")
+                .organisation(org.id)
+                .actor_label(operator.clone())
+                .target(tenant.id)
+                .detail(format!(
+                    "operator {operator} connected Microsoft tenant {} at the command line \
+                     (aether365 tenant connect), without an administrator's sign-in",
+                    tenant.microsoft_tenant_id
+                ));
+            audit::write_one(db, AuditEvent { at: now, ..event }).await?;
+            consent::tell_other_organisations(
+                db,
+                &tenant,
+                &format!("the aether365 operator ({operator}) at the command line"),
+                now,
+            )
+            .await
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
             println!(
                 "connected tenant {} ({}, {}): its compliance scans now collect live",
                 tenant.id, tenant.display_name, tenant.microsoft_tenant_id
@@ -322,4 +345,14 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
         }
     }
     Ok(())
+}
+
+/// Who runs the command: `AETHER365_OPERATOR`, else the login name (`USER`, `LOGNAME`,
+/// `USERNAME`), else `operator`.
+fn operator_name() -> String {
+    ["AETHER365_OPERATOR", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| "operator".to_string())
 }

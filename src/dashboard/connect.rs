@@ -1,13 +1,21 @@
-//! Connecting a Microsoft 365 tenant by Microsoft's admin-consent flow:
-//! `POST /api/v1/tenants/connect` answers the consent URL (with a single-use `state`), and
-//! Microsoft sends the administrator back to `GET /api/v1/tenants/connect/callback`, which
-//! checks the state, reads the tenant's name, domains and licences app-only, and records it.
+//! Connecting a Microsoft 365 tenant: Microsoft's admin consent, then the administrator's
+//! OpenID Connect sign-in as proof (see `aether365_actors::consent` and docs/microsoft365.md).
+//!
+//! `POST /api/v1/tenants/connect` answers the admin-consent URL (with a single-use `state`) and
+//! sets a browser-binding cookie. Microsoft sends the administrator back to
+//! `GET /api/v1/tenants/connect/callback` twice: after consenting (`admin_consent=True`; the
+//! `tenant` it names is only a claim), from where the browser goes on to the sign-in; and after
+//! signing in (`code`), which is redeemed for an ID token. Only a valid ID token of an
+//! administrator of the claimed tenant, in the browser that started, connects that token's
+//! tenant (`tid`).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::audit::{self, ActorKind, AuditEvent, Outcome};
 use aether365_actors::consent::{self, ConsentError};
 use aether365_actors::directory::{self, ConsentedTenant};
+use aether365_collector::{ReadError, SignInError};
+use aether365_entities::consent_request;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -15,11 +23,17 @@ use utoipa::ToSchema;
 
 use super::error::DashboardError;
 use super::login::client_addr;
-use super::session::DashboardUser;
+use super::session::{DashboardUser, secure_cookies};
 use crate::http::AppState;
 
 /// Where Microsoft sends the administrator back.
 pub const CALLBACK_PATH: &str = "/api/v1/tenants/connect/callback";
+
+/// The browser-binding cookie when the public URL is https (`__Host-`: Secure, Path=/, no
+/// Domain, so no other host or path can set or read it).
+pub const BINDING_COOKIE_SECURE: &str = "__Host-aether365_consent";
+/// The browser-binding cookie over plain http (local use; browsers refuse `__Host-` there).
+pub const BINDING_COOKIE_PLAIN: &str = "aether365_consent";
 
 /// `POST /api/v1/tenants/connect`: where to send the tenant's administrator.
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,7 +56,7 @@ pub struct ConnectRequest {
     pub tenant: Option<String>,
 }
 
-/// What Microsoft appends to the redirect URI.
+/// What Microsoft appends to the redirect URI, after consent or after the sign-in.
 #[derive(Debug, Deserialize)]
 pub struct ConsentCallback {
     #[serde(default)]
@@ -52,9 +66,49 @@ pub struct ConsentCallback {
     #[serde(default)]
     pub state: Option<String>,
     #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub session_state: Option<String>,
+    #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
     pub error_description: Option<String>,
+}
+
+fn binding_cookie_name(state: &AppState) -> &'static str {
+    if secure_cookies(state.config.public_url.as_deref()) {
+        BINDING_COOKIE_SECURE
+    } else {
+        BINDING_COOKIE_PLAIN
+    }
+}
+
+/// The `Set-Cookie` value binding the flow to this browser (`None`: delete it).
+fn binding_cookie(state: &AppState, value: Option<&str>) -> String {
+    let secure = secure_cookies(state.config.public_url.as_deref());
+    let (value, max_age) = match value {
+        Some(v) => (v, consent::STATE_LIFETIME.num_seconds()),
+        None => ("", 0),
+    };
+    // Lax, not Strict: the callback is a top-level navigation from Microsoft's site.
+    format!(
+        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        binding_cookie_name(state),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The binding secret the browser presented, if any.
+fn presented_binding(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let name = binding_cookie_name(state);
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
 }
 
 fn collector(state: &AppState) -> Result<&aether365_collector::Collector, DashboardError> {
@@ -80,7 +134,7 @@ pub async fn start(
     let collector = collector(&state)?;
     let body = body.map(web::Json::into_inner).unwrap_or_default();
     let now = Utc::now();
-    let token = consent::begin(
+    let started = consent::begin(
         &state.backend.db,
         current.organisation_id(),
         Some(current.user.id),
@@ -89,7 +143,7 @@ pub async fn start(
     .await
     .map_err(|e| DashboardError::Internal(e.to_string()))?;
     let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url());
-    let url = collector.admin_consent_url(body.tenant.as_deref(), &redirect_uri, &token);
+    let url = collector.admin_consent_url(body.tenant.as_deref(), &redirect_uri, &started.state);
     audit::write_one(
         &state.backend.db,
         AuditEvent::new(ActorKind::User, "tenant.connect.start")
@@ -99,34 +153,48 @@ pub async fn start(
             .client_addr(Some(client_addr(&req))),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(ConsentStart {
-        consent_url: url.to_string(),
-        redirect_uri,
-        expires_at: now + consent::STATE_LIFETIME,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::SET_COOKIE,
+            binding_cookie(&state, Some(&started.browser_secret)),
+        ))
+        .json(ConsentStart {
+            consent_url: url.to_string(),
+            redirect_uri,
+            expires_at: now + consent::STATE_LIFETIME,
+        }))
 }
 
-/// `GET /api/v1/tenants/connect/callback`: Microsoft's redirect after consent.
+/// `GET /api/v1/tenants/connect/callback`: Microsoft's redirects, after consent and after the
+/// administrator's sign-in.
 ///
-/// The browser arrives cross-site, so without the session cookie: the single-use `state` says
-/// which organisation (and user) the consent is for. A browser is sent on to the dashboard's
-/// MCP settings page with the outcome; an API client (`Accept: application/json`) gets JSON.
+/// The browser arrives cross-site, so without the (SameSite=Strict) session cookie: the
+/// single-use `state` says which organisation the flow is for, and the (SameSite=Lax) binding
+/// cookie that it comes from the browser that started it. After consent the browser is sent on
+/// to the sign-in; after the sign-in a browser is sent to the dashboard's MCP settings page with
+/// the outcome, and an API client (`Accept: application/json`) gets JSON.
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<ConsentCallback>,
 ) -> Result<HttpResponse, DashboardError> {
     let query = query.into_inner();
-    let request = consent::finish(
-        &state.backend.db,
-        query.state.as_deref().unwrap_or_default(),
-        Utc::now(),
-    )
-    .await
-    .map_err(|e| match e {
-        ConsentError::Db(e) => DashboardError::Internal(e.to_string()),
-        other => DashboardError::Forbidden(other.to_string()),
-    });
+    let binding = presented_binding(&req, &state);
+    let now = Utc::now();
+    let state_value = query.state.clone().unwrap_or_default();
+    let consented = query.code.is_none()
+        && query.error.is_none()
+        && query
+            .admin_consent
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if consented {
+        return after_consent(&req, &state, &query, binding.as_deref()).await;
+    }
+
+    let request = consent::finish(&state.backend.db, &state_value, binding.as_deref(), now)
+        .await
+        .map_err(consent_error);
     let mut event = AuditEvent::new(ActorKind::User, "tenant.connect.callback")
         .client_addr(Some(client_addr(&req)));
     let outcome = match request {
@@ -135,7 +203,7 @@ pub async fn callback(
             if let Some(user) = request.user_id {
                 event = event.actor_id(user);
             }
-            connect(&state, request.organisation_id, query).await
+            prove_and_connect(&state, &request, query).await
         }
         Err(e) => {
             event = event.actor_kind(ActorKind::Anonymous);
@@ -143,7 +211,10 @@ pub async fn callback(
         }
     };
     let event = match &outcome {
-        Ok(t) => event.target(t.id).outcome(Outcome::Ok),
+        Ok((t, proof)) => event
+            .target(t.id)
+            .outcome(Outcome::Ok)
+            .detail(proof.clone()),
         Err(e) => event.outcome(Outcome::Denied).detail(e.to_string()),
     };
     audit::write_one(&state.backend.db, event).await?;
@@ -152,8 +223,9 @@ pub async fn callback(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
+    let clear = (header::SET_COOKIE, binding_cookie(&state, None));
     match (outcome, wants_json) {
-        (Ok(tenant), true) => Ok(HttpResponse::Ok().json(json!({
+        (Ok((tenant, _)), true) => Ok(HttpResponse::Ok().insert_header(clear).json(json!({
             "tenant": {
                 "id": tenant.id,
                 "display_name": tenant.display_name,
@@ -166,7 +238,7 @@ pub async fn callback(
         (Err(e), true) => Err(e),
         (outcome, false) => {
             let query = match outcome {
-                Ok(t) => format!("connected={}", t.id),
+                Ok((t, _)) => format!("connected={}", t.id),
                 Err(e) => format!(
                     "connect_error={}",
                     url::form_urlencoded::byte_serialize(e.to_string().as_bytes())
@@ -180,12 +252,98 @@ pub async fn callback(
     }
 }
 
-/// Checks Microsoft's answer, reads the tenant app-only and records it.
-async fn connect(
+fn consent_error(e: ConsentError) -> DashboardError {
+    match e {
+        ConsentError::Db(e) => DashboardError::Internal(e.to_string()),
+        ConsentError::Audit(e) => DashboardError::Internal(e.to_string()),
+        other => DashboardError::Forbidden(other.to_string()),
+    }
+}
+
+fn sign_in_error(e: SignInError) -> DashboardError {
+    match &e {
+        SignInError::Authority(
+            ReadError::Network { .. } | ReadError::Unavailable { .. } | ReadError::Throttled { .. },
+        ) => DashboardError::BadGateway(e.to_string()),
+        _ => DashboardError::Forbidden(e.to_string()),
+    }
+}
+
+/// The first leg: Microsoft says consent was granted and names a tenant. Nothing is connected:
+/// the claim is recorded and the browser is sent to the administrator's sign-in.
+async fn after_consent(
+    req: &HttpRequest,
     state: &AppState,
-    organisation_id: i64,
+    query: &ConsentCallback,
+    binding: Option<&str>,
+) -> Result<HttpResponse, DashboardError> {
+    let collector = collector(state)?;
+    let claimed = query
+        .tenant
+        .as_deref()
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| directory::is_guid(t));
+    let outcome = match claimed {
+        None => Err(DashboardError::BadRequest(
+            "Microsoft's answer names no tenant id".into(),
+        )),
+        Some(claimed) => consent::admin_consented(
+            &state.backend.db,
+            query.state.as_deref().unwrap_or_default(),
+            binding,
+            &claimed,
+            Utc::now(),
+        )
+        .await
+        .map_err(consent_error),
+    };
+    let mut event = AuditEvent::new(ActorKind::User, "tenant.connect.consent")
+        .client_addr(Some(client_addr(req)));
+    let event = match &outcome {
+        Ok(r) => {
+            event = event.organisation(r.organisation_id);
+            if let Some(user) = r.user_id {
+                event = event.actor_id(user);
+            }
+            event.detail(format!(
+                "Microsoft's consent redirect names tenant {}; the administrator's sign-in \
+                 must prove it",
+                r.claimed_tenant.as_deref().unwrap_or_default()
+            ))
+        }
+        Err(e) => event
+            .actor_kind(ActorKind::Anonymous)
+            .outcome(Outcome::Denied)
+            .detail(e.to_string()),
+    };
+    audit::write_one(&state.backend.db, event).await?;
+    let request = outcome?;
+    let (Some(nonce), Some(verifier)) = (&request.nonce, &request.pkce_verifier) else {
+        return Err(DashboardError::Forbidden(
+            ConsentError::OtherBrowser.to_string(),
+        ));
+    };
+    let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url());
+    let url = collector.sign_in_url(
+        request.claimed_tenant.as_deref(),
+        &redirect_uri,
+        query.state.as_deref().unwrap_or_default(),
+        nonce,
+        verifier,
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url.to_string()))
+        .finish())
+}
+
+/// The second leg: redeems the sign-in code, checks the ID token's proof, reads the tenant
+/// app-only and records it; tells the other organisations that have it. Answers the tenant
+/// and a sentence describing the proof (for the audit trail).
+async fn prove_and_connect(
+    state: &AppState,
+    request: &consent_request::Model,
     query: ConsentCallback,
-) -> Result<aether365_entities::tenant::Model, DashboardError> {
+) -> Result<(aether365_entities::tenant::Model, String), DashboardError> {
     let collector = collector(state)?;
     if let Some(error) = query.error {
         return Err(DashboardError::BadRequest(format!(
@@ -193,33 +351,120 @@ async fn connect(
             query.error_description.unwrap_or_default()
         )));
     }
-    if !query
-        .admin_consent
-        .as_deref()
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
+    let Some(code) = query.code.filter(|c| !c.is_empty()) else {
         return Err(DashboardError::BadRequest(
             "Microsoft's answer does not say consent was granted".into(),
         ));
-    }
-    let tenant_id = query
-        .tenant
-        .filter(|t| directory::is_guid(t))
-        .ok_or_else(|| {
-            DashboardError::BadRequest("Microsoft's answer names no tenant id".into())
-        })?;
+    };
+    let (Some(verifier), Some(nonce)) = (&request.pkce_verifier, &request.nonce) else {
+        return Err(DashboardError::Forbidden(
+            ConsentError::OtherBrowser.to_string(),
+        ));
+    };
+    let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url());
+    let now = Utc::now();
+    let token = collector
+        .redeem_sign_in(
+            request.claimed_tenant.as_deref(),
+            &code,
+            &redirect_uri,
+            verifier,
+            nonce,
+            now,
+        )
+        .await
+        .map_err(sign_in_error)?;
+    let role = consent::check_proof(request, &token).map_err(consent_error)?;
+    let who = token
+        .username
+        .clone()
+        .or_else(|| token.object_id.clone())
+        .unwrap_or_else(|| "an administrator".into());
+    let proof = format!(
+        "{who} ({role} of tenant {}) signed in at Microsoft and consented",
+        token.tenant_id
+    );
+    let tenant_id = token.tenant_id.clone();
     let info = collector.tenant_info(&tenant_id).await.map_err(|e| {
         DashboardError::BadGateway(format!(
-            "consent was granted, but reading the tenant failed: {}",
+            "consent was proven, but reading the tenant failed: {}",
             e.reason()
         ))
     })?;
     let tenant = directory::connect_tenant(
         &state.backend.db,
-        organisation_id,
+        request.organisation_id,
         ConsentedTenant::from_info(tenant_id, info),
-        Utc::now(),
+        now,
     )
     .await?;
-    Ok(tenant)
+    consent::tell_other_organisations(
+        &state.backend.db,
+        &tenant,
+        &format!("{who}, {role} of the tenant at Microsoft"),
+        now,
+    )
+    .await
+    .map_err(consent_error)?;
+    Ok((tenant, proof))
+}
+
+/// How far back `GET /api/v1/tenants/notices` looks.
+const NOTICE_DAYS: i64 = 90;
+
+/// One notice: a tenant of this organisation was connected to another organisation too.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantNotice {
+    /// The audit row that records it.
+    pub audit_id: i64,
+    /// This organisation's tenant.
+    pub tenant_id: Option<i64>,
+    /// Who connected it elsewhere (the administrator's name at Microsoft, or the operator).
+    pub by: Option<String>,
+    /// The sentence to show.
+    pub message: String,
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// `GET /api/v1/tenants/notices`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantNotices {
+    /// Newest first, from the last 90 days.
+    pub items: Vec<TenantNotice>,
+}
+
+/// `GET /api/v1/tenants/notices`: the organisation's tenants that were connected to another
+/// organisation too (from the `tenant.connect.elsewhere` audit rows of the last 90 days).
+#[utoipa::path(get, path = "/api/v1/tenants/notices", tag = "tenants",
+    responses((status = 200, body = TenantNotices), super::openapi::Problems))]
+pub async fn notices(
+    state: web::Data<AppState>,
+    current: DashboardUser,
+) -> Result<HttpResponse, DashboardError> {
+    use aether365_entities::audit_log;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let since = Utc::now() - chrono::Duration::days(NOTICE_DAYS);
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganisationId.eq(current.organisation_id()))
+        .filter(audit_log::Column::Action.eq(consent::CONNECTED_ELSEWHERE))
+        .filter(audit_log::Column::CreatedAt.gte(since))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(50)
+        .all(&state.backend.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| TenantNotice {
+            audit_id: r.id,
+            tenant_id: r
+                .target_ids
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_i64())),
+            by: r.actor_label,
+            message: r.detail.unwrap_or_default(),
+            at: r.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(TenantNotices { items }))
 }

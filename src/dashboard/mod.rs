@@ -100,6 +100,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/tenants").route(web::get().to(tenants::list)))
             .service(resource("/tenants/connect").route(web::post().to(connect::start)))
             .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
+            .service(resource("/tenants/notices").route(web::get().to(connect::notices)))
             .service(
                 resource("/tenants/{id}/imports")
                     .app_data(web::PayloadConfig::new(tenants::MAX_IMPORT_BYTES))

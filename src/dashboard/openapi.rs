@@ -128,7 +128,7 @@ impl Modify for SessionCookie {
         findings::list_findings, findings::get_finding,
         scans::list, scans::start, scans::get, scans::events, scans::compare,
         exports::download,
-        tenants::list, tenants::import, connect::start,
+        tenants::list, tenants::import, connect::start, connect::notices,
         reports::list, reports::get, reports::download,
         people::list, people::invite, people::change_role, people::remove,
         tokens::list, tokens::create, tokens::revoke,

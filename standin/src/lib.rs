@@ -4,7 +4,7 @@
 //!
 //! | prefix | stands in for |
 //! |---|---|
-//! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client secret or signed client assertion), `GET /{tenant}/adminconsent` |
+//! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client credentials with a client secret or signed client assertion; authorization codes with PKCE, answering an RS256 ID token), `GET /{tenant}/adminconsent`, `GET /{tenant}/oauth2/v2.0/authorize` (for the user [`StandIn::sign_in`] signed in, in any tenant), `GET /{tenant}/discovery/v2.0/keys`, `GET /{tenant}/v2.0/.well-known/openid-configuration` |
 //! | `/graph` | Microsoft Graph (`/v1.0/...`, `/beta/...`), from [`graph::GraphTenant`], paged with `@odata.nextLink` |
 //! | `/exo` | the Exchange Online admin API: `POST /adminapi/beta/{tenant}/InvokeCommand` |
 //! | `/scc` | the Security & Compliance admin API, the same way |
@@ -27,6 +27,65 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use server::EXO_CMDLETS;
+
+/// Directory role template id of Global Administrator (can grant admin consent).
+pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Directory role template id of Global Reader (reads everything, cannot consent).
+pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+
+/// The user signed in at the authority, as a browser's session at Microsoft would be: the
+/// authorize endpoint issues codes for this user, in this user's tenant, whatever tenant it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryUser {
+    /// The user's home tenant (`tid`).
+    pub tenant_id: String,
+    /// The user's object id (`oid`, `sub`).
+    pub object_id: String,
+    /// `preferred_username`.
+    pub username: String,
+    /// `name`.
+    pub name: String,
+    /// Directory role template ids (`wids`).
+    pub roles: Vec<String>,
+}
+
+impl DirectoryUser {
+    /// A user of `tenant_id` named `username` holding `roles`.
+    pub fn new(tenant_id: &str, username: &str, roles: &[&str]) -> DirectoryUser {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(format!("{tenant_id}/{username}"));
+        let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        DirectoryUser {
+            tenant_id: tenant_id.to_string(),
+            object_id: format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            ),
+            username: username.to_string(),
+            name: username.split('@').next().unwrap_or(username).to_string(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+}
+
+/// A flaw put into the ID tokens the authority issues, to test their validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdTokenFlaw {
+    /// Signed with a key the authority does not publish (under the published key's `kid`).
+    ForeignKey,
+    /// `aud` is another application.
+    WrongAudience,
+    /// `iss` is another authority.
+    WrongIssuer,
+    /// `nonce` is not the one of the request.
+    WrongNonce,
+    /// `exp` is an hour ago.
+    Expired,
+}
 
 /// The bundled sample export (the repository's `fixtures/scubagear/ProviderSettingsExport.json`).
 pub const BUNDLED_EXPORT: &[u8] =
@@ -351,6 +410,16 @@ impl StandIn {
     /// `export` (the tenant id and domains stay those of the original).
     pub fn set_export(&self, export: Value) {
         self.state.set_export(export);
+    }
+
+    /// Signs `user` in at the authority (`None`: nobody is signed in).
+    pub fn sign_in(&self, user: Option<DirectoryUser>) {
+        *lock(&self.state.signed_in) = user;
+    }
+
+    /// Spoils the ID tokens issued from now on (`None`: honest tokens again).
+    pub fn set_id_token_flaw(&self, flaw: Option<IdTokenFlaw>) {
+        *lock(&self.state.id_token_flaw) = flaw;
     }
 
     /// Removes every fault.

@@ -10,16 +10,35 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use rsa::RsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::traits::PublicKeyParts;
+use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Map, Value, json};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
 use crate::graph::{GraphTenant, Served};
-use crate::{Fault, FaultKind, RecordedRequest, StandInConfig, StandInError, lock};
+use crate::{
+    DirectoryUser, Fault, FaultKind, IdTokenFlaw, RecordedRequest, StandInConfig, StandInError,
+    lock,
+};
+
+/// The key the authority signs ID tokens with (test-only, published in its JWKS).
+const ID_TOKEN_KEY: &str = include_str!("../testdata/idtoken-key.pem");
+/// A key the authority does not publish, for [`IdTokenFlaw::ForeignKey`].
+const FORGER_KEY: &str = include_str!("../testdata/forger-key.pem");
+
+/// An authorization code waiting to be redeemed.
+struct IssuedCode {
+    client_id: String,
+    redirect_uri: String,
+    code_challenge: String,
+    nonce: String,
+    user: DirectoryUser,
+    expires: Instant,
+}
 
 /// Exchange Online cmdlets the stand-in knows, and the export key each answers from. Cmdlets
 /// whose key the export lacks answer an empty list.
@@ -123,6 +142,14 @@ pub(crate) struct State {
     tokens: Mutex<HashMap<String, IssuedToken>>,
     pub(crate) faults: Mutex<Vec<ActiveFault>>,
     pub(crate) requests: Mutex<Vec<RecordedRequest>>,
+    /// The user signed in at the authority.
+    pub(crate) signed_in: Mutex<Option<DirectoryUser>>,
+    /// Spoils the ID tokens issued.
+    pub(crate) id_token_flaw: Mutex<Option<IdTokenFlaw>>,
+    codes: Mutex<HashMap<String, IssuedCode>>,
+    signing_key: RsaPrivateKey,
+    forger_key: RsaPrivateKey,
+    kid: String,
 }
 
 fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
@@ -177,6 +204,17 @@ impl State {
             None => None,
         };
         let graph = GraphTenant::from_export(&export);
+        let key = |pem: &str| {
+            RsaPrivateKey::from_pkcs8_pem(pem)
+                .map_err(|e| StandInError::BadCertificate(format!("ID token key: {e}")))
+        };
+        let signing_key = key(ID_TOKEN_KEY)?;
+        let forger_key = key(FORGER_KEY)?;
+        let kid = URL_SAFE_NO_PAD
+            .encode(Sha256::digest(signing_key.n().to_bytes_be()))
+            .chars()
+            .take(27)
+            .collect();
         Ok(State {
             tenant_id,
             initial_domain,
@@ -190,6 +228,12 @@ impl State {
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
+            signed_in: Mutex::new(None),
+            id_token_flaw: Mutex::new(None),
+            codes: Mutex::new(HashMap::new()),
+            signing_key,
+            forger_key,
+            kid,
         })
     }
 
@@ -943,6 +987,20 @@ fn authority(method: &str, path: &str, query: &str, body: &[u8], state: &State) 
     match (method, parts.as_slice()) {
         ("POST", ["authority", tenant, "oauth2", "v2.0", "token"]) => token(tenant, body, state),
         ("GET", ["authority", tenant, "adminconsent"]) => admin_consent(tenant, query, state),
+        ("GET", ["authority", tenant, "oauth2", "v2.0", "authorize"]) => {
+            authorize(tenant, query, state)
+        }
+        ("GET", ["authority", _, "discovery", "v2.0", "keys"]) => jwks(state),
+        (
+            "GET",
+            [
+                "authority",
+                tenant,
+                "v2.0",
+                ".well-known",
+                "openid-configuration",
+            ],
+        ) => openid_configuration(tenant, state),
         _ => oauth_error(
             StatusCode::NOT_FOUND,
             "invalid_request",
@@ -992,9 +1050,14 @@ fn admin_consent(tenant: &str, query: &str, state: &State) -> Reply {
             )
             .append_pair("state", &st);
     } else {
+        // The tenant of the administrator who consented: the signed-in user's, if any.
+        let consenting = lock(&state.signed_in)
+            .as_ref()
+            .map(|u| u.tenant_id.clone())
+            .unwrap_or_else(|| state.tenant_id.clone());
         to.query_pairs_mut()
             .append_pair("admin_consent", "True")
-            .append_pair("tenant", &state.tenant_id)
+            .append_pair("tenant", &consenting)
             .append_pair("state", &st);
     }
     Reply {
@@ -1008,6 +1071,9 @@ fn admin_consent(tenant: &str, query: &str, state: &State) -> Reply {
 fn token(tenant: &str, body: &[u8], state: &State) -> Reply {
     let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if get("grant_type") == "authorization_code" {
+        return code_grant(tenant, &form, state);
+    }
     if !state.knows_tenant(tenant) {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -1233,4 +1299,262 @@ fn control(method: &str, path: &str, body: &[u8], state: &State) -> Reply {
             &json!({"error": "unknown control endpoint"}),
         ),
     }
+}
+
+fn redirect(to: &url::Url) -> Reply {
+    Reply {
+        status: StatusCode::FOUND,
+        body: Vec::new(),
+        content_type: "text/html; charset=utf-8",
+        headers: vec![("Location", to.to_string())],
+    }
+}
+
+/// Whether `tenant` (a path segment) lets `user` sign in: `organizations`, `common`, or the
+/// user's own tenant (by id, or by the initial domain when it is the stand-in's tenant).
+fn tenant_admits(state: &State, tenant: &str, user: &DirectoryUser) -> bool {
+    tenant == "organizations"
+        || tenant == "common"
+        || tenant.eq_ignore_ascii_case(&user.tenant_id)
+        || (user.tenant_id.eq_ignore_ascii_case(&state.tenant_id) && state.knows_tenant(tenant))
+}
+
+/// `GET /{tenant}/oauth2/v2.0/authorize`: an authorization code for the signed-in user.
+fn authorize(tenant: &str, query: &str, state: &State) -> Reply {
+    let client_id = param(query, "client_id").unwrap_or_default();
+    if client_id != state.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            ),
+        );
+    }
+    let redirect_uri = param(query, "redirect_uri").unwrap_or_default();
+    let Ok(mut to) = url::Url::parse(&redirect_uri) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50011,
+            "The redirect URI is not valid.",
+        );
+    };
+    let st = param(query, "state").unwrap_or_default();
+    let challenge = param(query, "code_challenge").unwrap_or_default();
+    let nonce = param(query, "nonce").unwrap_or_default();
+    let scope = param(query, "scope").unwrap_or_default();
+    let problem = if param(query, "response_type").as_deref() != Some("code") {
+        Some(
+            "AADSTS900144: The request body must contain the following parameter: 'response_type'.",
+        )
+    } else if !scope.split(' ').any(|s| s == "openid") {
+        Some("AADSTS900144: The request must ask for the openid scope.")
+    } else if param(query, "code_challenge_method").as_deref() != Some("S256")
+        || challenge.is_empty()
+    {
+        Some("AADSTS501491: Invalid size of Code_Challenge parameter, or method not S256.")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        to.query_pairs_mut()
+            .append_pair("error", "invalid_request")
+            .append_pair("error_description", problem)
+            .append_pair("state", &st);
+        return redirect(&to);
+    }
+    let Some(user) = lock(&state.signed_in).clone() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "interaction_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+        );
+    };
+    if !tenant_admits(state, tenant, &user) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50020,
+            &format!(
+                "User account '{}' from identity provider does not exist in tenant '{tenant}' and cannot access the application.",
+                user.username
+            ),
+        );
+    }
+    let bytes: [u8; 32] = rand::random();
+    let code = format!("standin-code.{}", URL_SAFE_NO_PAD.encode(bytes));
+    lock(&state.codes).insert(
+        code.clone(),
+        IssuedCode {
+            client_id,
+            redirect_uri,
+            code_challenge: challenge,
+            nonce,
+            user,
+            expires: Instant::now() + Duration::from_secs(600),
+        },
+    );
+    to.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &st)
+        .append_pair("session_state", &random_id());
+    redirect(&to)
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token` with `grant_type=authorization_code`: checks the code
+/// (single use), its client, redirect URI and PKCE verifier, and answers an RS256 ID token.
+fn code_grant(tenant: &str, form: &HashMap<String, String>, state: &State) -> Reply {
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let invalid_grant =
+        |code: u32, d: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", code, d);
+    let Some(issued) = lock(&state.codes).remove(get("code")) else {
+        return invalid_grant(
+            54005,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+        );
+    };
+    if Instant::now() >= issued.expires {
+        return invalid_grant(
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity.",
+        );
+    }
+    if get("client_id") != issued.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            700005,
+            "Provided Authorization Code is intended to use against other tenant or application.",
+        );
+    }
+    if get("redirect_uri") != issued.redirect_uri {
+        return invalid_grant(
+            50148,
+            "The redirect_uri does not match the one used in the authorization request.",
+        );
+    }
+    let verifier_challenge =
+        URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+    if verifier_challenge != issued.code_challenge {
+        return invalid_grant(
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        );
+    }
+    if !tenant_admits(state, tenant, &issued.user) {
+        return invalid_grant(
+            700005,
+            "Provided Authorization Code is intended to use against other tenant or application.",
+        );
+    }
+    let token_endpoint = format!("{}/authority/{tenant}/oauth2/v2.0/token", state.base_url);
+    if let Some(e) = authenticate(form, &token_endpoint, state) {
+        return e;
+    }
+    let flaw = *lock(&state.id_token_flaw);
+    let id_token = id_token(state, &issued, flaw);
+    let random: [u8; 24] = rand::random();
+    Reply::json(
+        StatusCode::OK,
+        &json!({
+            "token_type": "Bearer",
+            "scope": "openid profile",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": format!("standin-user.{}", URL_SAFE_NO_PAD.encode(random)),
+            "id_token": id_token,
+        }),
+    )
+}
+
+/// A signed ID token for the code's user, spoiled by `flaw` if any.
+fn id_token(state: &State, issued: &IssuedCode, flaw: Option<IdTokenFlaw>) -> String {
+    let user = &issued.user;
+    let now = chrono::Utc::now().timestamp();
+    let tid = user.tenant_id.to_ascii_lowercase();
+    let mut claims = json!({
+        "aud": state.client_id,
+        "iss": format!("{}/authority/{tid}/v2.0", state.base_url),
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "name": user.name,
+        "nonce": issued.nonce,
+        "oid": user.object_id,
+        "preferred_username": user.username,
+        "sub": URL_SAFE_NO_PAD.encode(Sha256::digest(format!("{}/{}", user.object_id, state.client_id))),
+        "tid": tid,
+        "uti": random_id(),
+        "ver": "2.0",
+    });
+    if !user.roles.is_empty() {
+        claims["wids"] = json!(user.roles);
+    }
+    match flaw {
+        Some(IdTokenFlaw::WrongAudience) => claims["aud"] = json!(random_id()),
+        Some(IdTokenFlaw::WrongIssuer) => {
+            claims["iss"] = json!(format!("https://sts.windows.net/{tid}/"));
+        }
+        Some(IdTokenFlaw::WrongNonce) => claims["nonce"] = json!("not-the-nonce-you-sent"),
+        Some(IdTokenFlaw::Expired) => {
+            claims["iat"] = json!(now - 7200);
+            claims["nbf"] = json!(now - 7200);
+            claims["exp"] = json!(now - 3600);
+        }
+        Some(IdTokenFlaw::ForeignKey) | None => {}
+    }
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": state.kid});
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let key = match flaw {
+        Some(IdTokenFlaw::ForeignKey) => state.forger_key.clone(),
+        _ => state.signing_key.clone(),
+    };
+    let signature = rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
+        .sign(signing_input.as_bytes())
+        .to_vec();
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// `GET /{tenant}/discovery/v2.0/keys`: the ID-token signing key.
+fn jwks(state: &State) -> Reply {
+    let public = state.signing_key.to_public_key();
+    Reply::json(
+        StatusCode::OK,
+        &json!({"keys": [{
+            "kty": "RSA",
+            "use": "sig",
+            "kid": state.kid,
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+        }]}),
+    )
+}
+
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
+fn openid_configuration(tenant: &str, state: &State) -> Reply {
+    let base = format!("{}/authority", state.base_url);
+    Reply::json(
+        StatusCode::OK,
+        &json!({
+            "issuer": format!("{base}/{tenant}/v2.0"),
+            "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
+            "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
+            "jwks_uri": format!("{base}/{tenant}/discovery/v2.0/keys"),
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "code_challenge_methods_supported": ["plain", "S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "preferred_username", "oid", "tid", "ver"],
+        }),
+    )
 }

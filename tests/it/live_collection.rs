@@ -439,10 +439,17 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
             .await
             .unwrap();
         let cookie = sign_in(&app).await;
+        // The tenant's Global Administrator is signed in at Microsoft.
+        app.standin.sign_in(Some(m365_standin::DirectoryUser::new(
+            app.standin.tenant_id(),
+            "admin@tqhjy.onmicrosoft.com",
+            &[m365_standin::GLOBAL_ADMINISTRATOR],
+        )));
         let browser = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
+        // Answers the consent URL and the browser-binding cookie.
         let begin = || async {
             let response = browser
                 .post(format!("{}/api/v1/tenants/connect", app.address))
@@ -452,18 +459,41 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
                 .await
                 .unwrap();
             assert_eq!(response.status(), 200);
+            let binding = response.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
             let body: Value = response.json().await.unwrap();
-            body["consent_url"].as_str().unwrap().to_string()
+            (body["consent_url"].as_str().unwrap().to_string(), binding)
         };
-        // The administrator consents at Microsoft, which sends the browser back.
-        let consent_url = begin().await;
+        // The administrator consents at Microsoft, which sends the browser back, on to the
+        // sign-in, and back again.
+        let (consent_url, binding) = begin().await;
         assert!(consent_url.contains("/adminconsent?"), "{consent_url}");
         let at_microsoft = browser.get(&consent_url).send().await.unwrap();
         assert_eq!(at_microsoft.status().as_u16(), 302);
-        let callback = location(&at_microsoft);
-        assert!(callback.contains("admin_consent=True"), "{callback}");
-        // Cross-site: no session cookie on the way back.
-        let back = browser.get(&callback).send().await.unwrap();
+        let consented = location(&at_microsoft);
+        assert!(consented.contains("admin_consent=True"), "{consented}");
+        // Cross-site: no session cookie on the way back, only the binding cookie.
+        let back = browser
+            .get(&consented)
+            .header("Cookie", &binding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status().as_u16(), 303);
+        let signed_in = browser.get(location(&back)).send().await.unwrap();
+        assert_eq!(signed_in.status().as_u16(), 302);
+        let callback = location(&signed_in);
+        let back = browser
+            .get(&callback)
+            .header("Cookie", &binding)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(back.status().as_u16(), 303);
         let landing = location(&back);
         assert!(landing.starts_with("/settings/mcp?connected="), "{landing}");
@@ -483,7 +513,12 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
         assert!(connected.licences.is_some());
 
         // Replaying the same callback is refused, and nothing changes.
-        let replay = browser.get(&callback).send().await.unwrap();
+        let replay = browser
+            .get(&callback)
+            .header("Cookie", &binding)
+            .send()
+            .await
+            .unwrap();
         assert!(
             location(&replay).contains("connect_error="),
             "{}",
@@ -491,6 +526,7 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
         );
         let replay_json = browser
             .get(&callback)
+            .header("Cookie", &binding)
             .header("Accept", "application/json")
             .send()
             .await
@@ -500,6 +536,7 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
         let forged = callback.replace("state=", "state=AAAA");
         let forged = browser
             .get(&forged)
+            .header("Cookie", &binding)
             .header("Accept", "application/json")
             .send()
             .await
@@ -508,9 +545,11 @@ async fn admin_consent_connects_a_tenant_once_and_refuses_forged_or_replayed_sta
         // An administrator who declines: the error is shown, no tenant is added.
         app.standin
             .set_fault(Fault::on("/authority", FaultKind::ConsentDeclined));
-        let declined = browser.get(begin().await).send().await.unwrap();
+        let (consent_url, binding) = begin().await;
+        let declined = browser.get(consent_url).send().await.unwrap();
         let back = browser
             .get(location(&declined))
+            .header("Cookie", &binding)
             .header("Accept", "application/json")
             .send()
             .await

@@ -8,6 +8,7 @@ mod audit_crash;
 mod cli;
 mod cluster_instances;
 mod cluster_ops;
+mod consent;
 mod dashboard;
 mod dashboard_api;
 mod hardening;

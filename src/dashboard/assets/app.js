@@ -130,8 +130,25 @@
       (v === 0 ? "±" : up ? "▲ +" : "▼ ") + v.toFixed(1) + " since the previous scan");
   }
 
+  // A tenant of this organisation connected to another organisation too (by a proven
+  // administrator of the tenant, or by the operator): shown on the overview and tenants pages.
+  async function elsewhereNotices() {
+    let answer;
+    try {
+      answer = await api("GET", "/api/v1/tenants/notices");
+    } catch (e) {
+      return null;
+    }
+    if (!answer.items.length) return null;
+    return el("div", { class: "alert alert-warning", role: "alert", id: "tenant-elsewhere" },
+      el("strong", {}, "A tenant of yours was connected to another organisation. "),
+      el("ul", {}, ...answer.items.map((n) => el("li", {}, time(n.at), " ", n.message))));
+  }
+
   async function overview() {
     main.replaceChildren(...header("Overview", "Your tenants' security posture: the latest score, what fails, and how it changed."));
+    const elsewhere = await elsewhereNotices();
+    if (elsewhere) main.append(elsewhere);
     const data = await api("GET", "/api/v1/overview");
     if (!data.onboarding.available) {
       main.append(el("div", { class: "alert alert-warning", role: "status", id: "onboarding" },
@@ -454,6 +471,8 @@
     const canManage = state.me.user.can_manage;
     const notice = el("p", { class: "alert", role: "status", hidden: true, id: "tenant-notice" });
     main.append(notice);
+    const elsewhere = await elsewhereNotices();
+    if (elsewhere) main.append(elsewhere);
     const all = await tenants();
     const rows = all.map((t) => {
       const c = t.last_collection;
@@ -505,7 +524,7 @@
         }
       });
       main.append(el("section", { class: "card" }, el("h2", {}, "Connect a tenant"),
-        el("p", { class: "muted" }, "A Global Administrator of the tenant grants admin consent at Microsoft (read permissions only), then returns here."), connect));
+        el("p", { class: "muted" }, "An administrator of the tenant (Global, Privileged Role, Cloud Application or Application Administrator) grants admin consent at Microsoft (read permissions only), then signs in at Microsoft to prove it, in this browser, and returns here."), connect));
     } else {
       main.append(viewerNote("connect tenants or import exports"));
     }
