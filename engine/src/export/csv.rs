@@ -100,6 +100,7 @@ mod tests {
             status: Status::Fail,
             message: message.into(),
             evidence: serde_json::json!({}),
+            subjects: Vec::new(),
             rationale: "r".into(),
             remediation: Remediation {
                 steps: "Remove, then \"review\"".into(),

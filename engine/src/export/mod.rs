@@ -12,6 +12,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Finding, Framework, FrameworkRef, ParseEnumError, Service};
+use crate::text::{strip_invisible, strip_invisible_json};
 
 pub mod csv;
 pub mod ocsf;
@@ -122,17 +123,42 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
 }
 
-/// Writes `findings` in `format`.
+/// Writes `findings` in `format`. Tenant text (the tenant's name, messages of findings stored by
+/// earlier versions, subjects, evidence) loses its invisible code points first
+/// ([`crate::text::is_invisible`]).
 pub fn export(
     format: ExportFormat,
     context: &ExportContext,
     findings: &[Finding],
 ) -> Result<Vec<u8>, ExportError> {
+    let context = &ExportContext {
+        tenant_name: strip_invisible(&context.tenant_name).into_owned(),
+        microsoft_tenant_id: context
+            .microsoft_tenant_id
+            .as_deref()
+            .map(|id| strip_invisible(id).into_owned()),
+        ..context.clone()
+    };
+    let findings: Vec<Finding> = findings.iter().map(visible).collect();
+    let findings = findings.as_slice();
     match format {
         ExportFormat::Ocsf => ocsf::to_bytes(context, findings),
         ExportFormat::Sarif => sarif::to_bytes(context, findings),
         ExportFormat::Csv => Ok(csv::to_bytes(findings)),
     }
+}
+
+/// A finding without invisible code points in its text fields.
+fn visible(f: &Finding) -> Finding {
+    let mut f = f.clone();
+    f.message = strip_invisible(&f.message).into_owned();
+    f.subjects = f
+        .subjects
+        .iter()
+        .map(|s| strip_invisible(s).into_owned())
+        .collect();
+    strip_invisible_json(&mut f.evidence);
+    f
 }
 
 /// The resource a finding is about: the domain of a DNS (exposure) finding, read from its
