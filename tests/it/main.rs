@@ -19,3 +19,4 @@ mod mcp_stateless;
 mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
+mod tenant_text;

@@ -201,6 +201,42 @@ pub fn requirement_label(reference: &FrameworkRef) -> String {
 mod tests {
     use super::*;
 
+    /// Issue 20 item 3: no invisible code point of the tenant's text reaches any export.
+    #[test]
+    fn exports_carry_no_invisible_code_point() {
+        let sample = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/scubagear/ProviderSettingsExport.json"
+        );
+        let snapshot = crate::Snapshot::from_bytes(&std::fs::read(sample).unwrap()).unwrap();
+        // Every code point of issue 20 item 3, and every other invisible one up to U+E0FFF.
+        let hidden: String = (0..=0xE0FFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| crate::text::is_invisible(c))
+            .collect();
+        assert!(hidden.contains('\u{E0041}') && hidden.contains('\u{1D17A}'));
+        let mut findings = crate::evaluate_all(&snapshot);
+        for f in &mut findings {
+            f.message = format!("legacy «{hidden}» message");
+            f.subjects = vec![format!("name{hidden}")];
+            f.evidence = serde_json::json!({ format!("key{hidden}"): [format!("v{hidden}")] });
+        }
+        let context = ExportContext {
+            scan_id: Some(1),
+            tenant_name: format!("Contoso{hidden}"),
+            microsoft_tenant_id: Some(format!("id{hidden}")),
+            time: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        for format in ExportFormat::ALL {
+            let bytes = export(format, &context, &findings).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            if let Some(c) = text.chars().find(|&c| crate::text::is_invisible(c)) {
+                panic!("{format}: U+{:04X}", u32::from(c));
+            }
+            assert!(text.contains("legacy «» message"), "{format}");
+        }
+    }
+
     #[test]
     fn formats_parse_and_name_files() {
         for f in ExportFormat::ALL {
