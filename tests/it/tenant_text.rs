@@ -150,8 +150,8 @@ const NEVER_OUTSIDE: [&str; 6] = [
     "authorised you",
     "evil.example",
     "URGENT",
-    "script",
-    "Block legacy auth",
+    "alert(1)",
+    "Block legacy auth.",
 ];
 
 /// Checks one text answer: no invisible code point anywhere, no payload outside a fence,
@@ -369,6 +369,18 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
                 check_text(name, m["content"]["text"].as_str().unwrap());
             }
         }
+
+        // Completion offers the tenant's name without its invisible code points.
+        let names = surface::complete(
+            &ctx,
+            &json!({ "type": "ref/prompt", "name": "critical_findings" }),
+            "tenant",
+            "",
+        )
+        .await
+        .unwrap();
+        assert!(!names.is_empty());
+        assert!(!names.concat().chars().any(is_invisible), "{names:?}");
 
         // start_scan names the tenant fenced too, whatever it answers.
         if let Ok(started) =

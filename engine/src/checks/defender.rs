@@ -295,6 +295,7 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
             "The Strict preset security policy ({what}) applies to selected recipients: verify in Defender > Email & collaboration > Policies > Preset security policies > Strict that every sensitive account (administrators, executives, others you designate) is among them."
         ),
         evidence,
+        subjects: Vec::new(),
     }
 }
 

@@ -400,7 +400,16 @@ fn migration_complete(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         ok,
         "The migration to the authentication methods policy is complete.",
-        format!("The authentication methods migration state is {state}, not migrationComplete."),
+        // The state is the tenant's value: named only when it is one Microsoft documents.
+        format!(
+            "The authentication methods migration state is {}, not migrationComplete.",
+            match state.as_str() {
+                Some(
+                    v @ ("preMigration" | "migrationInProgress" | "migrationComplete" | "unknownFutureValue"),
+                ) => v,
+                _ => "another value (see the evidence)",
+            }
+        ),
         json!({ "PolicyMigrationState": state }),
     )
 }
@@ -1180,7 +1189,9 @@ fn system_preferred_mfa(snap: &Snapshot) -> Outcome {
             match state {
                 "" => "not configured",
                 "default" => "Microsoft managed (default)",
-                other => other,
+                "disabled" => "disabled",
+                "enabled" => "enabled",
+                _ => "set to another value (see the evidence)",
             },
             if all_users {
                 "all users"

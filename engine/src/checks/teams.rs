@@ -407,6 +407,7 @@ fn external_access_cis(snap: &Snapshot) -> Outcome {
             status: crate::model::Status::Manual,
             message: "External access is open to every domain at the organisation level; CIS 8.2.1 then judges the Global external access policy, which the export does not hold: in the Teams admin center > External collaboration > External access > Policies > Global, verify 'Manage external domains' is Off (Get-CsExternalAccessPolicy -Identity Global shows EnableFederationAccess False).".to_string(),
             evidence,
+            subjects: Vec::new(),
         }
     }
 }
