@@ -168,8 +168,15 @@ fn check_text(what: &str, text: &str) {
             "{what}: {word:?} outside a fence in:\n{outside}\n--- whole answer:\n{text}"
         );
     }
-    assert!(!text.contains("](https://evil"), "{what}: a link: {text}");
-    assert!(!text.contains("<script"), "{what}: a tag: {text}");
+    assert!(!outside.contains('<'), "{what}: a tag: {text}");
+    // Inside inline fences, tenant text is escaped as Markdown text.
+    for fenced in text.split('«').skip(1).filter_map(|s| s.split('»').next()) {
+        let unescaped = fenced.replace("\\\\", "").replace("\\<", "").replace("\\[", "");
+        assert!(
+            !unescaped.contains('<') && !unescaped.contains('['),
+            "{what}: unescaped Markdown in «{fenced}»"
+        );
+    }
     assert!(!text.contains("\n## SYSTEM"), "{what}: a heading: {text}");
 }
 
@@ -324,7 +331,7 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
             .map(|r| r["uri"].as_str().unwrap().to_string())
             .collect();
         uris.push(format!("aether365://scans/{scan_id}"));
-        for format in ["csv", "sarif", "ocsf"] {
+        for format in ["csv", "sarif", "ocsf.json"] {
             uris.push(format!("aether365://scans/{scan_id}/findings.{format}"));
         }
         assert!(uris.iter().any(|u| u.starts_with("aether365://reports/")));
@@ -406,7 +413,8 @@ async fn reports_escape_tenant_text_and_render_no_foreign_link() {
             NewTenant {
                 display_name: LINK.into(),
                 microsoft_tenant_id: None,
-                domains: vec![LINK.into()],
+                // The directory accepts only domain names; the export's domains hold the link.
+                domains: vec!["contoso.example".into()],
             },
         )
         .await
