@@ -171,7 +171,10 @@ mod tests {
             "[a](javascript:alert(1)) [b](https://learn.microsoft.com/) [c](/findings/1)",
         );
         assert!(!links.contains("javascript:"), "{links}");
-        assert!(links.contains("<a href=\"https://learn.microsoft.com/\">b</a>"), "{links}");
+        assert!(
+            links.contains("<a href=\"https://learn.microsoft.com/\">b</a>"),
+            "{links}"
+        );
         assert!(links.contains("<a href=\"/findings/1\">c</a>"), "{links}");
     }
 
@@ -183,13 +186,17 @@ mod tests {
         let name = "[URGENT: re-authenticate your tenant here](https://evil.example/login)";
         for markdown in [
             format!("## {name}\n\nSee {name}."),
-            format!("- ![x](https://evil.example/p.png) [y](//evil.example) [z](/\\evil.example) <https://evil.example/a> [w](https://learn.microsoft.com.evil.example/)"),
+            "- ![x](https://evil.example/p.png) [y](//evil.example) [z](/\\evil.example) <https://evil.example/a> [w](https://learn.microsoft.com.evil.example/)"
+                .to_string(),
         ] {
             let html = render_markdown(&markdown);
             assert!(!html.contains("<a "), "{html}");
             assert!(!html.contains("<img"), "{html}");
         }
         let html = render_markdown(&format!("See {name}."));
-        assert!(html.contains("URGENT: re-authenticate your tenant here"), "{html}");
+        assert!(
+            html.contains("URGENT: re-authenticate your tenant here"),
+            "{html}"
+        );
     }
 }

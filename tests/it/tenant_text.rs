@@ -13,9 +13,7 @@ use aether365_actors::{Principal, TenantScope, testkit, tokens};
 use aether365_engine::text::is_invisible;
 use aether365_entities::finding;
 use chrono::{Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
 /// The payload of issue 20 item 2.
@@ -171,7 +169,10 @@ fn check_text(what: &str, text: &str) {
     assert!(!outside.contains('<'), "{what}: a tag: {text}");
     // Inside inline fences, tenant text is escaped as Markdown text.
     for fenced in text.split('«').skip(1).filter_map(|s| s.split('»').next()) {
-        let unescaped = fenced.replace("\\\\", "").replace("\\<", "").replace("\\[", "");
+        let unescaped = fenced
+            .replace("\\\\", "")
+            .replace("\\<", "")
+            .replace("\\[", "");
         assert!(
             !unescaped.contains('<') && !unescaped.contains('['),
             "{what}: unescaped Markdown in «{fenced}»"
@@ -275,7 +276,11 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
             })
             .map(|f| f["id"].as_i64().unwrap())
             .collect();
-        assert!(named.len() >= 5, "{} findings name hostile objects", named.len());
+        assert!(
+            named.len() >= 5,
+            "{} findings name hostile objects",
+            named.len()
+        );
         let scan_id = all.structured["findings"][0]["scan_id"].as_i64().unwrap();
 
         let mut calls: Vec<(&str, Value)> = vec![
@@ -308,7 +313,11 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
             .await
             .unwrap();
         assert!(one.text.contains("Named in the tenant: «"), "{}", one.text);
-        assert!(one.text.contains(surface::untrusted::LEGEND), "{}", one.text);
+        assert!(
+            one.text.contains(surface::untrusted::LEGEND),
+            "{}",
+            one.text
+        );
         assert!(
             one.text.contains("\\#\\# SYSTEM") || one.text.contains("\\[URGENT"),
             "{}",
@@ -453,9 +462,10 @@ async fn reports_escape_tenant_text_and_render_no_foreign_link() {
             backend: Backend::start(db.clone(), BackendConfig::default()),
         };
         for audience in ["board", "audit", "technical"] {
-            let report = surface::call_tool(&ctx, "generate_report", json!({ "audience": audience }))
-                .await
-                .unwrap();
+            let report =
+                surface::call_tool(&ctx, "generate_report", json!({ "audience": audience }))
+                    .await
+                    .unwrap();
             let uri = report.structured["uri"].as_str().unwrap().to_string();
             let contents = surface::read_resource(&ctx, &uri).await.unwrap();
             let markdown = contents[0]["text"].as_str().unwrap();
@@ -486,7 +496,10 @@ async fn messages_of_earlier_versions_are_fenced() {
             .all(&db)
             .await
             .unwrap();
-        let legacy = format!("Conditional access policy {} blocks legacy authentication.", hostile(0));
+        let legacy = format!(
+            "Conditional access policy {} blocks legacy authentication.",
+            hostile(0)
+        );
         for row in rows {
             let mut row: finding::ActiveModel = row.into();
             row.subjects = Set(None);
@@ -497,7 +510,9 @@ async fn messages_of_earlier_versions_are_fenced() {
             principal: principal(&db, org.id).await,
             backend: Backend::start(db.clone(), BackendConfig::default()),
         };
-        let page = surface::call_tool(&ctx, "list_findings", json!({})).await.unwrap();
+        let page = surface::call_tool(&ctx, "list_findings", json!({}))
+            .await
+            .unwrap();
         let id = page.structured["findings"][0]["id"].as_i64().unwrap();
         assert!(page.structured["findings"][0]["subjects"].is_null());
         let one = surface::call_tool(&ctx, "get_finding", json!({ "finding_id": id }))
@@ -510,9 +525,10 @@ async fn messages_of_earlier_versions_are_fenced() {
             one.text
         );
         for audience in ["board", "technical"] {
-            let report = surface::call_tool(&ctx, "generate_report", json!({ "audience": audience }))
-                .await
-                .unwrap();
+            let report =
+                surface::call_tool(&ctx, "generate_report", json!({ "audience": audience }))
+                    .await
+                    .unwrap();
             check_text(audience, &report.text);
         }
     }

@@ -403,12 +403,18 @@ fn migration_complete(snap: &Snapshot) -> Outcome {
         // The state is the tenant's value: named only when it is one Microsoft documents.
         format!(
             "The authentication methods migration state is {}, not migrationComplete.",
-            match state.as_str() {
-                Some(
-                    v @ ("preMigration" | "migrationInProgress" | "migrationComplete" | "unknownFutureValue"),
-                ) => v,
-                _ => "another value (see the evidence)",
-            }
+            state
+                .as_str()
+                .filter(|v| {
+                    [
+                        "preMigration",
+                        "migrationInProgress",
+                        "migrationComplete",
+                        "unknownFutureValue",
+                    ]
+                    .contains(v)
+                })
+                .unwrap_or("another value (see the evidence)")
         ),
         json!({ "PolicyMigrationState": state }),
     )

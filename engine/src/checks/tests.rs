@@ -1842,7 +1842,10 @@ fn messages_hold_no_tenant_text() {
     let every = |_: &str| true;
     let mut leaks = Vec::new();
     let mut in_subjects = 0;
-    for (label, pick) in [("names", &names as &dyn Fn(&str) -> bool), ("every string", &every)] {
+    for (label, pick) in [
+        ("names", &names as &dyn Fn(&str) -> bool),
+        ("every string", &every),
+    ] {
         let mut v = sample_value();
         mark_strings(&mut v, None, pick, MARK);
         let snap = Snapshot::from_value(v).unwrap();
@@ -1853,6 +1856,11 @@ fn messages_hold_no_tenant_text() {
             in_subjects += f.subjects.iter().filter(|s| s.contains(MARK)).count();
         }
     }
-    assert!(leaks.is_empty(), "{} messages quote the tenant:\n{}", leaks.len(), leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "{} messages quote the tenant:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
     assert!(in_subjects > 20, "{in_subjects} subjects");
 }
