@@ -8,7 +8,7 @@ mod m20261130_000020_cluster;
 mod m20261130_000021_cluster_sessions;
 mod m20261130_000030_scan_quotas;
 mod m20261201_000040_findings_by_scan;
-mod m20261202_000050_finding_subjects;
+mod m20261205_000060_finding_subjects;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -24,7 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_cluster_sessions::Migration),
             Box::new(m20261130_000030_scan_quotas::Migration),
             Box::new(m20261201_000040_findings_by_scan::Migration),
-            Box::new(m20261202_000050_finding_subjects::Migration),
+            Box::new(m20261205_000060_finding_subjects::Migration),
         ]
     }
 }
