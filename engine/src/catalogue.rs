@@ -102,6 +102,7 @@ impl Check {
             status: outcome.status,
             message: outcome.message,
             evidence: outcome.evidence,
+            subjects: outcome.subjects,
             rationale: self.rationale.to_string(),
             remediation: Remediation {
                 steps: self.remediation_steps.to_string(),

@@ -106,6 +106,7 @@ macro_rules! looked_up {
                     status: crate::model::Status::Error,
                     message: format!("The {} lookup for {} failed: {}.", $what, $obs.domain, reason),
                     evidence: json!({ "domain": $obs.domain, "lookup": $what, "error": reason }),
+                    subjects: Vec::new(),
                 }
             }
         }
@@ -405,6 +406,7 @@ fn mta_sts(obs: &DomainObservation) -> Outcome {
                     obs.domain
                 ),
                 evidence: ev,
+                subjects: Vec::new(),
             };
         }
     };

@@ -11,6 +11,7 @@ pub mod model;
 pub mod references;
 pub mod score;
 pub mod snapshot;
+pub mod text;
 pub mod variations;
 
 pub use catalogue::{Check, compliance_checks, evaluate_all, find_check};

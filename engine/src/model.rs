@@ -418,6 +418,10 @@ pub struct Finding {
     pub message: String,
     /// Names the objects (policies, domains, users) that made it pass or fail.
     pub evidence: serde_json::Value,
+    /// Names read from the tenant (policies, rules, domains, users) that the message is about:
+    /// tenant data, never part of [`Finding::message`], which only counts them.
+    #[serde(default)]
+    pub subjects: Vec<String>,
     /// Why the requirement matters.
     pub rationale: String,
     /// How to fix it.

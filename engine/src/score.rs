@@ -116,6 +116,7 @@ mod tests {
             status,
             message: "m".into(),
             evidence: serde_json::Value::Null,
+            subjects: Vec::new(),
             rationale: "r".into(),
             remediation: Remediation {
                 steps: "s".into(),

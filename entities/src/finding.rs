@@ -31,6 +31,9 @@ pub struct Model {
     pub frameworks: Json,
     pub message: String,
     pub evidence: Json,
+    /// Names read from the tenant that the message is about (a JSON array of strings); NULL
+    /// for findings stored before messages were kept free of tenant text.
+    pub subjects: Option<Json>,
     pub rationale: String,
     pub remediation: String,
     pub remediation_url: String,

@@ -9,6 +9,7 @@ mod m20261130_000021_cluster_sessions;
 mod m20261130_000030_scan_quotas;
 mod m20261201_000040_findings_by_scan;
 mod m20261205_000050_consent_proof;
+mod m20261205_000060_finding_subjects;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000030_scan_quotas::Migration),
             Box::new(m20261201_000040_findings_by_scan::Migration),
             Box::new(m20261205_000050_consent_proof::Migration),
+            Box::new(m20261205_000060_finding_subjects::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
 use aether365_actors::query::ReportView;
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -42,50 +42,47 @@ pub struct ReportPage {
     pub download_url: String,
 }
 
-/// Whether a link target is safe to follow: http(s), mailto, or relative.
-fn safe_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    match lower.split_once(':') {
-        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
-            matches!(scheme, "http" | "https" | "mailto")
-        }
-        _ => true,
+/// Whether a link target is one the report itself writes: a relative link within the
+/// dashboard, or a Microsoft Learn page (remediation guidance).
+fn our_link(url: &str) -> bool {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("https://learn.microsoft.com") {
+        return rest.is_empty() || rest.starts_with('/');
     }
+    // Relative: no scheme, not protocol-relative (`//host`), no backslash tricks.
+    (url.starts_with('/') || url.starts_with('#'))
+        && !url.starts_with("//")
+        && !url.contains('\\')
+        && !lower.contains(':')
 }
 
-/// Markdown as HTML. Raw HTML in the source is escaped (it becomes text) and links other than
-/// http(s), mailto and relative ones are dropped, so a report cannot inject markup or script.
+/// Markdown as HTML. Raw HTML in the source is escaped (it becomes text). Only links the report
+/// writes are rendered as links ([`our_link`]): any other link keeps its text, as text, and any
+/// other image becomes its alt text, so text a tenant chose can neither inject markup or script
+/// nor become a link to another site.
 pub fn render_markdown(markdown: &str) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: CowStr::Borrowed("#"),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) if !safe_url(&dest_url) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: CowStr::Borrowed("#"),
-            title,
-            id,
-        }),
-        other => other,
-    });
+    let mut events = Vec::new();
+    // Links and images do not nest, so one flag per kind says which end to drop.
+    let (mut dropped_link, mut dropped_image) = (false, false);
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            Event::Start(Tag::Link { ref dest_url, .. }) if !our_link(dest_url) => {
+                dropped_link = true;
+            }
+            Event::End(TagEnd::Link) if dropped_link => dropped_link = false,
+            Event::Start(Tag::Image { ref dest_url, .. }) if !our_link(dest_url) => {
+                dropped_image = true;
+            }
+            Event::End(TagEnd::Image) if dropped_image => dropped_image = false,
+            other => events.push(other),
+        }
+    }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events);
+    html::push_html(&mut out, events.into_iter());
     out
 }
 
@@ -174,7 +171,32 @@ mod tests {
             "[a](javascript:alert(1)) [b](https://learn.microsoft.com/) [c](/findings/1)",
         );
         assert!(!links.contains("javascript:"), "{links}");
-        assert!(links.contains("https://learn.microsoft.com/"), "{links}");
-        assert!(links.contains("/findings/1"), "{links}");
+        assert!(
+            links.contains("<a href=\"https://learn.microsoft.com/\">b</a>"),
+            "{links}"
+        );
+        assert!(links.contains("<a href=\"/findings/1\">c</a>"), "{links}");
+    }
+
+    /// Issue 20 item 4: a link or image written into the Markdown by anyone but the report is
+    /// text, not a link, whether the tenant's name reached the Markdown escaped or (in a report
+    /// stored by an earlier version) raw.
+    #[test]
+    fn only_the_reports_own_links_are_links() {
+        let name = "[URGENT: re-authenticate your tenant here](https://evil.example/login)";
+        for markdown in [
+            format!("## {name}\n\nSee {name}."),
+            "- ![x](https://evil.example/p.png) [y](//evil.example) [z](/\\evil.example) <https://evil.example/a> [w](https://learn.microsoft.com.evil.example/)"
+                .to_string(),
+        ] {
+            let html = render_markdown(&markdown);
+            assert!(!html.contains("<a "), "{html}");
+            assert!(!html.contains("<img"), "{html}");
+        }
+        let html = render_markdown(&format!("See {name}."));
+        assert!(
+            html.contains("URGENT: re-authenticate your tenant here"),
+            "{html}"
+        );
     }
 }

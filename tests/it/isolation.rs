@@ -98,6 +98,7 @@ fn findings(marker: &str, round: usize) -> Vec<Finding> {
             },
             message: format!("{id} observed for {marker}"),
             evidence: json!({ "marker": marker }),
+            subjects: Vec::new(),
             rationale: format!("Rationale of {id}"),
             remediation: Remediation {
                 steps: format!("Fix {id} at {marker}"),

@@ -21,3 +21,4 @@ mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
 mod people_security;
+mod tenant_text;

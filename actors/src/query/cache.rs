@@ -43,6 +43,22 @@ pub struct LightFindingRow {
     pub nist_controls: Option<String>,
     pub iso_controls: Option<String>,
     pub message: String,
+    pub subjects: Option<serde_json::Value>,
+}
+
+/// A stored `subjects` column as names: `None` when NULL (a finding stored before subjects
+/// were kept apart from the message); strings only.
+pub fn subjects(value: Option<&serde_json::Value>) -> Option<Vec<String>> {
+    let items = value?.as_array();
+    Some(
+        items
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
 }
 
 /// A cached finding: its summary, mappings and lower-cased search text.
@@ -73,6 +89,7 @@ impl From<&aether365_entities::finding::Model> for LightFindingRow {
             nist_controls: row.nist_controls.clone(),
             iso_controls: row.iso_controls.clone(),
             message: row.message.clone(),
+            subjects: row.subjects.clone(),
         }
     }
 }
@@ -100,13 +117,15 @@ impl CachedFinding {
             iso_controls: row.iso_controls,
         };
         let references = references(&mappings);
+        let subjects = subjects(row.subjects.as_ref());
         let search_text = format!(
-            "{} {} {} {} {}",
+            "{} {} {} {} {} {}",
             row.check_id,
             row.title,
             row.service,
             row.message,
-            references.join(" ")
+            references.join(" "),
+            subjects.as_deref().unwrap_or_default().join(" ")
         )
         .to_lowercase();
         Ok(CachedFinding {
@@ -121,6 +140,7 @@ impl CachedFinding {
                 severity,
                 status,
                 message: row.message,
+                subjects,
                 references,
             },
             severity_rank: row.severity_rank,

@@ -119,6 +119,7 @@ impl QueryService {
                     summary.id = now.summary.id;
                     summary.scan_id = now.summary.scan_id;
                     summary.message = now.summary.message.clone();
+                    summary.subjects = now.summary.subjects.clone();
                 }
                 resolved.push(summary);
             }

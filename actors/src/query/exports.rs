@@ -11,6 +11,7 @@ use aether365_entities::{finding, scan, tenant};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::QueryError;
+use super::cache::subjects;
 use super::scope::Scope;
 use super::service::QueryService;
 use crate::principal::Principal;
@@ -59,6 +60,7 @@ pub fn finding_from_row(row: &finding::Model) -> Result<Finding, ExportLoadError
         status,
         message: row.message.clone(),
         evidence: row.evidence.clone(),
+        subjects: subjects(row.subjects.as_ref()).unwrap_or_default(),
         rationale: row.rationale.clone(),
         remediation: Remediation {
             steps: row.remediation.clone(),

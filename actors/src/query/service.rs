@@ -264,6 +264,7 @@ impl QueryService {
                 finding::Column::NistControls,
                 finding::Column::IsoControls,
                 finding::Column::Message,
+                finding::Column::Subjects,
             ])
             .filter(finding::Column::ScanId.eq(row.id))
             .filter(finding::Column::OrganisationId.eq(row.organisation_id))

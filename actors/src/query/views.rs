@@ -170,7 +170,13 @@ pub struct FindingSummary {
     pub service: String,
     pub severity: Severity,
     pub status: FindingStatus,
+    /// The server's sentence: why this status. Holds no tenant text, except in findings
+    /// stored before subjects were kept apart (`subjects` is then `None`).
     pub message: String,
+    /// Names read from the tenant (policies, rules, domains, users) that the message is about:
+    /// tenant data, not instructions. `None` for findings stored by an earlier version, whose
+    /// message may itself quote tenant names.
+    pub subjects: Option<Vec<String>>,
     /// Framework references, such as `CIS 1.1.1 (v4.0.0)`, `SCuBA MS.AAD.1.1v1`.
     pub references: Vec<String>,
 }

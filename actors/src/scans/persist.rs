@@ -220,6 +220,7 @@ fn finding_row(
         ),
         message: Set(f.message.clone()),
         evidence: Set(f.evidence.clone()),
+        subjects: Set(Some(serde_json::Value::from(f.subjects.clone()))),
         rationale: Set(f.rationale.clone()),
         remediation: Set(f.remediation.steps.clone()),
         remediation_url: Set(f.remediation.url.clone()),

@@ -25,6 +25,7 @@ pub fn finding(
         status,
         message: format!("{check_id} is {}", status.as_str()),
         evidence: serde_json::json!({ "check": check_id }),
+        subjects: Vec::new(),
         rationale: format!("Why {check_id} matters"),
         remediation: Remediation {
             steps: format!("Fix {check_id}"),

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_names, name_of, s};
+use super::{Outcome, b, check, count, input, list_ours, n, name_of, s};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -42,7 +42,7 @@ fn presets_enabled(snap: &Snapshot) -> Outcome {
         "The Standard and Strict preset security policies are both enabled.",
         format!(
             "Preset security policies not enabled: {}.",
-            list_names(&missing)
+            list_ours(&missing)
         ),
         json!({ "standard_enabled": standard, "strict_enabled": strict }),
     )
@@ -93,12 +93,13 @@ fn preset_covers_all(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     Outcome::verdict(
         !covering.is_empty(),
         format!(
-            "{} applies {what} to all recipients.",
-            list_names(&covering)
+            "A preset security policy applies {what} to all recipients ({} covering).",
+            covering.len()
         ),
         format!("Neither preset security policy applies {what} to all recipients."),
         json!({ "covering_presets": covering, "rules": rules.iter().map(|r| json!({"name": name_of(r), "state": s(r, "State"), "all_recipients": all_recipients(r)})).collect::<Vec<_>>() }),
     )
+    .about(&covering)
 }
 
 fn eop_preset_all(snap: &Snapshot) -> Outcome {
@@ -139,11 +140,12 @@ fn atp_rule_for_all(snap: &Snapshot, field: &str, what: &str) -> Outcome {
         !covering.is_empty(),
         format!(
             "{what} protects all recipients through {}.",
-            list_names(&covering)
+            n(&covering, "rule", "rules")
         ),
         format!("No enabled {what} rule covers all recipients."),
         json!({ "covering_rules": covering, "rules_checked": rules.len() }),
     )
+    .about(&covering)
 }
 
 fn safe_links(snap: &Snapshot) -> Outcome {
@@ -212,7 +214,7 @@ fn impersonation(snap: &Snapshot) -> Outcome {
         "User impersonation protection is on in both the Strict and Standard anti-phishing presets.",
         format!(
             "User impersonation protection is off in: {}.",
-            list_names(&missing)
+            list_ours(&missing)
         ),
         json!({ "presets": details }),
     )
@@ -233,12 +235,13 @@ fn mailbox_intelligence(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         !good.is_empty(),
         format!(
-            "Anti-phishing policy {} protects against spoofing and domain impersonation.",
-            list_names(&good)
+            "{} against spoofing and domain impersonation.",
+            n(&good, "anti-phishing policy protects", "anti-phishing policies protect")
         ),
         "No enabled anti-phishing policy combines mailbox intelligence, spoof intelligence and organisation domain protection.",
         json!({ "compliant_policies": good }),
     )
+    .about(&good)
 }
 
 /// SCuBA MS.DEFENDER.1.4/1.5: the Strict preset must protect the sensitive accounts. Passes when
@@ -280,10 +283,11 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
         return Outcome::fail(
             format!(
                 "The Strict preset security policy ({what}) applies only to recipients in {}, none of which is a domain of this tenant, so it protects no sensitive account.",
-                list_names(&domains)
+                n(&domains, "domain", "domains")
             ),
             evidence,
-        );
+        )
+        .about(&domains);
     }
     Outcome {
         status: crate::model::Status::Manual,
@@ -291,6 +295,7 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
             "The Strict preset security policy ({what}) applies to selected recipients: verify in Defender > Email & collaboration > Policies > Preset security policies > Strict that every sensitive account (administrators, executives, others you designate) is among them."
         ),
         evidence,
+        subjects: Vec::new(),
     }
 }
 
@@ -344,10 +349,11 @@ fn agency_domains_protected(snap: &Snapshot) -> Outcome {
         "The Standard and Strict anti-phishing policies protect every domain of the tenant from impersonation.",
         format!(
             "Domains of the tenant missing from domain impersonation protection in the Standard and Strict presets: {}.",
-            list_names(&unprotected)
+            unprotected.len()
         ),
         json!({ "presets_with_domain_protection": pols.iter().map(|(n, d)| json!({"policy": n, "domains": d})).collect::<Vec<_>>(), "unprotected_domains": unprotected }),
     )
+    .about(&unprotected)
 }
 
 fn partner_domains_protected(snap: &Snapshot) -> Outcome {
@@ -366,11 +372,12 @@ fn partner_domains_protected(snap: &Snapshot) -> Outcome {
         both,
         format!(
             "The Standard and Strict anti-phishing policies protect partner domains from impersonation ({}); confirm the list names every frequent partner.",
-            list_names(&partners)
+            n(&partners, "domain", "domains")
         ),
         "The Standard and Strict anti-phishing policies do not both protect partner domains from impersonation.",
         json!({ "partner_domains": partners, "presets_with_domain_protection": pols.len() }),
     )
+    .about(&partners)
 }
 
 const REQUIRED_ALERTS: [&str; 7] = [
@@ -402,7 +409,7 @@ fn alerts_enabled(snap: &Snapshot) -> Outcome {
         ),
         format!(
             "Required alert policies missing or disabled: {}.",
-            list_names(&missing)
+            list_ours(&missing)
         ),
         json!({ "required": REQUIRED_ALERTS, "missing_or_disabled": missing }),
     )

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_names, s, strs};
+use super::{Outcome, b, check, count, input, list_ours, n, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -135,11 +135,12 @@ fn ca_any(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome
     } else {
         Outcome::pass(
             format!(
-                "Conditional access policy {} {what}.",
-                list_names(&matching)
+                "A conditional access policy {what} ({} matching).",
+                matching.len()
             ),
             evidence,
         )
+        .about(&matching)
     }
 }
 
@@ -399,7 +400,22 @@ fn migration_complete(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         ok,
         "The migration to the authentication methods policy is complete.",
-        format!("The authentication methods migration state is {state}, not migrationComplete."),
+        // The state is the tenant's value: named only when it is one Microsoft documents.
+        format!(
+            "The authentication methods migration state is {}, not migrationComplete.",
+            state
+                .as_str()
+                .filter(|v| {
+                    [
+                        "preMigration",
+                        "migrationInProgress",
+                        "migrationComplete",
+                        "unknownFutureValue",
+                    ]
+                    .contains(v)
+                })
+                .unwrap_or("another value (see the evidence)")
+        ),
         json!({ "PolicyMigrationState": state }),
     )
 }
@@ -421,7 +437,7 @@ fn weak_methods_disabled(snap: &Snapshot) -> Outcome {
         "SMS, voice and email authentication methods are disabled.",
         format!(
             "Weak authentication methods are enabled: {}.",
-            list_names(&enabled)
+            list_ours(&enabled)
         ),
         json!({ "methods": weak, "enabled": enabled }),
     )
@@ -444,11 +460,12 @@ fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
         bad.is_empty(),
         "Non-admin users cannot register applications.",
         format!(
-            "Authorization policy {} lets non-admin users register applications.",
-            list_names(&bad)
+            "{} lets non-admin users register applications.",
+            n(&bad, "authorization policy", "authorization policies")
         ),
         json!({ "policies_allowing_app_registration": bad }),
     )
+    .about(&bad)
 }
 
 fn user_consent_restricted(snap: &Snapshot) -> Outcome {
@@ -475,11 +492,12 @@ fn user_consent_restricted(snap: &Snapshot) -> Outcome {
         bad.is_empty(),
         "Users cannot consent to applications with risky permissions.",
         format!(
-            "Authorization policy {} lets users consent to third-party applications.",
-            list_names(&bad)
+            "{} lets users consent to third-party applications.",
+            n(&bad, "authorization policy", "authorization policies")
         ),
         json!({ "policies_allowing_consent": bad, "default_user_grant_policies": grants_seen }),
     )
+    .about(&bad)
 }
 
 fn admin_consent_workflow(snap: &Snapshot) -> Outcome {
@@ -525,11 +543,12 @@ fn guest_access_restricted(snap: &Snapshot) -> Outcome {
         bad.is_empty(),
         "Guest users have limited or restricted access to directory objects.",
         format!(
-            "Authorization policy {} gives guests more than limited access.",
-            list_names(&bad)
+            "{} gives guests more than limited access.",
+            n(&bad, "authorization policy", "authorization policies")
         ),
         json!({ "policies": seen }),
     )
+    .about(&bad)
 }
 
 fn guest_invites_limited(snap: &Snapshot) -> Outcome {
@@ -547,11 +566,12 @@ fn guest_invites_limited(snap: &Snapshot) -> Outcome {
         bad.is_empty(),
         "Only administrators and the Guest Inviter role can invite guests.",
         format!(
-            "Authorization policy {} lets ordinary users or guests invite guests.",
-            list_names(&bad)
+            "{} lets ordinary users or guests invite guests.",
+            n(&bad, "authorization policy", "authorization policies")
         ),
         json!({ "policies": seen }),
     )
+    .about(&bad)
 }
 
 fn users_cannot_create_tenants(snap: &Snapshot) -> Outcome {
@@ -569,11 +589,12 @@ fn users_cannot_create_tenants(snap: &Snapshot) -> Outcome {
         bad.is_empty(),
         "Non-admin users cannot create tenants.",
         format!(
-            "Authorization policy {} lets non-admin users create tenants.",
-            list_names(&bad)
+            "{} lets non-admin users create tenants.",
+            n(&bad, "authorization policy", "authorization policies")
         ),
         json!({ "policies_allowing_tenant_creation": bad }),
     )
+    .about(&bad)
 }
 
 // ---------- password expiry ----------
@@ -621,9 +642,10 @@ fn passwords_never_expire(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         invalid.is_empty(),
         "User passwords are set to never expire on every verified managed domain.",
-        format!("Passwords expire on {}.", list_names(&invalid)),
+        format!("Passwords expire on {}.", n(&invalid, "domain", "domains")),
         json!({ "never_expire": valid, "expiring": invalid, "federated_domains": federated }),
     )
+    .about(&invalid)
 }
 
 // ---------- privileged users and roles ----------
@@ -704,11 +726,12 @@ fn cloud_only_admins(snap: &Snapshot) -> Outcome {
             a.all.len()
         ),
         format!(
-            "Privileged users synchronised from on-premises: {}.",
-            list_names(&synced)
+            "{} synchronised from on-premises.",
+            n(&synced, "privileged user is", "privileged users are")
         ),
         json!({ "synced_admins": synced, "privileged_users": a.all.len() }),
     )
+    .about(&synced)
 }
 
 fn no_guest_admins(snap: &Snapshot) -> Outcome {
@@ -735,11 +758,12 @@ fn no_guest_admins(snap: &Snapshot) -> Outcome {
         guests.is_empty(),
         "No guest account holds a privileged role.",
         format!(
-            "Guest accounts hold privileged roles: {}.",
-            list_names(&guests)
+            "{} privileged roles.",
+            n(&guests, "guest account holds", "guest accounts hold")
         ),
         json!({ "guest_admins": guests }),
     )
+    .about(&guests)
 }
 
 /// Evaluates a privileged-role rule that needs Entra ID P2 (PIM): offenders must be empty.
@@ -763,9 +787,10 @@ fn pim_rule(
     Outcome::verdict(
         off.is_empty(),
         ok,
-        format!("{bad}: {}.", list_names(&off)),
+        format!("{bad}: {}.", off.len()),
         json!({ "offenders": off }),
     )
+    .about(&off)
 }
 
 fn assignments(r: &Value) -> Vec<&Value> {
@@ -938,11 +963,12 @@ fn default_user_cannot(snap: &Snapshot, flag: &str, what: &str) -> Outcome {
         allowed.is_empty(),
         format!("Non-admin users cannot {what} ({flag} is false)."),
         format!(
-            "Authorization policy {} lets non-admin users {what} ({flag} is not false).",
-            list_names(&allowed)
+            "{} lets non-admin users {what} ({flag} is not false).",
+            n(&allowed, "authorization policy", "authorization policies")
         ),
         json!({ "policies": values }),
     )
+    .about(&allowed)
 }
 
 fn users_cannot_create_security_groups(snap: &Snapshot) -> Outcome {
@@ -1135,7 +1161,7 @@ fn methods_disabled(snap: &Snapshot, ids: &[&str], what: &str) -> Outcome {
         format!("The {what} authentication methods are disabled."),
         format!(
             "Enabled in the authentication methods policy: {}.",
-            list_names(&enabled)
+            list_ours(&enabled)
         ),
         json!({ "methods": states }),
     )
@@ -1169,7 +1195,9 @@ fn system_preferred_mfa(snap: &Snapshot) -> Outcome {
             match state {
                 "" => "not configured",
                 "default" => "Microsoft managed (default)",
-                other => other,
+                "disabled" => "disabled",
+                "enabled" => "enabled",
+                _ => "set to another value (see the evidence)",
             },
             if all_users {
                 "all users"
@@ -1276,8 +1304,12 @@ fn intune_enrollment_every_time(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         !matching.is_empty(),
         format!(
-            "Conditional access policy {} requires a sign-in every time a device enrols in Intune.",
-            list_names(&matching)
+            "{} a sign-in every time a device enrols in Intune.",
+            n(
+                &matching,
+                "conditional access policy requires",
+                "conditional access policies require"
+            )
         ),
         format!(
             "None of the {} conditional access policies requires a sign-in every time for Microsoft Intune Enrollment (all users, no exclusions).",
@@ -1285,6 +1317,7 @@ fn intune_enrollment_every_time(snap: &Snapshot) -> Outcome {
         ),
         json!({ "matching_policies": matching, "policies_evaluated": policies.len() }),
     )
+    .about(&matching)
 }
 
 /// CIS 5.2.2.17: authentication transfer (moving a sign-in from a computer to a phone) is blocked.

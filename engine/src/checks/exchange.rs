@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_names, name_of, s, strs};
+use super::{Outcome, b, check, count, input, n, name_of, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -53,12 +53,14 @@ fn per_domain(
         "non_compliant_domains": bad,
         "records": records.iter().map(|(d, r)| json!({"domain": d, "txt": r})).collect::<Vec<_>>(),
     });
+    let subjects = if bad.is_empty() { &good } else { &bad };
     Outcome::verdict(
         bad.is_empty(),
-        format!("{pass_msg} ({}).", list_names(&good)),
-        format!("{fail_msg}: {}.", list_names(&bad)),
+        format!("{pass_msg} ({}).", n(&good, "domain", "domains")),
+        format!("{fail_msg}: {}.", n(&bad, "domain", "domains")),
         evidence,
     )
+    .about(subjects)
 }
 
 fn spf_published(snap: &Snapshot) -> Outcome {
@@ -102,18 +104,20 @@ fn dkim_enabled(snap: &Snapshot) -> Outcome {
             bad.push(d.clone())
         }
     }
+    let subjects = if bad.is_empty() { &good } else { &bad };
     Outcome::verdict(
         bad.is_empty(),
         format!(
             "DKIM signing is enabled and its key published for {}.",
-            list_names(&good)
+            n(&good, "domain", "domains")
         ),
         format!(
             "DKIM is not enabled or its key is not published for {}.",
-            list_names(&bad)
+            n(&bad, "domain", "domains")
         ),
         json!({ "compliant_domains": good, "non_compliant_domains": bad }),
     )
+    .about(subjects)
 }
 
 fn dmarc_records(txt: &[String]) -> Vec<&String> {
@@ -220,10 +224,11 @@ fn no_auto_forwarding(snap: &Snapshot) -> Outcome {
         ),
         format!(
             "Remote domains allowing automatic forwarding: {}.",
-            list_names(&bad)
+            bad.len()
         ),
         json!({ "remote_domains_allowing_forwarding": bad, "remote_domains_checked": domains.len() }),
     )
+    .about(&bad)
 }
 
 fn smtp_auth_disabled(snap: &Snapshot) -> Outcome {
@@ -257,10 +262,11 @@ fn sharing_all_domains(snap: &Snapshot, what: &str) -> Outcome {
         format!("No sharing policy shares {what} details with all domains."),
         format!(
             "Sharing policies sharing {what} with all domains: {}.",
-            list_names(&bad)
+            bad.len()
         ),
         json!({ "policies": bad }),
     )
+    .about(&bad)
 }
 
 fn contacts_not_shared(snap: &Snapshot) -> Outcome {
@@ -282,11 +288,12 @@ fn default_sharing_disabled(snap: &Snapshot) -> Outcome {
         enabled.is_empty(),
         "The default sharing policy is disabled: users cannot share calendars externally.",
         format!(
-            "The default sharing policy {} lets users share calendars externally.",
-            list_names(&enabled)
+            "The default sharing policy lets users share calendars externally ({} enabled).",
+            enabled.len()
         ),
         json!({ "enabled_default_policies": enabled }),
     )
+    .about(&enabled)
 }
 
 fn external_sender_tagged(snap: &Snapshot) -> Outcome {
@@ -304,12 +311,13 @@ fn external_sender_tagged(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         !good.is_empty(),
         format!(
-            "Transport rule {} marks mail from outside the organisation.",
-            list_names(&good)
+            "{} mail from outside the organisation.",
+            n(&good, "transport rule marks", "transport rules mark")
         ),
         "No enabled transport rule warns users about mail from outside the organisation.",
         json!({ "tagging_rules": good, "rules_checked": rules.len() }),
     )
+    .about(&good)
 }
 
 fn org_flag(snap: &Snapshot, key: &str, want: bool, ok: &str, bad: &str) -> Outcome {
@@ -377,11 +385,12 @@ fn no_domain_allow_rules(snap: &Snapshot) -> Outcome {
             rules.len()
         ),
         format!(
-            "Transport rules bypass spam filtering for whole sender domains: {}.",
-            list_names(&bad)
+            "{} spam filtering for whole sender domains.",
+            n(&bad, "transport rule bypasses", "transport rules bypass")
         ),
         json!({ "allow_listing_rules": bad }),
     )
+    .about(&bad)
 }
 
 fn conn_filter(snap: &Snapshot, pred: impl Fn(&Value) -> bool, ok: &str, bad: &str) -> Outcome {
@@ -394,9 +403,10 @@ fn conn_filter(snap: &Snapshot, pred: impl Fn(&Value) -> bool, ok: &str, bad: &s
     Outcome::verdict(
         offenders.is_empty(),
         ok,
-        format!("{bad}: {}.", list_names(&offenders)),
+        format!("{bad}: {}.", offenders.len()),
         json!({ "policies": offenders, "policies_checked": pols.len() }),
     )
+    .about(&offenders)
 }
 
 fn no_ip_allow_list(snap: &Snapshot) -> Outcome {

@@ -18,6 +18,8 @@ pub(crate) struct Outcome {
     pub status: Status,
     pub message: String,
     pub evidence: Value,
+    /// Names read from the tenant that the message is about (kept out of the message).
+    pub subjects: Vec<String>,
 }
 
 impl Outcome {
@@ -26,6 +28,7 @@ impl Outcome {
             status: Status::Pass,
             message: message.into(),
             evidence,
+            subjects: Vec::new(),
         }
     }
     pub fn fail(message: impl Into<String>, evidence: Value) -> Self {
@@ -33,6 +36,7 @@ impl Outcome {
             status: Status::Fail,
             message: message.into(),
             evidence,
+            subjects: Vec::new(),
         }
     }
     /// Pass when `ok`, else fail, with one message for each case.
@@ -48,12 +52,19 @@ impl Outcome {
             Self::fail(fail_msg, evidence)
         }
     }
+    /// The same outcome about the tenant objects `names` (policy, rule, domain, user names):
+    /// the message counts them, the finding lists them apart as tenant data.
+    pub fn about(mut self, names: &[String]) -> Self {
+        self.subjects = names.to_vec();
+        self
+    }
     pub fn error(reason: impl Into<String>) -> Self {
         let reason = reason.into();
         Self {
             status: Status::Error,
             message: format!("Cannot evaluate: {reason}."),
             evidence: json!({ "reason": reason }),
+            subjects: Vec::new(),
         }
     }
     pub fn manual(message: impl Into<String>) -> Self {
@@ -61,6 +72,7 @@ impl Outcome {
             status: Status::Manual,
             message: message.into(),
             evidence: json!({ "reason": "not readable from the configuration export" }),
+            subjects: Vec::new(),
         }
     }
     pub fn not_applicable(message: impl Into<String>, evidence: Value) -> Self {
@@ -68,6 +80,7 @@ impl Outcome {
             status: Status::NotApplicable,
             message: message.into(),
             evidence,
+            subjects: Vec::new(),
         }
     }
 }
@@ -138,13 +151,24 @@ pub(crate) fn name_of(v: &Value) -> String {
     "(unnamed)".to_string()
 }
 
-/// Joins names for a message, truncating long lists.
-pub(crate) fn list_names(names: &[String]) -> String {
+/// Joins names that are the server's own words (constants of the engine, never tenant text),
+/// truncating long lists.
+pub(crate) fn list_ours(names: &[impl AsRef<str>]) -> String {
     const MAX: usize = 5;
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
     if names.len() <= MAX {
         names.join(", ")
     } else {
         format!("{} and {} more", names[..MAX].join(", "), names.len() - MAX)
+    }
+}
+
+/// How many tenant objects a message is about, `1 policy` or `3 policies`; their names go to
+/// the outcome's subjects ([`Outcome::about`]), never into the message.
+pub(crate) fn n(names: &[String], one: &str, many: &str) -> String {
+    match names.len() {
+        1 => format!("1 {one}"),
+        k => format!("{k} {many}"),
     }
 }
 

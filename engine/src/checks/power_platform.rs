@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, check, input, list_names, s};
+use super::{Outcome, check, input, n, s};
 use crate::catalogue::Check;
 use crate::snapshot::{Snapshot, items};
 
@@ -108,12 +108,13 @@ fn default_env_dlp(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         !covering.is_empty(),
         format!(
-            "DLP policy {} applies to the default environment.",
-            list_names(&covering)
+            "{} to the default environment.",
+            n(&covering, "DLP policy applies", "DLP policies apply")
         ),
         "No Power Platform DLP policy applies to the default environment.",
         json!({ "covering_policies": covering, "default_environment": default_env }),
     )
+    .about(&covering)
 }
 
 fn tenant_isolation(snap: &Snapshot) -> Outcome {
@@ -182,10 +183,11 @@ fn non_default_envs_dlp(snap: &Snapshot) -> Outcome {
         ),
         format!(
             "Non-default environments without a DLP policy: {}.",
-            list_names(&uncovered)
+            uncovered.len()
         ),
         json!({ "dlp_policies": pols.len(), "environments_without_dlp": uncovered }),
     )
+    .about(&uncovered)
 }
 
 /// Connectors SCuBA accepts in the non-blocked groups of the default environment's DLP policy:
@@ -252,10 +254,11 @@ fn default_env_connectors(snap: &Snapshot) -> Outcome {
         "The default environment's DLP policy allows only Microsoft 365 connectors.",
         format!(
             "Connectors allowed in the default environment beyond Microsoft 365's: {}.",
-            list_names(&extra)
+            extra.len()
         ),
         json!({ "non_baseline_connectors": extra }),
     )
+    .about(&extra)
 }
 
 /// Power Platform checks.

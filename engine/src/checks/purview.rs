@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, input, list_names, name_of, s, strs};
+use super::{Outcome, b, check, input, list_ours, n, name_of, s, strs};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -53,13 +53,14 @@ fn dlp_enforced(snap: &Snapshot) -> Outcome {
         .collect();
     Outcome::verdict(
         !active.is_empty(),
-        format!("Enforced DLP policies: {}.", list_names(&active)),
+        format!("Enforced DLP policies: {}.", active.len()),
         format!(
             "None of the {} DLP policies is enabled and enforced.",
             pols.len()
         ),
         json!({ "enforced_policies": active, "policies": pols.len() }),
     )
+    .about(&active)
 }
 
 fn dlp_teams(snap: &Snapshot) -> Outcome {
@@ -76,12 +77,13 @@ fn dlp_teams(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         !teams.is_empty(),
         format!(
-            "DLP policy {} covers all Teams chats and channels.",
-            list_names(&teams)
+            "{} all Teams chats and channels.",
+            n(&teams, "DLP policy covers", "DLP policies cover")
         ),
         "No enforced DLP policy covers all Teams locations.",
         json!({ "teams_policies": teams }),
     )
+    .about(&teams)
 }
 
 /// Names of the sensitive information types a DLP rule detects.
@@ -136,7 +138,7 @@ fn sensitive_types_protected(snap: &Snapshot) -> Outcome {
     Outcome::verdict(
         missing.is_empty(),
         "Enforced DLP rules detect SSNs, ITINs and credit card numbers.",
-        format!("No enforced DLP rule detects: {}.", list_names(&missing)),
+        format!("No enforced DLP rule detects: {}.", list_ours(&missing)),
         json!({ "rules_by_type": by_type, "missing": missing }),
     )
 }
@@ -189,7 +191,7 @@ fn dlp_locations(snap: &Snapshot) -> Outcome {
         "An enforced DLP policy protecting SSNs, ITINs and credit card numbers covers Exchange, SharePoint, OneDrive, Teams and devices.",
         format!(
             "No enforced DLP policy protecting SSNs, ITINs and credit card numbers covers: {}{}.",
-            list_names(&missing),
+            list_ours(&missing),
             if licensed {
                 ""
             } else {
@@ -218,11 +220,12 @@ fn dlp_blocks(snap: &Snapshot) -> Outcome {
         } else {
             format!(
                 "DLP rules that do not block access for everyone: {}.",
-                list_names(&weak)
+                weak.len()
             )
         },
         json!({ "rules": full.iter().map(|(r, _)| s(r, "Name")).collect::<Vec<_>>(), "not_blocking": weak }),
     )
+    .about(&weak)
 }
 
 fn dlp_notifies(snap: &Snapshot) -> Outcome {
@@ -241,10 +244,11 @@ fn dlp_notifies(snap: &Snapshot) -> Outcome {
             "No enforced DLP rule protects SSNs, ITINs and credit card numbers together."
                 .to_string()
         } else {
-            format!("DLP rules that notify no one: {}.", list_names(&silent))
+            format!("DLP rules that notify no one: {}.", silent.len())
         },
         json!({ "rules": full.iter().map(|(r, _)| s(r, "Name")).collect::<Vec<_>>(), "not_notifying": silent }),
     )
+    .about(&silent)
 }
 
 fn audit_retention(_snap: &Snapshot) -> Outcome {

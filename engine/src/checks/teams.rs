@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_names, name_of, s};
+use super::{Outcome, b, check, count, input, list_ours, n, name_of, s};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -24,9 +24,10 @@ fn no_policy(snap: &Snapshot, bad: impl Fn(&Value) -> bool, ok: &str, fail: &str
     Outcome::verdict(
         offenders.is_empty(),
         format!("{ok} ({} meeting policies checked).", pols.len()),
-        format!("{fail}: {}.", list_names(&offenders)),
+        format!("{fail}: {}.", offenders.len()),
         json!({ "offending_policies": offenders, "policies_checked": pols.len() }),
     )
+    .about(&offenders)
 }
 
 /// Judges the Global (org-wide default) policy of a settings group.
@@ -221,7 +222,7 @@ fn cloud_storage_restricted(snap: &Snapshot) -> Outcome {
         "No third-party cloud storage (Dropbox, Box, Google Drive, ShareFile, Egnyte) is available in Teams.",
         format!(
             "Teams lets users share files from {}: turn off every provider the organisation has not authorised (verify any kept on are authorised).",
-            list_names(&on)
+            list_ours(&on)
         ),
         Value::Object(
             PROVIDERS
@@ -247,15 +248,17 @@ fn trial_tenants_blocked(snap: &Snapshot) -> Outcome {
             "`federation_configuration` has no ExternalAccessWithTrialTenants (older Teams PowerShell)",
         );
     }
+    let other: Vec<String> = values.iter().filter(|v| *v != "Blocked").cloned().collect();
     Outcome::verdict(
-        values.iter().all(|v| v == "Blocked"),
+        other.is_empty(),
         "Communication with Teams trial tenants is blocked.",
         format!(
-            "ExternalAccessWithTrialTenants is {}: CIS wants Blocked.",
-            list_names(&values)
+            "ExternalAccessWithTrialTenants is not Blocked in {}: CIS wants Blocked.",
+            n(&other, "configuration", "configurations")
         ),
         json!({ "ExternalAccessWithTrialTenants": values }),
     )
+    .about(&other)
 }
 
 /// CIS 8.5.7: the Global (org-wide default) meeting policy does not let external participants
@@ -356,10 +359,11 @@ fn apps_restricted(snap: &Snapshot, setting: &str, legacy_field: &str, what: &st
         format!("Every app permission policy allows only listed {what}."),
         format!(
             "App permission policies allowing every {what} but a block list: {}.",
-            list_names(&open)
+            open.len()
         ),
         json!({ "policies_allowing_all": open }),
     )
+    .about(&open)
 }
 
 fn microsoft_apps(snap: &Snapshot) -> Outcome {
@@ -403,6 +407,7 @@ fn external_access_cis(snap: &Snapshot) -> Outcome {
             status: crate::model::Status::Manual,
             message: "External access is open to every domain at the organisation level; CIS 8.2.1 then judges the Global external access policy, which the export does not hold: in the Teams admin center > External collaboration > External access > Policies > Global, verify 'Manage external domains' is Off (Get-CsExternalAccessPolicy -Identity Global shows EnableFederationAccess False).".to_string(),
             evidence,
+            subjects: Vec::new(),
         }
     }
 }

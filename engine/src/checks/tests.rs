@@ -1802,3 +1802,65 @@ fn reference_table_has_one_row_per_check() {
         "CIS v7.0.0 marks 143 recommendations Automated"
     );
 }
+
+/// Appends `mark` to every string of `v` (object keys kept) whose key passes `pick`.
+fn mark_strings(v: &mut Value, key: Option<&str>, pick: &dyn Fn(&str) -> bool, mark: &str) {
+    match v {
+        Value::String(s) if key.is_none_or(pick) => s.push_str(mark),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|x| mark_strings(x, key, pick, mark)),
+        Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                mark_strings(x, Some(k), pick, mark);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 20 item 2: no message carries text read from the tenant. Every string of the sample
+/// (or only its names, so that the verdicts stay those of the sample) gets a marker; the marker
+/// may reach the subjects and the evidence, never a message.
+#[test]
+fn messages_hold_no_tenant_text() {
+    const MARK: &str = "zqxjmark";
+    let names = |k: &str| {
+        [
+            "DisplayName",
+            "Name",
+            "Identity",
+            "Id",
+            "DomainName",
+            "domain",
+            "displayName",
+            "name",
+            "id",
+        ]
+        .contains(&k)
+    };
+    let every = |_: &str| true;
+    let mut leaks = Vec::new();
+    let mut in_subjects = 0;
+    for (label, pick) in [
+        ("names", &names as &dyn Fn(&str) -> bool),
+        ("every string", &every),
+    ] {
+        let mut v = sample_value();
+        mark_strings(&mut v, None, pick, MARK);
+        let snap = Snapshot::from_value(v).unwrap();
+        for f in evaluate_all(&snap) {
+            if f.message.to_lowercase().contains(MARK) {
+                leaks.push(format!("{label}: {}: {}", f.check_id, f.message));
+            }
+            in_subjects += f.subjects.iter().filter(|s| s.contains(MARK)).count();
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} messages quote the tenant:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+    assert!(in_subjects > 20, "{in_subjects} subjects");
+}

@@ -2,8 +2,9 @@
 //!
 //! Columns: `check_id`, `title`, `service`, `severity`, `status`, `resource` (the domain of a DNS
 //! finding, empty for a configuration finding), `frameworks` (every reference as
-//! "CIS-M365-7.0.0 1.1.3", joined with "; "), `message`, `remediation` (the steps) and
-//! `remediation_url`.
+//! "CIS-M365-7.0.0 1.1.3", joined with "; "), `message`, `remediation` (the steps),
+//! `remediation_url` and `subjects` (the names read from the tenant that the message counts,
+//! joined with "; ").
 //!
 //! A field is quoted when it holds a comma, a double quote, CR or LF, with inner quotes doubled.
 //! A field that a spreadsheet would read as a formula (one starting with `=`, `+`, `-`, `@`, a
@@ -15,7 +16,7 @@ use crate::model::Finding;
 use super::{finding_domain, requirement_label};
 
 /// The header row's column names, in order.
-pub const COLUMNS: [&str; 10] = [
+pub const COLUMNS: [&str; 11] = [
     "check_id",
     "title",
     "service",
@@ -26,6 +27,7 @@ pub const COLUMNS: [&str; 10] = [
     "message",
     "remediation",
     "remediation_url",
+    "subjects",
 ];
 
 /// The findings as CSV bytes (UTF-8).
@@ -39,6 +41,7 @@ pub fn to_bytes(findings: &[Finding]) -> Vec<u8> {
             .map(requirement_label)
             .collect::<Vec<_>>()
             .join("; ");
+        let subjects = f.subjects.join("; ");
         write_row(
             &mut out,
             [
@@ -52,6 +55,7 @@ pub fn to_bytes(findings: &[Finding]) -> Vec<u8> {
                 f.message.as_str(),
                 f.remediation.steps.as_str(),
                 f.remediation.url.as_str(),
+                subjects.as_str(),
             ],
         );
     }
@@ -100,6 +104,7 @@ mod tests {
             status: Status::Fail,
             message: message.into(),
             evidence: serde_json::json!({}),
+            subjects: Vec::new(),
             rationale: "r".into(),
             remediation: Remediation {
                 steps: "Remove, then \"review\"".into(),
@@ -133,7 +138,7 @@ mod tests {
         assert!(text.contains(
             "A365-AAD-32,Two to four Global Administrators,entra_id,high,fail,,\
              CIS-M365-7.0.0 1.1.3; NIST-800-53 AC-6(5),\"9 admins: a, b\nand c\",\
-             \"Remove, then \"\"review\"\"\",https://learn.microsoft.com/x\r\n"
+             \"Remove, then \"\"review\"\"\",https://learn.microsoft.com/x,\r\n"
         ));
         assert!(text.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{text}");
     }

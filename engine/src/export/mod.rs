@@ -12,6 +12,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use crate::model::{Finding, Framework, FrameworkRef, ParseEnumError, Service};
+use crate::text::{strip_invisible, strip_invisible_json};
 
 pub mod csv;
 pub mod ocsf;
@@ -122,17 +123,42 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
 }
 
-/// Writes `findings` in `format`.
+/// Writes `findings` in `format`. Tenant text (the tenant's name, messages of findings stored by
+/// earlier versions, subjects, evidence) loses its invisible code points first
+/// ([`crate::text::is_invisible`]).
 pub fn export(
     format: ExportFormat,
     context: &ExportContext,
     findings: &[Finding],
 ) -> Result<Vec<u8>, ExportError> {
+    let context = &ExportContext {
+        tenant_name: strip_invisible(&context.tenant_name).into_owned(),
+        microsoft_tenant_id: context
+            .microsoft_tenant_id
+            .as_deref()
+            .map(|id| strip_invisible(id).into_owned()),
+        ..context.clone()
+    };
+    let findings: Vec<Finding> = findings.iter().map(visible).collect();
+    let findings = findings.as_slice();
     match format {
         ExportFormat::Ocsf => ocsf::to_bytes(context, findings),
         ExportFormat::Sarif => sarif::to_bytes(context, findings),
         ExportFormat::Csv => Ok(csv::to_bytes(findings)),
     }
+}
+
+/// A finding without invisible code points in its text fields.
+fn visible(f: &Finding) -> Finding {
+    let mut f = f.clone();
+    f.message = strip_invisible(&f.message).into_owned();
+    f.subjects = f
+        .subjects
+        .iter()
+        .map(|s| strip_invisible(s).into_owned())
+        .collect();
+    strip_invisible_json(&mut f.evidence);
+    f
 }
 
 /// The resource a finding is about: the domain of a DNS (exposure) finding, read from its
@@ -174,6 +200,42 @@ pub fn requirement_label(reference: &FrameworkRef) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// Issue 20 item 3: no invisible code point of the tenant's text reaches any export.
+    #[test]
+    fn exports_carry_no_invisible_code_point() {
+        let sample = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/scubagear/ProviderSettingsExport.json"
+        );
+        let snapshot = crate::Snapshot::from_bytes(&std::fs::read(sample).unwrap()).unwrap();
+        // Every code point of issue 20 item 3, and every other invisible one up to U+E0FFF.
+        let hidden: String = (0..=0xE0FFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| crate::text::is_invisible(c))
+            .collect();
+        assert!(hidden.contains('\u{E0041}') && hidden.contains('\u{1D17A}'));
+        let mut findings = crate::evaluate_all(&snapshot);
+        for f in &mut findings {
+            f.message = format!("legacy «{hidden}» message");
+            f.subjects = vec![format!("name{hidden}")];
+            f.evidence = serde_json::json!({ format!("key{hidden}"): [format!("v{hidden}")] });
+        }
+        let context = ExportContext {
+            scan_id: Some(1),
+            tenant_name: format!("Contoso{hidden}"),
+            microsoft_tenant_id: Some(format!("id{hidden}")),
+            time: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        for format in ExportFormat::ALL {
+            let bytes = export(format, &context, &findings).unwrap();
+            let text = String::from_utf8(bytes).unwrap();
+            if let Some(c) = text.chars().find(|&c| crate::text::is_invisible(c)) {
+                panic!("{format}: U+{:04X}", u32::from(c));
+            }
+            assert!(text.contains("legacy «» message"), "{format}");
+        }
+    }
 
     #[test]
     fn formats_parse_and_name_files() {

@@ -275,6 +275,9 @@ pub struct ResultProperties {
     pub service: String,
     /// The check's evidence.
     pub evidence: serde_json::Value,
+    /// The names read from the tenant that the message counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
 }
 
 /// SARIF `level` of a failing check of this severity.
@@ -457,6 +460,7 @@ pub fn log(context: &ExportContext, findings: &[Finding]) -> SarifLog {
                 severity: f.severity.as_str().into(),
                 service: f.service.as_str().into(),
                 evidence: f.evidence.clone(),
+                subjects: f.subjects.clone(),
             },
         });
     }

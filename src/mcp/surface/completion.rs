@@ -79,13 +79,19 @@ pub async fn complete(
             )));
         }
     };
-    ctx.ask(Complete {
-        principal: ctx.principal.clone(),
-        field,
-        prefix: value.to_string(),
-        limit: LIMIT,
-    })
-    .await
+    // Tenant names are the tenant's text: offered without their invisible code points.
+    let values: Vec<String> = ctx
+        .ask(Complete {
+            principal: ctx.principal.clone(),
+            field,
+            prefix: value.to_string(),
+            limit: LIMIT,
+        })
+        .await?;
+    Ok(values
+        .into_iter()
+        .map(|v| aether365_engine::text::strip_invisible(&v).into_owned())
+        .collect())
 }
 
 fn prefixed(values: &[&str], prefix: &str) -> Vec<String> {

@@ -233,10 +233,41 @@ pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// A finding's message for text: engine wording that may quote tenant settings, so cleaned
-/// and bounded like tenant text.
-pub fn message(s: &str) -> String {
-    untrusted::clean(s, 600)
+/// Most subjects named inline after a finding's message.
+const SUBJECTS_SHOWN: usize = 5;
+
+/// A finding's message for text: the server's sentence, then the tenant objects it is about,
+/// fenced (`Named in the tenant: «A», «B» and 3 more.`). A finding stored before subjects were
+/// kept apart (`subjects` is `None`) may quote tenant names in its message: the whole message is
+/// then shown fenced, as tenant data.
+pub fn message(f: &FindingSummary) -> String {
+    match &f.subjects {
+        Some(subjects) => {
+            let mut out = untrusted::clean(&f.message, 600);
+            if !subjects.is_empty() {
+                let _ = write!(out, " Named in the tenant: {}.", subjects_list(subjects));
+            }
+            out
+        }
+        None => format!(
+            "Message stored by an earlier version, which may quote the tenant: {}",
+            untrusted::quoted_max(&f.message, 600)
+        ),
+    }
+}
+
+/// Up to [`SUBJECTS_SHOWN`] tenant names, each fenced, and how many more.
+pub fn subjects_list(subjects: &[String]) -> String {
+    let shown: Vec<String> = subjects
+        .iter()
+        .take(SUBJECTS_SHOWN)
+        .map(|s| quoted(s))
+        .collect();
+    let mut out = shown.join(", ");
+    if subjects.len() > SUBJECTS_SHOWN {
+        let _ = write!(out, " and {} more", subjects.len() - SUBJECTS_SHOWN);
+    }
+    out
 }
 
 /// What a scan evaluated, in one line: the data's source and date, and any service that was

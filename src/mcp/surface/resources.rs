@@ -9,7 +9,7 @@ use aether365_actors::query::{
 use aether365_engine::ExportFormat;
 use serde_json::{Value, json};
 
-use super::{SurfaceContext, SurfaceError, render};
+use super::{SurfaceContext, SurfaceError, render, untrusted};
 
 pub const TENANTS: &str = "aether365://tenants";
 pub const LATEST_SCANS: &str = "aether365://scans/latest";
@@ -58,7 +58,7 @@ pub async fn list(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
         json!({
             "uri": r.uri,
             "name": format!("report-{}", r.id),
-            "title": r.title,
+            "title": untrusted::clean(&r.title, 200),
             "description": format!("{} report generated {}", r.audience, render::time(Some(r.created_at))),
             "mimeType": MARKDOWN,
         })
@@ -128,9 +128,13 @@ fn findings_export(uri: &str) -> Option<Result<(i64, ExportFormat), SurfaceError
     )
 }
 
+/// JSON contents, the tenant's text in its own fields, cleaned ([`untrusted::clean_fields`]).
 fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>, SurfaceError> {
+    let mut value =
+        serde_json::to_value(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    untrusted::clean_fields(&mut value);
     let text =
-        serde_json::to_string_pretty(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+        serde_json::to_string_pretty(&value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
     Ok(vec![json!({ "uri": uri, "mimeType": JSON, "text": text })])
 }
 

@@ -74,7 +74,7 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         service_display(&s.service),
         s.severity,
         s.status,
-        render::message(&s.message)
+        render::message(s)
     );
     if !s.references.is_empty() {
         let _ = writeln!(text, "Frameworks: {}\n", s.references.join(", "));
