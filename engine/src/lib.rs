@@ -7,6 +7,7 @@ pub mod catalogue;
 mod checks;
 pub mod export;
 pub mod exposure;
+pub mod intake;
 pub mod model;
 pub mod references;
 pub mod score;
@@ -23,4 +24,5 @@ pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
 };
 pub use score::{ScoreCard, score};
+pub use intake::{CheckedExport, check_export};
 pub use snapshot::{Snapshot, SnapshotError};

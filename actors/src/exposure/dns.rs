@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aether365_collector::host;
 use aether365_engine::{DnssecProof, DnssecValidation, DomainObservation, Lookup, MtaStsFetch};
 use hickory_resolver::config::{
     NameServerConfig, NameServerConfigGroup, ResolveHosts, ResolverConfig,
@@ -111,8 +112,15 @@ impl DnsProbe {
     /// Observes `domain`: SPF (TXT at the apex), DMARC, both DKIM selectors, MX, MTA-STS (the
     /// TXT record, then the policy file when the record exists), TLS-RPT and DNSSEC
     /// validation. Lookups run concurrently; none fails the whole.
+    ///
+    /// The domain is tenant data: one that is not a DNS name ([`host::dns_name`]: no port,
+    /// credentials, fragment, path or IP literal) is neither resolved nor put into the MTA-STS
+    /// URL; every lookup of it fails with the reason.
     pub async fn observe(&self, domain: &str) -> DomainObservation {
-        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let domain = match host::dns_name(domain.trim()) {
+            Ok(domain) => domain,
+            Err(e) => return refused(domain, &e),
+        };
         let name = |prefix: &str| -> Result<Name, String> {
             Name::from_ascii(format!("{prefix}{domain}."))
                 .map_err(|e| format!("invalid domain name {domain:?}: {e}"))
@@ -332,6 +340,23 @@ impl DnsProbe {
 }
 
 /// NXDOMAIN or an empty answer is `NotFound`; any other failure is `Failed` with the reason.
+/// The observation of a domain that is not a DNS name: nothing asked, every lookup failed.
+fn refused(domain: &str, e: &host::HostError) -> DomainObservation {
+    let failed = || Lookup::Failed(format!("not looked up: {e}"));
+    DomainObservation {
+        domain: domain.to_string(),
+        spf_txt: failed(),
+        dmarc_txt: failed(),
+        dkim_selector1: failed(),
+        dkim_selector2: failed(),
+        mx: failed(),
+        mta_sts_txt: failed(),
+        mta_sts_policy: failed(),
+        tls_rpt_txt: failed(),
+        dnssec: failed(),
+    }
+}
+
 fn classify<T>(query: &str, e: &ResolveError, timeout: Duration) -> Lookup<T> {
     let Some(proto) = e.proto() else {
         return Lookup::Failed(format!("{query}: {e}"));
