@@ -11,6 +11,7 @@ mod cluster_ops;
 mod dashboard;
 mod dashboard_api;
 mod hardening;
+mod import_bounds;
 mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;

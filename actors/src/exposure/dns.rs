@@ -393,3 +393,46 @@ fn timed_out(query: &str, timeout: Duration) -> String {
 fn fqdn_text(name: &Name) -> String {
     name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A tenant's domain that is not a DNS name is neither asked of the DNS server nor put into
+    /// the MTA-STS URL: every lookup fails with the reason, and the server hears nothing.
+    #[tokio::test]
+    async fn a_domain_that_is_not_a_host_name_is_never_asked() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let probe = DnsProbe::new(&DnsConfig {
+            nameserver: Some(server.local_addr().unwrap()),
+            timeout: Duration::from_millis(300),
+            trust_anchor: None,
+            mta_sts_url: "http://127.0.0.1:9/{domain}".into(),
+        })
+        .unwrap();
+        for hostile in [
+            "2130706433:18555#.onmicrosoft.com",
+            "contoso.com:8443",
+            "user@contoso.com",
+            "contoso.com/x",
+            "127.0.0.1",
+        ] {
+            let seen = probe.observe(hostile).await;
+            let Lookup::Failed(reason) = &seen.spf_txt else {
+                panic!("{hostile:?} was looked up: {:?}", seen.spf_txt);
+            };
+            assert!(reason.contains("not a DNS name"), "{reason}");
+            assert!(matches!(seen.mta_sts_policy, Lookup::Failed(_)));
+            assert!(matches!(seen.dnssec, Lookup::Failed(_)));
+        }
+        let mut buf = [0u8; 512];
+        let heard = tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
+        assert!(heard.is_err(), "the DNS server was asked: {heard:?}");
+        // An honest name is asked (and times out here: nobody answers).
+        let seen = probe.observe("contoso.example").await;
+        assert!(matches!(seen.spf_txt, Lookup::Failed(_)));
+        let heard = tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await;
+        assert!(heard.is_ok(), "an honest domain was not asked");
+    }
+}
