@@ -342,18 +342,20 @@ impl DnsProbe {
 /// NXDOMAIN or an empty answer is `NotFound`; any other failure is `Failed` with the reason.
 /// The observation of a domain that is not a DNS name: nothing asked, every lookup failed.
 fn refused(domain: &str, e: &host::HostError) -> DomainObservation {
-    let failed = || Lookup::Failed(format!("not looked up: {e}"));
+    fn failed<T>(e: &host::HostError) -> Lookup<T> {
+        Lookup::Failed(format!("not looked up: {e}"))
+    }
     DomainObservation {
         domain: domain.to_string(),
-        spf_txt: failed(),
-        dmarc_txt: failed(),
-        dkim_selector1: failed(),
-        dkim_selector2: failed(),
-        mx: failed(),
-        mta_sts_txt: failed(),
-        mta_sts_policy: failed(),
-        tls_rpt_txt: failed(),
-        dnssec: failed(),
+        spf_txt: failed(e),
+        dmarc_txt: failed(e),
+        dkim_selector1: failed(e),
+        dkim_selector2: failed(e),
+        mx: failed(e),
+        mta_sts_txt: failed(e),
+        mta_sts_policy: failed(e),
+        tls_rpt_txt: failed(e),
+        dnssec: failed(e),
     }
 }
 
