@@ -201,18 +201,16 @@ async fn connecting_refuses_domains_that_are_not_host_names() {
     use aether365_entities::tenant;
     use sea_orm::{EntityTrait, PaginatorTrait};
     for t in testkit::databases().await {
-        let org = directory::create_organisation(&t.db, "Contoso").await.unwrap();
+        let org = directory::create_organisation(&t.db, "Contoso")
+            .await
+            .unwrap();
         let at = chrono::Utc::now();
         let payload = "2130706433:18555#.onmicrosoft.com";
         // A new tenant: nothing is added.
-        let err = directory::connect_tenant(
-            &t.db,
-            org.id,
-            consented(payload, &["contoso.com"]),
-            at,
-        )
-        .await
-        .unwrap_err();
+        let err =
+            directory::connect_tenant(&t.db, org.id, consented(payload, &["contoso.com"]), at)
+                .await
+                .unwrap_err();
         assert!(
             matches!(&err, DirectoryError::Invalid(m) if m.contains("not a DNS name") && m.contains(payload)),
             "{err:?}"
@@ -224,12 +222,18 @@ async fn connecting_refuses_domains_that_are_not_host_names() {
         let honest = directory::connect_tenant(
             &t.db,
             org.id,
-            consented("Contoso.onmicrosoft.com", &["contoso.com", "contoso.onmicrosoft.com"]),
+            consented(
+                "Contoso.onmicrosoft.com",
+                &["contoso.com", "contoso.onmicrosoft.com"],
+            ),
             at,
         )
         .await
         .unwrap();
-        assert_eq!(honest.initial_domain.as_deref(), Some("contoso.onmicrosoft.com"));
+        assert_eq!(
+            honest.initial_domain.as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
         for (initial, domains) in [
             (payload, vec!["contoso.com"]),
             ("contoso.onmicrosoft.com", vec!["evil.example:8443"]),
@@ -274,7 +278,9 @@ async fn a_checked_export_is_stored_as_its_text() {
     use aether365_entities::config_snapshot;
     use sea_orm::EntityTrait;
     for t in testkit::databases().await {
-        let org = directory::create_organisation(&t.db, "Contoso").await.unwrap();
+        let org = directory::create_organisation(&t.db, "Contoso")
+            .await
+            .unwrap();
         let tenant = directory::add_tenant(
             &t.db,
             org.id,

@@ -92,7 +92,9 @@ pub fn dns_name(value: &str) -> Result<String, HostError> {
     }
     let last = labels.last().copied().unwrap_or_default();
     if labels.len() < 2 {
-        return Err(refuse("it has a single label; a host name has at least two".into()));
+        return Err(refuse(
+            "it has a single label; a host name has at least two".into(),
+        ));
     }
     if looks_numeric(last) {
         return Err(refuse(
@@ -148,8 +150,14 @@ mod tests {
     #[test]
     fn honest_names_pass_lower_cased() {
         assert_eq!(dns_name("Contoso.com").unwrap(), "contoso.com");
-        assert_eq!(dns_name("mail.contoso.co.uk.").unwrap(), "mail.contoso.co.uk");
-        assert_eq!(dns_name("xn--bcher-kva.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            dns_name("mail.contoso.co.uk.").unwrap(),
+            "mail.contoso.co.uk"
+        );
+        assert_eq!(
+            dns_name("xn--bcher-kva.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         assert_eq!(
             initial_domain("Contoso.onmicrosoft.com").unwrap(),
             "contoso.onmicrosoft.com"
@@ -158,7 +166,10 @@ mod tests {
             initial_domain("agency.onmicrosoft.us").unwrap(),
             "agency.onmicrosoft.us"
         );
-        assert_eq!(initial_label("M365x123456.onmicrosoft.com").unwrap(), "m365x123456");
+        assert_eq!(
+            initial_label("M365x123456.onmicrosoft.com").unwrap(),
+            "m365x123456"
+        );
         let longest = format!("{}.com", "a".repeat(63));
         assert!(dns_name(&longest).is_ok());
     }

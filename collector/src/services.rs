@@ -7,9 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::endpoints::scope_of;
 use crate::graph::GraphClient;
+use crate::host;
 use crate::request::{AllowedCmdlet, ReadRequest};
 use crate::transport::Session;
-use crate::host;
 use crate::{Endpoints, ReadError, TenantTarget};
 
 /// What one service's collection produced.

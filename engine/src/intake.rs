@@ -170,7 +170,9 @@ fn inspect(text: &str, unwrap_raw: bool) -> Result<Found, SnapshotError> {
 fn run<'de, T>(
     text: &'de str,
     overflow: &Cell<Option<SnapshotError>>,
-    f: impl FnOnce(&mut serde_json::Deserializer<serde_json::de::StrRead<'de>>) -> Result<T, serde_json::Error>,
+    f: impl FnOnce(
+        &mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+    ) -> Result<T, serde_json::Error>,
 ) -> Result<T, SnapshotError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let result = f(&mut de).and_then(|t| de.end().map(|()| t));
@@ -380,7 +382,8 @@ mod tests {
 
     #[test]
     fn keeps_the_text_as_uploaded() {
-        let text = "\u{feff} {\"tenant_id\":\"t\", \"timestamp_zulu\":\"2026-05-04T17:15:48.307Z\"} ";
+        let text =
+            "\u{feff} {\"tenant_id\":\"t\", \"timestamp_zulu\":\"2026-05-04T17:15:48.307Z\"} ";
         let checked = check_export(text.as_bytes().to_vec()).unwrap();
         assert_eq!(checked.text(), text.trim_start_matches('\u{feff}'));
         assert_eq!(checked.timestamp_zulu(), Some("2026-05-04T17:15:48.307Z"));
@@ -427,7 +430,10 @@ mod tests {
 
     #[test]
     fn results_files_keep_their_raw_member_and_are_bounded_too() {
-        let doc = format!(r#"{{"MetaData":{{}},"Raw":{},"Results":{{}}}}"#, policies(2));
+        let doc = format!(
+            r#"{{"MetaData":{{}},"Raw":{},"Results":{{}}}}"#,
+            policies(2)
+        );
         let checked = check_export(doc.into_bytes()).unwrap();
         assert_eq!(checked.text(), policies(2));
         let doc = format!(r#"{{"MetaData":{{}},"Raw":{}}}"#, policies(1_001));

@@ -20,9 +20,9 @@ pub use exposure::{
     DnssecProof, DnssecValidation, DomainObservation, ExposureCheck, Lookup, MtaStsFetch,
     MtaStsPolicy, evaluate_domain, exposure_checks, parse_mta_sts_policy,
 };
+pub use intake::{CheckedExport, check_export};
 pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
 };
 pub use score::{ScoreCard, score};
-pub use intake::{CheckedExport, check_export};
 pub use snapshot::{Snapshot, SnapshotError};

@@ -6,11 +6,11 @@ use aether365_actors::audit::{self, ActorKind, AuditEvent};
 use aether365_actors::directory;
 use aether365_actors::scans::{ServiceInput, SnapshotSource};
 use aether365_engine::{SnapshotError, check_export};
-use tokio::sync::Semaphore;
 use aether365_entities::tenant;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
 use super::error::DashboardError;

@@ -429,12 +429,14 @@ mod tests {
             assert!(matches!(seen.dnssec, Lookup::Failed(_)));
         }
         let mut buf = [0u8; 512];
-        let heard = tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
+        let heard =
+            tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
         assert!(heard.is_err(), "the DNS server was asked: {heard:?}");
         // An honest name is asked (and times out here: nobody answers).
         let seen = probe.observe("contoso.example").await;
         assert!(matches!(seen.spf_txt, Lookup::Failed(_)));
-        let heard = tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await;
+        let heard =
+            tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await;
         assert!(heard.is_ok(), "an honest domain was not asked");
     }
 }
