@@ -2,12 +2,13 @@
 //!
 //! Used by the CLI and the demo; MCP reads go through [`crate::query`] instead.
 
-use aether365_engine::Snapshot;
+use aether365_collector::host;
+use aether365_engine::{CheckedExport, Snapshot};
 use aether365_entities::{config_snapshot, organisation, tenant, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
 };
 
 use crate::hashing::{self, HashError};
@@ -155,16 +156,21 @@ fn random_guid() -> String {
     )
 }
 
-fn valid_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+/// A tenant's domain, checked by the collector's one validator of hosts from tenant data.
+fn check_domain(domain: &str) -> Result<String, DirectoryError> {
+    host::dns_name(domain).map_err(|e| DirectoryError::Invalid(e.to_string()))
+}
+
+/// The domains Microsoft Graph reported at consent must be host names (and the initial domain
+/// one label under `onmicrosoft.com`/`.us`) before they are stored: the collector builds hosts,
+/// token scopes and DNS queries from them. Nothing is stored when one is refused.
+fn check_consented_domains(consented: &ConsentedTenant) -> Result<(), DirectoryError> {
+    host::initial_domain(&consented.initial_domain)
+        .map_err(|e| DirectoryError::Invalid(format!("initial domain refused: {e}")))?;
+    for domain in &consented.domains {
+        check_domain(domain)?;
+    }
+    Ok(())
 }
 
 /// Connects a tenant to an organisation.
@@ -187,10 +193,8 @@ pub async fn add_tenant(
             "a tenant needs at least one domain".into(),
         ));
     };
-    if let Some(bad) = domains.iter().find(|d| !valid_domain(d)) {
-        return Err(DirectoryError::Invalid(format!(
-            "{bad:?} is not a domain name"
-        )));
+    for domain in &domains {
+        check_domain(domain)?;
     }
     let exists = tenant::Entity::find()
         .filter(tenant::Column::OrganisationId.eq(organisation_id))
@@ -276,6 +280,95 @@ pub async fn import_snapshot(
         None,
     )
     .await
+}
+
+/// A stored snapshot, without its document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSnapshot {
+    pub id: i64,
+    pub collected_at: DateTime<Utc>,
+}
+
+/// Stores a checked export ([`aether365_engine::check_export`]) as the tenant's newest
+/// configuration snapshot, as its text: no JSON tree is built and nothing is serialised again
+/// (on PostgreSQL the text is cast to `json`, which keeps it as sent). `collected_at` is the
+/// export's own `timestamp_zulu`, else now.
+pub async fn store_export(
+    db: &impl ConnectionTrait,
+    tenant: &tenant::Model,
+    export: CheckedExport,
+    source: SnapshotSource,
+) -> Result<StoredSnapshot, DirectoryError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let collected_at = export
+        .timestamp_zulu()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let backend = db.get_database_backend();
+    let text = Expr::val(export.into_text());
+    let data: Expr = match backend {
+        DbBackend::Postgres => text.cast_as(Alias::new("json")),
+        _ => text,
+    };
+    let insert = Query::insert()
+        .into_table(config_snapshot::Entity)
+        .columns([
+            config_snapshot::Column::OrganisationId,
+            config_snapshot::Column::TenantId,
+            config_snapshot::Column::CollectedAt,
+            config_snapshot::Column::Source,
+            config_snapshot::Column::Data,
+        ])
+        .values([
+            tenant.organisation_id.into(),
+            tenant.id.into(),
+            collected_at.into(),
+            source.as_str().into(),
+            data,
+        ])
+        .map_err(|e| DirectoryError::Invalid(format!("snapshot insert: {e}")))?
+        .returning_col(config_snapshot::Column::Id)
+        .to_owned();
+    let row = db
+        .query_one(&insert)
+        .await?
+        .ok_or_else(|| DirectoryError::Db(sea_orm::DbErr::RecordNotInserted))?;
+    Ok(StoredSnapshot {
+        id: row.try_get("", "id")?,
+        collected_at,
+    })
+}
+
+/// The newest snapshot of a tenant without its document (what listings show).
+pub async fn latest_stored_snapshot(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+) -> Result<Option<SnapshotSummary>, DirectoryError> {
+    Ok(config_snapshot::Entity::find()
+        .select_only()
+        .columns([
+            config_snapshot::Column::Id,
+            config_snapshot::Column::CollectedAt,
+            config_snapshot::Column::Source,
+            config_snapshot::Column::Services,
+        ])
+        .filter(config_snapshot::Column::TenantId.eq(tenant_id))
+        .order_by_desc(config_snapshot::Column::CollectedAt)
+        .order_by_desc(config_snapshot::Column::Id)
+        .into_model::<SnapshotSummary>()
+        .one(db)
+        .await?)
+}
+
+/// A snapshot's row without `data`.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct SnapshotSummary {
+    pub id: i64,
+    pub collected_at: DateTime<Utc>,
+    /// `import`, `collector` or `sample`.
+    pub source: String,
+    /// The collector's per-service outcome; null for imports and samples.
+    pub services: Option<serde_json::Value>,
 }
 
 /// Stores a snapshot document; see [`import_snapshot`].
@@ -381,6 +474,7 @@ pub async fn connect_tenant(
             consented.microsoft_tenant_id
         )));
     }
+    check_consented_domains(&consented)?;
     let existing = tenant::Entity::find()
         .filter(tenant::Column::OrganisationId.eq(organisation_id))
         .filter(tenant::Column::MicrosoftTenantId.eq(wanted.as_str()))

@@ -6,6 +6,7 @@
 //! (the stand-in).
 
 use crate::CollectorError;
+use crate::host::{self, HostError};
 
 /// A Microsoft 365 cloud with its own set of hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,13 +176,34 @@ impl Endpoints {
     }
 
     /// The SharePoint admin URL for a tenant whose initial domain is `initial_domain`
-    /// (`contoso.onmicrosoft.com` gives `https://contoso-admin.sharepoint.com`).
-    pub fn sharepoint_admin_url(&self, initial_domain: &str) -> String {
-        let label = initial_domain.split('.').next().unwrap_or(initial_domain);
-        self.sharepoint_admin
-            .replace("{tenant}", &label.to_ascii_lowercase())
+    /// (`contoso.onmicrosoft.com` gives `https://contoso-admin.sharepoint.com`). The initial
+    /// domain is tenant data: it must pass [`host::initial_domain`] (a DNS name directly under
+    /// `onmicrosoft.com` or `onmicrosoft.us`), so only its first label, letters, digits and
+    /// hyphens, ever reaches the URL; anything else is refused before a request or a token.
+    pub fn sharepoint_admin_url(&self, initial_domain: &str) -> Result<String, HostError> {
+        let label = host::initial_label(initial_domain)?;
+        let url = self
+            .sharepoint_admin
+            .replace("{tenant}", &label)
             .trim_end_matches('/')
-            .to_string()
+            .to_string();
+        // Defence in depth: the URL built must still have the template's host form.
+        match url::Url::parse(&url) {
+            Ok(u)
+                if u.username().is_empty()
+                    && u.password().is_none()
+                    && u.fragment().is_none()
+                    && u.query().is_none()
+                    && (!self.sharepoint_admin.contains("{tenant}")
+                        || matches!(u.host(), Some(url::Host::Domain(_)))) =>
+            {
+                Ok(url)
+            }
+            _ => Err(HostError::NotDnsName {
+                value: initial_domain.to_string(),
+                reason: format!("it makes the SharePoint admin URL {url:?} unusable"),
+            }),
+        }
     }
 
     /// The OAuth scope (`{resource}/.default`) for Power Platform.
@@ -208,7 +230,7 @@ mod tests {
         let e = Cloud::GccHigh.endpoints();
         assert_eq!(e.graph, "https://graph.microsoft.us");
         assert_eq!(
-            e.sharepoint_admin_url("Contoso.onmicrosoft.us"),
+            e.sharepoint_admin_url("Contoso.onmicrosoft.us").unwrap(),
             "https://contoso-admin.sharepoint.us"
         );
         assert_eq!(
@@ -220,12 +242,42 @@ mod tests {
         assert_eq!(e.power_platform_scope(), "http://127.0.0.1:9/bap/.default");
         e.set(EndpointKind::SharePointAdmin, "http://127.0.0.1:9/spo");
         assert_eq!(
-            e.sharepoint_admin_url("x.onmicrosoft.com"),
+            e.sharepoint_admin_url("x.onmicrosoft.com").unwrap(),
             "http://127.0.0.1:9/spo"
         );
         assert!(e.validate().is_ok());
         e.graph = "not a url".into();
         assert!(e.validate().is_err());
         assert_eq!(Cloud::from_name("GCC-High"), Some(Cloud::GccHigh));
+    }
+
+    #[test]
+    fn sharepoint_admin_url_refuses_hosts_chosen_by_tenant_data() {
+        let e = Cloud::Commercial.endpoints();
+        // The payload of issue 20 item 7: a port and a fragment hidden in the initial domain.
+        let err = e
+            .sharepoint_admin_url("2130706433:18555#.onmicrosoft.com")
+            .unwrap_err();
+        assert!(err.to_string().contains("not a DNS name"), "{err}");
+        for bad in [
+            "127.0.0.1",
+            "evil.com@contoso.onmicrosoft.com",
+            "contoso.evil.com",
+            "contoso.onmicrosoft.com/x",
+            "",
+        ] {
+            assert!(e.sharepoint_admin_url(bad).is_err(), "{bad:?} passed");
+        }
+        assert_eq!(
+            e.sharepoint_admin_url("Contoso.onmicrosoft.com").unwrap(),
+            "https://contoso-admin.sharepoint.com"
+        );
+        assert_eq!(
+            Cloud::Dod
+                .endpoints()
+                .sharepoint_admin_url("agency.onmicrosoft.us")
+                .unwrap(),
+            "https://agency-admin.sharepoint-mil.us"
+        );
     }
 }

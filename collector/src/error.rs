@@ -130,6 +130,15 @@ pub enum ReadError {
     },
 }
 
+impl From<crate::host::HostError> for ReadError {
+    /// Tenant data that would make a bad host: the request is never built.
+    fn from(e: crate::host::HostError) -> Self {
+        ReadError::Refused {
+            detail: format!("no request built from tenant data that is not a host name: {e}"),
+        }
+    }
+}
+
 impl ReadError {
     /// A one-line reason for a person ("403 Forbidden: Policy.Read.All not granted").
     pub fn reason(&self) -> String {

@@ -24,6 +24,7 @@ pub mod endpoints;
 pub mod entra;
 mod error;
 mod graph;
+pub mod host;
 mod request;
 mod services;
 pub mod signin;
@@ -427,13 +428,8 @@ impl Collector {
             let base = base.to_string();
             let session = &session;
             async move {
-                let req = ReadRequest::invoke(&base, tid, cmdlet, Map::new())?.header(
-                    "X-AnchorMailbox",
-                    format!(
-                        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
-                        target.initial_domain
-                    ),
-                );
+                let req = ReadRequest::invoke(&base, tid, cmdlet, Map::new())?
+                    .header("X-AnchorMailbox", services::anchor(target)?);
                 session.list(req, Some(&scope_of(&base))).await.map(|_| ())
             }
         };
@@ -444,6 +440,7 @@ impl Collector {
             .trim_end_matches('/')
             .to_string();
         let spo = async {
+            let admin = admin?;
             let req = ReadRequest::get(&format!("{admin}/_api/SPO.Tenant"))?
                 .header("Accept", "application/json;odata=verbose");
             session

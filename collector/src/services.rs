@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::endpoints::scope_of;
 use crate::graph::GraphClient;
+use crate::host;
 use crate::request::{AllowedCmdlet, ReadRequest};
 use crate::transport::Session;
 use crate::{Endpoints, ReadError, TenantTarget};
@@ -31,11 +32,12 @@ impl ServiceRun {
 
 /// The anchor mailbox header Exchange Online's own module sends (routes the request to the
 /// tenant's mailbox server).
-fn anchor(target: &TenantTarget) -> String {
-    format!(
-        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
-        target.initial_domain
-    )
+/// The initial domain is tenant data: checked by [`host::initial_domain`] first.
+pub(crate) fn anchor(target: &TenantTarget) -> Result<String, ReadError> {
+    let domain = host::initial_domain(&target.initial_domain)?;
+    Ok(format!(
+        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{domain}"
+    ))
 }
 
 /// Permission advice for a 403 from Exchange Online.
@@ -73,12 +75,11 @@ async fn invoke_all(
         let scope = scope.clone();
         async move {
             let req =
-                ReadRequest::invoke(api_base, &target.microsoft_tenant_id, cmdlet, Map::new()).map(
-                    |r| {
-                        r.header("X-AnchorMailbox", anchor(target))
-                            .permission(permission)
-                    },
-                );
+                ReadRequest::invoke(api_base, &target.microsoft_tenant_id, cmdlet, Map::new())
+                    .and_then(|r| {
+                        Ok(r.header("X-AnchorMailbox", anchor(target)?)
+                            .permission(permission))
+                    });
             let result = match req {
                 Ok(req) => session.list(req, Some(&scope)).await,
                 Err(e) => Err(e),
@@ -313,7 +314,10 @@ async fn discover_compliance(session: &Session, configured: &str, target: &Tenan
     let Ok(req) = ReadRequest::get(&probe) else {
         return configured;
     };
-    let req = req.header("X-AnchorMailbox", anchor(target));
+    let Ok(anchor) = anchor(target) else {
+        return configured;
+    };
+    let req = req.header("X-AnchorMailbox", anchor);
     match session
         .redirect_location(&req, Some(&scope_of(&configured)))
         .await
@@ -341,9 +345,9 @@ pub(crate) async fn sharepoint(
     target: &TenantTarget,
 ) -> ServiceRun {
     let mut run = ServiceRun::default();
-    let admin = endpoints.sharepoint_admin_url(&target.initial_domain);
     let command = "Get-SPOTenantRest";
     let result = async {
+        let admin = endpoints.sharepoint_admin_url(&target.initial_domain)?;
         let req = ReadRequest::get(&format!("{admin}/_api/SPO.Tenant"))?
             .header("Accept", "application/json;odata=verbose")
             .permission(SPO_PERMISSION);

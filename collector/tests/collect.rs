@@ -741,3 +741,56 @@ async fn collected_and_imported_give_the_same_verdicts() {
     assert!(checks > 90, "{checks} checks");
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// Issue 20, item 7: an initial domain that hides a port (`2130706433` is 127.0.0.1) made the
+/// SharePoint admin URL `https://2130706433:PORT#-admin.sharepoint.com`. Now the SharePoint
+/// section fails with the reason, and nothing reaches that port.
+#[tokio::test]
+async fn an_initial_domain_naming_a_port_reaches_no_socket() {
+    let s = start(false);
+    let trap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    trap.set_nonblocking(true).unwrap();
+    let port = trap.local_addr().unwrap().port();
+    let mut c = config(&s, secret());
+    c.endpoints.sharepoint_admin = "https://{tenant}-admin.sharepoint.com".into();
+    let hostile = TenantTarget {
+        microsoft_tenant_id: s.tenant_id().to_string(),
+        initial_domain: format!("2130706433:{port}#.onmicrosoft.com"),
+    };
+    let collector = Collector::new(c).unwrap();
+    let collection = collector.collect(&hostile, |_| {}).await;
+    let probes = collector.test_connection(&hostile).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    match trap.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a connection reached the port named by the domain: {other:?}"),
+    }
+    let spo = outcome(&collection, CollectedService::SharePoint);
+    assert_eq!(spo.status, ServiceStatus::Failed, "{spo:?}");
+    let reason = spo.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("not a DNS name") && reason.contains("2130706433"),
+        "{reason}"
+    );
+    assert!(
+        probes
+            .iter()
+            .any(|p| !p.ok && p.detail.contains("not a DNS name")),
+        "{probes:?}"
+    );
+    // The anchor mailbox header is built from the same domain: Exchange refuses it too, and
+    // nothing but token and Graph requests reached the stand-in.
+    assert!(
+        s.requests()
+            .iter()
+            .all(|r| !r.path.contains("SPO.Tenant") && r.cmdlet.is_none()),
+        "{:?}",
+        s.requests()
+    );
+    // An honest initial domain still reads SharePoint.
+    let honest = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&honest, CollectedService::SharePoint).status,
+        ServiceStatus::Collected
+    );
+}

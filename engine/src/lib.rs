@@ -7,6 +7,7 @@ pub mod catalogue;
 mod checks;
 pub mod export;
 pub mod exposure;
+pub mod intake;
 pub mod model;
 pub mod references;
 pub mod score;
@@ -20,6 +21,7 @@ pub use exposure::{
     DnssecProof, DnssecValidation, DomainObservation, ExposureCheck, Lookup, MtaStsFetch,
     MtaStsPolicy, evaluate_domain, exposure_checks, parse_mta_sts_policy,
 };
+pub use intake::{CheckedExport, check_export};
 pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
 };

@@ -11,6 +11,25 @@ pub enum SnapshotError {
     /// The document is JSON but not an object.
     #[error("snapshot must be a JSON object, found {0}")]
     NotAnObject(&'static str),
+    /// The bytes are not UTF-8 text.
+    #[error("snapshot is not UTF-8 text")]
+    NotUtf8,
+    /// A section holds more entries than an import accepts ([`crate::intake::section_limit`]).
+    #[error(
+        "the export's `{section}` section holds more than {limit} entries, the most accepted for it"
+    )]
+    SectionTooLarge {
+        /// The section (top-level key).
+        section: String,
+        /// Its limit.
+        limit: usize,
+    },
+    /// The document has more top-level sections than an import accepts.
+    #[error("the export has more than {limit} top-level sections, the most accepted")]
+    TooManySections {
+        /// [`crate::intake::MAX_SECTIONS`].
+        limit: usize,
+    },
     /// The object has none of the settings groups the engine reads.
     #[error(
         "snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)"
@@ -19,7 +38,7 @@ pub enum SnapshotError {
 }
 
 /// Keys of which at least one must be present for a document to count as a snapshot.
-const ESSENTIAL_KEYS: &[&str] = &[
+pub(crate) const ESSENTIAL_KEYS: &[&str] = &[
     "tenant_id",
     "tenant_details",
     "conditional_access_policies",
@@ -99,10 +118,13 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Parses JSON bytes, accepting a leading UTF-8 byte order mark.
+    /// Parses JSON bytes, accepting a leading UTF-8 byte order mark, within the same bounds as
+    /// an import ([`crate::intake::check_export`]: checked before any tree is built).
     pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let value: Value = serde_json::from_slice(bytes)?;
+        let text = std::str::from_utf8(bytes).map_err(|_| SnapshotError::NotUtf8)?;
+        let range = crate::intake::locate(text)?;
+        let value: Value = serde_json::from_str(text.get(range).unwrap_or_default())?;
         Snapshot::from_value(value)
     }
 

@@ -8,7 +8,7 @@ use aether365_actors::consent;
 use aether365_actors::directory::{self, ConsentedTenant, NewTenant};
 use aether365_actors::people;
 use aether365_actors::scans::SnapshotSource;
-use aether365_engine::Snapshot;
+use aether365_engine::check_export;
 use clap::{Args, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
@@ -331,13 +331,12 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             };
             let tenant = directory::find_tenant(db, org_id, &tenant).await?;
             let bytes = read_file(&file)?;
-            let snapshot = Snapshot::from_bytes(&bytes).map_err(|e| CliError::File {
+            let checked = check_export(bytes).map_err(|e| CliError::File {
                 path: file.clone(),
                 reason: e.to_string(),
             })?;
             let stored =
-                directory::import_snapshot(db, &tenant, &snapshot, SnapshotSource::Import, None)
-                    .await?;
+                directory::store_export(db, &tenant, checked, SnapshotSource::Import).await?;
             println!(
                 "imported configuration snapshot {} for tenant {}",
                 stored.id, tenant.display_name

@@ -40,6 +40,9 @@ pub enum DashboardError {
     InvalidJson(String),
     #[error("{0}")]
     NotFound(String),
+    /// Over a size limit (a section of an imported export): 413.
+    #[error("{0}")]
+    TooLarge(String),
     /// The change conflicts with the current state (an existing email, the last owner).
     #[error("{0}")]
     Conflict(String),
@@ -73,6 +76,7 @@ impl DashboardError {
             DashboardError::BadRequest(_) => "bad_request",
             DashboardError::InvalidJson(_) => "invalid_json",
             DashboardError::NotFound(_) => "not_found",
+            DashboardError::TooLarge(_) => "too_large",
             DashboardError::Conflict(_) => "conflict",
             DashboardError::MethodNotAllowed(_) => "method_not_allowed",
             DashboardError::NotConfigured(_) => "not_configured",
@@ -118,6 +122,7 @@ impl DashboardError {
             DashboardError::BadRequest(_) => "Invalid request",
             DashboardError::InvalidJson(_) => "Invalid JSON body",
             DashboardError::NotFound(_) => "Not found",
+            DashboardError::TooLarge(_) => "Too large",
             DashboardError::Conflict(_) => "Conflict",
             DashboardError::MethodNotAllowed(_) => "Method not allowed",
             DashboardError::NotConfigured(_) => "Not configured on this server",
@@ -219,6 +224,7 @@ impl ResponseError for DashboardError {
                 StatusCode::BAD_REQUEST
             }
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashboardError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             DashboardError::Conflict(_) => StatusCode::CONFLICT,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             DashboardError::NotConfigured(_) => StatusCode::CONFLICT,

@@ -5,11 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::audit::{self, ActorKind, AuditEvent};
 use aether365_actors::directory;
 use aether365_actors::scans::{ServiceInput, SnapshotSource};
-use aether365_engine::Snapshot;
-use aether365_entities::{config_snapshot, tenant};
+use aether365_engine::{SnapshotError, check_export};
+use aether365_entities::tenant;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
 use super::error::DashboardError;
@@ -17,8 +18,25 @@ use super::login::client_addr;
 use super::session::DashboardUser;
 use crate::http::AppState;
 
-/// The largest export accepted by upload (ScubaGear's own export of a large tenant is a few MiB).
+/// The largest export accepted by upload (ScubaGear's own export of a large tenant is a few MiB);
+/// each section is bounded too ([`aether365_engine::intake::section_limit`]).
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
+
+/// Imports checked and stored at once in this process (see [`import`]).
+static IMPORTS: Semaphore = Semaphore::const_new(1);
+
+/// An export that cannot be imported: a section over its limit is 413 (naming the section and
+/// the limit), anything else 400.
+fn import_refused(e: SnapshotError) -> DashboardError {
+    match e {
+        SnapshotError::SectionTooLarge { .. } | SnapshotError::TooManySections { .. } => {
+            DashboardError::TooLarge(format!("{e}; nothing was imported"))
+        }
+        other => DashboardError::BadRequest(format!(
+            "not a ScubaGear ProviderSettingsExport.json: {other}"
+        )),
+    }
+}
 
 /// One service of a collection.
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,7 +91,7 @@ pub struct Imported {
     pub collected_at: DateTime<Utc>,
 }
 
-fn collection(row: config_snapshot::Model) -> Collection {
+fn collection(row: directory::SnapshotSummary) -> Collection {
     let services: Vec<ServiceInput> = row
         .services
         .and_then(|v| serde_json::from_value(v).ok())
@@ -108,7 +126,7 @@ pub async fn list(
     let tenants = directory::list_tenants(db, current.organisation_id()).await?;
     let mut items = Vec::with_capacity(tenants.len());
     for t in tenants {
-        let last = directory::latest_snapshot(db, t.id).await?;
+        let last = directory::latest_stored_snapshot(db, t.id).await?;
         items.push(TenantRow {
             connection: if t.consented_at.is_some() {
                 "connected"
@@ -154,11 +172,18 @@ pub async fn import(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let snapshot = Snapshot::from_bytes(&body).map_err(|e| {
-        DashboardError::BadRequest(format!("not a ScubaGear ProviderSettingsExport.json: {e}"))
-    })?;
-    let stored =
-        directory::import_snapshot(db, &tenant, &snapshot, SnapshotSource::Import, None).await?;
+    // One import at a time per process: the body is already in memory; checking and storing
+    // it costs about its size again, so simultaneous imports cannot multiply the peak.
+    let _permit = IMPORTS
+        .acquire()
+        .await
+        .map_err(|_| DashboardError::Unavailable("imports are shutting down".into()))?;
+    let size = body.len();
+    let checked = web::block(move || check_export(Vec::from(body)))
+        .await
+        .map_err(|e| DashboardError::Internal(format!("import check: {e}")))?
+        .map_err(import_refused)?;
+    let stored = directory::store_export(db, &tenant, checked, SnapshotSource::Import).await?;
     audit::write_one(
         db,
         AuditEvent::new(ActorKind::User, "tenant.import")
@@ -170,7 +195,7 @@ pub async fn import(
             .detail(format!(
                 "snapshot {} ({} bytes), collected {}",
                 stored.id,
-                body.len(),
+                size,
                 stored.collected_at.to_rfc3339()
             )),
     )

@@ -12,6 +12,7 @@ mod consent;
 mod dashboard;
 mod dashboard_api;
 mod hardening;
+mod import_bounds;
 mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;

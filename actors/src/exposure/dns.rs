@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aether365_collector::host;
 use aether365_engine::{DnssecProof, DnssecValidation, DomainObservation, Lookup, MtaStsFetch};
 use hickory_resolver::config::{
     NameServerConfig, NameServerConfigGroup, ResolveHosts, ResolverConfig,
@@ -111,8 +112,15 @@ impl DnsProbe {
     /// Observes `domain`: SPF (TXT at the apex), DMARC, both DKIM selectors, MX, MTA-STS (the
     /// TXT record, then the policy file when the record exists), TLS-RPT and DNSSEC
     /// validation. Lookups run concurrently; none fails the whole.
+    ///
+    /// The domain is tenant data: one that is not a DNS name ([`host::dns_name`]: no port,
+    /// credentials, fragment, path or IP literal) is neither resolved nor put into the MTA-STS
+    /// URL; every lookup of it fails with the reason.
     pub async fn observe(&self, domain: &str) -> DomainObservation {
-        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let domain = match host::dns_name(domain.trim()) {
+            Ok(domain) => domain,
+            Err(e) => return refused(domain, &e),
+        };
         let name = |prefix: &str| -> Result<Name, String> {
             Name::from_ascii(format!("{prefix}{domain}."))
                 .map_err(|e| format!("invalid domain name {domain:?}: {e}"))
@@ -332,6 +340,25 @@ impl DnsProbe {
 }
 
 /// NXDOMAIN or an empty answer is `NotFound`; any other failure is `Failed` with the reason.
+/// The observation of a domain that is not a DNS name: nothing asked, every lookup failed.
+fn refused(domain: &str, e: &host::HostError) -> DomainObservation {
+    fn failed<T>(e: &host::HostError) -> Lookup<T> {
+        Lookup::Failed(format!("not looked up: {e}"))
+    }
+    DomainObservation {
+        domain: domain.to_string(),
+        spf_txt: failed(e),
+        dmarc_txt: failed(e),
+        dkim_selector1: failed(e),
+        dkim_selector2: failed(e),
+        mx: failed(e),
+        mta_sts_txt: failed(e),
+        mta_sts_policy: failed(e),
+        tls_rpt_txt: failed(e),
+        dnssec: failed(e),
+    }
+}
+
 fn classify<T>(query: &str, e: &ResolveError, timeout: Duration) -> Lookup<T> {
     let Some(proto) = e.proto() else {
         return Lookup::Failed(format!("{query}: {e}"));
@@ -367,4 +394,49 @@ fn timed_out(query: &str, timeout: Duration) -> String {
 /// A name as text without its trailing dot, lower-cased.
 fn fqdn_text(name: &Name) -> String {
     name.to_ascii().trim_end_matches('.').to_ascii_lowercase()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A tenant's domain that is not a DNS name is neither asked of the DNS server nor put into
+    /// the MTA-STS URL: every lookup fails with the reason, and the server hears nothing.
+    #[tokio::test]
+    async fn a_domain_that_is_not_a_host_name_is_never_asked() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let probe = DnsProbe::new(&DnsConfig {
+            nameserver: Some(server.local_addr().unwrap()),
+            timeout: Duration::from_millis(300),
+            trust_anchor: None,
+            mta_sts_url: "http://127.0.0.1:9/{domain}".into(),
+        })
+        .unwrap();
+        for hostile in [
+            "2130706433:18555#.onmicrosoft.com",
+            "contoso.com:8443",
+            "user@contoso.com",
+            "contoso.com/x",
+            "127.0.0.1",
+        ] {
+            let seen = probe.observe(hostile).await;
+            let Lookup::Failed(reason) = &seen.spf_txt else {
+                panic!("{hostile:?} was looked up: {:?}", seen.spf_txt);
+            };
+            assert!(reason.contains("not a DNS name"), "{reason}");
+            assert!(matches!(seen.mta_sts_policy, Lookup::Failed(_)));
+            assert!(matches!(seen.dnssec, Lookup::Failed(_)));
+        }
+        let mut buf = [0u8; 512];
+        let heard =
+            tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
+        assert!(heard.is_err(), "the DNS server was asked: {heard:?}");
+        // An honest name is asked (and times out here: nobody answers).
+        let seen = probe.observe("contoso.example").await;
+        assert!(matches!(seen.spf_txt, Lookup::Failed(_)));
+        let heard =
+            tokio::time::timeout(Duration::from_millis(500), server.recv_from(&mut buf)).await;
+        assert!(heard.is_ok(), "an honest domain was not asked");
+    }
 }
