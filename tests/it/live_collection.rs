@@ -147,7 +147,11 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                 // The domains the sample kept no records for have none in DNS either.
                 assert_eq!(got.status, "fail", "{id}: {}", got.message);
                 // The domains are tenant text: named in the finding's subjects, not its message.
-                let subjects = got.subjects.as_ref().map(|s| s.to_string()).unwrap_or_default();
+                let subjects = got
+                    .subjects
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
                 assert!(subjects.contains("example.com"), "{id}: {subjects}");
             } else {
                 assert_eq!(got.status, status.as_str(), "{id}: {}", got.message);

@@ -339,7 +339,6 @@ impl DnsProbe {
     }
 }
 
-/// NXDOMAIN or an empty answer is `NotFound`; any other failure is `Failed` with the reason.
 /// The observation of a domain that is not a DNS name: nothing asked, every lookup failed.
 fn refused(domain: &str, e: &host::HostError) -> DomainObservation {
     fn failed<T>(e: &host::HostError) -> Lookup<T> {
@@ -359,6 +358,7 @@ fn refused(domain: &str, e: &host::HostError) -> DomainObservation {
     }
 }
 
+/// NXDOMAIN or an empty answer is `NotFound`; any other failure is `Failed` with the reason.
 fn classify<T>(query: &str, e: &ResolveError, timeout: Duration) -> Lookup<T> {
     let Some(proto) = e.proto() else {
         return Lookup::Failed(format!("{query}: {e}"));
