@@ -300,10 +300,7 @@ pub async fn store_export(
     source: SnapshotSource,
 ) -> Result<StoredSnapshot, DirectoryError> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-    let collected_at = export
-        .timestamp_zulu()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let collected_at = export_time(export.timestamp_zulu(), Utc::now())?.unwrap_or_else(Utc::now);
     let backend = db.get_database_backend();
     let text = Expr::val(export.into_text());
     let data: Expr = match backend {
@@ -329,8 +326,12 @@ pub async fn store_export(
         .map_err(|e| DirectoryError::Invalid(format!("snapshot insert: {e}")))?
         .returning_col(config_snapshot::Column::Id)
         .to_owned();
+    // Built into a statement that owns its copy of the text, then the query is dropped: one
+    // copy of the document is held while the database driver binds it, not two.
+    let statement = backend.build(&insert);
+    drop(insert);
     let row = db
-        .query_one(&insert)
+        .query_one_raw(statement)
         .await?
         .ok_or_else(|| DirectoryError::Db(sea_orm::DbErr::RecordNotInserted))?;
     Ok(StoredSnapshot {
@@ -380,7 +381,11 @@ pub async fn store_snapshot(
     collected_at: Option<DateTime<Utc>>,
     services: Option<serde_json::Value>,
 ) -> Result<config_snapshot::Model, DirectoryError> {
-    let exported_at = export_time(&data, Utc::now())?;
+    let exported_at = export_time(
+        data.get("timestamp_zulu")
+            .and_then(serde_json::Value::as_str),
+        Utc::now(),
+    )?;
     Ok(config_snapshot::ActiveModel {
         organisation_id: Set(tenant.organisation_id),
         tenant_id: Set(tenant.id),
@@ -401,13 +406,10 @@ pub const EXPORT_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_sec
 /// it lies beyond `now` plus [`EXPORT_CLOCK_SKEW`] (snapshots are ordered by this time, so a
 /// future date would stay the newest for ever).
 pub fn export_time(
-    data: &serde_json::Value,
+    timestamp_zulu: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, DirectoryError> {
-    let Some(raw) = data
-        .get("timestamp_zulu")
-        .and_then(serde_json::Value::as_str)
-    else {
+    let Some(raw) = timestamp_zulu else {
         return Ok(None);
     };
     let Ok(at) = DateTime::parse_from_rfc3339(raw) else {

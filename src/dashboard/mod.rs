@@ -101,11 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/tenants/connect").route(web::post().to(connect::start)))
             .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
             .service(resource("/tenants/notices").route(web::get().to(connect::notices)))
-            .service(
-                resource("/tenants/{id}/imports")
-                    .app_data(web::PayloadConfig::new(tenants::MAX_IMPORT_BYTES))
-                    .route(web::post().to(tenants::import)),
-            )
+            .service(resource("/tenants/{id}/imports").route(web::post().to(tenants::import)))
             .service(resource("/reports").route(web::get().to(reports::list)))
             .service(resource("/reports/{id}").route(web::get().to(reports::get)))
             .service(resource("/reports/{id}/download").route(web::get().to(reports::download)))

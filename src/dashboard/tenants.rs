@@ -25,6 +25,35 @@ pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 /// Imports checked and stored at once in this process (see [`import`]).
 static IMPORTS: Semaphore = Semaphore::const_new(1);
 
+/// Reads an import's body into one buffer sized from `Content-Length` (no growth by doubling),
+/// refusing more than [`MAX_IMPORT_BYTES`] with 413 before or while reading.
+async fn read_body(req: &HttpRequest, mut body: web::Payload) -> Result<Vec<u8>, DashboardError> {
+    use futures_util::StreamExt;
+    let too_large = || {
+        DashboardError::TooLarge(format!(
+            "an import may hold at most {MAX_IMPORT_BYTES} bytes"
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
+        return Err(too_large());
+    }
+    let mut buf = Vec::with_capacity(declared.unwrap_or(64 * 1024));
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| DashboardError::BadRequest(format!("reading the export: {e}")))?;
+        if buf.len() + chunk.len() > MAX_IMPORT_BYTES {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
 /// An export that cannot be imported: a section over its limit is 413 (naming the section and
 /// the limit), anything else 400.
 fn import_refused(e: SnapshotError) -> DashboardError {
@@ -160,7 +189,7 @@ pub async fn import(
     state: web::Data<AppState>,
     current: DashboardUser,
     path: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
 ) -> Result<HttpResponse, DashboardError> {
     current.require_manager("import exports")?;
     let raw = path.into_inner();
@@ -172,14 +201,16 @@ pub async fn import(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    // One import at a time per process: the body is already in memory; checking and storing
-    // it costs about its size again, so simultaneous imports cannot multiply the peak.
+    // One import at a time per process, taken before the body is read: reading, checking and
+    // storing cost a few times its size, so simultaneous imports wait instead of multiplying
+    // the peak.
     let _permit = IMPORTS
         .acquire()
         .await
         .map_err(|_| DashboardError::Unavailable("imports are shutting down".into()))?;
+    let body = read_body(&req, body).await?;
     let size = body.len();
-    let checked = web::block(move || check_export(Vec::from(body)))
+    let checked = web::block(move || check_export(body))
         .await
         .map_err(|e| DashboardError::Internal(format!("import check: {e}")))?
         .map_err(import_refused)?;

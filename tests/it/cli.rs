@@ -95,7 +95,7 @@ async fn admin_commands_work_and_fail_cleanly_on_every_database() {
                 "--domain",
                 "not a domain",
             ],
-            "not a domain name",
+            "is not a DNS name",
         );
         ok(
             url,
