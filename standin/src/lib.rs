@@ -57,6 +57,19 @@ pub enum StandInError {
     Dns(#[from] dns::DnsError),
 }
 
+/// How the Power Platform admin API (`apiPolicies`, 2016-11-01) lays out a DLP policy's connectors;
+/// Microsoft documents both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DlpShape {
+    /// `properties.definition.apiGroups` keyed `hbi` (business), `lbi` (non-business) and
+    /// `blocked` (only when it holds connectors), with `properties.definition.defaultApiGroup`.
+    #[default]
+    ApiGroups,
+    /// `properties.connectorGroups`, a list of `{classification, connectors}` (`Confidential`,
+    /// `General`, `Blocked`), with `properties.defaultConnectorsClassification`.
+    ConnectorGroups,
+}
+
 /// How to build a stand-in.
 #[derive(Clone, Debug)]
 pub struct StandInConfig {
@@ -351,6 +364,11 @@ impl StandIn {
     /// `export` (the tenant id and domains stay those of the original).
     pub fn set_export(&self, export: Value) {
         self.state.set_export(export);
+    }
+
+    /// Chooses how DLP policies' connector groups are served (default [`DlpShape::ApiGroups`]).
+    pub fn set_dlp_shape(&self, shape: DlpShape) {
+        *lock(&self.state.dlp_shape) = shape;
     }
 
     /// Removes every fault.

@@ -19,4 +19,5 @@ mod mcp_stateless;
 mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
+mod power_platform_dlp;
 mod tenant_text;
