@@ -446,7 +446,7 @@ fn weak_methods_disabled(snap: &Snapshot) -> Outcome {
 // ---------- authorization policy ----------
 
 fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
         .filter(|p| {
@@ -469,7 +469,7 @@ fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
 }
 
 fn user_consent_restricted(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let mut bad = Vec::new();
     let mut grants_seen = Vec::new();
     for p in &pols {
@@ -523,7 +523,7 @@ fn admin_consent_workflow(snap: &Snapshot) -> Outcome {
 }
 
 fn guest_access_restricted(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let mut bad = Vec::new();
     let mut seen = Vec::new();
     for p in &pols {
@@ -552,7 +552,7 @@ fn guest_access_restricted(snap: &Snapshot) -> Outcome {
 }
 
 fn guest_invites_limited(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let seen: Vec<Value> = pols
         .iter()
         .map(|p| json!({ "policy": s(p, "Id"), "AllowInvitesFrom": s(p, "AllowInvitesFrom") }))
@@ -575,7 +575,7 @@ fn guest_invites_limited(snap: &Snapshot) -> Outcome {
 }
 
 fn users_cannot_create_tenants(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
         .filter(|p| {
@@ -941,7 +941,7 @@ fn sign_in_logs_to_siem(_snap: &Snapshot) -> Outcome {
 
 /// A `DefaultUserRolePermissions` flag of every authorization policy must be false.
 fn default_user_cannot(snap: &Snapshot, flag: &str, what: &str) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     if pols.is_empty() {
         return Outcome::error("no authorization policy in `authorization_policies`");
     }
