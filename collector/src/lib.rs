@@ -20,6 +20,7 @@
 //! `spf_records`, `dkim_records` and `dmarc_records` come from DNS and are not produced here.
 
 pub mod credential;
+mod dlp;
 pub mod endpoints;
 pub mod entra;
 mod error;

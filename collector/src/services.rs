@@ -386,7 +386,8 @@ fn environment_row(env: &Value) -> Value {
     })
 }
 
-/// DLP policies as ScubaGear's `Get-PowerPlatformDlpPoliciesRest` normalises them.
+/// DLP policies as ScubaGear's `Get-PowerPlatformDlpPoliciesRest` normalises them, with the
+/// connector groups and default group ScubaGear's REST provider drops (see [`crate::dlp`]).
 fn dlp_row(policy: &Value) -> Value {
     let filter = policy.pointer("/properties/definition/constraints/environmentFilter1");
     let (kind, environments) = match filter {
@@ -404,12 +405,14 @@ fn dlp_row(policy: &Value) -> Value {
             }
         }
     };
+    let (groups, default) = crate::dlp::connector_groups(policy);
     json!({
         "name": policy.get("name").cloned().unwrap_or(Value::Null),
         "displayName": policy.pointer("/properties/displayName").cloned().unwrap_or(Value::Null),
         "environmentType": kind,
         "environments": environments,
-        "connectorGroups": [],
+        "connectorGroups": groups,
+        "defaultConnectorsClassification": default,
     })
 }
 

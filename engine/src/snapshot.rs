@@ -258,6 +258,18 @@ impl Snapshot {
         Ok(items(self.section(key)?))
     }
 
+    /// A settings group that every tenant has at least one row of (the authorization policy,
+    /// Teams app settings): an empty group means the read returned nothing, never "no setting".
+    pub fn rows(&self, key: &str) -> Result<Vec<&Value>, String> {
+        let rows = self.list(key)?;
+        if rows.is_empty() {
+            return Err(format!(
+                "`{key}` is empty, but every tenant has one: the read returned nothing"
+            ));
+        }
+        Ok(rows)
+    }
+
     /// The collector's reason for a failed command (`aether365_collection.command_errors`).
     pub fn command_error(&self, command: &str) -> Option<&str> {
         self.value

@@ -116,6 +116,19 @@ pub enum StandInError {
     Dns(#[from] dns::DnsError),
 }
 
+/// How the Power Platform admin API (`apiPolicies`, 2016-11-01) lays out a DLP policy's connectors;
+/// Microsoft documents both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DlpShape {
+    /// `properties.definition.apiGroups` keyed `hbi` (business), `lbi` (non-business) and
+    /// `blocked` (only when it holds connectors), with `properties.definition.defaultApiGroup`.
+    #[default]
+    ApiGroups,
+    /// `properties.connectorGroups`, a list of `{classification, connectors}` (`Confidential`,
+    /// `General`, `Blocked`), with `properties.defaultConnectorsClassification`.
+    ConnectorGroups,
+}
+
 /// How to build a stand-in.
 #[derive(Clone, Debug)]
 pub struct StandInConfig {
@@ -420,6 +433,11 @@ impl StandIn {
     /// Spoils the ID tokens issued from now on (`None`: honest tokens again).
     pub fn set_id_token_flaw(&self, flaw: Option<IdTokenFlaw>) {
         *lock(&self.state.id_token_flaw) = flaw;
+    }
+
+    /// Chooses how DLP policies' connector groups are served (default [`DlpShape::ApiGroups`]).
+    pub fn set_dlp_shape(&self, shape: DlpShape) {
+        *lock(&self.state.dlp_shape) = shape;
     }
 
     /// Removes every fault.

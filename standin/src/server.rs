@@ -150,6 +150,8 @@ pub(crate) struct State {
     signing_key: RsaPrivateKey,
     forger_key: RsaPrivateKey,
     kid: String,
+    /// How DLP policies' connector groups are laid out.
+    pub(crate) dlp_shape: Mutex<crate::DlpShape>,
 }
 
 fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
@@ -234,6 +236,7 @@ impl State {
             signing_key,
             forger_key,
             kid,
+            dlp_shape: Mutex::new(crate::DlpShape::default()),
         })
     }
 
@@ -878,9 +881,41 @@ fn bap_environment(row: &Value) -> Value {
     })
 }
 
+/// The BAP group key of an export classification.
+fn api_group_key(classification: &str) -> Option<&'static str> {
+    match classification {
+        "Confidential" => Some("hbi"),
+        "General" => Some("lbi"),
+        "Blocked" => Some("blocked"),
+        _ => None,
+    }
+}
+
+/// The connectors of one classification of an export row, in BAP's `{id, name, type}` form.
+fn row_connectors(row: &Value, classification: &str) -> Vec<Value> {
+    let Some(Value::Array(groups)) = row.get("connectorGroups") else {
+        return Vec::new();
+    };
+    groups
+        .iter()
+        .filter(|g| g.get("classification").and_then(Value::as_str) == Some(classification))
+        .flat_map(|g| match g.get("connectors") {
+            Some(Value::Array(c)) => c.clone(),
+            _ => Vec::new(),
+        })
+        .map(|c| {
+            json!({
+                "id": c.get("id").cloned().unwrap_or(Value::Null),
+                "name": c.get("name").cloned().unwrap_or(Value::Null),
+                "type": "Microsoft.PowerApps/apis",
+            })
+        })
+        .collect()
+}
+
 /// A DLP policy in BAP's `apiPolicies` shape, from an export row (the reverse of ScubaGear's
-/// normalisation).
-fn bap_policy(row: &Value) -> Value {
+/// normalisation), its connectors laid out as `shape` says.
+fn bap_policy(row: &Value, shape: crate::DlpShape) -> Value {
     let envs = row.get("environments").cloned().unwrap_or(json!([]));
     let constraints = match row.get("environmentType").and_then(Value::as_str) {
         Some("OnlyEnvironments") => {
@@ -891,13 +926,55 @@ fn bap_policy(row: &Value) -> Value {
         }
         _ => json!({}),
     };
+    let default_class = row
+        .get("defaultConnectorsClassification")
+        .and_then(Value::as_str);
+    let mut definition = json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.BusinessAppPlatform/schemas/2016-10-01-preview/apiPolicyDefinition.json#",
+        "constraints": constraints,
+    });
+    let mut properties = json!({
+        "displayName": row.get("displayName").cloned().unwrap_or(Value::Null),
+    });
+    match shape {
+        crate::DlpShape::ApiGroups => {
+            let mut groups = serde_json::Map::new();
+            groups.insert(
+                "hbi".into(),
+                json!({"description": "Business data only", "apis": row_connectors(row, "Confidential")}),
+            );
+            groups.insert(
+                "lbi".into(),
+                json!({"description": "No business data allowed", "apis": row_connectors(row, "General")}),
+            );
+            let blocked = row_connectors(row, "Blocked");
+            if !blocked.is_empty() {
+                groups.insert("blocked".into(), json!({"apis": blocked}));
+            }
+            definition["apiGroups"] = Value::Object(groups);
+            if let Some(key) = default_class.and_then(api_group_key) {
+                definition["defaultApiGroup"] = json!(key);
+            }
+            definition["rules"] = json!([{"type": "apiGroupRule", "parameters": {"apiGroup": "hbi", "blockedApiGroups": ["lbi"]}, "actions": {"blockAction": {"type": "Block"}}}]);
+        }
+        crate::DlpShape::ConnectorGroups => {
+            properties["connectorGroups"] = json!(
+                ["Confidential", "General", "Blocked"]
+                    .iter()
+                    .map(|c| json!({"classification": c, "connectors": row_connectors(row, c)}))
+                    .collect::<Vec<_>>()
+            );
+            if let Some(c) = default_class {
+                properties["defaultConnectorsClassification"] = json!(c);
+            }
+        }
+    }
+    properties["definition"] = definition;
     json!({
         "name": row.get("name").cloned().unwrap_or(Value::Null),
+        "id": format!("/providers/Microsoft.BusinessAppPlatform/scopes/admin/apiPolicies/{}", row.get("name").and_then(Value::as_str).unwrap_or("")),
         "type": "Microsoft.BusinessAppPlatform/scopes/apiPolicies",
-        "properties": {
-            "displayName": row.get("displayName").cloned().unwrap_or(Value::Null),
-            "definition": {"constraints": constraints},
-        }
+        "properties": properties,
     })
 }
 
@@ -923,13 +1000,14 @@ fn bap(method: &str, path: &str, query: &str, state: &State) -> Reply {
             )
         }
         ("GET", "/providers/Microsoft.BusinessAppPlatform/scopes/admin/apiPolicies") => {
+            let shape = *lock(&state.dlp_shape);
             let rows: Vec<Value> = export_items(state, "dlp_policies")
                 .iter()
                 .flat_map(|v| match v.get("value") {
                     Some(Value::Array(a)) => a.clone(),
                     _ => Vec::new(),
                 })
-                .map(|r| bap_policy(&r))
+                .map(|r| bap_policy(&r, shape))
                 .collect();
             Reply::json(
                 StatusCode::OK,

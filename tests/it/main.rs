@@ -22,4 +22,5 @@ mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
 mod people_security;
+mod power_platform_dlp;
 mod tenant_text;

@@ -185,6 +185,28 @@ pub(crate) mod cmd {
 /// The Entra ID P2 service plan that PIM and risk-based conditional access need.
 const P2_PLAN: &str = "AAD_PREMIUM_P2";
 
+/// Graph beta's authorization policy.
+const AUTHZ_PATH: &str = "/beta/policies/authorizationPolicy";
+
+/// An answer Microsoft documents both as one object and as a collection (`{"value": [...]}`,
+/// beta `policies/authorizationPolicy`): its items either way. Anything else is malformed.
+fn one_or_collection(what: &str, v: Value) -> Result<Vec<Value>, ReadError> {
+    match v {
+        Value::Object(mut o) if o.contains_key("value") => match o.remove("value") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err(ReadError::Malformed {
+                what: what.to_string(),
+                detail: "`value` is not an array".into(),
+            }),
+        },
+        Value::Object(o) if o.contains_key("id") => Ok(vec![Value::Object(o)]),
+        _ => Err(ReadError::Malformed {
+            what: what.to_string(),
+            detail: "neither one object with an `id` nor a `value` collection".into(),
+        }),
+    }
+}
+
 /// Collects every Entra section. A failed read makes its command(s) unsuccessful with the
 /// reason, and the rest continues; independent reads run concurrently.
 pub async fn collect(reader: &impl GraphReader, microsoft_tenant_id: &str) -> EntraSections {
@@ -194,7 +216,12 @@ pub async fn collect(reader: &impl GraphReader, microsoft_tenant_id: &str) -> En
         reader.list("/beta/identity/conditionalAccess/policies"),
         reader.list("/beta/subscribedSkus"),
         reader.get("/beta/users/$count"),
-        reader.list("/beta/policies/authorizationPolicy"),
+        async {
+            reader
+                .get(AUTHZ_PATH)
+                .await
+                .and_then(|v| one_or_collection(AUTHZ_PATH, v))
+        },
         reader.list("/beta/settings"),
         reader.get("/beta/policies/authenticationMethodsPolicy"),
         reader.list("/beta/domains"),
@@ -535,4 +562,51 @@ fn tenant_details(org: Result<Vec<Value>, ReadError>, microsoft_tenant_id: &str)
 /// Whether a read failed because the object does not exist (Graph's 404).
 pub(crate) fn is_not_found(e: &ReadError) -> bool {
     matches!(e, ReadError::NotFound { .. })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod authorization_policy_shapes {
+    use super::*;
+
+    /// Microsoft's documented example, trimmed: beta `GET /policies/authorizationPolicy`.
+    fn policy() -> Value {
+        json!({
+            "id": "authorizationPolicy",
+            "displayName": "Authorization Policy",
+            "allowInvitesFrom": "everyone",
+            "guestUserRoleId": "a0b1b346-4d3e-4e8b-98f8-753987be4970",
+            "defaultUserRolePermissions": {"allowedToCreateApps": true, "allowedToCreateSecurityGroups": true}
+        })
+    }
+
+    #[test]
+    fn one_object_is_one_policy() {
+        let got = one_or_collection(AUTHZ_PATH, policy()).unwrap();
+        assert_eq!(got, vec![policy()]);
+    }
+
+    #[test]
+    fn a_collection_gives_its_policies() {
+        let answer = json!({"@odata.context": "https://graph.microsoft.com/beta/$metadata#policies/authorizationPolicy", "value": [policy()]});
+        assert_eq!(
+            one_or_collection(AUTHZ_PATH, answer).unwrap(),
+            vec![policy()]
+        );
+    }
+
+    #[test]
+    fn other_shapes_are_malformed_not_empty() {
+        for bad in [
+            json!({"value": {}}),
+            json!({"displayName": "x"}),
+            json!([policy()]),
+            json!(null),
+        ] {
+            assert!(matches!(
+                one_or_collection(AUTHZ_PATH, bad),
+                Err(ReadError::Malformed { .. })
+            ));
+        }
+    }
 }

@@ -446,7 +446,7 @@ fn weak_methods_disabled(snap: &Snapshot) -> Outcome {
 // ---------- authorization policy ----------
 
 fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
         .filter(|p| {
@@ -469,7 +469,7 @@ fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
 }
 
 fn user_consent_restricted(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let mut bad = Vec::new();
     let mut grants_seen = Vec::new();
     for p in &pols {
@@ -523,7 +523,7 @@ fn admin_consent_workflow(snap: &Snapshot) -> Outcome {
 }
 
 fn guest_access_restricted(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let mut bad = Vec::new();
     let mut seen = Vec::new();
     for p in &pols {
@@ -552,7 +552,7 @@ fn guest_access_restricted(snap: &Snapshot) -> Outcome {
 }
 
 fn guest_invites_limited(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let seen: Vec<Value> = pols
         .iter()
         .map(|p| json!({ "policy": s(p, "Id"), "AllowInvitesFrom": s(p, "AllowInvitesFrom") }))
@@ -575,7 +575,7 @@ fn guest_invites_limited(snap: &Snapshot) -> Outcome {
 }
 
 fn users_cannot_create_tenants(snap: &Snapshot) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     let bad: Vec<String> = pols
         .iter()
         .filter(|p| {
@@ -675,6 +675,14 @@ fn admins(snap: &Snapshot) -> Result<Admins, String> {
         } else {
             other.push(name)
         }
+    }
+    // Every tenant has a Global Administrator: a list without one was not read in full (for
+    // example role members that could not be expanded), so no verdict rests on it.
+    if global.is_empty() {
+        return Err(
+            "`privileged_users` lists no Global Administrator, but every tenant has one: the list is incomplete"
+                .to_string(),
+        );
     }
     global.sort();
     other.sort();
@@ -941,7 +949,7 @@ fn sign_in_logs_to_siem(_snap: &Snapshot) -> Outcome {
 
 /// A `DefaultUserRolePermissions` flag of every authorization policy must be false.
 fn default_user_cannot(snap: &Snapshot, flag: &str, what: &str) -> Outcome {
-    let pols = input!(snap.list("authorization_policies"));
+    let pols = input!(snap.rows("authorization_policies"));
     if pols.is_empty() {
         return Outcome::error("no authorization policy in `authorization_policies`");
     }

@@ -193,4 +193,6 @@ macro_rules! check {
 pub(crate) use check;
 
 #[cfg(test)]
+mod no_pass_without_evidence;
+#[cfg(test)]
 mod tests;

@@ -80,31 +80,34 @@ fn guests_make_apps(snap: &Snapshot) -> Outcome {
     )
 }
 
-fn default_env_dlp(snap: &Snapshot) -> Outcome {
-    let groups = input!(snap.list("dlp_policies"));
-    let tenant = snap.tenant_id().unwrap_or_default();
-    let default_env = format!("Default-{tenant}");
-    let mut covering = Vec::new();
-    for g in &groups {
-        for p in g.get("value").map(items).unwrap_or_default() {
-            let envs: Vec<&str> = p
-                .get("environments")
-                .map(items)
-                .unwrap_or_default()
-                .iter()
-                .map(|e| s(e, "name"))
-                .collect();
-            let kind = s(p, "environmentType");
-            let covers = match kind {
-                "AllEnvironments" => true,
-                "ExceptEnvironments" => !envs.contains(&default_env.as_str()),
-                _ => envs.contains(&default_env.as_str()),
-            };
-            if covers {
-                covering.push(s(p, "displayName").to_string());
-            }
-        }
+/// The default environment's name, `Default-{tenant id}`, or why it cannot be known.
+fn default_environment(snap: &Snapshot) -> Result<String, String> {
+    snap.tenant_id()
+        .map(|t| format!("Default-{t}"))
+        .ok_or_else(|| {
+            "the snapshot has no tenant id (`tenant_id`), so the default environment cannot be named"
+                .to_string()
+        })
+}
+
+/// Whether a DLP policy (export row) applies to the environment `env`.
+fn covers(p: &Value, env: &str) -> bool {
+    let listed = env_names(p).contains(&env);
+    match s(p, "environmentType") {
+        "AllEnvironments" => true,
+        "ExceptEnvironments" => !listed,
+        _ => listed,
     }
+}
+
+fn default_env_dlp(snap: &Snapshot) -> Outcome {
+    let pols = input!(dlp_policy_list(snap));
+    let default_env = input!(default_environment(snap));
+    let covering: Vec<String> = pols
+        .iter()
+        .filter(|p| covers(p, &default_env))
+        .map(|p| s(p, "displayName").to_string())
+        .collect();
     Outcome::verdict(
         !covering.is_empty(),
         format!(
@@ -152,6 +155,15 @@ fn env_names(p: &Value) -> Vec<&str> {
 fn non_default_envs_dlp(snap: &Snapshot) -> Outcome {
     let pols = input!(dlp_policy_list(snap));
     let envs = input!(snap.list("environment_list"));
+    // Every tenant has a default environment: a list without it was not read in full.
+    if !envs
+        .iter()
+        .any(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(true))
+    {
+        return Outcome::error(
+            "`environment_list` holds no default environment, so the environment list is incomplete",
+        );
+    }
     let non_default: Vec<&str> = envs
         .iter()
         .filter(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(false))
@@ -223,18 +235,34 @@ const BASELINE_CONNECTORS: &[&str] = &[
 fn default_env_connectors(snap: &Snapshot) -> Outcome {
     let pols = input!(dlp_policy_list(snap));
     if pols.is_empty() {
+        // The read succeeded and listed no policy: that absence is the evidence.
         return Outcome::fail(
-            "No Power Platform DLP policy exists, so every connector is allowed in the default environment.",
+            "The DLP policy list was read and holds no policy, so every connector is allowed in the default environment.",
             json!({ "dlp_policies": 0 }),
         );
     }
-    let default_env = format!("Default-{}", snap.tenant_id().unwrap_or_default());
+    let default_env = input!(default_environment(snap));
+    let covering: Vec<&&Value> = pols.iter().filter(|p| covers(p, &default_env)).collect();
+    if covering.is_empty() {
+        return Outcome::fail(
+            "No DLP policy applies to the default environment, so every connector is allowed there.",
+            json!({ "dlp_policies": pols.len(), "default_environment": default_env }),
+        );
+    }
     let mut extra: Vec<String> = Vec::new();
-    for p in pols
-        .iter()
-        .filter(|p| env_names(p).contains(&default_env.as_str()))
-    {
-        for g in p.get("connectorGroups").map(items).unwrap_or_default() {
+    let mut open_default: Vec<String> = Vec::new();
+    for p in &covering {
+        // A policy always has its three groups; none (ScubaGear's REST provider exports an
+        // empty list) or an unknown shape means its connectors were not read.
+        let groups = match p.get("connectorGroups") {
+            Some(Value::Array(g)) if !g.is_empty() => g,
+            _ => {
+                return Outcome::error(
+                    "the connector groups of a DLP policy that applies to the default environment are missing from `dlp_policies` (ScubaGear's REST provider does not export them; a live scan reads them)",
+                );
+            }
+        };
+        for g in groups {
             if !["General", "Confidential"].contains(&s(g, "classification")) {
                 continue;
             }
@@ -246,19 +274,41 @@ fn default_env_connectors(snap: &Snapshot) -> Outcome {
                 }
             }
         }
+        // Connectors a policy does not list (new ones included) join its default group.
+        match p
+            .get("defaultConnectorsClassification")
+            .and_then(Value::as_str)
+        {
+            None | Some("Blocked") => {}
+            Some(_) => open_default.push(s(p, "displayName").to_string()),
+        }
     }
     extra.sort();
     extra.dedup();
-    Outcome::verdict(
-        extra.is_empty(),
-        "The default environment's DLP policy allows only Microsoft 365 connectors.",
+    let ok = extra.is_empty() && open_default.is_empty();
+    let message = if !extra.is_empty() {
         format!(
             "Connectors allowed in the default environment beyond Microsoft 365's: {}.",
             extra.len()
-        ),
-        json!({ "non_baseline_connectors": extra }),
+        )
+    } else {
+        format!(
+            "Connectors not listed by the default environment's DLP policy are allowed there: the default group of {} is not Blocked.",
+            n(&open_default, "policy", "policies")
+        )
+    };
+    let subjects = if extra.is_empty() {
+        &open_default
+    } else {
+        &extra
+    };
+    Outcome::verdict(
+        ok,
+        "The default environment's DLP policy allows only Microsoft 365 connectors.",
+        message,
+        json!({ "non_baseline_connectors": extra, "policies_with_allowed_default_group": open_default }),
     )
-    .about(&extra)
+    .about(subjects)
 }
 
 /// Power Platform checks.

@@ -336,7 +336,7 @@ fn external_meeting_chat(snap: &Snapshot) -> Outcome {
 /// Judges one class of Teams apps (SCuBA MS.TEAMS.5.x): the org-wide app setting must be
 /// "None" where the export has it; otherwise no legacy app permission policy may block nothing.
 fn apps_restricted(snap: &Snapshot, setting: &str, legacy_field: &str, what: &str) -> Outcome {
-    let settings = input!(snap.list("tenant_app_settings"));
+    let settings = input!(snap.rows("tenant_app_settings"));
     let pols = input!(snap.list("app_policies"));
     if let Some(st) = settings.iter().find(|x| s(x, "SettingName") == setting) {
         let value = s(st, "SettingValue");

@@ -1494,6 +1494,20 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     ]
 }
 
+/// Each check's pass fixtures: the sample mutated by a `cases()` entry that expects `pass`.
+pub(crate) fn pass_fixtures() -> Vec<(&'static str, Value)> {
+    let sample = sample_value();
+    cases()
+        .into_iter()
+        .filter(|(_, _, want)| *want == Status::Pass)
+        .map(|(id, mutate, _)| {
+            let mut v = sample.clone();
+            mutate(&mut v);
+            (id, v)
+        })
+        .collect()
+}
+
 #[test]
 fn catalogue_is_large_with_unique_ids_and_complete_metadata() {
     let checks = compliance_checks();
