@@ -400,7 +400,7 @@ pub async fn store_snapshot(
 }
 
 /// How far past the present an export's own time may lie (clocks differ).
-pub const EXPORT_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+pub const EXPORT_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The export's own time (`timestamp_zulu`, RFC 3339), if it has a readable one; refused when
 /// it lies beyond `now` plus [`EXPORT_CLOCK_SKEW`] (snapshots are ordered by this time, so a
@@ -416,8 +416,7 @@ pub fn export_time(
         return Ok(None);
     };
     let at = at.with_timezone(&Utc);
-    let skew = chrono::Duration::from_std(EXPORT_CLOCK_SKEW).unwrap_or_default();
-    if at > now + skew {
+    if at > now + EXPORT_CLOCK_SKEW {
         return Err(DirectoryError::ExportInFuture(raw.to_string()));
     }
     Ok(Some(at))
@@ -470,7 +469,7 @@ pub async fn connect_tenant(
     at: DateTime<Utc>,
 ) -> Result<tenant::Model, DirectoryError> {
     let wanted = consented.microsoft_tenant_id.trim().to_ascii_lowercase();
-    if !is_guid(&wanted) {
+    if !host::is_guid(&wanted) {
         return Err(DirectoryError::Invalid(format!(
             "{:?} is not a Microsoft Entra tenant id (a GUID)",
             consented.microsoft_tenant_id
@@ -524,16 +523,6 @@ pub async fn connect_tenant(
         ));
     }
     Ok(active.update(db).await?)
-}
-
-/// Whether `s` looks like a GUID (8-4-4-4-12 hex digits).
-pub fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// The newest configuration snapshot of a tenant, if any.

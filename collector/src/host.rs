@@ -116,6 +116,16 @@ fn looks_numeric(label: &str) -> bool {
         .is_some_and(|hex| hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
+/// Whether `s` looks like a GUID (8-4-4-4-12 hex digits), as Microsoft tenant ids are.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Checks that `value` is a Microsoft initial domain: a DNS name ([`dns_name`]) of exactly one
 /// label under one of [`INITIAL_DOMAIN_SUFFIXES`] (`contoso.onmicrosoft.com`). Returns it in
 /// lower case.

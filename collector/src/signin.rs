@@ -110,15 +110,6 @@ pub fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
 /// A tenant path segment: a GUID or a domain name, else `organizations`.
 fn tenant_segment(tenant: Option<&str>) -> String {
     match tenant.map(str::trim) {
@@ -244,7 +235,7 @@ impl Collector {
             .tid
             .as_deref()
             .map(str::to_ascii_lowercase)
-            .filter(|t| is_guid(t))
+            .filter(|t| crate::host::is_guid(t))
             .ok_or_else(|| invalid("it names no tenant (tid)"))?;
 
         // The signature, with the authority's key for that tenant.

@@ -236,7 +236,7 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let org = directory::find_organisation(db, &org).await?;
             let collector = microsoft.require_collector()?;
             let wanted = microsoft_tenant_id.trim().to_ascii_lowercase();
-            if !directory::is_guid(&wanted) {
+            if !aether365_collector::host::is_guid(&wanted) {
                 return Err(CliError::Invalid(format!(
                     "{microsoft_tenant_id:?} is not a Microsoft Entra tenant id (a GUID)"
                 )));

@@ -282,7 +282,7 @@ async fn after_consent(
         .tenant
         .as_deref()
         .map(|t| t.trim().to_ascii_lowercase())
-        .filter(|t| directory::is_guid(t));
+        .filter(|t| aether365_collector::host::is_guid(t));
     let outcome = match claimed {
         None => Err(DashboardError::BadRequest(
             "Microsoft's answer names no tenant id".into(),
