@@ -7,8 +7,8 @@ use aether365_engine::{CheckedExport, Snapshot};
 use aether365_entities::{config_snapshot, organisation, tenant, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 
 use crate::hashing::{self, HashError};
@@ -293,51 +293,85 @@ pub struct StoredSnapshot {
 /// configuration snapshot, as its text: no JSON tree is built and nothing is serialised again
 /// (on PostgreSQL the text is cast to `json`, which keeps it as sent). `collected_at` is the
 /// export's own `timestamp_zulu`, else now.
+///
+/// The owned text is moved into the driver's arguments (sqlx directly: sea-orm's statement
+/// would clone it once more), so the process holds one copy of the document while the
+/// database binds it.
 pub async fn store_export(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     tenant: &tenant::Model,
     export: CheckedExport,
     source: SnapshotSource,
 ) -> Result<StoredSnapshot, DirectoryError> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::sqlx;
     let collected_at = export_time(export.timestamp_zulu(), Utc::now())?.unwrap_or_else(Utc::now);
-    let backend = db.get_database_backend();
-    let text = Expr::val(export.into_text());
-    let data: Expr = match backend {
-        DbBackend::Postgres => text.cast_as(Alias::new("json")),
-        _ => text,
-    };
-    let insert = Query::insert()
-        .into_table(config_snapshot::Entity)
-        .columns([
-            config_snapshot::Column::OrganisationId,
-            config_snapshot::Column::TenantId,
-            config_snapshot::Column::CollectedAt,
-            config_snapshot::Column::Source,
-            config_snapshot::Column::Data,
-        ])
-        .values([
-            tenant.organisation_id.into(),
-            tenant.id.into(),
-            collected_at.into(),
-            source.as_str().into(),
-            data,
-        ])
-        .map_err(|e| DirectoryError::Invalid(format!("snapshot insert: {e}")))?
-        .returning_col(config_snapshot::Column::Id)
-        .to_owned();
-    // Built into a statement that owns its copy of the text, then the query is dropped: one
-    // copy of the document is held while the database driver binds it, not two.
-    let statement = backend.build(&insert);
-    drop(insert);
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or_else(|| DirectoryError::Db(sea_orm::DbErr::RecordNotInserted))?;
-    Ok(StoredSnapshot {
-        id: row.try_get("", "id")?,
-        collected_at,
-    })
+    let text = export.into_text();
+    let id: i64 = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            sqlx::query_scalar(
+                "INSERT INTO config_snapshots (organisation_id, tenant_id, collected_at, source, data) \
+                 VALUES ($1, $2, $3, $4, $5::json) RETURNING id",
+            )
+            .bind(tenant.organisation_id)
+            .bind(tenant.id)
+            .bind(collected_at)
+            .bind(source.as_str())
+            .bind(text)
+            .fetch_one(db.get_postgres_connection_pool())
+            .await
+        }
+        DbBackend::Sqlite => {
+            let insert = sqlx::query_scalar(
+                "INSERT INTO config_snapshots (organisation_id, tenant_id, collected_at, source, data) \
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(tenant.organisation_id)
+            .bind(tenant.id)
+            .bind(collected_at)
+            .bind(source.as_str())
+            .bind(text);
+            sqlite_with_small_cache(db.get_sqlite_connection_pool(), insert).await
+        }
+        other => {
+            return Err(DirectoryError::Invalid(format!(
+                "imports are stored on SQLite or PostgreSQL, not {other:?}"
+            )));
+        }
+    }
+    .map_err(|e| DirectoryError::Db(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+    Ok(StoredSnapshot { id, collected_at })
+}
+
+/// Runs `insert` on one SQLite connection whose page cache is lowered to 2 MiB for the
+/// statement, then restored: the document's pages are written once and not worth keeping, so
+/// they do not fill the connection's usual cache (`db.rs`) on top of the document's copies.
+async fn sqlite_with_small_cache<'q>(
+    pool: &sea_orm::sqlx::SqlitePool,
+    insert: sea_orm::sqlx::query::QueryScalar<
+        'q,
+        sea_orm::sqlx::Sqlite,
+        i64,
+        sea_orm::sqlx::sqlite::SqliteArguments,
+    >,
+) -> Result<i64, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx;
+    let mut conn = pool.acquire().await?;
+    let usual: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("PRAGMA cache_size = -2048")
+        .execute(&mut *conn)
+        .await?;
+    let id = insert.fetch_one(&mut *conn).await;
+    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {usual}")))
+        .execute(&mut *conn)
+        .await
+    {
+        // Slower reads on this connection, nothing wrong: closed rather than returned.
+        tracing::warn!("cannot restore the page cache after an import: {e}");
+        conn.detach();
+    }
+    id
 }
 
 /// The newest snapshot of a tenant without its document (what listings show).

@@ -317,5 +317,20 @@ async fn a_checked_export_is_stored_as_its_text() {
             .unwrap();
         assert_eq!((summary.id, summary.source.as_str()), (stored.id, "import"));
         Snapshot::from_value(row.data).unwrap();
+        if t.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // The import wrote with a small page cache; every connection has its usual one back.
+            let pool = t.db.get_sqlite_connection_pool();
+            let mut held = Vec::new();
+            for _ in 0..pool.size() {
+                held.push(pool.acquire().await.unwrap());
+            }
+            for conn in &mut held {
+                let size: i64 = sea_orm::sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut **conn)
+                    .await
+                    .unwrap();
+                assert_eq!(size, -16384);
+            }
+        }
     }
 }
