@@ -19,7 +19,7 @@ const RECIPIENT_CONDITIONS: [&str; 3] = ["SentTo", "SentToMemberOf", "RecipientD
 
 /// What a pass that rests on a rule without recipient conditions found none of.
 const NO_CONDITION: &str =
-    "recipient condition (SentTo, SentToMemberOf, RecipientDomainIs) on the covering rule";
+    "recipient condition (SentTo, SentToMemberOf, RecipientDomainIs) on the covering rules";
 
 /// A rule without recipient conditions applies to everyone. A condition is unset when null or
 /// an empty list, set when a name or a list of names; a missing field or any other shape is
