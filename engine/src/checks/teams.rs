@@ -161,8 +161,13 @@ fn federated_domains(c: &Value) -> Result<Option<usize>, String> {
             "a federation configuration allowing external access has no `AllowedDomains`, so which domains it allows is unknown"
                 .to_string(),
         ),
-        Some(v @ (Value::Null | Value::Array(_) | Value::Object(_))) => Ok(Some(count(Some(v)))),
+        Some(v @ (Value::Null | Value::Array(_))) => Ok(Some(count(Some(v)))),
         Some(Value::String(x)) => Ok(Some(usize::from(!x.is_empty()))),
+        // PowerShell's allow list: `{"AllowedDomain": "Domain=..." | [...]}`; `{}` allows all.
+        Some(Value::Object(o)) if o.is_empty() => Ok(Some(0)),
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("AllowedDomain") => {
+            Ok(Some(count(o.get("AllowedDomain"))))
+        }
         Some(_) => Err(
             "a federation configuration's `AllowedDomains` has an unknown shape, so which domains it allows is unknown"
                 .to_string(),

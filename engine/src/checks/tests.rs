@@ -772,6 +772,28 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         (
+            "A365-TMS-08",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                ),
+                (
+                    "/federation_configuration/0/AllowedDomains",
+                    json!({ "AllowedDomain": [] }),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-TMS-08",
+            p(
+                "/federation_configuration/0/AllowFederatedUsers",
+                json!(true),
+            ),
+            Pass,
+        ),
+        (
             "A365-TMS-09",
             many(vec![
                 (
@@ -2130,6 +2152,20 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         (
             "A365-TMS-19",
             f(|v| remove(v, "/federation_configuration/0/AllowFederatedUsers")),
+            Error,
+        ),
+        (
+            "A365-TMS-08",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                ),
+                (
+                    "/federation_configuration/0/AllowedDomains",
+                    json!({ "Unexpected": [] }),
+                ),
+            ]),
             Error,
         ),
     ];
