@@ -794,3 +794,43 @@ async fn an_initial_domain_naming_a_port_reaches_no_socket() {
         ServiceStatus::Collected
     );
 }
+
+/// Issue 21: an empty answer is evidence only when the export records that the read succeeded.
+/// A tenant without transport rules is collected as ScubaGear exports it (`[null]`, the cmdlet
+/// among the successful commands), and the engine passes "no rule bypasses filtering" on it,
+/// saying why; the same cmdlet refused makes that check an error.
+#[tokio::test]
+async fn an_empty_successful_read_is_evidence_and_a_failed_one_is_not() {
+    use aether365_engine::{Snapshot, Status, compliance_checks};
+    let check = compliance_checks()
+        .iter()
+        .find(|c| c.id == "A365-EXO-15")
+        .unwrap();
+    let mut cfg = StandInConfig::bundled().unwrap();
+    cfg.export["transport_rule"] = json!([]);
+    let s = StandIn::start(cfg).unwrap();
+
+    let c = collect(&s, config(&s, secret())).await;
+    assert_eq!(c.snapshot["transport_rule"], json!([null]));
+    assert!(
+        c.snapshot["exo_successful_commands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Get-TransportRule"))
+    );
+    let f = check.evaluate(&Snapshot::from_value(c.snapshot).unwrap());
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(
+        f.message
+            .contains("Get-TransportRule succeeded and returned no transport rules"),
+        "{}",
+        f.message
+    );
+
+    s.set_fault(Fault::on("/exo", FaultKind::Forbidden).cmdlet("Get-TransportRule"));
+    let c = collect(&s, config(&s, secret())).await;
+    assert!(c.snapshot.get("transport_rule").is_none());
+    let f = check.evaluate(&Snapshot::from_value(c.snapshot).unwrap());
+    assert_eq!(f.status, Status::Error, "{}", f.message);
+    assert!(f.message.contains("Get-TransportRule"), "{}", f.message);
+}

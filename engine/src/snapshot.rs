@@ -49,66 +49,125 @@ pub(crate) const ESSENTIAL_KEYS: &[&str] = &[
     "environment_creation",
 ];
 
-/// Which `*_unsuccessful_commands` list and which command feed each settings group.
-const SOURCES: &[(&str, &str)] = &[
+/// Each settings group: the command that fills it (ScubaGear's name) and the prefix of the
+/// `*_successful_commands` / `*_unsuccessful_commands` lists of the service that runs it.
+const SOURCES: &[(&str, &str, &str)] = &[
     (
         "conditional_access_policies",
         "Get-MgBetaIdentityConditionalAccessPolicy",
+        "aad",
     ),
-    ("service_plans", "Get-MgBetaSubscribedSku"),
-    ("privileged_users", "Get-PrivilegedUser"),
-    ("privileged_roles", "Get-PrivilegedRole"),
+    ("service_plans", "Get-MgBetaSubscribedSku", "aad"),
+    ("privileged_users", "Get-PrivilegedUser", "aad"),
+    ("privileged_roles", "Get-PrivilegedRole", "aad"),
     (
         "authorization_policies",
         "Get-MgBetaPolicyAuthorizationPolicy",
+        "aad",
     ),
-    ("directory_settings", "Get-MgBetaDirectorySetting"),
+    ("directory_settings", "Get-MgBetaDirectorySetting", "aad"),
     (
         "authentication_method",
         "Get-MgBetaPolicyAuthenticationMethodPolicy",
+        "aad",
     ),
-    ("domain_settings", "Get-MgBetaDomain"),
+    ("domain_settings", "Get-MgBetaDomain", "aad"),
     (
         "risky_delegated_permission_classifications",
         "Get-ServicePrincipalsWithRiskyDelegatedPermissionClassifications",
+        "aad",
     ),
-    ("admin_audit_log_config", "Get-AdminAuditLogConfig"),
-    ("protection_policy_rules", "Get-EOPProtectionPolicyRule"),
-    ("anti_phish_policies", "Get-AntiPhishPolicy"),
-    ("conn_filter", "Get-HostedConnectionFilterPolicy"),
-    ("atp_policy_for_o365", "Get-AtpPolicyForO365"),
-    ("atp_policy_rules", "Get-ATPProtectionPolicyRule"),
-    ("dlp_compliance_policies", "Get-DlpCompliancePolicy"),
-    ("dlp_compliance_rules", "Get-DlpComplianceRule"),
-    ("protection_alerts", "Get-ProtectionAlert"),
-    ("remote_domains", "Get-RemoteDomain"),
-    ("accepted_domains", "Get-AcceptedDomain"),
-    ("spf_records", "Get-ScubaSpfRecord"),
-    ("dkim_config", "Get-DkimSigningConfig"),
-    ("dkim_records", "Get-ScubaDkimRecord"),
-    ("dmarc_records", "Get-ScubaDmarcRecord"),
-    ("transport_config", "Get-TransportConfig"),
-    ("sharing_policy", "Get-SharingPolicy"),
-    ("transport_rule", "Get-TransportRule"),
-    ("org_config", "Get-OrganizationConfig"),
+    (
+        "admin_audit_log_config",
+        "Get-AdminAuditLogConfig",
+        "securitysuite",
+    ),
+    (
+        "protection_policy_rules",
+        "Get-EOPProtectionPolicyRule",
+        "securitysuite",
+    ),
+    (
+        "anti_phish_policies",
+        "Get-AntiPhishPolicy",
+        "securitysuite",
+    ),
+    ("conn_filter", "Get-HostedConnectionFilterPolicy", "exo"),
+    (
+        "atp_policy_for_o365",
+        "Get-AtpPolicyForO365",
+        "securitysuite",
+    ),
+    (
+        "atp_policy_rules",
+        "Get-ATPProtectionPolicyRule",
+        "securitysuite",
+    ),
+    (
+        "dlp_compliance_policies",
+        "Get-DlpCompliancePolicy",
+        "securitysuite",
+    ),
+    (
+        "dlp_compliance_rules",
+        "Get-DlpComplianceRule",
+        "securitysuite",
+    ),
+    ("protection_alerts", "Get-ProtectionAlert", "securitysuite"),
+    ("remote_domains", "Get-RemoteDomain", "exo"),
+    ("accepted_domains", "Get-AcceptedDomain", "exo"),
+    ("spf_records", "Get-ScubaSpfRecord", "exo"),
+    ("dkim_config", "Get-DkimSigningConfig", "exo"),
+    ("dkim_records", "Get-ScubaDkimRecord", "exo"),
+    ("dmarc_records", "Get-ScubaDmarcRecord", "exo"),
+    ("transport_config", "Get-TransportConfig", "exo"),
+    ("sharing_policy", "Get-SharingPolicy", "exo"),
+    ("transport_rule", "Get-TransportRule", "exo"),
+    ("org_config", "Get-OrganizationConfig", "exo"),
     (
         "environment_creation",
         "Get-PowerPlatformTenantSettingsRest",
+        "powerplatform",
     ),
-    ("environment_list", "Get-PowerPlatformEnvironmentsRest"),
-    ("dlp_policies", "Get-PowerPlatformDlpPoliciesRest"),
-    ("tenant_isolation", "Get-PowerPlatformTenantIsolationRest"),
-    ("SPO_tenant", "Get-SPOTenantRest"),
-    ("teams_tenant_info", "Get-CsTenant"),
-    ("meeting_policies", "Get-CsTeamsMeetingPolicy"),
+    (
+        "environment_list",
+        "Get-PowerPlatformEnvironmentsRest",
+        "powerplatform",
+    ),
+    (
+        "dlp_policies",
+        "Get-PowerPlatformDlpPoliciesRest",
+        "powerplatform",
+    ),
+    (
+        "tenant_isolation",
+        "Get-PowerPlatformTenantIsolationRest",
+        "powerplatform",
+    ),
+    ("SPO_tenant", "Get-SPOTenantRest", "SharePoint"),
+    ("teams_tenant_info", "Get-CsTenant", "teams"),
+    ("meeting_policies", "Get-CsTeamsMeetingPolicy", "teams"),
     (
         "federation_configuration",
         "Get-CsTenantFederationConfiguration",
+        "teams",
     ),
-    ("client_configuration", "Get-CsTeamsClientConfiguration"),
-    ("broadcast_policies", "Get-CsTeamsMeetingBroadcastPolicy"),
-    ("app_policies", "Get-CsTeamsAppPermissionPolicy"),
-    ("tenant_app_settings", "Get-CsTeamsAppPermissionPolicy"),
+    (
+        "client_configuration",
+        "Get-CsTeamsClientConfiguration",
+        "teams",
+    ),
+    (
+        "broadcast_policies",
+        "Get-CsTeamsMeetingBroadcastPolicy",
+        "teams",
+    ),
+    ("app_policies", "Get-CsTeamsAppPermissionPolicy", "teams"),
+    (
+        "tenant_app_settings",
+        "Get-CsTeamsAppPermissionPolicy",
+        "teams",
+    ),
 ];
 
 /// An owned, validated configuration export.
@@ -236,7 +295,7 @@ impl Snapshot {
 
     /// A settings group, or the reason it cannot be used (absent, null, or its command failed).
     pub fn section(&self, key: &str) -> Result<&Value, String> {
-        if let Some(cmd) = SOURCES.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
+        if let Some(cmd) = Snapshot::source(key)
             && self.command_failed(cmd)
         {
             return Err(match self.command_error(cmd) {
@@ -253,9 +312,65 @@ impl Snapshot {
         }
     }
 
-    /// A settings group as a list of objects (a single object counts as a list of one; nulls dropped).
+    /// A settings group as a list of objects (a single object counts as a list of one; nulls
+    /// dropped). Any other shape is unknown and refused: an empty object (no row to read), a
+    /// scalar, or a list holding something other than objects.
     pub fn list(&self, key: &str) -> Result<Vec<&Value>, String> {
-        Ok(items(self.section(key)?))
+        let v = self.section(key)?;
+        if v.as_object().is_some_and(|o| o.is_empty()) {
+            return Err(format!(
+                "`{key}` is an empty object where a list of rows was expected: its shape is unknown"
+            ));
+        }
+        let rows = items(v);
+        if let Some(bad) = rows.iter().find(|r| !r.is_object()) {
+            return Err(format!(
+                "`{key}` holds {} where rows (objects) were expected: its shape is unknown",
+                kind(bad)
+            ));
+        }
+        Ok(rows)
+    }
+
+    /// The command that fills a settings group (ScubaGear's name), when the engine knows it.
+    pub fn source(key: &str) -> Option<&'static str> {
+        SOURCES
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, c, _)| *c)
+    }
+
+    /// True when a `*_successful_commands` list names `command` and no
+    /// `*_unsuccessful_commands` list does.
+    pub fn command_succeeded(&self, command: &str) -> bool {
+        let Some(obj) = self.value.as_object() else {
+            return false;
+        };
+        !self.command_failed(command)
+            && obj
+                .iter()
+                .filter(|(k, _)| k.ends_with("_successful_commands"))
+                .any(|(_, v)| {
+                    v.as_array()
+                        .is_some_and(|a| a.iter().any(|c| c.as_str() == Some(command)))
+                })
+    }
+
+    /// The command whose success the export records for `key`, so that an empty answer in `key`
+    /// is evidence of absence; or why emptiness there proves nothing (the read may have failed).
+    pub fn empty_read(&self, key: &str) -> Result<&'static str, String> {
+        let Some((_, cmd, prefix)) = SOURCES.iter().find(|(k, _, _)| *k == key) else {
+            return Err(format!(
+                "`{key}` is empty and no command is known to fill it, so its emptiness proves nothing"
+            ));
+        };
+        if self.command_succeeded(cmd) {
+            Ok(cmd)
+        } else {
+            Err(format!(
+                "`{key}` is empty and the export does not record that {cmd} succeeded (`{prefix}_successful_commands`), so an empty answer cannot be told from a failed read"
+            ))
+        }
     }
 
     /// A settings group that every tenant has at least one row of (the authorization policy,
@@ -295,6 +410,18 @@ impl Snapshot {
                 v.as_array()
                     .is_some_and(|a| a.iter().any(|c| c.as_str() == Some(command)))
             })
+    }
+}
+
+/// A JSON value's kind, for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 

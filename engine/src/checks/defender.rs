@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, name_of, s};
+use super::{Outcome, b, check, input, list_ours, n, name_of, s};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -14,11 +14,36 @@ fn enabled(rule: &Value) -> bool {
     s(rule, "State") == "Enabled"
 }
 
-/// A rule without recipient conditions applies to everyone.
-fn all_recipients(rule: &Value) -> bool {
-    ["SentTo", "SentToMemberOf", "RecipientDomainIs"]
-        .iter()
-        .all(|k| count(rule.get(*k)) == 0)
+/// The recipient conditions of a preset rule.
+const RECIPIENT_CONDITIONS: [&str; 3] = ["SentTo", "SentToMemberOf", "RecipientDomainIs"];
+
+/// What a pass that rests on a rule without recipient conditions found none of.
+const NO_CONDITION: &str =
+    "recipient condition (SentTo, SentToMemberOf, RecipientDomainIs) on the covering rules";
+
+/// A rule without recipient conditions applies to everyone. A condition is unset when null or
+/// an empty list, set when a name or a list of names; a missing field or any other shape is
+/// unknown, never "everyone".
+fn all_recipients(rule: &Value) -> Result<bool, String> {
+    let mut all = true;
+    for k in RECIPIENT_CONDITIONS {
+        match rule.get(k) {
+            Some(Value::Null) => {}
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => all &= a.is_empty(),
+            Some(Value::String(x)) => all &= x.is_empty(),
+            None => {
+                return Err(format!(
+                    "a preset rule has no `{k}` field, so whom it applies to is unknown"
+                ));
+            }
+            Some(_) => {
+                return Err(format!(
+                    "a preset rule's `{k}` is neither null nor a list of names, so whom it applies to is unknown"
+                ));
+            }
+        }
+    }
+    Ok(all)
 }
 
 fn preset_enabled(rules: &[&Value], preset: &str) -> bool {
@@ -54,8 +79,12 @@ fn presets_enabled(snap: &Snapshot) -> Outcome {
 fn strict_for_priority_accounts(snap: &Snapshot) -> Outcome {
     let eop = input!(snap.list("protection_policy_rules"));
     let atp = input!(snap.list("atp_policy_rules"));
-    let judge = |rules: &[&Value], what: &str| -> (bool, Value) {
+    let judge = |rules: &[&Value], what: &str| -> Result<(bool, Value), String> {
         let rule = rules.iter().find(|r| s(r, "Identity") == STRICT);
+        let targeted = match rule {
+            Some(r) => !all_recipients(r)?,
+            None => false,
+        };
         let targets = rule.map(|r| {
             json!({
                 "SentTo": r.get("SentTo"),
@@ -63,14 +92,14 @@ fn strict_for_priority_accounts(snap: &Snapshot) -> Outcome {
                 "RecipientDomainIs": r.get("RecipientDomainIs"),
             })
         });
-        let ok = rule.is_some_and(|r| enabled(r) && !all_recipients(r));
-        (
+        let ok = rule.is_some_and(|r| enabled(r)) && targeted;
+        Ok((
             ok,
             json!({ "rule": what, "exists": rule.is_some(), "enabled": rule.is_some_and(|r| enabled(r)), "targets": targets }),
-        )
+        ))
     };
-    let (eop_ok, eop_ev) = judge(&eop, "EOP");
-    let (atp_ok, atp_ev) = judge(&atp, "Defender for Office 365");
+    let (eop_ok, eop_ev) = input!(judge(&eop, "EOP"));
+    let (atp_ok, atp_ev) = input!(judge(&atp, "Defender for Office 365"));
     Outcome::verdict(
         eop_ok && atp_ok,
         "The Strict preset is enabled for named recipients in both its EOP and Defender for Office 365 rules; verify those recipients are the priority accounts.",
@@ -81,23 +110,31 @@ fn strict_for_priority_accounts(snap: &Snapshot) -> Outcome {
 
 fn preset_covers_all(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     let rules = input!(snap.list(key));
-    let covering: Vec<String> = rules
-        .iter()
-        .filter(|r| {
-            (s(r, "Identity") == STANDARD || s(r, "Identity") == STRICT)
-                && enabled(r)
-                && all_recipients(r)
-        })
-        .map(|r| name_of(r))
-        .collect();
-    Outcome::verdict(
-        !covering.is_empty(),
-        format!(
-            "A preset security policy applies {what} to all recipients ({} covering).",
-            covering.len()
+    let mut covering: Vec<String> = Vec::new();
+    for r in &rules {
+        if (s(r, "Identity") == STANDARD || s(r, "Identity") == STRICT)
+            && enabled(r)
+            && input!(all_recipients(r))
+        {
+            covering.push(name_of(r));
+        }
+    }
+    let evidence = json!({ "covering_presets": covering, "rules": rules.iter().map(|r| json!({"name": name_of(r), "state": s(r, "State"), "all_recipients": all_recipients(r).ok()})).collect::<Vec<_>>() });
+    if covering.is_empty() {
+        return Outcome::fail(
+            format!("Neither preset security policy applies {what} to all recipients."),
+            evidence,
+        );
+    }
+    Outcome::pass_on_empty_read(
+        snap,
+        key,
+        NO_CONDITION,
+        &format!(
+            "A preset security policy applies {what} to all recipients: {} without recipient conditions",
+            n(&covering, "enabled preset rule", "enabled preset rules")
         ),
-        format!("Neither preset security policy applies {what} to all recipients."),
-        json!({ "covering_presets": covering, "rules": rules.iter().map(|r| json!({"name": name_of(r), "state": s(r, "State"), "all_recipients": all_recipients(r)})).collect::<Vec<_>>() }),
+        evidence,
     )
     .about(&covering)
 }
@@ -131,19 +168,28 @@ fn atp_preset_all(snap: &Snapshot) -> Outcome {
 
 fn atp_rule_for_all(snap: &Snapshot, field: &str, what: &str) -> Outcome {
     let rules = input!(snap.list("atp_policy_rules"));
-    let covering: Vec<String> = rules
-        .iter()
-        .filter(|r| enabled(r) && !s(r, field).is_empty() && all_recipients(r))
-        .map(|r| format!("{} ({})", name_of(r), s(r, field)))
-        .collect();
-    Outcome::verdict(
-        !covering.is_empty(),
-        format!(
-            "{what} protects all recipients through {}.",
+    let mut covering: Vec<String> = Vec::new();
+    for r in &rules {
+        if enabled(r) && !s(r, field).is_empty() && input!(all_recipients(r)) {
+            covering.push(format!("{} ({})", name_of(r), s(r, field)));
+        }
+    }
+    let evidence = json!({ "covering_rules": covering, "rules_checked": rules.len() });
+    if covering.is_empty() {
+        return Outcome::fail(
+            format!("No enabled {what} rule covers all recipients."),
+            evidence,
+        );
+    }
+    Outcome::pass_on_empty_read(
+        snap,
+        "atp_policy_rules",
+        NO_CONDITION,
+        &format!(
+            "{what} protects all recipients through {} without recipient conditions",
             n(&covering, "rule", "rules")
         ),
-        format!("No enabled {what} rule covers all recipients."),
-        json!({ "covering_rules": covering, "rules_checked": rules.len() }),
+        evidence,
     )
     .about(&covering)
 }
@@ -265,10 +311,13 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     let domains = super::strs(rule.get("RecipientDomainIs"));
     let evidence = json!({ "SentTo": users, "SentToMemberOf": groups, "RecipientDomainIs": domains,
         "ExceptIfSentTo": rule.get("ExceptIfSentTo"), "ExceptIfSentToMemberOf": rule.get("ExceptIfSentToMemberOf") });
-    if all_recipients(rule) && rule.get("Exceptions").is_none_or(Value::is_null) {
-        return Outcome::pass(
-            format!(
-                "The Strict preset security policy ({what}) applies to every recipient, sensitive accounts included."
+    if input!(all_recipients(rule)) && rule.get("Exceptions").is_none_or(Value::is_null) {
+        return Outcome::pass_on_empty_read(
+            snap,
+            key,
+            NO_CONDITION,
+            &format!(
+                "The Strict preset security policy ({what}) applies to every recipient, sensitive accounts included"
             ),
             evidence,
         );

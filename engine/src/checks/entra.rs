@@ -329,14 +329,36 @@ fn admin_session_limited(snap: &Snapshot) -> Outcome {
 
 // ---------- authentication methods ----------
 
+/// The method configurations of the authentication methods policy. Microsoft lists every
+/// built-in method there, enabled or not: none (or an unreadable list) means the read returned
+/// nothing usable.
 fn method_configs(snap: &Snapshot) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
-    for m in snap.list("authentication_method")? {
-        for c in strs_objects(m.get("authentication_method_feature_settings")) {
-            out.push(c.clone());
+    for m in snap.rows("authentication_method")? {
+        match m.get("authentication_method_feature_settings") {
+            Some(Value::Array(a)) => out.extend(a.iter().filter(|c| c.is_object()).cloned()),
+            Some(c @ Value::Object(o)) if !o.is_empty() => out.push(c.clone()),
+            _ => {}
         }
     }
+    if out.is_empty() {
+        return Err("`authentication_method` lists no method configuration (`authentication_method_feature_settings` is absent or empty), but the policy always lists every method: the read returned nothing usable".to_string());
+    }
     Ok(out)
+}
+
+/// The state (`enabled`/`disabled`) of the method `id`, or why it is unknown.
+fn method_state<'a>(configs: &'a [Value], id: &str) -> Result<&'a str, String> {
+    configs
+        .iter()
+        .find(|c| s(c, "Id") == id)
+        .and_then(|c| c.get("State").and_then(Value::as_str))
+        .filter(|st| !st.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "the authentication methods policy has no `{id}` configuration with a state, so whether it is enabled is unknown"
+            )
+        })
 }
 
 fn strs_objects(v: Option<&Value>) -> Vec<&Value> {
@@ -347,10 +369,15 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
     let methods = snap.list("authentication_method")?;
     for m in methods {
         if let Some(pol) = m.get("authentication_method_policy") {
-            return Ok(pol
-                .get("PolicyMigrationState")
-                .cloned()
-                .unwrap_or(Value::Null));
+            let Some(obj) = pol.as_object().filter(|o| !o.is_empty()) else {
+                return Err(
+                    "`authentication_method_policy` is empty or not an object, so the migration state is unknown"
+                        .to_string(),
+                );
+            };
+            return obj.get("PolicyMigrationState").cloned().ok_or_else(|| {
+                "the authentication methods policy has no `PolicyMigrationState`".to_string()
+            });
         }
     }
     Err("the authentication methods policy is missing from `authentication_method`".to_string())
@@ -422,11 +449,11 @@ fn migration_complete(snap: &Snapshot) -> Outcome {
 
 fn weak_methods_disabled(snap: &Snapshot) -> Outcome {
     let configs = input!(method_configs(snap));
-    let weak: Vec<Value> = configs
-        .iter()
-        .filter(|c| ["Sms", "Voice", "Email"].contains(&s(c, "Id")))
-        .map(|c| json!({ "Id": s(c, "Id"), "State": s(c, "State") }))
-        .collect();
+    let mut weak: Vec<Value> = Vec::new();
+    for id in ["Sms", "Voice", "Email"] {
+        let state = input!(method_state(&configs, id));
+        weak.push(json!({ "Id": id, "State": state }));
+    }
     let enabled: Vec<String> = weak
         .iter()
         .filter(|c| s(c, "State") != "disabled")
@@ -469,11 +496,25 @@ fn users_cannot_register_apps(snap: &Snapshot) -> Outcome {
 }
 
 fn user_consent_restricted(snap: &Snapshot) -> Outcome {
+    const GRANTS: &str = "PermissionGrantPolicyIdsAssignedToDefaultUserRole";
     let pols = input!(snap.rows("authorization_policies"));
     let mut bad = Vec::new();
     let mut grants_seen = Vec::new();
+    let mut no_grants = 0;
+    let mut no_risky_classification = false;
     for p in &pols {
-        let g = strs(p.get("PermissionGrantPolicyIdsAssignedToDefaultUserRole"));
+        let g = match p.get(GRANTS) {
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => strs(p.get(GRANTS)),
+            Some(Value::String(x)) if !x.is_empty() => vec![x.clone()],
+            _ => {
+                return Outcome::error(format!(
+                    "the authorization policy's `{GRANTS}` is absent, null or not a list, so who may consent to applications is unknown"
+                ));
+            }
+        };
+        if g.is_empty() {
+            no_grants += 1;
+        }
         grants_seen.push(json!({ "policy": s(p, "Id"), "grant_policies": g }));
         let has = |suffix: &str| {
             g.iter()
@@ -483,10 +524,32 @@ fn user_consent_restricted(snap: &Snapshot) -> Outcome {
             bad.push(s(p, "Id").to_string());
         } else if has("microsoft-user-default-low") {
             let risky = input!(snap.list("risky_delegated_permission_classifications"));
-            if !risky.is_empty() {
+            if risky.is_empty() {
+                no_risky_classification = true;
+            } else {
                 bad.push(s(p, "Id").to_string());
             }
         }
+    }
+    let evidence =
+        json!({ "policies_allowing_consent": bad, "default_user_grant_policies": grants_seen });
+    if bad.is_empty() && no_risky_classification {
+        return Outcome::pass_on_empty_read(
+            snap,
+            "risky_delegated_permission_classifications",
+            "delegated permission classified as risky",
+            "Users can consent only to low-impact permissions, and no permission is classified as risky",
+            evidence,
+        );
+    }
+    if bad.is_empty() && no_grants == pols.len() {
+        return Outcome::pass_on_empty_read(
+            snap,
+            "authorization_policies",
+            "permission grant policy for the default user role",
+            "Users cannot consent to applications: the default user role has no permission grant policy",
+            evidence,
+        );
     }
     Outcome::verdict(
         bad.is_empty(),
@@ -495,7 +558,7 @@ fn user_consent_restricted(snap: &Snapshot) -> Outcome {
             "{} lets users consent to third-party applications.",
             n(&bad, "authorization policy", "authorization policies")
         ),
-        json!({ "policies_allowing_consent": bad, "default_user_grant_policies": grants_seen }),
+        evidence,
     )
     .about(&bad)
 }
@@ -668,7 +731,20 @@ fn admins(snap: &Snapshot) -> Result<Admins, String> {
     };
     let mut global = Vec::new();
     let mut other = Vec::new();
-    for (_, u) in &entries {
+    for (i, (_, u)) in entries.iter().enumerate() {
+        // A privileged user holds at least one role and is cloud-only or synchronised: a row
+        // without them is incomplete, never a user with no role.
+        let has_roles = match u.get("roles") {
+            Some(Value::Array(a)) => !a.is_empty() && a.iter().all(Value::is_string),
+            Some(Value::String(r)) => !r.is_empty(),
+            _ => false,
+        };
+        if !has_roles || u.get("OnPremisesImmutableId").is_none() {
+            return Err(format!(
+                "privileged user {} of `privileged_users` has no roles or no `OnPremisesImmutableId`: the row is incomplete",
+                i + 1
+            ));
+        }
         let name = s(u, "DisplayName").to_string();
         if contains(u.get("roles"), GLOBAL_ADMIN) {
             global.push(name)
@@ -1007,6 +1083,14 @@ fn directory_setting(
         if s(g, "DisplayName") != template && s(g, "TemplateDisplayName") != template {
             continue;
         }
+        if g.get("Values")
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+        {
+            return Err(format!(
+                "the `{template}` directory setting has no `Values` list, so its values are unknown"
+            ));
+        }
         for v in strs_objects(g.get("Values")) {
             if s(v, "Name") == name {
                 return Ok(Some(s(v, "Value").to_string()));
@@ -1047,6 +1131,30 @@ fn password_rule(snap: &Snapshot, name: &str, default: &str) -> Result<(String, 
     )
 }
 
+/// Pass or fail on password-protection values; a pass that rests on one of Microsoft's
+/// defaults (`defaulted`: the value was absent from the directory settings) is given only when
+/// the export records that the directory settings were read.
+fn password_verdict(
+    snap: &Snapshot,
+    ok: bool,
+    defaulted: bool,
+    pass: String,
+    fail: String,
+    evidence: Value,
+) -> Outcome {
+    if ok && defaulted {
+        Outcome::pass_on_empty_read(
+            snap,
+            "directory_settings",
+            "Password Rule Settings value, so Microsoft's default applies",
+            &pass,
+            evidence,
+        )
+    } else {
+        Outcome::verdict(ok, pass, fail, evidence)
+    }
+}
+
 fn evidence_of(values: &[(&str, &(String, bool))]) -> Value {
     Value::Object(
         values
@@ -1069,10 +1177,12 @@ fn custom_banned_passwords(snap: &Snapshot) -> Outcome {
         .split(['\t', ',', '\n'])
         .filter(|w| !w.trim().is_empty())
         .count();
-    Outcome::verdict(
+    password_verdict(
+        snap,
         check.0.eq_ignore_ascii_case("true") && words > 0,
+        check.1 || list.1,
         format!("The custom banned password list is enforced ({words} entries)."),
-        "No custom banned password list is enforced (Password protection > Enforce custom list is off or the list is empty).",
+        "No custom banned password list is enforced (Password protection > Enforce custom list is off or the list is empty).".to_string(),
         evidence_of(&[
             ("EnableBannedPasswordCheck", &check),
             ("BannedPasswordList_entries", &(words.to_string(), list.1)),
@@ -1091,9 +1201,12 @@ fn on_premises_password_protection(snap: &Snapshot) -> Outcome {
         "BannedPasswordCheckOnPremisesMode",
         "Audit"
     ));
-    Outcome::verdict(
+    password_verdict(
+        snap,
         enabled.0.eq_ignore_ascii_case("true") && mode.0.eq_ignore_ascii_case("enforce"),
-        "Password protection for Windows Server Active Directory is enabled in Enforced mode.",
+        enabled.1 || mode.1,
+        "Password protection for Windows Server Active Directory is enabled in Enforced mode."
+            .to_string(),
         format!(
             "Password protection for Active Directory is {} in mode {} (CIS wants it enabled and Enforced).",
             if enabled.0.eq_ignore_ascii_case("true") {
@@ -1114,8 +1227,10 @@ fn on_premises_password_protection(snap: &Snapshot) -> Outcome {
 fn lockout_threshold(snap: &Snapshot) -> Outcome {
     let threshold = input!(password_rule(snap, "LockoutThreshold", "10"));
     let n = threshold.0.trim().parse::<i64>().ok();
-    Outcome::verdict(
+    password_verdict(
+        snap,
         n.is_some_and(|n| (1..=10).contains(&n)),
+        threshold.1,
         format!(
             "Smart lockout locks an account after {} failed sign-ins (10 at most).",
             threshold.0
@@ -1132,8 +1247,10 @@ fn lockout_threshold(snap: &Snapshot) -> Outcome {
 fn lockout_duration(snap: &Snapshot) -> Outcome {
     let duration = input!(password_rule(snap, "LockoutDurationInSeconds", "60"));
     let n = duration.0.trim().parse::<i64>().ok();
-    Outcome::verdict(
+    password_verdict(
+        snap,
         n.is_some_and(|n| n >= 60),
+        duration.1,
         format!(
             "A locked-out account stays locked for {} seconds (60 at least).",
             duration.0
@@ -1149,16 +1266,11 @@ fn lockout_duration(snap: &Snapshot) -> Outcome {
 /// The given authentication methods must all be disabled.
 fn methods_disabled(snap: &Snapshot, ids: &[&str], what: &str) -> Outcome {
     let configs = input!(method_configs(snap));
-    let states: Vec<Value> = ids
-        .iter()
-        .map(|id| {
-            let state = configs
-                .iter()
-                .find(|c| s(c, "Id") == *id)
-                .map(|c| s(c, "State").to_string());
-            json!({ "Id": id, "State": state })
-        })
-        .collect();
+    let mut states: Vec<Value> = Vec::new();
+    for id in ids {
+        let state = input!(method_state(&configs, id));
+        states.push(json!({ "Id": id, "State": state }));
+    }
     let enabled: Vec<String> = states
         .iter()
         .filter(|c| c.get("State").and_then(Value::as_str) == Some("enabled"))

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::model::Status;
+use crate::snapshot::Snapshot;
 
 pub(crate) mod defender;
 pub(crate) mod entra;
@@ -11,6 +12,11 @@ pub(crate) mod power_platform;
 pub(crate) mod purview;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
+
+/// The evidence key of a pass that rests on an empty answer ([`Outcome::pass_on_empty_read`]).
+pub(crate) const EMPTY_READ_KEY: &str = "evidence_of_absence";
+/// What such a pass's message says after the command's name.
+pub(crate) const EMPTY_READ_PHRASE: &str = " succeeded and returned no ";
 
 /// What an evaluation function returns; the catalogue adds the static metadata.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +63,41 @@ impl Outcome {
     pub fn about(mut self, names: &[String]) -> Self {
         self.subjects = names.to_vec();
         self
+    }
+    /// A pass whose evidence is an absence (no rule, no condition, no setting object): given
+    /// only when the export records that the read filling `section` succeeded, else an error.
+    /// The message ends with [`EMPTY_READ_PHRASE`] after the command's name, and the evidence
+    /// names the command under [`EMPTY_READ_KEY`], so a reader sees what the pass rests on.
+    pub fn pass_on_empty_read(
+        snap: &Snapshot,
+        section: &str,
+        none_of: &str,
+        message: &str,
+        evidence: Value,
+    ) -> Self {
+        let command = match snap.empty_read(section) {
+            Ok(c) => c,
+            Err(reason) => return Self::error(reason),
+        };
+        let mut evidence = match evidence {
+            Value::Object(o) => o,
+            other => {
+                let mut o = serde_json::Map::new();
+                o.insert("details".into(), other);
+                o
+            }
+        };
+        evidence.insert(
+            EMPTY_READ_KEY.into(),
+            json!({ "command": command, "section": section, "returned_none_of": none_of }),
+        );
+        Self::pass(
+            format!(
+                "{} ({command}{EMPTY_READ_PHRASE}{none_of}).",
+                message.trim_end_matches('.')
+            ),
+            Value::Object(evidence),
+        )
     }
     pub fn error(reason: impl Into<String>) -> Self {
         let reason = reason.into();

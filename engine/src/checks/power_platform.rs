@@ -80,9 +80,14 @@ fn guests_make_apps(snap: &Snapshot) -> Outcome {
     )
 }
 
-/// The default environment's name, `Default-{tenant id}`, or why it cannot be known.
+/// The default environment's name, `Default-{tenant id}`, or why it cannot be known. The id is
+/// the export's `tenant_id`, which the Power Platform read records; `tenant_details` comes from
+/// another read and is not taken in its place.
 fn default_environment(snap: &Snapshot) -> Result<String, String> {
-    snap.tenant_id()
+    snap.value()
+        .get("tenant_id")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty())
         .map(|t| format!("Default-{t}"))
         .ok_or_else(|| {
             "the snapshot has no tenant id (`tenant_id`), so the default environment cannot be named"

@@ -132,31 +132,75 @@ fn live_event_recording(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// The federation configurations (every tenant has the Global one: none read means the read
+/// returned nothing).
 fn federation(snap: &Snapshot) -> Result<Vec<Value>, String> {
     Ok(snap
-        .list("federation_configuration")?
+        .rows("federation_configuration")?
         .into_iter()
         .cloned()
         .collect())
 }
 
+/// Whether a federation configuration lets users talk to external domains
+/// (`AllowFederatedUsers`), and if so how many domains it limits them to (`AllowedDomains`: an
+/// empty list or object, or null, is none, meaning every domain). A missing field or another
+/// shape is unknown, never "off" or "limited".
+fn federated_domains(c: &Value) -> Result<Option<usize>, String> {
+    let Some(on) = b(c, "AllowFederatedUsers") else {
+        return Err(
+            "a federation configuration has no boolean `AllowFederatedUsers`, so whether external access is on is unknown"
+                .to_string(),
+        );
+    };
+    if !on {
+        return Ok(None);
+    }
+    match c.get("AllowedDomains") {
+        None => Err(
+            "a federation configuration allowing external access has no `AllowedDomains`, so which domains it allows is unknown"
+                .to_string(),
+        ),
+        Some(v @ (Value::Null | Value::Array(_))) => Ok(Some(count(Some(v)))),
+        Some(Value::String(x)) => Ok(Some(usize::from(!x.is_empty()))),
+        // PowerShell's allow list: `{"AllowedDomain": "Domain=..." | [...]}`; `{}` allows all.
+        Some(Value::Object(o)) if o.is_empty() => Ok(Some(0)),
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("AllowedDomain") => {
+            Ok(Some(count(o.get("AllowedDomain"))))
+        }
+        Some(_) => Err(
+            "a federation configuration's `AllowedDomains` has an unknown shape, so which domains it allows is unknown"
+                .to_string(),
+        ),
+    }
+}
+
+/// What a federation configuration's verdict rests on: the domains only when federation is on.
+fn federation_evidence(c: &Value, domains: Option<usize>) -> Value {
+    match domains {
+        None => json!({ "AllowFederatedUsers": false }),
+        Some(_) => {
+            json!({ "AllowFederatedUsers": true, "AllowedDomains": c.get("AllowedDomains") })
+        }
+    }
+}
+
 fn external_access(snap: &Snapshot) -> Outcome {
     let cfgs = input!(federation(snap));
-    let open: Vec<String> = cfgs
-        .iter()
-        .filter(|c| {
-            b(c, "AllowFederatedUsers") == Some(true) && count(c.get("AllowedDomains")) == 0
-        })
-        .map(name_of)
-        .collect();
+    let mut open: Vec<String> = Vec::new();
+    let mut settings = Vec::new();
+    for c in &cfgs {
+        let domains = input!(federated_domains(c));
+        if domains == Some(0) {
+            open.push(name_of(c));
+        }
+        settings.push(federation_evidence(c, domains));
+    }
     Outcome::verdict(
         open.is_empty(),
         "External access is off or limited to allowed domains.",
         "External access is open to every external domain.",
-        json!({
-            "open_configurations": open,
-            "settings": cfgs.iter().map(|c| json!({"AllowFederatedUsers": c.get("AllowFederatedUsers"), "AllowedDomains": c.get("AllowedDomains")})).collect::<Vec<_>>(),
-        }),
+        json!({ "open_configurations": open, "settings": settings }),
     )
 }
 
@@ -390,13 +434,14 @@ fn custom_apps(snap: &Snapshot) -> Outcome {
 
 fn external_access_cis(snap: &Snapshot) -> Outcome {
     let cfgs = input!(federation(snap));
-    let restricted = !cfgs.is_empty()
-        && cfgs.iter().all(|c| {
-            b(c, "AllowFederatedUsers") == Some(false) || count(c.get("AllowedDomains")) > 0
-        });
-    let evidence = json!({
-        "settings": cfgs.iter().map(|c| json!({"AllowFederatedUsers": c.get("AllowFederatedUsers"), "AllowedDomains": c.get("AllowedDomains")})).collect::<Vec<_>>(),
-    });
+    let mut restricted = true;
+    let mut settings = Vec::new();
+    for c in &cfgs {
+        let domains = input!(federated_domains(c));
+        restricted &= domains != Some(0);
+        settings.push(federation_evidence(c, domains));
+    }
+    let evidence = json!({ "settings": settings });
     if restricted {
         Outcome::pass(
             "The organisation allows only specific external domains or blocks them all, which CIS accepts as passing.",

@@ -772,6 +772,28 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         (
+            "A365-TMS-08",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                ),
+                (
+                    "/federation_configuration/0/AllowedDomains",
+                    json!({ "AllowedDomain": [] }),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-TMS-08",
+            p(
+                "/federation_configuration/0/AllowFederatedUsers",
+                json!(true),
+            ),
+            Pass,
+        ),
+        (
             "A365-TMS-09",
             many(vec![
                 (
@@ -1877,4 +1899,315 @@ fn messages_hold_no_tenant_text() {
         leaks.join("\n")
     );
     assert!(in_subjects > 20, "{in_subjects} subjects");
+}
+
+/// Removes the value at a JSON pointer (an object member or an array element).
+fn remove(v: &mut Value, pointer: &str) {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match v.pointer_mut(parent).unwrap() {
+        Value::Object(o) => {
+            o.remove(key).unwrap_or_else(|| panic!("no {pointer}"));
+        }
+        Value::Array(a) => {
+            a.remove(key.parse().unwrap());
+        }
+        _ => panic!("{parent} is not a container"),
+    }
+}
+
+/// What a check must answer on a document: `error`, or a pass resting on an empty read of
+/// the named command (which answers `error` once the export no longer records that read).
+enum Expect {
+    Error,
+    EmptyRead(&'static str),
+}
+
+#[test]
+fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
+    use Expect::{EmptyRead, Error};
+    let own_tenant = |v: &mut Value| {
+        set(
+            v,
+            "/dlp_policies/0/value/-",
+            json!({ "displayName": "All", "environmentType": "AllEnvironments", "environments": [] }),
+        )
+    };
+    let cases: Vec<(&str, Mutation, Expect)> = vec![
+        // An emptied policy object is not "no migration state".
+        (
+            "A365-AAD-09",
+            p(
+                "/authentication_method/0/authentication_method_policy",
+                json!({}),
+            ),
+            Error,
+        ),
+        // No method configurations, or a weak method missing from them, is not "disabled".
+        (
+            "A365-AAD-10",
+            f(|v| {
+                remove(
+                    v,
+                    "/authentication_method/0/authentication_method_feature_settings",
+                )
+            }),
+            Error,
+        ),
+        (
+            "A365-AAD-10",
+            f(|v| {
+                let list = v
+                    .pointer_mut("/authentication_method/0/authentication_method_feature_settings")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap();
+                list.retain(|c| c["Id"] != "Sms");
+            }),
+            Error,
+        ),
+        ("A365-AAD-10", p("/authentication_method", json!([])), Error),
+        (
+            "A365-AAD-43",
+            p(
+                "/authentication_method/0/authentication_method_feature_settings",
+                json!([]),
+            ),
+            Error,
+        ),
+        (
+            "A365-AAD-44",
+            p(
+                "/authentication_method/0/authentication_method_feature_settings",
+                json!({}),
+            ),
+            Error,
+        ),
+        // Who may consent: unreadable is an error, an empty list an empty read.
+        (
+            "A365-AAD-16",
+            f(|v| {
+                remove(
+                    v,
+                    "/authorization_policies/0/PermissionGrantPolicyIdsAssignedToDefaultUserRole",
+                )
+            }),
+            Error,
+        ),
+        (
+            "A365-AAD-16",
+            p("/authorization_policies", json!({})),
+            Error,
+        ),
+        (
+            "A365-AAD-16",
+            p(
+                "/authorization_policies/0/PermissionGrantPolicyIdsAssignedToDefaultUserRole",
+                json!([]),
+            ),
+            EmptyRead("Get-MgBetaPolicyAuthorizationPolicy"),
+        ),
+        (
+            "A365-AAD-16",
+            p("/risky_delegated_permission_classifications", json!([])),
+            EmptyRead("Get-ServicePrincipalsWithRiskyDelegatedPermissionClassifications"),
+        ),
+        // A privileged user row without roles or without its sync field is incomplete.
+        (
+            "A365-AAD-20",
+            p(
+                "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8/roles",
+                json!([]),
+            ),
+            Error,
+        ),
+        (
+            "A365-AAD-32",
+            p(
+                "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8",
+                json!({}),
+            ),
+            Error,
+        ),
+        (
+            "A365-AAD-21",
+            f(|v| {
+                remove(
+                    v,
+                    "/privileged_users/1bdebb27-053d-48f2-9413-d836ebedf0e8/OnPremisesImmutableId",
+                )
+            }),
+            Error,
+        ),
+        // Microsoft's password-rule defaults count only when the settings were read.
+        (
+            "A365-AAD-41",
+            p("/directory_settings", json!([])),
+            EmptyRead("Get-MgBetaDirectorySetting"),
+        ),
+        ("A365-AAD-41", p("/directory_settings", json!({})), Error),
+        (
+            "A365-AAD-41",
+            p(
+                "/directory_settings/-",
+                json!({ "DisplayName": "Password Rule Settings" }),
+            ),
+            Error,
+        ),
+        (
+            "A365-AAD-42",
+            p("/directory_settings", json!([])),
+            EmptyRead("Get-MgBetaDirectorySetting"),
+        ),
+        // A preset rule without recipient conditions covers everyone; unknown conditions do not.
+        (
+            "A365-DEF-02",
+            f(|v| remove(v, "/protection_policy_rules/0/RecipientDomainIs")),
+            Error,
+        ),
+        (
+            "A365-DEF-02",
+            p("/protection_policy_rules/0/RecipientDomainIs", json!({})),
+            Error,
+        ),
+        (
+            "A365-DEF-02",
+            p("/protection_policy_rules/0/RecipientDomainIs", Value::Null),
+            EmptyRead("Get-EOPProtectionPolicyRule"),
+        ),
+        (
+            "A365-DEF-03",
+            f(|v| remove(v, "/atp_policy_rules/1/SentTo")),
+            Error,
+        ),
+        (
+            "A365-DEF-04",
+            p("/atp_policy_rules/0/RecipientDomainIs", json!({})),
+            Error,
+        ),
+        (
+            "A365-DEF-05",
+            p("/atp_policy_rules/1/RecipientDomainIs", json!([])),
+            EmptyRead("Get-ATPProtectionPolicyRule"),
+        ),
+        // Every tenant has a Default remote domain and a Default connection filter policy.
+        ("A365-EXO-01", p("/remote_domains", json!([])), Error),
+        ("A365-EXO-16", p("/conn_filter", json!([])), Error),
+        ("A365-EXO-17", p("/conn_filter", json!([null])), Error),
+        // No transport rule at all is evidence only when Get-TransportRule succeeded.
+        (
+            "A365-EXO-15",
+            p("/transport_rule", json!([])),
+            EmptyRead("Get-TransportRule"),
+        ),
+        (
+            "A365-EXO-15",
+            p("/transport_rule", json!([null])),
+            EmptyRead("Get-TransportRule"),
+        ),
+        ("A365-EXO-15", p("/transport_rule", json!({})), Error),
+        ("A365-EXO-15", p("/transport_rule", json!("none")), Error),
+        // The default environment is named from `tenant_id` only.
+        (
+            "A365-PPL-03",
+            f(move |v| {
+                own_tenant(v);
+                remove(v, "/tenant_id");
+            }),
+            Error,
+        ),
+        // An object where a list of policies is expected has an unknown shape.
+        ("A365-TMS-01", p("/meeting_policies", json!({})), Error),
+        ("A365-TMS-02", p("/meeting_policies", json!(42)), Error),
+        ("A365-TMS-05", p("/meeting_policies", json!({})), Error),
+        ("A365-TMS-16", p("/tenant_app_settings", json!({})), Error),
+        ("A365-TMS-17", p("/tenant_app_settings", json!({})), Error),
+        (
+            "A365-TMS-18",
+            p("/tenant_app_settings", json!([true])),
+            Error,
+        ),
+        // Every tenant has the Global federation configuration, with readable fields.
+        (
+            "A365-TMS-08",
+            p("/federation_configuration", json!([])),
+            Error,
+        ),
+        (
+            "A365-TMS-08",
+            p("/federation_configuration", json!({})),
+            Error,
+        ),
+        (
+            "A365-TMS-08",
+            f(|v| {
+                set(
+                    v,
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                );
+                remove(v, "/federation_configuration/0/AllowedDomains");
+            }),
+            Error,
+        ),
+        (
+            "A365-TMS-19",
+            f(|v| remove(v, "/federation_configuration/0/AllowFederatedUsers")),
+            Error,
+        ),
+        (
+            "A365-TMS-08",
+            many(vec![
+                (
+                    "/federation_configuration/0/AllowFederatedUsers",
+                    json!(true),
+                ),
+                (
+                    "/federation_configuration/0/AllowedDomains",
+                    json!({ "Unexpected": [] }),
+                ),
+            ]),
+            Error,
+        ),
+    ];
+    let sample = sample_value();
+    let mut wrong = Vec::new();
+    for (i, (id, mutate, expect)) in cases.iter().enumerate() {
+        let check = find_check(id).unwrap();
+        let mut v = sample.clone();
+        mutate(&mut v);
+        let got = check.evaluate(&Snapshot::from_value(v.clone()).unwrap());
+        match expect {
+            Error if got.status != Status::Error => {
+                wrong.push(format!("case {i} {id}: {} ({})", got.status, got.message))
+            }
+            Error => assert!(got.message.contains('`'), "{id}: {}", got.message),
+            EmptyRead(cmd) => {
+                let said = format!("{cmd} succeeded and returned no ");
+                if got.status != Status::Pass
+                    || !got.message.contains(&said)
+                    || got.evidence["evidence_of_absence"]["command"] != *cmd
+                {
+                    wrong.push(format!("case {i} {id}: {} ({})", got.status, got.message));
+                    continue;
+                }
+                // The same document without the record of that read.
+                for list in v.as_object_mut().unwrap().iter_mut() {
+                    if list.0.ends_with("_successful_commands") {
+                        list.1
+                            .as_array_mut()
+                            .unwrap()
+                            .retain(|c| c.as_str() != Some(cmd));
+                    }
+                }
+                let without = check.evaluate(&Snapshot::from_value(v).unwrap());
+                if without.status != Status::Error || !without.message.contains(cmd) {
+                    wrong.push(format!(
+                        "case {i} {id} without {cmd}: {} ({})",
+                        without.status, without.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
