@@ -46,16 +46,32 @@ impl<'a> GraphClient<'a> {
 }
 
 /// The least-privilege permission for a Graph path, from the longest matching probe path.
+/// Where a probe's `$filter` names a `scopeType`, the request's must name the same one: role
+/// management policies need `RoleManagementPolicy.Read.AzureADGroup` for PIM for Groups
+/// (`scopeType eq 'Group'`) and `RoleManagementPolicy.Read.Directory` for directory roles.
 pub(crate) fn permission_for(path_and_query: &str) -> Option<&'static str> {
-    let path = path_and_query.split('?').next().unwrap_or(path_and_query);
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let scope = scope_type(query);
     entra::GRAPH_PROBES
         .iter()
         .filter(|(probe, _, _)| {
-            let probe_path = probe.split('?').next().unwrap_or(probe);
-            path == probe_path || path.starts_with(&format!("{probe_path}/"))
+            let (probe_path, probe_query) = probe.split_once('?').unwrap_or((probe, ""));
+            (path == probe_path || path.starts_with(&format!("{probe_path}/")))
+                && scope_type(probe_query).is_none_or(|s| Some(s) == scope)
         })
         .max_by_key(|(probe, _, _)| probe.len())
         .map(|(_, permission, _)| *permission)
+}
+
+/// The `scopeType` a `$filter` asks for (`scopeType eq 'Group'`, percent-encoded or not).
+fn scope_type(query: &str) -> Option<&str> {
+    let rest = query
+        .split_once("scopeType%20eq%20'")
+        .or_else(|| query.split_once("scopeType eq '"))?
+        .1;
+    rest.split('\'').next()
 }
 
 impl GraphReader for GraphClient<'_> {
@@ -82,5 +98,21 @@ mod tests {
             Some("Policy.Read.All")
         );
         assert_eq!(permission_for("/nothing/here"), None);
+    }
+
+    #[test]
+    fn role_management_policies_need_the_permission_of_their_scope() {
+        assert_eq!(
+            permission_for(
+                "/beta/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'&$expand=policy($expand=rules)"
+            ),
+            Some("RoleManagementPolicy.Read.Directory")
+        );
+        assert_eq!(
+            permission_for(
+                "/beta/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'1f0c'%20and%20scopeType%20eq%20'Group'%20and%20roleDefinitionId%20eq%20'member'&$expand=policy($expand=rules)"
+            ),
+            Some("RoleManagementPolicy.Read.AzureADGroup")
+        );
     }
 }

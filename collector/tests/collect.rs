@@ -834,3 +834,96 @@ async fn an_empty_successful_read_is_evidence_and_a_failed_one_is_not() {
     assert_eq!(f.status, Status::Error, "{}", f.message);
     assert!(f.message.contains("Get-TransportRule"), "{}", f.message);
 }
+
+/// Issue 21, section 4, item 1: PIM for Groups role settings are read per group and need
+/// `RoleManagementPolicy.Read.AzureADGroup`. Without it, only Get-PrivilegedRole fails, its
+/// reason names that permission, and only the checks reading privileged roles change verdict.
+#[tokio::test]
+async fn a_refused_group_policy_read_fails_only_privileged_roles_and_names_its_permission() {
+    let s = start(false);
+    let whole = collect(&s, config(&s, secret())).await;
+    s.deny_permission("RoleManagementPolicy.Read.AzureADGroup");
+    s.clear_requests();
+    let c = collect(&s, config(&s, secret())).await;
+
+    let entra = outcome(&c, CollectedService::Entra);
+    assert_eq!(entra.status, ServiceStatus::Partial, "{entra:?}");
+    assert_eq!(entra.commands_failed.len(), 1, "{entra:?}");
+    let (command, reason) = &entra.commands_failed[0];
+    assert_eq!(command, "Get-PrivilegedRole");
+    assert!(
+        reason.starts_with("403 Forbidden: RoleManagementPolicy.Read.AzureADGroup not granted"),
+        "{reason}"
+    );
+    assert!(entra.commands_ok.iter().any(|c| c == "Get-PrivilegedUser"));
+    assert_eq!(
+        c.snapshot["aad_unsuccessful_commands"],
+        json!(["Get-PrivilegedRole"])
+    );
+    assert_eq!(
+        c.snapshot["aether365_collection"]["command_errors"]["Get-PrivilegedRole"],
+        json!(reason)
+    );
+    // The refusal was the group-scoped read; the directory-scoped one was answered.
+    let requests = s.requests();
+    let policy_reads: Vec<&RecordedRequest> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/roleManagementPolicyAssignments"))
+        .collect();
+    assert!(
+        policy_reads
+            .iter()
+            .any(|r| r.status == 403 && r.query.contains("scopeType%20eq%20%27Group%27"))
+    );
+    assert!(
+        policy_reads
+            .iter()
+            .any(|r| r.status == 200 && r.query.contains("scopeType%20eq%20%27DirectoryRole%27"))
+    );
+    for service in [
+        CollectedService::Exchange,
+        CollectedService::Defender,
+        CollectedService::SharePoint,
+        CollectedService::PowerPlatform,
+    ] {
+        assert_eq!(
+            outcome(&c, service).status,
+            ServiceStatus::Collected,
+            "{service:?}"
+        );
+    }
+
+    // Only checks that read privileged roles change, and none of them passes.
+    let before = aether365_engine::Snapshot::from_value(whole.snapshot).unwrap();
+    let after = aether365_engine::Snapshot::from_value(c.snapshot.clone()).unwrap();
+    let mut changed = Vec::new();
+    for check in aether365_engine::compliance_checks() {
+        let a = check.evaluate(&before);
+        let b = check.evaluate(&after);
+        if a.status != b.status || a.message != b.message {
+            assert_ne!(
+                format!("{:?}", b.status),
+                "Pass",
+                "{}: {}",
+                b.check_id,
+                b.message
+            );
+            assert!(
+                b.message.contains("privileged_roles") || b.message.contains("Get-PrivilegedRole"),
+                "{}: {}",
+                b.check_id,
+                b.message
+            );
+            changed.push(b.check_id.clone());
+        }
+    }
+    assert!(!changed.is_empty());
+
+    // Granted again, the rules of PIM for Groups groups come back.
+    s.grant_all_permissions();
+    let again = collect(&s, config(&s, secret())).await;
+    assert_eq!(
+        outcome(&again, CollectedService::Entra).status,
+        ServiceStatus::Collected
+    );
+}

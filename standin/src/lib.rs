@@ -440,6 +440,18 @@ impl StandIn {
         *lock(&self.state.dlp_shape) = shape;
     }
 
+    /// Withdraws an application permission (`RoleManagementPolicy.Read.AzureADGroup`, ...):
+    /// the reads that need it answer 403 as Graph does, the others are unaffected. Only the
+    /// permissions of [`graph::GraphTenant::required_permission`] are enforced.
+    pub fn deny_permission(&self, permission: &str) {
+        lock(&self.state.denied_permissions).insert(permission.to_string());
+    }
+
+    /// Grants every permission again.
+    pub fn grant_all_permissions(&self) {
+        lock(&self.state.denied_permissions).clear();
+    }
+
     /// Removes every fault.
     pub fn clear_faults(&self) {
         lock(&self.state.faults).clear();

@@ -1,7 +1,7 @@
 //! The stand-in's HTTP handler: one catch-all route that records every request, applies faults,
 //! checks tokens and answers in each real API's format.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -152,6 +152,8 @@ pub(crate) struct State {
     kid: String,
     /// How DLP policies' connector groups are laid out.
     pub(crate) dlp_shape: Mutex<crate::DlpShape>,
+    /// Application permissions the tenant has not granted: reads that need one answer 403.
+    pub(crate) denied_permissions: Mutex<BTreeSet<String>>,
 }
 
 fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
@@ -237,6 +239,7 @@ impl State {
             forger_key,
             kid,
             dlp_shape: Mutex::new(crate::DlpShape::default()),
+            denied_permissions: Mutex::new(BTreeSet::new()),
         })
     }
 
@@ -733,7 +736,18 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
         .map(|(_, e)| e)
         .unwrap_or("");
     let context = format!("{}/graph/{version}/$metadata#{entity}", state.base_url);
-    match state.data().graph.answer(gpath, &inner_query) {
+    let data = state.data();
+    if let Some(permission) = data.graph.required_permission(gpath, &inner_query)
+        && lock(&state.denied_permissions).contains(permission)
+    {
+        // Graph's answer to an application lacking the permission an endpoint requires.
+        return graph_error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        );
+    }
+    match data.graph.answer(gpath, &inner_query) {
         None => graph_error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",

@@ -128,9 +128,9 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "PIM role settings: approval and notification rules",
     ),
     (
-        "/beta/policies/roleManagementPolicies?$filter=scopeId%20eq%20'%2F'%20and%20scopeType%20eq%20'DirectoryRole'",
-        "RoleManagementPolicy.Read.Directory",
-        "PIM role settings of PIM for Groups groups",
+        "/beta/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'00000000-0000-0000-0000-000000000000'%20and%20scopeType%20eq%20'Group'%20and%20roleDefinitionId%20eq%20'member'",
+        "RoleManagementPolicy.Read.AzureADGroup",
+        "PIM role settings of PIM for Groups groups (read per group)",
     ),
     (
         "/beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId%20eq%20'00000000-0000-0000-0000-000000000000'",

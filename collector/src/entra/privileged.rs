@@ -351,20 +351,24 @@ pub async fn privileged_roles(
             Err(e) if super::is_not_found(&e) => continue,
             Err(_) => gid.to_string(),
         };
-        let assignment = reader
-            .list(&format!(
-                "/beta/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'{gid}'%20and%20scopeType%20eq%20'Group'%20and%20roleDefinitionId%20eq%20'member'"
-            ))
-            .await?;
-        let policy_id = assignment
-            .first()
-            .map(|a| text(a, "policyId").to_string())
-            .unwrap_or_default();
-        let rules = reader
-            .list(&format!(
-                "/beta/policies/roleManagementPolicies/{policy_id}/rules"
-            ))
-            .await?;
+        // The group's member policy with its rules, in one read; a refusal (the application
+        // lacks RoleManagementPolicy.Read.AzureADGroup) fails this command, and its error names
+        // the permission.
+        let path = format!(
+            "/beta/policies/roleManagementPolicyAssignments?$filter=scopeId%20eq%20'{gid}'%20and%20scopeType%20eq%20'Group'%20and%20roleDefinitionId%20eq%20'member'&$expand=policy($expand=rules)"
+        );
+        let assignment = reader.list(&path).await?;
+        // Every group enrolled in PIM has a member policy: none, or one without its rules, is
+        // a failed read, never "no rules".
+        let rules: Vec<Value> = match assignment.first().map(|a| a.pointer("/policy/rules")) {
+            Some(Some(Value::Array(rules))) => rules.clone(),
+            _ => {
+                return Err(ReadError::Malformed {
+                    what: path,
+                    detail: "no member policy with its rules for this PIM for Groups group".into(),
+                });
+            }
+        };
         let rules = annotate(rules, &name, "PIM Group");
         for a in all.iter().filter(|a| text(a, "principalId") == gid) {
             let template = text(a, "roleDefinitionId");

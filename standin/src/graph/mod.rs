@@ -263,6 +263,34 @@ impl GraphTenant {
         Some(q.select(served))
     }
 
+    /// The application permission Microsoft's reference requires for a GET, where the stand-in
+    /// enforces one ([`crate::StandIn::deny_permission`]): today the role management policies,
+    /// whose permission depends on their scope (`RoleManagementPolicy.Read.AzureADGroup` for
+    /// PIM for Groups, `RoleManagementPolicy.Read.Directory` for directory roles).
+    pub fn required_permission(&self, path: &str, query: &str) -> Option<&'static str> {
+        let q = Query::parse(query);
+        let rest = path
+            .trim_end_matches('/')
+            .strip_prefix("/beta")
+            .or_else(|| path.strip_prefix("/v1.0"))?;
+        let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let scope_type = match segs.as_slice() {
+            [
+                "policies",
+                "roleManagementPolicyAssignments" | "roleManagementPolicies",
+            ] => filter_value(q.get("$filter")?, "scopeType")?,
+            ["policies", "roleManagementPolicies", id, ..] => {
+                text(self.policies.get(*id)?, "scopeType").to_string()
+            }
+            _ => return None,
+        };
+        Some(if scope_type.eq_ignore_ascii_case("Group") {
+            "RoleManagementPolicy.Read.AzureADGroup"
+        } else {
+            "RoleManagementPolicy.Read.Directory"
+        })
+    }
+
     /// A user, group or service principal by id, if it has that type.
     fn typed(&self, id: &str, kind: &str) -> Option<Value> {
         let o = self.objects.get(id)?;
@@ -725,6 +753,22 @@ fn skus(export: &Value, tenant_id: &str) -> Vec<Value> {
         first.insert("servicePlans".into(), Value::Array(plans));
     }
     out
+}
+
+/// The literal compared with `prop` in an OData `$filter` (`prop eq 'value'`), unquoted.
+fn filter_value(filter: &str, prop: &str) -> Option<String> {
+    filter
+        .split(" and ")
+        .flat_map(|c| c.split(" or "))
+        .find_map(|cond| {
+            let mut parts = cond.trim().splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(p), Some("eq"), Some(lit)) if p == prop => {
+                    Some(lit.trim().trim_matches('\'').to_string())
+                }
+                _ => None,
+            }
+        })
 }
 
 /// The OData options the stand-in honours: `$filter` (`prop eq 'x'` joined by `and`/`or`),
