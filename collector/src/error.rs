@@ -30,6 +30,16 @@ pub enum ReadError {
         /// The service's error message.
         message: Option<String>,
     },
+    /// 401 because the service does not accept this kind of app-only token: SharePoint
+    /// refuses tokens obtained with a client secret (`{"error_description":"Unsupported app only
+    /// token."}`) and needs a certificate credential.
+    #[error("{}", self.reason())]
+    TokenTypeRefused {
+        /// The path that was refused.
+        what: String,
+        /// The service's own words.
+        message: String,
+    },
     /// 429 on every attempt.
     #[error("{}", self.reason())]
     Throttled {
@@ -163,6 +173,9 @@ impl ReadError {
                 "401 Unauthorized even with a fresh token: {} ({what})",
                 detail(code.as_deref(), message.as_deref())
             ),
+            ReadError::TokenTypeRefused { what, message } => format!(
+                "401 Unauthorized: SharePoint refused the app-only token (\"{message}\"): SharePoint accepts app-only access only with a certificate credential, not a client secret; add a certificate to the application and configure it (AETHER365_ENTRA_CERTIFICATE) ({what})"
+            ),
             ReadError::Throttled { what, attempts } => {
                 format!("throttled (429) {attempts} times, gave up ({what})")
             }
@@ -220,6 +233,78 @@ impl ReadError {
     /// True when the HTTP status (or the absence of one) says the tenant lacks a permission.
     pub fn is_permission(&self) -> bool {
         matches!(self, ReadError::Forbidden { .. } | ReadError::Token { .. })
+    }
+
+    /// What an operator should do about this failure.
+    pub fn remedy(&self) -> Remedy {
+        match self {
+            ReadError::Forbidden { .. } => Remedy::GrantPermission,
+            ReadError::TokenTypeRefused { .. } => Remedy::UseCertificate,
+            ReadError::Token { .. } | ReadError::Unauthorized { .. } => Remedy::CheckApplication,
+            ReadError::UnknownCmdlet { .. } => Remedy::CheckLicenceOrRole,
+            ReadError::NotFound { .. }
+            | ReadError::WrongTenant { .. }
+            | ReadError::Refused { .. } => Remedy::CheckEndpoint,
+            ReadError::Status { status, .. } if (300..400).contains(status) => {
+                Remedy::CheckEndpoint
+            }
+            ReadError::Throttled { .. } | ReadError::Unavailable { .. } => Remedy::RetryLater,
+            ReadError::Timeout { .. } | ReadError::Network { .. } => Remedy::CheckNetwork,
+            ReadError::Status { .. } | ReadError::Malformed { .. } => Remedy::ReadReason,
+        }
+    }
+}
+
+/// What to do about a failed read: the advice `tenant test-connection` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Remedy {
+    /// The application lacks a permission or role: grant it and consent again.
+    GrantPermission,
+    /// The service refuses tokens obtained with a client secret: use a certificate.
+    UseCertificate,
+    /// The authority refused a token, or the service the token: check the application's
+    /// registration, credential and consent.
+    CheckApplication,
+    /// The cmdlet is not available: the tenant lacks the licence, or the role lacks it.
+    CheckLicenceOrRole,
+    /// The endpoint redirected or does not exist: check the endpoint settings (cloud, region).
+    CheckEndpoint,
+    /// The service failed (5xx) or throttled: try again later.
+    RetryLater,
+    /// No answer (timeout, connection): check the network path to Microsoft.
+    CheckNetwork,
+    /// Something else: the reason says what.
+    ReadReason,
+}
+
+impl Remedy {
+    /// One sentence of advice.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Remedy::GrantPermission => {
+                "grant the permission listed and consent again (docs/microsoft365.md)"
+            }
+            Remedy::UseCertificate => {
+                "SharePoint needs a certificate credential for app-only access: add a certificate to the application and configure it instead of the client secret"
+            }
+            Remedy::CheckApplication => {
+                "check the application's registration, credential and admin consent (see the reason)"
+            }
+            Remedy::CheckLicenceOrRole => {
+                "the tenant lacks the licence, or the application's role lacks the cmdlet"
+            }
+            Remedy::CheckEndpoint => {
+                "check the endpoint settings (cloud, region, AETHER365_*_URL): the endpoint redirected or does not exist; not a permission"
+            }
+            Remedy::RetryLater => {
+                "the service failed or throttled: try again later; not a permission"
+            }
+            Remedy::CheckNetwork => {
+                "no answer: check the network path to Microsoft (proxy, firewall, DNS); not a permission"
+            }
+            Remedy::ReadReason => "see the reason",
+        }
     }
 }
 

@@ -44,7 +44,7 @@ use serde_json::{Map, Value, json};
 
 pub use credential::{AppCredential, AssertionAlgorithm, CertificateCredential, Secret};
 pub use endpoints::{Cloud, EndpointKind, Endpoints};
-pub use error::{CollectorError, CredentialError, ReadError};
+pub use error::{CollectorError, CredentialError, ReadError, Remedy};
 pub use request::AllowedCmdlet;
 pub use services::{TEAMS_COMMANDS, TEAMS_REASON};
 pub use signin::{SignInError, VerifiedIdToken};
@@ -221,6 +221,8 @@ pub struct Probe {
     pub ok: bool,
     /// `answered`, or the reason it did not.
     pub detail: String,
+    /// What to do when it did not answer (none for Teams, which nothing can read app-only).
+    pub remedy: Option<Remedy>,
 }
 
 /// Reads tenants. Cheap to share: clone the `Arc` it lives in, or call it from many tasks.
@@ -505,6 +507,7 @@ impl Collector {
             purpose: "Teams tenant configuration".into(),
             ok: false,
             detail: TEAMS_REASON.into(),
+            remedy: None,
         });
         probes
     }
@@ -543,9 +546,9 @@ fn probe(
     purpose: &str,
     result: Result<(), ReadError>,
 ) -> Probe {
-    let (ok, detail) = match result {
-        Ok(()) => (true, "answered".to_string()),
-        Err(e) => (false, e.reason()),
+    let (ok, detail, remedy) = match result {
+        Ok(()) => (true, "answered".to_string(), None),
+        Err(e) => (false, e.reason(), Some(e.remedy())),
     };
     Probe {
         service,
@@ -554,6 +557,7 @@ fn probe(
         purpose: purpose.to_string(),
         ok,
         detail,
+        remedy,
     }
 }
 

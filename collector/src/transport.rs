@@ -305,7 +305,13 @@ impl Session {
                     }
                 });
             }
-            if status == 401 && scope.is_some() && !refreshed {
+            if status == 401
+                && scope.is_some()
+                && !refreshed
+                && !service_error(&answer.body)
+                    .1
+                    .is_some_and(|m| refuses_token_type(&m))
+            {
                 refreshed = true;
                 stale = bearer;
                 attempt -= 1; // a refresh is not a retry
@@ -534,11 +540,23 @@ pub(crate) fn service_error(body: &[u8]) -> (Option<String>, Option<String>) {
                 .and_then(Value::as_str)
                 .map(|s| s.lines().next().unwrap_or(s).to_string()),
         ),
+        // SharePoint's refusals of a token (`{"error_description": "..."}`) carry no code.
         _ => (
             None,
-            v.get("message").and_then(Value::as_str).map(str::to_string),
+            v.get("message")
+                .or_else(|| v.get("error_description"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
         ),
     }
+}
+
+/// SharePoint's refusal of an app-only token obtained with a client secret ("Unsupported app
+/// only token."): a fresh token of the same kind cannot help.
+fn refuses_token_type(message: &str) -> bool {
+    message
+        .to_ascii_lowercase()
+        .contains("unsupported app only token")
 }
 
 fn status_error(req: &ReadRequest, status: u16, attempts: u32, body: &[u8]) -> ReadError {
@@ -551,10 +569,13 @@ fn status_error(req: &ReadRequest, status: u16, attempts: u32, body: &[u8]) -> R
             code,
             message,
         },
-        401 => ReadError::Unauthorized {
-            what,
-            code,
-            message,
+        401 => match message {
+            Some(m) if refuses_token_type(&m) => ReadError::TokenTypeRefused { what, message: m },
+            message => ReadError::Unauthorized {
+                what,
+                code,
+                message,
+            },
         },
         404 => ReadError::NotFound { what },
         429 => ReadError::Throttled { what, attempts },
@@ -636,6 +657,15 @@ mod tests {
             assert!(d >= p.base_delay / 2);
         }
         assert_eq!(backoff(&p, 1, Some(Duration::from_secs(500))), p.max_delay);
+    }
+
+    #[test]
+    fn sharepoint_token_refusal_is_read() {
+        let (code, message) =
+            service_error(br#"{"error_description":"Unsupported app only token."}"#);
+        assert_eq!(code, None);
+        assert_eq!(message.as_deref(), Some("Unsupported app only token."));
+        assert!(refuses_token_type(message.as_deref().unwrap()));
     }
 
     #[test]

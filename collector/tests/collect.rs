@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aether365_collector::{
     AppCredential, AssertionAlgorithm, CollectedService, Collection, Collector, CollectorConfig,
-    Endpoints, ServiceOutcome, ServiceStatus, TenantTarget,
+    Endpoints, Remedy, ServiceOutcome, ServiceStatus, TenantTarget,
 };
 use m365_standin::{Fault, FaultKind, RecordedRequest, StandIn, StandInConfig};
 use serde_json::{Value, json};
@@ -924,6 +924,64 @@ async fn a_refused_group_policy_read_fails_only_privileged_roles_and_names_its_p
     let again = collect(&s, config(&s, secret())).await;
     assert_eq!(
         outcome(&again, CollectedService::Entra).status,
+        ServiceStatus::Collected
+    );
+}
+
+/// Issue 21, section 4, item 2: SharePoint refuses app-only tokens obtained with a client
+/// secret. The SharePoint outcome quotes Microsoft's answer and says a certificate is needed;
+/// test-connection advises the same, not a missing permission; a certificate is accepted.
+#[tokio::test]
+async fn sharepoint_refuses_a_secret_token_and_the_advice_is_a_certificate() {
+    let s = start(true);
+    s.set_sharepoint_requires_certificate(true);
+    let c = collect(&s, config(&s, secret())).await;
+    let spo = outcome(&c, CollectedService::SharePoint);
+    assert_eq!(spo.status, ServiceStatus::Failed, "{spo:?}");
+    let reason = spo.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("\"Unsupported app only token.\""),
+        "{reason}"
+    );
+    assert!(reason.contains("certificate credential"), "{reason}");
+    assert!(!reason.contains("not granted"), "{reason}");
+    for (_, r) in &spo.commands_failed {
+        assert!(r.contains("certificate credential"), "{r}");
+    }
+    // The refusal is not retried with a fresh token of the same kind.
+    let refused = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/spo") && r.status == 401)
+        .count();
+    assert_eq!(refused, 1);
+    for service in [CollectedService::Entra, CollectedService::Exchange] {
+        assert_eq!(outcome(&c, service).status, ServiceStatus::Collected);
+    }
+
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let probes = collector.test_connection(&target(&s)).await;
+    let probe = probes
+        .iter()
+        .find(|p| p.service == CollectedService::SharePoint)
+        .unwrap();
+    assert!(!probe.ok);
+    assert_eq!(probe.remedy, Some(Remedy::UseCertificate), "{probe:?}");
+    assert!(
+        probe.detail.contains("Unsupported app only token."),
+        "{probe:?}"
+    );
+    assert!(
+        Remedy::UseCertificate
+            .advice()
+            .contains("SharePoint needs a certificate credential")
+    );
+
+    // With a certificate, SharePoint answers.
+    let cert = AppCredential::from_pem(KEY, CERT).unwrap();
+    let c = collect(&s, config(&s, cert)).await;
+    assert_eq!(
+        outcome(&c, CollectedService::SharePoint).status,
         ServiceStatus::Collected
     );
 }

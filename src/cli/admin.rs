@@ -319,8 +319,22 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
                 println!("{} of {checked} endpoints answered", checked - missing);
             }
             if missing > 0 {
+                // The advice fits each failure: a redirect, a 5xx or a refused kind of token is
+                // not a missing permission.
+                let mut remedies: Vec<aether365_collector::Remedy> = Vec::new();
+                for r in probes
+                    .iter()
+                    .filter(|p| !unavailable(p))
+                    .filter_map(|p| p.remedy)
+                {
+                    if !remedies.contains(&r) {
+                        remedies.push(r);
+                    }
+                }
+                let advice: Vec<&str> = remedies.iter().map(|r| r.advice()).collect();
                 return Err(CliError::Invalid(format!(
-                    "{missing} endpoint(s) did not answer: grant the permissions listed (docs/microsoft365.md)"
+                    "{missing} endpoint(s) did not answer: {}",
+                    advice.join("; ")
                 )));
             }
         }

@@ -452,6 +452,13 @@ impl StandIn {
         lock(&self.state.denied_permissions).clear();
     }
 
+    /// Makes SharePoint refuse app-only tokens obtained with a client secret (401,
+    /// `{"error_description":"Unsupported app only token."}`), as Microsoft's SharePoint does;
+    /// tokens obtained with a certificate are still accepted. Off by default.
+    pub fn set_sharepoint_requires_certificate(&self, on: bool) {
+        *lock(&self.state.sharepoint_requires_certificate) = on;
+    }
+
     /// Removes every fault.
     pub fn clear_faults(&self) {
         lock(&self.state.faults).clear();

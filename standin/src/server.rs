@@ -113,6 +113,8 @@ impl ActiveFault {
 struct IssuedToken {
     audience: String,
     expires: Instant,
+    /// Obtained with the client secret (Entra's `appidacr` 1), not a certificate (2).
+    by_secret: bool,
 }
 
 struct Certificate {
@@ -154,6 +156,9 @@ pub(crate) struct State {
     pub(crate) dlp_shape: Mutex<crate::DlpShape>,
     /// Application permissions the tenant has not granted: reads that need one answer 403.
     pub(crate) denied_permissions: Mutex<BTreeSet<String>>,
+    /// SharePoint refuses app-only tokens obtained with a client secret, as it does in
+    /// Microsoft's cloud.
+    pub(crate) sharepoint_requires_certificate: Mutex<bool>,
 }
 
 fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
@@ -240,6 +245,7 @@ impl State {
             kid,
             dlp_shape: Mutex::new(crate::DlpShape::default()),
             denied_permissions: Mutex::new(BTreeSet::new()),
+            sharepoint_requires_certificate: Mutex::new(false),
         })
     }
 
@@ -637,6 +643,13 @@ fn check_token(req: &HttpRequest, service: Service, state: &State) -> Option<Rep
     }
     if !service.accepts(&state.base_url, &t.audience) {
         return Some(unauthorized(service, state, "Invalid audience."));
+    }
+    if service == Service::Spo && t.by_secret && *lock(&state.sharepoint_requires_certificate) {
+        // SharePoint's answer to an app-only token obtained with a client secret.
+        return Some(Reply::json(
+            StatusCode::UNAUTHORIZED,
+            &json!({"error_description": "Unsupported app only token."}),
+        ));
     }
     None
 }
@@ -1237,6 +1250,7 @@ fn token(tenant: &str, body: &[u8], state: &State) -> Reply {
         IssuedToken {
             audience: audience.to_string(),
             expires: Instant::now() + lifetime,
+            by_secret: form.contains_key("client_secret"),
         },
     );
     Reply::json(

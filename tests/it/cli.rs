@@ -498,7 +498,25 @@ async fn tenants_connect_test_their_connection_and_scan_live() {
         assert!(!out.status.success());
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("FAIL"), "{stdout}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("grant the permission listed"), "{stderr}");
         standin.clear_faults();
+        // SharePoint refuses a secret-based app-only token: the advice is a certificate, not a
+        // permission.
+        standin.set_sharepoint_requires_certificate(true);
+        let test_connection_args = with(&["tenant", "test-connection", "tqhjy"]);
+        let test_connection = strs(&test_connection_args);
+        fails(
+            url,
+            &test_connection,
+            "SharePoint needs a certificate credential for app-only access",
+        );
+        let out = run(url, &test_connection);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("grant the permission"), "{stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("Unsupported app only token."), "{stdout}");
+        standin.set_sharepoint_requires_certificate(false);
         // A scan from the command line collects live.
         let out = ok(
             url,
