@@ -40,6 +40,17 @@ pub enum ReadError {
         /// The service's own words.
         message: String,
     },
+    /// 3xx: the endpoint sent the request elsewhere (redirects are never followed): the
+    /// configured endpoint does not serve this tenant (another cloud or region).
+    #[error("{}", self.reason())]
+    Redirected {
+        /// The path (or cmdlet).
+        what: String,
+        /// The HTTP status.
+        status: u16,
+        /// Where it pointed (`Location`), when it said.
+        location: Option<String>,
+    },
     /// 429 on every attempt.
     #[error("{}", self.reason())]
     Throttled {
@@ -176,6 +187,14 @@ impl ReadError {
             ReadError::TokenTypeRefused { what, message } => format!(
                 "401 Unauthorized: SharePoint refused the app-only token (\"{message}\"): SharePoint accepts app-only access only with a certificate credential, not a client secret; add a certificate to the application and configure it (AETHER365_ENTRA_CERTIFICATE) ({what})"
             ),
+            ReadError::Redirected {
+                what,
+                status,
+                location,
+            } => format!(
+                "redirected ({status}) to {}: the configured endpoint does not serve this tenant (check the cloud and region settings) ({what})",
+                location.as_deref().unwrap_or("an unnamed location")
+            ),
             ReadError::Throttled { what, attempts } => {
                 format!("throttled (429) {attempts} times, gave up ({what})")
             }
@@ -244,10 +263,8 @@ impl ReadError {
             ReadError::UnknownCmdlet { .. } => Remedy::CheckLicenceOrRole,
             ReadError::NotFound { .. }
             | ReadError::WrongTenant { .. }
+            | ReadError::Redirected { .. }
             | ReadError::Refused { .. } => Remedy::CheckEndpoint,
-            ReadError::Status { status, .. } if (300..400).contains(status) => {
-                Remedy::CheckEndpoint
-            }
             ReadError::Throttled { .. } | ReadError::Unavailable { .. } => Remedy::RetryLater,
             ReadError::Timeout { .. } | ReadError::Network { .. } => Remedy::CheckNetwork,
             ReadError::Status { .. } | ReadError::Malformed { .. } => Remedy::ReadReason,

@@ -332,6 +332,13 @@ impl Session {
                     continue;
                 }
             }
+            if (300..400).contains(&status) {
+                return Err(ReadError::Redirected {
+                    what: req.what().to_string(),
+                    status,
+                    location: answer.location,
+                });
+            }
             return Err(status_error(req, status, attempt, &answer.body));
         }
     }

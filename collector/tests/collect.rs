@@ -985,3 +985,66 @@ async fn sharepoint_refuses_a_secret_token_and_the_advice_is_a_certificate() {
         ServiceStatus::Collected
     );
 }
+
+/// Issue 21, section 4, item 3: test-connection's advice fits the failure. A redirect, a 5xx
+/// and a refused kind of token are not reported as missing permissions; a 403 is.
+#[tokio::test]
+async fn test_connection_advice_fits_the_failure() {
+    let s = start(false);
+    s.set_fault(Fault::on(
+        "/spo",
+        FaultKind::Redirect {
+            location: "https://contoso-admin.sharepoint.us/_api/SPO.Tenant".into(),
+        },
+    ));
+    s.set_fault(Fault::on(
+        "/bap",
+        FaultKind::Unavailable {
+            retry_after_secs: None,
+        },
+    ));
+    s.set_fault(Fault::on("/scc", FaultKind::Forbidden));
+    s.set_fault(Fault::on(
+        "/graph/beta/identity/conditionalAccess",
+        FaultKind::Malformed,
+    ));
+    let collector = Collector::new(config(&s, secret())).unwrap();
+    let probes = collector.test_connection(&target(&s)).await;
+    let find = |service: CollectedService| probes.iter().find(|p| p.service == service).unwrap();
+
+    let spo = find(CollectedService::SharePoint);
+    assert!(!spo.ok);
+    assert_eq!(spo.remedy, Some(Remedy::CheckEndpoint), "{spo:?}");
+    assert!(
+        spo.detail
+            .starts_with("redirected (302) to https://contoso-admin.sharepoint.us/_api/SPO.Tenant"),
+        "{spo:?}"
+    );
+    let pp = find(CollectedService::PowerPlatform);
+    assert_eq!(pp.remedy, Some(Remedy::RetryLater), "{pp:?}");
+    assert!(pp.detail.starts_with("service unavailable (503)"), "{pp:?}");
+    let ca = probes
+        .iter()
+        .find(|p| p.endpoint.contains("conditionalAccess"))
+        .unwrap();
+    assert_eq!(ca.remedy, Some(Remedy::ReadReason), "{ca:?}");
+    for p in [spo, pp, ca] {
+        assert!(!p.detail.contains("not granted"), "{p:?}");
+        assert!(!p.remedy.unwrap().advice().contains("grant"), "{p:?}");
+    }
+    let scc = find(CollectedService::Defender);
+    assert_eq!(scc.remedy, Some(Remedy::GrantPermission), "{scc:?}");
+    assert!(
+        scc.remedy
+            .unwrap()
+            .advice()
+            .starts_with("grant the permission")
+    );
+    // Every other endpoint answered, with no advice.
+    assert!(
+        probes
+            .iter()
+            .filter(|p| p.ok)
+            .all(|p| p.remedy.is_none() && p.detail == "answered")
+    );
+}

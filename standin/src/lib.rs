@@ -200,6 +200,12 @@ pub enum FaultKind {
     },
     /// 403 in the service's error format (Graph: `Authorization_RequestDenied`).
     Forbidden,
+    /// 302 to `location` with an empty body, as a front door answers for another region or
+    /// cloud.
+    Redirect {
+        /// The `Location` header.
+        location: String,
+    },
     /// The answer comes after `delay_ms` (past the client's timeout).
     Slow {
         /// Delay before answering.

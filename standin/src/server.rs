@@ -543,6 +543,14 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
                     ),
                 });
             }
+            FaultKind::Redirect { location } if reply.is_none() => {
+                reply = Some(Reply {
+                    status: StatusCode::FOUND,
+                    body: Vec::new(),
+                    content_type: "text/html; charset=utf-8",
+                    headers: vec![("Location", location.clone())],
+                });
+            }
             FaultKind::TokenExpired if reply.is_none() => {
                 if let Some(t) = bearer(&req) {
                     lock(&state.tokens).remove(&t);

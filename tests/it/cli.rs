@@ -517,6 +517,18 @@ async fn tenants_connect_test_their_connection_and_scan_live() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("Unsupported app only token."), "{stdout}");
         standin.set_sharepoint_requires_certificate(false);
+        // A redirect (another cloud or region) is an endpoint setting, not a permission.
+        standin.set_fault(Fault::on(
+            "/spo",
+            FaultKind::Redirect {
+                location: "https://contoso-admin.sharepoint.us/_api/SPO.Tenant".into(),
+            },
+        ));
+        fails(url, &test_connection, "check the endpoint settings");
+        let out = run(url, &test_connection);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("grant the permission"), "{stderr}");
+        standin.clear_faults();
         // A scan from the command line collects live.
         let out = ok(
             url,
