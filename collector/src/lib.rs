@@ -76,6 +76,10 @@ pub struct CollectorConfig {
     pub max_attempts: u32,
     /// Backoff between attempts (its `max_attempts` is replaced by the field above).
     pub retry: RetryPolicy,
+    /// Host names pinned to addresses, like curl's `--resolve` (default none): for
+    /// split-horizon networks, and for tests that point Microsoft's host names at a stand-in.
+    /// The port of each address is ignored: the URL's port is used.
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl CollectorConfig {
@@ -94,6 +98,7 @@ impl CollectorConfig {
             max_in_flight: 4,
             max_attempts: retry.max_attempts,
             retry,
+            resolve: Vec::new(),
         }
     }
 }
@@ -275,6 +280,7 @@ impl Collector {
             config.endpoints.authority.clone(),
             config.client_id.trim().to_string(),
             config.credential,
+            &config.resolve,
         )?;
         Ok(Collector {
             transport: Arc::new(transport),

@@ -66,26 +66,22 @@ fn export_list(items: Vec<Value>) -> Value {
 async fn invoke_all(
     session: &Session,
     api_base: &str,
+    scope: &str,
     target: &TenantTarget,
     cmdlets: &[AllowedCmdlet],
     permission: &str,
 ) -> Vec<(AllowedCmdlet, Result<Vec<Value>, ReadError>)> {
-    let scope = scope_of(api_base);
-    let futures = cmdlets.iter().map(|&cmdlet| {
-        let scope = scope.clone();
-        async move {
-            let req =
-                ReadRequest::invoke(api_base, &target.microsoft_tenant_id, cmdlet, Map::new())
-                    .and_then(|r| {
-                        Ok(r.header("X-AnchorMailbox", anchor(target)?)
-                            .permission(permission))
-                    });
-            let result = match req {
-                Ok(req) => session.list(req, Some(&scope)).await,
-                Err(e) => Err(e),
-            };
-            (cmdlet, result)
-        }
+    let futures = cmdlets.iter().map(|&cmdlet| async move {
+        let req = ReadRequest::invoke(api_base, &target.microsoft_tenant_id, cmdlet, Map::new())
+            .and_then(|r| {
+                Ok(r.header("X-AnchorMailbox", anchor(target)?)
+                    .permission(permission))
+            });
+        let result = match req {
+            Ok(req) => session.list(req, Some(scope)).await,
+            Err(e) => Err(e),
+        };
+        (cmdlet, result)
     });
     join_all(futures).await
 }
@@ -156,6 +152,7 @@ pub(crate) async fn exchange(
     let results = invoke_all(
         session,
         &endpoints.exchange,
+        &scope_of(&endpoints.exchange),
         target,
         &cmdlets,
         EXO_PERMISSION,
@@ -264,9 +261,24 @@ pub(crate) async fn security_suite(
     let exo: Vec<AllowedCmdlet> = DEFENDER_EXO.iter().map(|(c, _)| *c).collect();
     let scc: Vec<AllowedCmdlet> = PURVIEW_SCC.iter().map(|(c, _)| *c).collect();
     let compliance = discover_compliance(session, &endpoints.compliance, target).await;
+    let exo_scope = scope_of(&endpoints.exchange);
     let (exo_results, scc_results) = futures_util::join!(
-        invoke_all(session, &endpoints.exchange, target, &exo, EXO_PERMISSION),
-        invoke_all(session, &compliance, target, &scc, SCC_PERMISSION),
+        invoke_all(
+            session,
+            &endpoints.exchange,
+            &exo_scope,
+            target,
+            &exo,
+            EXO_PERMISSION
+        ),
+        invoke_all(
+            session,
+            &compliance.base,
+            &compliance.scope,
+            target,
+            &scc,
+            SCC_PERMISSION
+        ),
     );
     // The first three are always there; the ATP pair decides `defender_license`.
     let mut exo_results = exo_results;
@@ -291,51 +303,85 @@ const COMPLIANCE_FRONT_DOORS: &[&str] = &[
     "ps.compliance.protection.office365.us",
 ];
 
+/// Where the Security & Compliance cmdlets are sent, and the token scope they need.
+struct ComplianceApi {
+    /// The regional URL (or the configured one).
+    base: String,
+    /// The front door's resource (`https://ps.compliance.protection.outlook.com/.default`),
+    /// which the regional hosts accept too: they are not resources of their own.
+    scope: String,
+}
+
 /// The regional Security & Compliance host for a tenant, as ScubaGear's
 /// `Get-ComplianceApiEndpoint` finds it: a GET of `{front door}/AdminApi/v1.0/{tenant}/EXOModuleFile`
 /// whose redirect names the region (`nam13b.ps.compliance...` from a `Location` on
-/// `nam13b.admin.protection...`). Only for the real front doors; any other URL (a stand-in, a
-/// proxy) and any failure keep the configured URL.
-async fn discover_compliance(session: &Session, configured: &str, target: &TenantTarget) -> String {
+/// `nam13b.admin.protection...`). Only for URLs on the real front-door host names (scheme, port
+/// and path kept, so that a test can pin those names to a stand-in); any other URL (a proxy, a
+/// stand-in on an address) and any failure keep the configured URL.
+async fn discover_compliance(
+    session: &Session,
+    configured: &str,
+    target: &TenantTarget,
+) -> ComplianceApi {
     let configured = configured.trim_end_matches('/').to_string();
+    let unchanged = |configured: String| ComplianceApi {
+        scope: scope_of(&configured),
+        base: configured,
+    };
     let Ok(url) = url::Url::parse(&configured) else {
-        return configured;
+        return unchanged(configured);
     };
     let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
-        return configured;
+        return unchanged(configured);
     };
     if !COMPLIANCE_FRONT_DOORS.contains(&host.as_str()) {
-        return configured;
+        return unchanged(configured);
     }
+    let scope = format!("https://{host}/.default");
+    let base = discover_region(session, &configured, &url, &host, &scope, target)
+        .await
+        .unwrap_or(configured);
+    ComplianceApi { base, scope }
+}
+
+/// The regional URL behind a front door, from its discovery redirect.
+async fn discover_region(
+    session: &Session,
+    configured: &str,
+    url: &url::Url,
+    host: &str,
+    scope: &str,
+    target: &TenantTarget,
+) -> Option<String> {
     let probe = format!(
         "{configured}/AdminApi/v1.0/{}/EXOModuleFile",
         target.microsoft_tenant_id
     );
-    let Ok(req) = ReadRequest::get(&probe) else {
-        return configured;
-    };
-    let Ok(anchor) = anchor(target) else {
-        return configured;
-    };
-    let req = req.header("X-AnchorMailbox", anchor);
-    match session
-        .redirect_location(&req, Some(&scope_of(&configured)))
-        .await
-    {
-        Some(location) => regional_compliance(&host, &location).unwrap_or(configured),
-        None => configured,
-    }
+    let req = ReadRequest::get(&probe)
+        .ok()?
+        .header("X-AnchorMailbox", anchor(target).ok()?);
+    let location = session.redirect_location(&req, Some(scope)).await?;
+    regional_compliance(url, host, &location)
 }
 
-/// `https://{prefix}.{front door host}` from a discovery redirect's `Location`.
-fn regional_compliance(front_host: &str, location: &str) -> Option<String> {
+/// The front door's URL with its host replaced by `{prefix}.{front door host}`, the prefix
+/// taken from a discovery redirect's `Location` (only the prefix: the redirect never chooses
+/// the host the token is sent to).
+fn regional_compliance(front_door: &url::Url, front_host: &str, location: &str) -> Option<String> {
     let to = url::Url::parse(location).ok()?;
     let prefix = to.host_str()?.split('.').next()?;
     let valid = !prefix.is_empty()
         && prefix
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    valid.then(|| format!("https://{prefix}.{front_host}"))
+    if !valid {
+        return None;
+    }
+    let mut regional = front_door.clone();
+    regional
+        .set_host(Some(&format!("{prefix}.{front_host}")))
+        .ok()?;
+    Some(regional.as_str().trim_end_matches('/').to_string())
 }
 
 /// SharePoint and OneDrive: `GET {admin}/_api/SPO.Tenant` (verbose OData), stored as `[d]`.
@@ -562,17 +608,29 @@ mod tests {
 
     #[test]
     fn compliance_regions_come_from_the_redirect() {
+        let front = url::Url::parse("https://ps.compliance.protection.outlook.com").unwrap();
+        let host = "ps.compliance.protection.outlook.com";
         assert_eq!(
             regional_compliance(
-                "ps.compliance.protection.outlook.com",
+                &front,
+                host,
                 "https://nam13b.admin.protection.outlook.com/AdminApi/v1.0/t/EXOModuleFile"
             )
             .as_deref(),
             Some("https://nam13b.ps.compliance.protection.outlook.com")
         );
+        assert_eq!(regional_compliance(&front, host, "/relative"), None);
+        // Scheme, port and path of the configured URL are kept.
+        let pinned =
+            url::Url::parse("http://ps.compliance.protection.outlook.com:8365/scc").unwrap();
         assert_eq!(
-            regional_compliance("ps.compliance.protection.outlook.com", "/relative"),
-            None
+            regional_compliance(
+                &pinned,
+                host,
+                "https://eur02b.admin.protection.outlook.com/AdminApi/v1.0/t/EXOModuleFile"
+            )
+            .as_deref(),
+            Some("http://eur02b.ps.compliance.protection.outlook.com:8365/scc")
         );
     }
 

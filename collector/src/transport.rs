@@ -101,11 +101,16 @@ impl Transport {
         authority: String,
         client_id: String,
         credential: AppCredential,
+        resolve: &[(String, std::net::SocketAddr)],
     ) -> Result<Transport, crate::CollectorError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("aether365-collector/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(timeout)
+            .connect_timeout(timeout);
+        for (host, addr) in resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let client = builder
             .build()
             .map_err(|e| crate::CollectorError::Http(e.to_string()))?;
         Ok(Transport {

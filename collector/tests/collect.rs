@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aether365_collector::{
     AppCredential, AssertionAlgorithm, CollectedService, Collection, Collector, CollectorConfig,
-    Endpoints, Remedy, ServiceOutcome, ServiceStatus, TenantTarget,
+    EndpointKind, Endpoints, Remedy, ServiceOutcome, ServiceStatus, TenantTarget,
 };
 use m365_standin::{Fault, FaultKind, RecordedRequest, StandIn, StandInConfig};
 use serde_json::{Value, json};
@@ -1047,4 +1047,49 @@ async fn test_connection_advice_fits_the_failure() {
             .filter(|p| p.ok)
             .all(|p| p.remedy.is_none() && p.detail == "answered")
     );
+}
+
+/// Issue 21, section 4, item 4: Security & Compliance regional discovery runs on loopback, with
+/// Microsoft's host names pinned to the stand-in: the front door redirects to the tenant's
+/// region, the cmdlets go to that region's host, with a token for the front door's resource.
+#[tokio::test]
+async fn security_and_compliance_cmdlets_go_to_the_discovered_region() {
+    let s = start(false);
+    s.set_compliance_region("eur02b");
+    let port = url::Url::parse(s.base_url()).unwrap().port().unwrap();
+    let loopback: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let front = "ps.compliance.protection.outlook.com";
+    let regional = format!("eur02b.{front}");
+    let mut c = config(&s, secret());
+    c.endpoints.set(
+        EndpointKind::Compliance,
+        format!("http://{front}:{port}/scc"),
+    );
+    c.resolve = vec![(front.to_string(), loopback), (regional.clone(), loopback)];
+    let collection = collect(&s, c).await;
+
+    let suite = outcome(&collection, CollectedService::Defender);
+    assert_eq!(suite.status, ServiceStatus::Collected, "{suite:?}");
+    assert_eq!(
+        collection.snapshot["dlp_compliance_policies"],
+        export()["dlp_compliance_policies"]
+    );
+    let requests = s.requests();
+    let discovery: Vec<&RecordedRequest> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/EXOModuleFile"))
+        .collect();
+    assert_eq!(discovery.len(), 1, "{discovery:?}");
+    assert_eq!(discovery[0].status, 302);
+    assert_eq!(discovery[0].host, format!("{front}:{port}"));
+    let invokes: Vec<&RecordedRequest> = requests
+        .iter()
+        .filter(|r| r.path.starts_with("/scc/") && r.path.ends_with("/InvokeCommand"))
+        .collect();
+    assert!(invokes.len() >= 3, "{invokes:?}");
+    for r in &invokes {
+        assert_eq!(r.host, format!("{regional}:{port}"), "{r:?}");
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    assert_reads_only(&requests);
 }

@@ -278,6 +278,10 @@ pub struct RecordedRequest {
     pub cmdlet: Option<String>,
     /// The status answered.
     pub status: u16,
+    /// The `Host` header (`nam13b.ps.compliance.protection.outlook.com:PORT` when a collector
+    /// pins Microsoft's names to the stand-in).
+    #[serde(default)]
+    pub host: String,
 }
 
 /// The stand-in's URLs, one per service, for the collector's endpoints.
@@ -463,6 +467,13 @@ impl StandIn {
     /// tokens obtained with a certificate are still accepted. Off by default.
     pub fn set_sharepoint_requires_certificate(&self, on: bool) {
         *lock(&self.state.sharepoint_requires_certificate) = on;
+    }
+
+    /// The region the Security & Compliance front door's discovery redirects to (default
+    /// `nam13b`): `GET /scc/AdminApi/v1.0/{tenant}/EXOModuleFile` answers 302 to
+    /// `https://{region}.admin.protection.outlook.com/AdminApi/v1.0/{tenant}/EXOModuleFile`.
+    pub fn set_compliance_region(&self, region: &str) {
+        *lock(&self.state.compliance_region) = region.to_string();
     }
 
     /// Removes every fault.

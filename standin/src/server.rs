@@ -159,6 +159,8 @@ pub(crate) struct State {
     /// SharePoint refuses app-only tokens obtained with a client secret, as it does in
     /// Microsoft's cloud.
     pub(crate) sharepoint_requires_certificate: Mutex<bool>,
+    /// The region of the Security & Compliance discovery redirect.
+    pub(crate) compliance_region: Mutex<String>,
 }
 
 fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
@@ -246,6 +248,7 @@ impl State {
             dlp_shape: Mutex::new(crate::DlpShape::default()),
             denied_permissions: Mutex::new(BTreeSet::new()),
             sharepoint_requires_certificate: Mutex::new(false),
+            compliance_region: Mutex::new("nam13b".to_string()),
         })
     }
 
@@ -590,12 +593,34 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
             reply.body = b"{\"value\": [ {\"truncated\": tr".to_vec();
         }
     }
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    // Links in an answer (`@odata.nextLink`, `@odata.context`) name the host the request was
+    // sent to, as Microsoft's services do: a collector that pinned Microsoft's host names to
+    // the stand-in follows them on those names.
+    let own_host = state.base_url.trim_start_matches("http://");
+    if !host.is_empty()
+        && host != own_host
+        && matches!(
+            service,
+            Service::Graph | Service::Exo | Service::Scc | Service::Spo | Service::Bap
+        )
+    {
+        let text = String::from_utf8_lossy(&reply.body)
+            .replace(&state.base_url, &format!("http://{host}"));
+        reply.body = text.into_bytes();
+    }
     lock(&state.requests).push(RecordedRequest {
         method,
         path,
         query,
         cmdlet,
         status: reply.status.as_u16(),
+        host,
     });
     let mut builder = HttpResponse::build(reply.status);
     builder.content_type(reply.content_type);
@@ -687,6 +712,9 @@ fn route(
                     invoke(service, path, query, cmdlet, state)
                 }
                 (Service::Spo, "GET") if path == "/spo/_api/SPO.Tenant" => sharepoint(state),
+                (Service::Scc, "GET") if path.ends_with("/EXOModuleFile") => {
+                    compliance_discovery(path, state)
+                }
                 (Service::Bap, _) => bap(m, path, query, state),
                 _ => service.error(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -882,6 +910,36 @@ fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state
         "@odata.nextLink",
     ));
     Reply::json(StatusCode::OK, &Value::Object(out))
+}
+
+/// The Security & Compliance front door's discovery: `GET /AdminApi/v1.0/{tenant}/EXOModuleFile`
+/// answers a redirect to the tenant's regional `admin.protection` host, whose first label
+/// names the region.
+fn compliance_discovery(path: &str, state: &State) -> Reply {
+    let tenant = path
+        .trim_end_matches("/EXOModuleFile")
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if !state.knows_tenant(tenant) {
+        return Service::Scc.error(
+            StatusCode::NOT_FOUND,
+            "TenantNotFound",
+            &format!("Tenant '{tenant}' was not found."),
+        );
+    }
+    let region = lock(&state.compliance_region).clone();
+    Reply {
+        status: StatusCode::FOUND,
+        body: Vec::new(),
+        content_type: "text/html; charset=utf-8",
+        headers: vec![(
+            "Location",
+            format!(
+                "https://{region}.admin.protection.outlook.com/AdminApi/v1.0/{tenant}/EXOModuleFile"
+            ),
+        )],
+    }
 }
 
 fn sharepoint(state: &State) -> Reply {
