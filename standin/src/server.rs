@@ -388,17 +388,9 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Reply {
     )
 }
 
+/// A random GUID, as Entra and Graph write request, trace and correlation ids.
 fn random_id() -> String {
-    let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The service a path belongs to, for audiences and error formats.
