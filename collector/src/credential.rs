@@ -194,8 +194,8 @@ impl AppCredential {
     /// `RSA PRIVATE KEY`) and a `CERTIFICATE`. Both may be in one string (one file).
     pub fn from_pem(key_pem: &str, cert_pem: &str) -> Result<AppCredential, CredentialError> {
         let key = parse_private_key(key_pem)?;
-        let cert_der =
-            pem_block(cert_pem, "CERTIFICATE").ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
+        let cert_der = pem_block(cert_pem, "CERTIFICATE")?
+            .ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
         Ok(AppCredential::Certificate(CertificateCredential::new(
             key, cert_der,
         )?))
@@ -259,25 +259,30 @@ fn read_to_string(path: &Path) -> Result<String, CredentialError> {
     })
 }
 
-/// The DER bytes of the first PEM block labelled `label` in `text`.
-pub(crate) fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+/// The DER bytes of the first PEM block labelled `label` in `text`, decoded by RFC 7468's strict
+/// grammar (`pem-rfc7468`); text and other blocks around it are skipped. `None` when there is no
+/// such block; an error when the block is there but malformed (bad Base64, no end line).
+pub fn pem_block(text: &str, label: &'static str) -> Result<Option<Vec<u8>>, CredentialError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = text.find(&begin)? + begin.len();
-    let stop = start + text[start..].find(&end)?;
-    let body: String = text[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
+    let Some(start) = text.find(&begin) else {
+        return Ok(None);
+    };
+    let bad = |source| CredentialError::BadPem { label, source };
+    let stop = text[start..]
+        .find(&end)
+        .map(|at| start + at + end.len())
+        .ok_or_else(|| bad(pem_rfc7468::Error::PostEncapsulationBoundary))?;
+    let (_, der) = pem_rfc7468::decode_vec(&text.as_bytes()[start..stop]).map_err(bad)?;
+    Ok(Some(der))
 }
 
 fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
-    if let Some(der) = pem_block(pem, "PRIVATE KEY") {
+    if let Some(der) = pem_block(pem, "PRIVATE KEY")? {
         return RsaPrivateKey::from_pkcs8_der(&der)
             .map_err(|e| CredentialError::BadKey(e.to_string()));
     }
-    if let Some(der) = pem_block(pem, "RSA PRIVATE KEY") {
+    if let Some(der) = pem_block(pem, "RSA PRIVATE KEY")? {
         return RsaPrivateKey::from_pkcs1_der(&der)
             .map_err(|e| CredentialError::BadKey(e.to_string()));
     }
@@ -324,6 +329,35 @@ mod tests {
         assert!(matches!(
             AppCredential::from_pem(KEY, OTHER_CERT),
             Err(CredentialError::KeyMismatch)
+        ));
+    }
+
+    #[test]
+    fn pem_blocks_are_found_among_others_and_malformed_ones_named() {
+        // Key and certificate in one file, with text around them and Windows line ends.
+        let both = format!("Bag Attributes\n{KEY}\nsubject=CN=app\n{CERT}").replace('\n', "\r\n");
+        assert!(AppCredential::from_pem(&both, &both).is_ok());
+        assert!(pem_block(KEY, "CERTIFICATE").unwrap().is_none());
+
+        let mut lines: Vec<String> = CERT.lines().map(String::from).collect();
+        lines[2].replace_range(0..4, "!!!!");
+        let broken = lines.join("\n");
+        let err = AppCredential::from_pem(KEY, &broken).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CredentialError::BadPem {
+                    label: "CERTIFICATE",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+        let unterminated = CERT.replace("-----END CERTIFICATE-----", "");
+        assert!(matches!(
+            AppCredential::from_pem(KEY, &unterminated),
+            Err(CredentialError::BadPem { .. })
         ));
     }
 

@@ -268,6 +268,14 @@ pub enum CredentialError {
     /// No PEM block of the expected kind was found.
     #[error("no {0} PEM block found")]
     MissingPem(&'static str),
+    /// A PEM block of the expected kind was found but does not follow RFC 7468.
+    #[error("the {label} PEM block is malformed: {source}")]
+    BadPem {
+        /// The block's label.
+        label: &'static str,
+        /// The cause.
+        source: pem_rfc7468::Error,
+    },
     /// The private key could not be parsed (only unencrypted RSA keys, PKCS#8 or PKCS#1, are supported).
     #[error("cannot parse the RSA private key (unencrypted PKCS#8 or PKCS#1 PEM expected): {0}")]
     BadKey(String),

@@ -108,6 +108,9 @@ pub enum StandInError {
     /// The configured certificate is not an RSA certificate in PEM.
     #[error("bad certificate: {0}")]
     BadCertificate(String),
+    /// The configured certificate PEM could not be read (the collector's reader).
+    #[error("bad certificate: {0}")]
+    Certificate(#[from] aether365_collector::CredentialError),
     /// The export file is not JSON.
     #[error("the export is not JSON: {0}")]
     Json(#[from] serde_json::Error),
