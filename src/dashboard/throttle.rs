@@ -30,7 +30,7 @@ pub async fn verification_slot() -> Result<SemaphorePermit<'static>, DashboardEr
     VERIFICATIONS
         .acquire()
         .await
-        .map_err(|e| DashboardError::Internal(format!("verification slots: {e}")))
+        .map_err(|e| DashboardError::failed("verification slots", e))
 }
 
 /// The lock of each address with an attempt under way or waiting.
