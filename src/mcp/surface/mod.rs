@@ -55,6 +55,16 @@ pub enum SurfaceError {
     OverQuota(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The query layer failed (database, unreadable rows); the cause is kept for the log.
+    #[error("internal error: query")]
+    Query(#[source] QueryError),
+}
+
+impl SurfaceError {
+    /// Whether this is a server-side failure, answered as a JSON-RPC internal error.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, SurfaceError::Internal(_) | SurfaceError::Query(_))
+    }
 }
 
 impl From<aether365_engine::ParseEnumError> for SurfaceError {
@@ -68,10 +78,7 @@ impl From<QueryError> for SurfaceError {
         match err {
             QueryError::NotFound(what) => SurfaceError::NotFound(what),
             QueryError::InvalidArgument(msg) => SurfaceError::InvalidArguments(msg),
-            other => {
-                tracing::error!(error = %other, "query failed");
-                SurfaceError::Internal(other.to_string())
-            }
+            other => SurfaceError::Query(other),
         }
     }
 }
