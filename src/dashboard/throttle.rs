@@ -84,7 +84,7 @@ pub async fn begin(
 async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
     let now = Utc::now();
     let window = chrono::Duration::from_std(FAILURE_WINDOW)
-        .map_err(|e| DashboardError::Internal(e.to_string()))?;
+        .map_err(|e| DashboardError::failed("sign-in window", e))?;
     let recent: Vec<DateTime<Utc>> = audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::CreatedAt)

@@ -440,7 +440,9 @@ async fn call_tool(
             .await?;
             return finish(ctx, method, tool_error_result(&text)?);
         }
-        Err(e @ (SurfaceError::Internal(_) | SurfaceError::Query(_))) => {
+        Err(
+            e @ (SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed { .. }),
+        ) => {
             let err = McpError::from(e);
             return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }

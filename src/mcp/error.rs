@@ -138,6 +138,10 @@ impl From<super::surface::SurfaceError> for McpError {
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
             SurfaceError::Internal(details) => McpError::Internal(details),
             SurfaceError::Query(e) => McpError::failed("query", e),
+            SurfaceError::Failed { context, source } => McpError::Failed {
+                context,
+                source: Arc::from(source),
+            },
         }
     }
 }
@@ -177,5 +181,25 @@ mod tests {
                 .internal_details()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_surface_failure_reaches_the_log_with_its_cause() {
+        let surface = super::super::surface::SurfaceError::failed(
+            "scan manager unavailable",
+            actix::MailboxError::Closed,
+        );
+        assert!(surface.is_internal());
+        let err = McpError::from(surface);
+        assert!(std::error::Error::source(&err).is_some());
+        assert_eq!(
+            err.internal_details().unwrap(),
+            "scan manager unavailable: Mailbox has closed"
+        );
+        assert_eq!(
+            err.code(ProtocolVersion::LATEST_HANDSHAKE),
+            code::INTERNAL_ERROR
+        );
+        assert_eq!(err.to_string(), "Internal error");
     }
 }

@@ -58,12 +58,34 @@ pub enum SurfaceError {
     /// The query layer failed (database, unreadable rows); the cause is kept for the log.
     #[error("internal error: query")]
     Query(#[source] QueryError),
+    /// Another part failed (an actor unreachable, serialisation); `context` names it and
+    /// `source` is its error, kept for the log.
+    #[error("internal error: {context}")]
+    Failed {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl SurfaceError {
     /// Whether this is a server-side failure, answered as a JSON-RPC internal error.
     pub fn is_internal(&self) -> bool {
-        matches!(self, SurfaceError::Internal(_) | SurfaceError::Query(_))
+        matches!(
+            self,
+            SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed { .. }
+        )
+    }
+
+    /// A failure of another part, its error kept as the source.
+    pub fn failed(
+        context: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> SurfaceError {
+        SurfaceError::Failed {
+            context,
+            source: Box::new(source),
+        }
     }
 }
 
@@ -96,7 +118,7 @@ impl SurfaceContext {
             .queries
             .send(msg)
             .await
-            .map_err(|e| SurfaceError::Internal(format!("query executor unavailable: {e}")))?;
+            .map_err(|e| SurfaceError::failed("query executor unavailable", e))?;
         Ok(answer?)
     }
 }
