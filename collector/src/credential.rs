@@ -152,14 +152,14 @@ impl CertificateCredential {
                 let mut rng = rsa::rand_core::OsRng;
                 signer
                     .try_sign_with_rng(&mut rng, signing_input.as_bytes())
-                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .map_err(CredentialError::Signing)?
                     .to_vec()
             }
             AssertionAlgorithm::Rs256 => {
                 let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
                 signer
                     .try_sign(signing_input.as_bytes())
-                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .map_err(CredentialError::Signing)?
                     .to_vec()
             }
         };
@@ -214,12 +214,12 @@ impl AppCredential {
     /// A certificate from a PKCS#12 (PFX) archive and its password.
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<AppCredential, CredentialError> {
         let store = p12_keystore::KeyStore::from_pkcs12(der, password)
-            .map_err(|e| CredentialError::BadPkcs12(e.to_string()))?;
+            .map_err(|e| CredentialError::BadPkcs12(e.into()))?;
         let (_, chain) = store
             .private_key_chain()
             .ok_or_else(|| CredentialError::BadPkcs12("no private key in the archive".into()))?;
         let key = RsaPrivateKey::from_pkcs8_der(chain.key())
-            .map_err(|e| CredentialError::BadKey(e.to_string()))?;
+            .map_err(|e| CredentialError::BadKey(e.into()))?;
         let public = key.to_public_key();
         // The leaf is the certificate whose public key is the key's; chains may list it anywhere.
         let leaf = chain
@@ -279,12 +279,10 @@ pub fn pem_block(text: &str, label: &'static str) -> Result<Option<Vec<u8>>, Cre
 
 fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
     if let Some(der) = pem_block(pem, "PRIVATE KEY")? {
-        return RsaPrivateKey::from_pkcs8_der(&der)
-            .map_err(|e| CredentialError::BadKey(e.to_string()));
+        return RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| CredentialError::BadKey(e.into()));
     }
     if let Some(der) = pem_block(pem, "RSA PRIVATE KEY")? {
-        return RsaPrivateKey::from_pkcs1_der(&der)
-            .map_err(|e| CredentialError::BadKey(e.to_string()));
+        return RsaPrivateKey::from_pkcs1_der(&der).map_err(|e| CredentialError::BadKey(e.into()));
     }
     if pem.contains("ENCRYPTED PRIVATE KEY") {
         return Err(CredentialError::BadKey(
@@ -297,14 +295,14 @@ fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
 /// The RSA public key of a DER certificate.
 pub fn certificate_public_key(cert_der: &[u8]) -> Result<RsaPublicKey, CredentialError> {
     let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+        .map_err(|e| CredentialError::BadCertificate(e.into()))?;
     let spki = cert
         .tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+        .map_err(|e| CredentialError::BadCertificate(e.into()))?;
     RsaPublicKey::from_public_key_der(&spki)
-        .map_err(|e| CredentialError::BadCertificate(format!("not an RSA key: {e}")))
+        .map_err(|e| CredentialError::NotRsaCertificate(e.into()))
 }
 
 #[cfg(test)]
@@ -359,6 +357,27 @@ mod tests {
             AppCredential::from_pem(KEY, &unterminated),
             Err(CredentialError::BadPem { .. })
         ));
+    }
+
+    #[test]
+    fn parser_errors_are_kept_as_sources() {
+        use std::error::Error as _;
+        let err = AppCredential::from_pkcs12(PFX, "wrong").unwrap_err();
+        assert!(matches!(err, CredentialError::BadPkcs12(_)), "{err:?}");
+        assert!(err.source().is_some());
+        let not_a_key = KEY.replace(
+            "-----BEGIN PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIB\n",
+        );
+        let err = AppCredential::from_pem(&not_a_key, CERT).unwrap_err();
+        assert!(err.source().is_some(), "{err:?}");
+        let err = certificate_public_key(b"not DER").unwrap_err();
+        assert!(matches!(err, CredentialError::BadCertificate(_)));
+        assert!(err.source().is_some());
+        assert!(
+            err.to_string()
+                .starts_with("cannot parse the certificate: ")
+        );
     }
 
     #[test]

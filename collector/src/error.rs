@@ -254,6 +254,9 @@ fn aadsts_hint(code: &str) -> Option<&'static str> {
     })
 }
 
+/// The cause of a credential error: the parser's own error, or a sentence where there is none.
+pub type CredentialCause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why a credential could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -278,19 +281,22 @@ pub enum CredentialError {
     },
     /// The private key could not be parsed (only unencrypted RSA keys, PKCS#8 or PKCS#1, are supported).
     #[error("cannot parse the RSA private key (unencrypted PKCS#8 or PKCS#1 PEM expected): {0}")]
-    BadKey(String),
+    BadKey(#[source] CredentialCause),
     /// The certificate could not be parsed.
     #[error("cannot parse the certificate: {0}")]
-    BadCertificate(String),
+    BadCertificate(#[source] CredentialCause),
+    /// The certificate holds another kind of public key than RSA.
+    #[error("cannot parse the certificate: not an RSA key: {0}")]
+    NotRsaCertificate(#[source] CredentialCause),
     /// The private key does not belong to the certificate.
     #[error("the private key does not match the certificate's public key")]
     KeyMismatch,
     /// The PKCS#12 file could not be opened (wrong password, unsupported cipher) or holds no key.
     #[error("cannot open the PKCS#12 (PFX) file: {0}")]
-    BadPkcs12(String),
+    BadPkcs12(#[source] CredentialCause),
     /// Signing the client assertion failed.
     #[error("cannot sign the client assertion: {0}")]
-    Signing(String),
+    Signing(#[source] rsa::signature::Error),
     /// The client secret is empty.
     #[error("the client secret is empty")]
     EmptySecret,

@@ -44,7 +44,7 @@ use serde_json::{Map, Value, json};
 
 pub use credential::{AppCredential, AssertionAlgorithm, CertificateCredential, Secret};
 pub use endpoints::{Cloud, EndpointKind, Endpoints};
-pub use error::{CollectorError, CredentialError, ReadError};
+pub use error::{CollectorError, CredentialCause, CredentialError, ReadError};
 pub use request::AllowedCmdlet;
 pub use services::{TEAMS_COMMANDS, TEAMS_REASON};
 pub use signin::{SignInError, VerifiedIdToken};
