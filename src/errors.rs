@@ -3,6 +3,28 @@
 
 use std::error::Error;
 
+/// A failure of another layer, as an internal error holds it: what was being done, and the
+/// layer's own error, kept as the source.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+pub struct Failure {
+    /// What was being done ("scans", "serialising a result").
+    pub context: &'static str,
+    /// The layer's error, with its own causes.
+    #[source]
+    pub source: Box<dyn Error + Send + Sync>,
+}
+
+impl Failure {
+    /// `source` failed while doing `context`.
+    pub fn new(context: &'static str, source: impl Into<Box<dyn Error + Send + Sync>>) -> Failure {
+        Failure {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
 /// `err` and each of its [`Error::source`]s, joined by `": "`. A cause whose text is already
 /// in the line (many variants print their cause as well as keep it) is not repeated.
 pub fn chain(err: &(dyn Error + 'static)) -> String {

@@ -67,14 +67,9 @@ pub enum DashboardError {
     /// The audit trail could not be written: 500.
     #[error("internal error: audit trail")]
     Audit(#[from] AuditError),
-    /// Another layer failed (queries, directory, tokens, people, scans, exports...): 500;
-    /// `context` names it, `source` is its error with its own causes.
-    #[error("internal error: {context}")]
-    Failed {
-        context: &'static str,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    /// Another layer failed (queries, directory, tokens, people, scans, exports...): 500.
+    #[error("internal error: {0}")]
+    Failed(#[source] crate::errors::Failure),
 }
 
 /// Internal variants' causes are logged (once, with every source, by [`DashboardError::problem`])
@@ -85,10 +80,7 @@ impl DashboardError {
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> DashboardError {
-        DashboardError::Failed {
-            context,
-            source: source.into(),
-        }
+        DashboardError::Failed(crate::errors::Failure::new(context, source))
     }
 
     /// Whether this is a server-side failure (500), whose details stay in the log.
@@ -98,7 +90,7 @@ impl DashboardError {
             DashboardError::Internal(_)
                 | DashboardError::Database(_)
                 | DashboardError::Audit(_)
-                | DashboardError::Failed { .. }
+                | DashboardError::Failed(_)
         )
     }
 }
@@ -126,7 +118,7 @@ impl DashboardError {
             DashboardError::Internal(_)
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
-            | DashboardError::Failed { .. } => "internal",
+            | DashboardError::Failed(_) => "internal",
         }
     }
 }
@@ -175,7 +167,7 @@ impl DashboardError {
             DashboardError::Internal(_)
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
-            | DashboardError::Failed { .. } => "Internal error",
+            | DashboardError::Failed(_) => "Internal error",
         }
     }
 
@@ -270,7 +262,7 @@ impl ResponseError for DashboardError {
             DashboardError::Internal(_)
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
-            | DashboardError::Failed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            | DashboardError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -312,5 +304,11 @@ mod tests {
         let audit = DashboardError::from(AuditError::from(sea_orm::DbErr::Custom("x".into())));
         assert_eq!(audit.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(crate::errors::chain(&audit).ends_with("Custom Error: x"));
+        let failed = DashboardError::failed("scans", actix::MailboxError::Closed);
+        assert_eq!(
+            crate::errors::chain(&failed),
+            "internal error: scans: Mailbox has closed"
+        );
+        assert_eq!(failed.problem().status, 500);
     }
 }

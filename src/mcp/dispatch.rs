@@ -440,9 +440,7 @@ async fn call_tool(
             .await?;
             return finish(ctx, method, tool_error_result(&text)?);
         }
-        Err(
-            e @ (SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed { .. }),
-        ) => {
+        Err(e @ (SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_))) => {
             let err = McpError::from(e);
             return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }

@@ -138,9 +138,9 @@ impl From<super::surface::SurfaceError> for McpError {
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
             SurfaceError::Internal(details) => McpError::Internal(details),
             SurfaceError::Query(e) => McpError::failed("query", e),
-            SurfaceError::Failed { context, source } => McpError::Failed {
-                context,
-                source: Arc::from(source),
+            SurfaceError::Failed(failure) => McpError::Failed {
+                context: failure.context,
+                source: Arc::from(failure.source),
             },
         }
     }

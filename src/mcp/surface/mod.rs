@@ -58,14 +58,9 @@ pub enum SurfaceError {
     /// The query layer failed (database, unreadable rows); the cause is kept for the log.
     #[error("internal error: query")]
     Query(#[source] QueryError),
-    /// Another part failed (an actor unreachable, serialisation); `context` names it and
-    /// `source` is its error, kept for the log.
-    #[error("internal error: {context}")]
-    Failed {
-        context: &'static str,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    /// Another part failed (an actor unreachable, serialisation); the cause is kept for the log.
+    #[error("internal error: {0}")]
+    Failed(#[source] crate::errors::Failure),
 }
 
 impl SurfaceError {
@@ -73,7 +68,7 @@ impl SurfaceError {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed { .. }
+            SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_)
         )
     }
 
@@ -82,10 +77,7 @@ impl SurfaceError {
         context: &'static str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> SurfaceError {
-        SurfaceError::Failed {
-            context,
-            source: Box::new(source),
-        }
+        SurfaceError::Failed(crate::errors::Failure::new(context, source))
     }
 }
 
