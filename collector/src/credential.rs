@@ -260,7 +260,8 @@ fn read_to_string(path: &Path) -> Result<String, CredentialError> {
 }
 
 /// The DER bytes of the first PEM block labelled `label` in `text`, decoded by RFC 7468's strict
-/// grammar (`pem-rfc7468`); text and other blocks around it are skipped. `None` when there is no
+/// grammar (`pem-rfc7468`), else as Base64 whatever its line breaks (76-character or unwrapped
+/// lines, as some tools write them); text and other blocks around it are skipped. `None` when there is no
 /// such block; an error when the block is there but malformed (bad Base64, no end line).
 pub fn pem_block(text: &str, label: &'static str) -> Result<Option<Vec<u8>>, CredentialError> {
     let begin = format!("-----BEGIN {label}-----");
@@ -273,8 +274,22 @@ pub fn pem_block(text: &str, label: &'static str) -> Result<Option<Vec<u8>>, Cre
         .find(&end)
         .map(|at| start + at + end.len())
         .ok_or_else(|| bad(pem_rfc7468::Error::PostEncapsulationBoundary))?;
-    let (_, der) = pem_rfc7468::decode_vec(&text.as_bytes()[start..stop]).map_err(bad)?;
-    Ok(Some(der))
+    match pem_rfc7468::decode_vec(&text.as_bytes()[start..stop]) {
+        Ok((_, der)) => Ok(Some(der)),
+        // Other tools wrap Base64 at 76 characters or not at all: read the block's Base64
+        // whatever its line breaks, and name the strict grammar's complaint if even that fails.
+        Err(strict) => {
+            use base64::Engine as _;
+            let body: String = text[start + begin.len()..stop - end.len()]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map(Some)
+                .map_err(|_| bad(strict))
+        }
+    }
 }
 
 fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
@@ -352,6 +367,25 @@ mod tests {
             "{err:?}"
         );
         assert!(std::error::Error::source(&err).is_some());
+        // Base64 on one line, or wrapped at 76 characters, reads as the same certificate.
+        let body: String = CERT.lines().filter(|l| !l.starts_with("-----")).collect();
+        let expected = pem_block(CERT, "CERTIFICATE").unwrap().unwrap();
+        for width in [body.len(), 76] {
+            let wrapped: Vec<String> = body
+                .as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let pem = format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                wrapped.join("\n")
+            );
+            assert_eq!(
+                pem_block(&pem, "CERTIFICATE").unwrap(),
+                Some(expected.clone())
+            );
+            assert!(AppCredential::from_pem(KEY, &pem).is_ok());
+        }
         let unterminated = CERT.replace("-----END CERTIFICATE-----", "");
         assert!(matches!(
             AppCredential::from_pem(KEY, &unterminated),
