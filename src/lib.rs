@@ -10,5 +10,6 @@
 pub mod cli;
 pub mod dashboard;
 pub mod demo;
+pub mod errors;
 pub mod http;
 pub mod mcp;

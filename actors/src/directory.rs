@@ -143,19 +143,6 @@ pub struct NewTenant {
     pub domains: Vec<String>,
 }
 
-fn random_guid() -> String {
-    let b: [u8; 16] = rand::random();
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// A tenant's domain, checked by the collector's one validator of hosts from tenant data.
 fn check_domain(domain: &str) -> Result<String, DirectoryError> {
     host::dns_name(domain).map_err(|e| DirectoryError::Invalid(e.to_string()))
@@ -207,7 +194,9 @@ pub async fn add_tenant(
     tenant::ActiveModel {
         organisation_id: Set(organisation_id),
         display_name: Set(name.clone()),
-        microsoft_tenant_id: Set(new.microsoft_tenant_id.unwrap_or_else(random_guid)),
+        microsoft_tenant_id: Set(new
+            .microsoft_tenant_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
         primary_domain: Set(primary),
         verified_domains: Set(serde_json::json!(domains)),
         connected_at: Set(Utc::now()),

@@ -13,12 +13,26 @@ pub enum TenantScope {
 }
 
 impl TenantScope {
-    /// Whether `tenant_id` is inside the scope. Organisation membership is checked separately.
+    /// Whether `tenant_id` is inside the scope. Organisation membership is checked separately
+    /// (see [`TenantScope::admits`]).
     pub fn allows(&self, tenant_id: i64) -> bool {
         match self {
             TenantScope::All => true,
             TenantScope::Only(ids) => ids.contains(&tenant_id),
         }
+    }
+
+    /// The tenant-scope rule, written once: a row of `row_organisation_id` and `row_tenant_id`
+    /// is visible to a caller of `organisation_id` with this scope when it is of that
+    /// organisation and its tenant is inside the scope. [`crate::query::Scope`] and the scan
+    /// store (starting and cancelling scans) both decide with it.
+    pub fn admits(
+        &self,
+        organisation_id: i64,
+        row_organisation_id: i64,
+        row_tenant_id: i64,
+    ) -> bool {
+        row_organisation_id == organisation_id && self.allows(row_tenant_id)
     }
 }
 
@@ -29,4 +43,22 @@ pub struct Principal {
     pub token_id: i64,
     pub token_label: String,
     pub tenant_scope: TenantScope,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_organisation_or_a_tenant_outside_the_scope_is_not_admitted() {
+        let all = TenantScope::All;
+        let some = TenantScope::Only(vec![7]);
+        let none = TenantScope::Only(vec![]);
+        assert!(all.admits(1, 1, 99));
+        assert!(!all.admits(1, 2, 99));
+        assert!(some.admits(1, 1, 7));
+        assert!(!some.admits(1, 1, 8));
+        assert!(!some.admits(1, 2, 7));
+        assert!(!none.admits(1, 1, 7));
+    }
 }

@@ -152,14 +152,14 @@ impl CertificateCredential {
                 let mut rng = rsa::rand_core::OsRng;
                 signer
                     .try_sign_with_rng(&mut rng, signing_input.as_bytes())
-                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .map_err(CredentialError::Signing)?
                     .to_vec()
             }
             AssertionAlgorithm::Rs256 => {
                 let signer = rsa::pkcs1v15::SigningKey::<Sha256>::new(self.key.clone());
                 signer
                     .try_sign(signing_input.as_bytes())
-                    .map_err(|e| CredentialError::Signing(e.to_string()))?
+                    .map_err(CredentialError::Signing)?
                     .to_vec()
             }
         };
@@ -194,8 +194,8 @@ impl AppCredential {
     /// `RSA PRIVATE KEY`) and a `CERTIFICATE`. Both may be in one string (one file).
     pub fn from_pem(key_pem: &str, cert_pem: &str) -> Result<AppCredential, CredentialError> {
         let key = parse_private_key(key_pem)?;
-        let cert_der =
-            pem_block(cert_pem, "CERTIFICATE").ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
+        let cert_der = pem_block(cert_pem, "CERTIFICATE")?
+            .ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
         Ok(AppCredential::Certificate(CertificateCredential::new(
             key, cert_der,
         )?))
@@ -214,12 +214,12 @@ impl AppCredential {
     /// A certificate from a PKCS#12 (PFX) archive and its password.
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<AppCredential, CredentialError> {
         let store = p12_keystore::KeyStore::from_pkcs12(der, password)
-            .map_err(|e| CredentialError::BadPkcs12(e.to_string()))?;
+            .map_err(|e| CredentialError::BadPkcs12(e.into()))?;
         let (_, chain) = store
             .private_key_chain()
             .ok_or_else(|| CredentialError::BadPkcs12("no private key in the archive".into()))?;
         let key = RsaPrivateKey::from_pkcs8_der(chain.key())
-            .map_err(|e| CredentialError::BadKey(e.to_string()))?;
+            .map_err(|e| CredentialError::BadKey(e.into()))?;
         let public = key.to_public_key();
         // The leaf is the certificate whose public key is the key's; chains may list it anywhere.
         let leaf = chain
@@ -259,27 +259,45 @@ fn read_to_string(path: &Path) -> Result<String, CredentialError> {
     })
 }
 
-/// The DER bytes of the first PEM block labelled `label` in `text`.
-pub(crate) fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
+/// The DER bytes of the first PEM block labelled `label` in `text`, decoded by RFC 7468's strict
+/// grammar (`pem-rfc7468`), else as Base64 whatever its line breaks (76-character or unwrapped
+/// lines, as some tools write them); text and other blocks around it are skipped. `None` when there is no
+/// such block; an error when the block is there but malformed (bad Base64, no end line).
+pub fn pem_block(text: &str, label: &'static str) -> Result<Option<Vec<u8>>, CredentialError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = text.find(&begin)? + begin.len();
-    let stop = start + text[start..].find(&end)?;
-    let body: String = text[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD.decode(body).ok()
+    let Some(start) = text.find(&begin) else {
+        return Ok(None);
+    };
+    let bad = |source| CredentialError::BadPem { label, source };
+    let stop = text[start..]
+        .find(&end)
+        .map(|at| start + at + end.len())
+        .ok_or_else(|| bad(pem_rfc7468::Error::PostEncapsulationBoundary))?;
+    match pem_rfc7468::decode_vec(&text.as_bytes()[start..stop]) {
+        Ok((_, der)) => Ok(Some(der)),
+        // Other tools wrap Base64 at 76 characters or not at all: read the block's Base64
+        // whatever its line breaks, and name the strict grammar's complaint if even that fails.
+        Err(strict) => {
+            use base64::Engine as _;
+            let body: String = text[start + begin.len()..stop - end.len()]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map(Some)
+                .map_err(|_| bad(strict))
+        }
+    }
 }
 
 fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
-    if let Some(der) = pem_block(pem, "PRIVATE KEY") {
-        return RsaPrivateKey::from_pkcs8_der(&der)
-            .map_err(|e| CredentialError::BadKey(e.to_string()));
+    if let Some(der) = pem_block(pem, "PRIVATE KEY")? {
+        return RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| CredentialError::BadKey(e.into()));
     }
-    if let Some(der) = pem_block(pem, "RSA PRIVATE KEY") {
-        return RsaPrivateKey::from_pkcs1_der(&der)
-            .map_err(|e| CredentialError::BadKey(e.to_string()));
+    if let Some(der) = pem_block(pem, "RSA PRIVATE KEY")? {
+        return RsaPrivateKey::from_pkcs1_der(&der).map_err(|e| CredentialError::BadKey(e.into()));
     }
     if pem.contains("ENCRYPTED PRIVATE KEY") {
         return Err(CredentialError::BadKey(
@@ -292,14 +310,14 @@ fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, CredentialError> {
 /// The RSA public key of a DER certificate.
 pub fn certificate_public_key(cert_der: &[u8]) -> Result<RsaPublicKey, CredentialError> {
     let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+        .map_err(|e| CredentialError::BadCertificate(e.into()))?;
     let spki = cert
         .tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| CredentialError::BadCertificate(e.to_string()))?;
+        .map_err(|e| CredentialError::BadCertificate(e.into()))?;
     RsaPublicKey::from_public_key_der(&spki)
-        .map_err(|e| CredentialError::BadCertificate(format!("not an RSA key: {e}")))
+        .map_err(|e| CredentialError::NotRsaCertificate(e.into()))
 }
 
 #[cfg(test)]
@@ -325,6 +343,75 @@ mod tests {
             AppCredential::from_pem(KEY, OTHER_CERT),
             Err(CredentialError::KeyMismatch)
         ));
+    }
+
+    #[test]
+    fn pem_blocks_are_found_among_others_and_malformed_ones_named() {
+        // Key and certificate in one file, with text around them and Windows line ends.
+        let both = format!("Bag Attributes\n{KEY}\nsubject=CN=app\n{CERT}").replace('\n', "\r\n");
+        assert!(AppCredential::from_pem(&both, &both).is_ok());
+        assert!(pem_block(KEY, "CERTIFICATE").unwrap().is_none());
+
+        let mut lines: Vec<String> = CERT.lines().map(String::from).collect();
+        lines[2].replace_range(0..4, "!!!!");
+        let broken = lines.join("\n");
+        let err = AppCredential::from_pem(KEY, &broken).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CredentialError::BadPem {
+                    label: "CERTIFICATE",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+        // Base64 on one line, or wrapped at 76 characters, reads as the same certificate.
+        let body: String = CERT.lines().filter(|l| !l.starts_with("-----")).collect();
+        let expected = pem_block(CERT, "CERTIFICATE").unwrap().unwrap();
+        for width in [body.len(), 76] {
+            let wrapped: Vec<String> = body
+                .as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let pem = format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                wrapped.join("\n")
+            );
+            assert_eq!(
+                pem_block(&pem, "CERTIFICATE").unwrap(),
+                Some(expected.clone())
+            );
+            assert!(AppCredential::from_pem(KEY, &pem).is_ok());
+        }
+        let unterminated = CERT.replace("-----END CERTIFICATE-----", "");
+        assert!(matches!(
+            AppCredential::from_pem(KEY, &unterminated),
+            Err(CredentialError::BadPem { .. })
+        ));
+    }
+
+    #[test]
+    fn parser_errors_are_kept_as_sources() {
+        use std::error::Error as _;
+        let err = AppCredential::from_pkcs12(PFX, "wrong").unwrap_err();
+        assert!(matches!(err, CredentialError::BadPkcs12(_)), "{err:?}");
+        assert!(err.source().is_some());
+        let not_a_key = KEY.replace(
+            "-----BEGIN PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\nMIIB\n",
+        );
+        let err = AppCredential::from_pem(&not_a_key, CERT).unwrap_err();
+        assert!(err.source().is_some(), "{err:?}");
+        let err = certificate_public_key(b"not DER").unwrap_err();
+        assert!(matches!(err, CredentialError::BadCertificate(_)));
+        assert!(err.source().is_some());
+        assert!(
+            err.to_string()
+                .starts_with("cannot parse the certificate: ")
+        );
     }
 
     #[test]

@@ -119,24 +119,68 @@ impl Default for Endpoints {
     }
 }
 
-/// One of the overridable endpoints, for [`Endpoints::set`].
+/// One of the overridable endpoints, for [`Endpoints::set`] and [`Endpoints::get`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndpointKind {
-    /// `AETHER365_ENTRA_AUTHORITY_URL`.
+    /// The Entra ID authority.
     Authority,
-    /// `AETHER365_GRAPH_URL`.
+    /// Microsoft Graph.
     Graph,
-    /// `AETHER365_EXCHANGE_URL`.
+    /// The Exchange Online admin API.
     Exchange,
-    /// `AETHER365_COMPLIANCE_URL`.
+    /// The Security & Compliance admin API.
     Compliance,
-    /// `AETHER365_SHAREPOINT_ADMIN_URL`.
+    /// The SharePoint admin site (a template with `{tenant}`).
     SharePointAdmin,
-    /// `AETHER365_POWER_PLATFORM_URL`.
+    /// The Power Platform admin API.
     PowerPlatform,
 }
 
+impl EndpointKind {
+    /// Every kind, in the order settings list them.
+    pub const ALL: [EndpointKind; 6] = [
+        EndpointKind::Authority,
+        EndpointKind::Graph,
+        EndpointKind::Exchange,
+        EndpointKind::Compliance,
+        EndpointKind::SharePointAdmin,
+        EndpointKind::PowerPlatform,
+    ];
+
+    /// The environment variable that overrides this endpoint (`AETHER365_GRAPH_URL`).
+    pub const fn env_var(self) -> &'static str {
+        match self {
+            EndpointKind::Authority => "AETHER365_ENTRA_AUTHORITY_URL",
+            EndpointKind::Graph => "AETHER365_GRAPH_URL",
+            EndpointKind::Exchange => "AETHER365_EXCHANGE_URL",
+            EndpointKind::Compliance => "AETHER365_COMPLIANCE_URL",
+            EndpointKind::SharePointAdmin => "AETHER365_SHAREPOINT_ADMIN_URL",
+            EndpointKind::PowerPlatform => "AETHER365_POWER_PLATFORM_URL",
+        }
+    }
+}
+
 impl Endpoints {
+    /// One endpoint's URL.
+    pub fn get(&self, kind: EndpointKind) -> &str {
+        match kind {
+            EndpointKind::Authority => &self.authority,
+            EndpointKind::Graph => &self.graph,
+            EndpointKind::Exchange => &self.exchange,
+            EndpointKind::Compliance => &self.compliance,
+            EndpointKind::SharePointAdmin => &self.sharepoint_admin,
+            EndpointKind::PowerPlatform => &self.power_platform,
+        }
+    }
+
+    /// `NAME=url` lines, one per endpoint, for a shell (`AETHER365_GRAPH_URL=...`).
+    pub fn env_lines(&self) -> Vec<String> {
+        EndpointKind::ALL
+            .iter()
+            .map(|&kind| format!("{}={}", kind.env_var(), self.get(kind)))
+            .collect()
+    }
+
     /// Replaces one endpoint. Overriding Power Platform also makes its token resource the new
     /// URL (a stand-in or a proxy issues tokens for what it serves).
     pub fn set(&mut self, kind: EndpointKind, url: impl Into<String>) {
@@ -249,6 +293,22 @@ mod tests {
         e.graph = "not a url".into();
         assert!(e.validate().is_err());
         assert_eq!(Cloud::from_name("GCC-High"), Some(Cloud::GccHigh));
+    }
+
+    #[test]
+    fn set_then_get_and_env_lines() {
+        let mut e = Cloud::Commercial.endpoints();
+        for (i, kind) in EndpointKind::ALL.into_iter().enumerate() {
+            e.set(kind, format!("http://127.0.0.1:9/{i}/"));
+        }
+        for (i, kind) in EndpointKind::ALL.into_iter().enumerate() {
+            assert_eq!(e.get(kind), format!("http://127.0.0.1:9/{i}"));
+        }
+        assert_eq!(e.env_lines()[1], "AETHER365_GRAPH_URL=http://127.0.0.1:9/1");
+        assert_eq!(
+            e.env_lines()[5],
+            "AETHER365_POWER_PLATFORM_URL=http://127.0.0.1:9/5"
+        );
     }
 
     #[test]

@@ -356,6 +356,9 @@ fn aadsts_hint(code: &str) -> Option<&'static str> {
     })
 }
 
+/// The cause of a credential error: the parser's own error, or a sentence where there is none.
+pub type CredentialCause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why a credential could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
@@ -370,21 +373,32 @@ pub enum CredentialError {
     /// No PEM block of the expected kind was found.
     #[error("no {0} PEM block found")]
     MissingPem(&'static str),
+    /// A PEM block of the expected kind was found but does not follow RFC 7468.
+    #[error("the {label} PEM block is malformed: {source}")]
+    BadPem {
+        /// The block's label.
+        label: &'static str,
+        /// The cause.
+        source: pem_rfc7468::Error,
+    },
     /// The private key could not be parsed (only unencrypted RSA keys, PKCS#8 or PKCS#1, are supported).
     #[error("cannot parse the RSA private key (unencrypted PKCS#8 or PKCS#1 PEM expected): {0}")]
-    BadKey(String),
+    BadKey(#[source] CredentialCause),
     /// The certificate could not be parsed.
     #[error("cannot parse the certificate: {0}")]
-    BadCertificate(String),
+    BadCertificate(#[source] CredentialCause),
+    /// The certificate holds another kind of public key than RSA.
+    #[error("cannot parse the certificate: not an RSA key: {0}")]
+    NotRsaCertificate(#[source] CredentialCause),
     /// The private key does not belong to the certificate.
     #[error("the private key does not match the certificate's public key")]
     KeyMismatch,
     /// The PKCS#12 file could not be opened (wrong password, unsupported cipher) or holds no key.
     #[error("cannot open the PKCS#12 (PFX) file: {0}")]
-    BadPkcs12(String),
+    BadPkcs12(#[source] CredentialCause),
     /// Signing the client assertion failed.
     #[error("cannot sign the client assertion: {0}")]
-    Signing(String),
+    Signing(#[source] rsa::signature::Error),
     /// The client secret is empty.
     #[error("the client secret is empty")]
     EmptySecret,

@@ -44,7 +44,7 @@ use serde_json::{Map, Value, json};
 
 pub use credential::{AppCredential, AssertionAlgorithm, CertificateCredential, Secret};
 pub use endpoints::{Cloud, EndpointKind, Endpoints};
-pub use error::{CollectorError, CredentialError, ReadError, Remedy};
+pub use error::{CollectorError, CredentialCause, CredentialError, ReadError, Remedy};
 pub use request::AllowedCmdlet;
 pub use services::{TEAMS_COMMANDS, TEAMS_REASON};
 pub use signin::{SignInError, VerifiedIdToken};
@@ -567,22 +567,6 @@ fn probe(
     }
 }
 
-/// A random RFC 4122 version 4 UUID, for `report_uuid`.
-fn uuid_v4() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// Puts the services' sections together in the export's shape.
 fn assemble(
     target: &TenantTarget,
@@ -605,7 +589,10 @@ fn assemble(
         "timestamp_zulu".into(),
         json!(collected_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
     );
-    out.insert("report_uuid".into(), json!(uuid_v4()));
+    out.insert(
+        "report_uuid".into(),
+        json!(uuid::Uuid::new_v4().to_string()),
+    );
     out.insert("tenant_id".into(), json!(target.microsoft_tenant_id));
     for service in CollectedService::ALL {
         if let Some(Value::Object(part)) = by_service.remove(service.commands_prefix()) {
@@ -635,6 +622,20 @@ fn assemble(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_snapshot_has_its_own_version_4_report_uuid() {
+        let target = TenantTarget {
+            microsoft_tenant_id: "t".into(),
+            initial_domain: "contoso.onmicrosoft.com".into(),
+        };
+        let id = |v: Value| uuid::Uuid::parse_str(v["report_uuid"].as_str().unwrap()).unwrap();
+        let a = id(assemble(&target, Utc::now(), &[], Map::new()));
+        let b = id(assemble(&target, Utc::now(), &[], Map::new()));
+        assert_eq!(a.get_version(), Some(uuid::Version::Random));
+        assert_eq!(a.to_string(), a.hyphenated().to_string());
+        assert_ne!(a, b);
+    }
 
     #[test]
     fn admin_consent_url_shape() {
@@ -671,6 +672,5 @@ mod tests {
         let v = serde_json::to_value(&o).unwrap();
         assert_eq!(v["service"], "power_platform");
         assert_eq!(v["status"], "not_collected");
-        assert!(uuid_v4().len() == 36);
     }
 }

@@ -32,7 +32,7 @@ fn start(certificate: bool) -> StandIn {
 }
 
 fn config(s: &StandIn, credential: AppCredential) -> CollectorConfig {
-    let mut c = CollectorConfig::new(s.collector_endpoints(), s.client_id(), credential);
+    let mut c = CollectorConfig::new(s.endpoints(), s.client_id(), credential);
     c.timeout = Duration::from_secs(5);
     c.max_attempts = 3;
     c.retry.base_delay = Duration::from_millis(20);

@@ -76,22 +76,22 @@ pub struct MicrosoftArgs {
     #[arg(long, env = "AETHER365_ENTRA_CLIENT_SECRET", hide_env_values = true)]
     pub entra_client_secret: Option<String>,
     /// Override: the Entra authority, e.g. https://login.microsoftonline.com.
-    #[arg(long, env = "AETHER365_ENTRA_AUTHORITY_URL")]
+    #[arg(long, env = EndpointKind::Authority.env_var())]
     pub entra_authority_url: Option<String>,
     /// Override: Microsoft Graph, e.g. https://graph.microsoft.com.
-    #[arg(long, env = "AETHER365_GRAPH_URL")]
+    #[arg(long, env = EndpointKind::Graph.env_var())]
     pub graph_url: Option<String>,
     /// Override: the Exchange Online admin API host, e.g. https://outlook.office365.com.
-    #[arg(long, env = "AETHER365_EXCHANGE_URL")]
+    #[arg(long, env = EndpointKind::Exchange.env_var())]
     pub exchange_url: Option<String>,
     /// Override: the Security & Compliance admin API host.
-    #[arg(long, env = "AETHER365_COMPLIANCE_URL")]
+    #[arg(long, env = EndpointKind::Compliance.env_var())]
     pub compliance_url: Option<String>,
     /// Override: the SharePoint admin host; `{tenant}` stands for the initial domain's name.
-    #[arg(long, env = "AETHER365_SHAREPOINT_ADMIN_URL")]
+    #[arg(long, env = EndpointKind::SharePointAdmin.env_var())]
     pub sharepoint_admin_url: Option<String>,
     /// Override: the Power Platform admin API host.
-    #[arg(long, env = "AETHER365_POWER_PLATFORM_URL")]
+    #[arg(long, env = EndpointKind::PowerPlatform.env_var())]
     pub power_platform_url: Option<String>,
     /// Time limit of one request to Microsoft 365.
     #[arg(long, env = "AETHER365_COLLECT_TIMEOUT", value_parser = humantime_ms, default_value = "30s")]
@@ -186,5 +186,26 @@ impl MicrosoftArgs {
                     .into(),
             )
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use clap::{Args, Command};
+
+    use super::*;
+
+    /// The override variables are the collector's names, which the stand-in prints.
+    #[test]
+    fn endpoint_overrides_read_the_collectors_variables() {
+        let command = MicrosoftArgs::augment_args(Command::new("t"));
+        let env = |id: &str| {
+            let arg = command.get_arguments().find(|a| a.get_id() == id).unwrap();
+            arg.get_env().unwrap().to_str().unwrap().to_string()
+        };
+        assert_eq!(env("graph_url"), "AETHER365_GRAPH_URL");
+        assert_eq!(env("entra_authority_url"), "AETHER365_ENTRA_AUTHORITY_URL");
+        assert_eq!(env("power_platform_url"), "AETHER365_POWER_PLATFORM_URL");
     }
 }

@@ -141,7 +141,7 @@ pub async fn start(
         now,
     )
     .await
-    .map_err(|e| DashboardError::Internal(e.to_string()))?;
+    .map_err(|e| DashboardError::failed("admin consent", e))?;
     let redirect_uri = format!("{}{CALLBACK_PATH}", state.base_url());
     let url = collector.admin_consent_url(body.tenant.as_deref(), &redirect_uri, &started.state);
     audit::write_one(
@@ -254,8 +254,8 @@ pub async fn callback(
 
 fn consent_error(e: ConsentError) -> DashboardError {
     match e {
-        ConsentError::Db(e) => DashboardError::Internal(e.to_string()),
-        ConsentError::Audit(e) => DashboardError::Internal(e.to_string()),
+        ConsentError::Db(e) => DashboardError::Database(e),
+        ConsentError::Audit(e) => DashboardError::Audit(e),
         other => DashboardError::Forbidden(other.to_string()),
     }
 }

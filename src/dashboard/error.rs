@@ -58,8 +58,41 @@ pub enum DashboardError {
     /// Microsoft 365 failed or refused while serving the request.
     #[error("{0}")]
     BadGateway(String),
+    /// A failure described in words only (no error value to keep): 500.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed: 500.
+    #[error("internal error: database")]
+    Database(#[from] sea_orm::DbErr),
+    /// The audit trail could not be written: 500.
+    #[error("internal error: audit trail")]
+    Audit(#[from] AuditError),
+    /// Another layer failed (queries, directory, tokens, people, scans, exports...): 500.
+    #[error("internal error: {0}")]
+    Failed(#[source] crate::errors::Failure),
+}
+
+/// Internal variants' causes are logged (once, with every source, by [`DashboardError::problem`])
+/// and never sent.
+impl DashboardError {
+    /// A failure of another layer, its error kept as the source.
+    pub fn failed(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> DashboardError {
+        DashboardError::Failed(crate::errors::Failure::new(context, source))
+    }
+
+    /// Whether this is a server-side failure (500), whose details stay in the log.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            DashboardError::Internal(_)
+                | DashboardError::Database(_)
+                | DashboardError::Audit(_)
+                | DashboardError::Failed(_)
+        )
+    }
 }
 
 impl DashboardError {
@@ -82,7 +115,10 @@ impl DashboardError {
             DashboardError::NotConfigured(_) => "not_configured",
             DashboardError::Unavailable(_) => "unavailable",
             DashboardError::BadGateway(_) => "upstream_failed",
-            DashboardError::Internal(_) => "internal",
+            DashboardError::Internal(_)
+            | DashboardError::Database(_)
+            | DashboardError::Audit(_)
+            | DashboardError::Failed(_) => "internal",
         }
     }
 }
@@ -128,18 +164,20 @@ impl DashboardError {
             DashboardError::NotConfigured(_) => "Not configured on this server",
             DashboardError::Unavailable(_) => "Temporarily unavailable",
             DashboardError::BadGateway(_) => "Microsoft 365 failed",
-            DashboardError::Internal(_) => "Internal error",
+            DashboardError::Internal(_)
+            | DashboardError::Database(_)
+            | DashboardError::Audit(_)
+            | DashboardError::Failed(_) => "Internal error",
         }
     }
 
     /// The problem details document of this error.
     pub fn problem(&self) -> Problem {
-        let detail = match self {
-            DashboardError::Internal(details) => {
-                tracing::error!("dashboard: {details}");
-                "internal error; the details are in the server log".to_string()
-            }
-            other => other.to_string(),
+        let detail = if self.is_internal() {
+            tracing::error!("dashboard: {}", crate::errors::chain(self));
+            "internal error; the details are in the server log".to_string()
+        } else {
+            self.to_string()
         };
         Problem {
             kind: format!("urn:aether365:problem:{}", self.code()),
@@ -159,21 +197,9 @@ impl From<aether365_actors::query::QueryError> for DashboardError {
             QueryError::NotFound(what) => DashboardError::NotFound(format!("no {what}")),
             QueryError::InvalidArgument(text) => DashboardError::BadRequest(text),
             QueryError::Unavailable(text) => DashboardError::Unavailable(text),
-            QueryError::Database(e) => DashboardError::Internal(format!("query: {e}")),
+            QueryError::Database(e) => DashboardError::Database(e),
             QueryError::Unreadable(text) => DashboardError::Internal(format!("query: {text}")),
         }
-    }
-}
-
-impl From<sea_orm::DbErr> for DashboardError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        DashboardError::Internal(format!("database: {e}"))
-    }
-}
-
-impl From<AuditError> for DashboardError {
-    fn from(e: AuditError) -> Self {
-        DashboardError::Internal(format!("audit: {e}"))
     }
 }
 
@@ -188,7 +214,8 @@ impl From<DirectoryError> for DashboardError {
             DirectoryError::TenantNotFound(_) | DirectoryError::OrganisationNotFound(_) => {
                 DashboardError::NotFound(e.to_string())
             }
-            other => DashboardError::Internal(format!("directory: {other}")),
+            DirectoryError::Db(e) => DashboardError::Database(e),
+            other => DashboardError::failed("directory", other),
         }
     }
 }
@@ -202,7 +229,9 @@ impl From<TokenError> for DashboardError {
             // A tenant of another organisation reads exactly like one that does not exist.
             TokenError::UnknownTenant(id) => DashboardError::BadRequest(format!("no tenant {id}")),
             TokenError::NotFound(id) => DashboardError::NotFound(format!("no token {id}")),
-            other => DashboardError::Internal(format!("tokens: {other}")),
+            TokenError::Db(e) => DashboardError::Database(e),
+            TokenError::Audit(e) => DashboardError::Audit(e),
+            other => DashboardError::failed("tokens", other),
         }
     }
 }
@@ -230,7 +259,10 @@ impl ResponseError for DashboardError {
             DashboardError::NotConfigured(_) => StatusCode::CONFLICT,
             DashboardError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            DashboardError::Internal(_)
+            | DashboardError::Database(_)
+            | DashboardError::Audit(_)
+            | DashboardError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -248,5 +280,35 @@ impl ResponseError for DashboardError {
         response
             .content_type(PROBLEM_JSON)
             .body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_failure_keeps_its_cause_for_the_log_only() {
+        let err = DashboardError::from(sea_orm::DbErr::Custom("table scan locked".into()));
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(crate::errors::chain(&err).contains("table scan locked"));
+        let problem = err.problem();
+        assert_eq!(problem.status, 500);
+        assert_eq!(problem.error, "internal");
+        assert_eq!(problem.title, "Internal error");
+        assert_eq!(
+            problem.detail,
+            "internal error; the details are in the server log"
+        );
+        let audit = DashboardError::from(AuditError::from(sea_orm::DbErr::Custom("x".into())));
+        assert_eq!(audit.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(crate::errors::chain(&audit).ends_with("Custom Error: x"));
+        let failed = DashboardError::failed("scans", actix::MailboxError::Closed);
+        assert_eq!(
+            crate::errors::chain(&failed),
+            "internal error: scans: Mailbox has closed"
+        );
+        assert_eq!(failed.problem().status, 500);
     }
 }

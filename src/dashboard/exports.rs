@@ -16,7 +16,10 @@ use crate::http::AppState;
 
 impl From<ExportLoadError> for DashboardError {
     fn from(e: ExportLoadError) -> Self {
-        DashboardError::Internal(e.to_string())
+        match e {
+            ExportLoadError::Db(e) => DashboardError::Database(e),
+            other => DashboardError::failed("findings export", other),
+        }
     }
 }
 
@@ -56,7 +59,7 @@ pub async fn download(
     let context = scan_context(db, &scan).await?;
     let findings = scan_findings(db, &scan, None).await?;
     let bytes = aether365_engine::export(format, &context, &findings)
-        .map_err(|e| DashboardError::Internal(e.to_string()))?;
+        .map_err(|e| DashboardError::failed("findings export", e))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.media_type()))
         .insert_header(ContentDisposition {

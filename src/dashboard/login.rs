@@ -110,7 +110,7 @@ pub async fn login(
         }
     })
     .await
-    .map_err(|e| DashboardError::Internal(format!("password verification: {e}")))?;
+    .map_err(|e| DashboardError::failed("password verification", e))?;
     drop(slot);
 
     let event = |action: &str| {

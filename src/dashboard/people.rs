@@ -129,7 +129,8 @@ impl From<PeopleError> for DashboardError {
             PeopleError::InvalidRole => DashboardError::BadRequest(e.to_string()),
             PeopleError::Forbidden(text) => DashboardError::Forbidden(text),
             PeopleError::LastOwner => DashboardError::Conflict(e.to_string()),
-            other => DashboardError::Internal(format!("people: {other}")),
+            PeopleError::Db(e) => DashboardError::Database(e),
+            PeopleError::Audit(e) => DashboardError::Audit(e),
         }
     }
 }
@@ -226,8 +227,8 @@ async fn unlinked_invitation(
     let password_hash =
         tokio::task::spawn_blocking(move || aether365_actors::hashing::hash_secret(&secret))
             .await
-            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?
-            .map_err(|e| DashboardError::Internal(format!("password hashing: {e}")))?;
+            .map_err(|e| DashboardError::failed("password hashing", e))?
+            .map_err(|e| DashboardError::failed("password hashing", e))?;
     let created_at = chrono::Utc::now();
     let txn = db.begin().await?;
     let placeholder = user::ActiveModel {

@@ -237,7 +237,7 @@ pub async fn start(
             DashboardError::BadRequest(format!("the scan cannot start: {msg}"))
         }
         ScanError::Unavailable(msg) => DashboardError::Unavailable(msg),
-        ScanError::Database(e) => DashboardError::Internal(format!("scan: {e}")),
+        ScanError::Database(e) => DashboardError::failed("scans", ScanError::Database(e)),
         ScanError::TooManyScans { retry_after, .. } => DashboardError::OverQuota {
             message: e.to_string(),
             retry_after,

@@ -30,7 +30,7 @@ pub async fn verification_slot() -> Result<SemaphorePermit<'static>, DashboardEr
     VERIFICATIONS
         .acquire()
         .await
-        .map_err(|e| DashboardError::Internal(format!("verification slots: {e}")))
+        .map_err(|e| DashboardError::failed("verification slots", e))
 }
 
 /// The lock of each address with an attempt under way or waiting.
@@ -84,7 +84,7 @@ pub async fn begin(
 async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
     let now = Utc::now();
     let window = chrono::Duration::from_std(FAILURE_WINDOW)
-        .map_err(|e| DashboardError::Internal(e.to_string()))?;
+        .map_err(|e| DashboardError::failed("sign-in window", e))?;
     let recent: Vec<DateTime<Utc>> = audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::CreatedAt)

@@ -79,7 +79,7 @@ pub fn initialize(params: &Map<String, Value>) -> Result<Initialized, McpError> 
     let version = ProtocolVersion::negotiate(requested);
     let result = serde_json::value::to_raw_value(&initialize_result(version))
         .map(Arc::from)
-        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))?;
+        .map_err(|e| McpError::failed("serialising a result", e))?;
     Ok(Initialized {
         version,
         client_capabilities,
@@ -169,7 +169,7 @@ fn finish(ctx: &RequestContext, method: &str, result: Value) -> Result<Reply, Mc
     };
     serde_json::value::to_raw_value(&result)
         .map(Arc::from)
-        .map_err(|e| McpError::Internal(format!("serialising a result: {e}")))
+        .map_err(|e| McpError::failed("serialising a result", e))
 }
 
 /// Handles one request. `method` is never `initialize` here (sessions answer it).
@@ -322,7 +322,7 @@ async fn handle_client(ctx: &RequestContext, request: ClientRequest) -> Result<V
         }
         ClientRequest::CompleteRequest(r) => {
             let reference = serde_json::to_value(&r.params.r#ref)
-                .map_err(|e| McpError::Internal(e.to_string()))?;
+                .map_err(|e| McpError::failed("serialising JSON", e))?;
             let (name, value) = (&r.params.argument.name, &r.params.argument.value);
             let mut values = match conformance::complete(ctx, &reference, name, value) {
                 Some(values) => values,
@@ -377,7 +377,9 @@ fn all_tools(ctx: &RequestContext) -> Result<Vec<Value>, McpError> {
         if !ctx.version.has_legacy_tasks() {
             listed.execution = None;
         }
-        tools.push(serde_json::to_value(&listed).map_err(|e| McpError::Internal(e.to_string()))?);
+        tools.push(
+            serde_json::to_value(&listed).map_err(|e| McpError::failed("serialising JSON", e))?,
+        );
     }
     if ctx.config.conformance_fixtures {
         tools.extend(conformance::tools());
@@ -389,7 +391,7 @@ fn all_tools(ctx: &RequestContext) -> Result<Vec<Value>, McpError> {
 fn tool_error_result(message: &str) -> Result<Value, McpError> {
     let mut result = CallToolResult::error(vec![ContentBlock::text(message)]);
     result.result_type = None;
-    serde_json::to_value(&result).map_err(|e| McpError::Internal(e.to_string()))
+    serde_json::to_value(&result).map_err(|e| McpError::failed("serialising JSON", e))
 }
 
 /// `tools/call`: a cached answer is framed from its bytes, with the one awaited round trip of
@@ -438,7 +440,7 @@ async fn call_tool(
             .await?;
             return finish(ctx, method, tool_error_result(&text)?);
         }
-        Err(e @ SurfaceError::Internal(_)) => {
+        Err(e @ (SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_))) => {
             let err = McpError::from(e);
             return audited(ctx, method, Some(&name), &[], Err(err)).await;
         }
@@ -496,7 +498,7 @@ fn tool_result(outcome: &ToolOutcome, structured: bool) -> Result<Value, McpErro
     if structured && !outcome.structured.is_null() {
         result.structured_content = Some(outcome.structured.clone());
     }
-    serde_json::to_value(&result).map_err(|e| McpError::Internal(e.to_string()))
+    serde_json::to_value(&result).map_err(|e| McpError::failed("serialising JSON", e))
 }
 
 /// A tool's answer without MCP framing (the `bench` build's plain endpoint), audited like

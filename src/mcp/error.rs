@@ -1,5 +1,7 @@
 //! Protocol errors and the one place that maps them to JSON-RPC error objects.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use super::version::ProtocolVersion;
@@ -42,9 +44,33 @@ pub enum McpError {
     /// Details are logged, never sent.
     #[error("Internal error")]
     Internal(String),
+    /// The audit row could not be written (an internal error; the cause is logged, never sent).
+    #[error("Internal error")]
+    Audit(#[source] aether365_actors::audit::AuditError),
+    /// A backend actor could not be reached (an internal error).
+    #[error("Internal error")]
+    Mailbox(#[from] actix::MailboxError),
+    /// Another layer failed (an internal error): `context` names it, `source` is its error.
+    #[error("Internal error")]
+    Failed {
+        context: &'static str,
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl McpError {
+    /// An internal error from another layer, its error kept as the source.
+    pub fn failed(
+        context: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> McpError {
+        McpError::Failed {
+            context,
+            source: Arc::new(source),
+        }
+    }
+
     /// The JSON-RPC code in `version` (resource not found changed in 2026-07-28).
     pub fn code(&self, version: ProtocolVersion) -> i64 {
         match self {
@@ -57,13 +83,34 @@ impl McpError {
             McpError::HeaderMismatch(_) => code::HEADER_MISMATCH,
             McpError::MissingCapability(_) => code::MISSING_CLIENT_CAPABILITY,
             McpError::UnsupportedVersion { .. } => code::UNSUPPORTED_PROTOCOL_VERSION,
-            McpError::Internal(_) => code::INTERNAL_ERROR,
+            McpError::Internal(_)
+            | McpError::Audit(_)
+            | McpError::Mailbox(_)
+            | McpError::Failed { .. } => code::INTERNAL_ERROR,
+        }
+    }
+
+    /// What the server log says of an internal error, every cause included; `None` for the
+    /// errors a client is told about.
+    pub fn internal_details(&self) -> Option<String> {
+        match self {
+            McpError::Internal(details) => Some(details.clone()),
+            McpError::Audit(e) => Some(format!("audit: {}", crate::errors::chain(e))),
+            McpError::Mailbox(e) => Some(format!("mailbox: {}", crate::errors::chain(e))),
+            McpError::Failed { context, source } => Some(format!(
+                "{context}: {}",
+                crate::errors::chain(source.as_ref())
+            )),
+            _ => None,
         }
     }
 
     /// The JSON-RPC `error` object.
     pub fn to_error_object(&self, version: ProtocolVersion) -> Value {
         let mut obj = json!({"code": self.code(version), "message": self.to_string()});
+        if let Some(details) = self.internal_details() {
+            tracing::error!("internal error answered as -32603: {details}");
+        }
         let data = match self {
             McpError::ResourceNotFound(uri) => Some(json!({"uri": uri})),
             McpError::MissingCapability(caps) => Some(json!({"requiredCapabilities": caps})),
@@ -71,10 +118,6 @@ impl McpError {
                 "supported": ProtocolVersion::supported(),
                 "requested": requested,
             })),
-            McpError::Internal(details) => {
-                tracing::error!("internal error answered as -32603: {details}");
-                None
-            }
             _ => None,
         };
         if let (Some(data), Some(map)) = (data, obj.as_object_mut()) {
@@ -94,18 +137,69 @@ impl From<super::surface::SurfaceError> for McpError {
             }
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
             SurfaceError::Internal(details) => McpError::Internal(details),
+            SurfaceError::Query(e) => McpError::failed("query", e),
+            SurfaceError::Failed(failure) => McpError::Failed {
+                context: failure.context,
+                source: Arc::from(failure.source),
+            },
         }
     }
 }
 
 impl From<aether365_actors::audit::AuditError> for McpError {
     fn from(err: aether365_actors::audit::AuditError) -> Self {
-        McpError::Internal(format!("audit: {err}"))
+        McpError::Audit(err)
     }
 }
 
-impl From<actix::MailboxError> for McpError {
-    fn from(err: actix::MailboxError) -> Self {
-        McpError::Internal(format!("mailbox: {err}"))
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_causes_for_the_log_only() {
+        let audit = aether365_actors::audit::AuditError::from(sea_orm::DbErr::Custom(
+            "database is locked".into(),
+        ));
+        let err = McpError::from(audit);
+        assert!(std::error::Error::source(&err).is_some());
+        let details = err.internal_details().unwrap();
+        assert!(details.contains("database is locked"), "{details}");
+        let object = err.to_error_object(ProtocolVersion::LATEST_HANDSHAKE);
+        assert_eq!(
+            object,
+            json!({"code": code::INTERNAL_ERROR, "message": "Internal error"})
+        );
+        assert!(
+            McpError::from(actix::MailboxError::Closed)
+                .internal_details()
+                .is_some()
+        );
+        assert!(
+            McpError::InvalidParams("x".into())
+                .internal_details()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_surface_failure_reaches_the_log_with_its_cause() {
+        let surface = super::super::surface::SurfaceError::failed(
+            "scan manager unavailable",
+            actix::MailboxError::Closed,
+        );
+        assert!(surface.is_internal());
+        let err = McpError::from(surface);
+        assert!(std::error::Error::source(&err).is_some());
+        assert_eq!(
+            err.internal_details().unwrap(),
+            "scan manager unavailable: Mailbox has closed"
+        );
+        assert_eq!(
+            err.code(ProtocolVersion::LATEST_HANDSHAKE),
+            code::INTERNAL_ERROR
+        );
+        assert_eq!(err.to_string(), "Internal error");
     }
 }

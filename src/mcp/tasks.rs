@@ -111,7 +111,7 @@ pub async fn load_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanView, M
             "unknown task {:?}",
             task_id(scan_id)
         ))),
-        Err(e) => Err(McpError::Internal(e.to_string())),
+        Err(e) => Err(McpError::failed("query", e)),
     }
 }
 

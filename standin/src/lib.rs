@@ -108,6 +108,9 @@ pub enum StandInError {
     /// The configured certificate is not an RSA certificate in PEM.
     #[error("bad certificate: {0}")]
     BadCertificate(String),
+    /// The configured certificate PEM could not be read (the collector's reader).
+    #[error("bad certificate: {0}")]
+    Certificate(#[from] aether365_collector::CredentialError),
     /// The export file is not JSON.
     #[error("the export is not JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -284,37 +287,6 @@ pub struct RecordedRequest {
     pub host: String,
 }
 
-/// The stand-in's URLs, one per service, for the collector's endpoints.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StandInEndpoints {
-    /// `AETHER365_ENTRA_AUTHORITY_URL`.
-    pub authority: String,
-    /// `AETHER365_GRAPH_URL`.
-    pub graph: String,
-    /// `AETHER365_EXCHANGE_URL`.
-    pub exchange: String,
-    /// `AETHER365_COMPLIANCE_URL`.
-    pub compliance: String,
-    /// `AETHER365_SHAREPOINT_ADMIN_URL`.
-    pub sharepoint_admin: String,
-    /// `AETHER365_POWER_PLATFORM_URL`.
-    pub power_platform: String,
-}
-
-impl StandInEndpoints {
-    /// `NAME=value` lines for a shell.
-    pub fn env_lines(&self) -> Vec<String> {
-        vec![
-            format!("AETHER365_ENTRA_AUTHORITY_URL={}", self.authority),
-            format!("AETHER365_GRAPH_URL={}", self.graph),
-            format!("AETHER365_EXCHANGE_URL={}", self.exchange),
-            format!("AETHER365_COMPLIANCE_URL={}", self.compliance),
-            format!("AETHER365_SHAREPOINT_ADMIN_URL={}", self.sharepoint_admin),
-            format!("AETHER365_POWER_PLATFORM_URL={}", self.power_platform),
-        ]
-    }
-}
-
 /// A running stand-in. Stops when dropped.
 pub struct StandIn {
     base_url: String,
@@ -372,30 +344,22 @@ impl StandIn {
         &self.base_url
     }
 
-    /// The URL of each service.
-    pub fn endpoints(&self) -> StandInEndpoints {
-        let b = &self.base_url;
-        StandInEndpoints {
-            authority: format!("{b}/authority"),
-            graph: format!("{b}/graph"),
-            exchange: format!("{b}/exo"),
-            compliance: format!("{b}/scc"),
-            sharepoint_admin: format!("{b}/spo"),
-            power_platform: format!("{b}/bap"),
-        }
-    }
-
-    /// The collector's endpoints with every host pointed at this stand-in.
-    pub fn collector_endpoints(&self) -> aether365_collector::Endpoints {
+    /// The collector's endpoints with every service pointed at this stand-in
+    /// (`{base}/authority`, `/graph`, `/exo`, `/scc`, `/spo`, `/bap`).
+    pub fn endpoints(&self) -> aether365_collector::Endpoints {
         use aether365_collector::EndpointKind;
-        let e = self.endpoints();
+        let b = &self.base_url;
         let mut out = aether365_collector::Endpoints::default();
-        out.set(EndpointKind::Authority, e.authority);
-        out.set(EndpointKind::Graph, e.graph);
-        out.set(EndpointKind::Exchange, e.exchange);
-        out.set(EndpointKind::Compliance, e.compliance);
-        out.set(EndpointKind::SharePointAdmin, e.sharepoint_admin);
-        out.set(EndpointKind::PowerPlatform, e.power_platform);
+        for (kind, path) in [
+            (EndpointKind::Authority, "authority"),
+            (EndpointKind::Graph, "graph"),
+            (EndpointKind::Exchange, "exo"),
+            (EndpointKind::Compliance, "scc"),
+            (EndpointKind::SharePointAdmin, "spo"),
+            (EndpointKind::PowerPlatform, "bap"),
+        ] {
+            out.set(kind, format!("{b}/{path}"));
+        }
         out
     }
 
@@ -403,7 +367,7 @@ impl StandIn {
     /// secret (the stand-in's default secret unless it was configured otherwise).
     pub fn collector_config(&self, secret: &str) -> aether365_collector::CollectorConfig {
         aether365_collector::CollectorConfig::new(
-            self.collector_endpoints(),
+            self.endpoints(),
             self.client_id(),
             aether365_collector::AppCredential::Secret(aether365_collector::Secret::new(secret)),
         )

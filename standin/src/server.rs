@@ -8,16 +8,16 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use aether365_collector::{CredentialError, credential};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use rsa::traits::PublicKeyParts;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Map, Value, json};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use x509_cert::der::{Decode, Encode};
 
 use crate::graph::{GraphTenant, Served};
 use crate::{
@@ -163,30 +163,10 @@ pub(crate) struct State {
     pub(crate) compliance_region: Mutex<String>,
 }
 
-fn pem_block(text: &str, label: &str) -> Option<Vec<u8>> {
-    let begin = format!("-----BEGIN {label}-----");
-    let end = format!("-----END {label}-----");
-    let start = text.find(&begin)? + begin.len();
-    let stop = start + text[start..].find(&end)?;
-    let body: String = text[start..stop]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    STANDARD.decode(body).ok()
-}
-
 fn parse_certificate(pem: &str) -> Result<Certificate, StandInError> {
-    let der = pem_block(pem, "CERTIFICATE")
-        .ok_or_else(|| StandInError::BadCertificate("no CERTIFICATE PEM block".into()))?;
-    let cert = x509_cert::Certificate::from_der(&der)
-        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
-    let spki = cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
-    let public = RsaPublicKey::from_public_key_der(&spki)
-        .map_err(|e| StandInError::BadCertificate(e.to_string()))?;
+    let der = credential::pem_block(pem, "CERTIFICATE")?
+        .ok_or(CredentialError::MissingPem("CERTIFICATE"))?;
+    let public = credential::certificate_public_key(&der)?;
     Ok(Certificate {
         public,
         sha1: Sha1::digest(&der).to_vec(),
@@ -400,17 +380,9 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Reply {
     )
 }
 
+/// A random GUID, as Entra and Graph write request, trace and correlation ids.
 fn random_id() -> String {
-    let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The service a path belongs to, for audiences and error formats.

@@ -67,6 +67,14 @@ async fn the_authority_answers_like_entra() {
             .starts_with("AADSTS7000215:")
     );
     assert_eq!(v["error_codes"], json!([7000215]));
+    for id in ["trace_id", "correlation_id"] {
+        let id = uuid::Uuid::parse_str(v[id].as_str().unwrap()).unwrap();
+        assert_eq!(
+            id.get_version(),
+            Some(uuid::Version::Random),
+            "GUIDs like Entra's"
+        );
+    }
 
     let (status, v) = token_response(
         &s,

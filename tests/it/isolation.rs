@@ -555,7 +555,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                         check_value(&db, &mut owners, &p, &json!({ "scan_id": scan }), &what).await;
                     }
                 }
-                Err(SurfaceError::Internal(e)) => panic!("{what}: internal error {e}"),
+                Err(e) if e.is_internal() => panic!("{what}: internal error {e:?}"),
                 Err(e) => {
                     // An error may echo the caller's own argument; nothing else.
                     let text = echoed
@@ -683,7 +683,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                     }
                     match surface::get_prompt(&ctx, name, &args).await {
                         Ok(v) => check_markers(&world, p, &v.to_string(), name),
-                        Err(SurfaceError::Internal(e)) => panic!("{name}: {e}"),
+                        Err(e) if e.is_internal() => panic!("{name}: {e:?}"),
                         Err(e) => check_markers(
                             &world,
                             p,

@@ -200,6 +200,23 @@ async fn reading_tools_cover_the_tokens_tenants_and_only_them() {
         assert_eq!(scans.structured["scans"].as_array().unwrap().len(), 4);
         let posture = call(&all, "get_posture", json!({})).await;
         assert_eq!(posture.structured["tenants"].as_array().unwrap().len(), 2);
+        // With no arguments, compare_scans compares each tenant's two latest scans.
+        let compared = call(&all, "compare_scans", json!({})).await;
+        let comparisons = compared.structured["comparisons"].as_array().unwrap();
+        assert_eq!(comparisons.len(), 2, "{}", compared.structured);
+        for tenant in [contoso, fabrikam] {
+            assert!(
+                comparisons
+                    .iter()
+                    .any(|c| c["tenant"]["id"] == tenant && c["base"]["id"] != c["head"]["id"]),
+                "no comparison of tenant {tenant}"
+            );
+        }
+        assert_eq!(compared.text.matches("# Changes in").count(), 2);
+        // One tenant in scope: its comparison at the top level, as when it is named.
+        let one = call(&only_fabrikam, "compare_scans", json!({})).await;
+        assert_eq!(one.structured["tenant"]["id"], fabrikam);
+        assert!(one.structured.get("comparisons").is_none());
         // A tenant argument narrows.
         let narrowed = call(&all, "list_findings", json!({ "tenant": "Contoso Ltd" })).await;
         assert!(

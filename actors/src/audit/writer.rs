@@ -11,6 +11,7 @@
 //! writer, so there one batch commits at a time. The pending queue is bounded: beyond
 //! `max_pending` rows, `Record` answers [`AuditError::Overloaded`] at once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{
@@ -67,13 +68,13 @@ impl Message for Flush {
     type Result = Result<(), AuditError>;
 }
 
-/// The answer channel of one caller. Batch errors travel as text: `AuditError` is not `Clone`.
-type Ack = oneshot::Sender<Result<(), String>>;
+/// The answer channel of one caller; a batch's error is cloned to each of its callers.
+type Ack = oneshot::Sender<Result<(), AuditError>>;
 
 /// A `Flush` caller and whether a batch failed since it asked.
 struct FlushWaiter {
     ack: Ack,
-    failed: Option<String>,
+    failed: Option<AuditError>,
 }
 
 /// The supervised audit writer. Start it with `Supervisor::start(|_| AuditWriter::new(db, config))`.
@@ -157,7 +158,7 @@ impl AuditWriter {
         // actor is stopped meanwhile.
         let commit = tokio::spawn(async move {
             let started = std::time::Instant::now();
-            let result = insert_batch(&db, events).await.map_err(|e| e.to_string());
+            let result = insert_batch(&db, events).await;
             AUDIT_METRICS
                 .commit_seconds
                 .observe(started.elapsed().as_secs_f64());
@@ -177,7 +178,7 @@ impl AuditWriter {
             let failure = match joined {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e),
-                Err(e) => Some(format!("the commit task failed: {e}")),
+                Err(e) => Some(AuditError::CommitTask(Arc::new(e))),
             };
             if let Some(e) = failure {
                 for waiter in &mut act.flush_waiters {
@@ -212,12 +213,8 @@ impl AuditWriter {
 }
 
 /// Waits for a commit's answer.
-async fn answer(rx: oneshot::Receiver<Result<(), String>>) -> Result<(), AuditError> {
-    match rx.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(AuditError::Database(e)),
-        Err(_) => Err(AuditError::Stopped),
-    }
+async fn answer(rx: oneshot::Receiver<Result<(), AuditError>>) -> Result<(), AuditError> {
+    rx.await.unwrap_or(Err(AuditError::Stopped))
 }
 
 impl Actor for AuditWriter {

@@ -15,6 +15,32 @@ use super::views::*;
 use crate::principal::Principal;
 
 impl QueryService {
+    /// `compare_scans` with nothing named: for each tenant in scope, the default comparison of
+    /// [`QueryService::compare_scans`] (its latest completed scan and the one before); a tenant
+    /// that has nothing to compare yet is listed with the reason.
+    pub async fn compare_latest_scans(
+        &self,
+        principal: &Principal,
+    ) -> Result<ScanComparisons, QueryError> {
+        let tenants = self.tenants_latest(&Scope::of(principal)).await?;
+        let mut out = ScanComparisons::default();
+        for t in tenants {
+            let query = CompareQuery {
+                tenant: Some(t.id.to_string()),
+                ..CompareQuery::default()
+            };
+            match self.compare_scans(principal, query).await {
+                Ok(comparison) => out.comparisons.push(comparison),
+                Err(QueryError::InvalidArgument(reason)) => out.not_compared.push(NotCompared {
+                    tenant: tenant_view(&t.model()),
+                    reason,
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// What changed between two completed scans of one tenant: by default its latest
     /// completed compliance scan and the one before.
     pub async fn compare_scans(

@@ -180,6 +180,12 @@ query_message!(
 );
 
 query_message!(
+    /// Each tenant in scope: its latest completed scan against the one before.
+    CompareLatestScans {} -> ScanComparisons,
+    |svc, m| svc.compare_latest_scans(&m.principal)
+);
+
+query_message!(
     /// Stores a generated report.
     SaveReport { report: NewReport } -> ReportView,
     |svc, m| svc.save_report(&m.principal, m.report)

@@ -44,7 +44,8 @@ impl Scope {
 
     /// Whether a row of `organisation_id` and `tenant_id` is visible.
     pub fn allows(&self, organisation_id: i64, tenant_id: i64) -> bool {
-        organisation_id == self.organisation_id && self.tenants.allows(tenant_id)
+        self.tenants
+            .admits(self.organisation_id, organisation_id, tenant_id)
     }
 
     /// `organisation_id = ? AND tenant_id IN (…)` over the given columns.
@@ -77,14 +78,14 @@ impl Scope {
 
     /// Whether a report row is visible (same rule as [`Scope::report_condition`]).
     pub fn allows_report(&self, row: &report::Model) -> bool {
-        row.organisation_id == self.organisation_id
-            && match row.tenant_id {
-                Some(t) => self.tenants.allows(t),
-                None => {
-                    self.tenants == TenantScope::All
-                        || row.requested_by_token_id == Some(self.token_id)
-                }
+        match row.tenant_id {
+            Some(t) => self.allows(row.organisation_id, t),
+            None => {
+                row.organisation_id == self.organisation_id
+                    && (self.tenants == TenantScope::All
+                        || row.requested_by_token_id == Some(self.token_id))
             }
+        }
     }
 
     /// The token id, recorded on what the caller creates.
@@ -203,4 +204,21 @@ fn choices(tenants: &[tenant::Model]) -> String {
         .map(|t| format!("{:?} ({}, id {})", t.display_name, t.primary_domain, t.id))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_only_its_organisation_and_tenants() {
+        let scope = Scope {
+            organisation_id: 1,
+            token_id: 3,
+            tenants: TenantScope::Only(vec![7]),
+        };
+        assert!(scope.allows(1, 7));
+        assert!(!scope.allows(2, 7));
+        assert!(!scope.allows(1, 8));
+    }
 }

@@ -354,6 +354,22 @@ pub struct ScanComparison {
     pub still_failing_by_severity: SeverityCounts,
 }
 
+/// `compare_scans` with nothing named: each tenant in scope, its latest completed scan against
+/// the one before.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+pub struct ScanComparisons {
+    pub comparisons: Vec<ScanComparison>,
+    /// Tenants with fewer than two completed scans of a kind, and why.
+    pub not_compared: Vec<NotCompared>,
+}
+
+/// A tenant `compare_scans` could not compare, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct NotCompared {
+    pub tenant: TenantView,
+    pub reason: String,
+}
+
 /// A report to store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewReport {

@@ -335,7 +335,7 @@ impl ScanManager {
                     tracing::error!(tenant = key.0, "cannot queue a scan: {error}");
                 }
                 for waiter in waiters {
-                    let _ = waiter.send(Err(error.for_another_waiter()));
+                    let _ = waiter.send(Err(error.clone()));
                 }
             }
         }

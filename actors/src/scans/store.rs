@@ -26,7 +26,7 @@ pub(crate) async fn tenant_in_scope<C: ConnectionTrait>(
     tenant_id: i64,
 ) -> Result<tenant::Model, ScanError> {
     match tenant::Entity::find_by_id(tenant_id).one(db).await? {
-        Some(t) if t.organisation_id == organisation_id && scope.allows(t.id) => Ok(t),
+        Some(t) if scope.admits(organisation_id, t.organisation_id, t.id) => Ok(t),
         _ => Err(ScanError::TenantNotFound),
     }
 }
@@ -39,7 +39,7 @@ pub(crate) async fn scan_in_scope<C: ConnectionTrait>(
     scan_id: i64,
 ) -> Result<scan::Model, ScanError> {
     match scan::Entity::find_by_id(scan_id).one(db).await? {
-        Some(s) if s.organisation_id == organisation_id && scope.allows(s.tenant_id) => Ok(s),
+        Some(s) if scope.admits(organisation_id, s.organisation_id, s.tenant_id) => Ok(s),
         _ => Err(ScanError::ScanNotFound),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Message;
@@ -89,8 +90,9 @@ pub const AI_PILOT_REFUSAL: &str = "AI Pilot can only be attached by a person fr
 /// The error stored on scans found running at start-up.
 pub const INTERRUPTED: &str = "interrupted";
 
-/// Errors of the scan layer.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the scan layer. `Clone`, so the starts that shared one answer each get it; a
+/// database error's cause is shared ([`Arc`]) and kept as the source.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum ScanError {
     /// The tenant does not exist, belongs to another organisation or is outside the scope.
     #[error("tenant not found")]
@@ -108,7 +110,7 @@ pub enum ScanError {
     #[error("{0}")]
     Failed(String),
     #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(#[source] Arc<sea_orm::DbErr>),
     /// The scan manager is not reachable (stopped or restarting).
     #[error("the scan manager is unavailable: {0}")]
     Unavailable(String),
@@ -125,31 +127,9 @@ pub enum ScanError {
     },
 }
 
-impl ScanError {
-    /// The same error for each of the starts that shared one answer (a database error keeps
-    /// its text only).
-    pub(crate) fn for_another_waiter(&self) -> ScanError {
-        match self {
-            ScanError::TenantNotFound => ScanError::TenantNotFound,
-            ScanError::ScanNotFound => ScanError::ScanNotFound,
-            ScanError::AiPilotRefused => ScanError::AiPilotRefused,
-            ScanError::Unknown { what, value } => ScanError::Unknown {
-                what,
-                value: value.clone(),
-            },
-            ScanError::Failed(reason) => ScanError::Failed(reason.clone()),
-            ScanError::Database(e) => ScanError::Database(sea_orm::DbErr::Custom(e.to_string())),
-            ScanError::Unavailable(reason) => ScanError::Unavailable(reason.clone()),
-            ScanError::TooManyScans {
-                scope,
-                limit,
-                retry_after,
-            } => ScanError::TooManyScans {
-                scope: *scope,
-                limit: *limit,
-                retry_after: *retry_after,
-            },
-        }
+impl From<sea_orm::DbErr> for ScanError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ScanError::Database(Arc::new(err))
     }
 }
 
@@ -302,5 +282,16 @@ mod tests {
         let err = "posture".parse::<ScanKind>().unwrap_err();
         assert_eq!(err.to_string(), "unknown scan kind: \"posture\"");
         assert_eq!(ScanError::AiPilotRefused.to_string(), AI_PILOT_REFUSAL);
+    }
+
+    #[test]
+    fn each_waiter_gets_the_database_error_itself() {
+        use std::error::Error as _;
+        let err = ScanError::from(sea_orm::DbErr::RecordNotInserted);
+        let copy = err.clone();
+        let source = copy.source().unwrap();
+        let db = source.downcast_ref::<Arc<sea_orm::DbErr>>().unwrap();
+        assert!(matches!(db.as_ref(), sea_orm::DbErr::RecordNotInserted));
+        assert_eq!(copy.to_string(), err.to_string());
     }
 }

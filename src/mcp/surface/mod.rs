@@ -55,6 +55,30 @@ pub enum SurfaceError {
     OverQuota(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The query layer failed (database, unreadable rows); the cause is kept for the log.
+    #[error("internal error: query")]
+    Query(#[source] QueryError),
+    /// Another part failed (an actor unreachable, serialisation); the cause is kept for the log.
+    #[error("internal error: {0}")]
+    Failed(#[source] crate::errors::Failure),
+}
+
+impl SurfaceError {
+    /// Whether this is a server-side failure, answered as a JSON-RPC internal error.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_)
+        )
+    }
+
+    /// A failure of another part, its error kept as the source.
+    pub fn failed(
+        context: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> SurfaceError {
+        SurfaceError::Failed(crate::errors::Failure::new(context, source))
+    }
 }
 
 impl From<aether365_engine::ParseEnumError> for SurfaceError {
@@ -68,10 +92,7 @@ impl From<QueryError> for SurfaceError {
         match err {
             QueryError::NotFound(what) => SurfaceError::NotFound(what),
             QueryError::InvalidArgument(msg) => SurfaceError::InvalidArguments(msg),
-            other => {
-                tracing::error!(error = %other, "query failed");
-                SurfaceError::Internal(other.to_string())
-            }
+            other => SurfaceError::Query(other),
         }
     }
 }
@@ -89,7 +110,7 @@ impl SurfaceContext {
             .queries
             .send(msg)
             .await
-            .map_err(|e| SurfaceError::Internal(format!("query executor unavailable: {e}")))?;
+            .map_err(|e| SurfaceError::failed("query executor unavailable", e))?;
         Ok(answer?)
     }
 }

@@ -130,11 +130,11 @@ fn findings_export(uri: &str) -> Option<Result<(i64, ExportFormat), SurfaceError
 
 /// JSON contents, the tenant's text in its own fields, cleaned ([`untrusted::clean_fields`]).
 fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>, SurfaceError> {
-    let mut value =
-        serde_json::to_value(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    let mut value = serde_json::to_value(value)
+        .map_err(|e| SurfaceError::failed("serialising a resource", e))?;
     untrusted::clean_fields(&mut value);
-    let text =
-        serde_json::to_string_pretty(&value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&value)
+        .map_err(|e| SurfaceError::failed("serialising a resource", e))?;
     Ok(vec![json!({ "uri": uri, "mimeType": JSON, "text": text })])
 }
 

@@ -1,10 +1,13 @@
-//! `compare_scans`: what changed between two completed scans of a tenant.
+//! `compare_scans`: what changed between two completed scans of a tenant; with nothing named,
+//! for every tenant in scope.
 
 use std::fmt::Write;
 
-use aether365_actors::query::{CompareQuery, CompareScans, ScanComparison};
+use aether365_actors::query::{
+    CompareLatestScans, CompareQuery, CompareScans, ScanComparison, ScanComparisons,
+};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{READS, ToolDef, input_schema, outcome, output_schema};
 use crate::mcp::surface::args::{Detail, Id, TenantRef, parse};
@@ -13,19 +16,19 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "What changed between two completed scans of a tenant (default: latest vs the one before): score change; newly failing, resolved and still failing checks by severity.",
+    description: "What changed between two completed scans of a tenant (default: latest vs the one before; with no arguments, for every tenant in scope): score change; newly failing, resolved and still failing checks by severity.",
     hints: READS,
     cacheable: true,
     task_support: false,
     input: input_schema::<Args>,
-    output: output_schema::<ScanComparison>,
+    output: output_schema::<Output>,
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; needed if several are in scope and no scan is given.
+    /// Tenant name, domain or id; default (no scan given): every tenant in scope.
     tenant: Option<TenantRef>,
     /// The older completed scan; default: the one before head_scan.
     base_scan: Option<Id>,
@@ -35,8 +38,30 @@ struct Args {
     detail: Option<Detail>,
 }
 
+/// One comparison (its fields at the top level, as when a tenant or scan is named), or, with
+/// nothing named and several tenants in scope, one per tenant.
+#[derive(Serialize, JsonSchema)]
+struct Output {
+    #[serde(flatten)]
+    one: Option<ScanComparison>,
+    #[serde(flatten)]
+    several: Option<ScanComparisons>,
+}
+
 async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceError> {
     let full = Detail::full(args.detail);
+    if args.tenant.is_none() && args.base_scan.is_none() && args.head_scan.is_none() {
+        let all = ctx
+            .ask(CompareLatestScans {
+                principal: ctx.principal.clone(),
+            })
+            .await?;
+        // One tenant in scope answers as before; none falls through to the named path's error.
+        match (all.comparisons.len(), all.not_compared.len()) {
+            (0, 0) | (1, 0) | (0, 1) => {}
+            _ => return several(all, full),
+        }
+    }
     let cmp = ctx
         .ask(CompareScans {
             principal: ctx.principal.clone(),
@@ -47,6 +72,50 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
             },
         })
         .await?;
+    let text = render_one(&cmp, full);
+    let targets = vec![
+        format!("tenant:{}", cmp.tenant.id),
+        format!("scan:{}", cmp.base.id),
+        format!("scan:{}", cmp.head.id),
+    ];
+    let output = Output {
+        one: Some(cmp),
+        several: None,
+    };
+    outcome(&output, text, targets)
+}
+
+/// Every tenant in scope: one section per comparison, then the tenants not compared.
+fn several(all: ScanComparisons, full: bool) -> Result<ToolOutcome, SurfaceError> {
+    let mut text = String::new();
+    let mut targets = Vec::new();
+    for cmp in &all.comparisons {
+        text.push_str(&render_one(cmp, full));
+        targets.push(format!("tenant:{}", cmp.tenant.id));
+        targets.push(format!("scan:{}", cmp.base.id));
+        targets.push(format!("scan:{}", cmp.head.id));
+    }
+    if !all.not_compared.is_empty() {
+        text.push_str("# Not compared\n\n");
+        for n in &all.not_compared {
+            let _ = writeln!(
+                text,
+                "- {}: {}",
+                untrusted::quoted(&n.tenant.display_name),
+                untrusted::quoted(&n.reason)
+            );
+            targets.push(format!("tenant:{}", n.tenant.id));
+        }
+    }
+    let output = Output {
+        one: None,
+        several: Some(all),
+    };
+    outcome(&output, text, targets)
+}
+
+/// One comparison in Markdown.
+fn render_one(cmp: &ScanComparison, full: bool) -> String {
     let mut text = format!(
         "# Changes in {} between scan {} ({}) and scan {} ({})\n\n{}\n\nScore {} → {} ({}).\n\n",
         untrusted::quoted(&cmp.tenant.display_name),
@@ -87,10 +156,5 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         }
         text.push('\n');
     }
-    let targets = vec![
-        format!("tenant:{}", cmp.tenant.id),
-        format!("scan:{}", cmp.base.id),
-        format!("scan:{}", cmp.head.id),
-    ];
-    outcome(&cmp, text, targets)
+    text
 }

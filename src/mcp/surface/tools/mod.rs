@@ -144,7 +144,7 @@ fn outcome<T: Serialize>(
     targets: Vec<String>,
 ) -> Result<ToolOutcome, SurfaceError> {
     let mut structured =
-        serde_json::to_value(value).map_err(|e| SurfaceError::Internal(e.to_string()))?;
+        serde_json::to_value(value).map_err(|e| SurfaceError::failed("serialising a result", e))?;
     untrusted::clean_fields(&mut structured);
     Ok(ToolOutcome {
         text,

@@ -79,7 +79,7 @@ async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, Su
         .scans
         .send(StartScan(request))
         .await
-        .map_err(|e| SurfaceError::Internal(format!("scan manager unavailable: {e}")))?
+        .map_err(|e| SurfaceError::failed("scan manager unavailable", e))?
         .map_err(|e| match e {
             ScanError::TenantNotFound => SurfaceError::NotFound("tenant".into()),
             ScanError::ScanNotFound => SurfaceError::NotFound("scan".into()),
@@ -90,7 +90,7 @@ async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, Su
                 SurfaceError::InvalidArguments(format!("the scan cannot start: {msg}"))
             }
             ScanError::TooManyScans { .. } => SurfaceError::OverQuota(e.to_string()),
-            other => SurfaceError::Internal(other.to_string()),
+            other => SurfaceError::failed("starting a scan", other),
         })?;
     let plan = ctx
         .backend
@@ -101,8 +101,8 @@ async fn start(ctx: &SurfaceContext, arguments: Value) -> Result<ToolOutcome, Su
             kind,
         })
         .await
-        .map_err(|e| SurfaceError::Internal(format!("scan manager unavailable: {e}")))?
-        .map_err(|e| SurfaceError::Internal(e.to_string()))?;
+        .map_err(|e| SurfaceError::failed("scan manager unavailable", e))?
+        .map_err(|e| SurfaceError::failed("describing the scan plan", e))?;
     let text = format!(
         "{} {} scan {} of {}: {}. Follow it with get_scan {{\"scan\": {}}}; once completed, compare_scans shows what newly fails. This scan {plan}.",
         if ticket.existing {
