@@ -2,6 +2,7 @@
 //! (`utoipa`), served at `GET /api/v1/openapi.json`.
 
 use actix_web::HttpResponse;
+use aether365_actors::audit::AuditPage;
 use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Map, Value};
@@ -157,6 +158,7 @@ fn full_document() -> Value {
     view::<ScanDetail>(&mut doc, "/api/v1/scans/{id}", "ScanDetail");
     view::<ScanComparison>(&mut doc, "/api/v1/scans/compare", "ScanComparison");
     view::<FindingDetail>(&mut doc, "/api/v1/findings/{id}", "FindingDetail");
+    view::<AuditPage>(&mut doc, "/api/v1/audit", "AuditPage");
     doc
 }
 
@@ -237,6 +239,7 @@ mod tests {
             ("/api/v1/scans/{id}", "ScanDetail", "by_service"),
             ("/api/v1/scans/compare", "ScanComparison", "newly_failing"),
             ("/api/v1/findings/{id}", "FindingDetail", "evidence"),
+            ("/api/v1/audit", "AuditPage", "items"),
         ] {
             let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
                 ["schema"];
