@@ -253,6 +253,11 @@ pub static REFERENCES: &[References] = &[
 /// services the catalogue covers (Entra ID, Defender, Exchange Online, SharePoint, Teams,
 /// Power Platform), by id. Each is cited by exactly one check: a check that decides it, or one
 /// that says why ScubaGear itself does not ([`crate::catalogue::ScubaUndecided`]).
+///
+/// The 126 policies of the baseline documents plus MS.POWERPLATFORM.2.3v1, which ScubaGear
+/// 1.8.0's Rego decides and reports although its baseline text does not list it. Version
+/// suffixes are those of ScubaGear 1.8.0's own results (`fixtures/scubagear/TestResults.json`),
+/// which differ from the tagged baseline text for MS.AAD.3.2, MS.AAD.3.5 and MS.EXO.2.2.
 #[rustfmt::skip]
 pub static SCUBA_POLICIES: &[&str] = &[
     "MS.AAD.1.1v1", "MS.AAD.2.1v1", "MS.AAD.2.2v1", "MS.AAD.2.3v1", "MS.AAD.3.1v1", "MS.AAD.3.2v2",
