@@ -93,6 +93,12 @@ pub struct Check {
 }
 
 impl Check {
+    /// True for a SCuBA policy ScubaGear does not decide ([`ScubaUndecided`]): the check reads
+    /// no tenant data and always answers `manual`.
+    pub fn is_undecided(&self) -> bool {
+        matches!(self.eval, Evaluator::Undecided(..))
+    }
+
     /// Evaluates a compliance check against a snapshot. An exposure check answers `manual`,
     /// since it needs DNS observations (see [`Check::evaluate_domain`]).
     pub fn evaluate(&self, snapshot: &Snapshot) -> Finding {

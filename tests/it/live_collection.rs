@@ -305,8 +305,20 @@ async fn faults_give_error_findings_with_their_reason_and_spare_the_other_servic
                 f.message
             );
         }
+        // Every check that reads Power Platform data is an error; policies ScubaGear leaves to
+        // a person stay manual, since they read nothing.
+        let undecided: std::collections::BTreeSet<&str> = aether365_engine::compliance_checks()
+            .iter()
+            .filter(|c| c.is_undecided())
+            .map(|c| c.id)
+            .collect();
         for f in by_service("power_platform") {
-            assert_eq!(f.status, "error", "{}: {}", f.check_id, f.message);
+            let expected = if undecided.contains(f.check_id.as_str()) {
+                "manual"
+            } else {
+                "error"
+            };
+            assert_eq!(f.status, expected, "{}: {}", f.check_id, f.message);
         }
         let purview_errors: Vec<_> = by_service("purview")
             .into_iter()
