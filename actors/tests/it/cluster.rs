@@ -11,8 +11,7 @@ use aether365_actors::TenantScope;
 use aether365_actors::cluster::{Bus, ClusterEvent};
 use aether365_actors::directory;
 use aether365_actors::scans::{
-    ScanConfig, ScanError, ScanKind, ScanManager, ScanOrigin, ScanQuota, ScanRequest, ScanStatus,
-    StartScan,
+    ScanConfig, ScanError, ScanManager, ScanOrigin, ScanQuota, ScanStatus, StartScan,
 };
 use aether365_actors::testkit;
 use aether365_actors::tokens::{self, Expiry};
@@ -25,7 +24,7 @@ use sea_orm::{
 };
 use tokio::sync::broadcast;
 
-use crate::support::org_with_tenant;
+use crate::support::{org_with_tenant, request};
 
 /// Waits for the next bus event matching `want`, failing after `within`.
 async fn next_matching(
@@ -43,19 +42,6 @@ async fn next_matching(
     })
     .await
     .expect("the awaited cluster event arrives")
-}
-
-fn request(org: i64, tenant_id: i64) -> ScanRequest {
-    ScanRequest {
-        organisation_id: org,
-        tenant_id,
-        tenant_scope: TenantScope::All,
-        kind: ScanKind::Compliance,
-        origin: ScanOrigin::Mcp,
-        requested_by_user_id: None,
-        requested_by_token_id: None,
-        ai_pilot: false,
-    }
 }
 
 /// A scan manager with its own bus, on its own arbiter (thread and runtime), so that
@@ -117,7 +103,7 @@ async fn a_scan_whose_instance_dies_is_run_again_by_another() {
     let arbiter_a = Arbiter::new();
     let a = instance_on(&arbiter_a, db, "instance-a", config.clone()).await;
     let ticket = a
-        .send(StartScan(request(org, t.id)))
+        .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
         .await
         .unwrap()
         .unwrap();
@@ -211,13 +197,11 @@ async fn the_organisation_scan_quota_holds_across_instances() {
         instances.push(instance_on(arbiter, db, name, config.clone()).await);
     }
     // Nine starts of nine tenants at once, three through each instance.
-    let answers = futures_util::future::join_all(
-        tenants
-            .iter()
-            .enumerate()
-            .map(|(i, (org, t))| instances[i % 3].send(StartScan(request(*org, t.id)))),
-    )
-    .await;
+    let answers =
+        futures_util::future::join_all(tenants.iter().enumerate().map(|(i, (org, t))| {
+            instances[i % 3].send(StartScan(request(*org, t.id, ScanOrigin::Mcp)))
+        }))
+        .await;
     let mut queued = 0;
     for answer in answers {
         match answer.unwrap() {
@@ -288,7 +272,7 @@ async fn start_up_leaves_live_leases_alone_and_reruns_expired_ones() {
         let scans = ScanManager::new(db.clone(), ScanConfig::default(), bus).start();
         // The first message is handled once start-up recovery is done.
         let probe_ticket = scans
-            .send(StartScan(request(org, probe.id)))
+            .send(StartScan(request(org, probe.id, ScanOrigin::Mcp)))
             .await
             .unwrap()
             .unwrap();

@@ -26,23 +26,10 @@ use sea_orm::{
 };
 use tokio::sync::mpsc;
 
-use crate::support::{fixture_snapshot, org_with_tenant, wait_final};
+use crate::support::{fixture_snapshot, org_with_tenant, request, wait_final};
 
 /// How long a scan of these tests may take to finish.
 const FINAL_WITHIN: Duration = Duration::from_secs(60);
-
-fn request(org: i64, tenant_id: i64, origin: ScanOrigin) -> ScanRequest {
-    ScanRequest {
-        organisation_id: org,
-        tenant_id,
-        tenant_scope: TenantScope::All,
-        kind: ScanKind::Compliance,
-        origin,
-        requested_by_user_id: None,
-        requested_by_token_id: None,
-        ai_pilot: false,
-    }
-}
 
 /// What a slow manager collects from: a Microsoft 365 stand-in answering every request after
 /// a delay, and a DNS server with the export's mail records. Dropped with the test.

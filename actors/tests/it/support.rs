@@ -1,10 +1,11 @@
 //! Helpers shared by several test modules: the bundled ScubaGear export, an organisation with a
-//! tenant, and waiting for a scan to finish.
+//! tenant, a scan request, and waiting for a scan to finish.
 
 use std::time::{Duration, Instant};
 
+use aether365_actors::TenantScope;
 use aether365_actors::directory::{self, NewTenant};
-use aether365_actors::scans::{ScanStatus, SnapshotSource};
+use aether365_actors::scans::{ScanKind, ScanOrigin, ScanRequest, ScanStatus, SnapshotSource};
 use aether365_engine::Snapshot;
 use aether365_entities::{scan, tenant};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -68,5 +69,19 @@ pub async fn wait_final(db: &DatabaseConnection, scan_id: i64, within: Duration)
             row.status
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A compliance scan of one tenant, from `origin`, without AI Pilot.
+pub fn request(org: i64, tenant_id: i64, origin: ScanOrigin) -> ScanRequest {
+    ScanRequest {
+        organisation_id: org,
+        tenant_id,
+        tenant_scope: TenantScope::All,
+        kind: ScanKind::Compliance,
+        origin,
+        requested_by_user_id: None,
+        requested_by_token_id: None,
+        ai_pilot: false,
     }
 }
