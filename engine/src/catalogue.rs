@@ -15,6 +15,61 @@ pub(crate) enum Evaluator {
     Snapshot(fn(&Snapshot) -> Outcome),
     /// An exposure check over the DNS observations of one domain.
     Domain(fn(&DomainObservation) -> Outcome),
+    /// A SCuBA policy ScubaGear itself does not decide: always `manual`, giving ScubaGear's
+    /// reason and what a person verifies.
+    Undecided(ScubaUndecided, &'static str),
+}
+
+/// Why ScubaGear (at [`references::SCUBA_VERSION`]) does not decide a SCuBA policy, as its
+/// criticality suffix says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScubaUndecided {
+    /// "3rd Party": a product other than Defender for Office 365 may fulfil the policy, so a
+    /// third-party assessment or a manual review decides it.
+    ThirdParty,
+    /// "Not-Implemented": ScubaGear has no automated check; its baseline gives manual steps.
+    NotImplemented,
+}
+
+impl ScubaUndecided {
+    /// ScubaGear's criticality suffix.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ScubaUndecided::ThirdParty => "3rd Party",
+            ScubaUndecided::NotImplemented => "Not-Implemented",
+        }
+    }
+
+    /// ScubaGear's reason, in our words.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ScubaUndecided::ThirdParty => {
+                "ScubaGear leaves this policy to a third-party assessment or a manual review: a product other than Microsoft Defender for Office 365 may fulfil it"
+            }
+            ScubaUndecided::NotImplemented => {
+                "ScubaGear has no automated check for this policy; its baseline describes a manual check"
+            }
+        }
+    }
+
+    /// The `manual` outcome of such a policy, with `verify` saying what a person checks.
+    pub(crate) fn outcome(&self, verify: &str) -> Outcome {
+        Outcome {
+            status: crate::model::Status::Manual,
+            message: format!(
+                "Not decided from the export: {} (ScubaGear {} marks it \"{}\"). Verify {verify}",
+                self.reason(),
+                references::SCUBA_VERSION,
+                self.label()
+            ),
+            evidence: serde_json::json!({
+                "reason": self.reason(),
+                "scubagear_version": references::SCUBA_VERSION,
+                "scubagear_criticality": self.label(),
+            }),
+            subjects: Vec::new(),
+        }
+    }
 }
 
 /// One check: stable id, metadata, framework references and its evaluation function.
@@ -43,6 +98,7 @@ impl Check {
     pub fn evaluate(&self, snapshot: &Snapshot) -> Finding {
         let outcome = match self.eval {
             Evaluator::Snapshot(f) => f(snapshot),
+            Evaluator::Undecided(why, verify) => why.outcome(verify),
             Evaluator::Domain(_) => Outcome::manual(
                 "This exposure check is evaluated per domain from live DNS observations, not from the configuration export.",
             ),
@@ -55,11 +111,20 @@ impl Check {
     pub fn evaluate_domain(&self, obs: &DomainObservation) -> Finding {
         let outcome = match self.eval {
             Evaluator::Domain(f) => f(obs),
-            Evaluator::Snapshot(_) => Outcome::error(
+            Evaluator::Snapshot(_) | Evaluator::Undecided(..) => Outcome::error(
                 "this compliance check needs a configuration snapshot, not DNS observations",
             ),
         };
         self.finding(outcome)
+    }
+
+    /// Why ScubaGear does not decide the SCuBA policies of this check, for a check that only
+    /// says so (always `manual`); `None` for a check that decides.
+    pub fn scuba_undecided(&self) -> Option<ScubaUndecided> {
+        match self.eval {
+            Evaluator::Undecided(why, _) => Some(why),
+            _ => None,
+        }
     }
 
     /// True for exposure (DNS) checks.

@@ -136,8 +136,8 @@ pub static REFERENCES: &[References] = &[
     r("A365-EXO-13",   &["6.5.1"],   &[],                              &["IA-2(1)"],                &["A.8.5"]),
     r("A365-EXO-14",   &["1.3.6"],   &[],                              &["AC-3"],                   &["A.5.19"]),
     r("A365-EXO-15",   &["6.2.2"],   &[],                              &["SI-8"],                   &["A.8.23"]),
-    r("A365-EXO-16",   &["2.1.12"],  &[],                              &["SI-8"],                   &["A.8.23"]),
-    r("A365-EXO-17",   &["2.1.13"],  &[],                              &["SI-8"],                   &["A.8.23"]),
+    r("A365-EXO-16",   &["2.1.12"],  &["MS.EXO.12.1v1"],               &["SI-8"],                   &["A.8.23"]),
+    r("A365-EXO-17",   &["2.1.13"],  &["MS.EXO.12.2v1"],               &["SI-8"],                   &["A.8.23"]),
     r("A365-PPL-01",   &[],          &["MS.POWERPLATFORM.1.1v1"],      &["CM-7"],                   &["A.8.9"]),
     r("A365-PPL-02",   &[],          &["MS.POWERPLATFORM.1.2v1"],      &["CM-7"],                   &["A.8.9"]),
     r("A365-PPL-03",   &[],          &["MS.POWERPLATFORM.2.1v1"],      &["SC-7"],                   &["A.8.12"]),
@@ -229,6 +229,65 @@ pub static REFERENCES: &[References] = &[
     r("A365-TMS-22",   &["8.5.7"],   &[],                              &["AC-17"],                  &["A.8.20"]),
     r("A365-DEF-15",   &["2.4.2"],   &[],                              &["SI-8"],                   &["A.8.7"]),
     r("A365-PPL-09",   &[],          &["MS.POWERPLATFORM.5.1v1"],      &["CM-7"],                   &["A.8.9"]),
+    r("A365-EXO-20",   &[],          &["MS.EXO.8.1v2", "MS.EXO.8.2v2", "MS.EXO.8.3v1", "MS.EXO.8.4v1"], &["AC-4"], &["A.8.12"]),
+    r("A365-EXO-21",   &[],          &["MS.EXO.9.1v2", "MS.EXO.9.2v1", "MS.EXO.9.3v2", "MS.EXO.9.4v1", "MS.EXO.9.5v1"], &["SI-3"], &["A.8.7"]),
+    r("A365-EXO-22",   &[],          &["MS.EXO.10.1v1", "MS.EXO.10.2v1", "MS.EXO.10.3v1"], &["SI-3"], &["A.8.7"]),
+    r("A365-EXO-23",   &[],          &["MS.EXO.11.1v1", "MS.EXO.11.2v1", "MS.EXO.11.3v1"], &["SI-8"], &["A.8.23"]),
+    r("A365-EXO-24",   &[],          &["MS.EXO.14.1v2", "MS.EXO.14.2v1", "MS.EXO.14.3v1", "MS.EXO.14.4v1"], &["SI-8"], &["A.8.23"]),
+    r("A365-EXO-25",   &[],          &["MS.EXO.15.1v1", "MS.EXO.15.2v1", "MS.EXO.15.3v1"], &["SI-3"], &["A.8.23"]),
+    r("A365-EXO-26",   &[],          &["MS.EXO.16.1v1", "MS.EXO.16.2v1"], &["SI-4(5)"],           &["A.8.16"]),
+    r("A365-EXO-27",   &[],          &["MS.EXO.17.1v1", "MS.EXO.17.3v1"], &["AU-2", "AU-11"],     &["A.8.15"]),
+    r("A365-TMS-23",   &[],          &["MS.TEAMS.6.1v1", "MS.TEAMS.6.2v1"], &["AC-4"],            &["A.8.12"]),
+    r("A365-TMS-24",   &[],          &["MS.TEAMS.7.1v1", "MS.TEAMS.7.2v1"], &["SI-3"],            &["A.8.7"]),
+    r("A365-TMS-25",   &[],          &["MS.TEAMS.8.1v1", "MS.TEAMS.8.2v1"], &["SI-3"],            &["A.8.23"]),
+    r("A365-DEF-16",   &[],          &["MS.DEFENDER.4.5v1"],           &["AC-4"],                   &["A.8.12"]),
+    r("A365-DEF-17",   &[],          &["MS.DEFENDER.4.6v1"],           &["AC-4"],                   &["A.8.12"]),
+    r("A365-DEF-18",   &[],          &["MS.DEFENDER.5.2v1"],           &["SI-4(5)"],                &["A.8.16"]),
+    r("A365-AAD-55",   &[],          &["MS.AAD.2.2v1"],                &["SI-4(5)"],                &["A.8.16"]),
+    r("A365-AAD-56",   &[],          &["MS.AAD.8.3v1"],                &["AC-2"],                   &["A.5.16"]),
+    r("A365-PPL-10",   &[],          &["MS.POWERPLATFORM.3.2v1"],      &["SC-7"],                   &["A.8.22"]),
+    r("A365-PPL-11",   &[],          &["MS.POWERPLATFORM.4.1v1"],      &["SC-18"],                  &["A.8.26"]),
+];
+
+/// Every policy of the SCuBA baselines shipped with ScubaGear [`SCUBA_VERSION`] for the
+/// services the catalogue covers (Entra ID, Defender, Exchange Online, SharePoint, Teams,
+/// Power Platform), by id. Each is cited by exactly one check: a check that decides it, or one
+/// that says why ScubaGear itself does not ([`crate::catalogue::ScubaUndecided`]).
+///
+/// The 126 policies of the baseline documents plus MS.POWERPLATFORM.2.3v1, which ScubaGear
+/// 1.8.0's Rego decides and reports although its baseline text does not list it. Version
+/// suffixes are those of ScubaGear 1.8.0's own results (`fixtures/scubagear/TestResults.json`),
+/// which differ from the tagged baseline text for MS.AAD.3.2, MS.AAD.3.5 and MS.EXO.2.2.
+#[rustfmt::skip]
+pub static SCUBA_POLICIES: &[&str] = &[
+    "MS.AAD.1.1v1", "MS.AAD.2.1v1", "MS.AAD.2.2v1", "MS.AAD.2.3v1", "MS.AAD.3.1v1", "MS.AAD.3.2v2",
+    "MS.AAD.3.3v2", "MS.AAD.3.4v1", "MS.AAD.3.5v2", "MS.AAD.3.6v1", "MS.AAD.3.7v1", "MS.AAD.3.8v1",
+    "MS.AAD.3.9v1", "MS.AAD.4.1v1", "MS.AAD.5.1v1", "MS.AAD.5.2v1", "MS.AAD.5.3v1", "MS.AAD.6.1v1",
+    "MS.AAD.7.1v1", "MS.AAD.7.2v1", "MS.AAD.7.3v1", "MS.AAD.7.4v1", "MS.AAD.7.5v1", "MS.AAD.7.6v1",
+    "MS.AAD.7.7v1", "MS.AAD.7.8v1", "MS.AAD.7.9v1", "MS.AAD.8.1v1", "MS.AAD.8.2v1", "MS.AAD.8.3v1",
+    "MS.DEFENDER.1.1v1", "MS.DEFENDER.1.2v1", "MS.DEFENDER.1.3v1", "MS.DEFENDER.1.4v1",
+    "MS.DEFENDER.1.5v1", "MS.DEFENDER.2.1v1", "MS.DEFENDER.2.2v1", "MS.DEFENDER.2.3v1",
+    "MS.DEFENDER.3.1v1", "MS.DEFENDER.4.1v2", "MS.DEFENDER.4.2v1", "MS.DEFENDER.4.3v1",
+    "MS.DEFENDER.4.4v1", "MS.DEFENDER.4.5v1", "MS.DEFENDER.4.6v1", "MS.DEFENDER.5.1v1",
+    "MS.DEFENDER.5.2v1", "MS.DEFENDER.6.1v1", "MS.DEFENDER.6.3v1",
+    "MS.EXO.1.1v2", "MS.EXO.2.2v3", "MS.EXO.3.1v1", "MS.EXO.4.1v1", "MS.EXO.4.2v1", "MS.EXO.4.3v1",
+    "MS.EXO.4.4v1", "MS.EXO.5.1v1", "MS.EXO.6.1v1", "MS.EXO.6.2v1", "MS.EXO.7.1v1", "MS.EXO.8.1v2",
+    "MS.EXO.8.2v2", "MS.EXO.8.3v1", "MS.EXO.8.4v1", "MS.EXO.9.1v2", "MS.EXO.9.2v1", "MS.EXO.9.3v2",
+    "MS.EXO.9.4v1", "MS.EXO.9.5v1", "MS.EXO.10.1v1", "MS.EXO.10.2v1", "MS.EXO.10.3v1",
+    "MS.EXO.11.1v1", "MS.EXO.11.2v1", "MS.EXO.11.3v1", "MS.EXO.12.1v1", "MS.EXO.12.2v1",
+    "MS.EXO.13.1v1", "MS.EXO.14.1v2", "MS.EXO.14.2v1", "MS.EXO.14.3v1", "MS.EXO.14.4v1",
+    "MS.EXO.15.1v1", "MS.EXO.15.2v1", "MS.EXO.15.3v1", "MS.EXO.16.1v1", "MS.EXO.16.2v1",
+    "MS.EXO.17.1v1", "MS.EXO.17.3v1",
+    "MS.SHAREPOINT.1.1v1", "MS.SHAREPOINT.1.2v1", "MS.SHAREPOINT.1.3v1", "MS.SHAREPOINT.2.1v1",
+    "MS.SHAREPOINT.2.2v1", "MS.SHAREPOINT.3.1v1", "MS.SHAREPOINT.3.2v1", "MS.SHAREPOINT.3.3v1",
+    "MS.TEAMS.1.1v1", "MS.TEAMS.1.2v2", "MS.TEAMS.1.3v1", "MS.TEAMS.1.4v1", "MS.TEAMS.1.5v1",
+    "MS.TEAMS.1.6v1", "MS.TEAMS.1.7v2", "MS.TEAMS.2.1v2", "MS.TEAMS.2.2v2", "MS.TEAMS.2.3v2",
+    "MS.TEAMS.4.1v1", "MS.TEAMS.5.1v2", "MS.TEAMS.5.2v2", "MS.TEAMS.5.3v2", "MS.TEAMS.6.1v1",
+    "MS.TEAMS.6.2v1", "MS.TEAMS.7.1v1", "MS.TEAMS.7.2v1", "MS.TEAMS.8.1v1", "MS.TEAMS.8.2v1",
+    "MS.POWERPLATFORM.1.1v1", "MS.POWERPLATFORM.1.2v1", "MS.POWERPLATFORM.2.1v1",
+    "MS.POWERPLATFORM.2.2v1", "MS.POWERPLATFORM.2.3v1", "MS.POWERPLATFORM.3.1v1",
+    "MS.POWERPLATFORM.3.2v1", "MS.POWERPLATFORM.4.1v1", "MS.POWERPLATFORM.5.1v1",
+    "MS.POWERPLATFORM.6.1v1",
 ];
 
 /// One CIS Microsoft 365 Foundations v7.0.0 recommendation.

@@ -74,7 +74,7 @@ pub async fn run(db: &DatabaseConnection, cmd: AuditCommand) -> Result<(), CliEr
     )
     .await?;
     if json {
-        return print_json(&rows.iter().map(audit::row_json).collect::<Vec<_>>());
+        return print_json(&rows.iter().map(audit::AuditRow::of).collect::<Vec<_>>());
     }
     for r in rows {
         println!(

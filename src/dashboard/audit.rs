@@ -2,14 +2,13 @@
 //! first, a page at a time (`before` is the `next_before` of the previous page).
 
 use actix_web::{HttpResponse, web};
-use aether365_actors::audit::{ActorKind, row_json};
+use aether365_actors::audit::{ActorKind, AuditPage, AuditRow};
 use std::collections::HashMap;
 
 use aether365_entities::{audit_log, mcp_token, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::error::DashboardError;
 use super::session::DashboardUser;
@@ -93,20 +92,20 @@ pub async fn list(
         None
     };
     let emails = user_emails(db, organisation_id, &rows).await?;
-    let items: Vec<Value> = rows
+    let items: Vec<AuditRow> = rows
         .iter()
         .map(|row| {
-            let mut item = row_json(row);
-            if item["actor_label"].is_null()
+            let mut item = AuditRow::of(row);
+            if item.actor_label.is_none()
                 && row.actor_kind == ActorKind::User.as_str()
                 && let Some(email) = row.actor_id.and_then(|id| emails.get(&id))
             {
-                item["actor_label"] = json!(email);
+                item.actor_label = Some(email.clone());
             }
             item
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"items": items, "next_before": next_before})))
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_before }))
 }
 
 /// Emails of the organisation's users acting in `rows`, to label rows written without one.

@@ -2,6 +2,10 @@
 //! (`utoipa`), served at `GET /api/v1/openapi.json`.
 
 use actix_web::HttpResponse;
+use aether365_actors::audit::AuditPage;
+use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
+use schemars::{JsonSchema, generate::SchemaSettings};
+use serde_json::{Map, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
@@ -142,7 +146,61 @@ pub struct ApiDoc;
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(full_document())
+}
+
+/// The document with the responses that answer a query view typed by that view's JSON Schema
+/// (the same derivation as the MCP tools' output schemas; OpenAPI 3.1 schemas are JSON Schema
+/// 2020-12), its nested types as components.
+fn full_document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    view::<ScanPage>(&mut doc, "/api/v1/scans", "ScanPage");
+    view::<ScanDetail>(&mut doc, "/api/v1/scans/{id}", "ScanDetail");
+    view::<ScanComparison>(&mut doc, "/api/v1/scans/compare", "ScanComparison");
+    view::<FindingDetail>(&mut doc, "/api/v1/findings/{id}", "FindingDetail");
+    view::<AuditPage>(&mut doc, "/api/v1/audit", "AuditPage");
+    doc
+}
+
+/// Types the 200 answer of `GET path` as `T`, named `name` among the components.
+fn view<T: JsonSchema>(doc: &mut Value, path: &str, name: &str) {
+    let mut root = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with(|s| {
+            s.meta_schema = None;
+            s.definitions_path = "/components/schemas".into();
+        })
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    let Value::Object(root_map) = &mut root else {
+        return;
+    };
+    let nested = match root_map.remove("components") {
+        Some(Value::Object(mut c)) => match c.remove("schemas") {
+            Some(Value::Object(s)) => s,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    };
+    root_map.remove("title");
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (key, schema) in nested {
+        schemas.entry(key).or_insert(schema);
+    }
+    schemas.insert(name.to_string(), root);
+    let pointer = format!(
+        "/paths/{}/get/responses/200/content/application~1json/schema",
+        path.replace('~', "~0").replace('/', "~1")
+    );
+    if let Some(schema) = doc.pointer_mut(&pointer) {
+        *schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    }
 }
 
 #[cfg(test)]
@@ -171,5 +229,43 @@ mod tests {
         }
         let problem = &doc["paths"]["/api/v1/people"]["post"]["responses"]["403"]["content"];
         assert!(problem.get(PROBLEM_JSON).is_some(), "{problem}");
+    }
+
+    #[test]
+    fn query_view_answers_are_typed_by_their_schemas() {
+        let doc = full_document();
+        for (path, name, field) in [
+            ("/api/v1/scans", "ScanPage", "next_before_id"),
+            ("/api/v1/scans/{id}", "ScanDetail", "by_service"),
+            ("/api/v1/scans/compare", "ScanComparison", "newly_failing"),
+            ("/api/v1/findings/{id}", "FindingDetail", "evidence"),
+            ("/api/v1/audit", "AuditPage", "items"),
+        ] {
+            let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+                ["schema"];
+            assert_eq!(schema["$ref"], format!("#/components/schemas/{name}"));
+            let component = &doc["components"]["schemas"][name];
+            assert!(
+                component["properties"].get(field).is_some(),
+                "{name}: {component}"
+            );
+        }
+        // Every reference points at a component that exists.
+        let text = doc.to_string();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "dangling reference to {name}"
+            );
+        }
+        // The views' components add to the handlers' own, never replace one.
+        let handlers = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for (name, schema) in handlers["components"]["schemas"].as_object().unwrap() {
+            assert_eq!(
+                &doc["components"]["schemas"][name], schema,
+                "{name} replaced"
+            );
+        }
     }
 }

@@ -15,5 +15,5 @@ mod writer;
 pub use error::AuditError;
 pub use event::{ActorKind, AuditEvent, Outcome, UnknownName};
 pub use metrics::{AUDIT_METRICS, AuditMetrics};
-pub use store::{AuditFilter, insert_batch, list, row_json, write_one};
+pub use store::{AuditFilter, AuditPage, AuditRow, insert_batch, list, write_one};
 pub use writer::{AuditConfig, AuditWriter, Flush, Record};

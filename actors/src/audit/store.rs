@@ -6,7 +6,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionSession, TransactionTrait,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::AuditError;
 use super::event::{ActorKind, AuditEvent};
@@ -98,22 +98,55 @@ pub async fn list<C: ConnectionTrait>(
         .await?)
 }
 
-/// One row as JSON (for `aether365 audit list --json`), times in RFC 3339.
-pub fn row_json(row: &audit_log::Model) -> Value {
-    json!({
-        "id": row.id,
-        "organisation_id": row.organisation_id,
-        "actor_kind": row.actor_kind,
-        "actor_id": row.actor_id,
-        "actor_label": row.actor_label,
-        "action": row.action,
-        "mcp_method": row.mcp_method,
-        "tool": row.tool,
-        "target_ids": row.target_ids,
-        "outcome": row.outcome,
-        "detail": row.detail,
-        "client_addr": row.client_addr,
-        "user_agent": row.user_agent,
-        "at": row.created_at.to_rfc3339(),
-    })
+/// One audit row as the dashboard and `aether365 audit list --json` show it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct AuditRow {
+    pub id: i64,
+    pub organisation_id: Option<i64>,
+    /// `user`, `token`, `cli`, `system`...
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    /// Who acted, as shown (a person's e-mail, a token's name).
+    pub actor_label: Option<String>,
+    pub action: String,
+    pub mcp_method: Option<String>,
+    pub tool: Option<String>,
+    /// Ids of what the act touched, such as `tenant:3` or `scan:12`.
+    pub target_ids: Value,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// When, in RFC 3339.
+    pub at: String,
+}
+
+impl AuditRow {
+    /// The row of `row`.
+    pub fn of(row: &audit_log::Model) -> Self {
+        AuditRow {
+            id: row.id,
+            organisation_id: row.organisation_id,
+            actor_kind: row.actor_kind.clone(),
+            actor_id: row.actor_id,
+            actor_label: row.actor_label.clone(),
+            action: row.action.clone(),
+            mcp_method: row.mcp_method.clone(),
+            tool: row.tool.clone(),
+            target_ids: row.target_ids.clone(),
+            outcome: row.outcome.clone(),
+            detail: row.detail.clone(),
+            client_addr: row.client_addr.clone(),
+            user_agent: row.user_agent.clone(),
+            at: row.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A page of audit rows, newest first.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditRow>,
+    /// Pass as `before` for the next page.
+    pub next_before: Option<i64>,
 }

@@ -194,9 +194,9 @@ async fn list_filters_by_organisation_token_time_and_limit() {
         .await
         .unwrap();
         assert_eq!(limited.len(), 2);
-        let json = audit::row_json(&all[0]);
-        assert!(json["at"].as_str().unwrap().contains('T'));
-        assert_eq!(json["organisation_id"], org);
+        let row = audit::AuditRow::of(&all[0]);
+        assert!(row.at.contains('T'));
+        assert_eq!(row.organisation_id, Some(org));
 
         audit::write_one(
             &db,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, input, list_ours, n, name_of, s};
+use super::{Outcome, b, check, input, list_ours, n, name_of, s, undecided};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -615,5 +615,38 @@ pub(crate) static CHECKS: &[Check] = &[
         "Executives and administrators are the most targeted mailboxes; the Strict preset applies the most aggressive phishing, spam and malware settings to them.",
         "In Defender > Email & collaboration > Policies > Preset security policies, turn on Strict protection and add the priority accounts (users, groups or domains) to both Exchange Online Protection and Defender for Office 365 protections.",
         "https://learn.microsoft.com/defender-office-365/preset-security-policies"
+    ),
+    undecided!(
+        "A365-DEF-16",
+        "Apps restricted from DLP-protected files are listed",
+        Defender,
+        Low,
+        NotImplemented,
+        "in Purview > Data loss prevention > Endpoint DLP settings that the list of restricted apps names the apps that must not access files a DLP policy protects.",
+        "Without a restricted-apps list, endpoint DLP cannot stop unsanctioned applications from reading protected files.",
+        "In Purview > Data loss prevention > Settings > Endpoint settings, add the apps to block to Restricted apps and app groups.",
+        "https://learn.microsoft.com/purview/dlp-configure-endpoint-settings"
+    ),
+    undecided!(
+        "A365-DEF-17",
+        "Endpoint DLP blocks restricted apps and unwanted Bluetooth apps",
+        Defender,
+        Low,
+        NotImplemented,
+        "that the custom DLP policy's endpoint rule blocks access to sensitive information by restricted apps and by unwanted Bluetooth applications.",
+        "Sensitive files read by unsanctioned apps or sent over Bluetooth leave the organisation's control.",
+        "In the custom DLP policy's endpoint rule, set Access by restricted apps and Copy or move using unallowed Bluetooth app to Block.",
+        "https://learn.microsoft.com/purview/endpoint-dlp-using"
+    ),
+    undecided!(
+        "A365-DEF-18",
+        "Security alerts reach a monitored address or SIEM",
+        Defender,
+        Low,
+        NotImplemented,
+        "that the alerts of the alert policies A365-DEF-10 decides are sent to a monitored mailbox or incorporated into a SIEM.",
+        "Alerts that nobody receives do not shorten the time an attacker stays unnoticed.",
+        "In the Microsoft Defender portal > Alert policies, add a monitored recipient to each required alert, or stream alerts to the SIEM.",
+        "https://learn.microsoft.com/defender-xdr/alert-policies"
     ),
 ];

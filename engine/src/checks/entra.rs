@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, s, strs};
+use super::{Outcome, b, check, count, input, list_ours, n, s, strs, undecided};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -2112,5 +2112,27 @@ pub(crate) static CHECKS: &[Check] = &[
         "Entra ID keeps a session for 90 rolling days by default; periodic reauthentication limits how long a stolen session token stays useful.",
         "Create a conditional access policy for all users and all resources with session 'Sign-in frequency' set to 7 days or less (periodic reauthentication), and turn it on.",
         "https://learn.microsoft.com/entra/identity/conditional-access/concept-session-lifetime"
+    ),
+    undecided!(
+        "A365-AAD-55",
+        "Administrators are notified when high-risk users are detected",
+        EntraId,
+        Low,
+        NotImplemented,
+        "in Entra > Protection > Identity Protection > Notifications that the users-at-risk alert goes to a monitored administrator address (alert on High).",
+        "A compromised account acts unnoticed until someone is told it is at risk.",
+        "In Entra ID Protection > Notifications > Users at risk detected alerts, add a monitored recipient and set the alert level to High.",
+        "https://learn.microsoft.com/entra/id-protection/howto-identity-protection-configure-notifications"
+    ),
+    undecided!(
+        "A365-AAD-56",
+        "Guest invitations are limited to authorised external domains",
+        EntraId,
+        Low,
+        NotImplemented,
+        "in Entra > External Identities > External collaboration settings that collaboration restrictions allow invitations only to the domains the agency has authorised.",
+        "Invitations to any domain let guests from unknown organisations into the tenant.",
+        "In External collaboration settings > Collaboration restrictions, choose Allow invitations only to the specified domains and list the authorised ones.",
+        "https://learn.microsoft.com/entra/external-id/allow-deny-list"
     ),
 ];

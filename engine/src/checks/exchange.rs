@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, n, name_of, s, strs};
+use super::{Outcome, b, check, count, input, n, name_of, s, strs, undecided};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -630,5 +630,93 @@ pub(crate) static CHECKS: &[Check] = &[
         "Aggregate and failure reports sent to the organisation's own mailboxes show who sends mail as its domains.",
         "In the _dmarc TXT record of every domain, list an address of your own in rua (beside CISA's) and at least one in ruf.",
         "https://learn.microsoft.com/defender-office-365/email-authentication-dmarc-configure"
+    ),
+    undecided!(
+        "A365-EXO-20",
+        "A data loss prevention solution protects sensitive information in email",
+        ExchangeOnline,
+        Medium,
+        ThirdParty,
+        "that a DLP solution covers Exchange email and restricts sending credit card numbers, U.S. ITINs and SSNs and the agency's sensitive information. Where Purview DLP is the solution, A365-PUR-05, A365-PUR-07, A365-PUR-08 and A365-PUR-09 decide its SCuBA Defender counterparts.",
+        "Email is the easiest way for personal and sensitive data to leave the organisation by mistake.",
+        "Create a Purview DLP policy (or a third-party equivalent) for the Exchange location that blocks the sensitive information types the agency defines, including credit card numbers, ITINs and SSNs.",
+        "https://learn.microsoft.com/purview/dlp-learn-about-dlp"
+    ),
+    undecided!(
+        "A365-EXO-21",
+        "Email attachments are filtered by file type",
+        ExchangeOnline,
+        Medium,
+        ThirdParty,
+        "that an attachment filter is on, detects the true file type, blocks the agency's disallowed types and at least click-to-run files (.exe, .cmd, .vbe). Where Defender for Office 365 is used, the preset security policies that A365-DEF-01 to A365-DEF-03 decide include the common attachment filter.",
+        "Executable and script attachments are a common way to deliver malware by email.",
+        "In the anti-malware policy (or the third-party filter), turn on the common attachments filter and add every disallowed file type, at least .exe, .cmd and .vbe.",
+        "https://learn.microsoft.com/defender-office-365/anti-malware-policies-configure"
+    ),
+    undecided!(
+        "A365-EXO-22",
+        "Email is scanned for malware, before and after delivery",
+        ExchangeOnline,
+        High,
+        ThirdParty,
+        "that inbound email is scanned for malware, that malware is quarantined or dropped, and that delivered messages are rescanned (zero-hour auto purge or equivalent). Where Defender for Office 365 is used, A365-DEF-01 to A365-DEF-03 decide the preset policies that carry these settings.",
+        "Malware delivered by email is a main entry point for compromise; detection after delivery removes what was missed at delivery.",
+        "Keep an anti-malware policy (or a third-party scanner) with quarantine as the action and zero-hour auto purge on.",
+        "https://learn.microsoft.com/defender-office-365/anti-malware-protection-about"
+    ),
+    undecided!(
+        "A365-EXO-23",
+        "Impersonation protection, safety tips and AI phishing detection are used",
+        ExchangeOnline,
+        Low,
+        ThirdParty,
+        "that email is checked for impersonation, that users see safety-tip warnings and that an AI-based phishing detection comparable to mailbox intelligence is on. Where Defender for Office 365 is used, A365-DEF-08, A365-DEF-13 and A365-DEF-14 decide the corresponding impersonation settings.",
+        "Impersonation of executives and partner domains is the core of business email compromise.",
+        "In the anti-phishing policy (or the third-party solution), turn on user and domain impersonation protection, safety tips and mailbox intelligence.",
+        "https://learn.microsoft.com/defender-office-365/anti-phishing-policies-about"
+    ),
+    undecided!(
+        "A365-EXO-24",
+        "A spam filter is on, moves spam out of the inbox and allows no domains",
+        ExchangeOnline,
+        Medium,
+        ThirdParty,
+        "that a spam filter is on, that spam and high confidence spam go to the junk email folder or quarantine, and that no inbound anti-spam policy lists allowed sender domains. Where Defender for Office 365 is used, the preset policies that A365-DEF-01 to A365-DEF-03 decide carry these settings.",
+        "Spam carries phishing and malware; allowed domains let spoofed mail from those domains bypass filtering.",
+        "In the inbound anti-spam policy (or the third-party filter), set spam and high confidence spam to Move to Junk or Quarantine and remove every allowed domain.",
+        "https://learn.microsoft.com/defender-office-365/anti-spam-policies-configure"
+    ),
+    undecided!(
+        "A365-EXO-25",
+        "Links in email are checked against a block list, scanned and tracked",
+        ExchangeOnline,
+        Low,
+        ThirdParty,
+        "that URLs in email are compared with a block list, that direct download links are scanned for malware and that user clicks are tracked. Where Defender for Office 365 is used, the Safe Links settings of the preset policies (A365-DEF-01 to A365-DEF-03) fulfil it.",
+        "Malicious links are the most common phishing payload; click tracking shows who was exposed.",
+        "Turn on Safe Links for email (or the third-party link protection) with URL scanning and click tracking.",
+        "https://learn.microsoft.com/defender-office-365/safe-links-about"
+    ),
+    undecided!(
+        "A365-EXO-26",
+        "Security alerts are enabled and reach a monitored address or SIEM",
+        ExchangeOnline,
+        Medium,
+        ThirdParty,
+        "that the baseline's alerts (suspicious forwarding, malware campaigns, unusual sending and the others it lists) are enabled and sent to a monitored mailbox or a SIEM. Where Defender is used, A365-DEF-10 decides the alert policies and A365-DEF-18 covers their delivery.",
+        "Alerts that nobody receives do not shorten the time an attacker stays unnoticed.",
+        "In the Microsoft Defender portal > Alert policies, enable the alerts the baseline lists and send them to a monitored address or forward them to the SIEM.",
+        "https://learn.microsoft.com/defender-xdr/alert-policies"
+    ),
+    undecided!(
+        "A365-EXO-27",
+        "Unified audit logging is on and logs are kept as the baseline asks",
+        ExchangeOnline,
+        Medium,
+        ThirdParty,
+        "that unified audit logging is on and that audit logs are retained as long as the baseline asks. Where Purview auditing is used, A365-PUR-01 and A365-PUR-06 decide the corresponding Defender policies.",
+        "Without audit records, an incident in Exchange cannot be investigated.",
+        "Turn on unified audit logging (Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true) and create an audit retention policy of the required length.",
+        "https://learn.microsoft.com/purview/audit-log-enable-disable"
     ),
 ];

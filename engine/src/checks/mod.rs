@@ -233,6 +233,30 @@ macro_rules! check {
 }
 pub(crate) use check;
 
+/// Builds a [`crate::catalogue::Check`] for SCuBA policies ScubaGear does not decide
+/// ([`crate::catalogue::ScubaUndecided`]): always `manual`, saying why and what to verify.
+macro_rules! undecided {
+    (
+        $id:literal, $title:literal, $svc:ident, $sev:ident, $why:ident, $verify:literal,
+        $rationale:literal, $steps:literal, $url:literal $(,)?
+    ) => {
+        $crate::catalogue::Check {
+            id: $id,
+            title: $title,
+            service: $crate::model::Service::$svc,
+            severity: $crate::model::Severity::$sev,
+            rationale: $rationale,
+            remediation_steps: $steps,
+            remediation_url: $url,
+            eval: $crate::catalogue::Evaluator::Undecided(
+                $crate::catalogue::ScubaUndecided::$why,
+                $verify,
+            ),
+        }
+    };
+}
+pub(crate) use undecided;
+
 #[cfg(test)]
 mod no_pass_without_evidence;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, check, input, n, s};
+use super::{Outcome, check, input, n, s, undecided};
 use crate::catalogue::Check;
 use crate::snapshot::{Snapshot, items};
 
@@ -407,5 +407,27 @@ pub(crate) static CHECKS: &[Check] = &[
         "A Power Pages site can expose Dataverse data to anonymous internet users; who creates them should be controlled.",
         "Run Set-TenantSettings with disablePortalsCreationByNonAdminUsers = true (Power Platform admin center > Settings > Product > Power Pages).",
         "https://learn.microsoft.com/power-pages/admin/control-portal-creation"
+    ),
+    undecided!(
+        "A365-PPL-10",
+        "Tenant isolation has an inbound and outbound allow list",
+        PowerPlatform,
+        Low,
+        NotImplemented,
+        "in the Power Platform admin center > Policies > Tenant isolation that the allow list names the partner tenants allowed inbound and outbound connections.",
+        "Tenant isolation without an allow list either blocks needed partners or invites exceptions that are not tracked.",
+        "In the Power Platform admin center > Policies > Tenant isolation, add each authorised partner tenant with its direction (inbound, outbound or both).",
+        "https://learn.microsoft.com/power-platform/admin/cross-tenant-restrictions"
+    ),
+    undecided!(
+        "A365-PPL-11",
+        "Content Security Policy is enforced for model-driven and canvas apps",
+        PowerPlatform,
+        Medium,
+        NotImplemented,
+        "in each environment's Settings > Privacy + Security that Content Security Policy is on and enforced (not report-only) for model-driven and canvas apps.",
+        "A Content Security Policy limits the scripts and frames an app loads, reducing cross-site scripting and clickjacking.",
+        "In the Power Platform admin center, open each environment > Settings > Privacy + Security and turn on Enforce content security policy for model-driven and canvas apps.",
+        "https://learn.microsoft.com/power-platform/admin/content-security-policy"
     ),
 ];

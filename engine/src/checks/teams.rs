@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, name_of, s};
+use super::{Outcome, b, check, count, input, list_ours, n, name_of, s, undecided};
 use crate::catalogue::Check;
 use crate::snapshot::Snapshot;
 
@@ -678,5 +678,38 @@ pub(crate) static CHECKS: &[Check] = &[
         "A participant from outside who controls a shared screen can open files and run commands on the presenter's machine.",
         "Run Set-CsTeamsMeetingPolicy -Identity Global -AllowExternalParticipantGiveRequestControl $false.",
         "https://learn.microsoft.com/microsoftteams/meeting-policies-content-sharing"
+    ),
+    undecided!(
+        "A365-TMS-23",
+        "A data loss prevention solution protects sensitive information in Teams",
+        Teams,
+        Medium,
+        ThirdParty,
+        "that a DLP solution covers Teams chats and channel messages and protects personal and agency-defined sensitive information. Where Purview DLP is the solution, A365-PUR-04 decides whether a DLP policy covers Teams.",
+        "Chats and channel messages can carry personal and sensitive data out of the organisation.",
+        "Create a Purview DLP policy (or a third-party equivalent) for the Teams location that protects the sensitive information types the agency defines.",
+        "https://learn.microsoft.com/purview/dlp-microsoft-teams"
+    ),
+    undecided!(
+        "A365-TMS-24",
+        "Files shared in Teams are scanned for malware and blocked when infected",
+        Teams,
+        Low,
+        ThirdParty,
+        "that attachments of Teams messages are scanned for malware and that users cannot open or download files found to be malware. Where Defender for Office 365 is used, A365-DEF-06 decides Safe Attachments for Teams.",
+        "Files shared in Teams bypass email filtering unless they are scanned where they are stored.",
+        "Turn on Safe Attachments for SharePoint, OneDrive and Teams (or the third-party scanner) and block downloads of detected files.",
+        "https://learn.microsoft.com/defender-office-365/safe-attachments-for-spo-odfb-teams-about"
+    ),
+    undecided!(
+        "A365-TMS-25",
+        "Links in Teams are checked against a block list and clicks are tracked",
+        Teams,
+        Low,
+        ThirdParty,
+        "that URLs in Teams messages are compared with a block list and that user clicks are tracked. Where Defender for Office 365 is used, the Safe Links settings of the preset policies (A365-DEF-01 to A365-DEF-03) fulfil it.",
+        "Malicious links posted in chats reach users who trust internal messages more than email.",
+        "Turn on Safe Links for Teams (or the third-party link protection) with click tracking.",
+        "https://learn.microsoft.com/defender-office-365/safe-links-about"
     ),
 ];

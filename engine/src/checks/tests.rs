@@ -1612,7 +1612,7 @@ fn every_check_passes_and_fails_on_mutated_samples() {
             );
             continue;
         }
-        if manual_only.contains(&c.id) {
+        if manual_only.contains(&c.id) || c.scuba_undecided().is_some() {
             assert_eq!(statuses, &vec![Status::Manual], "{}", c.id);
             continue;
         }
@@ -2210,4 +2210,223 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The checks that only say why ScubaGear does not decide their SCuBA policies, with the
+/// criticality suffix ScubaGear 1.8.0 gives them.
+const SCUBA_UNDECIDED: &[(&str, &str, &[&str])] = &[
+    (
+        "A365-EXO-20",
+        "3rd Party",
+        &[
+            "MS.EXO.8.1v2",
+            "MS.EXO.8.2v2",
+            "MS.EXO.8.3v1",
+            "MS.EXO.8.4v1",
+        ],
+    ),
+    (
+        "A365-EXO-21",
+        "3rd Party",
+        &[
+            "MS.EXO.9.1v2",
+            "MS.EXO.9.2v1",
+            "MS.EXO.9.3v2",
+            "MS.EXO.9.4v1",
+            "MS.EXO.9.5v1",
+        ],
+    ),
+    (
+        "A365-EXO-22",
+        "3rd Party",
+        &["MS.EXO.10.1v1", "MS.EXO.10.2v1", "MS.EXO.10.3v1"],
+    ),
+    (
+        "A365-EXO-23",
+        "3rd Party",
+        &["MS.EXO.11.1v1", "MS.EXO.11.2v1", "MS.EXO.11.3v1"],
+    ),
+    (
+        "A365-EXO-24",
+        "3rd Party",
+        &[
+            "MS.EXO.14.1v2",
+            "MS.EXO.14.2v1",
+            "MS.EXO.14.3v1",
+            "MS.EXO.14.4v1",
+        ],
+    ),
+    (
+        "A365-EXO-25",
+        "3rd Party",
+        &["MS.EXO.15.1v1", "MS.EXO.15.2v1", "MS.EXO.15.3v1"],
+    ),
+    (
+        "A365-EXO-26",
+        "3rd Party",
+        &["MS.EXO.16.1v1", "MS.EXO.16.2v1"],
+    ),
+    (
+        "A365-EXO-27",
+        "3rd Party",
+        &["MS.EXO.17.1v1", "MS.EXO.17.3v1"],
+    ),
+    (
+        "A365-TMS-23",
+        "3rd Party",
+        &["MS.TEAMS.6.1v1", "MS.TEAMS.6.2v1"],
+    ),
+    (
+        "A365-TMS-24",
+        "3rd Party",
+        &["MS.TEAMS.7.1v1", "MS.TEAMS.7.2v1"],
+    ),
+    (
+        "A365-TMS-25",
+        "3rd Party",
+        &["MS.TEAMS.8.1v1", "MS.TEAMS.8.2v1"],
+    ),
+    ("A365-DEF-16", "Not-Implemented", &["MS.DEFENDER.4.5v1"]),
+    ("A365-DEF-17", "Not-Implemented", &["MS.DEFENDER.4.6v1"]),
+    ("A365-DEF-18", "Not-Implemented", &["MS.DEFENDER.5.2v1"]),
+    ("A365-AAD-55", "Not-Implemented", &["MS.AAD.2.2v1"]),
+    ("A365-AAD-56", "Not-Implemented", &["MS.AAD.8.3v1"]),
+    (
+        "A365-PPL-10",
+        "Not-Implemented",
+        &["MS.POWERPLATFORM.3.2v1"],
+    ),
+    (
+        "A365-PPL-11",
+        "Not-Implemented",
+        &["MS.POWERPLATFORM.4.1v1"],
+    ),
+];
+
+#[test]
+fn scuba_policies_scubagear_does_not_decide_are_manual_with_its_reason() {
+    let sample = Snapshot::from_value(sample_value()).unwrap();
+    let empty = Snapshot::from_value(json!({ "tenant_id": "t" })).unwrap();
+    for (id, label, policies) in SCUBA_UNDECIDED {
+        let check = find_check(id).unwrap_or_else(|| panic!("no check {id}"));
+        assert_eq!(
+            check.scuba_undecided().map(|w| w.label()),
+            Some(*label),
+            "{id}"
+        );
+        assert_eq!(&check.scuba_ids(), policies, "{id}");
+        for snap in [&sample, &empty] {
+            let f = check.evaluate(snap);
+            assert_eq!(f.status, Status::Manual, "{id}: {}", f.message);
+            assert!(
+                f.message
+                    .contains(&format!("ScubaGear 1.8.0 marks it \"{label}\"")),
+                "{id}: {}",
+                f.message
+            );
+            assert!(f.message.contains("Verify "), "{id}: {}", f.message);
+            assert_eq!(f.evidence["scubagear_criticality"], *label, "{id}");
+            assert_eq!(f.evidence["scubagear_version"], "1.8.0", "{id}");
+        }
+    }
+    let undecided: Vec<&str> = compliance_checks()
+        .iter()
+        .filter(|c| c.scuba_undecided().is_some())
+        .map(|c| c.id)
+        .collect();
+    let listed: Vec<&str> = SCUBA_UNDECIDED.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(undecided.len(), listed.len());
+    assert!(undecided.iter().all(|id| listed.contains(id)));
+}
+
+#[test]
+fn every_scuba_policy_is_cited_by_exactly_one_check() {
+    use crate::references::SCUBA_POLICIES;
+    let mut cited: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for c in compliance_checks() {
+        for id in c.scuba_ids() {
+            assert!(
+                SCUBA_POLICIES.contains(&id),
+                "{}: {id} is no SCuBA 1.8.0 policy",
+                c.id
+            );
+            cited.entry(id).or_default().push(c.id);
+        }
+    }
+    for id in SCUBA_POLICIES {
+        assert_eq!(
+            cited.get(id).map(Vec::len),
+            Some(1),
+            "{id}: {:?}",
+            cited.get(id)
+        );
+    }
+    // The connection filter checks decide SCuBA's rules as well as CIS's.
+    assert_eq!(
+        find_check("A365-EXO-16").unwrap().scuba_ids(),
+        ["MS.EXO.12.1v1"]
+    );
+    assert_eq!(
+        find_check("A365-EXO-17").unwrap().scuba_ids(),
+        ["MS.EXO.12.2v1"]
+    );
+}
+
+#[test]
+fn findings_name_the_scuba_baseline_and_its_version() {
+    use crate::model::{Framework, FrameworkRef};
+    let snap = Snapshot::from_value(sample_value()).unwrap();
+    let f = find_check("A365-EXO-20").unwrap().evaluate(&snap);
+    assert!(f.frameworks.contains(&FrameworkRef {
+        framework: Framework::Scuba,
+        id: "MS.EXO.8.1v2".into(),
+        version: "1.8.0".into(),
+    }));
+    for f in evaluate_all(&snap) {
+        for r in f
+            .frameworks
+            .iter()
+            .filter(|r| r.framework == Framework::Scuba)
+        {
+            assert_eq!(r.version, "1.8.0", "{}", f.check_id);
+        }
+    }
+}
+
+#[test]
+fn scuba_policy_list_holds_every_policy_scubagear_reported_on_the_sample() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/scubagear/TestResults.json"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let results: Vec<Value> = serde_json::from_slice(bytes).unwrap();
+    assert_eq!(results.len(), 93);
+    for r in &results {
+        let id = r["PolicyId"].as_str().unwrap();
+        assert!(
+            crate::references::SCUBA_POLICIES.contains(&id),
+            "{id} is missing from SCUBA_POLICIES"
+        );
+    }
+    assert_eq!(crate::references::SCUBA_POLICIES.len(), 127);
+    // Every policy ScubaGear did not decide on the sample is cited by a check that answers
+    // manual there, as ScubaGear's verdict is "undecided".
+    let snap = Snapshot::from_value(sample_value()).unwrap();
+    let mut undecided = 0;
+    for r in &results {
+        let criticality = r["Criticality"].as_str().unwrap();
+        if !(criticality.ends_with("/Not-Implemented") || criticality.ends_with("/3rd Party")) {
+            continue;
+        }
+        undecided += 1;
+        let id = r["PolicyId"].as_str().unwrap();
+        let check = compliance_checks()
+            .iter()
+            .find(|c| c.scuba_ids().contains(&id))
+            .unwrap_or_else(|| panic!("{id} is cited by no check"));
+        assert_eq!(check.evaluate(&snap).status, Status::Manual, "{id}");
+    }
+    assert_eq!(undecided, 9);
 }
