@@ -1,6 +1,5 @@
 //! Token lifecycle, authentication failures, rate limiting, timing and revocation, on every
 //! test database.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -1,15 +1,12 @@
 //! Query layer on every test database: posture, findings, trend, comparison, reports, and
 //! the scope rule (another organisation's or tenant's ids answer like missing ones).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod query_support;
-
+use crate::query_support::*;
 use aether365_actors::TenantScope;
 use aether365_actors::query::*;
 use aether365_actors::scans::ScanKind;
 use aether365_actors::testkit;
 use chrono::{Duration, Utc};
-use query_support::*;
 
 #[tokio::test]
 async fn posture_findings_trend_and_compare() {

@@ -1,6 +1,5 @@
 //! Data builders shared by the query-layer tests: real rows through the directory and
 //! `persist_completed_scan`, over engine findings.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::scans::{CompletedScan, ScanKind, ScanOrigin, persist_completed_scan};

@@ -1,7 +1,6 @@
 //! Exposure scans against real DNS servers on loopback: the stand-in's DNSSEC hierarchy
 //! (signed, unsigned and bogus zones validated from its root key) and MTA-STS policy host, and a
 //! local responder for NXDOMAIN, SERVFAIL, garbage answers, malformed records and silence.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,8 +13,7 @@ use aether365_actors::cluster::Bus;
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::{DnsConfig, DnsProbe};
 use aether365_actors::scans::{
-    ReleaseLeases, ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, ScanStatus,
-    StartScan,
+    ReleaseLeases, ScanConfig, ScanKind, ScanManager, ScanOrigin, ScanRequest, StartScan,
 };
 use aether365_actors::testkit;
 use aether365_engine::{DnssecProof, Lookup, Status, exposure_checks};
@@ -26,6 +24,8 @@ use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use m365_standin::dns::{DnsServer, MailZone, ZoneSigning};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::net::UdpSocket;
+
+use crate::support::wait_final;
 
 type Zone = HashMap<(String, RecordType), Vec<RData>>;
 
@@ -547,26 +547,6 @@ async fn tenant(db: &DatabaseConnection, domains: &[&str]) -> (i64, i64) {
     .await
     .unwrap();
     (org.id, t.id)
-}
-
-async fn wait_final(db: &DatabaseConnection, scan_id: i64, within: Duration) -> scan::Model {
-    let deadline = Instant::now() + within;
-    loop {
-        let row = scan::Entity::find_by_id(scan_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
-        if row.status.parse::<ScanStatus>().unwrap().is_final() {
-            return row;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "scan {scan_id} still {}",
-            row.status
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn exposure_scan(

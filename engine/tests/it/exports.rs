@@ -1,6 +1,5 @@
 //! The exports of the bundled ScubaGear sample's findings (and of DNS findings) validate against
 //! the official schemas under fixtures/schemas, and their counts match the findings.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 

@@ -1,19 +1,11 @@
 //! The data model and the directory on every test database (SQLite, and PostgreSQL when configured).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aether365_actors::directory::{self, DirectoryError, NewTenant};
 use aether365_actors::scans::SnapshotSource;
 use aether365_actors::{db, testkit};
 use aether365_engine::Snapshot;
 
-fn sample() -> Snapshot {
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/scubagear/ProviderSettingsExport.json"
-    ))
-    .unwrap();
-    Snapshot::from_bytes(&bytes).unwrap()
-}
+use crate::support::fixture_snapshot;
 
 #[tokio::test]
 async fn migrations_are_idempotent_and_directory_round_trips() {
@@ -141,7 +133,7 @@ async fn migrations_are_idempotent_and_directory_round_trips() {
                 .unwrap()
                 .is_none()
         );
-        let snapshot = sample();
+        let snapshot = fixture_snapshot();
         let first = directory::import_snapshot(
             &t.db,
             &tenant,

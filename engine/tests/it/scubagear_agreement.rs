@@ -18,7 +18,6 @@
 //! - `error` never agrees.
 //!
 //! Every disagreement is listed in [`DISAGREEMENTS`] with its cause in ScubaGear's Rego.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,5 @@
 //! Scan lifecycle on real databases: starts (concurrent, scoped, AI Pilot), runs, progress,
 //! cancellation, crash recovery and the fan-out of events to many subscribers.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,7 +8,6 @@ use std::time::Duration;
 use actix::prelude::*;
 use aether365_actors::TenantScope;
 use aether365_actors::cluster::Bus;
-use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::exposure::DnsConfig;
 use aether365_actors::scans::{
     AI_PILOT_REFUSAL, CancelScan, CompletedScan, GetStats, QuotaScope, ReleaseLeases, ScanConfig,
@@ -17,7 +15,7 @@ use aether365_actors::scans::{
     StartScan, Subscribe, Topic, persist_completed_scan,
 };
 use aether365_actors::testkit;
-use aether365_engine::{Snapshot, Status, evaluate_all};
+use aether365_engine::{Status, evaluate_all};
 use aether365_entities::{finding, scan, tenant};
 use chrono::{DateTime, Utc};
 use m365_standin::dns::{DnsServer, MailZone};
@@ -28,61 +26,10 @@ use sea_orm::{
 };
 use tokio::sync::mpsc;
 
-fn fixture_snapshot() -> Snapshot {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/scubagear/ProviderSettingsExport.json"
-    );
-    Snapshot::from_bytes(&std::fs::read(path).unwrap()).unwrap()
-}
+use crate::support::{fixture_snapshot, org_with_tenant, request, wait_final};
 
-async fn org_with_tenant(
-    db: &DatabaseConnection,
-    org: &str,
-    tenant: &str,
-    snapshot: bool,
-) -> (i64, tenant::Model) {
-    let org = match directory::create_organisation(db, org).await {
-        Ok(o) => o,
-        Err(_) => directory::find_organisation(db, org).await.unwrap(),
-    };
-    let t = directory::add_tenant(
-        db,
-        org.id,
-        NewTenant {
-            display_name: tenant.into(),
-            microsoft_tenant_id: None,
-            domains: vec![format!("{}.example", tenant.to_lowercase())],
-        },
-    )
-    .await
-    .unwrap();
-    if snapshot {
-        directory::import_snapshot(
-            db,
-            &t,
-            &fixture_snapshot(),
-            aether365_actors::scans::SnapshotSource::Import,
-            None,
-        )
-        .await
-        .unwrap();
-    }
-    (org.id, t)
-}
-
-fn request(org: i64, tenant_id: i64, origin: ScanOrigin) -> ScanRequest {
-    ScanRequest {
-        organisation_id: org,
-        tenant_id,
-        tenant_scope: TenantScope::All,
-        kind: ScanKind::Compliance,
-        origin,
-        requested_by_user_id: None,
-        requested_by_token_id: None,
-        ai_pilot: false,
-    }
-}
+/// How long a scan of these tests may take to finish.
+const FINAL_WITHIN: Duration = Duration::from_secs(60);
 
 /// What a slow manager collects from: a Microsoft 365 stand-in answering every request after
 /// a delay, and a DNS server with the export's mail records. Dropped with the test.
@@ -145,21 +92,6 @@ async fn manager(
         Supervisor::start(move |_| ScanManager::new(db, config, bus.clone())),
         microsoft,
     )
-}
-
-/// Waits for the scan's row to reach a final status (polls the database: the event is a row).
-async fn wait_final(db: &DatabaseConnection, scan_id: i64) -> scan::Model {
-    loop {
-        let row = scan::Entity::find_by_id(scan_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
-        if row.status.parse::<ScanStatus>().unwrap().is_final() {
-            return row;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A subscriber that forwards every event, with the time it arrived, to the test.
@@ -352,7 +284,7 @@ async fn ten_concurrent_starts_yield_one_scan() {
         assert!(again.existing);
         assert_eq!(again.scan_id, tickets[0].scan_id);
 
-        let first = wait_final(db, tickets[0].scan_id).await;
+        let first = wait_final(db, tickets[0].scan_id, FINAL_WITHIN).await;
         assert_eq!(first.status, "completed");
         // Once it has finished, a start makes a new scan.
         let next = scans
@@ -362,7 +294,7 @@ async fn ten_concurrent_starts_yield_one_scan() {
             .unwrap();
         assert!(!next.existing);
         assert_ne!(next.scan_id, first.id);
-        wait_final(db, next.scan_id).await;
+        wait_final(db, next.scan_id, FINAL_WITHIN).await;
     }
 }
 
@@ -395,7 +327,7 @@ async fn starts_outside_the_organisation_or_scope_answer_tenant_not_found() {
             ..request(org, t.id, ScanOrigin::Mcp)
         };
         let ticket = scans.send(StartScan(allowed)).await.unwrap().unwrap();
-        wait_final(db, ticket.scan_id).await;
+        wait_final(db, ticket.scan_id, FINAL_WITHIN).await;
     }
 }
 
@@ -430,7 +362,7 @@ async fn ai_pilot_is_refused_outside_the_dashboard() {
             ..request(org, t.id, ScanOrigin::Dashboard)
         };
         let ticket = scans.send(StartScan(req)).await.unwrap().unwrap();
-        let row = wait_final(db, ticket.scan_id).await;
+        let row = wait_final(db, ticket.scan_id, FINAL_WITHIN).await;
         assert!(row.ai_pilot);
         assert_eq!(row.origin, "dashboard");
     }
@@ -583,7 +515,7 @@ async fn cancelling_queued_running_and_finished_scans() {
             .unwrap()
             .unwrap();
         assert!(!fresh.existing);
-        wait_final(db, fresh.scan_id).await;
+        wait_final(db, fresh.scan_id, FINAL_WITHIN).await;
         let done = scans
             .send(cancel(fresh.scan_id, org, TenantScope::All))
             .await
@@ -643,7 +575,7 @@ async fn start_up_recovers_running_and_queued_scans() {
         assert_eq!(row.status, "failed");
         assert_eq!(row.error.as_deref(), Some("interrupted"));
         assert!(row.finished_at.is_some());
-        let row = wait_final(db, was_queued.id).await;
+        let row = wait_final(db, was_queued.id, FINAL_WITHIN).await;
         assert_eq!(row.status, "completed");
         assert!(row.fail_count > 0);
     }

@@ -2,8 +2,6 @@
 //! every documented fault's outcome with the other services intact, certificate credentials,
 //! admin consent, and proof that only reads were sent.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration;
 
 use aether365_collector::{
@@ -13,11 +11,11 @@ use aether365_collector::{
 use m365_standin::{Fault, FaultKind, RecordedRequest, StandIn, StandInConfig};
 use serde_json::{Value, json};
 
-const KEY: &str = include_str!("../../standin/testdata/app-key.pem");
-const CERT: &str = include_str!("../../standin/testdata/app-cert.pem");
-const OTHER_KEY: &str = include_str!("../../standin/testdata/other-key.pem");
-const OTHER_CERT: &str = include_str!("../../standin/testdata/other-cert.pem");
-const PFX: &[u8] = include_bytes!("../../standin/testdata/app.pfx");
+const KEY: &str = include_str!("../../../standin/testdata/app-key.pem");
+const CERT: &str = include_str!("../../../standin/testdata/app-cert.pem");
+const OTHER_KEY: &str = include_str!("../../../standin/testdata/other-key.pem");
+const OTHER_CERT: &str = include_str!("../../../standin/testdata/other-cert.pem");
+const PFX: &[u8] = include_bytes!("../../../standin/testdata/app.pfx");
 
 fn export() -> Value {
     StandInConfig::bundled().unwrap().export

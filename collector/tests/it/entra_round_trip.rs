@@ -3,8 +3,6 @@
 //! the same verdict for every compliance check. In process: the reader calls
 //! `GraphTenant::answer` directly (no HTTP, no paging).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeMap;
 
 use aether365_collector::ReadError;

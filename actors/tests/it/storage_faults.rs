@@ -6,7 +6,6 @@
 //! - PostgreSQL (when `AETHER365_TEST_POSTGRES_URL` is set): the pool's connections killed with
 //!   `pg_terminate_backend`, and the test role's `INSERT` privilege on `audit_log` revoked, then
 //!   granted again.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -3,22 +3,18 @@
 //! instances, large payloads by reference, revocations announced by the database, a lost
 //! listener re-established with a resync). Real PostgreSQL, real stand-in; no mocks.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
 use aether365_actors::TenantScope;
 use aether365_actors::cluster::{Bus, ClusterEvent};
-use aether365_actors::directory::{self, NewTenant};
+use aether365_actors::directory;
 use aether365_actors::scans::{
-    ScanConfig, ScanError, ScanKind, ScanManager, ScanOrigin, ScanQuota, ScanRequest, ScanStatus,
-    SnapshotSource, StartScan,
+    ScanConfig, ScanError, ScanManager, ScanOrigin, ScanQuota, ScanStatus, StartScan,
 };
 use aether365_actors::testkit;
 use aether365_actors::tokens::{self, Expiry};
-use aether365_engine::Snapshot;
 use aether365_entities::{finding, scan, tenant};
 use chrono::Utc;
 use m365_standin::{Fault, FaultKind, StandIn, StandInConfig};
@@ -27,6 +23,8 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter,
 };
 use tokio::sync::broadcast;
+
+use crate::support::{org_with_tenant, request};
 
 /// Waits for the next bus event matching `want`, failing after `within`.
 async fn next_matching(
@@ -44,46 +42,6 @@ async fn next_matching(
     })
     .await
     .expect("the awaited cluster event arrives")
-}
-
-async fn tenant_with_export(db: &DatabaseConnection, name: &str) -> (i64, tenant::Model) {
-    let org = match directory::create_organisation(db, "Contoso").await {
-        Ok(o) => o,
-        Err(_) => directory::find_organisation(db, "Contoso").await.unwrap(),
-    };
-    let t = directory::add_tenant(
-        db,
-        org.id,
-        NewTenant {
-            display_name: name.into(),
-            microsoft_tenant_id: None,
-            domains: vec![format!("{}.example", name.to_lowercase())],
-        },
-    )
-    .await
-    .unwrap();
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/scubagear/ProviderSettingsExport.json"
-    );
-    let snapshot = Snapshot::from_bytes(&std::fs::read(path).unwrap()).unwrap();
-    directory::import_snapshot(db, &t, &snapshot, SnapshotSource::Import, None)
-        .await
-        .unwrap();
-    (org.id, t)
-}
-
-fn request(org: i64, tenant_id: i64) -> ScanRequest {
-    ScanRequest {
-        organisation_id: org,
-        tenant_id,
-        tenant_scope: TenantScope::All,
-        kind: ScanKind::Compliance,
-        origin: ScanOrigin::Mcp,
-        requested_by_user_id: None,
-        requested_by_token_id: None,
-        ai_pilot: false,
-    }
 }
 
 /// A scan manager with its own bus, on its own arbiter (thread and runtime), so that
@@ -138,14 +96,14 @@ async fn a_scan_whose_instance_dies_is_run_again_by_another() {
         return;
     };
     let db = &test_db.db;
-    let (org, t) = tenant_with_export(db, "Main").await;
+    let (org, t) = org_with_tenant(db, "Contoso", "Main", true).await;
     let (_standin, config) = slow_microsoft(db, 40).await;
 
     // Instance A takes the scan and starts collecting.
     let arbiter_a = Arbiter::new();
     let a = instance_on(&arbiter_a, db, "instance-a", config.clone()).await;
     let ticket = a
-        .send(StartScan(request(org, t.id)))
+        .send(StartScan(request(org, t.id, ScanOrigin::Mcp)))
         .await
         .unwrap()
         .unwrap();
@@ -222,7 +180,7 @@ async fn the_organisation_scan_quota_holds_across_instances() {
     let db = &test_db.db;
     let mut tenants = Vec::new();
     for i in 0..9 {
-        tenants.push(tenant_with_export(db, &format!("Quota{i}")).await);
+        tenants.push(org_with_tenant(db, "Contoso", &format!("Quota{i}"), true).await);
     }
     // Collection is slow, so no scan ends (and frees its place) during the test.
     let (_standin, config) = slow_microsoft(db, 2_000).await;
@@ -239,13 +197,11 @@ async fn the_organisation_scan_quota_holds_across_instances() {
         instances.push(instance_on(arbiter, db, name, config.clone()).await);
     }
     // Nine starts of nine tenants at once, three through each instance.
-    let answers = futures_util::future::join_all(
-        tenants
-            .iter()
-            .enumerate()
-            .map(|(i, (org, t))| instances[i % 3].send(StartScan(request(*org, t.id)))),
-    )
-    .await;
+    let answers =
+        futures_util::future::join_all(tenants.iter().enumerate().map(|(i, (org, t))| {
+            instances[i % 3].send(StartScan(request(*org, t.id, ScanOrigin::Mcp)))
+        }))
+        .await;
     let mut queued = 0;
     for answer in answers {
         match answer.unwrap() {
@@ -276,9 +232,9 @@ async fn the_organisation_scan_quota_holds_across_instances() {
 async fn start_up_leaves_live_leases_alone_and_reruns_expired_ones() {
     for test_db in testkit::databases().await {
         let db = &test_db.db;
-        let (org, held) = tenant_with_export(db, "Held").await;
-        let (_, expired) = tenant_with_export(db, "Expired").await;
-        let (_, probe) = tenant_with_export(db, "Probe").await;
+        let (org, held) = org_with_tenant(db, "Contoso", "Held", true).await;
+        let (_, expired) = org_with_tenant(db, "Contoso", "Expired", true).await;
+        let (_, probe) = org_with_tenant(db, "Contoso", "Probe", true).await;
         let left = |tenant_id: i64, expires_in: chrono::Duration| scan::ActiveModel {
             organisation_id: Set(org),
             tenant_id: Set(tenant_id),
@@ -316,7 +272,7 @@ async fn start_up_leaves_live_leases_alone_and_reruns_expired_ones() {
         let scans = ScanManager::new(db.clone(), ScanConfig::default(), bus).start();
         // The first message is handled once start-up recovery is done.
         let probe_ticket = scans
-            .send(StartScan(request(org, probe.id)))
+            .send(StartScan(request(org, probe.id, ScanOrigin::Mcp)))
             .await
             .unwrap()
             .unwrap();

@@ -1,6 +1,5 @@
 //! docs/frameworks.md is generated from the reference table: this test fails when the committed
-//! file is stale. Regenerate with `AETHER365_BLESS=1 cargo test -p aether365-engine --test frameworks_doc`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! file is stale. Regenerate with `AETHER365_BLESS=1 cargo test -p aether365-engine --test it frameworks_doc`.
 
 use std::fmt::Write;
 
@@ -24,7 +23,7 @@ fn render() -> String {
     writeln!(out, "# Framework coverage\n").unwrap();
     writeln!(
         out,
-        "Generated from `engine/src/references.rs` by `engine/tests/frameworks_doc.rs`; do not edit by hand.\n\
+        "Generated from `engine/src/references.rs` by `engine/tests/it/frameworks_doc.rs`; do not edit by hand.\n\
          Versions: CIS Microsoft 365 Foundations v{CIS_VERSION}, CISA SCuBA (ScubaGear {SCUBA_VERSION}), \
          NIST SP 800-53 {NIST_VERSION}, ISO/IEC 27001:{ISO_VERSION}. Each check applies the threshold of \
          every framework it cites; where frameworks differ, each has its own check.\n"
@@ -96,7 +95,7 @@ fn render() -> String {
         "## SCuBA\n\n\
          The checks cite {} SCuBA policies of ScubaGear {SCUBA_VERSION}'s baselines. How many of the policies \
          ScubaGear itself decides on the bundled export we decide, and agree on, is measured by \
-         `engine/tests/scubagear_agreement.rs`.\n\n\
+         `engine/tests/it/scubagear_agreement.rs`.\n\n\
          The Security Suite baseline (`MS.SECURITYSUITE.*`) is not part of ScubaGear {SCUBA_VERSION}: it appears in \
          ScubaGear's repository after that release, so ScubaGear decides none of its policies on the bundled \
          {SCUBA_VERSION} export, and no check cites it. Its Rego reads inputs the {SCUBA_VERSION} export and our \
@@ -153,6 +152,6 @@ fn frameworks_doc_is_current() {
     let have = std::fs::read_to_string(DOC).unwrap_or_default();
     assert!(
         have == want,
-        "docs/frameworks.md is stale: run AETHER365_BLESS=1 cargo test -p aether365-engine --test frameworks_doc"
+        "docs/frameworks.md is stale: run AETHER365_BLESS=1 cargo test -p aether365-engine --test it frameworks_doc"
     );
 }

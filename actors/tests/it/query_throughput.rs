@@ -1,21 +1,18 @@
 //! Throughput of the hot queries (run by hand: `cargo test -p aether365-actors --release
-//! --test query_throughput -- --ignored --nocapture`). Prints calls per second; asserts nothing
+//! --test it -- --ignored query_throughput:: --nocapture`). Prints calls per second; asserts nothing
 //! about speed.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod query_support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::query_support::*;
 use actix::Actor;
 use aether365_actors::TenantScope;
 use aether365_actors::query::*;
 use aether365_actors::testkit;
 use aether365_engine::{Framework, Service, Severity, Status};
 use chrono::Utc;
-use query_support::*;
 
 const SERVICES: [Service; 6] = [
     Service::EntraId,

@@ -1,7 +1,6 @@
 //! The audit writer: completeness under concurrency, backpressure, flush, listing, and a
 //! benchmark of group commit against one row per insert (`cargo test --release -p
-//! aether365-actors --test audit_trail -- --ignored bench_ --nocapture`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! aether365-actors --test it -- --ignored audit_trail::bench_ --nocapture`).
 
 use std::time::{Duration, Instant};
 
