@@ -50,13 +50,9 @@ pub enum McpError {
     /// A backend actor could not be reached (an internal error).
     #[error("Internal error")]
     Mailbox(#[from] actix::MailboxError),
-    /// Another layer failed (an internal error): `context` names it, `source` is its error.
+    /// Another layer failed (an internal error): what was being done, its error the source.
     #[error("Internal error")]
-    Failed {
-        context: &'static str,
-        #[source]
-        source: Arc<dyn std::error::Error + Send + Sync>,
-    },
+    Failed(#[source] Arc<crate::errors::Failure>),
 }
 
 impl McpError {
@@ -65,10 +61,7 @@ impl McpError {
         context: &'static str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> McpError {
-        McpError::Failed {
-            context,
-            source: Arc::new(source),
-        }
+        McpError::Failed(Arc::new(crate::errors::Failure::new(context, source)))
     }
 
     /// The JSON-RPC code in `version` (resource not found changed in 2026-07-28).
@@ -86,7 +79,7 @@ impl McpError {
             McpError::Internal(_)
             | McpError::Audit(_)
             | McpError::Mailbox(_)
-            | McpError::Failed { .. } => code::INTERNAL_ERROR,
+            | McpError::Failed(_) => code::INTERNAL_ERROR,
         }
     }
 
@@ -97,10 +90,7 @@ impl McpError {
             McpError::Internal(details) => Some(details.clone()),
             McpError::Audit(e) => Some(format!("audit: {}", crate::errors::chain(e))),
             McpError::Mailbox(e) => Some(format!("mailbox: {}", crate::errors::chain(e))),
-            McpError::Failed { context, source } => Some(format!(
-                "{context}: {}",
-                crate::errors::chain(source.as_ref())
-            )),
+            McpError::Failed(failure) => Some(crate::errors::chain(failure.as_ref())),
             _ => None,
         }
     }
@@ -138,10 +128,7 @@ impl From<super::surface::SurfaceError> for McpError {
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
             SurfaceError::Internal(details) => McpError::Internal(details),
             SurfaceError::Query(e) => McpError::failed("query", e),
-            SurfaceError::Failed(failure) => McpError::Failed {
-                context: failure.context,
-                source: Arc::from(failure.source),
-            },
+            SurfaceError::Failed(failure) => McpError::Failed(Arc::new(failure)),
         }
     }
 }
