@@ -144,9 +144,12 @@ impl Modify for SessionCookie {
 )]
 pub struct ApiDoc;
 
+/// The document, built once: it depends on the code only.
+static DOCUMENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(full_document);
+
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(full_document())
+    HttpResponse::Ok().json(&*DOCUMENT)
 }
 
 /// The document with the responses that answer a query view typed by that view's JSON Schema
