@@ -7,7 +7,7 @@ use aether365::dashboard::throttle::FAILURE_LIMIT;
 use aether365_actors::TenantScope;
 use aether365_actors::directory;
 use aether365_actors::tokens::{self, Expiry};
-use reqwest::{Response, StatusCode};
+use reqwest::Response;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -91,23 +91,6 @@ async fn call_tool(app: &TestApp, token: &str) -> Response {
         .send()
         .await
         .unwrap()
-}
-
-/// An `initialize` with `token`; answers the HTTP status.
-async fn initialize(app: &TestApp, token: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/mcp", app.address))
-        .bearer_auth(token)
-        .header("Accept", "application/json, text/event-stream")
-        .json(
-            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "tests", "version": "1"}}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 fn assert_error(body: &Value, code: &str) {
@@ -326,7 +309,7 @@ async fn settings_tenants_and_the_token_lifecycle() {
         assert!(!listed.to_string().contains(&token[token.len() - 20..]));
 
         // The token works on /mcp and its calls are in the audit trail.
-        assert_eq!(initialize(&app, &token).await, 200);
+        assert_eq!(app.initialize_status(&app.address, &token).await, 200);
         for _ in 0..3 {
             assert_eq!(call_tool(&app, &token).await.status(), 200);
         }
@@ -396,7 +379,7 @@ async fn settings_tenants_and_the_token_lifecycle() {
             .unwrap();
         assert_eq!(revoked.status(), 200);
         assert_eq!(json_of(revoked).await["status"], "revoked");
-        assert_eq!(initialize(&app, &token).await, 401);
+        assert_eq!(app.initialize_status(&app.address, &token).await, 401);
         assert_eq!(call_tool(&app, &token).await.status(), 401);
         let listed = json_of(owner.get(&app, "/api/v1/tokens").send().await.unwrap()).await;
         assert_eq!(listed["items"][0]["status"], "revoked");
@@ -562,7 +545,7 @@ async fn viewers_read_but_only_owners_and_admins_change_tokens() {
             .unwrap();
         assert_eq!(r.status(), 403);
         assert_eq!(
-            initialize(&app, &app.token).await,
+            app.initialize_status(&app.address, &app.token).await,
             200,
             "the token still works"
         );
@@ -642,7 +625,8 @@ async fn another_organisations_ids_answer_like_missing_ones() {
                 .replace(&missing.to_string(), "N")
         );
         assert_eq!(
-            initialize(&app, &other_token.token).await,
+            app.initialize_status(&app.address, &other_token.token)
+                .await,
             200,
             "not revoked"
         );
@@ -763,7 +747,7 @@ async fn state_changes_must_be_same_origin_json() {
             .unwrap();
         assert_eq!(login_form.status(), 415);
         assert_eq!(
-            initialize(&app, &app.token).await,
+            app.initialize_status(&app.address, &app.token).await,
             200,
             "nothing was revoked"
         );
@@ -930,7 +914,7 @@ async fn revoking_in_the_dashboard_closes_open_mcp_streams_at_once() {
             "the stream stayed open {:?}",
             started.elapsed()
         );
-        assert_eq!(initialize(&app, token).await, 401);
+        assert_eq!(app.initialize_status(&app.address, token).await, 401);
     }
 }
 

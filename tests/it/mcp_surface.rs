@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aether365::mcp::surface::{self, SurfaceContext, SurfaceError, ToolOutcome};
-use aether365_actors::directory::{self, NewTenant};
-use aether365_actors::scans::{CompletedScan, ScanKind, ScanOrigin, persist_completed_scan};
+use aether365_actors::directory;
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::{Principal, TenantScope, testkit, tokens};
-use chrono::{Duration, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
+
+use crate::common;
 
 /// Each tool's default answer stays under issue 10's budget.
 const ANSWER_MAX: usize = 6_000;
@@ -108,43 +108,13 @@ async fn tools_list_and_default_answers_stay_small_on_the_demo() {
 
 /// The ScubaGear sample's findings, for a tenant's completed scan.
 async fn scanned_tenant(db: &DatabaseConnection, org: i64, name: &str, domain: &str) -> i64 {
-    let tenant = directory::add_tenant(
-        db,
-        org,
-        NewTenant {
-            display_name: name.to_string(),
-            microsoft_tenant_id: None,
-            domains: vec![domain.to_string()],
-        },
-    )
-    .await
-    .unwrap();
     let export = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/scubagear/ProviderSettingsExport.json"
     ))
     .unwrap();
     let snapshot = aether365_engine::Snapshot::from_bytes(&export).unwrap();
-    for days in [8, 1] {
-        let finished = Utc::now() - Duration::days(days);
-        persist_completed_scan(
-            db,
-            CompletedScan {
-                organisation_id: org,
-                tenant_id: tenant.id,
-                kind: ScanKind::Compliance,
-                origin: ScanOrigin::Schedule,
-                snapshot_id: None,
-                input: None,
-                findings: aether365_engine::evaluate_all(&snapshot),
-                started_at: finished - Duration::seconds(30),
-                finished_at: finished,
-            },
-        )
-        .await
-        .unwrap();
-    }
-    tenant.id
+    common::tenant_with_two_scans(db, org, name, domain, &snapshot).await
 }
 
 /// A tenant-chosen name written to attack the assistant reading it.

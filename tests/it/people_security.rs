@@ -145,23 +145,6 @@ async fn the_last_owner_survives_simultaneous_demotions() {
     assert_eq!(owners(&app).await, 1);
 }
 
-/// An `initialize` with `token` on the server at `address`; its HTTP status.
-async fn initialize(app: &TestApp, address: &str, token: &str) -> StatusCode {
-    app.client
-        .post(format!("{address}/mcp"))
-        .bearer_auth(token)
-        .header("Accept", "application/json, text/event-stream")
-        .json(
-            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": {"name": "tests", "version": "1"}}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 async fn create_token(app: &TestApp, session: &Session, label: &str, expires: &str) -> String {
     let r = session
         .post(
@@ -186,8 +169,8 @@ async fn a_removed_or_demoted_persons_tokens_stop_at_once() {
         let ada = sign_in(&app, "ada@contoso.example", "admin").await;
         let never = create_token(&app, &ada, "ada's laptop", "never").await;
         let yearly = create_token(&app, &ada, "ada's ci", "1y").await;
-        assert_eq!(initialize(&app, &app.address, &never).await, 200);
-        assert_eq!(initialize(&app, &app.address, &yearly).await, 200);
+        assert_eq!(app.initialize_status(&app.address, &never).await, 200);
+        assert_eq!(app.initialize_status(&app.address, &yearly).await, 200);
         let ada_id = user_id(&app, "ada@contoso.example").await;
         let r = owner
             .delete(&app, &format!("/api/v1/people/{ada_id}"))
@@ -198,10 +181,10 @@ async fn a_removed_or_demoted_persons_tokens_stop_at_once() {
         let removed = json_of(r).await;
         assert_eq!(removed["tokens_revoked"], 2, "{removed}");
         assert_eq!(removed["user"]["email"], "ada@contoso.example");
-        assert_eq!(initialize(&app, &app.address, &never).await, 401);
-        assert_eq!(initialize(&app, &app.address, &yearly).await, 401);
+        assert_eq!(app.initialize_status(&app.address, &never).await, 401);
+        assert_eq!(app.initialize_status(&app.address, &yearly).await, 401);
         // The test organisation's own token (created by nobody) still works.
-        assert_eq!(initialize(&app, &app.address, &app.token).await, 200);
+        assert_eq!(app.initialize_status(&app.address, &app.token).await, 200);
 
         // An owner lowered to admin keeps their tokens; lowered to viewer, loses them.
         let olga = sign_in(&app, "olga@contoso.example", "owner").await;
@@ -215,21 +198,21 @@ async fn a_removed_or_demoted_persons_tokens_stop_at_once() {
         let changed = json_of(r).await;
         assert_eq!(changed["role"], "admin");
         assert_eq!(changed["tokens_revoked"], 0);
-        assert_eq!(initialize(&app, &app.address, &olga_token).await, 200);
+        assert_eq!(app.initialize_status(&app.address, &olga_token).await, 200);
         let r = patch_role(&app, &app.address, &owner, olga_id, "viewer")
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(json_of(r).await["tokens_revoked"], 1);
-        assert_eq!(initialize(&app, &app.address, &olga_token).await, 401);
+        assert_eq!(app.initialize_status(&app.address, &olga_token).await, 401);
         // Made admin again, the revoked token stays revoked.
         let r = patch_role(&app, &app.address, &owner, olga_id, "admin")
             .send()
             .await
             .unwrap();
         assert_eq!(json_of(r).await["tokens_revoked"], 0);
-        assert_eq!(initialize(&app, &app.address, &olga_token).await, 401);
+        assert_eq!(app.initialize_status(&app.address, &olga_token).await, 401);
 
         let revocations = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("token.revoke"))
@@ -253,7 +236,7 @@ async fn a_removed_persons_token_stops_on_every_instance() {
     let owner = sign_in(&app, "owner@contoso.example", "owner").await;
     let ada = sign_in(&app, "ada@contoso.example", "admin").await;
     let never = create_token(&app, &ada, "ada's laptop", "never").await;
-    assert_eq!(initialize(&app, &second, &never).await, 200);
+    assert_eq!(app.initialize_status(&second, &never).await, 200);
     let ada_id = user_id(&app, "ada@contoso.example").await;
     let r = owner
         .delete(&app, &format!("/api/v1/people/{ada_id}"))
@@ -262,7 +245,7 @@ async fn a_removed_persons_token_stops_on_every_instance() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let deadline = Instant::now() + Duration::from_secs(3);
-    while initialize(&app, &second, &never).await != 401 {
+    while app.initialize_status(&second, &never).await != 401 {
         assert!(
             Instant::now() < deadline,
             "still accepted on the other instance"

@@ -221,6 +221,23 @@ impl TestApp {
             .header("Accept", "application/json, text/event-stream")
     }
 
+    /// An `initialize` with `token` on the server at `address`; its HTTP status.
+    pub async fn initialize_status(&self, address: &str, token: &str) -> reqwest::StatusCode {
+        self.client
+            .post(format!("{address}/mcp"))
+            .bearer_auth(token)
+            .header("Accept", "application/json, text/event-stream")
+            .json(
+                &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "tests", "version": "1"}}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// Initializes a handshake-era session; returns its id.
     pub async fn initialize(&self, version: &str) -> String {
         let response = self
@@ -422,4 +439,48 @@ pub async fn other_organisation(
     .await
     .unwrap();
     (other, tenant)
+}
+
+/// A tenant named `name` (domain `domain`) with two completed compliance scans of `snapshot`,
+/// eight days and one day ago.
+pub async fn tenant_with_two_scans(
+    db: &sea_orm::DatabaseConnection,
+    org: i64,
+    name: &str,
+    domain: &str,
+    snapshot: &aether365_engine::Snapshot,
+) -> i64 {
+    use aether365_actors::scans::{CompletedScan, ScanKind, ScanOrigin, persist_completed_scan};
+    use chrono::Utc;
+    let tenant = directory::add_tenant(
+        db,
+        org,
+        NewTenant {
+            display_name: name.to_string(),
+            microsoft_tenant_id: None,
+            domains: vec![domain.to_string()],
+        },
+    )
+    .await
+    .unwrap();
+    for days in [8, 1] {
+        let finished = Utc::now() - chrono::Duration::days(days);
+        persist_completed_scan(
+            db,
+            CompletedScan {
+                organisation_id: org,
+                tenant_id: tenant.id,
+                kind: ScanKind::Compliance,
+                origin: ScanOrigin::Schedule,
+                snapshot_id: None,
+                input: None,
+                findings: aether365_engine::evaluate_all(snapshot),
+                started_at: finished - chrono::Duration::seconds(30),
+                finished_at: finished,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tenant.id
 }
