@@ -50,7 +50,8 @@ pub struct Server {
     core: Arc<CoreConfig>,
 }
 
-/// One POST as a transport framed it.
+/// Where a POST's messages come from, as a transport framed it (its body is the `incoming`
+/// of [`Server::handle`]).
 pub struct Inbound {
     pub caller: Arc<Caller>,
     /// Streamable HTTP (`/mcp`) or legacy HTTP+SSE (`/messages`).
@@ -61,8 +62,6 @@ pub struct Inbound {
     pub headers: MirroredHeaders,
     /// Whether the client takes a stream (SSE) for the answer.
     pub accepts_stream: bool,
-    /// The JSON-RPC messages of the body, or why the body is not JSON-RPC.
-    pub body: Result<Body, McpError>,
 }
 
 /// What to answer.
@@ -168,10 +167,15 @@ impl Server {
         }
     }
 
-    /// Handles one POST: the messages of its body, in the session it names (if any).
-    pub async fn handle(&self, inbound: Inbound) -> Result<Outgoing, Refusal> {
+    /// Handles one POST: `incoming`, the JSON-RPC messages of its body (or why the body is not
+    /// JSON-RPC), in the session `inbound` names (if any).
+    pub async fn handle(
+        &self,
+        inbound: Inbound,
+        incoming: Result<Body, McpError>,
+    ) -> Result<Outgoing, Refusal> {
         if inbound.transport == Transport::Legacy {
-            return self.legacy(inbound).await;
+            return self.legacy(inbound, incoming).await;
         }
         let stateless_header = is_stateless_version(inbound.headers.protocol_version.as_deref());
         let fallback = if stateless_header {
@@ -179,7 +183,7 @@ impl Server {
         } else {
             ProtocolVersion::DEFAULT_HTTP
         };
-        let body = match inbound.body {
+        let body = match incoming {
             Ok(body) => body,
             Err(e) => return Err(refused(RequestId::Null, e, fallback)),
         };
@@ -200,10 +204,6 @@ impl Server {
             session = inbound.session_id.as_deref().unwrap_or("-"),
             stateless
         );
-        let inbound = Inbound {
-            body: Ok(Body::Batch(Vec::new())),
-            ..inbound
-        };
         if stateless {
             self.stateless(inbound, body).instrument(span).await
         } else {
@@ -484,7 +484,11 @@ impl Server {
     }
 
     /// A POST to a legacy HTTP+SSE session: answered 202, its response sent on the stream.
-    async fn legacy(&self, inbound: Inbound) -> Result<Outgoing, Refusal> {
+    async fn legacy(
+        &self,
+        inbound: Inbound,
+        incoming: Result<Body, McpError>,
+    ) -> Result<Outgoing, Refusal> {
         let caller = inbound.caller;
         let session_id = inbound
             .session_id
@@ -493,7 +497,7 @@ impl Server {
         let session = self.find(session_id, &caller, Transport::Legacy).await?;
         let info = session.shared.describe();
         let version = info.version;
-        let message = match inbound.body {
+        let message = match incoming {
             Ok(Body::Single(message)) => message,
             Ok(Body::Batch(_)) => {
                 let e = McpError::InvalidRequest("JSON-RPC batches are not allowed here".into());

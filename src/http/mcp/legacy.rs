@@ -60,8 +60,10 @@ pub async fn message(
         session_id: Some(session_id),
         headers: MirroredHeaders::default(),
         accepts_stream: false,
-        body: jsonrpc::parse_body(&body),
     };
-    let outgoing = state.mcp.handle(inbound).await?;
+    let outgoing = state
+        .mcp
+        .handle(inbound, jsonrpc::parse_body(&body))
+        .await?;
     Ok(respond(outgoing, &state))
 }

@@ -70,9 +70,11 @@ pub async fn post(
         session_id: header(&req, SESSION_HEADER).map(str::to_string),
         headers: mirrored_headers(&req),
         accepts_stream: accepts_sse(&req),
-        body: jsonrpc::parse_body(&body),
     };
-    let outgoing = state.mcp.handle(inbound).await?;
+    let outgoing = state
+        .mcp
+        .handle(inbound, jsonrpc::parse_body(&body))
+        .await?;
     Ok(respond(outgoing, &state))
 }
 

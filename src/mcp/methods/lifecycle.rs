@@ -7,7 +7,6 @@ use rmcp::model::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::common::to_json;
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
 use crate::mcp::request::str_param;
@@ -135,7 +134,8 @@ pub fn ping() -> EmptyResult {
 
 /// `server/discover` (stateless era): cacheable by anyone for five minutes.
 pub fn discover(ctx: &RequestContext) -> Result<DiscoverResult, McpError> {
-    let versions = serde_json::from_value(to_json(&ProtocolVersion::supported())?)
+    let versions = serde_json::to_value(ProtocolVersion::supported())
+        .and_then(serde_json::from_value)
         .map_err(|e| McpError::failed("listing protocol versions", e))?;
     let mut result = DiscoverResult::new(versions, server_capabilities(ctx.version));
     result.instructions = Some(INSTRUCTIONS.to_string());
