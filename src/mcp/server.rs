@@ -125,11 +125,13 @@ pub fn is_stateless_version(header: Option<&str>) -> bool {
         .is_some_and(ProtocolVersion::is_stateless)
 }
 
-fn progress_token(params: &Map<String, Value>) -> Option<Value> {
+/// `_meta.progressToken` of a request's params: a string or a number. Legacy HTTP+SSE has
+/// always taken any JSON value (`any_type`), and keeps doing so.
+fn progress_token(params: &Map<String, Value>, any_type: bool) -> Option<Value> {
     params
         .get("_meta")
         .and_then(|m| m.get("progressToken"))
-        .filter(|t| t.is_string() || t.is_number())
+        .filter(|t| any_type || t.is_string() || t.is_number())
         .cloned()
 }
 
@@ -322,7 +324,7 @@ impl Server {
         }
         let make_ctx = |params: &Map<String, Value>| {
             let mut ctx = self.context(caller.clone(), version, info.client_capabilities.clone());
-            ctx.progress_token = progress_token(params);
+            ctx.progress_token = progress_token(params, false);
             // Without logging/setLevel a handshake-era client gets every level.
             ctx.log_level = info.log_level.or(Some(LogLevel::Debug));
             ctx.session = Some(session.clone());
@@ -335,7 +337,8 @@ impl Server {
             && inbound.accepts_stream
             && let Some((_, method, params)) = requests.first()
             && (method == TASKS_RESULT
-                || (method == TOOLS_CALL && (progress_token(params).is_some() || self.fixtures())))
+                || (method == TOOLS_CALL
+                    && (progress_token(params, false).is_some() || self.fixtures())))
             && let Some((id, method, params)) = requests.pop()
         {
             let ctx = make_ctx(&params);
@@ -523,10 +526,7 @@ impl Server {
             }
             Incoming::Request { id, method, params } => {
                 let mut ctx = self.context(caller, version, info.client_capabilities);
-                ctx.progress_token = params
-                    .get("_meta")
-                    .and_then(|m| m.get("progressToken"))
-                    .cloned();
+                ctx.progress_token = progress_token(&params, true);
                 ctx.log_level = info.log_level.or(Some(LogLevel::Debug));
                 ctx.notifier = Some(Notifier::Session(session.addr.clone()));
                 ctx.session = Some(session.clone());
