@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, input, list_ours, n, name_of, s, undecided};
-use crate::catalogue::Check;
+use super::{b, check, input, list_ours, n, name_of, s, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const STANDARD: &str = "Standard Preset Security Policy";

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, s, strs, undecided};
-use crate::catalogue::Check;
+use super::{b, check, count, input, list_ours, n, s, strs, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const P2_PLAN: &str = "AAD_PREMIUM_P2";

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, i, input};
-use crate::catalogue::Check;
+use super::{b, check, i, input};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const ONLY_ORG: i64 = 0;

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, name_of, s, undecided};
-use crate::catalogue::Check;
+use super::{b, check, count, input, list_ours, n, name_of, s, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 fn identity(p: &Value) -> String {
