@@ -493,9 +493,12 @@ pub fn render() -> String {
          `cargo test -p aether365-engine --test it scubagear_vectors` runs every check citing the policy on each \
          (a module of the engine's one integration-test binary). A case agrees when every such check agrees; a \
          difference is explained by a deliberate difference or a ScubaGear bug listed in the test, or by our \
-         `error` where the input lacks a section the check reads (no verdict without evidence). {} vectors, \
+         `error` where the input lacks a section the check reads (no verdict without evidence); the causes are \
+         in the test. A vector's input is a partial export whose reads are taken as successful. {} vectors, \
          {cases} of them on the {} policies cited here, {agree} agreeing; {uncited_cases} on {} policies no check \
-         cites ({}).\n",
+         cites ({}). The target is 95 % agreeing per policy; the policies below it differ mostly where ScubaGear \
+         reads exemptions from its own config file (`scuba_config`, which aether365 does not have) or where a \
+         test's input leaves out a section our check needs.\n",
         corpus.source.release,
         corpus.source.commit,
         corpus.vectors.len(),
