@@ -375,31 +375,28 @@ fn classify(v: &Vector, checks: &[&Check]) -> (Case, Vec<Status>) {
     let scuba = scuba::verdict(&v.criticality, v.requirement_met);
     let outcomes: Vec<_> = checks.iter().map(|c| c.evaluate(&snap)).collect();
     let statuses: Vec<Status> = outcomes.iter().map(|f| f.status).collect();
-    if statuses.iter().all(|s| agrees(*s, scuba)) {
+    let Some(f) = outcomes.iter().find(|f| !agrees(f.status, scuba)) else {
         return (Case::Agree, statuses);
+    };
+    if let Some(d) = DIFFERENCES.iter().find(|d| {
+        d.policy == v.policy
+            && d.ours == f.status
+            && (d.tests == ["*"] || d.tests.contains(&rule_name(&v.test)))
+    }) {
+        return (Case::Explained(d.cause.to_string()), statuses);
     }
-    for f in outcomes.iter().filter(|f| !agrees(f.status, scuba)) {
-        if let Some(d) = DIFFERENCES.iter().find(|d| {
-            d.policy == v.policy
-                && d.ours == f.status
-                && (d.tests == ["*"] || d.tests.contains(&rule_name(&v.test)))
-        }) {
-            return (Case::Explained(d.cause.to_string()), statuses);
-        }
-        if f.status == Status::Error
-            && let Some(why) = missing_evidence(&f.message, &v.input)
-        {
-            return (Case::Explained(why), statuses);
-        }
-        return (
-            Case::Unexplained(format!(
-                "{} {}: ours {:?} ({}), ScubaGear {scuba:?}",
-                v.test, v.policy, f.status, f.message
-            )),
-            statuses,
-        );
+    if f.status == Status::Error
+        && let Some(why) = missing_evidence(&f.message, &v.input)
+    {
+        return (Case::Explained(why), statuses);
     }
-    unreachable!()
+    (
+        Case::Unexplained(format!(
+            "{} {}: ours {:?} ({}), ScubaGear {scuba:?}",
+            v.test, v.policy, f.status, f.message
+        )),
+        statuses,
+    )
 }
 
 /// What running the corpus gives.
