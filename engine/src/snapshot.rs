@@ -311,6 +311,16 @@ impl Snapshot {
                 })
     }
 
+    /// The command ScubaGear runs to fill the settings group `key`, and the prefix of the
+    /// `*_successful_commands` list it is recorded in (`"aad"`, `"exo"`, ...); `None` for a
+    /// group no known command fills.
+    pub fn source_of(key: &str) -> Option<(&'static str, &'static str)> {
+        SOURCES
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, cmd, prefix)| (*cmd, *prefix))
+    }
+
     /// The command whose success the export records for `key`, so that an empty answer in `key`
     /// is evidence of absence; or why emptiness there proves nothing (the read may have failed).
     pub fn empty_read(&self, key: &str) -> Result<&'static str, String> {

@@ -52,6 +52,16 @@ fn spo_sharing(snap: &Snapshot) -> Outcome {
 }
 
 fn odb_sharing(snap: &Snapshot) -> Outcome {
+    if snap
+        .value()
+        .get("OneDrive_PnP_Flag")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return Outcome::manual(
+            "ScubaGear made this export with a service principal (`OneDrive_PnP_Flag`), a run in which it does not read OneDrive's sharing level: verify in the SharePoint admin center > Policies > Sharing that OneDrive sharing is no more permissive than 'Existing guests'.",
+        );
+    }
     let t = input!(tenant(snap));
     let key = if t.get("ODBSharingCapability").is_some() {
         "ODBSharingCapability"
