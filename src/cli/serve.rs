@@ -11,8 +11,8 @@ use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
 
 use super::CliError;
+use super::humantime_ms;
 use super::microsoft::{DnsArgs, MicrosoftArgs};
-use super::scan::humantime_ms;
 use crate::demo;
 use crate::http::quota::QuotaConfig;
 use crate::http::{Application, ServerConfig};

@@ -3,6 +3,8 @@
 //!
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
+mod domains;
+mod env;
 mod fanout;
 mod input;
 mod live;
@@ -12,11 +14,12 @@ mod run;
 mod store;
 mod types;
 
+pub use env::ScanConfig;
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};
 pub use manager::{
-    CancelScan, DescribePlan, GetStats, ReleaseLeases, ScanConfig, ScanManager, ScanStats,
-    StartScan, Subscribe, Unsubscribe,
+    CancelScan, DescribePlan, GetStats, ReleaseLeases, ScanManager, ScanStats, StartScan,
+    Subscribe, Unsubscribe,
 };
 pub use persist::{CompletedScan, persist_completed_scan};
 pub use run::plan;
