@@ -15,6 +15,7 @@ mod hardening;
 mod import_bounds;
 mod isolation;
 mod live_collection;
+mod mcp_apps;
 mod mcp_conformance_fixtures;
 mod mcp_legacy_and_http;
 mod mcp_server;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
 use crate::mcp::request::str_param;
+use crate::mcp::surface;
 use crate::mcp::version::ProtocolVersion;
 
 /// The server's name and version, as sent in `serverInfo`.
@@ -51,6 +52,16 @@ fn server_capabilities(version: ProtocolVersion) -> ServerCapabilities {
         caps.logging = Some(JsonObject::new());
     }
     caps
+}
+
+/// Declares MCP Apps to a client that declared it; others see the capabilities unchanged.
+fn with_apps(caps: &mut ServerCapabilities, client_capabilities: &Value) {
+    if surface::apps::client_supports(client_capabilities) {
+        let (name, settings) = surface::apps::server_capability();
+        caps.extensions
+            .get_or_insert_with(Default::default)
+            .insert(name, settings);
+    }
 }
 
 /// The `tasks` capability of 2025-11-25's experimental tasks. Local: rmcp models the tasks
@@ -115,12 +126,14 @@ pub fn initialize(params: &Map<String, Value>) -> Result<Initialized, McpError> 
         }
     };
     let version = ProtocolVersion::negotiate(requested);
+    let mut capabilities = capabilities(version);
+    with_apps(&mut capabilities.server, &client_capabilities);
     Ok(Initialized {
         version,
         client_capabilities,
         result: InitializeResult {
             protocol_version: version.as_str(),
-            capabilities: capabilities(version),
+            capabilities,
             server_info: server_info(),
             instructions: INSTRUCTIONS,
         },
@@ -137,7 +150,9 @@ pub fn discover(ctx: &RequestContext) -> Result<DiscoverResult, McpError> {
     let versions = serde_json::to_value(ProtocolVersion::supported())
         .and_then(serde_json::from_value)
         .map_err(|e| McpError::failed("listing protocol versions", e))?;
-    let mut result = DiscoverResult::new(versions, server_capabilities(ctx.version));
+    let mut capabilities = server_capabilities(ctx.version);
+    with_apps(&mut capabilities, &ctx.client_capabilities);
+    let mut result = DiscoverResult::new(versions, capabilities);
     result.instructions = Some(INSTRUCTIONS.to_string());
     result.ttl_ms = DISCOVER_TTL_MS;
     result.cache_scope = CacheScope::Public;

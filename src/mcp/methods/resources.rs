@@ -11,8 +11,10 @@ use crate::mcp::surface;
 
 /// `resources/list`.
 pub async fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
-    #[allow(unused_mut)]
     let mut resources = surface::resources(&surface_ctx(ctx)).await?;
+    if surface::apps::client_supports(&ctx.client_capabilities) {
+        resources.extend(surface::apps::resources());
+    }
     #[cfg(feature = "conformance")]
     if ctx.config.conformance_fixtures {
         resources.extend(crate::mcp::conformance::resources());
@@ -37,6 +39,11 @@ pub fn templates(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, Mc
 pub async fn contents(ctx: &RequestContext, uri: &str) -> Result<Vec<Value>, McpError> {
     #[cfg(feature = "conformance")]
     if let Some(contents) = crate::mcp::conformance::read_resource(ctx, uri) {
+        return Ok(contents);
+    }
+    if surface::apps::client_supports(&ctx.client_capabilities)
+        && let Some(contents) = surface::apps::read(uri)
+    {
         return Ok(contents);
     }
     surface::read_resource(&surface_ctx(ctx), uri)

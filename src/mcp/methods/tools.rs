@@ -21,7 +21,12 @@ const CALL: &str = "tools/call";
 /// `tools/list`: the tools in the shape of `ctx.version`.
 pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
     let mut tools = Vec::new();
-    for mut listed in surface::tools() {
+    let listed_tools = if surface::apps::client_supports(&ctx.client_capabilities) {
+        surface::tools_with_views()
+    } else {
+        surface::tools()
+    };
+    for mut listed in listed_tools {
         if !ctx.version.has_structured_content() {
             listed.tool.output_schema = None;
             listed.tool.title = None;

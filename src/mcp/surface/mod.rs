@@ -5,6 +5,7 @@
 //! read-only scan marked as coming from MCP.
 
 mod answers;
+pub mod apps;
 pub(crate) mod args;
 mod completion;
 mod prompts;
@@ -120,6 +121,20 @@ pub use tools::{ListedTool, ToolExecution};
 /// Every tool, as complete MCP Tool objects.
 pub fn tools() -> Vec<ListedTool> {
     tools::definitions()
+}
+
+/// Every tool, each with a view declaring it in `_meta` (for clients with MCP Apps).
+pub fn tools_with_views() -> Vec<ListedTool> {
+    tools::TOOLS
+        .iter()
+        .map(|t| {
+            let mut listed = t.listed();
+            if let Some(view) = t.view {
+                listed.tool.meta = Some(rmcp::model::MetaObject(apps::tool_meta(view)));
+            }
+            listed
+        })
+        .collect()
 }
 
 /// Whether tool `name` may run as a task.

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{READS, ToolDef, input_schema, outcome, output_schema};
+use crate::mcp::surface::apps;
 use crate::mcp::surface::args::{Detail, Id, TenantRef, parse};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, untrusted};
 
@@ -22,6 +23,7 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: false,
     input: input_schema::<Args>,
     output: output_schema::<Output>,
+    view: Some(apps::COMPARISON),
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 

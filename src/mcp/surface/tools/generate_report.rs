@@ -27,6 +27,7 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: false,
     input: input_schema::<Args>,
     output: output_schema::<Output>,
+    view: None,
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{READS, ToolDef, input_schema, outcome, output_schema};
+use crate::mcp::surface::apps;
 use crate::mcp::surface::args::{Id, TenantRef, parse, text};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, untrusted};
 
@@ -19,6 +20,7 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: false,
     input: input_schema::<Args>,
     output: output_schema::<FindingDetail>,
+    view: Some(apps::FINDINGS),
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 

@@ -17,6 +17,7 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: false,
     input: input_schema::<Args>,
     output: output_schema::<ScanDetail>,
+    view: None,
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 

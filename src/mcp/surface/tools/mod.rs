@@ -59,6 +59,8 @@ pub struct ToolDef {
     pub input: fn() -> JsonObject,
     /// The output schema, derived from the result type ([`output_schema`]).
     pub output: fn() -> JsonObject,
+    /// The MCP Apps view that shows its result (a `ui://` URI of [`super::apps`]).
+    pub view: Option<&'static str>,
     pub call: Call,
 }
 

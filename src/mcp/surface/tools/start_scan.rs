@@ -27,6 +27,7 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: true,
     input: input_schema::<Args>,
     output: output_schema::<Started>,
+    view: None,
     call: |ctx, arguments| Box::pin(start(ctx, arguments)),
 };
 
