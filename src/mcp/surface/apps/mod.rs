@@ -101,12 +101,12 @@ pub fn server_capability() -> (String, Map<String, Value>) {
     (EXTENSION.to_string(), settings)
 }
 
-/// A tool's `_meta` linking it to its view: `ui.resourceUri`, and the deprecated flat key the
-/// extension still lists for hosts of its first drafts.
+/// A tool's `_meta` linking it to its view: `ui.resourceUri`. The flat `ui/resourceUri` key is
+/// left out: the extension deprecates it (to be removed before GA), hosts read the nested one,
+/// and `tools/list` has no room for the same URI twice.
 pub fn tool_meta(view: &str) -> Map<String, Value> {
     let mut meta = Map::new();
     meta.insert("ui".into(), json!({ "resourceUri": view }));
-    meta.insert("ui/resourceUri".into(), view.into());
     meta
 }
 

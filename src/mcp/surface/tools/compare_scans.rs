@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "What changed between two completed scans of a tenant (default: latest vs the one before; with no arguments, for every tenant in scope): score change; newly failing, resolved and still failing checks by severity.",
+    description: "Changes between two completed scans of a tenant (default: latest vs previous; no arguments: every tenant in scope): score change; newly failing, resolved and still failing checks by severity.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -30,11 +30,11 @@ pub const TOOL: ToolDef = ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Args {
-    /// Tenant name, domain or id; default (no scan given): every tenant in scope.
+    /// Tenant name, domain or id; default (no scan given): all in scope.
     tenant: Option<TenantRef>,
-    /// The older completed scan; default: the one before head_scan.
+    /// Older completed scan; default: the one before head_scan.
     base_scan: Option<Id>,
-    /// The newer completed scan; default: the latest.
+    /// Newer completed scan; default: the latest.
     head_scan: Option<Id>,
     /// summary (default): still failing checks counted only; full: listed too.
     detail: Option<Detail>,

@@ -14,7 +14,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_finding",
     title: "Finding details",
-    description: "One check's result with evidence, rationale, remediation, framework references and its status in recent scans, by finding_id or by check_id.",
+    description: "One check's result: evidence, rationale, remediation, framework references, status in recent scans; by finding_id or check_id.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -31,7 +31,7 @@ struct Args {
     finding_id: Option<Id>,
     /// Instead of finding_id: a check id (latest scan, or scan).
     check_id: Option<String>,
-    /// With check_id: tenant name, domain or id (needed if several are in scope).
+    /// With check_id: tenant name, domain or id (if several in scope).
     tenant: Option<TenantRef>,
     /// With check_id: the scan to look in.
     scan: Option<Id>,

@@ -14,7 +14,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_posture",
     title: "Security posture",
-    description: "Start here ('how secure are we?'): per tenant and scan kind, the latest score (0-100) and its change, counts by status and severity, weakest services, framework pass rates, worst failing checks.",
+    description: "Start here ('how secure are we?'): per tenant and scan kind, latest score (0-100) and change, counts by status and severity, weakest services, framework pass rates, worst failing checks.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -29,7 +29,7 @@ pub const TOOL: ToolDef = ToolDef {
 struct Args {
     /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
-    /// summary (default): key figures, 3 worst failing checks per scan; full: per-service and per-framework tables, up to 10.
+    /// summary (default): key figures, 3 worst failing checks per scan; full: service and framework tables, up to 10.
     detail: Option<Detail>,
 }
 

@@ -11,7 +11,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_scan",
     title: "Scan details",
-    description: "One scan: status, progress and times; once completed, score and its change, pass rates by service and framework, worst failing checks. Follows start_scan.",
+    description: "One scan: status, progress and times; once completed, score and change, pass rates by service and framework, worst failing checks. Follows start_scan.",
     hints: super::READS,
     cacheable: false,
     task_support: false,
@@ -26,7 +26,7 @@ pub const TOOL: ToolDef = ToolDef {
 struct Args {
     /// The scan id.
     scan: Id,
-    /// summary (default) or full: per-service and per-framework tables.
+    /// summary (default) or full: service and framework tables.
     detail: Option<Detail>,
 }
 

@@ -33,7 +33,7 @@ struct Args {
     kind: Option<ScanKind>,
     /// Page size (default 10).
     limit: Option<Limit<100>>,
-    /// Only scans older than this scan id.
+    /// Only scans older than this id.
     before: Option<Id>,
 }
 

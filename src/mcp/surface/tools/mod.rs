@@ -295,7 +295,9 @@ fn schema_of<T: JsonSchema>(settings: SchemaSettings, input: bool) -> JsonObject
 }
 
 /// Integer and number formats say nothing a client needs (`date-time` stays).
-const NOISE_FORMATS: [&str; 6] = ["int32", "int64", "uint32", "uint64", "double", "float"];
+const NOISE_FORMATS: [&str; 7] = [
+    "int32", "int64", "uint", "uint32", "uint64", "double", "float",
+];
 
 /// Makes a derived schema small without changing what it accepts: no root title, no numeric
 /// formats, enums of constants as plain `enum`s, and descriptions only on the input's own
