@@ -117,6 +117,23 @@ async fn tools_declare_views_and_views_are_resources_only_with_the_extension() {
             discover["result"]["capabilities"]["extensions"][EXTENSION]["mimeTypes"],
             json!([MIME])
         );
+        for (caps, declared) in [(&with, true), (&capabilities(false), false)] {
+            let init: Value = app
+                .post()
+                .json(
+                    &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                    "protocolVersion": "2025-11-25", "capabilities": caps,
+                    "clientInfo": {"name": "tests", "version": "1"}}}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let ui = &init["result"]["capabilities"]["extensions"][EXTENSION];
+            assert_eq!(ui.is_object(), declared, "{init}");
+        }
         let listed = ask(&app, "resources/list", json!({}), &with).await;
         for view in VIEWS {
             let entry = listed["result"]["resources"]
