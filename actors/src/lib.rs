@@ -16,6 +16,7 @@ pub mod db;
 pub mod directory;
 pub mod exposure;
 pub mod hashing;
+pub mod oauth;
 pub mod people;
 pub mod principal;
 pub mod query;

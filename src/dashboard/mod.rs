@@ -14,6 +14,7 @@ pub mod error;
 pub mod exports;
 pub mod findings;
 pub mod login;
+pub mod oauth_consent;
 pub mod openapi;
 pub mod overview;
 pub mod pages;

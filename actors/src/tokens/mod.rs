@@ -21,6 +21,8 @@ pub use cache::VerifiedCache;
 pub use error::{AuthError, TokenError};
 pub use format::{Expiry, TOKEN_PREFIX};
 pub use key::{KEY_FILE_NAME, TokenKey};
+pub(crate) use key::StoredSecret;
+pub(crate) use store::{MAX_LABEL_CHARS, checked_scope};
 pub use store::{IssuedToken, create_token, list_tokens, revoke_token, revoke_token_as, scope_of};
 pub use validator::{
     Authenticate, SubscribeRevocations, TokenRevoked, TokenValidator, TokenValidatorConfig,
