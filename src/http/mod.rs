@@ -15,8 +15,8 @@ mod streamable;
 mod well_known;
 
 pub use config::{ServerConfig, TrustedProxy};
-pub use well_known::authorization_server_metadata;
 pub use state::AppState;
+pub use well_known::authorization_server_metadata;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -24,10 +24,7 @@ pub enum OAuthHttpError {
     /// An authorization request shown as a page, never redirected (the redirect URI is not
     /// known to be the client's, or the browser's session or CSRF token is wrong).
     #[error("{message}")]
-    Page {
-        status: StatusCode,
-        message: String,
-    },
+    Page { status: StatusCode, message: String },
     /// The session lookup failed.
     #[error(transparent)]
     Session(#[from] DashboardError),

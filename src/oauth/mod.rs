@@ -11,10 +11,10 @@ pub use error::OAuthHttpError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::TenantScope;
-use aether365_actors::tokens::TokenRevoked;
 use aether365_actors::oauth::{
     self, Approval, CodeExchange, IssuedTokens, NewClient, OAuthError, RefreshExchange,
 };
+use aether365_actors::tokens::TokenRevoked;
 use aether365_entities::{oauth_client, organisation, tenant};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
@@ -42,11 +42,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/oauth/register")
-            .app_data(web::JsonConfig::default().limit(16 * 1024).error_handler(
-                |e, _| {
-                    OAuthHttpError::request("invalid_client_metadata", e.to_string()).into()
-                },
-            ))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(16 * 1024)
+                    .error_handler(|e, _| {
+                        OAuthHttpError::request("invalid_client_metadata", e.to_string()).into()
+                    }),
+            )
             .route(web::post().to(register)),
     )
     .service(
@@ -56,9 +58,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/oauth/token").route(web::post().to(token)))
     .service(web::resource("/oauth/revoke").route(web::post().to(revoke)))
-    .app_data(web::FormConfig::default().limit(16 * 1024).error_handler(|e, _| {
-        OAuthHttpError::request("invalid_request", e.to_string()).into()
-    }));
+    .app_data(
+        web::FormConfig::default()
+            .limit(16 * 1024)
+            .error_handler(|e, _| OAuthHttpError::request("invalid_request", e.to_string()).into()),
+    );
 }
 
 /// The resources tokens may be bound to: the MCP endpoints of this server.
@@ -214,10 +218,18 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refu
         .ok_or_else(|| bad("This application is not registered with aether365."))?;
     let registered = oauth::redirect_uris_of(&client);
     let redirect_uri = match params.redirect_uri.as_deref() {
-        Some(uri) if registered.iter().any(|r| oauth::redirect_uri_matches(r, uri)) => {
+        Some(uri)
+            if registered
+                .iter()
+                .any(|r| oauth::redirect_uri_matches(r, uri)) =>
+        {
             uri.to_string()
         }
-        Some(_) => return Err(bad("The redirect URI is not one the application registered.")),
+        Some(_) => {
+            return Err(bad(
+                "The redirect URI is not one the application registered.",
+            ));
+        }
         // One registered URI may be left out (RFC 6749 §4.1.1); OAuth 2.1 requires it.
         None => return Err(bad("The request has no redirect_uri.")),
     };
@@ -442,7 +454,12 @@ pub async fn consent(
         state.config.public_url.as_deref(),
         &state.config.trusted_proxies,
     )
-    .map_err(|_| OAuthHttpError::page(StatusCode::FORBIDDEN, "This form was sent from another site."))?;
+    .map_err(|_| {
+        OAuthHttpError::page(
+            StatusCode::FORBIDDEN,
+            "This form was sent from another site.",
+        )
+    })?;
     let valid = match check(&state, &form.params).await {
         Ok(valid) => valid,
         Err(refusal) => return refused(&state, refusal),
@@ -551,7 +568,8 @@ pub async fn token(
     form: web::Form<TokenRequest>,
 ) -> Result<HttpResponse, OAuthHttpError> {
     let form = form.into_inner();
-    let missing = |name: &str| OAuthHttpError::request("invalid_request", format!("{name} is missing"));
+    let missing =
+        |name: &str| OAuthHttpError::request("invalid_request", format!("{name} is missing"));
     let client_id = form.client_id.ok_or_else(|| missing("client_id"))?;
     if oauth::find_client(&state.backend.db, &client_id)
         .await?
@@ -647,6 +665,9 @@ pub async fn revoke(
 /// before the answer leaves, and its sessions close (other instances hear through the bus).
 async fn closed(state: &AppState, grant_id: i64) {
     if let Err(e) = state.backend.tokens.send(TokenRevoked(grant_id)).await {
-        tracing::warn!(grant_id, "cannot tell the validator of a revoked grant: {e}");
+        tracing::warn!(
+            grant_id,
+            "cannot tell the validator of a revoked grant: {e}"
+        );
     }
 }

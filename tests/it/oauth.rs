@@ -69,7 +69,11 @@ fn with(query: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(Str
     q
 }
 
-async fn get_authorize(app: &TestApp, cookie: Option<&Session>, q: &[(String, String)]) -> Response {
+async fn get_authorize(
+    app: &TestApp,
+    cookie: Option<&Session>,
+    q: &[(String, String)],
+) -> Response {
     let mut r = browser()
         .get(format!("{}/oauth/authorize", app.address))
         .query(q);
@@ -128,7 +132,10 @@ async fn approve(app: &TestApp, owner: &Session, q: &[(String, String)], tenant:
     )
     .await;
     let back = location(&r);
-    assert_eq!(back.as_str().split('?').next().unwrap(), "http://127.0.0.1:49152/callback");
+    assert_eq!(
+        back.as_str().split('?').next().unwrap(),
+        "http://127.0.0.1:49152/callback"
+    );
     assert_eq!(param(&back, "state").as_deref(), Some("st<ate>"));
     assert_eq!(param(&back, "iss").as_deref(), Some(app.address.as_str()));
     param(&back, "code").expect("a code")
@@ -149,7 +156,12 @@ async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Val
     (status, r.json().await.unwrap())
 }
 
-async fn exchange(app: &TestApp, client_id: &str, code: &str, verifier: &str) -> (StatusCode, Value) {
+async fn exchange(
+    app: &TestApp,
+    client_id: &str,
+    code: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
     token_request(
         app,
         &[
@@ -225,14 +237,20 @@ async fn discovery_names_the_authorization_server() {
                 meta["grant_types_supported"],
                 json!(["authorization_code", "refresh_token"])
             );
-            assert_eq!(meta["token_endpoint_auth_methods_supported"], json!(["none"]));
+            assert_eq!(
+                meta["token_endpoint_auth_methods_supported"],
+                json!(["none"])
+            );
             assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
             assert!(meta["client_id_metadata_document_supported"].is_boolean());
             assert_eq!(meta["scopes_supported"], json!(["mcp"]));
         }
         let resource: Value = app
             .client
-            .get(format!("{}/.well-known/oauth-protected-resource/mcp", app.address))
+            .get(format!(
+                "{}/.well-known/oauth-protected-resource/mcp",
+                app.address
+            ))
             .send()
             .await
             .unwrap()
@@ -279,10 +297,15 @@ async fn registration_validates_redirect_uris_and_limits_addresses() {
             let r = post(bad.clone()).await.unwrap();
             assert_eq!(r.status(), 400, "{bad}");
             let body: Value = r.json().await.unwrap();
-            assert!(body["error"].as_str().unwrap().starts_with("invalid_"), "{body}");
+            assert!(
+                body["error"].as_str().unwrap().starts_with("invalid_"),
+                "{body}"
+            );
         }
-        let r = post(json!({"client_name": format!("  <b>{}\u{7}", "x".repeat(300)),
-            "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"]}))
+        let r = post(
+            json!({"client_name": format!("  <b>{}\u{7}", "x".repeat(300)),
+            "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"]}),
+        )
         .await
         .unwrap();
         assert_eq!(r.status(), 201);
@@ -337,13 +360,22 @@ async fn the_whole_flow_grants_only_the_chosen_tenant() {
         let r = get_authorize(&app, None, &q).await;
         let login = r.headers()["location"].to_str().unwrap().to_string();
         assert_eq!(r.status(), 302);
-        assert!(login.starts_with("/login?next=%2Foauth%2Fauthorize%3F"), "{login}");
+        assert!(
+            login.starts_with("/login?next=%2Foauth%2Fauthorize%3F"),
+            "{login}"
+        );
 
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
         let page = get_authorize(&app, Some(&owner), &q).await;
         assert_eq!(page.status(), 200);
-        let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
-        assert!(csp.contains("form-action 'self' http://127.0.0.1:49152"), "{csp}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("form-action 'self' http://127.0.0.1:49152"),
+            "{csp}"
+        );
         let html = page.text().await.unwrap();
         assert!(html.contains("Claude &lt;script&gt;") && !html.contains("Claude <script>"));
         assert!(html.contains("never change your Microsoft 365 tenant"));
@@ -369,9 +401,8 @@ async fn the_whole_flow_grants_only_the_chosen_tenant() {
         let rows = app.audit_rows().await;
         assert!(rows.iter().any(|r| r.action == "oauth.grant"));
         assert!(
-            rows.iter()
-                .any(|r| r.tool.as_deref() == Some("get_posture")
-                    && r.actor_label.as_deref() == Some("OAuth: Claude <script>")),
+            rows.iter().any(|r| r.tool.as_deref() == Some("get_posture")
+                && r.actor_label.as_deref() == Some("OAuth: Claude <script>")),
             "{rows:?}"
         );
 
@@ -386,21 +417,38 @@ async fn the_whole_flow_grants_only_the_chosen_tenant() {
         let r = app
             .client
             .post(format!("{}/oauth/revoke", app.address))
-            .form(&[("token", rotated["refresh_token"].as_str().unwrap()), ("client_id", &client_id)])
+            .form(&[
+                ("token", rotated["refresh_token"].as_str().unwrap()),
+                ("client_id", &client_id),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
         let (status, _) = posture(&app, rotated["access_token"].as_str().unwrap(), json!({})).await;
         assert_eq!(status, 401);
-        let (status, body) = refresh(&app, &client_id, rotated["refresh_token"].as_str().unwrap()).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+        let (status, body) =
+            refresh(&app, &client_id, rotated["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
 
         // Deny: back to the client with access_denied and nothing issued.
         let (_, challenge) = pkce();
         let q = authorize_query(&app, &client_id, &challenge);
-        let page = get_authorize(&app, Some(&owner), &q).await.text().await.unwrap();
-        let r = answer_consent(&app, &owner, &q, &[("csrf", &csrf_of(&page)), ("decision", "deny")]).await;
+        let page = get_authorize(&app, Some(&owner), &q)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let r = answer_consent(
+            &app,
+            &owner,
+            &q,
+            &[("csrf", &csrf_of(&page)), ("decision", "deny")],
+        )
+        .await;
         let back = location(&r);
         assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
         assert_eq!(param(&back, "code"), None);
@@ -427,16 +475,30 @@ async fn attacks_are_refused() {
             let r = get_authorize(&app, Some(&owner), &with(&q, "redirect_uri", Some(bad))).await;
             assert_eq!(r.status(), 400, "{bad}");
             assert!(r.headers().get("location").is_none());
-            assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html")
+            );
         }
-        let r = get_authorize(&app, Some(&owner), &with(&q, "client_id", Some("a365c_unknown"))).await;
+        let r = get_authorize(
+            &app,
+            Some(&owner),
+            &with(&q, "client_id", Some("a365c_unknown")),
+        )
+        .await;
         assert_eq!(r.status(), 400);
 
         // Plain PKCE, no PKCE, another resource, an unknown scope: redirected with an error.
         for (name, value, error) in [
             ("code_challenge_method", Some("plain"), "invalid_request"),
             ("code_challenge", None, "invalid_request"),
-            ("resource", Some("https://other.example/mcp"), "invalid_target"),
+            (
+                "resource",
+                Some("https://other.example/mcp"),
+                "invalid_target",
+            ),
             ("scope", Some("admin"), "invalid_scope"),
         ] {
             let r = get_authorize(&app, Some(&owner), &with(&q, name, value)).await;
@@ -449,15 +511,38 @@ async fn attacks_are_refused() {
         let r = answer_consent(&app, &owner, &q, &[("decision", "allow")]).await;
         assert_eq!(r.status(), 403);
         let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
-        let viewer_page = get_authorize(&app, Some(&viewer), &q).await.text().await.unwrap();
-        let r = answer_consent(&app, &owner, &q, &[("csrf", &csrf_of(&viewer_page)), ("decision", "allow")]).await;
+        let viewer_page = get_authorize(&app, Some(&viewer), &q)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let r = answer_consent(
+            &app,
+            &owner,
+            &q,
+            &[("csrf", &csrf_of(&viewer_page)), ("decision", "allow")],
+        )
+        .await;
         assert_eq!(r.status(), 403);
-        let page = get_authorize(&app, Some(&owner), &q).await.text().await.unwrap();
+        let page = get_authorize(&app, Some(&owner), &q)
+            .await
+            .text()
+            .await
+            .unwrap();
         let r = browser()
             .post(format!("{}/oauth/authorize", app.address))
             .header("Cookie", &owner.cookie)
             .header("Origin", "https://evil.example")
-            .form(&[q.clone(), vec![("csrf".into(), csrf_of(&page)), ("decision".into(), "allow".into())]].concat())
+            .form(
+                &[
+                    q.clone(),
+                    vec![
+                        ("csrf".into(), csrf_of(&page)),
+                        ("decision".into(), "allow".into()),
+                    ],
+                ]
+                .concat(),
+            )
             .send()
             .await
             .unwrap();
@@ -469,7 +554,11 @@ async fn attacks_are_refused() {
             &app,
             &viewer,
             &q,
-            &[("csrf", &csrf_of(&viewer_page)), ("decision", "allow"), ("tenant", &foreign_tenant.id.to_string())],
+            &[
+                ("csrf", &csrf_of(&viewer_page)),
+                ("decision", "allow"),
+                ("tenant", &foreign_tenant.id.to_string()),
+            ],
         )
         .await;
         assert_eq!(r.status(), 400);
@@ -480,20 +569,60 @@ async fn attacks_are_refused() {
         let code = approve(&app, &owner, &q, "all").await;
         let (_, other_verifier) = pkce();
         let (status, body) = exchange(&app, &client_id, &code, &other_verifier).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
-        let (status, body) = token_request(&app, &[("grant_type", "authorization_code"), ("code", &code),
-            ("client_id", &client_id), ("redirect_uri", "http://127.0.0.1:49152/callback")]).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
+        let (status, body) = token_request(
+            &app,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", &client_id),
+                ("redirect_uri", "http://127.0.0.1:49152/callback"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request"))
+        );
         let (status, body) = exchange(&app, &other_client, &code, &verifier).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
-        let (status, body) = token_request(&app, &[("grant_type", "authorization_code"), ("code", &code),
-            ("client_id", &client_id), ("redirect_uri", "http://127.0.0.1:49153/callback"),
-            ("code_verifier", &verifier)]).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
-        let (status, body) = token_request(&app, &[("grant_type", "authorization_code"), ("code", &code),
-            ("client_id", &client_id), ("redirect_uri", "http://127.0.0.1:49152/callback"),
-            ("code_verifier", &verifier), ("resource", "https://other.example/mcp")]).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_target")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
+        let (status, body) = token_request(
+            &app,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", &client_id),
+                ("redirect_uri", "http://127.0.0.1:49153/callback"),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
+        let (status, body) = token_request(
+            &app,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("client_id", &client_id),
+                ("redirect_uri", "http://127.0.0.1:49152/callback"),
+                ("code_verifier", &verifier),
+                ("resource", "https://other.example/mcp"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_target"))
+        );
 
         // The right exchange works once; a replay fails and revokes what the code issued.
         let (status, tokens) = exchange(&app, &client_id, &code, &verifier).await;
@@ -501,7 +630,10 @@ async fn attacks_are_refused() {
         let access = tokens["access_token"].as_str().unwrap().to_string();
         assert_eq!(posture(&app, &access, json!({})).await.0, 200);
         let (status, body) = exchange(&app, &client_id, &code, &verifier).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
         assert_eq!(posture(&app, &access, json!({})).await.0, 401);
 
         // Refresh-token reuse revokes the whole grant, the newest tokens included.
@@ -515,13 +647,20 @@ async fn attacks_are_refused() {
         let new_access = second["access_token"].as_str().unwrap();
         assert_eq!(posture(&app, new_access, json!({})).await.0, 200);
         let (status, body) = refresh(&app, &client_id, old_refresh).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
         assert_eq!(posture(&app, new_access, json!({})).await.0, 401);
-        let (status, _) = refresh(&app, &client_id, second["refresh_token"].as_str().unwrap()).await;
+        let (status, _) =
+            refresh(&app, &client_id, second["refresh_token"].as_str().unwrap()).await;
         assert_eq!(status, 400);
 
         // Unknown client at the token endpoint.
         let (status, body) = exchange(&app, "a365c_nobody", "x", &verifier).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+        );
     }
 }

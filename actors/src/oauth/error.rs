@@ -9,10 +9,7 @@ pub enum OAuthError {
     InvalidGrant(&'static str),
     /// A replayed code or reused refresh token: its grant was revoked (tell the validator).
     #[error("{reason}")]
-    GrantRevoked {
-        grant_id: i64,
-        reason: &'static str,
-    },
+    GrantRevoked { grant_id: i64, reason: &'static str },
     #[error("unknown client")]
     InvalidClient,
     #[error("the resource is not this server's MCP endpoint")]

@@ -228,8 +228,8 @@ pub async fn issue_code<C: ConnectionTrait>(
     key: &TokenKey,
     approval: Approval,
 ) -> Result<String, OAuthError> {
-    let scope = crate::tokens::checked_scope(db, approval.organisation_id, &approval.tenant_scope)
-        .await?;
+    let scope =
+        crate::tokens::checked_scope(db, approval.organisation_id, &approval.tenant_scope).await?;
     let code = random_base62(SECRET_LEN);
     let now = Utc::now();
     oauth_code::ActiveModel {
@@ -320,7 +320,11 @@ pub async fn exchange_code<C: TransactionTrait + ConnectionTrait>(
     if !verifier_matches(&request.code_verifier, &code.code_challenge) {
         return Err(OAuthError::InvalidGrant("code_verifier does not match"));
     }
-    if request.resource.as_deref().is_some_and(|r| r != code.resource) {
+    if request
+        .resource
+        .as_deref()
+        .is_some_and(|r| r != code.resource)
+    {
         return Err(OAuthError::InvalidTarget);
     }
     let now = Utc::now();
@@ -360,14 +364,25 @@ pub async fn exchange_code<C: TransactionTrait + ConnectionTrait>(
         .filter(oauth_code::Column::Id.eq(code.id))
         .exec(&txn)
         .await?;
-    let issued = mint(&txn, key, &grant, &code.client_id, &code.resource, &code.scope).await?;
+    let issued = mint(
+        &txn,
+        key,
+        &grant,
+        &code.client_id,
+        &code.resource,
+        &code.scope,
+    )
+    .await?;
     write_one(
         &txn,
         AuditEvent::new(ActorKind::User, "oauth.grant")
             .organisation(code.organisation_id)
             .actor_id(code.user_id)
             .target(grant.id)
-            .detail(format!("client {:?} ({})", client.client_name, client.client_id)),
+            .detail(format!(
+                "client {:?} ({})",
+                client.client_name, client.client_id
+            )),
     )
     .await?;
     txn.commit().await?;
@@ -408,7 +423,11 @@ pub async fn refresh<C: TransactionTrait + ConnectionTrait>(
     if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
         return Err(OAuthError::InvalidGrant("refresh token expired or revoked"));
     }
-    if request.resource.as_deref().is_some_and(|r| r != row.resource) {
+    if request
+        .resource
+        .as_deref()
+        .is_some_and(|r| r != row.resource)
+    {
         return Err(OAuthError::InvalidTarget);
     }
     let grant = mcp_token::Entity::find_by_id(row.grant_id)
@@ -610,7 +629,9 @@ mod tests {
 
     #[test]
     fn redirect_uris_are_https_or_loopback() {
-        assert!(redirect_uri_allowed("https://claude.ai/api/mcp/auth_callback"));
+        assert!(redirect_uri_allowed(
+            "https://claude.ai/api/mcp/auth_callback"
+        ));
         assert!(redirect_uri_allowed("http://127.0.0.1:33418/callback"));
         assert!(redirect_uri_allowed("http://[::1]/cb"));
         assert!(redirect_uri_allowed("http://localhost:8080/cb"));
@@ -624,9 +645,18 @@ mod tests {
     #[test]
     fn loopback_redirects_match_on_any_port_only() {
         let loopback = "http://127.0.0.1/callback";
-        assert!(redirect_uri_matches(loopback, "http://127.0.0.1:51234/callback"));
-        assert!(!redirect_uri_matches(loopback, "http://127.0.0.1:51234/other"));
-        assert!(!redirect_uri_matches(loopback, "http://localhost:51234/callback"));
+        assert!(redirect_uri_matches(
+            loopback,
+            "http://127.0.0.1:51234/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            loopback,
+            "http://127.0.0.1:51234/other"
+        ));
+        assert!(!redirect_uri_matches(
+            loopback,
+            "http://localhost:51234/callback"
+        ));
         let https = "https://app.example/cb";
         assert!(redirect_uri_matches(https, https));
         assert!(!redirect_uri_matches(https, "https://app.example/cb/"));

@@ -34,7 +34,10 @@ mod tests {
             s256_challenge(verifier),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjV7cQsfM"
         );
-        assert!(verifier_matches(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjV7cQsfM"));
+        assert!(verifier_matches(
+            verifier,
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjV7cQsfM"
+        ));
         assert!(!verifier_matches("short", &s256_challenge("short")));
         assert!(!verifier_matches(verifier, verifier));
     }

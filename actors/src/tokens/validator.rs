@@ -21,9 +21,9 @@ use actix::{
 };
 use aether365_entities::mcp_token;
 use chrono::{DateTime, Utc};
+use futures_util::future::Either;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
-use futures_util::future::Either;
 use tokio::sync::{Semaphore, broadcast, oneshot};
 
 use super::cache::{Fingerprint, VerifiedCache};

@@ -9,6 +9,14 @@
     const next = new URLSearchParams(window.location.search).get("next") || "";
     return next.startsWith("/oauth/authorize?") ? next : "/overview";
   }
+  // A browser sent here from another site arrives without its SameSite=Strict cookie: when
+  // an OAuth authorization waits and the session is still live, go straight back to it.
+  if (nextPage() !== "/overview") {
+    A365.api("GET", "/api/v1/me").then(
+      () => window.location.replace(nextPage()),
+      () => {},
+    );
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     A365.showError(error, "");
