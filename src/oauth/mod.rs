@@ -195,7 +195,7 @@ enum Refusal {
     /// Shown on a page (the redirect URI cannot be trusted).
     Page(OAuthHttpError),
     /// Sent back to the client's redirect URI.
-    Redirect(Checked, &'static str, String),
+    Redirect(Box<Checked>, &'static str, String),
 }
 
 impl From<OAuthHttpError> for Refusal {
@@ -238,7 +238,8 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refu
         redirect_uri,
         state: params.state.clone(),
     };
-    let refuse = |checked, code, text: &str| Err(Refusal::Redirect(checked, code, text.into()));
+    let refuse =
+        |checked, code, text: &str| Err(Refusal::Redirect(Box::new(checked), code, text.into()));
     if params.response_type.as_deref() != Some("code") {
         return refuse(
             checked,
