@@ -406,6 +406,20 @@ async fn the_whole_flow_grants_only_the_chosen_tenant() {
             "{rows:?}"
         );
 
+        // The grant is listed beside headless tokens in Settings > MCP.
+        let listed: Value = owner
+            .get(&app, "/api/v1/tokens")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            listed.to_string().contains("OAuth: Claude <script>"),
+            "{listed}"
+        );
+
         // Refresh rotates; the new access token works.
         let refresh_token = tokens["refresh_token"].as_str().unwrap();
         let (status, rotated) = refresh(&app, &client_id, refresh_token).await;
