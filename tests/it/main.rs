@@ -23,4 +23,5 @@ mod mcp_surface;
 mod mcp_tasks_and_scans;
 mod people_security;
 mod power_platform_dlp;
+mod schedules;
 mod tenant_text;

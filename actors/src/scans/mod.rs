@@ -3,6 +3,7 @@
 //!
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
+mod drift;
 mod fanout;
 mod input;
 mod live;
@@ -12,6 +13,7 @@ mod run;
 mod store;
 mod types;
 
+pub use drift::{DRIFT_LIST_MAX, Drift, DriftCheck};
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};
 pub use manager::{
