@@ -253,7 +253,7 @@ async fn a_scheduled_scan_runs_audited_and_shows_next_over_mcp_then_drift_follow
             "{over_mcp}"
         );
         let compared = tool(&app, "compare_scans", json!({})).await;
-        let drift = &compared["comparisons"][0]["drift"];
+        let drift = &compared["drift"];
         assert_eq!(drift["previous_scan_id"], first.id, "{compared}");
     }
 }
@@ -324,9 +324,9 @@ async fn drift_shows_what_changed_in_the_dashboard_and_over_mcp() {
             over_mcp["drift"]["newly_failing"][0]["check_id"],
             check.as_str()
         );
-        let compared = tool(&app, "compare_scans", json!({})).await;
-        let c = &compared["comparisons"][0];
-        assert_eq!(c["drift"]["newly_failing_count"], 1, "{compared}");
+        // One tenant: one comparison.
+        let c = tool(&app, "compare_scans", json!({})).await;
+        assert_eq!(c["drift"]["newly_failing_count"], 1, "{c}");
         assert_eq!(c["newly_failing"][0]["check_id"], check.as_str());
     }
 }
