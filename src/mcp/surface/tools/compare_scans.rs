@@ -156,5 +156,8 @@ fn render_one(cmp: &ScanComparison, full: bool) -> String {
         }
         text.push('\n');
     }
+    if let Some(drift) = &cmp.drift {
+        text.push_str(&super::get_scan::drift_text(drift));
+    }
     text
 }
