@@ -157,14 +157,19 @@ pub async fn run_due(
                 Err(e) => Err(ScanError::from(e)),
             };
             match answer {
-                Ok(ticket) if ticket.existing => notes.push(format!(
-                    "{kind} skipped: the previous {kind} scan ({}) is still {}",
-                    ticket.scan_id, ticket.status
-                )),
+                Ok(ticket) if ticket.existing => {
+                    let note = format!(
+                        "{kind} skipped: the previous {kind} scan ({}) is still {}",
+                        ticket.scan_id, ticket.status
+                    );
+                    audit_occurrence(db, &row, "scan.skip", ticket.scan_id, &note).await;
+                    notes.push(note);
+                }
                 Ok(ticket) => {
-                    notes.push(format!("{kind} scan {} started", ticket.scan_id));
+                    let note = format!("{kind} scan {} started", ticket.scan_id);
+                    audit_occurrence(db, &row, "scan.start", ticket.scan_id, &note).await;
+                    notes.push(note);
                     started.push(ticket.scan_id);
-                    audit_start(db, &row, kind.as_str(), ticket.scan_id).await;
                 }
                 Err(e @ ScanError::TooManyScans { .. }) => {
                     notes.push(format!("{kind} not started: {e}"))
@@ -189,8 +194,15 @@ pub async fn run_due(
     Ok(won)
 }
 
-/// The audit row of a scheduled start: the schedule acts, labelled with who last changed it.
-async fn audit_start(db: &DatabaseConnection, row: &scan_schedule::Model, kind: &str, scan: i64) {
+/// The audit row of a scheduled start (`scan.start`) or skip (`scan.skip`): the schedule acts,
+/// labelled with who last changed it.
+async fn audit_occurrence(
+    db: &DatabaseConnection,
+    row: &scan_schedule::Model,
+    action: &str,
+    scan: i64,
+    detail: &str,
+) {
     let changed_by = match row.updated_by_user_id {
         Some(id) => user::Entity::find_by_id(id)
             .one(db)
@@ -204,12 +216,12 @@ async fn audit_start(db: &DatabaseConnection, row: &scan_schedule::Model, kind: 
         Some(email) => format!("schedule {} (last changed by {email})", row.id),
         None => format!("schedule {} (default, unchanged)", row.id),
     };
-    let event = AuditEvent::new(ActorKind::Schedule, "scan.start")
+    let event = AuditEvent::new(ActorKind::Schedule, action)
         .organisation(row.organisation_id)
         .actor_id(row.id)
         .actor_label(label)
         .target(scan)
-        .detail(format!("{kind} scan of tenant {}", row.tenant_id));
+        .detail(format!("tenant {}: {detail}", row.tenant_id));
     if let Err(e) = audit::write_one(db, event).await {
         tracing::error!(
             schedule = row.id,

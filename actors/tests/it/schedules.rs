@@ -174,6 +174,13 @@ async fn a_run_is_skipped_while_the_previous_scan_is_under_way_and_says_so() {
             "{outcome}"
         );
         assert!(scheduled_scans(db, t.id).await.is_empty());
+        let skipped = audit_log::Entity::find()
+            .filter(audit_log::Column::ActorKind.eq("schedule"))
+            .filter(audit_log::Column::Action.eq("scan.skip"))
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
     }
 }
 
