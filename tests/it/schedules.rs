@@ -221,6 +221,19 @@ async fn a_scheduled_scan_runs_audited_and_shows_next_over_mcp_then_drift_follow
         assert_eq!(next["kinds"], json!(["compliance"]));
         let at: chrono::DateTime<Utc> = next["at"].as_str().unwrap().parse().unwrap();
         assert!(at > Utc::now());
+        let text = answer(
+            app.stateless(
+                2,
+                "tools/call",
+                json!({"name": "get_posture", "arguments": {}}),
+            )
+            .await,
+        )
+        .await["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(text.contains("Next scheduled scan: "), "{text}");
         let scans = tool(&app, "list_scans", json!({})).await;
         assert_eq!(
             scans["next_scheduled_scans"][0]["tenant_id"], app.tenant_id,
