@@ -1,96 +1,16 @@
 //! External exposure checks: pure evaluation of DNS observations (SPF, DMARC, DKIM, MX,
 //! MTA-STS, TLS-RPT, DNSSEC) gathered elsewhere for one domain.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::catalogue::{Check, Evaluator};
-use crate::checks::Outcome;
+use crate::check::{Check, Evaluator, Outcome};
 use crate::model::{Finding, Service, Severity};
+use crate::observation::dmarc_tag;
 
-/// The result of one DNS lookup.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "result", content = "value")]
-pub enum Lookup<T> {
-    /// The name resolved; the records found.
-    Found(T),
-    /// The resolver answered that no such record exists (NXDOMAIN or no data).
-    NotFound,
-    /// The lookup itself failed (timeout, SERVFAIL...); the reason.
-    Failed(String),
-}
-
-impl<T> Default for Lookup<T> {
-    /// An observation that was never made counts as a failed lookup, never as "no record".
-    fn default() -> Self {
-        Lookup::Failed("not looked up".to_string())
-    }
-}
-
-/// Everything observed in public DNS for one domain.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DomainObservation {
-    /// The domain, e.g. "contoso.com".
-    pub domain: String,
-    /// TXT records at the domain (SPF lives here).
-    pub spf_txt: Lookup<Vec<String>>,
-    /// TXT records at `_dmarc.<domain>`.
-    pub dmarc_txt: Lookup<Vec<String>>,
-    /// CNAME target of `selector1._domainkey.<domain>`.
-    pub dkim_selector1: Lookup<String>,
-    /// CNAME target of `selector2._domainkey.<domain>`.
-    pub dkim_selector2: Lookup<String>,
-    /// MX records (preference, exchange).
-    pub mx: Lookup<Vec<(u16, String)>>,
-    /// TXT records at `_mta-sts.<domain>`.
-    pub mta_sts_txt: Lookup<Vec<String>>,
-    /// The MTA-STS policy file, fetched over HTTPS from
-    /// `https://mta-sts.<domain>/.well-known/mta-sts.txt` when the domain publishes an MTA-STS
-    /// TXT record (`NotFound`: the server answered 404; never fetched otherwise).
-    pub mta_sts_policy: Lookup<MtaStsFetch>,
-    /// TXT records at `_smtp._tls.<domain>`.
-    pub tls_rpt_txt: Lookup<Vec<String>>,
-    /// DNSSEC validation of the domain's records from the trust anchor.
-    pub dnssec: Lookup<DnssecValidation>,
-}
-
-/// An MTA-STS policy file as fetched.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MtaStsFetch {
-    /// The URL it was fetched from.
-    pub url: String,
-    /// The body of the 200 answer.
-    pub body: String,
-}
-
-/// The outcome of validating one RRset's DNSSEC chain of trust (RFC 4035 section 5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DnssecProof {
-    /// Every link validates: the trust anchor's DNSKEY signs the root DNSKEY set, each DS
-    /// record is signed by its parent zone and matches a DNSKEY of the child, and the RRset's
-    /// RRSIG verifies with a DNSKEY reached that way.
-    Secure,
-    /// Provably unsigned: a signed parent proves (NSEC/NSEC3) that no DS record exists for a
-    /// zone on the path, so the records carry no chain of trust.
-    Insecure,
-    /// The chain should exist and does not validate: a bad or expired signature, a DNSKEY no DS
-    /// matches, or DNSSEC records missing where the parent says they must be.
-    Bogus,
-}
-
-/// DNSSEC validation of one domain: which RRset was validated, the verdict, and against
-/// which trust anchor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DnssecValidation {
-    /// The RRset whose chain was validated, e.g. "contoso.com. SOA".
-    pub rrset: String,
-    /// The verdict of the validation.
-    pub proof: DnssecProof,
-    /// Key tags of the trust-anchor DNSKEYs the chain has to lead to (the IANA root keys
-    /// 20326 and 38696 unless the server is configured with another anchor).
-    pub trust_anchor_key_tags: Vec<u16>,
-}
+pub use crate::observation::{
+    DnssecProof, DnssecValidation, DomainObservation, Lookup, MtaStsFetch,
+};
 
 /// Exposure checks share the compliance check type; they evaluate a [`DomainObservation`].
 pub type ExposureCheck = Check;
@@ -181,10 +101,8 @@ fn dmarc(obs: &DomainObservation) -> Outcome {
             ev,
         );
     };
-    let policy = crate::checks::exchange::dmarc_tag(rec, "p")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let rua = crate::checks::exchange::dmarc_tag(rec, "rua").is_some_and(|v| !v.is_empty());
+    let policy = dmarc_tag(rec, "p").unwrap_or_default().to_ascii_lowercase();
+    let rua = dmarc_tag(rec, "rua").is_some_and(|v| !v.is_empty());
     let enforcing = policy == "quarantine" || policy == "reject";
     // The record is the domain owner's text: only a policy DMARC defines is named in the
     // message (the record itself stays in the evidence).

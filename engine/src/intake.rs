@@ -14,7 +14,52 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::snapshot::{ESSENTIAL_KEYS, SnapshotError};
+/// Why a document cannot be used as a snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The bytes are not JSON (or not UTF-8).
+    #[error("snapshot is not valid JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    /// The document is JSON but not an object.
+    #[error("snapshot must be a JSON object, found {0}")]
+    NotAnObject(&'static str),
+    /// The bytes are not UTF-8 text.
+    #[error("snapshot is not UTF-8 text")]
+    NotUtf8,
+    /// A section holds more entries than an import accepts ([`section_limit`]).
+    #[error(
+        "the export's `{section}` section holds more than {limit} entries, the most accepted for it"
+    )]
+    SectionTooLarge {
+        /// The section (top-level key).
+        section: String,
+        /// Its limit.
+        limit: usize,
+    },
+    /// The document has more top-level sections than an import accepts.
+    #[error("the export has more than {limit} top-level sections, the most accepted")]
+    TooManySections {
+        /// [`MAX_SECTIONS`].
+        limit: usize,
+    },
+    /// The object has none of the settings groups the engine reads.
+    #[error(
+        "snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)"
+    )]
+    MissingEssentials,
+}
+
+/// Keys of which at least one must be present for a document to count as a snapshot.
+pub(crate) const ESSENTIAL_KEYS: &[&str] = &[
+    "tenant_id",
+    "tenant_details",
+    "conditional_access_policies",
+    "authorization_policies",
+    "transport_config",
+    "SPO_tenant",
+    "meeting_policies",
+    "environment_creation",
+];
 
 /// The most top-level sections an export may have (ScubaGear's has about 75).
 pub const MAX_SECTIONS: usize = 1_000;

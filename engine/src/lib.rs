@@ -4,26 +4,29 @@
 //! Pure code: no I/O, no clock, no network.
 
 pub mod catalogue;
+pub mod check;
 mod checks;
 pub mod export;
 pub mod exposure;
 pub mod intake;
 pub mod model;
+pub mod observation;
 pub mod references;
 pub mod score;
 pub mod snapshot;
 pub mod text;
 pub mod variations;
 
-pub use catalogue::{Check, compliance_checks, evaluate_all, find_check};
+pub use catalogue::{compliance_checks, evaluate_all, find_check};
+pub use check::Check;
 pub use export::{ExportContext, ExportError, ExportFormat, export};
 pub use exposure::{
     DnssecProof, DnssecValidation, DomainObservation, ExposureCheck, Lookup, MtaStsFetch,
     MtaStsPolicy, evaluate_domain, exposure_checks, parse_mta_sts_policy,
 };
-pub use intake::{CheckedExport, check_export};
+pub use intake::{CheckedExport, SnapshotError, check_export};
 pub use model::{
     Finding, Framework, FrameworkRef, ParseEnumError, Remediation, Service, Severity, Status,
 };
 pub use score::{ScoreCard, score};
-pub use snapshot::{Snapshot, SnapshotError};
+pub use snapshot::Snapshot;

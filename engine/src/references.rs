@@ -252,7 +252,7 @@ pub static REFERENCES: &[References] = &[
 /// Every policy of the SCuBA baselines shipped with ScubaGear [`SCUBA_VERSION`] for the
 /// services the catalogue covers (Entra ID, Defender, Exchange Online, SharePoint, Teams,
 /// Power Platform), by id. Each is cited by exactly one check: a check that decides it, or one
-/// that says why ScubaGear itself does not ([`crate::catalogue::ScubaUndecided`]).
+/// that says why ScubaGear itself does not ([`crate::check::ScubaUndecided`]).
 ///
 /// The 126 policies of the baseline documents plus MS.POWERPLATFORM.2.3v1, which ScubaGear
 /// 1.8.0's Rego decides and reports although its baseline text does not list it. Version

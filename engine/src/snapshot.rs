@@ -2,52 +2,7 @@
 
 use serde_json::Value;
 
-/// Why a document cannot be used as a snapshot.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    /// The bytes are not JSON (or not UTF-8).
-    #[error("snapshot is not valid JSON: {0}")]
-    NotJson(#[from] serde_json::Error),
-    /// The document is JSON but not an object.
-    #[error("snapshot must be a JSON object, found {0}")]
-    NotAnObject(&'static str),
-    /// The bytes are not UTF-8 text.
-    #[error("snapshot is not UTF-8 text")]
-    NotUtf8,
-    /// A section holds more entries than an import accepts ([`crate::intake::section_limit`]).
-    #[error(
-        "the export's `{section}` section holds more than {limit} entries, the most accepted for it"
-    )]
-    SectionTooLarge {
-        /// The section (top-level key).
-        section: String,
-        /// Its limit.
-        limit: usize,
-    },
-    /// The document has more top-level sections than an import accepts.
-    #[error("the export has more than {limit} top-level sections, the most accepted")]
-    TooManySections {
-        /// [`crate::intake::MAX_SECTIONS`].
-        limit: usize,
-    },
-    /// The object has none of the settings groups the engine reads.
-    #[error(
-        "snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)"
-    )]
-    MissingEssentials,
-}
-
-/// Keys of which at least one must be present for a document to count as a snapshot.
-pub(crate) const ESSENTIAL_KEYS: &[&str] = &[
-    "tenant_id",
-    "tenant_details",
-    "conditional_access_policies",
-    "authorization_policies",
-    "transport_config",
-    "SPO_tenant",
-    "meeting_policies",
-    "environment_creation",
-];
+use crate::intake::{ESSENTIAL_KEYS, SnapshotError};
 
 /// Each settings group: the command that fills it (ScubaGear's name) and the prefix of the
 /// `*_successful_commands` / `*_unsuccessful_commands` lists of the service that runs it.
@@ -354,6 +309,16 @@ impl Snapshot {
                     v.as_array()
                         .is_some_and(|a| a.iter().any(|c| c.as_str() == Some(command)))
                 })
+    }
+
+    /// The command ScubaGear runs to fill the settings group `key`, and the prefix of the
+    /// `*_successful_commands` list it is recorded in (`"aad"`, `"exo"`, ...); `None` for a
+    /// group no known command fills.
+    pub fn source_of(key: &str) -> Option<(&'static str, &'static str)> {
+        SOURCES
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, cmd, prefix)| (*cmd, *prefix))
     }
 
     /// The command whose success the export records for `key`, so that an empty answer in `key`

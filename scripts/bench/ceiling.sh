@@ -37,6 +37,31 @@ print(f"  {sys.argv[2]:<20} {t['calls_per_second']:>8.0f} calls/s  p50 {t['p50_m
 EOF
 }
 
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+WRK=()
+RMCP_PORT=${BENCH_RMCP_PORT:-18402}
+RMCP_BIN=${BENCH_RMCP_BIN:-$HERE/rmcp-baseline/target/release/rmcp-baseline}
+
+posture_request() { # the stateless get_posture request every wrk call sends
+  printf '%s' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_posture","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+}
+
+ceiling_wrk() { # name, port, path, token (may be empty): wrk from Debian, the outside generator
+  local name=$1 port=$2 path=$3 token=${4:-}
+  [ "${#WRK[@]}" -gt 0 ] || return 0
+  WRK_BODY_FILE="$OUT/posture-request.json" WRK_TOKEN="$token" \
+    "${WRK[@]}" -t "$WRK_THREADS" -c "$CEIL_SESSIONS" -d "$CEIL_TIME" --latency \
+    -s "$HERE/wrk-post.lua" "http://127.0.0.1:$port$path" >"$OUT/wrk-$name.txt"
+  tail -n 1 "$OUT/wrk-$name.txt" >"$OUT/wrk-$name.json"
+  python3 - "$OUT/wrk-$name.json" "$name" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = sum(r["errors"].values())
+print(f"  wrk {sys.argv[2]:<16} {r['calls_per_second']:>9.0f} calls/s  p50 {r['p50_ms']:6.2f} ms"
+      f"  p99 {r['p99_ms']:6.2f} ms  errors {bad}")
+EOF
+}
+
 posture_answer() { # aether365's own stateless get_posture answer bytes
   curl -s -X POST "http://127.0.0.1:$PORT/mcp" -H "Authorization: Bearer $AETHER365_TOKEN" \
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
@@ -51,6 +76,13 @@ ceiling_db() { # label, database URL
   PIDS+=("$SERVER_PID")
   wait_port "$PORT"
   posture_answer >"$OUT/posture-answer-$label.json"
+  local audit_before=
+  [ "$label" = sqlite ] && audit_before=$(audit_rows)
+  ceiling_wrk "$label" "$PORT" /mcp "$AETHER365_TOKEN"
+  if [ -n "$audit_before" ] && [ -f "$OUT/wrk-$label.json" ]; then
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"  (audit: {int(sys.argv[3])-int(sys.argv[2])} rows written for {r[\"requests\"]} wrk calls)")' \
+      "$OUT/wrk-$label.json" "$audit_before" "$(audit_rows)"
+  fi
   ceiling_calls "$label-stateless" "$PORT" "$SERVER_PID" --transports stateless=1
   ceiling_calls "$label-session" "$PORT" "$SERVER_PID" --transports streamable=1
   RATE=(--rate "$CEIL_RATE")
@@ -62,6 +94,12 @@ ceiling_db() { # label, database URL
 }
 
 ceiling() {
+  posture_request >"$OUT/posture-request.json"
+  if command -v wrk >/dev/null; then
+    WRK=(wrk)
+  else
+    echo "  (wrk is not installed: apt-get install wrk; its runs are skipped)"
+  fi
   echo "== side by side: get_posture, $CEIL_SESSIONS connections, $CEIL_TIME, closed loop," \
     "then open loop at $CEIL_RATE calls/s (names ending -$CEIL_RATE)"
   ceiling_db sqlite "$DB_URL"
@@ -71,12 +109,22 @@ ceiling() {
   PIDS+=("$bare_pid")
   wait_port "$BARE_PORT"
   ceiling_calls bare-actix "$BARE_PORT" "$bare_pid" --transports plain=1
+  ceiling_wrk bare-actix "$BARE_PORT" /
   RATE=(--rate "$CEIL_RATE")
   ceiling_calls "bare-actix-$CEIL_RATE" "$BARE_PORT" "$bare_pid" --transports plain=1
   RATE=()
   kill "$bare_pid" 2>/dev/null || true
+  if [ "${#WRK[@]}" -gt 0 ] && [ -x "$RMCP_BIN" ]; then
+    "$RMCP_BIN" --bind "127.0.0.1:$RMCP_PORT" --body "$OUT/posture-answer-sqlite.json" >"$OUT/rmcp.log" 2>&1 &
+    local rmcp_pid=$!
+    PIDS+=("$rmcp_pid")
+    wait_port "$RMCP_PORT"
+    ceiling_wrk rmcp "$RMCP_PORT" /mcp
+    kill "$rmcp_pid" 2>/dev/null || true
+  fi
   python_baseline
   ceiling_calls python-stateless "$PY_PORT" "$PY_PID" --transports stateless=1
+  ceiling_wrk python "$PY_PORT" /mcp
   ceiling_calls python-session "$PY_PORT" "$PY_PID" --transports streamable=1
   kill "$PY_PID" 2>/dev/null || true
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -104,5 +152,23 @@ for name in ["sqlite-stateless", "sqlite-session", "postgres-stateless", "postgr
     if ours and bare and py:
         print(f"  {name:<20} {ours / bare:5.2f} of bare actix-web (target >= 0.5)   "
               f"{ours / py:6.1f} x the Python SDK (target >= 30)")
+EOF
+  python3 - "$OUT" <<'EOF'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+def cps(name):
+    p = out / f"wrk-{name}.json"
+    return json.loads(p.read_text())["calls_per_second"] if p.exists() else None
+bare, rmcp, py = cps("bare-actix"), cps("rmcp"), cps("python")
+print("  under wrk (targets: >= 0.5 of bare actix-web, >= 2 x rmcp, >= 30 x the Python SDK):")
+for name in ["sqlite", "postgres"]:
+    ours = cps(name)
+    if not ours:
+        continue
+    parts = [f"  {name:<9}"]
+    if bare: parts.append(f"{ours / bare:5.2f} of bare actix-web")
+    if rmcp: parts.append(f"{ours / rmcp:5.2f} x rmcp")
+    if py: parts.append(f"{ours / py:6.1f} x the Python SDK")
+    print("   ".join(parts))
 EOF
 }

@@ -11,7 +11,7 @@ use aether365_collector::{
 use clap::Args;
 
 use super::CliError;
-use super::scan::humantime_ms;
+use super::humantime_ms;
 
 /// Where exposure scans and collections read public DNS, which DNSSEC trust anchor they
 /// validate from, and where they fetch MTA-STS policies.

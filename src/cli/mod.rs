@@ -10,6 +10,7 @@ mod serve;
 mod token;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use aether365_actors::audit::AuditError;
 use aether365_actors::db::{self, DEFAULT_DATABASE_URL, DbError};
@@ -148,4 +149,23 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Invalid(e.to_string()))?;
     println!("{text}");
     Ok(())
+}
+
+/// Parses `250ms`, `2s` or a plain number of milliseconds.
+pub fn humantime_ms(text: &str) -> Result<Duration, String> {
+    let err = || format!("{text:?} is not a duration: use 250ms, 2s or a number of milliseconds");
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms
+            .trim()
+            .parse()
+            .map(Duration::from_millis)
+            .map_err(|_| err());
+    }
+    if let Some(s) = text.strip_suffix('s') {
+        return s.trim().parse().map(Duration::from_secs).map_err(|_| err());
+    }
+    text.trim()
+        .parse()
+        .map(Duration::from_millis)
+        .map_err(|_| err())
 }

@@ -80,25 +80,6 @@ pub struct FindingsArgs {
     json: bool,
 }
 
-/// Parses `250ms`, `2s` or a plain number of milliseconds.
-pub fn humantime_ms(text: &str) -> Result<Duration, String> {
-    let err = || format!("{text:?} is not a duration: use 250ms, 2s or a number of milliseconds");
-    if let Some(ms) = text.strip_suffix("ms") {
-        return ms
-            .trim()
-            .parse()
-            .map(Duration::from_millis)
-            .map_err(|_| err());
-    }
-    if let Some(s) = text.strip_suffix('s') {
-        return s.trim().parse().map(Duration::from_secs).map_err(|_| err());
-    }
-    text.trim()
-        .parse()
-        .map(Duration::from_millis)
-        .map_err(|_| err())
-}
-
 /// A scan row as JSON.
 pub fn scan_json(s: &scan::Model) -> serde_json::Value {
     serde_json::json!({

@@ -12,8 +12,8 @@ use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
 
 use super::CliError;
+use super::humantime_ms;
 use super::microsoft::{DnsArgs, MicrosoftArgs};
-use super::scan::humantime_ms;
 use crate::demo;
 use crate::http::quota::QuotaConfig;
 use crate::http::{Application, ServerConfig};
@@ -113,7 +113,9 @@ pub struct ServeArgs {
     pub schedule_tick: Duration,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
-    /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
+    /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
+    /// builds with the `conformance` cargo feature (tests); a release build has no such flag.
+    #[cfg(feature = "conformance")]
     #[arg(long, hide = true)]
     pub conformance_fixtures: bool,
     /// Benchmarks only (`bench` builds): treat every request as the demo organisation's newest
@@ -249,7 +251,10 @@ pub async fn run(
                 max_batch: args.max_batch,
             },
             keep_alive: args.keep_alive,
+            #[cfg(feature = "conformance")]
             conformance_fixtures: args.conformance_fixtures,
+            #[cfg(not(feature = "conformance"))]
+            conformance_fixtures: false,
             #[cfg(feature = "bench")]
             bench_principal,
         },

@@ -96,7 +96,7 @@ pub struct Me {
 
 /// `GET /api/v1/me`: the signed-in user and their organisation.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = Me), super::openapi::Problems))]
+    responses((status = 200, body = Me), super::error::Problems))]
 pub async fn me(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -162,7 +162,7 @@ pub async fn onboarding(
 /// `GET /api/v1/mcp/settings`: server URLs and configurations with a token placeholder, and
 /// whether MCP is available yet.
 #[utoipa::path(get, path = "/api/v1/mcp/settings", tag = "mcp",
-    responses((status = 200, body = McpSettings), super::openapi::Problems))]
+    responses((status = 200, body = McpSettings), super::error::Problems))]
 pub async fn mcp_settings(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -37,7 +37,7 @@ pub struct AuditQuery {
 
 /// `GET /api/v1/audit`.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Object, description = "`items` (newest first) and `next_before`"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "`items` (newest first) and `next_before`"), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -123,7 +123,7 @@ fn collector(state: &AppState) -> Result<&aether365_collector::Collector, Dashbo
 
 /// `POST /api/v1/tenants/connect`: the URL to send an administrator of the tenant to.
 #[utoipa::path(post, path = "/api/v1/tenants/connect", tag = "tenants", request_body = ConnectRequest,
-    responses((status = 200, body = ConsentStart), super::openapi::Problems))]
+    responses((status = 200, body = ConsentStart), super::error::Problems))]
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -436,7 +436,7 @@ pub struct TenantNotices {
 /// `GET /api/v1/tenants/notices`: the organisation's tenants that were connected to another
 /// organisation too (from the `tenant.connect.elsewhere` audit rows of the last 90 days).
 #[utoipa::path(get, path = "/api/v1/tenants/notices", tag = "tenants",
-    responses((status = 200, body = TenantNotices), super::openapi::Problems))]
+    responses((status = 200, body = TenantNotices), super::error::Problems))]
 pub async fn notices(
     state: web::Data<AppState>,
     current: DashboardUser,

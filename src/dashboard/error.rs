@@ -11,7 +11,7 @@ use aether365_actors::audit::AuditError;
 use aether365_actors::directory::DirectoryError;
 use aether365_actors::tokens::TokenError;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// Errors answered by the dashboard API. Internals are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -311,4 +311,88 @@ mod tests {
         );
         assert_eq!(failed.problem().status, 500);
     }
+}
+
+/// The errors every route may answer, as RFC 9457 problem details.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Problems {
+    /// A parameter or body that cannot be used as given.
+    #[response(
+        status = 400,
+        description = "Invalid request",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// No live session (or wrong credentials when signing in).
+    #[response(
+        status = 401,
+        description = "Sign-in required",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    /// The role may not do this, or the request came from another origin.
+    #[response(
+        status = 403,
+        description = "Not allowed",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    /// No such object in the organisation.
+    #[response(
+        status = 404,
+        description = "Not found",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    /// Another method is needed.
+    #[response(
+        status = 405,
+        description = "Method not allowed",
+        content_type = "application/problem+json"
+    )]
+    MethodNotAllowed(Problem),
+    /// The change conflicts with the current state, or needs a feature this server is not
+    /// configured for (live collection).
+    #[response(
+        status = 409,
+        description = "Conflict, or not configured on this server",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    /// A body that is too large.
+    #[response(
+        status = 413,
+        description = "Body too large",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    /// A state-changing request whose body is not JSON.
+    #[response(
+        status = 415,
+        description = "Unsupported media type",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    /// Too many failed sign-ins from this address.
+    #[response(
+        status = 429,
+        description = "Too many attempts",
+        content_type = "application/problem+json"
+    )]
+    RateLimited(Problem),
+    /// Microsoft 365 failed while serving the request.
+    #[response(
+        status = 502,
+        description = "Microsoft 365 failed",
+        content_type = "application/problem+json"
+    )]
+    BadGateway(Problem),
+    /// A backend actor restarting: retry.
+    #[response(
+        status = 503,
+        description = "Temporarily unavailable",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
 }

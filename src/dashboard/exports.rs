@@ -38,7 +38,7 @@ pub struct ExportQuery {
     params(("id" = i64, Path, description = "Scan id"), ExportQuery),
     responses((status = 200, description = "The findings file, as an attachment",
         content((Object = "application/json"), (Object = "application/sarif+json"), (String = "text/csv"))),
-        super::openapi::Problems))]
+        super::error::Problems))]
 pub async fn download(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -140,7 +140,7 @@ where
 
 /// `GET /api/v1/findings`: a tenant's findings, filtered, sorted and a page at a time.
 #[utoipa::path(get, path = "/api/v1/findings", tag = "findings", params(FindingsQuery),
-    responses((status = 200, body = FindingsAnswer), super::openapi::Problems))]
+    responses((status = 200, body = FindingsAnswer), super::error::Problems))]
 pub async fn list_findings(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -213,7 +213,7 @@ pub async fn list_findings(
 /// remediation and its status across recent scans.
 #[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "findings",
     params(("id" = i64, Path, description = "Finding id")),
-    responses((status = 200, body = Object, description = "The finding in detail"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "The finding in detail"), super::error::Problems))]
 pub async fn get_finding(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -85,7 +85,7 @@ pub struct SignedIn {
 /// Signs in: 200 with the user and a session cookie, 401 on bad credentials, 429 when the
 /// address has failed too often.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials,
-    responses((status = 200, body = SignedIn), super::openapi::Problems))]
+    responses((status = 200, body = SignedIn), super::error::Problems))]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -163,7 +163,7 @@ pub async fn login(
 
 /// Signs out: revokes the session and deletes the cookie. 204 even without a session.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
-    responses((status = 204, description = "Signed out"), super::openapi::Problems))]
+    responses((status = 204, description = "Signed out"), super::error::Problems))]
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,

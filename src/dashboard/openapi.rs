@@ -8,7 +8,7 @@ use aether365_actors::schedule::ScheduleView;
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Map, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::{Modify, OpenApi};
 
 #[cfg(test)]
 use super::error::PROBLEM_JSON;
@@ -17,90 +17,6 @@ use super::{
     api, audit, connect, exports, findings, login, overview, people, reports, scans, schedules,
     tenants, tokens,
 };
-
-/// The errors every route may answer, as RFC 9457 problem details.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum Problems {
-    /// A parameter or body that cannot be used as given.
-    #[response(
-        status = 400,
-        description = "Invalid request",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    /// No live session (or wrong credentials when signing in).
-    #[response(
-        status = 401,
-        description = "Sign-in required",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    /// The role may not do this, or the request came from another origin.
-    #[response(
-        status = 403,
-        description = "Not allowed",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    /// No such object in the organisation.
-    #[response(
-        status = 404,
-        description = "Not found",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    /// Another method is needed.
-    #[response(
-        status = 405,
-        description = "Method not allowed",
-        content_type = "application/problem+json"
-    )]
-    MethodNotAllowed(Problem),
-    /// The change conflicts with the current state, or needs a feature this server is not
-    /// configured for (live collection).
-    #[response(
-        status = 409,
-        description = "Conflict, or not configured on this server",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    /// A body that is too large.
-    #[response(
-        status = 413,
-        description = "Body too large",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    /// A state-changing request whose body is not JSON.
-    #[response(
-        status = 415,
-        description = "Unsupported media type",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    /// Too many failed sign-ins from this address.
-    #[response(
-        status = 429,
-        description = "Too many attempts",
-        content_type = "application/problem+json"
-    )]
-    RateLimited(Problem),
-    /// Microsoft 365 failed while serving the request.
-    #[response(
-        status = 502,
-        description = "Microsoft 365 failed",
-        content_type = "application/problem+json"
-    )]
-    BadGateway(Problem),
-    /// A backend actor restarting: retry.
-    #[response(
-        status = 503,
-        description = "Temporarily unavailable",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-}
 
 /// The session cookie as the API's security scheme.
 struct SessionCookie;

@@ -120,7 +120,7 @@ fn data_source(detail: &ScanDetail, now: DateTime<Utc>) -> Option<DataSource> {
 
 /// `GET /api/v1/overview`: every tenant's posture, trend and data age.
 #[utoipa::path(get, path = "/api/v1/overview", tag = "overview", params(OverviewQuery),
-    responses((status = 200, body = Overview), super::openapi::Problems))]
+    responses((status = 200, body = Overview), super::error::Problems))]
 pub async fn overview(
     state: web::Data<AppState>,
     current: DashboardUser,

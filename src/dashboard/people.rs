@@ -89,7 +89,7 @@ fn event(req: &HttpRequest, current: &DashboardUser, action: &str, target: i64) 
 
 /// `GET /api/v1/people`: the organisation's users, by email.
 #[utoipa::path(get, path = "/api/v1/people", tag = "people",
-    responses((status = 200, body = PeopleList), super::openapi::Problems))]
+    responses((status = 200, body = PeopleList), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -157,7 +157,7 @@ fn announce_revoked(state: &AppState, change: &PersonChange) {
 /// organisation's account is untouched and the password opens nothing. Only an address of this
 /// organisation answers 409 (its managers see it in the list anyway).
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = Invitation,
-    responses((status = 201, body = Invited), super::openapi::Problems))]
+    responses((status = 201, body = Invited), super::error::Problems))]
 pub async fn invite(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -266,7 +266,7 @@ async fn unlinked_invitation(
 /// revokes the MCP tokens they created (`tokens_revoked`); the last owner stays owner (409).
 #[utoipa::path(patch, path = "/api/v1/people/{id}", tag = "people", request_body = RoleChange,
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = RoleChanged), super::openapi::Problems))]
+    responses((status = 200, body = RoleChanged), super::error::Problems))]
 pub async fn change_role(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -300,7 +300,7 @@ pub async fn change_role(
 /// created are revoked at once (every expiry, `never` included).
 #[utoipa::path(delete, path = "/api/v1/people/{id}", tag = "people",
     params(("id" = i64, Path, description = "User id")),
-    responses((status = 200, body = Removed), super::openapi::Problems))]
+    responses((status = 200, body = Removed), super::error::Problems))]
 pub async fn remove(
     req: HttpRequest,
     state: web::Data<AppState>,

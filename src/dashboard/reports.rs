@@ -93,7 +93,7 @@ fn report_id(raw: &str) -> Result<i64, DashboardError> {
 
 /// `GET /api/v1/reports`: the stored reports, newest first.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ReportsQuery),
-    responses((status = 200, body = ReportList), super::openapi::Problems))]
+    responses((status = 200, body = ReportList), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -114,7 +114,7 @@ pub async fn list(
 /// `GET /api/v1/reports/{id}`: one report, its Markdown and its HTML rendering.
 #[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports",
     params(("id" = i64, Path, description = "Report id")),
-    responses((status = 200, body = ReportPage), super::openapi::Problems))]
+    responses((status = 200, body = ReportPage), super::error::Problems))]
 pub async fn get(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -133,7 +133,7 @@ pub async fn get(
 #[utoipa::path(get, path = "/api/v1/reports/{id}/download", tag = "reports",
     params(("id" = i64, Path, description = "Report id")),
     responses((status = 200, content_type = "text/markdown", body = String,
-        description = "The report's Markdown, as an attachment"), super::openapi::Problems))]
+        description = "The report's Markdown, as an attachment"), super::error::Problems))]
 pub async fn download(
     state: web::Data<AppState>,
     current: DashboardUser,

@@ -153,7 +153,7 @@ fn scan_id(raw: &str) -> Result<i64, DashboardError> {
 
 /// `GET /api/v1/scans`: scan history, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/scans", tag = "scans", params(ScansQuery),
-    responses((status = 200, body = Object, description = "`scans` and `next_before_id`"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "`scans` and `next_before_id`"), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -196,7 +196,7 @@ pub async fn list(
 /// `GET /api/v1/scans/{id}`: one scan; completed scans with their breakdown.
 #[utoipa::path(get, path = "/api/v1/scans/{id}", tag = "scans",
     params(("id" = i64, Path, description = "Scan id")),
-    responses((status = 200, body = Object, description = "The scan in detail"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "The scan in detail"), super::error::Problems))]
 pub async fn get(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -209,7 +209,7 @@ pub async fn get(
 
 /// `POST /api/v1/scans`: starts a scan of a tenant (origin `dashboard`). Owners and admins.
 #[utoipa::path(post, path = "/api/v1/scans", tag = "scans", request_body = NewScan,
-    responses((status = 202, body = ScanStarted), super::openapi::Problems))]
+    responses((status = 202, body = ScanStarted), super::error::Problems))]
 pub async fn start(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -302,7 +302,7 @@ pub async fn start(
 #[utoipa::path(get, path = "/api/v1/scans/{id}/events", tag = "scans",
     params(("id" = i64, Path, description = "Scan id")),
     responses((status = 200, content_type = "text/event-stream", body = ScanProgress,
-        description = "`progress` events, each a ScanProgress"), super::openapi::Problems))]
+        description = "`progress` events, each a ScanProgress"), super::error::Problems))]
 pub async fn events(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -339,7 +339,7 @@ pub async fn events(
 
 /// `GET /api/v1/scans/compare`: what changed between two completed scans of one tenant.
 #[utoipa::path(get, path = "/api/v1/scans/compare", tag = "scans", params(CompareParams),
-    responses((status = 200, body = Object, description = "Newly failing, resolved and still failing checks"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "Newly failing, resolved and still failing checks"), super::error::Problems))]
 pub async fn compare(
     state: web::Data<AppState>,
     current: DashboardUser,

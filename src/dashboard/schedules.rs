@@ -74,7 +74,7 @@ fn tenant_id(raw: &str) -> Result<i64, DashboardError> {
 /// `GET /api/v1/tenants/{id}/schedule`: the tenant's schedule and when it next runs.
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/schedule", tag = "tenants",
     params(("id" = i64, Path, description = "Tenant id")),
-    responses((status = 200, body = Object, description = "The schedule"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "The schedule"), super::error::Problems))]
 pub async fn get(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -91,7 +91,7 @@ pub async fn get(
 #[utoipa::path(put, path = "/api/v1/tenants/{id}/schedule", tag = "tenants",
     params(("id" = i64, Path, description = "Tenant id")),
     request_body = ScheduleBody,
-    responses((status = 200, body = Object, description = "The schedule as stored, with its next run"), super::openapi::Problems))]
+    responses((status = 200, body = Object, description = "The schedule as stored, with its next run"), super::error::Problems))]
 pub async fn put(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -146,7 +146,7 @@ fn collection(row: directory::SnapshotSummary) -> Collection {
 
 /// `GET /api/v1/tenants`: the organisation's tenants, with connection and last collection.
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
-    responses((status = 200, body = TenantList), super::openapi::Problems))]
+    responses((status = 200, body = TenantList), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -183,7 +183,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/tenants/{id}/imports", tag = "tenants",
     params(("id" = i64, Path, description = "Tenant id")),
     request_body(content = Object, description = "ScubaGear's ProviderSettingsExport.json", content_type = "application/json"),
-    responses((status = 201, body = Imported), super::openapi::Problems))]
+    responses((status = 201, body = Imported), super::error::Problems))]
 pub async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,

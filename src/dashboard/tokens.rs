@@ -101,7 +101,7 @@ pub struct IssuedToken {
 
 /// `GET /api/v1/tokens`: every token of the organisation, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 200, body = TokenList), super::openapi::Problems))]
+    responses((status = 200, body = TokenList), super::error::Problems))]
 pub async fn list(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -115,7 +115,7 @@ pub async fn list(
 /// `POST /api/v1/tokens`: 201 with the plaintext token, shown this once, and the client
 /// configurations filled in with it. Owners and admins only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
-    responses((status = 201, body = IssuedToken), super::openapi::Problems))]
+    responses((status = 201, body = IssuedToken), super::error::Problems))]
 pub async fn create(
     state: web::Data<AppState>,
     current: DashboardUser,
@@ -150,7 +150,7 @@ pub async fn create(
 /// `DELETE /api/v1/tokens/{id}`: revokes at once; open MCP sessions of the token close.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path, description = "Token id")),
-    responses((status = 200, body = TokenView), super::openapi::Problems))]
+    responses((status = 200, body = TokenView), super::error::Problems))]
 pub async fn revoke(
     state: web::Data<AppState>,
     current: DashboardUser,

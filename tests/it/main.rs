@@ -17,6 +17,7 @@ mod isolation;
 mod live_collection;
 mod mcp_conformance_fixtures;
 mod mcp_legacy_and_http;
+mod mcp_server;
 mod mcp_stateless;
 mod mcp_streamable;
 mod mcp_surface;

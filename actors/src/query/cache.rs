@@ -5,24 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use aether365_entities::scan;
+use aether365_entities::{scan, tenant};
 use sea_orm::FromQueryResult;
 
 use super::QueryError;
-use super::filters::{FindingStatus, Framework};
-use super::service::TenantLatest;
+use super::filters::{FindingStatus, Framework, Mappings};
 use super::views::{Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, StatusCounts};
 use crate::scans::ScanInput;
-
-/// The framework columns of a finding.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Mappings {
-    pub cis_section: Option<String>,
-    pub cis_version: Option<String>,
-    pub scuba_ids: Option<String>,
-    pub nist_controls: Option<String>,
-    pub iso_controls: Option<String>,
-}
 
 /// The light columns of a finding, as cached (no evidence, rationale or remediation).
 #[derive(Clone, Debug, PartialEq, FromQueryResult)]
@@ -524,5 +513,47 @@ impl ScanCache {
     /// Whether the cache is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A tenant in scope with its latest completed scan id of each kind (see [`KINDS`]).
+#[derive(Clone, Debug, FromQueryResult)]
+pub(super) struct TenantLatest {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub display_name: String,
+    pub microsoft_tenant_id: String,
+    pub primary_domain: String,
+    pub verified_domains: serde_json::Value,
+    pub connected_at: chrono::DateTime<chrono::Utc>,
+    pub initial_domain: Option<String>,
+    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub licences: Option<serde_json::Value>,
+    pub latest_compliance: Option<i64>,
+    pub latest_exposure: Option<i64>,
+}
+
+impl TenantLatest {
+    pub(super) fn model(&self) -> tenant::Model {
+        tenant::Model {
+            id: self.id,
+            organisation_id: self.organisation_id,
+            display_name: self.display_name.clone(),
+            microsoft_tenant_id: self.microsoft_tenant_id.clone(),
+            primary_domain: self.primary_domain.clone(),
+            verified_domains: self.verified_domains.clone(),
+            connected_at: self.connected_at,
+            initial_domain: self.initial_domain.clone(),
+            consented_at: self.consented_at,
+            licences: self.licences.clone(),
+        }
+    }
+
+    /// Latest completed scan ids, compliance first.
+    pub(super) fn latest_ids(&self) -> Vec<i64> {
+        [self.latest_compliance, self.latest_exposure]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }

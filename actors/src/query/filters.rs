@@ -6,7 +6,6 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::QueryError;
-use super::cache::Mappings;
 
 /// Severities and statuses are the engine's own, parsed leniently with messages that say what
 /// to fix.
@@ -145,6 +144,16 @@ impl FromStr for Framework {
             },
         }
     }
+}
+
+/// The framework columns of a finding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mappings {
+    pub cis_section: Option<String>,
+    pub cis_version: Option<String>,
+    pub scuba_ids: Option<String>,
+    pub nist_controls: Option<String>,
+    pub iso_controls: Option<String>,
 }
 
 #[cfg(test)]

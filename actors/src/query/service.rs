@@ -4,13 +4,10 @@ use std::sync::Arc;
 
 use aether365_entities::{finding, scan, tenant};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
-use super::cache::{CompletedScan, LightFindingRow, ScanCache, scan_view};
+use super::cache::{CompletedScan, LightFindingRow, ScanCache, TenantLatest, scan_view};
 use super::scope::Scope;
 use super::views::{ScanView, TenantView};
 
@@ -45,48 +42,6 @@ impl ScanData {
             ScanData::Completed(c) => &c.view,
             ScanData::Open(v) => v,
         }
-    }
-}
-
-/// A tenant in scope with its latest completed scan id of each kind (see [`KINDS`]).
-#[derive(Clone, Debug, FromQueryResult)]
-pub(super) struct TenantLatest {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub display_name: String,
-    pub microsoft_tenant_id: String,
-    pub primary_domain: String,
-    pub verified_domains: serde_json::Value,
-    pub connected_at: chrono::DateTime<chrono::Utc>,
-    pub initial_domain: Option<String>,
-    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub licences: Option<serde_json::Value>,
-    pub latest_compliance: Option<i64>,
-    pub latest_exposure: Option<i64>,
-}
-
-impl TenantLatest {
-    pub(super) fn model(&self) -> tenant::Model {
-        tenant::Model {
-            id: self.id,
-            organisation_id: self.organisation_id,
-            display_name: self.display_name.clone(),
-            microsoft_tenant_id: self.microsoft_tenant_id.clone(),
-            primary_domain: self.primary_domain.clone(),
-            verified_domains: self.verified_domains.clone(),
-            connected_at: self.connected_at,
-            initial_domain: self.initial_domain.clone(),
-            consented_at: self.consented_at,
-            licences: self.licences.clone(),
-        }
-    }
-
-    /// Latest completed scan ids, compliance first.
-    pub(super) fn latest_ids(&self) -> Vec<i64> {
-        [self.latest_compliance, self.latest_exposure]
-            .into_iter()
-            .flatten()
-            .collect()
     }
 }
 

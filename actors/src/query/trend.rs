@@ -6,7 +6,8 @@ use aether365_entities::{finding, scan, tenant};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::QueryError;
-use super::cache::{Mappings, pass_rate};
+use super::cache::pass_rate;
+use super::filters::Mappings;
 use super::findings::parse_service;
 use super::scope::Scope;
 use super::service::QueryService;

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Map, Value, json};
 
+use super::env::{Progress, RunEnv, Stop};
 use super::input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
-use super::run::{Progress, RunEnv, Stop};
 use super::types::ScanError;
 use crate::directory;
 use crate::exposure::DnsProbe;
@@ -53,7 +53,7 @@ impl<T> Drop for AbortOnDrop<T> {
 /// Where a tenant is read from: its Entra id and initial domain.
 pub fn target_of(tenant: &tenant::Model) -> TenantTarget {
     let initial = tenant.initial_domain.clone().unwrap_or_else(|| {
-        super::run::tenant_domains(tenant)
+        super::domains::tenant_domains(tenant)
             .into_iter()
             .find(|d| d.ends_with(".onmicrosoft.com") && !d.ends_with(".mail.onmicrosoft.com"))
             .unwrap_or_else(|| tenant.primary_domain.clone())

@@ -7,59 +7,22 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aether365_collector::Collector;
-
 use actix::prelude::*;
 use aether365_entities::scan;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, EntityTrait, SqlErr};
 use tokio::sync::oneshot;
 
+use super::env::{RunEnv, ScanConfig};
 use super::fanout::Fanout;
-use super::run::{self, RunEnv};
+use super::run;
 use super::store::{self, Lease, StartsInFlight};
 use super::types::{
     ScanError, ScanEvent, ScanKind, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, ScanTicket,
     Topic,
 };
 use crate::cluster::{Bus, ClusterEvent};
-use crate::exposure::DnsConfig;
 use crate::principal::TenantScope;
-
-/// Settings of the scan manager.
-#[derive(Clone, Debug)]
-pub struct ScanConfig {
-    /// Scans this instance runs at once; further ones wait queued (for any instance). Default 4.
-    pub max_concurrent: usize,
-    /// DNS settings of exposure scans (and of the mail records a collection looks up).
-    pub dns: DnsConfig,
-    /// Reads connected tenants live; `None` when no Entra application is configured, and then
-    /// compliance scans evaluate the newest imported configuration and say so.
-    pub collector: Option<Arc<Collector>>,
-    /// Take part in the cluster's work: on start, mark scans left running without a lease as
-    /// failed (`interrupted`), and claim any queued scan or any scan whose lease expired.
-    /// Default true; false for a short-lived manager beside a running server (the CLI), which
-    /// runs only the scans it queued itself and takes over nothing.
-    pub recover_on_start: bool,
-    /// How long a lease on a running scan lasts unless renewed; the heartbeat renews it every
-    /// third of that. Another instance re-runs a scan whose lease expired. Default 30 s.
-    pub lease_ttl: Duration,
-    /// Scans a token and an organisation may have queued or running at once.
-    pub quota: ScanQuota,
-}
-
-impl Default for ScanConfig {
-    fn default() -> Self {
-        ScanConfig {
-            max_concurrent: 4,
-            dns: DnsConfig::default(),
-            collector: None,
-            recover_on_start: true,
-            lease_ttl: Duration::from_secs(30),
-            quota: ScanQuota::default(),
-        }
-    }
-}
 
 /// Starts a scan, or returns the tenant's queued or running scan of that kind.
 #[derive(Debug, Message)]

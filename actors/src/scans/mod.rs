@@ -3,7 +3,9 @@
 //!
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
+mod domains;
 mod drift;
+mod env;
 mod fanout;
 mod input;
 mod live;
@@ -14,11 +16,12 @@ mod store;
 mod types;
 
 pub use drift::{DRIFT_LIST_MAX, Drift, DriftCheck};
+pub use env::ScanConfig;
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};
 pub use manager::{
-    CancelScan, DescribePlan, GetStats, ReleaseLeases, ScanConfig, ScanManager, ScanStats,
-    StartScan, Subscribe, Unsubscribe,
+    CancelScan, DescribePlan, GetStats, ReleaseLeases, ScanManager, ScanStats, StartScan,
+    Subscribe, Unsubscribe,
 };
 pub use persist::{CompletedScan, persist_completed_scan};
 pub use run::plan;

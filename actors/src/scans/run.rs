@@ -2,7 +2,6 @@
 //! store the results. Never blocks the caller's thread: engine work runs on blocking threads.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use aether365_collector::Collector;
 use aether365_engine::{
@@ -13,57 +12,17 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::domains::{exposure_domains, skipped_text};
+use super::env::{Progress, RunEnv, Stop, count};
 use super::input::{ScanInput, SnapshotSource, snapshot_note};
 use super::live;
-use super::manager::ScanConfig;
 use super::persist::complete_running_scan;
-use super::store::{self, Lease};
-use super::types::{ScanError, ScanEvent, ScanKind, ScanStatus};
-use crate::cluster::{Bus, ClusterEvent};
+use super::store;
+use super::types::{ScanError, ScanKind, ScanStatus};
 use crate::exposure::DnsProbe;
 
-/// Progress is stored at most this often (and always at the end).
-const STORE_PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Domains observed at once by an exposure scan.
 const DOMAINS_AT_ONCE: usize = 4;
-
-/// What a running scan needs.
-#[derive(Clone)]
-pub(super) struct RunEnv {
-    pub db: DatabaseConnection,
-    pub config: ScanConfig,
-    /// Where the scan's events go (every instance); its instance id owns the lease.
-    pub bus: Bus,
-}
-
-impl RunEnv {
-    /// The lease this instance holds on the scans it runs.
-    pub fn lease(&self) -> Lease<'_> {
-        Lease {
-            owner: self.bus.instance_id(),
-            ttl: self.config.lease_ttl,
-        }
-    }
-
-    /// Publishes a scan event to every instance.
-    pub fn publish(&self, event: ScanEvent) {
-        self.bus.publish(ClusterEvent::Scan(event));
-    }
-}
-
-/// Why a run stopped early.
-pub(super) enum Stop {
-    /// The scan left the running state (cancelled): nothing more to write or publish.
-    Cancelled,
-    /// The scan failed with this error.
-    Failed(String),
-}
-
-impl From<ScanError> for Stop {
-    fn from(e: ScanError) -> Self {
-        Stop::Failed(e.to_string())
-    }
-}
 
 /// The work of a scan, prepared before it is marked running.
 enum Work {
@@ -307,47 +266,6 @@ pub async fn plan(
     })
 }
 
-/// Whether a domain belongs to Microsoft (`*.onmicrosoft.com`), so a tenant cannot set its DNS.
-pub(crate) fn microsoft_owned(domain: &str) -> bool {
-    domain == "onmicrosoft.com" || domain.ends_with(".onmicrosoft.com")
-}
-
-/// The domains an exposure scan observes, and the Microsoft-owned ones it skips.
-pub(crate) fn exposure_domains(tenant: &tenant::Model) -> (Vec<String>, Vec<String>) {
-    tenant_domains(tenant)
-        .into_iter()
-        .partition(|d| !microsoft_owned(d))
-}
-
-fn skipped_text(skipped: &[String]) -> String {
-    if skipped.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (skipped, Microsoft-owned, not configurable by the tenant: {})",
-            skipped.join(", ")
-        )
-    }
-}
-
-/// The tenant's verified domains and its primary domain, lower-case, without duplicates.
-pub(crate) fn tenant_domains(tenant: &tenant::Model) -> Vec<String> {
-    let mut domains: Vec<String> = Vec::new();
-    let listed = tenant
-        .verified_domains
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str());
-    for domain in listed.chain(std::iter::once(tenant.primary_domain.as_str())) {
-        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-        if !domain.is_empty() && !domains.contains(&domain) {
-            domains.push(domain);
-        }
-    }
-    domains
-}
-
 fn group_by_service(checks: &'static [Check]) -> Vec<(Service, Vec<&'static Check>)> {
     let mut groups: Vec<(Service, Vec<&'static Check>)> = Vec::new();
     for check in checks {
@@ -408,66 +326,4 @@ async fn observe_domains(
         findings.extend(found);
     }
     Ok(findings)
-}
-
-fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-/// Progress of a running scan: published at every step, stored at most every 250 ms.
-pub(super) struct Progress<'a> {
-    env: &'a RunEnv,
-    row: &'a scan::Model,
-    done: i32,
-    total: i32,
-    stored_at: Instant,
-    stage: Option<String>,
-}
-
-impl<'a> Progress<'a> {
-    fn new(env: &'a RunEnv, row: &'a scan::Model, total: i32) -> Self {
-        Progress {
-            env,
-            row,
-            done: 0,
-            total,
-            stored_at: Instant::now(),
-            stage: None,
-        }
-    }
-
-    /// Says what the scan does next; sent with the following events.
-    pub(super) fn set_stage(&mut self, stage: String) {
-        self.stage = Some(stage);
-    }
-
-    fn event(&self, status: ScanStatus) -> ScanEvent {
-        let mut event = store::event_of(self.row);
-        event.status = status;
-        event.progress_done = self.done;
-        event.progress_total = self.total;
-        event.stage = self.stage.clone();
-        event.at = Utc::now();
-        event
-    }
-
-    /// Counts `n` more steps done; stops the run if the scan was cancelled meanwhile.
-    pub(super) async fn advance(&mut self, n: usize) -> Result<(), Stop> {
-        self.done = self.done.saturating_add(count(n)).min(self.total);
-        if self.stored_at.elapsed() >= STORE_PROGRESS_EVERY || self.done >= self.total {
-            self.stored_at = Instant::now();
-            if !store::set_progress(
-                &self.env.db,
-                self.env.bus.instance_id(),
-                self.row.id,
-                self.done,
-            )
-            .await?
-            {
-                return Err(Stop::Cancelled);
-            }
-        }
-        self.env.publish(self.event(ScanStatus::Running));
-        Ok(())
-    }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, input, list_ours, n, name_of, s, undecided};
-use crate::catalogue::Check;
+use super::{b, check, input, list_ours, n, name_of, s, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const STANDARD: &str = "Standard Preset Security Policy";
@@ -291,8 +291,9 @@ fn mailbox_intelligence(snap: &Snapshot) -> Outcome {
 }
 
 /// SCuBA MS.DEFENDER.1.4/1.5: the Strict preset must protect the sensitive accounts. Passes when
-/// it applies to everyone; fails when it is off, or scoped only to domains the tenant does not own
-/// (so it protects no mailbox of the tenant); otherwise a person confirms the scope.
+/// it applies to everyone without exceptions; fails when it is off, or scoped only to domains the
+/// tenant does not own (so it protects no mailbox of the tenant); otherwise (selected recipients,
+/// or everyone but exceptions) a person confirms the scope.
 fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     let rules = input!(snap.list(key));
     let Some(rule) = rules
@@ -311,7 +312,8 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
     let domains = super::strs(rule.get("RecipientDomainIs"));
     let evidence = json!({ "SentTo": users, "SentToMemberOf": groups, "RecipientDomainIs": domains,
         "ExceptIfSentTo": rule.get("ExceptIfSentTo"), "ExceptIfSentToMemberOf": rule.get("ExceptIfSentToMemberOf") });
-    if input!(all_recipients(rule)) && rule.get("Exceptions").is_none_or(Value::is_null) {
+    let everyone = input!(all_recipients(rule));
+    if everyone && rule.get("Exceptions").is_none_or(Value::is_null) {
         return Outcome::pass_on_empty_read(
             snap,
             key,
@@ -322,13 +324,14 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
             evidence,
         );
     }
-    let own = snap.domains();
-    if users.is_empty()
-        && groups.is_empty()
-        && !domains
+    if !everyone && users.is_empty() && groups.is_empty() {
+        let own = input!(tenant_domains(snap));
+        if domains
             .iter()
             .any(|d| own.contains(&d.to_ascii_lowercase()))
-    {
+        {
+            return selected_recipients(what, false, evidence);
+        }
         return Outcome::fail(
             format!(
                 "The Strict preset security policy ({what}) applies only to recipients in {}, none of which is a domain of this tenant, so it protects no sensitive account.",
@@ -338,10 +341,20 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
         )
         .about(&domains);
     }
+    selected_recipients(what, everyone, evidence)
+}
+
+/// A Strict preset scoped to some recipients, or to everyone but exceptions: a person confirms.
+fn selected_recipients(what: &str, everyone: bool, evidence: Value) -> Outcome {
     Outcome {
         status: crate::model::Status::Manual,
         message: format!(
-            "The Strict preset security policy ({what}) applies to selected recipients: verify in Defender > Email & collaboration > Policies > Preset security policies > Strict that every sensitive account (administrators, executives, others you designate) is among them."
+            "The Strict preset security policy ({what}) applies to {}: verify in Defender > Email & collaboration > Policies > Preset security policies > Strict that every sensitive account (administrators, executives, others you designate) is among them.",
+            if everyone {
+                "every recipient but those its exceptions name"
+            } else {
+                "selected recipients"
+            }
         ),
         evidence,
         subjects: Vec::new(),
@@ -381,10 +394,22 @@ fn preset_domain_protection(snap: &Snapshot) -> Result<Vec<(String, Vec<String>)
         .collect())
 }
 
+/// The tenant's domains, or why they are unknown: with none, neither "every domain of the tenant"
+/// nor "a domain the tenant does not own" can be decided.
+fn tenant_domains(snap: &Snapshot) -> Result<Vec<String>, String> {
+    let own = snap.domains();
+    if own.is_empty() {
+        return Err(
+            "the export lists no domain of the tenant (`accepted_domains`, `domain_settings`)"
+                .into(),
+        );
+    }
+    Ok(own)
+}
+
 fn agency_domains_protected(snap: &Snapshot) -> Outcome {
     let pols = input!(preset_domain_protection(snap));
-    let own: Vec<String> = snap
-        .domains()
+    let own: Vec<String> = input!(tenant_domains(snap))
         .into_iter()
         .filter(|d| !d.ends_with(".mail.onmicrosoft.com"))
         .collect();
@@ -407,7 +432,7 @@ fn agency_domains_protected(snap: &Snapshot) -> Outcome {
 
 fn partner_domains_protected(snap: &Snapshot) -> Outcome {
     let pols = input!(preset_domain_protection(snap));
-    let own = snap.domains();
+    let own = input!(tenant_domains(snap));
     let partners: Vec<String> = pols
         .iter()
         .flat_map(|(_, d)| d.iter())

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, s, strs, undecided};
-use crate::catalogue::Check;
+use super::{b, check, count, input, list_ours, n, s, strs, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const P2_PLAN: &str = "AAD_PREMIUM_P2";
@@ -50,20 +50,30 @@ fn apps(p: &Value) -> &Value {
         .unwrap_or(&Value::Null)
 }
 
+/// No user, group, role or guest or external user type is excluded from the policy.
+fn no_excluded_users(u: &Value) -> bool {
+    count(u.get("ExcludeRoles")) == 0
+        && count(u.get("ExcludeUsers")) == 0
+        && count(u.get("ExcludeGroups")) == 0
+        && count(
+            u.get("ExcludeGuestsOrExternalUsers")
+                .and_then(|g| g.get("GuestOrExternalUserTypes")),
+        ) == 0
+}
+
 fn contains(v: Option<&Value>, item: &str) -> bool {
     strs(v).iter().any(|x| x == item)
 }
 
-/// Enabled, every cloud app, no excluded roles, apps, users or groups (and all users when asked).
+/// Enabled, every cloud app, no excluded roles, apps, users, groups or guest or external user
+/// types (and all users when asked).
 fn ca_base(p: &Value, all_users: bool) -> bool {
     let u = users(p);
     let a = apps(p);
     s(p, "State") == "enabled"
         && contains(a.get("IncludeApplications"), "All")
         && count(a.get("ExcludeApplications")) == 0
-        && count(u.get("ExcludeRoles")) == 0
-        && count(u.get("ExcludeUsers")) == 0
-        && count(u.get("ExcludeGroups")) == 0
+        && no_excluded_users(u)
         && (!all_users || contains(u.get("IncludeUsers"), "All"))
 }
 
@@ -127,7 +137,7 @@ fn ca_any(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome
     if matching.is_empty() {
         Outcome::fail(
             format!(
-                "None of the {} conditional access policies {what} (enabled, all cloud apps, no excluded users, groups or roles).",
+                "None of the {} conditional access policies {what} (enabled, all cloud apps, no excluded users, groups, roles or guest types).",
                 policies.len()
             ),
             evidence,
@@ -278,9 +288,7 @@ fn managed_device_for_registration(snap: &Snapshot) -> Outcome {
             let g = grants(p);
             s(p, "State") == "enabled"
                 && contains(u.get("IncludeUsers"), "All")
-                && count(u.get("ExcludeRoles")) == 0
-                && count(u.get("ExcludeUsers")) == 0
-                && count(u.get("ExcludeGroups")) == 0
+                && no_excluded_users(u)
                 && contains(
                     apps(p).get("IncludeUserActions"),
                     "urn:user:registersecurityinfo",
@@ -1404,9 +1412,7 @@ fn intune_enrollment_every_time(snap: &Snapshot) -> Outcome {
             let frequency = p.pointer("/SessionControls/SignInFrequency");
             s(p, "State") == "enabled"
                 && contains(u.get("IncludeUsers"), "All")
-                && count(u.get("ExcludeUsers")) == 0
-                && count(u.get("ExcludeGroups")) == 0
-                && count(u.get("ExcludeRoles")) == 0
+                && no_excluded_users(u)
                 && INTUNE_APPS
                     .iter()
                     .any(|id| contains(apps(p).get("IncludeApplications"), id))

@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, n, name_of, s, strs, undecided};
-use crate::catalogue::Check;
+use super::{b, check, count, input, n, name_of, s, strs, undecided};
+use crate::check::{Check, Outcome};
+use crate::observation::dmarc_tag;
 use crate::snapshot::Snapshot;
 
 /// The TXT answers recorded for a domain lookup.
@@ -19,14 +20,6 @@ fn lookups(snap: &Snapshot, key: &str) -> Result<Vec<(String, Vec<String>)>, Str
         .map(|r| (s(r, "domain").to_ascii_lowercase(), rdata(r)))
         .filter(|(d, _)| !d.is_empty())
         .collect())
-}
-
-/// Parses DMARC tags ("p", "rua"...) of one record.
-pub(crate) fn dmarc_tag(record: &str, tag: &str) -> Option<String> {
-    record.split(';').find_map(|part| {
-        let (k, v) = part.split_once('=')?;
-        (k.trim().eq_ignore_ascii_case(tag)).then(|| v.trim().to_string())
-    })
 }
 
 fn per_domain(

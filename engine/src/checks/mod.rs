@@ -1,9 +1,6 @@
 //! Compliance check implementations, one module per service, plus shared helpers.
 
-use serde_json::{Value, json};
-
-use crate::model::Status;
-use crate::snapshot::Snapshot;
+use serde_json::Value;
 
 pub(crate) mod defender;
 pub(crate) mod entra;
@@ -13,125 +10,12 @@ pub(crate) mod purview;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
 
-/// The evidence key of a pass that rests on an empty answer ([`Outcome::pass_on_empty_read`]).
-pub(crate) const EMPTY_READ_KEY: &str = "evidence_of_absence";
-/// What such a pass's message says after the command's name.
-pub(crate) const EMPTY_READ_PHRASE: &str = " succeeded and returned no ";
-
-/// What an evaluation function returns; the catalogue adds the static metadata.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Outcome {
-    pub status: Status,
-    pub message: String,
-    pub evidence: Value,
-    /// Names read from the tenant that the message is about (kept out of the message).
-    pub subjects: Vec<String>,
-}
-
-impl Outcome {
-    pub fn pass(message: impl Into<String>, evidence: Value) -> Self {
-        Self {
-            status: Status::Pass,
-            message: message.into(),
-            evidence,
-            subjects: Vec::new(),
-        }
-    }
-    pub fn fail(message: impl Into<String>, evidence: Value) -> Self {
-        Self {
-            status: Status::Fail,
-            message: message.into(),
-            evidence,
-            subjects: Vec::new(),
-        }
-    }
-    /// Pass when `ok`, else fail, with one message for each case.
-    pub fn verdict(
-        ok: bool,
-        pass_msg: impl Into<String>,
-        fail_msg: impl Into<String>,
-        evidence: Value,
-    ) -> Self {
-        if ok {
-            Self::pass(pass_msg, evidence)
-        } else {
-            Self::fail(fail_msg, evidence)
-        }
-    }
-    /// The same outcome about the tenant objects `names` (policy, rule, domain, user names):
-    /// the message counts them, the finding lists them apart as tenant data.
-    pub fn about(mut self, names: &[String]) -> Self {
-        self.subjects = names.to_vec();
-        self
-    }
-    /// A pass whose evidence is an absence (no rule, no condition, no setting object): given
-    /// only when the export records that the read filling `section` succeeded, else an error.
-    /// The message ends with [`EMPTY_READ_PHRASE`] after the command's name, and the evidence
-    /// names the command under [`EMPTY_READ_KEY`], so a reader sees what the pass rests on.
-    pub fn pass_on_empty_read(
-        snap: &Snapshot,
-        section: &str,
-        none_of: &str,
-        message: &str,
-        evidence: Value,
-    ) -> Self {
-        let command = match snap.empty_read(section) {
-            Ok(c) => c,
-            Err(reason) => return Self::error(reason),
-        };
-        let mut evidence = match evidence {
-            Value::Object(o) => o,
-            other => {
-                let mut o = serde_json::Map::new();
-                o.insert("details".into(), other);
-                o
-            }
-        };
-        evidence.insert(
-            EMPTY_READ_KEY.into(),
-            json!({ "command": command, "section": section, "returned_none_of": none_of }),
-        );
-        Self::pass(
-            format!(
-                "{} ({command}{EMPTY_READ_PHRASE}{none_of}).",
-                message.trim_end_matches('.')
-            ),
-            Value::Object(evidence),
-        )
-    }
-    pub fn error(reason: impl Into<String>) -> Self {
-        let reason = reason.into();
-        Self {
-            status: Status::Error,
-            message: format!("Cannot evaluate: {reason}."),
-            evidence: json!({ "reason": reason }),
-            subjects: Vec::new(),
-        }
-    }
-    pub fn manual(message: impl Into<String>) -> Self {
-        Self {
-            status: Status::Manual,
-            message: message.into(),
-            evidence: json!({ "reason": "not readable from the configuration export" }),
-            subjects: Vec::new(),
-        }
-    }
-    pub fn not_applicable(message: impl Into<String>, evidence: Value) -> Self {
-        Self {
-            status: Status::NotApplicable,
-            message: message.into(),
-            evidence,
-            subjects: Vec::new(),
-        }
-    }
-}
-
 /// Unwraps an input lookup or returns an `Error` outcome naming what is missing.
 macro_rules! input {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(reason) => return $crate::checks::Outcome::error(reason),
+            Err(reason) => return $crate::check::Outcome::error(reason),
         }
     };
 }
@@ -213,13 +97,13 @@ pub(crate) fn n(names: &[String], one: &str, many: &str) -> String {
     }
 }
 
-/// Builds a [`crate::catalogue::Check`] literal for a snapshot check.
+/// Builds a [`crate::check::Check`] literal for a snapshot check.
 macro_rules! check {
     (
         $id:literal, $title:literal, $svc:ident, $sev:ident, $eval:path,
         $rationale:literal, $steps:literal, $url:literal $(,)?
     ) => {
-        $crate::catalogue::Check {
+        $crate::check::Check {
             id: $id,
             title: $title,
             service: $crate::model::Service::$svc,
@@ -227,20 +111,20 @@ macro_rules! check {
             rationale: $rationale,
             remediation_steps: $steps,
             remediation_url: $url,
-            eval: $crate::catalogue::Evaluator::Snapshot($eval),
+            eval: $crate::check::Evaluator::Snapshot($eval),
         }
     };
 }
 pub(crate) use check;
 
-/// Builds a [`crate::catalogue::Check`] for SCuBA policies ScubaGear does not decide
-/// ([`crate::catalogue::ScubaUndecided`]): always `manual`, saying why and what to verify.
+/// Builds a [`crate::check::Check`] for SCuBA policies ScubaGear does not decide
+/// ([`crate::check::ScubaUndecided`]): always `manual`, saying why and what to verify.
 macro_rules! undecided {
     (
         $id:literal, $title:literal, $svc:ident, $sev:ident, $why:ident, $verify:literal,
         $rationale:literal, $steps:literal, $url:literal $(,)?
     ) => {
-        $crate::catalogue::Check {
+        $crate::check::Check {
             id: $id,
             title: $title,
             service: $crate::model::Service::$svc,
@@ -248,10 +132,7 @@ macro_rules! undecided {
             rationale: $rationale,
             remediation_steps: $steps,
             remediation_url: $url,
-            eval: $crate::catalogue::Evaluator::Undecided(
-                $crate::catalogue::ScubaUndecided::$why,
-                $verify,
-            ),
+            eval: $crate::check::Evaluator::Undecided($crate::check::ScubaUndecided::$why, $verify),
         }
     };
 }

@@ -20,8 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::tests::{pass_fixtures, sample_value};
-use super::{EMPTY_READ_KEY, EMPTY_READ_PHRASE};
-use crate::catalogue::{Check, compliance_checks};
+use crate::catalogue::compliance_checks;
+use crate::check::Check;
+use crate::check::{EMPTY_READ_KEY, EMPTY_READ_PHRASE};
 use crate::model::{Finding, Status};
 use crate::snapshot::Snapshot;
 

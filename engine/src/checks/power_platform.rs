@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, check, input, n, s, undecided};
-use crate::catalogue::Check;
+use super::{check, input, n, s, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::{Snapshot, items};
 
 fn setting(snap: &Snapshot, pointer: &str) -> Result<bool, String> {

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, input, list_ours, n, name_of, s, strs};
-use crate::catalogue::Check;
+use super::{b, check, input, list_ours, n, name_of, s, strs};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const SENSITIVE_TYPES: [&str; 3] = [

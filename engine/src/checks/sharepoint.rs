@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, i, input};
-use crate::catalogue::Check;
+use super::{b, check, i, input};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 const ONLY_ORG: i64 = 0;
@@ -52,6 +52,16 @@ fn spo_sharing(snap: &Snapshot) -> Outcome {
 }
 
 fn odb_sharing(snap: &Snapshot) -> Outcome {
+    if snap
+        .value()
+        .get("OneDrive_PnP_Flag")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return Outcome::manual(
+            "ScubaGear made this export with a service principal (`OneDrive_PnP_Flag`), a run in which it does not read OneDrive's sharing level: verify in the SharePoint admin center > Policies > Sharing that OneDrive sharing is no more permissive than 'Existing guests'.",
+        );
+    }
     let t = input!(tenant(snap));
     let key = if t.get("ODBSharingCapability").is_some() {
         "ODBSharingCapability"

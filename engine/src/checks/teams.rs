@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Outcome, b, check, count, input, list_ours, n, name_of, s, undecided};
-use crate::catalogue::Check;
+use super::{b, check, count, input, list_ours, n, name_of, s, undecided};
+use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
 fn identity(p: &Value) -> String {
@@ -340,8 +340,26 @@ fn anonymous_chat(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// Whether `teams_tenant_info` shows a US government tenant (an assigned plan naming GCC, GCC
+/// High or DoD), where some Teams features do not exist.
+fn us_government_tenant(snap: &Snapshot) -> bool {
+    snap.list("teams_tenant_info").is_ok_and(|rows| {
+        rows.iter().any(|r| {
+            super::strs(r.get("AssignedPlan"))
+                .iter()
+                .any(|p| p.contains("GCC") || p.contains("DOD"))
+        })
+    })
+}
+
 fn email_into_channel(snap: &Snapshot) -> Outcome {
     let cfgs = input!(snap.list("client_configuration"));
+    if us_government_tenant(snap) {
+        return Outcome::not_applicable(
+            "SCuBA does not apply this requirement to GCC, GCC High or DoD tenants (the feature is not offered there), and this tenant's Teams plans are US government ones.",
+            json!({ "us_government_tenant": true }),
+        );
+    }
     let open: Vec<String> = cfgs
         .iter()
         .filter(|c| b(c, "AllowEmailIntoChannel") == Some(true))

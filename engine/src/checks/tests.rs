@@ -832,9 +832,29 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Pass,
         ),
         (
+            // The sample is a GCC tenant (`Teams_GCC`), where SCuBA does not apply the policy.
             "A365-TMS-13",
             p("/client_configuration/0/AllowEmailIntoChannel", json!(true)),
+            NotApplicable,
+        ),
+        (
+            "A365-TMS-13",
+            many(vec![
+                ("/client_configuration/0/AllowEmailIntoChannel", json!(true)),
+                (
+                    "/teams_tenant_info/0/AssignedPlan",
+                    json!(["MCOMEETADD", "MCOProfessional", "Teams", "MCOEV"]),
+                ),
+            ]),
             Fail,
+        ),
+        (
+            "A365-TMS-13",
+            p(
+                "/teams_tenant_info/0/AssignedPlan",
+                json!(["MCOMEETADD", "MCOProfessional", "Teams", "MCOEV"]),
+            ),
+            Pass,
         ),
         (
             "A365-TMS-14",

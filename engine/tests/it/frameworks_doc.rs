@@ -107,6 +107,7 @@ fn render() -> String {
         scuba.len()
     )
     .unwrap();
+    writeln!(out, "{}", crate::scubagear_vectors::render()).unwrap();
     writeln!(out, "## Matrix\n").unwrap();
     writeln!(
         out,

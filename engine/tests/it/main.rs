@@ -1,8 +1,10 @@
 //! The integration tests of aether365-engine, one binary (each module was its own binary): the
-//! exports against the official schemas, docs/frameworks.md kept current, and agreement with
-//! ScubaGear on its sample export.
+//! exports against the official schemas, docs/frameworks.md kept current, agreement with
+//! ScubaGear on its sample export, and ScubaGear's unit tests as vectors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod exports;
 mod frameworks_doc;
+mod scuba;
 mod scubagear_agreement;
+mod scubagear_vectors;

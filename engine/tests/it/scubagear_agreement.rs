@@ -2,20 +2,7 @@
 //! ScubaGear's TestResults.json is looked at, and our verdict is compared with ScubaGear's by one
 //! fixed rule per status, without reading ScubaGear's free text.
 //!
-//! ScubaGear's verdict is read from two structured fields:
-//! - `Criticality` "Shall" or "Should": ScubaGear decided the policy, and `RequirementMet` is its
-//!   verdict. Any other criticality ("Shall/Not-Implemented", "Should/Not-Implemented",
-//!   "…/3rd Party") means ScubaGear did not decide it.
-//!
-//! The rules, one per status of ours:
-//! - `pass` agrees with a decided policy whose `RequirementMet` is true.
-//! - `fail` agrees with a decided policy whose `RequirementMet` is false.
-//! - `not_applicable` agrees with a decided policy whose `RequirementMet` is true: ScubaGear has
-//!   no "not applicable" verdict, and its Rego reports an inapplicable policy as met (for example
-//!   SharepointConfig.rego, MS.SHAREPOINT.3.1v1: the rule for "sharing is not Anyone" sets
-//!   `"RequirementMet": true` with a `NAString` in ReportDetails).
-//! - `manual` agrees with a policy ScubaGear did not decide.
-//! - `error` never agrees.
+//! The comparison rules are in [`crate::scuba`].
 //!
 //! Every disagreement is listed in [`DISAGREEMENTS`] with its cause in ScubaGear's Rego.
 
@@ -25,15 +12,9 @@ use aether365_engine::references::SCUBA_POLICIES;
 use aether365_engine::{Snapshot, Status, compliance_checks};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scubagear");
+use crate::scuba::{self, Scuba, agrees};
 
-/// ScubaGear's verdict on one policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Scuba {
-    Met,
-    NotMet,
-    Undecided,
-}
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scubagear");
 
 /// Policies where our verdict differs from ScubaGear 1.8.0's on this export: (policy, our
 /// status, ScubaGear's, cause). Each cause is a ScubaGear quirk shown from its Rego.
@@ -91,27 +72,9 @@ fn load() -> (Snapshot, Vec<Value>) {
 }
 
 fn scuba_verdict(r: &Value) -> Scuba {
-    let met = r["RequirementMet"].as_bool().unwrap();
-    match r["Criticality"].as_str().unwrap() {
-        "Shall" | "Should" if met => Scuba::Met,
-        "Shall" | "Should" => Scuba::NotMet,
-        other => {
-            assert!(
-                other.ends_with("/Not-Implemented") || other.ends_with("/3rd Party"),
-                "unknown criticality {other}"
-            );
-            Scuba::Undecided
-        }
-    }
-}
-
-fn agrees(ours: Status, scuba: Scuba) -> bool {
-    matches!(
-        (ours, scuba),
-        (Status::Pass, Scuba::Met)
-            | (Status::Fail, Scuba::NotMet)
-            | (Status::NotApplicable, Scuba::Met)
-            | (Status::Manual, Scuba::Undecided)
+    scuba::verdict(
+        r["Criticality"].as_str().unwrap(),
+        r["RequirementMet"].as_bool().unwrap(),
     )
 }
 

@@ -1,0 +1,546 @@
+//! ScubaGear's own Rego unit tests as a conformance corpus: each test builds an input (the
+//! provider settings) and expects one verdict (`RequirementMet`) on one policy. The vectors in
+//! `scubagear_vectors.json` are derived from them, data only, by `scripts/scubagear-vectors`
+//! (the commit they come from is in the file). Every vector whose policy a check cites is run
+//! through those checks, and each case is counted per policy as agreeing, differing for a
+//! listed cause ([`DIFFERENCES`], or the rule for `error` below), or differing unexplained; the
+//! test fails on any unexplained difference and on any listed cause that no case needs.
+//!
+//! - A vector's input becomes a snapshot as it is: a partial export. The reads it holds are
+//!   recorded as successful (`*_successful_commands`), as ScubaGear's export does for the reads
+//!   it ran, so that an empty list in a vector is an empty answer, not a failed read.
+//! - Our statuses are compared with ScubaGear's verdict by the rules of [`crate::scuba`].
+//! - Where several checks cite one policy, every one of them must agree for the case to agree
+//!   (today each policy is cited by one check at most: `scubagear_agreement`).
+//! - `error` where ScubaGear decides: our checks answer `error` when a section they read is
+//!   missing, where a ScubaGear test may pass (or fail) with that section absent. That is the
+//!   deliberate "no verdict without evidence" difference, counted as explained, when the error
+//!   names a section that the vector's input lacks or holds empty.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use aether365_engine::{Check, Snapshot, Status, compliance_checks};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::scuba::{self, agrees};
+
+const VECTORS: &str = include_str!("scubagear_vectors.json");
+
+#[derive(Deserialize)]
+struct Corpus {
+    source: Source,
+    vectors: Vec<Vector>,
+}
+
+#[derive(Deserialize)]
+struct Source {
+    release: String,
+    commit: String,
+}
+
+/// One ScubaGear unit test: its file and rule, the policy it asserts on, the verdict it expects.
+#[derive(Deserialize)]
+struct Vector {
+    test: String,
+    policy: String,
+    requirement_met: bool,
+    criticality: String,
+    input: Map<String, Value>,
+}
+
+/// A difference we keep, with its cause: the policy, ScubaGear's test rule names (`*` for every
+/// differing case of the policy), our status on them, and why.
+struct Difference {
+    policy: &'static str,
+    tests: &'static [&'static str],
+    ours: Status,
+    cause: &'static str,
+}
+
+/// ScubaGear's Rego at the release the vectors come from.
+macro_rules! rego {
+    ($path:literal) => {
+        concat!(
+            "https://github.com/cisagov/ScubaGear/blob/v1.8.0/PowerShell/ScubaGear/",
+            $path
+        )
+    };
+}
+
+const CA_EXEMPTIONS: &str = concat!(
+    "Deliberate: ScubaGear's config file exempts the users, groups, guest types or applications the policy \
+     excludes (`scuba_config.Aad[policy].CapExclusions`, ",
+    rego!("Rego/Utils/AAD.rego#L111"),
+    "), and ScubaGear then counts the policy. aether365 reads no such file: an exclusion leaves accounts \
+     outside the control, so a policy with one does not count."
+);
+
+const SENSITIVE_ACCOUNTS: &str = concat!(
+    "Deliberate: ScubaGear compares the Strict preset's scope with the sensitive accounts its config file \
+     names (`scuba_config.Defender[policy].SensitiveAccounts`, ",
+    rego!("Rego/Utils/Defender.rego#L58"),
+    "). aether365 has no such list, so a preset scoped to selected recipients, or applying to everyone but \
+     exceptions, is left to a person (manual)."
+);
+
+/// Differences between our verdicts and ScubaGear's unit tests, each with its cause.
+const DIFFERENCES: &[Difference] = &[
+    Difference {
+        policy: "MS.AAD.1.1v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct",
+            "test_GroupExclusionConditions_Correct",
+            "test_GuestUserTypeExclusionConditions_Correct",
+            "test_MultiGroupExclusionsConditions_Correct",
+            "test_MultiUserExclusionsConditions_Correct",
+            "test_UserExclusionsConditions_Correct",
+            "test_UserGroupExclusionConditions_Correct",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.2.1v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V2",
+            "test_GroupExclusionsConditions_Correct_V1",
+            "test_GuestUserTypeExclusionConditions_Correct_V2",
+            "test_MultiGroupExclusionsConditions_Correct_V1",
+            "test_MultiUserExclusionsConditions_Correct_V1",
+            "test_UserExclusionConditions_Correct_V1",
+            "test_UserGroupExclusionConditions_Correct_V1",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.2.3v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V3",
+            "test_GroupExclusionsConditions_Correct_V2",
+            "test_GuestUserTypeExclusionConditions_Correct_V3",
+            "test_MultiGroupExclusionsConditions_Correct_V2",
+            "test_MultiUserExclusionsConditions_Correct_V2",
+            "test_UserExclusionConditions_Correct_V2",
+            "test_UserGroupExclusionConditions_Correct_V2",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.3.1v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V4",
+            "test_GuestUserTypeExclusionConditions_Correct_V4",
+            "test_PhishingResistantMFAUserGroupExclusion_Correct",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.3.6v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V6",
+            "test_GroupExclusionsConditions_Correct_V2",
+            "test_GuestUserTypeExclusionConditions_Correct_V6",
+            "test_UserExclusionConditions_Correct_V2",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.3.7v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V7",
+            "test_ExcludeGroup_Correct_V1",
+            "test_ExcludeUserCorrect_V1",
+            "test_GuestUserTypeExclusionConditions_Correct_V7",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.3.8v1",
+        tests: &[
+            "test_ExcludeGroup_Correct_V2",
+            "test_ExcludeUserCorrect_V2",
+            "test_GuestUserTypeExclusionConditions_Correct_V8",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.3.9v1",
+        tests: &[
+            "test_AppExclusionConditions_Correct_V8",
+            "test_Entra_3_9_User_Group_Exclusions_Correct_V1",
+            "test_GuestUserTypeExclusionConditions_Correct_V9",
+        ],
+        ours: Status::Fail,
+        cause: CA_EXEMPTIONS,
+    },
+    Difference {
+        policy: "MS.AAD.7.1v1",
+        tests: &["test_PrivilegedUsers_Incorrect_V2"],
+        ours: Status::Error,
+        cause: "Deliberate (no verdict without evidence): rows of `privileged_users` lack `OnPremisesImmutableId`, \
+                which ScubaGear's export always writes (null for a cloud-only account); a row without it is \
+                incomplete, so we answer error.",
+    },
+    Difference {
+        policy: "MS.AAD.7.2v1",
+        tests: &[
+            "test_SecureScore_Correct_V1",
+            "test_SecureScore_Correct_V2",
+            "test_SecureScore_Incorrect_V2",
+            "test_SecureScore_Incorrect_V3",
+            "test_SecureScore_Incorrect_V4",
+        ],
+        ours: Status::Error,
+        cause: "Deliberate (no verdict without evidence): rows of `privileged_users` lack `OnPremisesImmutableId` \
+                (see MS.AAD.7.1v1).",
+    },
+    Difference {
+        policy: "MS.AAD.7.4v1",
+        tests: &[
+            "test_AdditionalProperties_Correct_V2",
+            "test_AdditionalProperties_Correct_V3",
+        ],
+        ours: Status::Fail,
+        cause: concat!(
+            "Deliberate: ScubaGear's config file exempts the permanent assignment \
+             (`scuba_config.Aad[\"MS.AAD.7.4v1\"].RoleExclusions`, ",
+            rego!("Rego/AADConfig.rego#L946"),
+            "); aether365 reads no such file, and a permanent active assignment fails."
+        ),
+    },
+    Difference {
+        policy: "MS.DEFENDER.1.4v1",
+        tests: &["*"],
+        ours: Status::Manual,
+        cause: SENSITIVE_ACCOUNTS,
+    },
+    Difference {
+        policy: "MS.DEFENDER.1.5v1",
+        tests: &["*"],
+        ours: Status::Manual,
+        cause: SENSITIVE_ACCOUNTS,
+    },
+    Difference {
+        policy: "MS.DEFENDER.2.1v1",
+        tests: &[
+            "test_TargetedUsers_Incorrect_V6",
+            "test_TargetedUsers_Incorrect_V7",
+        ],
+        ours: Status::Pass,
+        cause: concat!(
+            "Deliberate: ScubaGear fails when a user its config file names (`SensitiveUsers`, ",
+            rego!("Rego/DefenderConfig.rego#L270"),
+            ") is missing from a preset's protected users. aether365 has no list of sensitive users: it \
+             passes when both presets protect users from impersonation."
+        ),
+    },
+    Difference {
+        policy: "MS.EXO.1.1v2",
+        tests: &[
+            "test_AutoForwardEnabled_Correct_V2",
+            "test_AutoForwardEnabled_Correct_V3",
+        ],
+        ours: Status::Fail,
+        cause: concat!(
+            "Deliberate: ScubaGear's config file allows forwarding to the remote domains it names \
+             (`AllowedForwardingDomains`, ",
+            rego!("Rego/EXOConfig.rego#L35"),
+            "); aether365 reads no such file, and any remote domain with automatic forwarding fails."
+        ),
+    },
+    Difference {
+        policy: "MS.EXO.3.1v1",
+        tests: &["test_Enabled_Correct_V5"],
+        ours: Status::Error,
+        cause: concat!(
+            "Deliberate (no verdict without evidence): the only domain is a *.mail.onmicrosoft.com one, which \
+             both skip (",
+            rego!("Rego/EXOConfig.rego#L213"),
+            "); ScubaGear then passes with no domain checked, we answer error."
+        ),
+    },
+    Difference {
+        policy: "MS.EXO.4.4v1",
+        tests: &["test_POC_Correct_V1", "test_POC_Correct_V2"],
+        ours: Status::Fail,
+        cause: "Deliberate: the record's failure report address is `ruf=agencyemail@hq.dhs.gov`, without \
+                `mailto:`. RFC 7489 section 6.3 makes ruf a list of DMARC URIs, so no receiver sends failure \
+                reports there; we count only mailto: URIs, ScubaGear any ruf value.",
+    },
+    Difference {
+        policy: "MS.POWERPLATFORM.2.2v1",
+        tests: &["*"],
+        ours: Status::Error,
+        cause: concat!(
+            "ScubaGear test bug: the tests wrap the environment list, already a list (",
+            rego!("Testing/Unit/Rego/PowerPlatform/PowerPlatformBaseConfig.rego#L51"),
+            "), in another list (`with input.environment_list as [EnvironmentList]`, ",
+            rego!("Testing/Unit/Rego/PowerPlatform/PowerPlatformConfig_02_test.rego#L38"),
+            "), so `EnvironmentList.EnvironmentName` (",
+            rego!("Rego/PowerPlatformConfig.rego#L177"),
+            ") is undefined and ScubaGear sees no environment at all. We refuse a list of lists (unknown shape) \
+             and answer error."
+        ),
+    },
+    Difference {
+        policy: "MS.POWERPLATFORM.3.1v1",
+        tests: &["test_isDisabled_NullIsolationPolicy"],
+        ours: Status::Error,
+        cause: "Deliberate (no verdict without evidence): `tenant_isolation` holds one null row; ScubaGear fails, \
+                we answer error because the read returned nothing to decide on.",
+    },
+];
+
+/// How one case came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Case {
+    Agree,
+    /// A listed difference, or the deliberate `error` on missing evidence.
+    Explained(String),
+    Unexplained(String),
+}
+
+/// The counts of one policy.
+#[derive(Default)]
+struct Row {
+    agree: usize,
+    explained: usize,
+    unexplained: usize,
+}
+
+fn corpus() -> Corpus {
+    serde_json::from_str(VECTORS).unwrap()
+}
+
+/// The snapshot a vector's input stands for: its reads recorded as successful, and a tenant id
+/// when it holds none of the sections an export must have one of.
+fn snapshot(input: &Map<String, Value>) -> Snapshot {
+    let mut doc = input.clone();
+    let mut ran: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for key in input.keys() {
+        if let Some((command, prefix)) = Snapshot::source_of(key) {
+            ran.entry(format!("{prefix}_successful_commands"))
+                .or_default()
+                .push(json!(command));
+        }
+    }
+    for (key, commands) in ran {
+        doc.entry(key).or_insert(Value::Array(commands));
+    }
+    match Snapshot::from_value(Value::Object(doc.clone())) {
+        Ok(s) => s,
+        Err(_) => {
+            doc.insert(
+                "tenant_id".into(),
+                json!("00000000-0000-0000-0000-000000000000"),
+            );
+            Snapshot::from_value(Value::Object(doc)).unwrap()
+        }
+    }
+}
+
+/// Whether an `error` outcome names a section the input lacks or holds empty.
+fn missing_evidence(message: &str, input: &Map<String, Value>) -> Option<String> {
+    let mut named = message.split('`').skip(1).step_by(2);
+    named.find_map(|key| {
+        let section =
+            key == "SPO_tenant" || key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if !section {
+            return None;
+        }
+        let absent = match input.get(key) {
+            None | Some(Value::Null) => true,
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Object(o)) => o.is_empty(),
+            Some(_) => false,
+        };
+        absent.then(|| format!("no verdict without evidence: `{key}` is missing or empty"))
+    })
+}
+
+fn rule_name(test: &str) -> &str {
+    test.rsplit(':').next().unwrap_or(test)
+}
+
+fn classify(v: &Vector, checks: &[&Check]) -> (Case, Vec<Status>) {
+    let snap = snapshot(&v.input);
+    let scuba = scuba::verdict(&v.criticality, v.requirement_met);
+    let outcomes: Vec<_> = checks.iter().map(|c| c.evaluate(&snap)).collect();
+    let statuses: Vec<Status> = outcomes.iter().map(|f| f.status).collect();
+    let Some(f) = outcomes.iter().find(|f| !agrees(f.status, scuba)) else {
+        return (Case::Agree, statuses);
+    };
+    if let Some(d) = DIFFERENCES.iter().find(|d| {
+        d.policy == v.policy
+            && d.ours == f.status
+            && (d.tests == ["*"] || d.tests.contains(&rule_name(&v.test)))
+    }) {
+        return (Case::Explained(d.cause.to_string()), statuses);
+    }
+    if f.status == Status::Error
+        && let Some(why) = missing_evidence(&f.message, &v.input)
+    {
+        return (Case::Explained(why), statuses);
+    }
+    (
+        Case::Unexplained(format!(
+            "{} {}: ours {:?} ({}), ScubaGear {scuba:?}",
+            v.test, v.policy, f.status, f.message
+        )),
+        statuses,
+    )
+}
+
+/// What running the corpus gives.
+struct Run {
+    /// Per cited policy, its counts.
+    table: BTreeMap<String, Row>,
+    unexplained: Vec<String>,
+    /// Per policy and cause, how many cases it explains.
+    explained: BTreeMap<(String, String), usize>,
+    /// Cases on policies no check cites, and those policies.
+    uncited_cases: usize,
+    uncited: Vec<String>,
+}
+
+/// Runs every vector whose policy a check cites.
+fn run() -> Run {
+    let corpus = corpus();
+    let all = compliance_checks();
+    let mut table: BTreeMap<String, Row> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    let mut used = BTreeSet::new();
+    let mut explained = BTreeMap::new();
+    let mut uncited = BTreeSet::new();
+    let mut uncited_cases = 0;
+    for v in &corpus.vectors {
+        let checks: Vec<&Check> = all
+            .iter()
+            .filter(|c| c.scuba_ids().contains(&v.policy.as_str()))
+            .collect();
+        if checks.is_empty() {
+            uncited.insert(v.policy.clone());
+            uncited_cases += 1;
+            continue;
+        }
+        let (case, _) = classify(v, &checks);
+        let row = table.entry(v.policy.clone()).or_default();
+        match case {
+            Case::Agree => row.agree += 1,
+            Case::Explained(cause) => {
+                row.explained += 1;
+                *explained
+                    .entry((v.policy.clone(), cause.clone()))
+                    .or_insert(0) += 1;
+                used.insert(cause);
+            }
+            Case::Unexplained(what) => {
+                row.unexplained += 1;
+                unexplained.push(what);
+            }
+        }
+    }
+    let stale: Vec<String> = DIFFERENCES
+        .iter()
+        .filter(|d| !used.contains(d.cause))
+        .map(|d| format!("{} {:?}", d.policy, d.tests))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed differences no case needs: {stale:?}"
+    );
+    Run {
+        table,
+        unexplained,
+        explained,
+        uncited_cases,
+        uncited: uncited.into_iter().collect(),
+    }
+}
+
+/// The per-policy table for docs/frameworks.md.
+pub fn render() -> String {
+    let corpus = corpus();
+    let Run {
+        table,
+        uncited_cases,
+        uncited,
+        ..
+    } = run();
+    let mut out = String::new();
+    let cases: usize = table
+        .values()
+        .map(|r| r.agree + r.explained + r.unexplained)
+        .sum();
+    let agree: usize = table.values().map(|r| r.agree).sum();
+    writeln!(
+        out,
+        "### ScubaGear's unit tests\n\n\
+         ScubaGear's own Rego unit tests (release {}, commit `{}`, `PowerShell/ScubaGear/Testing/Unit/Rego`) \
+         are a conformance corpus: each gives an input and the verdict ScubaGear expects on one policy. \
+         `scripts/scubagear-vectors` derives them as data (`engine/tests/it/scubagear_vectors.json`) and \
+         `cargo test -p aether365-engine --test it scubagear_vectors` runs every check citing the policy on each \
+         (a module of the engine's one integration-test binary). A case agrees when every such check agrees; a \
+         difference is explained by a deliberate difference or a ScubaGear bug listed in the test, or by our \
+         `error` where the input lacks a section the check reads (no verdict without evidence); the causes are \
+         in the test. A vector's input is a partial export whose reads are taken as successful. {} vectors, \
+         {cases} of them on the {} policies cited here, {agree} agreeing; {uncited_cases} on {} policies no check \
+         cites ({}). The target is 95 % agreeing per policy; the policies below it differ mostly where ScubaGear \
+         reads exemptions from its own config file (`scuba_config`, which aether365 does not have) or where a \
+         test's input leaves out a section our check needs.\n",
+        corpus.source.release,
+        corpus.source.commit,
+        corpus.vectors.len(),
+        table.len(),
+        uncited.len(),
+        uncited.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| SCuBA policy | cases | agree | differ, explained | differ, unexplained | agree % |\n| --- | --- | --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for (policy, r) in &table {
+        let n = r.agree + r.explained + r.unexplained;
+        writeln!(
+            out,
+            "| {policy} | {n} | {} | {} | {} | {} |",
+            r.agree,
+            r.explained,
+            r.unexplained,
+            r.agree * 100 / n
+        )
+        .unwrap();
+    }
+    out
+}
+
+#[test]
+fn scubagear_vectors() {
+    let Run {
+        table,
+        unexplained,
+        explained,
+        ..
+    } = run();
+    println!("{}", render());
+    for ((policy, cause), n) in &explained {
+        println!("explained: {policy} ({n}): {cause}");
+    }
+    assert!(!table.is_empty());
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+}
