@@ -6,6 +6,7 @@ use std::time::Duration;
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
 use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
+use aether365_actors::schedule::SchedulerConfig;
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
@@ -106,9 +107,15 @@ pub struct ServeArgs {
     /// instance died this long after its last heartbeat, e.g. 30s.
     #[arg(long, env = "AETHER365_SCAN_LEASE", value_parser = humantime_ms, default_value = "30s")]
     pub scan_lease: Duration,
+    /// How often due scan schedules are looked for (each occurrence starts once, on one
+    /// instance), e.g. 30s.
+    #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
+    pub schedule_tick: Duration,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
-    /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Tests only.
+    /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
+    /// builds with the `conformance` cargo feature (tests); a release build has no such flag.
+    #[cfg(feature = "conformance")]
     #[arg(long, hide = true)]
     pub conformance_fixtures: bool,
     /// Benchmarks only (`bench` builds): treat every request as the demo organisation's newest
@@ -213,6 +220,10 @@ pub async fn run(
             },
             ..ScanConfig::default()
         },
+        schedules: SchedulerConfig {
+            tick: args.schedule_tick.max(Duration::from_secs(1)),
+            enabled: true,
+        },
         ..BackendConfig::default()
     };
     #[cfg(feature = "bench")]
@@ -240,7 +251,10 @@ pub async fn run(
                 max_batch: args.max_batch,
             },
             keep_alive: args.keep_alive,
+            #[cfg(feature = "conformance")]
             conformance_fixtures: args.conformance_fixtures,
+            #[cfg(not(feature = "conformance"))]
+            conformance_fixtures: false,
             #[cfg(feature = "bench")]
             bench_principal,
         },

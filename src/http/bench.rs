@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::error::HttpError;
 use super::guard::Authenticated;
 use super::state::AppState;
-use crate::mcp::{ProtocolVersion, RequestContext, dispatch};
+use crate::mcp::{ProtocolVersion, RequestContext, methods};
 
 /// POST /bench/tools/{name}: the body is the tool's `arguments` object (empty: none).
 pub async fn call(
@@ -38,7 +38,7 @@ pub async fn call(
         notifier: None,
         session: None,
     };
-    match dispatch::plain_tool_call(&ctx, &name, arguments).await {
+    match methods::plain_call(&ctx, &name, arguments).await {
         Ok(outcome) => Ok(HttpResponse::Ok().json(&outcome.outcome.structured)),
         Err(e) => Ok(HttpResponse::BadRequest().json(json!({"error": e.to_string()}))),
     }

@@ -73,6 +73,21 @@ impl From<crate::mcp::registry::LookupError> for HttpError {
     }
 }
 
+impl From<crate::mcp::server::Refusal> for HttpError {
+    fn from(refusal: crate::mcp::server::Refusal) -> HttpError {
+        use crate::mcp::server::Refusal;
+        match refusal {
+            Refusal::MissingSession(message) => HttpError::MissingSession(message),
+            Refusal::Lookup(e) => e.into(),
+            Refusal::SessionStore(e) => {
+                tracing::error!("{e}");
+                HttpError::SessionStore
+            }
+            Refusal::JsonRpc { id, error, version } => HttpError::jsonrpc(id, error, version),
+        }
+    }
+}
+
 impl HttpError {
     /// A JSON-RPC error with the status the stateless era gives its code (400 by default
     /// for errors raised before dispatch).

@@ -3,11 +3,9 @@
 //! handler could read a body, and bounds the time the body may then take; handlers take an
 //! [`Authenticated`] caller, so none can forget them.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -204,54 +202,6 @@ fn has_body(req: &HttpRequest) -> bool {
             .is_some_and(|v| v.trim() != "0")
 }
 
-/// Requests per address whose authentication is not finished.
-#[derive(Debug, Default)]
-pub struct Strangers {
-    pending: Mutex<HashMap<IpAddr, usize>>,
-}
-
-/// An admitted unauthenticated request; its place is given back on drop.
-pub struct StrangerSlot<'a> {
-    strangers: &'a Strangers,
-    addr: IpAddr,
-}
-
-impl Strangers {
-    /// A place for one more unauthenticated request from `addr`, unless it has `limit`.
-    pub fn admit(&self, addr: IpAddr, limit: usize) -> Option<StrangerSlot<'_>> {
-        let mut pending = self.pending.lock().ok()?;
-        let count = pending.entry(addr).or_default();
-        if *count >= limit.max(1) {
-            return None;
-        }
-        *count += 1;
-        Some(StrangerSlot {
-            strangers: self,
-            addr,
-        })
-    }
-
-    /// Unauthenticated requests from `addr` under way.
-    pub fn pending(&self, addr: IpAddr) -> usize {
-        self.pending
-            .lock()
-            .map_or(0, |p| p.get(&addr).copied().unwrap_or(0))
-    }
-}
-
-impl Drop for StrangerSlot<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut pending) = self.strangers.pending.lock()
-            && let Some(count) = pending.get_mut(&self.addr)
-        {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                pending.remove(&self.addr);
-            }
-        }
-    }
-}
-
 /// The message of a body that did not arrive in time.
 const BODY_TIMEOUT: &str = "the request body did not arrive in time";
 
@@ -420,24 +370,7 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{Strangers, host_of, is_local_host, origin_of};
-
-    #[test]
-    fn unauthenticated_requests_are_capped_per_address() {
-        let strangers = Strangers::default();
-        let (a, b) = ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
-        let first = strangers.admit(a, 2);
-        let second = strangers.admit(a, 2);
-        assert!(first.is_some() && second.is_some());
-        assert!(strangers.admit(a, 2).is_none());
-        assert!(strangers.admit(b, 2).is_some());
-        drop(first);
-        assert_eq!(strangers.pending(a), 1);
-        assert!(strangers.admit(a, 2).is_some());
-        drop(second);
-        assert_eq!(strangers.pending(a), 0);
-        assert!(strangers.pending.lock().unwrap().is_empty());
-    }
+    use super::{host_of, is_local_host, origin_of};
 
     #[test]
     fn origins_are_compared_whole() {

@@ -6,12 +6,13 @@ mod bench;
 mod config;
 pub mod error;
 mod guard;
-mod legacy;
+mod mcp;
 mod ops;
 pub mod quota;
+mod readiness;
 mod state;
+mod strangers;
 mod stream;
-mod streamable;
 mod well_known;
 
 pub use config::{ServerConfig, TrustedProxy};
@@ -56,20 +57,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/mcp")
             .wrap(guard())
-            .route(web::post().to(streamable::post))
-            .route(web::get().to(streamable::get))
-            .route(web::delete().to(streamable::delete))
-            .default_service(web::to(streamable::other)),
+            .route(web::post().to(mcp::streamable::post))
+            .route(web::get().to(mcp::streamable::get))
+            .route(web::delete().to(mcp::streamable::delete))
+            .default_service(web::to(mcp::streamable::other)),
     )
     .service(
         web::resource("/sse")
             .wrap(guard())
-            .route(web::get().to(legacy::open)),
+            .route(web::get().to(mcp::legacy::open)),
     )
     .service(
         web::resource("/messages")
             .wrap(guard())
-            .route(web::post().to(legacy::message)),
+            .route(web::post().to(mcp::legacy::message)),
     )
     .route(
         "/.well-known/oauth-protected-resource",
@@ -119,13 +120,15 @@ impl Application {
         let registry = SessionRegistry::new(&backend);
         registry.follow_revocations(backend.clone());
         registry.follow_cluster();
+        let core = Arc::new(CoreConfig {
+            conformance_fixtures: config.conformance_fixtures,
+            ..CoreConfig::default()
+        });
         let state = AppState {
+            mcp: crate::mcp::Server::new(backend.clone(), registry.clone(), core.clone()),
             backend,
             registry: registry.clone(),
-            core: Arc::new(CoreConfig {
-                conformance_fixtures: config.conformance_fixtures,
-                ..CoreConfig::default()
-            }),
+            core,
             config: Arc::new(config),
             strangers: Arc::default(),
             quotas: Arc::new(quota::Quotas::new(config_quotas)),

@@ -6,45 +6,24 @@
 //! (the others wait for that verdict), so any rate of calls costs at most one write (an insert
 //! and a delete) per second and instance.
 
-use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+use std::sync::LazyLock;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use aether365_entities::cluster_message;
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
+use super::readiness::NotReady;
 use super::state::AppState;
-use crate::mcp::{McpError, RequestContext, dispatch};
 
 /// Registers `/healthz`, `/readyz` and `/metrics`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics));
-}
-
-/// Labels of an MCP call: its method and, for `tools/call`, the tool.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct CallLabels {
-    method: String,
-    tool: String,
-}
-
-/// Labels of a counted call: method, tool and outcome (`ok` or `error`).
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OutcomeLabels {
-    method: String,
-    tool: String,
-    outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -56,8 +35,6 @@ struct StatusLabels {
 /// scraped.
 struct Metrics {
     registry: Registry,
-    calls: Family<OutcomeLabels, Counter>,
-    latency: Family<CallLabels, Histogram>,
     sessions: Gauge,
     scans: Family<StatusLabels, Gauge>,
     scans_running_here: Gauge,
@@ -67,21 +44,16 @@ struct Metrics {
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let mut registry = Registry::with_prefix("aether365");
-    let calls = Family::<OutcomeLabels, Counter>::default();
+    let calls = &crate::mcp::metrics::CALL_METRICS;
     registry.register(
         "mcp_calls",
         "MCP requests handled, by method, tool and outcome",
-        calls.clone(),
+        calls.calls.clone(),
     );
-    let latency = Family::<CallLabels, Histogram>::new_with_constructor(|| {
-        Histogram::new([
-            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-        ])
-    });
     registry.register(
         "mcp_call_duration_seconds",
         "Time to answer an MCP request, by method and tool",
-        latency.clone(),
+        calls.latency.clone(),
     );
     let sessions = Gauge::default();
     registry.register(
@@ -126,8 +98,6 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     );
     Metrics {
         registry,
-        calls,
-        latency,
         sessions,
         scans,
         scans_running_here,
@@ -135,51 +105,6 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         listening,
     }
 });
-
-/// Dispatches an MCP request and records its count and latency. Names a client invents
-/// (unknown methods and tools) are counted as `unknown`, so they cannot grow the label set.
-pub async fn dispatch_observed(
-    ctx: &RequestContext,
-    method: &str,
-    params: Map<String, Value>,
-) -> Result<Arc<RawValue>, McpError> {
-    let tool = (method == "tools/call")
-        .then(|| {
-            params
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .flatten();
-    let started = Instant::now();
-    let result = dispatch::handle(ctx, method, params).await;
-    let (method, tool) = match &result {
-        Err(McpError::MethodNotFound(_)) => ("unknown".to_string(), String::new()),
-        Err(McpError::UnknownTool(_)) => (method.to_string(), "unknown".to_string()),
-        _ => (method.to_string(), tool.unwrap_or_default()),
-    };
-    observe(method, tool, result.is_ok(), started.elapsed());
-    result
-}
-
-fn observe(method: String, tool: String, ok: bool, took: Duration) {
-    let metrics = &*METRICS;
-    metrics
-        .latency
-        .get_or_create(&CallLabels {
-            method: method.clone(),
-            tool: tool.clone(),
-        })
-        .observe(took.as_secs_f64());
-    metrics
-        .calls
-        .get_or_create(&OutcomeLabels {
-            method,
-            tool,
-            outcome: if ok { "ok" } else { "error" },
-        })
-        .inc();
-}
 
 /// GET /healthz: the process answers.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -189,70 +114,10 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
-/// Why an instance cannot serve.
-#[derive(Debug, thiserror::Error)]
-enum NotReady {
-    #[error("the database does not take writes: {0}")]
-    Store(#[from] sea_orm::DbErr),
-    #[error("the cluster bus is not listening (PostgreSQL LISTEN connection lost)")]
-    Bus,
-}
-
-/// Writes and deletes a row: a store that cannot write (read-only or full disk, lost
-/// database) fails here, not on a caller's request.
-async fn check_store(state: &AppState) -> Result<(), NotReady> {
-    let row = cluster_message::ActiveModel {
-        payload: Set("readyz".into()),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(&state.backend.db)
-    .await?;
-    cluster_message::Entity::delete_by_id(row.id)
-        .exec(&state.backend.db)
-        .await?;
-    Ok(())
-}
-
-/// How long a `/readyz` verdict is answered without checking again.
-pub const READINESS_TTL: Duration = Duration::from_secs(1);
-
-/// The last `/readyz` verdict of the store (its time and the reason it failed, if it did);
-/// the lock is held while one caller checks, so callers never check at once.
-#[derive(Debug, Default)]
-pub struct Readiness {
-    last: tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>,
-    /// Store checks made (each one database write), for tests and operators.
-    checks: std::sync::atomic::AtomicU64,
-}
-
-impl Readiness {
-    /// Store checks made since start.
-    pub fn checks(&self) -> u64 {
-        self.checks.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The store's verdict: the cached one while younger than [`READINESS_TTL`], else a new
-    /// check (one caller at a time).
-    async fn store(&self, state: &AppState) -> Result<(), String> {
-        let mut last = self.last.lock().await;
-        if let Some((at, verdict)) = last.as_ref()
-            && at.elapsed() < READINESS_TTL
-        {
-            return verdict.clone();
-        }
-        self.checks
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let verdict = check_store(state).await.map_err(|e| e.to_string());
-        *last = Some((Instant::now(), verdict.clone()));
-        verdict
-    }
-}
-
 /// GET /readyz: 200 when this instance can serve, else 503 with the reason. The store's
 /// verdict may be up to [`READINESS_TTL`] old; the bus is asked every time (no database).
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let checked = match state.readiness.store(&state).await {
+    let checked = match state.readiness.store(&state.backend.db).await {
         Ok(()) if !state.backend.bus.is_listening() => Err(NotReady::Bus.to_string()),
         other => other,
     };

@@ -6,8 +6,9 @@ use actix_web::HttpRequest;
 use aether365_actors::Backend;
 
 use super::config::ServerConfig;
-use super::guard::Strangers;
 use super::quota::Quotas;
+use super::readiness::Readiness;
+use super::strangers::Strangers;
 use crate::mcp::{CoreConfig, SessionRegistry};
 
 /// Shared state of the HTTP handlers.
@@ -22,7 +23,9 @@ pub struct AppState {
     /// Calls per second and batch sizes per token and organisation.
     pub quotas: Arc<Quotas>,
     /// `/readyz`'s last verdict, shared by every caller for a second.
-    pub readiness: Arc<super::ops::Readiness>,
+    pub readiness: Arc<Readiness>,
+    /// The MCP core every transport hands its messages to.
+    pub mcp: crate::mcp::Server,
 }
 
 impl AppState {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::context::RequestContext;
 use super::error::McpError;
 use super::logging::LogLevel;
-use super::session::request_client;
+use super::session::{ClientAsker, request_client};
 
 /// A 1×1 transparent PNG.
 const PNG_1X1: &str =
@@ -211,7 +211,13 @@ async fn ask_client(
     params: Value,
     render: impl FnOnce(&Value) -> String,
 ) -> Value {
-    match request_client(ctx, method, params).await {
+    let asker = ClientAsker {
+        session: ctx.session.as_ref(),
+        notifier: ctx.notifier.as_ref(),
+        version: ctx.version,
+        client_capabilities: &ctx.client_capabilities,
+    };
+    match request_client(asker, method, params).await {
         Ok(result) => json!({"content": [text(&render(&result))], "isError": false}),
         Err(e) => json!({"content": [text(&format!("{method} failed: {e}"))], "isError": true}),
     }

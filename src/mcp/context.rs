@@ -3,24 +3,15 @@
 
 use std::sync::Arc;
 
-use actix::Addr;
-use aether365_actors::{Backend, Principal};
+use aether365_actors::Backend;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
+pub use super::caller::Caller;
 use super::jsonrpc;
 use super::logging::LogLevel;
-use super::session::{Deliver, McpSession, SessionHandle};
+pub use super::session::{Notifier, SessionHandle, StreamClosed};
 use super::surface::AnswerCache;
 use super::version::ProtocolVersion;
-
-/// The authenticated caller of one HTTP request.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub principal: Principal,
-    pub client_addr: Option<String>,
-    pub user_agent: Option<String>,
-}
 
 /// Server-wide settings and shared state the protocol core needs.
 #[derive(Clone, Debug, Default)]
@@ -29,34 +20,6 @@ pub struct CoreConfig {
     pub conformance_fixtures: bool,
     /// Tool answers that depend only on completed scans, shared by every request.
     pub answers: Arc<AnswerCache>,
-}
-
-/// Where a request's notifications (progress, log messages) go: JSON-RPC messages framed by
-/// the transport (the POST's SSE response), or the session's own stream.
-#[derive(Clone)]
-pub enum Notifier {
-    /// The request's own SSE response.
-    Channel(mpsc::Sender<Value>),
-    /// The session's stream (legacy HTTP+SSE, or a POST answered with JSON).
-    Session(Addr<McpSession>),
-}
-
-/// The notification's stream is gone.
-#[derive(Debug)]
-pub struct StreamClosed;
-
-impl Notifier {
-    /// Sends one JSON-RPC message.
-    pub async fn send(&self, message: Value) -> Result<(), StreamClosed> {
-        match self {
-            Notifier::Channel(tx) => tx.send(message).await.map_err(|_| StreamClosed),
-            Notifier::Session(addr) if addr.connected() => {
-                addr.do_send(Deliver(message));
-                Ok(())
-            }
-            Notifier::Session(_) => Err(StreamClosed),
-        }
-    }
 }
 
 /// The context one request is dispatched with.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use actix::Addr;
 use aether365_actors::Backend;
 use aether365_actors::cluster::ClusterEvent;
-use aether365_actors::cluster::sessions::{self, StoredTransport};
+use aether365_actors::cluster::sessions;
 use aether365_actors::tokens::SubscribeRevocations;
 use tokio::sync::{Notify, broadcast};
 
@@ -24,26 +24,7 @@ use super::session::{
     SessionHandle,
 };
 
-/// The transport a session was opened on: its id works on that transport's endpoints only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    /// Streamable HTTP (`/mcp` with `Mcp-Session-Id`).
-    Streamable,
-    /// Legacy HTTP+SSE (`/sse` and `/messages?sessionId=`).
-    Legacy,
-    /// A stateless-era `subscriptions/listen` stream (never looked up by id).
-    Listener,
-}
-
-impl Transport {
-    fn stored(self) -> Option<StoredTransport> {
-        match self {
-            Transport::Streamable => Some(StoredTransport::Streamable),
-            Transport::Legacy => Some(StoredTransport::Legacy),
-            Transport::Listener => None,
-        }
-    }
-}
+pub use super::session::{Directory, Transport};
 
 /// Why a request's session cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +70,26 @@ impl Drop for StreamGuard {
     }
 }
 
+impl Directory for SessionRegistry {
+    fn insert(&self, id: &str, token_id: i64, transport: Transport, session: SessionHandle) {
+        SessionRegistry::insert(self, id, token_id, transport, session);
+    }
+
+    fn remove(&self, id: &str, addr: &Addr<McpSession>) {
+        SessionRegistry::remove(self, id, addr);
+    }
+
+    fn link(&self) -> Option<Arc<ClusterLink>> {
+        SessionRegistry::link(self)
+    }
+}
+
 impl SessionRegistry {
+    /// This registry as the sessions see it.
+    pub fn directory(&self) -> Arc<dyn Directory> {
+        Arc::new(self.clone())
+    }
+
     /// The registry of a server over `backend`: linked to the cluster on PostgreSQL.
     pub fn new(backend: &Backend) -> SessionRegistry {
         SessionRegistry {
@@ -177,9 +177,12 @@ impl SessionRegistry {
                 // Another request may have loaded it meanwhile.
                 match self.local(id, token_id, transport) {
                     Some(session) => session,
-                    None => {
-                        McpSession::copy_of(&stored, caller.clone(), backend.clone(), self.clone())
-                    }
+                    None => McpSession::copy_of(
+                        &stored,
+                        caller.clone(),
+                        backend.clone(),
+                        self.directory(),
+                    ),
                 }
             }
         };

@@ -38,6 +38,18 @@ pub enum McpRequest {
     CallToolAsTask(Box<CallToolRequestParams>),
 }
 
+/// A string parameter, required.
+pub fn str_param<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a str, McpError> {
+    match params.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(McpError::InvalidParams(format!(
+            "\"{key}\" must be a string, not {}",
+            value_kind(other)
+        ))),
+        None => Err(McpError::InvalidParams(format!("\"{key}\" is required"))),
+    }
+}
+
 /// The level `logging/setLevel` asks for.
 pub fn log_level(params: &SetLevelRequestParams) -> Option<LogLevel> {
     serde_json::to_value(params.level)

@@ -27,11 +27,10 @@ use futures_util::future::AbortHandle;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 
+use super::caller::Caller;
 use super::cluster::ClusterLink;
-use super::context::{Caller, RequestContext};
 use super::jsonrpc::{self, RequestId};
 use super::logging::LogLevel;
-use super::registry::{SessionRegistry, Transport};
 use super::tasks;
 use super::version::ProtocolVersion;
 use aether365_actors::scans::next_subscriber_id;
@@ -91,7 +90,7 @@ pub struct McpSession {
     kind: SessionKind,
     caller: Arc<Caller>,
     backend: Backend,
-    registry: SessionRegistry,
+    registry: Arc<dyn Directory>,
     shared: Arc<SessionShared>,
     stream: Option<mpsc::Sender<StreamEvent>>,
     next_event_id: u64,
@@ -459,7 +458,7 @@ impl McpSession {
     fn start_with(
         start: SessionStart,
         backend: Backend,
-        registry: SessionRegistry,
+        registry: Arc<dyn Directory>,
         link: Option<Arc<ClusterLink>>,
         stored: Option<&StoredSession>,
     ) -> SessionHandle {
@@ -527,7 +526,7 @@ impl McpSession {
         kind: SessionKind,
         caller: Arc<Caller>,
         backend: Backend,
-        registry: SessionRegistry,
+        registry: Arc<dyn Directory>,
         version: ProtocolVersion,
         client_capabilities: Value,
     ) -> SessionHandle {
@@ -547,7 +546,7 @@ impl McpSession {
     pub async fn open(
         start: SessionStart,
         backend: Backend,
-        registry: SessionRegistry,
+        registry: Arc<dyn Directory>,
     ) -> Result<SessionHandle, OpenError> {
         let link = registry.link();
         let handle = McpSession::start_with(start, backend, registry.clone(), link.clone(), None);
@@ -566,7 +565,7 @@ impl McpSession {
         stored: &StoredSession,
         caller: Arc<Caller>,
         backend: Backend,
-        registry: SessionRegistry,
+        registry: Arc<dyn Directory>,
     ) -> SessionHandle {
         let kind = match stored.transport {
             StoredTransport::Streamable => SessionKind::Streamable,
@@ -1206,6 +1205,14 @@ impl Drop for PendingGuard {
     }
 }
 
+/// What a request that asks the client something runs with (from its request context).
+pub struct ClientAsker<'a> {
+    pub session: Option<&'a SessionHandle>,
+    pub notifier: Option<&'a Notifier>,
+    pub version: ProtocolVersion,
+    pub client_capabilities: &'a Value,
+}
+
 /// Sends the request `method` to the client while `ctx`'s request runs, and waits (at most
 /// [`CLIENT_REQUEST_TIMEOUT`]) for the client to POST its response. The request travels where
 /// the request's notifications go: the POST's SSE response (Streamable HTTP), else the
@@ -1214,21 +1221,21 @@ impl Drop for PendingGuard {
 /// Only the conformance fixture tools call this: aether365's own tools are read-only and never
 /// send requests to the client.
 pub async fn request_client(
-    ctx: &RequestContext,
+    asker: ClientAsker<'_>,
     method: &str,
     params: Value,
 ) -> Result<Value, ClientRequestError> {
-    let (Some(session), Some(notifier)) = (&ctx.session, &ctx.notifier) else {
+    let (Some(session), Some(notifier)) = (asker.session, asker.notifier) else {
         return Err(ClientRequestError::NoSession);
     };
     if let Some((capability, since)) = client_method_requirements(method) {
-        if ctx.version < since {
+        if asker.version < since {
             return Err(ClientRequestError::NotInVersion {
                 method: method.to_string(),
-                version: ctx.version,
+                version: asker.version,
             });
         }
-        if ctx.client_capabilities.get(capability).is_none() {
+        if asker.client_capabilities.get(capability).is_none() {
             return Err(ClientRequestError::Unsupported(capability));
         }
     }
@@ -1269,4 +1276,65 @@ pub async fn request_client(
             Err(ClientRequestError::Timeout(CLIENT_REQUEST_TIMEOUT))
         }
     }
+}
+
+/// Where a request's notifications (progress, log messages) go: JSON-RPC messages framed by
+/// the transport (the POST's SSE response), or the session's own stream.
+#[derive(Clone)]
+pub enum Notifier {
+    /// The request's own SSE response.
+    Channel(mpsc::Sender<Value>),
+    /// The session's stream (legacy HTTP+SSE, or a POST answered with JSON).
+    Session(Addr<McpSession>),
+}
+
+/// The notification's stream is gone.
+#[derive(Debug)]
+pub struct StreamClosed;
+
+impl Notifier {
+    /// Sends one JSON-RPC message.
+    pub async fn send(&self, message: Value) -> Result<(), StreamClosed> {
+        match self {
+            Notifier::Channel(tx) => tx.send(message).await.map_err(|_| StreamClosed),
+            Notifier::Session(addr) if addr.connected() => {
+                addr.do_send(Deliver(message));
+                Ok(())
+            }
+            Notifier::Session(_) => Err(StreamClosed),
+        }
+    }
+}
+
+/// The transport a session was opened on: its id works on that transport's endpoints only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Streamable HTTP (`/mcp` with `Mcp-Session-Id`).
+    Streamable,
+    /// Legacy HTTP+SSE (`/sse` and `/messages?sessionId=`).
+    Legacy,
+    /// A stateless-era `subscriptions/listen` stream (never looked up by id).
+    Listener,
+}
+
+impl Transport {
+    /// How the cluster stores it (a listener is not stored).
+    pub fn stored(self) -> Option<StoredTransport> {
+        match self {
+            Transport::Streamable => Some(StoredTransport::Streamable),
+            Transport::Legacy => Some(StoredTransport::Legacy),
+            Transport::Listener => None,
+        }
+    }
+}
+
+/// Where sessions are listed (the session registry), as a session sees it: it lists itself
+/// when it starts and leaves when it stops.
+pub trait Directory: Send + Sync {
+    /// Lists a live session.
+    fn insert(&self, id: &str, token_id: i64, transport: Transport, session: SessionHandle);
+    /// Removes the session `addr` (if it is still the one listed under `id`).
+    fn remove(&self, id: &str, addr: &Addr<McpSession>);
+    /// The cluster link, on PostgreSQL.
+    fn link(&self) -> Option<Arc<ClusterLink>>;
 }

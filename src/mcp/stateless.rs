@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::dispatch::server_info;
 use super::error::McpError;
 use super::logging::LogLevel;
+use super::methods::lifecycle::server_info;
 use super::version::ProtocolVersion;
 
 /// `_meta` key of the protocol version.
@@ -199,7 +199,10 @@ pub fn decorate(method: &str, mut result: Value) -> Value {
         }
         let meta = map.entry("_meta").or_insert_with(|| json!({}));
         if let Some(meta) = meta.as_object_mut() {
-            meta.insert("io.modelcontextprotocol/serverInfo".into(), server_info());
+            meta.insert(
+                "io.modelcontextprotocol/serverInfo".into(),
+                serde_json::to_value(server_info()).unwrap_or_default(),
+            );
         }
     }
     result

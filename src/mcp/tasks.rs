@@ -2,13 +2,11 @@
 //! `io.modelcontextprotocol/tasks` extension of 2026-07-28). A task id is `scan-<id>`, so a task
 //! is as durable as its scan and visible exactly where the scan is.
 
-use aether365_actors::query::{GetScan, QueryError, ScanView};
+use aether365_actors::query::ScanView;
 use aether365_actors::scans::ScanStatus;
 use serde_json::{Value, json};
 
-use super::context::RequestContext;
 use super::error::McpError;
-use super::scan_watch::ScanWatch;
 
 /// How long a task is kept, in milliseconds (scans are kept for good; this is a hint).
 pub const TASK_TTL_MS: u64 = 24 * 3600 * 1000;
@@ -38,7 +36,7 @@ pub fn task_status(scan_status: ScanStatus) -> &'static str {
     }
 }
 
-fn status_message(scan: &ScanView) -> String {
+pub fn status_message(scan: &ScanView) -> String {
     match scan.status.as_str() {
         "completed" => match scan.score {
             Some(score) => format!("Scan {} completed; score {score:.1}", scan.id),
@@ -93,66 +91,4 @@ pub fn scan_tool_result(scan: &ScanView, structured: bool) -> Value {
         map.insert("structuredContent".into(), view);
     }
     result
-}
-
-/// Loads a scan through the query layer (scoped by the caller's token).
-pub async fn load_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanView, McpError> {
-    let answer = ctx
-        .backend
-        .queries
-        .send(GetScan {
-            principal: ctx.caller.principal.clone(),
-            scan_id,
-        })
-        .await?;
-    match answer {
-        Ok(detail) => Ok(detail.scan),
-        Err(QueryError::NotFound(_)) => Err(McpError::InvalidParams(format!(
-            "unknown task {:?}",
-            task_id(scan_id)
-        ))),
-        Err(e) => Err(McpError::failed("query", e)),
-    }
-}
-
-/// Waits until the scan is final; with a progress token, reports its progress meanwhile.
-pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanView, McpError> {
-    let mut watch = ScanWatch::start(&ctx.backend, scan_id);
-    let mut scan = load_scan(ctx, scan_id).await?;
-    let mut last_done = -1;
-    // What the scan does now ("Exchange Online: collected"), from its latest event.
-    let mut stage: Option<String> = None;
-    loop {
-        if scan.progress_done != last_done && scan.progress_total > 0 {
-            last_done = scan.progress_done;
-            let message = match &stage {
-                Some(stage) => format!("{}: {stage}", status_message(&scan)),
-                None => status_message(&scan),
-            };
-            ctx.progress(
-                f64::from(scan.progress_done),
-                Some(f64::from(scan.progress_total)),
-                Some(&message),
-            )
-            .await;
-        }
-        if scan.status.is_final() {
-            return Ok(scan);
-        }
-        match watch.next().await {
-            Some(event) => {
-                scan.status = event.status;
-                scan.progress_done = event.progress_done;
-                scan.progress_total = event.progress_total;
-                scan.score = event.score;
-                scan.error = event.error;
-                stage = event.stage;
-                if scan.status.is_final() {
-                    // Reload for the stored summary.
-                    scan = load_scan(ctx, scan_id).await?;
-                }
-            }
-            None => return Err(McpError::Internal("scan manager went away".into())),
-        }
-    }
 }

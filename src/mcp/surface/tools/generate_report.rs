@@ -2,7 +2,7 @@
 
 use aether365_actors::query::{Framework, NewReport, ReportView, SaveReport};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Hints, ToolDef, input_schema, outcome, output_schema};
 use crate::mcp::surface::args::{TenantRef, parse, text};
@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 pub const TOOL: ToolDef = ToolDef {
     name: "generate_report",
     title: "Generate a report",
-    description: "Writes and stores a Markdown report from stored scan data. board: summary, score, trend, top risks; audit: framework coverage, control status; technical: failing checks with remediation steps. Long reports are cut here; the whole one is resource aether365://reports/{id}.",
+    description: "Writes and stores a Markdown report from stored scan data. board: score, trend, top risks; audit: framework coverage and control status; technical: failing checks with remediation. Long reports are cut here; the whole one is aether365://reports/{id}.",
     hints: Hints {
         read_only: false,
         idempotent: false,
@@ -26,7 +26,7 @@ pub const TOOL: ToolDef = ToolDef {
     cacheable: false,
     task_support: false,
     input: input_schema::<Args>,
-    output: output_schema::<ReportView>,
+    output: output_schema::<Output>,
     call: |ctx, arguments| Box::pin(async move { call(ctx, parse(arguments)?).await }),
 };
 
@@ -38,6 +38,18 @@ struct Args {
     framework: Option<String>,
     /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
+}
+
+/// The stored report as the answer gives it: its `markdown` is the part shown in the text (cut
+/// before a heading when the report is longer); the whole report is the resource `uri`.
+#[derive(Serialize, JsonSchema)]
+struct Output {
+    #[serde(flatten)]
+    report: ReportView,
+    /// Characters in the whole report.
+    characters: usize,
+    /// True when `markdown` is only the start of the report: read `uri` for all of it.
+    cut: bool,
 }
 
 /// Most characters of the report the answer shows.
@@ -68,17 +80,26 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         .await?;
     let mut targets = built.targets;
     targets.push(format!("report:{}", stored.id));
+    let characters = stored.markdown.chars().count();
     let (shown, cut) = head(&stored.markdown, ANSWER_MAX);
     let text = if cut {
         format!(
-            "{shown}\n\n---\nThe report continues: read the resource {} for all of it ({} characters).\n",
+            "{shown}\n\n---\nThe report continues: read the resource {} for all of it ({characters} characters).\n",
             stored.uri,
-            stored.markdown.chars().count()
         )
     } else {
         format!("{shown}\n\n---\nStored as {}.\n", stored.uri)
     };
-    outcome(&stored, text, targets)
+    let shown = shown.to_string();
+    let output = Output {
+        report: ReportView {
+            markdown: shown,
+            ..stored
+        },
+        characters,
+        cut,
+    };
+    outcome(&output, text, targets)
 }
 
 /// The start of `markdown` up to `max` characters, cut before a heading when it is longer.

@@ -29,7 +29,7 @@ struct Args {
     finding_id: Option<Id>,
     /// Instead of finding_id: a check id (latest scan, or scan).
     check_id: Option<String>,
-    /// With check_id: tenant name, domain or id (needed if several are in scope).
+    /// With check_id: tenant name, domain or id.
     tenant: Option<TenantRef>,
     /// With check_id: the scan to look in.
     scan: Option<Id>,
