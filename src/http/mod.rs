@@ -17,7 +17,6 @@ mod well_known;
 
 pub use config::{ServerConfig, TrustedProxy};
 pub use state::AppState;
-pub use well_known::authorization_server_metadata;
 
 use std::net::TcpListener;
 use std::sync::Arc;

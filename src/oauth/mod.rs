@@ -34,11 +34,11 @@ pub const CLIENT_ID_METADATA_DOCUMENTS: bool = false;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/.well-known/oauth-authorization-server",
-        web::get().to(crate::http::authorization_server_metadata),
+        web::get().to(authorization_server_metadata),
     )
     .route(
         "/.well-known/openid-configuration",
-        web::get().to(crate::http::authorization_server_metadata),
+        web::get().to(authorization_server_metadata),
     )
     .service(
         web::resource("/oauth/register")
@@ -63,6 +63,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .limit(16 * 1024)
             .error_handler(|e, _| OAuthHttpError::request("invalid_request", e.to_string()).into()),
     );
+}
+
+/// GET /.well-known/oauth-authorization-server (and /.well-known/openid-configuration): the
+/// authorization server metadata (RFC 8414). The issuer is the public URL.
+pub async fn authorization_server_metadata(state: web::Data<AppState>) -> HttpResponse {
+    let base = state.base_url();
+    HttpResponse::Ok().json(json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "registration_endpoint": format!("{base}/oauth/register"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "scopes_supported": [oauth::SCOPE],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "code_challenge_methods_supported": ["S256"],
+        "client_id_metadata_document_supported": CLIENT_ID_METADATA_DOCUMENTS,
+        "authorization_response_iss_parameter_supported": true,
+        "service_documentation": format!("{base}/"),
+    }))
 }
 
 /// The resources tokens may be bound to: the MCP endpoints of this server.

@@ -115,10 +115,16 @@ async fn tools_list_and_default_answers_stay_small_on_the_demo() {
         // A summary comparison counts what it leaves out; the full one lists every row.
         let tenant = json!({ "tenant": "Contoso Production" });
         let summary = call(&ctx, "compare_scans", tenant.clone()).await;
-        let left_out = summary.structured["omitted"]["still_failing"].as_u64().unwrap();
+        let left_out = summary.structured["omitted"]["still_failing"]
+            .as_u64()
+            .unwrap();
         assert!(left_out > 0, "{}", summary.structured);
         assert_eq!(summary.structured["still_failing"], json!([]));
-        assert!(summary.text.contains(&format!("{left_out} more listed with detail=full")));
+        assert!(
+            summary
+                .text
+                .contains(&format!("{left_out} more listed with detail=full"))
+        );
         let full = call(
             &ctx,
             "compare_scans",
