@@ -374,6 +374,7 @@ pub async fn authorize(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish());
     };
+    require_manager(&user)?;
     let Some(cookie) = session::cookie_value(&req) else {
         return Err(OAuthHttpError::page(
             StatusCode::UNAUTHORIZED,
@@ -495,6 +496,7 @@ pub async fn consent(
             "Your dashboard session has ended: sign in and start again from the application.",
         ));
     };
+    require_manager(&user)?;
     let csrf_ok = form
         .csrf
         .as_deref()
@@ -693,5 +695,18 @@ async fn closed(state: &AppState, grant_id: i64) {
             grant_id,
             "cannot tell the validator of a revoked grant: {e}"
         );
+    }
+}
+
+/// Connecting an assistant issues a token: only a person who may create tokens (an owner or
+/// an admin) may approve it, as in Settings > MCP.
+fn require_manager(user: &DashboardUser) -> Result<(), OAuthHttpError> {
+    if user.can_manage() {
+        Ok(())
+    } else {
+        Err(OAuthHttpError::page(
+            StatusCode::FORBIDDEN,
+            "Only an owner or admin of your organisation may connect an assistant (the viewer role may read the dashboard but not create tokens): ask one of them.",
+        ))
     }
 }

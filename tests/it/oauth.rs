@@ -524,8 +524,8 @@ async fn attacks_are_refused() {
         // Consent without the CSRF token, with another session's, or from another origin.
         let r = answer_consent(&app, &owner, &q, &[("decision", "allow")]).await;
         assert_eq!(r.status(), 403);
-        let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
-        let viewer_page = get_authorize(&app, Some(&viewer), &q)
+        let second = sign_in(&app, "admin@contoso.example", "admin").await;
+        let second_page = get_authorize(&app, Some(&second), &q)
             .await
             .text()
             .await
@@ -534,7 +534,7 @@ async fn attacks_are_refused() {
             &app,
             &owner,
             &q,
-            &[("csrf", &csrf_of(&viewer_page)), ("decision", "allow")],
+            &[("csrf", &csrf_of(&second_page)), ("decision", "allow")],
         )
         .await;
         assert_eq!(r.status(), 403);
@@ -562,14 +562,37 @@ async fn attacks_are_refused() {
             .unwrap();
         assert_eq!(r.status(), 403);
 
-        // A viewer cannot consent beyond their organisation.
-        let (_, foreign_tenant) = crate::common::other_organisation(&app.testdb.db).await;
+        // A viewer may not connect an assistant (no token creation): refused on the page and on
+        // the answer, with nothing redirected.
+        let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
+        let r = get_authorize(&app, Some(&viewer), &q).await;
+        assert_eq!(r.status(), 403);
+        assert!(r.headers().get("location").is_none());
+        assert!(r.text().await.unwrap().contains("owner or admin"));
         let r = answer_consent(
             &app,
             &viewer,
             &q,
+            &[("csrf", &csrf_of(&page)), ("decision", "allow")],
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        assert!(r.headers().get("location").is_none());
+        assert!(r.text().await.unwrap().contains("owner or admin"));
+
+        // An owner cannot consent beyond their organisation.
+        let (_, foreign_tenant) = crate::common::other_organisation(&app.testdb.db).await;
+        let page = get_authorize(&app, Some(&owner), &q)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let r = answer_consent(
+            &app,
+            &owner,
+            &q,
             &[
-                ("csrf", &csrf_of(&viewer_page)),
+                ("csrf", &csrf_of(&page)),
                 ("decision", "allow"),
                 ("tenant", &foreign_tenant.id.to_string()),
             ],
