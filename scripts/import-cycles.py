@@ -18,8 +18,8 @@ CRATES = [".", "actors", "entities", "migration", "engine", "collector", "standi
 
 USE_RE = re.compile(r"\buse\s+((?:crate|super|self)\b[^;]*);", re.S)
 PATH_RE = re.compile(r"\b((?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+)")
-COMMENT_RE = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-STRING_RE = re.compile(r'"(?:\\.|[^"\\])*"')
+# Comments, string literals and char literals, in one pass so that `//` in a string is no comment.
+NOISE_RE = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])'", re.S)
 
 
 def modules(src: Path):
@@ -78,13 +78,21 @@ def absolute(module, path):
     return base + segs
 
 
+TEST_MOD_RE = re.compile(r"#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*mod\s+\w+\s*\{")
+
+
 def source(f):
-    text = f.read_text()
-    # Drop test modules: `#[cfg(test)] mod tests { ... }` at the end of a file.
-    m = re.search(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text)
-    if m:
-        text = text[: m.start()]
-    return STRING_RE.sub('""', COMMENT_RE.sub("", text))
+    """The file's code without comments, string contents and `#[cfg(test)]` modules."""
+    text = NOISE_RE.sub(lambda m: '""' if m.group(0)[0] in "\"'" else "", f.read_text())
+    while m := TEST_MOD_RE.search(text):
+        depth, end = 0, len(text)
+        for i in range(m.end() - 1, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                end = i + 1
+                break
+        text = text[: m.start()] + text[end:]
+    return text
 
 
 def crate_graph(src: Path):
@@ -118,7 +126,7 @@ def crate_graph(src: Path):
         paths = []
         for tree in USE_RE.findall(t):
             paths += expand(tree)
-        paths += PATH_RE.findall(t)
+        paths += PATH_RE.findall(USE_RE.sub("", t))
         for p in paths:
             segs = [s for s in absolute(m, p) if s not in ("*", "self")]
             target = resolve(segs)

@@ -6,6 +6,7 @@
 //! - [`cli`]: the `aether365` command line.
 //! - [`dashboard`]: the REST API under `/api/v1` and the "Settings > MCP" pages.
 //! - [`demo`]: the Contoso demo organisation with a real scan history.
+//! - [`oauth`]: the OAuth 2.1 authorization server of the MCP endpoint.
 
 pub mod cli;
 pub mod dashboard;
@@ -13,3 +14,4 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod mcp;
+pub mod oauth;

@@ -39,6 +39,9 @@ pub enum DirectoryError {
     Hash(#[from] HashError),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// The default schedule of a newly connected tenant could not be stored.
+    #[error("cannot store the tenant's schedule: {0}")]
+    Schedule(#[source] crate::schedule::ScheduleError),
 }
 
 /// Dashboard roles.
@@ -545,7 +548,12 @@ pub async fn connect_tenant(
                 .collect::<Vec<_>>()
         ));
     }
-    Ok(active.update(db).await?)
+    let tenant = active.update(db).await?;
+    // A newly connected tenant gets the default schedule (kept if it has one).
+    crate::schedule::ensure_default(db, organisation_id, tenant.id)
+        .await
+        .map_err(DirectoryError::Schedule)?;
+    Ok(tenant)
 }
 
 /// The newest configuration snapshot of a tenant, if any.

@@ -4,6 +4,7 @@
 //! - [`query`]: the `QueryExecutor` actor, the only path from MCP to data, always tenant-scoped.
 //! - [`scans`]: the `ScanManager` actor: queue, bounded runs, progress, completion fan-out.
 //! - [`audit`]: the `AuditWriter` actor: group-committed audit rows.
+//! - [`schedule`]: per-tenant scan schedules and the `Scheduler` actor that starts them.
 //! - [`directory`]: organisations, users, tenants and configuration snapshots.
 //! - [`people`]: role changes and removals under the owner rule; revoking a person's tokens.
 //!
@@ -16,10 +17,12 @@ pub mod db;
 pub mod directory;
 pub mod exposure;
 pub mod hashing;
+pub mod oauth;
 pub mod people;
 pub mod principal;
 pub mod query;
 pub mod scans;
+pub mod schedule;
 pub mod system;
 #[cfg(feature = "testkit")]
 pub mod testkit;

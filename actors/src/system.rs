@@ -11,6 +11,7 @@ use crate::cluster::{Bus, ClusterEvent, default_instance_id};
 use crate::query::ScanCache;
 use crate::query::{QueryConfig, QueryExecutor};
 use crate::scans::{ScanConfig, ScanManager, Subscribe, Topic, next_subscriber_id};
+use crate::schedule::{Scheduler, SchedulerConfig};
 use crate::tokens::{TokenKey, TokenRevoked, TokenValidator, TokenValidatorConfig, VerifiedCache};
 
 /// Settings of the backend actors.
@@ -23,6 +24,7 @@ pub struct BackendConfig {
     pub audit: AuditConfig,
     pub scans: ScanConfig,
     pub queries: QueryConfig,
+    pub schedules: SchedulerConfig,
 }
 
 impl Default for BackendConfig {
@@ -32,6 +34,7 @@ impl Default for BackendConfig {
             tokens: TokenValidatorConfig::default(),
             audit: AuditConfig::default(),
             scans: ScanConfig::default(),
+            schedules: SchedulerConfig::default(),
             // Reusing each scope's latest scan ids for a second is invalidated at once by scan
             // completions of every instance (they arrive through the cluster bus).
             queries: QueryConfig {
@@ -48,6 +51,8 @@ pub struct Backend {
     pub tokens: Addr<TokenValidator>,
     pub queries: Addr<QueryExecutor>,
     pub scans: Addr<ScanManager>,
+    /// Starts scheduled scans.
+    pub scheduler: Addr<Scheduler>,
     pub audit: Addr<AuditWriter>,
     /// Recent token verifications, read by the HTTP layer without a mailbox round trip.
     pub verified: VerifiedCache,
@@ -84,6 +89,10 @@ impl Backend {
             let (db, cfg, bus) = (db.clone(), config.scans.clone(), bus.clone());
             Supervisor::start(move |_| ScanManager::new(db, cfg, bus.clone()))
         };
+        let scheduler = {
+            let (db, cfg, scans) = (db.clone(), config.schedules.clone(), scans.clone());
+            Supervisor::start(move |_| Scheduler::new(db, scans.clone(), cfg))
+        };
         // A token revoked anywhere (a database trigger announces it) closes its streams here
         // at once; the validator's poll catches any announcement the bus missed.
         {
@@ -115,6 +124,7 @@ impl Backend {
             tokens,
             queries,
             scans,
+            scheduler,
             audit,
             verified,
             token_key: config.tokens.key.clone(),

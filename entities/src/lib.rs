@@ -13,9 +13,13 @@ pub mod dashboard_session;
 pub mod finding;
 pub mod mcp_session;
 pub mod mcp_token;
+pub mod oauth_client;
+pub mod oauth_code;
+pub mod oauth_token;
 pub mod organisation;
 pub mod report;
 pub mod scan;
+pub mod scan_schedule;
 pub mod tenant;
 pub mod user;
 
@@ -30,6 +34,7 @@ pub mod prelude {
     pub use super::organisation::Entity as Organisation;
     pub use super::report::Entity as Report;
     pub use super::scan::Entity as Scan;
+    pub use super::scan_schedule::Entity as ScanSchedule;
     pub use super::tenant::Entity as Tenant;
     pub use super::user::Entity as User;
 }

@@ -45,6 +45,9 @@ pub struct Model {
     pub lease_owner: Option<String>,
     /// When the lease ends unless its owner renews it; another instance may then claim the scan.
     pub lease_expires_at: Option<DateTimeUtc>,
+    /// What changed since the tenant's previous completed scan of the same kind (a `Drift` of
+    /// the actors crate); null before the first comparable scan and for old rows.
+    pub drift: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

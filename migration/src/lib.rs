@@ -10,6 +10,8 @@ mod m20261130_000030_scan_quotas;
 mod m20261201_000040_findings_by_scan;
 mod m20261205_000050_consent_proof;
 mod m20261205_000060_finding_subjects;
+mod m20261206_000070_schedules_and_drift;
+mod m20261206_000080_oauth;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000040_findings_by_scan::Migration),
             Box::new(m20261205_000050_consent_proof::Migration),
             Box::new(m20261205_000060_finding_subjects::Migration),
+            Box::new(m20261206_000070_schedules_and_drift::Migration),
+            Box::new(m20261206_000080_oauth::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
 use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
+use aether365_actors::schedule::SchedulerConfig;
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
 use clap::Args;
@@ -106,6 +107,10 @@ pub struct ServeArgs {
     /// instance died this long after its last heartbeat, e.g. 30s.
     #[arg(long, env = "AETHER365_SCAN_LEASE", value_parser = humantime_ms, default_value = "30s")]
     pub scan_lease: Duration,
+    /// How often due scan schedules are looked for (each occurrence starts once, on one
+    /// instance), e.g. 30s.
+    #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
+    pub schedule_tick: Duration,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
@@ -214,6 +219,10 @@ pub async fn run(
                 per_organisation: args.organisation_concurrent_scans.max(1),
             },
             ..ScanConfig::default()
+        },
+        schedules: SchedulerConfig {
+            tick: args.schedule_tick.max(Duration::from_secs(1)),
+            enabled: true,
         },
         ..BackendConfig::default()
     };

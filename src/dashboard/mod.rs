@@ -1,4 +1,5 @@
-//! The dashboard: the REST API under `/api/v1` (session, overview, findings, scans, tenants,
+//! The dashboard: the REST API under `/api/v1` (session, overview, findings, scans, tenants and
+//! their scan schedules,
 //! reports, people, MCP settings and tokens, audit trail, exports; described by an OpenAPI 3.1
 //! document at `/api/v1/openapi.json`; errors as RFC 9457 problem details) and the pages, static
 //! HTML/CSS/JS embedded in the binary.
@@ -14,12 +15,14 @@ pub mod error;
 pub mod exports;
 pub mod findings;
 pub mod login;
+pub mod oauth_consent;
 pub mod openapi;
 pub mod overview;
 pub mod pages;
 pub mod people;
 pub mod reports;
 pub mod scans;
+pub mod schedules;
 pub mod session;
 pub mod tenants;
 pub mod throttle;
@@ -102,6 +105,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
             .service(resource("/tenants/notices").route(web::get().to(connect::notices)))
             .service(resource("/tenants/{id}/imports").route(web::post().to(tenants::import)))
+            .service(
+                resource("/tenants/{id}/schedule")
+                    .route(web::get().to(schedules::get))
+                    .route(web::put().to(schedules::put)),
+            )
             .service(resource("/reports").route(web::get().to(reports::list)))
             .service(resource("/reports/{id}").route(web::get().to(reports::get)))
             .service(resource("/reports/{id}/download").route(web::get().to(reports::download)))

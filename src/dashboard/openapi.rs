@@ -4,6 +4,7 @@
 use actix_web::HttpResponse;
 use aether365_actors::audit::AuditPage;
 use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
+use aether365_actors::schedule::ScheduleView;
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Map, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -13,8 +14,8 @@ use utoipa::{Modify, OpenApi};
 use super::error::PROBLEM_JSON;
 use super::error::Problem;
 use super::{
-    api, audit, connect, exports, findings, login, overview, people, reports, scans, tenants,
-    tokens,
+    api, audit, connect, exports, findings, login, overview, people, reports, scans, schedules,
+    tenants, tokens,
 };
 
 /// The session cookie as the API's security scheme.
@@ -48,7 +49,8 @@ impl Modify for SessionCookie {
         findings::list_findings, findings::get_finding,
         scans::list, scans::start, scans::get, scans::events, scans::compare,
         exports::download,
-        tenants::list, tenants::import, connect::start, connect::notices,
+        tenants::list, tenants::import, schedules::get, schedules::put,
+        connect::start, connect::notices,
         reports::list, reports::get, reports::download,
         people::list, people::invite, people::change_role, people::remove,
         tokens::list, tokens::create, tokens::revoke,
@@ -78,6 +80,8 @@ fn full_document() -> Value {
     view::<ScanComparison>(&mut doc, "/api/v1/scans/compare", "ScanComparison");
     view::<FindingDetail>(&mut doc, "/api/v1/findings/{id}", "FindingDetail");
     view::<AuditPage>(&mut doc, "/api/v1/audit", "AuditPage");
+    view::<ScheduleView>(&mut doc, "/api/v1/tenants/{id}/schedule", "Schedule");
+    answer_as(&mut doc, "put", "/api/v1/tenants/{id}/schedule", "Schedule");
     doc
 }
 
@@ -122,6 +126,17 @@ fn view<T: JsonSchema>(doc: &mut Value, path: &str, name: &str) {
     }
 }
 
+/// Types the 200 answer of `method path` as the component `name` (already added by [`view`]).
+fn answer_as(doc: &mut Value, method: &str, path: &str, name: &str) {
+    let pointer = format!(
+        "/paths/{}/{method}/responses/200/content/application~1json/schema",
+        path.replace('~', "~0").replace('/', "~1")
+    );
+    if let Some(schema) = doc.pointer_mut(&pointer) {
+        *schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -140,6 +155,7 @@ mod tests {
             "/api/v1/scans/compare",
             "/api/v1/scans/{id}/events",
             "/api/v1/tenants/{id}/imports",
+            "/api/v1/tenants/{id}/schedule",
             "/api/v1/reports/{id}/download",
             "/api/v1/people/{id}",
             "/api/v1/tokens/{id}",
@@ -159,6 +175,7 @@ mod tests {
             ("/api/v1/scans/compare", "ScanComparison", "newly_failing"),
             ("/api/v1/findings/{id}", "FindingDetail", "evidence"),
             ("/api/v1/audit", "AuditPage", "items"),
+            ("/api/v1/tenants/{id}/schedule", "Schedule", "next_run_at"),
         ] {
             let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
                 ["schema"];

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, web};
 use aether365_actors::query::{
     Breakdown, ScanDetail, SeverityCounts, TenantView, TrendDimension, TrendPoint, TrendQuery,
 };
-use aether365_actors::scans::ScanKind;
+use aether365_actors::scans::{Drift, ScanKind};
+use aether365_actors::schedule::NextScheduledScan;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -60,6 +61,10 @@ pub struct LatestScore {
     /// Pass and fail per service.
     #[schema(value_type = Vec<Object>)]
     pub by_service: Vec<Breakdown>,
+    /// Since the previous scan of the kind: newly failing, fixed, evidence changed, score
+    /// change per service. None for a first scan.
+    #[schema(value_type = Option<Object>)]
+    pub drift: Option<Drift>,
 }
 
 /// One tenant's posture.
@@ -74,6 +79,9 @@ pub struct TenantOverview {
     pub trend: Vec<TrendPoint>,
     /// Where the latest compliance result came from; none before the first completed scan.
     pub data: Option<DataSource>,
+    /// When its schedule next starts a scan; none without a schedule or while paused.
+    #[schema(value_type = Option<Object>)]
+    pub next_scheduled_scan: Option<NextScheduledScan>,
 }
 
 /// `GET /api/v1/overview`.
@@ -95,6 +103,7 @@ fn latest_score(detail: &ScanDetail) -> LatestScore {
         score_change: detail.score_change,
         failing: detail.scan.failing,
         by_service: detail.by_service.clone(),
+        drift: detail.drift.clone(),
     }
 }
 
@@ -150,6 +159,7 @@ pub async fn overview(
             latest: t.latest.iter().map(latest_score).collect(),
             trend: trend.points,
             data,
+            next_scheduled_scan: t.next_scheduled_scan,
             tenant: t.tenant,
         });
     }

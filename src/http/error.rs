@@ -172,10 +172,13 @@ impl ResponseError for HttpError {
                     }));
                 }
                 let metadata = quoted(resource_metadata);
+                let scope = quoted(aether365_actors::oauth::SCOPE);
                 let challenge = match error {
-                    AuthError::Missing => format!("Bearer resource_metadata={metadata}"),
+                    AuthError::Missing => {
+                        format!("Bearer resource_metadata={metadata}, scope={scope}")
+                    }
                     _ => format!(
-                        "Bearer error={}, error_description={}, resource_metadata={metadata}",
+                        "Bearer error={}, error_description={}, resource_metadata={metadata}, scope={scope}",
                         quoted(code),
                         quoted(&error.to_string())
                     ),

@@ -83,6 +83,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/.well-known/oauth-protected-resource/sse",
         web::get().to(well_known::protected_resource),
     );
+    crate::oauth::routes(cfg);
     #[cfg(feature = "bench")]
     cfg.route("/bench/tools/{name}", web::post().to(bench::call));
 }

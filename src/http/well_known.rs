@@ -1,6 +1,8 @@
-//! `/.well-known/oauth-protected-resource` (RFC 9728): where clients learn how to authenticate.
+//! Discovery: `/.well-known/oauth-protected-resource` (RFC 9728), where clients learn how to
+//! authenticate (the authorization server's own metadata is in [`crate::oauth`]).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use aether365_actors::oauth::SCOPE;
 use serde_json::json;
 
 use super::state::AppState;
@@ -18,7 +20,8 @@ pub async fn protected_resource(req: HttpRequest, state: web::Data<AppState>) ->
         "resource": format!("{base}{suffix}"),
         "resource_name": "aether365",
         "bearer_methods_supported": ["header"],
-        "authorization_servers": [],
+        "authorization_servers": [base],
+        "scopes_supported": [SCOPE],
         "resource_documentation": format!("{base}/"),
     }))
 }

@@ -142,7 +142,7 @@ async fn urls_come_from_configuration_never_from_request_headers() {
             let challenge = r.headers()["www-authenticate"].to_str().unwrap();
             assert_eq!(
                 challenge,
-                format!("Bearer resource_metadata=\"{metadata_url}\""),
+                format!("Bearer resource_metadata=\"{metadata_url}\", scope=\"mcp\""),
                 "{name}: {value}"
             );
             let body: Value = app

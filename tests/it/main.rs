@@ -23,6 +23,8 @@ mod mcp_stateless;
 mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
+mod oauth;
 mod people_security;
 mod power_platform_dlp;
+mod schedules;
 mod tenant_text;

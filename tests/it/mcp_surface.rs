@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 
 use crate::common;
 
-/// Each tool's default answer stays under issue 10's budget.
+/// Each tool's default answer text stays under this budget (characters).
 const ANSWER_MAX: usize = 6_000;
+/// Each tool's default structured content stays under this budget (characters of its JSON).
+const STRUCTURED_MAX: usize = 12_000;
 /// Issue 10's budget for the whole `tools/list` result (an assistant reads it at the start of
 /// every session), so it cannot grow unnoticed.
 const TOOLS_LIST_MAX: usize = 12_000;
@@ -87,6 +89,7 @@ async fn tools_list_and_default_answers_stay_small_on_the_demo() {
             ("list_scans", json!({})),
             ("get_scan", json!({ "scan": scan_id })),
             ("compare_scans", json!({ "tenant": "Contoso Production" })),
+            ("compare_scans", json!({})),
             ("generate_report", json!({ "audience": "board" })),
             ("generate_report", json!({ "audience": "audit" })),
             ("generate_report", json!({ "audience": "technical" })),
@@ -94,12 +97,45 @@ async fn tools_list_and_default_answers_stay_small_on_the_demo() {
         for (tool, arguments) in calls {
             let answer = call(&ctx, tool, arguments.clone()).await;
             let size = answer.text.chars().count();
-            println!("{tool} {arguments}: {size} characters of text");
+            let structured = serde_json::to_string(&answer.structured)
+                .unwrap()
+                .chars()
+                .count();
+            println!("{tool} {arguments}: {size} characters of text, {structured} structured");
             if size >= ANSWER_MAX {
                 too_big.push(format!("{tool} {arguments}: {size} characters"));
             }
+            if structured >= STRUCTURED_MAX {
+                too_big.push(format!(
+                    "{tool} {arguments}: {structured} characters of structured content"
+                ));
+            }
         }
         assert!(too_big.is_empty(), "over budget: {too_big:?}");
+        // A summary comparison counts what it leaves out; the full one lists every row.
+        let tenant = json!({ "tenant": "Contoso Production" });
+        let summary = call(&ctx, "compare_scans", tenant.clone()).await;
+        let left_out = summary.structured["omitted"]["still_failing"]
+            .as_u64()
+            .unwrap();
+        assert!(left_out > 0, "{}", summary.structured);
+        assert_eq!(summary.structured["still_failing"], json!([]));
+        assert!(
+            summary
+                .text
+                .contains(&format!("{left_out} more listed with detail=full"))
+        );
+        let full = call(
+            &ctx,
+            "compare_scans",
+            json!({ "tenant": "Contoso Production", "detail": "full" }),
+        )
+        .await;
+        assert_eq!(
+            full.structured["still_failing"].as_array().unwrap().len() as u64,
+            left_out
+        );
+        assert_eq!(full.structured["omitted"]["still_failing"], 0);
         // The default posture of two tenants is a summary; the full one is there on request.
         let full = call(&ctx, "get_posture", json!({ "detail": "full" })).await;
         assert!(full.text.contains("| Service |"), "{}", full.text);

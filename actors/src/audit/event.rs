@@ -22,16 +22,19 @@ pub enum ActorKind {
     Cli,
     /// Nobody known (a failed authentication naming no known token).
     Anonymous,
+    /// A tenant's scan schedule (actor id: the schedule; label: who last changed it).
+    Schedule,
 }
 
 impl ActorKind {
-    /// The stored name: `token`, `user`, `cli` or `anonymous`.
+    /// The stored name: `token`, `user`, `cli`, `anonymous` or `schedule`.
     pub fn as_str(self) -> &'static str {
         match self {
             ActorKind::Token => "token",
             ActorKind::User => "user",
             ActorKind::Cli => "cli",
             ActorKind::Anonymous => "anonymous",
+            ActorKind::Schedule => "schedule",
         }
     }
 }
@@ -70,6 +73,7 @@ impl FromStr for ActorKind {
             "user" => Ok(ActorKind::User),
             "cli" => Ok(ActorKind::Cli),
             "anonymous" => Ok(ActorKind::Anonymous),
+            "schedule" => Ok(ActorKind::Schedule),
             other => Err(UnknownName(other.to_string())),
         }
     }
@@ -264,6 +268,7 @@ mod tests {
             ActorKind::User,
             ActorKind::Cli,
             ActorKind::Anonymous,
+            ActorKind::Schedule,
         ] {
             assert_eq!(kind.as_str().parse::<ActorKind>().unwrap(), kind);
         }

@@ -240,6 +240,7 @@ impl CompletedScan {
                 .take(10)
                 .map(|f| f.summary.clone())
                 .collect(),
+            drift: crate::scans::Drift::of_row(&row).map(|d| d.shortened(10)),
         };
         Ok(CompletedScan {
             row,

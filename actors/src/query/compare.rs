@@ -164,6 +164,9 @@ impl QueryService {
             newly_failing_by_severity: newly_sev,
             resolved_by_severity: resolved_sev,
             still_failing_by_severity: still_sev,
+            drift: crate::scans::Drift::of_row(&head.row)
+                .filter(|d| d.previous_scan_id == base.row.id)
+                .map(|d| d.shortened(10).without_verdict_lists()),
         })
     }
 

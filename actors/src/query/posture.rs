@@ -43,14 +43,35 @@ impl QueryService {
             tenants = vec![QueryService::pick_latest(tenants, tenant)?];
         }
         let mut out = Vec::with_capacity(tenants.len());
+        let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
+        let mut next = self.next_scheduled(principal.organisation_id, &ids).await?;
         for t in tenants {
             let latest = self.completed_many(&scope, &t.latest_ids()).await?;
             out.push(TenantPosture {
                 tenant: tenant_view(&t.model()),
+                next_scheduled_scan: next.remove(&t.id),
                 latest: latest.iter().map(|c| detail(c.as_ref())).collect(),
             });
         }
         Ok(Posture { tenants: out })
+    }
+}
+
+impl QueryService {
+    /// When each of `tenant_ids` (already in scope) next runs a scheduled scan.
+    pub(super) async fn next_scheduled(
+        &self,
+        organisation_id: i64,
+        tenant_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, crate::schedule::NextScheduledScan>, QueryError>
+    {
+        use crate::schedule::ScheduleError;
+        crate::schedule::next_runs(&self.db, organisation_id, tenant_ids)
+            .await
+            .map_err(|e| match e {
+                ScheduleError::Database(e) => QueryError::Database(e),
+                other => QueryError::Unreadable(other.to_string()),
+            })
     }
 }
 

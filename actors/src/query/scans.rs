@@ -30,6 +30,7 @@ impl QueryService {
             .collect();
         let mut select = scan::Entity::find()
             .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId));
+        let mut listed: Vec<i64> = tenants.iter().map(|t| t.id).collect();
         if query
             .tenant
             .as_deref()
@@ -37,6 +38,7 @@ impl QueryService {
         {
             let t = super::scope::pick_tenant(tenants, query.tenant.as_deref())?;
             select = select.filter(scan::Column::TenantId.eq(t.id));
+            listed = vec![t.id];
         }
         if let Some(status) = query.status {
             select = select.filter(scan::Column::Status.eq(status.as_str()));
@@ -64,9 +66,16 @@ impl QueryService {
         } else {
             None
         };
+        let mut next_scheduled_scans: Vec<_> = self
+            .next_scheduled(principal.organisation_id, &listed)
+            .await?
+            .into_values()
+            .collect();
+        next_scheduled_scans.sort_by_key(|n| (n.at, n.tenant_id));
         Ok(ScanPage {
             scans,
             next_before_id,
+            next_scheduled_scans,
         })
     }
 
@@ -87,6 +96,7 @@ impl QueryService {
                 by_service: Vec::new(),
                 by_framework: Vec::new(),
                 top_failing: Vec::new(),
+                drift: None,
             },
         })
     }

@@ -142,6 +142,10 @@ pub struct ScanDetail {
     pub by_framework: Vec<Breakdown>,
     /// The most severe failing checks (up to ten).
     pub top_failing: Vec<FindingSummary>,
+    /// What changed since the previous completed scan of the same kind (lists of at most ten
+    /// checks each; the counts are exact). None for the first scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::scans::Drift>,
 }
 
 /// The posture of one tenant: its latest completed scan of each kind.
@@ -150,6 +154,9 @@ pub struct TenantPosture {
     pub tenant: TenantView,
     /// Compliance first; empty when the tenant has no completed scan yet.
     pub latest: Vec<ScanDetail>,
+    /// When its schedule next starts a scan; none when it has no schedule or it is paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_scheduled_scan: Option<crate::schedule::NextScheduledScan>,
 }
 
 /// `get_posture`: every tenant in scope (or the one asked for).
@@ -324,6 +331,9 @@ pub struct ScanPage {
     pub scans: Vec<ScanView>,
     /// Pass as `before_id` for the next page.
     pub next_before_id: Option<i64>,
+    /// When each tenant listed (or, unnamed, each in scope) next runs a scheduled scan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_scheduled_scans: Vec<crate::schedule::NextScheduledScan>,
 }
 
 /// Filters of `compare_scans`.
@@ -352,6 +362,10 @@ pub struct ScanComparison {
     pub newly_failing_by_severity: SeverityCounts,
     pub resolved_by_severity: SeverityCounts,
     pub still_failing_by_severity: SeverityCounts,
+    /// When `base` is the scan just before `head`: head's drift (counts, score change by
+    /// service, checks whose evidence changed under the same verdict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::scans::Drift>,
 }
 
 /// `compare_scans` with nothing named: each tenant in scope, its latest completed scan against

@@ -4,6 +4,7 @@
 //! A tenant has at most one queued or running scan of a kind: starting another returns it.
 
 mod domains;
+mod drift;
 mod env;
 mod fanout;
 mod input;
@@ -14,6 +15,7 @@ mod run;
 mod store;
 mod types;
 
+pub use drift::{DRIFT_LIST_MAX, Drift, DriftCheck};
 pub use env::ScanConfig;
 pub use input::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
 pub use live::{service_name, target_of};

@@ -60,11 +60,19 @@ where
     let txn = crate::db::begin_write(db).await?;
     let row = row.insert(&txn).await?;
     insert_findings(&txn, &row, &completed.findings).await?;
+    super::drift::store_drift(
+        &txn,
+        &row,
+        completed.finished_at,
+        &completed.findings,
+        &results.card,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row.id)
 }
 
-/// Running → completed with `findings`, in one transaction. `None` (nothing written) when the
+/// Running → completed with `findings` and its drift, in one transaction. `None` (nothing written) when the
 /// scan is no longer running, e.g. it was cancelled meanwhile; else the score.
 pub(crate) async fn complete_running_scan<C>(
     db: &C,
@@ -101,6 +109,7 @@ where
         return Ok(None);
     }
     insert_findings(&txn, scan_row, findings).await?;
+    super::drift::store_drift(&txn, scan_row, finished_at, findings, &results.card).await?;
     txn.commit().await?;
     Ok(Some(results.score))
 }
@@ -110,6 +119,7 @@ struct Results {
     total: i32,
     score: Option<f64>,
     summary: serde_json::Value,
+    card: aether365_engine::ScoreCard,
     by_status: [i32; 5],
     failed_by_severity: [i32; 5],
 }
@@ -131,6 +141,7 @@ impl Results {
             total: i32::try_from(findings.len()).unwrap_or(i32::MAX),
             score: card.overall,
             summary,
+            card,
             by_status,
             failed_by_severity,
         })

@@ -20,8 +20,10 @@ mod validator;
 pub use cache::VerifiedCache;
 pub use error::{AuthError, TokenError};
 pub use format::{Expiry, TOKEN_PREFIX};
+pub(crate) use key::StoredSecret;
 pub use key::{KEY_FILE_NAME, TokenKey};
 pub use store::{IssuedToken, create_token, list_tokens, revoke_token, revoke_token_as, scope_of};
+pub(crate) use store::{MAX_LABEL_CHARS, checked_scope};
 pub use validator::{
     Authenticate, SubscribeRevocations, TokenRevoked, TokenValidator, TokenValidatorConfig,
 };

@@ -50,7 +50,7 @@ pub fn scope_of(token: &mcp_token::Model) -> Result<TenantScope, TokenError> {
 
 /// Checks that every listed tenant belongs to the organisation; returns the sorted,
 /// de-duplicated list to store (`None` for every tenant).
-async fn checked_scope<C: ConnectionTrait>(
+pub(crate) async fn checked_scope<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,
     scope: &TenantScope,

@@ -21,6 +21,7 @@ use actix::{
 };
 use aether365_entities::mcp_token;
 use chrono::{DateTime, Utc};
+use futures_util::future::Either;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use tokio::sync::{Semaphore, broadcast, oneshot};
@@ -405,6 +406,23 @@ async fn verify(
     Ok((token, matches))
 }
 
+/// Verifies the access token of an OAuth grant: answers the grant's row as [`verify`] answers
+/// a headless token's (expiry and revocation folded in), so [`TokenValidator::conclude`]
+/// treats both alike.
+async fn verify_oauth(
+    db: DatabaseConnection,
+    key: TokenKey,
+    lookup_id: String,
+    secret: String,
+) -> Result<(Option<mcp_token::Model>, bool), AuthError> {
+    crate::oauth::verify_access(&db, &key, &lookup_id, &secret)
+        .await
+        .map_err(|e| {
+            tracing::error!("OAuth token verification failed: {e}");
+            AuthError::Unavailable("try again later".to_string())
+        })
+}
+
 /// Rewrites a legacy argon2 row to the keyed digest, once its secret proved right. A failed
 /// write only postpones the upgrade to the next use.
 async fn upgrade(db: &DatabaseConnection, key: &TokenKey, token: &mcp_token::Model, secret: &str) {
@@ -496,8 +514,13 @@ impl Handler<Authenticate> for TokenValidator {
             );
             return Box::pin(ready(Err(AuthError::RateLimited { retry_after })));
         }
-        let Some(parts) = format::parse(bearer) else {
-            return self.fail(AuthError::Malformed, None, client);
+        // Headless tokens, or the access tokens of OAuth grants.
+        let (lookup_id, secret, oauth) = match format::parse(bearer) {
+            Some(parts) => (parts.lookup_id, parts.secret, false),
+            None => match crate::oauth::parse_token(crate::oauth::ACCESS_PREFIX, bearer) {
+                Some((lookup_id, secret)) => (lookup_id, secret, true),
+                None => return self.fail(AuthError::Malformed, None, client),
+            },
         };
         let capacity =
             self.config.max_concurrent_verifications.max(1) + self.config.max_queued_verifications;
@@ -513,13 +536,22 @@ impl Handler<Authenticate> for TokenValidator {
         self.verifying += 1;
         self.limiter.start(client.key());
         self.joined.insert(fingerprint, Vec::new());
-        let verification = verify(
-            self.db.clone(),
-            self.config.key.clone(),
-            self.slots.clone(),
-            parts.lookup_id.to_string(),
-            parts.secret.to_string(),
-        );
+        let verification = if oauth {
+            Either::Left(verify_oauth(
+                self.db.clone(),
+                self.config.key.clone(),
+                lookup_id.to_string(),
+                secret.to_string(),
+            ))
+        } else {
+            Either::Right(verify(
+                self.db.clone(),
+                self.config.key.clone(),
+                self.slots.clone(),
+                lookup_id.to_string(),
+                secret.to_string(),
+            ))
+        };
         Box::pin(
             verification
                 .into_actor(self)

@@ -12,6 +12,7 @@ mod query_scope;
 mod query_support;
 mod query_throughput;
 mod scan_lifecycle;
+mod schedules;
 mod storage_faults;
 mod support;
 mod tokens_auth;

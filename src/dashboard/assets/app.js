@@ -145,6 +145,14 @@
       el("ul", {}, ...answer.items.map((n) => el("li", {}, time(n.at), " ", n.message))));
   }
 
+  // "Since last scan": counts of a drift (newly failing, fixed, evidence changed).
+  function driftLine(d, id) {
+    return el("p", { class: "drift-line", id },
+      el("strong", {}, "Since the last scan: "),
+      d.newly_failing_count + " newly failing, " + d.fixed_count + " fixed, " + d.evidence_changed_count + " with changed evidence",
+      d.score_change === null || d.score_change === undefined ? "" : ", score " + (d.score_change >= 0 ? "+" : "") + d.score_change.toFixed(1));
+  }
+
   async function overview() {
     main.replaceChildren(...header("Overview", "Your tenants' security posture: the latest score, what fails, and how it changed."));
     const elsewhere = await elsewhereNotices();
@@ -171,6 +179,10 @@
         card.append(el("p", { class: "muted" }, "No completed scan yet. ", el("a", { href: "/scans" }, "Start one")));
         main.append(card);
         continue;
+      }
+      if (compliance.drift) card.append(driftLine(compliance.drift, "since-last-" + t.tenant.id));
+      if (t.next_scheduled_scan) {
+        card.append(el("p", { class: "muted small" }, "Next scheduled scan: ", time(t.next_scheduled_scan.at), " (" + t.next_scheduled_scan.kinds.join(" and ") + ")"));
       }
       const f = compliance.failing;
       card.append(el("div", { class: "kpis" },
@@ -430,6 +442,18 @@
       el("td", {}, b.pass_rate === null ? "–" : b.pass_rate.toFixed(0) + " %"))), "–");
     if (d.by_service.length) main.append(el("section", { class: "card" }, el("h2", {}, "By service"), breakdown(d.by_service, "Service")));
     if (d.by_framework.length) main.append(el("section", { class: "card" }, el("h2", {}, "By framework"), breakdown(d.by_framework, "Framework")));
+    if (d.drift) {
+      const checks = (items) => items.map((c) => el("tr", {},
+        el("td", {}, badge(c.severity, "sev-" + c.severity)), el("td", { class: "mono" }, c.check_id + (c.resource ? " · " + c.resource : "")),
+        el("td", {}, serviceName(c.service)), el("td", {}, label(c.status))));
+      const services = Object.entries(d.drift.score_change_by_service).map(([name, v]) => el("li", {}, serviceName(name) + ": " + (v >= 0 ? "+" : "") + v.toFixed(1)));
+      main.append(el("section", { class: "card", id: "drift" }, el("h2", {}, "Since scan #" + d.drift.previous_scan_id),
+        driftLine(d.drift, "drift-summary"),
+        services.length ? el("ul", { class: "service-changes" }, ...services) : null,
+        el("h3", {}, "Newly failing (" + d.drift.newly_failing_count + ")"), table(["Severity", "Check", "Service", "Now"], checks(d.drift.newly_failing), "None", "drift-new"),
+        el("h3", {}, "Fixed (" + d.drift.fixed_count + ")"), table(["Severity", "Check", "Service", "Now"], checks(d.drift.fixed), "None", "drift-fixed"),
+        el("h3", {}, "Evidence changed, same verdict (" + d.drift.evidence_changed_count + ")"), table(["Severity", "Check", "Service", "Now"], checks(d.drift.evidence_changed), "None", "drift-evidence")));
+    }
     if (d.top_failing.length) {
       main.append(el("section", { class: "card" }, el("h2", {}, "Most severe failing checks"),
         table(["Severity", "Check", "Title"], d.top_failing.map((f) => el("tr", {},
@@ -512,6 +536,9 @@
     const columns = ["Tenant", "Connection", "Last collection", "Per service"];
     if (canManage) columns.push("Import a ScubaGear export");
     main.append(el("section", { class: "card" }, table(columns, rows, "No tenant yet", "tenants-table")));
+    if (all.length) main.append(el("section", { class: "card", id: "schedules" }, el("h2", {}, "Scheduled scans"),
+      el("p", { class: "muted" }, "Each tenant's scans run on their own at the time set here (in the time zone named), or on a cron expression (minute hour day-of-month month day-of-week). A scan still running when the next one is due is not doubled: that run is skipped and the schedule says so."),
+      ...(await Promise.all(all.map((t) => scheduleForm(t, canManage))))));
     if (canManage) {
       const connect = el("button", { type: "button", class: "button primary", id: "connect-tenant" }, "Connect a tenant");
       connect.addEventListener("click", async () => {
@@ -528,6 +555,53 @@
     } else {
       main.append(viewerNote("connect tenants or import exports"));
     }
+  }
+
+  // One tenant's schedule: shown to everyone, editable by owners and admins.
+  async function scheduleForm(t, canManage) {
+    const url = "/api/v1/tenants/" + t.id + "/schedule";
+    const s = await api("GET", url);
+    const id = (name) => "schedule-" + name + "-" + t.id;
+    const cadence = select("cadence", id("cadence"), [["daily", "Daily"], ["weekly", "Weekly"], ["cron", "Cron expression"]], s.cadence);
+    const timeInput = el("input", { type: "time", id: id("time"), value: s.time || "03:00" });
+    const weekday = select("weekday", id("weekday"), [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"], ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]], s.weekday || "mon");
+    const zone = el("input", { type: "text", id: id("zone"), value: s.time_zone, placeholder: "Europe/Paris" });
+    const cron = el("input", { type: "text", id: id("cron"), value: s.cron || "", placeholder: "0 3 * * 1-5", class: "mono" });
+    const compliance = el("input", { type: "checkbox", id: id("compliance"), checked: s.compliance ? true : null });
+    const exposure = el("input", { type: "checkbox", id: id("exposure"), checked: s.exposure ? true : null });
+    const enabled = el("input", { type: "checkbox", id: id("enabled"), checked: s.enabled ? true : null });
+    const status = el("p", { class: "muted small", role: "status", id: id("status") });
+    const describe = (v) => {
+      status.replaceChildren(v.enabled && v.next_run_at ? el("span", {}, "Next run ", time(v.next_run_at)) : el("span", {}, v.saved ? "Paused" : "Not saved yet: the default below is proposed"),
+        v.last_run_at ? el("span", {}, " · last run ", time(v.last_run_at), ": " + (v.last_outcome || "")) : "",
+        v.updated_by ? el("span", {}, " · changed by " + v.updated_by) : "");
+    };
+    describe(s);
+    const box = el("form", { class: "schedule-form", id: id("form"), "aria-label": "Schedule of " + t.display_name },
+      el("h3", {}, t.display_name), status,
+      el("div", { class: "filters" }, field("Cadence", cadence), field("Time", timeInput), field("Weekday", weekday), field("Time zone", zone), field("Cron", cron)),
+      el("p", {}, el("label", {}, compliance, " Compliance"), " ", el("label", {}, exposure, " Exposure"), " ", el("label", {}, enabled, " On")));
+    const error = el("p", { class: "alert alert-error", role: "alert", hidden: true });
+    box.append(error);
+    if (canManage) {
+      box.append(el("button", { type: "submit", class: "button small" }, "Save schedule"));
+      box.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        error.hidden = true;
+        try {
+          const saved = await api("PUT", url, {
+            cadence: cadence.value, time: timeInput.value, weekday: weekday.value, time_zone: zone.value.trim(),
+            cron: cron.value.trim() || null, compliance: compliance.checked, exposure: exposure.checked, enabled: enabled.checked,
+          });
+          describe(saved);
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+    } else {
+      for (const control of [cadence, timeInput, weekday, zone, cron, compliance, exposure, enabled]) control.disabled = true;
+    }
+    return box;
   }
 
   // ---- Reports --------------------------------------------------------------------------

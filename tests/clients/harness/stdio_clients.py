@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import anyio
 import httpx2
@@ -205,7 +205,7 @@ class McpRemoteClient(_ChildClient):
             try:
                 async with self._child(f"Bearer {wrong_token(self.token)}") as rpc:
                     try:
-                        await _initialize(rpc, self.connect_timeout)
+                        await _initialize(rpc, WRONG_TOKEN_WAIT)
                         detail = "mcp-remote connected"
                     except ClientError as e:
                         fatal = [line for line in rpc.stderr_tail().splitlines() if "error" in line.lower()]
@@ -213,7 +213,9 @@ class McpRemoteClient(_ChildClient):
                     with anyio.move_on_after(5):
                         while not rpc.exited:
                             await anyio.sleep(0.1)
-                    problems = [] if rpc.exited else ["mcp-remote kept running after the rejection"]
+                    problems = [] if rpc.exited else _waiting_problems(rpc.stderr_tail(), urlsplit(relayed))
+                    if not rpc.exited and not problems:
+                        detail = "refused, then mcp-remote registered and asks the person to authorize in a browser"
             finally:
                 self.server = {**self.server, "args": [*self.server["args"][:2], url.geturl(), *self.server["args"][3:]]}
             answered = [x for x in sniffer.exchanges if x.path.split("?")[0] == url.path and x.status is not None]
@@ -224,6 +226,30 @@ class McpRemoteClient(_ChildClient):
                 # mcp-remote asked the relay, so the metadata must describe the relayed URL.
                 problems += await _metadata_problems(first.www_authenticate, relayed)
             return Rejection(first.status, first.www_authenticate, detail, problems)
+
+
+WRONG_TOKEN_WAIT = 8.0
+"""Seconds mcp-remote gets to give up on a refused token, or to start the OAuth flow instead."""
+
+
+def _waiting_problems(stderr: str, server: SplitResult) -> list[str]:
+    """mcp-remote still running after a 401 is right only when it started the OAuth flow the
+    server advertises: it registered and printed the authorization URL for the person to open,
+    which must be on the origin mcp-remote was given (the server's metadata names the origin it
+    was asked on), with PKCE S256 and a registered client."""
+    found = re.search(r"(https?://\S+/oauth/authorize\?\S+)", stderr)
+    if found is None:
+        return ["mcp-remote kept running after the rejection without starting an authorization"]
+    authorize = urlsplit(found[1])
+    query = dict(parse_qsl(authorize.query))
+    problems = []
+    if (authorize.scheme, authorize.netloc) != (server.scheme, server.netloc):
+        problems.append(f"the authorization URL {found[1]} is not on the server {server.netloc}")
+    if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+        problems.append(f"the authorization request has no S256 code challenge: {found[1]}")
+    if not query.get("client_id"):
+        problems.append(f"the authorization request names no registered client: {found[1]}")
+    return problems
 
 
 async def _metadata_problems(www_authenticate: str, endpoint: str) -> list[str]:

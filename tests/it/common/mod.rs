@@ -150,6 +150,9 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
         mta_sts_url: dns.mta_sts_url(),
         ..DnsConfig::default()
     };
+    // Scheduled scans start only when a test asks (`RunDue`): the default schedule of the
+    // connected tenant must not start scans in the middle of other tests.
+    backend_config.schedules.enabled = false;
     if let Some(change) = options.backend {
         change(&mut backend_config);
     }

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use aether365_actors::query::{
-    CompareLatestScans, CompareQuery, CompareScans, ScanComparison, ScanComparisons,
+    CompareLatestScans, CompareQuery, CompareScans, FindingSummary, NotCompared, ScanComparison,
+    ScanComparisons,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "Changes between two completed scans of a tenant (default: latest vs previous; no arguments: every tenant in scope): score change; newly failing, resolved and still failing checks by severity.",
+    description: "What changed between two completed scans (default: each tenant in scope, latest vs previous): score change, newly failing, resolved and still failing checks.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -36,8 +37,61 @@ struct Args {
     base_scan: Option<Id>,
     /// Newer completed scan; default: the latest.
     head_scan: Option<Id>,
-    /// summary (default): still failing checks counted only; full: listed too.
+    /// summary (default): the most severe changes, still failing counted only; full: every row.
     detail: Option<Detail>,
+}
+
+/// Rows of each changed list a summary shows for one comparison.
+const LIST_MAX: usize = 10;
+/// Rows of each changed list a summary shows per comparison when several tenants are compared.
+const LIST_MAX_SEVERAL: usize = 4;
+
+/// One comparison as the answer gives it: in a summary each list keeps its most severe rows and
+/// `omitted` counts the rows left out (the `*_by_severity` counts are always whole).
+#[derive(Serialize, JsonSchema)]
+struct Shown {
+    #[serde(flatten)]
+    comparison: ScanComparison,
+    omitted: Omitted,
+}
+
+/// Rows left out of each list of a summary; `detail: full` lists them all.
+#[derive(Default, Serialize, JsonSchema)]
+struct Omitted {
+    newly_failing: usize,
+    resolved: usize,
+    still_failing: usize,
+}
+
+impl Shown {
+    /// The comparison whole (`full`), or cut to `max` rows per changed list and no still-failing row.
+    fn new(mut comparison: ScanComparison, full: bool, max: usize) -> Self {
+        let mut omitted = Omitted::default();
+        if !full {
+            omitted.newly_failing = cut(&mut comparison.newly_failing, max);
+            omitted.resolved = cut(&mut comparison.resolved, max);
+            omitted.still_failing = cut(&mut comparison.still_failing, 0);
+        }
+        Shown {
+            comparison,
+            omitted,
+        }
+    }
+}
+
+/// Keeps the first `max` rows (lists come most severe first); returns how many were dropped.
+fn cut(rows: &mut Vec<FindingSummary>, max: usize) -> usize {
+    let dropped = rows.len().saturating_sub(max);
+    rows.truncate(max);
+    dropped
+}
+
+/// Every tenant's comparison, shown as [`Shown`].
+#[derive(Serialize, JsonSchema)]
+struct Several {
+    comparisons: Vec<Shown>,
+    /// Tenants with fewer than two completed scans of a kind, and why.
+    not_compared: Vec<NotCompared>,
 }
 
 /// One comparison (its fields at the top level, as when a tenant or scan is named), or, with
@@ -45,9 +99,9 @@ struct Args {
 #[derive(Serialize, JsonSchema)]
 struct Output {
     #[serde(flatten)]
-    one: Option<ScanComparison>,
+    one: Option<Shown>,
     #[serde(flatten)]
-    several: Option<ScanComparisons>,
+    several: Option<Several>,
 }
 
 async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceError> {
@@ -74,14 +128,16 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
             },
         })
         .await?;
-    let text = render_one(&cmp, full);
+    let shown = Shown::new(cmp, full, LIST_MAX);
+    let text = render_one(&shown);
+    let cmp = &shown.comparison;
     let targets = vec![
         format!("tenant:{}", cmp.tenant.id),
         format!("scan:{}", cmp.base.id),
         format!("scan:{}", cmp.head.id),
     ];
     let output = Output {
-        one: Some(cmp),
+        one: Some(shown),
         several: None,
     };
     outcome(&output, text, targets)
@@ -89,10 +145,19 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
 
 /// Every tenant in scope: one section per comparison, then the tenants not compared.
 fn several(all: ScanComparisons, full: bool) -> Result<ToolOutcome, SurfaceError> {
+    let all = Several {
+        comparisons: all
+            .comparisons
+            .into_iter()
+            .map(|c| Shown::new(c, full, LIST_MAX_SEVERAL))
+            .collect(),
+        not_compared: all.not_compared,
+    };
     let mut text = String::new();
     let mut targets = Vec::new();
-    for cmp in &all.comparisons {
-        text.push_str(&render_one(cmp, full));
+    for shown in &all.comparisons {
+        text.push_str(&render_one(shown));
+        let cmp = &shown.comparison;
         targets.push(format!("tenant:{}", cmp.tenant.id));
         targets.push(format!("scan:{}", cmp.base.id));
         targets.push(format!("scan:{}", cmp.head.id));
@@ -116,8 +181,9 @@ fn several(all: ScanComparisons, full: bool) -> Result<ToolOutcome, SurfaceError
     outcome(&output, text, targets)
 }
 
-/// One comparison in Markdown.
-fn render_one(cmp: &ScanComparison, full: bool) -> String {
+/// One comparison in Markdown, with the rows the answer shows.
+fn render_one(shown: &Shown) -> String {
+    let cmp = &shown.comparison;
     let mut text = format!(
         "# Changes in {} between scan {} ({}) and scan {} ({})\n\n{}\n\nScore {} → {} ({}).\n\n",
         untrusted::quoted(&cmp.tenant.display_name),
@@ -130,33 +196,45 @@ fn render_one(cmp: &ScanComparison, full: bool) -> String {
         render::score(cmp.head.score),
         render::change(cmp.score_change)
     );
-    for (label, list, counts, listed) in [
+    for (label, list, counts, omitted) in [
         (
             "Newly failing",
             &cmp.newly_failing,
             &cmp.newly_failing_by_severity,
-            true,
+            shown.omitted.newly_failing,
         ),
-        ("Resolved", &cmp.resolved, &cmp.resolved_by_severity, true),
+        (
+            "Resolved",
+            &cmp.resolved,
+            &cmp.resolved_by_severity,
+            shown.omitted.resolved,
+        ),
         (
             "Still failing",
             &cmp.still_failing,
             &cmp.still_failing_by_severity,
-            full,
+            shown.omitted.still_failing,
         ),
     ] {
         let _ = writeln!(
             text,
             "## {label}: {} ({})\n",
-            list.len(),
+            list.len() + omitted,
             render::severities(counts)
         );
-        if listed {
+        if !list.is_empty() {
             text.push_str(&render::findings_table(list, false));
-        } else if !list.is_empty() {
-            text.push_str("Listed with detail=full (or list_findings).\n");
+        }
+        if omitted > 0 {
+            let _ = writeln!(
+                text,
+                "{omitted} more listed with detail=full (or list_findings)."
+            );
         }
         text.push('\n');
+    }
+    if let Some(drift) = &cmp.drift {
+        text.push_str(&super::get_scan::drift_text(drift));
     }
     text
 }

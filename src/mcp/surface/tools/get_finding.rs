@@ -31,7 +31,7 @@ struct Args {
     finding_id: Option<Id>,
     /// Instead of finding_id: a check id (latest scan, or scan).
     check_id: Option<String>,
-    /// With check_id: tenant name, domain or id (if several in scope).
+    /// With check_id: tenant name, domain or id.
     tenant: Option<TenantRef>,
     /// With check_id: the scan to look in.
     scan: Option<Id>,

@@ -50,6 +50,8 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         for d in posture.tenants.iter_mut().flat_map(|t| t.latest.iter_mut()) {
             more_failing += d.top_failing.len().saturating_sub(SUMMARY_FAILING);
             d.top_failing.truncate(SUMMARY_FAILING);
+            // "Since the last scan" in counts; get_scan lists the checks.
+            d.drift = d.drift.take().map(|drift| drift.shortened(0));
         }
     }
     let mut text = format!("# Security posture\n\n{}\n\n", untrusted::LEGEND);
@@ -70,7 +72,13 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         for d in &t.latest {
             targets.push(format!("scan:{}", d.scan.id));
             text.push_str(&render::scan_detail(d, full));
+            if let Some(drift) = &d.drift {
+                text.push_str(&super::get_scan::drift_text(drift));
+            }
             text.push('\n');
+        }
+        if let Some(next) = &t.next_scheduled_scan {
+            let _ = writeln!(text, "{}\n", next_scheduled_text(next));
         }
     }
     if more_failing > 0 {
@@ -80,4 +88,15 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
         );
     }
     outcome(&posture, text, targets)
+}
+
+/// When a tenant's next scheduled scan runs, in a sentence (read-only: schedules are set in
+/// the dashboard).
+pub(super) fn next_scheduled_text(next: &aether365_actors::schedule::NextScheduledScan) -> String {
+    let kinds: Vec<&str> = next.kinds.iter().map(|k| k.as_str()).collect();
+    format!(
+        "Next scheduled scan: {} ({}); schedules are set in the dashboard.",
+        render::time(Some(next.at)),
+        kinds.join(" and ")
+    )
 }

@@ -1,6 +1,7 @@
 //! `get_scan`: one scan, to follow one started with `start_scan`.
 
 use aether365_actors::query::{GetScan, ScanDetail};
+use aether365_actors::scans::Drift;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -37,14 +38,47 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
             scan_id: args.scan.0,
         })
         .await?;
-    let text = format!(
+    let mut text = format!(
         "{}\n\n{}",
         untrusted::LEGEND,
         render::scan_detail(&detail, Detail::full(args.detail))
     );
+    if let Some(drift) = &detail.drift {
+        text.push('\n');
+        text.push_str(&drift_text(drift));
+    }
     let targets = vec![
         format!("tenant:{}", detail.scan.tenant_id),
         format!("scan:{}", detail.scan.id),
     ];
     outcome(&detail, text, targets)
+}
+
+/// A drift in a few lines: counts, score change, the check ids listed (engine ids, no tenant
+/// text).
+pub(super) fn drift_text(d: &Drift) -> String {
+    let ids = |list: &[aether365_actors::scans::DriftCheck]| {
+        list.iter()
+            .map(|c| c.check_id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!(
+        "Since scan {}: {} newly failing, {} fixed, {} with changed evidence (same verdict); score {}.\n",
+        d.previous_scan_id,
+        d.newly_failing_count,
+        d.fixed_count,
+        d.evidence_changed_count,
+        render::change(d.score_change)
+    );
+    for (label, list) in [
+        ("Newly failing", &d.newly_failing),
+        ("Fixed", &d.fixed),
+        ("Evidence changed", &d.evidence_changed),
+    ] {
+        if !list.is_empty() {
+            text.push_str(&format!("- {label}: {}\n", ids(list)));
+        }
+    }
+    text
 }

@@ -60,6 +60,14 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
     for s in &page.scans {
         let _ = writeln!(text, "- {}", render::scan_line(s));
     }
+    for next in &page.next_scheduled_scans {
+        let _ = writeln!(
+            text,
+            "\nTenant {}: {}",
+            next.tenant_id,
+            super::get_posture::next_scheduled_text(next)
+        );
+    }
     if let Some(before) = page.next_before_id {
         let _ = writeln!(text, "\nOlder scans: call again with before {before}.");
     }
