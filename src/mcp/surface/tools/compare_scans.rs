@@ -18,7 +18,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "What changed between two completed scans (default: each tenant in scope, latest vs previous): score change, newly failing, resolved and still failing checks.",
+    description: "Changes between two completed scans (default: each tenant in scope, latest vs previous): score, newly failing, resolved and still failing checks.",
     hints: READS,
     cacheable: true,
     task_support: false,
@@ -37,7 +37,7 @@ struct Args {
     base_scan: Option<Id>,
     /// Newer completed scan; default: the latest.
     head_scan: Option<Id>,
-    /// summary (default): the most severe changes, still failing counted only; full: every row.
+    /// summary (default): most severe changes, still failing counted; full: every row.
     detail: Option<Detail>,
 }
 

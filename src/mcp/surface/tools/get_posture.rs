@@ -29,7 +29,7 @@ pub const TOOL: ToolDef = ToolDef {
 struct Args {
     /// Tenant name, domain or id; default: all in scope.
     tenant: Option<TenantRef>,
-    /// summary (default): key figures, 3 worst failing checks per scan; full: service and framework tables, up to 10.
+    /// summary (default): key figures, 3 worst failing checks per scan; full: service and framework tables.
     detail: Option<Detail>,
 }
 
