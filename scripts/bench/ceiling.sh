@@ -80,8 +80,11 @@ ceiling_db() { # label, database URL
   [ "$label" = sqlite ] && audit_before=$(audit_rows)
   ceiling_wrk "$label" "$PORT" /mcp "$AETHER365_TOKEN"
   if [ -n "$audit_before" ] && [ -f "$OUT/wrk-$label.json" ]; then
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"  (audit: {int(sys.argv[3])-int(sys.argv[2])} rows written for {r[\"requests\"]} wrk calls)")' \
-      "$OUT/wrk-$label.json" "$audit_before" "$(audit_rows)"
+    python3 - "$OUT/wrk-$label.json" "$audit_before" "$(audit_rows)" <<'EOF'
+import json, sys
+calls = json.load(open(sys.argv[1]))["requests"]
+print(f"  (audit: {int(sys.argv[3]) - int(sys.argv[2])} rows written for {calls} wrk calls)")
+EOF
   fi
   ceiling_calls "$label-stateless" "$PORT" "$SERVER_PID" --transports stateless=1
   ceiling_calls "$label-session" "$PORT" "$SERVER_PID" --transports streamable=1

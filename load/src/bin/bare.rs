@@ -23,7 +23,9 @@ struct Cli {
     workers: Option<usize>,
 }
 
-async fn answer(body: web::Data<web::Bytes>) -> HttpResponse {
+/// Reads the request's body before answering: actix-web closes a keep-alive connection whose
+/// request body was left unread, which would make every call a new connection.
+async fn answer(body: web::Data<web::Bytes>, _request: web::Bytes) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body.get_ref().clone())
