@@ -15,8 +15,6 @@ mod pkce;
 
 use aether365_entities::{mcp_token, oauth_client, oauth_code, oauth_token};
 use chrono::{DateTime, Duration, Utc};
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -28,7 +26,7 @@ pub use pkce::{s256_challenge, verifier_matches};
 
 use crate::audit::{ActorKind, AuditEvent, write_one};
 use crate::principal::TenantScope;
-use crate::tokens::{StoredSecret, TokenKey};
+use crate::tokens::{StoredSecret, TokenKey, random_base62};
 
 /// Prefix of access tokens.
 pub const ACCESS_PREFIX: &str = "a365o_";
@@ -57,14 +55,6 @@ const SECRET_LEN: usize = 43;
 const GRANT_SECRET: &str = "oauth-grant";
 const KIND_ACCESS: &str = "access";
 const KIND_REFRESH: &str = "refresh";
-
-fn random_base62(len: usize) -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
 
 /// Splits `<prefix><lookup 12>_<secret 43>`; `None` unless it has exactly that shape.
 pub(crate) fn parse_token<'a>(prefix: &str, token: &'a str) -> Option<(&'a str, &'a str)> {

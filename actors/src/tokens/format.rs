@@ -30,7 +30,8 @@ impl fmt::Debug for TokenParts<'_> {
     }
 }
 
-fn random_base62(len: usize) -> String {
+/// `len` random characters of `[A-Za-z0-9]` (about 5.95 bits each) from the thread RNG.
+pub(crate) fn random_base62(len: usize) -> String {
     rand::rng()
         .sample_iter(Alphanumeric)
         .take(len)

@@ -19,6 +19,7 @@ mod validator;
 
 pub use cache::VerifiedCache;
 pub use error::{AuthError, TokenError};
+pub(crate) use format::random_base62;
 pub use format::{Expiry, TOKEN_PREFIX};
 pub(crate) use key::StoredSecret;
 pub use key::{KEY_FILE_NAME, TokenKey};
