@@ -68,18 +68,12 @@ async fn find<C: ConnectionTrait>(
         .await?)
 }
 
-async fn view_of<C: ConnectionTrait>(
-    db: &C,
-    row: &scan_schedule::Model,
-) -> Result<ScheduleView, ScheduleError> {
-    let updated_by = match row.updated_by_user_id {
-        Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.email),
-        None => None,
-    };
-    let input = input_of(row);
-    Ok(ScheduleView {
-        tenant_id: row.tenant_id,
-        saved: true,
+/// A schedule as written, with nothing run yet and no author: the fields the stored and the
+/// proposed default view share.
+fn view(tenant_id: i64, saved: bool, input: ScheduleInput) -> ScheduleView {
+    ScheduleView {
+        tenant_id,
+        saved,
         cadence: input.cadence,
         time: input.time,
         weekday: input.weekday,
@@ -88,12 +82,31 @@ async fn view_of<C: ConnectionTrait>(
         compliance: input.compliance,
         exposure: input.exposure,
         enabled: input.enabled,
+        next_run_at: None,
+        last_run_at: None,
+        last_outcome: None,
+        last_scan_id: None,
+        updated_by: None,
+        updated_at: None,
+    }
+}
+
+async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    row: &scan_schedule::Model,
+) -> Result<ScheduleView, ScheduleError> {
+    let updated_by = match row.updated_by_user_id {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.email),
+        None => None,
+    };
+    Ok(ScheduleView {
         next_run_at: row.next_run_at,
         last_run_at: row.last_run_at,
         last_outcome: row.last_outcome.clone(),
         last_scan_id: row.last_scan_id,
         updated_by,
         updated_at: Some(row.updated_at),
+        ..view(row.tenant_id, true, input_of(row))
     })
 }
 
@@ -107,24 +120,9 @@ pub async fn get_schedule<C: ConnectionTrait>(
     if let Some(row) = find(db, tenant_id).await? {
         return view_of(db, &row).await;
     }
-    let input = default_input(tenant_id);
     Ok(ScheduleView {
-        tenant_id,
-        saved: false,
-        cadence: input.cadence,
-        time: input.time,
-        weekday: input.weekday,
-        time_zone: input.time_zone,
-        cron: input.cron,
-        compliance: input.compliance,
-        exposure: input.exposure,
         enabled: false,
-        next_run_at: None,
-        last_run_at: None,
-        last_outcome: None,
-        last_scan_id: None,
-        updated_by: None,
-        updated_at: None,
+        ..view(tenant_id, false, default_input(tenant_id))
     })
 }
 
