@@ -42,14 +42,13 @@ WRK=()
 RMCP_PORT=${BENCH_RMCP_PORT:-18402}
 RMCP_BIN=${BENCH_RMCP_BIN:-$HERE/rmcp-baseline/target/release/rmcp-baseline}
 
-posture_request() { # the stateless get_posture request every wrk call sends
-  printf '%s' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_posture","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
-}
+# The stateless get_posture request: the answer probe and every wrk call send it.
+POSTURE_REQUEST="$HERE/posture-request.json"
 
 ceiling_wrk() { # name, port, path, token (may be empty): wrk from Debian, the outside generator
   local name=$1 port=$2 path=$3 token=${4:-}
   [ "${#WRK[@]}" -gt 0 ] || return 0
-  WRK_BODY_FILE="$OUT/posture-request.json" WRK_TOKEN="$token" \
+  WRK_BODY_FILE="$POSTURE_REQUEST" WRK_TOKEN="$token" \
     "${WRK[@]}" -t "$WRK_THREADS" -c "$CEIL_SESSIONS" -d "$CEIL_TIME" --latency \
     -s "$HERE/wrk-post.lua" "http://127.0.0.1:$port$path" >"$OUT/wrk-$name.txt"
   tail -n 1 "$OUT/wrk-$name.txt" >"$OUT/wrk-$name.json"
@@ -66,7 +65,7 @@ posture_answer() { # aether365's own stateless get_posture answer bytes
   curl -s -X POST "http://127.0.0.1:$PORT/mcp" -H "Authorization: Bearer $AETHER365_TOKEN" \
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
     -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: get_posture' \
-    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_posture","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
+    --data-binary @"$POSTURE_REQUEST"
 }
 
 ceiling_db() { # label, database URL
@@ -97,7 +96,6 @@ EOF
 }
 
 ceiling() {
-  posture_request >"$OUT/posture-request.json"
   if command -v wrk >/dev/null; then
     WRK=(wrk)
   else
