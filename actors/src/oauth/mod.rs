@@ -26,7 +26,9 @@ pub use pkce::{s256_challenge, verifier_matches};
 
 use crate::audit::{ActorKind, AuditEvent, write_one};
 use crate::principal::TenantScope;
-use crate::tokens::{StoredSecret, TokenKey, random_base62};
+use crate::tokens::{
+    LOOKUP_LEN, SECRET_LEN, StoredSecret, TokenKey, generate, parse_prefixed, random_base62,
+};
 
 /// Prefix of access tokens.
 pub const ACCESS_PREFIX: &str = "a365o_";
@@ -49,18 +51,15 @@ pub const MAX_REDIRECT_URIS: usize = 10;
 /// Longest redirect URI accepted.
 pub const MAX_REDIRECT_URI_LEN: usize = 2000;
 
-const LOOKUP_LEN: usize = 12;
-const SECRET_LEN: usize = 43;
 /// What a grant's `mcp_tokens.secret_hash` holds: matches no secret.
 const GRANT_SECRET: &str = "oauth-grant";
 const KIND_ACCESS: &str = "access";
 const KIND_REFRESH: &str = "refresh";
 
-/// Splits `<prefix><lookup 12>_<secret 43>`; `None` unless it has exactly that shape.
+/// Splits `<prefix><lookup 12>_<secret 43>` (the headless tokens' shape); `None` unless it has
+/// exactly that shape.
 pub(crate) fn parse_token<'a>(prefix: &str, token: &'a str) -> Option<(&'a str, &'a str)> {
-    let (lookup, secret) = token.strip_prefix(prefix)?.split_once('_')?;
-    let base62 = |s: &str, len| s.len() == len && s.bytes().all(|b| b.is_ascii_alphanumeric());
-    (base62(lookup, LOOKUP_LEN) && base62(secret, SECRET_LEN)).then_some((lookup, secret))
+    parse_prefixed(prefix, token).map(|parts| (parts.lookup_id, parts.secret))
 }
 
 /// The name a client gave itself, made safe to keep: control characters dropped, trimmed,
@@ -550,7 +549,7 @@ async fn mint<C: ConnectionTrait>(
         (KIND_ACCESS, ACCESS_PREFIX, ACCESS_TTL),
         (KIND_REFRESH, REFRESH_PREFIX, REFRESH_TTL),
     ] {
-        let (lookup, secret) = (random_base62(LOOKUP_LEN), random_base62(SECRET_LEN));
+        let (lookup, secret) = generate();
         oauth_token::ActiveModel {
             kind: Set(kind.to_string()),
             lookup_id: Set(lookup.clone()),

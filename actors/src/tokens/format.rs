@@ -51,7 +51,13 @@ pub(crate) fn compose(lookup_id: &str, secret: &str) -> String {
 
 /// Splits a presented token; `None` unless it has exactly the issued shape.
 pub(crate) fn parse(token: &str) -> Option<TokenParts<'_>> {
-    let rest = token.strip_prefix(TOKEN_PREFIX)?;
+    parse_prefixed(TOKEN_PREFIX, token)
+}
+
+/// Splits `<prefix><lookup id>_<secret>` (headless tokens, and OAuth's access and refresh
+/// tokens with their own prefixes); `None` unless both parts have exactly the issued length.
+pub(crate) fn parse_prefixed<'a>(prefix: &str, token: &'a str) -> Option<TokenParts<'a>> {
+    let rest = token.strip_prefix(prefix)?;
     let (lookup_id, secret) = rest.split_once('_')?;
     let base62 =
         |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_alphanumeric());

@@ -19,8 +19,8 @@ mod validator;
 
 pub use cache::VerifiedCache;
 pub use error::{AuthError, TokenError};
-pub(crate) use format::random_base62;
 pub use format::{Expiry, TOKEN_PREFIX};
+pub(crate) use format::{LOOKUP_LEN, SECRET_LEN, generate, parse_prefixed, random_base62};
 pub(crate) use key::StoredSecret;
 pub use key::{KEY_FILE_NAME, TokenKey};
 pub use store::{IssuedToken, create_token, list_tokens, revoke_token, revoke_token_as, scope_of};
