@@ -18,6 +18,7 @@ pub mod directory;
 pub mod exposure;
 pub mod hashing;
 pub mod oauth;
+pub mod outbound;
 pub mod people;
 pub mod principal;
 pub mod query;
