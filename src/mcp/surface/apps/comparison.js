@@ -42,7 +42,7 @@
         c.head.id + " (" + age(c.head.finished_at) + ")"),
       h("div", { class: "cards" },
         h("div", { class: "card" }, h("div", { class: "muted" }, "Score"),
-          h("div", { class: "big" }, score(c.base.score) + " → " + score(c.head.score))),
+          h("div", { class: "mid score" }, score(c.base.score) + " → " + score(c.head.score))),
         h("div", { class: "card" }, h("div", { class: "muted" }, "Change"), h("div", { class: "big" }, change(c.score_change))),
         h("div", { class: "card" }, h("div", { class: "muted" }, "Newly failing"), h("div", { class: "big down" }, String(c.newly_failing.length))),
         h("div", { class: "card" }, h("div", { class: "muted" }, "Fixed"), h("div", { class: "big up" }, String(c.resolved.length)))),
