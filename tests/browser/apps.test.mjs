@@ -293,3 +293,20 @@ test("a tenant named with markup is text in every view: no script runs", async (
   await done(host);
   await mcp.client.close();
 });
+
+test("start_scan's view follows the scan through the host and compares it once completed", async () => {
+  const mcp = await mcpClient(env("HOSTILE_TOKEN"));
+  const host = await openHost(mcp);
+  const { view, result } = await render(mcp, host, "start_scan", { tenant: "hostile.example" });
+  const id = result.scan_id;
+  assert.equal(typeof id, "number");
+  await view.locator(".cards").waitFor({ timeout: 120_000 });
+  assert.match(await view.locator("#view").textContent(), new RegExp(`→ scan #${id} `));
+  assert.equal(await view.locator("#view h2").first().textContent(), HOSTILE_NAME);
+  const calls = await viewCalls(host);
+  assert.deepEqual(calls[0], { name: "get_scan", arguments: { scan: id } });
+  assert.deepEqual(calls.filter((c) => c.name === "compare_scans"), [{ name: "compare_scans", arguments: { head_scan: id } }]);
+  assert.ok(calls.every((c) => c.name === "get_scan" || c.name === "compare_scans"), JSON.stringify(calls));
+  await done(host);
+  await mcp.client.close();
+});

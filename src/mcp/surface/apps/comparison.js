@@ -1,4 +1,6 @@
-// The comparison of two scans, from compare_scans's structured result.
+// The comparison of two scans, from compare_scans's structured result, or from start_scan's: the
+// view follows the started scan with get_scan and, once it completed, compares it with the
+// previous one (compare_scans). It only reads: it never starts a scan.
 (function () {
   const view = document.getElementById("view");
   const picker = document.getElementById("picker");
@@ -6,8 +8,16 @@
   let comparisons = [];
   const host = connectHost(["compare_scans", "get_scan"], { result: render });
 
+  let following = 0;
+
   function render(result) {
     const data = result.structuredContent || {};
+    following++;
+    const started = startedScan(data);
+    if (started !== null) {
+      follow(started, following, 0);
+      return;
+    }
     comparisons = Array.isArray(data.comparisons) ? data.comparisons : data.base ? [data] : [];
     if (comparisons.length === 0) {
       show(view, h("p", { class: "muted" }, textOf(result) || "Nothing to compare."));
@@ -22,6 +32,40 @@
       show(picker);
     }
     comparison(0);
+  }
+
+  /** The scan of a start_scan result (`scan_id`) or of its finished task (a scan), else null. */
+  function startedScan(data) {
+    if (data.base || Array.isArray(data.comparisons)) return null;
+    if (Number.isInteger(data.scan_id)) return data.scan_id;
+    if (Number.isInteger(data.id) && typeof data.status === "string") return data.id;
+    return null;
+  }
+
+  /** Polls get_scan (every 2 s, at most 15 minutes) until the scan ends; then compares. */
+  function follow(id, generation, attempt) {
+    if (generation !== following) return;
+    detail(id, true).then((d) => {
+      if (generation !== following) return;
+      const sv = d.scan || {};
+      if (sv.status === "completed") {
+        show(view, h("p", { class: "muted" }, "Scan #" + id + " completed; comparing it with the previous one…"));
+        host.callTool("compare_scans", { head_scan: id }).then((c) => {
+          if (generation === following) render({ structuredContent: c });
+        }, failed);
+      } else if (sv.status === "queued" || sv.status === "running") {
+        const progress = sv.progress_total ? " (" + sv.progress_done + "/" + sv.progress_total + " checks)" : "";
+        show(view, h("p", { class: "muted" }, "Scan #" + id + " is " + sv.status + progress + "…"));
+        if (attempt < 450) setTimeout(() => follow(id, generation, attempt + 1), 2000);
+      } else {
+        show(view, h("p", { class: "error" }, "Scan #" + id + " " + (sv.status || "is unknown") +
+          (sv.error ? ": " + sv.error : "") + "."));
+      }
+    }, failed);
+  }
+
+  function failed(error) {
+    show(view, h("p", { class: "error" }, error.message));
   }
 
   function list(title, findings) {
@@ -53,8 +97,9 @@
       .then(([base, head]) => show(services, serviceTable(c, base, head)), () => {});
   }
 
-  function detail(id) {
-    if (!scans.has(id)) scans.set(id, host.callTool("get_scan", { scan: id }));
+  /** get_scan of a completed scan, asked once; `fresh` asks again (a scan still running). */
+  function detail(id, fresh) {
+    if (fresh || !scans.has(id)) scans.set(id, host.callTool("get_scan", { scan: id }));
     return scans.get(id);
   }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Hints, ToolDef, input_schema, outcome, output_schema};
+use crate::mcp::surface::apps;
 use crate::mcp::surface::args::{TenantRef, parse};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, untrusted};
 
@@ -27,7 +28,8 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: true,
     input: input_schema::<Args>,
     output: output_schema::<Started>,
-    view: None,
+    // The comparison view follows the scan and, once it completed, compares it (read-only).
+    view: Some(apps::COMPARISON),
     call: |ctx, arguments| Box::pin(start(ctx, arguments)),
 };
 
