@@ -87,6 +87,7 @@ async fn tools_declare_views_and_views_are_resources_only_with_the_extension() {
         }))
         .unwrap()
         .len();
+        println!("tools/list with views, handshake era: {longest} characters");
         assert!(longest < TOOLS_LIST_MAX, "tools/list with views: {longest}");
         let view_of = |name: &str| {
             tools["result"]["tools"]

@@ -1,6 +1,7 @@
-// The comparison of two scans, from compare_scans's structured result, or from start_scan's: the
-// view follows the started scan with get_scan and, once it completed, compares it with the
-// previous one (compare_scans). It only reads: it never starts a scan.
+// The comparison of two scans, from compare_scans's structured result, or from the result of the
+// tool that starts a scan (its scan_id, or the finished task's scan): the view follows that scan
+// with get_scan and, once it completed, compares it with the previous one (compare_scans). It
+// only reads: it never starts a scan.
 (function () {
   const view = document.getElementById("view");
   const picker = document.getElementById("picker");
@@ -34,7 +35,7 @@
     comparison(0);
   }
 
-  /** The scan of a start_scan result (`scan_id`) or of its finished task (a scan), else null. */
+  /** The scan a started scan's result names (`scan_id`, or a finished task's scan), else null. */
   function startedScan(data) {
     if (data.base || Array.isArray(data.comparisons)) return null;
     if (Number.isInteger(data.scan_id)) return data.scan_id;
@@ -72,8 +73,8 @@
     return [h("h2", {}, title + " (" + findings.length + ")"),
       findings.length === 0 ? h("p", { class: "muted" }, "None.") : h("div", { class: "scroll" },
         h("table", {}, h("tbody", {}, findings.map((f) => h("tr", {},
-          h("td", { class: "sev-" + f.severity }, f.severity), h("td", {}, f.check_id),
-          h("td", {}, f.title), h("td", { class: "wide" }, f.service))))))];
+          h("td", { class: "nowrap sev-" + f.severity }, f.severity), h("td", { class: "nowrap" }, f.check_id),
+          h("td", {}, f.title), h("td", { class: "wide" }, service(f.service)))))))];
   }
 
   function comparison(index) {
@@ -103,6 +104,11 @@
     return scans.get(id);
   }
 
+  /** A service's name for reading: words, not an identifier. */
+  function service(name) {
+    return String(name).replace(/_/g, " ");
+  }
+
   function rates(d) {
     const out = new Map();
     for (const b of (d && d.by_service) || []) out.set(b.name, b.pass_rate);
@@ -119,7 +125,7 @@
         h("th", {}, "New"), h("th", {}, "Fixed"))),
       h("tbody", {}, [...names].sort().map((name) => {
         const b = before.get(name), a = after.get(name);
-        return h("tr", {}, h("td", {}, name), h("td", {}, pct(b) + " → " + pct(a)),
+        return h("tr", {}, h("td", {}, service(name)), h("td", { class: "nowrap" }, pct(b) + " → " + pct(a)),
           h("td", {}, typeof a === "number" && typeof b === "number" ? change(a - b) : "–"),
           h("td", {}, String(c.newly_failing.filter((f) => f.service === name).length)),
           h("td", {}, String(c.resolved.filter((f) => f.service === name).length)));
