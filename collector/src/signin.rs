@@ -257,8 +257,16 @@ impl Collector {
         now: DateTime<Utc>,
     ) -> Result<VerifiedIdToken, SignInError> {
         let segment = tenant_segment(tenant);
-        self.redeem(&segment, SCOPE, code, redirect_uri, code_verifier, nonce, now)
-            .await
+        self.redeem(
+            &segment,
+            SCOPE,
+            code,
+            redirect_uri,
+            code_verifier,
+            nonce,
+            now,
+        )
+        .await
     }
 
     /// Redeems the dashboard sign-in's `code` at `organizations` and validates the ID token
@@ -467,8 +475,8 @@ impl Collector {
             }
         };
         // The keys come from the authority itself, never from another origin.
-        let same_origin = url::Url::parse(&jwks_uri)
-            .is_ok_and(|u| u.origin() == self.authority.origin());
+        let same_origin =
+            url::Url::parse(&jwks_uri).is_ok_and(|u| u.origin() == self.authority.origin());
         if !same_origin {
             return Err(invalid(format!(
                 "the authority's metadata points its keys elsewhere ({jwks_uri})"

@@ -67,17 +67,14 @@ impl Refusal {
     fn status(&self) -> StatusCode {
         match self {
             Refusal::Microsoft(SignInError::Authority(
-                ReadError::Network { .. } | ReadError::Unavailable { .. } | ReadError::Throttled { .. },
+                ReadError::Network { .. }
+                | ReadError::Unavailable { .. }
+                | ReadError::Throttled { .. },
             )) => StatusCode::BAD_GATEWAY,
             Refusal::NoCode => StatusCode::BAD_REQUEST,
             _ => StatusCode::FORBIDDEN,
         }
     }
-}
-
-/// Whether the operator's Entra application is configured (the button shows only then).
-pub fn enabled(state: &AppState) -> bool {
-    state.backend.collector.is_some()
 }
 
 fn binding_cookie_name(state: &AppState) -> &'static str {
@@ -122,7 +119,12 @@ fn redirect_uri(state: &AppState) -> String {
 /// A small server-rendered page (no script) with the dashboard's security headers.
 fn html(status: StatusCode, title: &str, body: &str, refresh_to: Option<&str>) -> HttpResponse {
     let refresh = refresh_to
-        .map(|to| format!("<meta http-equiv=\"refresh\" content=\"0;url={}\">\n  ", escape(to)))
+        .map(|to| {
+            format!(
+                "<meta http-equiv=\"refresh\" content=\"0;url={}\">\n  ",
+                escape(to)
+            )
+        })
         .unwrap_or_default();
     let page = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  \
@@ -202,20 +204,19 @@ async fn verify(
 ) -> Result<(aether365_entities::user::Model, Recognised, String), Refusal> {
     let db = &state.backend.db;
     let now = Utc::now();
-    let flow = microsoft_sign_in::finish(
-        db,
-        query.state.as_deref().unwrap_or_default(),
-        binding,
-        now,
-    )
-    .await?;
+    let flow =
+        microsoft_sign_in::finish(db, query.state.as_deref().unwrap_or_default(), binding, now)
+            .await?;
     if let Some(error) = query.error {
         return Err(Refusal::Declined {
             error,
             description: query.error_description.unwrap_or_default(),
         });
     }
-    let code = query.code.filter(|c| !c.is_empty()).ok_or(Refusal::NoCode)?;
+    let code = query
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(Refusal::NoCode)?;
     let token = collector
         .redeem_login(
             &code,
@@ -227,7 +228,8 @@ async fn verify(
         .await?;
     let identity = format!(
         "Microsoft identity {} of tenant {}",
-        token.email
+        token
+            .email
             .as_deref()
             .or(token.username.as_deref())
             .or(token.object_id.as_deref())

@@ -109,7 +109,8 @@ const MICROSOFT_BUTTON: &str = "<p class=\"login-or\">or</p>\n    \
 
 /// `GET /login`: the password form, and "Sign in with Microsoft" when it is configured.
 pub async fn login(state: web::Data<crate::http::AppState>) -> HttpResponse {
-    let html = if super::microsoft::enabled(&state) {
+    // Offered when the operator's Entra application is configured (the collector's).
+    let html = if state.backend.collector.is_some() {
         LOGIN_HTML.replace(MICROSOFT_MARKER, MICROSOFT_BUTTON)
     } else {
         LOGIN_HTML.replace(MICROSOFT_MARKER, "")

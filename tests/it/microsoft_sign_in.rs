@@ -183,9 +183,10 @@ async fn refused(response: reqwest::Response) -> (u16, String) {
 async fn a_known_person_signs_in_with_microsoft() {
     for testdb in databases().await {
         let app = spawn_app_with(testdb, options()).await;
-        let ann = directory::create_user(&app.testdb.db, app.organisation_id, ANN, PASSWORD, "viewer")
-            .await
-            .unwrap();
+        let ann =
+            directory::create_user(&app.testdb.db, app.organisation_id, ANN, PASSWORD, "viewer")
+                .await
+                .unwrap();
         let login_page = app
             .client
             .get(format!("{}/login", app.address))
@@ -195,14 +196,23 @@ async fn a_known_person_signs_in_with_microsoft() {
             .text()
             .await
             .unwrap();
-        assert!(login_page.contains("href=\"/login/microsoft\""), "{login_page}");
-        assert!(login_page.contains("id=\"login-form\""), "password sign-in stays");
+        assert!(
+            login_page.contains("href=\"/login/microsoft\""),
+            "{login_page}"
+        );
+        assert!(
+            login_page.contains("id=\"login-form\""),
+            "password sign-in stays"
+        );
 
         app.standin.sign_in(Some(ann_at_microsoft(&app)));
         let mut browser = Browser::new(&app);
         let authorize = browser.start().await;
         let parsed = url::Url::parse(&authorize).unwrap();
-        assert_eq!(parsed.path(), "/authority/organizations/oauth2/v2.0/authorize");
+        assert_eq!(
+            parsed.path(),
+            "/authority/organizations/oauth2/v2.0/authorize"
+        );
         let q = query_of(&authorize);
         assert_eq!(q["scope"], "openid profile email");
         assert_eq!(q["response_type"], "code");
@@ -247,7 +257,11 @@ async fn a_known_person_signs_in_with_microsoft() {
             .unwrap();
         assert_eq!(logins.len(), 1);
         assert!(
-            logins[0].detail.as_deref().unwrap_or_default().contains("linked"),
+            logins[0]
+                .detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("linked"),
             "{:?}",
             logins[0].detail
         );
@@ -320,10 +334,18 @@ async fn unknown_people_are_refused_and_nothing_is_created() {
         let db = &app.testdb.db;
         // Bob is a person of Contoso, but his address is in a domain Contoso's tenant does
         // not own; Carol is a person of Fabrikam, which has not connected Contoso's tenant.
-        directory::create_user(db, app.organisation_id, "bob@fabrikam.example", PASSWORD, "owner")
+        directory::create_user(
+            db,
+            app.organisation_id,
+            "bob@fabrikam.example",
+            PASSWORD,
+            "owner",
+        )
+        .await
+        .unwrap();
+        let fabrikam = directory::create_organisation(db, "Fabrikam")
             .await
             .unwrap();
-        let fabrikam = directory::create_organisation(db, "Fabrikam").await.unwrap();
         directory::create_user(db, fabrikam.id, "carol@contoso.example", PASSWORD, "owner")
             .await
             .unwrap();
@@ -363,7 +385,10 @@ async fn unknown_people_are_refused_and_nothing_is_created() {
                 "{who}: {text}"
             );
         }
-        assert_eq!(organisation::Entity::find().count(db).await.unwrap(), organisations);
+        assert_eq!(
+            organisation::Entity::find().count(db).await.unwrap(),
+            organisations
+        );
         assert_eq!(user::Entity::find().count(db).await.unwrap(), people);
         assert!(links(&app).await.is_empty());
         assert_eq!(
@@ -391,8 +416,12 @@ async fn the_state_must_be_this_browsers_and_is_used_once() {
         let (status, _) = refused(browser.back(&format!("{path}?code={code}")).await).await;
         assert_eq!(status, 403);
         let forged = "A".repeat(43);
-        let (status, _) =
-            refused(browser.back(&format!("{path}?code={code}&state={forged}")).await).await;
+        let (status, _) = refused(
+            browser
+                .back(&format!("{path}?code={code}&state={forged}"))
+                .await,
+        )
+        .await;
         assert_eq!(status, 403);
 
         // Another browser (no binding cookie, or another one) cannot finish this sign-in ...
