@@ -22,7 +22,7 @@ use actix_web_lab::sse;
 use aether365_actors::Backend;
 use aether365_actors::cluster::ClusterEvent;
 use aether365_actors::cluster::sessions::{SessionChange, StoredSession, StoredTransport};
-use aether365_actors::scans::{ScanEvent, Subscribe, Topic, Unsubscribe};
+use aether365_actors::scans::{ScanEvent, ScanStatus, Subscribe, Topic, Unsubscribe};
 use futures_util::future::AbortHandle;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
@@ -31,6 +31,7 @@ use super::caller::Caller;
 use super::cluster::ClusterLink;
 use super::jsonrpc::{self, RequestId};
 use super::logging::LogLevel;
+use super::surface::resources;
 use super::tasks;
 use super::version::ProtocolVersion;
 use aether365_actors::scans::next_subscriber_id;
@@ -97,6 +98,8 @@ pub struct McpSession {
     replay: VecDeque<(u64, String)>,
     /// The scans this copy follows on the scan manager (the holder's copy only).
     followed: HashSet<i64>,
+    /// Tenants whose scans this session follows (posture resource subscriptions).
+    followed_tenants: HashSet<i64>,
     /// Server-to-client requests awaiting the client's response, by request id.
     pending: HashMap<String, oneshot::Sender<ClientReply>>,
     next_client_request: u64,
@@ -433,6 +436,15 @@ impl SessionShared {
             .chain(state.tasks.iter().copied())
             .collect()
     }
+
+    /// The tenants whose posture resource the session subscribed to.
+    fn tenants(&self) -> HashSet<i64> {
+        self.lock()
+            .resources
+            .keys()
+            .filter_map(|uri| resources::tenant_of_posture_uri(uri))
+            .collect()
+    }
 }
 
 /// A live session: its actor (stream, subscriptions) and its shared state.
@@ -503,6 +515,7 @@ impl McpSession {
             next_event_id: 0,
             replay: VecDeque::new(),
             followed: HashSet::new(),
+            followed_tenants: HashSet::new(),
             pending: HashMap::new(),
             next_client_request: 0,
             subscriber_id: next_subscriber_id(),
@@ -699,8 +712,9 @@ impl McpSession {
     /// this instance holds its stream; forgets them all otherwise.
     fn follow_scans(&mut self, ctx: &mut Context<Self>) {
         if !self.shared.is_holder() {
-            if !self.followed.is_empty() {
+            if !self.followed.is_empty() || !self.followed_tenants.is_empty() {
                 self.followed.clear();
+                self.followed_tenants.clear();
                 self.backend.scans.do_send(Unsubscribe {
                     subscriber_id: self.subscriber_id,
                 });
@@ -711,6 +725,15 @@ impl McpSession {
             if self.followed.insert(scan_id) {
                 self.backend.scans.do_send(Subscribe {
                     topic: Topic::Scan(scan_id),
+                    subscriber_id: self.subscriber_id,
+                    subscriber: ctx.address().recipient(),
+                });
+            }
+        }
+        for tenant_id in self.shared.tenants() {
+            if self.followed_tenants.insert(tenant_id) {
+                self.backend.scans.do_send(Subscribe {
+                    topic: Topic::Tenant(tenant_id),
                     subscriber_id: self.subscriber_id,
                     subscriber: ctx.address().recipient(),
                 });
@@ -741,7 +764,7 @@ impl Actor for McpSession {
     fn stopped(&mut self, ctx: &mut Self::Context) {
         self.registry.remove(&self.id, &ctx.address());
         self.shared.abort_all();
-        if !self.followed.is_empty() {
+        if !self.followed.is_empty() || !self.followed_tenants.is_empty() {
             self.backend.scans.do_send(Unsubscribe {
                 subscriber_id: self.subscriber_id,
             });
@@ -1028,13 +1051,22 @@ impl Handler<ScanEvent> for McpSession {
         let status = event.status;
         let final_status = status.is_final();
         let uri = format!("aether365://scans/{}", event.scan_id);
-        let (subscribed, tracked) = {
+        let posture = resources::posture_uri(event.tenant_id);
+        let (subscribed, posture_subscribed, tracked) = {
             let state = self.shared.lock();
             (
                 state.resources.contains_key(&uri),
+                state.resources.contains_key(&posture),
                 state.tasks.contains(&event.scan_id),
             )
         };
+        // A tenant's posture is computed from its completed scans only.
+        if status == ScanStatus::Completed && posture_subscribed {
+            self.deliver(
+                ctx,
+                jsonrpc::notification("notifications/resources/updated", json!({"uri": posture})),
+            );
+        }
         if final_status && subscribed {
             self.deliver(
                 ctx,
