@@ -1,4 +1,8 @@
-//! A tenant configuration snapshot: a ScubaGear `ProviderSettingsExport.json` document.
+//! A tenant configuration snapshot: a ScubaGear `ProviderSettingsExport.json` document, plus an
+//! optional `aether365` section of our own (versioned, [`AETHER365_VERSION`]) for settings
+//! ScubaGear's export does not carry ([`AETHER365_SOURCES`]). Checks read both through the same
+//! API ([`Snapshot::list`], [`Snapshot::rows`]): a key of the `aether365` section is looked up
+//! there, and a plain ScubaGear export, which has no such section, gives an error naming it.
 
 use serde_json::Value;
 
@@ -124,6 +128,32 @@ const SOURCES: &[(&str, &str, &str)] = &[
         "teams",
     ),
 ];
+
+/// The key of our own section, beside ScubaGear's keys.
+pub const AETHER365_SECTION: &str = "aether365";
+/// The version of the `aether365` section this engine reads.
+pub const AETHER365_VERSION: u64 = 1;
+
+/// The settings groups of the `aether365` section: key, the command that fills it, and the
+/// prefix of the `*_successful_commands` list the collector records it in.
+pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
+    ("anti_malware_policies", "Get-MalwareFilterPolicy", "exo"),
+    (
+        "hosted_outbound_spam_filter_policies",
+        "Get-HostedOutboundSpamFilterPolicy",
+        "exo",
+    ),
+    (
+        "hosted_content_filter_policies",
+        "Get-HostedContentFilterPolicy",
+        "exo",
+    ),
+];
+
+/// Every settings group the engine knows the command of: ScubaGear's, then ours.
+fn all_sources() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    SOURCES.iter().chain(AETHER365_SOURCES.iter())
+}
 
 /// An owned, validated configuration export.
 #[derive(Clone, Debug, PartialEq)]
@@ -260,9 +290,43 @@ impl Snapshot {
                 }
             });
         }
+        if let Some((_, cmd, _)) = AETHER365_SOURCES.iter().find(|(k, _, _)| *k == key) {
+            return self.own_section(key, cmd);
+        }
         match self.value.get(key) {
             None => Err(format!("the snapshot has no `{key}` settings group")),
             Some(Value::Null) => Err(format!("the snapshot's `{key}` settings group is null")),
+            Some(v) => Ok(v),
+        }
+    }
+
+    /// A settings group of the `aether365` section, checked for its version.
+    fn own_section(&self, key: &str, cmd: &str) -> Result<&Value, String> {
+        let Some(section) = self.value.get(AETHER365_SECTION) else {
+            return Err(format!(
+                "the snapshot has no `{AETHER365_SECTION}` section: `{key}` ({cmd}) is not in a ScubaGear export, only in a live collection"
+            ));
+        };
+        match section.get("version").and_then(Value::as_u64) {
+            Some(AETHER365_VERSION) => {}
+            Some(other) => {
+                return Err(format!(
+                    "the snapshot's `{AETHER365_SECTION}` section is version {other}; this engine reads version {AETHER365_VERSION}, so `{key}` could not be read"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "the snapshot's `{AETHER365_SECTION}` section has no version, so `{key}` could not be read"
+                ));
+            }
+        }
+        match section.get(key) {
+            None => Err(format!(
+                "the snapshot's `{AETHER365_SECTION}` section has no `{key}` settings group ({cmd})"
+            )),
+            Some(Value::Null) => Err(format!(
+                "the snapshot's `{AETHER365_SECTION}.{key}` settings group is null"
+            )),
             Some(v) => Ok(v),
         }
     }
@@ -289,8 +353,7 @@ impl Snapshot {
 
     /// The command that fills a settings group (ScubaGear's name), when the engine knows it.
     pub fn source(key: &str) -> Option<&'static str> {
-        SOURCES
-            .iter()
+        all_sources()
             .find(|(k, _, _)| *k == key)
             .map(|(_, c, _)| *c)
     }
@@ -315,8 +378,7 @@ impl Snapshot {
     /// `*_successful_commands` list it is recorded in (`"aad"`, `"exo"`, ...); `None` for a
     /// group no known command fills.
     pub fn source_of(key: &str) -> Option<(&'static str, &'static str)> {
-        SOURCES
-            .iter()
+        all_sources()
             .find(|(k, _, _)| *k == key)
             .map(|(_, cmd, prefix)| (*cmd, *prefix))
     }
@@ -324,7 +386,7 @@ impl Snapshot {
     /// The command whose success the export records for `key`, so that an empty answer in `key`
     /// is evidence of absence; or why emptiness there proves nothing (the read may have failed).
     pub fn empty_read(&self, key: &str) -> Result<&'static str, String> {
-        let Some((_, cmd, prefix)) = SOURCES.iter().find(|(k, _, _)| *k == key) else {
+        let Some((_, cmd, prefix)) = all_sources().find(|(k, _, _)| *k == key) else {
             return Err(format!(
                 "`{key}` is empty and no command is known to fill it, so its emptiness proves nothing"
             ));

@@ -1,9 +1,10 @@
 //! Defender for Office 365 checks: preset security policies, Safe Links, Safe Attachments,
-//! anti-phishing impersonation protection and alert policies.
+//! anti-phishing impersonation protection and alert policies; and the Exchange Online Protection
+//! policies of the snapshot's `aether365` section (anti-malware, outbound and inbound anti-spam).
 
 use serde_json::{Value, json};
 
-use super::{b, check, input, list_ours, n, name_of, s, undecided};
+use super::{b, check, input, list_ours, n, name_of, s, strs, undecided};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
@@ -489,6 +490,304 @@ fn alerts_enabled(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// A preset security policy's own copy (`RecommendedPolicyType` Standard or Strict): Microsoft
+/// sets and keeps its values, so the tenant's own settings are in the other policies.
+fn preset_copy(p: &Value) -> bool {
+    matches!(s(p, "RecommendedPolicyType"), "Standard" | "Strict")
+}
+
+/// The policies of an Exchange Online Protection group the tenant configures itself (every
+/// policy but the presets' copies). Every tenant has a Default policy: none read (or none but
+/// presets) means the read returned nothing.
+fn own_policies<'a>(snap: &'a Snapshot, key: &str) -> Result<Vec<&'a Value>, String> {
+    let own: Vec<&Value> = snap
+        .rows(key)?
+        .into_iter()
+        .filter(|p| !preset_copy(p))
+        .collect();
+    if !own.iter().any(|p| b(p, "IsDefault") == Some(true)) {
+        return Err(format!(
+            "`{key}` has no Default policy (`IsDefault` true), but every tenant has one: the read is incomplete"
+        ));
+    }
+    Ok(own)
+}
+
+/// A boolean field every policy must carry; its absence is an unknown shape, never a pass.
+fn flag(p: &Value, key: &str, group: &str) -> Result<bool, String> {
+    b(p, key).ok_or_else(|| format!("a policy in `{group}` has no boolean `{key}`"))
+}
+
+/// Judges each policy with `ok`; the names of those that fail.
+fn judge_policies(
+    pols: &[&Value],
+    ok: impl Fn(&Value) -> Result<bool, String>,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    for p in pols {
+        if ok(p)? {
+            good.push(name_of(p));
+        } else {
+            bad.push(name_of(p));
+        }
+    }
+    Ok((good, bad))
+}
+
+const MALWARE: &str = "anti_malware_policies";
+
+/// CIS 2.1.2: every anti-malware policy the tenant configures has the common attachments
+/// filter on (`EnableFileFilter`).
+fn common_attachment_filter(snap: &Snapshot) -> Outcome {
+    let pols = input!(own_policies(snap, MALWARE));
+    let (good, bad) = input!(judge_policies(&pols, |p| flag(
+        p,
+        "EnableFileFilter",
+        MALWARE
+    )));
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "The common attachments filter is on in {}.",
+            n(&good, "anti-malware policy", "anti-malware policies")
+        ),
+        format!(
+            "The common attachments filter is off in {}.",
+            n(&bad, "anti-malware policy", "anti-malware policies")
+        ),
+        json!({ "policies_with_filter": good, "policies_without_filter": bad }),
+    )
+    .about(subjects)
+}
+
+/// CIS 2.1.3: every anti-malware policy the tenant configures notifies an administrator when
+/// an internal sender sends malware (`EnableInternalSenderAdminNotifications` and an
+/// `InternalSenderAdminAddress`).
+fn internal_malware_notifications(snap: &Snapshot) -> Outcome {
+    let pols = input!(own_policies(snap, MALWARE));
+    let (good, bad) = input!(judge_policies(&pols, |p| {
+        let on = flag(p, "EnableInternalSenderAdminNotifications", MALWARE)?;
+        Ok(on && s(p, "InternalSenderAdminAddress").contains('@'))
+    }));
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "An administrator is notified of malware sent by internal users in {}.",
+            n(&good, "anti-malware policy", "anti-malware policies")
+        ),
+        format!(
+            "No administrator is notified of malware sent by internal users in {}.",
+            n(&bad, "anti-malware policy", "anti-malware policies")
+        ),
+        json!({ "notifying_policies": good, "silent_policies": bad }),
+    )
+    .about(subjects)
+}
+
+/// The file types an anti-malware policy must block for CIS 2.1.11 (our documented minimum of
+/// CIS's list): Microsoft's default common attachments list (53 types) plus the script, help,
+/// shortcut and installer types CIS names that the default leaves out.
+pub(crate) const MINIMUM_FILE_TYPES: &[&str] = &[
+    "ace", "ade", "adp", "ani", "apk", "app", "appx", "arj", "bat", "cab", "chm", "cmd", "com",
+    "cpl", "deb", "dex", "dll", "docm", "elf", "exe", "hlp", "hta", "img", "inf", "ins", "iso",
+    "isp", "jar", "jnlp", "js", "jse", "kext", "lha", "lib", "library", "lnk", "lzh", "macho",
+    "mde", "msc", "msi", "msix", "msp", "mst", "pif", "ppa", "ppam", "ps1", "ps1xml", "psc1",
+    "reg", "rev", "scf", "scr", "sct", "shs", "sys", "uif", "url", "vb", "vba", "vbe", "vbs",
+    "vxd", "ws", "wsc", "wsf", "wsh", "xbap", "xll", "xz", "z",
+];
+
+/// The types of [`MINIMUM_FILE_TYPES`] a policy's `FileTypes` lacks (compared without a leading
+/// dot, ignoring case); a policy without a `FileTypes` list has an unknown shape.
+fn missing_file_types(p: &Value) -> Result<Vec<&'static str>, String> {
+    let Some(Value::Array(types)) = p.get("FileTypes") else {
+        return Err(format!("a policy in `{MALWARE}` has no `FileTypes` list"));
+    };
+    let have: Vec<String> = types
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|t| t.trim().trim_start_matches('.').to_ascii_lowercase())
+        .collect();
+    Ok(MINIMUM_FILE_TYPES
+        .iter()
+        .copied()
+        .filter(|t| !have.iter().any(|h| h == t))
+        .collect())
+}
+
+/// CIS 2.1.11: every anti-malware policy the tenant configures has the filter on and blocks at
+/// least [`MINIMUM_FILE_TYPES`].
+fn comprehensive_attachment_filter(snap: &Snapshot) -> Outcome {
+    let pols = input!(own_policies(snap, MALWARE));
+    let mut missing_per_policy = Vec::new();
+    let (good, bad) = input!(judge_policies(&pols, |p| {
+        let on = flag(p, "EnableFileFilter", MALWARE)?;
+        Ok(on && missing_file_types(p)?.is_empty())
+    }));
+    for p in &pols {
+        let missing = input!(missing_file_types(p));
+        if !missing.is_empty() {
+            missing_per_policy.push(json!({ "policy": name_of(p), "missing_file_types": missing }));
+        }
+    }
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "{} the filter on and block all {} file types of the minimum list.",
+            n(
+                &good,
+                "anti-malware policy has",
+                "anti-malware policies have"
+            ),
+            MINIMUM_FILE_TYPES.len()
+        ),
+        format!(
+            "{} the filter off or miss file types of the minimum list of {}.",
+            n(
+                &bad,
+                "anti-malware policy has",
+                "anti-malware policies have"
+            ),
+            MINIMUM_FILE_TYPES.len()
+        ),
+        json!({
+            "compliant_policies": good,
+            "non_compliant_policies": bad,
+            "missing": missing_per_policy,
+            "minimum_file_types": MINIMUM_FILE_TYPES,
+        }),
+    )
+    .about(subjects)
+}
+
+const OUTBOUND: &str = "hosted_outbound_spam_filter_policies";
+
+/// True when a recipient list field names at least one address.
+fn has_recipients(p: &Value, key: &str) -> bool {
+    strs(p.get(key)).iter().any(|a| a.contains('@'))
+}
+
+/// CIS 2.1.6: every outbound spam policy the tenant configures copies suspicious outbound mail
+/// to someone (`BccSuspiciousOutboundMail` with recipients) and notifies administrators of
+/// blocked senders (`NotifyOutboundSpam` with recipients).
+fn outbound_spam_notifications(snap: &Snapshot) -> Outcome {
+    let pols = input!(own_policies(snap, OUTBOUND));
+    let (good, bad) = input!(judge_policies(&pols, |p| {
+        let bcc = flag(p, "BccSuspiciousOutboundMail", OUTBOUND)?;
+        let notify = flag(p, "NotifyOutboundSpam", OUTBOUND)?;
+        Ok(bcc
+            && has_recipients(p, "BccSuspiciousOutboundAdditionalRecipients")
+            && notify
+            && has_recipients(p, "NotifyOutboundSpamRecipients"))
+    }));
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "Administrators are copied on and notified of outbound spam in {}.",
+            n(&good, "outbound spam policy", "outbound spam policies")
+        ),
+        format!(
+            "Administrators are not both copied on and notified of outbound spam in {}.",
+            n(&bad, "outbound spam policy", "outbound spam policies")
+        ),
+        json!({ "notifying_policies": good, "non_notifying_policies": bad }),
+    )
+    .about(subjects)
+}
+
+/// CIS 2.1.15's outbound limits: (field, highest value allowed). 0 means "the service's
+/// default", which is higher than each limit, so it fails.
+const OUTBOUND_LIMITS: &[(&str, i64)] = &[
+    ("RecipientLimitExternalPerHour", 500),
+    ("RecipientLimitInternalPerHour", 1000),
+    ("RecipientLimitPerDay", 1000),
+];
+
+/// CIS 2.1.15: every outbound spam policy the tenant configures limits recipients to at most
+/// 500 external and 1,000 internal per hour and 1,000 per day, and blocks a sender who exceeds
+/// them (`ActionWhenThresholdReached` BlockUser).
+fn outbound_limits(snap: &Snapshot) -> Outcome {
+    let pols = input!(own_policies(snap, OUTBOUND));
+    let (good, bad) = input!(judge_policies(&pols, |p| {
+        let mut ok = s(p, "ActionWhenThresholdReached") == "BlockUser";
+        for (field, max) in OUTBOUND_LIMITS {
+            let v = super::i(p, field)
+                .ok_or_else(|| format!("a policy in `{OUTBOUND}` has no number `{field}`"))?;
+            ok &= (1..=*max).contains(&v);
+        }
+        Ok(ok)
+    }));
+    let limits: Vec<Value> = pols
+        .iter()
+        .map(|p| {
+            json!({
+                "policy": name_of(p),
+                "RecipientLimitExternalPerHour": p.get("RecipientLimitExternalPerHour"),
+                "RecipientLimitInternalPerHour": p.get("RecipientLimitInternalPerHour"),
+                "RecipientLimitPerDay": p.get("RecipientLimitPerDay"),
+                "ActionWhenThresholdReached": p.get("ActionWhenThresholdReached"),
+            })
+        })
+        .collect();
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "Outbound recipient limits are at most 500 external and 1,000 internal per hour and 1,000 per day, blocking the sender, in {}.",
+            n(&good, "outbound spam policy", "outbound spam policies")
+        ),
+        format!(
+            "Outbound recipient limits are missing, above 500 external or 1,000 internal per hour or 1,000 per day, or do not block the sender, in {}.",
+            n(&bad, "outbound spam policy", "outbound spam policies")
+        ),
+        json!({ "compliant_policies": good, "non_compliant_policies": bad, "limits": limits }),
+    )
+    .about(subjects)
+}
+
+const INBOUND: &str = "hosted_content_filter_policies";
+
+/// CIS 2.1.14: no inbound anti-spam policy (the presets' included) lists allowed sender domains.
+fn no_allowed_sender_domains(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.rows(INBOUND));
+    if !pols.iter().any(|p| b(p, "IsDefault") == Some(true)) {
+        return Outcome::error(format!(
+            "`{INBOUND}` has no Default policy (`IsDefault` true), but every tenant has one: the read is incomplete"
+        ));
+    }
+    let (good, bad) = input!(judge_policies(&pols, |p| {
+        match p.get("AllowedSenderDomains") {
+            Some(Value::Null) => Ok(true),
+            Some(Value::Array(a)) => Ok(a.iter().all(|d| d.as_str().is_some_and(str::is_empty))),
+            Some(Value::String(d)) => Ok(d.is_empty()),
+            _ => Err(format!(
+                "a policy in `{INBOUND}` has no `AllowedSenderDomains` list, so its allowed domains are unknown"
+            )),
+        }
+    }));
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "No inbound anti-spam policy allows sender domains ({} checked).",
+            pols.len()
+        ),
+        format!(
+            "{} sender domains past spam filtering.",
+            n(
+                &bad,
+                "inbound anti-spam policy allows",
+                "inbound anti-spam policies allow"
+            )
+        ),
+        json!({ "policies_allowing_domains": bad, "policies_checked": pols.len() }),
+    )
+    .about(subjects)
+}
+
 /// Defender for Office 365 checks.
 pub(crate) static CHECKS: &[Check] = &[
     check!(
@@ -673,5 +972,65 @@ pub(crate) static CHECKS: &[Check] = &[
         "Alerts that nobody receives do not shorten the time an attacker stays unnoticed.",
         "In the Microsoft Defender portal > Alert policies, add a monitored recipient to each required alert, or stream alerts to the SIEM.",
         "https://learn.microsoft.com/defender-xdr/alert-policies"
+    ),
+    check!(
+        "A365-DEF-19",
+        "The common attachment types filter is on",
+        Defender,
+        Medium,
+        common_attachment_filter,
+        "Executables, scripts and other risky file types are a main way malware arrives by email; the common attachments filter blocks them by true file type.",
+        "In Defender > Email & collaboration > Policies > Anti-malware, edit the Default policy (and every custom policy) and turn on 'Enable the common attachments filter' (Set-MalwareFilterPolicy -EnableFileFilter $true).",
+        "https://learn.microsoft.com/defender-office-365/anti-malware-policies-configure"
+    ),
+    check!(
+        "A365-DEF-20",
+        "Administrators are notified when internal users send malware",
+        Defender,
+        Low,
+        internal_malware_notifications,
+        "An internal account sending malware is usually compromised; a notification starts the investigation early.",
+        "In every anti-malware policy you configure, turn on admin notifications for undelivered messages from internal senders and give a monitored address (Set-MalwareFilterPolicy -EnableInternalSenderAdminNotifications $true -InternalSenderAdminAddress <address>).",
+        "https://learn.microsoft.com/defender-office-365/anti-malware-policies-configure"
+    ),
+    check!(
+        "A365-DEF-21",
+        "Attachment filtering blocks a comprehensive list of file types",
+        Defender,
+        Medium,
+        comprehensive_attachment_filter,
+        "Microsoft's default list leaves out script, help, shortcut and installer types that attackers use to deliver malware.",
+        "Add every missing type of the minimum list (the finding's evidence names them) to the common attachments filter of each anti-malware policy you configure (Set-MalwareFilterPolicy -FileTypes).",
+        "https://learn.microsoft.com/defender-office-365/anti-malware-policies-configure"
+    ),
+    check!(
+        "A365-DEF-22",
+        "Outbound spam is reported to administrators",
+        Defender,
+        Medium,
+        outbound_spam_notifications,
+        "An account sending spam is usually compromised; copies and notifications let administrators react before the domain's reputation suffers.",
+        "In every outbound spam policy you configure, turn on 'Send a copy of suspicious outbound messages' and 'Notify these users and groups if a sender is blocked', each with a monitored address (Set-HostedOutboundSpamFilterPolicy -BccSuspiciousOutboundMail $true -BccSuspiciousOutboundAdditionalRecipients <address> -NotifyOutboundSpam $true -NotifyOutboundSpamRecipients <address>).",
+        "https://learn.microsoft.com/defender-office-365/outbound-spam-policies-configure"
+    ),
+    check!(
+        "A365-DEF-23",
+        "Inbound anti-spam policies allow no sender domains",
+        Defender,
+        Medium,
+        no_allowed_sender_domains,
+        "Mail from an allowed domain skips spam filtering, so spoofed or compromised senders of that domain reach inboxes.",
+        "Remove every entry from the allowed domains of each inbound anti-spam policy (Set-HostedContentFilterPolicy -AllowedSenderDomains $null); use the Tenant Allow/Block List for exceptions.",
+        "https://learn.microsoft.com/defender-office-365/anti-spam-policies-configure"
+    ),
+    check!(
+        "A365-DEF-24",
+        "Outbound spam message limits are in place",
+        Defender,
+        Medium,
+        outbound_limits,
+        "Recipient limits stop a compromised account from sending mass spam or phishing, and blocking it alerts the organisation.",
+        "In every outbound spam policy you configure, set the external limit to 500 or fewer per hour, the internal limit to 1,000 or fewer per hour, the daily limit to 1,000 or fewer, and the action to restrict the user from sending mail (Set-HostedOutboundSpamFilterPolicy -RecipientLimitExternalPerHour 500 -RecipientLimitInternalPerHour 1000 -RecipientLimitPerDay 1000 -ActionWhenThresholdReached BlockUser).",
+        "https://learn.microsoft.com/defender-office-365/outbound-spam-policies-configure"
     ),
 ];

@@ -8,10 +8,34 @@ use crate::catalogue::{compliance_checks, evaluate_all, find_check};
 use crate::model::Status;
 use crate::snapshot::Snapshot;
 
+/// The bundled ScubaGear export plus the `aether365` section a live collection adds (the
+/// stand-in tenant's Exchange Online Protection policies) and its commands' success.
 pub(crate) fn sample_value() -> Value {
+    let mut v = scubagear_sample();
+    v["aether365"] = aether365_sample();
+    for (_, cmd, _) in crate::snapshot::AETHER365_SOURCES {
+        v["exo_successful_commands"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(cmd));
+    }
+    v
+}
+
+/// The bundled ScubaGear export, as ScubaGear wrote it.
+pub(crate) fn scubagear_sample() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/scubagear/ProviderSettingsExport.json"
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The `aether365` section of the stand-in tenant.
+fn aether365_sample() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/aether365/exchange-protection.json"
     );
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -1533,6 +1557,128 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             ),
             Fail,
         ),
+        // The Exchange Online Protection policies of the `aether365` section (Default first,
+        // the Standard preset's copy second).
+        (
+            "A365-DEF-19",
+            p(
+                "/aether365/anti_malware_policies/0/EnableFileFilter",
+                json!(false),
+            ),
+            Fail,
+        ),
+        // A preset's copy is Microsoft's to set: it is not held against the tenant.
+        (
+            "A365-DEF-20",
+            p(
+                "/aether365/anti_malware_policies/1/InternalSenderAdminAddress",
+                json!(null),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-20",
+            p(
+                "/aether365/anti_malware_policies/0/InternalSenderAdminAddress",
+                json!(null),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-20",
+            p(
+                "/aether365/anti_malware_policies/0/EnableInternalSenderAdminNotifications",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-21",
+            f(|v| {
+                v["aether365"]["anti_malware_policies"][0]["FileTypes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|t| t != "js");
+            }),
+            Fail,
+        ),
+        (
+            "A365-DEF-21",
+            p(
+                "/aether365/anti_malware_policies/0/EnableFileFilter",
+                json!(false),
+            ),
+            Fail,
+        ),
+        // Types may be written with a dot and in capitals.
+        (
+            "A365-DEF-21",
+            f(|v| {
+                for t in v["aether365"]["anti_malware_policies"][0]["FileTypes"]
+                    .as_array_mut()
+                    .unwrap()
+                {
+                    *t = json!(format!(".{}", t.as_str().unwrap().to_uppercase()));
+                }
+            }),
+            Pass,
+        ),
+        (
+            "A365-DEF-22",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/NotifyOutboundSpamRecipients",
+                json!([]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-22",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/BccSuspiciousOutboundMail",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-23",
+            p(
+                "/aether365/hosted_content_filter_policies/1/AllowedSenderDomains",
+                json!(["partner.example"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-23",
+            p(
+                "/aether365/hosted_content_filter_policies/0/AllowedSenderDomains",
+                json!(null),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-24",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/RecipientLimitExternalPerHour",
+                json!(0),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-24",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/ActionWhenThresholdReached",
+                json!("Alert"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-24",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/RecipientLimitPerDay",
+                json!(800),
+            ),
+            Pass,
+        ),
     ]
 }
 
@@ -2188,6 +2334,73 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
             ]),
             Error,
         ),
+        // Every tenant has a Default policy in each Exchange Online Protection group: none
+        // read, only the presets' copies, or an unknown field shape decides nothing.
+        (
+            "A365-DEF-19",
+            p("/aether365/anti_malware_policies", json!([])),
+            Error,
+        ),
+        (
+            "A365-DEF-20",
+            p("/aether365/anti_malware_policies", json!([null])),
+            Error,
+        ),
+        (
+            "A365-DEF-21",
+            f(|v| remove(v, "/aether365/anti_malware_policies/0")),
+            Error,
+        ),
+        (
+            "A365-DEF-21",
+            f(|v| remove(v, "/aether365/anti_malware_policies/0/FileTypes")),
+            Error,
+        ),
+        (
+            "A365-DEF-19",
+            f(|v| remove(v, "/aether365/anti_malware_policies/0/EnableFileFilter")),
+            Error,
+        ),
+        (
+            "A365-DEF-22",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/IsDefault",
+                json!(false),
+            ),
+            Error,
+        ),
+        (
+            "A365-DEF-24",
+            p(
+                "/aether365/hosted_outbound_spam_filter_policies/0/RecipientLimitPerDay",
+                json!("1000"),
+            ),
+            Error,
+        ),
+        (
+            "A365-DEF-23",
+            p("/aether365/hosted_content_filter_policies", json!({})),
+            Error,
+        ),
+        (
+            "A365-DEF-23",
+            f(|v| {
+                remove(
+                    v,
+                    "/aether365/hosted_content_filter_policies/1/AllowedSenderDomains",
+                )
+            }),
+            Error,
+        ),
+        // A section of another version, or none, is not read.
+        ("A365-DEF-19", p("/aether365/version", json!(2)), Error),
+        ("A365-DEF-23", f(|v| remove(v, "/aether365/version")), Error),
+        ("A365-DEF-22", f(|v| remove(v, "/aether365")), Error),
+        (
+            "A365-DEF-23",
+            f(|v| remove(v, "/aether365/hosted_content_filter_policies")),
+            Error,
+        ),
     ];
     let sample = sample_value();
     let mut wrong = Vec::new();
@@ -2230,6 +2443,51 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_plain_scubagear_export_says_its_data_cannot_decide_the_aether365_checks() {
+    let snap = Snapshot::from_value(scubagear_sample()).unwrap();
+    let ids = [
+        ("A365-DEF-19", "Get-MalwareFilterPolicy"),
+        ("A365-DEF-20", "Get-MalwareFilterPolicy"),
+        ("A365-DEF-21", "Get-MalwareFilterPolicy"),
+        ("A365-DEF-22", "Get-HostedOutboundSpamFilterPolicy"),
+        ("A365-DEF-23", "Get-HostedContentFilterPolicy"),
+        ("A365-DEF-24", "Get-HostedOutboundSpamFilterPolicy"),
+    ];
+    for (id, cmd) in ids {
+        let f = find_check(id).unwrap().evaluate(&snap);
+        assert_eq!(f.status, Status::Error, "{id}: {}", f.message);
+        assert!(
+            f.message.contains("`aether365`")
+                && f.message.contains("not in a ScubaGear export")
+                && f.message.contains(cmd),
+            "{id}: {}",
+            f.message
+        );
+    }
+    // Every other check decides the plain export as before.
+    for f in evaluate_all(&snap) {
+        if !ids.iter().any(|(id, _)| *id == f.check_id) {
+            assert_ne!(f.status, Status::Error, "{}: {}", f.check_id, f.message);
+        }
+    }
+    // A failed read says why, before the section's absence.
+    let mut v = sample_value();
+    v["exo_unsuccessful_commands"] = json!(["Get-MalwareFilterPolicy"]);
+    v["aether365_collection"] =
+        json!({"command_errors": {"Get-MalwareFilterPolicy": "403 Forbidden: role missing"}});
+    remove(&mut v, "/aether365/anti_malware_policies");
+    let f = find_check("A365-DEF-19")
+        .unwrap()
+        .evaluate(&Snapshot::from_value(v).unwrap());
+    assert_eq!(f.status, Status::Error);
+    assert!(
+        f.message.contains("403 Forbidden: role missing"),
+        "{}",
+        f.message
+    );
 }
 
 /// The checks that only say why ScubaGear does not decide their SCuBA policies, with the
