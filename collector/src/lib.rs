@@ -4,7 +4,9 @@
 //! Platform's `listTenantSettings`: see [`AllowedCmdlet`] and the `request` module).
 //!
 //! The result is a snapshot shaped like ScubaGear's `ProviderSettingsExport.json`, with the same
-//! keys and `*_successful_commands` / `*_unsuccessful_commands` lists, plus one key of our own,
+//! keys and `*_successful_commands` / `*_unsuccessful_commands` lists, plus two keys of our own:
+//! `aether365`, the versioned section of settings ScubaGear does not export (Exchange Online
+//! Protection policies: `anti_malware_policies`, ...; see the engine's `AETHER365_SOURCES`), and
 //! `aether365_collection`, that says when it was collected, how each service fared and why each
 //! failed command failed.
 //!
@@ -53,7 +55,7 @@ pub use transport::RetryPolicy;
 use endpoints::scope_of;
 use graph::GraphClient;
 use request::ReadRequest;
-use services::ServiceRun;
+use services::{AETHER365_SECTION, AETHER365_VERSION, ServiceRun};
 use transport::Transport;
 
 /// The value of `module_version` in collected snapshots.
@@ -600,11 +602,26 @@ fn assemble(
     for service in CollectedService::ALL {
         if let Some(Value::Object(part)) = by_service.remove(service.commands_prefix()) {
             for (k, v) in part {
+                if k == AETHER365_SECTION
+                    && let Value::Object(from) = v
+                {
+                    // Our own section: each service adds its keys to the one object.
+                    let own = out
+                        .entry(k)
+                        .or_insert_with(|| json!({ "version": AETHER365_VERSION }));
+                    if let Some(into) = own.as_object_mut() {
+                        into.extend(from);
+                    }
+                    continue;
+                }
                 // Sections from two services (none today) keep the first.
                 out.entry(k).or_insert(v);
             }
         }
     }
+    // Every collected snapshot carries our section, even when no service filled a key of it.
+    out.entry(AETHER365_SECTION)
+        .or_insert_with(|| json!({ "version": AETHER365_VERSION }));
     let command_errors: Map<String, Value> = outcomes
         .iter()
         .flat_map(|o| o.commands_failed.iter())

@@ -65,6 +65,12 @@ pub enum AllowedCmdlet {
     GetDlpComplianceRule,
     /// `Get-ProtectionAlert` (Security & Compliance).
     GetProtectionAlert,
+    /// `Get-MalwareFilterPolicy` (anti-malware policies).
+    GetMalwareFilterPolicy,
+    /// `Get-HostedOutboundSpamFilterPolicy` (outbound anti-spam policies).
+    GetHostedOutboundSpamFilterPolicy,
+    /// `Get-HostedContentFilterPolicy` (inbound anti-spam policies).
+    GetHostedContentFilterPolicy,
 }
 
 impl AllowedCmdlet {
@@ -90,6 +96,9 @@ impl AllowedCmdlet {
         AllowedCmdlet::GetDlpCompliancePolicy,
         AllowedCmdlet::GetDlpComplianceRule,
         AllowedCmdlet::GetProtectionAlert,
+        AllowedCmdlet::GetMalwareFilterPolicy,
+        AllowedCmdlet::GetHostedOutboundSpamFilterPolicy,
+        AllowedCmdlet::GetHostedContentFilterPolicy,
     ];
 
     /// The cmdlet's name as Exchange Online spells it.
@@ -115,6 +124,11 @@ impl AllowedCmdlet {
             AllowedCmdlet::GetDlpCompliancePolicy => "Get-DlpCompliancePolicy",
             AllowedCmdlet::GetDlpComplianceRule => "Get-DlpComplianceRule",
             AllowedCmdlet::GetProtectionAlert => "Get-ProtectionAlert",
+            AllowedCmdlet::GetMalwareFilterPolicy => "Get-MalwareFilterPolicy",
+            AllowedCmdlet::GetHostedOutboundSpamFilterPolicy => {
+                "Get-HostedOutboundSpamFilterPolicy"
+            }
+            AllowedCmdlet::GetHostedContentFilterPolicy => "Get-HostedContentFilterPolicy",
         }
     }
 

@@ -111,6 +111,29 @@ pub(crate) const EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
     ),
 ];
 
+/// The key of the snapshot's own section, beside ScubaGear's keys (the engine's
+/// `snapshot::AETHER365_SECTION`).
+pub(crate) const AETHER365_SECTION: &str = "aether365";
+/// The version of that section written here (the engine's `snapshot::AETHER365_VERSION`).
+pub(crate) const AETHER365_VERSION: u64 = 1;
+
+/// Exchange Online cmdlets ScubaGear's export does not run, and the key of the snapshot's
+/// `aether365` section each fills (the engine's `snapshot::AETHER365_SOURCES`).
+pub(crate) const OWN_EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
+    (
+        AllowedCmdlet::GetMalwareFilterPolicy,
+        "anti_malware_policies",
+    ),
+    (
+        AllowedCmdlet::GetHostedOutboundSpamFilterPolicy,
+        "hosted_outbound_spam_filter_policies",
+    ),
+    (
+        AllowedCmdlet::GetHostedContentFilterPolicy,
+        "hosted_content_filter_policies",
+    ),
+];
+
 /// The `Get-OrganizationConfig` properties ScubaGear keeps (`Select-Object`).
 const ORG_CONFIG_PROPERTIES: &[&str] = &[
     "Name",
@@ -148,8 +171,12 @@ pub(crate) async fn exchange(
     target: &TenantTarget,
 ) -> ServiceRun {
     let mut run = ServiceRun::default();
-    let cmdlets: Vec<AllowedCmdlet> = EXCHANGE_COMMANDS.iter().map(|(c, _)| *c).collect();
-    let results = invoke_all(
+    let cmdlets: Vec<AllowedCmdlet> = EXCHANGE_COMMANDS
+        .iter()
+        .chain(OWN_EXCHANGE_COMMANDS)
+        .map(|(c, _)| *c)
+        .collect();
+    let mut results = invoke_all(
         session,
         &endpoints.exchange,
         &scope_of(&endpoints.exchange),
@@ -158,6 +185,20 @@ pub(crate) async fn exchange(
         EXO_PERMISSION,
     )
     .await;
+    let own_results = results.split_off(EXCHANGE_COMMANDS.len());
+    let mut own = Map::new();
+    own.insert("version".into(), json!(AETHER365_VERSION));
+    for ((cmdlet, result), (_, key)) in own_results.into_iter().zip(OWN_EXCHANGE_COMMANDS) {
+        match result {
+            Ok(items) => {
+                own.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    run.sections
+        .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     for ((cmdlet, result), (_, key)) in results.into_iter().zip(EXCHANGE_COMMANDS) {
         match result {
             Ok(items) => {
@@ -638,5 +679,36 @@ mod tests {
     fn empty_cmdlet_answers_look_like_scubagear() {
         assert_eq!(export_list(vec![]), json!([null]));
         assert_eq!(export_list(vec![json!(1)]), json!([1]));
+    }
+}
+
+#[cfg(test)]
+mod own_section_tests {
+    use super::*;
+    use aether365_engine::snapshot::AETHER365_SOURCES;
+
+    #[test]
+    fn the_section_is_the_one_the_engine_reads() {
+        assert_eq!(
+            AETHER365_SECTION,
+            aether365_engine::snapshot::AETHER365_SECTION
+        );
+        assert_eq!(
+            AETHER365_VERSION,
+            aether365_engine::snapshot::AETHER365_VERSION
+        );
+    }
+
+    #[test]
+    fn own_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
+        assert_eq!(OWN_EXCHANGE_COMMANDS.len(), AETHER365_SOURCES.len());
+        for (cmdlet, key) in OWN_EXCHANGE_COMMANDS {
+            assert!(
+                AETHER365_SOURCES
+                    .iter()
+                    .any(|(k, c, prefix)| k == key && *c == cmdlet.name() && *prefix == "exo"),
+                "{key}"
+            );
+        }
     }
 }

@@ -101,6 +101,21 @@ pub enum IdTokenFlaw {
 pub const BUNDLED_EXPORT: &[u8] =
     include_bytes!("../../fixtures/scubagear/ProviderSettingsExport.json");
 
+/// The stand-in tenant's Exchange Online Protection policies, which a ScubaGear export does
+/// not carry (the repository's `fixtures/aether365/exchange-protection.json`: the `aether365`
+/// section a live collection of this tenant gives). Served by `Get-MalwareFilterPolicy`,
+/// `Get-HostedOutboundSpamFilterPolicy` and `Get-HostedContentFilterPolicy` when the export has
+/// none of its own.
+pub const EXCHANGE_PROTECTION: &[u8] =
+    include_bytes!("../../fixtures/aether365/exchange-protection.json");
+
+/// [`EXCHANGE_PROTECTION`], parsed (`Value::Null` if it ever stopped being JSON, so that the
+/// cmdlets answer an empty list).
+pub fn exchange_protection() -> &'static serde_json::Value {
+    static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_slice(EXCHANGE_PROTECTION).unwrap_or_default())
+}
+
 /// The client id the binary accepts by default.
 pub const DEFAULT_CLIENT_ID: &str = "a3650000-0000-4000-8000-000000000365";
 /// The client secret the binary accepts by default.

@@ -42,7 +42,9 @@ struct IssuedCode {
     expires: Instant,
 }
 
-/// Exchange Online cmdlets the stand-in knows, and the export key each answers from. Cmdlets
+/// Exchange Online cmdlets the stand-in knows, and the export key each answers from: a key of
+/// the export, else of its `aether365` section, else (the Exchange Online Protection policies
+/// every tenant has) the stand-in tenant's own [`crate::EXCHANGE_PROTECTION`]. Other cmdlets
 /// whose key the export lacks answer an empty list.
 pub const EXO_CMDLETS: &[(&str, &str)] = &[
     ("Get-RemoteDomain", "remote_domains"),
@@ -66,6 +68,10 @@ pub const EXO_CMDLETS: &[(&str, &str)] = &[
         "hosted_content_filter_policies",
     ),
     ("Get-HostedContentFilterRule", "hosted_content_filter_rules"),
+    (
+        "Get-HostedOutboundSpamFilterPolicy",
+        "hosted_outbound_spam_filter_policies",
+    ),
     ("Get-MalwareFilterPolicy", "anti_malware_policies"),
     ("Get-MalwareFilterRule", "anti_malware_rules"),
     ("Get-SafeLinksPolicy", "safe_links_policies"),
@@ -816,7 +822,13 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
 }
 
 fn export_items(state: &State, key: &str) -> Vec<Value> {
-    match state.data().export.get(key) {
+    let data = state.data();
+    let found = data
+        .export
+        .get(key)
+        .or_else(|| data.export.get("aether365").and_then(|s| s.get(key)))
+        .or_else(|| crate::exchange_protection().get(key));
+    match found {
         Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other.clone()],

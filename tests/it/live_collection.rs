@@ -28,12 +28,31 @@ const DNS_CHECKS: [&str; 5] = [
     "A365-EXO-06",
 ];
 
+/// The checks that read the snapshot's `aether365` section (settings a ScubaGear export lacks),
+/// with the cmdlet that fills it.
+const AETHER365_CHECKS: [(&str, &str); 6] = [
+    ("A365-DEF-19", "Get-MalwareFilterPolicy"),
+    ("A365-DEF-20", "Get-MalwareFilterPolicy"),
+    ("A365-DEF-21", "Get-MalwareFilterPolicy"),
+    ("A365-DEF-22", "Get-HostedOutboundSpamFilterPolicy"),
+    ("A365-DEF-23", "Get-HostedContentFilterPolicy"),
+    ("A365-DEF-24", "Get-HostedOutboundSpamFilterPolicy"),
+];
+
 /// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
-/// records it holds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted
-/// domains, while ScubaGear (and the collector) look up every accepted domain; this export is
-/// the consistent tenant the sample stands for.
+/// records it holds, and with the `aether365` section a live collection of the stand-in tenant
+/// adds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted domains,
+/// while ScubaGear (and the collector) look up every accepted domain; this export is the
+/// consistent tenant the sample stands for.
 pub(crate) fn consistent_export() -> Value {
     let mut export = StandInConfig::bundled().unwrap().export;
+    export["aether365"] = m365_standin::exchange_protection().clone();
+    for (_, cmdlet) in AETHER365_CHECKS {
+        let done = export["exo_successful_commands"].as_array_mut().unwrap();
+        if !done.contains(&json!(cmdlet)) {
+            done.push(json!(cmdlet));
+        }
+    }
     let with_records = ["tqhjy.onmicrosoft.com", "tqhjy.mail.onmicrosoft.com"];
     export["accepted_domains"]
         .as_array_mut()
@@ -143,7 +162,22 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
         let (_, findings) = scan_live(&app).await;
         for (id, status) in &expected {
             let got = &findings[id];
-            if DNS_CHECKS.contains(&id.as_str()) {
+            if let Some((_, cmdlet)) = AETHER365_CHECKS.iter().find(|(c, _)| c == id) {
+                // The plain ScubaGear export cannot decide them, and says why; the live
+                // collection reads them and decides.
+                assert_eq!(*status, Status::Error, "{id}");
+                let imported =
+                    Snapshot::from_value(StandInConfig::bundled().unwrap().export).unwrap();
+                let why = aether365_engine::find_check(id)
+                    .unwrap()
+                    .evaluate(&imported)
+                    .message;
+                assert!(
+                    why.contains("not in a ScubaGear export") && why.contains(cmdlet),
+                    "{id}: {why}"
+                );
+                assert_eq!(got.status, "pass", "{id}: {}", got.message);
+            } else if DNS_CHECKS.contains(&id.as_str()) {
                 // The domains the sample kept no records for have none in DNS either.
                 assert_eq!(got.status, "fail", "{id}: {}", got.message);
                 // The message counts the domains; their names are the finding's subjects.
@@ -242,6 +276,91 @@ async fn a_collected_scan_agrees_with_the_import_check_by_check() {
         .await;
         let text = posture.to_string();
         assert!(text.contains("\"source\":\"collector\""), "{text}");
+    }
+}
+
+#[actix_web::test]
+async fn exchange_protection_policies_are_collected_into_the_aether365_section_and_decided() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        // The stand-in tenant's own policies: configured as CIS asks.
+        let (row, findings) = scan_live(&app).await;
+        for (id, _) in AETHER365_CHECKS {
+            assert_eq!(
+                findings[id].status, "pass",
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let own = &stored.data["aether365"];
+        assert_eq!(own["version"], 1, "{own}");
+        for key in [
+            "anti_malware_policies",
+            "hosted_outbound_spam_filter_policies",
+            "hosted_content_filter_policies",
+        ] {
+            assert!(
+                own[key].as_array().is_some_and(|a| a.len() == 2),
+                "{key}: {own}"
+            );
+            assert!(
+                stored.data.get(key).is_none(),
+                "{key} beside ScubaGear's keys"
+            );
+        }
+        for (_, cmdlet) in AETHER365_CHECKS {
+            assert!(
+                app.standin
+                    .requests()
+                    .iter()
+                    .any(|r| r.cmdlet.as_deref() == Some(cmdlet)),
+                "{cmdlet} was not collected"
+            );
+        }
+
+        // An administrator weakens every policy: each check fails on the collected data.
+        let mut export = consistent_export();
+        let own = &mut export["aether365"];
+        let default_malware = &mut own["anti_malware_policies"][0];
+        default_malware["EnableFileFilter"] = json!(false);
+        default_malware["EnableInternalSenderAdminNotifications"] = json!(false);
+        let outbound = &mut own["hosted_outbound_spam_filter_policies"][0];
+        outbound["NotifyOutboundSpam"] = json!(false);
+        outbound["RecipientLimitExternalPerHour"] = json!(0);
+        own["hosted_content_filter_policies"][0]["AllowedSenderDomains"] =
+            json!(["partner.example"]);
+        app.standin.set_export(export);
+        let (_, findings) = scan_live(&app).await;
+        for (id, _) in AETHER365_CHECKS {
+            assert_eq!(
+                findings[id].status, "fail",
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+
+        // A refused read is an error naming the cmdlet and Microsoft's answer, never a pass.
+        app.standin
+            .set_fault(Fault::on("/exo", FaultKind::Forbidden).cmdlet("Get-MalwareFilterPolicy"));
+        let (_, findings) = scan_live(&app).await;
+        for (id, cmdlet) in AETHER365_CHECKS {
+            let f = &findings[id];
+            if cmdlet == "Get-MalwareFilterPolicy" {
+                assert_eq!(f.status, "error", "{id}: {}", f.message);
+                assert!(
+                    f.message.contains(cmdlet) && f.message.contains("403"),
+                    "{id}: {}",
+                    f.message
+                );
+            } else {
+                assert_eq!(f.status, "fail", "{id}: {}", f.message);
+            }
+        }
     }
 }
 
