@@ -56,7 +56,14 @@ fn render() -> String {
          | not collected (Microsoft serves the data app-only; the collector does not read it yet) | {} |\n\
          | collected, but the snapshot's shape leaves the property out | {} |\n\
          | not readable app-only | {} |\n\
-         | collected, but deciding needs a person | {} |\n",
+         | collected, but deciding needs a person | {} |\n\n\
+         Recommendations whose data ScubaGear's export lacks are read from the snapshot's own `aether365` \
+         section (versioned; docs/architecture.md): a live scan decides them, and an imported plain ScubaGear \
+         export answers `error` for them, saying so (today A365-DEF-19 to A365-DEF-24, from \
+         `Get-MalwareFilterPolicy`, `Get-HostedOutboundSpamFilterPolicy` and `Get-HostedContentFilterPolicy`). \
+         CIS 2.1.11 is decided against a documented minimum of its file-type list: Microsoft's default common \
+         attachments list plus the script, help, shortcut and installer types it leaves out \
+         (`MINIMUM_FILE_TYPES` in `engine/src/checks/defender.rs`; the finding names the missing ones).\n",
         CIS_TOTAL - CIS_AUTOMATED,
         decided.len(),
         gaps("not collected"),
