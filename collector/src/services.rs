@@ -186,19 +186,6 @@ pub(crate) async fn exchange(
     )
     .await;
     let own_results = results.split_off(EXCHANGE_COMMANDS.len());
-    let mut own = Map::new();
-    own.insert("version".into(), json!(AETHER365_VERSION));
-    for ((cmdlet, result), (_, key)) in own_results.into_iter().zip(OWN_EXCHANGE_COMMANDS) {
-        match result {
-            Ok(items) => {
-                own.insert((*key).to_string(), export_list(items));
-                run.success(cmdlet.name());
-            }
-            Err(e) => run.failure(cmdlet.name(), &e),
-        }
-    }
-    run.sections
-        .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     for ((cmdlet, result), (_, key)) in results.into_iter().zip(EXCHANGE_COMMANDS) {
         match result {
             Ok(items) => {
@@ -216,6 +203,20 @@ pub(crate) async fn exchange(
             Err(e) => run.failure(cmdlet.name(), &e),
         }
     }
+    // Ours after ScubaGear's, in `exo_successful_commands` too.
+    let mut own = Map::new();
+    own.insert("version".into(), json!(AETHER365_VERSION));
+    for ((cmdlet, result), (_, key)) in own_results.into_iter().zip(OWN_EXCHANGE_COMMANDS) {
+        match result {
+            Ok(items) => {
+                own.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    run.sections
+        .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     run
 }
 

@@ -114,6 +114,13 @@ fn assert_reads_only(requests: &[RecordedRequest]) {
     }
 }
 
+/// The cmdlets of the snapshot's `aether365` section, in the order the collector records them.
+const OWN_CMDLETS: [&str; 3] = [
+    "Get-MalwareFilterPolicy",
+    "Get-HostedOutboundSpamFilterPolicy",
+    "Get-HostedContentFilterPolicy",
+];
+
 #[tokio::test]
 async fn the_bundled_export_comes_back() {
     let s = start(false);
@@ -151,7 +158,14 @@ async fn the_bundled_export_comes_back() {
     };
     let mut exo = list(&fixture, "exo_successful_commands");
     exo.retain(|c| !c.starts_with("Get-Scuba"));
+    // Then the cmdlets of our own section, which ScubaGear does not run.
+    exo.extend(OWN_CMDLETS.iter().map(|c| c.to_string()));
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
+    // Their answers are in the `aether365` section, versioned, as the stand-in serves them.
+    assert_eq!(
+        c.snapshot["aether365"],
+        *m365_standin::exchange_protection()
+    );
     for k in [
         "SharePoint_successful_commands",
         "powerplatform_successful_commands",
@@ -720,6 +734,15 @@ async fn collected_and_imported_give_the_same_verdicts() {
         "teams_unsuccessful_commands",
     ] {
         obj.insert(key.to_string(), fixture[key].clone());
+    }
+    // The export as the stand-in tenant is, with the section only a live collection has.
+    let mut fixture = fixture;
+    fixture["aether365"] = m365_standin::exchange_protection().clone();
+    for cmdlet in OWN_CMDLETS {
+        fixture["exo_successful_commands"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(cmdlet));
     }
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();
