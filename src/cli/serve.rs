@@ -6,6 +6,8 @@ use std::time::Duration;
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
 use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
+use aether365_actors::alerts::DispatcherConfig;
+use aether365_actors::outbound::OutboundPolicy;
 use aether365_actors::schedule::SchedulerConfig;
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};
@@ -111,6 +113,10 @@ pub struct ServeArgs {
     /// instance), e.g. 30s.
     #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
     pub schedule_tick: Duration,
+    /// Let alert destinations (webhooks, SMTP servers) be loopback addresses, over plain http
+    /// or SMTP: for tests with local receivers only, never in production.
+    #[arg(long, env = "AETHER365_ALLOW_LOOPBACK_DESTINATIONS")]
+    pub allow_loopback_destinations: bool,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
@@ -223,6 +229,14 @@ pub async fn run(
         schedules: SchedulerConfig {
             tick: args.schedule_tick.max(Duration::from_secs(1)),
             enabled: true,
+        },
+        alerts: DispatcherConfig {
+            policy: OutboundPolicy {
+                allow_loopback: args.allow_loopback_destinations,
+                ..OutboundPolicy::default()
+            },
+            public_url: public_url.clone(),
+            ..DispatcherConfig::default()
         },
         ..BackendConfig::default()
     };

@@ -291,7 +291,16 @@ pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait>(
     if let Some(owner) = owner {
         update = update.filter(scan::Column::LeaseOwner.eq(owner));
     }
-    Ok(update.exec(db).await?.rows_affected > 0)
+    let finished = update.exec(db).await?.rows_affected > 0;
+    // The alerts of a failure, written once: by whoever's update moved the scan to failed.
+    if finished && status == ScanStatus::Failed {
+        let queued =
+            crate::alerts::enqueue_for_scan(db, scan_id, crate::alerts::ScanOutcome::Failed).await;
+        if let Err(e) = queued {
+            tracing::error!(scan = scan_id, "cannot queue the alerts of a failed scan: {e}");
+        }
+    }
+    Ok(finished)
 }
 
 /// A lease an instance takes on the scans it runs.

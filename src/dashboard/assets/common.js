@@ -114,6 +114,7 @@ window.A365 = (function () {
     ["/tenants", "Tenants"],
     ["/reports", "Reports"],
     ["/people", "People"],
+    ["/alerts", "Alerts"],
     ["/settings/mcp", "Settings › MCP"],
   ];
 
