@@ -102,7 +102,11 @@ impl Backend {
             Supervisor::start(move |_| Scheduler::new(db, scans.clone(), cfg))
         };
         let alerts = {
-            let (db, cfg, me) = (db.clone(), config.alerts.clone(), config.instance_id.clone());
+            let (db, cfg, me) = (
+                db.clone(),
+                config.alerts.clone(),
+                config.instance_id.clone(),
+            );
             Supervisor::start(move |_| Dispatcher::new(db, cfg, me))
         };
         // A token revoked anywhere (a database trigger announces it) closes its streams here

@@ -129,7 +129,9 @@ impl MigrationTrait for Migration {
                     .col(integer(AlertDeliveries::Attempts))
                     .col(timestamp_with_time_zone(AlertDeliveries::NextAttemptAt))
                     .col(string_null(AlertDeliveries::LeaseOwner))
-                    .col(timestamp_with_time_zone_null(AlertDeliveries::LeaseExpiresAt))
+                    .col(timestamp_with_time_zone_null(
+                        AlertDeliveries::LeaseExpiresAt,
+                    ))
                     .col(text_null(AlertDeliveries::LastError))
                     .col(timestamp_with_time_zone(AlertDeliveries::CreatedAt))
                     .col(timestamp_with_time_zone_null(AlertDeliveries::DeliveredAt))

@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use aether365_actors::alerts::DispatcherConfig;
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
-use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
-use aether365_actors::alerts::DispatcherConfig;
 use aether365_actors::outbound::OutboundPolicy;
+use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
 use aether365_actors::schedule::SchedulerConfig;
 use aether365_actors::system::{Backend, BackendConfig};
 use aether365_actors::tokens::{TokenKey, TokenValidatorConfig};

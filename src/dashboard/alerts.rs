@@ -6,8 +6,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::alerts::{
-    self, AlertError, DestinationKind, NewDestination, NewRule, SmtpSecurity, SmtpSettings,
-    Trigger,
+    self, AlertError, DestinationKind, NewDestination, NewRule, SmtpSecurity, SmtpSettings, Trigger,
 };
 use aether365_actors::audit::{self, ActorKind, AuditEvent};
 use serde::Deserialize;

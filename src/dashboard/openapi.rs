@@ -2,7 +2,9 @@
 //! (`utoipa`), served at `GET /api/v1/openapi.json`.
 
 use actix_web::HttpResponse;
-use aether365_actors::alerts::{CreatedDestination, DeliveryPage, DeliveryView, DestinationView, RuleView};
+use aether365_actors::alerts::{
+    CreatedDestination, DeliveryPage, DeliveryView, DestinationView, RuleView,
+};
 use aether365_actors::audit::AuditPage;
 use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
 use aether365_actors::schedule::ScheduleView;
@@ -15,8 +17,8 @@ use utoipa::{Modify, OpenApi};
 use super::error::PROBLEM_JSON;
 use super::error::Problem;
 use super::{
-    alerts, api, audit, connect, exports, findings, login, overview, people, reports, scans, schedules,
-    tenants, tokens,
+    alerts, api, audit, connect, exports, findings, login, overview, people, reports, scans,
+    schedules, tenants, tokens,
 };
 
 /// The session cookie as the API's security scheme.
@@ -88,11 +90,27 @@ fn full_document() -> Value {
     answer_as(&mut doc, "put", "/api/v1/tenants/{id}/schedule", "Schedule");
     view::<Vec<DestinationView>>(&mut doc, "/api/v1/alerts/destinations", "AlertDestinations");
     component::<CreatedDestination>(&mut doc, "AlertDestinationCreated");
-    answer_with(&mut doc, "post", "/api/v1/alerts/destinations", "201", "AlertDestinationCreated");
+    answer_with(
+        &mut doc,
+        "post",
+        "/api/v1/alerts/destinations",
+        "201",
+        "AlertDestinationCreated",
+    );
     component::<DestinationView>(&mut doc, "AlertDestination");
-    answer_as(&mut doc, "delete", "/api/v1/alerts/destinations/{id}", "AlertDestination");
+    answer_as(
+        &mut doc,
+        "delete",
+        "/api/v1/alerts/destinations/{id}",
+        "AlertDestination",
+    );
     component::<DeliveryView>(&mut doc, "AlertDelivery");
-    answer_as(&mut doc, "post", "/api/v1/alerts/destinations/{id}/test", "AlertDelivery");
+    answer_as(
+        &mut doc,
+        "post",
+        "/api/v1/alerts/destinations/{id}/test",
+        "AlertDelivery",
+    );
     view::<Vec<RuleView>>(&mut doc, "/api/v1/alerts/rules", "AlertRules");
     component::<RuleView>(&mut doc, "AlertRule");
     answer_with(&mut doc, "post", "/api/v1/alerts/rules", "201", "AlertRule");

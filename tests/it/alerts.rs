@@ -124,7 +124,10 @@ impl SmtpStandIn {
                 let kept = Arc::clone(&kept);
                 tokio::spawn(async move {
                     let mut s = BufReader::new(socket);
-                    s.get_mut().write_all(b"220 standin ESMTP\r\n").await.unwrap();
+                    s.get_mut()
+                        .write_all(b"220 standin ESMTP\r\n")
+                        .await
+                        .unwrap();
                     loop {
                         let mut line = String::new();
                         if s.read_line(&mut line).await.unwrap_or(0) == 0 {
@@ -285,22 +288,37 @@ async fn a_new_critical_failure_reaches_webhook_teams_slack_and_email_once() {
         let smtp = SmtpStandIn::start().await;
         let (hook_id, secret) = webhook(&owner, &app, &format!("{}/hook", hook.url)).await;
         assert!(secret.starts_with("whsec_"), "{secret}");
-        let teams_id = create(&owner, &app, "/api/v1/alerts/destinations",
+        let teams_id = create(
+            &owner,
+            &app,
+            "/api/v1/alerts/destinations",
             json!({"name": "SecOps channel", "kind": "teams",
-                "url": format!("{}/webhookb2/tenant@x/IncomingWebhook/abc/def", teams.url)}))
+                "url": format!("{}/webhookb2/tenant@x/IncomingWebhook/abc/def", teams.url)}),
+        )
         .await["destination"]["id"]
             .as_i64()
             .unwrap();
-        let slack_created = create(&owner, &app, "/api/v1/alerts/destinations",
+        let slack_created = create(
+            &owner,
+            &app,
+            "/api/v1/alerts/destinations",
             json!({"name": "#security", "kind": "slack",
-                "url": format!("{}/services/T000/B000/XXXXSECRET", slack.url)}))
+                "url": format!("{}/services/T000/B000/XXXXSECRET", slack.url)}),
+        )
         .await;
-        assert!(slack_created.get("signing_secret").is_none(), "{slack_created}");
+        assert!(
+            slack_created.get("signing_secret").is_none(),
+            "{slack_created}"
+        );
         let slack_id = slack_created["destination"]["id"].as_i64().unwrap();
-        let mail_id = create(&owner, &app, "/api/v1/alerts/destinations",
+        let mail_id = create(
+            &owner,
+            &app,
+            "/api/v1/alerts/destinations",
             json!({"name": "Security team", "kind": "email", "to": ["secops@contoso.example"],
                 "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "plain",
-                    "from": "aether365@contoso.example"}, "smtp_password": "hunter2"}))
+                    "from": "aether365@contoso.example"}, "smtp_password": "hunter2"}),
+        )
         .await["destination"]["id"]
             .as_i64()
             .unwrap();
@@ -315,7 +333,13 @@ async fn a_new_critical_failure_reaches_webhook_teams_slack_and_email_once() {
             .text()
             .await
             .unwrap();
-        for hidden in [secret.as_str(), "XXXXSECRET", "IncomingWebhook", "hunter2", "/hook"] {
+        for hidden in [
+            secret.as_str(),
+            "XXXXSECRET",
+            "IncomingWebhook",
+            "hunter2",
+            "/hook",
+        ] {
             assert!(!listed.contains(hidden), "{hidden} in {listed}");
         }
         assert!(listed.contains("secops@contoso.example"), "{listed}");
@@ -334,14 +358,20 @@ async fn a_new_critical_failure_reaches_webhook_teams_slack_and_email_once() {
         assert_eq!(body["trigger"], "newly_failing");
         assert_eq!(body["scan_id"], scan_id);
         assert_eq!(body["checks"][0]["severity"], "critical");
-        assert_eq!(body["link"], format!("https://aether365.example/scans/{scan_id}"));
+        assert_eq!(
+            body["link"],
+            format!("https://aether365.example/scans/{scan_id}")
+        );
 
         let card = teams.requests();
         assert_eq!(card.len(), 1);
         let card = card[0].json();
         assert_eq!(card["@type"], "MessageCard");
         let text = card["text"].as_str().unwrap();
-        assert!(text.contains("https://aether365.example/findings/"), "{text}");
+        assert!(
+            text.contains("https://aether365.example/findings/"),
+            "{text}"
+        );
         assert!(!text.contains("<img"), "escaped: {text}");
         assert!(card.to_string().contains(&format!("/scans/{scan_id}")));
 
@@ -350,29 +380,56 @@ async fn a_new_critical_failure_reaches_webhook_teams_slack_and_email_once() {
         let message = message[0].json();
         let blocks = message["blocks"].to_string();
         assert!(message["text"].is_string());
-        assert!(!blocks.contains("<!channel>") && !blocks.contains("<img"), "{blocks}");
-        assert!(blocks.contains("https://aether365.example/findings/"), "{blocks}");
+        assert!(
+            !blocks.contains("<!channel>") && !blocks.contains("<img"),
+            "{blocks}"
+        );
+        assert!(
+            blocks.contains("https://aether365.example/findings/"),
+            "{blocks}"
+        );
 
         let mails = smtp.messages.lock().unwrap().clone();
         assert_eq!(mails.len(), 1);
         let mail = &mails[0];
         assert!(mail.contains("secops@contoso.example"), "{mail}");
-        assert!(mail.contains("text/plain") && mail.contains("text/html"), "{mail}");
-        assert!(!mail.contains("<img src=3Dx") && !mail.contains("<img src=x"), "{mail}");
+        assert!(
+            mail.contains("text/plain") && mail.contains("text/html"),
+            "{mail}"
+        );
+        assert!(
+            !mail.contains("<img src=3Dx") && !mail.contains("<img src=x"),
+            "{mail}"
+        );
         assert!(mail.contains("&lt;img"), "{mail}");
 
         // Another identical scan changes nothing: no second alert.
-        let deliveries = json_of(owner.get(&app, "/api/v1/alerts/deliveries").send().await.unwrap()).await;
+        let deliveries = json_of(
+            owner
+                .get(&app, "/api/v1/alerts/deliveries")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         let items = deliveries["items"].as_array().unwrap();
         assert_eq!(items.len(), 4, "{deliveries}");
-        assert!(items.iter().all(|d| d["status"] == "delivered" && d["attempts"] == 1));
+        assert!(
+            items
+                .iter()
+                .all(|d| d["status"] == "delivered" && d["attempts"] == 1)
+        );
 
         let audited = app.audit_rows().await;
         for action in ["alert.destination.create", "alert.rule.create"] {
             assert!(audited.iter().any(|a| a.action == action), "{action}");
         }
         assert!(
-            !audited.iter().any(|a| a.detail.as_deref().unwrap_or_default().contains("XXXXSECRET")),
+            !audited.iter().any(|a| a
+                .detail
+                .as_deref()
+                .unwrap_or_default()
+                .contains("XXXXSECRET")),
             "the audit trail keeps no URL credential"
         );
     }
@@ -399,10 +456,23 @@ async fn a_receiver_failing_twice_gets_exactly_one_successful_delivery() {
         assert_eq!(dispatch(&app).await.delivered, 0);
         let got = hook.requests();
         assert_eq!(got.len(), 3, "two 500s then one 200");
-        let ids: Vec<_> = got.iter().map(|r| r.header("X-Aether365-Delivery").unwrap().to_string()).collect();
-        assert!(ids.iter().all(|i| *i == ids[0]), "the same delivery retried: {ids:?}");
+        let ids: Vec<_> = got
+            .iter()
+            .map(|r| r.header("X-Aether365-Delivery").unwrap().to_string())
+            .collect();
+        assert!(
+            ids.iter().all(|i| *i == ids[0]),
+            "the same delivery retried: {ids:?}"
+        );
         verify(&secret, &got[2]);
-        let page = json_of(owner.get(&app, "/api/v1/alerts/deliveries").send().await.unwrap()).await;
+        let page = json_of(
+            owner
+                .get(&app, "/api/v1/alerts/deliveries")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(page["items"][0]["status"], "delivered", "{page}");
         assert_eq!(page["items"][0]["attempts"], 3);
     }
@@ -423,7 +493,11 @@ fn dispatcher_config() -> DispatcherConfig {
 async fn wait_requests(receiver: &Receiver, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while receiver.requests().len() < n {
-        assert!(Instant::now() < deadline, "{} of {n} received", receiver.requests().len());
+        assert!(
+            Instant::now() < deadline,
+            "{} of {n} received",
+            receiver.requests().len()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -439,7 +513,11 @@ async fn a_delivery_left_by_a_killed_instance_is_sent_by_a_restarted_one() {
         rule(&owner, &app, &[id]).await;
         regress(&app).await;
         // An instance claimed it and was killed (kill -9) before sending: its lease runs out.
-        let row = alert_delivery::Entity::find().one(&app.testdb.db).await.unwrap().unwrap();
+        let row = alert_delivery::Entity::find()
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
         let mut claimed: alert_delivery::ActiveModel = row.into();
         claimed.lease_owner = Set(Some("killed".into()));
         claimed.lease_expires_at = Set(Some(Utc::now() + chrono::Duration::milliseconds(300)));
@@ -450,7 +528,11 @@ async fn a_delivery_left_by_a_killed_instance_is_sent_by_a_restarted_one() {
         wait_requests(&hook, 1).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(hook.requests().len(), 1);
-        let row = alert_delivery::Entity::find().one(&app.testdb.db).await.unwrap().unwrap();
+        let row = alert_delivery::Entity::find()
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(row.status, "delivered");
         assert!(row.lease_owner.is_none());
         drop(restarted);
@@ -504,21 +586,30 @@ async fn loopback_destinations_are_refused_without_the_test_setting() {
             hook.url.clone(),
         ] {
             let r = owner
-                .post(&app, "/api/v1/alerts/destinations",
-                    json!({"name": "x", "kind": "slack", "url": url}))
+                .post(
+                    &app,
+                    "/api/v1/alerts/destinations",
+                    json!({"name": "x", "kind": "slack", "url": url}),
+                )
                 .send()
                 .await
                 .unwrap();
             assert_eq!(r.status(), 400, "{url}");
             let problem = json_of(r).await;
-            assert!(problem["detail"].as_str().unwrap().starts_with("url"), "{problem}");
+            assert!(
+                problem["detail"].as_str().unwrap().starts_with("url"),
+                "{problem}"
+            );
         }
         // One stored before the setting was turned off is refused at send time, and says so.
         let stored = alert_destination::ActiveModel {
             organisation_id: Set(app.organisation_id),
             name: Set("old".into()),
             kind: Set("webhook".into()),
-            target: Set(format!("https://127.0.0.1:{}/hook", hook.url.rsplit(':').next().unwrap())),
+            target: Set(format!(
+                "https://127.0.0.1:{}/hook",
+                hook.url.rsplit(':').next().unwrap()
+            )),
             settings: Set(None),
             secret: Set(Some("whsec_x".into())),
             created_by_user_id: Set(None),
@@ -533,16 +624,30 @@ async fn loopback_destinations_are_refused_without_the_test_setting() {
         let report = dispatch(&app).await;
         assert_eq!(report.failed, 1, "{report:?}");
         assert!(hook.requests().is_empty());
-        let page = json_of(owner.get(&app, "/api/v1/alerts/deliveries").send().await.unwrap()).await;
+        let page = json_of(
+            owner
+                .get(&app, "/api/v1/alerts/deliveries")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         let item = &page["items"][0];
         assert_eq!(item["status"], "failed", "{page}");
         assert!(
-            item["last_error"].as_str().unwrap().contains("not a public address"),
+            item["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("not a public address"),
             "{page}"
         );
         // The test button says the same at once.
         let r = owner
-            .post(&app, &format!("/api/v1/alerts/destinations/{}/test", stored.id), json!({}))
+            .post(
+                &app,
+                &format!("/api/v1/alerts/destinations/{}/test", stored.id),
+                json!({}),
+            )
             .send()
             .await
             .unwrap();
@@ -562,7 +667,11 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
         let rule_id = rule(&owner, &app, &[id]).await;
         // The test button works for the owner.
         let r = owner
-            .post(&app, &format!("/api/v1/alerts/destinations/{id}/test"), json!({}))
+            .post(
+                &app,
+                &format!("/api/v1/alerts/destinations/{id}/test"),
+                json!({}),
+            )
             .send()
             .await
             .unwrap();
@@ -571,7 +680,11 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
 
         let (other, _) = other_organisation(&app.testdb.db).await;
         aether365_actors::directory::create_user(
-            &app.testdb.db, other.id, "owner@fabrikam.example", PASSWORD, "owner",
+            &app.testdb.db,
+            other.id,
+            "owner@fabrikam.example",
+            PASSWORD,
+            "owner",
         )
         .await
         .unwrap();
@@ -583,10 +696,21 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
             let list = json_of(intruder.get(&app, path).send().await.unwrap()).await;
             assert_eq!(list, json!([]), "{path}");
         }
-        let page = json_of(intruder.get(&app, "/api/v1/alerts/deliveries").send().await.unwrap()).await;
+        let page = json_of(
+            intruder
+                .get(&app, "/api/v1/alerts/deliveries")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(page["items"], json!([]));
         let r = intruder
-            .post(&app, &format!("/api/v1/alerts/destinations/{id}/test"), json!({}))
+            .post(
+                &app,
+                &format!("/api/v1/alerts/destinations/{id}/test"),
+                json!({}),
+            )
             .send()
             .await
             .unwrap();
@@ -599,8 +723,12 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
             assert_eq!(r.status(), 404, "{path}");
         }
         let r = intruder
-            .post(&app, "/api/v1/alerts/rules", json!({"name": "steal", "trigger": "scan_failed",
-                "destination_ids": [id]}))
+            .post(
+                &app,
+                "/api/v1/alerts/rules",
+                json!({"name": "steal", "trigger": "scan_failed",
+                "destination_ids": [id]}),
+            )
             .send()
             .await
             .unwrap();
@@ -609,26 +737,48 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
 
         // A viewer reads but does not change.
         let viewer = sign_in(&app, "viewer@contoso.example", "viewer").await;
-        let list = json_of(viewer.get(&app, "/api/v1/alerts/destinations").send().await.unwrap()).await;
+        let list = json_of(
+            viewer
+                .get(&app, "/api/v1/alerts/destinations")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(list.as_array().unwrap().len(), 1);
         let r = viewer
-            .post(&app, "/api/v1/alerts/destinations",
-                json!({"name": "x", "kind": "webhook", "url": hook.url}))
+            .post(
+                &app,
+                "/api/v1/alerts/destinations",
+                json!({"name": "x", "kind": "webhook", "url": hook.url}),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
         let r = viewer
-            .post(&app, &format!("/api/v1/alerts/destinations/{id}/test"), json!({}))
+            .post(
+                &app,
+                &format!("/api/v1/alerts/destinations/{id}/test"),
+                json!({}),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
         // The owner deletes: gone, audited.
-        let r = owner.delete(&app, &format!("/api/v1/alerts/destinations/{id}")).send().await.unwrap();
+        let r = owner
+            .delete(&app, &format!("/api/v1/alerts/destinations/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         let audited = app.audit_rows().await;
-        assert!(audited.iter().any(|a| a.action == "alert.destination.delete"));
+        assert!(
+            audited
+                .iter()
+                .any(|a| a.action == "alert.destination.delete")
+        );
     }
 }
 
@@ -639,10 +789,19 @@ async fn a_failed_scan_raises_a_scan_failed_alert_once() {
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
         let hook = Receiver::start(vec![]).await;
         let (id, _) = webhook(&owner, &app, &hook.url).await;
-        create(&owner, &app, "/api/v1/alerts/rules",
-            json!({"name": "Failures", "trigger": "scan_failed", "destination_ids": [id]})).await;
+        create(
+            &owner,
+            &app,
+            "/api/v1/alerts/rules",
+            json!({"name": "Failures", "trigger": "scan_failed", "destination_ids": [id]}),
+        )
+        .await;
         regress(&app).await;
-        assert_eq!(dispatch(&app).await.delivered, 0, "completed scans do not match");
+        assert_eq!(
+            dispatch(&app).await.delivered,
+            0,
+            "completed scans do not match"
+        );
         // A tenant with nothing to evaluate (not connected, nothing imported): its scan fails.
         let bare = aether365_actors::directory::add_tenant(
             &app.testdb.db,
@@ -690,5 +849,72 @@ async fn a_failed_scan_raises_a_scan_failed_alert_once() {
             .await
             .unwrap();
         assert_eq!(queued.len(), 1);
+    }
+}
+
+#[actix_web::test]
+async fn a_live_scan_without_any_token_raises_consent_withdrawn() {
+    use aether365_actors::scans::{ScanInput, ServiceInput, ServiceState, SnapshotSource};
+    for db in databases().await {
+        let app = app_with_loopback(db).await;
+        let owner = sign_in(&app, "owner@contoso.example", "owner").await;
+        let hook = Receiver::start(vec![]).await;
+        let (id, _) = webhook(&owner, &app, &hook.url).await;
+        create(
+            &owner,
+            &app,
+            "/api/v1/alerts/rules",
+            json!({"name": "Consent", "trigger": "consent_withdrawn", "destination_ids": [id]}),
+        )
+        .await;
+        let input = |detail: &str, state: ServiceState| ScanInput {
+            snapshot_id: None,
+            source: SnapshotSource::Collector,
+            collected_at: Utc::now(),
+            services: ["entra_id", "exchange_online", "sharepoint"]
+                .iter()
+                .map(|s| ServiceInput {
+                    service: s.to_string(),
+                    state,
+                    detail: Some(detail.to_string()),
+                    as_of: None,
+                })
+                .collect(),
+            note: None,
+        };
+        let refused = "no token for https://graph.microsoft.com: the application is not found in the tenant (AADSTS700016)";
+        for (scan_input, minutes) in [
+            // Throttled, not refused: no alert.
+            (
+                input("the service failed or throttled", ServiceState::Failed),
+                30,
+            ),
+            (input(refused, ServiceState::Failed), 20),
+        ] {
+            let at = Utc::now() - chrono::Duration::minutes(minutes);
+            persist_completed_scan(
+                &app.testdb.db,
+                CompletedScan {
+                    organisation_id: app.organisation_id,
+                    tenant_id: app.tenant_id,
+                    kind: ScanKind::Compliance,
+                    origin: ScanOrigin::Schedule,
+                    snapshot_id: None,
+                    input: Some(scan_input),
+                    findings: vec![],
+                    started_at: at,
+                    finished_at: at,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(dispatch(&app).await.delivered, 1);
+        let body = hook.requests()[0].json();
+        assert_eq!(body["trigger"], "consent_withdrawn", "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("AADSTS700016"),
+            "{body}"
+        );
     }
 }

@@ -8,9 +8,7 @@ use actix::prelude::*;
 use aether365_entities::{alert_delivery, alert_destination};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use super::payload::Links;
@@ -96,7 +94,11 @@ impl Dispatcher {
             return;
         }
         self.busy = true;
-        let (db, config, me) = (self.db.clone(), self.config.clone(), self.instance_id.clone());
+        let (db, config, me) = (
+            self.db.clone(),
+            self.config.clone(),
+            self.instance_id.clone(),
+        );
         ctx.spawn(
             async move { dispatch_due(&db, &config, &me).await }
                 .into_actor(self)
@@ -140,7 +142,11 @@ impl Handler<DispatchNow> for Dispatcher {
     type Result = ResponseFuture<Result<DispatchReport, AlertError>>;
 
     fn handle(&mut self, _msg: DispatchNow, _ctx: &mut Self::Context) -> Self::Result {
-        let (db, config, me) = (self.db.clone(), self.config.clone(), self.instance_id.clone());
+        let (db, config, me) = (
+            self.db.clone(),
+            self.config.clone(),
+            self.instance_id.clone(),
+        );
         Box::pin(async move { dispatch_due(&db, &config, &me).await })
     }
 }
@@ -148,7 +154,10 @@ impl Handler<DispatchNow> for Dispatcher {
 /// Ends the leases `owner` holds (a restart under the same instance id).
 async fn release(db: &DatabaseConnection, owner: &str) -> Result<u64, AlertError> {
     Ok(alert_delivery::Entity::update_many()
-        .col_expr(alert_delivery::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            alert_delivery::Column::LeaseOwner,
+            Expr::value(None::<String>),
+        )
         .col_expr(
             alert_delivery::Column::LeaseExpiresAt,
             Expr::value(None::<DateTime<Utc>>),
@@ -188,7 +197,9 @@ pub(crate) fn error_text(e: &SendError) -> String {
 
 /// The delay before attempt `attempts + 1`: `base`·2^(attempts-1), at most `max`.
 pub(crate) fn backoff(config: &DispatcherConfig, attempts: i32) -> Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(30);
+    let doublings = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(30);
     config
         .backoff_base
         .saturating_mul(2u32.saturating_pow(doublings))
@@ -278,18 +289,32 @@ async fn send_one(
     let now = Utc::now();
     let mut update = alert_delivery::Entity::update_many()
         .col_expr(alert_delivery::Column::Attempts, Expr::value(attempts))
-        .col_expr(alert_delivery::Column::LeaseOwner, Expr::value(None::<String>))
+        .col_expr(
+            alert_delivery::Column::LeaseOwner,
+            Expr::value(None::<String>),
+        )
         .col_expr(
             alert_delivery::Column::LeaseExpiresAt,
             Expr::value(None::<DateTime<Utc>>),
         );
     let outcome = match &sent {
         Ok(()) => {
-            tracing::info!(delivery = row.id, destination = row.destination_id, attempts, "alert delivered");
+            tracing::info!(
+                delivery = row.id,
+                destination = row.destination_id,
+                attempts,
+                "alert delivered"
+            );
             update = update
-                .col_expr(alert_delivery::Column::Status, Expr::value(status::DELIVERED))
+                .col_expr(
+                    alert_delivery::Column::Status,
+                    Expr::value(status::DELIVERED),
+                )
                 .col_expr(alert_delivery::Column::DeliveredAt, Expr::value(Some(now)))
-                .col_expr(alert_delivery::Column::LastError, Expr::value(None::<String>));
+                .col_expr(
+                    alert_delivery::Column::LastError,
+                    Expr::value(None::<String>),
+                );
             Outcome::Delivered
         }
         Err(e) => {
@@ -304,7 +329,8 @@ async fn send_one(
             );
             update = update.col_expr(alert_delivery::Column::LastError, Expr::value(Some(text)));
             if give_up {
-                update = update.col_expr(alert_delivery::Column::Status, Expr::value(status::FAILED));
+                update =
+                    update.col_expr(alert_delivery::Column::Status, Expr::value(status::FAILED));
                 Outcome::Failed
             } else {
                 update = update.col_expr(

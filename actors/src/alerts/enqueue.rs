@@ -33,9 +33,10 @@ fn is_token_refusal(text: &str) -> bool {
 fn consent_withdrawn(input: &ScanInput) -> bool {
     input.source == SnapshotSource::Collector
         && !input.services.is_empty()
-        && !input.services.iter().any(|s| {
-            matches!(s.state, ServiceState::Collected | ServiceState::Partial)
-        })
+        && !input
+            .services
+            .iter()
+            .any(|s| matches!(s.state, ServiceState::Collected | ServiceState::Partial))
         && input
             .services
             .iter()
@@ -96,7 +97,8 @@ pub async fn enqueue_for_scan<C: ConnectionTrait>(
             continue;
         };
         let json = serde_json::to_value(&event)?;
-        let ids: Vec<i64> = serde_json::from_value(rule.destination_ids.clone()).unwrap_or_default();
+        let ids: Vec<i64> =
+            serde_json::from_value(rule.destination_ids.clone()).unwrap_or_default();
         for destination_id in ids.into_iter().filter(|d| destinations.contains(d)) {
             let now = Utc::now();
             let delivery = alert_delivery::ActiveModel {
@@ -198,7 +200,9 @@ async fn event_for<C: ConnectionTrait>(
                 });
                 event.checks.push(AlertCheck {
                     check_id: c.check_id.clone(),
-                    title: f.map(|f| f.title.clone()).unwrap_or_else(|| c.check_id.clone()),
+                    title: f
+                        .map(|f| f.title.clone())
+                        .unwrap_or_else(|| c.check_id.clone()),
                     severity: c.severity.clone(),
                     service: c.service.clone(),
                     resource: c.resource.clone(),

@@ -97,7 +97,11 @@ pub(crate) struct WebhookBody<'a> {
     pub event: &'a AlertEvent,
 }
 
-pub(crate) fn webhook(event: &AlertEvent, delivery_id: i64, links: &Links) -> WebhookBody<'_> {
+pub(crate) fn webhook<'a>(
+    event: &'a AlertEvent,
+    delivery_id: i64,
+    links: &Links,
+) -> WebhookBody<'a> {
     WebhookBody {
         kind: if event.trigger == Trigger::Test {
             "test"
@@ -318,13 +322,22 @@ mod tests {
         let links = Links::new("https://a.example/");
         let e = event();
         let card = serde_json::to_string(&teams(&e, &links)).unwrap();
-        assert!(!card.contains("<b>") && !card.contains("<script>"), "{card}");
+        assert!(
+            !card.contains("<b>") && !card.contains("<script>"),
+            "{card}"
+        );
         assert!(card.contains("https://a.example/findings/9"));
         let slack = serde_json::to_string(&slack(&e, &links)).unwrap();
-        assert!(!slack.contains("<!channel>") && !slack.contains("<script>"), "{slack}");
+        assert!(
+            !slack.contains("<!channel>") && !slack.contains("<script>"),
+            "{slack}"
+        );
         assert!(slack.contains("<https://a.example/scans/7|Open in aether365>"));
         let (subject, text, html) = email(&e, &links);
-        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
         assert!(html.contains("&lt;script&gt;"));
         assert!(text.contains("<script>"), "plain text stays as typed");
         assert!(!subject.contains('\n'));

@@ -61,7 +61,9 @@ fn refused(e: OutboundError) -> SendError {
         | OutboundError::Credentials
         | OutboundError::Forbidden { .. } => SendError::Refused(e),
         // A request error names its URL, which for Teams and Slack is a credential.
-        OutboundError::Transport(e) => SendError::Outbound(OutboundError::Transport(e.without_url())),
+        OutboundError::Transport(e) => {
+            SendError::Outbound(OutboundError::Transport(e.without_url()))
+        }
         OutboundError::Client(e) => SendError::Outbound(OutboundError::Client(e.without_url())),
         other => SendError::Outbound(other),
     }
@@ -112,7 +114,10 @@ pub(crate) async fn deliver(
             .as_deref()
             .ok_or_else(|| SendError::Config("no signing secret".into()))?;
         request = request
-            .header("X-Aether365-Signature", sign(secret, Utc::now().timestamp(), &body))
+            .header(
+                "X-Aether365-Signature",
+                sign(secret, Utc::now().timestamp(), &body),
+            )
             .header("X-Aether365-Delivery", delivery_id.to_string());
     }
     let request = request
@@ -135,13 +140,14 @@ async fn smtp_address(
     settings: &SmtpSettings,
     policy: &OutboundPolicy,
 ) -> Result<SocketAddr, SendError> {
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((settings.host.as_str(), settings.port))
-        .await
-        .map_err(|source| SendError::SmtpResolve {
-            host: settings.host.clone(),
-            source,
-        })?
-        .collect();
+    let addresses: Vec<SocketAddr> =
+        tokio::net::lookup_host((settings.host.as_str(), settings.port))
+            .await
+            .map_err(|source| SendError::SmtpResolve {
+                host: settings.host.clone(),
+                source,
+            })?
+            .collect();
     if let Some(bad) = addresses
         .iter()
         .find(|a| !outbound::check_address(a.ip(), policy.allow_loopback))
@@ -183,7 +189,12 @@ async fn email(
         .map_err(|e| SendError::Config(format!("bad sender: {e}")))?;
     let (subject, text, html) = payload::email(event, links);
     let mut message = Message::builder().from(from).subject(subject);
-    for to in destination.target.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for to in destination
+        .target
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let to: Mailbox = to
             .parse()
             .map_err(|e| SendError::Config(format!("bad recipient: {e}")))?;
@@ -193,9 +204,7 @@ async fn email(
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(SendError::Message)?;
     // Connect to the checked address; TLS verifies the certificate against the host name.
-    let tls = || {
-        TlsParameters::new(settings.host.clone()).map_err(SendError::Smtp)
-    };
+    let tls = || TlsParameters::new(settings.host.clone()).map_err(SendError::Smtp);
     let tls = match settings.security {
         SmtpSecurity::Starttls => Tls::Required(tls()?),
         SmtpSecurity::Tls => Tls::Wrapper(tls()?),

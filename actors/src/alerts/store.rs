@@ -138,7 +138,10 @@ pub async fn create_destination<C: ConnectionTrait>(
                     if !outbound::check_address(a.ip(), policy.allow_loopback) {
                         return Err(AlertError::invalid(
                             "smtp.host",
-                            format!("{host} resolves to {}, which is not a public address", a.ip()),
+                            format!(
+                                "{host} resolves to {}, which is not a public address",
+                                a.ip()
+                            ),
                         ));
                     }
                 }
@@ -244,7 +247,9 @@ pub async fn create_rule<C: ConnectionTrait>(
             let drop = input
                 .score_drop
                 .filter(|d| d.is_finite() && *d > 0.0 && *d <= 100.0)
-                .ok_or_else(|| AlertError::invalid("score_drop", "points, more than 0, at most 100"))?;
+                .ok_or_else(|| {
+                    AlertError::invalid("score_drop", "points, more than 0, at most 100")
+                })?;
             (None, Some(drop))
         }
         Trigger::ScanFailed | Trigger::ConsentWithdrawn => (None, None),
@@ -259,16 +264,21 @@ pub async fn create_rule<C: ConnectionTrait>(
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() || ids.len() > 20 {
-        return Err(AlertError::invalid("destination_ids", "1 to 20 destinations"));
+        return Err(AlertError::invalid(
+            "destination_ids",
+            "1 to 20 destinations",
+        ));
     }
     for id in &ids {
         // Another organisation's destination is as unknown as a missing one.
-        destination_of(db, organisation_id, *id).await.map_err(|e| match e {
-            AlertError::NotFound(_) => {
-                AlertError::invalid("destination_ids", format!("no destination {id}"))
-            }
-            other => other,
-        })?;
+        destination_of(db, organisation_id, *id)
+            .await
+            .map_err(|e| match e {
+                AlertError::NotFound(_) => {
+                    AlertError::invalid("destination_ids", format!("no destination {id}"))
+                }
+                other => other,
+            })?;
     }
     let row = alert_rule::ActiveModel {
         organisation_id: Set(organisation_id),
@@ -319,8 +329,8 @@ pub async fn delete_rule<C: ConnectionTrait>(
 
 pub(crate) fn delivery_view(row: &alert_delivery::Model) -> DeliveryView {
     let event: Option<AlertEvent> = serde_json::from_value(row.event.clone()).ok();
-    let leased = row.status == status::PENDING
-        && row.lease_expires_at.is_some_and(|at| at > Utc::now());
+    let leased =
+        row.status == status::PENDING && row.lease_expires_at.is_some_and(|at| at > Utc::now());
     DeliveryView {
         id: row.id,
         rule_id: row.rule_id,
@@ -406,7 +416,14 @@ pub async fn send_test<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    let sent = send::deliver(&destination, &event, row.id, &Links::new(public_url), policy).await;
+    let sent = send::deliver(
+        &destination,
+        &event,
+        row.id,
+        &Links::new(public_url),
+        policy,
+    )
+    .await;
     let mut update: alert_delivery::ActiveModel = row.into();
     update.lease_owner = Set(None);
     update.lease_expires_at = Set(None);

@@ -297,7 +297,10 @@ pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait>(
         let queued =
             crate::alerts::enqueue_for_scan(db, scan_id, crate::alerts::ScanOutcome::Failed).await;
         if let Err(e) = queued {
-            tracing::error!(scan = scan_id, "cannot queue the alerts of a failed scan: {e}");
+            tracing::error!(
+                scan = scan_id,
+                "cannot queue the alerts of a failed scan: {e}"
+            );
         }
     }
     Ok(finished)
