@@ -240,6 +240,14 @@ pub async fn run(
         },
         ..BackendConfig::default()
     };
+    if args.allow_loopback_destinations {
+        tracing::warn!(
+            "alert destinations may be loopback addresses over plain http or SMTP: tests only"
+        );
+        eprintln!(
+            "WARNING: --allow-loopback-destinations: alerts may go to loopback receivers (tests only)"
+        );
+    }
     #[cfg(feature = "bench")]
     let bench_principal = bench_principal(&db, &args).await?;
     // Fail before any actor starts when the address is taken: actors stopped by a failed start
