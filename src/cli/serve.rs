@@ -113,6 +113,10 @@ pub struct ServeArgs {
     pub schedule_tick: Duration,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
+    /// Tests only: let requests to addresses others chose (OAuth client metadata documents)
+    /// reach loopback addresses, over plain http too. Never in production.
+    #[arg(long, env = "AETHER365_ALLOW_LOOPBACK_DESTINATIONS")]
+    pub allow_loopback_destinations: bool,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
     /// builds with the `conformance` cargo feature (tests); a release build has no such flag.
     #[cfg(feature = "conformance")]
@@ -234,6 +238,11 @@ pub async fn run(
         std::net::TcpListener::bind(args.bind)
             .map_err(|e| CliError::Server(format!("cannot bind {}: {e}", args.bind)))?,
     );
+    if args.allow_loopback_destinations {
+        tracing::warn!(
+            "--allow-loopback-destinations: client metadata documents may be fetched from loopback addresses (tests only)"
+        );
+    }
     let backend = Backend::start(db, config);
     let app = Application::build(
         ServerConfig {
@@ -255,6 +264,7 @@ pub async fn run(
             conformance_fixtures: args.conformance_fixtures,
             #[cfg(not(feature = "conformance"))]
             conformance_fixtures: false,
+            allow_loopback_destinations: args.allow_loopback_destinations,
             #[cfg(feature = "bench")]
             bench_principal,
         },
