@@ -459,7 +459,9 @@ pub async fn authorize(
         ))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Not `no-referrer`: browsers then send `Origin: null` with the form, which the
+        // same-origin check refuses. `same-origin` still keeps the URL from the client.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .content_type("text/html; charset=utf-8")
         .body(oauth_consent::render(&view)))
 }

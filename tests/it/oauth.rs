@@ -865,6 +865,8 @@ async fn client_metadata_documents_complete_the_flow_and_attacks_are_refused() {
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
         let page = get_authorize(&app, Some(&owner), &q).await;
         assert_eq!(page.status(), 200);
+        // `no-referrer` would make browsers send `Origin: null` with the consent form.
+        assert_eq!(page.headers()["referrer-policy"], "same-origin");
         let html = page.text().await.unwrap();
         assert!(html.contains("Doc &lt;b&gt;Client&lt;/b&gt;"), "{html}");
         assert!(!html.contains("<b>Client"), "{html}");
