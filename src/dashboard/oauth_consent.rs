@@ -125,11 +125,14 @@ pub fn render(view: &ConsentView) -> String {
 <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\">Allow</button></div>\
 </form></main></body></html>\n",
         client = escape(&view.client_name),
-        verified = view.verified_domain.as_deref().map_or_else(String::new, |d| format!(
-            "It is published by <strong class=\"verified-domain\">{}</strong> (verified: \
+        verified = view
+            .verified_domain
+            .as_deref()
+            .map_or_else(String::new, |d| format!(
+                "It is published by <strong class=\"verified-domain\">{}</strong> (verified: \
 its description is served from that domain). ",
-            escape(d)
-        )),
+                escape(d)
+            )),
         host = escape(&view.redirect_host),
         capabilities = escape(CAPABILITIES),
         organisation = escape(&view.organisation),

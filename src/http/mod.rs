@@ -133,9 +133,7 @@ impl Application {
             strangers: Arc::default(),
             quotas: Arc::new(quota::Quotas::new(config_quotas)),
             readiness: Arc::default(),
-            client_documents: Arc::new(crate::oauth::ClientDocuments::new(
-                config_allow_loopback,
-            )),
+            client_documents: Arc::new(crate::oauth::ClientDocuments::new(config_allow_loopback)),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {

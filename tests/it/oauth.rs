@@ -736,9 +736,10 @@ impl DocumentServer {
                         .to_string()
                     };
                     let body = match path.as_str() {
-                        "/good.json" => {
-                            doc(format!("{base}/good.json"), "http://127.0.0.1:49152/callback")
-                        }
+                        "/good.json" => doc(
+                            format!("{base}/good.json"),
+                            "http://127.0.0.1:49152/callback",
+                        ),
                         "/other.json" => doc(
                             format!("{base}/good.json"),
                             "http://127.0.0.1:49152/callback",
@@ -749,7 +750,10 @@ impl DocumentServer {
                         ),
                         "/slow.json" => {
                             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                            doc(format!("{base}/slow.json"), "http://127.0.0.1:49152/callback")
+                            doc(
+                                format!("{base}/slow.json"),
+                                "http://127.0.0.1:49152/callback",
+                            )
                         }
                         "/redirect.json" => {
                             let _ = socket
@@ -782,7 +786,10 @@ impl DocumentServer {
 }
 
 /// The `oauth_clients` row of `client_id`, if any.
-async fn client_row(app: &TestApp, client_id: &str) -> Option<aether365_entities::oauth_client::Model> {
+async fn client_row(
+    app: &TestApp,
+    client_id: &str,
+) -> Option<aether365_entities::oauth_client::Model> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     aether365_entities::oauth_client::Entity::find()
         .filter(aether365_entities::oauth_client::Column::ClientId.eq(client_id))
@@ -841,7 +848,10 @@ async fn client_metadata_documents_complete_the_flow_and_attacks_are_refused() {
         .await;
         let meta: Value = app
             .client
-            .get(format!("{}/.well-known/oauth-authorization-server", app.address))
+            .get(format!(
+                "{}/.well-known/oauth-authorization-server",
+                app.address
+            ))
             .send()
             .await
             .unwrap()
@@ -857,7 +867,12 @@ async fn client_metadata_documents_complete_the_flow_and_attacks_are_refused() {
         // A stranger cannot make the server fetch anything: signed out, to the sign-in.
         let r = get_authorize(&app, None, &q).await;
         assert_eq!(r.status(), 302);
-        assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next=")
+        );
         assert_eq!(docs.hits(), 0);
 
         // Signed in: the consent page shows the document's name, escaped, and its domain as
@@ -899,16 +914,70 @@ async fn client_metadata_documents_complete_the_flow_and_attacks_are_refused() {
         }
 
         // Documents that must be refused, with nothing kept or issued.
-        refused_document(&app, &owner, &docs.url("/other.json"), "not the URL it was fetched from").await;
-        refused_document(&app, &owner, &docs.url("/big.json"), "larger than 5120 bytes").await;
-        refused_document(&app, &owner, &docs.url("/redirect.json"), "answered HTTP 302").await;
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/other.json"),
+            "not the URL it was fetched from",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/big.json"),
+            "larger than 5120 bytes",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/redirect.json"),
+            "answered HTTP 302",
+        )
+        .await;
         refused_document(&app, &owner, &docs.url("/slow.json"), "no answer within").await;
-        refused_document(&app, &owner, "http://169.254.169.254/latest/meta-data/client.json", "not a public address").await;
-        refused_document(&app, &owner, "https://169.254.169.254/client.json", "not a public address").await;
-        refused_document(&app, &owner, "https://10.0.0.7/client.json", "not a public address").await;
-        refused_document(&app, &owner, "https://192.168.1.1/client.json", "not a public address").await;
-        refused_document(&app, &owner, "https://[::ffff:10.0.0.7]/client.json", "not a public address").await;
-        refused_document(&app, &owner, &format!("{}/", docs.base), "a path is required").await;
+        refused_document(
+            &app,
+            &owner,
+            "http://169.254.169.254/latest/meta-data/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://169.254.169.254/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://10.0.0.7/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://192.168.1.1/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://[::ffff:10.0.0.7]/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("{}/", docs.base),
+            "a path is required",
+        )
+        .await;
         refused_document(&app, &owner, &docs.url("/x/../good.json"), "dot segments").await;
     }
 }
@@ -921,9 +990,27 @@ async fn metadata_documents_never_reach_loopback_without_the_test_setting() {
         let owner = sign_in(&app, "owner@contoso.example", "owner").await;
         let port = docs.base.rsplit(':').next().unwrap().to_string();
         refused_document(&app, &owner, &docs.url("/good.json"), "only https").await;
-        refused_document(&app, &owner, &format!("https://127.0.0.1:{port}/good.json"), "127.0.0.1, which is not a public address").await;
-        refused_document(&app, &owner, &format!("https://localhost:{port}/good.json"), "not a public address").await;
-        refused_document(&app, &owner, &format!("https://[::1]:{port}/good.json"), "not a public address").await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://127.0.0.1:{port}/good.json"),
+            "127.0.0.1, which is not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://localhost:{port}/good.json"),
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://[::1]:{port}/good.json"),
+            "not a public address",
+        )
+        .await;
         assert_eq!(docs.hits(), 0, "nothing was sent to loopback");
     }
 }

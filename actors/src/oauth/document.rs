@@ -122,9 +122,10 @@ pub async fn fetch(
 ) -> Result<ClientDocument, DocumentError> {
     let url = check_url(client_id, policy)?;
     let mut request = reqwest::Request::new(reqwest::Method::GET, url.clone());
-    request
-        .headers_mut()
-        .insert(ACCEPT, reqwest::header::HeaderValue::from_static("application/json"));
+    request.headers_mut().insert(
+        ACCEPT,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    );
     let answer = outbound::send(request, policy).await?;
     if answer.status != reqwest::StatusCode::OK {
         return Err(DocumentError::Status(answer.status.as_u16()));
