@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import anyio
 import anyio.abc
+import httpx2
 
 from .line_rpc import LineRpc
 from .stdio_clients import HERE, NODE_MODULES, _base_env, _initialize, _tail
@@ -64,6 +65,22 @@ def check_posture(text: str, token_prefix: str | None) -> str:
     if WITHHELD in text:
         raise AssertionError(f"the withheld tenant {WITHHELD!r} is visible: {text[:300]!r}")
     return f"get_posture shows {GRANTED} only"
+
+
+async def headless_sees_both(url: str, token: str) -> None:
+    """The demo's headless token (the whole organisation) sees both tenants in get_posture, so
+    the OAuth client not seeing the withheld one means something."""
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "get_posture", "arguments": {}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": {"name": "oauth-check", "version": "1"},
+            "io.modelcontextprotocol/clientCapabilities": {}}}}
+    async with httpx2.AsyncClient(timeout=30) as http:
+        response = await http.post(url.rstrip("/") + "/mcp", json=request, headers={
+            "Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "get_posture"})
+    if GRANTED not in response.text or WITHHELD not in response.text:
+        raise AssertionError(f"the demo's headless token does not see both tenants: {response.text[:300]!r}")
 
 
 async def run_node(argv: list[str], env: dict[str, str], timeout: float) -> str:
@@ -132,6 +149,7 @@ async def run(name: str, url: str, demo: dict[str, Any]) -> int:
     started = time.monotonic()
     try:
         with anyio.fail_after(BUDGET):
+            await headless_sees_both(url, demo["token"])
             summary = await runners[name](url, demo)
         print(f"PASS {name} | {TITLE} | {summary} ({time.monotonic() - started:.1f}s)", flush=True)
         return 0
