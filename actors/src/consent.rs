@@ -305,6 +305,7 @@ mod tests {
             tenant_id: tid.into(),
             object_id: None,
             username: Some("u@x".into()),
+            email: None,
             name: None,
             role_template_ids: wids.iter().map(|w| w.to_string()).collect(),
             issued_at: Utc::now(),

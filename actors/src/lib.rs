@@ -19,6 +19,7 @@ pub mod db;
 pub mod directory;
 pub mod exposure;
 pub mod hashing;
+pub mod microsoft_sign_in;
 pub mod oauth;
 pub mod outbound;
 pub mod people;

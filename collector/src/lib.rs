@@ -235,6 +235,8 @@ pub struct Collector {
     transport: Arc<Transport>,
     endpoints: Endpoints,
     authority: url::Url,
+    /// The authority's OpenID Connect metadata and signing keys, as last read.
+    keys: signin::KeyCache,
 }
 
 impl std::fmt::Debug for Collector {
@@ -286,6 +288,7 @@ impl Collector {
             transport: Arc::new(transport),
             endpoints: config.endpoints,
             authority,
+            keys: signin::KeyCache::default(),
         })
     }
 

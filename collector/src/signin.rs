@@ -1,14 +1,21 @@
-//! The administrator's sign-in that proves a consent: an OpenID Connect authorization-code flow
-//! with PKCE (S256) and a nonce at the application's authority, and the validation of the ID
-//! token it gives.
+//! OpenID Connect sign-ins at the application's authority: the administrator's sign-in that
+//! proves a consent ([`Collector::sign_in_url`], scopes `openid profile`) and a person's
+//! "Sign in with Microsoft" to the dashboard ([`Collector::login_url`], multi-tenant
+//! `organizations`, scopes `openid profile email`). Both are authorization-code flows with PKCE
+//! (S256) and a nonce, and share the validation of the ID token they give.
 //!
 //! The code is redeemed at `{authority}/{tenant}/oauth2/v2.0/token` with the application's own
-//! credential (so a code stolen from a redirect is useless to anyone else), and the ID token is
-//! accepted only when:
+//! credential (its certificate's client assertion or its secret, as for app-only tokens), so a
+//! code stolen from a redirect is useless to anyone else. The authority's metadata
+//! (`{authority}/organizations/v2.0/.well-known/openid-configuration`) names the issuer template
+//! and the keys (`jwks_uri`, on the authority's own origin); both are cached for
+//! [`KEYS_LIFETIME`], and the keys are read again (at most every [`KEYS_REFRESH_MIN`]) when a
+//! token names a key not among them. The ID token is accepted only when:
 //!
-//! - its header says `RS256` and names a `kid` found in the authority's keys for the token's
-//!   tenant, `{authority}/{tid}/discovery/v2.0/keys`, and the signature verifies with that key;
-//! - `tid` is a GUID, and `iss` is exactly `{authority}/{tid}/v2.0`;
+//! - its header says `RS256` and names a `kid` found in the authority's keys, and the signature
+//!   verifies with that key;
+//! - `tid` is a GUID, and `iss` is the metadata's issuer with `{tenantid}` replaced by `tid`
+//!   (Microsoft's rule for multi-tenant applications);
 //! - `aud` is the application's client id;
 //! - `nonce` is the one sent with this flow;
 //! - `exp`, `nbf` and `iat` hold within [`CLOCK_SKEW`].
@@ -30,8 +37,20 @@ use crate::{Collector, ReadError};
 /// Tolerance on `exp`, `nbf` and `iat`, for clocks that disagree a little.
 pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(2);
 
-/// The scopes of the sign-in: an ID token with the user's name, nothing else.
+/// The scopes of the consent proof: an ID token with the user's name, nothing else.
 const SCOPE: &str = "openid profile";
+
+/// The scopes of the dashboard sign-in: the user's name and email address, nothing else.
+pub const LOGIN_SCOPE: &str = "openid profile email";
+
+/// The authority path segment of the dashboard sign-in: any work or school account.
+const LOGIN_SEGMENT: &str = "organizations";
+
+/// How long the authority's metadata and keys are used before they are read again.
+pub const KEYS_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The least time between two readings of the keys prompted by an unknown `kid`.
+pub const KEYS_REFRESH_MIN: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Why a sign-in gives no proof.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +76,8 @@ pub struct VerifiedIdToken {
     pub object_id: Option<String>,
     /// `preferred_username` (usually the UPN), when present.
     pub username: Option<String>,
+    /// `email` (asked for with the `email` scope; the user's mail attribute), when present.
+    pub email: Option<String>,
     /// `name`, when present.
     pub name: Option<String>,
     /// `wids`: the user's directory role template ids (lower case).
@@ -87,10 +108,30 @@ struct Claims {
     tid: Option<String>,
     oid: Option<String>,
     preferred_username: Option<String>,
+    email: Option<String>,
     name: Option<String>,
     #[serde(default)]
     wids: Vec<String>,
 }
+
+/// The part of the authority's OpenID Connect metadata the validation needs.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: Option<String>,
+    jwks_uri: Option<String>,
+}
+
+/// The authority's issuer template and signing keys, as last read.
+struct AuthorityKeys {
+    issuer: String,
+    jwks_uri: String,
+    keys: Vec<(String, RsaPublicKey)>,
+    fetched: std::time::Instant,
+}
+
+/// The cache of the authority's metadata and keys (one per collector).
+#[derive(Default)]
+pub(crate) struct KeyCache(tokio::sync::Mutex<Option<AuthorityKeys>>);
 
 #[derive(Deserialize)]
 struct Jwks {
@@ -143,11 +184,49 @@ impl Collector {
         nonce: &str,
         code_verifier: &str,
     ) -> url::Url {
+        self.authorize_url(
+            &tenant_segment(tenant),
+            SCOPE,
+            redirect_uri,
+            state,
+            nonce,
+            code_verifier,
+        )
+    }
+
+    /// The dashboard sign-in URL: `{authority}/organizations/oauth2/v2.0/authorize` with
+    /// `scope=openid profile email` and otherwise as [`Collector::sign_in_url`].
+    pub fn login_url(
+        &self,
+        redirect_uri: &str,
+        state: &str,
+        nonce: &str,
+        code_verifier: &str,
+    ) -> url::Url {
+        self.authorize_url(
+            LOGIN_SEGMENT,
+            LOGIN_SCOPE,
+            redirect_uri,
+            state,
+            nonce,
+            code_verifier,
+        )
+    }
+
+    fn authorize_url(
+        &self,
+        segment: &str,
+        scope: &str,
+        redirect_uri: &str,
+        state: &str,
+        nonce: &str,
+        code_verifier: &str,
+    ) -> url::Url {
         let mut u = self.authority.clone();
         if let Ok(mut segments) = u.path_segments_mut() {
             segments
                 .pop_if_empty()
-                .push(&tenant_segment(tenant))
+                .push(segment)
                 .push("oauth2")
                 .push("v2.0")
                 .push("authorize");
@@ -158,7 +237,7 @@ impl Collector {
             .append_pair("response_type", "code")
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("response_mode", "query")
-            .append_pair("scope", SCOPE)
+            .append_pair("scope", scope)
             .append_pair("state", state)
             .append_pair("nonce", nonce)
             .append_pair("code_challenge", &pkce_challenge(code_verifier))
@@ -178,14 +257,59 @@ impl Collector {
         now: DateTime<Utc>,
     ) -> Result<VerifiedIdToken, SignInError> {
         let segment = tenant_segment(tenant);
-        let session = self.transport.session(&segment);
-        let endpoint = self.transport.token_endpoint(&segment);
+        self.redeem(
+            &segment,
+            SCOPE,
+            code,
+            redirect_uri,
+            code_verifier,
+            nonce,
+            now,
+        )
+        .await
+    }
+
+    /// Redeems the dashboard sign-in's `code` at `organizations` and validates the ID token
+    /// (see the module documentation).
+    pub async fn redeem_login(
+        &self,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<VerifiedIdToken, SignInError> {
+        self.redeem(
+            LOGIN_SEGMENT,
+            LOGIN_SCOPE,
+            code,
+            redirect_uri,
+            code_verifier,
+            nonce,
+            now,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn redeem(
+        &self,
+        segment: &str,
+        scope: &str,
+        code: &str,
+        redirect_uri: &str,
+        code_verifier: &str,
+        nonce: &str,
+        now: DateTime<Utc>,
+    ) -> Result<VerifiedIdToken, SignInError> {
+        let session = self.transport.session(segment);
+        let endpoint = self.transport.token_endpoint(segment);
         let mut form = vec![
             ("grant_type", "authorization_code".to_string()),
             ("code", code.to_string()),
             ("redirect_uri", redirect_uri.to_string()),
             ("code_verifier", code_verifier.to_string()),
-            ("scope", SCOPE.to_string()),
+            ("scope", scope.to_string()),
         ];
         form.extend(
             self.transport
@@ -238,32 +362,8 @@ impl Collector {
             .filter(|t| crate::host::is_guid(t))
             .ok_or_else(|| invalid("it names no tenant (tid)"))?;
 
-        // The signature, with the authority's key for that tenant.
-        let keys_url = format!("{}/{tid}/discovery/v2.0/keys", self.transport.authority());
-        let keys_req = ReadRequest::get(&keys_url).map_err(SignInError::Authority)?;
-        let jwks: Jwks = serde_json::from_value(
-            self.transport
-                .session(&tid)
-                .execute(&keys_req, None)
-                .await
-                .map_err(SignInError::Authority)?,
-        )
-        .map_err(|e| invalid(format!("the authority's keys are not understood: {e}")))?;
-        let jwk = jwks
-            .keys
-            .iter()
-            .find(|k| k.kid.as_deref() == Some(kid.as_str()) && k.kty.as_deref() == Some("RSA"))
-            .ok_or_else(|| invalid("it is signed by a key the authority does not publish"))?;
-        let component = |v: &Option<String>| {
-            v.as_deref()
-                .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
-                .map(|b| BigUint::from_bytes_be(&b))
-        };
-        let (Some(n), Some(e)) = (component(&jwk.n), component(&jwk.e)) else {
-            return Err(invalid("the authority's key is malformed"));
-        };
-        let public = RsaPublicKey::new(n, e)
-            .map_err(|e| invalid(format!("the authority's key is unusable: {e}")))?;
+        // The signature, with the authority's key.
+        let (issuer_template, public) = self.authority_key(&kid).await?;
         let signature = URL_SAFE_NO_PAD
             .decode(s)
             .ok()
@@ -274,7 +374,7 @@ impl Collector {
             .map_err(|_| invalid("its signature does not verify"))?;
 
         // The claims.
-        let issuer = format!("{}/{tid}/v2.0", self.transport.authority());
+        let issuer = issuer_template.replace("{tenantid}", &tid);
         if claims.iss.as_deref() != Some(issuer.as_str()) {
             return Err(invalid(format!(
                 "its issuer is {:?}, not {issuer:?}",
@@ -306,9 +406,110 @@ impl Collector {
             tenant_id: tid,
             object_id: claims.oid,
             username: claims.preferred_username,
+            email: claims.email,
             name: claims.name,
             role_template_ids: claims.wids.iter().map(|w| w.to_ascii_lowercase()).collect(),
             issued_at: DateTime::from_timestamp(iat, 0).unwrap_or(now),
+        })
+    }
+}
+
+impl Collector {
+    /// The issuer template and the key `kid` of the authority, from the cache or read afresh.
+    async fn authority_key(&self, kid: &str) -> Result<(String, RsaPublicKey), SignInError> {
+        let mut cached = self.keys.0.lock().await;
+        let fresh = cached
+            .as_ref()
+            .is_some_and(|k| k.fetched.elapsed() < KEYS_LIFETIME);
+        if !fresh {
+            *cached = Some(self.read_authority_keys(None).await?);
+        }
+        let find = |k: &AuthorityKeys| {
+            k.keys
+                .iter()
+                .find(|(id, _)| id == kid)
+                .map(|(_, key)| (k.issuer.clone(), key.clone()))
+        };
+        if let Some(found) = cached.as_ref().and_then(find) {
+            return Ok(found);
+        }
+        // An unknown key: the authority may have rolled its keys since they were read.
+        let stale = cached
+            .as_ref()
+            .filter(|k| k.fetched.elapsed() >= KEYS_REFRESH_MIN)
+            .map(|k| (k.issuer.clone(), k.jwks_uri.clone()));
+        if let Some(known) = stale {
+            *cached = Some(self.read_authority_keys(Some(known)).await?);
+        }
+        cached
+            .as_ref()
+            .and_then(find)
+            .ok_or_else(|| invalid("it is signed by a key the authority does not publish"))
+    }
+
+    /// Reads the authority's metadata (unless `known` gives its issuer and `jwks_uri`) and keys.
+    async fn read_authority_keys(
+        &self,
+        known: Option<(String, String)>,
+    ) -> Result<AuthorityKeys, SignInError> {
+        let session = self.transport.session(LOGIN_SEGMENT);
+        let (issuer, jwks_uri) = match known {
+            Some(known) => known,
+            None => {
+                let url = format!(
+                    "{}/{LOGIN_SEGMENT}/v2.0/.well-known/openid-configuration",
+                    self.transport.authority()
+                );
+                let req = ReadRequest::get(&url).map_err(SignInError::Authority)?;
+                let doc: Discovery = serde_json::from_value(
+                    session
+                        .execute(&req, None)
+                        .await
+                        .map_err(SignInError::Authority)?,
+                )
+                .map_err(|e| invalid(format!("the authority's metadata is not understood: {e}")))?;
+                let (Some(issuer), Some(jwks_uri)) = (doc.issuer, doc.jwks_uri) else {
+                    return Err(invalid("the authority's metadata names no issuer or keys"));
+                };
+                (issuer, jwks_uri)
+            }
+        };
+        // The keys come from the authority itself, never from another origin.
+        let same_origin =
+            url::Url::parse(&jwks_uri).is_ok_and(|u| u.origin() == self.authority.origin());
+        if !same_origin {
+            return Err(invalid(format!(
+                "the authority's metadata points its keys elsewhere ({jwks_uri})"
+            )));
+        }
+        let req = ReadRequest::get(&jwks_uri).map_err(SignInError::Authority)?;
+        let jwks: Jwks = serde_json::from_value(
+            session
+                .execute(&req, None)
+                .await
+                .map_err(SignInError::Authority)?,
+        )
+        .map_err(|e| invalid(format!("the authority's keys are not understood: {e}")))?;
+        let component = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|x| URL_SAFE_NO_PAD.decode(x).ok())
+                .map(|b| BigUint::from_bytes_be(&b))
+        };
+        let keys = jwks
+            .keys
+            .iter()
+            .filter(|k| k.kty.as_deref() == Some("RSA"))
+            .filter_map(|k| {
+                let kid = k.kid.clone()?;
+                let key = RsaPublicKey::new(component(&k.n)?, component(&k.e)?).ok()?;
+                Some((kid, key))
+            })
+            .collect();
+        Ok(AuthorityKeys {
+            issuer,
+            jwks_uri,
+            keys,
+            fetched: std::time::Instant::now(),
         })
     }
 }

@@ -113,8 +113,9 @@ pub struct ServeArgs {
     /// instance), e.g. 30s.
     #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
     pub schedule_tick: Duration,
-    /// Let alert destinations (webhooks, SMTP servers) be loopback addresses, over plain http
-    /// or SMTP: for tests with local receivers only, never in production.
+    /// Tests only: let requests to addresses others chose (alert webhooks and SMTP servers,
+    /// OAuth client metadata documents) reach loopback addresses, over plain http or SMTP too.
+    /// Private and link-local addresses stay refused. Never in production.
     #[arg(long, env = "AETHER365_ALLOW_LOOPBACK_DESTINATIONS")]
     pub allow_loopback_destinations: bool,
     #[command(flatten)]
@@ -242,10 +243,10 @@ pub async fn run(
     };
     if args.allow_loopback_destinations {
         tracing::warn!(
-            "alert destinations may be loopback addresses over plain http or SMTP: tests only"
+            "--allow-loopback-destinations: alerts and client metadata documents may reach loopback addresses over plain http or SMTP (tests only)"
         );
         eprintln!(
-            "WARNING: --allow-loopback-destinations: alerts may go to loopback receivers (tests only)"
+            "WARNING: --allow-loopback-destinations: alerts and client metadata documents may reach loopback addresses (tests only)"
         );
     }
     #[cfg(feature = "bench")]
@@ -277,6 +278,7 @@ pub async fn run(
             conformance_fixtures: args.conformance_fixtures,
             #[cfg(not(feature = "conformance"))]
             conformance_fixtures: false,
+            allow_loopback_destinations: args.allow_loopback_destinations,
             #[cfg(feature = "bench")]
             bench_principal,
         },

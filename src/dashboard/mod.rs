@@ -16,6 +16,7 @@ pub mod error;
 pub mod exports;
 pub mod findings;
 pub mod login;
+pub mod microsoft;
 pub mod oauth_consent;
 pub mod openapi;
 pub mod overview;
@@ -155,6 +156,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/", web::get().to(pages::index))
     .route("/login", web::get().to(pages::login))
+    .route(microsoft::START_PATH, web::get().to(microsoft::start))
+    .route(microsoft::CALLBACK_PATH, web::get().to(microsoft::callback))
     .route("/settings/mcp", web::get().to(pages::settings_mcp))
     .route("/assets/{name}", web::get().to(pages::asset));
     for path in pages::APP_PAGES {

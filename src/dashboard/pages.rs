@@ -100,9 +100,26 @@ pub async fn index() -> HttpResponse {
     redirect("/overview")
 }
 
-/// `GET /login`.
-pub async fn login() -> HttpResponse {
-    page(LOGIN_HTML)
+/// Where the login page offers "Sign in with Microsoft" (replaced by the button when the
+/// operator's Entra application is configured, else removed).
+const MICROSOFT_MARKER: &str = "<!-- sign-in-with-microsoft -->";
+
+/// The "Sign in with Microsoft" button of the login page.
+const MICROSOFT_BUTTON: &str = "<p class=\"login-or\">or</p>\n    \
+     <a id=\"microsoft-sign-in\" class=\"button wide\" href=\"/login/microsoft\">Sign in with Microsoft</a>";
+
+/// `GET /login`: the password form, and "Sign in with Microsoft" when it is configured.
+pub async fn login(state: web::Data<crate::http::AppState>) -> HttpResponse {
+    // Offered when the operator's Entra application is configured (the collector's).
+    let html = if state.backend.collector.is_some() {
+        LOGIN_HTML.replace(MICROSOFT_MARKER, MICROSOFT_BUTTON)
+    } else {
+        LOGIN_HTML.replace(MICROSOFT_MARKER, "")
+    };
+    secured(HttpResponse::Ok())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(html)
 }
 
 /// `GET /settings/mcp`: the page, or to `/login` without a session.

@@ -4,7 +4,7 @@
 //!
 //! | prefix | stands in for |
 //! |---|---|
-//! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client credentials with a client secret or signed client assertion; authorization codes with PKCE, answering an RS256 ID token), `GET /{tenant}/adminconsent`, `GET /{tenant}/oauth2/v2.0/authorize` (for the user [`StandIn::sign_in`] signed in, in any tenant), `GET /{tenant}/discovery/v2.0/keys`, `GET /{tenant}/v2.0/.well-known/openid-configuration` |
+//! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client credentials with a client secret or signed client assertion; authorization codes with PKCE, answering an RS256 ID token), `GET /{tenant}/adminconsent`, `GET /{tenant}/oauth2/v2.0/authorize` (for the user [`StandIn::sign_in`] signed in, in any tenant: it redirects back at once with a code, so tests drive it without a browser; [`StandIn::set_id_token_flaw`] spoils the ID tokens), `GET /{tenant}/discovery/v2.0/keys`, `GET /{tenant}/v2.0/.well-known/openid-configuration` |
 //! | `/graph` | Microsoft Graph (`/v1.0/...`, `/beta/...`), from [`graph::GraphTenant`], paged with `@odata.nextLink` |
 //! | `/exo` | the Exchange Online admin API: `POST /adminapi/beta/{tenant}/InvokeCommand` |
 //! | `/scc` | the Security & Compliance admin API, the same way |
@@ -47,6 +47,9 @@ pub struct DirectoryUser {
     pub name: String,
     /// Directory role template ids (`wids`).
     pub roles: Vec<String>,
+    /// The mail address (the `email` claim, when the `email` scope is asked for).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl DirectoryUser {
@@ -67,7 +70,14 @@ impl DirectoryUser {
             username: username.to_string(),
             name: username.split('@').next().unwrap_or(username).to_string(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
+            email: None,
         }
+    }
+
+    /// The same user with mail address `email`.
+    pub fn with_email(mut self, email: &str) -> DirectoryUser {
+        self.email = Some(email.to_string());
+        self
     }
 }
 

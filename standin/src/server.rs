@@ -36,6 +36,8 @@ struct IssuedCode {
     redirect_uri: String,
     code_challenge: String,
     nonce: String,
+    /// The scopes asked for (`email` adds the `email` claim when the user has an address).
+    scope: String,
     user: DirectoryUser,
     expires: Instant,
 }
@@ -1537,6 +1539,7 @@ fn authorize(tenant: &str, query: &str, state: &State) -> Reply {
             redirect_uri,
             code_challenge: challenge,
             nonce,
+            scope,
             user,
             expires: Instant::now() + Duration::from_secs(600),
         },
@@ -1637,6 +1640,11 @@ fn id_token(state: &State, issued: &IssuedCode, flaw: Option<IdTokenFlaw>) -> St
     if !user.roles.is_empty() {
         claims["wids"] = json!(user.roles);
     }
+    if let Some(email) = &user.email
+        && issued.scope.split(' ').any(|s| s == "email")
+    {
+        claims["email"] = json!(email);
+    }
     match flaw {
         Some(IdTokenFlaw::WrongAudience) => claims["aud"] = json!(random_id()),
         Some(IdTokenFlaw::WrongIssuer) => {
@@ -1681,13 +1689,19 @@ fn jwks(state: &State) -> Reply {
     )
 }
 
-/// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
+/// `GET /{tenant}/v2.0/.well-known/openid-configuration`. As at Microsoft, the multi-tenant
+/// segments (`organizations`, `common`) name the issuer with a `{tenantid}` placeholder.
 fn openid_configuration(tenant: &str, state: &State) -> Reply {
     let base = format!("{}/authority", state.base_url);
+    let issuer_tenant = match tenant {
+        "organizations" | "common" => "{tenantid}",
+        t if state.knows_tenant(t) => state.tenant_id.as_str(),
+        t => t,
+    };
     Reply::json(
         StatusCode::OK,
         &json!({
-            "issuer": format!("{base}/{tenant}/v2.0"),
+            "issuer": format!("{base}/{issuer_tenant}/v2.0"),
             "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
             "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
             "jwks_uri": format!("{base}/{tenant}/discovery/v2.0/keys"),
@@ -1698,7 +1712,7 @@ fn openid_configuration(tenant: &str, state: &State) -> Reply {
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
             "code_challenge_methods_supported": ["plain", "S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "preferred_username", "oid", "tid", "ver"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "preferred_username", "email", "oid", "tid", "ver"],
         }),
     )
 }

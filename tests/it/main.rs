@@ -24,6 +24,7 @@ mod mcp_stateless;
 mod mcp_streamable;
 mod mcp_surface;
 mod mcp_tasks_and_scans;
+mod microsoft_sign_in;
 mod oauth;
 mod people_security;
 mod power_platform_dlp;

@@ -1,6 +1,6 @@
 //! MCP Apps (issue 25): the views a host renders beside get_posture, list_findings,
-//! get_finding and compare_scans, offered only to clients that declare the extension; each view
-//! renders tenant text as text, in a fake host run by Node.
+//! get_finding, compare_scans and start_scan, offered only to clients that declare the
+//! extension; each view renders tenant text as text, in a fake host run by Node.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
@@ -87,6 +87,7 @@ async fn tools_declare_views_and_views_are_resources_only_with_the_extension() {
         }))
         .unwrap()
         .len();
+        println!("tools/list with views, handshake era: {longest} characters");
         assert!(longest < TOOLS_LIST_MAX, "tools/list with views: {longest}");
         let view_of = |name: &str| {
             tools["result"]["tools"]
@@ -102,13 +103,14 @@ async fn tools_declare_views_and_views_are_resources_only_with_the_extension() {
             ("list_findings", VIEWS[1]),
             ("get_finding", VIEWS[1]),
             ("compare_scans", VIEWS[2]),
+            ("start_scan", VIEWS[2]),
         ] {
             let meta = view_of(tool);
             assert_eq!(meta["ui"]["resourceUri"], view, "{tool}");
             // The deprecated flat key stays out (tools/list has no room for it).
             assert_eq!(meta.get("ui/resourceUri"), None, "{tool}");
         }
-        for tool in ["start_scan", "generate_report", "list_scans"] {
+        for tool in ["generate_report", "list_scans", "get_scan"] {
             assert_eq!(view_of(tool), Value::Null, "{tool}");
         }
 
@@ -360,6 +362,39 @@ async fn views_render_hostile_tenant_names_as_text_and_call_only_reading_tools()
                 .unwrap()
                 .iter()
                 .all(|c| c["name"] == "get_scan")
+        );
+
+        // start_scan's result: the view follows the scan with get_scan and, once it completed,
+        // compares it with compare_scans; it never starts anything itself.
+        let started = call("start_scan", json!({"tenant": "script.example"})).await;
+        let id = started["structuredContent"]["scan_id"].as_i64().unwrap();
+        let head = compared["structuredContent"]["head"]["id"]
+            .as_i64()
+            .unwrap();
+        let completed = call("get_scan", json!({"scan": head})).await;
+        let shown = run_view(
+            &html(VIEWS[2]).await,
+            json!({"result": started, "replies": {"get_scan": completed, "compare_scans": compared}}),
+        );
+        let calls = shown["calls"].as_array().unwrap();
+        assert_eq!(
+            calls[0],
+            json!({"name": "get_scan", "arguments": {"scan": id}})
+        );
+        assert_eq!(
+            calls[1],
+            json!({"name": "compare_scans", "arguments": {"head_scan": id}})
+        );
+        assert!(
+            calls
+                .iter()
+                .all(|c| matches!(c["name"].as_str(), Some("get_scan" | "compare_scans"))),
+            "{calls:?}"
+        );
+        let text = shown["shown"].as_str().unwrap();
+        assert!(
+            text.contains(SCRIPT) && text.contains("Newly failing"),
+            "{text}"
         );
     }
 }

@@ -195,6 +195,59 @@ async fn subscriptions_listen_acknowledges_first() {
     }
 }
 
+/// A stateless listener subscribed to a tenant's posture hears when a scan of it completes;
+/// another organisation's tenant is refused before the stream opens.
+#[actix_web::test]
+async fn a_listener_subscribed_to_a_tenant_posture_hears_of_completed_scans() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let (_, foreign) = crate::common::other_organisation(&app.testdb.db).await;
+        let listen = |uri: String| {
+            app.post()
+                .header("MCP-Protocol-Version", "2026-07-28")
+                .header("Mcp-Method", "subscriptions/listen")
+                .json(&json!({"jsonrpc":"2.0","id":"sub-1","method":"subscriptions/listen",
+                    "params":{"_meta": envelope(), "notifications": {"resourceSubscriptions": [uri]}}}))
+                .send()
+        };
+        let refused = listen(format!("aether365://tenants/{}/posture", foreign.id))
+            .await
+            .unwrap();
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("\"error\""), "{body}");
+        assert!(!body.contains("Fabrikam"), "{body}");
+
+        let uri = format!("aether365://tenants/{}/posture", app.tenant_id);
+        let stream = listen(uri.clone()).await.unwrap();
+        assert_eq!(stream.status(), 200);
+        let started: Value = app
+            .stateless(
+                2,
+                "tools/call",
+                json!({"name": "start_scan", "arguments": {"tenant": app.tenant_id.to_string()}}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(started["result"]["isError"], false, "{started}");
+        let messages = read_sse(stream, Duration::from_secs(30), |m| {
+            m["method"] == "notifications/resources/updated"
+        })
+        .await;
+        assert_eq!(
+            messages[0]["method"],
+            "notifications/subscriptions/acknowledged"
+        );
+        let updated = messages.last().unwrap();
+        assert_eq!(
+            updated["method"], "notifications/resources/updated",
+            "{messages:?}"
+        );
+        assert_eq!(updated["params"]["uri"], uri.as_str(), "{messages:?}");
+    }
+}
+
 #[actix_web::test]
 async fn nothing_over_mcp_attaches_ai_pilot_or_changes_a_tenant() {
     for db in databases().await {

@@ -115,6 +115,104 @@ async fn subscribers_of_a_scan_resource_hear_of_its_completion() {
     }
 }
 
+/// A tenant's posture is a resource: readable in scope, not found out of scope, and its
+/// subscribers hear when any scan of the tenant completes (here one started by another
+/// session).
+#[actix_web::test]
+async fn subscribers_of_a_tenant_posture_hear_of_each_completed_scan() {
+    for db in databases().await {
+        let app = spawn_app(db).await;
+        let (_, foreign) = crate::common::other_organisation(&app.testdb.db).await;
+        let v = "2025-06-18";
+        let session = app.initialize(v).await;
+        let uri = format!("aether365://tenants/{}/posture", app.tenant_id);
+        let read = |id: i64, uri: String| json!({"jsonrpc":"2.0","id":id,"method":"resources/read","params":{"uri": uri}});
+        let body: Value = app
+            .session_request(&session, v, read(1, uri.clone()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let text = body["result"]["contents"][0]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"));
+        let posture: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            posture["tenants"][0]["tenant"]["id"], app.tenant_id,
+            "{posture}"
+        );
+        let foreign_uri = format!("aether365://tenants/{}/posture", foreign.id);
+        for (id, request) in [
+            (2, read(2, foreign_uri.clone())),
+            (
+                3,
+                json!({"jsonrpc":"2.0","id":3,"method":"resources/subscribe","params":{"uri": foreign_uri}}),
+            ),
+        ] {
+            let body: Value = app
+                .session_request(&session, v, request)
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(body["id"], id);
+            assert!(
+                body["error"].is_object(),
+                "another organisation's tenant: {body}"
+            );
+            assert!(!body.to_string().contains("Fabrikam"), "{body}");
+        }
+        let templates: Value = app
+            .session_request(
+                &session,
+                v,
+                json!({"jsonrpc":"2.0","id":4,"method":"resources/templates/list"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            templates
+                .to_string()
+                .contains("aether365://tenants/{id}/posture"),
+            "{templates}"
+        );
+
+        let stream = event_stream(&app, &session, v).await;
+        let body: Value = app
+            .session_request(&session, v, json!({"jsonrpc":"2.0","id":5,"method":"resources/subscribe","params":{"uri": uri}}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["result"], json!({}), "{body}");
+        // Another session starts the scan: the subscriber did not ask for it.
+        let other = app.initialize(v).await;
+        let started = answer(
+            app.session_request(
+                &other,
+                v,
+                json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{
+                "name":"start_scan","arguments":{"tenant": app.tenant_id.to_string()}}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(started["result"]["isError"], false, "{started}");
+        let messages = read_sse(stream, Duration::from_secs(30), |m| {
+            m["method"] == "notifications/resources/updated"
+        })
+        .await;
+        let updates: Vec<&Value> = messages
+            .iter()
+            .filter(|m| m["method"] == "notifications/resources/updated")
+            .collect();
+        assert_eq!(updates.len(), 1, "{messages:?}");
+        assert_eq!(updates[0]["params"]["uri"], uri.as_str(), "{messages:?}");
+    }
+}
+
 /// A session that started a scan and subscribes to it only after it finished still hears of
 /// its completion (the subscription asks for the final event again; it used to be lost when
 /// the session had already followed the scan as its task).

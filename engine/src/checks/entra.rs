@@ -81,10 +81,23 @@ fn grants(p: &Value) -> Vec<String> {
     strs(p.pointer("/GrantControls/BuiltInControls"))
 }
 
+/// The authentication strength's allowed combinations, spelt as Graph spells them
+/// (`password,sms`: a space after the comma, as some exports write it, is dropped).
 fn strengths(p: &Value) -> BTreeSet<String> {
     strs(p.pointer("/GrantControls/AuthenticationStrength/AllowedCombinations"))
         .into_iter()
+        .map(|c| c.split(',').map(str::trim).collect::<Vec<_>>().join(","))
         .collect()
+}
+
+/// Whether the policy applies to every sign-in it targets: not only to some client apps
+/// (legacy clients) or to sign-ins or users detected as risky. A policy narrowed that way
+/// leaves every other sign-in without its control.
+fn unconditional(p: &Value) -> bool {
+    let types = strs(p.pointer("/Conditions/ClientAppTypes"));
+    (types.is_empty() || types.iter().any(|t| t == "all"))
+        && count(p.pointer("/Conditions/SignInRiskLevels")) == 0
+        && count(p.pointer("/Conditions/UserRiskLevels")) == 0
 }
 
 fn blocks(p: &Value) -> bool {
@@ -240,13 +253,13 @@ fn signin_risk_mfa_every_time(snap: &Snapshot) -> Outcome {
 
 fn phishing_resistant_all(snap: &Snapshot) -> Outcome {
     ca_any(snap, "requires phishing-resistant MFA", |p| {
-        ca_base(p, true) && is_phishing_resistant(p)
+        ca_base(p, true) && unconditional(p) && is_phishing_resistant(p)
     })
 }
 
 fn mfa_all_users(snap: &Snapshot) -> Outcome {
     ca_any(snap, "requires MFA", |p| {
-        ca_base(p, true) && requires_any_mfa(p)
+        ca_base(p, true) && unconditional(p) && requires_any_mfa(p)
     })
 }
 
@@ -255,7 +268,12 @@ fn phishing_resistant_admins(snap: &Snapshot) -> Outcome {
     ca_any(
         snap,
         "requires phishing-resistant MFA for every privileged role",
-        |p| ca_base(p, false) && covers_roles(p, &roles) && is_phishing_resistant(p),
+        |p| {
+            ca_base(p, false)
+                && unconditional(p)
+                && covers_roles(p, &roles)
+                && is_phishing_resistant(p)
+        },
     )
 }
 
@@ -263,6 +281,7 @@ fn mfa_admins(snap: &Snapshot) -> Outcome {
     let roles = input!(privileged_role_ids(snap));
     ca_any(snap, "requires MFA for administrators", |p| {
         ca_base(p, false)
+            && unconditional(p)
             && (contains(users(p).get("IncludeUsers"), "All") || covers_roles(p, &roles))
             && requires_any_mfa(p)
     })

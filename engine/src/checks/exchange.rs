@@ -12,14 +12,24 @@ fn rdata(v: &Value) -> Vec<String> {
     strs(v.get("rdata"))
 }
 
-/// DNS lookup results keyed by domain (lists or a single object are both accepted).
+/// DNS lookup results keyed by domain (lists or a single object are both accepted). A lookup
+/// without its records (`rdata`), as older ScubaGear exports hold with only ScubaGear's own
+/// `compliant` verdict, decides nothing: it is refused rather than read as "no record".
 fn lookups(snap: &Snapshot, key: &str) -> Result<Vec<(String, Vec<String>)>, String> {
-    Ok(snap
-        .list(key)?
-        .iter()
-        .map(|r| (s(r, "domain").to_ascii_lowercase(), rdata(r)))
-        .filter(|(d, _)| !d.is_empty())
-        .collect())
+    let mut out = Vec::new();
+    for r in snap.list(key)? {
+        let domain = s(r, "domain").to_ascii_lowercase();
+        if domain.is_empty() {
+            continue;
+        }
+        if r.get("rdata").is_none() {
+            return Err(format!(
+                "`{key}` holds the lookup of {domain} without its records (`rdata`), an older export's shape: scan live or export again with ScubaGear 1.8"
+            ));
+        }
+        out.push((domain, rdata(r)));
+    }
+    Ok(out)
 }
 
 fn per_domain(

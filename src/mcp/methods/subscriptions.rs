@@ -14,6 +14,7 @@ use crate::mcp::session::{
     Deliver, McpSession, OpenStream, SessionKind, StreamEvent, SubscribeResource, TrackTask,
     UnsubscribeResource, new_session_id,
 };
+use crate::mcp::surface::resources;
 use crate::mcp::tasks;
 
 /// The scan id a resource URI names, for `aether365://scans/{id}`.
@@ -97,13 +98,17 @@ pub async fn listen(
     };
     let uris = strings("resourceSubscriptions")?;
     let task_ids = strings("taskIds")?;
-    let mut scans = Vec::new();
+    // The resources that change: scans, and tenants' posture (updated by their scans).
+    let mut watched = Vec::new();
     for uri in &uris {
         if let Some(scan_id) = scan_id_of_uri(uri) {
             super::tasks::load_scan(ctx, scan_id)
                 .await
                 .map_err(|_| McpError::ResourceNotFound(uri.clone()))?;
-            scans.push((uri.clone(), scan_id));
+            watched.push((uri.clone(), Some(scan_id)));
+        } else if resources::tenant_of_posture_uri(uri).is_some() {
+            super::resources::contents(ctx, uri).await?;
+            watched.push((uri.clone(), None));
         }
     }
     let mut task_scans = Vec::new();
@@ -149,11 +154,8 @@ pub async fn listen(
         "notifications/subscriptions/acknowledged",
         json!({"notifications": agreed}),
     )));
-    for (uri, scan_id) in scans {
-        session.do_send(SubscribeResource {
-            uri,
-            scan_id: Some(scan_id),
-        });
+    for (uri, scan_id) in watched {
+        session.do_send(SubscribeResource { uri, scan_id });
     }
     if ctx.has_tasks_extension() {
         for scan_id in task_scans {

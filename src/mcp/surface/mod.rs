@@ -11,7 +11,7 @@ mod completion;
 mod prompts;
 mod render;
 mod report;
-mod resources;
+pub mod resources;
 mod tools;
 pub mod untrusted;
 

@@ -1,10 +1,12 @@
 //! Resources: `aether365://tenants`, `aether365://scans/latest`, `aether365://scans/{id}`, a
 //! completed scan's findings as `aether365://scans/{id}/findings.sarif` (SARIF 2.1.0),
 //! `…/findings.ocsf.json` (OCSF Compliance Findings) and `…/findings.csv`, and
-//! `aether365://reports/{id}`. Every read goes through the tenant-scoped query layer.
+//! `aether365://reports/{id}`, and one tenant's posture as `aether365://tenants/{id}/posture`
+//! (subscribable: updated when a scan of the tenant completes). Every read goes through the
+//! tenant-scoped query layer.
 
 use aether365_actors::query::{
-    ExportFindings, GetReport, GetScan, LatestScans, ListReports, ListTenants,
+    ExportFindings, GetPosture, GetReport, GetScan, LatestScans, ListReports, ListTenants,
 };
 use aether365_engine::ExportFormat;
 use serde_json::{Value, json};
@@ -15,6 +17,7 @@ pub const TENANTS: &str = "aether365://tenants";
 pub const LATEST_SCANS: &str = "aether365://scans/latest";
 pub const SCAN_TEMPLATE: &str = "aether365://scans/{id}";
 pub const REPORT_TEMPLATE: &str = "aether365://reports/{id}";
+pub const POSTURE_TEMPLATE: &str = "aether365://tenants/{id}/posture";
 /// The findings exports' templates, one per format.
 pub const FINDINGS_TEMPLATES: [(ExportFormat, &str); 3] = [
     (ExportFormat::Sarif, "aether365://scans/{id}/findings.sarif"),
@@ -27,6 +30,8 @@ pub const FINDINGS_TEMPLATES: [(ExportFormat, &str); 3] = [
 const FINDINGS_FILE: &str = "/findings.";
 const SCAN_PREFIX: &str = "aether365://scans/";
 const REPORT_PREFIX: &str = "aether365://reports/";
+const TENANT_PREFIX: &str = "aether365://tenants/";
+const POSTURE_SUFFIX: &str = "/posture";
 const JSON: &str = "application/json";
 const MARKDOWN: &str = "text/markdown";
 
@@ -102,6 +107,13 @@ pub fn templates() -> Vec<Value> {
         })
     }));
     out.push(json!({
+        "uriTemplate": POSTURE_TEMPLATE,
+        "name": "tenant-posture",
+        "title": "Tenant posture",
+        "description": "One tenant's posture from its latest completed scans (score, change, drift, next scheduled scan); subscribe to hear when a scan of it completes.",
+        "mimeType": JSON,
+    }));
+    out.push(json!({
         "uriTemplate": REPORT_TEMPLATE,
         "name": "report",
         "title": "Report",
@@ -138,6 +150,20 @@ fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>,
     Ok(vec![json!({ "uri": uri, "mimeType": JSON, "text": text })])
 }
 
+/// The tenant a posture URI (`aether365://tenants/7/posture`) names; `None` for any other URI.
+pub fn tenant_of_posture_uri(uri: &str) -> Option<i64> {
+    uri.strip_prefix(TENANT_PREFIX)?
+        .strip_suffix(POSTURE_SUFFIX)?
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
+/// The posture URI of a tenant.
+pub fn posture_uri(tenant_id: i64) -> String {
+    format!("{TENANT_PREFIX}{tenant_id}{POSTURE_SUFFIX}")
+}
+
 /// Parses the id after `prefix`; anything else is not a resource of ours.
 fn id_after(uri: &str, prefix: &str) -> Result<i64, SurfaceError> {
     uri.strip_prefix(prefix)
@@ -156,6 +182,16 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
     if uri == LATEST_SCANS {
         let scans = ctx.ask(LatestScans { principal }).await?;
         return json_contents(uri, &json!({ "scans": scans }));
+    }
+    if let Some(tenant_id) = tenant_of_posture_uri(uri) {
+        let posture = ctx
+            .ask(GetPosture {
+                principal,
+                tenant: Some(tenant_id.to_string()),
+            })
+            .await
+            .map_err(|e| not_found_as(e, uri))?;
+        return json_contents(uri, &posture);
     }
     if let Some(export) = findings_export(uri) {
         let (scan_id, format) = export?;

@@ -139,6 +139,7 @@ function age(time) {
   if (Number.isNaN(then)) return "unknown";
   const hours = Math.round((Date.now() - then) / 3600000);
   if (hours < 1) return "less than an hour ago";
+  if (hours === 1) return "an hour ago";
   if (hours < 48) return hours + " hours ago";
   return Math.round(hours / 24) + " days ago";
 }

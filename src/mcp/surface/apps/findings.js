@@ -8,7 +8,7 @@
   const filter = document.getElementById("filter");
   const severity = document.getElementById("severity");
   const COLUMNS = [
-    ["severity", "Severity", ""], ["status", "Status", "wide"], ["check_id", "Check", ""],
+    ["severity", "Severity", "nowrap"], ["status", "Status", "wide"], ["check_id", "Check", "nowrap"],
     ["title", "Title", ""], ["service", "Service", "wide"], ["tenant_name", "Tenant", "wide"],
   ];
   let args = {};
@@ -72,7 +72,6 @@
   }
 
   function finding(f) {
-    const frameworks = f.frameworks && typeof f.frameworks === "object" ? f.frameworks : {};
     show(detail,
       h("h2", {}, f.check_id + ": " + f.title),
       h("div", { class: "row" }, h("span", { class: "sev-" + f.severity }, f.severity),
@@ -87,9 +86,15 @@
       h("pre", {}, f.remediation || "None recorded."),
       f.remediation_url ? h("div", { class: "muted" }, "Guidance: " + f.remediation_url) : null,
       h("h2", {}, "Framework references"),
-      h("ul", {}, (f.references || []).map((r) => h("li", {}, r)),
-        Object.entries(frameworks).map(([k, v]) => h("li", { class: "muted" }, k + ": " +
-          (Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v))))));
+      h("ul", {}, references(f).map((r) => h("li", {}, r))));
+  }
+
+  /** The framework references as lines: `references` when given, else each framework entry. */
+  function references(f) {
+    if (Array.isArray(f.references) && f.references.length) return f.references.map(String);
+    const entries = Array.isArray(f.frameworks) ? f.frameworks : [];
+    return entries.filter((e) => e && typeof e === "object").map((e) =>
+      [e.framework, e.id, e.version ? "(" + e.version + ")" : ""].filter(Boolean).join(" "));
   }
 
   function failed(error) {

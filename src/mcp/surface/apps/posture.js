@@ -69,16 +69,18 @@
 
   function drawTrend(points) {
     if (points.length === 0) return h("p", { class: "muted" }, "No completed scan in the last 30 days.");
-    const w = 320, ht = 120, pad = 24;
+    const w = 320, ht = 132, pad = 24, bottom = 36;
     const times = points.map((p) => Date.parse(p.finished_at));
     const t0 = Math.min(...times), t1 = Math.max(...times);
     const x = (t) => pad + (t1 === t0 ? (w - 2 * pad) / 2 : ((t - t0) / (t1 - t0)) * (w - 2 * pad));
-    const y = (v) => ht - pad - (v / 100) * (ht - 2 * pad);
+    const y = (v) => ht - bottom - (v / 100) * (ht - pad - bottom);
     const coords = points.map((p, i) => [x(times[i]), y(p.score)]);
     return s("svg", { class: "chart", viewBox: "0 0 " + w + " " + ht, role: "img",
         "aria-label": "Score trend: " + points.map((p) => score(p.score)).join(", ") },
       [0, 50, 100].map((v) => [s("line", { x1: pad, x2: w - pad, y1: y(v), y2: y(v) }),
         s("text", { x: 2, y: y(v) + 3 }, String(v))]),
+      [[t0, "start"], [t1, "end"]].filter((d, i) => i === 0 || t1 !== t0).map(([t, anchor]) =>
+        s("text", { x: x(t).toFixed(1), y: ht - 14, "text-anchor": anchor }, new Date(t).toISOString().slice(0, 10))),
       s("polyline", { points: coords.map((c) => c[0].toFixed(1) + "," + c[1].toFixed(1)).join(" ") }),
       coords.map((c, i) => s("circle", { cx: c[0].toFixed(1), cy: c[1].toFixed(1), r: 3 },
         s("title", {}, points[i].finished_at.slice(0, 10) + ": " + score(points[i].score)))));

@@ -18,7 +18,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "compare_scans",
     title: "Compare scans",
-    description: "Changes between two completed scans (default: each tenant in scope, latest vs previous): score, newly failing, resolved and still failing checks.",
+    description: "Changes between two completed scans (default: per tenant in scope, latest vs previous): score, newly failing, resolved, still failing checks.",
     hints: READS,
     cacheable: true,
     task_support: false,

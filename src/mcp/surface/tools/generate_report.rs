@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 pub const TOOL: ToolDef = ToolDef {
     name: "generate_report",
     title: "Generate a report",
-    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: framework coverage and control status; technical: failing checks with remediation. Long ones are cut here; all of it is aether365://reports/{id}.",
+    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: framework coverage, control status; technical: failing checks, remediation. Long ones are cut here; in full at aether365://reports/{id}.",
     hints: Hints {
         read_only: false,
         idempotent: false,

@@ -14,7 +14,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_posture",
     title: "Security posture",
-    description: "Start here ('how secure are we?'): per tenant and scan kind, latest score (0-100) and change, counts by status and severity, weakest services, framework pass rates, worst failing checks.",
+    description: "Start here ('how secure are we?'): per tenant and scan kind, latest score (0-100) and change, counts by status and severity, weakest services, framework pass rates, worst failures.",
     hints: READS,
     cacheable: true,
     task_support: false,

@@ -12,7 +12,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_scan",
     title: "Scan details",
-    description: "One scan: status, progress and times; once completed, score and change, pass rates by service and framework, worst failing checks. Follows start_scan.",
+    description: "One scan (after start_scan): status, progress, times; once completed, score and change, pass rates by service and framework, worst failures.",
     hints: super::READS,
     cacheable: false,
     task_support: false,

@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "get_score_trend",
     title: "Score trend",
-    description: "Score of each completed scan since a date (default 30 days), oldest first, per tenant. With framework or service: those checks' pass rate instead.",
+    description: "Score of each completed scan since a date (default 30 days), oldest first, per tenant; with framework or service, those checks' pass rate.",
     hints: READS,
     cacheable: true,
     task_support: false,

@@ -17,7 +17,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "list_findings",
     title: "List findings",
-    description: "Check results of the latest completed scans (all tenants in scope, a tenant or a scan), most severe first; default failing only. get_finding: evidence, remediation.",
+    description: "Check results of the latest completed scans (all tenants in scope, a tenant or a scan), most severe first; default failing only; details: get_finding.",
     hints: READS,
     cacheable: true,
     task_support: false,

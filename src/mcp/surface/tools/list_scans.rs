@@ -14,7 +14,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, render, unt
 pub const TOOL: ToolDef = ToolDef {
     name: "list_scans",
     title: "List scans",
-    description: "Scans, newest first, per tenant: kind, origin, status, progress, times, score, counts. Page with before=next_before_id.",
+    description: "Scans, newest first, per tenant: kind, origin, status, progress, times, score, counts. Next page: before=next_before_id.",
     hints: super::READS,
     cacheable: false,
     task_support: false,

@@ -10,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Hints, ToolDef, input_schema, outcome, output_schema};
+use crate::mcp::surface::apps;
 use crate::mcp::surface::args::{TenantRef, parse};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome, untrusted};
 
 pub const TOOL: ToolDef = ToolDef {
     name: "start_scan",
     title: "Start a scan",
-    description: "Starts a read-only scan of a tenant; answers at once with its id (or its queued or running one of that kind). compliance: Microsoft 365 live if connected, else the newest imported ScubaGear export; exposure: public DNS. Then get_scan. Never changes the tenant.",
+    description: "Starts a read-only scan of a tenant; answers at once with its id (or of a same-kind one under way). compliance: live Microsoft 365 if connected, else the latest ScubaGear import; exposure: public DNS. Then get_scan. Never changes the tenant.",
     // It reads Microsoft 365 and public DNS, and records a scan in aether365.
     hints: Hints {
         read_only: false,
@@ -27,7 +28,8 @@ pub const TOOL: ToolDef = ToolDef {
     task_support: true,
     input: input_schema::<Args>,
     output: output_schema::<Started>,
-    view: None,
+    // The comparison view follows the scan and, once it completed, compares it (read-only).
+    view: Some(apps::COMPARISON),
     call: |ctx, arguments| Box::pin(start(ctx, arguments)),
 };
 

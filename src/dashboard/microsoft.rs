@@ -1,0 +1,329 @@
+//! "Sign in with Microsoft": OpenID Connect through the operator's Entra application
+//! (multi-tenant `organizations`, authorization code with PKCE S256, `state` and `nonce`,
+//! scopes `openid profile email`); see docs/dashboard.md.
+//!
+//! `GET /login/microsoft` starts a flow (`aether365_actors::microsoft_sign_in`), sets a
+//! browser-binding cookie and sends the browser to Microsoft. Microsoft sends it back to
+//! `GET /login/microsoft/callback`, which consumes the flow (single use, same browser), has the
+//! collector redeem the code with the application's credential and validate the ID token, and
+//! signs in the person that identity is among the organisations' people, or shows a refusal.
+//! Nothing here creates an organisation or a person.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use aether365_actors::audit::{self, ActorKind, AuditEvent, Outcome};
+use aether365_actors::microsoft_sign_in::{self, MicrosoftSignInError, Recognised};
+use aether365_collector::{Collector, ReadError, SignInError};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::error::DashboardError;
+use super::login::client_addr;
+use super::oauth_consent::escape;
+use super::pages::CONTENT_SECURITY_POLICY;
+use super::session::{self, secure_cookies};
+use crate::http::AppState;
+
+/// Where the browser starts.
+pub const START_PATH: &str = "/login/microsoft";
+/// Where Microsoft sends the browser back: the redirect URI to register in Entra.
+pub const CALLBACK_PATH: &str = "/login/microsoft/callback";
+
+/// The browser-binding cookie when the public URL is https (`__Host-`: Secure, Path=/, no Domain).
+pub const BINDING_COOKIE_SECURE: &str = "__Host-aether365_msignin";
+/// The browser-binding cookie over plain http (local use).
+pub const BINDING_COOKIE_PLAIN: &str = "aether365_msignin";
+
+/// The audit action of a refused sign-in with Microsoft (not counted by the password throttle).
+pub const REFUSED: &str = "dashboard.login_microsoft_refused";
+
+/// What Microsoft appends to the redirect URI.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+/// Why a sign-in with Microsoft signs nobody in.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error(transparent)]
+    Flow(#[from] MicrosoftSignInError),
+    #[error(transparent)]
+    Microsoft(#[from] SignInError),
+    #[error("Microsoft did not sign you in ({error}): {description}")]
+    Declined { error: String, description: String },
+    #[error("Microsoft's answer carries no authorization code: sign in again")]
+    NoCode,
+}
+
+impl Refusal {
+    fn status(&self) -> StatusCode {
+        match self {
+            Refusal::Microsoft(SignInError::Authority(
+                ReadError::Network { .. }
+                | ReadError::Unavailable { .. }
+                | ReadError::Throttled { .. },
+            )) => StatusCode::BAD_GATEWAY,
+            Refusal::NoCode => StatusCode::BAD_REQUEST,
+            _ => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+fn binding_cookie_name(state: &AppState) -> &'static str {
+    if secure_cookies(state.config.public_url.as_deref()) {
+        BINDING_COOKIE_SECURE
+    } else {
+        BINDING_COOKIE_PLAIN
+    }
+}
+
+/// The `Set-Cookie` value binding the flow to this browser (`None`: delete it). Lax, not
+/// Strict: the callback is a top-level navigation from Microsoft's site.
+fn binding_cookie(state: &AppState, value: Option<&str>) -> String {
+    let secure = secure_cookies(state.config.public_url.as_deref());
+    let (value, max_age) = match value {
+        Some(v) => (v, microsoft_sign_in::STATE_LIFETIME.num_seconds()),
+        None => ("", 0),
+    };
+    format!(
+        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        binding_cookie_name(state),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn presented_binding(req: &HttpRequest, state: &AppState) -> Option<String> {
+    let name = binding_cookie_name(state);
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}{CALLBACK_PATH}", state.base_url())
+}
+
+/// A small server-rendered page (no script) with the dashboard's security headers.
+fn html(status: StatusCode, title: &str, body: &str, refresh_to: Option<&str>) -> HttpResponse {
+    let refresh = refresh_to
+        .map(|to| {
+            format!(
+                "<meta http-equiv=\"refresh\" content=\"0;url={}\">\n  ",
+                escape(to)
+            )
+        })
+        .unwrap_or_default();
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  \
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n  {refresh}\
+         <title>{title} · aether365</title>\n  <link rel=\"icon\" href=\"data:,\">\n  \
+         <link rel=\"stylesheet\" href=\"/assets/dashboard.css\">\n</head>\n\
+         <body class=\"login-page\">\n  <main class=\"login-card\">\n    \
+         <p class=\"brand\"><span class=\"brand-mark\" aria-hidden=\"true\">◆</span> aether365</p>\n    \
+         <h1>{title}</h1>\n    {body}\n  </main>\n</body>\n</html>\n",
+        title = escape(title),
+    );
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("text/html; charset=utf-8")
+        .body(page)
+}
+
+fn refusal_page(status: StatusCode, message: &str) -> HttpResponse {
+    html(
+        status,
+        "Not signed in",
+        &format!(
+            "<p id=\"refusal\" class=\"alert alert-error\" role=\"alert\">{}</p>\n    \
+             <p><a class=\"button wide\" href=\"/login\">Back to sign-in</a></p>",
+            escape(message)
+        ),
+        None,
+    )
+}
+
+/// `GET /login/microsoft`: starts a flow and sends the browser to Microsoft.
+pub async fn start(state: web::Data<AppState>) -> Result<HttpResponse, DashboardError> {
+    let Some(collector) = state.backend.collector.as_deref() else {
+        return Ok(refusal_page(
+            StatusCode::CONFLICT,
+            "Sign in with Microsoft is not configured on this server: sign in with your email \
+             and password",
+        ));
+    };
+    let started = microsoft_sign_in::begin(&state.backend.db, Utc::now())
+        .await
+        .map_err(flow_failure)?;
+    let url = collector.login_url(
+        &redirect_uri(&state),
+        &started.state,
+        &started.nonce,
+        &started.pkce_verifier,
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((
+            header::SET_COOKIE,
+            binding_cookie(&state, Some(&started.browser_secret)),
+        ))
+        .finish())
+}
+
+fn flow_failure(e: MicrosoftSignInError) -> DashboardError {
+    match e {
+        MicrosoftSignInError::Db(e) => DashboardError::Database(e),
+        other => DashboardError::failed("sign in with Microsoft", other),
+    }
+}
+
+/// Who the callback signs in, or why nobody.
+async fn verify(
+    state: &AppState,
+    collector: &Collector,
+    binding: Option<&str>,
+    query: Callback,
+) -> Result<(aether365_entities::user::Model, Recognised, String), Refusal> {
+    let db = &state.backend.db;
+    let now = Utc::now();
+    let flow =
+        microsoft_sign_in::finish(db, query.state.as_deref().unwrap_or_default(), binding, now)
+            .await?;
+    if let Some(error) = query.error {
+        return Err(Refusal::Declined {
+            error,
+            description: query.error_description.unwrap_or_default(),
+        });
+    }
+    let code = query
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(Refusal::NoCode)?;
+    let token = collector
+        .redeem_login(
+            &code,
+            &redirect_uri(state),
+            &flow.pkce_verifier,
+            &flow.nonce,
+            now,
+        )
+        .await?;
+    let identity = format!(
+        "Microsoft identity {} of tenant {}",
+        token
+            .email
+            .as_deref()
+            .or(token.username.as_deref())
+            .or(token.object_id.as_deref())
+            .unwrap_or("?"),
+        token.tenant_id
+    );
+    let (person, how) = microsoft_sign_in::person_of(db, &token, now).await?;
+    Ok((person, how, identity))
+}
+
+/// `GET /login/microsoft/callback`: signs the person in, or shows why not.
+///
+/// The browser arrives cross-site, so the session cookie set here (SameSite=Strict) would not
+/// go with a redirect: the answer is a page that moves on to the overview by itself.
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<Callback>,
+) -> Result<HttpResponse, DashboardError> {
+    let Some(collector) = state.backend.collector.clone() else {
+        return Ok(refusal_page(
+            StatusCode::CONFLICT,
+            "Sign in with Microsoft is not configured on this server",
+        ));
+    };
+    let binding = presented_binding(&req, &state);
+    let outcome = verify(&state, &collector, binding.as_deref(), query.into_inner()).await;
+    let clear = (header::SET_COOKIE, binding_cookie(&state, None));
+    let event = AuditEvent::new(ActorKind::Anonymous, REFUSED)
+        .client_addr(Some(client_addr(&req)))
+        .user_agent(
+            req.headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(256).collect()),
+        );
+    let (person, how, identity) = match outcome {
+        Ok(found) => found,
+        Err(Refusal::Flow(MicrosoftSignInError::Db(e))) => return Err(DashboardError::Database(e)),
+        Err(refusal) => {
+            audit::write_one(
+                &state.backend.db,
+                event.outcome(Outcome::Denied).detail(refusal.to_string()),
+            )
+            .await?;
+            tracing::warn!(client_addr = %client_addr(&req), reason = %refusal, "sign-in with Microsoft refused");
+            let mut page = refusal_page(refusal.status(), &refusal.to_string());
+            if let Ok(value) = header::HeaderValue::from_str(&clear.1) {
+                page.headers_mut().append(header::SET_COOKIE, value);
+            }
+            return Ok(page);
+        }
+    };
+    let (id, _) = session::open(&state.backend.db, &person).await?;
+    let detail = match how {
+        Recognised::LinkedIdentity => format!("signed in with {identity}"),
+        Recognised::EmailNowLinked => {
+            format!("signed in with {identity}, linked to this person by verified email")
+        }
+    };
+    let event = AuditEvent {
+        action: "dashboard.login".into(),
+        ..event
+    };
+    audit::write_one(
+        &state.backend.db,
+        event
+            .organisation(person.organisation_id)
+            .actor_kind(ActorKind::User)
+            .actor_id(person.id)
+            .actor_label(person.email.clone())
+            .detail(detail),
+    )
+    .await?;
+    tracing::info!(user_id = person.id, "dashboard sign-in with Microsoft");
+    let mut page = html(
+        StatusCode::OK,
+        "Signed in",
+        &format!(
+            "<p>Signed in as {}.</p>\n    <p><a class=\"button primary wide\" href=\"/overview\">Continue</a></p>",
+            escape(&person.email)
+        ),
+        Some("/overview"),
+    );
+    for cookie in [
+        session::set_cookie(
+            Some(&id),
+            secure_cookies(state.config.public_url.as_deref()),
+        ),
+        clear.1,
+    ] {
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            page.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(page)
+}
