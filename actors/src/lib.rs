@@ -4,12 +4,14 @@
 //! - [`query`]: the `QueryExecutor` actor, the only path from MCP to data, always tenant-scoped.
 //! - [`scans`]: the `ScanManager` actor: queue, bounded runs, progress, completion fan-out.
 //! - [`audit`]: the `AuditWriter` actor: group-committed audit rows.
+//! - [`alerts`]: alert rules, destinations, the outbox and the `Dispatcher` actor that sends it.
 //! - [`schedule`]: per-tenant scan schedules and the `Scheduler` actor that starts them.
 //! - [`directory`]: organisations, users, tenants and configuration snapshots.
 //! - [`people`]: role changes and removals under the owner rule; revoking a person's tokens.
 //!
 //! No HTTP in here.
 
+pub mod alerts;
 pub mod audit;
 pub mod cluster;
 pub mod consent;

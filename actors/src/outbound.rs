@@ -206,10 +206,14 @@ pub async fn send(
     }
     let client = builder.build().map_err(OutboundError::Client)?;
     let exchange = async {
-        let mut response = client
-            .execute(request)
-            .await
-            .map_err(OutboundError::Transport)?;
+        let failed = |e: reqwest::Error| {
+            if e.is_timeout() {
+                OutboundError::Timeout(policy.timeout)
+            } else {
+                OutboundError::Transport(e)
+            }
+        };
+        let mut response = client.execute(request).await.map_err(failed)?;
         let status = response.status();
         let headers = response.headers().clone();
         if response
@@ -219,7 +223,7 @@ pub async fn send(
             return Err(OutboundError::TooLarge(policy.max_response_bytes));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(OutboundError::Transport)? {
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > policy.max_response_bytes {
                 return Err(OutboundError::TooLarge(policy.max_response_bytes));
             }

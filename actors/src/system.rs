@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix::{Addr, Arbiter, Supervisor};
 use sea_orm::DatabaseConnection;
 
+use crate::alerts::{Dispatcher, DispatcherConfig};
 use crate::audit::{AuditConfig, AuditWriter, Flush};
 use crate::cluster::{Bus, ClusterEvent, default_instance_id};
 use crate::query::ScanCache;
@@ -25,6 +26,8 @@ pub struct BackendConfig {
     pub scans: ScanConfig,
     pub queries: QueryConfig,
     pub schedules: SchedulerConfig,
+    /// Alert delivery (its outbound policy also checks destinations as they are created).
+    pub alerts: DispatcherConfig,
 }
 
 impl Default for BackendConfig {
@@ -35,6 +38,7 @@ impl Default for BackendConfig {
             audit: AuditConfig::default(),
             scans: ScanConfig::default(),
             schedules: SchedulerConfig::default(),
+            alerts: DispatcherConfig::default(),
             // Reusing each scope's latest scan ids for a second is invalidated at once by scan
             // completions of every instance (they arrive through the cluster bus).
             queries: QueryConfig {
@@ -53,6 +57,10 @@ pub struct Backend {
     pub scans: Addr<ScanManager>,
     /// Starts scheduled scans.
     pub scheduler: Addr<Scheduler>,
+    /// Sends the alert outbox.
+    pub alerts: Addr<Dispatcher>,
+    /// The alert settings: destinations are checked and test alerts sent under its policy.
+    pub alert_config: DispatcherConfig,
     pub audit: Addr<AuditWriter>,
     /// Recent token verifications, read by the HTTP layer without a mailbox round trip.
     pub verified: VerifiedCache,
@@ -93,6 +101,14 @@ impl Backend {
             let (db, cfg, scans) = (db.clone(), config.schedules.clone(), scans.clone());
             Supervisor::start(move |_| Scheduler::new(db, scans.clone(), cfg))
         };
+        let alerts = {
+            let (db, cfg, me) = (
+                db.clone(),
+                config.alerts.clone(),
+                config.instance_id.clone(),
+            );
+            Supervisor::start(move |_| Dispatcher::new(db, cfg, me))
+        };
         // A token revoked anywhere (a database trigger announces it) closes its streams here
         // at once; the validator's poll catches any announcement the bus missed.
         {
@@ -125,6 +141,8 @@ impl Backend {
             queries,
             scans,
             scheduler,
+            alerts,
+            alert_config: config.alerts.clone(),
             audit,
             verified,
             token_key: config.tokens.key.clone(),

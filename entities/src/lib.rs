@@ -4,6 +4,9 @@
 //! tenant also carry `organisation_id` so that tenant-scoped queries never need a join to
 //! enforce isolation.
 
+pub mod alert_delivery;
+pub mod alert_destination;
+pub mod alert_rule;
 pub mod audit_log;
 pub mod cluster_instance;
 pub mod cluster_message;

@@ -12,6 +12,7 @@ mod m20261205_000050_consent_proof;
 mod m20261205_000060_finding_subjects;
 mod m20261206_000070_schedules_and_drift;
 mod m20261206_000080_oauth;
+mod m20261206_000090_alerts;
 mod m20261206_000110_microsoft_sign_in;
 
 /// All migrations, oldest first.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000060_finding_subjects::Migration),
             Box::new(m20261206_000070_schedules_and_drift::Migration),
             Box::new(m20261206_000080_oauth::Migration),
+            Box::new(m20261206_000090_alerts::Migration),
             Box::new(m20261206_000110_microsoft_sign_in::Migration),
         ]
     }

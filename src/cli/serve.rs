@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use aether365_actors::alerts::DispatcherConfig;
 use aether365_actors::cluster::default_instance_id;
 use aether365_actors::db;
+use aether365_actors::outbound::OutboundPolicy;
 use aether365_actors::scans::{ReleaseLeases, ScanConfig, ScanQuota};
 use aether365_actors::schedule::SchedulerConfig;
 use aether365_actors::system::{Backend, BackendConfig};
@@ -111,6 +113,11 @@ pub struct ServeArgs {
     /// instance), e.g. 30s.
     #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
     pub schedule_tick: Duration,
+    /// Tests only: let requests to addresses others chose (alert webhooks and SMTP servers,
+    /// OAuth client metadata documents) reach loopback addresses, over plain http or SMTP too.
+    /// Private and link-local addresses stay refused. Never in production.
+    #[arg(long, env = "AETHER365_ALLOW_LOOPBACK_DESTINATIONS")]
+    pub allow_loopback_destinations: bool,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
@@ -224,8 +231,24 @@ pub async fn run(
             tick: args.schedule_tick.max(Duration::from_secs(1)),
             enabled: true,
         },
+        alerts: DispatcherConfig {
+            policy: OutboundPolicy {
+                allow_loopback: args.allow_loopback_destinations,
+                ..OutboundPolicy::default()
+            },
+            public_url: public_url.clone(),
+            ..DispatcherConfig::default()
+        },
         ..BackendConfig::default()
     };
+    if args.allow_loopback_destinations {
+        tracing::warn!(
+            "--allow-loopback-destinations: alerts and client metadata documents may reach loopback addresses over plain http or SMTP (tests only)"
+        );
+        eprintln!(
+            "WARNING: --allow-loopback-destinations: alerts and client metadata documents may reach loopback addresses (tests only)"
+        );
+    }
     #[cfg(feature = "bench")]
     let bench_principal = bench_principal(&db, &args).await?;
     // Fail before any actor starts when the address is taken: actors stopped by a failed start
@@ -255,6 +278,7 @@ pub async fn run(
             conformance_fixtures: args.conformance_fixtures,
             #[cfg(not(feature = "conformance"))]
             conformance_fixtures: false,
+            allow_loopback_destinations: args.allow_loopback_destinations,
             #[cfg(feature = "bench")]
             bench_principal,
         },

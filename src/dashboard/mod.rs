@@ -1,5 +1,5 @@
 //! The dashboard: the REST API under `/api/v1` (session, overview, findings, scans, tenants and
-//! their scan schedules,
+//! their scan schedules, alerts (rules, destinations, deliveries),
 //! reports, people, MCP settings and tokens, audit trail, exports; described by an OpenAPI 3.1
 //! document at `/api/v1/openapi.json`; errors as RFC 9457 problem details) and the pages, static
 //! HTML/CSS/JS embedded in the binary.
@@ -7,6 +7,7 @@
 //! Browser sessions are an HttpOnly, SameSite=Strict cookie holding a random 256-bit id of
 //! which only a hash is stored. State-changing requests must be JSON and same-origin.
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod connect;
@@ -111,6 +112,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(schedules::get))
                     .route(web::put().to(schedules::put)),
             )
+            .service(
+                resource("/alerts/destinations")
+                    .route(web::get().to(alerts::list_destinations))
+                    .route(web::post().to(alerts::create_destination)),
+            )
+            .service(
+                resource("/alerts/destinations/{id}")
+                    .route(web::delete().to(alerts::delete_destination)),
+            )
+            .service(
+                resource("/alerts/destinations/{id}/test")
+                    .route(web::post().to(alerts::test_destination)),
+            )
+            .service(
+                resource("/alerts/rules")
+                    .route(web::get().to(alerts::list_rules))
+                    .route(web::post().to(alerts::create_rule)),
+            )
+            .service(resource("/alerts/rules/{id}").route(web::delete().to(alerts::delete_rule)))
+            .service(resource("/alerts/deliveries").route(web::get().to(alerts::list_deliveries)))
             .service(resource("/reports").route(web::get().to(reports::list)))
             .service(resource("/reports/{id}").route(web::get().to(reports::get)))
             .service(resource("/reports/{id}/download").route(web::get().to(reports::download)))

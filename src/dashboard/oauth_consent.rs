@@ -18,6 +18,8 @@ pub struct TenantChoice {
 pub struct ConsentView {
     /// The client's self-declared name: untrusted, escaped.
     pub client_name: String,
+    /// The host that served the client's metadata document, when its `client_id` is one.
+    pub verified_domain: Option<String>,
     pub redirect_host: String,
     pub organisation: String,
     pub user_email: String,
@@ -112,7 +114,7 @@ pub fn render(view: &ConsentView) -> String {
 <body class=\"consent\"><main class=\"card consent-card\">\
 <h1>Allow <span class=\"client-name\">{client}</span> to use aether365?</h1>\
 <p>The application named itself <strong>{client}</strong>; aether365 has not verified this name. \
-Its answer goes to <strong>{host}</strong>.</p>\
+{verified}Its answer goes to <strong>{host}</strong>.</p>\
 <h2>It will be able to</h2><p>{capabilities}</p>\
 <h2>For</h2><p>Organisation <strong>{organisation}</strong>, signed in as {email}.</p>\
 <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
@@ -123,6 +125,14 @@ Its answer goes to <strong>{host}</strong>.</p>\
 <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\">Allow</button></div>\
 </form></main></body></html>\n",
         client = escape(&view.client_name),
+        verified = view
+            .verified_domain
+            .as_deref()
+            .map_or_else(String::new, |d| format!(
+                "It is published by <strong class=\"verified-domain\">{}</strong> (verified: \
+its description is served from that domain). ",
+                escape(d)
+            )),
         host = escape(&view.redirect_host),
         capabilities = escape(CAPABILITIES),
         organisation = escape(&view.organisation),
@@ -151,6 +161,7 @@ mod tests {
     fn client_names_are_escaped() {
         let view = ConsentView {
             client_name: "<script>alert(1)</script>\"".into(),
+            verified_domain: Some("<i>app.example".into()),
             redirect_host: "a.example".into(),
             organisation: "Contoso".into(),
             user_email: "o@contoso.example".into(),
@@ -165,6 +176,7 @@ mod tests {
         assert!(!page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;"));
         assert!(page.contains("Only &lt;b&gt;"));
+        assert!(page.contains("&lt;i&gt;app.example"));
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! (`utoipa`), served at `GET /api/v1/openapi.json`.
 
 use actix_web::HttpResponse;
+use aether365_actors::alerts::{
+    CreatedDestination, DeliveryPage, DeliveryView, DestinationView, RuleView,
+};
 use aether365_actors::audit::AuditPage;
 use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
 use aether365_actors::schedule::ScheduleView;
@@ -14,8 +17,8 @@ use utoipa::{Modify, OpenApi};
 use super::error::PROBLEM_JSON;
 use super::error::Problem;
 use super::{
-    api, audit, connect, exports, findings, login, overview, people, reports, scans, schedules,
-    tenants, tokens,
+    alerts, api, audit, connect, exports, findings, login, overview, people, reports, scans,
+    schedules, tenants, tokens,
 };
 
 /// The session cookie as the API's security scheme.
@@ -55,6 +58,9 @@ impl Modify for SessionCookie {
         people::list, people::invite, people::change_role, people::remove,
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
+        alerts::list_destinations, alerts::create_destination, alerts::delete_destination,
+        alerts::test_destination, alerts::list_rules, alerts::create_rule, alerts::delete_rule,
+        alerts::list_deliveries,
     ),
     components(schemas(Problem)),
     modifiers(&SessionCookie),
@@ -82,11 +88,45 @@ fn full_document() -> Value {
     view::<AuditPage>(&mut doc, "/api/v1/audit", "AuditPage");
     view::<ScheduleView>(&mut doc, "/api/v1/tenants/{id}/schedule", "Schedule");
     answer_as(&mut doc, "put", "/api/v1/tenants/{id}/schedule", "Schedule");
+    view::<Vec<DestinationView>>(&mut doc, "/api/v1/alerts/destinations", "AlertDestinations");
+    component::<CreatedDestination>(&mut doc, "AlertDestinationCreated");
+    answer_with(
+        &mut doc,
+        "post",
+        "/api/v1/alerts/destinations",
+        "201",
+        "AlertDestinationCreated",
+    );
+    component::<DestinationView>(&mut doc, "AlertDestination");
+    answer_as(
+        &mut doc,
+        "delete",
+        "/api/v1/alerts/destinations/{id}",
+        "AlertDestination",
+    );
+    component::<DeliveryView>(&mut doc, "AlertDelivery");
+    answer_as(
+        &mut doc,
+        "post",
+        "/api/v1/alerts/destinations/{id}/test",
+        "AlertDelivery",
+    );
+    view::<Vec<RuleView>>(&mut doc, "/api/v1/alerts/rules", "AlertRules");
+    component::<RuleView>(&mut doc, "AlertRule");
+    answer_with(&mut doc, "post", "/api/v1/alerts/rules", "201", "AlertRule");
+    answer_as(&mut doc, "delete", "/api/v1/alerts/rules/{id}", "AlertRule");
+    view::<DeliveryPage>(&mut doc, "/api/v1/alerts/deliveries", "AlertDeliveries");
     doc
 }
 
 /// Types the 200 answer of `GET path` as `T`, named `name` among the components.
 fn view<T: JsonSchema>(doc: &mut Value, path: &str, name: &str) {
+    component::<T>(doc, name);
+    answer_as(doc, "get", path, name);
+}
+
+/// Adds `T`'s JSON Schema (and its nested types) to the components as `name`.
+fn component<T: JsonSchema>(doc: &mut Value, name: &str) {
     let mut root = SchemaSettings::draft2020_12()
         .for_serialize()
         .with(|s| {
@@ -117,19 +157,17 @@ fn view<T: JsonSchema>(doc: &mut Value, path: &str, name: &str) {
         schemas.entry(key).or_insert(schema);
     }
     schemas.insert(name.to_string(), root);
-    let pointer = format!(
-        "/paths/{}/get/responses/200/content/application~1json/schema",
-        path.replace('~', "~0").replace('/', "~1")
-    );
-    if let Some(schema) = doc.pointer_mut(&pointer) {
-        *schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
-    }
 }
 
 /// Types the 200 answer of `method path` as the component `name` (already added by [`view`]).
 fn answer_as(doc: &mut Value, method: &str, path: &str, name: &str) {
+    answer_with(doc, method, path, "200", name)
+}
+
+/// Types the `status` answer of `method path` as the component `name`.
+fn answer_with(doc: &mut Value, method: &str, path: &str, status: &str, name: &str) {
     let pointer = format!(
-        "/paths/{}/{method}/responses/200/content/application~1json/schema",
+        "/paths/{}/{method}/responses/{status}/content/application~1json/schema",
         path.replace('~', "~0").replace('/', "~1")
     );
     if let Some(schema) = doc.pointer_mut(&pointer) {
@@ -159,6 +197,10 @@ mod tests {
             "/api/v1/reports/{id}/download",
             "/api/v1/people/{id}",
             "/api/v1/tokens/{id}",
+            "/api/v1/alerts/destinations",
+            "/api/v1/alerts/destinations/{id}/test",
+            "/api/v1/alerts/rules",
+            "/api/v1/alerts/deliveries",
         ] {
             assert!(paths.contains_key(path), "{path} missing");
         }
@@ -176,6 +218,7 @@ mod tests {
             ("/api/v1/findings/{id}", "FindingDetail", "evidence"),
             ("/api/v1/audit", "AuditPage", "items"),
             ("/api/v1/tenants/{id}/schedule", "Schedule", "next_run_at"),
+            ("/api/v1/alerts/deliveries", "AlertDeliveries", "items"),
         ] {
             let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
                 ["schema"];

@@ -19,7 +19,7 @@ const MCP_HTML: &str = include_str!("assets/mcp.html");
 const APP_HTML: &str = include_str!("assets/app.html");
 
 /// The pages served by the application shell (deep links: each is its own URL).
-pub const APP_PAGES: [&str; 10] = [
+pub const APP_PAGES: [&str; 11] = [
     "/overview",
     "/findings",
     "/findings/{id}",
@@ -30,6 +30,7 @@ pub const APP_PAGES: [&str; 10] = [
     "/reports",
     "/reports/{id}",
     "/people",
+    "/alerts",
 ];
 
 /// The embedded assets: name, content type, body.

@@ -34,6 +34,9 @@ pub struct ServerConfig {
     pub keep_alive: Duration,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite.
     pub conformance_fixtures: bool,
+    /// Lets requests to addresses others chose (OAuth client metadata documents) reach
+    /// loopback addresses, over plain `http` too: a test setting, never for production.
+    pub allow_loopback_destinations: bool,
     /// `bench` builds only: every request is this principal, without a bearer (audit rows
     /// and tenant scope still apply). Loopback binds only.
     #[cfg(feature = "bench")]
@@ -54,6 +57,7 @@ impl Default for ServerConfig {
             quotas: QuotaConfig::default(),
             keep_alive: Duration::from_secs(15),
             conformance_fixtures: false,
+            allow_loopback_destinations: false,
             #[cfg(feature = "bench")]
             bench_principal: None,
         }

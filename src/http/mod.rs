@@ -116,6 +116,7 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let connections_per_worker = config.max_connections.div_ceil(workers).max(1);
         let config_quotas = config.quotas;
+        let config_allow_loopback = config.allow_loopback_destinations;
         let registry = SessionRegistry::new(&backend);
         registry.follow_revocations(backend.clone());
         registry.follow_cluster();
@@ -132,6 +133,7 @@ impl Application {
             strangers: Arc::default(),
             quotas: Arc::new(quota::Quotas::new(config_quotas)),
             readiness: Arc::default(),
+            client_documents: Arc::new(crate::oauth::ClientDocuments::new(config_allow_loopback)),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     /// The MCP core every transport hands its messages to.
     pub mcp: crate::mcp::Server,
+    /// OAuth clients' metadata documents, fetched and cached.
+    pub client_documents: Arc<crate::oauth::ClientDocuments>,
 }
 
 impl AppState {

@@ -25,6 +25,10 @@ pub enum OAuthHttpError {
     /// known to be the client's, or the browser's session or CSRF token is wrong).
     #[error("{message}")]
     Page { status: StatusCode, message: String },
+    /// A `client_id` URL whose metadata document cannot be used: shown on a page (there is no
+    /// redirect URI to trust).
+    #[error(transparent)]
+    Document(aether365_actors::oauth::document::DocumentError),
     /// The session lookup failed.
     #[error(transparent)]
     Session(#[from] DashboardError),
@@ -60,6 +64,7 @@ impl ResponseError for OAuthHttpError {
             }
             OAuthHttpError::Store(_) | OAuthHttpError::Request { .. } => StatusCode::BAD_REQUEST,
             OAuthHttpError::Page { status, .. } => *status,
+            OAuthHttpError::Document(_) => StatusCode::BAD_REQUEST,
             OAuthHttpError::Session(e) => e.status_code(),
         }
     }
@@ -75,6 +80,15 @@ impl ResponseError for OAuthHttpError {
                 ))
                 .content_type("text/html; charset=utf-8")
                 .body(crate::dashboard::oauth_consent::error_page(message)),
+            OAuthHttpError::Document(e) => response
+                .insert_header((
+                    header::CONTENT_SECURITY_POLICY,
+                    crate::dashboard::pages::CONTENT_SECURITY_POLICY,
+                ))
+                .content_type("text/html; charset=utf-8")
+                .body(crate::dashboard::oauth_consent::error_page(&format!(
+                    "This application cannot be used: {e}."
+                ))),
             OAuthHttpError::Session(e) => e.error_response(),
             OAuthHttpError::Store(e) => {
                 let description = match e {

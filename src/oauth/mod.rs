@@ -4,13 +4,16 @@
 //! (authorization code, rotating refresh tokens) and revocation (RFC 7009). The store lives
 //! in [`aether365_actors::oauth`]; see docs/oauth.md.
 
+mod documents;
 mod error;
 
+pub use documents::ClientDocuments;
 pub use error::OAuthHttpError;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use aether365_actors::TenantScope;
+use aether365_actors::oauth::document::is_document_client_id;
 use aether365_actors::oauth::{
     self, Approval, CodeExchange, IssuedTokens, NewClient, OAuthError, RefreshExchange,
 };
@@ -26,9 +29,9 @@ use crate::http::AppState;
 
 /// Client registrations allowed per address and hour.
 pub const REGISTRATIONS_PER_HOUR: u64 = 20;
-/// Whether `client_id` may be an https URL naming a Client ID Metadata Document. Not yet:
-/// fetching them (SSRF-guarded) is left for a later slice.
-pub const CLIENT_ID_METADATA_DOCUMENTS: bool = false;
+/// Whether `client_id` may be an https URL naming a Client ID Metadata Document (fetched
+/// SSRF-guarded and cached, see [`ClientDocuments`]).
+pub const CLIENT_ID_METADATA_DOCUMENTS: bool = true;
 
 /// Registers the authorization server's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -202,6 +205,9 @@ pub struct ConsentForm {
 /// An authorization request whose client and redirect URI are known good.
 struct Checked {
     client: oauth_client::Model,
+    /// The host that served the client's metadata document (a URL `client_id`): the one
+    /// verified thing about it. `None` for a registered client.
+    verified_domain: Option<String>,
     redirect_uri: String,
     state: Option<String>,
 }
@@ -235,19 +241,34 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refu
         .client_id
         .as_deref()
         .ok_or_else(|| bad("The request names no client (client_id is missing)."))?;
-    let client = oauth::find_client(&state.backend.db, client_id)
-        .await
-        .map_err(|e| Refusal::Page(e.into()))?
-        .ok_or_else(|| bad("This application is not registered with aether365."))?;
+    let (client, verified_domain) = if is_document_client_id(client_id) {
+        let doc = state.client_documents.get(client_id).await.map_err(|e| {
+            tracing::info!(client_id, "client metadata document refused: {e}");
+            Refusal::Page(OAuthHttpError::Document(e))
+        })?;
+        let client = oauth::save_document_client(&state.backend.db, &doc)
+            .await
+            .map_err(|e| Refusal::Page(e.into()))?;
+        (client, Some(doc.domain.clone()))
+    } else {
+        let client = oauth::find_client(&state.backend.db, client_id)
+            .await
+            .map_err(|e| Refusal::Page(e.into()))?
+            .ok_or_else(|| bad("This application is not registered with aether365."))?;
+        (client, None)
+    };
     let registered = oauth::redirect_uris_of(&client);
-    let redirect_uri = match params.redirect_uri.as_deref() {
-        Some(uri)
-            if registered
-                .iter()
-                .any(|r| oauth::redirect_uri_matches(r, uri)) =>
-        {
-            uri.to_string()
+    // A metadata document's redirect URIs are compared exactly; a registered client's
+    // loopback URIs on any port (RFC 8252 §7.3).
+    let matches = |r: &String, uri: &str| {
+        if verified_domain.is_some() {
+            r == uri
+        } else {
+            oauth::redirect_uri_matches(r, uri)
         }
+    };
+    let redirect_uri = match params.redirect_uri.as_deref() {
+        Some(uri) if registered.iter().any(|r| matches(r, uri)) => uri.to_string(),
         Some(_) => {
             return Err(bad(
                 "The redirect URI is not one the application registered.",
@@ -258,6 +279,7 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refu
     };
     let checked = Checked {
         client,
+        verified_domain,
         redirect_uri,
         state: params.state.clone(),
     };
@@ -360,11 +382,22 @@ pub async fn authorize(
     params: web::Query<AuthorizeParams>,
 ) -> Result<HttpResponse, OAuthHttpError> {
     let params = params.into_inner();
-    let valid = match check(&state, &params).await {
-        Ok(valid) => valid,
-        Err(refusal) => return refused(&state, refusal),
+    let user = DashboardUser::of(&req).await?;
+    // A metadata document is fetched for a signed-in person only: a stranger cannot make
+    // this server send requests.
+    let fetches = params
+        .client_id
+        .as_deref()
+        .is_some_and(is_document_client_id);
+    let valid = if user.is_none() && fetches {
+        None
+    } else {
+        match check(&state, &params).await {
+            Ok(valid) => Some(valid),
+            Err(refusal) => return refused(&state, refusal),
+        }
     };
-    let Some(user) = DashboardUser::of(&req).await? else {
+    let (Some(user), Some(valid)) = (user, valid) else {
         let back = format!("/oauth/authorize?{}", req.query_string());
         let login: String = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("next", &back)
@@ -407,6 +440,7 @@ pub async fn authorize(
     let csrf = oauth_consent::csrf_token(&cookie, &binding(&params));
     let view = ConsentView {
         client_name: valid.checked.client.client_name.clone(),
+        verified_domain: valid.checked.verified_domain.clone(),
         redirect_host,
         organisation,
         user_email: user.user.email.clone(),
@@ -425,7 +459,9 @@ pub async fn authorize(
         ))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Not `no-referrer`: browsers then send `Origin: null` with the form, which the
+        // same-origin check refuses. `same-origin` still keeps the URL from the client.
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .content_type("text/html; charset=utf-8")
         .body(oauth_consent::render(&view)))
 }
@@ -485,16 +521,16 @@ pub async fn consent(
             "This form was sent from another site.",
         )
     })?;
-    let valid = match check(&state, &form.params).await {
-        Ok(valid) => valid,
-        Err(refusal) => return refused(&state, refusal),
-    };
     let (Some(user), Some(cookie)) = (DashboardUser::of(&req).await?, session::cookie_value(&req))
     else {
         return Err(OAuthHttpError::page(
             StatusCode::UNAUTHORIZED,
             "Your dashboard session has ended: sign in and start again from the application.",
         ));
+    };
+    let valid = match check(&state, &form.params).await {
+        Ok(valid) => valid,
+        Err(refusal) => return refused(&state, refusal),
     };
     require_manager(&user)?;
     let csrf_ok = form

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod alerts;
 mod audit_crash;
 mod cli;
 mod cluster_instances;

@@ -701,3 +701,316 @@ async fn attacks_are_refused() {
         );
     }
 }
+
+/// A loopback server of client metadata documents: each path answers its own document; it
+/// counts the requests it received.
+struct DocumentServer {
+    base: String,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl DocumentServer {
+    async fn start() -> DocumentServer {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (served_base, counter) = (base.clone(), hits.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let base = served_base.clone();
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let doc = |client_id: String, redirect: &str| {
+                        json!({"client_id": client_id,
+                            "client_name": "Doc <b>Client</b>",
+                            "redirect_uris": [redirect],
+                            "token_endpoint_auth_method": "none",
+                            "grant_types": ["authorization_code", "refresh_token"]})
+                        .to_string()
+                    };
+                    let body = match path.as_str() {
+                        "/good.json" => doc(
+                            format!("{base}/good.json"),
+                            "http://127.0.0.1:49152/callback",
+                        ),
+                        "/other.json" => doc(
+                            format!("{base}/good.json"),
+                            "http://127.0.0.1:49152/callback",
+                        ),
+                        "/big.json" => format!(
+                            "{{\"client_id\": \"{base}/big.json\", \"client_name\": \"{}\", \"redirect_uris\": [\"http://127.0.0.1:49152/callback\"]}}",
+                            "x".repeat(6 * 1024)
+                        ),
+                        "/slow.json" => {
+                            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                            doc(
+                                format!("{base}/slow.json"),
+                                "http://127.0.0.1:49152/callback",
+                            )
+                        }
+                        "/redirect.json" => {
+                            let _ = socket
+                                .write_all(
+                                    b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",
+                                )
+                                .await;
+                            return;
+                        }
+                        _ => String::new(),
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: max-age=300\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        DocumentServer { base, hits }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The `oauth_clients` row of `client_id`, if any.
+async fn client_row(
+    app: &TestApp,
+    client_id: &str,
+) -> Option<aether365_entities::oauth_client::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    aether365_entities::oauth_client::Entity::find()
+        .filter(aether365_entities::oauth_client::Column::ClientId.eq(client_id))
+        .one(&app.testdb.db)
+        .await
+        .unwrap()
+}
+
+async fn codes_issued(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    aether365_entities::oauth_code::Entity::find()
+        .count(&app.testdb.db)
+        .await
+        .unwrap()
+}
+
+/// A metadata-document client is refused on a page (never redirected), with `expected` in
+/// the message, and nothing is kept or issued for it.
+async fn refused_document(app: &TestApp, owner: &Session, client_id: &str, expected: &str) {
+    let codes = codes_issued(app).await;
+    let (_, challenge) = pkce();
+    let q = authorize_query(app, client_id, &challenge);
+    let r = get_authorize(app, Some(owner), &q).await;
+    assert_eq!(r.status(), 400, "{client_id}");
+    assert!(r.headers().get("location").is_none(), "{client_id}");
+    let text = r.text().await.unwrap();
+    assert!(text.contains(expected), "{client_id}: {text}");
+    // The consent form's answer is refused the same way.
+    let r = answer_consent(app, owner, &q, &[("csrf", "00"), ("decision", "allow")]).await;
+    assert_eq!(r.status(), 400, "{client_id}");
+    assert!(r.headers().get("location").is_none(), "{client_id}");
+    assert!(client_row(app, client_id).await.is_none(), "{client_id}");
+    assert_eq!(codes_issued(app).await, codes, "{client_id}");
+    let (status, body) = exchange(app, client_id, "x", "y").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+        "{client_id}"
+    );
+}
+
+fn loopback_destinations(config: &mut aether365::http::ServerConfig) {
+    config.allow_loopback_destinations = true;
+}
+
+#[actix_web::test]
+async fn client_metadata_documents_complete_the_flow_and_attacks_are_refused() {
+    for testdb in databases().await {
+        let app = crate::common::spawn_app_with(
+            testdb,
+            crate::common::Options {
+                server: Some(loopback_destinations),
+                ..crate::common::Options::default()
+            },
+        )
+        .await;
+        let meta: Value = app
+            .client
+            .get(format!(
+                "{}/.well-known/oauth-authorization-server",
+                app.address
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(meta["client_id_metadata_document_supported"], true);
+        let docs = DocumentServer::start().await;
+        let client_id = docs.url("/good.json");
+        let (verifier, challenge) = pkce();
+        let q = authorize_query(&app, &client_id, &challenge);
+
+        // A stranger cannot make the server fetch anything: signed out, to the sign-in.
+        let r = get_authorize(&app, None, &q).await;
+        assert_eq!(r.status(), 302);
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next=")
+        );
+        assert_eq!(docs.hits(), 0);
+
+        // Signed in: the consent page shows the document's name, escaped, and its domain as
+        // the verified part.
+        let owner = sign_in(&app, "owner@contoso.example", "owner").await;
+        let page = get_authorize(&app, Some(&owner), &q).await;
+        assert_eq!(page.status(), 200);
+        // `no-referrer` would make browsers send `Origin: null` with the consent form.
+        assert_eq!(page.headers()["referrer-policy"], "same-origin");
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Doc &lt;b&gt;Client&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<b>Client"), "{html}");
+        assert!(
+            html.contains("<strong class=\"verified-domain\">127.0.0.1</strong>"),
+            "{html}"
+        );
+        let code = approve(&app, &owner, &q, &app.tenant_id.to_string()).await;
+        let (status, tokens) = exchange(&app, &client_id, &code, &verifier).await;
+        assert_eq!(status, 200, "{tokens}");
+        let (status, text) =
+            posture(&app, tokens["access_token"].as_str().unwrap(), json!({})).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("Security posture"), "{text}");
+        // Cached (max-age=300): the page, the answer and the exchange fetched it once.
+        assert_eq!(docs.hits(), 1);
+        let (status, rotated) =
+            refresh(&app, &client_id, tokens["refresh_token"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{rotated}");
+
+        // A redirect URI not in the document, even on another loopback port: a page.
+        for bad in [
+            "http://127.0.0.1:49153/callback",
+            "http://127.0.0.1:49152/callback/x",
+            "https://evil.example/callback",
+        ] {
+            let r = get_authorize(&app, Some(&owner), &with(&q, "redirect_uri", Some(bad))).await;
+            assert_eq!(r.status(), 400, "{bad}");
+            assert!(r.headers().get("location").is_none(), "{bad}");
+        }
+
+        // Documents that must be refused, with nothing kept or issued.
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/other.json"),
+            "not the URL it was fetched from",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/big.json"),
+            "larger than 5120 bytes",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &docs.url("/redirect.json"),
+            "answered HTTP 302",
+        )
+        .await;
+        refused_document(&app, &owner, &docs.url("/slow.json"), "no answer within").await;
+        refused_document(
+            &app,
+            &owner,
+            "http://169.254.169.254/latest/meta-data/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://169.254.169.254/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://10.0.0.7/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://192.168.1.1/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            "https://[::ffff:10.0.0.7]/client.json",
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("{}/", docs.base),
+            "a path is required",
+        )
+        .await;
+        refused_document(&app, &owner, &docs.url("/x/../good.json"), "dot segments").await;
+    }
+}
+
+#[actix_web::test]
+async fn metadata_documents_never_reach_loopback_without_the_test_setting() {
+    for testdb in databases().await {
+        let app = spawn_app(testdb).await;
+        let docs = DocumentServer::start().await;
+        let owner = sign_in(&app, "owner@contoso.example", "owner").await;
+        let port = docs.base.rsplit(':').next().unwrap().to_string();
+        refused_document(&app, &owner, &docs.url("/good.json"), "only https").await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://127.0.0.1:{port}/good.json"),
+            "127.0.0.1, which is not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://localhost:{port}/good.json"),
+            "not a public address",
+        )
+        .await;
+        refused_document(
+            &app,
+            &owner,
+            &format!("https://[::1]:{port}/good.json"),
+            "not a public address",
+        )
+        .await;
+        assert_eq!(docs.hits(), 0, "nothing was sent to loopback");
+    }
+}

@@ -10,6 +10,7 @@
 //! revokes the whole grant, as does a replayed authorization code. Codes and token secrets
 //! are stored only as HMAC-SHA256 digests under the server's [`TokenKey`].
 
+pub mod document;
 mod error;
 mod pkce;
 
@@ -191,6 +192,42 @@ pub async fn find_client<C: ConnectionTrait>(
         .filter(oauth_client::Column::ClientId.eq(client_id))
         .one(db)
         .await?)
+}
+
+/// Keeps the client a fetched metadata document describes as an `oauth_clients` row (its
+/// `client_id` is the document's URL), created or brought up to date with the document, so
+/// that codes, grants and tokens refer to it as to a registered client.
+pub async fn save_document_client<C: ConnectionTrait>(
+    db: &C,
+    doc: &document::ClientDocument,
+) -> Result<oauth_client::Model, OAuthError> {
+    let uris = serde_json::json!(doc.redirect_uris);
+    if let Some(found) = find_client(db, &doc.client_id).await? {
+        if found.client_name == doc.client_name && found.redirect_uris == uris {
+            return Ok(found);
+        }
+        let mut row: oauth_client::ActiveModel = found.into();
+        row.client_name = Set(doc.client_name.clone());
+        row.redirect_uris = Set(uris);
+        return Ok(row.update(db).await?);
+    }
+    let inserted = oauth_client::ActiveModel {
+        client_id: Set(doc.client_id.clone()),
+        client_name: Set(doc.client_name.clone()),
+        redirect_uris: Set(uris),
+        registered_from: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        // Another request saved it first.
+        Err(e) => find_client(db, &doc.client_id)
+            .await?
+            .ok_or(OAuthError::Db(e)),
+    }
 }
 
 /// The redirect URIs of a client row.

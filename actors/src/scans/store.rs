@@ -8,6 +8,7 @@ use sea_orm::sea_query::{Condition, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionSession, TransactionTrait,
 };
 
 use super::input::ScanInput;
@@ -269,7 +270,7 @@ pub(crate) async fn set_progress<C: ConnectionTrait>(
 /// Queued or running → `status` (failed or cancelled) with `error`, lease released. With
 /// `owner`, only while that instance holds the scan. `false` when the scan had already
 /// finished (or another instance holds it).
-pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait>(
+pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     owner: Option<&str>,
     scan_id: i64,
@@ -291,7 +292,18 @@ pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait>(
     if let Some(owner) = owner {
         update = update.filter(scan::Column::LeaseOwner.eq(owner));
     }
-    Ok(update.exec(db).await?.rows_affected > 0)
+    if status != ScanStatus::Failed {
+        return Ok(update.exec(db).await?.rows_affected > 0);
+    }
+    // A failure and its alerts in one transaction, written once: by whoever's update moved the
+    // scan to failed.
+    let txn = crate::db::begin_write(db).await?;
+    let finished = update.exec(&txn).await?.rows_affected > 0;
+    if finished {
+        crate::alerts::enqueue_for_scan(&txn, scan_id, crate::alerts::ScanOutcome::Failed).await?;
+    }
+    txn.commit().await?;
+    Ok(finished)
 }
 
 /// A lease an instance takes on the scans it runs.
@@ -476,7 +488,7 @@ pub(crate) async fn finished_since<C: ConnectionTrait>(
 /// failed (`interrupted`) and returned; leases held under `expire_owner` (this instance's id,
 /// so a predecessor of this process) end now, so they are claimed again at once. Scans another
 /// live instance holds are not touched.
-pub(crate) async fn recover<C: ConnectionTrait>(
+pub(crate) async fn recover<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     expire_owner: Option<&str>,
 ) -> Result<Vec<scan::Model>, ScanError> {

@@ -1,5 +1,5 @@
 // The application pages: overview, findings, a finding, scans, a scan, compare, tenants,
-// reports, a report, people. Each URL is its own page (deep links work); each renders from
+// reports, a report, people, alerts. Each URL is its own page (deep links work); each renders from
 // the REST API under /api/v1. Filters are plain GET forms, so a filtered list is a link.
 "use strict";
 
@@ -704,6 +704,162 @@
     await load();
   }
 
+  // ---- Alerts ---------------------------------------------------------------------------
+
+  const TRIGGERS = [
+    ["newly_failing", "A check newly fails (at or above a severity)"],
+    ["score_drop", "The score drops by N points"],
+    ["scan_failed", "A scan fails"],
+    ["consent_withdrawn", "A tenant's consent is withdrawn"],
+  ];
+
+  async function alertsPage() {
+    main.replaceChildren(...header("Alerts", "Tell your team where they already are when a tenant gets worse: signed webhooks, Teams, Slack, e-mail."));
+    const canManage = state.me.user.can_manage;
+    const error = el("p", { class: "alert alert-error", role: "alert", hidden: true, id: "alerts-error" });
+    const shown = el("div", { class: "new-token", role: "status", hidden: true, id: "alert-secret" });
+    const destinationsBox = el("section", { class: "card", id: "alert-destinations" });
+    const rulesBox = el("section", { class: "card", id: "alert-rules" });
+    const deliveriesBox = el("section", { class: "card", id: "alert-deliveries" });
+    main.append(error, shown);
+    if (!canManage) main.append(viewerNote("change alert destinations or rules"));
+
+    if (canManage) {
+      const kind = select("kind", "destination-kind", [["webhook", "Webhook (signed)"], ["teams", "Microsoft Teams"], ["slack", "Slack"], ["email", "E-mail (SMTP)"]], "webhook");
+      const url = el("input", { id: "destination-url", name: "url", type: "url", placeholder: "https://" });
+      const to = el("input", { id: "destination-to", name: "to", placeholder: "secops@example.com, …" });
+      const host = el("input", { id: "smtp-host", name: "host", placeholder: "smtp.example.com" });
+      const port = el("input", { id: "smtp-port", name: "port", type: "number", value: "587", min: "1", max: "65535" });
+      const security = select("security", "smtp-security", [["starttls", "STARTTLS"], ["tls", "TLS"]], "starttls");
+      const user = el("input", { id: "smtp-user", name: "username", autocomplete: "off" });
+      const password = el("input", { id: "smtp-password", name: "password", type: "password", autocomplete: "new-password" });
+      const from = el("input", { id: "smtp-from", name: "from", type: "email", placeholder: "aether365@example.com" });
+      const webFields = el("div", {}, field("URL", url));
+      const mailFields = el("div", { hidden: true }, field("Recipients", to), field("SMTP host", host), field("Port", port),
+        field("Security", security), field("User name", user), field("Password", password), field("From", from));
+      kind.addEventListener("change", () => {
+        const mail = kind.value === "email";
+        mailFields.hidden = !mail;
+        webFields.hidden = mail;
+      });
+      const name = el("input", { id: "destination-name", name: "name", required: true, maxlength: "100" });
+      const form = el("form", { class: "inline-form card", id: "destination-form" }, el("h2", {}, "Add a destination"),
+        field("Name", name), field("Kind", kind), webFields, mailFields,
+        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary" }, "Add")));
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        showError(error, "");
+        const body = { name: name.value, kind: kind.value };
+        if (kind.value === "email") {
+          body.to = to.value.split(",").map((s) => s.trim()).filter(Boolean);
+          body.smtp = { host: host.value, port: Number(port.value), security: security.value, username: user.value || null, from: from.value };
+          if (password.value) body.smtp_password = password.value;
+        } else {
+          body.url = url.value;
+        }
+        try {
+          const created = await api("POST", "/api/v1/alerts/destinations", body);
+          if (created.signing_secret) {
+            shown.replaceChildren(el("p", { class: "alert alert-warning" }, el("strong", {}, "Copy the signing secret now: it is shown once.")),
+              el("p", {}, "Verify X-Aether365-Signature with: ", el("code", { id: "signing-secret" }, created.signing_secret)));
+            shown.hidden = false;
+          }
+          form.reset();
+          await load();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+      main.append(form);
+    }
+    main.append(destinationsBox);
+    let ruleForm = null;
+    if (canManage) {
+      ruleForm = el("form", { class: "inline-form card", id: "rule-form" });
+      main.append(ruleForm);
+    }
+    main.append(rulesBox, deliveriesBox);
+
+    function ruleControls(destinations) {
+      if (!ruleForm) return;
+      const name = el("input", { id: "rule-name", name: "name", required: true, maxlength: "100" });
+      const trigger = select("trigger", "rule-trigger", TRIGGERS, "newly_failing");
+      const severity = select("min_severity", "rule-severity", SEVERITIES.map((s) => [s, s]), "high");
+      const drop = el("input", { id: "rule-drop", name: "score_drop", type: "number", value: "5", min: "0.1", max: "100", step: "0.1" });
+      const targets = el("select", { id: "rule-destinations", name: "destinations", multiple: true, required: true },
+        ...destinations.map((d) => el("option", { value: String(d.id) }, d.name + " (" + d.kind + ")")));
+      ruleForm.replaceChildren(el("h2", {}, "Add a rule"), field("Name", name), field("When", trigger),
+        field("Lowest severity", severity), field("Points", drop), field("Send to", targets),
+        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary", disabled: destinations.length ? null : true }, "Add")));
+      ruleForm.onsubmit = async (event) => {
+        event.preventDefault();
+        showError(error, "");
+        const body = { name: name.value, trigger: trigger.value, destination_ids: [...targets.selectedOptions].map((o) => Number(o.value)) };
+        if (trigger.value === "newly_failing") body.min_severity = severity.value;
+        if (trigger.value === "score_drop") body.score_drop = Number(drop.value);
+        try {
+          await api("POST", "/api/v1/alerts/rules", body);
+          await load();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      };
+    }
+
+    function removeButton(path, what, id) {
+      const b = el("button", { type: "button", class: "button small danger", id }, "Delete");
+      b.addEventListener("click", async () => {
+        if (!window.confirm("Delete " + what + "?")) return;
+        try {
+          await api("DELETE", path);
+          await load();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+      return b;
+    }
+
+    async function load() {
+      const [destinations, rules, deliveries] = await Promise.all([
+        api("GET", "/api/v1/alerts/destinations"), api("GET", "/api/v1/alerts/rules"), api("GET", "/api/v1/alerts/deliveries")]);
+      const names = new Map(destinations.map((d) => [d.id, d.name]));
+      destinationsBox.replaceChildren(el("h2", {}, "Destinations"), table(["Name", "Kind", "Target", "Added", ""], destinations.map((d) => {
+        let actions = null;
+        if (canManage) {
+          const test = el("button", { type: "button", class: "button small", id: "test-" + d.id }, "Send test");
+          test.addEventListener("click", async () => {
+            showError(error, "");
+            try {
+              const sent = await api("POST", "/api/v1/alerts/destinations/" + d.id + "/test", {});
+              if (sent.status !== "delivered") showError(error, "Test to " + d.name + " failed: " + (sent.last_error || sent.status));
+              await load();
+            } catch (e) {
+              showError(error, e.message);
+            }
+          });
+          actions = el("span", {}, test, " ", removeButton("/api/v1/alerts/destinations/" + d.id, d.name, "delete-destination-" + d.id));
+        }
+        return el("tr", {}, el("th", { scope: "row" }, d.name), el("td", {}, label(d.kind)), el("td", {}, el("code", {}, d.target)),
+          el("td", {}, time(d.created_at)), el("td", { class: "actions" }, actions));
+      }), "No destination yet.", "destinations-table"));
+      ruleControls(destinations);
+      rulesBox.replaceChildren(el("h2", {}, "Rules"), table(["Name", "When", "Send to", "On", ""], rules.map((r) => {
+        const when = r.trigger === "newly_failing" ? "a check newly fails, " + r.min_severity + " or above"
+          : r.trigger === "score_drop" ? "the score drops by " + r.score_drop + " points or more" : label(r.trigger);
+        return el("tr", {}, el("th", { scope: "row" }, r.name), el("td", {}, when),
+          el("td", {}, r.destination_ids.map((id) => names.get(id) || "#" + id).join(", ")), el("td", {}, r.enabled ? "yes" : "paused"),
+          el("td", { class: "actions" }, canManage ? removeButton("/api/v1/alerts/rules/" + r.id, r.name, "delete-rule-" + r.id) : null));
+      }), "No rule yet.", "rules-table"));
+      deliveriesBox.replaceChildren(el("h2", {}, "Recent deliveries"), table(["Alert", "To", "Status", "Attempts", "Last error", "Created"], deliveries.items.map((d) =>
+        el("tr", {}, el("th", { scope: "row" }, d.scan_id ? el("a", { href: "/scans/" + d.scan_id }, d.title) : d.title),
+          el("td", {}, names.get(d.destination_id) || "#" + d.destination_id), el("td", {}, badge(d.status, "delivery")),
+          el("td", {}, String(d.attempts)), el("td", {}, d.last_error || "–"), el("td", {}, time(d.created_at)))),
+      "Nothing sent yet.", "deliveries-table"));
+    }
+    await load();
+  }
+
   // ---- Router ---------------------------------------------------------------------------
 
   const ROUTES = [
@@ -717,6 +873,7 @@
     [/^\/reports$/, reports],
     [/^\/reports\/(\d+)$/, report],
     [/^\/people$/, people],
+    [/^\/alerts$/, alertsPage],
   ];
 
   async function start() {

@@ -13,7 +13,9 @@ window.A365 = (function () {
       else if (body !== undefined) init.body = JSON.stringify(body);
     }
     const response = await fetch(path, init);
-    if (response.status === 401 && path !== "/api/v1/session") {
+    // Signed out: to the sign-in, unless already there (its probe of a waiting OAuth
+    // authorization must keep the page's `next`).
+    if (response.status === 401 && path !== "/api/v1/session" && window.location.pathname !== "/login") {
       window.location.assign("/login");
       throw new Error("Your session has ended; sign in again.");
     }
@@ -114,6 +116,7 @@ window.A365 = (function () {
     ["/tenants", "Tenants"],
     ["/reports", "Reports"],
     ["/people", "People"],
+    ["/alerts", "Alerts"],
     ["/settings/mcp", "Settings › MCP"],
   ];
 

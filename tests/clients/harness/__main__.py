@@ -19,6 +19,9 @@ from typing import Any
 import anyio
 
 from .conversations import CONVERSATIONS, WRONG_TOKEN, describe, wrong_token
+from .oauth_clients import CLIENTS as OAUTH_CLIENTS
+from .oauth_clients import TITLE as OAUTH_TITLE
+from .oauth_clients import run as run_oauth
 from .python_sdk import PythonSdkClient
 from .session import Client
 from .stdio_clients import McpRemoteClient, TypeScriptSdkClient
@@ -106,11 +109,15 @@ async def run_wrong_token(client: Client, report: Report) -> None:
 
 async def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
-    parser.add_argument("--client", help=", ".join(CLIENTS))
+    parser.add_argument("--client", help=", ".join(CLIENTS + OAUTH_CLIENTS))
     parser.add_argument("--url", help="server base URL, e.g. http://127.0.0.1:8365")
     parser.add_argument("--demo-json", type=Path)
-    parser.add_argument("--list", action="store_true", help="print the conversation titles and exit")
+    parser.add_argument("--list", action="store_true",
+                        help="print the conversation titles (of --client, when given) and exit")
     args = parser.parse_args()
+    if args.list and args.client in OAUTH_CLIENTS:
+        print(OAUTH_TITLE)
+        return 0
     if args.list:
         for title, _, _ in CONVERSATIONS:
             print(title)
@@ -119,6 +126,8 @@ async def main() -> int:
     if not (args.client and args.url and args.demo_json):
         parser.error("--client, --url and --demo-json are required")
     demo = json.loads(args.demo_json.read_text())
+    if args.client in OAUTH_CLIENTS:
+        return await run_oauth(args.client, args.url, demo)
     client = make_client(args.client, args.url, demo)
     report = Report(args.client)
     await run_conversations(client, report)

@@ -153,6 +153,8 @@ pub async fn spawn_app_with(testdb: TestDb, options: Options) -> TestApp {
     // Scheduled scans start only when a test asks (`RunDue`): the default schedule of the
     // connected tenant must not start scans in the middle of other tests.
     backend_config.schedules.enabled = false;
+    // Alerts are sent only when a test asks (`DispatchNow`) or starts a dispatcher itself.
+    backend_config.alerts.enabled = false;
     if let Some(change) = options.backend {
         change(&mut backend_config);
     }
