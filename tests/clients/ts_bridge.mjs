@@ -61,7 +61,9 @@ function makeTransport() {
 }
 
 async function connect() {
-  client = new Client({ name: 'aether365-tests-typescript-sdk', version: '1.0.0' }, { capabilities: {} });
+  // MCP Apps, declared as Claude, ChatGPT and VS Code declare it.
+  const capabilities = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
+  client = new Client({ name: 'aether365-tests-typescript-sdk', version: '1.0.0' }, { capabilities });
   client.fallbackNotificationHandler = async (notification) => {
     write({ jsonrpc: '2.0', method: notification.method, params: notification.params });
   };

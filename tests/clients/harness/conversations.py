@@ -27,6 +27,16 @@ TOOLS = {
     "generate_report",
 }
 FINISHED = {"completed", "failed", "cancelled"}
+APPS_EXTENSION = "io.modelcontextprotocol/ui"
+"""MCP Apps: every client here declares it, as Claude, ChatGPT and VS Code do."""
+APPS_MIME_TYPE = "text/html;profile=mcp-app"
+APPS_CAPABILITY = {APPS_EXTENSION: {"mimeTypes": [APPS_MIME_TYPE]}}
+VIEWS = {
+    "get_posture": "ui://aether365/posture",
+    "list_findings": "ui://aether365/findings",
+    "get_finding": "ui://aether365/findings",
+    "compare_scans": "ui://aether365/comparison",
+}
 SCAN_TIMEOUT = 60.0
 
 
@@ -177,6 +187,30 @@ async def scan_status(session: Session, scan_id: int) -> str:
 
 
 Conversation = Callable[[Session], Awaitable[str]]
+async def app_views(session: Session) -> str:
+    """(7) MCP Apps: tools name their views, and each view is a whole HTML document that fetches
+    nothing from the network."""
+    tools = {t["name"]: t for t in await session.list_tools()}
+    sizes = []
+    for tool, uri in VIEWS.items():
+        meta = tools[tool].get("_meta") or {}
+        linked = (meta.get("ui") or {}).get("resourceUri")
+        assert linked == uri, f"{tool} links view {linked!r}, expected {uri}"
+    for uri in sorted(set(VIEWS.values())):
+        contents = (await session.read_resource(uri)).get("contents", [])
+        assert len(contents) == 1, f"{uri}: {len(contents)} contents"
+        view = contents[0]
+        assert view.get("mimeType") == APPS_MIME_TYPE, f"{uri}: MIME type {view.get('mimeType')!r}"
+        html = view.get("text", "")
+        assert html.lstrip().lower().startswith("<!doctype html"), f"{uri}: not an HTML document"
+        for remote in ('src="http', "src='http", 'href="http', "@import"):
+            assert remote not in html, f"{uri}: loads {remote}..."
+        csp = ((view.get("_meta") or {}).get("ui") or {}).get("csp")
+        assert csp is not None, f"{uri}: no CSP declared in _meta.ui.csp"
+        sizes.append(f"{uri.rsplit('/', 1)[-1]} {len(html) // 1024} KiB")
+    return ", ".join(sizes)
+
+
 CONVERSATIONS: list[tuple[str, Conversation, float]] = [
     ("tools/list", tools_listed, 30.0),
     ("(1) critical findings of the latest scan", critical_findings, 30.0),
@@ -185,6 +219,7 @@ CONVERSATIONS: list[tuple[str, Conversation, float]] = [
     ("(4) start a scan, wait for its completion notification, list what newly fails", scan_and_wait, 75.0),
     ("(5) compare the last two scans", compare_last_two, 30.0),
     ("(6) board report", board_report, 30.0),
+    ("(7) MCP Apps views listed and readable", app_views, 30.0),
 ]
 WRONG_TOKEN = "wrong token rejected with 401"
 

@@ -12,6 +12,7 @@ import httpx2
 import mcp_types
 from mcp import Client as McpClient
 from mcp import Implementation
+from mcp.client.extension import advertise
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ResourceUpdated
@@ -19,6 +20,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import BaseModel
 
+from .conversations import APPS_EXTENSION, APPS_CAPABILITY
 from .session import ClientError, Rejection, wrong_token
 
 REQUEST_TIMEOUT = 30.0
@@ -180,6 +182,7 @@ class PythonSdkClient:
             read_timeout_seconds=REQUEST_TIMEOUT,
             message_handler=updates,
             client_info=Implementation(name=f"aether365-tests-{self.name}", version="1.0.0"),
+            extensions=[advertise(APPS_EXTENSION, APPS_CAPABILITY[APPS_EXTENSION])],
         )
 
     @asynccontextmanager

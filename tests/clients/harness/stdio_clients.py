@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 import anyio
 import httpx2
 
+from .conversations import APPS_CAPABILITY
 from .line_rpc import LineRpc, RpcError
 from .session import ClientError, Rejection, wrong_token
 from .sniffer import sniffing_relay
@@ -28,7 +29,7 @@ NODE_MODULES = HERE / "node_modules"
 REQUEST_TIMEOUT = 30.0
 INITIALIZE = {
     "protocolVersion": "2024-11-05",
-    "capabilities": {},
+    "capabilities": {"extensions": APPS_CAPABILITY},
     "clientInfo": {"name": "claude-ai", "version": "0.1.0"},
 }
 
