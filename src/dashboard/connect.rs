@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 
 use super::error::DashboardError;
 use super::login::client_addr;
-use super::session::{DashboardUser, secure_cookies};
+use super::session::{BindingCookie, DashboardUser};
 use crate::http::AppState;
 
 /// Where Microsoft sends the administrator back.
@@ -75,41 +75,12 @@ pub struct ConsentCallback {
     pub error_description: Option<String>,
 }
 
-fn binding_cookie_name(state: &AppState) -> &'static str {
-    if secure_cookies(state.config.public_url.as_deref()) {
-        BINDING_COOKIE_SECURE
-    } else {
-        BINDING_COOKIE_PLAIN
-    }
-}
-
-/// The `Set-Cookie` value binding the flow to this browser (`None`: delete it).
-fn binding_cookie(state: &AppState, value: Option<&str>) -> String {
-    let secure = secure_cookies(state.config.public_url.as_deref());
-    let (value, max_age) = match value {
-        Some(v) => (v, consent::STATE_LIFETIME.num_seconds()),
-        None => ("", 0),
-    };
-    // Lax, not Strict: the callback is a top-level navigation from Microsoft's site.
-    format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-        binding_cookie_name(state),
-        if secure { "; Secure" } else { "" }
-    )
-}
-
-/// The binding secret the browser presented, if any.
-fn presented_binding(req: &HttpRequest, state: &AppState) -> Option<String> {
-    let name = binding_cookie_name(state);
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim_matches('"').to_string())
-        .filter(|v| !v.is_empty())
-}
+/// The cookie binding the flow to the browser that started it.
+const BINDING: BindingCookie = BindingCookie {
+    secure_name: BINDING_COOKIE_SECURE,
+    plain_name: BINDING_COOKIE_PLAIN,
+    lifetime: consent::STATE_LIFETIME,
+};
 
 fn collector(state: &AppState) -> Result<&aether365_collector::Collector, DashboardError> {
     state.backend.collector.as_deref().ok_or_else(|| {
@@ -156,7 +127,10 @@ pub async fn start(
     Ok(HttpResponse::Ok()
         .insert_header((
             header::SET_COOKIE,
-            binding_cookie(&state, Some(&started.browser_secret)),
+            BINDING.set(
+                state.config.public_url.as_deref(),
+                Some(&started.browser_secret),
+            ),
         ))
         .json(ConsentStart {
             consent_url: url.to_string(),
@@ -179,7 +153,7 @@ pub async fn callback(
     query: web::Query<ConsentCallback>,
 ) -> Result<HttpResponse, DashboardError> {
     let query = query.into_inner();
-    let binding = presented_binding(&req, &state);
+    let binding = BINDING.presented(&req, state.config.public_url.as_deref());
     let now = Utc::now();
     let state_value = query.state.clone().unwrap_or_default();
     let consented = query.code.is_none()
@@ -223,7 +197,10 @@ pub async fn callback(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let clear = (header::SET_COOKIE, binding_cookie(&state, None));
+    let clear = (
+        header::SET_COOKIE,
+        BINDING.set(state.config.public_url.as_deref(), None),
+    );
     match (outcome, wants_json) {
         (Ok((tenant, _)), true) => Ok(HttpResponse::Ok().insert_header(clear).json(json!({
             "tenant": {

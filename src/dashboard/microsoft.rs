@@ -21,7 +21,7 @@ use super::error::DashboardError;
 use super::login::client_addr;
 use super::oauth_consent::escape;
 use super::pages::CONTENT_SECURITY_POLICY;
-use super::session::{self, secure_cookies};
+use super::session::{self, BindingCookie, secure_cookies};
 use crate::http::AppState;
 
 /// Where the browser starts.
@@ -77,40 +77,12 @@ impl Refusal {
     }
 }
 
-fn binding_cookie_name(state: &AppState) -> &'static str {
-    if secure_cookies(state.config.public_url.as_deref()) {
-        BINDING_COOKIE_SECURE
-    } else {
-        BINDING_COOKIE_PLAIN
-    }
-}
-
-/// The `Set-Cookie` value binding the flow to this browser (`None`: delete it). Lax, not
-/// Strict: the callback is a top-level navigation from Microsoft's site.
-fn binding_cookie(state: &AppState, value: Option<&str>) -> String {
-    let secure = secure_cookies(state.config.public_url.as_deref());
-    let (value, max_age) = match value {
-        Some(v) => (v, microsoft_sign_in::STATE_LIFETIME.num_seconds()),
-        None => ("", 0),
-    };
-    format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-        binding_cookie_name(state),
-        if secure { "; Secure" } else { "" }
-    )
-}
-
-fn presented_binding(req: &HttpRequest, state: &AppState) -> Option<String> {
-    let name = binding_cookie_name(state);
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim_matches('"').to_string())
-        .filter(|v| !v.is_empty())
-}
+/// The cookie binding the flow to the browser that started it.
+const BINDING: BindingCookie = BindingCookie {
+    secure_name: BINDING_COOKIE_SECURE,
+    plain_name: BINDING_COOKIE_PLAIN,
+    lifetime: microsoft_sign_in::STATE_LIFETIME,
+};
 
 fn redirect_uri(state: &AppState) -> String {
     format!("{}{CALLBACK_PATH}", state.base_url())
@@ -183,7 +155,10 @@ pub async fn start(state: web::Data<AppState>) -> Result<HttpResponse, Dashboard
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((
             header::SET_COOKIE,
-            binding_cookie(&state, Some(&started.browser_secret)),
+            BINDING.set(
+                state.config.public_url.as_deref(),
+                Some(&started.browser_secret),
+            ),
         ))
         .finish())
 }
@@ -255,9 +230,12 @@ pub async fn callback(
             "Sign in with Microsoft is not configured on this server",
         ));
     };
-    let binding = presented_binding(&req, &state);
+    let binding = BINDING.presented(&req, state.config.public_url.as_deref());
     let outcome = verify(&state, &collector, binding.as_deref(), query.into_inner()).await;
-    let clear = (header::SET_COOKIE, binding_cookie(&state, None));
+    let clear = (
+        header::SET_COOKIE,
+        BINDING.set(state.config.public_url.as_deref(), None),
+    );
     let event = AuditEvent::new(ActorKind::Anonymous, REFUSED)
         .client_addr(Some(client_addr(&req)))
         .user_agent(

@@ -110,14 +110,63 @@ pub async fn find(
 
 /// The session cookie's value in the request, if any.
 pub fn cookie_value(req: &HttpRequest) -> Option<String> {
+    named_cookie(req, COOKIE_NAME)
+}
+
+/// The value of the cookie `name` in the request, if any and not empty.
+pub fn named_cookie(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim_matches('"').to_string())
         .filter(|value| !value.is_empty())
+}
+
+/// A cookie binding a flow through Microsoft's site (tenant connection, sign-in) to the
+/// browser that started it. `SameSite=Lax`, not Strict: the callback is a top-level
+/// navigation from Microsoft's site.
+pub struct BindingCookie {
+    /// Its name over https (`__Host-` prefixed).
+    pub secure_name: &'static str,
+    /// Its name over plain http (loopback, tests).
+    pub plain_name: &'static str,
+    /// How long the flow it binds lives.
+    pub lifetime: Duration,
+}
+
+impl BindingCookie {
+    fn name(&self, public_url: Option<&str>) -> &'static str {
+        if secure_cookies(public_url) {
+            self.secure_name
+        } else {
+            self.plain_name
+        }
+    }
+
+    /// The `Set-Cookie` value carrying `value` (`None`: delete the cookie).
+    pub fn set(&self, public_url: Option<&str>, value: Option<&str>) -> String {
+        let (value, max_age) = match value {
+            Some(v) => (v, self.lifetime.num_seconds()),
+            None => ("", 0),
+        };
+        let secure = if secure_cookies(public_url) {
+            "; Secure"
+        } else {
+            ""
+        };
+        format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            self.name(public_url)
+        )
+    }
+
+    /// The binding secret the browser presented, if any.
+    pub fn presented(&self, req: &HttpRequest, public_url: Option<&str>) -> Option<String> {
+        named_cookie(req, self.name(public_url))
+    }
 }
 
 /// Whether cookies must be `Secure`: the public URL is https.
