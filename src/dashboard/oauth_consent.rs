@@ -33,21 +33,8 @@ pub struct ConsentView {
 pub const CAPABILITIES: &str = "Read posture and findings, start read-only scans. \
      It can never change your Microsoft 365 tenant or apply a fix.";
 
-/// Escapes text for HTML content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and quoted attribute values (the alert e-mails' escaping).
+pub use aether365_actors::alerts::escape_html as escape;
 
 fn mac(session: &str, binding: &str) -> Option<Blake2bMac<U32>> {
     // The session id is 64 hex characters: within BLAKE2b's 64-byte key limit.
