@@ -78,6 +78,14 @@ impl Cloud {
                 "https://service.apps.appsplatform.us/",
             ),
         };
+        // The Fabric admin API: Microsoft documents only the commercial host
+        // (https://learn.microsoft.com/rest/api/fabric/admin/tenants/list-tenant-settings); for
+        // the US government clouds no Fabric REST host is documented, so the read is unavailable
+        // there unless an operator configures one (AETHER365_FABRIC_URL).
+        let fabric = match self {
+            Cloud::Commercial => Some("https://api.fabric.microsoft.com"),
+            Cloud::Gcc | Cloud::GccHigh | Cloud::Dod => None,
+        };
         Endpoints {
             authority: authority.to_string(),
             graph: graph.to_string(),
@@ -86,6 +94,7 @@ impl Cloud {
             sharepoint_admin: spo.to_string(),
             power_platform: bap.to_string(),
             power_platform_resource: Some(bap_resource.to_string()),
+            fabric: fabric.map(str::to_string),
         }
     }
 }
@@ -111,6 +120,9 @@ pub struct Endpoints {
     /// The token resource for Power Platform (`https://service.powerapps.com/`); `None` uses
     /// [`Endpoints::power_platform`] itself.
     pub power_platform_resource: Option<String>,
+    /// The Fabric admin API (`https://api.fabric.microsoft.com`), its own token resource; `None`
+    /// in a cloud for which Microsoft documents no Fabric host (the read is then unavailable).
+    pub fabric: Option<String>,
 }
 
 impl Default for Endpoints {
@@ -134,17 +146,20 @@ pub enum EndpointKind {
     SharePointAdmin,
     /// The Power Platform admin API.
     PowerPlatform,
+    /// The Fabric admin API (Power BI and Fabric tenant settings).
+    Fabric,
 }
 
 impl EndpointKind {
     /// Every kind, in the order settings list them.
-    pub const ALL: [EndpointKind; 6] = [
+    pub const ALL: [EndpointKind; 7] = [
         EndpointKind::Authority,
         EndpointKind::Graph,
         EndpointKind::Exchange,
         EndpointKind::Compliance,
         EndpointKind::SharePointAdmin,
         EndpointKind::PowerPlatform,
+        EndpointKind::Fabric,
     ];
 
     /// The environment variable that overrides this endpoint (`AETHER365_GRAPH_URL`).
@@ -156,12 +171,13 @@ impl EndpointKind {
             EndpointKind::Compliance => "AETHER365_COMPLIANCE_URL",
             EndpointKind::SharePointAdmin => "AETHER365_SHAREPOINT_ADMIN_URL",
             EndpointKind::PowerPlatform => "AETHER365_POWER_PLATFORM_URL",
+            EndpointKind::Fabric => "AETHER365_FABRIC_URL",
         }
     }
 }
 
 impl Endpoints {
-    /// One endpoint's URL.
+    /// One endpoint's URL (`""` for the Fabric admin API in a cloud that has none).
     pub fn get(&self, kind: EndpointKind) -> &str {
         match kind {
             EndpointKind::Authority => &self.authority,
@@ -170,6 +186,7 @@ impl Endpoints {
             EndpointKind::Compliance => &self.compliance,
             EndpointKind::SharePointAdmin => &self.sharepoint_admin,
             EndpointKind::PowerPlatform => &self.power_platform,
+            EndpointKind::Fabric => self.fabric.as_deref().unwrap_or(""),
         }
     }
 
@@ -195,6 +212,7 @@ impl Endpoints {
                 self.power_platform = url;
                 self.power_platform_resource = None;
             }
+            EndpointKind::Fabric => self.fabric = Some(url),
         }
     }
 
@@ -216,6 +234,9 @@ impl Endpoints {
         check("compliance", &self.compliance)?;
         check("sharepoint_admin", &self.sharepoint_admin)?;
         check("power_platform", &self.power_platform)?;
+        if let Some(fabric) = &self.fabric {
+            check("fabric", fabric)?;
+        }
         Ok(())
     }
 
@@ -293,6 +314,23 @@ mod tests {
         e.graph = "not a url".into();
         assert!(e.validate().is_err());
         assert_eq!(Cloud::from_name("GCC-High"), Some(Cloud::GccHigh));
+    }
+
+    #[test]
+    fn fabric_has_a_documented_host_only_in_the_commercial_cloud() {
+        assert_eq!(
+            Cloud::Commercial.endpoints().fabric.as_deref(),
+            Some("https://api.fabric.microsoft.com")
+        );
+        for cloud in [Cloud::Gcc, Cloud::GccHigh, Cloud::Dod] {
+            let mut e = cloud.endpoints();
+            assert_eq!(e.fabric, None, "{cloud:?}");
+            assert_eq!(e.get(EndpointKind::Fabric), "");
+            assert!(e.validate().is_ok());
+            e.set(EndpointKind::Fabric, "http://127.0.0.1:9/fabric/");
+            assert_eq!(e.fabric.as_deref(), Some("http://127.0.0.1:9/fabric"));
+        }
+        assert_eq!(EndpointKind::Fabric.env_var(), "AETHER365_FABRIC_URL");
     }
 
     #[test]

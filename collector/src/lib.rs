@@ -18,6 +18,7 @@
 //! | SharePoint | `{admin}/_api/SPO.Tenant` | `SPO_tenant`, `OneDrive_PnP_Flag` |
 //! | Power Platform | BAP admin API | `environment_creation`, `environment_list`, `dlp_policies`, `tenant_isolation` |
 //! | Teams | none app-only: not collected | (none; its commands are listed as unsuccessful) |
+//! | Power BI and Fabric | `{fabric}/v1/admin/tenantsettings` (Fabric admin API) | `aether365.fabric_tenant_settings` |
 //!
 //! `spf_records`, `dkim_records` and `dmarc_records` come from DNS and are not produced here.
 
@@ -48,7 +49,7 @@ pub use credential::{AppCredential, AssertionAlgorithm, CertificateCredential, S
 pub use endpoints::{Cloud, EndpointKind, Endpoints};
 pub use error::{CollectorError, CredentialCause, CredentialError, ReadError, Remedy};
 pub use request::AllowedCmdlet;
-pub use services::{TEAMS_COMMANDS, TEAMS_REASON};
+pub use services::{FABRIC_COMMAND, FABRIC_UNAVAILABLE, TEAMS_COMMANDS, TEAMS_REASON};
 pub use signin::{SignInError, VerifiedIdToken};
 pub use transport::RetryPolicy;
 
@@ -131,17 +132,20 @@ pub enum CollectedService {
     PowerPlatform,
     /// Teams, `teams_*` commands.
     Teams,
+    /// Power BI and Fabric (the Fabric admin API's tenant settings), `powerbi_*` commands.
+    PowerBi,
 }
 
 impl CollectedService {
     /// Every service, in snapshot order.
-    pub const ALL: [CollectedService; 6] = [
+    pub const ALL: [CollectedService; 7] = [
         CollectedService::Entra,
         CollectedService::Defender,
         CollectedService::Exchange,
         CollectedService::PowerPlatform,
         CollectedService::SharePoint,
         CollectedService::Teams,
+        CollectedService::PowerBi,
     ];
 
     /// The prefix of its `*_successful_commands` / `*_unsuccessful_commands` keys.
@@ -153,6 +157,7 @@ impl CollectedService {
             CollectedService::SharePoint => "SharePoint",
             CollectedService::PowerPlatform => "powerplatform",
             CollectedService::Teams => "teams",
+            CollectedService::PowerBi => "powerbi",
         }
     }
 
@@ -165,6 +170,7 @@ impl CollectedService {
             CollectedService::SharePoint => "SharePoint and OneDrive",
             CollectedService::PowerPlatform => "Power Platform",
             CollectedService::Teams => "Teams",
+            CollectedService::PowerBi => "Power BI and Fabric",
         }
     }
 }
@@ -179,7 +185,8 @@ pub enum ServiceStatus {
     Partial,
     /// Every command failed.
     Failed,
-    /// Nothing could be read app-only (Teams).
+    /// Nothing could be read here (Teams app-only; Power BI in a cloud without a documented
+    /// Fabric admin API host).
     NotCollected,
 }
 
@@ -379,8 +386,18 @@ impl Collector {
                 services::power_platform(&session, &self.endpoints, target).await
             }
             CollectedService::Teams => services::teams(),
+            CollectedService::PowerBi => services::power_bi(&session, &self.endpoints).await,
         };
-        let status = if service == CollectedService::Teams {
+        // Services nothing can read here: Teams (no app-only endpoint), and Power BI in a cloud
+        // without a documented Fabric admin API host.
+        let unreadable = match service {
+            CollectedService::Teams => Some(TEAMS_REASON),
+            CollectedService::PowerBi if self.endpoints.fabric.is_none() => {
+                Some(FABRIC_UNAVAILABLE)
+            }
+            _ => None,
+        };
+        let status = if unreadable.is_some() {
             ServiceStatus::NotCollected
         } else if run.failed.is_empty() {
             ServiceStatus::Collected
@@ -389,9 +406,9 @@ impl Collector {
         } else {
             ServiceStatus::Partial
         };
-        let reason = match status {
-            ServiceStatus::NotCollected => Some(TEAMS_REASON.to_string()),
-            _ => run.failed.first().map(|(c, r)| format!("{c}: {r}")),
+        let reason = match unreadable {
+            Some(why) => Some(why.to_string()),
+            None => run.failed.first().map(|(c, r)| format!("{c}: {r}")),
         };
         let outcome = ServiceOutcome {
             service,
@@ -471,7 +488,21 @@ impl Collector {
                 .await
                 .map(|_| ())
         };
-        let (exo, scc, spo, pp) = futures_util::join!(
+        let fabric = async {
+            let Some(base) = self.endpoints.fabric.as_deref() else {
+                return Err(ReadError::Refused {
+                    detail: FABRIC_UNAVAILABLE.to_string(),
+                });
+            };
+            let base = base.trim_end_matches('/');
+            let req = ReadRequest::get(&format!("{base}/v1/admin/tenantsettings"))?
+                .permission(services::FABRIC_PERMISSION);
+            session
+                .execute(&req, Some(&scope_of(base)))
+                .await
+                .map(|_| ())
+        };
+        let (exo, scc, spo, pp, fabric) = futures_util::join!(
             invoke(
                 &self.endpoints.exchange,
                 AllowedCmdlet::GetOrganizationConfig
@@ -481,7 +512,8 @@ impl Collector {
                 AllowedCmdlet::GetDlpCompliancePolicy
             ),
             spo,
-            pp
+            pp,
+            fabric
         );
         probes.push(probe(
             CollectedService::Exchange,
@@ -510,6 +542,13 @@ impl Collector {
             services::PP_PERMISSION,
             "Power Platform environments, DLP policies, tenant settings and isolation",
             pp,
+        ));
+        probes.push(probe(
+            CollectedService::PowerBi,
+            "/v1/admin/tenantsettings",
+            services::FABRIC_PERMISSION,
+            "Power BI and Fabric tenant settings",
+            fabric,
         ));
         probes.push(Probe {
             service: CollectedService::Teams,

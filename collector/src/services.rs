@@ -605,6 +605,107 @@ pub(crate) async fn power_platform(
     run
 }
 
+/// The command name the collector records for the Fabric admin API's tenant settings read
+/// (`GET {fabric}/v1/admin/tenantsettings`), in `powerbi_successful_commands` /
+/// `powerbi_unsuccessful_commands` (the engine's `snapshot::AETHER365_SOURCES`).
+pub const FABRIC_COMMAND: &str = "Get-FabricTenantSettingsRest";
+
+/// The key of the `aether365` section the tenant settings fill.
+pub(crate) const FABRIC_KEY: &str = "fabric_tenant_settings";
+
+/// What a 401 or 403 from the Fabric admin API means is missing. App-only access to the Fabric
+/// admin APIs is granted by a Fabric tenant setting, not by an API permission: the application's
+/// service principal must be a member of a security group the setting allows, and must hold no
+/// Power BI or Fabric API permission that needs admin consent (Microsoft's "Enable service
+/// principal authentication for read-only admin APIs").
+pub(crate) const FABRIC_PERMISSION: &str = "the Fabric tenant setting 'Service principals can access read-only admin APIs' (Fabric admin portal > Tenant settings > Admin API settings), enabled for a security group that holds this application's service principal (which must have no Power BI or Fabric API permission that needs admin consent)";
+
+/// Why the Fabric tenant settings are not read in a cloud without a documented Fabric host.
+pub const FABRIC_UNAVAILABLE: &str = "Microsoft documents no Fabric admin API host for this cloud, so the Fabric (Power BI) tenant settings are not read; set AETHER365_FABRIC_URL if one serves this tenant";
+
+/// One page of `GET /v1/admin/tenantsettings` (`TenantSettings`): the settings under `value`
+/// (the current API description), or under `tenantSettings` (its earlier examples), and the
+/// continuation of a paged answer.
+#[derive(Debug, serde::Deserialize)]
+struct TenantSettingsPage {
+    #[serde(default)]
+    value: Option<Vec<Value>>,
+    #[serde(default, rename = "tenantSettings")]
+    tenant_settings: Option<Vec<Value>>,
+    #[serde(default, rename = "continuationUri")]
+    continuation_uri: Option<String>,
+    #[serde(default, rename = "continuationToken")]
+    continuation_token: Option<String>,
+}
+
+/// Reads every tenant setting: follows `continuationUri` (same origin only), else
+/// `continuationToken` as the documented query parameter.
+async fn fabric_tenant_settings(session: &Session, base: &str) -> Result<Vec<Value>, ReadError> {
+    let base = base.trim_end_matches('/');
+    let first = format!("{base}/v1/admin/tenantsettings");
+    let scope = scope_of(base);
+    let mut req = ReadRequest::get(&first)?.permission(FABRIC_PERMISSION);
+    let mut items = Vec::new();
+    for _ in 0..1_000 {
+        let answer = session.execute(&req, Some(&scope)).await?;
+        let page: TenantSettingsPage =
+            serde_json::from_value(answer).map_err(|e| ReadError::Malformed {
+                what: req.what().to_string(),
+                detail: format!("not a list of tenant settings: {e}"),
+            })?;
+        let Some(settings) = page.value.or(page.tenant_settings) else {
+            return Err(ReadError::Malformed {
+                what: req.what().to_string(),
+                detail: "no `value` (or `tenantSettings`) array in the answer".into(),
+            });
+        };
+        items.extend(settings);
+        let next = match (page.continuation_uri, page.continuation_token) {
+            (Some(uri), _) if !uri.is_empty() => uri,
+            (_, Some(token)) if !token.is_empty() => {
+                let mut u = url::Url::parse(&first).map_err(|e| ReadError::Refused {
+                    detail: format!("not a valid URL ({e}): {first}"),
+                })?;
+                u.query_pairs_mut().append_pair("continuationToken", &token);
+                u.to_string()
+            }
+            _ => return Ok(items),
+        };
+        req = req.next_page(&next)?;
+    }
+    Err(ReadError::Malformed {
+        what: "/v1/admin/tenantsettings".into(),
+        detail: "more than 1,000 pages (a continuation loop?)".into(),
+    })
+}
+
+/// Power BI and Fabric: the Fabric admin API's tenant settings, into the `aether365` section.
+/// A refusal (401/403: the admin-API tenant setting off, or the application outside its group)
+/// is recorded with [`FABRIC_PERMISSION`] in its reason.
+pub(crate) async fn power_bi(session: &Session, endpoints: &Endpoints) -> ServiceRun {
+    let mut run = ServiceRun::default();
+    let Some(base) = endpoints.fabric.as_deref() else {
+        run.failed
+            .push((FABRIC_COMMAND.to_string(), FABRIC_UNAVAILABLE.to_string()));
+        return run;
+    };
+    match fabric_tenant_settings(session, base).await {
+        Ok(items) => {
+            let mut own = Map::new();
+            own.insert(FABRIC_KEY.to_string(), Value::Array(items));
+            run.sections
+                .insert(AETHER365_SECTION.to_string(), Value::Object(own));
+            run.success(FABRIC_COMMAND);
+        }
+        Err(e @ ReadError::Unauthorized { .. }) => run.failed.push((
+            FABRIC_COMMAND.to_string(),
+            format!("{}; the Fabric admin API needs {FABRIC_PERMISSION}", e.reason()),
+        )),
+        Err(e) => run.failure(FABRIC_COMMAND, &e),
+    }
+    run
+}
+
 /// Why Teams is not collected.
 pub const TEAMS_REASON: &str =
     "no app-only REST endpoint serves Teams tenant configuration; import a ScubaGear export for it";
@@ -702,7 +803,13 @@ mod own_section_tests {
 
     #[test]
     fn own_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
-        assert_eq!(OWN_EXCHANGE_COMMANDS.len(), AETHER365_SOURCES.len());
+        // Every key is filled by an Exchange cmdlet, or by the Fabric read.
+        assert_eq!(OWN_EXCHANGE_COMMANDS.len() + 1, AETHER365_SOURCES.len());
+        assert!(
+            AETHER365_SOURCES
+                .iter()
+                .any(|(k, c, p)| *k == FABRIC_KEY && *c == FABRIC_COMMAND && *p == "powerbi")
+        );
         for (cmdlet, key) in OWN_EXCHANGE_COMMANDS {
             assert!(
                 AETHER365_SOURCES

@@ -552,9 +552,12 @@ pub(crate) fn service_error(body: &[u8]) -> (Option<String>, Option<String>) {
                 .and_then(Value::as_str)
                 .map(|s| s.lines().next().unwrap_or(s).to_string()),
         ),
-        // SharePoint's refusals of a token (`{"error_description": "..."}`) carry no code.
+        // SharePoint's refusals of a token (`{"error_description": "..."}`) carry no code; the
+        // Fabric admin API's `ErrorResponse` is `{"errorCode": "...", "message": "..."}`.
         _ => (
-            None,
+            v.get("errorCode")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             v.get("message")
                 .or_else(|| v.get("error_description"))
                 .and_then(Value::as_str)
@@ -700,5 +703,11 @@ mod tests {
             m.as_deref(),
             Some("AADSTS7000215: Invalid client secret provided.")
         );
+        // The Fabric admin API's ErrorResponse.
+        let (c, m) = service_error(
+            br#"{"requestId":"r","errorCode":"InsufficientPrivileges","message":"The caller does not have sufficient permissions."}"#,
+        );
+        assert_eq!(c.as_deref(), Some("InsufficientPrivileges"));
+        assert!(m.unwrap().starts_with("The caller"));
     }
 }

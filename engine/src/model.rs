@@ -132,13 +132,15 @@ pub enum Service {
     Purview,
     /// Power Platform.
     PowerPlatform,
+    /// Power BI and Microsoft Fabric (the Fabric admin portal's tenant settings).
+    PowerBi,
     /// Public DNS records of the tenant's domains.
     Dns,
 }
 
 impl Service {
     /// Every service, in display order.
-    pub const ALL: [Service; 8] = [
+    pub const ALL: [Service; 9] = [
         Service::EntraId,
         Service::ExchangeOnline,
         Service::Defender,
@@ -146,6 +148,7 @@ impl Service {
         Service::Teams,
         Service::Purview,
         Service::PowerPlatform,
+        Service::PowerBi,
         Service::Dns,
     ];
 
@@ -159,6 +162,7 @@ impl Service {
             Service::Teams => "teams",
             Service::Purview => "purview",
             Service::PowerPlatform => "power_platform",
+            Service::PowerBi => "power_bi",
             Service::Dns => "dns",
         }
     }
@@ -173,6 +177,7 @@ impl Service {
             Service::Teams => "Teams",
             Service::Purview => "Purview",
             Service::PowerPlatform => "Power Platform",
+            Service::PowerBi => "Power BI and Fabric",
             Service::Dns => "DNS",
         }
     }
@@ -207,6 +212,7 @@ impl Service {
             Service::Teams => &["teams", "microsoftteams", "msteams"],
             Service::Purview => &["purview", "compliance", "dlp", "audit", "microsoftpurview"],
             Service::PowerPlatform => &["powerplatform", "pp", "powerapps"],
+            Service::PowerBi => &["powerbi", "pbi", "fabric", "microsoftfabric"],
             Service::Dns => &["dns", "exposure", "domains"],
         }
     }
@@ -232,7 +238,7 @@ impl FromStr for Service {
             .ok_or_else(|| {
                 parse_error(
                     "service",
-                    "entra_id, exchange_online, defender, sharepoint, teams, purview, power_platform, dns",
+                    "entra_id, exchange_online, defender, sharepoint, teams, purview, power_platform, power_bi, dns",
                     s,
                 )
             })
@@ -461,6 +467,8 @@ mod tests {
             ("OneDrive", Service::SharePoint),
             ("SharePoint and OneDrive", Service::SharePoint),
             ("power_platform", Service::PowerPlatform),
+            ("Power BI", Service::PowerBi),
+            ("fabric", Service::PowerBi),
             ("Defender for Office 365", Service::Defender),
             ("DNS", Service::Dns),
         ] {

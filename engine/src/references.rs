@@ -253,11 +253,25 @@ pub static REFERENCES: &[References] = &[
     r("A365-AAD-56",   &[],          &["MS.AAD.8.3v1"],                &["AC-2"],                   &["A.5.16"]),
     r("A365-PPL-10",   &[],          &["MS.POWERPLATFORM.3.2v1"],      &["SC-7"],                   &["A.8.22"]),
     r("A365-PPL-11",   &[],          &["MS.POWERPLATFORM.4.1v1"],      &["SC-18"],                  &["A.8.26"]),
+    // Power BI and Fabric: the Fabric admin API's tenant settings (aether365.fabric_tenant_settings).
+    r("A365-PBI-01",   &["9.1.1"],   &["MS.POWERBI.2.1v1"],            &["AC-6"],                   &["A.5.15"]),
+    r("A365-PBI-02",   &["9.1.2"],   &["MS.POWERBI.3.1v1"],            &["AC-6"],                   &["A.5.15"]),
+    r("A365-PBI-03",   &["9.1.3"],   &[],                              &["AC-6"],                   &["A.5.15"]),
+    r("A365-PBI-04",   &["9.1.4"],   &[],                              &["SC-7"],                   &["A.5.14"]),
+    r("A365-PBI-05",   &["9.1.5"],   &["MS.POWERBI.6.1v1"],            &["CM-7"],                   &["A.8.7"]),
+    r("A365-PBI-06",   &["9.1.6"],   &["MS.POWERBI.7.1v1"],            &["AC-16"],                  &["A.5.13"]),
+    r("A365-PBI-07",   &["9.1.7"],   &[],                              &["AC-3"],                   &["A.5.14"]),
+    r("A365-PBI-08",   &["9.1.8"],   &[],                              &["AC-21"],                  &["A.5.14"]),
+    r("A365-PBI-09",   &["9.1.9"],   &["MS.POWERBI.5.1v1"],            &["IA-5"],                   &["A.5.17"]),
+    r("A365-PBI-10",   &["9.1.10"],  &["MS.POWERBI.4.1v1"],            &["AC-6(5)"],                &["A.8.2"]),
+    r("A365-PBI-11",   &["9.1.11"],  &["MS.POWERBI.4.2v1"],            &["AC-6(5)"],                &["A.8.2"]),
+    r("A365-PBI-12",   &["9.1.12"],  &[],                              &["AC-6(5)"],                &["A.8.2"]),
+    r("A365-PBI-13",   &[],          &["MS.POWERBI.1.1v1"],            &["SC-7"],                   &["A.5.14"]),
 ];
 
 /// Every policy of the SCuBA baselines shipped with ScubaGear [`SCUBA_VERSION`] for the
 /// services the catalogue covers (Entra ID, Defender, Exchange Online, SharePoint, Teams,
-/// Power Platform), by id. Each is cited by exactly one check: a check that decides it, or one
+/// Power Platform, Power BI), by id. Each is cited by exactly one check: a check that decides it, or one
 /// that says why ScubaGear itself does not ([`crate::check::ScubaUndecided`]).
 ///
 /// The 126 policies of the baseline documents plus MS.POWERPLATFORM.2.3v1, which ScubaGear
@@ -294,6 +308,8 @@ pub static SCUBA_POLICIES: &[&str] = &[
     "MS.POWERPLATFORM.2.2v1", "MS.POWERPLATFORM.2.3v1", "MS.POWERPLATFORM.3.1v1",
     "MS.POWERPLATFORM.3.2v1", "MS.POWERPLATFORM.4.1v1", "MS.POWERPLATFORM.5.1v1",
     "MS.POWERPLATFORM.6.1v1",
+    "MS.POWERBI.1.1v1", "MS.POWERBI.2.1v1", "MS.POWERBI.3.1v1", "MS.POWERBI.4.1v1",
+    "MS.POWERBI.4.2v1", "MS.POWERBI.5.1v1", "MS.POWERBI.6.1v1", "MS.POWERBI.7.1v1",
 ];
 
 /// One CIS Microsoft 365 Foundations v7.0.0 recommendation.
@@ -516,18 +532,18 @@ pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("8.5.8", "E3 L2", "External meeting chat is off"),
     cis("8.5.9", "E3 L2", "Meeting recording is off by default"),
     gap("8.6.1", "E5 L1", "Users can report security concerns in Teams", Gap::NotAppOnly("the Teams messaging policy (AllowSecurityEndUserReporting) is served only by the Teams PowerShell module, and the import of a ScubaGear export does not carry it")),
-    gap("9.1.1", "E3 L1", "Guest user access to Fabric is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.2", "E3 L1", "External user invitations to Fabric are restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.3", "E3 L1", "Guest access to Fabric content is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.4", "E3 L1", "Publish to web is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.5", "E3 L2", "Interacting with and sharing R and Python visuals is disabled", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.6", "E3 L1", "Sensitivity labels are enabled in Fabric", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.7", "E3 L1", "Shareable links are restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.8", "E3 L1", "Enabling dataset content for external users is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.9", "E3 L1", "Block ResourceKey authentication is enabled", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.10", "E3 L1", "Access to APIs by service principals is restricted", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.11", "E3 L1", "Service principals cannot create and use profiles", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
-    gap("9.1.12", "E3 L1", "Service principals cannot create workspaces, connections and deployment pipelines", Gap::NotCollected("Fabric (Power BI) tenant settings (Fabric admin API admin/tenantsettings, Tenant.Read.All) are not collected")),
+    cis("9.1.1", "E3 L1", "Guest user access to Fabric is restricted"),
+    cis("9.1.2", "E3 L1", "External user invitations to Fabric are restricted"),
+    cis("9.1.3", "E3 L1", "Guest access to Fabric content is restricted"),
+    cis("9.1.4", "E3 L1", "Publish to web is restricted"),
+    cis("9.1.5", "E3 L2", "Interacting with and sharing R and Python visuals is disabled"),
+    cis("9.1.6", "E3 L1", "Sensitivity labels are enabled in Fabric"),
+    cis("9.1.7", "E3 L1", "Shareable links are restricted"),
+    cis("9.1.8", "E3 L1", "Enabling dataset content for external users is restricted"),
+    cis("9.1.9", "E3 L1", "Block ResourceKey authentication is enabled"),
+    cis("9.1.10", "E3 L1", "Access to APIs by service principals is restricted"),
+    cis("9.1.11", "E3 L1", "Service principals cannot create and use profiles"),
+    cis("9.1.12", "E3 L1", "Service principals cannot create workspaces, connections and deployment pipelines"),
 ];
 
 /// The references of a check, by id.

@@ -148,6 +148,12 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "Get-HostedContentFilterPolicy",
         "exo",
     ),
+    // Power BI / Fabric: the Fabric admin API's tenant settings (`GET /v1/admin/tenantsettings`).
+    (
+        "fabric_tenant_settings",
+        "Get-FabricTenantSettingsRest",
+        "powerbi",
+    ),
 ];
 
 /// Every settings group the engine knows the command of: ScubaGear's, then ours.

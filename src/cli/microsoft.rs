@@ -93,6 +93,10 @@ pub struct MicrosoftArgs {
     /// Override: the Power Platform admin API host.
     #[arg(long, env = EndpointKind::PowerPlatform.env_var())]
     pub power_platform_url: Option<String>,
+    /// Override: the Fabric admin API host (Power BI and Fabric tenant settings), e.g.
+    /// https://api.fabric.microsoft.com; the US government clouds have no documented one.
+    #[arg(long, env = EndpointKind::Fabric.env_var())]
+    pub fabric_url: Option<String>,
     /// Time limit of one request to Microsoft 365.
     #[arg(long, env = "AETHER365_COLLECT_TIMEOUT", value_parser = humantime_ms, default_value = "30s")]
     pub collect_timeout: Duration,
@@ -118,6 +122,7 @@ impl MicrosoftArgs {
             (EndpointKind::Compliance, &self.compliance_url),
             (EndpointKind::SharePointAdmin, &self.sharepoint_admin_url),
             (EndpointKind::PowerPlatform, &self.power_platform_url),
+            (EndpointKind::Fabric, &self.fabric_url),
         ];
         for (kind, url) in overrides {
             if let Some(url) = url {
@@ -207,5 +212,6 @@ mod tests {
         assert_eq!(env("graph_url"), "AETHER365_GRAPH_URL");
         assert_eq!(env("entra_authority_url"), "AETHER365_ENTRA_AUTHORITY_URL");
         assert_eq!(env("power_platform_url"), "AETHER365_POWER_PLATFORM_URL");
+        assert_eq!(env("fabric_url"), "AETHER365_FABRIC_URL");
     }
 }

@@ -10,6 +10,7 @@
 //! | `/scc` | the Security & Compliance admin API, the same way |
 //! | `/spo` | the SharePoint admin site: `GET /_api/SPO.Tenant` (verbose OData) |
 //! | `/bap` | the Power Platform admin API (BAP), as ScubaGear calls it |
+//! | `/fabric` | the Fabric admin API: `GET /v1/admin/tenantsettings` (paged with `continuationToken`/`continuationUri`; tokens for `https://api.fabric.microsoft.com` or `{base}/fabric`) |
 //! | `/_standin` | control: `POST /_standin/faults` (a [`Fault`] as JSON), `DELETE /_standin/faults`, `GET /_standin/requests` |
 //!
 //! Answers use the real APIs' formats; faults ([`FaultKind`]) are injected on demand.
@@ -114,6 +115,21 @@ pub const EXCHANGE_PROTECTION: &[u8] =
 pub fn exchange_protection() -> &'static serde_json::Value {
     static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| serde_json::from_slice(EXCHANGE_PROTECTION).unwrap_or_default())
+}
+
+/// The stand-in tenant's Fabric (Power BI) tenant settings, which a ScubaGear export does not
+/// carry (the repository's `fixtures/aether365/fabric-tenant-settings.json`: the `aether365`
+/// section's `fabric_tenant_settings` a live collection of this tenant gives; some CIS 9.1
+/// checks pass on them, some fail). Served by `GET /fabric/v1/admin/tenantsettings` when the
+/// export has none of its own.
+pub const FABRIC_TENANT_SETTINGS: &[u8] =
+    include_bytes!("../../fixtures/aether365/fabric-tenant-settings.json");
+
+/// [`FABRIC_TENANT_SETTINGS`], parsed (`Value::Null` if it ever stopped being JSON, so that the
+/// API answers an empty list).
+pub fn fabric_settings() -> &'static serde_json::Value {
+    static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_slice(FABRIC_TENANT_SETTINGS).unwrap_or_default())
 }
 
 /// The client id the binary accepts by default.
@@ -370,7 +386,7 @@ impl StandIn {
     }
 
     /// The collector's endpoints with every service pointed at this stand-in
-    /// (`{base}/authority`, `/graph`, `/exo`, `/scc`, `/spo`, `/bap`).
+    /// (`{base}/authority`, `/graph`, `/exo`, `/scc`, `/spo`, `/bap`, `/fabric`).
     pub fn endpoints(&self) -> aether365_collector::Endpoints {
         use aether365_collector::EndpointKind;
         let b = &self.base_url;
@@ -382,6 +398,7 @@ impl StandIn {
             (EndpointKind::Compliance, "scc"),
             (EndpointKind::SharePointAdmin, "spo"),
             (EndpointKind::PowerPlatform, "bap"),
+            (EndpointKind::Fabric, "fabric"),
         ] {
             out.set(kind, format!("{b}/{path}"));
         }

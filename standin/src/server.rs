@@ -402,6 +402,8 @@ enum Service {
     Scc,
     Spo,
     Bap,
+    /// The Fabric admin API (`/fabric/v1/admin/...`).
+    Fabric,
     Control,
     Unknown,
 }
@@ -415,6 +417,7 @@ fn service_of(path: &str) -> Service {
         "scc" => Service::Scc,
         "spo" => Service::Spo,
         "bap" => Service::Bap,
+        "fabric" => Service::Fabric,
         "_standin" => Service::Control,
         _ => Service::Unknown,
     }
@@ -428,6 +431,7 @@ impl Service {
             Service::Scc => "scc",
             Service::Spo => "spo",
             Service::Bap => "bap",
+            Service::Fabric => "fabric",
             _ => "",
         }
     }
@@ -443,6 +447,7 @@ impl Service {
                 Service::Scc => a == "https://ps.compliance.protection.outlook.com",
                 Service::Spo => a.ends_with("-admin.sharepoint.com"),
                 Service::Bap => a == "https://service.powerapps.com",
+                Service::Fabric => a == "https://api.fabric.microsoft.com",
                 _ => false,
             }
     }
@@ -456,6 +461,11 @@ impl Service {
             Service::Bap => Reply::json(
                 status,
                 &json!({"error": {"code": code, "message": message}}),
+            ),
+            // The Fabric REST API's `ErrorResponse`.
+            Service::Fabric => Reply::json(
+                status,
+                &json!({"requestId": random_id(), "errorCode": code, "message": message}),
             ),
             _ => graph_error(status, code, message),
         }
@@ -514,6 +524,13 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
             }
             FaultKind::Forbidden if reply.is_none() => {
                 reply = Some(match service {
+                    // The Fabric admin API's refusal when the admin-API tenant setting does not
+                    // admit the service principal.
+                    Service::Fabric => service.error(
+                        StatusCode::FORBIDDEN,
+                        "InsufficientPrivileges",
+                        "The caller does not have sufficient permissions to call the admin API.",
+                    ),
                     Service::Spo => service.error(
                         StatusCode::FORBIDDEN,
                         "System.UnauthorizedAccessException",
@@ -587,7 +604,12 @@ async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> 
         && host != own_host
         && matches!(
             service,
-            Service::Graph | Service::Exo | Service::Scc | Service::Spo | Service::Bap
+            Service::Graph
+                | Service::Exo
+                | Service::Scc
+                | Service::Spo
+                | Service::Bap
+                | Service::Fabric
         )
     {
         let text = String::from_utf8_lossy(&reply.body)
@@ -696,6 +718,9 @@ fn route(
                     compliance_discovery(path, state)
                 }
                 (Service::Bap, _) => bap(m, path, query, state),
+                (Service::Fabric, "GET") if path == "/fabric/v1/admin/tenantsettings" => {
+                    fabric_tenant_settings(path, query, state)
+                }
                 _ => service.error(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "MethodNotAllowed",
@@ -827,12 +852,51 @@ fn export_items(state: &State, key: &str) -> Vec<Value> {
         .export
         .get(key)
         .or_else(|| data.export.get("aether365").and_then(|s| s.get(key)))
-        .or_else(|| crate::exchange_protection().get(key));
+        .or_else(|| crate::exchange_protection().get(key))
+        .or_else(|| crate::fabric_settings().get(key));
     match found {
         Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other.clone()],
     }
+}
+
+/// `GET /v1/admin/tenantsettings` of the Fabric admin API: the tenant's settings (the export's
+/// `aether365.fabric_tenant_settings`, else the stand-in tenant's own
+/// [`crate::FABRIC_TENANT_SETTINGS`]) under `value`, paged with `continuationToken` and
+/// `continuationUri` as the Fabric REST API pages.
+fn fabric_tenant_settings(path: &str, query: &str, state: &State) -> Reply {
+    let items = export_items(state, "fabric_tenant_settings");
+    let skip = match param(query, "continuationToken") {
+        None => 0,
+        Some(t) => match t.parse::<usize>() {
+            Ok(n) if n <= items.len() => n,
+            _ => {
+                return Service::Fabric.error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidContinuationToken",
+                    "The continuation token is not valid.",
+                );
+            }
+        },
+    };
+    let end = (skip + state.page_size).min(items.len());
+    let mut out = Map::new();
+    out.insert(
+        "value".into(),
+        Value::Array(items.get(skip..end).unwrap_or(&[]).to_vec()),
+    );
+    if end < items.len() {
+        out.insert("continuationToken".into(), json!(end.to_string()));
+        out.insert(
+            "continuationUri".into(),
+            json!(format!(
+                "{}{path}?continuationToken={end}",
+                state.base_url
+            )),
+        );
+    }
+    Reply::json(StatusCode::OK, &Value::Object(out))
 }
 
 fn licensed(state: &State, key: &str) -> bool {
@@ -1277,6 +1341,7 @@ fn token(tenant: &str, body: &[u8], state: &State) -> Reply {
         Service::Scc,
         Service::Spo,
         Service::Bap,
+        Service::Fabric,
     ]
     .iter()
     .any(|s| s.accepts(&state.base_url, audience));

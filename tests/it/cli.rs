@@ -427,6 +427,7 @@ fn microsoft_args(standin: &m365_standin::StandIn) -> Vec<String> {
         ("--compliance-url", e.compliance),
         ("--sharepoint-admin-url", e.sharepoint_admin),
         ("--power-platform-url", e.power_platform),
+        ("--fabric-url", e.fabric.unwrap_or_default()),
     ]
     .into_iter()
     .flat_map(|(flag, value)| [flag.to_string(), value])

@@ -533,6 +533,8 @@ async fn the_operators_tenant_connect_is_audited_as_the_operators_act() {
                     &e.sharepoint_admin,
                     "--power-platform-url",
                     &e.power_platform,
+                    "--fabric-url",
+                    e.fabric.as_deref().unwrap_or_default(),
                 ])
                 .env("RUST_LOG", "warn")
                 .env("AETHER365_OPERATOR", "ops-alice")

@@ -170,6 +170,7 @@ pub fn service_name(service: CollectedService) -> &'static str {
         CollectedService::SharePoint => "sharepoint",
         CollectedService::PowerPlatform => "power_platform",
         CollectedService::Teams => "teams",
+        CollectedService::PowerBi => "power_bi",
     }
 }
 

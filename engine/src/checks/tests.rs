@@ -13,11 +13,12 @@ use crate::snapshot::Snapshot;
 pub(crate) fn sample_value() -> Value {
     let mut v = scubagear_sample();
     v["aether365"] = aether365_sample();
-    for (_, cmd, _) in crate::snapshot::AETHER365_SOURCES {
-        v["exo_successful_commands"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!(cmd));
+    for (_, cmd, prefix) in crate::snapshot::AETHER365_SOURCES {
+        let list = &mut v[format!("{prefix}_successful_commands")];
+        if list.is_null() {
+            *list = json!([]);
+        }
+        list.as_array_mut().unwrap().push(json!(cmd));
     }
     v
 }
@@ -31,13 +32,18 @@ pub(crate) fn scubagear_sample() -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-/// The `aether365` section of the stand-in tenant.
+/// The `aether365` section of the stand-in tenant (every file of `fixtures/aether365`, merged).
 fn aether365_sample() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/aether365/exchange-protection.json"
     );
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let mut section: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let fabric = super::power_bi_tests::fabric_sample();
+    for (k, v) in fabric.as_object().unwrap() {
+        section[k.as_str()] = v.clone();
+    }
+    section
 }
 
 fn status_of(v: &Value, id: &str) -> Status {
@@ -1680,6 +1686,9 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Pass,
         ),
     ]
+    .into_iter()
+    .chain(super::power_bi_tests::cases())
+    .collect()
 }
 
 /// Each check's pass fixtures: the sample mutated by a `cases()` entry that expects `pass`.
@@ -2688,7 +2697,7 @@ fn scuba_policy_list_holds_every_policy_scubagear_reported_on_the_sample() {
             "{id} is missing from SCUBA_POLICIES"
         );
     }
-    assert_eq!(crate::references::SCUBA_POLICIES.len(), 127);
+    assert_eq!(crate::references::SCUBA_POLICIES.len(), 135);
     // Every policy ScubaGear did not decide on the sample is cited by a check that answers
     // manual there, as ScubaGear's verdict is "undecided".
     let snap = Snapshot::from_value(sample_value()).unwrap();

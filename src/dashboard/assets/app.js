@@ -14,7 +14,7 @@
   const SERVICES = [
     ["entra_id", "Entra ID"], ["exchange_online", "Exchange Online"], ["defender", "Defender for Office 365"],
     ["sharepoint", "SharePoint and OneDrive"], ["teams", "Teams"], ["purview", "Purview"],
-    ["power_platform", "Power Platform"], ["dns", "DNS"],
+    ["power_platform", "Power Platform"], ["power_bi", "Power BI and Fabric"], ["dns", "DNS"],
   ];
   const FRAMEWORKS = [["CIS", "CIS Microsoft 365"], ["SCuBA", "CISA SCuBA"], ["NIST-800-53", "NIST SP 800-53"], ["ISO-27001", "ISO/IEC 27001"]];
   const SOURCES = {
