@@ -235,7 +235,8 @@ pub struct Probe {
     pub ok: bool,
     /// `answered`, or the reason it did not.
     pub detail: String,
-    /// What to do when it did not answer (none for Teams, which nothing can read app-only).
+    /// What to do when it did not answer (none for Teams, which nothing can read app-only, nor
+    /// for Power BI in a cloud without a Fabric admin API host).
     pub remedy: Option<Remedy>,
 }
 
@@ -490,9 +491,7 @@ impl Collector {
         };
         let fabric = async {
             let Some(base) = self.endpoints.fabric.as_deref() else {
-                return Err(ReadError::Refused {
-                    detail: FABRIC_UNAVAILABLE.to_string(),
-                });
+                return Ok(()); // no host: reported below, as Teams is
             };
             let base = base.trim_end_matches('/');
             let req = ReadRequest::get(&format!("{base}/v1/admin/tenantsettings"))?
@@ -543,13 +542,25 @@ impl Collector {
             "Power Platform environments, DLP policies, tenant settings and isolation",
             pp,
         ));
-        probes.push(probe(
-            CollectedService::PowerBi,
-            "/v1/admin/tenantsettings",
-            services::FABRIC_PERMISSION,
-            "Power BI and Fabric tenant settings",
-            fabric,
-        ));
+        if self.endpoints.fabric.is_some() {
+            probes.push(probe(
+                CollectedService::PowerBi,
+                "/v1/admin/tenantsettings",
+                services::FABRIC_PERMISSION,
+                "Power BI and Fabric tenant settings",
+                fabric,
+            ));
+        } else {
+            probes.push(Probe {
+                service: CollectedService::PowerBi,
+                endpoint: "(none)".into(),
+                permission: services::FABRIC_PERMISSION.into(),
+                purpose: "Power BI and Fabric tenant settings".into(),
+                ok: false,
+                detail: FABRIC_UNAVAILABLE.into(),
+                remedy: None,
+            });
+        }
         probes.push(Probe {
             service: CollectedService::Teams,
             endpoint: "(none)".into(),

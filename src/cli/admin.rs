@@ -293,9 +293,13 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let probes = collector
                 .test_connection(&aether365_actors::scans::target_of(&tenant))
                 .await;
-            // Teams has no app-only endpoint: not a missing permission, and no failure.
+            // Teams has no app-only endpoint, and Power BI no Fabric host in some clouds: not a
+            // missing permission, and no failure (their probes carry no remedy).
             let unavailable = |p: &aether365_collector::Probe| {
                 p.service == aether365_collector::CollectedService::Teams
+                    || (p.service == aether365_collector::CollectedService::PowerBi
+                        && p.remedy.is_none()
+                        && !p.ok)
             };
             let missing = probes.iter().filter(|p| !p.ok && !unavailable(p)).count();
             if json {

@@ -355,3 +355,48 @@ async fn power_platform_answers_in_bap_shapes() {
         .unwrap();
     assert_eq!(r.status(), 403, "another tenant's isolation policy");
 }
+
+#[tokio::test]
+async fn fabric_serves_tenant_settings_to_its_own_audience_only_with_continuations() {
+    let s = start(10);
+    let fabric = s.endpoints().fabric.unwrap();
+    let url = format!("{fabric}/v1/admin/tenantsettings");
+    // A token for another API is refused, as Fabric refuses a token of another audience.
+    let graph = token(&s, &s.endpoints().graph).await;
+    let r = http().get(&url).bearer_auth(&graph).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let v: Value = r.json().await.unwrap();
+    assert!(v["errorCode"].is_string() && v["message"].is_string(), "{v}");
+    // The real resource and the stand-in's own URL are both Fabric's audience.
+    let t = token(&s, "https://api.fabric.microsoft.com").await;
+    let v: Value = http()
+        .get(&url)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first = v["value"].as_array().unwrap();
+    assert_eq!(first.len(), 10);
+    assert!(first.iter().all(|s| s["settingName"].is_string() && s["enabled"].is_boolean()));
+    assert_eq!(v["continuationToken"], "10");
+    let next = v["continuationUri"].as_str().unwrap().to_string();
+    assert!(next.starts_with(&url), "{next}");
+    let t = token(&s, &fabric).await;
+    let v: Value = http()
+        .get(&next)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 6);
+    assert!(v.get("continuationUri").is_none() && v.get("continuationToken").is_none());
+    // Reads only.
+    let r = http().post(&url).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+}

@@ -53,6 +53,11 @@ pub(crate) fn consistent_export() -> Value {
             done.push(json!(cmdlet));
         }
     }
+    // The stand-in tenant's Fabric tenant settings, read by the Power BI service.
+    export["aether365"]["fabric_tenant_settings"] =
+        m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
+    export["powerbi_successful_commands"] = json!([FABRIC_COMMAND]);
+    export["powerbi_unsuccessful_commands"] = json!([]);
     let with_records = ["tqhjy.onmicrosoft.com", "tqhjy.mail.onmicrosoft.com"];
     export["accepted_domains"]
         .as_array_mut()
@@ -162,7 +167,17 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
         let (_, findings) = scan_live(&app).await;
         for (id, status) in &expected {
             let got = &findings[id];
-            if let Some((_, cmdlet)) = AETHER365_CHECKS.iter().find(|(c, _)| c == id) {
+            if id.starts_with("A365-PBI-") {
+                // Fabric tenant settings: not in a ScubaGear export; collected live, where the
+                // stand-in tenant's settings decide them (some pass, some fail).
+                assert_eq!(*status, Status::Error, "{id}");
+                assert_eq!(
+                    got.status,
+                    fabric_verdicts()[id].as_str(),
+                    "{id}: {}",
+                    got.message
+                );
+            } else if let Some((_, cmdlet)) = AETHER365_CHECKS.iter().find(|(c, _)| c == id) {
                 // The plain ScubaGear export cannot decide them, and says why; the live
                 // collection reads them and decides.
                 assert_eq!(*status, Status::Error, "{id}");
@@ -235,7 +250,7 @@ async fn a_collected_scan_agrees_with_the_import_check_by_check() {
             .iter()
             .map(|s| (s.service.as_str(), s.state))
             .collect();
-        assert_eq!(states.len(), 6, "{states:?}");
+        assert_eq!(states.len(), 7, "{states:?}");
         for (service, state) in &states {
             let want = if *service == "teams" {
                 ServiceState::Imported
@@ -361,6 +376,119 @@ async fn exchange_protection_policies_are_collected_into_the_aether365_section_a
                 assert_eq!(f.status, "fail", "{id}: {}", f.message);
             }
         }
+    }
+}
+
+/// The command the collector records for the Fabric tenant settings read.
+const FABRIC_COMMAND: &str = "Get-FabricTenantSettingsRest";
+
+/// The Power BI checks' verdicts on the stand-in tenant (the consistent export's).
+fn fabric_verdicts() -> BTreeMap<String, Status> {
+    verdicts_of(consistent_export())
+        .into_iter()
+        .filter(|(id, _)| id.starts_with("A365-PBI-"))
+        .collect()
+}
+
+#[actix_web::test]
+async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_decided() {
+    let expected = fabric_verdicts();
+    assert_eq!(expected.len(), 13);
+    // The stand-in tenant passes some and fails some.
+    assert!(expected.values().any(|s| *s == Status::Pass));
+    assert!(expected.values().any(|s| *s == Status::Fail));
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        let (row, findings) = scan_live(&app).await;
+        for (id, want) in &expected {
+            let f = &findings[id];
+            assert_eq!(f.status, want.as_str(), "{id}: {}", f.message);
+            assert_eq!(f.service, "power_bi", "{id}");
+        }
+        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let settings = &stored.data["aether365"]["fabric_tenant_settings"];
+        let all = m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
+        assert_eq!(settings, &all, "every page was read");
+        assert!(
+            stored.data["powerbi_successful_commands"]
+                .as_array()
+                .is_some_and(|c| c.contains(&json!(FABRIC_COMMAND))),
+            "{}",
+            stored.data["powerbi_successful_commands"]
+        );
+        // Read with GETs, following the continuation (16 settings, 10 a page).
+        let reads: Vec<_> = app
+            .standin
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/fabric/v1/admin/tenantsettings")
+            .collect();
+        assert_eq!(reads.len(), 2, "{reads:?}");
+        assert!(reads.iter().all(|r| r.method == "GET" && r.status == 200));
+        assert_eq!(reads[1].query, "continuationToken=10");
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        assert!(
+            input
+                .services
+                .iter()
+                .any(|s| s.service == "power_bi" && s.state == ServiceState::Collected),
+            "{:?}",
+            input.services
+        );
+
+        // An administrator changes the settings: the verdicts follow.
+        let mut export = consistent_export();
+        for setting in export["aether365"]["fabric_tenant_settings"]
+            .as_array_mut()
+            .unwrap()
+        {
+            let name = setting["settingName"].as_str().unwrap().to_string();
+            // Everything CIS wants on goes off, everything else goes on for everyone.
+            let on = !matches!(
+                name.as_str(),
+                "EimInformationProtectionEdit" | "BlockResourceKeyAuthentication"
+            );
+            setting["enabled"] = json!(on);
+            setting.as_object_mut().unwrap().remove("enabledSecurityGroups");
+        }
+        app.standin.set_export(export);
+        let (_, findings) = scan_live(&app).await;
+        for id in expected.keys() {
+            assert_eq!(findings[id].status, "fail", "{id}: {}", findings[id].message);
+        }
+
+        // The Fabric admin API refuses (the admin-API tenant setting is off, or the
+        // application is outside its group): every Power BI check is an error naming the
+        // tenant setting to turn on, never a pass; the other services are unaffected.
+        app.standin.set_export(consistent_export());
+        app.standin
+            .set_fault(Fault::on("/fabric", FaultKind::Forbidden));
+        let (row, findings) = scan_live(&app).await;
+        for id in expected.keys() {
+            let f = &findings[id];
+            assert_eq!(f.status, "error", "{id}: {}", f.message);
+            assert!(
+                f.message.contains(FABRIC_COMMAND)
+                    && f.message.contains("403")
+                    && f.message.contains("Service principals can access read-only admin APIs"),
+                "{id}: {}",
+                f.message
+            );
+        }
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        for s in &input.services {
+            let want = match s.service.as_str() {
+                "power_bi" => ServiceState::Failed,
+                "teams" => ServiceState::Imported,
+                _ => ServiceState::Collected,
+            };
+            assert_eq!(s.state, want, "{}", s.service);
+        }
+        assert_eq!(findings["A365-DEF-19"].status, "pass");
     }
 }
 

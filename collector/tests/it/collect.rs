@@ -129,7 +129,7 @@ async fn the_bundled_export_comes_back() {
     let c = collector
         .collect(&target(&s), |o| seen.lock().unwrap().push(o.service))
         .await;
-    assert_eq!(seen.lock().unwrap().len(), 6, "on_service once per service");
+    assert_eq!(seen.lock().unwrap().len(), 7, "on_service once per service");
 
     for o in &c.services {
         let want = if o.service == CollectedService::Teams {
@@ -161,11 +161,24 @@ async fn the_bundled_export_comes_back() {
     // Then the cmdlets of our own section, which ScubaGear does not run.
     exo.extend(OWN_CMDLETS.iter().map(|c| c.to_string()));
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
-    // Their answers are in the `aether365` section, versioned, as the stand-in serves them.
+    // Their answers are in the `aether365` section, versioned, as the stand-in serves them,
+    // beside the Fabric tenant settings the Power BI service reads (every page of them).
+    let mut own = c.snapshot["aether365"].clone();
+    let fabric = own
+        .as_object_mut()
+        .unwrap()
+        .remove("fabric_tenant_settings")
+        .unwrap();
+    assert_eq!(own, *m365_standin::exchange_protection());
     assert_eq!(
-        c.snapshot["aether365"],
-        *m365_standin::exchange_protection()
+        fabric,
+        m365_standin::fabric_settings()["fabric_tenant_settings"]
     );
+    assert_eq!(
+        list(&c.snapshot, "powerbi_successful_commands"),
+        [aether365_collector::FABRIC_COMMAND]
+    );
+    assert_eq!(c.snapshot["powerbi_unsuccessful_commands"], json!([]));
     for k in [
         "SharePoint_successful_commands",
         "powerplatform_successful_commands",
@@ -215,7 +228,7 @@ async fn the_bundled_export_comes_back() {
 
     // Ours, and the export's own keys.
     let meta = &c.snapshot["aether365_collection"];
-    assert_eq!(meta["services"].as_array().unwrap().len(), 6);
+    assert_eq!(meta["services"].as_array().unwrap().len(), 7);
     assert!(meta["command_errors"]["Get-CsTenant"].is_string());
     assert!(
         c.snapshot["module_version"]
@@ -533,7 +546,7 @@ async fn a_wrong_secret_fails_every_service_with_the_aadsts_reason() {
         .filter(|r| r.path.ends_with("/token"))
         .count();
     assert_eq!(
-        token_requests, 5,
+        token_requests, 6,
         "a refusal is remembered: one request per resource"
     );
 }
@@ -1113,4 +1126,58 @@ async fn security_and_compliance_cmdlets_go_to_the_discovered_region() {
         assert_eq!(r.status, 200, "{r:?}");
     }
     assert_reads_only(&requests);
+}
+
+#[tokio::test]
+async fn fabric_refusals_and_clouds_without_a_fabric_host_are_failures_that_say_why() {
+    let s = start(false);
+    // A 401 that a fresh token does not cure (the service principal is not admitted by the
+    // admin-API tenant setting): the reason names the setting to turn on.
+    s.set_fault(Fault::on("/fabric", FaultKind::TokenExpired).times(2));
+    let c = collect(&s, config(&s, secret())).await;
+    let pbi = outcome(&c, CollectedService::PowerBi);
+    assert_eq!(pbi.status, ServiceStatus::Failed, "{pbi:?}");
+    let reason = pbi.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("401")
+            && reason.contains("Service principals can access read-only admin APIs"),
+        "{reason}"
+    );
+    assert_eq!(
+        c.snapshot["powerbi_unsuccessful_commands"],
+        json!([aether365_collector::FABRIC_COMMAND])
+    );
+    assert!(c.snapshot["aether365"].get("fabric_tenant_settings").is_none());
+    assert_eq!(
+        outcome(&c, CollectedService::Exchange).status,
+        ServiceStatus::Collected
+    );
+
+    // A cloud for which Microsoft documents no Fabric host: not collected, no request.
+    let mut cfg = config(&s, secret());
+    cfg.endpoints.fabric = None;
+    let before = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/fabric"))
+        .count();
+    let c = collect(&s, cfg).await;
+    let pbi = outcome(&c, CollectedService::PowerBi);
+    assert_eq!(pbi.status, ServiceStatus::NotCollected, "{pbi:?}");
+    assert_eq!(
+        pbi.reason.as_deref(),
+        Some(aether365_collector::FABRIC_UNAVAILABLE)
+    );
+    let after = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/fabric"))
+        .count();
+    assert_eq!(before, after);
+    let snap = aether365_engine::Snapshot::from_value(c.snapshot).unwrap();
+    let f = aether365_engine::find_check("A365-PBI-01")
+        .unwrap()
+        .evaluate(&snap);
+    assert_eq!(f.status, aether365_engine::Status::Error, "{}", f.message);
+    assert!(f.message.contains("no Fabric admin API host"), "{}", f.message);
 }

@@ -60,7 +60,14 @@ fn render() -> String {
          Recommendations whose data ScubaGear's export lacks are read from the snapshot's own `aether365` \
          section (versioned; docs/architecture.md): a live scan decides them, and an imported plain ScubaGear \
          export answers `error` for them, saying so (today A365-DEF-19 to A365-DEF-24, from \
-         `Get-MalwareFilterPolicy`, `Get-HostedOutboundSpamFilterPolicy` and `Get-HostedContentFilterPolicy`). \
+         `Get-MalwareFilterPolicy`, `Get-HostedOutboundSpamFilterPolicy` and `Get-HostedContentFilterPolicy`; \
+         and A365-PBI-01 to A365-PBI-13, CIS 9.1.1 to 9.1.12 and SCuBA's Power BI baseline, from the Fabric admin \
+         API's tenant settings, `GET /v1/admin/tenantsettings`, which needs the Fabric tenant setting \
+         \"Service principals can access read-only admin APIs\" for the application: docs/microsoft365.md). \
+         CIS's \"restricted\" means off, or on for specific security groups only; a setting on for the entire \
+         organization except some groups is not restricted. A365-PBI-04 (CIS 9.1.4, publish to web) accepts it on \
+         for specific security groups and does not read the embed-code option; SCuBA's MS.POWERBI.1.1v1 asks for it \
+         off (A365-PBI-13). \
          CIS 2.1.11 is decided against a documented minimum of its file-type list: Microsoft's default common \
          attachments list plus the script, help, shortcut and installer types it leaves out \
          (`MINIMUM_FILE_TYPES` in `engine/src/checks/defender.rs`; the finding names the missing ones).\n",
