@@ -699,7 +699,10 @@ pub(crate) async fn power_bi(session: &Session, endpoints: &Endpoints) -> Servic
         }
         Err(e @ ReadError::Unauthorized { .. }) => run.failed.push((
             FABRIC_COMMAND.to_string(),
-            format!("{}; the Fabric admin API needs {FABRIC_PERMISSION}", e.reason()),
+            format!(
+                "{}; the Fabric admin API needs {FABRIC_PERMISSION}",
+                e.reason()
+            ),
         )),
         Err(e) => run.failure(FABRIC_COMMAND, &e),
     }

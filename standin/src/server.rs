@@ -890,10 +890,7 @@ fn fabric_tenant_settings(path: &str, query: &str, state: &State) -> Reply {
         out.insert("continuationToken".into(), json!(end.to_string()));
         out.insert(
             "continuationUri".into(),
-            json!(format!(
-                "{}{path}?continuationToken={end}",
-                state.base_url
-            )),
+            json!(format!("{}{path}?continuationToken={end}", state.base_url)),
         );
     }
     Reply::json(StatusCode::OK, &Value::Object(out))

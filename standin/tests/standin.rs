@@ -366,7 +366,10 @@ async fn fabric_serves_tenant_settings_to_its_own_audience_only_with_continuatio
     let r = http().get(&url).bearer_auth(&graph).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.unwrap();
-    assert!(v["errorCode"].is_string() && v["message"].is_string(), "{v}");
+    assert!(
+        v["errorCode"].is_string() && v["message"].is_string(),
+        "{v}"
+    );
     // The real resource and the stand-in's own URL are both Fabric's audience.
     let t = token(&s, "https://api.fabric.microsoft.com").await;
     let v: Value = http()
@@ -380,7 +383,11 @@ async fn fabric_serves_tenant_settings_to_its_own_audience_only_with_continuatio
         .unwrap();
     let first = v["value"].as_array().unwrap();
     assert_eq!(first.len(), 10);
-    assert!(first.iter().all(|s| s["settingName"].is_string() && s["enabled"].is_boolean()));
+    assert!(
+        first
+            .iter()
+            .all(|s| s["settingName"].is_string() && s["enabled"].is_boolean())
+    );
     assert_eq!(v["continuationToken"], "10");
     let next = v["continuationUri"].as_str().unwrap().to_string();
     assert!(next.starts_with(&url), "{next}");

@@ -453,12 +453,19 @@ async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_dec
                 "EimInformationProtectionEdit" | "BlockResourceKeyAuthentication"
             );
             setting["enabled"] = json!(on);
-            setting.as_object_mut().unwrap().remove("enabledSecurityGroups");
+            setting
+                .as_object_mut()
+                .unwrap()
+                .remove("enabledSecurityGroups");
         }
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
         for id in expected.keys() {
-            assert_eq!(findings[id].status, "fail", "{id}: {}", findings[id].message);
+            assert_eq!(
+                findings[id].status, "fail",
+                "{id}: {}",
+                findings[id].message
+            );
         }
 
         // The Fabric admin API refuses (the admin-API tenant setting is off, or the
@@ -474,7 +481,8 @@ async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_dec
             assert!(
                 f.message.contains(FABRIC_COMMAND)
                     && f.message.contains("403")
-                    && f.message.contains("Service principals can access read-only admin APIs"),
+                    && f.message
+                        .contains("Service principals can access read-only admin APIs"),
                 "{id}: {}",
                 f.message
             );

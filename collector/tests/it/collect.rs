@@ -1147,7 +1147,11 @@ async fn fabric_refusals_and_clouds_without_a_fabric_host_are_failures_that_say_
         c.snapshot["powerbi_unsuccessful_commands"],
         json!([aether365_collector::FABRIC_COMMAND])
     );
-    assert!(c.snapshot["aether365"].get("fabric_tenant_settings").is_none());
+    assert!(
+        c.snapshot["aether365"]
+            .get("fabric_tenant_settings")
+            .is_none()
+    );
     assert_eq!(
         outcome(&c, CollectedService::Exchange).status,
         ServiceStatus::Collected
@@ -1179,5 +1183,9 @@ async fn fabric_refusals_and_clouds_without_a_fabric_host_are_failures_that_say_
         .unwrap()
         .evaluate(&snap);
     assert_eq!(f.status, aether365_engine::Status::Error, "{}", f.message);
-    assert!(f.message.contains("no Fabric admin API host"), "{}", f.message);
+    assert!(
+        f.message.contains("no Fabric admin API host"),
+        "{}",
+        f.message
+    );
 }

@@ -123,7 +123,10 @@ fn read(snap: &Snapshot, name: &'static str) -> Result<Read, String> {
         ));
     };
     let labels = |g: Option<Vec<SecurityGroup>>| -> Vec<String> {
-        g.unwrap_or_default().iter().map(SecurityGroup::label).collect()
+        g.unwrap_or_default()
+            .iter()
+            .map(SecurityGroup::label)
+            .collect()
     };
     Ok(Read {
         name,
@@ -182,7 +185,11 @@ fn judge(snap: &Snapshot, name: &'static str, want: Want) -> Outcome {
 
 /// CIS 9.1.1, MS.POWERBI.2.1v1: guest users' access to Fabric is restricted.
 fn guest_access(snap: &Snapshot) -> Outcome {
-    judge(snap, "AllowGuestUserToAccessSharedContent", Want::Restricted)
+    judge(
+        snap,
+        "AllowGuestUserToAccessSharedContent",
+        Want::Restricted,
+    )
 }
 
 /// CIS 9.1.2, MS.POWERBI.3.1v1: inviting external users through sharing is restricted.
@@ -233,7 +240,11 @@ fn block_resource_key(snap: &Snapshot) -> Outcome {
 
 /// CIS 9.1.10, MS.POWERBI.4.1v1: service principals' access to the Fabric APIs is restricted.
 fn service_principal_apis(snap: &Snapshot) -> Outcome {
-    judge(snap, "ServicePrincipalAccessPermissionAPIs", Want::Restricted)
+    judge(
+        snap,
+        "ServicePrincipalAccessPermissionAPIs",
+        Want::Restricted,
+    )
 }
 
 /// CIS 9.1.11, MS.POWERBI.4.2v1: service principals creating and using profiles is restricted.

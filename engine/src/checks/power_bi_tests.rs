@@ -6,19 +6,10 @@
 
 use serde_json::{Value, json};
 
-use super::tests::sample_value;
+use super::tests::{power_bi_cases as cases, sample_value, with_setting};
 use crate::catalogue::find_check;
 use crate::model::{Service, Status};
 use crate::snapshot::Snapshot;
-
-/// The stand-in tenant's Fabric tenant settings: its part of the `aether365` section.
-pub(crate) fn fabric_sample() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/aether365/fabric-tenant-settings.json"
-    );
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// Each check, the tenant setting it reads, and its verdict on the stand-in tenant.
 const ON_SAMPLE: [(&str, &str, Status); 13] = [
@@ -34,7 +25,11 @@ const ON_SAMPLE: [(&str, &str, Status); 13] = [
     ("A365-PBI-06", "EimInformationProtectionEdit", Status::Pass),
     ("A365-PBI-07", "ShareLinkToEntireOrg", Status::Fail),
     ("A365-PBI-08", "EnableDatasetInPlaceSharing", Status::Pass),
-    ("A365-PBI-09", "BlockResourceKeyAuthentication", Status::Fail),
+    (
+        "A365-PBI-09",
+        "BlockResourceKeyAuthentication",
+        Status::Fail,
+    ),
     (
         "A365-PBI-10",
         "ServicePrincipalAccessPermissionAPIs",
@@ -45,120 +40,19 @@ const ON_SAMPLE: [(&str, &str, Status); 13] = [
         "AllowServicePrincipalsCreateAndUseProfiles",
         Status::Pass,
     ),
-    ("A365-PBI-12", "ServicePrincipalAccessGlobalAPIs", Status::Fail),
+    (
+        "A365-PBI-12",
+        "ServicePrincipalAccessGlobalAPIs",
+        Status::Fail,
+    ),
     ("A365-PBI-13", "PublishToWeb", Status::Fail),
 ];
-
-/// Applies `f` to the setting `name` of the sample's `aether365.fabric_tenant_settings`.
-fn with_setting(v: &mut Value, name: &str, f: impl Fn(&mut serde_json::Map<String, Value>)) {
-    let row = v["aether365"]["fabric_tenant_settings"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|r| r["settingName"] == name)
-        .unwrap_or_else(|| panic!("no {name} in the fixture"));
-    f(row.as_object_mut().unwrap());
-}
-
-fn off(r: &mut serde_json::Map<String, Value>) {
-    r.insert("enabled".into(), json!(false));
-    r.remove("enabledSecurityGroups");
-}
-
-fn on_for_everyone(r: &mut serde_json::Map<String, Value>) {
-    r.insert("enabled".into(), json!(true));
-    r.remove("enabledSecurityGroups");
-    r.remove("excludedSecurityGroups");
-}
-
-fn on_for_a_group(r: &mut serde_json::Map<String, Value>) {
-    r.insert("enabled".into(), json!(true));
-    r.insert(
-        "enabledSecurityGroups".into(),
-        json!([{"graphId": "11111111-2222-4333-8444-555555555555", "name": "Allowed"}]),
-    );
-}
 
 fn status(v: &Value, id: &str) -> Status {
     find_check(id)
         .unwrap()
         .evaluate(&Snapshot::from_value(v.clone()).unwrap())
         .status
-}
-
-type Case = (&'static str, Box<dyn Fn(&mut Value)>, Status);
-
-fn case(
-    id: &'static str,
-    name: &'static str,
-    change: fn(&mut serde_json::Map<String, Value>),
-    want: Status,
-) -> Case {
-    (
-        id,
-        Box::new(move |v: &mut Value| with_setting(v, name, change)),
-        want,
-    )
-}
-
-/// Mutations of the sample that turn each check's verdict around (for `tests::cases`).
-pub(crate) fn cases() -> Vec<Case> {
-    use Status::{Fail, Pass};
-    vec![
-        case(
-            "A365-PBI-01",
-            "AllowGuestUserToAccessSharedContent",
-            on_for_everyone,
-            Fail,
-        ),
-        case("A365-PBI-02", "ExternalSharingV2", off, Pass),
-        case("A365-PBI-02", "ExternalSharingV2", on_for_a_group, Pass),
-        case("A365-PBI-03", "ElevatedGuestsTenant", on_for_everyone, Fail),
-        case("A365-PBI-04", "PublishToWeb", on_for_everyone, Fail),
-        case("A365-PBI-05", "RScriptVisual", off, Pass),
-        case(
-            "A365-PBI-06",
-            "EimInformationProtectionEdit",
-            off,
-            Fail,
-        ),
-        case("A365-PBI-07", "ShareLinkToEntireOrg", off, Pass),
-        case(
-            "A365-PBI-08",
-            "EnableDatasetInPlaceSharing",
-            on_for_everyone,
-            Fail,
-        ),
-        case(
-            "A365-PBI-09",
-            "BlockResourceKeyAuthentication",
-            on_for_everyone,
-            Pass,
-        ),
-        case(
-            "A365-PBI-10",
-            "ServicePrincipalAccessPermissionAPIs",
-            on_for_everyone,
-            Fail,
-        ),
-        case(
-            "A365-PBI-11",
-            "AllowServicePrincipalsCreateAndUseProfiles",
-            on_for_everyone,
-            Fail,
-        ),
-        case(
-            "A365-PBI-12",
-            "ServicePrincipalAccessGlobalAPIs",
-            on_for_a_group,
-            Pass,
-        ),
-        case("A365-PBI-13", "PublishToWeb", off, Pass),
-        // SCuBA's publish-to-web policy wants it off: a group does not do.
-        case("A365-PBI-13", "PublishToWeb", on_for_a_group, Fail),
-        // R and Python visuals must be off, even for a group only.
-        case("A365-PBI-05", "RScriptVisual", on_for_a_group, Fail),
-    ]
 }
 
 #[test]
@@ -222,7 +116,11 @@ fn a_setting_on_for_everyone_but_excluded_groups_is_not_restricted() {
         .evaluate(&Snapshot::from_value(sample_value()).unwrap());
     assert_eq!(f.status, Status::Pass);
     assert_eq!(f.subjects, vec!["Fabric automation apps".to_string()]);
-    assert!(!f.message.contains("Fabric automation apps"), "{}", f.message);
+    assert!(
+        !f.message.contains("Fabric automation apps"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -287,7 +185,10 @@ fn missing_or_unreadable_settings_are_errors_never_passes() {
     for (bad, needle) in [
         (json!({"enabled": null}), "no boolean `enabled`"),
         (json!({"enabled": "true"}), "unknown shape"),
-        (json!({"enabledSecurityGroups": "everyone"}), "unknown shape"),
+        (
+            json!({"enabledSecurityGroups": "everyone"}),
+            "unknown shape",
+        ),
     ] {
         for (id, name, _) in ON_SAMPLE {
             let mut v = sample.clone();

@@ -39,7 +39,7 @@ fn aether365_sample() -> Value {
         "/../fixtures/aether365/exchange-protection.json"
     );
     let mut section: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let fabric = super::power_bi_tests::fabric_sample();
+    let fabric = fabric_sample();
     for (k, v) in fabric.as_object().unwrap() {
         section[k.as_str()] = v.clone();
     }
@@ -1687,7 +1687,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
     ]
     .into_iter()
-    .chain(super::power_bi_tests::cases())
+    .chain(power_bi_cases())
     .collect()
 }
 
@@ -2716,4 +2716,120 @@ fn scuba_policy_list_holds_every_policy_scubagear_reported_on_the_sample() {
         assert_eq!(check.evaluate(&snap).status, Status::Manual, "{id}");
     }
     assert_eq!(undecided, 9);
+}
+
+// Power BI and Fabric (A365-PBI-*): the `aether365.fabric_tenant_settings` of the sample.
+
+/// The stand-in tenant's Fabric tenant settings: its part of the `aether365` section.
+fn fabric_sample() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/aether365/fabric-tenant-settings.json"
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Applies `f` to the setting `name` of the sample's `aether365.fabric_tenant_settings`.
+pub(crate) fn with_setting(
+    v: &mut Value,
+    name: &str,
+    f: impl Fn(&mut serde_json::Map<String, Value>),
+) {
+    let row = v["aether365"]["fabric_tenant_settings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["settingName"] == name)
+        .unwrap_or_else(|| panic!("no {name} in the fixture"));
+    f(row.as_object_mut().unwrap());
+}
+
+fn off(r: &mut serde_json::Map<String, Value>) {
+    r.insert("enabled".into(), json!(false));
+    r.remove("enabledSecurityGroups");
+}
+
+fn on_for_everyone(r: &mut serde_json::Map<String, Value>) {
+    r.insert("enabled".into(), json!(true));
+    r.remove("enabledSecurityGroups");
+    r.remove("excludedSecurityGroups");
+}
+
+fn on_for_a_group(r: &mut serde_json::Map<String, Value>) {
+    r.insert("enabled".into(), json!(true));
+    r.insert(
+        "enabledSecurityGroups".into(),
+        json!([{"graphId": "11111111-2222-4333-8444-555555555555", "name": "Allowed"}]),
+    );
+}
+
+type Case = (&'static str, Box<dyn Fn(&mut Value)>, Status);
+
+fn case(
+    id: &'static str,
+    name: &'static str,
+    change: fn(&mut serde_json::Map<String, Value>),
+    want: Status,
+) -> Case {
+    (
+        id,
+        Box::new(move |v: &mut Value| with_setting(v, name, change)),
+        want,
+    )
+}
+
+/// Mutations of the sample that turn each Power BI check's verdict around (A365-PBI-*, on the
+/// stand-in tenant's Fabric tenant settings; `power_bi_tests` holds their other tests).
+pub(crate) fn power_bi_cases() -> Vec<Case> {
+    use Status::{Fail, Pass};
+    vec![
+        case(
+            "A365-PBI-01",
+            "AllowGuestUserToAccessSharedContent",
+            on_for_everyone,
+            Fail,
+        ),
+        case("A365-PBI-02", "ExternalSharingV2", off, Pass),
+        case("A365-PBI-02", "ExternalSharingV2", on_for_a_group, Pass),
+        case("A365-PBI-03", "ElevatedGuestsTenant", on_for_everyone, Fail),
+        case("A365-PBI-04", "PublishToWeb", on_for_everyone, Fail),
+        case("A365-PBI-05", "RScriptVisual", off, Pass),
+        case("A365-PBI-06", "EimInformationProtectionEdit", off, Fail),
+        case("A365-PBI-07", "ShareLinkToEntireOrg", off, Pass),
+        case(
+            "A365-PBI-08",
+            "EnableDatasetInPlaceSharing",
+            on_for_everyone,
+            Fail,
+        ),
+        case(
+            "A365-PBI-09",
+            "BlockResourceKeyAuthentication",
+            on_for_everyone,
+            Pass,
+        ),
+        case(
+            "A365-PBI-10",
+            "ServicePrincipalAccessPermissionAPIs",
+            on_for_everyone,
+            Fail,
+        ),
+        case(
+            "A365-PBI-11",
+            "AllowServicePrincipalsCreateAndUseProfiles",
+            on_for_everyone,
+            Fail,
+        ),
+        case(
+            "A365-PBI-12",
+            "ServicePrincipalAccessGlobalAPIs",
+            on_for_a_group,
+            Pass,
+        ),
+        case("A365-PBI-13", "PublishToWeb", off, Pass),
+        // SCuBA's publish-to-web policy wants it off: a group does not do.
+        case("A365-PBI-13", "PublishToWeb", on_for_a_group, Fail),
+        // R and Python visuals must be off, even for a group only.
+        case("A365-PBI-05", "RScriptVisual", on_for_a_group, Fail),
+    ]
 }
