@@ -156,11 +156,9 @@ fn judge(snap: &Snapshot, name: &'static str, want: Want) -> Outcome {
         Want::Off => !r.enabled,
         Want::On => r.enabled,
     };
-    let label = if r.title.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name} (\"{}\")", r.title)
-    };
+    // The message names the setting by its `settingName` (the engine's own constant); its title
+    // and groups, text read from the tenant, stay in the evidence and the subjects.
+    let label = name;
     let expected = match want {
         Want::Restricted => "off or on for specific security groups only",
         Want::Off => "off",
