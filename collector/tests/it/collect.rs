@@ -256,12 +256,12 @@ async fn the_bundled_export_comes_back() {
         "Graph paging"
     );
     assert_reads_only(&requests);
-    // Tokens were cached: one per resource (graph, exo, scc, spo, bap).
+    // Tokens were cached: one per resource (graph, exo, scc, spo, bap, fabric).
     let tokens = requests
         .iter()
         .filter(|r| r.path.ends_with("/token"))
         .count();
-    assert_eq!(tokens, 5, "one token per resource");
+    assert_eq!(tokens, 6, "one token per resource");
 }
 
 #[tokio::test]
