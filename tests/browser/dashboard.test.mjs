@@ -339,6 +339,10 @@ test("alerts: a signed webhook shown once, a rule paused, resumed and edited; vi
   const rule = s.page.locator("#rules-table tbody tr", { hasText: "Critical regressions" });
   await rule.waitFor();
   assert.match(await rule.textContent(), /critical or above.*SOC webhook.*yes/);
+  // The secret wraps on a phone instead of widening the page.
+  await s.page.setViewportSize(WIDTHS.narrow);
+  assert.ok(await s.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "alerts page wider than 390 px");
+  await s.page.setViewportSize(WIDTHS.desktop);
   await shoot(s.page, "alerts");
   // Paused, resumed, edited: each through the API, each kept after a reload.
   await rule.locator("button", { hasText: "Pause" }).click();
