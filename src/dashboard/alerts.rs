@@ -333,6 +333,46 @@ pub async fn create_rule(
     Ok(HttpResponse::Created().json(rule))
 }
 
+/// `PUT /api/v1/alerts/rules/{id}`: replaces the rule (pause it with `enabled: false`, resume
+/// with `true`); 200 with the rule. Owners and admins. Destinations must be the organisation's own.
+#[utoipa::path(put, path = "/api/v1/alerts/rules/{id}", tag = "alerts", request_body = RuleBody,
+    params(("id" = i64, Path, description = "Rule id")),
+    responses((status = 200, body = Object, description = "The rule as it is now"), super::error::Problems))]
+pub async fn update_rule(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: DashboardUser,
+    path: web::Path<String>,
+    body: web::Json<RuleBody>,
+) -> Result<HttpResponse, DashboardError> {
+    current.require_manager("change alert rules")?;
+    let id = id_of(&path, "rule")?;
+    let input = NewRule::try_from(body.into_inner())?;
+    let (before, rule) =
+        alerts::update_rule(&state.backend.db, current.organisation_id(), id, input).await?;
+    let on = |enabled: bool| if enabled { "on" } else { "paused" };
+    audit_change(
+        &state,
+        &req,
+        &current,
+        "alert.rule.update",
+        rule.id,
+        format!(
+            "{:?}: {} to destinations {:?}, {} (was {:?}: {} to destinations {:?}, {})",
+            rule.name,
+            rule.trigger.as_str(),
+            rule.destination_ids,
+            on(rule.enabled),
+            before.name,
+            before.trigger.as_str(),
+            before.destination_ids,
+            on(before.enabled)
+        ),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(rule))
+}
+
 /// `DELETE /api/v1/alerts/rules/{id}`. Owners and admins.
 #[utoipa::path(delete, path = "/api/v1/alerts/rules/{id}", tag = "alerts",
     params(("id" = i64, Path, description = "Rule id")),

@@ -130,7 +130,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(alerts::list_rules))
                     .route(web::post().to(alerts::create_rule)),
             )
-            .service(resource("/alerts/rules/{id}").route(web::delete().to(alerts::delete_rule)))
+            .service(
+                resource("/alerts/rules/{id}")
+                    .route(web::put().to(alerts::update_rule))
+                    .route(web::delete().to(alerts::delete_rule)),
+            )
             .service(resource("/alerts/deliveries").route(web::get().to(alerts::list_deliveries)))
             .service(resource("/reports").route(web::get().to(reports::list)))
             .service(resource("/reports/{id}").route(web::get().to(reports::get)))

@@ -59,7 +59,7 @@ impl Modify for SessionCookie {
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
         alerts::list_destinations, alerts::create_destination, alerts::delete_destination,
-        alerts::test_destination, alerts::list_rules, alerts::create_rule, alerts::delete_rule,
+        alerts::test_destination, alerts::list_rules, alerts::create_rule, alerts::update_rule, alerts::delete_rule,
         alerts::list_deliveries,
     ),
     components(schemas(Problem)),

@@ -308,3 +308,84 @@ test("reports: rendered from Markdown, downloadable", async () => {
   await shoot(s.page, "report");
   await done(s);
 });
+
+test("alerts: a signed webhook shown once, a rule paused, resumed and edited; viewers only read", async () => {
+  const s = await signIn(env("OWNER_EMAIL"), env("OWNER_PASSWORD"));
+  await s.page.goto(BASE + "/alerts");
+  await ready(s.page);
+  // A destination on a loopback address is refused, with the reason on the page.
+  await s.page.fill("#destination-name", "Loopback");
+  await s.page.fill("#destination-url", "https://127.0.0.1:9/hook");
+  await s.page.click("#destination-form button[type=submit]");
+  await s.page.waitForFunction(() => !document.getElementById("alerts-error").hidden);
+  assert.match(await s.page.locator("#alerts-error").textContent(), /url/);
+  assert.equal(await s.page.locator("#destinations-table tbody tr", { hasText: "Loopback" }).count(), 0);
+  // A webhook: its signing secret is shown once.
+  await s.page.fill("#destination-name", "SOC webhook");
+  await s.page.fill("#destination-url", "https://hooks.example.com/aether365");
+  await s.page.click("#destination-form button[type=submit]");
+  await s.page.waitForFunction(() => !document.getElementById("alert-secret").hidden);
+  const secret = await s.page.locator("#signing-secret").textContent();
+  assert.match(secret, /^whsec_/);
+  const destination = s.page.locator("#destinations-table tbody tr", { hasText: "SOC webhook" });
+  await destination.waitFor();
+  assert.match(await destination.textContent(), /https:\/\/hooks\.example\.com\/…/);
+  // A rule sending to it.
+  await s.page.fill("#rule-name", "Critical regressions");
+  await s.page.selectOption("#rule-trigger", "newly_failing");
+  await s.page.selectOption("#rule-severity", "critical");
+  await s.page.selectOption("#rule-destinations", { label: "SOC webhook (webhook)" });
+  await s.page.click("#rule-form button[type=submit]");
+  const rule = s.page.locator("#rules-table tbody tr", { hasText: "Critical regressions" });
+  await rule.waitFor();
+  assert.match(await rule.textContent(), /critical or above.*SOC webhook.*yes/);
+  // The secret wraps on a phone instead of widening the page.
+  await s.page.setViewportSize(WIDTHS.narrow);
+  assert.ok(await s.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "alerts page wider than 390 px");
+  await s.page.setViewportSize(WIDTHS.desktop);
+  await shoot(s.page, "alerts");
+  // Paused, resumed, edited: each through the API, each kept after a reload.
+  await rule.locator("button", { hasText: "Pause" }).click();
+  await s.page.waitForFunction(() => [...document.querySelectorAll("#rules-table tbody tr")].some((r) => r.textContent.includes("paused")));
+  await s.page.reload();
+  await ready(s.page);
+  const paused = s.page.locator("#rules-table tbody tr", { hasText: "Critical regressions" });
+  assert.match(await paused.textContent(), /paused/);
+  await paused.locator("button", { hasText: "Resume" }).click();
+  await s.page.waitForFunction(() => [...document.querySelectorAll("#rules-table tbody tr")].some((r) => r.textContent.includes("Critical regressions") && r.textContent.includes("yes")));
+  await s.page.locator("#rules-table tbody tr", { hasText: "Critical regressions" }).locator("button", { hasText: "Edit" }).click();
+  assert.equal(await s.page.inputValue("#rule-name"), "Critical regressions");
+  assert.equal(await s.page.inputValue("#rule-severity"), "critical");
+  await s.page.fill("#rule-name", "High regressions");
+  await s.page.selectOption("#rule-severity", "high");
+  await s.page.click("#rule-form button[type=submit]");
+  const edited = s.page.locator("#rules-table tbody tr", { hasText: "High regressions" });
+  await edited.waitFor();
+  assert.match(await edited.textContent(), /high or above.*yes/);
+  assert.equal(await s.page.locator("#rules-table tbody tr", { hasText: "Critical regressions" }).count(), 0);
+  // The secret is nowhere after a reload; the changes are in the audit trail.
+  await s.page.reload();
+  await ready(s.page);
+  assert.ok(!(await s.page.content()).includes(secret));
+  const actions = await s.page.evaluate(async () => (await (await fetch("/api/v1/audit?limit=50")).json()));
+  const names = JSON.stringify(actions);
+  for (const action of ["alert.destination.create", "alert.rule.create", "alert.rule.update"]) {
+    assert.ok(names.includes(action), action + " audited");
+  }
+  // Deleted: the rule, then the destination.
+  s.page.on("dialog", (d) => d.accept());
+  await s.page.locator("#rules-table tbody tr", { hasText: "High regressions" }).locator("button.danger").click();
+  await s.page.waitForFunction(() => !document.querySelector("#rules-table")?.textContent.includes("High regressions"));
+  await s.page.locator("#destinations-table tbody tr", { hasText: "SOC webhook" }).locator("button.danger").click();
+  await s.page.waitForFunction(() => !document.querySelector("#destinations-table")?.textContent.includes("SOC webhook"));
+  await done({ ...s, problems: s.problems.filter((p) => !/status of 400 /.test(p)) });
+
+  const v = await signIn(env("VIEWER_EMAIL"), env("VIEWER_PASSWORD"));
+  await v.page.goto(BASE + "/alerts");
+  await ready(v.page);
+  assert.equal(await v.page.locator("#destination-form").count(), 0);
+  assert.equal(await v.page.locator("#rule-form").count(), 0);
+  assert.match(await v.page.locator(".viewer-note").textContent(), /change alert destinations or rules/);
+  await shoot(v.page, "alerts-viewer");
+  await done(v);
+});

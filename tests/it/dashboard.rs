@@ -65,6 +65,13 @@ impl Session {
             .json(&body)
     }
 
+    pub fn put(&self, app: &TestApp, path: &str, body: Value) -> reqwest::RequestBuilder {
+        app.client
+            .put(format!("{}{path}", app.address))
+            .header("Cookie", &self.cookie)
+            .json(&body)
+    }
+
     pub fn delete(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
         app.client
             .delete(format!("{}{path}", app.address))

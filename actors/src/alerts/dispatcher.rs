@@ -119,14 +119,22 @@ impl Actor for Dispatcher {
         if !self.config.enabled {
             return;
         }
-        // Rows a predecessor of this instance (same id) held are free again at once.
+        // Rows a predecessor of this instance (same id) held are free again at once. No round
+        // starts before that release has run: it would free this instance's own fresh claims,
+        // and another instance could send them a second time.
+        self.busy = true;
         let (db, me) = (self.db.clone(), self.instance_id.clone());
         ctx.spawn(
             async move {
-                let _ = release(&db, &me).await;
+                if let Err(e) = release(&db, &me).await {
+                    tracing::warn!("alert dispatch: releasing an earlier run's leases: {e}");
+                }
             }
             .into_actor(self)
-            .map(|(), act, ctx| act.tick(ctx)),
+            .map(|(), act, ctx| {
+                act.busy = false;
+                act.tick(ctx);
+            }),
         );
         ctx.run_interval(self.config.tick, |act, ctx| act.tick(ctx));
     }

@@ -29,7 +29,7 @@ pub use payload::{escape_html, escape_slack};
 pub use send::{SendError, sign};
 pub use store::{
     create_destination, create_rule, delete_destination, delete_rule, list_deliveries,
-    list_destinations, list_rules, send_test,
+    list_destinations, list_rules, send_test, update_rule,
 };
 
 /// Errors of alert rules, destinations and deliveries.

@@ -227,13 +227,21 @@ fn rule_view(row: &alert_rule::Model) -> RuleView {
     }
 }
 
-/// Creates a rule of `organisation_id` sending to its own destinations only.
-pub async fn create_rule<C: ConnectionTrait>(
+/// A rule's fields once checked: its name, severity floor, score drop and destinations.
+struct CheckedRule {
+    name: String,
+    min_severity: Option<String>,
+    score_drop: Option<f64>,
+    destination_ids: serde_json::Value,
+}
+
+/// Checks a rule of `organisation_id`: its trigger's parameters, and destinations that are the
+/// organisation's own (another organisation's destination is as unknown as a missing one).
+async fn check_rule<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,
-    user_id: Option<i64>,
-    input: NewRule,
-) -> Result<RuleView, AlertError> {
+    input: &NewRule,
+) -> Result<CheckedRule, AlertError> {
     let name = check_name(&input.name)?;
     let (min_severity, score_drop) = match input.trigger {
         Trigger::NewlyFailing => {
@@ -270,7 +278,6 @@ pub async fn create_rule<C: ConnectionTrait>(
         ));
     }
     for id in &ids {
-        // Another organisation's destination is as unknown as a missing one.
         destination_of(db, organisation_id, *id)
             .await
             .map_err(|e| match e {
@@ -280,13 +287,29 @@ pub async fn create_rule<C: ConnectionTrait>(
                 other => other,
             })?;
     }
+    Ok(CheckedRule {
+        name,
+        min_severity,
+        score_drop,
+        destination_ids: serde_json::to_value(&ids)?,
+    })
+}
+
+/// Creates a rule of `organisation_id` sending to its own destinations only.
+pub async fn create_rule<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    user_id: Option<i64>,
+    input: NewRule,
+) -> Result<RuleView, AlertError> {
+    let checked = check_rule(db, organisation_id, &input).await?;
     let row = alert_rule::ActiveModel {
         organisation_id: Set(organisation_id),
-        name: Set(name),
+        name: Set(checked.name),
         trigger: Set(input.trigger.as_str().to_string()),
-        min_severity: Set(min_severity),
-        score_drop: Set(score_drop),
-        destination_ids: Set(serde_json::to_value(&ids)?),
+        min_severity: Set(checked.min_severity),
+        score_drop: Set(checked.score_drop),
+        destination_ids: Set(checked.destination_ids),
         enabled: Set(input.enabled),
         created_by_user_id: Set(user_id),
         created_at: Set(Utc::now()),
@@ -295,6 +318,33 @@ pub async fn create_rule<C: ConnectionTrait>(
     .insert(db)
     .await?;
     Ok(rule_view(&row))
+}
+
+/// Replaces a rule of `organisation_id` (its name, trigger, parameters, destinations, and
+/// whether it is on); answers the rule as it was and as it is now. Alerts already raised by
+/// it are sent as they were.
+pub async fn update_rule<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    id: i64,
+    input: NewRule,
+) -> Result<(RuleView, RuleView), AlertError> {
+    let row = alert_rule::Entity::find_by_id(id)
+        .filter(alert_rule::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or(AlertError::NotFound("rule"))?;
+    let before = rule_view(&row);
+    let checked = check_rule(db, organisation_id, &input).await?;
+    let mut change: alert_rule::ActiveModel = row.into();
+    change.name = Set(checked.name);
+    change.trigger = Set(input.trigger.as_str().to_string());
+    change.min_severity = Set(checked.min_severity);
+    change.score_drop = Set(checked.score_drop);
+    change.destination_ids = Set(checked.destination_ids);
+    change.enabled = Set(input.enabled);
+    let row = change.update(db).await?;
+    Ok((before, rule_view(&row)))
 }
 
 /// The organisation's rules, oldest first.

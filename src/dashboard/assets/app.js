@@ -780,6 +780,9 @@
     }
     main.append(rulesBox, deliveriesBox);
 
+    // The rule being edited (its form answers PUT instead of POST), or null.
+    let editing = null;
+
     function ruleControls(destinations) {
       if (!ruleForm) return;
       const name = el("input", { id: "rule-name", name: "name", required: true, maxlength: "100" });
@@ -788,9 +791,19 @@
       const drop = el("input", { id: "rule-drop", name: "score_drop", type: "number", value: "5", min: "0.1", max: "100", step: "0.1" });
       const targets = el("select", { id: "rule-destinations", name: "destinations", multiple: true, required: true },
         ...destinations.map((d) => el("option", { value: String(d.id) }, d.name + " (" + d.kind + ")")));
-      ruleForm.replaceChildren(el("h2", {}, "Add a rule"), field("Name", name), field("When", trigger),
+      const cancel = el("button", { type: "button", class: "button", id: "rule-cancel" }, "Cancel");
+      cancel.addEventListener("click", () => { editing = null; ruleControls(destinations); });
+      if (editing) {
+        name.value = editing.name;
+        trigger.value = editing.trigger;
+        if (editing.min_severity) severity.value = editing.min_severity;
+        if (editing.score_drop != null) drop.value = String(editing.score_drop);
+        for (const o of targets.options) o.selected = editing.destination_ids.includes(Number(o.value));
+      }
+      ruleForm.replaceChildren(el("h2", {}, editing ? "Edit rule " + editing.name : "Add a rule"), field("Name", name), field("When", trigger),
         field("Lowest severity", severity), field("Points", drop), field("Send to", targets),
-        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary", disabled: destinations.length ? null : true }, "Add")));
+        el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary", disabled: destinations.length ? null : true }, editing ? "Save" : "Add"),
+          editing ? " " : null, editing ? cancel : null));
       ruleForm.onsubmit = async (event) => {
         event.preventDefault();
         showError(error, "");
@@ -798,7 +811,13 @@
         if (trigger.value === "newly_failing") body.min_severity = severity.value;
         if (trigger.value === "score_drop") body.score_drop = Number(drop.value);
         try {
-          await api("POST", "/api/v1/alerts/rules", body);
+          if (editing) {
+            body.enabled = editing.enabled;
+            await api("PUT", "/api/v1/alerts/rules/" + editing.id, body);
+            editing = null;
+          } else {
+            await api("POST", "/api/v1/alerts/rules", body);
+          }
           await load();
         } catch (e) {
           showError(error, e.message);
@@ -818,6 +837,31 @@
         }
       });
       return b;
+    }
+
+    /** Pause or resume, edit, delete: the rule's buttons for owners and admins. */
+    function ruleActions(r, destinations) {
+      const toggle = el("button", { type: "button", class: "button small", id: "toggle-rule-" + r.id }, r.enabled ? "Pause" : "Resume");
+      toggle.addEventListener("click", async () => {
+        showError(error, "");
+        const body = { name: r.name, trigger: r.trigger, destination_ids: r.destination_ids, enabled: !r.enabled };
+        if (r.min_severity) body.min_severity = r.min_severity;
+        if (r.score_drop != null) body.score_drop = r.score_drop;
+        try {
+          await api("PUT", "/api/v1/alerts/rules/" + r.id, body);
+          await load();
+        } catch (e) {
+          showError(error, e.message);
+        }
+      });
+      const edit = el("button", { type: "button", class: "button small", id: "edit-rule-" + r.id }, "Edit");
+      edit.addEventListener("click", () => {
+        editing = r;
+        ruleControls(destinations);
+        ruleForm.scrollIntoView();
+        document.getElementById("rule-name")?.focus();
+      });
+      return el("span", {}, toggle, " ", edit, " ", removeButton("/api/v1/alerts/rules/" + r.id, r.name, "delete-rule-" + r.id));
     }
 
     async function load() {
@@ -849,7 +893,7 @@
           : r.trigger === "score_drop" ? "the score drops by " + r.score_drop + " points or more" : label(r.trigger);
         return el("tr", {}, el("th", { scope: "row" }, r.name), el("td", {}, when),
           el("td", {}, r.destination_ids.map((id) => names.get(id) || "#" + id).join(", ")), el("td", {}, r.enabled ? "yes" : "paused"),
-          el("td", { class: "actions" }, canManage ? removeButton("/api/v1/alerts/rules/" + r.id, r.name, "delete-rule-" + r.id) : null));
+          el("td", { class: "actions" }, canManage ? ruleActions(r, destinations) : null));
       }), "No rule yet.", "rules-table"));
       deliveriesBox.replaceChildren(el("h2", {}, "Recent deliveries"), table(["Alert", "To", "Status", "Attempts", "Last error", "Created"], deliveries.items.map((d) =>
         el("tr", {}, el("th", { scope: "row" }, d.scan_id ? el("a", { href: "/scans/" + d.scan_id }, d.title) : d.title),
