@@ -265,6 +265,7 @@ pub static REFERENCES: &[References] = &[
     r("A365-DEF-30",   &["2.4.1"],   &[],                              &["SI-8"],                   &["A.8.7"]),
     r("A365-DEF-31",   &["2.4.4"],   &[],                              &["SI-3"],                   &["A.8.7"]),
     r("A365-PUR-10",   &["3.3.1"],   &[],                              &["AC-16"],                  &["A.5.12"]),
+    r("A365-PUR-11",   &["3.2.3"],   &[],                              &["SC-7(10)"],               &["A.8.12"]),
     r("A365-SPO-20",   &["7.2.8"],   &[],                              &["AC-21"],                  &["A.5.14"]),
 ];
 
@@ -432,7 +433,7 @@ pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("3.1.1", "E3 L1", "Microsoft 365 audit log search is enabled"),
     cis("3.2.1", "E3 L1", "DLP policies are enabled"),
     cis("3.2.2", "E5 L1", "DLP policies are enabled for Microsoft Teams"),
-    gap("3.2.3", "E5 L1", "DLP policies are enabled for Microsoft 365 Copilot", Gap::NotInExport("the DLP policies are collected, but the export's shape carries no Copilot location for them")),
+    cis("3.2.3", "E5 L1", "DLP policies are enabled for Microsoft 365 Copilot"),
     cis("3.3.1", "E3 L1", "Information Protection sensitivity label policies are published"),
     gap("4.1", "E3 L1", "Devices without a compliance policy are marked not compliant", Gap::NotCollected("Intune's device management settings (Graph deviceManagement/settings, DeviceManagementConfiguration.Read.All) are not collected")),
     gap("4.2", "E3 L1", "Device enrolment for personally owned devices is blocked by default", Gap::NotCollected("Intune enrolment restrictions (Graph deviceManagement/deviceEnrollmentConfigurations) are not collected")),

@@ -487,8 +487,20 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
         own["teams_protection_policies"][0]["ZapEnabled"] = json!(false);
         own["label_policies"][0]["Enabled"] = json!(false);
         export["SPO_tenant"][0]["SharingCapability"] = json!(2);
+        // CIS 3.2.3 reads ScubaGear's DLP policies: the sample's cover no Copilot location
+        // (it failed above); one that does, enforced, passes.
+        assert_eq!(findings["A365-PUR-11"].status, "fail");
+        export["dlp_compliance_policies"][1]["Locations"] = json!(
+            "[{\"Workload\":\"Applications\",\"Location\":\"470f2276-e011-4e9d-a6ec-20768be3a4b0\",\"Inclusions\":[{\"Type\":\"Tenant\",\"Identity\":\"All\"}]}]"
+        );
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
+        assert_eq!(
+            findings["A365-PUR-11"].status,
+            "pass",
+            "{}",
+            findings["A365-PUR-11"].message
+        );
         for (id, _) in CIS_EXCHANGE_CHECKS
             .iter()
             .chain([("A365-SPO-20", "Get-SPOTenantRest")].iter())

@@ -369,6 +369,87 @@ fn label_policy_published(snap: &Snapshot) -> Outcome {
     .about(&published)
 }
 
+/// The "Microsoft 365 Copilot and Copilot Chat" location of a DLP policy, as
+/// `New-DlpCompliancePolicy -Locations` documents it (workload `Applications`), and the name
+/// some policies serialise it with.
+const COPILOT_LOCATIONS: [&str; 2] = ["470f2276-e011-4e9d-a6ec-20768be3a4b0", "Copilot.M365"];
+
+/// The locations of a DLP policy's `Locations` property: a JSON array, served as a string of
+/// JSON by `Get-DlpCompliancePolicy` (or already parsed); null or empty is none.
+fn dlp_locations(p: &Value) -> Result<Vec<String>, String> {
+    let parsed;
+    let list = match p.get("Locations") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::String(text)) if text.trim().is_empty() => return Ok(Vec::new()),
+        Some(Value::String(text)) => {
+            parsed = serde_json::from_str::<Value>(text).map_err(|e| {
+                format!("a DLP policy's `Locations` is not JSON ({e}), so its locations are unknown")
+            })?;
+            &parsed
+        }
+        Some(v) => v,
+    };
+    let Value::Array(entries) = list else {
+        return Err("a DLP policy's `Locations` is not a list, so its locations are unknown".into());
+    };
+    Ok(entries
+        .iter()
+        .filter_map(|e| e.get("Location").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect())
+}
+
+/// CIS 3.2.3: a DLP policy for Microsoft 365 Copilot is on: enabled, enforced (`Mode` Enable,
+/// not a test mode) and targeting the Copilot location. The policies are ScubaGear's
+/// `dlp_compliance_policies`, whose rows keep `Locations`.
+fn dlp_for_copilot(snap: &Snapshot) -> Outcome {
+    let pols = input!(snap.list("dlp_compliance_policies"));
+    let mut copilot = Vec::new();
+    let mut not_enforced = Vec::new();
+    for p in &pols {
+        let locations = input!(dlp_locations(p));
+        let targets = locations
+            .iter()
+            .any(|l| COPILOT_LOCATIONS.iter().any(|c| l.eq_ignore_ascii_case(c)));
+        if !targets {
+            continue;
+        }
+        if b(p, "Enabled") == Some(true) && s(p, "Mode") == "Enable" {
+            copilot.push(name_of(p));
+        } else {
+            not_enforced.push(name_of(p));
+        }
+    }
+    if pols.is_empty() && snap.empty_read("dlp_compliance_policies").is_err() {
+        return Outcome::error(
+            "`dlp_compliance_policies` is empty and the export does not record that Get-DlpCompliancePolicy succeeded",
+        );
+    }
+    let subjects = if copilot.is_empty() {
+        &not_enforced
+    } else {
+        &copilot
+    };
+    Outcome::verdict(
+        !copilot.is_empty(),
+        format!(
+            "{} Microsoft 365 Copilot and Copilot Chat.",
+            n(&copilot, "enforced DLP policy covers", "enforced DLP policies cover")
+        ),
+        if not_enforced.is_empty() {
+            "No DLP policy covers Microsoft 365 Copilot and Copilot Chat.".to_string()
+        } else {
+            format!(
+                "{} Microsoft 365 Copilot but not enabled in enforcement mode.",
+                n(&not_enforced, "DLP policy targets", "DLP policies target")
+            )
+        },
+        json!({ "enforced_copilot_policies": copilot, "copilot_policies_not_enforced": not_enforced,
+            "policies": pols.len(), "copilot_location": COPILOT_LOCATIONS[0] }),
+    )
+    .about(subjects)
+}
+
 /// The claim of "everyone in the organisation" SharePoint writes in an allow list
 /// (`c:0t.c|tenant|{tenant id}`): allowing it restricts no one.
 fn is_everyone_claim(principal: &str) -> bool {
@@ -556,6 +637,16 @@ pub(crate) static CHECKS: &[Check] = &[
         "Published sensitivity labels let users classify and protect documents and mail, and let DLP and encryption act on the classification.",
         "In the Purview portal > Information protection > Publishing policies, publish a policy with your sensitivity labels to users and groups (New-LabelPolicy).",
         "https://learn.microsoft.com/purview/create-sensitivity-labels"
+    ),
+    check!(
+        "A365-PUR-11",
+        "A DLP policy protects Microsoft 365 Copilot",
+        Purview,
+        Medium,
+        dlp_for_copilot,
+        "Without a DLP policy on the Copilot location, Copilot can summarise and quote labelled or sensitive content to anyone who may prompt it.",
+        "In the Purview portal > Data loss prevention > Policies, create a policy for the location 'Microsoft 365 Copilot and Copilot Chat', with rules that exclude sensitive labels or information types, and turn it on (New-DlpCompliancePolicy -Locations with the Applications workload location 470f2276-e011-4e9d-a6ec-20768be3a4b0).",
+        "https://learn.microsoft.com/purview/dlp-microsoft365-copilot-location-learn-about"
     ),
     check!(
         "A365-SPO-20",

@@ -1820,6 +1820,26 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
         // The read succeeded and found no label policy.
         ("A365-PUR-10", p("/aether365/label_policies", json!([])), Fail),
+        // The sample's DLP policies cover no Copilot location (it fails as it is).
+        (
+            "A365-PUR-11",
+            p(
+                "/dlp_compliance_policies/1/Locations",
+                json!("[{\"Workload\":\"Applications\",\"Location\":\"470f2276-e011-4e9d-a6ec-20768be3a4b0\",\"Inclusions\":[{\"Type\":\"Tenant\",\"Identity\":\"All\"}]}]"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-PUR-11",
+            many(vec![
+                (
+                    "/dlp_compliance_policies/1/Locations",
+                    json!([{"Workload": "Applications", "Location": "Copilot.M365"}]),
+                ),
+                ("/dlp_compliance_policies/1/Mode", json!("TestWithoutNotifications")),
+            ]),
+            Fail,
+        ),
         // The sample shares externally with no one; once it does, the allow list it holds
         // names the whole organisation, which restricts no one.
         ("A365-SPO-20", p("/SPO_tenant/0/SharingCapability", json!(1)), Fail),
@@ -2653,6 +2673,11 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
                     json!("c:0t.c|tenant|x"),
                 ),
             ]),
+            Error,
+        ),
+        (
+            "A365-PUR-11",
+            p("/dlp_compliance_policies/0/Locations", json!("[{not json")),
             Error,
         ),
     ];
