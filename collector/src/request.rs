@@ -153,9 +153,7 @@ impl AllowedCmdlet {
             AllowedCmdlet::GetHostedContentFilterPolicy => "Get-HostedContentFilterPolicy",
             AllowedCmdlet::GetOwaMailboxPolicy => "Get-OwaMailboxPolicy",
             AllowedCmdlet::GetExternalInOutlook => "Get-ExternalInOutlook",
-            AllowedCmdlet::GetMailboxAuditBypassAssociation => {
-                "Get-MailboxAuditBypassAssociation"
-            }
+            AllowedCmdlet::GetMailboxAuditBypassAssociation => "Get-MailboxAuditBypassAssociation",
             AllowedCmdlet::GetRoleAssignmentPolicy => "Get-RoleAssignmentPolicy",
             AllowedCmdlet::GetEmailTenantSettings => "Get-EmailTenantSettings",
             AllowedCmdlet::GetTeamsProtectionPolicy => "Get-TeamsProtectionPolicy",

@@ -147,7 +147,10 @@ pub(crate) const CIS_EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
         AllowedCmdlet::GetRoleAssignmentPolicy,
         "role_assignment_policies",
     ),
-    (AllowedCmdlet::GetEmailTenantSettings, "email_tenant_settings"),
+    (
+        AllowedCmdlet::GetEmailTenantSettings,
+        "email_tenant_settings",
+    ),
     (
         AllowedCmdlet::GetTeamsProtectionPolicy,
         "teams_protection_policies",
@@ -801,7 +804,9 @@ mod own_section_tests {
 
     #[test]
     fn cis_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
-        let exo = CIS_EXCHANGE_COMMANDS.iter().map(|(c, k)| (c.name(), *k, "exo"));
+        let exo = CIS_EXCHANGE_COMMANDS
+            .iter()
+            .map(|(c, k)| (c.name(), *k, "exo"));
         let scc = CIS_SCC_COMMANDS
             .iter()
             .map(|(c, k)| (c.name(), *k, "securitysuite"));

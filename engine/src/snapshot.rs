@@ -156,12 +156,20 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "Get-MailboxAuditBypassAssociation",
         "exo",
     ),
-    ("role_assignment_policies", "Get-RoleAssignmentPolicy", "exo"),
+    (
+        "role_assignment_policies",
+        "Get-RoleAssignmentPolicy",
+        "exo",
+    ),
     // The `Get-OrganizationConfig` properties CIS needs beyond the 14 ScubaGear keeps in
     // `org_config` (MailTips, RejectDirectSend).
     ("organization_config", "Get-OrganizationConfig", "exo"),
     ("email_tenant_settings", "Get-EmailTenantSettings", "exo"),
-    ("teams_protection_policies", "Get-TeamsProtectionPolicy", "exo"),
+    (
+        "teams_protection_policies",
+        "Get-TeamsProtectionPolicy",
+        "exo",
+    ),
     ("label_policies", "Get-LabelPolicy", "securitysuite"),
 ];
 

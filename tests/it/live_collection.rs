@@ -437,7 +437,10 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
                 own[key].as_array().is_some_and(|a| !a.is_empty()),
                 "{key}: {own}"
             );
-            assert!(stored.data.get(key).is_none(), "{key} beside ScubaGear's keys");
+            assert!(
+                stored.data.get(key).is_none(),
+                "{key} beside ScubaGear's keys"
+            );
         }
         // ScubaGear's `org_config` keeps its 14 properties; ours has the ones CIS needs, from
         // the same answer (Get-OrganizationConfig is called once).
@@ -496,8 +499,7 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
         assert_eq!(
-            findings["A365-PUR-11"].status,
-            "pass",
+            findings["A365-PUR-11"].status, "pass",
             "{}",
             findings["A365-PUR-11"].message
         );

@@ -115,11 +115,28 @@ fn assert_reads_only(requests: &[RecordedRequest]) {
 }
 
 /// The cmdlets of the snapshot's `aether365` section, in the order the collector records them.
-const OWN_CMDLETS: [&str; 3] = [
+const OWN_CMDLETS: [&str; 9] = [
     "Get-MalwareFilterPolicy",
     "Get-HostedOutboundSpamFilterPolicy",
     "Get-HostedContentFilterPolicy",
+    // CIS v7.0.0 settings (cis-exchange).
+    "Get-OwaMailboxPolicy",
+    "Get-ExternalInOutlook",
+    "Get-MailboxAuditBypassAssociation",
+    "Get-RoleAssignmentPolicy",
+    "Get-EmailTenantSettings",
+    "Get-TeamsProtectionPolicy",
 ];
+
+/// The `aether365` section a collection of the stand-in tenant gives: its Exchange Online
+/// Protection policies and its CIS settings.
+fn own_section() -> Value {
+    let mut own = m365_standin::exchange_protection().clone();
+    for (k, v) in m365_standin::exchange_cis().as_object().unwrap() {
+        own[k] = v.clone();
+    }
+    own
+}
 
 #[tokio::test]
 async fn the_bundled_export_comes_back() {
@@ -162,10 +179,7 @@ async fn the_bundled_export_comes_back() {
     exo.extend(OWN_CMDLETS.iter().map(|c| c.to_string()));
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
     // Their answers are in the `aether365` section, versioned, as the stand-in serves them.
-    assert_eq!(
-        c.snapshot["aether365"],
-        *m365_standin::exchange_protection()
-    );
+    assert_eq!(c.snapshot["aether365"], own_section());
     for k in [
         "SharePoint_successful_commands",
         "powerplatform_successful_commands",
@@ -177,7 +191,9 @@ async fn the_bundled_export_comes_back() {
         assert_eq!(got, want, "{k}");
     }
     let suite = list(&fixture, "securitysuite_successful_commands");
-    let got = list(&c.snapshot, "securitysuite_successful_commands");
+    let mut got = list(&c.snapshot, "securitysuite_successful_commands");
+    // Get-LabelPolicy fills our own section (CIS 3.3.1); ScubaGear does not run it.
+    assert_eq!(got.pop().as_deref(), Some("Get-LabelPolicy"));
     assert_eq!(got.len(), 8);
     assert!(got.iter().all(|g| suite.contains(g)), "{got:?}");
     for k in [
@@ -268,7 +284,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
         [
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
-            "Get-DlpComplianceRule"
+            "Get-DlpComplianceRule",
+            "Get-LabelPolicy"
         ]
     );
     for (_, reason) in &suite.commands_failed {
@@ -290,7 +307,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
         json!([
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
-            "Get-DlpComplianceRule"
+            "Get-DlpComplianceRule",
+            "Get-LabelPolicy"
         ])
     );
     assert!(

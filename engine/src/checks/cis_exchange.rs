@@ -186,11 +186,14 @@ fn no_user_add_ins(snap: &Snapshot) -> Outcome {
     let mut granting = Vec::new();
     let mut details = Vec::new();
     for p in &pols {
-        let Some(Value::Array(_)) | Some(Value::Null) = p.get("AssignedRoles") else {
+        if !matches!(
+            p.get("AssignedRoles"),
+            Some(Value::Array(_)) | Some(Value::Null)
+        ) {
             return Outcome::error(format!(
                 "a policy of `{ROLE_POLICIES}` has no `AssignedRoles` list"
             ));
-        };
+        }
         let roles = strs(p.get("AssignedRoles"));
         let add_ins: Vec<&str> = ADD_IN_ROLES
             .iter()
@@ -203,7 +206,11 @@ fn no_user_add_ins(snap: &Snapshot) -> Outcome {
         details.push(json!({ "policy": name_of(p), "is_default": b(p, "IsDefault"), "add_in_roles": add_ins }));
     }
     let names: Vec<String> = pols.iter().map(|p| name_of(p)).collect();
-    let subjects = if granting.is_empty() { &names } else { &granting };
+    let subjects = if granting.is_empty() {
+        &names
+    } else {
+        &granting
+    };
     Outcome::verdict(
         granting.is_empty(),
         format!(
@@ -358,7 +365,11 @@ fn label_policy_published(snap: &Snapshot) -> Outcome {
         !published.is_empty(),
         format!(
             "{} sensitivity labels to users.",
-            n(&published, "label policy publishes", "label policies publish")
+            n(
+                &published,
+                "label policy publishes",
+                "label policies publish"
+            )
         ),
         format!(
             "None of the {} sensitivity label policies is enabled with labels to publish.",
@@ -383,14 +394,18 @@ fn dlp_locations(p: &Value) -> Result<Vec<String>, String> {
         Some(Value::String(text)) if text.trim().is_empty() => return Ok(Vec::new()),
         Some(Value::String(text)) => {
             parsed = serde_json::from_str::<Value>(text).map_err(|e| {
-                format!("a DLP policy's `Locations` is not JSON ({e}), so its locations are unknown")
+                format!(
+                    "a DLP policy's `Locations` is not JSON ({e}), so its locations are unknown"
+                )
             })?;
             &parsed
         }
         Some(v) => v,
     };
     let Value::Array(entries) = list else {
-        return Err("a DLP policy's `Locations` is not a list, so its locations are unknown".into());
+        return Err(
+            "a DLP policy's `Locations` is not a list, so its locations are unknown".into(),
+        );
     };
     Ok(entries
         .iter()
@@ -434,7 +449,11 @@ fn dlp_for_copilot(snap: &Snapshot) -> Outcome {
         !copilot.is_empty(),
         format!(
             "{} Microsoft 365 Copilot and Copilot Chat.",
-            n(&copilot, "enforced DLP policy covers", "enforced DLP policies cover")
+            n(
+                &copilot,
+                "enforced DLP policy covers",
+                "enforced DLP policies cover"
+            )
         ),
         if not_enforced.is_empty() {
             "No DLP policy covers Microsoft 365 Copilot and Copilot Chat.".to_string()

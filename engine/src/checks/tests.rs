@@ -1792,7 +1792,10 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
         (
             "A365-EXO-37",
-            p("/aether365/organization_config/0/RejectDirectSend", json!(false)),
+            p(
+                "/aether365/organization_config/0/RejectDirectSend",
+                json!(false),
+            ),
             Fail,
         ),
         (
@@ -1805,7 +1808,10 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
         (
             "A365-DEF-31",
-            p("/aether365/teams_protection_policies/0/ZapEnabled", json!(false)),
+            p(
+                "/aether365/teams_protection_policies/0/ZapEnabled",
+                json!(false),
+            ),
             Fail,
         ),
         (
@@ -1819,13 +1825,19 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         // The read succeeded and found no label policy.
-        ("A365-PUR-10", p("/aether365/label_policies", json!([])), Fail),
+        (
+            "A365-PUR-10",
+            p("/aether365/label_policies", json!([])),
+            Fail,
+        ),
         // The sample's DLP policies cover no Copilot location (it fails as it is).
         (
             "A365-PUR-11",
             p(
                 "/dlp_compliance_policies/1/Locations",
-                json!("[{\"Workload\":\"Applications\",\"Location\":\"470f2276-e011-4e9d-a6ec-20768be3a4b0\",\"Inclusions\":[{\"Type\":\"Tenant\",\"Identity\":\"All\"}]}]"),
+                json!(
+                    "[{\"Workload\":\"Applications\",\"Location\":\"470f2276-e011-4e9d-a6ec-20768be3a4b0\",\"Inclusions\":[{\"Type\":\"Tenant\",\"Identity\":\"All\"}]}]"
+                ),
             ),
             Pass,
         ),
@@ -1836,20 +1848,30 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
                     "/dlp_compliance_policies/1/Locations",
                     json!([{"Workload": "Applications", "Location": "Copilot.M365"}]),
                 ),
-                ("/dlp_compliance_policies/1/Mode", json!("TestWithoutNotifications")),
+                (
+                    "/dlp_compliance_policies/1/Mode",
+                    json!("TestWithoutNotifications"),
+                ),
             ]),
             Fail,
         ),
         // The sample shares externally with no one; once it does, the allow list it holds
         // names the whole organisation, which restricts no one.
-        ("A365-SPO-20", p("/SPO_tenant/0/SharingCapability", json!(1)), Fail),
+        (
+            "A365-SPO-20",
+            p("/SPO_tenant/0/SharingCapability", json!(1)),
+            Fail,
+        ),
         (
             "A365-SPO-20",
             many(vec![
                 ("/SPO_tenant/0/SharingCapability", json!(1)),
                 (
                     "/SPO_tenant/0/GuestSharingGroupAllowListInTenantByPrincipalIdentity/results",
-                    json!(["c:0t.c|tenant|d7a0de5c-b25a-460a-b0b1-1e177187bfa9", "c:0o.c|federateddirectoryclaimprovider|5b1f0c7e-1111-4a4a-9b9b-222233334444"]),
+                    json!([
+                        "c:0t.c|tenant|d7a0de5c-b25a-460a-b0b1-1e177187bfa9",
+                        "c:0o.c|federateddirectoryclaimprovider|5b1f0c7e-1111-4a4a-9b9b-222233334444"
+                    ]),
                 ),
             ]),
             Fail,
@@ -1860,7 +1882,9 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
                 ("/SPO_tenant/0/SharingCapability", json!(2)),
                 (
                     "/SPO_tenant/0/GuestSharingGroupAllowListInTenantByPrincipalIdentity/results",
-                    json!(["c:0o.c|federateddirectoryclaimprovider|5b1f0c7e-1111-4a4a-9b9b-222233334444"]),
+                    json!([
+                        "c:0o.c|federateddirectoryclaimprovider|5b1f0c7e-1111-4a4a-9b9b-222233334444"
+                    ]),
                 ),
             ]),
             Pass,
@@ -2611,7 +2635,12 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         ),
         (
             "A365-EXO-31",
-            f(|v| remove(v, "/aether365/owa_mailbox_policies/0/PersonalAccountsEnabled")),
+            f(|v| {
+                remove(
+                    v,
+                    "/aether365/owa_mailbox_policies/0/PersonalAccountsEnabled",
+                )
+            }),
             Error,
         ),
         (
@@ -2626,7 +2655,12 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         ),
         (
             "A365-EXO-34",
-            f(|v| remove(v, "/aether365/mailbox_audit_bypass_associations/0/AuditBypassEnabled")),
+            f(|v| {
+                remove(
+                    v,
+                    "/aether365/mailbox_audit_bypass_associations/0/AuditBypassEnabled",
+                )
+            }),
             Error,
         ),
         (
@@ -2636,12 +2670,20 @@ fn missing_or_unknown_input_errors_and_empty_reads_say_so() {
         ),
         (
             "A365-EXO-35",
-            p("/aether365/role_assignment_policies/0/IsDefault", json!(false)),
+            p(
+                "/aether365/role_assignment_policies/0/IsDefault",
+                json!(false),
+            ),
             Error,
         ),
         (
             "A365-EXO-36",
-            f(|v| remove(v, "/aether365/organization_config/0/MailTipsLargeAudienceThreshold")),
+            f(|v| {
+                remove(
+                    v,
+                    "/aether365/organization_config/0/MailTipsLargeAudienceThreshold",
+                )
+            }),
             Error,
         ),
         (
