@@ -111,6 +111,10 @@ const SCC_CMDLETS: &[(&str, &str)] = &[
     ("Get-LabelPolicy", "label_policies"),
 ];
 
+/// Security & Compliance cmdlets that exist without a DLP licence (sensitivity labels come with
+/// every Microsoft 365 plan the benchmark covers).
+const SCC_WITHOUT_DLP: &[&str] = &["Get-LabelPolicy"];
+
 /// Cmdlets that exist only with a Defender for Office 365 licence.
 const ATP_CMDLETS: &[&str] = &[
     "Get-AtpPolicyForO365",
@@ -886,7 +890,9 @@ fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state
     let unlicensed = (service == Service::Exo
         && ATP_CMDLETS.iter().any(|c| c.eq_ignore_ascii_case(name))
         && !licensed(state, "defender_license"))
-        || (service == Service::Scc && !licensed(state, "defender_dlp_license"));
+        || (service == Service::Scc
+            && !licensed(state, "defender_dlp_license")
+            && !SCC_WITHOUT_DLP.iter().any(|c| c.eq_ignore_ascii_case(name)));
     let Some((_, key)) = known.filter(|_| !unlicensed) else {
         return service.error(
             StatusCode::BAD_REQUEST,

@@ -755,13 +755,17 @@ async fn collected_and_imported_give_the_same_verdicts() {
     }
     // The export as the stand-in tenant is, with the section only a live collection has.
     let mut fixture = fixture;
-    fixture["aether365"] = m365_standin::exchange_protection().clone();
+    fixture["aether365"] = own_section();
     for cmdlet in OWN_CMDLETS {
         fixture["exo_successful_commands"]
             .as_array_mut()
             .unwrap()
             .push(json!(cmdlet));
     }
+    fixture["securitysuite_successful_commands"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("Get-LabelPolicy"));
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();
     let mut differences = Vec::new();
