@@ -71,6 +71,21 @@ pub enum AllowedCmdlet {
     GetHostedOutboundSpamFilterPolicy,
     /// `Get-HostedContentFilterPolicy` (inbound anti-spam policies).
     GetHostedContentFilterPolicy,
+    // CIS v7.0.0 Exchange Online, Defender and Purview settings (cis-exchange).
+    /// `Get-OwaMailboxPolicy` (Outlook on the web mailbox policies).
+    GetOwaMailboxPolicy,
+    /// `Get-ExternalInOutlook` (external sender identification).
+    GetExternalInOutlook,
+    /// `Get-MailboxAuditBypassAssociation` (accounts that bypass mailbox auditing).
+    GetMailboxAuditBypassAssociation,
+    /// `Get-RoleAssignmentPolicy` (the roles users hold over their own mailbox).
+    GetRoleAssignmentPolicy,
+    /// `Get-EmailTenantSettings` (priority account protection).
+    GetEmailTenantSettings,
+    /// `Get-TeamsProtectionPolicy` (zero-hour auto purge for Teams).
+    GetTeamsProtectionPolicy,
+    /// `Get-LabelPolicy` (Security & Compliance: sensitivity label policies).
+    GetLabelPolicy,
 }
 
 impl AllowedCmdlet {
@@ -99,6 +114,13 @@ impl AllowedCmdlet {
         AllowedCmdlet::GetMalwareFilterPolicy,
         AllowedCmdlet::GetHostedOutboundSpamFilterPolicy,
         AllowedCmdlet::GetHostedContentFilterPolicy,
+        AllowedCmdlet::GetOwaMailboxPolicy,
+        AllowedCmdlet::GetExternalInOutlook,
+        AllowedCmdlet::GetMailboxAuditBypassAssociation,
+        AllowedCmdlet::GetRoleAssignmentPolicy,
+        AllowedCmdlet::GetEmailTenantSettings,
+        AllowedCmdlet::GetTeamsProtectionPolicy,
+        AllowedCmdlet::GetLabelPolicy,
     ];
 
     /// The cmdlet's name as Exchange Online spells it.
@@ -129,6 +151,13 @@ impl AllowedCmdlet {
                 "Get-HostedOutboundSpamFilterPolicy"
             }
             AllowedCmdlet::GetHostedContentFilterPolicy => "Get-HostedContentFilterPolicy",
+            AllowedCmdlet::GetOwaMailboxPolicy => "Get-OwaMailboxPolicy",
+            AllowedCmdlet::GetExternalInOutlook => "Get-ExternalInOutlook",
+            AllowedCmdlet::GetMailboxAuditBypassAssociation => "Get-MailboxAuditBypassAssociation",
+            AllowedCmdlet::GetRoleAssignmentPolicy => "Get-RoleAssignmentPolicy",
+            AllowedCmdlet::GetEmailTenantSettings => "Get-EmailTenantSettings",
+            AllowedCmdlet::GetTeamsProtectionPolicy => "Get-TeamsProtectionPolicy",
+            AllowedCmdlet::GetLabelPolicy => "Get-LabelPolicy",
         }
     }
 

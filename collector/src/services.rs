@@ -134,6 +134,53 @@ pub(crate) const OWN_EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
     ),
 ];
 
+/// CIS v7.0.0 Exchange Online and Defender cmdlets ScubaGear's export does not run, and the key
+/// of the snapshot's `aether365` section each fills (the engine's `snapshot::AETHER365_SOURCES`).
+pub(crate) const CIS_EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
+    (AllowedCmdlet::GetOwaMailboxPolicy, "owa_mailbox_policies"),
+    (AllowedCmdlet::GetExternalInOutlook, "external_in_outlook"),
+    (
+        AllowedCmdlet::GetMailboxAuditBypassAssociation,
+        "mailbox_audit_bypass_associations",
+    ),
+    (
+        AllowedCmdlet::GetRoleAssignmentPolicy,
+        "role_assignment_policies",
+    ),
+    (
+        AllowedCmdlet::GetEmailTenantSettings,
+        "email_tenant_settings",
+    ),
+    (
+        AllowedCmdlet::GetTeamsProtectionPolicy,
+        "teams_protection_policies",
+    ),
+];
+
+/// The properties of `Get-MailboxAuditBypassAssociation` kept (one row per account: the rest
+/// of each row is not needed).
+const AUDIT_BYPASS_PROPERTIES: &[&str] = &["Name", "Identity", "AuditBypassEnabled"];
+
+/// The `aether365` key for the `Get-OrganizationConfig` properties CIS needs beyond the ones
+/// ScubaGear keeps in `org_config`; filled from the same answer, not a second call.
+pub(crate) const ORG_CONFIG_CIS_KEY: &str = "organization_config";
+
+/// The `Get-OrganizationConfig` properties kept under [`ORG_CONFIG_CIS_KEY`] (CIS 6.5.2 and
+/// 6.5.5).
+const ORG_CONFIG_CIS_PROPERTIES: &[&str] = &[
+    "Name",
+    "MailTipsAllTipsEnabled",
+    "MailTipsExternalRecipientsTipsEnabled",
+    "MailTipsGroupMetricsEnabled",
+    "MailTipsLargeAudienceThreshold",
+    "RejectDirectSend",
+];
+
+/// CIS v7.0.0 Security & Compliance cmdlets ScubaGear's export does not run, and the key of the
+/// `aether365` section each fills (recorded in `securitysuite_*` commands).
+pub(crate) const CIS_SCC_COMMANDS: &[(AllowedCmdlet, &str)] =
+    &[(AllowedCmdlet::GetLabelPolicy, "label_policies")];
+
 /// The `Get-OrganizationConfig` properties ScubaGear keeps (`Select-Object`).
 const ORG_CONFIG_PROPERTIES: &[&str] = &[
     "Name",
@@ -174,6 +221,7 @@ pub(crate) async fn exchange(
     let cmdlets: Vec<AllowedCmdlet> = EXCHANGE_COMMANDS
         .iter()
         .chain(OWN_EXCHANGE_COMMANDS)
+        .chain(CIS_EXCHANGE_COMMANDS)
         .map(|(c, _)| *c)
         .collect();
     let mut results = invoke_all(
@@ -185,10 +233,20 @@ pub(crate) async fn exchange(
         EXO_PERMISSION,
     )
     .await;
+    let cis_results = results.split_off(EXCHANGE_COMMANDS.len() + OWN_EXCHANGE_COMMANDS.len());
     let own_results = results.split_off(EXCHANGE_COMMANDS.len());
+    let mut org_config_cis = None;
     for ((cmdlet, result), (_, key)) in results.into_iter().zip(EXCHANGE_COMMANDS) {
         match result {
             Ok(items) => {
+                if cmdlet == AllowedCmdlet::GetOrganizationConfig {
+                    org_config_cis = Some(export_list(
+                        items
+                            .iter()
+                            .map(|i| select(i, ORG_CONFIG_CIS_PROPERTIES))
+                            .collect(),
+                    ));
+                }
                 let items = if cmdlet == AllowedCmdlet::GetOrganizationConfig {
                     items
                         .iter()
@@ -209,6 +267,27 @@ pub(crate) async fn exchange(
     for ((cmdlet, result), (_, key)) in own_results.into_iter().zip(OWN_EXCHANGE_COMMANDS) {
         match result {
             Ok(items) => {
+                own.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    // CIS v7.0.0 settings: after the Exchange Online Protection policies.
+    if let Some(rows) = org_config_cis {
+        own.insert(ORG_CONFIG_CIS_KEY.to_string(), rows);
+    }
+    for ((cmdlet, result), (_, key)) in cis_results.into_iter().zip(CIS_EXCHANGE_COMMANDS) {
+        match result {
+            Ok(items) => {
+                let items = if cmdlet == AllowedCmdlet::GetMailboxAuditBypassAssociation {
+                    items
+                        .iter()
+                        .map(|i| select(i, AUDIT_BYPASS_PROPERTIES))
+                        .collect()
+                } else {
+                    items
+                };
                 own.insert((*key).to_string(), export_list(items));
                 run.success(cmdlet.name());
             }
@@ -302,9 +381,10 @@ pub(crate) async fn security_suite(
     let mut run = ServiceRun::default();
     let exo: Vec<AllowedCmdlet> = DEFENDER_EXO.iter().map(|(c, _)| *c).collect();
     let scc: Vec<AllowedCmdlet> = PURVIEW_SCC.iter().map(|(c, _)| *c).collect();
+    let cis_scc: Vec<AllowedCmdlet> = CIS_SCC_COMMANDS.iter().map(|(c, _)| *c).collect();
     let compliance = discover_compliance(session, &endpoints.compliance, target).await;
     let exo_scope = scope_of(&endpoints.exchange);
-    let (exo_results, scc_results) = futures_util::join!(
+    let (exo_results, scc_results, cis_scc_results) = futures_util::join!(
         invoke_all(
             session,
             &endpoints.exchange,
@@ -319,6 +399,14 @@ pub(crate) async fn security_suite(
             &compliance.scope,
             target,
             &scc,
+            SCC_PERMISSION
+        ),
+        invoke_all(
+            session,
+            &compliance.base,
+            &compliance.scope,
+            target,
+            &cis_scc,
             SCC_PERMISSION
         ),
     );
@@ -336,6 +424,20 @@ pub(crate) async fn security_suite(
     }
     licensed_group(&mut run, atp, &DEFENDER_EXO[3..], "defender_license");
     licensed_group(&mut run, scc_results, PURVIEW_SCC, "defender_dlp_license");
+    // CIS v7.0.0 settings, into the `aether365` section (the collection merges it with the
+    // Exchange Online service's).
+    let mut own = Map::new();
+    for ((cmdlet, result), (_, key)) in cis_scc_results.into_iter().zip(CIS_SCC_COMMANDS) {
+        match result {
+            Ok(items) => {
+                own.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+    run.sections
+        .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     run
 }
 
@@ -805,9 +907,36 @@ mod own_section_tests {
     }
 
     #[test]
+    fn cis_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
+        let exo = CIS_EXCHANGE_COMMANDS
+            .iter()
+            .map(|(c, k)| (c.name(), *k, "exo"));
+        let scc = CIS_SCC_COMMANDS
+            .iter()
+            .map(|(c, k)| (c.name(), *k, "securitysuite"));
+        let org = std::iter::once((
+            AllowedCmdlet::GetOrganizationConfig.name(),
+            ORG_CONFIG_CIS_KEY,
+            "exo",
+        ));
+        for (cmdlet, key, prefix) in exo.chain(scc).chain(org) {
+            assert!(
+                AETHER365_SOURCES
+                    .iter()
+                    .any(|(k, c, p)| *k == key && *c == cmdlet && *p == prefix),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
     fn own_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
-        // Every key is filled by an Exchange cmdlet, or by the Fabric read.
-        assert_eq!(OWN_EXCHANGE_COMMANDS.len() + 1, AETHER365_SOURCES.len());
+        // Every key is filled by an Exchange or Security & Compliance cmdlet, the organisation
+        // configuration's CIS properties, or the Fabric read.
+        assert_eq!(
+            OWN_EXCHANGE_COMMANDS.len() + CIS_EXCHANGE_COMMANDS.len() + CIS_SCC_COMMANDS.len() + 2,
+            AETHER365_SOURCES.len()
+        );
         assert!(
             AETHER365_SOURCES
                 .iter()

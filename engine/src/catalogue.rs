@@ -21,6 +21,7 @@ pub fn compliance_checks() -> &'static [Check] {
             checks::purview::CHECKS,
             checks::power_platform::CHECKS,
             checks::power_bi::CHECKS,
+            checks::cis_exchange::CHECKS,
         ]
         .concat()
     })

@@ -154,6 +154,29 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "Get-FabricTenantSettingsRest",
         "powerbi",
     ),
+    // CIS v7.0.0 Exchange Online, Defender and Purview settings (issue 26, cis-exchange).
+    ("owa_mailbox_policies", "Get-OwaMailboxPolicy", "exo"),
+    ("external_in_outlook", "Get-ExternalInOutlook", "exo"),
+    (
+        "mailbox_audit_bypass_associations",
+        "Get-MailboxAuditBypassAssociation",
+        "exo",
+    ),
+    (
+        "role_assignment_policies",
+        "Get-RoleAssignmentPolicy",
+        "exo",
+    ),
+    // The `Get-OrganizationConfig` properties CIS needs beyond the 14 ScubaGear keeps in
+    // `org_config` (MailTips, RejectDirectSend).
+    ("organization_config", "Get-OrganizationConfig", "exo"),
+    ("email_tenant_settings", "Get-EmailTenantSettings", "exo"),
+    (
+        "teams_protection_policies",
+        "Get-TeamsProtectionPolicy",
+        "exo",
+    ),
+    ("label_policies", "Get-LabelPolicy", "securitysuite"),
 ];
 
 /// Every settings group the engine knows the command of: ScubaGear's, then ours.

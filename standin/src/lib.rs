@@ -130,6 +130,18 @@ pub const FABRIC_TENANT_SETTINGS: &[u8] =
 pub fn fabric_settings() -> &'static serde_json::Value {
     static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| serde_json::from_slice(FABRIC_TENANT_SETTINGS).unwrap_or_default())
+/// The stand-in tenant's CIS v7.0.0 Exchange Online, Defender and Purview settings a ScubaGear
+/// export does not carry (the repository's `fixtures/aether365/exchange-cis.json`, keys of the
+/// `aether365` section): served by `Get-OwaMailboxPolicy`, `Get-ExternalInOutlook`,
+/// `Get-MailboxAuditBypassAssociation`, `Get-RoleAssignmentPolicy`, `Get-EmailTenantSettings`,
+/// `Get-TeamsProtectionPolicy`, `Get-LabelPolicy`, and the `Get-OrganizationConfig` properties
+/// beyond ScubaGear's 14 (`organization_config`), when the export has none of its own.
+pub const EXCHANGE_CIS: &[u8] = include_bytes!("../../fixtures/aether365/exchange-cis.json");
+
+/// [`EXCHANGE_CIS`], parsed (`Value::Null` if it ever stopped being JSON).
+pub fn exchange_cis() -> &'static serde_json::Value {
+    static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_slice(EXCHANGE_CIS).unwrap_or_default())
 }
 
 /// The client id the binary accepts by default.

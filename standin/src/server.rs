@@ -81,7 +81,22 @@ pub const EXO_CMDLETS: &[(&str, &str)] = &[
     ("Get-ATPBuiltInProtectionRule", "built_in_protection_rules"),
     ("Get-AtpPolicyForO365", "atp_policy_for_o365"),
     ("Get-ATPProtectionPolicyRule", "atp_policy_rules"),
+    // CIS v7.0.0 settings (cis-exchange): keys of the `aether365` section.
+    ("Get-OwaMailboxPolicy", "owa_mailbox_policies"),
+    ("Get-ExternalInOutlook", "external_in_outlook"),
+    (
+        "Get-MailboxAuditBypassAssociation",
+        "mailbox_audit_bypass_associations",
+    ),
+    ("Get-RoleAssignmentPolicy", "role_assignment_policies"),
+    ("Get-EmailTenantSettings", "email_tenant_settings"),
+    ("Get-TeamsProtectionPolicy", "teams_protection_policies"),
 ];
+
+/// The `aether365` key holding the `Get-OrganizationConfig` properties beyond the 14 that a
+/// ScubaGear export keeps in `org_config`: merged into the cmdlet's answer, as the real cmdlet
+/// returns every property.
+const ORG_CONFIG_MORE: &str = "organization_config";
 
 /// Security & Compliance cmdlets and their export keys.
 const SCC_CMDLETS: &[(&str, &str)] = &[
@@ -92,7 +107,13 @@ const SCC_CMDLETS: &[(&str, &str)] = &[
         "Get-UnifiedAuditLogRetentionPolicy",
         "unified_audit_log_retention_policies",
     ),
+    // CIS v7.0.0 settings (cis-exchange): a key of the `aether365` section.
+    ("Get-LabelPolicy", "label_policies"),
 ];
+
+/// Security & Compliance cmdlets that exist without a DLP licence (sensitivity labels come with
+/// every Microsoft 365 plan the benchmark covers).
+const SCC_WITHOUT_DLP: &[&str] = &["Get-LabelPolicy"];
 
 /// Cmdlets that exist only with a Defender for Office 365 licence.
 const ATP_CMDLETS: &[&str] = &[
@@ -853,7 +874,8 @@ fn export_items(state: &State, key: &str) -> Vec<Value> {
         .get(key)
         .or_else(|| data.export.get("aether365").and_then(|s| s.get(key)))
         .or_else(|| crate::exchange_protection().get(key))
-        .or_else(|| crate::fabric_settings().get(key));
+        .or_else(|| crate::fabric_settings().get(key))
+        .or_else(|| crate::exchange_cis().get(key));
     match found {
         Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
         Some(Value::Null) | None => Vec::new(),
@@ -929,7 +951,9 @@ fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state
     let unlicensed = (service == Service::Exo
         && ATP_CMDLETS.iter().any(|c| c.eq_ignore_ascii_case(name))
         && !licensed(state, "defender_license"))
-        || (service == Service::Scc && !licensed(state, "defender_dlp_license"));
+        || (service == Service::Scc
+            && !licensed(state, "defender_dlp_license")
+            && !SCC_WITHOUT_DLP.iter().any(|c| c.eq_ignore_ascii_case(name)));
     let Some((_, key)) = known.filter(|_| !unlicensed) else {
         return service.error(
             StatusCode::BAD_REQUEST,
@@ -939,7 +963,20 @@ fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state
             ),
         );
     };
-    let items = export_items(state, key);
+    let mut items = export_items(state, key);
+    if *key == "org_config" {
+        // The real cmdlet answers every property: add those the export keeps elsewhere.
+        let more = export_items(state, ORG_CONFIG_MORE);
+        if let Some(Value::Object(more)) = more.first() {
+            for item in &mut items {
+                if let Value::Object(item) = item {
+                    for (k, v) in more {
+                        item.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+        }
+    }
     let mut out = Map::new();
     out.insert(
         "@odata.context".into(),

@@ -39,6 +39,22 @@ const AETHER365_CHECKS: [(&str, &str); 6] = [
     ("A365-DEF-24", "Get-HostedOutboundSpamFilterPolicy"),
 ];
 
+/// The CIS v7.0.0 checks that read the settings of the `aether365` section the collector adds
+/// for Exchange Online, Defender and Purview (cis-exchange), with the cmdlet that fills each.
+const CIS_EXCHANGE_CHECKS: [(&str, &str); 11] = [
+    ("A365-EXO-30", "Get-OwaMailboxPolicy"),
+    ("A365-EXO-31", "Get-OwaMailboxPolicy"),
+    ("A365-EXO-32", "Get-OwaMailboxPolicy"),
+    ("A365-EXO-33", "Get-ExternalInOutlook"),
+    ("A365-EXO-34", "Get-MailboxAuditBypassAssociation"),
+    ("A365-EXO-35", "Get-RoleAssignmentPolicy"),
+    ("A365-EXO-36", "Get-OrganizationConfig"),
+    ("A365-EXO-37", "Get-OrganizationConfig"),
+    ("A365-DEF-30", "Get-EmailTenantSettings"),
+    ("A365-DEF-31", "Get-TeamsProtectionPolicy"),
+    ("A365-PUR-10", "Get-LabelPolicy"),
+];
+
 /// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
 /// records it holds, and with the `aether365` section a live collection of the stand-in tenant
 /// adds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted domains,
@@ -58,6 +74,22 @@ pub(crate) fn consistent_export() -> Value {
         m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
     export["powerbi_successful_commands"] = json!([FABRIC_COMMAND]);
     export["powerbi_unsuccessful_commands"] = json!([]);
+    for (k, v) in m365_standin::exchange_cis().as_object().unwrap() {
+        if k != "version" {
+            export["aether365"][k] = v.clone();
+        }
+    }
+    for (_, cmdlet) in CIS_EXCHANGE_CHECKS {
+        let list = if cmdlet == "Get-LabelPolicy" {
+            "securitysuite_successful_commands"
+        } else {
+            "exo_successful_commands"
+        };
+        let done = export[list].as_array_mut().unwrap();
+        if !done.contains(&json!(cmdlet)) {
+            done.push(json!(cmdlet));
+        }
+    }
     let with_records = ["tqhjy.onmicrosoft.com", "tqhjy.mail.onmicrosoft.com"];
     export["accepted_domains"]
         .as_array_mut()
@@ -177,7 +209,11 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                     "{id}: {}",
                     got.message
                 );
-            } else if let Some((_, cmdlet)) = AETHER365_CHECKS.iter().find(|(c, _)| c == id) {
+            } else if let Some((_, cmdlet)) = AETHER365_CHECKS
+                .iter()
+                .chain(CIS_EXCHANGE_CHECKS.iter())
+                .find(|(c, _)| c == id)
+            {
                 // The plain ScubaGear export cannot decide them, and says why; the live
                 // collection reads them and decides.
                 assert_eq!(*status, Status::Error, "{id}");
@@ -497,6 +533,142 @@ async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_dec
             assert_eq!(s.state, want, "{}", s.service);
         }
         assert_eq!(findings["A365-DEF-19"].status, "pass");
+    }
+}
+
+#[actix_web::test]
+async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_decided() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        // The stand-in tenant is configured as CIS asks.
+        let (row, findings) = scan_live(&app).await;
+        for (id, _) in CIS_EXCHANGE_CHECKS
+            .iter()
+            .chain([("A365-SPO-20", "Get-SPOTenantRest")].iter())
+        {
+            assert_eq!(
+                findings[*id].status, "pass",
+                "{id}: {}",
+                findings[*id].message
+            );
+        }
+        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let own = &stored.data["aether365"];
+        assert_eq!(own["version"], 1, "{own}");
+        for key in [
+            "owa_mailbox_policies",
+            "external_in_outlook",
+            "mailbox_audit_bypass_associations",
+            "role_assignment_policies",
+            "organization_config",
+            "email_tenant_settings",
+            "teams_protection_policies",
+            "label_policies",
+        ] {
+            assert!(
+                own[key].as_array().is_some_and(|a| !a.is_empty()),
+                "{key}: {own}"
+            );
+            assert!(
+                stored.data.get(key).is_none(),
+                "{key} beside ScubaGear's keys"
+            );
+        }
+        // ScubaGear's `org_config` keeps its 14 properties; ours has the ones CIS needs, from
+        // the same answer (Get-OrganizationConfig is called once).
+        assert_eq!(stored.data["org_config"][0].as_object().unwrap().len(), 14);
+        assert_eq!(own["organization_config"][0]["RejectDirectSend"], true);
+        assert_eq!(
+            own["organization_config"][0]["MailTipsLargeAudienceThreshold"],
+            25
+        );
+        let requests = app.standin.requests();
+        for (_, cmdlet) in CIS_EXCHANGE_CHECKS {
+            assert!(
+                requests.iter().any(|r| r.cmdlet.as_deref() == Some(cmdlet)),
+                "{cmdlet} was not collected"
+            );
+        }
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|r| r.cmdlet.as_deref() == Some("Get-OrganizationConfig"))
+                .count(),
+            1
+        );
+        assert!(
+            stored.data["securitysuite_successful_commands"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("Get-LabelPolicy"))
+        );
+
+        // An administrator loosens every setting: each check fails on the collected data.
+        let mut export = consistent_export();
+        let own = &mut export["aether365"];
+        let owa = &mut own["owa_mailbox_policies"][0];
+        owa["BookingsMailboxCreationEnabled"] = json!(true);
+        owa["PersonalAccountsEnabled"] = json!(true);
+        owa["AdditionalStorageProvidersAvailable"] = json!(true);
+        own["external_in_outlook"][0]["Enabled"] = json!(false);
+        own["mailbox_audit_bypass_associations"][0]["AuditBypassEnabled"] = json!(true);
+        own["role_assignment_policies"][0]["AssignedRoles"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("My Custom Apps"));
+        own["organization_config"][0]["MailTipsAllTipsEnabled"] = json!(false);
+        own["organization_config"][0]["RejectDirectSend"] = json!(false);
+        own["email_tenant_settings"][0]["EnablePriorityAccountProtection"] = json!(false);
+        own["teams_protection_policies"][0]["ZapEnabled"] = json!(false);
+        own["label_policies"][0]["Enabled"] = json!(false);
+        export["SPO_tenant"][0]["SharingCapability"] = json!(2);
+        // CIS 3.2.3 reads ScubaGear's DLP policies: the sample's cover no Copilot location
+        // (it failed above); one that does, enforced, passes.
+        assert_eq!(findings["A365-PUR-11"].status, "fail");
+        export["dlp_compliance_policies"][1]["Locations"] = json!(
+            "[{\"Workload\":\"Applications\",\"Location\":\"470f2276-e011-4e9d-a6ec-20768be3a4b0\",\"Inclusions\":[{\"Type\":\"Tenant\",\"Identity\":\"All\"}]}]"
+        );
+        app.standin.set_export(export);
+        let (_, findings) = scan_live(&app).await;
+        assert_eq!(
+            findings["A365-PUR-11"].status, "pass",
+            "{}",
+            findings["A365-PUR-11"].message
+        );
+        for (id, _) in CIS_EXCHANGE_CHECKS
+            .iter()
+            .chain([("A365-SPO-20", "Get-SPOTenantRest")].iter())
+        {
+            assert_eq!(
+                findings[*id].status, "fail",
+                "{id}: {}",
+                findings[*id].message
+            );
+        }
+
+        // A refused read is an error naming the cmdlet and Microsoft's answer, never a pass.
+        app.standin
+            .set_fault(Fault::on("/exo", FaultKind::Forbidden).cmdlet("Get-OwaMailboxPolicy"));
+        app.standin
+            .set_fault(Fault::on("/scc", FaultKind::Forbidden).cmdlet("Get-LabelPolicy"));
+        let (_, findings) = scan_live(&app).await;
+        for (id, cmdlet) in CIS_EXCHANGE_CHECKS {
+            let f = &findings[id];
+            if ["Get-OwaMailboxPolicy", "Get-LabelPolicy"].contains(&cmdlet) {
+                assert_eq!(f.status, "error", "{id}: {}", f.message);
+                assert!(
+                    f.message.contains(cmdlet) && f.message.contains("403"),
+                    "{id}: {}",
+                    f.message
+                );
+            } else {
+                assert_eq!(f.status, "fail", "{id}: {}", f.message);
+            }
+        }
     }
 }
 

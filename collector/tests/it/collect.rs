@@ -115,11 +115,30 @@ fn assert_reads_only(requests: &[RecordedRequest]) {
 }
 
 /// The cmdlets of the snapshot's `aether365` section, in the order the collector records them.
-const OWN_CMDLETS: [&str; 3] = [
+const OWN_CMDLETS: [&str; 9] = [
     "Get-MalwareFilterPolicy",
     "Get-HostedOutboundSpamFilterPolicy",
     "Get-HostedContentFilterPolicy",
+    // CIS v7.0.0 settings (cis-exchange).
+    "Get-OwaMailboxPolicy",
+    "Get-ExternalInOutlook",
+    "Get-MailboxAuditBypassAssociation",
+    "Get-RoleAssignmentPolicy",
+    "Get-EmailTenantSettings",
+    "Get-TeamsProtectionPolicy",
 ];
+
+/// The `aether365` section a collection of the stand-in tenant gives: its Exchange Online
+/// Protection policies and its CIS settings.
+fn own_section() -> Value {
+    let mut own = m365_standin::exchange_protection().clone();
+    for (k, v) in m365_standin::exchange_cis().as_object().unwrap() {
+        own[k] = v.clone();
+    }
+    own["fabric_tenant_settings"] =
+        m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
+    own
+}
 
 #[tokio::test]
 async fn the_bundled_export_comes_back() {
@@ -163,17 +182,7 @@ async fn the_bundled_export_comes_back() {
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
     // Their answers are in the `aether365` section, versioned, as the stand-in serves them,
     // beside the Fabric tenant settings the Power BI service reads (every page of them).
-    let mut own = c.snapshot["aether365"].clone();
-    let fabric = own
-        .as_object_mut()
-        .unwrap()
-        .remove("fabric_tenant_settings")
-        .unwrap();
-    assert_eq!(own, *m365_standin::exchange_protection());
-    assert_eq!(
-        fabric,
-        m365_standin::fabric_settings()["fabric_tenant_settings"]
-    );
+    assert_eq!(c.snapshot["aether365"], own_section());
     assert_eq!(
         list(&c.snapshot, "powerbi_successful_commands"),
         [aether365_collector::FABRIC_COMMAND]
@@ -190,7 +199,9 @@ async fn the_bundled_export_comes_back() {
         assert_eq!(got, want, "{k}");
     }
     let suite = list(&fixture, "securitysuite_successful_commands");
-    let got = list(&c.snapshot, "securitysuite_successful_commands");
+    let mut got = list(&c.snapshot, "securitysuite_successful_commands");
+    // Get-LabelPolicy fills our own section (CIS 3.3.1); ScubaGear does not run it.
+    assert_eq!(got.pop().as_deref(), Some("Get-LabelPolicy"));
     assert_eq!(got.len(), 8);
     assert!(got.iter().all(|g| suite.contains(g)), "{got:?}");
     for k in [
@@ -281,7 +292,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
         [
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
-            "Get-DlpComplianceRule"
+            "Get-DlpComplianceRule",
+            "Get-LabelPolicy"
         ]
     );
     for (_, reason) in &suite.commands_failed {
@@ -303,7 +315,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
         json!([
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
-            "Get-DlpComplianceRule"
+            "Get-DlpComplianceRule",
+            "Get-LabelPolicy"
         ])
     );
     assert!(
@@ -750,13 +763,17 @@ async fn collected_and_imported_give_the_same_verdicts() {
     }
     // The export as the stand-in tenant is, with the section only a live collection has.
     let mut fixture = fixture;
-    fixture["aether365"] = m365_standin::exchange_protection().clone();
+    fixture["aether365"] = own_section();
     for cmdlet in OWN_CMDLETS {
         fixture["exo_successful_commands"]
             .as_array_mut()
             .unwrap()
             .push(json!(cmdlet));
     }
+    fixture["securitysuite_successful_commands"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("Get-LabelPolicy"));
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();
     let mut differences = Vec::new();
