@@ -121,6 +121,30 @@ const OWN_CMDLETS: [&str; 3] = [
     "Get-HostedContentFilterPolicy",
 ];
 
+/// The Microsoft Graph reads of the snapshot's `aether365` section (recorded after
+/// ScubaGear's commands in `aad_successful_commands`), in the order the collector records them.
+const OWN_GRAPH_COMMANDS: [&str; 9] = [
+    "Get-MgPolicyActivityBasedTimeoutPolicy",
+    "Get-MgBetaAdminAppsAndServices",
+    "Get-MgBetaAdminForms",
+    "Get-MgDeviceManagement",
+    "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+    "Get-MgPolicyDeviceRegistrationPolicy",
+    "Get-MgBetaPolicyB2BManagementPolicy",
+    "Get-MgIdentityConditionalAccessNamedLocation",
+    "Get-MgIdentityGovernanceAccessReviewDefinition",
+];
+
+/// The `aether365` section a live collection of the stand-in tenant gives: its Exchange Online
+/// Protection policies and its Graph settings.
+fn own_section() -> Value {
+    let mut own = m365_standin::exchange_protection().clone();
+    for (k, v) in m365_standin::entra_settings().as_object().unwrap() {
+        own[k] = v.clone();
+    }
+    own
+}
+
 #[tokio::test]
 async fn the_bundled_export_comes_back() {
     let s = start(false);
@@ -162,10 +186,7 @@ async fn the_bundled_export_comes_back() {
     exo.extend(OWN_CMDLETS.iter().map(|c| c.to_string()));
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
     // Their answers are in the `aether365` section, versioned, as the stand-in serves them.
-    assert_eq!(
-        c.snapshot["aether365"],
-        *m365_standin::exchange_protection()
-    );
+    assert_eq!(c.snapshot["aether365"], own_section());
     for k in [
         "SharePoint_successful_commands",
         "powerplatform_successful_commands",
@@ -192,7 +213,10 @@ async fn the_bundled_export_comes_back() {
     // Entra: the Entra helper's sections are there and its commands all succeeded.
     assert!(c.snapshot.get("conditional_access_policies").is_some());
     let aad = list(&fixture, "aad_successful_commands");
-    let got = list(&c.snapshot, "aad_successful_commands");
+    let mut got = list(&c.snapshot, "aad_successful_commands");
+    // Ours last, after ScubaGear's.
+    let ours = got.split_off(got.len() - OWN_GRAPH_COMMANDS.len());
+    assert_eq!(ours, OWN_GRAPH_COMMANDS);
     assert!(
         !got.is_empty() && got.iter().all(|g| aad.contains(g)),
         "{got:?}"
@@ -737,12 +761,18 @@ async fn collected_and_imported_give_the_same_verdicts() {
     }
     // The export as the stand-in tenant is, with the section only a live collection has.
     let mut fixture = fixture;
-    fixture["aether365"] = m365_standin::exchange_protection().clone();
+    fixture["aether365"] = own_section();
     for cmdlet in OWN_CMDLETS {
         fixture["exo_successful_commands"]
             .as_array_mut()
             .unwrap()
             .push(json!(cmdlet));
+    }
+    for command in OWN_GRAPH_COMMANDS {
+        fixture["aad_successful_commands"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(command));
     }
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();

@@ -13,6 +13,13 @@ use crate::snapshot::Snapshot;
 pub(crate) fn sample_value() -> Value {
     let mut v = scubagear_sample();
     v["aether365"] = aether365_sample();
+    // The stand-in tenant's Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.x, 5.2.2.14, 5.3.x).
+    for (k, val) in super::graph_settings_tests::entra_settings_sample()
+        .as_object()
+        .unwrap()
+    {
+        v["aether365"][k] = val.clone();
+    }
     for (_, cmd, _) in crate::snapshot::AETHER365_SOURCES {
         v["exo_successful_commands"]
             .as_array_mut()
@@ -1680,6 +1687,9 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Pass,
         ),
     ]
+    .into_iter()
+    .chain(super::graph_settings_tests::cases())
+    .collect()
 }
 
 /// Each check's pass fixtures: the sample mutated by a `cases()` entry that expects `pass`.
