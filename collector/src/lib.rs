@@ -368,7 +368,11 @@ impl Collector {
                 let (mut ok, mut failed) = (e.successful, e.unsuccessful);
                 ok.extend(own.ok);
                 failed.extend(own.failed);
-                ServiceRun { sections, ok, failed }
+                ServiceRun {
+                    sections,
+                    ok,
+                    failed,
+                }
             }
             CollectedService::Exchange => {
                 services::exchange(&session, &self.endpoints, target).await

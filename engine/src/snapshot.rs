@@ -157,7 +157,11 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
     ),
     ("apps_and_services", "Get-MgBetaAdminAppsAndServices", "aad"),
     ("forms_settings", "Get-MgBetaAdminForms", "aad"),
-    ("device_management_settings", "Get-MgDeviceManagement", "aad"),
+    (
+        "device_management_settings",
+        "Get-MgDeviceManagement",
+        "aad",
+    ),
     (
         "device_enrollment_configurations",
         "Get-MgDeviceManagementDeviceEnrollmentConfiguration",

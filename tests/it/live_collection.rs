@@ -56,9 +56,18 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
     ("A365-AAD-68", "Get-MgPolicyDeviceRegistrationPolicy"),
     ("A365-AAD-69", "Get-MgPolicyDeviceRegistrationPolicy"),
     ("A365-AAD-74", "Get-MgBetaPolicyB2BManagementPolicy"),
-    ("A365-AAD-76", "Get-MgIdentityConditionalAccessNamedLocation"),
-    ("A365-AAD-78", "Get-MgIdentityGovernanceAccessReviewDefinition"),
-    ("A365-AAD-79", "Get-MgIdentityGovernanceAccessReviewDefinition"),
+    (
+        "A365-AAD-76",
+        "Get-MgIdentityConditionalAccessNamedLocation",
+    ),
+    (
+        "A365-AAD-78",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+    ),
+    (
+        "A365-AAD-79",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+    ),
 ];
 
 /// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
@@ -459,8 +468,8 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         own["apps_and_services"]["settings"]["isOfficeStoreEnabled"] = json!(true);
         own["forms_settings"]["settings"]["isInOrgFormsPhishingScanEnabled"] = json!(false);
         own["device_management_settings"]["settings"]["secureByDefault"] = json!(false);
-        own["device_enrollment_configurations"][0]["windowsRestriction"]
-            ["personalDeviceEnrollmentBlocked"] = json!(false);
+        own["device_enrollment_configurations"][0]["windowsRestriction"]["personalDeviceEnrollmentBlocked"] =
+            json!(false);
         let all = json!({"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"});
         let reg = &mut own["device_registration_policy"];
         reg["azureADJoin"]["allowedToJoin"] = all.clone();
@@ -492,8 +501,11 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         let (_, findings) = scan_live(&app).await;
         for (id, command) in GRAPH_SETTINGS_CHECKS {
             let f = &findings[id];
-            if ["Get-MgBetaAdminForms", "Get-MgDeviceManagementDeviceEnrollmentConfiguration"]
-                .contains(&command)
+            if [
+                "Get-MgBetaAdminForms",
+                "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+            ]
+            .contains(&command)
             {
                 assert_eq!(f.status, "error", "{id}: {}", f.message);
                 assert!(

@@ -198,7 +198,12 @@ mod tests {
             "Policy.Read.All",
             "AccessReview.Read.All",
         ]) {
-            assert_eq!(crate::graph::permission_for(r.path), Some(want), "{}", r.path);
+            assert_eq!(
+                crate::graph::permission_for(r.path),
+                Some(want),
+                "{}",
+                r.path
+            );
         }
     }
 

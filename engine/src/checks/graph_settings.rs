@@ -29,7 +29,7 @@ const ACCESS_REVIEWS: &str = "access_review_definitions";
 /// `deviceManagement`): its `settings`, or why it cannot be used.
 fn settings_of<'a>(snap: &'a Snapshot, key: &str) -> Result<&'a Value, String> {
     let rows = snap.rows(key)?;
-    let Some(first) = rows.first() else {
+    let Some(first) = rows.first().copied() else {
         return Err(format!("`{key}` is empty"));
     };
     match first.get("settings") {
@@ -94,7 +94,9 @@ fn idle_session_timeout(snap: &Snapshot) -> Outcome {
         if pols.is_empty() {
             return match snap.empty_read(TIMEOUT) {
                 Ok(cmd) => Outcome::fail(
-                    format!("No idle session timeout is set ({cmd} returned no activity-based timeout policy)."),
+                    format!(
+                        "No idle session timeout is set ({cmd} returned no activity-based timeout policy)."
+                    ),
                     json!({ "policies": 0 }),
                 ),
                 Err(reason) => Outcome::error(reason),
@@ -125,10 +127,12 @@ fn idle_session_timeout(snap: &Snapshot) -> Outcome {
             "the `default` application of `{TIMEOUT}` has no readable `WebSessionIdleTimeout`"
         ));
     };
+    // Our own rendering of the parsed duration, never the tenant's text.
+    let after = format!("{}h{:02}m{:02}s", secs / 3600, secs % 3600 / 60, secs % 60);
     Outcome::verdict(
         (1..=MAX_IDLE_SECONDS).contains(&secs),
-        format!("Idle web sessions are signed out after {text}, at most three hours."),
-        format!("Idle web sessions are signed out after {text}, more than three hours."),
+        format!("Idle web sessions are signed out after {after}, at most three hours."),
+        format!("Idle web sessions are signed out after {after}, not within three hours."),
         json!({ "web_session_idle_timeout": text, "seconds": secs, "maximum_seconds": MAX_IDLE_SECONDS }),
     )
     .about(&[name_of_graph(policy)])
@@ -202,7 +206,8 @@ fn personal_enrolment_blocked(snap: &Snapshot) -> Outcome {
     let restrictions: Vec<&&Value> = configs
         .iter()
         .filter(|c| {
-            s(c, "@odata.type") == "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration"
+            s(c, "@odata.type")
+                == "#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration"
         })
         .collect();
     let default = restrictions
@@ -256,15 +261,13 @@ fn membership(policy: &Value, pointer: &str) -> Result<&'static str, String> {
         .pointer(pointer)
         .and_then(|m| m.get("@odata.type"))
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            format!("`{DEVICE_REGISTRATION}` has no membership type at `{pointer}`")
-        })?;
+        .ok_or_else(|| format!("`{DEVICE_REGISTRATION}` has no membership type at `{pointer}`"))?;
     match t.trim_start_matches('#') {
         "microsoft.graph.allDeviceRegistrationMembership" => Ok("all"),
         "microsoft.graph.enumeratedDeviceRegistrationMembership" => Ok("selected"),
         "microsoft.graph.noDeviceRegistrationMembership" => Ok("none"),
-        other => Err(format!(
-            "`{DEVICE_REGISTRATION}` has an unknown membership type `{other}` at `{pointer}`"
+        _ => Err(format!(
+            "`{DEVICE_REGISTRATION}` has an unknown membership type at `{pointer}`"
         )),
     }
 }
@@ -323,10 +326,15 @@ fn global_admins_not_local_admins(snap: &Snapshot) -> Outcome {
 /// selected (or never).
 fn registering_user_not_local_admin(snap: &Snapshot) -> Outcome {
     let policy = input!(registration(snap));
-    let who = input!(membership(policy, "/azureADJoin/localAdmins/registeringUsers"));
+    let who = input!(membership(
+        policy,
+        "/azureADJoin/localAdmins/registeringUsers"
+    ));
     Outcome::verdict(
         who != "all",
-        format!("Registering users become local administrators of joined devices only when selected ({who})."),
+        format!(
+            "Registering users become local administrators of joined devices only when selected ({who})."
+        ),
         "Every user who joins a device to Entra ID becomes its local administrator.",
         json!({ "registeringUsers": who }),
     )
@@ -362,7 +370,9 @@ fn invitations_to_allowed_domains(snap: &Snapshot) -> Outcome {
         if pols.is_empty() {
             return match snap.empty_read(B2B) {
                 Ok(cmd) => Outcome::fail(
-                    format!("Invitations may be sent to any domain ({cmd} returned no B2B management policy)."),
+                    format!(
+                        "Invitations may be sent to any domain ({cmd} returned no B2B management policy)."
+                    ),
                     json!({ "policies": 0 }),
                 ),
                 Err(reason) => Outcome::error(reason),
@@ -395,7 +405,9 @@ fn invitations_to_allowed_domains(snap: &Snapshot) -> Outcome {
 /// CIS 5.2.2.14: at least one IP named location is marked trusted.
 fn trusted_named_location(snap: &Snapshot) -> Outcome {
     let locs = input!(snap.list(NAMED_LOCATIONS));
-    if locs.is_empty() && let Err(reason) = snap.empty_read(NAMED_LOCATIONS) {
+    if locs.is_empty()
+        && let Err(reason) = snap.empty_read(NAMED_LOCATIONS)
+    {
         return Outcome::error(reason);
     }
     let trusted: Vec<String> = locs
@@ -406,7 +418,14 @@ fn trusted_named_location(snap: &Snapshot) -> Outcome {
         .collect();
     Outcome::verdict(
         !trusted.is_empty(),
-        format!("{} defined.", n(&trusted, "trusted IP named location is", "trusted IP named locations are")),
+        format!(
+            "{} defined.",
+            n(
+                &trusted,
+                "trusted IP named location is",
+                "trusted IP named locations are"
+            )
+        ),
         format!(
             "No trusted IP named location is defined ({} named locations read).",
             locs.len()
@@ -428,7 +447,10 @@ fn protects_tokens(p: &Value) -> Result<bool, String> {
     let Some(session) = session else {
         return Ok(false);
     };
-    let Some(secure) = session.as_object().and_then(|o| o.get("SecureSignInSession")) else {
+    let Some(secure) = session
+        .as_object()
+        .and_then(|o| o.get("SecureSignInSession"))
+    else {
         return Err(
             "a conditional access policy's `SessionControls` has no `SecureSignInSession`: the export's shape does not carry token protection"
                 .to_string(),
@@ -457,7 +479,9 @@ fn protects_tokens(p: &Value) -> Result<bool, String> {
 /// sessions to Exchange Online and SharePoint Online on Windows desktop clients.
 fn token_protection(snap: &Snapshot) -> Outcome {
     let pols = input!(snap.list("conditional_access_policies"));
-    if pols.is_empty() && let Err(reason) = snap.empty_read("conditional_access_policies") {
+    if pols.is_empty()
+        && let Err(reason) = snap.empty_read("conditional_access_policies")
+    {
         return Outcome::error(reason);
     }
     let mut matching = Vec::new();
@@ -507,7 +531,10 @@ fn monthly_or_more(r: &Value) -> bool {
 /// that are missing, by name.
 fn review_gaps(r: &Value) -> Vec<&'static str> {
     let mut gaps = Vec::new();
-    if !matches!(s(r, "status"), "InProgress" | "NotStarted" | "Initializing" | "Starting") {
+    if !matches!(
+        s(r, "status"),
+        "InProgress" | "NotStarted" | "Initializing" | "Starting"
+    ) {
         gaps.push("active");
     }
     if !monthly_or_more(r) {
@@ -516,10 +543,16 @@ fn review_gaps(r: &Value) -> Vec<&'static str> {
     for (field, name) in [
         ("mailNotificationsEnabled", "mail notifications"),
         ("reminderNotificationsEnabled", "reminders"),
-        ("justificationRequiredOnApproval", "reason required on approval"),
+        (
+            "justificationRequiredOnApproval",
+            "reason required on approval",
+        ),
         ("autoApplyDecisionsEnabled", "results applied automatically"),
     ] {
-        if r.pointer(&format!("/settings/{field}")).and_then(Value::as_bool) != Some(true) {
+        if r.pointer(&format!("/settings/{field}"))
+            .and_then(Value::as_bool)
+            != Some(true)
+        {
             gaps.push(name);
         }
     }
@@ -531,7 +564,9 @@ fn review_gaps(r: &Value) -> Vec<&'static str> {
 /// when reviewers do not answer.
 fn guest_access_reviews(snap: &Snapshot) -> Outcome {
     let reviews = input!(snap.list(ACCESS_REVIEWS));
-    if reviews.is_empty() && let Err(reason) = snap.empty_read(ACCESS_REVIEWS) {
+    if reviews.is_empty()
+        && let Err(reason) = snap.empty_read(ACCESS_REVIEWS)
+    {
         return Outcome::error(reason);
     }
     let guest: Vec<&&Value> = reviews
@@ -542,8 +577,13 @@ fn guest_access_reviews(snap: &Snapshot) -> Outcome {
     let mut gaps_by_review = Vec::new();
     for r in &guest {
         let mut gaps = review_gaps(r);
-        let deny = r.pointer("/settings/defaultDecisionEnabled").and_then(Value::as_bool) == Some(true)
-            && r.pointer("/settings/defaultDecision").and_then(Value::as_str) == Some("Deny");
+        let deny = r
+            .pointer("/settings/defaultDecisionEnabled")
+            .and_then(Value::as_bool)
+            == Some(true)
+            && r.pointer("/settings/defaultDecision")
+                .and_then(Value::as_str)
+                == Some("Deny");
         if !deny {
             gaps.push("remove access when reviewers do not respond");
         }
@@ -555,9 +595,15 @@ fn guest_access_reviews(snap: &Snapshot) -> Outcome {
     }
     Outcome::verdict(
         !good.is_empty(),
-        format!("{} guest users as CIS describes.", n(&good, "access review covers", "access reviews cover")),
+        format!(
+            "{} guest users as CIS describes.",
+            n(&good, "access review covers", "access reviews cover")
+        ),
         if guest.is_empty() {
-            format!("No access review covers guest users ({} reviews read).", reviews.len())
+            format!(
+                "No access review covers guest users ({} reviews read).",
+                reviews.len()
+            )
         } else {
             "No access review of guest users has every setting CIS asks for.".to_string()
         },
@@ -568,11 +614,26 @@ fn guest_access_reviews(snap: &Snapshot) -> Outcome {
 
 /// The privileged roles CIS 5.3.3 wants reviewed: name and role template id.
 const REVIEWED_ROLES: &[(&str, &str)] = &[
-    ("Global Administrator", "62e90394-69f5-4237-9190-012177145e10"),
-    ("Exchange Administrator", "29232cdf-9323-42fd-ade2-1d097af3e4de"),
-    ("SharePoint Administrator", "f28a1f50-f6e7-4571-818b-6a12f2af6b6c"),
-    ("Teams Administrator", "69091246-20e8-4a56-aa4d-066075b2a7a8"),
-    ("Security Administrator", "194ae4cb-b126-40b2-bd5b-6091b380977d"),
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    (
+        "Exchange Administrator",
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+    ),
+    (
+        "SharePoint Administrator",
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+    ),
+    (
+        "Teams Administrator",
+        "69091246-20e8-4a56-aa4d-066075b2a7a8",
+    ),
+    (
+        "Security Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    ),
 ];
 
 /// CIS 5.3.3: each of the privileged roles is covered by an access review that is active,
@@ -580,7 +641,9 @@ const REVIEWED_ROLES: &[(&str, &str)] = &[
 /// its results.
 fn privileged_role_reviews(snap: &Snapshot) -> Outcome {
     let reviews = input!(snap.list(ACCESS_REVIEWS));
-    if reviews.is_empty() && let Err(reason) = snap.empty_read(ACCESS_REVIEWS) {
+    if reviews.is_empty()
+        && let Err(reason) = snap.empty_read(ACCESS_REVIEWS)
+    {
         return Outcome::error(reason);
     }
     let good: Vec<(&&Value, String)> = reviews

@@ -22,14 +22,14 @@ pub(crate) fn entra_settings_sample() -> Value {
 type Mutation = Box<dyn Fn(&mut Value)>;
 
 fn at(pointer: &'static str, value: Value) -> Mutation {
-    Box::new(move |v| {
+    Box::new(move |v: &mut Value| {
         *v.pointer_mut(pointer)
             .unwrap_or_else(|| panic!("no {pointer} in the sample")) = value.clone();
     })
 }
 
 fn all(ms: Vec<Mutation>) -> Mutation {
-    Box::new(move |v| ms.iter().for_each(|m| m(v)))
+    Box::new(move |v: &mut Value| ms.iter().for_each(|m| m(v)))
 }
 
 const REG: &str = "/aether365/device_registration_policy";
@@ -69,7 +69,7 @@ fn token_protection_policy() -> Mutation {
 /// (check, mutation of the sample, expected status): a pass and a fail for every check.
 pub(crate) fn cases() -> Vec<(&'static str, Mutation, Status)> {
     use Status::{Fail, Pass};
-    let none: fn() -> Mutation = || Box::new(|_| {});
+    let none: fn() -> Mutation = || Box::new(|_: &mut Value| {});
     vec![
         // 1.3.2: one hour passes; four hours, or no policy at all, fails.
         ("A365-AAD-60", none(), Pass),
@@ -189,7 +189,9 @@ pub(crate) fn cases() -> Vec<(&'static str, Mutation, Status)> {
             "A365-AAD-74",
             at(
                 "/aether365/b2b_management_policies/0/definition",
-                json!(["{\"B2BManagementPolicy\":{\"InvitationsAllowedAndBlockedDomainsPolicy\":{\"BlockedDomains\":[\"gmail.com\"]}}}"]),
+                json!([
+                    "{\"B2BManagementPolicy\":{\"InvitationsAllowedAndBlockedDomainsPolicy\":{\"BlockedDomains\":[\"gmail.com\"]}}}"
+                ]),
             ),
             Fail,
         ),
@@ -234,7 +236,9 @@ pub(crate) fn cases() -> Vec<(&'static str, Mutation, Status)> {
             "A365-AAD-79",
             at(
                 "/aether365/access_review_definitions/1/scope/query",
-                json!("/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal&$filter=(roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10')"),
+                json!(
+                    "/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal&$filter=(roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10')"
+                ),
             ),
             Fail,
         ),
@@ -255,7 +259,8 @@ fn status(v: &Value, id: &str) -> (Status, String) {
     (f.status, f.message)
 }
 
-const IDS: &[&str] = &[
+/// The checks that read the Graph settings of the `aether365` section.
+pub(crate) const IDS: &[&str] = &[
     "A365-AAD-60",
     "A365-AAD-61",
     "A365-AAD-62",
@@ -402,8 +407,7 @@ fn idle_timeouts_are_read_as_timespans() {
         ("03:00:01", Status::Fail),
         ("00:00:00", Status::Fail),
     ] {
-        v["aether365"]["activity_based_timeout_policies"][0]["definition"] =
-            timeout_definition(t);
+        v["aether365"]["activity_based_timeout_policies"][0]["definition"] = timeout_definition(t);
         assert_eq!(status(&v, "A365-AAD-60").0, want, "{t}");
     }
 }

@@ -21,7 +21,11 @@ const PATHS: &[(&str, &str, &str)] = &[
         "apps_and_services",
         "OrgSettings-AppsAndServices.Read.All",
     ),
-    ("admin/forms", "forms_settings", "OrgSettings-Forms.Read.All"),
+    (
+        "admin/forms",
+        "forms_settings",
+        "OrgSettings-Forms.Read.All",
+    ),
     (
         "deviceManagement",
         "device_management_settings",
