@@ -140,6 +140,8 @@ macro_rules! undecided {
 pub(crate) use undecided;
 
 #[cfg(test)]
+mod graph_settings_cases;
+#[cfg(test)]
 mod graph_settings_tests;
 #[cfg(test)]
 mod no_pass_without_evidence;

@@ -14,7 +14,7 @@ pub(crate) fn sample_value() -> Value {
     let mut v = scubagear_sample();
     v["aether365"] = aether365_sample();
     // The stand-in tenant's Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.x, 5.2.2.14, 5.3.x).
-    for (k, val) in super::graph_settings_tests::entra_settings_sample()
+    for (k, val) in super::graph_settings_cases::entra_settings_sample()
         .as_object()
         .unwrap()
     {
@@ -1688,7 +1688,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
     ]
     .into_iter()
-    .chain(super::graph_settings_tests::cases())
+    .chain(super::graph_settings_cases::cases())
     .collect()
 }
 
@@ -2480,7 +2480,7 @@ fn a_plain_scubagear_export_says_its_data_cannot_decide_the_aether365_checks() {
     // Every other check decides the plain export as before.
     for f in evaluate_all(&snap) {
         if !ids.iter().any(|(id, _)| *id == f.check_id)
-            && !super::graph_settings_tests::IDS.contains(&f.check_id.as_str())
+            && !super::graph_settings_cases::IDS.contains(&f.check_id.as_str())
         {
             assert_ne!(f.status, Status::Error, "{}: {}", f.check_id, f.message);
         }
