@@ -364,14 +364,22 @@ impl Collector {
         let run = match service {
             CollectedService::Entra => {
                 let graph = GraphClient::new(&session, &self.endpoints.graph);
-                let e = entra::collect(&graph, &target.microsoft_tenant_id).await;
+                let (e, own) = tokio::join!(
+                    entra::collect(&graph, &target.microsoft_tenant_id),
+                    entra::settings::collect_settings(&graph)
+                );
                 let mut sections = e.sections;
                 sections.remove("aad_successful_commands");
                 sections.remove("aad_unsuccessful_commands");
+                // Ours after ScubaGear's, in `aad_successful_commands` too.
+                sections.insert(AETHER365_SECTION.to_string(), Value::Object(own.section));
+                let (mut ok, mut failed) = (e.successful, e.unsuccessful);
+                ok.extend(own.ok);
+                failed.extend(own.failed);
                 ServiceRun {
                     sections,
-                    ok: e.successful,
-                    failed: e.unsuccessful,
+                    ok,
+                    failed,
                 }
             }
             CollectedService::Exchange => {

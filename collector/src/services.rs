@@ -931,12 +931,21 @@ mod own_section_tests {
 
     #[test]
     fn own_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
-        // Every key is filled by an Exchange or Security & Compliance cmdlet, the organisation
-        // configuration's CIS properties, or the Fabric read.
+        // The Exchange keys are filled by Exchange cmdlets (and the organisation configuration's
+        // CIS properties), the Security & Compliance ones by its cmdlets, and one by the Fabric
+        // read; the others (Graph settings) by Graph reads.
+        let count = |prefix: &str| {
+            AETHER365_SOURCES
+                .iter()
+                .filter(|(_, _, p)| *p == prefix)
+                .count()
+        };
         assert_eq!(
-            OWN_EXCHANGE_COMMANDS.len() + CIS_EXCHANGE_COMMANDS.len() + CIS_SCC_COMMANDS.len() + 2,
-            AETHER365_SOURCES.len()
+            OWN_EXCHANGE_COMMANDS.len() + CIS_EXCHANGE_COMMANDS.len() + 1,
+            count("exo")
         );
+        assert_eq!(CIS_SCC_COMMANDS.len(), count("securitysuite"));
+        assert_eq!(1, count("powerbi"));
         assert!(
             AETHER365_SOURCES
                 .iter()

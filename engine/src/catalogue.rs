@@ -14,6 +14,7 @@ pub fn compliance_checks() -> &'static [Check] {
     ALL.get_or_init(|| {
         [
             checks::entra::CHECKS,
+            checks::graph_settings::CHECKS,
             checks::exchange::CHECKS,
             checks::defender::CHECKS,
             checks::sharepoint::CHECKS,

@@ -177,6 +177,45 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "exo",
     ),
     ("label_policies", "Get-LabelPolicy", "securitysuite"),
+    // Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.4.x, 5.1.6.1, 5.2.2.14, 5.3.x), read raw
+    // with Graph's property names.
+    (
+        "activity_based_timeout_policies",
+        "Get-MgPolicyActivityBasedTimeoutPolicy",
+        "aad",
+    ),
+    ("apps_and_services", "Get-MgBetaAdminAppsAndServices", "aad"),
+    ("forms_settings", "Get-MgBetaAdminForms", "aad"),
+    (
+        "device_management_settings",
+        "Get-MgDeviceManagement",
+        "aad",
+    ),
+    (
+        "device_enrollment_configurations",
+        "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+        "aad",
+    ),
+    (
+        "device_registration_policy",
+        "Get-MgPolicyDeviceRegistrationPolicy",
+        "aad",
+    ),
+    (
+        "b2b_management_policies",
+        "Get-MgBetaPolicyB2BManagementPolicy",
+        "aad",
+    ),
+    (
+        "named_locations",
+        "Get-MgIdentityConditionalAccessNamedLocation",
+        "aad",
+    ),
+    (
+        "access_review_definitions",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+        "aad",
+    ),
 ];
 
 /// Every settings group the engine knows the command of: ScubaGear's, then ours.

@@ -144,6 +144,21 @@ pub fn exchange_cis() -> &'static serde_json::Value {
     PARSED.get_or_init(|| serde_json::from_slice(EXCHANGE_CIS).unwrap_or_default())
 }
 
+/// The stand-in tenant's Microsoft Graph settings that a ScubaGear export does not carry (the
+/// repository's `fixtures/aether365/entra-settings.json`: keys of the `aether365` section a live
+/// collection of this tenant gives): the idle session timeout policy, the admin center's apps
+/// and services and Forms settings, Intune's settings and enrolment restrictions, the device
+/// registration policy, the B2B management policy, named locations and access reviews. Served
+/// at their Graph paths when the export has none of its own.
+pub const ENTRA_SETTINGS: &[u8] = include_bytes!("../../fixtures/aether365/entra-settings.json");
+
+/// [`ENTRA_SETTINGS`], parsed (`Value::Null` if it ever stopped being JSON, so that the paths
+/// answer 404).
+pub fn entra_settings() -> &'static serde_json::Value {
+    static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_slice(ENTRA_SETTINGS).unwrap_or_default())
+}
+
 /// The client id the binary accepts by default.
 pub const DEFAULT_CLIENT_ID: &str = "a3650000-0000-4000-8000-000000000365";
 /// The client secret the binary accepts by default.

@@ -55,6 +55,37 @@ const CIS_EXCHANGE_CHECKS: [(&str, &str); 11] = [
     ("A365-PUR-10", "Get-LabelPolicy"),
 ];
 
+/// The checks that read the Microsoft Graph settings of the `aether365` section, with the
+/// command recorded for the read that fills it.
+const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
+    ("A365-AAD-60", "Get-MgPolicyActivityBasedTimeoutPolicy"),
+    ("A365-AAD-61", "Get-MgBetaAdminAppsAndServices"),
+    ("A365-AAD-62", "Get-MgBetaAdminForms"),
+    ("A365-AAD-63", "Get-MgDeviceManagement"),
+    (
+        "A365-AAD-64",
+        "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+    ),
+    ("A365-AAD-65", "Get-MgPolicyDeviceRegistrationPolicy"),
+    ("A365-AAD-66", "Get-MgPolicyDeviceRegistrationPolicy"),
+    ("A365-AAD-67", "Get-MgPolicyDeviceRegistrationPolicy"),
+    ("A365-AAD-68", "Get-MgPolicyDeviceRegistrationPolicy"),
+    ("A365-AAD-69", "Get-MgPolicyDeviceRegistrationPolicy"),
+    ("A365-AAD-74", "Get-MgBetaPolicyB2BManagementPolicy"),
+    (
+        "A365-AAD-76",
+        "Get-MgIdentityConditionalAccessNamedLocation",
+    ),
+    (
+        "A365-AAD-78",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+    ),
+    (
+        "A365-AAD-79",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+    ),
+];
+
 /// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
 /// records it holds, and with the `aether365` section a live collection of the stand-in tenant
 /// adds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted domains,
@@ -88,6 +119,15 @@ pub(crate) fn consistent_export() -> Value {
         let done = export[list].as_array_mut().unwrap();
         if !done.contains(&json!(cmdlet)) {
             done.push(json!(cmdlet));
+        }
+    }
+    for (key, value) in m365_standin::entra_settings().as_object().unwrap() {
+        export["aether365"][key] = value.clone();
+    }
+    for (_, command) in GRAPH_SETTINGS_CHECKS {
+        let done = export["aad_successful_commands"].as_array_mut().unwrap();
+        if !done.contains(&json!(command)) {
+            done.push(json!(command));
         }
     }
     let with_records = ["tqhjy.onmicrosoft.com", "tqhjy.mail.onmicrosoft.com"];
@@ -212,6 +252,7 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
             } else if let Some((_, cmdlet)) = AETHER365_CHECKS
                 .iter()
                 .chain(CIS_EXCHANGE_CHECKS.iter())
+                .chain(&GRAPH_SETTINGS_CHECKS)
                 .find(|(c, _)| c == id)
             {
                 // The plain ScubaGear export cannot decide them, and says why; the live
@@ -667,6 +708,118 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
                 );
             } else {
                 assert_eq!(f.status, "fail", "{id}: {}", f.message);
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        // The stand-in tenant's own settings: configured as CIS asks.
+        let (row, findings) = scan_live(&app).await;
+        for (id, _) in GRAPH_SETTINGS_CHECKS {
+            assert_eq!(
+                findings[id].status, "pass",
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let own = &stored.data["aether365"];
+        assert_eq!(own["version"], 1, "{own}");
+        // Every key arrives as Graph served it, beside the Exchange Online policies.
+        for (key, value) in m365_standin::entra_settings().as_object().unwrap() {
+            assert_eq!(&own[key], value, "{key}");
+            assert!(
+                stored.data.get(key).is_none(),
+                "{key} beside ScubaGear's keys"
+            );
+        }
+        assert!(own["anti_malware_policies"].is_array());
+        let done = stored.data["aad_successful_commands"].to_string();
+        for (_, command) in GRAPH_SETTINGS_CHECKS {
+            assert!(done.contains(command), "{command}: {done}");
+        }
+        for path in [
+            "/v1.0/policies/activityBasedTimeoutPolicies",
+            "/beta/admin/appsAndServices",
+            "/beta/admin/forms",
+            "/v1.0/deviceManagement",
+            "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
+            "/v1.0/policies/deviceRegistrationPolicy",
+            "/beta/policies/b2bManagementPolicies",
+            "/v1.0/identity/conditionalAccess/namedLocations",
+            "/v1.0/identityGovernance/accessReviews/definitions",
+        ] {
+            assert!(
+                app.standin
+                    .requests()
+                    .iter()
+                    .any(|r| r.method == "GET" && r.path.ends_with(path)),
+                "{path} was not read"
+            );
+        }
+
+        // An administrator loosens every setting: each check fails on the collected data.
+        let mut export = consistent_export();
+        let own = &mut export["aether365"];
+        own["activity_based_timeout_policies"] = json!([]);
+        own["apps_and_services"]["settings"]["isOfficeStoreEnabled"] = json!(true);
+        own["forms_settings"]["settings"]["isInOrgFormsPhishingScanEnabled"] = json!(false);
+        own["device_management_settings"]["settings"]["secureByDefault"] = json!(false);
+        own["device_enrollment_configurations"][0]["windowsRestriction"]["personalDeviceEnrollmentBlocked"] =
+            json!(false);
+        let all = json!({"@odata.type": "#microsoft.graph.allDeviceRegistrationMembership"});
+        let reg = &mut own["device_registration_policy"];
+        reg["azureADJoin"]["allowedToJoin"] = all.clone();
+        reg["azureADJoin"]["localAdmins"]["registeringUsers"] = all;
+        reg["azureADJoin"]["localAdmins"]["enableGlobalAdmins"] = json!(true);
+        reg["userDeviceQuota"] = json!(50);
+        reg["localAdminPassword"]["isEnabled"] = json!(false);
+        own["b2b_management_policies"] = json!([]);
+        own["named_locations"][0]["isTrusted"] = json!(false);
+        for review in own["access_review_definitions"].as_array_mut().unwrap() {
+            review["settings"]["autoApplyDecisionsEnabled"] = json!(false);
+        }
+        app.standin.set_export(export);
+        let (_, findings) = scan_live(&app).await;
+        for (id, _) in GRAPH_SETTINGS_CHECKS {
+            assert_eq!(
+                findings[id].status, "fail",
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+
+        // A permission the tenant did not grant: the checks that need it are errors naming the
+        // command and Microsoft's answer, never passes; the others still decide.
+        app.standin.set_export(consistent_export());
+        app.standin.deny_permission("OrgSettings-Forms.Read.All");
+        app.standin
+            .deny_permission("DeviceManagementServiceConfig.Read.All");
+        let (_, findings) = scan_live(&app).await;
+        for (id, command) in GRAPH_SETTINGS_CHECKS {
+            let f = &findings[id];
+            if [
+                "Get-MgBetaAdminForms",
+                "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+            ]
+            .contains(&command)
+            {
+                assert_eq!(f.status, "error", "{id}: {}", f.message);
+                assert!(
+                    f.message.contains(command) && f.message.contains("403"),
+                    "{id}: {}",
+                    f.message
+                );
+            } else {
+                assert_eq!(f.status, "pass", "{id}: {}", f.message);
             }
         }
     }

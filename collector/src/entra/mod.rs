@@ -10,6 +10,7 @@ pub mod convert;
 mod privileged;
 mod risky;
 pub mod risky_table;
+pub(crate) mod settings;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -151,6 +152,52 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "/v1.0/servicePrincipals",
         "Application.Read.All",
         "privileged service principals; delegated permission classifications",
+    ),
+    // The settings of the snapshot's `aether365` section ([`settings::SETTINGS_READS`]).
+    (
+        "/v1.0/policies/activityBasedTimeoutPolicies",
+        "Policy.Read.All",
+        "idle session timeout (CIS 1.3.2)",
+    ),
+    (
+        "/beta/admin/appsAndServices",
+        "OrgSettings-AppsAndServices.Read.All",
+        "user owned apps and services (CIS 1.3.4)",
+    ),
+    (
+        "/beta/admin/forms",
+        "OrgSettings-Forms.Read.All",
+        "Microsoft Forms phishing protection (CIS 1.3.5)",
+    ),
+    (
+        "/v1.0/deviceManagement?$select=settings",
+        "DeviceManagementConfiguration.Read.All",
+        "Intune compliance settings (CIS 4.1)",
+    ),
+    (
+        "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
+        "DeviceManagementServiceConfig.Read.All",
+        "Intune enrolment restrictions (CIS 4.2)",
+    ),
+    (
+        "/v1.0/policies/deviceRegistrationPolicy",
+        "Policy.Read.DeviceConfiguration",
+        "device registration and join settings, LAPS (CIS 5.1.4.x)",
+    ),
+    (
+        "/beta/policies/b2bManagementPolicies",
+        "Policy.Read.B2BManagementPolicy",
+        "B2B collaboration domain allow-list (CIS 5.1.6.1)",
+    ),
+    (
+        "/v1.0/identity/conditionalAccess/namedLocations",
+        "Policy.Read.All",
+        "named locations (CIS 5.2.2.14)",
+    ),
+    (
+        "/v1.0/identityGovernance/accessReviews/definitions",
+        "AccessReview.Read.All",
+        "access reviews of guests and privileged roles (CIS 5.3.2, 5.3.3)",
     ),
 ];
 

@@ -128,12 +128,30 @@ const OWN_CMDLETS: [&str; 9] = [
     "Get-TeamsProtectionPolicy",
 ];
 
-/// The `aether365` section a collection of the stand-in tenant gives: its Exchange Online
-/// Protection policies and its CIS settings.
+/// The Microsoft Graph reads of the snapshot's `aether365` section (recorded after
+/// ScubaGear's commands in `aad_successful_commands`), in the order the collector records them.
+const OWN_GRAPH_COMMANDS: [&str; 9] = [
+    "Get-MgPolicyActivityBasedTimeoutPolicy",
+    "Get-MgBetaAdminAppsAndServices",
+    "Get-MgBetaAdminForms",
+    "Get-MgDeviceManagement",
+    "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+    "Get-MgPolicyDeviceRegistrationPolicy",
+    "Get-MgBetaPolicyB2BManagementPolicy",
+    "Get-MgIdentityConditionalAccessNamedLocation",
+    "Get-MgIdentityGovernanceAccessReviewDefinition",
+];
+
+/// The `aether365` section a live collection of the stand-in tenant gives: its Exchange Online
+/// Protection policies, its CIS settings (Exchange, Graph) and its Fabric tenant settings.
 fn own_section() -> Value {
     let mut own = m365_standin::exchange_protection().clone();
-    for (k, v) in m365_standin::exchange_cis().as_object().unwrap() {
-        own[k] = v.clone();
+    for part in [m365_standin::exchange_cis(), m365_standin::entra_settings()] {
+        for (k, v) in part.as_object().unwrap() {
+            if k != "version" {
+                own[k] = v.clone();
+            }
+        }
     }
     own["fabric_tenant_settings"] =
         m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
@@ -216,7 +234,10 @@ async fn the_bundled_export_comes_back() {
     // Entra: the Entra helper's sections are there and its commands all succeeded.
     assert!(c.snapshot.get("conditional_access_policies").is_some());
     let aad = list(&fixture, "aad_successful_commands");
-    let got = list(&c.snapshot, "aad_successful_commands");
+    let mut got = list(&c.snapshot, "aad_successful_commands");
+    // Ours last, after ScubaGear's.
+    let ours = got.split_off(got.len() - OWN_GRAPH_COMMANDS.len());
+    assert_eq!(ours, OWN_GRAPH_COMMANDS);
     assert!(
         !got.is_empty() && got.iter().all(|g| aad.contains(g)),
         "{got:?}"
@@ -774,6 +795,12 @@ async fn collected_and_imported_give_the_same_verdicts() {
         .as_array_mut()
         .unwrap()
         .push(json!("Get-LabelPolicy"));
+    for command in OWN_GRAPH_COMMANDS {
+        fixture["aad_successful_commands"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(command));
+    }
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();
     let mut differences = Vec::new();

@@ -7,6 +7,7 @@ pub(crate) mod defender;
 pub(crate) mod entra;
 pub(crate) mod exchange;
 pub(crate) mod power_bi;
+pub(crate) mod graph_settings;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
 pub(crate) mod sharepoint;
@@ -140,6 +141,10 @@ macro_rules! undecided {
 }
 pub(crate) use undecided;
 
+#[cfg(test)]
+mod graph_settings_cases;
+#[cfg(test)]
+mod graph_settings_tests;
 #[cfg(test)]
 mod no_pass_without_evidence;
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! are rebuilt with what the export says about them and stable derived ids.
 
 mod convert;
+mod settings;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,6 +89,8 @@ pub struct GraphTenant {
     service_principals: Vec<Value>,
     /// Service principal id -> its delegated permission classifications.
     classifications: BTreeMap<String, Vec<Value>>,
+    /// The tenant settings the CIS checks read, by `aether365` key ([`settings`]).
+    own_settings: Map<String, Value>,
 }
 
 /// A list (or one object) as a list, nulls dropped.
@@ -123,6 +126,7 @@ impl GraphTenant {
             domains: convert_all(export.get("domain_settings")),
             ..GraphTenant::default()
         };
+        t.own_settings = settings::from_export(export);
         t.organization = organization(export, &tenant_id, &t.domains);
         t.authentication_methods = authentication_methods(export);
         t.skus = skus(export, &tenant_id);
@@ -148,6 +152,9 @@ impl GraphTenant {
         let rest = path
             .strip_prefix("/beta")
             .or_else(|| path.strip_prefix("/v1.0"))?;
+        if let Some(served) = settings::answer(&self.own_settings, rest) {
+            return served;
+        }
         let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let served = match segs.as_slice() {
             ["identity", "conditionalAccess", "policies"] => {
@@ -273,6 +280,9 @@ impl GraphTenant {
             .trim_end_matches('/')
             .strip_prefix("/beta")
             .or_else(|| path.strip_prefix("/v1.0"))?;
+        if let Some(permission) = settings::permission(rest) {
+            return Some(permission);
+        }
         let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let scope_type = match segs.as_slice() {
             [

@@ -1,0 +1,219 @@
+//! Tenant settings Microsoft Graph serves that ScubaGear's export does not carry, read for the
+//! CIS recommendations (the engine's `snapshot::AETHER365_SOURCES`, prefix `aad`): each is
+//! stored in the snapshot's `aether365` section as Graph answered it (camelCase properties), a
+//! collection as a list and a single object as that object (without `@odata.context`).
+//!
+//! The least-privilege application permission of each path is in [`super::GRAPH_PROBES`]; a
+//! failed read records its command unsuccessful with the reason, so the checks that need it
+//! say why they could not decide.
+
+use futures_util::future::join_all;
+use serde_json::{Map, Value};
+
+use super::GraphReader;
+use crate::ReadError;
+
+/// How Graph answers a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// A collection (`{"value": [...]}`, paged with `@odata.nextLink`).
+    Collection,
+    /// A single object.
+    Object,
+}
+
+/// One settings read: the `aether365` key it fills, the command name recorded for it (the
+/// Microsoft Graph PowerShell cmdlet that makes the same request), the path and its shape.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SettingsRead {
+    pub(crate) key: &'static str,
+    pub(crate) command: &'static str,
+    pub(crate) path: &'static str,
+    pub(crate) shape: Shape,
+}
+
+const fn read(
+    key: &'static str,
+    command: &'static str,
+    path: &'static str,
+    shape: Shape,
+) -> SettingsRead {
+    SettingsRead {
+        key,
+        command,
+        path,
+        shape,
+    }
+}
+
+/// Every settings read, in the order the commands are recorded.
+pub(crate) const SETTINGS_READS: &[SettingsRead] = &[
+    read(
+        "activity_based_timeout_policies",
+        "Get-MgPolicyActivityBasedTimeoutPolicy",
+        "/v1.0/policies/activityBasedTimeoutPolicies",
+        Shape::Collection,
+    ),
+    read(
+        "apps_and_services",
+        "Get-MgBetaAdminAppsAndServices",
+        "/beta/admin/appsAndServices",
+        Shape::Object,
+    ),
+    read(
+        "forms_settings",
+        "Get-MgBetaAdminForms",
+        "/beta/admin/forms",
+        Shape::Object,
+    ),
+    read(
+        "device_management_settings",
+        "Get-MgDeviceManagement",
+        "/v1.0/deviceManagement?$select=settings",
+        Shape::Object,
+    ),
+    read(
+        "device_enrollment_configurations",
+        "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+        "/v1.0/deviceManagement/deviceEnrollmentConfigurations",
+        Shape::Collection,
+    ),
+    read(
+        "device_registration_policy",
+        "Get-MgPolicyDeviceRegistrationPolicy",
+        "/v1.0/policies/deviceRegistrationPolicy",
+        Shape::Object,
+    ),
+    read(
+        "b2b_management_policies",
+        "Get-MgBetaPolicyB2BManagementPolicy",
+        "/beta/policies/b2bManagementPolicies",
+        Shape::Collection,
+    ),
+    read(
+        "named_locations",
+        "Get-MgIdentityConditionalAccessNamedLocation",
+        "/v1.0/identity/conditionalAccess/namedLocations",
+        Shape::Collection,
+    ),
+    read(
+        "access_review_definitions",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
+        "/v1.0/identityGovernance/accessReviews/definitions",
+        Shape::Collection,
+    ),
+];
+
+/// What the settings reads produced: the keys of the `aether365` section, and the commands
+/// that succeeded or failed (with the reason).
+#[derive(Debug, Default)]
+pub(crate) struct SettingsRun {
+    pub(crate) section: Map<String, Value>,
+    pub(crate) ok: Vec<String>,
+    pub(crate) failed: Vec<(String, String)>,
+}
+
+/// An object as the section keeps it: Graph's answer without its `@odata.context`.
+fn without_context(v: Value) -> Result<Value, String> {
+    match v {
+        Value::Object(mut o) => {
+            o.remove("@odata.context");
+            Ok(Value::Object(o))
+        }
+        other => Err(format!("an object was expected, not {other}")),
+    }
+}
+
+async fn one(reader: &impl GraphReader, r: &SettingsRead) -> Result<Value, ReadError> {
+    match r.shape {
+        Shape::Collection => reader.list(r.path).await.map(Value::Array),
+        Shape::Object => {
+            let v = reader.get(r.path).await?;
+            without_context(v).map_err(|detail| ReadError::Malformed {
+                what: r.path.to_string(),
+                detail,
+            })
+        }
+    }
+}
+
+/// Runs every settings read concurrently.
+pub(crate) async fn collect_settings(reader: &impl GraphReader) -> SettingsRun {
+    let results = join_all(
+        SETTINGS_READS
+            .iter()
+            .map(|r| async move { (r, one(reader, r).await) }),
+    )
+    .await;
+    let mut run = SettingsRun::default();
+    for (r, result) in results {
+        match result {
+            Ok(v) => {
+                run.section.insert(r.key.to_string(), v);
+                run.ok.push(r.command.to_string());
+            }
+            Err(e) => {
+                tracing::warn!(command = r.command, reason = %e.reason(), "Graph settings read failed");
+                run.failed.push((r.command.to_string(), e.reason()));
+            }
+        }
+    }
+    run
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use aether365_engine::snapshot::AETHER365_SOURCES;
+
+    #[test]
+    fn every_read_fills_a_key_the_engine_reads_from_the_same_command() {
+        for r in SETTINGS_READS {
+            assert!(
+                AETHER365_SOURCES
+                    .iter()
+                    .any(|(k, c, prefix)| *k == r.key && *c == r.command && *prefix == "aad"),
+                "{}",
+                r.key
+            );
+        }
+        let ours = AETHER365_SOURCES
+            .iter()
+            .filter(|(_, _, prefix)| *prefix == "aad")
+            .count();
+        assert_eq!(ours, SETTINGS_READS.len());
+    }
+
+    #[test]
+    fn every_read_names_its_permission() {
+        for (r, want) in SETTINGS_READS.iter().zip([
+            "Policy.Read.All",
+            "OrgSettings-AppsAndServices.Read.All",
+            "OrgSettings-Forms.Read.All",
+            "DeviceManagementConfiguration.Read.All",
+            "DeviceManagementServiceConfig.Read.All",
+            "Policy.Read.DeviceConfiguration",
+            "Policy.Read.B2BManagementPolicy",
+            "Policy.Read.All",
+            "AccessReview.Read.All",
+        ]) {
+            assert_eq!(
+                crate::graph::permission_for(r.path),
+                Some(want),
+                "{}",
+                r.path
+            );
+        }
+    }
+
+    #[test]
+    fn objects_lose_their_context_and_other_shapes_are_refused() {
+        let v = serde_json::json!({"@odata.context": "x", "settings": {"a": true}});
+        assert_eq!(
+            without_context(v).unwrap(),
+            serde_json::json!({"settings": {"a": true}})
+        );
+        assert!(without_context(serde_json::json!([1])).is_err());
+    }
+}

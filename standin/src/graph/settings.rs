@@ -1,0 +1,93 @@
+//! The tenant settings Graph serves beside the directory that the CIS checks read (timeout
+//! policy, admin center settings, Intune, device registration, B2B, named locations, access
+//! reviews): each path answered from the export's own `aether365` section when it has the
+//! key, else from the stand-in tenant's [`crate::entra_settings`]. A collection is served as
+//! `{"value": [...]}`, paged; a single object as that object.
+
+use serde_json::{Map, Value};
+
+use super::Served;
+
+/// Graph path (after `/v1.0` or `/beta`), the `aether365` key it answers from, and the
+/// least-privilege application permission Microsoft documents for it.
+const PATHS: &[(&str, &str, &str)] = &[
+    (
+        "policies/activityBasedTimeoutPolicies",
+        "activity_based_timeout_policies",
+        "Policy.Read.All",
+    ),
+    (
+        "admin/appsAndServices",
+        "apps_and_services",
+        "OrgSettings-AppsAndServices.Read.All",
+    ),
+    (
+        "admin/forms",
+        "forms_settings",
+        "OrgSettings-Forms.Read.All",
+    ),
+    (
+        "deviceManagement",
+        "device_management_settings",
+        "DeviceManagementConfiguration.Read.All",
+    ),
+    (
+        "deviceManagement/deviceEnrollmentConfigurations",
+        "device_enrollment_configurations",
+        "DeviceManagementServiceConfig.Read.All",
+    ),
+    (
+        "policies/deviceRegistrationPolicy",
+        "device_registration_policy",
+        "Policy.Read.DeviceConfiguration",
+    ),
+    (
+        "policies/b2bManagementPolicies",
+        "b2b_management_policies",
+        "Policy.Read.B2BManagementPolicy",
+    ),
+    (
+        "identity/conditionalAccess/namedLocations",
+        "named_locations",
+        "Policy.Read.All",
+    ),
+    (
+        "identityGovernance/accessReviews/definitions",
+        "access_review_definitions",
+        "AccessReview.Read.All",
+    ),
+];
+
+/// The settings a stand-in tenant serves: the export's own where it has them.
+pub(super) fn from_export(export: &Value) -> Map<String, Value> {
+    let own = export.get("aether365");
+    PATHS
+        .iter()
+        .filter_map(|(_, key, _)| {
+            own.and_then(|o| o.get(*key))
+                .or_else(|| crate::entra_settings().get(*key))
+                .map(|v| ((*key).to_string(), v.clone()))
+        })
+        .collect()
+}
+
+/// The answer for a path (after the version), if it is one of these settings.
+pub(super) fn answer(settings: &Map<String, Value>, rest: &str) -> Option<Option<Served>> {
+    let rest = rest.trim_matches('/');
+    let (_, key, _) = PATHS.iter().find(|(p, _, _)| *p == rest)?;
+    Some(settings.get(*key).map(|v| match v {
+        Value::Array(items) => {
+            Served::Collection(items.iter().filter(|x| !x.is_null()).cloned().collect())
+        }
+        other => Served::Object(other.clone()),
+    }))
+}
+
+/// The permission a path needs, if it is one of these settings.
+pub(super) fn permission(rest: &str) -> Option<&'static str> {
+    let rest = rest.trim_matches('/');
+    PATHS
+        .iter()
+        .find(|(p, _, _)| *p == rest)
+        .map(|(_, _, permission)| *permission)
+}
