@@ -27,6 +27,7 @@ pub mod endpoints;
 pub mod entra;
 mod error;
 mod graph;
+pub mod per_object;
 pub mod host;
 mod request;
 mod services;
@@ -202,6 +203,27 @@ pub struct ServiceOutcome {
     pub duration_ms: u64,
 }
 
+/// Progress inside a service: how many objects a per-object read has read so far (sent after
+/// each page; see [`Collector::collect_with_progress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectsRead {
+    /// The service reading.
+    pub service: CollectedService,
+    /// What it reads (`"member users' registration details"`, ...).
+    pub what: &'static str,
+    /// Objects read so far.
+    pub read: u64,
+}
+
+/// What a collection reports while it runs.
+#[derive(Clone, Copy, Debug)]
+pub enum CollectEvent<'a> {
+    /// A service finished.
+    Service(&'a ServiceOutcome),
+    /// A per-object read advanced by a page.
+    Objects(ObjectsRead),
+}
+
 /// A finished collection.
 #[derive(Clone, Debug)]
 pub struct Collection {
@@ -307,15 +329,31 @@ impl Collector {
         target: &TenantTarget,
         on_service: impl Fn(&ServiceOutcome) + Send + Sync,
     ) -> Collection {
+        self.collect_with_progress(target, |event| {
+            if let CollectEvent::Service(outcome) = event {
+                on_service(outcome);
+            }
+        })
+        .await
+    }
+
+    /// [`Collector::collect`], reporting each finished service and each page of the per-object
+    /// reads ([`CollectEvent`]).
+    pub async fn collect_with_progress(
+        &self,
+        target: &TenantTarget,
+        on_event: impl Fn(CollectEvent<'_>) + Send + Sync,
+    ) -> Collection {
         let collected_at = Utc::now();
+        let on_objects = |read: ObjectsRead| on_event(CollectEvent::Objects(read));
         let mut pending: FuturesUnordered<ServiceFuture<'_>> = FuturesUnordered::new();
         for service in CollectedService::ALL {
-            pending.push(Box::pin(self.collect_service(service, target)));
+            pending.push(Box::pin(self.collect_service(service, target, &on_objects)));
         }
         let mut outcomes = Vec::new();
         let mut sections = Map::new();
         while let Some((outcome, mut part)) = pending.next().await {
-            on_service(&outcome);
+            on_event(CollectEvent::Service(&outcome));
             let prefix = outcome.service.commands_prefix();
             part.insert(
                 format!("{prefix}_successful_commands"),
@@ -346,10 +384,11 @@ impl Collector {
         }
     }
 
-    async fn collect_service(
-        &self,
+    async fn collect_service<'s>(
+        &'s self,
         service: CollectedService,
-        target: &TenantTarget,
+        target: &'s TenantTarget,
+        on_objects: per_object::OnObjects<'s>,
     ) -> (ServiceOutcome, Map<String, Value>) {
         let started = Instant::now();
         let session = self.transport.session(&target.microsoft_tenant_id);
@@ -360,14 +399,29 @@ impl Collector {
                 let mut sections = e.sections;
                 sections.remove("aad_successful_commands");
                 sections.remove("aad_unsuccessful_commands");
-                ServiceRun {
+                let mut run = ServiceRun {
                     sections,
                     ok: e.successful,
                     failed: e.unsuccessful,
-                }
+                };
+                // Per-object reads, after ScubaGear's commands (they need its privileged users).
+                let privileged = (!run.failed.iter().any(|(c, _)| c == "Get-PrivilegedUser"))
+                    .then(|| run.sections.get("privileged_users"))
+                    .flatten()
+                    .and_then(Value::as_object)
+                    .cloned();
+                let own = per_object::entra(
+                    &session,
+                    &self.endpoints.graph,
+                    privileged.as_ref(),
+                    on_objects,
+                )
+                .await;
+                run.own_section(own);
+                run
             }
             CollectedService::Exchange => {
-                services::exchange(&session, &self.endpoints, target).await
+                services::exchange(&session, &self.endpoints, target, on_objects).await
             }
             CollectedService::Defender => {
                 services::security_suite(&session, &self.endpoints, target).await

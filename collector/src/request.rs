@@ -71,6 +71,9 @@ pub enum AllowedCmdlet {
     GetHostedOutboundSpamFilterPolicy,
     /// `Get-HostedContentFilterPolicy` (inbound anti-spam policies).
     GetHostedContentFilterPolicy,
+    /// `Get-Mailbox` (shared mailboxes for CIS 1.2.2, user mailboxes' audit settings for
+    /// CIS 6.1.2; read page by page).
+    GetMailbox,
 }
 
 impl AllowedCmdlet {
@@ -99,6 +102,7 @@ impl AllowedCmdlet {
         AllowedCmdlet::GetMalwareFilterPolicy,
         AllowedCmdlet::GetHostedOutboundSpamFilterPolicy,
         AllowedCmdlet::GetHostedContentFilterPolicy,
+        AllowedCmdlet::GetMailbox,
     ];
 
     /// The cmdlet's name as Exchange Online spells it.
@@ -129,6 +133,7 @@ impl AllowedCmdlet {
                 "Get-HostedOutboundSpamFilterPolicy"
             }
             AllowedCmdlet::GetHostedContentFilterPolicy => "Get-HostedContentFilterPolicy",
+            AllowedCmdlet::GetMailbox => "Get-Mailbox",
         }
     }
 

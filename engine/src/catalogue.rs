@@ -20,6 +20,7 @@ pub fn compliance_checks() -> &'static [Check] {
             checks::teams::CHECKS,
             checks::purview::CHECKS,
             checks::power_platform::CHECKS,
+            checks::per_object::CHECKS,
         ]
         .concat()
     })

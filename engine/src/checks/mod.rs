@@ -5,6 +5,7 @@ use serde_json::Value;
 pub(crate) mod defender;
 pub(crate) mod entra;
 pub(crate) mod exchange;
+pub(crate) mod per_object;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
 pub(crate) mod sharepoint;
@@ -140,5 +141,7 @@ pub(crate) use undecided;
 
 #[cfg(test)]
 mod no_pass_without_evidence;
+#[cfg(test)]
+mod per_object_tests;
 #[cfg(test)]
 mod tests;
