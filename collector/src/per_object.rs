@@ -50,7 +50,9 @@ pub(crate) mod cmd {
     pub const MAILBOX_AUDIT: &str = "Get-Mailbox -RecipientTypeDetails UserMailbox";
 }
 
-/// The `aether365` keys this module fills, with their command and service prefix.
+/// The `aether365` keys this module fills, with their command and service prefix (checked
+/// against the engine's `snapshot::AETHER365_SOURCES` by the tests).
+#[cfg(test)]
 pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     ("privileged_user_licences", cmd::ADMIN_LICENCES, "aad"),
     ("unified_group_visibility", cmd::UNIFIED_GROUPS, "aad"),
