@@ -27,8 +27,8 @@ pub mod endpoints;
 pub mod entra;
 mod error;
 mod graph;
-pub mod per_object;
 pub mod host;
+pub mod per_object;
 mod request;
 mod services;
 pub mod signin;
@@ -417,11 +417,15 @@ impl Collector {
                     on_objects,
                 )
                 .await;
-                run.own_section(own);
+                per_object::record(&mut run, own);
                 run
             }
             CollectedService::Exchange => {
-                services::exchange(&session, &self.endpoints, target, on_objects).await
+                let mut run = services::exchange(&session, &self.endpoints, target).await;
+                // Per-object reads last: they page through every shared and user mailbox.
+                let own = per_object::exchange(&session, &self.endpoints, target, on_objects).await;
+                per_object::record(&mut run, own);
+                run
             }
             CollectedService::Defender => {
                 services::security_suite(&session, &self.endpoints, target).await

@@ -18,7 +18,7 @@ use crate::endpoints::scope_of;
 use crate::entra::GraphReader;
 use crate::graph::GraphClient;
 use crate::request::{AllowedCmdlet, ReadRequest};
-use crate::services::{EXO_PERMISSION, anchor};
+use crate::services::{AETHER365_SECTION, AETHER365_VERSION, EXO_PERMISSION, ServiceRun, anchor};
 use crate::transport::Session;
 use crate::{CollectedService, Endpoints, ObjectsRead, ReadError, TenantTarget};
 
@@ -190,6 +190,30 @@ pub struct MailboxAuditActions {
 /// reason it failed.
 pub(crate) type Results = Vec<(&'static str, &'static str, Result<Value, ReadError>)>;
 
+/// Records per-object reads in `run`: each summary in the `aether365` section, each command
+/// in the successful or unsuccessful list.
+pub(crate) fn record(run: &mut ServiceRun, results: Results) {
+    let mut own = match run.sections.remove(AETHER365_SECTION) {
+        Some(Value::Object(o)) => o,
+        _ => {
+            let mut o = Map::new();
+            o.insert("version".into(), Value::from(AETHER365_VERSION));
+            o
+        }
+    };
+    for (key, command, result) in results {
+        match result {
+            Ok(summary) => {
+                own.insert(key.to_string(), summary);
+                run.success(command);
+            }
+            Err(e) => run.failure(command, &e),
+        }
+    }
+    run.sections
+        .insert(AETHER365_SECTION.to_string(), Value::Object(own));
+}
+
 fn to_value<T: Serialize>(what: &str, v: &T) -> Result<Value, ReadError> {
     serde_json::to_value(v).map_err(|e| ReadError::Malformed {
         what: what.to_string(),
@@ -341,8 +365,7 @@ async fn mfa_capability(
     while let Some(page) = pages.next_page().await? {
         for u in page {
             // The filter asks for members; a guest in the answer is not one.
-            if u
-                .get("userType")
+            if u.get("userType")
                 .and_then(Value::as_str)
                 .is_some_and(|t| !t.eq_ignore_ascii_case("member"))
             {
@@ -430,7 +453,10 @@ async fn shared_mailboxes(
 ) -> Result<SharedMailboxSignIn, ReadError> {
     let mut out = SharedMailboxSignIn::default();
     let scope = scope_of(&endpoints.exchange);
-    let mut pages = session.pages(get_mailbox(endpoints, target, "SharedMailbox")?, Some(&scope));
+    let mut pages = session.pages(
+        get_mailbox(endpoints, target, "SharedMailbox")?,
+        Some(&scope),
+    );
     let mut ids: HashSet<u128> = HashSet::new();
     while let Some(page) = pages.next_page().await? {
         for m in page {
@@ -439,9 +465,7 @@ async fn shared_mailboxes(
                 Some(id) => {
                     ids.insert(id);
                 }
-                None => out
-                    .without_directory_id
-                    .push(text(&m, "UserPrincipalName")),
+                None => out.without_directory_id.push(text(&m, "UserPrincipalName")),
             }
         }
         on_objects(ObjectsRead {
@@ -594,8 +618,14 @@ mod tests {
     #[test]
     fn audit_actions_are_sorted_lists_or_absent() {
         let m = json!({"AuditAdmin": ["Update", "Copy", "Copy"], "AuditOwner": "Move, Create"});
-        assert_eq!(actions(&m, "AuditAdmin"), Some(vec!["Copy".into(), "Update".into()]));
-        assert_eq!(actions(&m, "AuditOwner"), Some(vec!["Create".into(), "Move".into()]));
+        assert_eq!(
+            actions(&m, "AuditAdmin"),
+            Some(vec!["Copy".into(), "Update".into()])
+        );
+        assert_eq!(
+            actions(&m, "AuditOwner"),
+            Some(vec!["Create".into(), "Move".into()])
+        );
         assert_eq!(actions(&m, "AuditDelegate"), None);
     }
 

@@ -503,7 +503,10 @@ impl Pages<'_> {
                 detail: "more than 10,000 pages (a next-page loop?)".into(),
             });
         }
-        let page = self.session.execute(&current, self.scope.as_deref()).await?;
+        let page = self
+            .session
+            .execute(&current, self.scope.as_deref())
+            .await?;
         let Value::Object(mut page) = page else {
             return Err(ReadError::Malformed {
                 what: current.what().to_string(),

@@ -155,7 +155,15 @@ impl Population {
     }
 
     /// `(enabled, admin, delegate, owner)` of user mailbox `j`.
-    fn audit(&self, j: usize) -> (bool, Vec<&'static str>, Vec<&'static str>, Vec<&'static str>) {
+    fn audit(
+        &self,
+        j: usize,
+    ) -> (
+        bool,
+        Vec<&'static str>,
+        Vec<&'static str>,
+        Vec<&'static str>,
+    ) {
         let mut owner: Vec<&str> = AUDIT_OWNER.to_vec();
         let mut enabled = true;
         if self.offenders && j % 501 == 1 {
@@ -164,7 +172,12 @@ impl Population {
         if self.offenders && j % 2003 == 2 {
             enabled = false;
         }
-        (enabled, AUDIT_ADMIN.to_vec(), AUDIT_DELEGATE.to_vec(), owner)
+        (
+            enabled,
+            AUDIT_ADMIN.to_vec(),
+            AUDIT_DELEGATE.to_vec(),
+            owner,
+        )
     }
 
     /// Counts what the population holds, object by object.

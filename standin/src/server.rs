@@ -856,11 +856,13 @@ fn population_graph(
             enabled_only: filter.replace(' ', "") == "accountEnabledeqtrue",
         },
         ["groups"] if filter.contains("groupTypes/any") => Collection::UnifiedGroups,
-        ["reports", "authenticationMethods", "userRegistrationDetails"] => {
-            Collection::Registrations {
-                members_only: filter.to_ascii_lowercase().contains("usertype eq 'member'"),
-            }
-        }
+        [
+            "reports",
+            "authenticationMethods",
+            "userRegistrationDetails",
+        ] => Collection::Registrations {
+            members_only: filter.to_ascii_lowercase().contains("usertype eq 'member'"),
+        },
         ["users", id] if !id.starts_with('$') => {
             // A generated user, or one of the export's (privileged users) with its licences.
             let user = match population.user_by_id(id, &state.initial_domain) {
@@ -881,10 +883,7 @@ fn population_graph(
                                 .find_map(|s| s.get("SkuId").and_then(Value::as_str))
                         });
                     if let Some(o) = u.as_object_mut() {
-                        o.insert(
-                            "assignedLicenses".into(),
-                            population.admin_licences(suite),
-                        );
+                        o.insert("assignedLicenses".into(), population.admin_licences(suite));
                         if !o.contains_key("userPrincipalName") {
                             // The export keeps display names only: first.last@initial domain.
                             let name = o
@@ -1001,7 +1000,10 @@ fn mailboxes(path: &str, query: &str, body: &[u8], state: &State) -> Reply {
         let sep = if rest.is_empty() { "" } else { "&" };
         out.insert(
             "@odata.nextLink".into(),
-            json!(format!("{}{path}?{rest}{sep}$skiptoken={next}", state.base_url)),
+            json!(format!(
+                "{}{path}?{rest}{sep}$skiptoken={next}",
+                state.base_url
+            )),
         );
     }
     Reply::json(StatusCode::OK, &Value::Object(out))

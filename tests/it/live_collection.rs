@@ -42,7 +42,11 @@ const AETHER365_CHECKS: [(&str, &str); 6] = [
 /// The per-object checks (CIS 1.1.4, 1.2.1, 1.2.2, 5.2.3.4, 6.1.2), the command that fills
 /// each, and the prefix of the command list it is recorded in.
 const PER_OBJECT_CHECKS: [(&str, &str, &str); 5] = [
-    ("A365-AAD-90", "Get-MgUser -Property AssignedLicenses", "aad"),
+    (
+        "A365-AAD-90",
+        "Get-MgUser -Property AssignedLicenses",
+        "aad",
+    ),
     (
         "A365-AAD-91",
         "Get-MgGroup -Filter groupTypes/any(c:c eq 'Unified')",
@@ -462,7 +466,11 @@ async fn per_object_reads_are_collected_as_bounded_summaries_and_decided() {
             ("A365-EXO-51", "fail"),
         ];
         for (id, status) in want {
-            assert_eq!(findings[id].status, status, "{id}: {}", findings[id].message);
+            assert_eq!(
+                findings[id].status, status,
+                "{id}: {}",
+                findings[id].message
+            );
         }
         let mfa = &findings["A365-AAD-92"].message;
         assert!(

@@ -210,7 +210,11 @@ async fn the_bundled_export_comes_back() {
     let aad = list(&fixture, "aad_successful_commands");
     let mut got = list(&c.snapshot, "aad_successful_commands");
     // Less the per-object reads ScubaGear does not make (per_object.rs).
-    got.retain(|g| !g.starts_with("Get-MgUser -") && !g.starts_with("Get-MgGroup -") && !g.starts_with("Get-MgReport"));
+    got.retain(|g| {
+        !g.starts_with("Get-MgUser -")
+            && !g.starts_with("Get-MgGroup -")
+            && !g.starts_with("Get-MgReport")
+    });
     assert!(
         !got.is_empty() && got.iter().all(|g| aad.contains(g)),
         "{got:?}"

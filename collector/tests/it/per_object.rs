@@ -149,7 +149,11 @@ async fn a_generated_tenant_is_counted_exactly_across_pages() {
     }
     // The administrators hold the tenant's productivity suite (offenders).
     for admin in own["privileged_user_licences"]["users"].as_array().unwrap() {
-        assert_eq!(admin["assigned_sku_ids"].as_array().unwrap().len(), 1, "{admin}");
+        assert_eq!(
+            admin["assigned_sku_ids"].as_array().unwrap().len(),
+            1,
+            "{admin}"
+        );
     }
     // Every page was asked for once: 2,940 members in pages of 999 -> 3 pages.
     let pages = census.members.div_ceil(999) as usize;
@@ -205,9 +209,14 @@ async fn large_tenant_collection() {
     let snapshot_bytes = serde_json::to_vec(&collection.snapshot)
         .map(|b| b.len())
         .unwrap_or(0);
-    println!("large tenant: {} users, {} mailboxes", population.users, population.mailboxes);
+    println!(
+        "large tenant: {} users, {} mailboxes",
+        population.users, population.mailboxes
+    );
     println!("wall time: {:.2} s", wall.as_secs_f64());
-    println!("requests served by the stand-in: {served} (collector sent {sent}, token requests included)");
+    println!(
+        "requests served by the stand-in: {served} (collector sent {sent}, token requests included)"
+    );
     println!("progress reports: {}", reports.len());
     println!(
         "resident memory (collector and stand-in in one process): before {rss_before} kB, after {rss_after} kB, peak (VmHWM) {peak} kB"

@@ -179,10 +179,7 @@ fn public_groups(snap: &Snapshot) -> Outcome {
         ));
     }
     Outcome::pass(
-        format!(
-            "None of the {} Microsoft 365 groups is public.",
-            s.groups
-        ),
+        format!("None of the {} Microsoft 365 groups is public.", s.groups),
         json!({ "groups": s.groups, "public": 0 }),
     )
 }
@@ -370,8 +367,16 @@ fn mailbox_audit_actions(snap: &Snapshot) -> Outcome {
         let gaps: Vec<String> = lacking(admin, AUDIT_ADMIN)
             .into_iter()
             .map(|a| format!("Admin:{a}"))
-            .chain(lacking(delegate, AUDIT_DELEGATE).into_iter().map(|a| format!("Delegate:{a}")))
-            .chain(lacking(owner, AUDIT_OWNER).into_iter().map(|a| format!("Owner:{a}")))
+            .chain(
+                lacking(delegate, AUDIT_DELEGATE)
+                    .into_iter()
+                    .map(|a| format!("Delegate:{a}")),
+            )
+            .chain(
+                lacking(owner, AUDIT_OWNER)
+                    .into_iter()
+                    .map(|a| format!("Owner:{a}")),
+            )
             .collect();
         if !enabled || !gaps.is_empty() {
             failing += c.mailboxes;

@@ -4,10 +4,46 @@
 
 use serde_json::{Value, json};
 
-use super::tests::{Mutation, sample_value, scubagear_sample};
 use crate::catalogue::find_check;
 use crate::model::Status;
 use crate::snapshot::Snapshot;
+
+/// A mutation of the sample (as in `tests.rs`).
+pub(super) type Mutation = Box<dyn Fn(&mut Value)>;
+
+fn read(path: &str) -> Value {
+    let bytes = std::fs::read(path).unwrap();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    serde_json::from_slice(bytes).unwrap()
+}
+
+/// The bundled ScubaGear export, as ScubaGear wrote it.
+fn scubagear_sample() -> Value {
+    read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/scubagear/ProviderSettingsExport.json"
+    ))
+}
+
+/// The export plus the `aether365` section of a live collection of the stand-in tenant (the
+/// same document as `tests::sample_value`).
+fn sample_value() -> Value {
+    let mut v = scubagear_sample();
+    v["aether365"] = read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/aether365/exchange-protection.json"
+    ));
+    for (k, summary) in directory_sample() {
+        v["aether365"][k] = summary;
+    }
+    for (_, cmd, _) in crate::snapshot::AETHER365_SOURCES {
+        v["exo_successful_commands"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(cmd));
+    }
+    v
+}
 
 /// The per-object summaries a live collection of the small stand-in tenant gives.
 pub(super) fn directory_sample() -> Vec<(String, Value)> {
@@ -108,7 +144,10 @@ pub(super) fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
         (
             "A365-EXO-50",
-            set("/aether365/shared_mailbox_sign_in/shared_mailboxes", json!(0)),
+            set(
+                "/aether365/shared_mailbox_sign_in/shared_mailboxes",
+                json!(0),
+            ),
             Pass,
         ),
         // CIS 5.2.3.4
@@ -156,14 +195,13 @@ pub(super) fn cases() -> Vec<(&'static str, Mutation, Status)> {
         ),
         (
             "A365-EXO-51",
-            set("/aether365/mailbox_audit_actions/unrecorded_mailboxes", json!(7)),
+            set(
+                "/aether365/mailbox_audit_actions/unrecorded_mailboxes",
+                json!(7),
+            ),
             Error,
         ),
-        (
-            "A365-EXO-51",
-            many_mailboxes_none(),
-            NotApplicable,
-        ),
+        ("A365-EXO-51", many_mailboxes_none(), NotApplicable),
     ]
 }
 
@@ -241,7 +279,11 @@ fn missing_summaries_are_errors_naming_the_command() {
             json!({"command_errors": {cmd: "403 Forbidden: AuditLog.Read.All missing"}});
         let f = evaluate(v, id);
         assert_eq!(f.status, Status::Error, "{id}");
-        assert!(f.message.contains("AuditLog.Read.All"), "{id}: {}", f.message);
+        assert!(
+            f.message.contains("AuditLog.Read.All"),
+            "{id}: {}",
+            f.message
+        );
     }
     // An unknown shape is an error, never a pass.
     let mut v = sample_value();

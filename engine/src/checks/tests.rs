@@ -103,7 +103,7 @@ fn pr_grant() -> Value {
     json!({ "Operator": "OR", "BuiltInControls": [], "AuthenticationStrength": { "AllowedCombinations": ["fido2", "windowsHelloForBusiness"] } })
 }
 
-pub(super) type Mutation = Box<dyn Fn(&mut Value)>;
+type Mutation = super::per_object_tests::Mutation;
 
 /// A "Password Rule Settings" directory setting with the given values.
 fn password_rules(values: &[(&str, &str)]) -> Value {
@@ -2464,9 +2464,18 @@ fn a_plain_scubagear_export_says_its_data_cannot_decide_the_aether365_checks() {
         ("A365-DEF-24", "Get-HostedOutboundSpamFilterPolicy"),
         ("A365-AAD-90", "Get-MgUser -Property AssignedLicenses"),
         ("A365-AAD-91", "Get-MgGroup"),
-        ("A365-EXO-50", "Get-Mailbox -RecipientTypeDetails SharedMailbox"),
-        ("A365-AAD-92", "Get-MgReportAuthenticationMethodUserRegistrationDetail"),
-        ("A365-EXO-51", "Get-Mailbox -RecipientTypeDetails UserMailbox"),
+        (
+            "A365-EXO-50",
+            "Get-Mailbox -RecipientTypeDetails SharedMailbox",
+        ),
+        (
+            "A365-AAD-92",
+            "Get-MgReportAuthenticationMethodUserRegistrationDetail",
+        ),
+        (
+            "A365-EXO-51",
+            "Get-Mailbox -RecipientTypeDetails UserMailbox",
+        ),
     ];
     for (id, cmd) in ids {
         let f = find_check(id).unwrap().evaluate(&snap);
