@@ -766,6 +766,20 @@ async fn collected_and_imported_give_the_same_verdicts() {
             .unwrap()
             .push(json!(cmdlet));
     }
+    // And the per-object summaries of the stand-in tenant (per_object.rs).
+    let directory: Value =
+        serde_json::from_str(include_str!("../../../fixtures/aether365/directory.json")).unwrap();
+    for (key, summary) in directory.as_object().unwrap() {
+        fixture["aether365"][key] = summary.clone();
+    }
+    for (_, command, prefix) in aether365_engine::snapshot::AETHER365_SOURCES {
+        let list = fixture[format!("{prefix}_successful_commands")]
+            .as_array_mut()
+            .unwrap();
+        if !list.contains(&json!(command)) {
+            list.push(json!(command));
+        }
+    }
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();
     let mut differences = Vec::new();
