@@ -7,7 +7,7 @@ use crate::ReadError;
 use crate::endpoints::scope_of;
 use crate::entra::{self, GraphReader};
 use crate::request::ReadRequest;
-use crate::transport::Session;
+use crate::transport::{Pages, Session};
 
 /// Reads Microsoft Graph for one tenant.
 pub(crate) struct GraphClient<'a> {
@@ -42,6 +42,12 @@ impl<'a> GraphClient<'a> {
 
     fn scope(&self) -> String {
         scope_of(&self.base)
+    }
+
+    /// A collection read page by page (memory holds one page).
+    pub(crate) fn pages(&self, path_and_query: &str) -> Result<Pages<'a>, ReadError> {
+        let req = self.request(path_and_query)?;
+        Ok(self.session.pages(req, Some(&self.scope())))
     }
 }
 

@@ -29,6 +29,7 @@ pub mod entra;
 mod error;
 mod graph;
 pub mod host;
+pub mod per_object;
 mod request;
 mod services;
 pub mod signin;
@@ -209,6 +210,27 @@ pub struct ServiceOutcome {
     pub duration_ms: u64,
 }
 
+/// Progress inside a service: how many objects a per-object read has read so far (sent after
+/// each page; see [`Collector::collect_with_progress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectsRead {
+    /// The service reading.
+    pub service: CollectedService,
+    /// What it reads (`"member users' registration details"`, ...).
+    pub what: &'static str,
+    /// Objects read so far.
+    pub read: u64,
+}
+
+/// What a collection reports while it runs.
+#[derive(Clone, Copy, Debug)]
+pub enum CollectEvent<'a> {
+    /// A service finished.
+    Service(&'a ServiceOutcome),
+    /// A per-object read advanced by a page.
+    Objects(ObjectsRead),
+}
+
 /// A finished collection.
 #[derive(Clone, Debug)]
 pub struct Collection {
@@ -315,15 +337,31 @@ impl Collector {
         target: &TenantTarget,
         on_service: impl Fn(&ServiceOutcome) + Send + Sync,
     ) -> Collection {
+        self.collect_with_progress(target, |event| {
+            if let CollectEvent::Service(outcome) = event {
+                on_service(outcome);
+            }
+        })
+        .await
+    }
+
+    /// [`Collector::collect`], reporting each finished service and each page of the per-object
+    /// reads ([`CollectEvent`]).
+    pub async fn collect_with_progress(
+        &self,
+        target: &TenantTarget,
+        on_event: impl Fn(CollectEvent<'_>) + Send + Sync,
+    ) -> Collection {
         let collected_at = Utc::now();
+        let on_objects = |read: ObjectsRead| on_event(CollectEvent::Objects(read));
         let mut pending: FuturesUnordered<ServiceFuture<'_>> = FuturesUnordered::new();
         for service in CollectedService::ALL {
-            pending.push(Box::pin(self.collect_service(service, target)));
+            pending.push(Box::pin(self.collect_service(service, target, &on_objects)));
         }
         let mut outcomes = Vec::new();
         let mut sections = Map::new();
         while let Some((outcome, mut part)) = pending.next().await {
-            on_service(&outcome);
+            on_event(CollectEvent::Service(&outcome));
             let prefix = outcome.service.commands_prefix();
             part.insert(
                 format!("{prefix}_successful_commands"),
@@ -354,10 +392,11 @@ impl Collector {
         }
     }
 
-    async fn collect_service(
-        &self,
+    async fn collect_service<'s>(
+        &'s self,
         service: CollectedService,
-        target: &TenantTarget,
+        target: &'s TenantTarget,
+        on_objects: per_object::OnObjects<'s>,
     ) -> (ServiceOutcome, Map<String, Value>) {
         let started = Instant::now();
         let session = self.transport.session(&target.microsoft_tenant_id);
@@ -376,14 +415,33 @@ impl Collector {
                 let (mut ok, mut failed) = (e.successful, e.unsuccessful);
                 ok.extend(own.ok);
                 failed.extend(own.failed);
-                ServiceRun {
+                let mut run = ServiceRun {
                     sections,
                     ok,
                     failed,
-                }
+                };
+                // Per-object reads, after ScubaGear's commands (they need its privileged users).
+                let privileged = (!run.failed.iter().any(|(c, _)| c == "Get-PrivilegedUser"))
+                    .then(|| run.sections.get("privileged_users"))
+                    .flatten()
+                    .and_then(Value::as_object)
+                    .cloned();
+                let own = per_object::entra(
+                    &session,
+                    &self.endpoints.graph,
+                    privileged.as_ref(),
+                    on_objects,
+                )
+                .await;
+                per_object::record(&mut run, own);
+                run
             }
             CollectedService::Exchange => {
-                services::exchange(&session, &self.endpoints, target).await
+                let mut run = services::exchange(&session, &self.endpoints, target).await;
+                // Per-object reads last: they page through every shared and user mailbox.
+                let own = per_object::exchange(&session, &self.endpoints, target, on_objects).await;
+                per_object::record(&mut run, own);
+                run
             }
             CollectedService::Defender => {
                 services::security_suite(&session, &self.endpoints, target).await

@@ -86,6 +86,9 @@ pub enum AllowedCmdlet {
     GetTeamsProtectionPolicy,
     /// `Get-LabelPolicy` (Security & Compliance: sensitivity label policies).
     GetLabelPolicy,
+    /// `Get-Mailbox` (shared mailboxes for CIS 1.2.2, user mailboxes' audit settings for
+    /// CIS 6.1.2; read page by page).
+    GetMailbox,
 }
 
 impl AllowedCmdlet {
@@ -121,6 +124,7 @@ impl AllowedCmdlet {
         AllowedCmdlet::GetEmailTenantSettings,
         AllowedCmdlet::GetTeamsProtectionPolicy,
         AllowedCmdlet::GetLabelPolicy,
+        AllowedCmdlet::GetMailbox,
     ];
 
     /// The cmdlet's name as Exchange Online spells it.
@@ -158,6 +162,7 @@ impl AllowedCmdlet {
             AllowedCmdlet::GetEmailTenantSettings => "Get-EmailTenantSettings",
             AllowedCmdlet::GetTeamsProtectionPolicy => "Get-TeamsProtectionPolicy",
             AllowedCmdlet::GetLabelPolicy => "Get-LabelPolicy",
+            AllowedCmdlet::GetMailbox => "Get-Mailbox",
         }
     }
 

@@ -481,6 +481,67 @@ impl Session {
     }
 }
 
+/// Pages of a collection read one at a time ([`Session::pages`]): memory holds one page, never
+/// the whole collection. Follows `@odata.nextLink` (or `nextLink`) on the same origin.
+pub(crate) struct Pages<'a> {
+    session: &'a Session,
+    scope: Option<String>,
+    next: Option<ReadRequest>,
+    read: u32,
+}
+
+impl Pages<'_> {
+    /// The next page's `value` items; `None` after the last page.
+    pub(crate) async fn next_page(&mut self) -> Result<Option<Vec<Value>>, ReadError> {
+        let Some(current) = self.next.take() else {
+            return Ok(None);
+        };
+        self.read += 1;
+        if self.read > 10_000 {
+            return Err(ReadError::Malformed {
+                what: current.what().to_string(),
+                detail: "more than 10,000 pages (a next-page loop?)".into(),
+            });
+        }
+        let page = self
+            .session
+            .execute(&current, self.scope.as_deref())
+            .await?;
+        let Value::Object(mut page) = page else {
+            return Err(ReadError::Malformed {
+                what: current.what().to_string(),
+                detail: "the answer is not an object".into(),
+            });
+        };
+        let Some(Value::Array(values)) = page.remove("value") else {
+            return Err(ReadError::Malformed {
+                what: current.what().to_string(),
+                detail: "no `value` array in the answer".into(),
+            });
+        };
+        let next = page
+            .get("@odata.nextLink")
+            .or_else(|| page.get("nextLink"))
+            .and_then(Value::as_str);
+        if let Some(link) = next.filter(|l| !l.is_empty()) {
+            self.next = Some(current.next_page(link)?);
+        }
+        Ok(Some(values))
+    }
+}
+
+impl Session {
+    /// Reads `req`'s collection page by page ([`Pages::next_page`]).
+    pub(crate) fn pages(&self, req: ReadRequest, scope: Option<&str>) -> Pages<'_> {
+        Pages {
+            session: self,
+            scope: scope.map(str::to_string),
+            next: Some(req),
+            read: 0,
+        }
+    }
+}
+
 fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
 }

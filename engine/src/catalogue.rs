@@ -23,6 +23,7 @@ pub fn compliance_checks() -> &'static [Check] {
             checks::power_platform::CHECKS,
             checks::power_bi::CHECKS,
             checks::cis_exchange::CHECKS,
+            checks::per_object::CHECKS,
         ]
         .concat()
     })

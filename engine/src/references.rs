@@ -296,6 +296,12 @@ pub static REFERENCES: &[References] = &[
     r("A365-PUR-10",   &["3.3.1"],   &[],                              &["AC-16"],                  &["A.5.12"]),
     r("A365-PUR-11",   &["3.2.3"],   &[],                              &["SC-7(10)"],               &["A.8.12"]),
     r("A365-SPO-20",   &["7.2.8"],   &[],                              &["AC-21"],                  &["A.5.14"]),
+    // Per-object reads of large tenants (checks/per_object.rs).
+    r("A365-AAD-90",   &["1.1.4"],   &[],                              &["AC-6(2)"],                &["A.8.2"]),
+    r("A365-AAD-91",   &["1.2.1"],   &[],                              &["AC-3"],                   &["A.5.15"]),
+    r("A365-EXO-50",   &["1.2.2"],   &[],                              &["AC-2"],                   &["A.5.16"]),
+    r("A365-AAD-92",   &["5.2.3.4"], &[],                              &["IA-2(1)"],                &["A.8.5"]),
+    r("A365-EXO-51",   &["6.1.2"],   &[],                              &["AU-2"],                   &["A.8.15"]),
 ];
 
 /// Every policy of the SCuBA baselines shipped with ScubaGear [`SCUBA_VERSION`] for the
@@ -432,9 +438,9 @@ const fn gap(
 pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("1.1.1", "E3 L1", "Administrative accounts are cloud-only"),
     cis("1.1.3", "E3 L1", "Between two and four Global Administrators are designated"),
-    gap("1.1.4", "E3 L1", "Administrative accounts use a reduced licence footprint", Gap::NotCollected("each administrator's assigned licences (Graph users with assignedLicenses, User.Read.All) are not collected")),
-    gap("1.2.1", "E3 L2", "Only organisationally managed and approved public groups exist", Gap::NotCollected("Microsoft 365 groups and their visibility (Graph groups, Group.Read.All) are not collected")),
-    gap("1.2.2", "E3 L1", "Sign-in to shared mailboxes is blocked", Gap::NotCollected("shared mailboxes (Exchange Get-EXOMailbox) and their accounts' accountEnabled (Graph users) are not collected")),
+    cis("1.1.4", "E3 L1", "Administrative accounts use a reduced licence footprint"),
+    cis("1.2.1", "E3 L2", "Only organisationally managed and approved public groups exist"),
+    cis("1.2.2", "E3 L1", "Sign-in to shared mailboxes is blocked"),
     cis("1.3.1", "E3 L1", "The password expiration policy is set to never expire"),
     cis("1.3.2", "E3 L2", "Idle session timeout is three hours or less for unmanaged devices"),
     cis("1.3.3", "E3 L2", "External sharing of calendars is not available"),
@@ -508,7 +514,7 @@ pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("5.2.3.1", "E3 L1", "Microsoft Authenticator shows sign-in context"),
     cis("5.2.3.2", "E3 L1", "A custom banned password list is used"),
     cis("5.2.3.3", "E3 L1", "Password protection is enabled for on-premises Active Directory"),
-    gap("5.2.3.4", "E3 L1", "All member users are MFA capable", Gap::NotCollected("the authentication methods registration report (Graph reports/authenticationMethods/userRegistrationDetails, AuditLog.Read.All) is not collected")),
+    cis("5.2.3.4", "E3 L1", "All member users are MFA capable"),
     cis("5.2.3.5", "E3 L1", "Weak authentication methods (SMS, voice) are disabled"),
     cis("5.2.3.6", "E3 L1", "System-preferred multifactor authentication is enabled"),
     cis("5.2.3.7", "E3 L2", "Email one-time passcode is disabled"),
@@ -521,7 +527,7 @@ pub static CIS_RECOMMENDATIONS: &[CisRecommendation] = &[
     cis("5.3.4", "E5 L1", "Approval is required for Global Administrator activation"),
     cis("5.3.5", "E5 L1", "Approval is required for Privileged Role Administrator activation"),
     cis("6.1.1", "E3 L1", "AuditDisabled organisationally is set to False"),
-    gap("6.1.2", "E3 L1", "Mailbox audit actions are configured", Gap::NotCollected("per-mailbox audit settings (Exchange Get-EXOMailbox) are not collected")),
+    cis("6.1.2", "E3 L1", "Mailbox audit actions are configured"),
     cis("6.1.3", "E3 L1", "Mailbox auditing is not bypassed for any account"),
     cis("6.2.1", "E3 L1", "All forms of mail forwarding are blocked or disabled"),
     cis("6.2.2", "E3 L1", "Mail transport rules do not allowlist specific domains"),

@@ -216,6 +216,32 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "Get-MgIdentityGovernanceAccessReviewDefinition",
         "aad",
     ),
+    // Per-object reads of large tenants, folded into bounded summaries (one object each).
+    (
+        "privileged_user_licences",
+        "Get-MgUser -Property AssignedLicenses",
+        "aad",
+    ),
+    (
+        "unified_group_visibility",
+        "Get-MgGroup -Filter groupTypes/any(c:c eq 'Unified')",
+        "aad",
+    ),
+    (
+        "member_mfa_capability",
+        "Get-MgReportAuthenticationMethodUserRegistrationDetail",
+        "aad",
+    ),
+    (
+        "shared_mailbox_sign_in",
+        "Get-Mailbox -RecipientTypeDetails SharedMailbox",
+        "exo",
+    ),
+    (
+        "mailbox_audit_actions",
+        "Get-Mailbox -RecipientTypeDetails UserMailbox",
+        "exo",
+    ),
 ];
 
 /// Every settings group the engine knows the command of: ScubaGear's, then ours.

@@ -17,6 +17,7 @@
 
 pub mod dns;
 pub mod graph;
+pub mod population;
 mod server;
 
 use std::net::TcpListener;
@@ -217,6 +218,9 @@ pub struct StandInConfig {
     pub token_lifetime: Duration,
     /// Port to bind on 127.0.0.1 (0: any free port).
     pub port: u16,
+    /// The generated users, groups and mailboxes ([`population::Population`]; default: the
+    /// small tenant).
+    pub population: population::Population,
 }
 
 impl StandInConfig {
@@ -230,6 +234,7 @@ impl StandInConfig {
             page_size: 10,
             token_lifetime: Duration::from_secs(3600),
             port: 0,
+            population: population::Population::default(),
         }
     }
 
@@ -405,6 +410,11 @@ impl StandIn {
             handle,
             thread: Some(thread),
         })
+    }
+
+    /// Replaces the generated users, groups and mailboxes.
+    pub fn set_population(&self, population: population::Population) {
+        *lock(&self.state.population) = population;
     }
 
     /// `http://127.0.0.1:PORT`.

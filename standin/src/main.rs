@@ -40,6 +40,16 @@ struct Args {
     /// Latency added to every answer, in milliseconds (a slow tenant, for demos and tests).
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Generated users (`--users 50000 --mailboxes 20000 --offenders` is the large tenant of
+    /// docs/performance.md).
+    #[arg(long, default_value_t = 40)]
+    users: usize,
+    /// Generated mailboxes (every 10th shared).
+    #[arg(long, default_value_t = 20)]
+    mailboxes: usize,
+    /// Some generated objects break CIS 1.1.4, 1.2.1, 1.2.2, 5.2.3.4 and 6.1.2.
+    #[arg(long)]
+    offenders: bool,
 }
 
 fn main() -> Result<(), StandInError> {
@@ -56,6 +66,11 @@ fn main() -> Result<(), StandInError> {
     config.client_id = args.client_id.clone();
     config.client_secret = Some(args.client_secret.clone());
     config.page_size = args.page_size;
+    config.population = m365_standin::population::Population {
+        users: args.users,
+        mailboxes: args.mailboxes,
+        offenders: args.offenders,
+    };
     config.token_lifetime = Duration::from_secs(args.token_lifetime_secs);
     if let Some(path) = &args.certificate {
         config.certificate_pem = Some(std::fs::read_to_string(path)?);

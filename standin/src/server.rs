@@ -190,6 +190,8 @@ pub(crate) struct State {
     pub(crate) sharepoint_requires_certificate: Mutex<bool>,
     /// The region of the Security & Compliance discovery redirect.
     pub(crate) compliance_region: Mutex<String>,
+    /// The generated users, groups and mailboxes (crate::population).
+    pub(crate) population: Mutex<crate::population::Population>,
 }
 
 fn parse_certificate(pem: &str) -> Result<Certificate, StandInError> {
@@ -258,6 +260,7 @@ impl State {
             denied_permissions: Mutex::new(BTreeSet::new()),
             sharepoint_requires_certificate: Mutex::new(false),
             compliance_region: Mutex::new("nam13b".to_string()),
+            population: Mutex::new(config.population),
         })
     }
 
@@ -731,6 +734,12 @@ fn route(
             }
             match (service, m) {
                 (Service::Graph, "GET") => graph(path, query, state),
+                (Service::Exo, "POST")
+                    if path.ends_with("/InvokeCommand")
+                        && cmdlet.is_some_and(|c| c.eq_ignore_ascii_case("Get-Mailbox")) =>
+                {
+                    mailboxes(path, query, body, state)
+                }
                 (Service::Exo | Service::Scc, "POST") if path.ends_with("/InvokeCommand") => {
                     invoke(service, path, query, cmdlet, state)
                 }
@@ -822,6 +831,9 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
             "Insufficient privileges to complete the operation.",
         );
     }
+    if let Some(reply) = population_graph(gpath, query, &context, state, &data) {
+        return reply;
+    }
     match data.graph.answer(gpath, &inner_query) {
         None => graph_error(
             StatusCode::NOT_FOUND,
@@ -865,6 +877,182 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
             headers: Vec::new(),
         },
     }
+}
+
+/// The generated people of the tenant (crate::population) on Graph: `users`, one user,
+/// Microsoft 365 groups and the registration details report, generated page by page. `None`:
+/// not one of these, the export's tenant answers.
+fn population_graph(
+    gpath: &str,
+    query: &str,
+    context: &str,
+    state: &State,
+    data: &TenantData,
+) -> Option<Reply> {
+    use crate::population::{Collection, select};
+    let population = *lock(&state.population);
+    let filter = param(query, "$filter").unwrap_or_default();
+    let chosen = param(query, "$select");
+    let rest = gpath
+        .strip_prefix("/v1.0")
+        .or_else(|| gpath.strip_prefix("/beta"))?;
+    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let collection = match segs.as_slice() {
+        ["users"] => Collection::Users {
+            enabled_only: filter.replace(' ', "") == "accountEnabledeqtrue",
+        },
+        ["groups"] if filter.contains("groupTypes/any") => Collection::UnifiedGroups,
+        [
+            "reports",
+            "authenticationMethods",
+            "userRegistrationDetails",
+        ] => Collection::Registrations {
+            members_only: filter.to_ascii_lowercase().contains("usertype eq 'member'"),
+        },
+        ["users", id] if !id.starts_with('$') => {
+            // A generated user, or one of the export's (privileged users) with its licences.
+            let user = match population.user_by_id(id, &state.initial_domain) {
+                Some(u) => u,
+                None => {
+                    let Some(Served::Object(mut u)) = data.graph.answer(gpath, "") else {
+                        return None;
+                    };
+                    let suite = data
+                        .export
+                        .get("license_information")
+                        .and_then(Value::as_array)
+                        .and_then(|l| {
+                            l.iter()
+                                .filter(|s| {
+                                    s.get("ConsumedUnits").and_then(Value::as_i64).unwrap_or(0) > 0
+                                })
+                                .find_map(|s| s.get("SkuId").and_then(Value::as_str))
+                        });
+                    if let Some(o) = u.as_object_mut() {
+                        o.insert("assignedLicenses".into(), population.admin_licences(suite));
+                        if !o.contains_key("userPrincipalName") {
+                            // The export keeps display names only: first.last@initial domain.
+                            let name = o
+                                .get("displayName")
+                                .and_then(Value::as_str)
+                                .unwrap_or("user")
+                                .to_ascii_lowercase()
+                                .replace(' ', ".");
+                            o.insert(
+                                "userPrincipalName".into(),
+                                json!(format!("{name}@{}", state.initial_domain)),
+                            );
+                        }
+                    }
+                    u
+                }
+            };
+            let mut out = Map::new();
+            out.insert("@odata.context".into(), json!(format!("{context}/$entity")));
+            if let Value::Object(o) = select(user, chosen.as_deref()) {
+                out.extend(o);
+            }
+            return Some(Reply::json(StatusCode::OK, &Value::Object(out)));
+        }
+        _ => return None,
+    };
+    let size = param(query, "$top")
+        .and_then(|t| t.parse::<usize>().ok())
+        .map_or(state.page_size, |t| t.clamp(1, state.page_size));
+    let start = param(query, "$skiptoken")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(0);
+    let (items, next) = population.page(&collection, &state.initial_domain, start, size);
+    let mut out = Map::new();
+    out.insert("@odata.context".into(), json!(context));
+    out.insert(
+        "value".into(),
+        Value::Array(
+            items
+                .into_iter()
+                .map(|v| select(v, chosen.as_deref()))
+                .collect(),
+        ),
+    );
+    if let Some(next) = next {
+        let rest = without_skiptoken(query);
+        let sep = if rest.is_empty() { "" } else { "&" };
+        out.insert(
+            "@odata.nextLink".into(),
+            json!(format!(
+                "{}/graph{gpath}?{rest}{sep}$skiptoken={next}",
+                state.base_url
+            )),
+        );
+    }
+    Some(Reply::json(StatusCode::OK, &Value::Object(out)))
+}
+
+/// `Get-Mailbox` on `InvokeCommand`: the generated mailboxes, filtered by the
+/// `RecipientTypeDetails` parameter, one page per request (`$skiptoken` in the next link as
+/// Exchange's REST endpoint pages).
+fn mailboxes(path: &str, query: &str, body: &[u8], state: &State) -> Reply {
+    use crate::population::Collection;
+    let tenant = path
+        .trim_end_matches("/InvokeCommand")
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if !state.knows_tenant(tenant) {
+        return Service::Exo.error(
+            StatusCode::NOT_FOUND,
+            "TenantNotFound",
+            &format!("Tenant '{tenant}' was not found."),
+        );
+    }
+    let kind = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+        v.pointer("/CmdletInput/Parameters/RecipientTypeDetails")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    });
+    let shared = match kind.as_deref() {
+        None => None,
+        Some("sharedmailbox") => Some(true),
+        Some("usermailbox") => Some(false),
+        Some(_) => {
+            return Reply::json(
+                StatusCode::OK,
+                &json!({"@odata.context": format!("{}{}/$metadata#Collection(Exchange.GenericHashTable)", state.base_url, path.trim_end_matches("/InvokeCommand")), "value": []}),
+            );
+        }
+    };
+    let population = *lock(&state.population);
+    let start = param(query, "$skiptoken")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(0);
+    let (items, next) = population.page(
+        &Collection::Mailboxes { shared },
+        &state.initial_domain,
+        start,
+        state.page_size,
+    );
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}{}/$metadata#Collection(Exchange.GenericHashTable)",
+            state.base_url,
+            path.trim_end_matches("/InvokeCommand")
+        )),
+    );
+    out.insert("value".into(), Value::Array(items));
+    if let Some(next) = next {
+        let rest = without_skiptoken(query);
+        let sep = if rest.is_empty() { "" } else { "&" };
+        out.insert(
+            "@odata.nextLink".into(),
+            json!(format!(
+                "{}{path}?{rest}{sep}$skiptoken={next}",
+                state.base_url
+            )),
+        );
+    }
+    Reply::json(StatusCode::OK, &Value::Object(out))
 }
 
 fn export_items(state: &State, key: &str) -> Vec<Value> {

@@ -86,6 +86,42 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
     ),
 ];
 
+/// The per-object checks (CIS 1.1.4, 1.2.1, 1.2.2, 5.2.3.4, 6.1.2), the command that fills
+/// each, and the prefix of the command list it is recorded in.
+const PER_OBJECT_CHECKS: [(&str, &str, &str); 5] = [
+    (
+        "A365-AAD-90",
+        "Get-MgUser -Property AssignedLicenses",
+        "aad",
+    ),
+    (
+        "A365-AAD-91",
+        "Get-MgGroup -Filter groupTypes/any(c:c eq 'Unified')",
+        "aad",
+    ),
+    (
+        "A365-EXO-50",
+        "Get-Mailbox -RecipientTypeDetails SharedMailbox",
+        "exo",
+    ),
+    (
+        "A365-AAD-92",
+        "Get-MgReportAuthenticationMethodUserRegistrationDetail",
+        "aad",
+    ),
+    (
+        "A365-EXO-51",
+        "Get-Mailbox -RecipientTypeDetails UserMailbox",
+        "exo",
+    ),
+];
+
+/// The per-object summaries a live collection of the stand-in tenant gives
+/// (`fixtures/aether365/directory.json`).
+fn directory_summaries() -> Value {
+    serde_json::from_str(include_str!("../../fixtures/aether365/directory.json")).unwrap()
+}
+
 /// The bundled export, with its accepted domains limited to those whose SPF, DKIM and DMARC
 /// records it holds, and with the `aether365` section a live collection of the stand-in tenant
 /// adds. The sample is anonymised: it keeps the mail records of 2 of its 7 accepted domains,
@@ -94,6 +130,17 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
 pub(crate) fn consistent_export() -> Value {
     let mut export = StandInConfig::bundled().unwrap().export;
     export["aether365"] = m365_standin::exchange_protection().clone();
+    for (key, summary) in directory_summaries().as_object().unwrap() {
+        export["aether365"][key] = summary.clone();
+    }
+    for (_, command, prefix) in PER_OBJECT_CHECKS {
+        let done = export[format!("{prefix}_successful_commands")]
+            .as_array_mut()
+            .unwrap();
+        if !done.contains(&json!(command)) {
+            done.push(json!(command));
+        }
+    }
     for (_, cmdlet) in AETHER365_CHECKS {
         let done = export["exo_successful_commands"].as_array_mut().unwrap();
         if !done.contains(&json!(cmdlet)) {
@@ -239,6 +286,13 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
         let (_, findings) = scan_live(&app).await;
         for (id, status) in &expected {
             let got = &findings[id];
+            let own = AETHER365_CHECKS
+                .iter()
+                .chain(CIS_EXCHANGE_CHECKS.iter())
+                .chain(&GRAPH_SETTINGS_CHECKS)
+                .map(|(c, cmdlet)| (*c, *cmdlet))
+                .chain(PER_OBJECT_CHECKS.iter().map(|(c, cmd, _)| (*c, *cmd)))
+                .find(|(c, _)| c == id);
             if id.starts_with("A365-PBI-") {
                 // Fabric tenant settings: not in a ScubaGear export; collected live, where the
                 // stand-in tenant's settings decide them (some pass, some fail).
@@ -249,12 +303,7 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                     "{id}: {}",
                     got.message
                 );
-            } else if let Some((_, cmdlet)) = AETHER365_CHECKS
-                .iter()
-                .chain(CIS_EXCHANGE_CHECKS.iter())
-                .chain(&GRAPH_SETTINGS_CHECKS)
-                .find(|(c, _)| c == id)
-            {
+            } else if let Some((_, cmdlet)) = own {
                 // The plain ScubaGear export cannot decide them, and says why; the live
                 // collection reads them and decides.
                 assert_eq!(*status, Status::Error, "{id}");
@@ -822,6 +871,95 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
                 assert_eq!(f.status, "pass", "{id}: {}", f.message);
             }
         }
+    }
+}
+
+#[actix_web::test]
+async fn per_object_reads_are_collected_as_bounded_summaries_and_decided() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        // The small stand-in tenant is configured as CIS asks.
+        let (row, findings) = scan_live(&app).await;
+        for (id, _, _) in PER_OBJECT_CHECKS {
+            assert_eq!(
+                findings[id].status, "pass",
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+            .one(&app.testdb.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // The summaries are exactly the stand-in tenant's (the fixture the engine tests use).
+        for (key, summary) in directory_summaries().as_object().unwrap() {
+            assert_eq!(&stored.data["aether365"][key], summary, "{key}");
+        }
+        for (_, command, prefix) in PER_OBJECT_CHECKS {
+            assert!(
+                stored.data[format!("{prefix}_successful_commands")]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(command)),
+                "{command}"
+            );
+        }
+
+        // Offenders: administrators with a productivity licence, public groups, users not MFA
+        // capable, shared mailboxes open to sign-in, mailboxes that audit too little.
+        let population = m365_standin::population::Population {
+            users: 400,
+            mailboxes: 200,
+            offenders: true,
+        };
+        let census = population.census();
+        app.standin.set_population(population);
+        let (_, findings) = scan_live(&app).await;
+        let want = [
+            ("A365-AAD-90", "fail"),
+            ("A365-AAD-91", "manual"),
+            ("A365-EXO-50", "fail"),
+            ("A365-AAD-92", "fail"),
+            ("A365-EXO-51", "fail"),
+        ];
+        for (id, status) in want {
+            assert_eq!(
+                findings[id].status, status,
+                "{id}: {}",
+                findings[id].message
+            );
+        }
+        let mfa = &findings["A365-AAD-92"].message;
+        assert!(
+            mfa.contains(&format!(
+                "{} users of {} member users",
+                census.not_mfa_capable, census.members
+            )),
+            "{mfa}"
+        );
+        let shared = &findings["A365-EXO-50"].message;
+        assert!(
+            shared.contains(&format!("{} shared mailboxes", census.shared_mailboxes)),
+            "{shared}"
+        );
+
+        // A refused read is an error naming the command and Microsoft's answer, never a pass.
+        app.standin.set_fault(Fault::on(
+            "/graph/v1.0/reports/authenticationMethods",
+            FaultKind::Forbidden,
+        ));
+        let (_, findings) = scan_live(&app).await;
+        let f = &findings["A365-AAD-92"];
+        assert_eq!(f.status, "error", "{}", f.message);
+        assert!(
+            f.message
+                .contains("Get-MgReportAuthenticationMethodUserRegistrationDetail")
+                && f.message.contains("403"),
+            "{}",
+            f.message
+        );
+        assert_eq!(findings["A365-EXO-51"].status, "fail");
     }
 }
 

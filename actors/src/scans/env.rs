@@ -131,6 +131,12 @@ impl<'a> Progress<'a> {
         event
     }
 
+    /// Publishes the current stage without counting a step (a per-object read's progress:
+    /// events only, nothing stored).
+    pub(super) fn report(&self) {
+        self.env.publish(self.event(ScanStatus::Running));
+    }
+
     /// Counts `n` more steps done; stops the run if the scan was cancelled meanwhile.
     pub(super) async fn advance(&mut self, n: usize) -> Result<(), Stop> {
         self.done = self.done.saturating_add(count(n)).min(self.total);

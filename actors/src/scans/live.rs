@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use aether365_collector::{
-    CollectedService, Collection, Collector, ServiceOutcome, ServiceStatus, TenantTarget,
+    CollectEvent, CollectedService, Collection, Collector, ObjectsRead, ServiceOutcome,
+    ServiceStatus, TenantTarget,
 };
 use aether365_engine::{Lookup, Snapshot};
 use aether365_entities::{config_snapshot, tenant};
@@ -41,6 +42,14 @@ const DNS_COMMANDS: [&str; 3] = [
     "Get-ScubaDmarcRecord",
 ];
 
+/// What the collection task reports to the scan.
+enum Reported {
+    /// A service finished.
+    Service(ServiceOutcome),
+    /// A per-object read advanced by a page.
+    Objects(ObjectsRead),
+}
+
 /// Aborts the collection task when the scan stops early (cancelled, failed).
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
@@ -72,22 +81,39 @@ pub(super) async fn collect(
     progress: &mut Progress<'_>,
 ) -> Result<(i64, Arc<Snapshot>, ScanInput), Stop> {
     let target = target_of(tenant);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<ServiceOutcome>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Reported>();
     let task = AbortOnDrop(tokio::spawn(async move {
         collector
-            .collect(&target, move |outcome| {
+            .collect_with_progress(&target, move |event| {
                 // The receiver lives until the task ends; a send fails only after a cancel.
-                let _ = tx.send(outcome.clone());
+                let _ = tx.send(match event {
+                    CollectEvent::Service(outcome) => Reported::Service(outcome.clone()),
+                    CollectEvent::Objects(read) => Reported::Objects(read),
+                });
             })
             .await
     }));
-    while let Some(outcome) = rx.recv().await {
-        progress.set_stage(format!(
-            "{}: {}",
-            outcome.service.label(),
-            state_text(&outcome)
-        ));
-        progress.advance(1).await?;
+    while let Some(reported) = rx.recv().await {
+        match reported {
+            Reported::Service(outcome) => {
+                progress.set_stage(format!(
+                    "{}: {}",
+                    outcome.service.label(),
+                    state_text(&outcome)
+                ));
+                progress.advance(1).await?;
+            }
+            Reported::Objects(read) => {
+                // A page of a per-object read: the scan's events say how far it is.
+                progress.set_stage(format!(
+                    "{}: {} {} read",
+                    read.service.label(),
+                    read.read,
+                    read.what
+                ));
+                progress.report();
+            }
+        }
     }
     let mut task = task;
     let collection: Collection = (&mut task.0)

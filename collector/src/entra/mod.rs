@@ -199,6 +199,22 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "AccessReview.Read.All",
         "access reviews of guests and privileged roles (CIS 5.3.2, 5.3.3)",
     ),
+    // Per-object reads (crate::per_object).
+    (
+        "/v1.0/users",
+        "User.Read.All",
+        "privileged users' licences (CIS 1.1.4); shared mailboxes' accounts (CIS 1.2.2)",
+    ),
+    (
+        "/v1.0/groups",
+        "GroupMember.Read.All",
+        "Microsoft 365 groups' visibility (CIS 1.2.1)",
+    ),
+    (
+        "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+        "AuditLog.Read.All",
+        "member users' MFA capability (CIS 5.2.3.4)",
+    ),
 ];
 
 /// ScubaGear's command names, in the order its AAD provider records them.

@@ -197,10 +197,29 @@ async fn the_bundled_export_comes_back() {
     exo.retain(|c| !c.starts_with("Get-Scuba"));
     // Then the cmdlets of our own section, which ScubaGear does not run.
     exo.extend(OWN_CMDLETS.iter().map(|c| c.to_string()));
+    // And the per-object reads of mailboxes (per_object.rs), last.
+    exo.extend(
+        [
+            "Get-Mailbox -RecipientTypeDetails SharedMailbox",
+            "Get-Mailbox -RecipientTypeDetails UserMailbox",
+        ]
+        .map(String::from),
+    );
     assert_eq!(list(&c.snapshot, "exo_successful_commands"), exo);
     // Their answers are in the `aether365` section, versioned, as the stand-in serves them,
-    // beside the Fabric tenant settings the Power BI service reads (every page of them).
-    assert_eq!(c.snapshot["aether365"], own_section());
+    // beside the Fabric tenant settings the Power BI service reads (every page of them) and the
+    // per-object summaries (tested in per_object.rs).
+    let mut own = c.snapshot["aether365"].clone();
+    for key in [
+        "privileged_user_licences",
+        "unified_group_visibility",
+        "member_mfa_capability",
+        "shared_mailbox_sign_in",
+        "mailbox_audit_actions",
+    ] {
+        assert!(own.as_object_mut().unwrap().remove(key).is_some(), "{key}");
+    }
+    assert_eq!(own, own_section());
     assert_eq!(
         list(&c.snapshot, "powerbi_successful_commands"),
         [aether365_collector::FABRIC_COMMAND]
@@ -235,6 +254,12 @@ async fn the_bundled_export_comes_back() {
     assert!(c.snapshot.get("conditional_access_policies").is_some());
     let aad = list(&fixture, "aad_successful_commands");
     let mut got = list(&c.snapshot, "aad_successful_commands");
+    // Less the per-object reads ScubaGear does not make (per_object.rs).
+    got.retain(|g| {
+        !g.starts_with("Get-MgUser -")
+            && !g.starts_with("Get-MgGroup -")
+            && !g.starts_with("Get-MgReport")
+    });
     // Ours last, after ScubaGear's.
     let ours = got.split_off(got.len() - OWN_GRAPH_COMMANDS.len());
     assert_eq!(ours, OWN_GRAPH_COMMANDS);
@@ -800,6 +825,20 @@ async fn collected_and_imported_give_the_same_verdicts() {
             .as_array_mut()
             .unwrap()
             .push(json!(command));
+    }
+    // And the per-object summaries of the stand-in tenant (per_object.rs).
+    let directory: Value =
+        serde_json::from_str(include_str!("../../../fixtures/aether365/directory.json")).unwrap();
+    for (key, summary) in directory.as_object().unwrap() {
+        fixture["aether365"][key] = summary.clone();
+    }
+    for (_, command, prefix) in aether365_engine::snapshot::AETHER365_SOURCES {
+        let list = fixture[format!("{prefix}_successful_commands")]
+            .as_array_mut()
+            .unwrap();
+        if !list.contains(&json!(command)) {
+            list.push(json!(command));
+        }
     }
     let before = aether365_engine::Snapshot::from_value(fixture.clone()).unwrap();
     let after = aether365_engine::Snapshot::from_value(merged).unwrap();

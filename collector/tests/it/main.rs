@@ -4,3 +4,4 @@
 
 mod collect;
 mod entra_round_trip;
+mod per_object;

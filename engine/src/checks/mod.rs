@@ -8,6 +8,7 @@ pub(crate) mod entra;
 pub(crate) mod exchange;
 pub(crate) mod power_bi;
 pub(crate) mod graph_settings;
+pub(crate) mod per_object;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
 pub(crate) mod sharepoint;
@@ -149,5 +150,7 @@ mod graph_settings_tests;
 mod no_pass_without_evidence;
 #[cfg(test)]
 mod power_bi_tests;
+#[cfg(test)]
+mod per_object_tests;
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,10 @@ use crate::snapshot::Snapshot;
 pub(crate) fn sample_value() -> Value {
     let mut v = scubagear_sample();
     v["aether365"] = aether365_sample();
+    // The per-object summaries a live collection of the stand-in tenant gives.
+    for (k, summary) in super::per_object_tests::directory_sample() {
+        v["aether365"][k] = summary;
+    }
     for (_, cmd, prefix) in crate::snapshot::AETHER365_SOURCES {
         let list = &mut v[format!("{prefix}_successful_commands")];
         if list.is_null() {
@@ -113,7 +117,7 @@ fn pr_grant() -> Value {
     json!({ "Operator": "OR", "BuiltInControls": [], "AuthenticationStrength": { "AllowedCombinations": ["fido2", "windowsHelloForBusiness"] } })
 }
 
-type Mutation = Box<dyn Fn(&mut Value)>;
+type Mutation = super::per_object_tests::Mutation;
 
 /// A "Password Rule Settings" directory setting with the given values.
 fn password_rules(values: &[(&str, &str)]) -> Value {
@@ -1896,6 +1900,9 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     .chain(power_bi_cases())
     .chain(super::graph_settings_cases::cases())
     .collect()
+    .into_iter()
+    .chain(super::per_object_tests::cases())
+    .collect()
 }
 
 /// Each check's pass fixtures: the sample mutated by a `cases()` entry that expects `pass`.
@@ -1983,7 +1990,7 @@ fn every_check_passes_and_fails_on_mutated_samples() {
     }
     let manual_only = ["A365-AAD-31", "A365-PUR-06"];
     // Checks whose other outcome is "a person verifies", never a fail.
-    let pass_or_manual = ["A365-TMS-19"];
+    let pass_or_manual = ["A365-TMS-19", "A365-AAD-91"];
     for c in compliance_checks() {
         let statuses = &seen[c.id];
         if pass_or_manual.contains(&c.id) {
@@ -2782,6 +2789,20 @@ fn a_plain_scubagear_export_says_its_data_cannot_decide_the_aether365_checks() {
         ("A365-DEF-22", "Get-HostedOutboundSpamFilterPolicy"),
         ("A365-DEF-23", "Get-HostedContentFilterPolicy"),
         ("A365-DEF-24", "Get-HostedOutboundSpamFilterPolicy"),
+        ("A365-AAD-90", "Get-MgUser -Property AssignedLicenses"),
+        ("A365-AAD-91", "Get-MgGroup"),
+        (
+            "A365-EXO-50",
+            "Get-Mailbox -RecipientTypeDetails SharedMailbox",
+        ),
+        (
+            "A365-AAD-92",
+            "Get-MgReportAuthenticationMethodUserRegistrationDetail",
+        ),
+        (
+            "A365-EXO-51",
+            "Get-Mailbox -RecipientTypeDetails UserMailbox",
+        ),
     ];
     for (id, cmd) in ids {
         let f = find_check(id).unwrap().evaluate(&snap);
