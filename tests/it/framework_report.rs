@@ -316,7 +316,10 @@ async fn mcp_generates_and_serves_the_cis_report() {
         .await
         .unwrap();
         let text = format!("{}\n{}", outcome.text, outcome.structured);
-        assert!(text.contains("5.2.2.3"), "{text}");
+        assert!(
+            text.contains("## Totals") && text.contains("E5 L2"),
+            "{text}"
+        );
         assert!(!text.contains("<script>"), "tenant text unescaped");
         let uri = text
             .split("aether365://reports/")
