@@ -760,7 +760,7 @@ mod tests {
         assert!(why.unwrap().contains("B has no finding"));
         let (s, _, _) = derive(&checks, &[]);
         assert_eq!(s, ControlStatus::NotDecidable);
-        let (s, _, _) = derive(&[], &[pass.clone()]);
+        let (s, _, _) = derive(&[], std::slice::from_ref(&pass));
         assert_eq!(s, ControlStatus::NotDecidable);
         let (s, why, _) = derive(
             &checks,
