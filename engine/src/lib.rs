@@ -12,6 +12,7 @@ pub mod intake;
 pub mod model;
 pub mod observation;
 pub mod references;
+pub mod report;
 pub mod score;
 pub mod snapshot;
 pub mod text;

@@ -590,3 +590,342 @@ pub fn references(check_id: &str) -> Option<&'static References> {
 pub fn cis_recommendation(number: &str) -> Option<&'static CisRecommendation> {
     CIS_RECOMMENDATIONS.iter().find(|c| c.number == number)
 }
+
+/// A SCuBA baseline of ScubaGear [`SCUBA_VERSION`] (one per service).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ScubaBaseline {
+    /// Microsoft Entra ID (`MS.AAD`).
+    EntraId,
+    /// Microsoft Defender for Office 365 (`MS.DEFENDER`).
+    Defender,
+    /// Exchange Online (`MS.EXO`).
+    ExchangeOnline,
+    /// SharePoint Online and OneDrive (`MS.SHAREPOINT`).
+    SharePoint,
+    /// Microsoft Teams (`MS.TEAMS`).
+    Teams,
+    /// Power Platform (`MS.POWERPLATFORM`).
+    PowerPlatform,
+}
+
+impl ScubaBaseline {
+    /// Every baseline, in the order of [`SCUBA_POLICIES`].
+    pub const ALL: [ScubaBaseline; 6] = [
+        ScubaBaseline::EntraId,
+        ScubaBaseline::Defender,
+        ScubaBaseline::ExchangeOnline,
+        ScubaBaseline::SharePoint,
+        ScubaBaseline::Teams,
+        ScubaBaseline::PowerPlatform,
+    ];
+
+    /// The product the baseline covers, as its document names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScubaBaseline::EntraId => "Microsoft Entra ID",
+            ScubaBaseline::Defender => "Defender",
+            ScubaBaseline::ExchangeOnline => "Exchange Online",
+            ScubaBaseline::SharePoint => "SharePoint Online and OneDrive",
+            ScubaBaseline::Teams => "Teams",
+            ScubaBaseline::PowerPlatform => "Power Platform",
+        }
+    }
+
+    /// The policy id prefix, such as `MS.AAD`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            ScubaBaseline::EntraId => "MS.AAD",
+            ScubaBaseline::Defender => "MS.DEFENDER",
+            ScubaBaseline::ExchangeOnline => "MS.EXO",
+            ScubaBaseline::SharePoint => "MS.SHAREPOINT",
+            ScubaBaseline::Teams => "MS.TEAMS",
+            ScubaBaseline::PowerPlatform => "MS.POWERPLATFORM",
+        }
+    }
+}
+
+/// How strongly a SCuBA baseline words a policy: SHALL (required) or SHOULD (recommended).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Criticality {
+    /// Required.
+    Shall,
+    /// Recommended.
+    Should,
+}
+
+impl Criticality {
+    /// `SHALL` or `SHOULD`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Criticality::Shall => "SHALL",
+            Criticality::Should => "SHOULD",
+        }
+    }
+}
+
+/// One SCuBA policy: its baseline and its criticality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScubaPolicy {
+    /// Policy id as in [`SCUBA_POLICIES`], such as `MS.AAD.1.1v1`.
+    pub id: &'static str,
+    /// The baseline it belongs to.
+    pub baseline: ScubaBaseline,
+    /// SHALL or SHOULD.
+    pub criticality: Criticality,
+}
+
+const fn sp(id: &'static str, baseline: ScubaBaseline, criticality: Criticality) -> ScubaPolicy {
+    ScubaPolicy {
+        id,
+        baseline,
+        criticality,
+    }
+}
+
+/// Every policy of [`SCUBA_POLICIES`] with its baseline and criticality, in the same order.
+/// Criticalities are those of ScubaGear [`SCUBA_VERSION`]'s baseline documents (the
+/// `Criticality` marker under each policy; policies whose version suffix differs in
+/// [`SCUBA_POLICIES`] take the baseline text's criticality), and for MS.POWERPLATFORM.2.3v1,
+/// which the baseline text does not list, the criticality ScubaGear's own results report.
+#[rustfmt::skip]
+pub static SCUBA_POLICY_TABLE: &[ScubaPolicy] = {
+    use ScubaBaseline::*;
+    use Criticality::*;
+    &[
+    sp("MS.AAD.1.1v1", EntraId, Shall),
+    sp("MS.AAD.2.1v1", EntraId, Shall),
+    sp("MS.AAD.2.2v1", EntraId, Should),
+    sp("MS.AAD.2.3v1", EntraId, Shall),
+    sp("MS.AAD.3.1v1", EntraId, Shall),
+    sp("MS.AAD.3.2v2", EntraId, Shall),
+    sp("MS.AAD.3.3v2", EntraId, Shall),
+    sp("MS.AAD.3.4v1", EntraId, Shall),
+    sp("MS.AAD.3.5v2", EntraId, Shall),
+    sp("MS.AAD.3.6v1", EntraId, Shall),
+    sp("MS.AAD.3.7v1", EntraId, Should),
+    sp("MS.AAD.3.8v1", EntraId, Should),
+    sp("MS.AAD.3.9v1", EntraId, Should),
+    sp("MS.AAD.4.1v1", EntraId, Shall),
+    sp("MS.AAD.5.1v1", EntraId, Shall),
+    sp("MS.AAD.5.2v1", EntraId, Shall),
+    sp("MS.AAD.5.3v1", EntraId, Shall),
+    sp("MS.AAD.6.1v1", EntraId, Shall),
+    sp("MS.AAD.7.1v1", EntraId, Shall),
+    sp("MS.AAD.7.2v1", EntraId, Shall),
+    sp("MS.AAD.7.3v1", EntraId, Shall),
+    sp("MS.AAD.7.4v1", EntraId, Shall),
+    sp("MS.AAD.7.5v1", EntraId, Shall),
+    sp("MS.AAD.7.6v1", EntraId, Shall),
+    sp("MS.AAD.7.7v1", EntraId, Shall),
+    sp("MS.AAD.7.8v1", EntraId, Shall),
+    sp("MS.AAD.7.9v1", EntraId, Should),
+    sp("MS.AAD.8.1v1", EntraId, Should),
+    sp("MS.AAD.8.2v1", EntraId, Should),
+    sp("MS.AAD.8.3v1", EntraId, Should),
+    sp("MS.DEFENDER.1.1v1", Defender, Shall),
+    sp("MS.DEFENDER.1.2v1", Defender, Shall),
+    sp("MS.DEFENDER.1.3v1", Defender, Shall),
+    sp("MS.DEFENDER.1.4v1", Defender, Shall),
+    sp("MS.DEFENDER.1.5v1", Defender, Shall),
+    sp("MS.DEFENDER.2.1v1", Defender, Should),
+    sp("MS.DEFENDER.2.2v1", Defender, Should),
+    sp("MS.DEFENDER.2.3v1", Defender, Should),
+    sp("MS.DEFENDER.3.1v1", Defender, Should),
+    sp("MS.DEFENDER.4.1v2", Defender, Shall),
+    sp("MS.DEFENDER.4.2v1", Defender, Should),
+    sp("MS.DEFENDER.4.3v1", Defender, Should),
+    sp("MS.DEFENDER.4.4v1", Defender, Should),
+    sp("MS.DEFENDER.4.5v1", Defender, Should),
+    sp("MS.DEFENDER.4.6v1", Defender, Should),
+    sp("MS.DEFENDER.5.1v1", Defender, Shall),
+    sp("MS.DEFENDER.5.2v1", Defender, Should),
+    sp("MS.DEFENDER.6.1v1", Defender, Shall),
+    sp("MS.DEFENDER.6.3v1", Defender, Shall),
+    sp("MS.EXO.1.1v2", ExchangeOnline, Shall),
+    sp("MS.EXO.2.2v3", ExchangeOnline, Shall),
+    sp("MS.EXO.3.1v1", ExchangeOnline, Should),
+    sp("MS.EXO.4.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.4.2v1", ExchangeOnline, Shall),
+    sp("MS.EXO.4.3v1", ExchangeOnline, Shall),
+    sp("MS.EXO.4.4v1", ExchangeOnline, Should),
+    sp("MS.EXO.5.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.6.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.6.2v1", ExchangeOnline, Shall),
+    sp("MS.EXO.7.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.8.1v2", ExchangeOnline, Shall),
+    sp("MS.EXO.8.2v2", ExchangeOnline, Shall),
+    sp("MS.EXO.8.3v1", ExchangeOnline, Should),
+    sp("MS.EXO.8.4v1", ExchangeOnline, Shall),
+    sp("MS.EXO.9.1v2", ExchangeOnline, Shall),
+    sp("MS.EXO.9.2v1", ExchangeOnline, Should),
+    sp("MS.EXO.9.3v2", ExchangeOnline, Shall),
+    sp("MS.EXO.9.4v1", ExchangeOnline, Should),
+    sp("MS.EXO.9.5v1", ExchangeOnline, Should),
+    sp("MS.EXO.10.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.10.2v1", ExchangeOnline, Shall),
+    sp("MS.EXO.10.3v1", ExchangeOnline, Shall),
+    sp("MS.EXO.11.1v1", ExchangeOnline, Should),
+    sp("MS.EXO.11.2v1", ExchangeOnline, Should),
+    sp("MS.EXO.11.3v1", ExchangeOnline, Should),
+    sp("MS.EXO.12.1v1", ExchangeOnline, Should),
+    sp("MS.EXO.12.2v1", ExchangeOnline, Should),
+    sp("MS.EXO.13.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.14.1v2", ExchangeOnline, Shall),
+    sp("MS.EXO.14.2v1", ExchangeOnline, Shall),
+    sp("MS.EXO.14.3v1", ExchangeOnline, Shall),
+    sp("MS.EXO.14.4v1", ExchangeOnline, Should),
+    sp("MS.EXO.15.1v1", ExchangeOnline, Should),
+    sp("MS.EXO.15.2v1", ExchangeOnline, Should),
+    sp("MS.EXO.15.3v1", ExchangeOnline, Should),
+    sp("MS.EXO.16.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.16.2v1", ExchangeOnline, Should),
+    sp("MS.EXO.17.1v1", ExchangeOnline, Shall),
+    sp("MS.EXO.17.3v1", ExchangeOnline, Shall),
+    sp("MS.SHAREPOINT.1.1v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.1.2v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.1.3v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.2.1v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.2.2v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.3.1v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.3.2v1", SharePoint, Shall),
+    sp("MS.SHAREPOINT.3.3v1", SharePoint, Shall),
+    sp("MS.TEAMS.1.1v1", Teams, Should),
+    sp("MS.TEAMS.1.2v2", Teams, Shall),
+    sp("MS.TEAMS.1.3v1", Teams, Should),
+    sp("MS.TEAMS.1.4v1", Teams, Should),
+    sp("MS.TEAMS.1.5v1", Teams, Should),
+    sp("MS.TEAMS.1.6v1", Teams, Should),
+    sp("MS.TEAMS.1.7v2", Teams, Should),
+    sp("MS.TEAMS.2.1v2", Teams, Shall),
+    sp("MS.TEAMS.2.2v2", Teams, Shall),
+    sp("MS.TEAMS.2.3v2", Teams, Should),
+    sp("MS.TEAMS.4.1v1", Teams, Shall),
+    sp("MS.TEAMS.5.1v2", Teams, Should),
+    sp("MS.TEAMS.5.2v2", Teams, Should),
+    sp("MS.TEAMS.5.3v2", Teams, Should),
+    sp("MS.TEAMS.6.1v1", Teams, Shall),
+    sp("MS.TEAMS.6.2v1", Teams, Shall),
+    sp("MS.TEAMS.7.1v1", Teams, Should),
+    sp("MS.TEAMS.7.2v1", Teams, Should),
+    sp("MS.TEAMS.8.1v1", Teams, Should),
+    sp("MS.TEAMS.8.2v1", Teams, Should),
+    sp("MS.POWERPLATFORM.1.1v1", PowerPlatform, Shall),
+    sp("MS.POWERPLATFORM.1.2v1", PowerPlatform, Shall),
+    sp("MS.POWERPLATFORM.2.1v1", PowerPlatform, Shall),
+    sp("MS.POWERPLATFORM.2.2v1", PowerPlatform, Should),
+    sp("MS.POWERPLATFORM.2.3v1", PowerPlatform, Should),
+    sp("MS.POWERPLATFORM.3.1v1", PowerPlatform, Shall),
+    sp("MS.POWERPLATFORM.3.2v1", PowerPlatform, Should),
+    sp("MS.POWERPLATFORM.4.1v1", PowerPlatform, Shall),
+    sp("MS.POWERPLATFORM.5.1v1", PowerPlatform, Should),
+    sp("MS.POWERPLATFORM.6.1v1", PowerPlatform, Should),
+    ]
+};
+
+/// A SCuBA policy's baseline and criticality, by id.
+pub fn scuba_policy(id: &str) -> Option<&'static ScubaPolicy> {
+    SCUBA_POLICY_TABLE.iter().find(|p| p.id == id)
+}
+
+/// One CIS v7.0.0 recommendation CIS marks "Manual": a person judges it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CisManual {
+    /// Recommendation number, such as "1.1.2".
+    pub number: &'static str,
+    /// Short title (our wording).
+    pub title: &'static str,
+    /// Profile, such as "E3 L1".
+    pub profile: &'static str,
+    /// What a person verifies, and where (our wording).
+    pub verify: &'static str,
+}
+
+const fn manual(
+    number: &'static str,
+    profile: &'static str,
+    title: &'static str,
+    verify: &'static str,
+) -> CisManual {
+    CisManual {
+        number,
+        title,
+        profile,
+        verify,
+    }
+}
+
+/// Every CIS v7.0.0 recommendation CIS marks "Manual" (numbers and profiles from public
+/// listings; titles and what to verify in our words). With [`CIS_RECOMMENDATIONS`] they make
+/// the whole benchmark.
+#[rustfmt::skip]
+pub static CIS_MANUAL: &[CisManual] = &[
+    manual("1.1.2", "E3 L1", "Two emergency access accounts are defined", "In the Microsoft 365 admin center, two emergency access accounts exist: named for no person, on the tenant's onmicrosoft.com domain, cloud-only, unlicensed, enabled and holding Global Administrator; at least one is excluded from every Conditional Access policy; a written procedure for their use exists."),
+    manual("1.3.8", "E3 L2", "Sways cannot be shared outside the organisation", "In the Microsoft 365 admin center, Settings > Org settings > Sway: sharing sways with people outside the organisation is not allowed."),
+    manual("2.2.1", "E5 L1", "Emergency access account activity is monitored", "In Microsoft Defender, Cloud Apps policies: a high-severity privileged-account policy alerts on every sign-in of each emergency access account."),
+    manual("2.4.3", "E5 L2", "Microsoft Defender for Cloud Apps is enabled and configured", "In Microsoft Defender, Settings > Cloud apps: the Microsoft 365 and Microsoft Azure app connectors are connected, the Defender for Endpoint integration is on and file monitoring is enabled."),
+    manual("2.4.5", "E5 L1", "Automated investigation remediates malicious message clusters", "In Microsoft Defender, Settings > Email & collaboration > MDO automation settings: automatic remediation is on for clusters of similar files, similar URLs and multiple similar attributes."),
+    manual("5.1.2.1", "E3 L1", "Legacy per-user MFA is disabled", "In the Entra admin center, Users > Per-user MFA: every account shows Disabled (MFA comes from Conditional Access instead)."),
+    manual("5.1.2.4", "E3 L1", "Non-administrators cannot open the Entra admin center", "In the Entra admin center, Users > User settings: restricting access to the Microsoft Entra admin center is set to Yes."),
+    manual("5.1.2.5", "E3 L2", "The option to remain signed in is hidden", "In the Entra admin center, Users > User settings: showing the keep-me-signed-in option is set to No."),
+    manual("5.1.2.6", "E3 L2", "LinkedIn account connections are disabled", "In the Entra admin center, Users > User settings: LinkedIn account connections are set to No."),
+    manual("5.1.3.2", "E3 L2", "Users cannot use group features in My Groups", "In the Entra admin center, Groups > General: restricting users' access to group features in My Groups is set to Yes."),
+    manual("5.1.3.3", "E3 L1", "Group owners cannot manage membership requests in My Groups", "In the Entra admin center, Groups > General: owners managing group membership requests in My Groups is set to No."),
+    manual("5.2.4.1", "E3 L1", "Self-service password reset is enabled for all users", "In the Entra admin center, Password reset > Properties: self-service password reset is enabled for All."),
+    manual("5.2.4.2", "E3 L2", "Password reset needs two methods", "In the Entra admin center, Password reset > Authentication methods: the number of methods required to reset is 2."),
+    manual("5.2.4.3", "E3 L1", "Users register for password reset at sign-in and reconfirm periodically", "In the Entra admin center, Password reset > Registration: users must register when signing in, and the days before they reconfirm their information are not 0."),
+    manual("5.2.4.4", "E3 L1", "Users are notified of password resets", "In the Entra admin center, Password reset > Notifications: notifying users on password resets is set to Yes."),
+    manual("5.2.4.5", "E3 L1", "All administrators are notified when an administrator resets a password", "In the Entra admin center, Password reset > Notifications: notifying all admins when other admins reset their password is set to Yes."),
+    manual("8.4.1", "E3 L1", "Users cannot install third-party or custom Teams apps by default", "In the Teams admin center, Teams apps > Manage apps > Org-wide app settings: third-party and custom apps are off by default, and interaction with custom apps in preview is off."),
+];
+
+/// A CIS v7.0.0 "Manual" recommendation by number.
+pub fn cis_manual(number: &str) -> Option<&'static CisManual> {
+    CIS_MANUAL.iter().find(|c| c.number == number)
+}
+
+/// The sections of CIS v7.0.0, by their first number: the admin centre or product each covers.
+pub static CIS_SECTIONS: &[(&str, &str)] = &[
+    ("1", "Microsoft 365 admin center"),
+    ("2", "Microsoft Defender"),
+    ("3", "Microsoft Purview"),
+    ("4", "Microsoft Intune admin center"),
+    ("5", "Microsoft Entra admin center"),
+    ("6", "Exchange admin center"),
+    ("7", "SharePoint admin center"),
+    ("8", "Microsoft Teams admin center"),
+    ("9", "Microsoft Fabric"),
+];
+
+/// The numeric parts of a recommendation number, for ordering ("5.1.10" after "5.1.9").
+pub fn cis_number_key(number: &str) -> Vec<u32> {
+    number
+        .split('.')
+        .map(|p| p.parse().unwrap_or(u32::MAX))
+        .collect()
+}

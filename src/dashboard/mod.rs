@@ -15,6 +15,7 @@ pub mod csrf;
 pub mod error;
 pub mod exports;
 pub mod findings;
+pub mod framework_report;
 pub mod login;
 pub mod microsoft;
 pub mod oauth_consent;
@@ -107,6 +108,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/tenants/connect/callback").route(web::get().to(connect::callback)))
             .service(resource("/tenants/notices").route(web::get().to(connect::notices)))
             .service(resource("/tenants/{id}/imports").route(web::post().to(tenants::import)))
+            .service(
+                resource("/tenants/{id}/reports/{framework}")
+                    .route(web::get().to(framework_report::get)),
+            )
             .service(
                 resource("/tenants/{id}/schedule")
                     .route(web::get().to(schedules::get))

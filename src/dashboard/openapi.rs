@@ -8,6 +8,7 @@ use aether365_actors::alerts::{
 use aether365_actors::audit::AuditPage;
 use aether365_actors::query::{FindingDetail, ScanComparison, ScanDetail, ScanPage};
 use aether365_actors::schedule::ScheduleView;
+use aether365_engine::report::FrameworkReport;
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Map, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -17,8 +18,8 @@ use utoipa::{Modify, OpenApi};
 use super::error::PROBLEM_JSON;
 use super::error::Problem;
 use super::{
-    alerts, api, audit, connect, exports, findings, login, overview, people, reports, scans,
-    schedules, tenants, tokens,
+    alerts, api, audit, connect, exports, findings, framework_report, login, overview, people,
+    reports, scans, schedules, tenants, tokens,
 };
 
 /// The session cookie as the API's security scheme.
@@ -54,7 +55,7 @@ impl Modify for SessionCookie {
         exports::download,
         tenants::list, tenants::import, schedules::get, schedules::put,
         connect::start, connect::notices,
-        reports::list, reports::get, reports::download,
+        reports::list, reports::get, reports::download, framework_report::get,
         people::list, people::invite, people::change_role, people::remove,
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
@@ -86,6 +87,11 @@ fn full_document() -> Value {
     view::<ScanComparison>(&mut doc, "/api/v1/scans/compare", "ScanComparison");
     view::<FindingDetail>(&mut doc, "/api/v1/findings/{id}", "FindingDetail");
     view::<AuditPage>(&mut doc, "/api/v1/audit", "AuditPage");
+    view::<FrameworkReport>(
+        &mut doc,
+        "/api/v1/tenants/{id}/reports/{framework}",
+        "FrameworkReport",
+    );
     view::<ScheduleView>(&mut doc, "/api/v1/tenants/{id}/schedule", "Schedule");
     answer_as(&mut doc, "put", "/api/v1/tenants/{id}/schedule", "Schedule");
     view::<Vec<DestinationView>>(&mut doc, "/api/v1/alerts/destinations", "AlertDestinations");
@@ -217,6 +223,11 @@ mod tests {
             ("/api/v1/scans/compare", "ScanComparison", "newly_failing"),
             ("/api/v1/findings/{id}", "FindingDetail", "evidence"),
             ("/api/v1/audit", "AuditPage", "items"),
+            (
+                "/api/v1/tenants/{id}/reports/{framework}",
+                "FrameworkReport",
+                "groups",
+            ),
             ("/api/v1/tenants/{id}/schedule", "Schedule", "next_run_at"),
             ("/api/v1/alerts/deliveries", "AlertDeliveries", "items"),
         ] {

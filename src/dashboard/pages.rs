@@ -19,7 +19,7 @@ const MCP_HTML: &str = include_str!("assets/mcp.html");
 const APP_HTML: &str = include_str!("assets/app.html");
 
 /// The pages served by the application shell (deep links: each is its own URL).
-pub const APP_PAGES: [&str; 11] = [
+pub const APP_PAGES: [&str; 12] = [
     "/overview",
     "/findings",
     "/findings/{id}",
@@ -29,6 +29,7 @@ pub const APP_PAGES: [&str; 11] = [
     "/tenants",
     "/reports",
     "/reports/{id}",
+    "/frameworks/{framework}",
     "/people",
     "/alerts",
 ];

@@ -12,6 +12,7 @@ mod cluster_ops;
 mod consent;
 mod dashboard;
 mod dashboard_api;
+mod framework_report;
 mod hardening;
 mod import_bounds;
 mod isolation;

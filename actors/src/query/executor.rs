@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::QueryError;
 use super::cache::ScanCache;
 use super::exports::FindingsExport;
+use super::framework_report::FrameworkReportQuery;
 use super::service::{QueryConfig, QueryService};
 use super::views::*;
 use crate::principal::Principal;
@@ -201,6 +202,12 @@ query_message!(
     /// Stored reports, newest first, without their Markdown.
     ListReports { limit: u64 } -> Vec<ReportView>,
     |svc, m| svc.list_reports(&m.principal, m.limit)
+);
+
+query_message!(
+    /// The CIS or SCuBA report of a tenant's latest (or a given) compliance scan.
+    GetFrameworkReport { query: FrameworkReportQuery } -> aether365_engine::report::FrameworkReport,
+    |svc, m| svc.framework_report(&m.principal, m.query)
 );
 
 query_message!(

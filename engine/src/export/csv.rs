@@ -62,7 +62,7 @@ pub fn to_bytes(findings: &[Finding]) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+pub(crate) fn write_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
     for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(',');

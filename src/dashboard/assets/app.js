@@ -1,5 +1,5 @@
 // The application pages: overview, findings, a finding, scans, a scan, compare, tenants,
-// reports, a report, people, alerts. Each URL is its own page (deep links work); each renders from
+// reports, a report, the CIS and SCuBA reports, people, alerts. Each URL is its own page (deep links work); each renders from
 // the REST API under /api/v1. Filters are plain GET forms, so a filtered list is a link.
 "use strict";
 
@@ -608,6 +608,8 @@
 
   async function reports() {
     main.replaceChildren(...header("Reports", "Reports written by assistants and people, stored as Markdown."));
+    main.append(el("p", { class: "actions" }, el("a", { class: "button", href: "/frameworks/cis", id: "cis-report-link" }, "CIS v7.0.0 report"), " ",
+      el("a", { class: "button", href: "/frameworks/scuba", id: "scuba-report-link" }, "SCuBA report")));
     const list = (await api("GET", "/api/v1/reports?limit=100")).items;
     main.append(el("section", { class: "card" }, table(["Title", "Audience", "Framework", "Created", ""], list.map((r) => el("tr", {},
       el("th", { scope: "row" }, el("a", { href: "/reports/" + r.id }, r.title)), el("td", {}, label(r.audience)), el("td", {}, r.framework || "–"),
@@ -624,6 +626,81 @@
     // The server renders the Markdown with raw HTML escaped and unsafe links dropped.
     body.innerHTML = page.html;
     main.append(body);
+  }
+
+  // ---- Framework reports (CIS, SCuBA) ---------------------------------------------------
+
+  const REPORT_STATUSES = ["pass", "fail", "manual", "not_decidable", "not_applicable"];
+  const CIS_PROFILES = ["E3 L1", "E3 L2", "E5 L1", "E5 L2"];
+
+  async function frameworkReport(which) {
+    const cis = which === "cis";
+    const name = cis ? "CIS Microsoft 365 v7.0.0 report" : "CISA SCuBA report";
+    main.replaceChildren(...header(name, cis
+      ? "Every recommendation of the benchmark with its status, from the tenant's latest completed compliance scan. Profiles nest: E5 includes E3, Level 2 includes Level 1."
+      : "Every policy of the SCuBA baselines with its criticality and status, from the tenant's latest completed compliance scan.",
+    [["Reports", "/reports"], [name]]));
+    const all = await tenants();
+    if (!all.length) {
+      main.append(el("p", { class: "muted" }, "No tenant yet: ", el("a", { href: "/tenants" }, "connect one"), "."));
+      return;
+    }
+    const tenant = params.get("tenant") || String(all[0].id);
+    const profile = cis ? params.get("profile") : null;
+    const criticality = cis ? null : params.get("criticality");
+    const status = params.get("status");
+    main.append(el("form", { class: "filters card no-print", method: "get", action: "/frameworks/" + which, id: "report-filters" },
+      field("Tenant", select("tenant", "r-tenant", all.map((t) => [t.id, t.display_name]), tenant)),
+      cis ? field("Profile", select("profile", "r-profile", CIS_PROFILES.map((p) => [p, p]), profile, "Every profile"))
+        : field("Criticality", select("criticality", "r-criticality", [["SHALL", "SHALL"], ["SHOULD", "SHOULD"]], criticality, "Any criticality")),
+      field("Status", select("status", "r-status", REPORT_STATUSES.map((v) => [v, label(v)]), status, "Any status")),
+      el("div", { class: "field field-action" }, el("button", { type: "submit", class: "button primary" }, "Filter"))));
+    const base = "/api/v1/tenants/" + encodeURIComponent(tenant) + "/reports/" + which;
+    let report;
+    try {
+      report = await api("GET", base);
+    } catch (e) {
+      main.append(errorBox(e.message));
+      return;
+    }
+    const s = report.subject;
+    const printButton = el("button", { type: "button", class: "button small", id: "report-print" }, "Print");
+    printButton.addEventListener("click", () => window.print());
+    main.append(el("p", { class: "report-meta" },
+      "Tenant ", el("strong", {}, s.tenant_name), " (", s.primary_domain, "), scan ",
+      el("a", { href: "/scans/" + s.scan_id }, String(s.scan_id)), ", configuration collected ", time(s.collected_at), "."),
+    s.note ? el("p", { class: "muted" }, s.note) : "",
+    el("p", { class: "no-print actions" },
+      el("a", { class: "button small", id: "report-csv", href: base + "?format=csv", download: "" }, "Download CSV"), " ",
+      el("a", { class: "button small", id: "report-html", href: base + "?format=html", download: "" }, "Download HTML"), " ",
+      printButton));
+    const keep = (r) => (!profile || (r.profiles || []).includes(profile))
+      && (!criticality || r.criticality === criticality) && (!status || r.status === status);
+    const totalsRow = (first, t) => el("tr", {}, el("th", { scope: "row" }, first), el("td", { class: "num" }, String(t.total)),
+      ...REPORT_STATUSES.map((v) => el("td", { class: "num", "data-status": v }, String(t[v]))));
+    const totals = [totalsRow("all", report.totals)];
+    for (const p of report.profiles) totals.push(Object.assign(totalsRow(p.profile, p.totals), { id: "totals-" + p.profile.replace(" ", "-") }));
+    for (const c of report.criticalities) totals.push(Object.assign(totalsRow(c.criticality, c.totals), { id: "totals-" + c.criticality }));
+    main.append(el("section", { class: "card" }, el("h2", {}, "Totals"),
+      table([cis ? "Profile" : "Criticality", "Total", ...REPORT_STATUSES.map(label)], totals, "", "report-totals")));
+    let shown = 0;
+    const sections = [];
+    for (const g of report.groups) {
+      const rows = g.rows.filter(keep);
+      shown += rows.length;
+      if (!rows.length) continue;
+      sections.push(el("section", { class: "card report-group" }, el("h2", {}, g.id + " " + g.title),
+        table([cis ? "Number" : "Policy", "Title", cis ? "Profile" : "Criticality", "Status", "Reason / what to verify", "Evidence"],
+          rows.map((r) => el("tr", { "data-id": r.id, "data-status": r.status },
+            el("th", { scope: "row" }, r.id), el("td", {}, r.title),
+            el("td", {}, cis ? (r.profile || "") + (r.automated === false ? " (manual)" : "") : (r.criticality || "")),
+            el("td", {}, badge(r.status, "rs-" + r.status)),
+            el("td", {}, r.reason || ""),
+            el("td", { class: "evidence" }, ...r.evidence.map((e) => el("div", {}, e.check_id + " (" + label(e.status) + "): " + e.message,
+              e.evidence ? el("code", {}, " " + e.evidence) : ""))))), "", "report-group-" + g.id.replace(/\./g, "-"))));
+    }
+    main.append(el("p", { id: "report-shown", class: "muted" }, shown + " of " + report.totals.total + (cis ? " recommendations" : " policies") + " shown."));
+    main.append(...sections);
   }
 
   // ---- People ---------------------------------------------------------------------------
@@ -916,6 +993,7 @@
     [/^\/tenants$/, tenantsPage],
     [/^\/reports$/, reports],
     [/^\/reports\/(\d+)$/, report],
+    [/^\/frameworks\/(cis|scuba)$/, frameworkReport],
     [/^\/people$/, people],
     [/^\/alerts$/, alertsPage],
   ];

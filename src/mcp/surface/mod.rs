@@ -8,6 +8,7 @@ mod answers;
 pub mod apps;
 pub(crate) mod args;
 mod completion;
+mod framework_report;
 mod prompts;
 mod render;
 mod report;

@@ -1,23 +1,35 @@
 //! Resources: `aether365://tenants`, `aether365://scans/latest`, `aether365://scans/{id}`, a
 //! completed scan's findings as `aether365://scans/{id}/findings.sarif` (SARIF 2.1.0),
 //! `…/findings.ocsf.json` (OCSF Compliance Findings) and `…/findings.csv`, and
-//! `aether365://reports/{id}`, and one tenant's posture as `aether365://tenants/{id}/posture`
-//! (subscribable: updated when a scan of the tenant completes). Every read goes through the
+//! `aether365://reports/{id}`, one tenant's posture as `aether365://tenants/{id}/posture`
+//! (subscribable: updated when a scan of the tenant completes) and its CIS and SCuBA reports as
+//! `aether365://tenants/{id}/reports/cis` and `…/scuba`. Every read goes through the
 //! tenant-scoped query layer.
 
 use aether365_actors::query::{
-    ExportFindings, GetPosture, GetReport, GetScan, LatestScans, ListReports, ListTenants,
+    ExportFindings, FrameworkReportQuery, GetFrameworkReport, GetPosture, GetReport, GetScan,
+    LatestScans, ListReports, ListTenants,
 };
 use aether365_engine::ExportFormat;
+use aether365_engine::report::ReportFramework;
 use serde_json::{Value, json};
 
-use super::{SurfaceContext, SurfaceError, render, untrusted};
+use super::{SurfaceContext, SurfaceError, framework_report, render, untrusted};
 
 pub const TENANTS: &str = "aether365://tenants";
 pub const LATEST_SCANS: &str = "aether365://scans/latest";
 pub const SCAN_TEMPLATE: &str = "aether365://scans/{id}";
 pub const REPORT_TEMPLATE: &str = "aether365://reports/{id}";
 pub const POSTURE_TEMPLATE: &str = "aether365://tenants/{id}/posture";
+/// A tenant's CIS v7.0.0 and SCuBA reports (Markdown), from its latest compliance scan.
+pub const FRAMEWORK_REPORT_TEMPLATES: [(ReportFramework, &str); 2] = [
+    (ReportFramework::Cis, "aether365://tenants/{id}/reports/cis"),
+    (
+        ReportFramework::Scuba,
+        "aether365://tenants/{id}/reports/scuba",
+    ),
+];
+const REPORTS_INFIX: &str = "/reports/";
 /// The findings exports' templates, one per format.
 pub const FINDINGS_TEMPLATES: [(ExportFormat, &str); 3] = [
     (ExportFormat::Sarif, "aether365://scans/{id}/findings.sarif"),
@@ -113,6 +125,19 @@ pub fn templates() -> Vec<Value> {
         "description": "One tenant's posture from its latest completed scans (score, change, drift, next scheduled scan); subscribe to hear when a scan of it completes.",
         "mimeType": JSON,
     }));
+    for (framework, template) in FRAMEWORK_REPORT_TEMPLATES {
+        let (name, title) = match framework {
+            ReportFramework::Cis => ("tenant-cis-report", "CIS v7.0.0 report"),
+            ReportFramework::Scuba => ("tenant-scuba-report", "SCuBA report"),
+        };
+        out.push(json!({
+            "uriTemplate": template,
+            "name": name,
+            "title": title,
+            "description": format!("{}: every item's status, reason and evidence, from the tenant's latest completed compliance scan.", framework.name()),
+            "mimeType": MARKDOWN,
+        }));
+    }
     out.push(json!({
         "uriTemplate": REPORT_TEMPLATE,
         "name": "report",
@@ -159,6 +184,17 @@ pub fn tenant_of_posture_uri(uri: &str) -> Option<i64> {
         .filter(|id| *id > 0)
 }
 
+/// The tenant and framework of a framework report URI (`aether365://tenants/7/reports/cis`).
+fn framework_report_uri(uri: &str) -> Option<(i64, ReportFramework)> {
+    let (id, name) = uri.strip_prefix(TENANT_PREFIX)?.split_once(REPORTS_INFIX)?;
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+    let framework = FRAMEWORK_REPORT_TEMPLATES
+        .iter()
+        .find(|(f, _)| f.as_str() == name)
+        .map(|(f, _)| *f)?;
+    Some((id, framework))
+}
+
 /// The posture URI of a tenant.
 pub fn posture_uri(tenant_id: i64) -> String {
     format!("{TENANT_PREFIX}{tenant_id}{POSTURE_SUFFIX}")
@@ -192,6 +228,24 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
             .await
             .map_err(|e| not_found_as(e, uri))?;
         return json_contents(uri, &posture);
+    }
+    if let Some((tenant_id, framework)) = framework_report_uri(uri) {
+        let report = ctx
+            .ask(GetFrameworkReport {
+                principal,
+                query: FrameworkReportQuery {
+                    framework,
+                    tenant: Some(tenant_id.to_string()),
+                    scan_id: None,
+                },
+            })
+            .await
+            .map_err(|e| not_found_as(e, uri))?;
+        return Ok(vec![json!({
+            "uri": uri,
+            "mimeType": MARKDOWN,
+            "text": framework_report::markdown(&report),
+        })]);
     }
     if let Some(export) = findings_export(uri) {
         let (scan_id, format) = export?;

@@ -1,11 +1,14 @@
 //! `generate_report`: a Markdown report for a board, an auditor or an engineer.
 
-use aether365_actors::query::{Framework, NewReport, ReportView, SaveReport};
+use aether365_actors::query::{
+    Framework, FrameworkReportQuery, GetFrameworkReport, NewReport, ReportView, SaveReport,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Hints, ToolDef, input_schema, outcome, output_schema};
 use crate::mcp::surface::args::{TenantRef, parse, text};
+use crate::mcp::surface::framework_report;
 use crate::mcp::surface::report::{self, Audience};
 use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 
@@ -17,7 +20,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 pub const TOOL: ToolDef = ToolDef {
     name: "generate_report",
     title: "Generate a report",
-    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: framework coverage, control status; technical: failing checks, remediation. Long ones are cut here; in full at aether365://reports/{id}.",
+    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: control status (framework cis/scuba: every recommendation); technical: failing checks, remediation. Long ones are cut here; in full at aether365://reports/{id}.",
     hints: Hints {
         read_only: false,
         idempotent: false,
@@ -60,13 +63,35 @@ async fn call(ctx: &SurfaceContext, args: Args) -> Result<ToolOutcome, SurfaceEr
     let framework = text(args.framework)
         .map(|f| f.parse::<Framework>())
         .transpose()?;
-    let built = report::build(
-        ctx,
-        args.audience,
-        framework.clone(),
-        TenantRef::name(args.tenant),
-    )
-    .await?;
+    let tenant = TenantRef::name(args.tenant);
+    let built = match framework
+        .as_ref()
+        .filter(|_| args.audience == Audience::Audit)
+        .and_then(framework_report::report_framework)
+    {
+        Some(which) => {
+            let report = ctx
+                .ask(GetFrameworkReport {
+                    principal: ctx.principal.clone(),
+                    query: FrameworkReportQuery {
+                        framework: which,
+                        tenant,
+                        scan_id: None,
+                    },
+                })
+                .await?;
+            report::Built {
+                title: framework_report::title(&report),
+                markdown: framework_report::markdown(&report),
+                tenant_id: Some(report.subject.tenant_id),
+                targets: vec![
+                    format!("tenant:{}", report.subject.tenant_id),
+                    format!("scan:{}", report.subject.scan_id),
+                ],
+            }
+        }
+        None => report::build(ctx, args.audience, framework.clone(), tenant).await?,
+    };
     let stored = ctx
         .ask(SaveReport {
             principal: ctx.principal.clone(),
