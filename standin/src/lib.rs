@@ -131,6 +131,8 @@ pub const FABRIC_TENANT_SETTINGS: &[u8] =
 pub fn fabric_settings() -> &'static serde_json::Value {
     static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     PARSED.get_or_init(|| serde_json::from_slice(FABRIC_TENANT_SETTINGS).unwrap_or_default())
+}
+
 /// The stand-in tenant's CIS v7.0.0 Exchange Online, Defender and Purview settings a ScubaGear
 /// export does not carry (the repository's `fixtures/aether365/exchange-cis.json`, keys of the
 /// `aether365` section): served by `Get-OwaMailboxPolicy`, `Get-ExternalInOutlook`,

@@ -134,7 +134,7 @@ impl Population {
     }
 
     fn is_shared(j: usize) -> bool {
-        j % 10 == 0
+        j.is_multiple_of(10)
     }
 
     fn mfa_capable(&self, i: usize) -> bool {
@@ -144,7 +144,7 @@ impl Population {
     fn account_enabled(&self, i: usize) -> bool {
         if i < self.mailboxes.min(self.users) && Population::is_shared(i) {
             // Shared mailboxes' accounts are blocked, but a few.
-            self.offenders && i % 1000 == 0
+            self.offenders && i.is_multiple_of(1000)
         } else {
             i % 25 != 7
         }

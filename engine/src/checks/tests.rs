@@ -1899,8 +1899,6 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     .into_iter()
     .chain(power_bi_cases())
     .chain(super::graph_settings_cases::cases())
-    .collect()
-    .into_iter()
     .chain(super::per_object_tests::cases())
     .collect()
 }

@@ -61,10 +61,12 @@ fn render() -> String {
          | collected, but deciding needs a person | {} |\n\n\
          Recommendations whose data ScubaGear's export lacks are read from the snapshot's own `aether365` \
          section (versioned; docs/architecture.md): a live scan decides them, and an imported plain ScubaGear \
-         export answers `error` for them, saying so (today A365-DEF-19 to A365-DEF-24, from \
-         `Get-MalwareFilterPolicy`, `Get-HostedOutboundSpamFilterPolicy` and `Get-HostedContentFilterPolicy`; \
-         and A365-PBI-01 to A365-PBI-13, CIS 9.1.1 to 9.1.12 and SCuBA's Power BI baseline, from the Fabric admin \
-         API's tenant settings, `GET /v1/admin/tenantsettings`, which needs the Fabric tenant setting \
+         export answers `error` for them, saying so: the Exchange Online Protection policies, the CIS Exchange \
+         Online, Defender and Purview settings, the Graph settings (admin center, Intune, device registration, \
+         B2B, named locations, access reviews), the per-object summaries (administrators' licences, Microsoft 365 \
+         groups, shared mailboxes, MFA registration, mailbox audit actions: paged, bounded, whatever the \
+         tenant's size), and A365-PBI-01 to A365-PBI-13, CIS 9.1.1 to 9.1.12 and SCuBA's Power BI baseline, \
+         from the Fabric admin API's tenant settings, `GET /v1/admin/tenantsettings`, which needs the Fabric tenant setting \
          \"Service principals can access read-only admin APIs\" for the application: docs/microsoft365.md). \
          CIS's \"restricted\" means off, or on for specific security groups only; a setting on for the entire \
          organization except some groups is not restricted. A365-PBI-04 (CIS 9.1.4, publish to web) accepts it on \
