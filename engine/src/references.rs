@@ -619,17 +619,20 @@ pub enum ScubaBaseline {
     Teams,
     /// Power Platform (`MS.POWERPLATFORM`).
     PowerPlatform,
+    /// Power BI (`MS.POWERBI`).
+    PowerBi,
 }
 
 impl ScubaBaseline {
     /// Every baseline, in the order of [`SCUBA_POLICIES`].
-    pub const ALL: [ScubaBaseline; 6] = [
+    pub const ALL: [ScubaBaseline; 7] = [
         ScubaBaseline::EntraId,
         ScubaBaseline::Defender,
         ScubaBaseline::ExchangeOnline,
         ScubaBaseline::SharePoint,
         ScubaBaseline::Teams,
         ScubaBaseline::PowerPlatform,
+        ScubaBaseline::PowerBi,
     ];
 
     /// The product the baseline covers, as its document names it.
@@ -641,6 +644,7 @@ impl ScubaBaseline {
             ScubaBaseline::SharePoint => "SharePoint Online and OneDrive",
             ScubaBaseline::Teams => "Teams",
             ScubaBaseline::PowerPlatform => "Power Platform",
+            ScubaBaseline::PowerBi => "Power BI",
         }
     }
 
@@ -653,6 +657,7 @@ impl ScubaBaseline {
             ScubaBaseline::SharePoint => "MS.SHAREPOINT",
             ScubaBaseline::Teams => "MS.TEAMS",
             ScubaBaseline::PowerPlatform => "MS.POWERPLATFORM",
+            ScubaBaseline::PowerBi => "MS.POWERBI",
         }
     }
 }
@@ -845,6 +850,14 @@ pub static SCUBA_POLICY_TABLE: &[ScubaPolicy] = {
     sp("MS.POWERPLATFORM.4.1v1", PowerPlatform, Shall),
     sp("MS.POWERPLATFORM.5.1v1", PowerPlatform, Should),
     sp("MS.POWERPLATFORM.6.1v1", PowerPlatform, Should),
+    sp("MS.POWERBI.1.1v1", PowerBi, Should),
+    sp("MS.POWERBI.2.1v1", PowerBi, Should),
+    sp("MS.POWERBI.3.1v1", PowerBi, Should),
+    sp("MS.POWERBI.4.1v1", PowerBi, Should),
+    sp("MS.POWERBI.4.2v1", PowerBi, Should),
+    sp("MS.POWERBI.5.1v1", PowerBi, Should),
+    sp("MS.POWERBI.6.1v1", PowerBi, Should),
+    sp("MS.POWERBI.7.1v1", PowerBi, Should),
     ]
 };
 

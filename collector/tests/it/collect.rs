@@ -514,7 +514,10 @@ async fn an_expired_token_is_refreshed() {
         .iter()
         .filter(|r| r.path.ends_with("/token"))
         .count();
-    assert_eq!(tokens, 6, "five resources and one refresh");
+    assert_eq!(
+        tokens, 7,
+        "six resources (Fabric's included) and one refresh"
+    );
 }
 
 #[tokio::test]
@@ -833,9 +836,11 @@ async fn collected_and_imported_give_the_same_verdicts() {
         fixture["aether365"][key] = summary.clone();
     }
     for (_, command, prefix) in aether365_engine::snapshot::AETHER365_SOURCES {
-        let list = fixture[format!("{prefix}_successful_commands")]
-            .as_array_mut()
-            .unwrap();
+        let list = &mut fixture[format!("{prefix}_successful_commands")];
+        if list.is_null() {
+            *list = json!([]);
+        }
+        let list = list.as_array_mut().unwrap();
         if !list.contains(&json!(command)) {
             list.push(json!(command));
         }

@@ -6,9 +6,9 @@ pub(crate) mod cis_exchange;
 pub(crate) mod defender;
 pub(crate) mod entra;
 pub(crate) mod exchange;
-pub(crate) mod power_bi;
 pub(crate) mod graph_settings;
 pub(crate) mod per_object;
+pub(crate) mod power_bi;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
 pub(crate) mod sharepoint;
@@ -149,8 +149,8 @@ mod graph_settings_tests;
 #[cfg(test)]
 mod no_pass_without_evidence;
 #[cfg(test)]
-mod power_bi_tests;
-#[cfg(test)]
 mod per_object_tests;
+#[cfg(test)]
+mod power_bi_tests;
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ use crate::mcp::surface::{SurfaceContext, SurfaceError, ToolOutcome};
 pub const TOOL: ToolDef = ToolDef {
     name: "generate_report",
     title: "Generate a report",
-    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: control status (framework cis/scuba: every recommendation); technical: failing checks, remediation. Long ones are cut here; in full at aether365://reports/{id}.",
+    description: "Writes and stores a Markdown report from stored scans. board: score, trend, top risks; audit: control status (cis/scuba: every control); technical: failing checks, remediation. Long ones are cut here; in full at aether365://reports/{id}.",
     hints: Hints {
         read_only: false,
         idempotent: false,

@@ -63,7 +63,7 @@ struct Args {
     /// CIS, CIS-M365-<version> (e.g. 7.0), SCuBA, NIST-800-53 or ISO-27001.
     framework: Option<String>,
     severity: Option<OneOrMany<Severity>>,
-    /// E.g. Exchange Online, Entra ID, SharePoint, Teams, Defender, Purview, Power Platform, Power BI (Fabric), DNS.
+    /// E.g. Exchange Online, Entra ID, SharePoint, Teams, Defender, Purview, Power Platform, Power BI, DNS.
     service: Option<OneOrMany<String>>,
     /// Default fail; any for every status.
     status: Option<OneOrMany<StatusFilter>>,
