@@ -119,7 +119,7 @@ pub async fn get(
             .body(to_csv(&report)),
         Format::Html => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .insert_header((header::CONTENT_SECURITY_POLICY, HTML_CSP.as_str()))
+            .insert_header((header::CONTENT_SECURITY_POLICY, HTML_RESPONSE_CSP.as_str()))
             .insert_header(attachment("html"))
             .body(to_html(&report)),
     })
@@ -135,13 +135,16 @@ th{background:#f2f4f8}td.n{text-align:right}.s{font-weight:600;white-space:nowra
 .ev{font-size:12px;color:#333;word-break:break-word}.ev code{font-size:11px;color:#555}\
 @media print{body{margin:0;font-size:11px}h2{break-after:avoid}tr{break-inside:avoid}}";
 
-/// The file's (and the response's) CSP: no source but the one stylesheet, by its hash.
+/// The file's CSP (in its `<meta>`): no source but the one stylesheet, by its hash.
 static HTML_CSP: LazyLock<String> = LazyLock::new(|| {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE.as_bytes()));
-    format!(
-        "default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
+    format!("default-src 'none'; style-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'")
 });
+
+/// The download response's CSP: the file's, and no framing (`frame-ancestors` is a header-only
+/// directive: browsers ignore it, and say so, in a `<meta>`).
+static HTML_RESPONSE_CSP: LazyLock<String> =
+    LazyLock::new(|| format!("{}; frame-ancestors 'none'", HTML_CSP.as_str()));
 
 fn totals_cells(t: &StatusTotals) -> String {
     let mut s = format!("<td class=\"n\">{}</td>", t.total);
@@ -314,6 +317,8 @@ mod tests {
         assert!(html.contains("Content-Security-Policy"));
         assert!(HTML_CSP.contains("default-src 'none'"));
         assert!(!HTML_CSP.contains("unsafe"));
+        assert!(!HTML_CSP.contains("frame-ancestors"), "ignored in a <meta>");
+        assert!(HTML_RESPONSE_CSP.ends_with("frame-ancestors 'none'"));
         assert_eq!(html.matches("<style>").count(), 1);
     }
 }
