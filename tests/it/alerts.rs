@@ -258,6 +258,24 @@ async fn rule(session: &Session, app: &TestApp, destinations: &[i64]) -> i64 {
     r["id"].as_i64().unwrap()
 }
 
+/// The owner of a second organisation, signed in.
+async fn other_owner(app: &TestApp) -> Session {
+    let (other, _) = other_organisation(&app.testdb.db).await;
+    aether365_actors::directory::create_user(
+        &app.testdb.db,
+        other.id,
+        "owner@fabrikam.example",
+        PASSWORD,
+        "owner",
+    )
+    .await
+    .unwrap();
+    let r = login(app, "owner@fabrikam.example", PASSWORD).await;
+    Session {
+        cookie: set_cookie(&r).split(';').next().unwrap().to_string(),
+    }
+}
+
 async fn dispatch(app: &TestApp) -> aether365_actors::alerts::DispatchReport {
     app.backend.alerts.send(DispatchNow).await.unwrap().unwrap()
 }
@@ -693,20 +711,7 @@ async fn another_organisation_cannot_see_or_use_your_destinations() {
         assert_eq!(json_of(r).await["status"], "delivered");
         assert_eq!(hook.requests()[0].json()["type"], "test");
 
-        let (other, _) = other_organisation(&app.testdb.db).await;
-        aether365_actors::directory::create_user(
-            &app.testdb.db,
-            other.id,
-            "owner@fabrikam.example",
-            PASSWORD,
-            "owner",
-        )
-        .await
-        .unwrap();
-        let r = login(&app, "owner@fabrikam.example", PASSWORD).await;
-        let intruder = Session {
-            cookie: set_cookie(&r).split(';').next().unwrap().to_string(),
-        };
+        let intruder = other_owner(&app).await;
         for path in ["/api/v1/alerts/destinations", "/api/v1/alerts/rules"] {
             let list = json_of(intruder.get(&app, path).send().await.unwrap()).await;
             assert_eq!(list, json!([]), "{path}");
@@ -874,20 +879,7 @@ async fn a_paused_rule_raises_nothing_until_resumed_and_only_its_organisations_m
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        let (other, _) = other_organisation(&app.testdb.db).await;
-        aether365_actors::directory::create_user(
-            &app.testdb.db,
-            other.id,
-            "owner@fabrikam.example",
-            PASSWORD,
-            "owner",
-        )
-        .await
-        .unwrap();
-        let r = login(&app, "owner@fabrikam.example", PASSWORD).await;
-        let intruder = Session {
-            cookie: set_cookie(&r).split(';').next().unwrap().to_string(),
-        };
+        let intruder = other_owner(&app).await;
         let r = intruder.put(&app, &path, paused).send().await.unwrap();
         assert_eq!(r.status(), 404);
         let rules = json_of(
