@@ -934,17 +934,12 @@ mod own_section_tests {
         // The Exchange keys are filled by Exchange cmdlets (and the organisation configuration's
         // CIS properties), the Security & Compliance ones by its cmdlets, and one by the Fabric
         // read; the others by Graph reads, and the per-object summaries by paged reads.
-        let per_object = [
-            "privileged_user_licences",
-            "unified_group_visibility",
-            "member_mfa_capability",
-            "shared_mailbox_sign_in",
-            "mailbox_audit_actions",
-        ];
         let count = |prefix: &str| {
             AETHER365_SOURCES
                 .iter()
-                .filter(|(k, _, p)| *p == prefix && !per_object.contains(k))
+                .filter(|(k, _, p)| {
+                    *p == prefix && !crate::per_object::KEYS.iter().any(|(o, _, _)| o == k)
+                })
                 .count()
         };
         assert_eq!(
