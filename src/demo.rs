@@ -60,13 +60,56 @@ const TENANTS: [DemoTenant; 2] = [
     },
 ];
 
-/// The sample export rewritten for one demo tenant.
+/// The settings a live collection adds beside ScubaGear's keys (the snapshot's `aether365`
+/// section), as the Microsoft 365 stand-in's sample tenant serves them: without them the demo
+/// could decide only what a plain ScubaGear export carries.
+const AETHER365_PARTS: [&[u8]; 5] = [
+    include_bytes!("../fixtures/aether365/directory.json"),
+    include_bytes!("../fixtures/aether365/entra-settings.json"),
+    include_bytes!("../fixtures/aether365/exchange-cis.json"),
+    include_bytes!("../fixtures/aether365/exchange-protection.json"),
+    include_bytes!("../fixtures/aether365/fabric-tenant-settings.json"),
+];
+
+/// The sample export rewritten for one demo tenant, with the `aether365` section a live
+/// collection of the sample tenant writes, its reads recorded as successful.
 fn tenant_snapshot(label: &str) -> Result<Snapshot, DemoError> {
     let text = std::str::from_utf8(SAMPLE_EXPORT).map_err(|e| DemoError::Sample(e.to_string()))?;
     let text = text
         .trim_start_matches('\u{feff}')
         .replace(SAMPLE_TENANT_NAME, label);
-    Snapshot::from_bytes(text.as_bytes()).map_err(|e| DemoError::Sample(e.to_string()))
+    let mut value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| DemoError::Sample(e.to_string()))?;
+    let mut section = serde_json::Map::new();
+    section.insert(
+        "version".into(),
+        aether365_engine::snapshot::AETHER365_VERSION.into(),
+    );
+    for part in AETHER365_PARTS {
+        let part: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(part).map_err(|e| DemoError::Sample(e.to_string()))?;
+        section.extend(part.into_iter().filter(|(k, _)| k != "version"));
+    }
+    let Some(export) = value.as_object_mut() else {
+        return Err(DemoError::Sample(
+            "the sample export is not an object".into(),
+        ));
+    };
+    export.insert(
+        aether365_engine::snapshot::AETHER365_SECTION.into(),
+        section.into(),
+    );
+    for (_, command, prefix) in aether365_engine::snapshot::AETHER365_SOURCES {
+        let list = export
+            .entry(format!("{prefix}_successful_commands"))
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let Some(list) = list.as_array_mut()
+            && !list.iter().any(|c| c.as_str() == Some(command))
+        {
+            list.push((*command).into());
+        }
+    }
+    Snapshot::from_value(value).map_err(|e| DemoError::Sample(e.to_string()))
 }
 
 /// When each configuration change was in force, per demo tenant: `(tenant, variation, from
@@ -248,8 +291,10 @@ pub fn client_configs(public_url: &str, token: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use aether365_engine::Status;
 
     #[test]
     fn the_schedule_names_only_real_variations() {
@@ -259,5 +304,32 @@ mod tests {
         }
         assert!(active_variations(0, HISTORY_WEEKS).contains(&"enable_auto_forwarding"));
         assert!(active_variations(0, 0).is_empty());
+    }
+
+    #[test]
+    fn every_settings_fixture_is_in_the_demo() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aether365");
+        let files = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count();
+        assert_eq!(files, AETHER365_PARTS.len());
+    }
+
+    #[test]
+    fn the_demo_decides_what_a_live_collection_decides() {
+        let snapshot = tenant_snapshot("contoso").unwrap();
+        let errors: Vec<String> = evaluate_all(&snapshot)
+            .into_iter()
+            .filter(|f| f.status == Status::Error)
+            .map(|f| format!("{}: {}", f.check_id, f.message))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
     }
 }

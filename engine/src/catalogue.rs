@@ -15,6 +15,7 @@ pub fn compliance_checks() -> &'static [Check] {
         [
             checks::entra::CHECKS,
             checks::graph_settings::CHECKS,
+            checks::app_credentials::CHECKS,
             checks::exchange::CHECKS,
             checks::defender::CHECKS,
             checks::sharepoint::CHECKS,

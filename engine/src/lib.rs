@@ -20,6 +20,7 @@ pub mod variations;
 
 pub use catalogue::{compliance_checks, evaluate_all, find_check};
 pub use check::Check;
+pub use checks::app_credentials::THIRD_PARTY_STORAGE_APP_ID;
 pub use export::{ExportContext, ExportError, ExportFormat, export};
 pub use exposure::{
     DnssecProof, DnssecValidation, DomainObservation, ExposureCheck, Lookup, MtaStsFetch,

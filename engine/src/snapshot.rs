@@ -177,7 +177,7 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "exo",
     ),
     ("label_policies", "Get-LabelPolicy", "securitysuite"),
-    // Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.4.x, 5.1.6.1, 5.2.2.14, 5.3.x), read raw
+    // Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.4.x, 5.1.5.3-6, 5.1.6.1, 5.2.2.14, 5.3.x), read raw
     // with Graph's property names.
     (
         "activity_based_timeout_policies",
@@ -214,6 +214,16 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
     (
         "access_review_definitions",
         "Get-MgIdentityGovernanceAccessReviewDefinition",
+        "aad",
+    ),
+    (
+        "default_app_management_policy",
+        "Get-MgPolicyDefaultAppManagementPolicy",
+        "aad",
+    ),
+    (
+        "third_party_storage_service_principals",
+        "Get-MgServicePrincipal -Filter appId eq 'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'",
         "aad",
     ),
     // Per-object reads of large tenants, folded into bounded summaries (one object each).

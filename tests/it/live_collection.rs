@@ -57,7 +57,7 @@ const CIS_EXCHANGE_CHECKS: [(&str, &str); 11] = [
 
 /// The checks that read the Microsoft Graph settings of the `aether365` section, with the
 /// command recorded for the read that fills it.
-const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
+const GRAPH_SETTINGS_CHECKS: [(&str, &str); 19] = [
     ("A365-AAD-60", "Get-MgPolicyActivityBasedTimeoutPolicy"),
     ("A365-AAD-61", "Get-MgBetaAdminAppsAndServices"),
     ("A365-AAD-62", "Get-MgBetaAdminForms"),
@@ -84,7 +84,17 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 14] = [
         "A365-AAD-79",
         "Get-MgIdentityGovernanceAccessReviewDefinition",
     ),
+    ("A365-AAD-80", STORAGE_SP_COMMAND),
+    ("A365-AAD-81", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-82", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-83", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-84", "Get-MgPolicyDefaultAppManagementPolicy"),
 ];
+
+/// The command recorded for the read of Microsoft 365 on the web's third-party storage
+/// service principal (CIS 1.3.7).
+const STORAGE_SP_COMMAND: &str =
+    "Get-MgServicePrincipal -Filter appId eq 'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'";
 
 /// The per-object checks (CIS 1.1.4, 1.2.1, 1.2.2, 5.2.3.4, 6.1.2), the command that fills
 /// each, and the prefix of the command list it is recorded in.
@@ -697,6 +707,16 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
                 .contains(&json!("Get-LabelPolicy"))
         );
 
+        assert!(
+            app.standin
+                .requests()
+                .iter()
+                .any(|r| r.path.ends_with("/v1.0/servicePrincipals")
+                    && r.query.contains("c1f33bc0-bdb4-4248-ba9b-096807ddb43e")
+                    && r.query.contains("accountEnabled")),
+            "the third-party storage service principal was not read"
+        );
+
         // An administrator loosens every setting: each check fails on the collected data.
         let mut export = consistent_export();
         let own = &mut export["aether365"];
@@ -805,6 +825,7 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
             "/beta/policies/b2bManagementPolicies",
             "/v1.0/identity/conditionalAccess/namedLocations",
             "/v1.0/identityGovernance/accessReviews/definitions",
+            "/v1.0/policies/defaultAppManagementPolicy",
         ] {
             assert!(
                 app.standin
@@ -814,6 +835,16 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
                 "{path} was not read"
             );
         }
+
+        assert!(
+            app.standin
+                .requests()
+                .iter()
+                .any(|r| r.path.ends_with("/v1.0/servicePrincipals")
+                    && r.query.contains("c1f33bc0-bdb4-4248-ba9b-096807ddb43e")
+                    && r.query.contains("accountEnabled")),
+            "the third-party storage service principal was not read"
+        );
 
         // An administrator loosens every setting: each check fails on the collected data.
         let mut export = consistent_export();
@@ -836,6 +867,10 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         for review in own["access_review_definitions"].as_array_mut().unwrap() {
             review["settings"]["autoApplyDecisionsEnabled"] = json!(false);
         }
+        own["third_party_storage_service_principals"][0]["accountEnabled"] = json!(true);
+        let policy = &mut own["default_app_management_policy"];
+        policy["applicationRestrictions"]["passwordCredentials"] = json!([]);
+        policy["servicePrincipalRestrictions"]["keyCredentials"][0]["maxLifetime"] = json!("P2Y");
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
         for (id, _) in GRAPH_SETTINGS_CHECKS {

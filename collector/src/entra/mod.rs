@@ -151,7 +151,7 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
     (
         "/v1.0/servicePrincipals",
         "Application.Read.All",
-        "privileged service principals; delegated permission classifications",
+        "privileged service principals; delegated permission classifications; the third-party storage service principal (CIS 1.3.7)",
     ),
     // The settings of the snapshot's `aether365` section ([`settings::SETTINGS_READS`]).
     (
@@ -198,6 +198,11 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "/v1.0/identityGovernance/accessReviews/definitions",
         "AccessReview.Read.All",
         "access reviews of guests and privileged roles (CIS 5.3.2, 5.3.3)",
+    ),
+    (
+        "/v1.0/policies/defaultAppManagementPolicy",
+        "Policy.Read.All",
+        "default app management policy: client secret and certificate restrictions (CIS 5.1.5.3 to 5.1.5.6)",
     ),
     // Per-object reads (crate::per_object).
     (

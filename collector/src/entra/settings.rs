@@ -102,6 +102,19 @@ pub(crate) const SETTINGS_READS: &[SettingsRead] = &[
         "/v1.0/identityGovernance/accessReviews/definitions",
         Shape::Collection,
     ),
+    read(
+        "default_app_management_policy",
+        "Get-MgPolicyDefaultAppManagementPolicy",
+        "/v1.0/policies/defaultAppManagementPolicy",
+        Shape::Object,
+    ),
+    // One application's service principal: none at all is an answer (CIS 1.3.7 fails on it).
+    read(
+        "third_party_storage_service_principals",
+        "Get-MgServicePrincipal -Filter appId eq 'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'",
+        "/v1.0/servicePrincipals?$filter=appId%20eq%20'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'&$select=id,appId,displayName,accountEnabled",
+        Shape::Collection,
+    ),
 ];
 
 /// What the settings reads produced: the keys of the `aether365` section, and the commands
@@ -200,6 +213,8 @@ mod tests {
             "Policy.Read.B2BManagementPolicy",
             "Policy.Read.All",
             "AccessReview.Read.All",
+            "Policy.Read.All",
+            "Application.Read.All",
         ]) {
             assert_eq!(
                 crate::graph::permission_for(r.path),
@@ -208,6 +223,22 @@ mod tests {
                 r.path
             );
         }
+    }
+
+    #[test]
+    fn the_storage_read_asks_for_the_engine_s_application() {
+        let r = SETTINGS_READS
+            .iter()
+            .find(|r| r.key == "third_party_storage_service_principals")
+            .unwrap();
+        assert!(
+            r.path
+                .contains(aether365_engine::THIRD_PARTY_STORAGE_APP_ID)
+        );
+        assert!(
+            r.command
+                .contains(aether365_engine::THIRD_PARTY_STORAGE_APP_ID)
+        );
     }
 
     #[test]

@@ -246,6 +246,93 @@ pub(crate) fn cases() -> Vec<(&'static str, Mutation, Status)> {
             ),
             Fail,
         ),
+        // 1.3.7: a disabled service principal passes; an enabled or missing one fails.
+        ("A365-AAD-80", none(), Pass),
+        (
+            "A365-AAD-80",
+            at(
+                "/aether365/third_party_storage_service_principals/0/accountEnabled",
+                json!(true),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-80",
+            at(
+                "/aether365/third_party_storage_service_principals",
+                json!([]),
+            ),
+            Fail,
+        ),
+        // 5.1.5.3 to 5.1.5.6: both halves of the enabled policy must enforce the restriction.
+        ("A365-AAD-81", none(), Pass),
+        (
+            "A365-AAD-81",
+            at(
+                "/aether365/default_app_management_policy/isEnabled",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-81",
+            at(
+                "/aether365/default_app_management_policy/servicePrincipalRestrictions/passwordCredentials/0/state",
+                json!("disabled"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-81",
+            at(
+                "/aether365/default_app_management_policy/applicationRestrictions/passwordCredentials/0/restrictForAppsCreatedAfterDateTime",
+                json!("2999-01-01T00:00:00Z"),
+            ),
+            Fail,
+        ),
+        ("A365-AAD-82", none(), Pass),
+        (
+            "A365-AAD-82",
+            at(
+                "/aether365/default_app_management_policy/applicationRestrictions/passwordCredentials/1/maxLifetime",
+                json!("P181D"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-82",
+            at(
+                "/aether365/default_app_management_policy/servicePrincipalRestrictions/passwordCredentials",
+                json!([]),
+            ),
+            Fail,
+        ),
+        ("A365-AAD-83", none(), Pass),
+        (
+            "A365-AAD-83",
+            at(
+                "/aether365/default_app_management_policy/applicationRestrictions/passwordCredentials/2/restrictionType",
+                json!("symmetricKeyAddition"),
+            ),
+            Fail,
+        ),
+        ("A365-AAD-84", none(), Pass),
+        (
+            "A365-AAD-84",
+            at(
+                "/aether365/default_app_management_policy/servicePrincipalRestrictions/keyCredentials/0/maxLifetime",
+                json!("P1Y"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-AAD-84",
+            at(
+                "/aether365/default_app_management_policy/applicationRestrictions",
+                json!(null),
+            ),
+            Fail,
+        ),
     ]
 }
 
@@ -265,4 +352,9 @@ pub(crate) const IDS: &[&str] = &[
     "A365-AAD-76",
     "A365-AAD-78",
     "A365-AAD-79",
+    "A365-AAD-80",
+    "A365-AAD-81",
+    "A365-AAD-82",
+    "A365-AAD-83",
+    "A365-AAD-84",
 ];

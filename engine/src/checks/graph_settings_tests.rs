@@ -91,6 +91,7 @@ fn empty_reads_fail_only_when_the_read_succeeded() {
         "b2b_management_policies",
         "activity_based_timeout_policies",
         "access_review_definitions",
+        "third_party_storage_service_principals",
     ] {
         sample["aether365"][key] = json!([]);
     }
@@ -100,6 +101,7 @@ fn empty_reads_fail_only_when_the_read_succeeded() {
         "A365-AAD-76",
         "A365-AAD-78",
         "A365-AAD-79",
+        "A365-AAD-80",
     ] {
         assert_eq!(status(&sample, id).0, Status::Fail, "{id}");
     }
@@ -113,6 +115,7 @@ fn empty_reads_fail_only_when_the_read_succeeded() {
         "A365-AAD-76",
         "A365-AAD-78",
         "A365-AAD-79",
+        "A365-AAD-80",
     ] {
         assert_eq!(status(&unrecorded, id).0, Status::Error, "{id}");
     }
@@ -151,4 +154,62 @@ fn idle_timeouts_are_read_as_timespans() {
         v["aether365"]["activity_based_timeout_policies"][0]["definition"] = timeout_definition(t);
         assert_eq!(status(&v, "A365-AAD-60").0, want, "{t}");
     }
+}
+
+#[test]
+fn app_management_policy_without_evidence_is_an_error_never_a_pass() {
+    let sample = super::tests::sample_value();
+    let policy = "/aether365/default_app_management_policy";
+    // (what is changed, to what, the checks it leaves without evidence)
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        // No `state`: whether the restriction is enforced is unknown.
+        (
+            "/applicationRestrictions/passwordCredentials/0/state",
+            Value::Null,
+            &["A365-AAD-81"],
+        ),
+        // Lifetimes and dates that cannot be read.
+        (
+            "/applicationRestrictions/passwordCredentials/1/maxLifetime",
+            json!("180 days"),
+            &["A365-AAD-82"],
+        ),
+        (
+            "/servicePrincipalRestrictions/keyCredentials/0/maxLifetime",
+            json!("P180X"),
+            &["A365-AAD-84"],
+        ),
+        (
+            "/applicationRestrictions/passwordCredentials/0/restrictForAppsCreatedAfterDateTime",
+            json!("soon"),
+            &["A365-AAD-81"],
+        ),
+        (
+            "/isEnabled",
+            json!("true"),
+            &["A365-AAD-81", "A365-AAD-82", "A365-AAD-83", "A365-AAD-84"],
+        ),
+        (
+            "/servicePrincipalRestrictions/keyCredentials",
+            json!({}),
+            &["A365-AAD-84"],
+        ),
+    ];
+    for (pointer, value, ids) in cases {
+        let mut v = sample.clone();
+        *v.pointer_mut(&format!("{policy}{pointer}")).unwrap() = value;
+        for id in ids {
+            let (got, message) = status(&v, id);
+            assert_eq!(got, Status::Error, "{pointer} {id}: {message}");
+        }
+    }
+    // A past date needs the collection time to be compared with.
+    let mut v = sample.clone();
+    *v.pointer_mut(&format!(
+        "{policy}/applicationRestrictions/passwordCredentials/0/restrictForAppsCreatedAfterDateTime"
+    ))
+    .unwrap() = json!("2020-01-01T00:00:00Z");
+    assert_eq!(status(&v, "A365-AAD-81").0, Status::Pass);
+    v.as_object_mut().unwrap().remove("timestamp_zulu");
+    assert_eq!(status(&v, "A365-AAD-81").0, Status::Error);
 }

@@ -63,7 +63,8 @@ fn render() -> String {
          section (versioned; docs/architecture.md): a live scan decides them, and an imported plain ScubaGear \
          export answers `error` for them, saying so: the Exchange Online Protection policies, the CIS Exchange \
          Online, Defender and Purview settings, the Graph settings (admin center, Intune, device registration, \
-         B2B, named locations, access reviews), the per-object summaries (administrators' licences, Microsoft 365 \
+         B2B, named locations, access reviews, the default app management policy, the third-party storage \
+         service principal), the per-object summaries (administrators' licences, Microsoft 365 \
          groups, shared mailboxes, MFA registration, mailbox audit actions: paged, bounded, whatever the \
          tenant's size), and A365-PBI-01 to A365-PBI-13, CIS 9.1.1 to 9.1.12 and SCuBA's Power BI baseline, \
          from the Fabric admin API's tenant settings, `GET /v1/admin/tenantsettings`, which needs the Fabric tenant setting \

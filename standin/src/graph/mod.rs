@@ -127,6 +127,18 @@ impl GraphTenant {
             ..GraphTenant::default()
         };
         t.own_settings = settings::from_export(export);
+        // Service principals outside the privileged ones, listed by `servicePrincipals`.
+        for sp in items(t.own_settings.get(settings::SERVICE_PRINCIPALS)) {
+            if !sp.is_object() {
+                continue;
+            }
+            let mut sp = sp.clone();
+            sp["@odata.type"] = json!("#microsoft.graph.servicePrincipal");
+            t.objects
+                .entry(text(&sp, "id").to_string())
+                .or_insert_with(|| sp.clone());
+            t.service_principals.push(sp);
+        }
         t.organization = organization(export, &tenant_id, &t.domains);
         t.authentication_methods = authentication_methods(export);
         t.skus = skus(export, &tenant_id);

@@ -1,8 +1,9 @@
 //! The tenant settings Graph serves beside the directory that the CIS checks read (timeout
 //! policy, admin center settings, Intune, device registration, B2B, named locations, access
-//! reviews): each path answered from the export's own `aether365` section when it has the
-//! key, else from the stand-in tenant's [`crate::entra_settings`]. A collection is served as
-//! `{"value": [...]}`, paged; a single object as that object.
+//! reviews, the default app management policy): each path answered from the export's own
+//! `aether365` section when it has the key, else from the stand-in tenant's
+//! [`crate::entra_settings`]. A collection is served as `{"value": [...]}`, paged; a single
+//! object as that object.
 
 use serde_json::{Map, Value};
 
@@ -56,17 +57,29 @@ const PATHS: &[(&str, &str, &str)] = &[
         "access_review_definitions",
         "AccessReview.Read.All",
     ),
+    (
+        "policies/defaultAppManagementPolicy",
+        "default_app_management_policy",
+        "Policy.Read.All",
+    ),
 ];
+
+/// The `aether365` key holding service principals the directory has beside the privileged
+/// ones (Microsoft 365 on the web's third-party storage): served by `servicePrincipals`, with
+/// its `$filter`, not by a path of their own.
+pub(super) const SERVICE_PRINCIPALS: &str = "third_party_storage_service_principals";
 
 /// The settings a stand-in tenant serves: the export's own where it has them.
 pub(super) fn from_export(export: &Value) -> Map<String, Value> {
     let own = export.get("aether365");
     PATHS
         .iter()
-        .filter_map(|(_, key, _)| {
-            own.and_then(|o| o.get(*key))
-                .or_else(|| crate::entra_settings().get(*key))
-                .map(|v| ((*key).to_string(), v.clone()))
+        .map(|(_, key, _)| *key)
+        .chain([SERVICE_PRINCIPALS])
+        .filter_map(|key| {
+            own.and_then(|o| o.get(key))
+                .or_else(|| crate::entra_settings().get(key))
+                .map(|v| (key.to_string(), v.clone()))
         })
         .collect()
 }
