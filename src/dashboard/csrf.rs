@@ -110,7 +110,7 @@ pub async fn guard(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if is_state_changing(req.method()) {
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return Err(DashboardError::Internal("application state missing".into()).into());
+            return Err(DashboardError::MissingState.into());
         };
         check_same_origin(
             req.request(),

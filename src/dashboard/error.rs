@@ -58,9 +58,9 @@ pub enum DashboardError {
     /// Microsoft 365 failed or refused while serving the request.
     #[error("{0}")]
     BadGateway(String),
-    /// A failure described in words only (no error value to keep): 500.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The server was built without the application state a handler needs: 500.
+    #[error("internal error: application state missing")]
+    MissingState,
     /// The database failed: 500.
     #[error("internal error: database")]
     Database(#[from] sea_orm::DbErr),
@@ -87,7 +87,7 @@ impl DashboardError {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            DashboardError::Internal(_)
+            DashboardError::MissingState
                 | DashboardError::Database(_)
                 | DashboardError::Audit(_)
                 | DashboardError::Failed(_)
@@ -115,7 +115,7 @@ impl DashboardError {
             DashboardError::NotConfigured(_) => "not_configured",
             DashboardError::Unavailable(_) => "unavailable",
             DashboardError::BadGateway(_) => "upstream_failed",
-            DashboardError::Internal(_)
+            DashboardError::MissingState
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
             | DashboardError::Failed(_) => "internal",
@@ -164,7 +164,7 @@ impl DashboardError {
             DashboardError::NotConfigured(_) => "Not configured on this server",
             DashboardError::Unavailable(_) => "Temporarily unavailable",
             DashboardError::BadGateway(_) => "Microsoft 365 failed",
-            DashboardError::Internal(_)
+            DashboardError::MissingState
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
             | DashboardError::Failed(_) => "Internal error",
@@ -198,7 +198,7 @@ impl From<aether365_actors::query::QueryError> for DashboardError {
             QueryError::InvalidArgument(text) => DashboardError::BadRequest(text),
             QueryError::Unavailable(text) => DashboardError::Unavailable(text),
             QueryError::Database(e) => DashboardError::Database(e),
-            QueryError::Unreadable(text) => DashboardError::Internal(format!("query: {text}")),
+            unreadable @ QueryError::Unreadable(_) => DashboardError::failed("query", unreadable),
         }
     }
 }
@@ -259,7 +259,7 @@ impl ResponseError for DashboardError {
             DashboardError::NotConfigured(_) => StatusCode::CONFLICT,
             DashboardError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            DashboardError::Internal(_)
+            DashboardError::MissingState
             | DashboardError::Database(_)
             | DashboardError::Audit(_)
             | DashboardError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,

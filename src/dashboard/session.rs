@@ -231,7 +231,7 @@ impl DashboardUser {
             return Ok(None);
         };
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return Err(DashboardError::Internal("application state missing".into()));
+            return Err(DashboardError::MissingState);
         };
         Ok(find(&state.backend.db, &id, Utc::now())
             .await?

@@ -212,7 +212,7 @@ pub async fn import(
     let size = body.len();
     let checked = web::block(move || check_export(body))
         .await
-        .map_err(|e| DashboardError::Internal(format!("import check: {e}")))?
+        .map_err(|e| DashboardError::failed("import check", e))?
         .map_err(import_refused)?;
     let stored = directory::store_export(db, &tenant, checked, SnapshotSource::Import).await?;
     audit::write_one(

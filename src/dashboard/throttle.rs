@@ -66,7 +66,8 @@ pub async fn begin(
 ) -> Result<Attempt, DashboardError> {
     let lock = ATTEMPTS
         .lock()
-        .map_err(|e| DashboardError::Internal(format!("sign-in attempts: {e}")))?
+        // The map only counts attempts: a panic elsewhere while it was held leaves it usable.
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(client_addr.to_string())
         .or_default()
         .clone();

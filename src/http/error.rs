@@ -251,8 +251,11 @@ pub fn protocol_errors<B: MessageBody + 'static>(
     let status = foreign.as_response_error().status_code();
     let message = foreign.to_string();
     let error = if status.is_server_error() {
-        tracing::error!("request failed: {message}");
-        McpError::Internal(message)
+        // Logged with its context when answered. actix's error is not `Send`: its text is kept.
+        McpError::Failed(std::sync::Arc::new(crate::errors::Failure::new(
+            "request",
+            message,
+        )))
     } else {
         McpError::InvalidRequest(message)
     };

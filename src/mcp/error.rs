@@ -41,9 +41,6 @@ pub enum McpError {
     MissingCapability(Value),
     #[error("Unsupported protocol version")]
     UnsupportedVersion { requested: String },
-    /// Details are logged, never sent.
-    #[error("Internal error")]
-    Internal(String),
     /// The audit row could not be written (an internal error; the cause is logged, never sent).
     #[error("Internal error")]
     Audit(#[source] aether365_actors::audit::AuditError),
@@ -76,8 +73,7 @@ impl McpError {
             McpError::HeaderMismatch(_) => code::HEADER_MISMATCH,
             McpError::MissingCapability(_) => code::MISSING_CLIENT_CAPABILITY,
             McpError::UnsupportedVersion { .. } => code::UNSUPPORTED_PROTOCOL_VERSION,
-            McpError::Internal(_)
-            | McpError::Audit(_)
+            McpError::Audit(_)
             | McpError::Mailbox(_)
             | McpError::Failed(_) => code::INTERNAL_ERROR,
         }
@@ -87,7 +83,6 @@ impl McpError {
     /// errors a client is told about.
     pub fn internal_details(&self) -> Option<String> {
         match self {
-            McpError::Internal(details) => Some(details.clone()),
             McpError::Audit(e) => Some(format!("audit: {}", crate::errors::chain(e))),
             McpError::Mailbox(e) => Some(format!("mailbox: {}", crate::errors::chain(e))),
             McpError::Failed(failure) => Some(crate::errors::chain(failure.as_ref())),
@@ -126,7 +121,6 @@ impl From<super::surface::SurfaceError> for McpError {
                 McpError::InvalidParams(msg)
             }
             SurfaceError::NotFound(what) => McpError::ResourceNotFound(what),
-            SurfaceError::Internal(details) => McpError::Internal(details),
             SurfaceError::Query(e) => McpError::failed("query", e),
             SurfaceError::Failed(failure) => McpError::Failed(Arc::new(failure)),
         }

@@ -14,6 +14,11 @@ use crate::mcp::scan_watch::ScanWatch;
 use crate::mcp::session::ListTasks;
 use crate::mcp::tasks;
 
+/// The scan manager closed a scan's event stream before the scan ended.
+#[derive(Debug, thiserror::Error)]
+#[error("the scan manager closed the scan's event stream before the scan ended")]
+struct ScanEventsClosed;
+
 /// `tasks/list` (2025-11-25): the session's tasks the caller can still see.
 pub async fn list(
     ctx: &RequestContext,
@@ -159,7 +164,7 @@ pub async fn wait_for_scan(ctx: &RequestContext, scan_id: i64) -> Result<ScanVie
                     scan = load_scan(ctx, scan_id).await?;
                 }
             }
-            None => return Err(McpError::Internal("scan manager went away".into())),
+            None => return Err(McpError::failed("watching a scan", ScanEventsClosed)),
         }
     }
 }

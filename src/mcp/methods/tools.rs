@@ -96,7 +96,7 @@ pub async fn call(
             .await?;
             return finish(ctx, CALL, &tool_error_result(&text));
         }
-        Err(e @ (SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_))) => {
+        Err(e @ (SurfaceError::Query(_) | SurfaceError::Failed(_))) => {
             let err = McpError::from(e);
             return audited(ctx, CALL, Some(&name), &[], Err(err)).await;
         }

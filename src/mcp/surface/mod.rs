@@ -55,8 +55,6 @@ pub enum SurfaceError {
     /// A quota is used up (concurrent scans); the text names it and when to retry.
     #[error("{0}")]
     OverQuota(String),
-    #[error("internal error: {0}")]
-    Internal(String),
     /// The query layer failed (database, unreadable rows); the cause is kept for the log.
     #[error("internal error: query")]
     Query(#[source] QueryError),
@@ -70,7 +68,7 @@ impl SurfaceError {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            SurfaceError::Internal(_) | SurfaceError::Query(_) | SurfaceError::Failed(_)
+            SurfaceError::Query(_) | SurfaceError::Failed(_)
         )
     }
 
