@@ -120,6 +120,7 @@ fn full_document() -> Value {
     view::<Vec<RuleView>>(&mut doc, "/api/v1/alerts/rules", "AlertRules");
     component::<RuleView>(&mut doc, "AlertRule");
     answer_with(&mut doc, "post", "/api/v1/alerts/rules", "201", "AlertRule");
+    answer_as(&mut doc, "put", "/api/v1/alerts/rules/{id}", "AlertRule");
     answer_as(&mut doc, "delete", "/api/v1/alerts/rules/{id}", "AlertRule");
     view::<DeliveryPage>(&mut doc, "/api/v1/alerts/deliveries", "AlertDeliveries");
     doc
@@ -248,6 +249,21 @@ mod tests {
                 doc["components"]["schemas"].get(name).is_some(),
                 "dangling reference to {name}"
             );
+        }
+        // No JSON answer is left as a bare object: each names its properties or a component.
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                    let schema = &response["content"]["application/json"]["schema"];
+                    if schema.is_null() {
+                        continue;
+                    }
+                    assert!(
+                        schema.get("$ref").is_some() || schema.get("properties").is_some(),
+                        "{method} {path} {status} is untyped: {schema}"
+                    );
+                }
+            }
         }
         // The views' components add to the handlers' own, never replace one.
         let handlers = serde_json::to_value(ApiDoc::openapi()).unwrap();
