@@ -36,8 +36,8 @@ pub struct ExportQuery {
 /// A scan of another organisation answers exactly like one that does not exist (404).
 #[utoipa::path(get, path = "/api/v1/scans/{id}/findings", tag = "scans",
     params(("id" = i64, Path, description = "Scan id"), ExportQuery),
-    responses((status = 200, description = "The findings file, as an attachment",
-        content((Object = "application/json"), (Object = "application/sarif+json"), (String = "text/csv"))),
+    responses((status = 200, description = "The findings file, as an attachment: OCSF 1.8.0 Compliance Finding events (a JSON array), a SARIF 2.1.0 log, or CSV",
+        content((Vec<Object> = "application/json"), (Object = "application/sarif+json"), (String = "text/csv"))),
         super::error::Problems))]
 pub async fn download(
     state: web::Data<AppState>,

@@ -251,20 +251,26 @@ mod tests {
             );
         }
         // No JSON answer is left as a bare object: each names its properties or a component.
+        let mut untyped = Vec::new();
+        // Findings files follow their standards' own schemas (OCSF events, a SARIF log).
+        let files = ["/api/v1/scans/{id}/findings"];
         for (path, item) in doc["paths"].as_object().unwrap() {
+            if files.contains(&path.as_str()) {
+                continue;
+            }
             for (method, op) in item.as_object().unwrap() {
                 for (status, response) in op["responses"].as_object().into_iter().flatten() {
                     let schema = &response["content"]["application/json"]["schema"];
-                    if schema.is_null() {
-                        continue;
+                    if !schema.is_null()
+                        && schema.get("$ref").is_none()
+                        && schema.get("properties").is_none()
+                    {
+                        untyped.push(format!("{method} {path} {status}: {schema}"));
                     }
-                    assert!(
-                        schema.get("$ref").is_some() || schema.get("properties").is_some(),
-                        "{method} {path} {status} is untyped: {schema}"
-                    );
                 }
             }
         }
+        assert!(untyped.is_empty(), "{untyped:#?}");
         // The views' components add to the handlers' own, never replace one.
         let handlers = serde_json::to_value(ApiDoc::openapi()).unwrap();
         for (name, schema) in handlers["components"]["schemas"].as_object().unwrap() {

@@ -253,8 +253,7 @@ pub fn protocol_errors<B: MessageBody + 'static>(
     let error = if status.is_server_error() {
         // Logged with its context when answered. actix's error is not `Send`: its text is kept.
         McpError::Failed(std::sync::Arc::new(crate::errors::Failure::new(
-            "request",
-            message,
+            "request", message,
         )))
     } else {
         McpError::InvalidRequest(message)

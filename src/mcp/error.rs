@@ -73,9 +73,7 @@ impl McpError {
             McpError::HeaderMismatch(_) => code::HEADER_MISMATCH,
             McpError::MissingCapability(_) => code::MISSING_CLIENT_CAPABILITY,
             McpError::UnsupportedVersion { .. } => code::UNSUPPORTED_PROTOCOL_VERSION,
-            McpError::Audit(_)
-            | McpError::Mailbox(_)
-            | McpError::Failed(_) => code::INTERNAL_ERROR,
+            McpError::Audit(_) | McpError::Mailbox(_) | McpError::Failed(_) => code::INTERNAL_ERROR,
         }
     }
 

@@ -66,10 +66,7 @@ pub enum SurfaceError {
 impl SurfaceError {
     /// Whether this is a server-side failure, answered as a JSON-RPC internal error.
     pub fn is_internal(&self) -> bool {
-        matches!(
-            self,
-            SurfaceError::Query(_) | SurfaceError::Failed(_)
-        )
+        matches!(self, SurfaceError::Query(_) | SurfaceError::Failed(_))
     }
 
     /// A failure of another part, its error kept as the source.
