@@ -139,7 +139,7 @@ impl Dispatcher {
     }
 
     /// Rows were queued here: a round now, or right after the one running.
-    fn wake(&mut self, ctx: &mut Context<Self>) {
+    fn on_wake(&mut self, ctx: &mut Context<Self>) {
         if self.busy {
             self.again = true;
         } else {
@@ -157,7 +157,7 @@ impl Dispatcher {
             .into_actor(self)
             .map(|(queued, open), act, ctx| {
                 if open {
-                    act.wake(ctx);
+                    act.on_wake(ctx);
                     act.listen(queued, ctx);
                 }
             }),
