@@ -601,7 +601,10 @@ async fn alerts_queued_by_this_instance_are_sent_at_once_not_at_the_next_tick() 
         let second = regress_minutes_ago(&app, 5).await;
         wait_requests(&hook, 2).await;
         let took = queued.elapsed();
-        assert!(took < Duration::from_secs(10), "sent {took:?} after the scan");
+        assert!(
+            took < Duration::from_secs(10),
+            "sent {took:?} after the scan"
+        );
         assert_eq!(hook.requests()[1].json()["scan_id"], second);
         wait_delivered(&app, 2).await;
         assert_eq!(hook.requests().len(), 2);

@@ -716,6 +716,9 @@ fn serve_refuses_an_alert_lease_shorter_than_a_send() {
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--alert-lease must be at least 25 s"), "{stderr}");
+    assert!(
+        stderr.contains("--alert-lease must be at least 25 s"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -301,9 +301,8 @@ pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait + TransactionTrait>
     let finished = update.exec(&txn).await?.rows_affected > 0;
     let mut alerts = 0;
     if finished {
-        alerts =
-            crate::alerts::enqueue_for_scan(&txn, scan_id, crate::alerts::ScanOutcome::Failed)
-                .await?;
+        alerts = crate::alerts::enqueue_for_scan(&txn, scan_id, crate::alerts::ScanOutcome::Failed)
+            .await?;
     }
     txn.commit().await?;
     if alerts > 0 {
