@@ -109,6 +109,12 @@ pub struct ServeArgs {
     /// instance died this long after its last heartbeat, e.g. 30s.
     #[arg(long, env = "AETHER365_SCAN_LEASE", value_parser = humantime_ms, default_value = "30s")]
     pub scan_lease: Duration,
+    /// How long an alert delivery an instance claimed stays its own; another instance sends
+    /// the alert of an instance that died this long after the claim, e.g. 60s. At least 25s
+    /// (longer than the longest send). A restart under the same `--instance-id` frees its
+    /// claims at once.
+    #[arg(long, env = "AETHER365_ALERT_LEASE", value_parser = humantime_ms, default_value = "120s")]
+    pub alert_lease: Duration,
     /// How often due scan schedules are looked for (each occurrence starts once, on one
     /// instance), e.g. 30s.
     #[arg(long, env = "AETHER365_SCHEDULE_TICK", value_parser = humantime_ms, default_value = "30s")]
@@ -174,6 +180,13 @@ pub async fn run(
     key_file: &std::path::Path,
     args: ServeArgs,
 ) -> Result<(), CliError> {
+    let min_alert_lease = DispatcherConfig::default().min_lease();
+    if args.alert_lease < min_alert_lease {
+        return Err(CliError::Invalid(format!(
+            "--alert-lease must be at least {} s (longer than the longest alert send)",
+            min_alert_lease.as_secs()
+        )));
+    }
     let db = db::open(database_url).await?;
     let token_key = TokenKey::load_or_create(key_file)?;
     let public_url = args
@@ -237,6 +250,7 @@ pub async fn run(
                 ..OutboundPolicy::default()
             },
             public_url: public_url.clone(),
+            lease: args.alert_lease,
             ..DispatcherConfig::default()
         },
         ..BackendConfig::default()

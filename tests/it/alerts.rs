@@ -1,8 +1,9 @@
 //! Alerts through the server: destinations and rules over REST (secrets once, masked lists,
 //! roles, another organisation's ids as 404, audit), a regression delivered once to a signed
 //! webhook (signature verified here), Teams, Slack and e-mail (an SMTP stand-in), retries
-//! with backoff, a restarted dispatcher and two dispatchers on one database, and loopback
-//! destinations refused without the test setting.
+//! with backoff, a restarted dispatcher and two dispatchers on one database, a scan's alerts
+//! sent at once rather than at the next tick, and loopback destinations refused without the
+//! test setting.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
@@ -558,6 +559,56 @@ async fn a_delivery_left_by_a_killed_instance_is_sent_by_a_restarted_one() {
         assert_eq!(row.status, "delivered");
         assert!(row.lease_owner.is_none());
         drop(restarted);
+    }
+}
+
+/// Waits until every outbox row is delivered.
+async fn wait_delivered(app: &TestApp, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = alert_delivery::Entity::find()
+            .all(&app.testdb.db)
+            .await
+            .unwrap();
+        if rows.len() == n && rows.iter().all(|r| r.status == "delivered") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{rows:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[actix_web::test]
+async fn alerts_queued_by_this_instance_are_sent_at_once_not_at_the_next_tick() {
+    for db in databases().await {
+        let app = app_with_loopback(db).await;
+        let owner = sign_in(&app, "owner@contoso.example", "owner").await;
+        let hook = Receiver::start(vec![]).await;
+        let (id, _) = webhook(&owner, &app, &hook.url).await;
+        rule(&owner, &app, &[id]).await;
+        // A dispatcher ticking once an hour: its start-up round sends the first alert; after
+        // that only the wake of the next scan's commit can send the second in time.
+        regress_minutes_ago(&app, 10).await;
+        let config = DispatcherConfig {
+            tick: Duration::from_secs(3600),
+            ..dispatcher_config()
+        };
+        let db = app.testdb.db.clone();
+        let dispatcher = Supervisor::start(move |_| Dispatcher::new(db, config, "waking".into()));
+        wait_requests(&hook, 1).await;
+        wait_delivered(&app, 1).await;
+        let queued = Instant::now();
+        let second = regress_minutes_ago(&app, 5).await;
+        wait_requests(&hook, 2).await;
+        let took = queued.elapsed();
+        assert!(
+            took < Duration::from_secs(10),
+            "sent {took:?} after the scan"
+        );
+        assert_eq!(hook.requests()[1].json()["scan_id"], second);
+        wait_delivered(&app, 2).await;
+        assert_eq!(hook.requests().len(), 2);
+        drop(dispatcher);
     }
 }
 

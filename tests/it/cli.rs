@@ -704,3 +704,21 @@ fn serve_on_a_taken_address_fails_with_one_clear_error() {
     assert!(stderr.contains(&format!("cannot bind {addr}")), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn serve_refuses_an_alert_lease_shorter_than_a_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display());
+    // A lease shorter than a send would let a second instance claim an alert still being sent.
+    let out = run(
+        &url,
+        &["serve", "--bind", "127.0.0.1:0", "--alert-lease", "3s"],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--alert-lease must be at least 25 s"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

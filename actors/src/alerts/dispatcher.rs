@@ -1,7 +1,9 @@
-//! The [`Dispatcher`] actor: every tick, claims due outbox rows with a compare-and-set lease,
-//! sends them, and records the outcome (delivered; retried later with exponential backoff;
-//! failed after a day or at once when retrying cannot help).
+//! The [`Dispatcher`] actor: every tick, and at once when this process queues alerts
+//! ([`wake`]), claims due outbox rows with a compare-and-set lease, sends them, and records
+//! the outcome (delivered; retried later with exponential backoff; failed after a day or at
+//! once when retrying cannot help).
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -10,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
+use tokio::sync::watch;
 
 use super::payload::Links;
 use super::send::{self, SendError};
@@ -25,7 +28,7 @@ pub struct DispatcherConfig {
     /// How often due deliveries are looked for. Default 5 s.
     pub tick: Duration,
     /// How long a claimed delivery is this instance's; a killed instance's rows are claimed
-    /// again after it. Default 2 minutes (longer than a send's deadline).
+    /// again after it. Default 2 minutes; at least [`DispatcherConfig::min_lease`].
     pub lease: Duration,
     /// The first retry's delay; each next one doubles, up to `backoff_max`. Default 30 s.
     pub backoff_base: Duration,
@@ -57,6 +60,24 @@ impl Default for DispatcherConfig {
     }
 }
 
+impl DispatcherConfig {
+    /// The shortest safe lease: longer than the longest send (an e-mail may take two
+    /// request timeouts), so no second instance claims a row that is still being sent.
+    pub fn min_lease(&self) -> Duration {
+        self.policy.timeout.saturating_mul(2) + Duration::from_secs(5)
+    }
+}
+
+/// Counts the times this process queued alerts; every dispatcher of the process watches it.
+static QUEUED: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+
+/// Alerts were just committed to the outbox by this process: its dispatchers look for due
+/// rows now instead of at their next tick (the tick still finds other instances' rows and
+/// retries). Call it after the commit: rows not yet visible are left to the tick.
+pub fn wake() {
+    QUEUED.send_modify(|n| *n = n.wrapping_add(1));
+}
+
 /// What one round of dispatching did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DispatchReport {
@@ -76,6 +97,8 @@ pub struct Dispatcher {
     config: DispatcherConfig,
     instance_id: String,
     busy: bool,
+    /// A wake came during a round: another round follows it.
+    again: bool,
 }
 
 impl Dispatcher {
@@ -86,6 +109,7 @@ impl Dispatcher {
             config,
             instance_id,
             busy: false,
+            again: false,
         }
     }
 
@@ -102,12 +126,41 @@ impl Dispatcher {
         ctx.spawn(
             async move { dispatch_due(&db, &config, &me).await }
                 .into_actor(self)
-                .map(|done, act, _ctx| {
+                .map(|done, act, ctx| {
                     act.busy = false;
                     if let Err(e) = done {
                         tracing::warn!("alert dispatch: {e}");
                     }
+                    if std::mem::take(&mut act.again) {
+                        act.tick(ctx);
+                    }
                 }),
+        );
+    }
+
+    /// Rows were queued here: a round now, or right after the one running.
+    fn on_wake(&mut self, ctx: &mut Context<Self>) {
+        if self.busy {
+            self.again = true;
+        } else {
+            self.tick(ctx);
+        }
+    }
+
+    /// Waits for the next [`wake`], then again.
+    fn listen(&mut self, mut queued: watch::Receiver<u64>, ctx: &mut Context<Self>) {
+        ctx.spawn(
+            async move {
+                let open = queued.changed().await.is_ok();
+                (queued, open)
+            }
+            .into_actor(self)
+            .map(|(queued, open), act, ctx| {
+                if open {
+                    act.on_wake(ctx);
+                    act.listen(queued, ctx);
+                }
+            }),
         );
     }
 }
@@ -133,9 +186,12 @@ impl Actor for Dispatcher {
             .into_actor(self)
             .map(|(), act, ctx| {
                 act.busy = false;
+                // This first round sees whatever was queued meanwhile.
+                act.again = false;
                 act.tick(ctx);
             }),
         );
+        self.listen(QUEUED.subscribe(), ctx);
         ctx.run_interval(self.config.tick, |act, ctx| act.tick(ctx));
     }
 }
@@ -143,6 +199,7 @@ impl Actor for Dispatcher {
 impl Supervised for Dispatcher {
     fn restarting(&mut self, _ctx: &mut Self::Context) {
         self.busy = false;
+        self.again = false;
     }
 }
 

@@ -8,6 +8,8 @@
 //! due rows with a compare-and-set lease, sends them through [`crate::outbound`] (or SMTP to a
 //! checked, pinned address), and retries with exponential backoff for a day before marking
 //! them failed with the last error. A lease that expires (a killed instance) is claimed again.
+//! The instance that queued alerts sends them at once ([`wake`]); the others' ticks are the
+//! fallback.
 //!
 //! Consent withdrawal: Microsoft sends no event when an administrator removes the application,
 //! so it is detected when a live scan of a connected tenant gets no token for any service
@@ -23,7 +25,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use dispatcher::{DispatchNow, DispatchReport, Dispatcher, DispatcherConfig, dispatch_due};
+pub use dispatcher::{
+    DispatchNow, DispatchReport, Dispatcher, DispatcherConfig, dispatch_due, wake,
+};
 pub use enqueue::{ScanOutcome, enqueue_for_scan};
 pub use payload::{escape_html, escape_slack};
 pub use send::{SendError, sign};

@@ -68,8 +68,13 @@ where
         &results.card,
     )
     .await?;
-    crate::alerts::enqueue_for_scan(&txn, row.id, crate::alerts::ScanOutcome::Completed).await?;
+    let alerts =
+        crate::alerts::enqueue_for_scan(&txn, row.id, crate::alerts::ScanOutcome::Completed)
+            .await?;
     txn.commit().await?;
+    if alerts > 0 {
+        crate::alerts::wake();
+    }
     Ok(row.id)
 }
 
@@ -112,9 +117,13 @@ where
     insert_findings(&txn, scan_row, findings).await?;
     super::drift::store_drift(&txn, scan_row, finished_at, findings, &results.card).await?;
     // The alerts of this change, written once: by the instance whose completion committed.
-    crate::alerts::enqueue_for_scan(&txn, scan_row.id, crate::alerts::ScanOutcome::Completed)
-        .await?;
+    let alerts =
+        crate::alerts::enqueue_for_scan(&txn, scan_row.id, crate::alerts::ScanOutcome::Completed)
+            .await?;
     txn.commit().await?;
+    if alerts > 0 {
+        crate::alerts::wake();
+    }
     Ok(Some(results.score))
 }
 

@@ -299,10 +299,15 @@ pub(crate) async fn finish_unsuccessfully<C: ConnectionTrait + TransactionTrait>
     // scan to failed.
     let txn = crate::db::begin_write(db).await?;
     let finished = update.exec(&txn).await?.rows_affected > 0;
+    let mut alerts = 0;
     if finished {
-        crate::alerts::enqueue_for_scan(&txn, scan_id, crate::alerts::ScanOutcome::Failed).await?;
+        alerts = crate::alerts::enqueue_for_scan(&txn, scan_id, crate::alerts::ScanOutcome::Failed)
+            .await?;
     }
     txn.commit().await?;
+    if alerts > 0 {
+        crate::alerts::wake();
+    }
     Ok(finished)
 }
 
