@@ -327,7 +327,11 @@ mod tests {
 
     #[test]
     fn next_is_a_path_of_this_site_only() {
-        for good in ["/overview", "/oauth/authorize?client_id=x&state=%2F%2Fy", "/a/b#c"] {
+        for good in [
+            "/overview",
+            "/oauth/authorize?client_id=x&state=%2F%2Fy",
+            "/a/b#c",
+        ] {
             assert_eq!(safe_next(good), Some(good), "{good}");
         }
         for bad in [
@@ -354,7 +358,10 @@ mod tests {
     #[test]
     fn the_cookie_carries_next_and_a_forged_one_is_dropped() {
         let with = |next: &str| format!("secret.{}", URL_SAFE_NO_PAD.encode(next));
-        assert_eq!(next_of(&with("/oauth/authorize?a=b")).as_deref(), Some("/oauth/authorize?a=b"));
+        assert_eq!(
+            next_of(&with("/oauth/authorize?a=b")).as_deref(),
+            Some("/oauth/authorize?a=b")
+        );
         assert_eq!(next_of("secret"), None);
         assert_eq!(next_of(&with("//evil.example")), None);
         assert_eq!(next_of(&with("https://evil.example")), None);

@@ -120,7 +120,7 @@ fn microsoft_button(next: Option<&str>) -> String {
     format!(
         "<p class=\"login-or\">or</p>\n    \
          <a id=\"microsoft-sign-in\" class=\"button wide\" href=\"{}\">Sign in with Microsoft</a>",
-        super::oauth_consent::escape(&href)
+        aether365_actors::alerts::escape_html(&href)
     )
 }
 

@@ -405,7 +405,13 @@ pub async fn authorize(
     let valid = if user.is_none() && fetches {
         None
     } else {
-        match check(&state, &params, user.as_ref().map(DashboardUser::organisation_id)).await {
+        match check(
+            &state,
+            &params,
+            user.as_ref().map(DashboardUser::organisation_id),
+        )
+        .await
+        {
             Ok(valid) => Some(valid),
             Err(refusal) => return refused(&state, refusal),
         }

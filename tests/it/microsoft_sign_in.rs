@@ -586,7 +586,9 @@ async fn next_never_leaves_the_site() {
             assert_eq!(button, "/login/microsoft", "{evil:?}");
             // ... nor by the flow when sent to it directly: the overview, not the other site.
             let mut browser = Browser::new(&app);
-            let authorize = browser.start_at(&format!("/login/microsoft?{encoded}")).await;
+            let authorize = browser
+                .start_at(&format!("/login/microsoft?{encoded}"))
+                .await;
             let callback = browser.at_microsoft(&authorize).await;
             let answer = browser.back(&callback).await;
             assert_eq!(answer.status(), 200, "{evil:?}");
@@ -626,8 +628,11 @@ async fn starts_of_sign_in_with_microsoft_are_limited_per_address() {
         for _ in 0..aether365::dashboard::microsoft::STARTS_PER_ADDRESS {
             audit::write_one(
                 db,
-                AuditEvent::new(ActorKind::Anonymous, aether365::dashboard::microsoft::STARTED)
-                    .client_addr(Some("192.0.2.7".into())),
+                AuditEvent::new(
+                    ActorKind::Anonymous,
+                    aether365::dashboard::microsoft::STARTED,
+                )
+                .client_addr(Some("192.0.2.7".into())),
             )
             .await
             .unwrap();

@@ -45,7 +45,11 @@ pub(crate) async fn register(app: &TestApp, name: &str) -> String {
 }
 
 /// The authorization request's query.
-pub(crate) fn authorize_query(app: &TestApp, client_id: &str, challenge: &str) -> Vec<(String, String)> {
+pub(crate) fn authorize_query(
+    app: &TestApp,
+    client_id: &str,
+    challenge: &str,
+) -> Vec<(String, String)> {
     [
         ("response_type", "code"),
         ("client_id", client_id),
@@ -61,7 +65,11 @@ pub(crate) fn authorize_query(app: &TestApp, client_id: &str, challenge: &str) -
     .collect()
 }
 
-pub(crate) fn with(query: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn with(
+    query: &[(String, String)],
+    name: &str,
+    value: Option<&str>,
+) -> Vec<(String, String)> {
     let mut q: Vec<_> = query.iter().filter(|(k, _)| k != name).cloned().collect();
     if let Some(v) = value {
         q.push((name.to_string(), v.to_string()));
@@ -120,7 +128,12 @@ pub(crate) fn param(url: &url::Url, name: &str) -> Option<String> {
 }
 
 /// Consents for `tenant` and answers the code.
-pub(crate) async fn approve(app: &TestApp, owner: &Session, q: &[(String, String)], tenant: &str) -> String {
+pub(crate) async fn approve(
+    app: &TestApp,
+    owner: &Session,
+    q: &[(String, String)],
+    tenant: &str,
+) -> String {
     let page = get_authorize(app, Some(owner), q).await;
     assert_eq!(page.status(), 200);
     let csrf = csrf_of(&page.text().await.unwrap());
@@ -175,7 +188,11 @@ pub(crate) async fn exchange(
     .await
 }
 
-pub(crate) async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> (StatusCode, Value) {
+pub(crate) async fn refresh(
+    app: &TestApp,
+    client_id: &str,
+    refresh_token: &str,
+) -> (StatusCode, Value) {
     token_request(
         app,
         &[

@@ -13,8 +13,7 @@ use serde_json::{Value, json};
 use crate::common::{TestApp, databases, spawn_app};
 use crate::dashboard::{PASSWORD, Session, login, set_cookie, sign_in};
 use crate::oauth::{
-    answer_consent, approve, authorize_query, exchange, get_authorize, pkce, posture,
-    refresh, with,
+    answer_consent, approve, authorize_query, exchange, get_authorize, pkce, posture, refresh, with,
 };
 
 const CALLBACK: &str = "http://127.0.0.1:49152/callback";
@@ -22,7 +21,9 @@ const CALLBACK: &str = "http://127.0.0.1:49152/callback";
 /// The owner of a second organisation, signed in.
 async fn fabrikam_owner(app: &TestApp) -> Session {
     let db = &app.testdb.db;
-    let fabrikam = directory::create_organisation(db, "Fabrikam").await.unwrap();
+    let fabrikam = directory::create_organisation(db, "Fabrikam")
+        .await
+        .unwrap();
     directory::create_user(db, fabrikam.id, "owner@fabrikam.example", PASSWORD, "owner")
         .await
         .unwrap();
@@ -127,7 +128,12 @@ async fn organisations_pre_register_clients_of_their_own() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        assert!(list(&app, &owner).await["items"].as_array().unwrap().is_empty());
+        assert!(
+            list(&app, &owner).await["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
 
         let (status, created) = create(
             &app,
@@ -143,9 +149,15 @@ async fn organisations_pre_register_clients_of_their_own() {
         let rows = audited(&app, "oauth.client_create").await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].organisation_id, Some(app.organisation_id));
-        assert_eq!(rows[0].actor_label.as_deref(), Some("owner@contoso.example"));
+        assert_eq!(
+            rows[0].actor_label.as_deref(),
+            Some("owner@contoso.example")
+        );
         // A viewer of the organisation sees it; another organisation does not.
-        assert_eq!(list(&app, &viewer).await["items"][0]["client_id"], client_id);
+        assert_eq!(
+            list(&app, &viewer).await["items"][0]["client_id"],
+            client_id
+        );
         let fabrikam = fabrikam_owner(&app).await;
         assert!(
             list(&app, &fabrikam).await["items"]
@@ -168,8 +180,12 @@ async fn organisations_pre_register_clients_of_their_own() {
                 .unwrap()
                 .contains("not registered with aether365")
         );
-        let unknown = get_authorize(&app, Some(&fabrikam), &with(&q, "client_id", Some("a365c_nope")))
-            .await;
+        let unknown = get_authorize(
+            &app,
+            Some(&fabrikam),
+            &with(&q, "client_id", Some("a365c_nope")),
+        )
+        .await;
         assert_eq!(unknown.status(), 400);
         // Nor answer a consent form for it (with a CSRF token of its own session).
         let r = answer_consent(
@@ -190,8 +206,15 @@ async fn organisations_pre_register_clients_of_their_own() {
         // The organisation's owner authorizes it; the token reads the chosen tenant.
         let (verifier, challenge) = pkce();
         let q = authorize_query(&app, &client_id, &challenge);
-        let page = get_authorize(&app, Some(&owner), &q).await.text().await.unwrap();
-        assert!(page.contains("Internal &lt;b&gt;assistant&lt;/b&gt;"), "{page}");
+        let page = get_authorize(&app, Some(&owner), &q)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Internal &lt;b&gt;assistant&lt;/b&gt;"),
+            "{page}"
+        );
         let code = approve(&app, &owner, &q, &app.tenant_id.to_string()).await;
         let (status, tokens) = exchange(&app, &client_id, &code, &verifier).await;
         assert_eq!(status, 200, "{tokens}");
@@ -225,7 +248,12 @@ async fn organisations_pre_register_clients_of_their_own() {
             "{:?}",
             rows[0].detail
         );
-        assert!(list(&app, &owner).await["items"].as_array().unwrap().is_empty());
+        assert!(
+            list(&app, &owner).await["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
         let (status, _) = delete(&app, &owner, &client_id).await;
         assert_eq!(status, 404);
 
@@ -245,7 +273,10 @@ async fn organisations_pre_register_clients_of_their_own() {
             .await
             .unwrap();
         let paths = &doc["paths"];
-        assert!(paths["/api/v1/oauth/clients"]["post"].is_object(), "{paths}");
+        assert!(
+            paths["/api/v1/oauth/clients"]["post"].is_object(),
+            "{paths}"
+        );
         assert!(
             paths["/api/v1/oauth/clients/{client_id}"]["delete"].is_object(),
             "{paths}"
@@ -336,7 +367,10 @@ async fn access_tokens_for_another_resource_are_refused_at_each_request() {
         let rows = audited(&app, "auth.failed").await;
         assert_eq!(
             rows.iter()
-                .filter(|r| r.detail.as_deref().is_some_and(|d| d.contains("other_resource")))
+                .filter(|r| r
+                    .detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("other_resource")))
                 .count(),
             3,
             "{rows:?}"

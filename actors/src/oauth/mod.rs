@@ -223,11 +223,7 @@ fn check_redirect_uris(uris: &[String]) -> Result<(), OAuthError> {
             bad.chars().take(100).collect::<String>()
         )));
     }
-    if uris
-        .iter()
-        .enumerate()
-        .any(|(i, u)| uris[..i].contains(u))
-    {
+    if uris.iter().enumerate().any(|(i, u)| uris[..i].contains(u)) {
         return Err(OAuthError::InvalidRedirectUri(
             "a redirect URI is listed twice".into(),
         ));
