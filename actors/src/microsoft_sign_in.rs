@@ -18,6 +18,11 @@
 //!    The identity is then linked to the person, and only it signs in as them from then on.
 //!
 //! Anyone else is refused. No organisation and no person is ever created here.
+//!
+//! Where the browser goes once signed in (`next`, e.g. an OAuth authorization waiting for
+//! consent) travels in the binding cookie, after the secret: the row holds the hash of the
+//! whole cookie value, so a changed `next` is another browser's cookie. It must be a path of
+//! this site ([`safe_next`]), checked when the flow starts and again when it ends.
 
 use aether365_collector::VerifiedIdToken;
 use aether365_entities::{entra_identity, microsoft_sign_in, tenant, user};
@@ -70,12 +75,28 @@ pub enum MicrosoftSignInError {
     Db(#[from] sea_orm::DbErr),
 }
 
+/// Longest `next` carried through a sign-in (the binding cookie must stay well under 4 KiB).
+pub const MAX_NEXT: usize = 2048;
+
+/// `next` when it is a path of this site: one leading `/` (not `//`, not `/\`), no backslash,
+/// no control character or space, at most [`MAX_NEXT`] bytes. Anything else (an absolute or
+/// scheme-relative URL) is `None`: the caller goes to its default page instead.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix('/')?;
+    let safe = next.len() <= MAX_NEXT
+        && !rest.starts_with('/')
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    safe.then_some(next)
+}
+
 /// What [`begin`] hands out for the authorization request.
 #[derive(Debug, Clone)]
 pub struct Started {
     /// The single-use `state`.
     pub state: String,
-    /// The secret for the browser-binding cookie (only its hash is stored).
+    /// The value of the browser-binding cookie (only its hash is stored): a secret, and the
+    /// `next` of the flow ([`next_of`]).
     pub browser_secret: String,
     /// The OpenID Connect nonce.
     pub nonce: String,
@@ -101,18 +122,25 @@ fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Issues a fresh flow (and forgets the expired ones).
+/// Issues a fresh flow (and forgets the expired ones); `next` ([`safe_next`] only, anything
+/// else is dropped) is where the browser goes once signed in.
 pub async fn begin(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    next: Option<&str>,
 ) -> Result<Started, MicrosoftSignInError> {
     microsoft_sign_in::Entity::delete_many()
         .filter(microsoft_sign_in::Column::ExpiresAt.lte(now))
         .exec(db)
         .await?;
+    let mut browser_secret = random_token();
+    if let Some(next) = next.and_then(safe_next) {
+        browser_secret.push('.');
+        browser_secret.push_str(&URL_SAFE_NO_PAD.encode(next.as_bytes()));
+    }
     let started = Started {
         state: random_token(),
-        browser_secret: random_token(),
+        browser_secret,
         nonce: random_token(),
         pkce_verifier: random_token(),
     };
@@ -159,6 +187,15 @@ pub async fn finish(
         return Err(MicrosoftSignInError::Expired);
     }
     Ok(row)
+}
+
+/// The `next` a binding cookie value carries (checked again with [`safe_next`]); call it
+/// once [`finish`] accepted that value.
+pub fn next_of(browser_secret: &str) -> Option<String> {
+    let (_, encoded) = browser_secret.split_once('.')?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    let next = String::from_utf8(bytes).ok()?;
+    safe_next(&next).map(str::to_string)
 }
 
 /// The address the token vouches for: `email`, else `preferred_username`, lower case.
@@ -286,6 +323,49 @@ mod tests {
             consented_at: consented.then(Utc::now),
             licences: None,
         }
+    }
+
+    #[test]
+    fn next_is_a_path_of_this_site_only() {
+        for good in [
+            "/overview",
+            "/oauth/authorize?client_id=x&state=%2F%2Fy",
+            "/a/b#c",
+        ] {
+            assert_eq!(safe_next(good), Some(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "//evil.example/oauth/authorize",
+            "https://evil.example",
+            "http://evil.example/",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/ok\\..\\x",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(MAX_NEXT))), None);
+    }
+
+    #[test]
+    fn the_cookie_carries_next_and_a_forged_one_is_dropped() {
+        let with = |next: &str| format!("secret.{}", URL_SAFE_NO_PAD.encode(next));
+        assert_eq!(
+            next_of(&with("/oauth/authorize?a=b")).as_deref(),
+            Some("/oauth/authorize?a=b")
+        );
+        assert_eq!(next_of("secret"), None);
+        assert_eq!(next_of(&with("//evil.example")), None);
+        assert_eq!(next_of(&with("https://evil.example")), None);
+        assert_eq!(next_of("secret.%%%"), None);
     }
 
     #[test]

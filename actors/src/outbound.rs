@@ -6,13 +6,18 @@
 //! IPv6), and the connection is pinned to a checked address so a second lookup cannot swap it
 //! (DNS rebinding). Redirects are never followed, proxies never used, the answer is read up to
 //! a size cap within a deadline. Only `https`, unless [`OutboundPolicy::allow_loopback`] (a
-//! test setting) lets plain `http` reach loopback receivers.
+//! test setting) lets plain `http` reach loopback receivers. Certificates are checked against
+//! the public roots, plus [`OutboundPolicy::extra_roots`] (a test setting too: a certificate
+//! authority made for a test's loopback https server).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use url::{Host, Url};
+
+/// A certificate authority trusted besides the public roots ([`OutboundPolicy::extra_roots`]).
+pub use reqwest::Certificate as RootCertificate;
 
 /// Limits of one outbound request.
 #[derive(Clone, Debug)]
@@ -23,6 +28,9 @@ pub struct OutboundPolicy {
     pub timeout: Duration,
     /// The largest answer body read; a longer one is refused.
     pub max_response_bytes: usize,
+    /// Certificate authorities trusted besides the public roots: for tests only (a loopback
+    /// https server with a certificate made at test time), see [`load_extra_roots`].
+    pub extra_roots: Vec<RootCertificate>,
 }
 
 impl Default for OutboundPolicy {
@@ -31,8 +39,55 @@ impl Default for OutboundPolicy {
             allow_loopback: false,
             timeout: Duration::from_secs(10),
             max_response_bytes: 64 * 1024,
+            extra_roots: Vec::new(),
         }
     }
+}
+
+/// Why a file of extra root certificates cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtraRootsError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} holds no PEM certificate", path.display())]
+    Empty { path: std::path::PathBuf },
+    #[error("{} is not a PEM certificate bundle: {source}", path.display())]
+    Invalid {
+        path: std::path::PathBuf,
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// Reads a PEM bundle of certificate authorities for [`OutboundPolicy::extra_roots`] and makes
+/// sure a client accepts them, so a bad file fails at start rather than at the first request.
+pub fn load_extra_roots(path: &std::path::Path) -> Result<Vec<RootCertificate>, ExtraRootsError> {
+    let pem = std::fs::read(path).map_err(|source| ExtraRootsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let invalid = |source| ExtraRootsError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    };
+    let roots = RootCertificate::from_pem_bundle(&pem).map_err(invalid)?;
+    if roots.is_empty() {
+        return Err(ExtraRootsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    roots
+        .iter()
+        .fold(reqwest::Client::builder(), |b, root| {
+            b.add_root_certificate(root.clone())
+        })
+        .build()
+        .map_err(invalid)?;
+    Ok(roots)
 }
 
 /// Why an outbound request was refused or failed.
@@ -201,6 +256,9 @@ pub async fn send(
         .no_proxy()
         .timeout(policy.timeout)
         .connect_timeout(policy.timeout);
+    for root in &policy.extra_roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
     if let Some(Host::Domain(name)) = request.url().host() {
         builder = builder.resolve(name, address);
     }
@@ -332,6 +390,65 @@ mod tests {
         ));
     }
 
+    /// A certificate authority's certificate (its key was thrown away): only its shape matters.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBqzCCAVGgAwIBAgIUIL/Yl6gmskXIJUVbBsLX5QK0VnUwCgYIKoZIzj0EAwIw\nKjEoMCYGA1UEAwwfYWV0aGVyMzY1IG91dGJvdW5kIHVuaXQgdGVzdCBDQTAgFw0y\nNjEyMDYxMzIxMDRaGA8yMTI2MTExMjEzMjEwNFowKjEoMCYGA1UEAwwfYWV0aGVy\nMzY1IG91dGJvdW5kIHVuaXQgdGVzdCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEH\nA0IABM1rPXVlUc/PmAasje6QyxzQu5WflAC26cGsO4l3PYVKMOK36acxficB55jy\n3BCevZbCTgbcTGdSI07j0qgvNByjUzBRMB0GA1UdDgQWBBSEjaHGhEBGZuS10lyU\nJf9K5uM4GzAfBgNVHSMEGDAWgBSEjaHGhEBGZuS10lyUJf9K5uM4GzAPBgNVHRMB\nAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIAH/vkXXjlCItEso0aESp62O2Fnf\nW/xkjy45144hJaq8AiEAtpg3k8NBBhDzVYUrj0WjvAAtq+YTYhWPZgJ3xpiH5Zw=\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn extra_roots_must_be_a_readable_pem_bundle() {
+        let dir = std::env::temp_dir().join(format!("aether365-roots-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("ca.pem");
+        std::fs::write(&good, format!("{TEST_CA}{TEST_CA}")).unwrap();
+        assert_eq!(load_extra_roots(&good).unwrap().len(), 2);
+        let garbage = dir.join("garbage.pem");
+        std::fs::write(&garbage, "not a certificate\n").unwrap();
+        assert!(matches!(
+            load_extra_roots(&garbage),
+            Err(ExtraRootsError::Empty { .. })
+        ));
+        let broken = dir.join("broken.pem");
+        std::fs::write(
+            &broken,
+            "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(load_extra_roots(&broken).is_err());
+        assert!(matches!(
+            load_extra_roots(&dir.join("missing.pem")),
+            Err(ExtraRootsError::Read { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn extra_roots_open_no_address() {
+        // Trusting another authority changes which certificates pass, never which addresses.
+        let dir = std::env::temp_dir().join(format!("aether365-roots-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ca.pem"), TEST_CA).unwrap();
+        let roots = load_extra_roots(&dir.join("ca.pem")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let policy = OutboundPolicy {
+            extra_roots: roots,
+            ..OutboundPolicy::default()
+        };
+        for bad in [
+            "https://127.0.0.1/doc",
+            "https://169.254.169.254/latest",
+            "https://10.0.0.1/doc",
+            "http://example.com/doc",
+        ] {
+            let request = reqwest::Request::new(reqwest::Method::GET, Url::parse(bad).unwrap());
+            assert!(
+                matches!(
+                    send(request, &policy).await,
+                    Err(OutboundError::Forbidden { .. } | OutboundError::Scheme(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
     /// A one-shot HTTP server on loopback answering every connection with `answer` after `delay`.
     async fn serve_once(answer: &'static [u8], delay: Duration) -> Url {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -358,6 +475,7 @@ mod tests {
             allow_loopback: true,
             timeout: Duration::from_millis(300),
             max_response_bytes: 16,
+            extra_roots: Vec::new(),
         };
         let redirect = serve_once(
             b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/\r\nContent-Length: 0\r\n\r\n",

@@ -1,4 +1,6 @@
-//! OAuth clients registered by Dynamic Client Registration (RFC 7591). Public clients: no secret.
+//! OAuth clients: registered by Dynamic Client Registration (RFC 7591), named by a Client ID
+//! Metadata Document, or pre-registered by an organisation in the dashboard. Public clients:
+//! no secret.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -16,6 +18,11 @@ pub struct Model {
     /// The address that registered it (the per-address registration limit).
     pub registered_from: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The organisation that pre-registered it in the dashboard (only its people see, delete
+    /// and authorize it); `None` for registered and metadata document clients.
+    pub organisation_id: Option<i64>,
+    /// The person who pre-registered it.
+    pub created_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261206_000070_schedules_and_drift;
 mod m20261206_000080_oauth;
 mod m20261206_000090_alerts;
 mod m20261206_000110_microsoft_sign_in;
+mod m20261206_000120_oauth_preregistered_clients;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000080_oauth::Migration),
             Box::new(m20261206_000090_alerts::Migration),
             Box::new(m20261206_000110_microsoft_sign_in::Migration),
+            Box::new(m20261206_000120_oauth_preregistered_clients::Migration),
         ]
     }
 }

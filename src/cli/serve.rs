@@ -124,6 +124,16 @@ pub struct ServeArgs {
     /// Private and link-local addresses stay refused. Never in production.
     #[arg(long, env = "AETHER365_ALLOW_LOOPBACK_DESTINATIONS")]
     pub allow_loopback_destinations: bool,
+    /// Tests only, with --allow-loopback-destinations: a PEM file of certificate authorities
+    /// trusted, besides the public roots, by requests to addresses others chose (a test's
+    /// loopback https server serving a client metadata document). Never in production.
+    #[arg(
+        long,
+        env = "AETHER365_EXTRA_ROOT_CA",
+        value_name = "FILE",
+        requires = "allow_loopback_destinations"
+    )]
+    pub extra_root_ca: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub microsoft: MicrosoftArgs,
     /// Serve the fixture tools, resources and prompts of the MCP conformance suite. Only in
@@ -187,6 +197,31 @@ pub async fn run(
             min_alert_lease.as_secs()
         )));
     }
+    // Test settings are checked before anything else is opened or printed.
+    let extra_roots = match &args.extra_root_ca {
+        // clap enforces it too; an environment variable set alone must not slip through.
+        Some(_) if !args.allow_loopback_destinations => {
+            return Err(CliError::Invalid(
+                "--extra-root-ca is a test setting: it needs --allow-loopback-destinations".into(),
+            ));
+        }
+        Some(path) => {
+            let roots = aether365_actors::outbound::load_extra_roots(path)
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            tracing::warn!(
+                file = %path.display(),
+                "--extra-root-ca: outbound requests trust extra certificate authorities (tests only)"
+            );
+            eprintln!(
+                "WARNING: --extra-root-ca {}: outbound requests trust {} extra certificate authorit{} (tests only)",
+                path.display(),
+                roots.len(),
+                if roots.len() == 1 { "y" } else { "ies" }
+            );
+            roots
+        }
+        None => Vec::new(),
+    };
     let db = db::open(database_url).await?;
     let token_key = TokenKey::load_or_create(key_file)?;
     let public_url = args
@@ -247,6 +282,7 @@ pub async fn run(
         alerts: DispatcherConfig {
             policy: OutboundPolicy {
                 allow_loopback: args.allow_loopback_destinations,
+                extra_roots: extra_roots.clone(),
                 ..OutboundPolicy::default()
             },
             public_url: public_url.clone(),
@@ -293,6 +329,7 @@ pub async fn run(
             #[cfg(not(feature = "conformance"))]
             conformance_fixtures: false,
             allow_loopback_destinations: args.allow_loopback_destinations,
+            extra_root_certificates: extra_roots,
             #[cfg(feature = "bench")]
             bench_principal,
         },

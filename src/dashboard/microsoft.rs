@@ -2,8 +2,10 @@
 //! (multi-tenant `organizations`, authorization code with PKCE S256, `state` and `nonce`,
 //! scopes `openid profile email`); see docs/dashboard.md.
 //!
-//! `GET /login/microsoft` starts a flow (`aether365_actors::microsoft_sign_in`), sets a
-//! browser-binding cookie and sends the browser to Microsoft. Microsoft sends it back to
+//! `GET /login/microsoft[?next=/path]` starts a flow (`aether365_actors::microsoft_sign_in`),
+//! sets a browser-binding cookie (carrying `next` when it is a path of this site) and sends the
+//! browser to Microsoft; at most [`STARTS_PER_ADDRESS`] starts per client address within
+//! [`STARTS_WINDOW`] (each start is an audit row, so the count holds across instances), then 429. Microsoft sends it back to
 //! `GET /login/microsoft/callback`, which consumes the flow (single use, same browser), has the
 //! collector redeem the code with the application's credential and validate the ID token, and
 //! signs in the person that identity is among the organisations' people, or shows a refusal.
@@ -22,6 +24,7 @@ use super::login::client_addr;
 use super::oauth_consent::escape;
 use super::pages::CONTENT_SECURITY_POLICY;
 use super::session::{self, BindingCookie, secure_cookies};
+use super::throttle;
 use crate::http::AppState;
 
 /// Where the browser starts.
@@ -36,6 +39,20 @@ pub const BINDING_COOKIE_PLAIN: &str = "aether365_msignin";
 
 /// The audit action of a refused sign-in with Microsoft (not counted by the password throttle).
 pub const REFUSED: &str = "dashboard.login_microsoft_refused";
+/// The audit action of a started sign-in with Microsoft: counted per address for the limit.
+pub const STARTED: &str = "dashboard.login_microsoft_started";
+/// Sign-ins with Microsoft one client address may start within [`STARTS_WINDOW`].
+pub const STARTS_PER_ADDRESS: u64 = 20;
+/// The window of [`STARTS_PER_ADDRESS`].
+pub const STARTS_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The query of `GET /login/microsoft`.
+#[derive(Debug, Default, Deserialize)]
+pub struct Start {
+    /// Where to go once signed in: a path of this site, else ignored.
+    #[serde(default)]
+    pub next: Option<String>,
+}
 
 /// What Microsoft appends to the redirect URI.
 #[derive(Debug, Deserialize)]
@@ -132,7 +149,11 @@ fn refusal_page(status: StatusCode, message: &str) -> HttpResponse {
 }
 
 /// `GET /login/microsoft`: starts a flow and sends the browser to Microsoft.
-pub async fn start(state: web::Data<AppState>) -> Result<HttpResponse, DashboardError> {
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<Start>,
+) -> Result<HttpResponse, DashboardError> {
     let Some(collector) = state.backend.collector.as_deref() else {
         return Ok(refusal_page(
             StatusCode::CONFLICT,
@@ -140,7 +161,37 @@ pub async fn start(state: web::Data<AppState>) -> Result<HttpResponse, Dashboard
              and password",
         ));
     };
-    let started = microsoft_sign_in::begin(&state.backend.db, Utc::now())
+    let db = &state.backend.db;
+    let addr = client_addr(&req);
+    // One start of an address at a time, so the count each one checks includes the others.
+    let _turn = throttle::turn(&addr).await?;
+    if let Err(retry_after) =
+        throttle::recent_within(db, STARTED, &addr, STARTS_PER_ADDRESS, STARTS_WINDOW).await?
+    {
+        tracing::warn!(client_addr = %addr, "sign-in with Microsoft refused: too many starts");
+        let minutes = retry_after.as_secs().div_ceil(60).max(1);
+        let mut page = refusal_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Too many sign-ins with Microsoft were started from your address: try again in \
+                 {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+        );
+        page.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(retry_after.as_secs().max(1)),
+        );
+        return Ok(page);
+    }
+    audit::write_one(
+        db,
+        AuditEvent::new(ActorKind::Anonymous, STARTED)
+            .client_addr(Some(addr.clone()))
+            .user_agent(user_agent(&req)),
+    )
+    .await?;
+    let started = microsoft_sign_in::begin(db, Utc::now(), query.next.as_deref())
         .await
         .map_err(flow_failure)?;
     let url = collector.login_url(
@@ -168,6 +219,13 @@ fn flow_failure(e: MicrosoftSignInError) -> DashboardError {
         MicrosoftSignInError::Db(e) => DashboardError::Database(e),
         other => DashboardError::failed("sign in with Microsoft", other),
     }
+}
+
+fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(256).collect())
 }
 
 /// Who the callback signs in, or why nobody.
@@ -218,7 +276,8 @@ async fn verify(
 /// `GET /login/microsoft/callback`: signs the person in, or shows why not.
 ///
 /// The browser arrives cross-site, so the session cookie set here (SameSite=Strict) would not
-/// go with a redirect: the answer is a page that moves on to the overview by itself.
+/// go with a redirect: the answer is a page that moves on by itself, to the flow's `next`
+/// (an OAuth authorization waiting for consent) or the overview.
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -232,18 +291,18 @@ pub async fn callback(
     };
     let binding = BINDING.presented(&req, state.config.public_url.as_deref());
     let outcome = verify(&state, &collector, binding.as_deref(), query.into_inner()).await;
+    // The flow accepted this cookie value whole, so its `next` is the one the flow started with.
+    let next = binding
+        .as_deref()
+        .and_then(microsoft_sign_in::next_of)
+        .unwrap_or_else(|| "/overview".to_string());
     let clear = (
         header::SET_COOKIE,
         BINDING.set(state.config.public_url.as_deref(), None),
     );
     let event = AuditEvent::new(ActorKind::Anonymous, REFUSED)
         .client_addr(Some(client_addr(&req)))
-        .user_agent(
-            req.headers()
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.chars().take(256).collect()),
-        );
+        .user_agent(user_agent(&req));
     let (person, how, identity) = match outcome {
         Ok(found) => found,
         Err(Refusal::Flow(MicrosoftSignInError::Db(e))) => return Err(DashboardError::Database(e)),
@@ -287,10 +346,11 @@ pub async fn callback(
         StatusCode::OK,
         "Signed in",
         &format!(
-            "<p>Signed in as {}.</p>\n    <p><a class=\"button primary wide\" href=\"/overview\">Continue</a></p>",
-            escape(&person.email)
+            "<p>Signed in as {}.</p>\n    <p><a class=\"button primary wide\" href=\"{}\">Continue</a></p>",
+            escape(&person.email),
+            escape(&next)
         ),
-        Some("/overview"),
+        Some(&next),
     );
     for cookie in [
         session::set_cookie(

@@ -1,6 +1,6 @@
 //! The dashboard: the REST API under `/api/v1` (session, overview, findings, scans, tenants and
 //! their scan schedules, alerts (rules, destinations, deliveries),
-//! reports, people, MCP settings and tokens, audit trail, exports; described by an OpenAPI 3.1
+//! reports, people, MCP settings and tokens, pre-registered OAuth clients, audit trail, exports; described by an OpenAPI 3.1
 //! document at `/api/v1/openapi.json`; errors as RFC 9457 problem details) and the pages, static
 //! HTML/CSS/JS embedded in the binary.
 //!
@@ -18,6 +18,7 @@ pub mod findings;
 pub mod framework_report;
 pub mod login;
 pub mod microsoft;
+pub mod oauth_clients;
 pub mod oauth_consent;
 pub mod openapi;
 pub mod overview;
@@ -160,6 +161,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(tokens::create)),
             )
             .service(resource("/tokens/{id}").route(web::delete().to(tokens::revoke)))
+            .service(
+                resource("/oauth/clients")
+                    .route(web::get().to(oauth_clients::list))
+                    .route(web::post().to(oauth_clients::create)),
+            )
+            .service(
+                resource("/oauth/clients/{client_id}")
+                    .route(web::delete().to(oauth_clients::delete)),
+            )
             .service(resource("/audit").route(web::get().to(audit::list)))
             .default_service(web::to(not_found)),
     )

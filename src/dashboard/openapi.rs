@@ -18,8 +18,8 @@ use utoipa::{Modify, OpenApi};
 use super::error::PROBLEM_JSON;
 use super::error::Problem;
 use super::{
-    alerts, api, audit, connect, exports, findings, framework_report, login, overview, people,
-    reports, scans, schedules, tenants, tokens,
+    alerts, api, audit, connect, exports, findings, framework_report, login, oauth_clients,
+    overview, people, reports, scans, schedules, tenants, tokens,
 };
 
 /// The session cookie as the API's security scheme.
@@ -43,8 +43,8 @@ impl Modify for SessionCookie {
 #[openapi(
     info(
         title = "aether365 dashboard API",
-        description = "Posture, findings, scans, tenants, reports, people and MCP tokens of the \
-            signed-in user's organisation. Errors are RFC 9457 problem details. State-changing \
+        description = "Posture, findings, scans, tenants, reports, people, MCP tokens and \
+            pre-registered OAuth clients of the signed-in user's organisation. Errors are RFC 9457 problem details. State-changing \
             requests must be JSON and same-origin.",
     ),
     paths(
@@ -58,6 +58,7 @@ impl Modify for SessionCookie {
         reports::list, reports::get, reports::download, framework_report::get,
         people::list, people::invite, people::change_role, people::remove,
         tokens::list, tokens::create, tokens::revoke,
+        oauth_clients::list, oauth_clients::create, oauth_clients::delete,
         audit::list,
         alerts::list_destinations, alerts::create_destination, alerts::delete_destination,
         alerts::test_destination, alerts::list_rules, alerts::create_rule, alerts::update_rule, alerts::delete_rule,

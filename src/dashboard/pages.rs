@@ -105,15 +105,33 @@ pub async fn index() -> HttpResponse {
 /// operator's Entra application is configured, else removed).
 const MICROSOFT_MARKER: &str = "<!-- sign-in-with-microsoft -->";
 
-/// The "Sign in with Microsoft" button of the login page.
-const MICROSOFT_BUTTON: &str = "<p class=\"login-or\">or</p>\n    \
-     <a id=\"microsoft-sign-in\" class=\"button wide\" href=\"/login/microsoft\">Sign in with Microsoft</a>";
+/// The "Sign in with Microsoft" button of the login page, carrying the page's `next` when it
+/// is a path of this site (so an OAuth authorization waiting for consent comes back).
+fn microsoft_button(next: Option<&str>) -> String {
+    let href = match next.and_then(aether365_actors::microsoft_sign_in::safe_next) {
+        Some(next) => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            format!("/login/microsoft?{query}")
+        }
+        None => "/login/microsoft".to_string(),
+    };
+    format!(
+        "<p class=\"login-or\">or</p>\n    \
+         <a id=\"microsoft-sign-in\" class=\"button wide\" href=\"{}\">Sign in with Microsoft</a>",
+        aether365_actors::alerts::escape_html(&href)
+    )
+}
 
 /// `GET /login`: the password form, and "Sign in with Microsoft" when it is configured.
-pub async fn login(state: web::Data<crate::http::AppState>) -> HttpResponse {
+pub async fn login(req: HttpRequest, state: web::Data<crate::http::AppState>) -> HttpResponse {
     // Offered when the operator's Entra application is configured (the collector's).
     let html = if state.backend.collector.is_some() {
-        LOGIN_HTML.replace(MICROSOFT_MARKER, MICROSOFT_BUTTON)
+        let next = url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(name, _)| name == "next")
+            .map(|(_, value)| value.into_owned());
+        LOGIN_HTML.replace(MICROSOFT_MARKER, &microsoft_button(next.as_deref()))
     } else {
         LOGIN_HTML.replace(MICROSOFT_MARKER, "")
     };

@@ -37,8 +37,8 @@ pub async fn verification_slot() -> Result<SemaphorePermit<'static>, DashboardEr
 type AddressLocks = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
 static ATTEMPTS: LazyLock<AddressLocks> = LazyLock::new(AddressLocks::default);
 
-/// One sign-in attempt of an address; the next one starts when it is dropped (after its
-/// failure, if any, was written).
+/// One sign-in attempt of an address (or one start of a sign-in with Microsoft); the next one
+/// starts when it is dropped (after its outcome, if any, was written).
 pub struct Attempt {
     addr: String,
     lock: Arc<tokio::sync::Mutex<()>>,
@@ -64,46 +64,64 @@ pub async fn begin(
     db: &impl ConnectionTrait,
     client_addr: &str,
 ) -> Result<Attempt, DashboardError> {
+    let attempt = turn_of(client_addr.to_string()).await?;
+    if let Err(retry_after) =
+        recent_within(db, LOGIN_FAILED, client_addr, FAILURE_LIMIT, FAILURE_WINDOW).await?
+    {
+        return Err(DashboardError::RateLimited { retry_after });
+    }
+    Ok(attempt)
+}
+
+/// The turn of `client_addr` among its sign-ins with Microsoft being started (a queue apart
+/// from password attempts); hold it until the start is written.
+pub async fn turn(client_addr: &str) -> Result<Attempt, DashboardError> {
+    turn_of(format!("microsoft {client_addr}")).await
+}
+
+async fn turn_of(key: String) -> Result<Attempt, DashboardError> {
     let lock = ATTEMPTS
         .lock()
         // The map only counts attempts: a panic elsewhere while it was held leaves it usable.
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(client_addr.to_string())
+        .entry(key.clone())
         .or_default()
         .clone();
     let turn = Arc::clone(&lock).lock_owned().await;
-    let attempt = Attempt {
-        addr: client_addr.to_string(),
+    Ok(Attempt {
+        addr: key,
         lock,
         _turn: turn,
-    };
-    check(db, client_addr).await?;
-    Ok(attempt)
+    })
 }
 
-/// 429 with the time to wait when `client_addr` used up its failures.
-async fn check(db: &impl ConnectionTrait, client_addr: &str) -> Result<(), DashboardError> {
+/// Whether `client_addr` has fewer than `limit` audit rows of `action` within `window`;
+/// `Err(retry_after)` (until the oldest of them leaves the window) when it has not.
+pub async fn recent_within(
+    db: &impl ConnectionTrait,
+    action: &str,
+    client_addr: &str,
+    limit: u64,
+    window: Duration,
+) -> Result<Result<(), Duration>, DashboardError> {
     let now = Utc::now();
-    let window = chrono::Duration::from_std(FAILURE_WINDOW)
+    let window = chrono::Duration::from_std(window)
         .map_err(|e| DashboardError::failed("sign-in window", e))?;
     let recent: Vec<DateTime<Utc>> = audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::CreatedAt)
-        .filter(audit_log::Column::Action.eq(LOGIN_FAILED))
+        .filter(audit_log::Column::Action.eq(action))
         .filter(audit_log::Column::ClientAddr.eq(client_addr))
         .filter(audit_log::Column::CreatedAt.gt(now - window))
         .order_by_desc(audit_log::Column::CreatedAt)
-        .limit(FAILURE_LIMIT)
+        .limit(limit)
         .into_tuple()
         .all(db)
         .await?;
-    match recent.last() {
-        Some(oldest) if recent.len() as u64 >= FAILURE_LIMIT => {
-            let retry_after = (*oldest + window - now)
-                .to_std()
-                .unwrap_or(Duration::from_secs(1));
-            Err(DashboardError::RateLimited { retry_after })
-        }
+    Ok(match recent.last() {
+        Some(oldest) if recent.len() as u64 >= limit => Err((*oldest + window - now)
+            .to_std()
+            .unwrap_or(Duration::from_secs(1))),
         _ => Ok(()),
-    }
+    })
 }

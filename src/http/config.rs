@@ -37,6 +37,9 @@ pub struct ServerConfig {
     /// Lets requests to addresses others chose (OAuth client metadata documents) reach
     /// loopback addresses, over plain `http` too: a test setting, never for production.
     pub allow_loopback_destinations: bool,
+    /// Certificate authorities trusted besides the public roots when fetching client metadata
+    /// documents: a test setting (with `allow_loopback_destinations`), never for production.
+    pub extra_root_certificates: Vec<aether365_actors::outbound::RootCertificate>,
     /// `bench` builds only: every request is this principal, without a bearer (audit rows
     /// and tenant scope still apply). Loopback binds only.
     #[cfg(feature = "bench")]
@@ -58,6 +61,7 @@ impl Default for ServerConfig {
             keep_alive: Duration::from_secs(15),
             conformance_fixtures: false,
             allow_loopback_destinations: false,
+            extra_root_certificates: Vec::new(),
             #[cfg(feature = "bench")]
             bench_principal: None,
         }

@@ -354,6 +354,7 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Arc<Cal
         .tokens
         .send(Authenticate {
             bearer,
+            oauth_resources: state.own_resources().to_vec(),
             client_addr: client_addr.clone(),
             user_agent: user_agent.clone(),
         })

@@ -116,7 +116,9 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let connections_per_worker = config.max_connections.div_ceil(workers).max(1);
         let config_quotas = config.quotas;
-        let config_allow_loopback = config.allow_loopback_destinations;
+        let mut document_policy =
+            aether365_actors::oauth::document::policy(config.allow_loopback_destinations);
+        document_policy.extra_roots = config.extra_root_certificates.clone();
         let registry = SessionRegistry::new(&backend);
         registry.follow_revocations(backend.clone());
         registry.follow_cluster();
@@ -133,7 +135,7 @@ impl Application {
             strangers: Arc::default(),
             quotas: Arc::new(quota::Quotas::new(config_quotas)),
             readiness: Arc::default(),
-            client_documents: Arc::new(crate::oauth::ClientDocuments::new(config_allow_loopback)),
+            client_documents: Arc::new(crate::oauth::ClientDocuments::new(document_policy)),
         };
         let max_body = state.config.max_body_bytes;
         let server = HttpServer::new(move || {

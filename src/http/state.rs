@@ -42,6 +42,13 @@ impl AppState {
             .to_string()
     }
 
+    /// The resources OAuth access tokens are minted for and accepted with (RFC 8707): this
+    /// server's MCP endpoints under its public URL.
+    pub fn own_resources(&self) -> [String; 2] {
+        let base = self.base_url();
+        [format!("{base}/mcp"), format!("{base}/sse")]
+    }
+
     /// URL of the protected resource metadata of the endpoint `req` was sent to: `/mcp`, or
     /// `/sse` for the legacy transport (`/sse` and `/messages`).
     pub fn resource_metadata_url(&self, req: &HttpRequest) -> String {

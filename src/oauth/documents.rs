@@ -32,14 +32,14 @@ pub struct ClientDocuments {
 }
 
 impl ClientDocuments {
-    /// A cache fetching under [`document::policy`]; `allow_loopback` is the test setting.
-    pub fn new(allow_loopback: bool) -> Self {
+    /// A cache fetching under `policy` ([`document::policy`], with the test settings).
+    pub fn new(policy: OutboundPolicy) -> Self {
         ClientDocuments {
             cache: Cache::builder()
                 .max_capacity(CAPACITY)
                 .expire_after(PerDocument)
                 .build(),
-            policy: document::policy(allow_loopback),
+            policy,
         }
     }
 

@@ -27,6 +27,9 @@ use crate::dashboard::oauth_consent::{self, ConsentView, TenantChoice};
 use crate::dashboard::session::{self, DashboardUser};
 use crate::http::AppState;
 
+/// The refusal page of an unknown client (or another organisation's pre-registered one).
+const UNKNOWN_CLIENT: &str = "This application is not registered with aether365.";
+
 /// Client registrations allowed per address and hour.
 pub const REGISTRATIONS_PER_HOUR: u64 = 20;
 /// Whether `client_id` may be an https URL naming a Client ID Metadata Document (fetched
@@ -93,8 +96,7 @@ pub async fn authorization_server_metadata(state: web::Data<AppState>) -> HttpRe
 
 /// The resources tokens may be bound to: the MCP endpoints of this server.
 fn own_resources(state: &AppState) -> [String; 2] {
-    let base = state.base_url();
-    [format!("{base}/mcp"), format!("{base}/sse")]
+    state.own_resources()
 }
 
 /// A registration request (RFC 7591 §2); other metadata is ignored.
@@ -234,8 +236,13 @@ impl From<OAuthHttpError> for Refusal {
 }
 
 /// Checks an authorization request: client and redirect URI first (refusals on a page), then
-/// the rest (refusals redirected with `error`).
-async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refusal> {
+/// the rest (refusals redirected with `error`). `organisation`: the signed-in person's; a
+/// client another organisation pre-registered answers as an unknown client does.
+async fn check(
+    state: &AppState,
+    params: &AuthorizeParams,
+    organisation: Option<i64>,
+) -> Result<Valid, Refusal> {
     let bad = |m: &str| Refusal::Page(OAuthHttpError::page(StatusCode::BAD_REQUEST, m));
     let client_id = params
         .client_id
@@ -254,14 +261,20 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Valid, Refu
         let client = oauth::find_client(&state.backend.db, client_id)
             .await
             .map_err(|e| Refusal::Page(e.into()))?
-            .ok_or_else(|| bad("This application is not registered with aether365."))?;
+            .ok_or_else(|| bad(UNKNOWN_CLIENT))?;
+        if let (Some(owner), Some(person)) = (client.organisation_id, organisation)
+            && owner != person
+        {
+            return Err(bad(UNKNOWN_CLIENT));
+        }
         (client, None)
     };
     let registered = oauth::redirect_uris_of(&client);
-    // A metadata document's redirect URIs are compared exactly; a registered client's
-    // loopback URIs on any port (RFC 8252 §7.3).
+    // A metadata document's and a pre-registered client's redirect URIs are compared exactly;
+    // a registered client's loopback URIs on any port (RFC 8252 §7.3).
+    let exact = verified_domain.is_some() || client.organisation_id.is_some();
     let matches = |r: &String, uri: &str| {
-        if verified_domain.is_some() {
+        if exact {
             r == uri
         } else {
             oauth::redirect_uri_matches(r, uri)
@@ -392,7 +405,13 @@ pub async fn authorize(
     let valid = if user.is_none() && fetches {
         None
     } else {
-        match check(&state, &params).await {
+        match check(
+            &state,
+            &params,
+            user.as_ref().map(DashboardUser::organisation_id),
+        )
+        .await
+        {
             Ok(valid) => Some(valid),
             Err(refusal) => return refused(&state, refusal),
         }
@@ -528,7 +547,7 @@ pub async fn consent(
             "Your dashboard session has ended: sign in and start again from the application.",
         ));
     };
-    let valid = match check(&state, &form.params).await {
+    let valid = match check(&state, &form.params, Some(user.organisation_id())).await {
         Ok(valid) => valid,
         Err(refusal) => return refused(&state, refusal),
     };

@@ -208,6 +208,36 @@ test("create a token, shown once, and revoke it", async () => {
   await done(s, true);
 });
 
+test("register an OAuth client, see its client ID, delete it", async () => {
+  const s = await signIn(env("OWNER_EMAIL"), env("OWNER_PASSWORD"));
+  await s.page.goto(BASE + "/settings/mcp");
+  await s.page.waitForFunction(() => document.querySelectorAll("#oauth-clients-table tbody tr").length > 0);
+  // Refused on the page, with the server's reason: not https and not loopback.
+  await s.page.fill("#oauth-client-name", "Browser client");
+  await s.page.fill("#oauth-client-uris", "http://evil.example/callback");
+  await s.page.click("#create-oauth-client button[type=submit]");
+  await s.page.waitForFunction(() => !document.getElementById("oauth-client-error").hidden);
+  assert.match(await s.page.locator("#oauth-client-error").textContent(), /neither https nor an http loopback URI/);
+  await s.page.fill("#oauth-client-uris", "https://app.example/callback\nhttp://127.0.0.1:8976/callback");
+  await s.page.click("#create-oauth-client button[type=submit]");
+  await s.page.waitForFunction(() => !document.getElementById("oauth-client-created").hidden);
+  const created = await s.page.locator("#oauth-client-created").textContent();
+  const clientId = created.match(/a365c_[A-Za-z0-9]+/)[0];
+  const row = s.page.locator("#oauth-clients-table tbody tr", { hasText: "Browser client" });
+  await row.waitFor();
+  assert.ok((await row.textContent()).includes(clientId));
+  assert.ok((await row.textContent()).includes("http://127.0.0.1:8976/callback"));
+  await shoot(s.page, "settings-mcp-oauth-client");
+  s.page.once("dialog", (d) => d.accept());
+  await row.locator("button.danger").click();
+  await s.page.waitForFunction((id) => !document.getElementById("oauth-clients-table").textContent.includes(id), clientId);
+  // The refused registration above is the one expected 400.
+  const refusals = s.problems.filter((p) => /status of 400 /.test(p));
+  assert.equal(refusals.length, 1, JSON.stringify(s.problems));
+  s.problems.splice(s.problems.findIndex((p) => /status of 400 /.test(p)), 1);
+  await done(s);
+});
+
 test("a new organisation sees MCP as not available, with the reason and the next step", async () => {
   const s = await signIn(env("NEWORG_EMAIL"), env("NEWORG_PASSWORD"));
   await ready(s.page);
@@ -234,6 +264,7 @@ test("a viewer reads but is refused what a viewer may not do", async () => {
   await s.page.goto(BASE + "/settings/mcp");
   await s.page.waitForFunction(() => document.querySelectorAll("#tokens-table tbody tr").length > 0);
   assert.ok(await s.page.locator("#create-token").isHidden());
+  assert.ok(await s.page.locator("#create-oauth-client").isHidden());
   assert.equal(await s.page.locator("#tokens-table button.danger").count(), 0);
   // The API refuses too, with a problem document: the page hiding a button is not the defence.
   const refused = await s.page.evaluate(async () => {

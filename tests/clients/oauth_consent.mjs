@@ -16,7 +16,8 @@ const env = (name) => {
   return value;
 };
 
-/** Signs in and allows `authorizeUrl` for one tenant; answers the URL the browser ended on. */
+/** Signs in and allows `authorizeUrl` for one tenant; answers the URL the browser ended on,
+ * the consent page's heading and its verified domain (a metadata document's, else null). */
 export async function consent(authorizeUrl) {
   const authorize = new URL(authorizeUrl);
   const browser = await chromium.launch({
@@ -34,12 +35,15 @@ export async function consent(authorizeUrl) {
     await page.waitForURL((u) => u.pathname === "/oauth/authorize", { timeout: 15000 });
     await page.waitForSelector("select#tenant", { timeout: 15000 });
     const heading = (await page.textContent("h1")) ?? "";
+    // A client named by a metadata document: the domain that served it, shown as verified.
+    const verified = await page.$(".verified-domain");
+    const verifiedDomain = verified ? ((await verified.textContent()) ?? "").trim() : null;
     await page.selectOption("select#tenant", { label: `Only ${env("AETHER365_CONSENT_TENANT")}` });
     // The redirect leaves the server's origin for the client's loopback callback.
     const left = page.waitForURL((u) => u.origin !== authorize.origin, { timeout: 15000 });
     await page.click("button[name=decision][value=allow]");
     await left;
-    return { landed: page.url(), heading: heading.trim() };
+    return { landed: page.url(), heading: heading.trim(), verifiedDomain };
   } finally {
     await browser.close();
   }

@@ -722,3 +722,50 @@ fn serve_refuses_an_alert_lease_shorter_than_a_send() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn extra_root_ca_is_a_test_setting_and_must_be_a_certificate() {
+    let t = testkit::databases().await.into_iter().next().unwrap();
+    let url = t.url.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("ca.pem");
+    std::fs::write(&garbage, "not a certificate\n").unwrap();
+    let garbage = garbage.to_str().unwrap();
+    // Alone (flag or environment variable), it is refused: it only goes with the other test
+    // setting, which lets loopback destinations through.
+    let out = run(
+        url,
+        &["serve", "--bind", "127.0.0.1:0", "--extra-root-ca", garbage],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--allow-loopback-destinations"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(BIN)
+        .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
+        .env("AETHER365_EXTRA_ROOT_CA", garbage)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--allow-loopback-destinations"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // With it, the file must hold a certificate: the server does not start otherwise.
+    let args = [
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--allow-loopback-destinations",
+        "--extra-root-ca",
+        garbage,
+    ];
+    fails(url, &args, "holds no PEM certificate");
+    let missing = dir.path().join("missing.pem");
+    let mut args = args.to_vec();
+    args[5] = missing.to_str().unwrap();
+    fails(url, &args, "cannot read");
+}

@@ -27,6 +27,7 @@ mod mcp_surface;
 mod mcp_tasks_and_scans;
 mod microsoft_sign_in;
 mod oauth;
+mod oauth_clients;
 mod people_security;
 mod power_platform_dlp;
 mod schedules;

@@ -84,9 +84,14 @@ impl<'a> Browser<'a> {
 
     /// "Sign in with Microsoft": the authorization URL at the authority; keeps the cookie.
     async fn start(&mut self) -> String {
+        self.start_at("/login/microsoft").await
+    }
+
+    /// "Sign in with Microsoft" from `path` (`/login/microsoft?next=…`).
+    async fn start_at(&mut self, path: &str) -> String {
         let response = self
             .http
-            .get(format!("{}/login/microsoft", self.app.address))
+            .get(format!("{}{path}", self.app.address))
             .send()
             .await
             .unwrap();
@@ -464,5 +469,216 @@ async fn a_refusal_page_escapes_what_microsoft_sent() {
         assert_eq!(status, 403);
         assert!(!text.contains("<script>"), "{text}");
         assert!(text.contains("&lt;script&gt;"), "{text}");
+    }
+}
+
+/// The `url=` of a page's `<meta http-equiv="refresh">`, HTML-unescaped.
+fn refresh_target(page: &str) -> String {
+    let start = page.find(";url=").expect("a refresh") + 5;
+    let end = start + page[start..].find('"').unwrap();
+    unescape(&page[start..end])
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The `href` of the login page's "Sign in with Microsoft" button, HTML-unescaped.
+async fn microsoft_button(app: &TestApp, login_path: &str) -> String {
+    let page = app
+        .client
+        .get(format!("{}{login_path}", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("id=\"microsoft-sign-in\"").expect("the button");
+    let href = page[start..].find("href=\"").unwrap() + start + 6;
+    let end = href + page[href..].find('"').unwrap();
+    unescape(&page[href..end])
+}
+
+#[actix_web::test]
+async fn sign_in_with_microsoft_comes_back_to_the_consent_page() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, options()).await;
+        directory::create_user(&app.testdb.db, app.organisation_id, ANN, PASSWORD, "owner")
+            .await
+            .unwrap();
+        app.standin.sign_in(Some(ann_at_microsoft(&app)));
+        // An assistant sends the signed-out browser to authorize: it is sent to sign in.
+        let client_id = crate::oauth::register(&app, "Claude").await;
+        let (_, challenge) = crate::oauth::pkce();
+        let q = crate::oauth::authorize_query(&app, &client_id, &challenge);
+        let r = crate::oauth::get_authorize(&app, None, &q).await;
+        assert_eq!(r.status(), 302);
+        let login = location(&r);
+        let next = query_of(&format!("{}{login}", app.address))["next"].clone();
+        assert!(next.starts_with("/oauth/authorize?"), "{next}");
+
+        // The sign-in page's Microsoft button carries `next` through the round trip.
+        let button = microsoft_button(&app, &login).await;
+        assert_eq!(
+            query_of(&format!("{}{button}", app.address))["next"],
+            next,
+            "{button}"
+        );
+        let mut browser = Browser::new(&app);
+        let authorize = browser.start_at(&button).await;
+        let callback = browser.at_microsoft(&authorize).await;
+        let answer = browser.back(&callback).await;
+        assert_eq!(answer.status(), 200);
+        let session = session_cookie(&answer).expect("a session cookie");
+        let page = answer.text().await.unwrap();
+        assert_eq!(refresh_target(&page), next, "{page}");
+
+        // Back at the authorization, signed in: the consent page.
+        let consent = no_redirects()
+            .get(format!("{}{next}", app.address))
+            .header("Cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(consent.status(), 200);
+        assert!(
+            consent
+                .text()
+                .await
+                .unwrap()
+                .contains("name=\"decision\" value=\"allow\"")
+        );
+
+        // Without `next`, the overview.
+        let (_, answer) = Browser::new(&app).sign_in().await;
+        assert_eq!(refresh_target(&answer.text().await.unwrap()), "/overview");
+    }
+}
+
+#[actix_web::test]
+async fn next_never_leaves_the_site() {
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, options()).await;
+        directory::create_user(&app.testdb.db, app.organisation_id, ANN, PASSWORD, "owner")
+            .await
+            .unwrap();
+        app.standin.sign_in(Some(ann_at_microsoft(&app)));
+        for evil in [
+            "//evil.example",
+            "//evil.example/oauth/authorize?x=1",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "/\t/evil.example",
+        ] {
+            let encoded: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", evil)
+                .finish();
+            // Not carried by the sign-in page's button ...
+            let button = microsoft_button(&app, &format!("/login?{encoded}")).await;
+            assert_eq!(button, "/login/microsoft", "{evil:?}");
+            // ... nor by the flow when sent to it directly: the overview, not the other site.
+            let mut browser = Browser::new(&app);
+            let authorize = browser
+                .start_at(&format!("/login/microsoft?{encoded}"))
+                .await;
+            let callback = browser.at_microsoft(&authorize).await;
+            let answer = browser.back(&callback).await;
+            assert_eq!(answer.status(), 200, "{evil:?}");
+            assert!(session_cookie(&answer).is_some());
+            let page = answer.text().await.unwrap();
+            assert_eq!(refresh_target(&page), "/overview", "{evil:?}: {page}");
+            assert!(!page.contains("evil.example"), "{evil:?}: {page}");
+        }
+
+        // A `next` swapped in the binding cookie is another browser's cookie: refused.
+        let mut browser = Browser::new(&app);
+        let authorize = browser.start_at("/login/microsoft?next=%2Foverview").await;
+        let callback = browser.at_microsoft(&authorize).await;
+        let honest = browser.binding.clone().unwrap();
+        let (name_secret, _) = honest.rsplit_once('.').expect("next in the cookie");
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("/settings/mcp");
+        browser.binding = Some(format!("{name_secret}.{forged}"));
+        let (status, text) = refused(browser.back(&callback).await).await;
+        assert_eq!(status, 403);
+        assert!(text.contains("another browser"), "{text}");
+        // The honest cookie still finishes it.
+        browser.binding = Some(honest);
+        let answer = browser.back(&callback).await;
+        assert_eq!(answer.status(), 200);
+        assert_eq!(refresh_target(&answer.text().await.unwrap()), "/overview");
+    }
+}
+
+#[actix_web::test]
+async fn starts_of_sign_in_with_microsoft_are_limited_per_address() {
+    use aether365_actors::audit::{self, ActorKind, AuditEvent};
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, options()).await;
+        let db = &app.testdb.db;
+        // Another address used up its starts: this one is not held back by it.
+        for _ in 0..aether365::dashboard::microsoft::STARTS_PER_ADDRESS {
+            audit::write_one(
+                db,
+                AuditEvent::new(
+                    ActorKind::Anonymous,
+                    aether365::dashboard::microsoft::STARTED,
+                )
+                .client_addr(Some("192.0.2.7".into())),
+            )
+            .await
+            .unwrap();
+        }
+        for _ in 0..aether365::dashboard::microsoft::STARTS_PER_ADDRESS {
+            Browser::new(&app).start().await;
+        }
+        let flows = aether365_entities::microsoft_sign_in::Entity::find()
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(flows, aether365::dashboard::microsoft::STARTS_PER_ADDRESS);
+
+        let response = no_redirects()
+            .get(format!("{}/login/microsoft", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 429);
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=900).contains(&retry_after), "{retry_after}");
+        assert!(
+            cookies(&response).iter().all(|c| !c.starts_with(BINDING)),
+            "no flow is started"
+        );
+        let text = response.text().await.unwrap();
+        assert!(text.contains("Too many sign-ins with Microsoft"), "{text}");
+        assert_eq!(
+            aether365_entities::microsoft_sign_in::Entity::find()
+                .count(db)
+                .await
+                .unwrap(),
+            flows
+        );
+        // Password sign-in keeps its own limit (failures), untouched by this one.
+        let r = app
+            .client
+            .post(format!("{}/api/v1/session", app.address))
+            .json(&json!({"email": ANN, "password": "wrong"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
     }
 }

@@ -14,7 +14,7 @@ use crate::dashboard::{Session, sign_in};
 const REDIRECT: &str = "http://127.0.0.1/callback";
 
 /// A client that does not follow redirects: the tests read each `Location`.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -22,7 +22,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// A fresh PKCE verifier and its S256 challenge.
-fn pkce() -> (String, String) {
+pub(crate) fn pkce() -> (String, String) {
     let verifier: String = (0..64)
         .map(|_| char::from(b'a' + rand::random_range(0..26u8)))
         .collect();
@@ -30,7 +30,7 @@ fn pkce() -> (String, String) {
     (verifier, challenge)
 }
 
-async fn register(app: &TestApp, name: &str) -> String {
+pub(crate) async fn register(app: &TestApp, name: &str) -> String {
     let r = app
         .client
         .post(format!("{}/oauth/register", app.address))
@@ -45,7 +45,11 @@ async fn register(app: &TestApp, name: &str) -> String {
 }
 
 /// The authorization request's query.
-fn authorize_query(app: &TestApp, client_id: &str, challenge: &str) -> Vec<(String, String)> {
+pub(crate) fn authorize_query(
+    app: &TestApp,
+    client_id: &str,
+    challenge: &str,
+) -> Vec<(String, String)> {
     [
         ("response_type", "code"),
         ("client_id", client_id),
@@ -61,7 +65,11 @@ fn authorize_query(app: &TestApp, client_id: &str, challenge: &str) -> Vec<(Stri
     .collect()
 }
 
-fn with(query: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn with(
+    query: &[(String, String)],
+    name: &str,
+    value: Option<&str>,
+) -> Vec<(String, String)> {
     let mut q: Vec<_> = query.iter().filter(|(k, _)| k != name).cloned().collect();
     if let Some(v) = value {
         q.push((name.to_string(), v.to_string()));
@@ -69,7 +77,7 @@ fn with(query: &[(String, String)], name: &str, value: Option<&str>) -> Vec<(Str
     q
 }
 
-async fn get_authorize(
+pub(crate) async fn get_authorize(
     app: &TestApp,
     cookie: Option<&Session>,
     q: &[(String, String)],
@@ -84,12 +92,12 @@ async fn get_authorize(
 }
 
 /// The consent page's CSRF token.
-fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
     page[start..].split('"').next().unwrap().to_string()
 }
 
-async fn answer_consent(
+pub(crate) async fn answer_consent(
     app: &TestApp,
     owner: &Session,
     q: &[(String, String)],
@@ -108,19 +116,24 @@ async fn answer_consent(
 }
 
 /// The query parameters of a redirect's `Location`.
-fn location(r: &Response) -> url::Url {
+pub(crate) fn location(r: &Response) -> url::Url {
     assert_eq!(r.status(), StatusCode::FOUND);
     url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap()
 }
 
-fn param(url: &url::Url, name: &str) -> Option<String> {
+pub(crate) fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.to_string())
 }
 
 /// Consents for `tenant` and answers the code.
-async fn approve(app: &TestApp, owner: &Session, q: &[(String, String)], tenant: &str) -> String {
+pub(crate) async fn approve(
+    app: &TestApp,
+    owner: &Session,
+    q: &[(String, String)],
+    tenant: &str,
+) -> String {
     let page = get_authorize(app, Some(owner), q).await;
     assert_eq!(page.status(), 200);
     let csrf = csrf_of(&page.text().await.unwrap());
@@ -141,7 +154,7 @@ async fn approve(app: &TestApp, owner: &Session, q: &[(String, String)], tenant:
     param(&back, "code").expect("a code")
 }
 
-async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let r = app
         .client
         .post(format!("{}/oauth/token", app.address))
@@ -156,7 +169,7 @@ async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Val
     (status, r.json().await.unwrap())
 }
 
-async fn exchange(
+pub(crate) async fn exchange(
     app: &TestApp,
     client_id: &str,
     code: &str,
@@ -175,7 +188,11 @@ async fn exchange(
     .await
 }
 
-async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> (StatusCode, Value) {
+pub(crate) async fn refresh(
+    app: &TestApp,
+    client_id: &str,
+    refresh_token: &str,
+) -> (StatusCode, Value) {
     token_request(
         app,
         &[
@@ -188,7 +205,7 @@ async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str) -> (Status
 }
 
 /// A stateless `tools/call get_posture` with `token`: status and body text.
-async fn posture(app: &TestApp, token: &str, arguments: Value) -> (StatusCode, String) {
+pub(crate) async fn posture(app: &TestApp, token: &str, arguments: Value) -> (StatusCode, String) {
     let r = app
         .client
         .post(format!("{}/mcp", app.address))

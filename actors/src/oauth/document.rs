@@ -214,6 +214,7 @@ pub fn policy(allow_loopback: bool) -> OutboundPolicy {
         allow_loopback,
         timeout: FETCH_TIMEOUT,
         max_response_bytes: MAX_DOCUMENT_BYTES,
+        extra_roots: Vec::new(),
     }
 }
 

@@ -18,6 +18,10 @@ pub enum OAuthError {
     InvalidRedirectUri(String),
     #[error("too many client registrations from this address; try again later")]
     TooManyRegistrations,
+    #[error("the client name is empty")]
+    InvalidClientName,
+    #[error("an organisation may register at most {0} OAuth clients: delete one first")]
+    TooManyClients(u64),
     #[error("the tenant choice is invalid: {0}")]
     Scope(#[from] TokenError),
     #[error(transparent)]
@@ -35,6 +39,9 @@ impl OAuthError {
             OAuthError::InvalidTarget => "invalid_target",
             OAuthError::InvalidRedirectUri(_) => "invalid_redirect_uri",
             OAuthError::TooManyRegistrations => "slow_down",
+            OAuthError::InvalidClientName | OAuthError::TooManyClients(_) => {
+                "invalid_client_metadata"
+            }
             OAuthError::Scope(_) => "invalid_request",
             OAuthError::Audit(_) | OAuthError::Db(_) => "server_error",
         }

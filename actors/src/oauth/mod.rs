@@ -18,8 +18,8 @@ use aether365_entities::{mcp_token, oauth_client, oauth_code, oauth_token};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 pub use error::OAuthError;
@@ -192,6 +192,156 @@ pub async fn find_client<C: ConnectionTrait>(
         .filter(oauth_client::Column::ClientId.eq(client_id))
         .one(db)
         .await?)
+}
+
+/// Most clients one organisation may pre-register.
+pub const MAX_ORGANISATION_CLIENTS: u64 = 50;
+
+/// A client an owner or admin pre-registers in the dashboard.
+#[derive(Clone, Debug)]
+pub struct NewOrganisationClient {
+    pub organisation_id: i64,
+    /// The person registering it (id, email for the audit row).
+    pub created_by: i64,
+    pub created_by_email: String,
+    pub client_name: String,
+    /// Compared exactly at authorization (no loopback port freedom).
+    pub redirect_uris: Vec<String>,
+}
+
+/// Checks `uris` as redirect URIs to keep: 1 to [`MAX_REDIRECT_URIS`], each
+/// [`redirect_uri_allowed`], no duplicates.
+fn check_redirect_uris(uris: &[String]) -> Result<(), OAuthError> {
+    if uris.is_empty() || uris.len() > MAX_REDIRECT_URIS {
+        return Err(OAuthError::InvalidRedirectUri(format!(
+            "between 1 and {MAX_REDIRECT_URIS} redirect_uris are needed"
+        )));
+    }
+    if let Some(bad) = uris.iter().find(|u| !redirect_uri_allowed(u)) {
+        return Err(OAuthError::InvalidRedirectUri(format!(
+            "{:?} is neither https nor an http loopback URI",
+            bad.chars().take(100).collect::<String>()
+        )));
+    }
+    if uris.iter().enumerate().any(|(i, u)| uris[..i].contains(u)) {
+        return Err(OAuthError::InvalidRedirectUri(
+            "a redirect URI is listed twice".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Pre-registers a public client of an organisation; audited as `oauth.client_create`.
+pub async fn register_organisation_client<C: ConnectionTrait>(
+    db: &C,
+    client: NewOrganisationClient,
+) -> Result<oauth_client::Model, OAuthError> {
+    let name = clean_client_name(&client.client_name).ok_or(OAuthError::InvalidClientName)?;
+    check_redirect_uris(&client.redirect_uris)?;
+    let existing = oauth_client::Entity::find()
+        .filter(oauth_client::Column::OrganisationId.eq(client.organisation_id))
+        .count(db)
+        .await?;
+    if existing >= MAX_ORGANISATION_CLIENTS {
+        return Err(OAuthError::TooManyClients(MAX_ORGANISATION_CLIENTS));
+    }
+    let row = oauth_client::ActiveModel {
+        client_id: Set(format!("{CLIENT_PREFIX}{}", random_base62(22))),
+        client_name: Set(name),
+        redirect_uris: Set(serde_json::json!(client.redirect_uris)),
+        registered_from: Set(None),
+        created_at: Set(Utc::now()),
+        organisation_id: Set(Some(client.organisation_id)),
+        created_by: Set(Some(client.created_by)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    write_one(
+        db,
+        AuditEvent::new(ActorKind::User, "oauth.client_create")
+            .organisation(client.organisation_id)
+            .actor_id(client.created_by)
+            .actor_label(client.created_by_email.clone())
+            .target(row.id)
+            .detail(format!(
+                "OAuth client {:?} ({}), redirect URIs: {}",
+                row.client_name,
+                row.client_id,
+                client.redirect_uris.join(" ")
+            )),
+    )
+    .await?;
+    Ok(row)
+}
+
+/// The clients `organisation_id` pre-registered, oldest first.
+pub async fn organisation_clients<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+) -> Result<Vec<oauth_client::Model>, OAuthError> {
+    Ok(oauth_client::Entity::find()
+        .filter(oauth_client::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(oauth_client::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Deletes a client `organisation_id` pre-registered, and revokes every grant given to it
+/// (their tokens stop at once); answers the deleted row and the revoked grants' ids (tell the
+/// validator). `deleted_by`: the person's id and email. Another organisation's client is [`OAuthError::InvalidClient`], as an unknown
+/// one. Audited as `oauth.client_delete`.
+pub async fn delete_organisation_client<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    deleted_by: (i64, &str),
+    client_id: &str,
+) -> Result<(oauth_client::Model, Vec<i64>), OAuthError> {
+    let txn = db.begin().await?;
+    let client = oauth_client::Entity::find()
+        .filter(oauth_client::Column::ClientId.eq(client_id))
+        .filter(oauth_client::Column::OrganisationId.eq(organisation_id))
+        .one(&txn)
+        .await?
+        .ok_or(OAuthError::InvalidClient)?;
+    let mut grants: Vec<i64> = oauth_token::Entity::find()
+        .select_only()
+        .column(oauth_token::Column::GrantId)
+        .filter(oauth_token::Column::ClientId.eq(client_id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    grants.sort_unstable();
+    grants.dedup();
+    for grant in &grants {
+        revoke_grant(&txn, *grant, "its OAuth client was deleted").await?;
+    }
+    // Codes not yet exchanged die with the client (the token endpoint would refuse them).
+    oauth_code::Entity::delete_many()
+        .filter(oauth_code::Column::ClientId.eq(client_id))
+        .filter(oauth_code::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    oauth_client::Entity::delete_by_id(client.id)
+        .exec(&txn)
+        .await?;
+    write_one(
+        &txn,
+        AuditEvent::new(ActorKind::User, "oauth.client_delete")
+            .organisation(organisation_id)
+            .actor_id(deleted_by.0)
+            .actor_label(deleted_by.1)
+            .target(client.id)
+            .detail(format!(
+                "OAuth client {:?} ({}) deleted, {} grant(s) revoked",
+                client.client_name,
+                client.client_id,
+                grants.len()
+            )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((client, grants))
 }
 
 /// Keeps the client a fetched metadata document describes as an `oauth_clients` row (its
@@ -619,12 +769,13 @@ async fn mint<C: ConnectionTrait>(
 /// An access token verified for the token validator: the grant's row as the validator reads
 /// a headless token's, its expiry the earlier of the access token's and the grant's, revoked
 /// when either is; `None` when the token is unknown. `matches` is false for a wrong secret.
+/// Also answers the resource the token is bound to (RFC 8707).
 pub(crate) async fn verify_access<C: ConnectionTrait>(
     db: &C,
     key: &TokenKey,
     lookup: &str,
     secret: &str,
-) -> Result<(Option<mcp_token::Model>, bool), sea_orm::DbErr> {
+) -> Result<(Option<mcp_token::Model>, bool, Option<String>), sea_orm::DbErr> {
     let row = oauth_token::Entity::find()
         .filter(oauth_token::Column::LookupId.eq(lookup))
         .filter(oauth_token::Column::Kind.eq(KIND_ACCESS))
@@ -633,15 +784,15 @@ pub(crate) async fn verify_access<C: ConnectionTrait>(
     let Some(row) = row else {
         // Same work as a wrong secret.
         let _ = secret_matches(key, lookup, secret, "");
-        return Ok((None, false));
+        return Ok((None, false, None));
     };
     let matches = secret_matches(key, lookup, secret, &row.secret_hash);
     let Some(mut grant) = mcp_token::Entity::find_by_id(row.grant_id).one(db).await? else {
-        return Ok((None, false));
+        return Ok((None, false, None));
     };
     grant.expires_at = Some(earlier(grant.expires_at, row.expires_at));
     grant.revoked_at = row.revoked_at.or(grant.revoked_at);
-    Ok((Some(grant), matches))
+    Ok((Some(grant), matches, Some(row.resource)))
 }
 
 fn earlier(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> DateTime<Utc> {

@@ -48,6 +48,8 @@ pub enum AuthError {
     Expired,
     #[error("the bearer token has been revoked")]
     Revoked,
+    #[error("the bearer token was issued for another resource")]
+    OtherResource,
     #[error("too many failed authentications; retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("authentication is unavailable: {0}")]
@@ -63,6 +65,7 @@ impl AuthError {
             AuthError::Invalid => "invalid",
             AuthError::Expired => "expired",
             AuthError::Revoked => "revoked",
+            AuthError::OtherResource => "other_resource",
             AuthError::RateLimited { .. } => "rate_limited",
             AuthError::Unavailable(_) => "unavailable",
         }

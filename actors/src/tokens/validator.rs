@@ -79,6 +79,10 @@ impl Default for TokenValidatorConfig {
 pub struct Authenticate {
     /// The token, without `Bearer `.
     pub bearer: String,
+    /// The resources an OAuth access token must be bound to: this server's MCP endpoints as
+    /// its public URL names them now (a token minted under another public URL is refused).
+    /// Headless tokens are not bound to a resource.
+    pub oauth_resources: Vec<String>,
     /// The client's address: failures are rate limited per address.
     pub client_addr: Option<String>,
     pub user_agent: Option<String>,
@@ -233,14 +237,19 @@ impl TokenValidator {
     fn conclude(
         &mut self,
         fingerprint: Fingerprint,
-        verified: Result<(Option<mcp_token::Model>, bool), AuthError>,
+        verified: Result<(Option<mcp_token::Model>, Check), AuthError>,
         client: Client,
     ) -> ResponseActFuture<Self, Result<Principal, AuthError>> {
         let token = match verified {
             Err(e) => return Box::pin(ready(Err(e))),
             Ok((None, _)) => return self.fail(AuthError::Invalid, None, client),
-            Ok((Some(token), false)) => return self.fail(AuthError::Invalid, Some(&token), client),
-            Ok((Some(token), true)) => token,
+            Ok((Some(token), Check::Wrong)) => {
+                return self.fail(AuthError::Invalid, Some(&token), client);
+            }
+            Ok((Some(token), Check::OtherResource)) => {
+                return self.fail(AuthError::OtherResource, Some(&token), client);
+            }
+            Ok((Some(token), Check::Right)) => token,
         };
         if token.revoked_at.is_some() {
             return self.fail(AuthError::Revoked, Some(&token), client);
@@ -366,6 +375,23 @@ async fn write_last_used(db: &DatabaseConnection, token_id: i64) -> Result<(), s
         .map(|_| ())
 }
 
+/// What a verification found of the secret presented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// The secret is the token's.
+    Right,
+    /// The secret is not the token's (or no token has the lookup id).
+    Wrong,
+    /// The secret is an OAuth access token's, bound to a resource that is not this server's.
+    OtherResource,
+}
+
+impl From<bool> for Check {
+    fn from(matches: bool) -> Check {
+        if matches { Check::Right } else { Check::Wrong }
+    }
+}
+
 /// The digest an unknown lookup id is compared against: no secret matches it in practice,
 /// and comparing costs what a wrong secret costs.
 const NO_DIGEST: [u8; 32] = [0; 32];
@@ -377,7 +403,7 @@ async fn verify(
     slots: Arc<Semaphore>,
     lookup_id: String,
     secret: String,
-) -> Result<(Option<mcp_token::Model>, bool), AuthError> {
+) -> Result<(Option<mcp_token::Model>, Check), AuthError> {
     let unavailable = |e: &dyn std::fmt::Display| {
         tracing::error!("token verification failed: {e}");
         AuthError::Unavailable("try again later".to_string())
@@ -403,7 +429,7 @@ async fn verify(
             matches
         }
     };
-    Ok((token, matches))
+    Ok((token, matches.into()))
 }
 
 /// Verifies the access token of an OAuth grant: answers the grant's row as [`verify`] answers
@@ -414,13 +440,21 @@ async fn verify_oauth(
     key: TokenKey,
     lookup_id: String,
     secret: String,
-) -> Result<(Option<mcp_token::Model>, bool), AuthError> {
-    crate::oauth::verify_access(&db, &key, &lookup_id, &secret)
+    resources: Vec<String>,
+) -> Result<(Option<mcp_token::Model>, Check), AuthError> {
+    let (grant, matches, resource) = crate::oauth::verify_access(&db, &key, &lookup_id, &secret)
         .await
         .map_err(|e| {
             tracing::error!("OAuth token verification failed: {e}");
             AuthError::Unavailable("try again later".to_string())
-        })
+        })?;
+    // Re-checked at each verification: a token minted for another resource (another server,
+    // or this one under another public URL) is refused.
+    let check = match resource {
+        Some(r) if matches && !resources.contains(&r) => Check::OtherResource,
+        _ => Check::from(matches),
+    };
+    Ok((grant, check))
 }
 
 /// Rewrites a legacy argon2 row to the keyed digest, once its secret proved right. A failed
@@ -542,6 +576,7 @@ impl Handler<Authenticate> for TokenValidator {
                 self.config.key.clone(),
                 lookup_id.to_string(),
                 secret.to_string(),
+                msg.oauth_resources,
             ))
         } else {
             Either::Right(verify(

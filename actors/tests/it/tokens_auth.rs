@@ -88,6 +88,7 @@ async fn auth(
     validator
         .send(Authenticate {
             bearer: bearer.to_string(),
+            oauth_resources: Vec::new(),
             client_addr: Some(addr.to_string()),
             user_agent: Some("tokens-test".to_string()),
         })

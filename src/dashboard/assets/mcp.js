@@ -1,4 +1,5 @@
-// Settings > MCP: server URLs, client configurations, tokens and the audit trail.
+// Settings > MCP: server URLs, client configurations, tokens, pre-registered OAuth clients and
+// the audit trail.
 "use strict";
 
 (function () {
@@ -16,6 +17,7 @@
     $("account-name").textContent = state.me.user.email + " · " + state.me.organisation.name + " (" + state.me.user.role + ")";
     const canManage = state.me.user.can_manage;
     $("create-token").hidden = !canManage;
+    $("create-oauth-client").hidden = !canManage;
     $("connect-tenant").hidden = !canManage;
     $("viewer-note").hidden = canManage;
   }
@@ -152,6 +154,63 @@
     }
   }
 
+  function oauthClientRow(client) {
+    const remove = state.me.user.can_manage
+      ? el("button", { type: "button", class: "button small danger", "aria-label": "Delete OAuth client " + client.client_name,
+          onclick: () => deleteOAuthClient(client) }, "Delete")
+      : null;
+    return el("tr", {},
+      el("th", { scope: "row" }, client.client_name),
+      el("td", {}, el("code", {}, client.client_id), " ",
+        el("button", { type: "button", class: "button small", onclick: (event) => A365.copy(client.client_id, event.currentTarget) }, "Copy")),
+      el("td", {}, ...client.redirect_uris.map((u) => el("div", {}, el("code", {}, u)))),
+      el("td", {}, time(client.created_at, "")),
+      el("td", { class: "actions" }, remove));
+  }
+
+  async function loadOAuthClients() {
+    const clients = (await api("GET", "/api/v1/oauth/clients")).items;
+    const body = $("oauth-clients-table").tBodies[0];
+    body.replaceChildren(...(clients.length
+      ? clients.map(oauthClientRow)
+      : [el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No pre-registered clients."))]));
+  }
+
+  async function createOAuthClient(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    showError($("oauth-client-error"), "");
+    $("oauth-client-created").hidden = true;
+    const body = {
+      client_name: form.client_name.value.trim(),
+      redirect_uris: form.redirect_uris.value.split("\n").map((u) => u.trim()).filter((u) => u),
+    };
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const created = await api("POST", "/api/v1/oauth/clients", body);
+      $("oauth-client-created").textContent = "Registered “" + created.client_name + "”: its client ID is " + created.client_id + ".";
+      $("oauth-client-created").hidden = false;
+      form.reset();
+      await Promise.all([loadOAuthClients(), loadAudit(true)]);
+    } catch (e) {
+      showError($("oauth-client-error"), e.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function deleteOAuthClient(client) {
+    const sure = window.confirm("Delete the OAuth client “" + client.client_name + "”?\n\nEvery connection it has is revoked at once. This cannot be undone.");
+    if (!sure) return;
+    try {
+      await api("DELETE", "/api/v1/oauth/clients/" + encodeURIComponent(client.client_id));
+      await Promise.all([loadOAuthClients(), loadTokens(), loadAudit(true)]);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
   function hideNewToken() {
     $("new-token-value").value = "";
     $("new-claude-config").textContent = "";
@@ -205,6 +264,7 @@
   wireCopyButtons(document.body);
   $("create-token").addEventListener("submit", createToken);
   $("new-token-done").addEventListener("click", hideNewToken);
+  $("create-oauth-client").addEventListener("submit", createOAuthClient);
   $("audit-token").addEventListener("change", () => loadAudit(true).catch(fail));
   $("audit-more").addEventListener("click", () => loadAudit(false).catch(fail));
   $("logout").addEventListener("click", logout);
@@ -215,7 +275,7 @@
     try {
       await loadMe();
       await Promise.all([loadSettings(), loadTenants()]);
-      await loadTokens();
+      await Promise.all([loadTokens(), loadOAuthClients()]);
       await loadAudit(true);
     } catch (e) {
       fail(e);

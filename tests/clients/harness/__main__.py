@@ -20,7 +20,7 @@ import anyio
 
 from .conversations import CONVERSATIONS, WRONG_TOKEN, describe, wrong_token
 from .oauth_clients import CLIENTS as OAUTH_CLIENTS
-from .oauth_clients import TITLE as OAUTH_TITLE
+from .oauth_clients import title_of as oauth_title
 from .oauth_clients import run as run_oauth
 from .python_sdk import PythonSdkClient
 from .session import Client
@@ -116,7 +116,7 @@ async def main() -> int:
                         help="print the conversation titles (of --client, when given) and exit")
     args = parser.parse_args()
     if args.list and args.client in OAUTH_CLIENTS:
-        print(OAUTH_TITLE)
+        print(oauth_title(args.client))
         return 0
     if args.list:
         for title, _, _ in CONVERSATIONS:

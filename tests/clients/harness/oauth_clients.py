@@ -4,7 +4,14 @@ Playwright (oauth_consent.mjs), each then calling `get_posture` with the token i
 - `oauth/typescript-sdk`: the TypeScript SDK's OAuth client provider (oauth_ts.mjs);
 - `oauth/python-sdk`: the Python SDK's `OAuthClientProvider` (mcp 2.3.0);
 - `oauth/mcp-remote`: mcp-remote 0.15.1 without `--header`: it registers, prints the
-  authorization URL for a browser, and receives the code on its own loopback callback.
+  authorization URL for a browser, and receives the code on its own loopback callback;
+- `oauth/typescript-sdk-metadata-document`, `oauth/python-sdk-metadata-document`: the two SDKs
+  naming themselves by a Client ID Metadata Document (`clientMetadataUrl`,
+  `client_metadata_url`) served over https on loopback with a certificate of a CA made at test
+  time (harness.test_ca, directory in AETHER365_CLIENTS_TLS_DIR), which the server trusts
+  through `--extra-root-ca` (with `--allow-loopback-destinations`): nothing is registered, the
+  server fetches the document through its guarded outbound path, and the consent page shows
+  the document's domain as verified.
 
 The person grants ONE tenant of the demo (which has two): the posture must show that tenant and
 never the other. One PASS or FAIL line per client.
@@ -19,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,8 +42,39 @@ GRANTED = "Contoso EU"
 """The tenant the person grants."""
 WITHHELD = "Contoso Production"
 """The demo's other tenant, which the client must never see."""
+DOCUMENT_TITLE = ("OAuth by URL alone with a Client ID Metadata Document over https: nothing registered, "
+                  "consent to one tenant in Chromium, get_posture sees only it")
 BUDGET = 110.0
-CLIENTS = ["oauth/typescript-sdk", "oauth/python-sdk", "oauth/mcp-remote"]
+CLIENTS = ["oauth/typescript-sdk", "oauth/python-sdk", "oauth/mcp-remote",
+           "oauth/typescript-sdk-metadata-document", "oauth/python-sdk-metadata-document"]
+
+
+def title_of(name: str) -> str:
+    """The one conversation title of an OAuth client."""
+    return DOCUMENT_TITLE if name.endswith("-metadata-document") else TITLE
+
+
+def tls_dir() -> Path:
+    """The test CA's directory (tests/clients/run makes it and starts the server trusting it)."""
+    value = os.environ.get("AETHER365_CLIENTS_TLS_DIR")
+    if not value or not (Path(value) / "cert.pem").is_file():
+        raise RuntimeError("AETHER365_CLIENTS_TLS_DIR is not set: the metadata document clients need the server "
+                           "tests/clients/run starts (--extra-root-ca with the test CA)")
+    return Path(value)
+
+
+def check_document_client(client_id: str | None, fetches: int, consent: dict[str, Any]) -> str:
+    """A client named by its metadata document: the URL is its id, the server fetched it, and the
+    consent page showed the serving domain as verified."""
+    if not client_id or not client_id.startswith("https://127.0.0.1:"):
+        raise AssertionError(f"the client id is not the metadata document URL: {client_id!r}")
+    if fetches < 1:
+        raise AssertionError("the server never fetched the metadata document")
+    if consent.get("verifiedDomain") != "127.0.0.1":
+        raise AssertionError(f"the consent page did not show the document's domain as verified: {consent!r}")
+    if "metadata document" not in str(consent.get("heading", "")):
+        raise AssertionError(f"the consent page does not name the document's client_name: {consent!r}")
+    return f"client_id {client_id} (fetched {fetches}x over https, domain shown verified)"
 
 
 def consent_env(demo: dict[str, Any]) -> dict[str, str]:
@@ -102,12 +141,33 @@ async def typescript_sdk(url: str, demo: dict[str, Any]) -> str:
     return f"registered {answer.get('client_id')}, consented in Chromium, {summary}"
 
 
+async def typescript_sdk_document(url: str, demo: dict[str, Any]) -> str:
+    with tempfile.TemporaryDirectory(prefix="aether365-oauth-ts-") as home:
+        env = {**_base_env(home), **consent_env(demo)}
+        out = await run_node(["node", str(HERE / "oauth_ts.mjs"), url, str(tls_dir())], env, BUDGET - 10)
+    answer = json.loads(out.strip().splitlines()[-1])
+    named = check_document_client(answer.get("client_id"), int(answer.get("document_fetches", 0)),
+                                  {"heading": answer.get("consent_heading"),
+                                   "verifiedDomain": answer.get("verified_domain")})
+    summary = check_posture(answer["text"], answer.get("token_prefix"))
+    return f"{named}, consented in Chromium, {summary}"
+
+
 async def python_sdk(url: str, demo: dict[str, Any]) -> str:
     from .oauth_python import run_python_sdk
 
-    text, token_prefix, client_id = await run_python_sdk(url, consent_env(demo))
-    summary = check_posture(text, token_prefix)
-    return f"registered {client_id}, consented in Chromium, {summary}"
+    outcome = await run_python_sdk(url, consent_env(demo))
+    summary = check_posture(outcome.text, outcome.token_prefix)
+    return f"registered {outcome.client_id}, consented in Chromium, {summary}"
+
+
+async def python_sdk_document(url: str, demo: dict[str, Any]) -> str:
+    from .oauth_python import run_python_sdk
+
+    outcome = await run_python_sdk(url, consent_env(demo), tls_dir())
+    named = check_document_client(outcome.client_id, outcome.document_fetches, outcome.consent)
+    summary = check_posture(outcome.text, outcome.token_prefix)
+    return f"{named}, consented in Chromium, {summary}"
 
 
 async def mcp_remote(url: str, demo: dict[str, Any]) -> str:
@@ -145,16 +205,19 @@ async def mcp_remote(url: str, demo: dict[str, Any]) -> str:
 
 
 async def run(name: str, url: str, demo: dict[str, Any]) -> int:
-    runners = {"oauth/typescript-sdk": typescript_sdk, "oauth/python-sdk": python_sdk, "oauth/mcp-remote": mcp_remote}
+    runners = {"oauth/typescript-sdk": typescript_sdk, "oauth/python-sdk": python_sdk, "oauth/mcp-remote": mcp_remote,
+               "oauth/typescript-sdk-metadata-document": typescript_sdk_document,
+               "oauth/python-sdk-metadata-document": python_sdk_document}
+    title = title_of(name)
     started = time.monotonic()
     try:
         with anyio.fail_after(BUDGET):
             await headless_sees_both(url, demo["token"])
             summary = await runners[name](url, demo)
-        print(f"PASS {name} | {TITLE} | {summary} ({time.monotonic() - started:.1f}s)", flush=True)
+        print(f"PASS {name} | {title} | {summary} ({time.monotonic() - started:.1f}s)", flush=True)
         return 0
     except Exception as e:  # every failure is a FAIL line
         why = f"{type(e).__name__}: {e}".replace("\n", " ")
-        print(f"FAIL {name} | {TITLE} | {why} ({time.monotonic() - started:.1f}s)", flush=True)
+        print(f"FAIL {name} | {title} | {why} ({time.monotonic() - started:.1f}s)", flush=True)
         print(f"{name}: {why}", file=sys.stderr)
         return 1
