@@ -106,7 +106,8 @@ async function render(mcp, host, name, args, theme = "light") {
   const result = await mcp.client.callTool({ name, arguments: args });
   assert.equal(result.isError, false, name + ": " + JSON.stringify(result.content));
   await host.page.evaluate((p) => window.mountView(p), { tool, resource: contents[0], args, result, theme });
-  const frame = host.page.frames().find((f) => f !== host.page.mainFrame());
+  // The frame of the iframe mounted now: the previous view's frame may not be detached yet.
+  const frame = await (await host.page.waitForSelector("iframe")).contentFrame();
   assert.ok(frame, "the view's frame");
   return { frame, view: host.page.frameLocator("iframe"), result: result.structuredContent };
 }
