@@ -20,6 +20,9 @@ pub struct ConsentView {
     pub client_name: String,
     /// The host that served the client's metadata document, when its `client_id` is one.
     pub verified_domain: Option<String>,
+    /// The person's own organisation pre-registered the client (Settings > MCP): its name was
+    /// given by one of their administrators, not by the application.
+    pub registered_by_organisation: bool,
     pub redirect_host: String,
     pub organisation: String,
     pub user_email: String,
@@ -100,8 +103,7 @@ pub fn render(view: &ConsentView) -> String {
 <title>Allow access? · aether365</title>{STYLE}</head>\
 <body class=\"consent\"><main class=\"card consent-card\">\
 <h1>Allow <span class=\"client-name\">{client}</span> to use aether365?</h1>\
-<p>The application named itself <strong>{client}</strong>; aether365 has not verified this name. \
-{verified}Its answer goes to <strong>{host}</strong>.</p>\
+<p>{named}{verified}Its answer goes to <strong>{host}</strong>.</p>\
 <h2>It will be able to</h2><p>{capabilities}</p>\
 <h2>For</h2><p>Organisation <strong>{organisation}</strong>, signed in as {email}.</p>\
 <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
@@ -112,6 +114,20 @@ pub fn render(view: &ConsentView) -> String {
 <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"primary\">Allow</button></div>\
 </form></main></body></html>\n",
         client = escape(&view.client_name),
+        named = if view.registered_by_organisation {
+            format!(
+                "An administrator of {} registered this application as <strong>{}</strong> \
+(Settings &gt; MCP). ",
+                escape(&view.organisation),
+                escape(&view.client_name)
+            )
+        } else {
+            format!(
+                "The application named itself <strong>{}</strong>; aether365 has not verified \
+this name. ",
+                escape(&view.client_name)
+            )
+        },
         verified = view
             .verified_domain
             .as_deref()
@@ -149,6 +165,7 @@ mod tests {
         let view = ConsentView {
             client_name: "<script>alert(1)</script>\"".into(),
             verified_domain: Some("<i>app.example".into()),
+            registered_by_organisation: false,
             redirect_host: "a.example".into(),
             organisation: "Contoso".into(),
             user_email: "o@contoso.example".into(),
@@ -164,6 +181,31 @@ mod tests {
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;"));
         assert!(page.contains("Only &lt;b&gt;"));
         assert!(page.contains("&lt;i&gt;app.example"));
+    }
+
+    #[test]
+    fn only_a_client_of_the_person_s_organisation_is_named_by_it() {
+        let mut view = ConsentView {
+            client_name: "Deploy <bot>".into(),
+            verified_domain: None,
+            registered_by_organisation: false,
+            redirect_host: "a.example".into(),
+            organisation: "Contoso & Co".into(),
+            user_email: "o@contoso.example".into(),
+            tenants: Vec::new(),
+            csrf: "x".into(),
+            hidden: Vec::new(),
+        };
+        let page = render(&view);
+        assert!(page.contains("has not verified this name"), "{page}");
+        assert!(!page.contains("registered this application"), "{page}");
+        view.registered_by_organisation = true;
+        let page = render(&view);
+        assert!(
+            page.contains("An administrator of Contoso &amp; Co registered this application as <strong>Deploy &lt;bot&gt;</strong>"),
+            "{page}"
+        );
+        assert!(!page.contains("has not verified this name"), "{page}");
     }
 
     #[test]

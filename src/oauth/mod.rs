@@ -460,6 +460,8 @@ pub async fn authorize(
     let view = ConsentView {
         client_name: valid.checked.client.client_name.clone(),
         verified_domain: valid.checked.verified_domain.clone(),
+        registered_by_organisation: valid.checked.client.organisation_id
+            == Some(user.organisation_id()),
         redirect_host,
         organisation,
         user_email: user.user.email.clone(),

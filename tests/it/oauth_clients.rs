@@ -215,6 +215,11 @@ async fn organisations_pre_register_clients_of_their_own() {
             page.contains("Internal &lt;b&gt;assistant&lt;/b&gt;"),
             "{page}"
         );
+        // Its name was given by the organisation's administrator, not by the application.
+        assert!(
+            page.contains("An administrator of ") && !page.contains("has not verified this name"),
+            "{page}"
+        );
         let code = approve(&app, &owner, &q, &app.tenant_id.to_string()).await;
         let (status, tokens) = exchange(&app, &client_id, &code, &verifier).await;
         assert_eq!(status, 200, "{tokens}");
