@@ -263,6 +263,30 @@ pub(crate) async fn scan_live(app: &TestApp) -> (scan::Model, BTreeMap<String, f
     (row, findings)
 }
 
+/// Asserts that every check of `ids` has `status` in `findings`.
+fn assert_all<'a>(
+    findings: &BTreeMap<String, finding::Model>,
+    ids: impl IntoIterator<Item = &'a str>,
+    status: &str,
+) {
+    for id in ids {
+        assert_eq!(
+            findings[id].status, status,
+            "{id}: {}",
+            findings[id].message
+        );
+    }
+}
+
+/// The stored snapshot of a completed scan.
+async fn stored_snapshot(app: &TestApp, row: &scan::Model) -> config_snapshot::Model {
+    config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
+        .one(&app.testdb.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Changes the test tenant's row.
 async fn edit_tenant(app: &TestApp, edit: impl FnOnce(&mut tenant::ActiveModel)) {
     let db = &app.testdb.db;
@@ -436,18 +460,12 @@ async fn exchange_protection_policies_are_collected_into_the_aether365_section_a
         let app = spawn_app_with(testdb, live_app_options()).await;
         // The stand-in tenant's own policies: configured as CIS asks.
         let (row, findings) = scan_live(&app).await;
-        for (id, _) in AETHER365_CHECKS {
-            assert_eq!(
-                findings[id].status, "pass",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
-        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
-            .one(&app.testdb.db)
-            .await
-            .unwrap()
-            .unwrap();
+        assert_all(
+            &findings,
+            AETHER365_CHECKS.iter().map(|(id, _)| *id),
+            "pass",
+        );
+        let stored = stored_snapshot(&app, &row).await;
         let own = &stored.data["aether365"];
         assert_eq!(own["version"], 1, "{own}");
         for key in [
@@ -487,13 +505,11 @@ async fn exchange_protection_policies_are_collected_into_the_aether365_section_a
             json!(["partner.example"]);
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
-        for (id, _) in AETHER365_CHECKS {
-            assert_eq!(
-                findings[id].status, "fail",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
+        assert_all(
+            &findings,
+            AETHER365_CHECKS.iter().map(|(id, _)| *id),
+            "fail",
+        );
 
         // A refused read is an error naming the cmdlet and Microsoft's answer, never a pass.
         app.standin
@@ -541,11 +557,7 @@ async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_dec
             assert_eq!(f.status, want.as_str(), "{id}: {}", f.message);
             assert_eq!(f.service, "power_bi", "{id}");
         }
-        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
-            .one(&app.testdb.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let stored = stored_snapshot(&app, &row).await;
         let settings = &stored.data["aether365"]["fabric_tenant_settings"];
         let all = m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
         assert_eq!(settings, &all, "every page was read");
@@ -596,13 +608,7 @@ async fn fabric_tenant_settings_are_collected_into_the_aether365_section_and_dec
         }
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
-        for id in expected.keys() {
-            assert_eq!(
-                findings[id].status, "fail",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
+        assert_all(&findings, expected.keys().map(String::as_str), "fail");
 
         // The Fabric admin API refuses (the admin-API tenant setting is off, or the
         // application is outside its group): every Power BI check is an error naming the
@@ -652,11 +658,7 @@ async fn cis_exchange_settings_are_collected_into_the_aether365_section_and_deci
                 findings[*id].message
             );
         }
-        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
-            .one(&app.testdb.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let stored = stored_snapshot(&app, &row).await;
         let own = &stored.data["aether365"];
         assert_eq!(own["version"], 1, "{own}");
         for key in [
@@ -778,18 +780,12 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         let app = spawn_app_with(testdb, live_app_options()).await;
         // The stand-in tenant's own settings: configured as CIS asks.
         let (row, findings) = scan_live(&app).await;
-        for (id, _) in GRAPH_SETTINGS_CHECKS {
-            assert_eq!(
-                findings[id].status, "pass",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
-        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
-            .one(&app.testdb.db)
-            .await
-            .unwrap()
-            .unwrap();
+        assert_all(
+            &findings,
+            GRAPH_SETTINGS_CHECKS.iter().map(|(id, _)| *id),
+            "pass",
+        );
+        let stored = stored_snapshot(&app, &row).await;
         let own = &stored.data["aether365"];
         assert_eq!(own["version"], 1, "{own}");
         // Every key arrives as Graph served it, beside the Exchange Online policies.
@@ -863,13 +859,11 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         policy["servicePrincipalRestrictions"]["keyCredentials"][0]["maxLifetime"] = json!("P2Y");
         app.standin.set_export(export);
         let (_, findings) = scan_live(&app).await;
-        for (id, _) in GRAPH_SETTINGS_CHECKS {
-            assert_eq!(
-                findings[id].status, "fail",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
+        assert_all(
+            &findings,
+            GRAPH_SETTINGS_CHECKS.iter().map(|(id, _)| *id),
+            "fail",
+        );
 
         // A permission the tenant did not grant: the checks that need it are errors naming the
         // command and Microsoft's answer, never passes; the others still decide.
@@ -905,18 +899,12 @@ async fn per_object_reads_are_collected_as_bounded_summaries_and_decided() {
         let app = spawn_app_with(testdb, live_app_options()).await;
         // The small stand-in tenant is configured as CIS asks.
         let (row, findings) = scan_live(&app).await;
-        for (id, _, _) in PER_OBJECT_CHECKS {
-            assert_eq!(
-                findings[id].status, "pass",
-                "{id}: {}",
-                findings[id].message
-            );
-        }
-        let stored = config_snapshot::Entity::find_by_id(row.snapshot_id.unwrap())
-            .one(&app.testdb.db)
-            .await
-            .unwrap()
-            .unwrap();
+        assert_all(
+            &findings,
+            PER_OBJECT_CHECKS.iter().map(|(id, _, _)| *id),
+            "pass",
+        );
+        let stored = stored_snapshot(&app, &row).await;
         // The summaries are exactly the stand-in tenant's (the fixture the engine tests use).
         for (key, summary) in directory_summaries().as_object().unwrap() {
             assert_eq!(&stored.data["aether365"][key], summary, "{key}");
