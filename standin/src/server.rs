@@ -993,17 +993,8 @@ fn population_graph(
 /// Exchange's REST endpoint pages).
 fn mailboxes(path: &str, query: &str, body: &[u8], state: &State) -> Reply {
     use crate::population::Collection;
-    let tenant = path
-        .trim_end_matches("/InvokeCommand")
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    if !state.knows_tenant(tenant) {
-        return Service::Exo.error(
-            StatusCode::NOT_FOUND,
-            "TenantNotFound",
-            &format!("Tenant '{tenant}' was not found."),
-        );
+    if let Err(reply) = known_tenant(Service::Exo, path, "/InvokeCommand", state) {
+        return reply;
     }
     let kind = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
         v.pointer("/CmdletInput/Parameters/RecipientTypeDetails")
@@ -1106,22 +1097,37 @@ fn fabric_tenant_settings(path: &str, query: &str, state: &State) -> Reply {
     Reply::json(StatusCode::OK, &Value::Object(out))
 }
 
+/// The tenant named by the path segment before `suffix` (`.../{tenant}/InvokeCommand`), or the
+/// service's `TenantNotFound` answer when the stand-in does not serve it.
+fn known_tenant<'a>(
+    service: Service,
+    path: &'a str,
+    suffix: &str,
+    state: &State,
+) -> Result<&'a str, Reply> {
+    let tenant = path
+        .trim_end_matches(suffix)
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if state.knows_tenant(tenant) {
+        Ok(tenant)
+    } else {
+        Err(service.error(
+            StatusCode::NOT_FOUND,
+            "TenantNotFound",
+            &format!("Tenant '{tenant}' was not found."),
+        ))
+    }
+}
+
 fn licensed(state: &State, key: &str) -> bool {
     state.data().export.get(key).and_then(Value::as_bool) != Some(false)
 }
 
 fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state: &State) -> Reply {
-    let tenant = path
-        .trim_end_matches("/InvokeCommand")
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    if !state.knows_tenant(tenant) {
-        return service.error(
-            StatusCode::NOT_FOUND,
-            "TenantNotFound",
-            &format!("Tenant '{tenant}' was not found."),
-        );
+    if let Err(reply) = known_tenant(service, path, "/InvokeCommand", state) {
+        return reply;
     }
     let Some(name) = cmdlet else {
         return service.error(
@@ -1188,18 +1194,10 @@ fn invoke(service: Service, path: &str, query: &str, cmdlet: Option<&str>, state
 /// answers a redirect to the tenant's regional `admin.protection` host, whose first label
 /// names the region.
 fn compliance_discovery(path: &str, state: &State) -> Reply {
-    let tenant = path
-        .trim_end_matches("/EXOModuleFile")
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    if !state.knows_tenant(tenant) {
-        return Service::Scc.error(
-            StatusCode::NOT_FOUND,
-            "TenantNotFound",
-            &format!("Tenant '{tenant}' was not found."),
-        );
-    }
+    let tenant = match known_tenant(Service::Scc, path, "/EXOModuleFile", state) {
+        Ok(tenant) => tenant,
+        Err(reply) => return reply,
+    };
     let region = lock(&state.compliance_region).clone();
     Reply {
         status: StatusCode::FOUND,
