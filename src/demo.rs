@@ -81,34 +81,17 @@ fn tenant_snapshot(label: &str) -> Result<Snapshot, DemoError> {
     let mut value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| DemoError::Sample(e.to_string()))?;
     let mut section = serde_json::Map::new();
-    section.insert(
-        "version".into(),
-        aether365_engine::snapshot::AETHER365_VERSION.into(),
-    );
     for part in AETHER365_PARTS {
         let part: serde_json::Map<String, serde_json::Value> =
             serde_json::from_slice(part).map_err(|e| DemoError::Sample(e.to_string()))?;
-        section.extend(part.into_iter().filter(|(k, _)| k != "version"));
+        section.extend(part);
     }
     let Some(export) = value.as_object_mut() else {
         return Err(DemoError::Sample(
             "the sample export is not an object".into(),
         ));
     };
-    export.insert(
-        aether365_engine::snapshot::AETHER365_SECTION.into(),
-        section.into(),
-    );
-    for (_, command, prefix) in aether365_engine::snapshot::AETHER365_SOURCES {
-        let list = export
-            .entry(format!("{prefix}_successful_commands"))
-            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
-        if let Some(list) = list.as_array_mut()
-            && !list.iter().any(|c| c.as_str() == Some(command))
-        {
-            list.push((*command).into());
-        }
-    }
+    aether365_engine::snapshot::add_live_section(export, section);
     Snapshot::from_value(value).map_err(|e| DemoError::Sample(e.to_string()))
 }
 

@@ -4,7 +4,7 @@
 //! API ([`Snapshot::list`], [`Snapshot::rows`]): a key of the `aether365` section is looked up
 //! there, and a plain ScubaGear export, which has no such section, gives an error naming it.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::intake::{ESSENTIAL_KEYS, SnapshotError};
 
@@ -253,6 +253,26 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "exo",
     ),
 ];
+
+/// Adds `section` (keys of the `aether365` section) to a ScubaGear export as a live collection
+/// whose every read answered writes it: versioned, each command of [`AETHER365_SOURCES`]
+/// recorded successful once. For sample data: the demo and the tests.
+pub fn add_live_section(export: &mut Map<String, Value>, section: Map<String, Value>) {
+    let mut own = Map::new();
+    own.insert("version".into(), AETHER365_VERSION.into());
+    own.extend(section.into_iter().filter(|(k, _)| k != "version"));
+    export.insert(AETHER365_SECTION.into(), Value::Object(own));
+    for (_, command, prefix) in AETHER365_SOURCES {
+        let list = export
+            .entry(format!("{prefix}_successful_commands"))
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = list.as_array_mut()
+            && !list.iter().any(|c| c.as_str() == Some(command))
+        {
+            list.push((*command).into());
+        }
+    }
+}
 
 /// Every settings group the engine knows the command of: ScubaGear's, then ours.
 fn all_sources() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {

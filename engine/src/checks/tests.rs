@@ -12,18 +12,7 @@ use crate::snapshot::Snapshot;
 /// stand-in tenant's Exchange Online Protection policies) and its commands' success.
 pub(crate) fn sample_value() -> Value {
     let mut v = scubagear_sample();
-    v["aether365"] = aether365_sample();
-    // The per-object summaries a live collection of the stand-in tenant gives.
-    for (k, summary) in super::per_object_tests::directory_sample() {
-        v["aether365"][k] = summary;
-    }
-    for (_, cmd, prefix) in crate::snapshot::AETHER365_SOURCES {
-        let list = &mut v[format!("{prefix}_successful_commands")];
-        if list.is_null() {
-            *list = json!([]);
-        }
-        list.as_array_mut().unwrap().push(json!(cmd));
-    }
+    crate::snapshot::add_live_section(v.as_object_mut().unwrap(), aether365_sample());
     v
 }
 
@@ -37,8 +26,8 @@ pub(crate) fn scubagear_sample() -> Value {
 }
 
 /// The `aether365` section of the stand-in tenant (every file of `fixtures/aether365`, merged:
-/// each holds some of the section's keys).
-fn aether365_sample() -> Value {
+/// each holds some of the section's keys, the per-object summaries included).
+fn aether365_sample() -> serde_json::Map<String, Value> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/aether365");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -46,14 +35,11 @@ fn aether365_sample() -> Value {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut section = json!({"version": crate::snapshot::AETHER365_VERSION});
+    let mut section = serde_json::Map::new();
     for path in files {
-        let part: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        for (k, v) in part.as_object().unwrap() {
-            if k != "version" {
-                section[k.as_str()] = v.clone();
-            }
-        }
+        let part: serde_json::Map<String, Value> =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        section.extend(part);
     }
     section
 }
