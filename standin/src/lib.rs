@@ -203,6 +203,22 @@ pub enum DlpShape {
     ConnectorGroups,
 }
 
+/// An answer Microsoft's reference documents in a second form. The stand-in serves the first
+/// form by default and each of these on demand ([`StandIn::set_variant`]), so the collector's
+/// reading of both is tested over HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocumentedVariant {
+    /// Graph beta `GET /policies/authorizationPolicy` as one object (`.../$entity`), as the beta
+    /// reference's example once showed it, instead of a collection (`{"value": [...]}`).
+    AuthorizationPolicyObject,
+    /// Graph beta `GET /admin/forms` and `GET /admin/appsAndServices` as `{"value": {...}}`, as
+    /// their reference examples show them, instead of the object itself.
+    AdminSettingsUnderValue,
+    /// The Fabric admin API's tenant settings under `tenantSettings`, as its earlier examples
+    /// show them, instead of `value`.
+    FabricTenantSettingsKey,
+}
+
 /// How to build a stand-in.
 #[derive(Clone, Debug)]
 pub struct StandInConfig {
@@ -493,6 +509,17 @@ impl StandIn {
     /// Chooses how DLP policies' connector groups are served (default [`DlpShape::ApiGroups`]).
     pub fn set_dlp_shape(&self, shape: DlpShape) {
         *lock(&self.state.dlp_shape) = shape;
+    }
+
+    /// Serves `variant` (`on`) or the default form again (`!on`); variants of different answers
+    /// combine.
+    pub fn set_variant(&self, variant: DocumentedVariant, on: bool) {
+        let mut variants = lock(&self.state.variants);
+        if on {
+            variants.insert(variant);
+        } else {
+            variants.remove(&variant);
+        }
     }
 
     /// Withdraws an application permission (`RoleManagementPolicy.Read.AzureADGroup`, ...):

@@ -185,6 +185,8 @@ pub(crate) struct State {
     pub(crate) dlp_shape: Mutex<crate::DlpShape>,
     /// Application permissions the tenant has not granted: reads that need one answer 403.
     pub(crate) denied_permissions: Mutex<BTreeSet<String>>,
+    /// The second documented forms served instead of the first.
+    pub(crate) variants: Mutex<BTreeSet<crate::DocumentedVariant>>,
     /// SharePoint refuses app-only tokens obtained with a client secret, as it does in
     /// Microsoft's cloud.
     pub(crate) sharepoint_requires_certificate: Mutex<bool>,
@@ -258,6 +260,7 @@ impl State {
             kid,
             dlp_shape: Mutex::new(crate::DlpShape::default()),
             denied_permissions: Mutex::new(BTreeSet::new()),
+            variants: Mutex::new(BTreeSet::new()),
             sharepoint_requires_certificate: Mutex::new(false),
             compliance_region: Mutex::new("nam13b".to_string()),
             population: Mutex::new(config.population),
@@ -806,6 +809,35 @@ fn page(
     out
 }
 
+/// A Graph answer in the second form Microsoft documents for it, when that variant is on: the
+/// beta authorization policy as its one object, the admin center settings under `value` (that
+/// second form is the whole reply, hence `Err`).
+fn documented_variant(
+    gpath: &str,
+    served: Option<Served>,
+    state: &State,
+) -> Result<Option<Served>, Reply> {
+    use crate::DocumentedVariant as V;
+    let variants = lock(&state.variants).clone();
+    let gpath = gpath.trim_end_matches('/');
+    match served {
+        Some(Served::Collection(items))
+            if variants.contains(&V::AuthorizationPolicyObject)
+                && gpath == "/beta/policies/authorizationPolicy" =>
+        {
+            Ok(items.into_iter().next().map(Served::Object))
+        }
+        Some(Served::Object(Value::Object(mut o)))
+            if variants.contains(&V::AdminSettingsUnderValue)
+                && matches!(gpath, "/beta/admin/forms" | "/beta/admin/appsAndServices") =>
+        {
+            o.remove("@odata.context");
+            Err(Reply::json(StatusCode::OK, &json!({ "value": o })))
+        }
+        other => Ok(other),
+    }
+}
+
 fn graph(path: &str, query: &str, state: &State) -> Reply {
     let gpath = path.strip_prefix("/graph").unwrap_or(path);
     let inner_query = without_skiptoken(query);
@@ -834,7 +866,11 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
     if let Some(reply) = population_graph(gpath, query, &context, state, &data) {
         return reply;
     }
-    match data.graph.answer(gpath, &inner_query) {
+    let served = match documented_variant(gpath, data.graph.answer(gpath, &inner_query), state) {
+        Ok(served) => served,
+        Err(reply) => return reply,
+    };
+    match served {
         None => graph_error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
@@ -1082,9 +1118,15 @@ fn fabric_tenant_settings(path: &str, query: &str, state: &State) -> Reply {
         },
     };
     let end = (skip + state.page_size).min(items.len());
+    let key = if lock(&state.variants).contains(&crate::DocumentedVariant::FabricTenantSettingsKey)
+    {
+        "tenantSettings"
+    } else {
+        "value"
+    };
     let mut out = Map::new();
     out.insert(
-        "value".into(),
+        key.into(),
         Value::Array(items.get(skip..end).unwrap_or(&[]).to_vec()),
     );
     if end < items.len() {

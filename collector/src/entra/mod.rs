@@ -267,7 +267,12 @@ fn one_or_collection(what: &str, v: Value) -> Result<Vec<Value>, ReadError> {
                 detail: "`value` is not an array".into(),
             }),
         },
-        Value::Object(o) if o.contains_key("id") => Ok(vec![Value::Object(o)]),
+        Value::Object(mut o) if o.contains_key("id") => {
+            // The answer's own annotations are not the policy's: the collection form carries
+            // them beside `value`, so the one-object form must not keep them as properties.
+            o.retain(|k, _| k != "@odata.context" && !k.starts_with("@microsoft.graph."));
+            Ok(vec![Value::Object(o)])
+        }
         _ => Err(ReadError::Malformed {
             what: what.to_string(),
             detail: "neither one object with an `id` nor a `value` collection".into(),
@@ -652,6 +657,20 @@ mod authorization_policy_shapes {
     fn one_object_is_one_policy() {
         let got = one_or_collection(AUTHZ_PATH, policy()).unwrap();
         assert_eq!(got, vec![policy()]);
+    }
+
+    #[test]
+    fn one_object_loses_the_answer_s_annotations() {
+        let mut answer = policy();
+        answer["@odata.context"] = json!(
+            "https://graph.microsoft.com/beta/$metadata#policies/authorizationPolicy/$entity"
+        );
+        answer["@microsoft.graph.tips"] =
+            json!("Use $select to choose only the properties your app needs");
+        assert_eq!(
+            one_or_collection(AUTHZ_PATH, answer).unwrap(),
+            vec![policy()]
+        );
     }
 
     #[test]

@@ -20,6 +20,11 @@ pub(crate) enum Shape {
     Collection,
     /// A single object.
     Object,
+    /// A single object that Microsoft's API reference shows wrapped as `{"value": {...}}`
+    /// (`admin/appsAndServices`, `admin/forms`: "returns ... an adminForms object", with an
+    /// example whose object sits under `value`): both documented forms are read, the object
+    /// either way. `value` holding anything but one object is malformed, never an empty answer.
+    ObjectOrValueWrapped,
 }
 
 /// One settings read: the `aether365` key it fills, the command name recorded for it (the
@@ -58,13 +63,13 @@ pub(crate) const SETTINGS_READS: &[SettingsRead] = &[
         "apps_and_services",
         "Get-MgBetaAdminAppsAndServices",
         "/beta/admin/appsAndServices",
-        Shape::Object,
+        Shape::ObjectOrValueWrapped,
     ),
     read(
         "forms_settings",
         "Get-MgBetaAdminForms",
         "/beta/admin/forms",
-        Shape::Object,
+        Shape::ObjectOrValueWrapped,
     ),
     read(
         "device_management_settings",
@@ -137,16 +142,36 @@ fn without_context(v: Value) -> Result<Value, String> {
     }
 }
 
+/// The object of an answer documented both as the object itself and as `{"value": {...}}`.
+/// Beside `value` only OData annotations (`@odata.context`, ...) may stand: an object with
+/// `value` and properties of its own is in neither documented form.
+fn unwrapped(v: Value) -> Result<Value, String> {
+    match v {
+        Value::Object(mut o) if o.contains_key("value") => {
+            if let Some(k) = o.keys().find(|k| *k != "value" && !k.starts_with('@')) {
+                return Err(format!(
+                    "`value` beside the property `{k}`: neither one object nor one object under `value`"
+                ));
+            }
+            match o.remove("value") {
+                Some(inner @ Value::Object(_)) => without_context(inner),
+                Some(other) => Err(format!("`value` is not one object but {other}")),
+                None => Err("no `value`".into()),
+            }
+        }
+        other => without_context(other),
+    }
+}
+
 async fn one(reader: &impl GraphReader, r: &SettingsRead) -> Result<Value, ReadError> {
+    let malformed = |detail| ReadError::Malformed {
+        what: r.path.to_string(),
+        detail,
+    };
     match r.shape {
         Shape::Collection => reader.list(r.path).await.map(Value::Array),
-        Shape::Object => {
-            let v = reader.get(r.path).await?;
-            without_context(v).map_err(|detail| ReadError::Malformed {
-                what: r.path.to_string(),
-                detail,
-            })
-        }
+        Shape::Object => without_context(reader.get(r.path).await?).map_err(malformed),
+        Shape::ObjectOrValueWrapped => unwrapped(reader.get(r.path).await?).map_err(malformed),
     }
 }
 
@@ -249,5 +274,40 @@ mod tests {
             serde_json::json!({"settings": {"a": true}})
         );
         assert!(without_context(serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn an_object_under_value_is_the_object_and_other_value_shapes_are_refused() {
+        use serde_json::json;
+        let forms =
+            json!({"id": "7ef97113", "settings": {"isInOrgFormsPhishingScanEnabled": false}});
+        // Microsoft's example of GET /beta/admin/forms, and the object itself.
+        assert_eq!(unwrapped(json!({"value": forms.clone()})).unwrap(), forms);
+        assert_eq!(
+            unwrapped(json!({"@odata.context": "x", "value": forms.clone()})).unwrap(),
+            forms
+        );
+        assert_eq!(unwrapped(forms.clone()).unwrap(), forms);
+        for bad in [
+            json!({"value": [forms.clone()]}),
+            json!({"value": null}),
+            json!({"value": forms.clone(), "settings": {}}),
+            json!([forms]),
+        ] {
+            assert!(unwrapped(bad.clone()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_reads_microsoft_documents_wrapped_accept_the_wrapper() {
+        let wrapped: Vec<&str> = SETTINGS_READS
+            .iter()
+            .filter(|r| r.shape == Shape::ObjectOrValueWrapped)
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(
+            wrapped,
+            ["/beta/admin/appsAndServices", "/beta/admin/forms"]
+        );
     }
 }

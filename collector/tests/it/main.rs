@@ -4,4 +4,5 @@
 
 mod collect;
 mod entra_round_trip;
+mod microsoft_examples;
 mod per_object;
