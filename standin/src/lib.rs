@@ -211,8 +211,9 @@ pub enum DocumentedVariant {
     /// Graph beta `GET /policies/authorizationPolicy` as one object (`.../$entity`), as the beta
     /// reference's example once showed it, instead of a collection (`{"value": [...]}`).
     AuthorizationPolicyObject,
-    /// Graph beta `GET /admin/forms` and `GET /admin/appsAndServices` as `{"value": {...}}`, as
-    /// their reference examples show them, instead of the object itself.
+    /// Graph beta `GET /admin/forms`, `GET /admin/appsAndServices` and v1.0
+    /// `GET /deviceManagement` as `{"value": {...}}`, as their reference examples show them,
+    /// instead of the object itself.
     AdminSettingsUnderValue,
     /// The Fabric admin API's tenant settings under `tenantSettings`, as its earlier examples
     /// show them, instead of `value`.

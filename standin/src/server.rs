@@ -810,7 +810,8 @@ fn page(
 }
 
 /// A Graph answer in the second form Microsoft documents for it, when that variant is on: the
-/// beta authorization policy as its one object, the admin center settings under `value` (that
+/// beta authorization policy as its one object, the admin center and Intune settings under
+/// `value` (that
 /// second form is the whole reply, hence `Err`).
 fn documented_variant(
     gpath: &str,
@@ -829,7 +830,10 @@ fn documented_variant(
         }
         Some(Served::Object(Value::Object(mut o)))
             if variants.contains(&V::AdminSettingsUnderValue)
-                && matches!(gpath, "/beta/admin/forms" | "/beta/admin/appsAndServices") =>
+                && matches!(
+                    gpath,
+                    "/beta/admin/forms" | "/beta/admin/appsAndServices" | "/v1.0/deviceManagement"
+                ) =>
         {
             o.remove("@odata.context");
             Err(Reply::json(StatusCode::OK, &json!({ "value": o })))

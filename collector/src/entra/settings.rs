@@ -21,8 +21,9 @@ pub(crate) enum Shape {
     /// A single object.
     Object,
     /// A single object that Microsoft's API reference shows wrapped as `{"value": {...}}`
-    /// (`admin/appsAndServices`, `admin/forms`: "returns ... an adminForms object", with an
-    /// example whose object sits under `value`): both documented forms are read, the object
+    /// (`admin/appsAndServices`, `admin/forms`, Intune's `deviceManagement`: "returns ... an
+    /// adminForms object", with an example whose object sits under `value`, while the resource
+    /// pages and Intune's update example show the object itself): both forms are read, the object
     /// either way. `value` holding anything but one object is malformed, never an empty answer.
     ObjectOrValueWrapped,
 }
@@ -75,7 +76,7 @@ pub(crate) const SETTINGS_READS: &[SettingsRead] = &[
         "device_management_settings",
         "Get-MgDeviceManagement",
         "/v1.0/deviceManagement?$select=settings",
-        Shape::Object,
+        Shape::ObjectOrValueWrapped,
     ),
     read(
         "device_enrollment_configurations",

@@ -91,6 +91,22 @@ fn routes() -> BTreeMap<String, String> {
             "/graph/v1.0/policies/defaultAppManagementPolicy".into(),
             "graph_v1.0_policies_defaultAppManagementPolicy.json",
         ),
+        (
+            "/graph/v1.0/deviceManagement".into(),
+            "graph_v1.0_deviceManagement.json",
+        ),
+        (
+            "/graph/v1.0/deviceManagement/deviceEnrollmentConfigurations".into(),
+            "graph_v1.0_deviceManagement_deviceEnrollmentConfigurations.json",
+        ),
+        (
+            "/graph/v1.0/identityGovernance/accessReviews/definitions".into(),
+            "graph_v1.0_identityGovernance_accessReviews_definitions.json",
+        ),
+        (
+            "/graph/beta/users/$count".into(),
+            "graph_beta_users_count.txt",
+        ),
         ("/spo/_api/SPO.Tenant".into(), "spo_api_SPO.Tenant.json"),
         (
             "/bap/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments".into(),
@@ -158,10 +174,18 @@ async fn serve(routes: BTreeMap<String, String>) -> Examples {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let bodies: Arc<BTreeMap<String, String>> = Arc::new(
+    // `(content type, body)`: Graph answers `$count` as text.
+    let bodies: Arc<BTreeMap<String, (&'static str, String)>> = Arc::new(
         routes
             .into_iter()
-            .map(|(path, file)| (path, example(&file)))
+            .map(|(path, file)| {
+                let kind = if file.ends_with(".txt") {
+                    "text/plain"
+                } else {
+                    "application/json"
+                };
+                (path, (kind, example(&file)))
+            })
             .collect(),
     );
     let log = seen.clone();
@@ -181,7 +205,7 @@ async fn serve(routes: BTreeMap<String, String>) -> Examples {
 /// connection.
 async fn answer(
     mut stream: TcpStream,
-    bodies: &BTreeMap<String, String>,
+    bodies: &BTreeMap<String, (&'static str, String)>,
     log: &std::sync::Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
@@ -215,9 +239,10 @@ async fn answer(
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or("");
 
-    let (status, reply) = if method == "POST" && path.ends_with("/oauth2/v2.0/token") {
+    let (status, kind, reply) = if method == "POST" && path.ends_with("/oauth2/v2.0/token") {
         (
             "200 OK",
+            "application/json",
             json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "example-token"})
                 .to_string(),
         )
@@ -234,16 +259,17 @@ async fn answer(
         };
         log.lock().unwrap().push(key.clone());
         match bodies.get(&key) {
-            Some(b) => ("200 OK", b.clone()),
+            Some((kind, b)) => ("200 OK", *kind, b.clone()),
             None => (
                 "404 Not Found",
+                "application/json",
                 json!({"error": {"code": "Request_ResourceNotFound", "message": format!("no example for {key}")}})
                     .to_string(),
             ),
         }
     };
     let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
         reply.len()
     );
     stream.write_all(response.as_bytes()).await?;
@@ -417,6 +443,14 @@ async fn microsoft_graph_examples_reach_the_entra_sections() {
     );
     assert_eq!(at(s, "/license_state/0/state"), "Active");
 
+    // `$count` comes as text.
+    assert!(
+        ok.contains(&"Get-MgBetaUserCount"),
+        "{:?}",
+        failure(&c, "Get-MgBetaUserCount")
+    );
+    assert_eq!(at(s, "/total_user_count"), 893);
+
     // The organisation example has no id and no verified domains: the tenant id is the one
     // asked for and the domain is said to be unknown, not invented.
     assert_eq!(at(s, "/tenant_details/0/DisplayName"), "displayName-value");
@@ -443,6 +477,9 @@ async fn microsoft_graph_settings_examples_reach_the_aether365_section() {
         "Get-MgPolicyDeviceRegistrationPolicy",
         "Get-MgIdentityConditionalAccessNamedLocation",
         "Get-MgPolicyDefaultAppManagementPolicy",
+        "Get-MgDeviceManagement",
+        "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
+        "Get-MgIdentityGovernanceAccessReviewDefinition",
     ] {
         assert!(
             ok.contains(&command),
@@ -491,6 +528,31 @@ async fn microsoft_graph_settings_examples_reach_the_aether365_section() {
     // Which the checks read as verdicts, not as an unknown shape.
     assert_eq!(verdict(&c, "A365-AAD-61"), Status::Fail);
     assert_eq!(verdict(&c, "A365-AAD-62"), Status::Fail);
+
+    // Intune's reference shows deviceManagement under `value` too.
+    assert_eq!(
+        at(
+            s,
+            "/aether365/device_management_settings/settings/secureByDefault"
+        ),
+        true
+    );
+    assert_eq!(
+        at(s, "/aether365/device_management_settings/intuneAccountId"),
+        "cf1549a1-49a1-cf15-a149-15cfa14915cf"
+    );
+    assert_eq!(verdict(&c, "A365-AAD-63"), Status::Pass);
+    assert_eq!(
+        at(s, "/aether365/device_enrollment_configurations/0/priority"),
+        8
+    );
+    let review = at(s, "/aether365/access_review_definitions/0");
+    assert_eq!(review["status"], "InProgress");
+    assert_eq!(
+        review["scope"]["query"],
+        "./members/microsoft.graph.user/?$count=true&$filter=(userType eq 'Guest')"
+    );
+    assert_eq!(review["settings"]["recurrence"]["pattern"]["interval"], 3);
 
     let drp = at(s, "/aether365/device_registration_policy");
     assert!(drp.get("@odata.context").is_none());
@@ -819,7 +881,11 @@ mod standin_variants {
                 .unwrap()
                 .ends_with("/$entity")
         );
-        for path in ["/beta/admin/forms", "/beta/admin/appsAndServices"] {
+        for path in [
+            "/beta/admin/forms",
+            "/beta/admin/appsAndServices",
+            "/v1.0/deviceManagement?$select=settings",
+        ] {
             let wrapped = raw(&s, &graph, path).await;
             assert!(
                 wrapped["value"]["settings"].is_object(),
@@ -835,6 +901,7 @@ mod standin_variants {
             "/authorization_policies",
             "/aether365/forms_settings",
             "/aether365/apps_and_services",
+            "/aether365/device_management_settings",
             "/aether365/fabric_tenant_settings",
         ] {
             let b = before.pointer(pointer).unwrap();
