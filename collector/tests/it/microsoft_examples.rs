@@ -107,6 +107,10 @@ fn routes() -> BTreeMap<String, String> {
             "/graph/beta/users/$count".into(),
             "graph_beta_users_count.txt",
         ),
+        (
+            "/graph/v1.0/reports/authenticationMethods/userRegistrationDetails".into(),
+            "graph_v1.0_reports_authenticationMethods_userRegistrationDetails.json",
+        ),
         ("/spo/_api/SPO.Tenant".into(), "spo_api_SPO.Tenant.json"),
         (
             "/bap/providers/Microsoft.BusinessAppPlatform/scopes/admin/environments".into(),
@@ -553,6 +557,13 @@ async fn microsoft_graph_settings_examples_reach_the_aether365_section() {
         "./members/microsoft.graph.user/?$count=true&$filter=(userType eq 'Guest')"
     );
     assert_eq!(review["settings"]["recurrence"]["pattern"]["interval"], 3);
+
+    // Registration details: the example's guest is not counted among the members.
+    assert!(ok.contains(&"Get-MgReportAuthenticationMethodUserRegistrationDetail"));
+    assert_eq!(
+        at(s, "/aether365/member_mfa_capability"),
+        &json!({"members": 2, "not_mfa_capable": {"count": 0, "examples": []}})
+    );
 
     let drp = at(s, "/aether365/device_registration_policy");
     assert!(drp.get("@odata.context").is_none());
