@@ -308,7 +308,11 @@ mod tests {
             .collect();
         assert_eq!(
             wrapped,
-            ["/beta/admin/appsAndServices", "/beta/admin/forms"]
+            [
+                "/beta/admin/appsAndServices",
+                "/beta/admin/forms",
+                "/v1.0/deviceManagement?$select=settings"
+            ]
         );
     }
 }
