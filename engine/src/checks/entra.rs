@@ -580,22 +580,20 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
     Err("the authentication methods policy is missing from `authentication_method`".to_string())
 }
 
+/// MS.AAD.3.3v2: Microsoft Authenticator shows the sign-in context and offers no software OTP.
+/// Not applicable when Authenticator is disabled, or when phishing-resistant MFA is enforced;
+/// the conditional access policies are read only to tell a misconfigured Authenticator (fail)
+/// from one that phishing-resistant MFA makes irrelevant.
 fn authenticator_context(snap: &Snapshot) -> Outcome {
     let configs = input!(method_configs(snap));
-    let policies = input!(snap.list("conditional_access_policies"));
-    let pr: Vec<String> = policies
-        .iter()
-        .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
-        .map(|p| s(p, "DisplayName").to_string())
-        .collect();
     let auth = configs
         .iter()
         .find(|c| s(c, "Id") == "MicrosoftAuthenticator");
     let enabled = auth.is_some_and(|a| s(a, "State") == "enabled");
-    if !pr.is_empty() || !enabled {
+    if !enabled {
         return Outcome::not_applicable(
-            "Microsoft Authenticator is disabled or phishing-resistant MFA is enforced, so its sign-in context settings do not apply.",
-            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
+            "Microsoft Authenticator is disabled, so its sign-in context settings do not apply.",
+            json!({ "authenticator_enabled": enabled }),
         );
     }
     let a = auth.unwrap_or(&Value::Null);
@@ -610,11 +608,28 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
     let app = shown("DisplayAppInformationRequiredState");
     let loc = shown("DisplayLocationInformationRequiredState");
     let otp = b(a, "IsSoftwareOathEnabled") == Some(false);
-    Outcome::verdict(
-        app && loc && otp,
-        "Microsoft Authenticator shows the application name and location to all users, and software OTP is off.",
+    let evidence = json!({ "display_app_information": app, "display_location": loc, "software_oath_disabled": otp });
+    if app && loc && otp {
+        return Outcome::pass(
+            "Microsoft Authenticator shows the application name and location to all users, and software OTP is off.",
+            evidence,
+        );
+    }
+    let policies = input!(snap.list("conditional_access_policies"));
+    let pr: Vec<String> = policies
+        .iter()
+        .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
+        .map(|p| s(p, "DisplayName").to_string())
+        .collect();
+    if !pr.is_empty() {
+        return Outcome::not_applicable(
+            "Phishing-resistant MFA is enforced, so Microsoft Authenticator's sign-in context settings do not apply.",
+            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
+        );
+    }
+    Outcome::fail(
         "Microsoft Authenticator does not show application and location context to all users, or allows software OTP.",
-        json!({ "display_app_information": app, "display_location": loc, "software_oath_disabled": otp }),
+        evidence,
     )
 }
 
