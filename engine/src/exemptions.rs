@@ -10,8 +10,9 @@
 //!   permanent active assignments all go to declared principals is not counted against it.
 //! - `Exo["MS.EXO.1.1v2"].AllowedForwardingDomains`: remote domains allowed to receive
 //!   automatic forwarding (the default domain `*` is never allowed).
-//! - `Defender[policy].SensitiveUsers` (MS.DEFENDER.2.1v1): users that must be among those the
-//!   presets protect from impersonation. This one only ever adds a requirement.
+//! - `Defender[policy].SensitiveUsers`, `AgencyDomains`, `PartnerDomains` (MS.DEFENDER.2.1v1,
+//!   2.2v1, 2.3v1): users and domains that must be among those the Standard and Strict presets
+//!   protect from impersonation. These name what to check, never what to skip.
 //!
 //! The configuration is read, never trusted for its shape: a section, policy entry or list of
 //! an unknown shape (not an object, a list holding something other than strings) grants nothing,
@@ -71,8 +72,12 @@ pub struct Exemptions {
     cap: BTreeMap<String, CapExclusions>,
     roles: BTreeMap<String, RoleExclusions>,
     forwarding: BTreeMap<String, BTreeSet<String>>,
-    sensitive_users: BTreeMap<String, BTreeSet<String>>,
+    /// Per policy and list name (`SensitiveUsers`, `AgencyDomains`, `PartnerDomains`).
+    protected: BTreeMap<(String, String), BTreeSet<String>>,
 }
+
+/// The Defender lists of what must be protected from impersonation.
+const PROTECTED_LISTS: [&str; 3] = ["SensitiveUsers", "AgencyDomains", "PartnerDomains"];
 
 /// A list of strings: absent or null is empty; nulls inside are skipped (ScubaGear skips them);
 /// any other shape is `None`, which grants nothing.
@@ -157,13 +162,16 @@ impl Exemptions {
             }
         }
         for (id, entry) in policies(config, "Defender") {
-            if let Some(users) = string_set(entry.get("SensitiveUsers")) {
-                let users = users
-                    .iter()
-                    .map(|u| u.trim().to_lowercase())
-                    .filter(|u| !u.is_empty())
-                    .collect();
-                out.sensitive_users.insert(id.clone(), users);
+            for list in PROTECTED_LISTS {
+                if let Some(names) = string_set(entry.get(list)) {
+                    // Compared as ScubaGear compares them: trimmed, in lower case.
+                    let names = names
+                        .iter()
+                        .map(|u| u.trim().to_lowercase())
+                        .filter(|u| !u.is_empty())
+                        .collect();
+                    out.protected.insert((id.clone(), list.to_string()), names);
+                }
             }
         }
         out
@@ -199,12 +207,29 @@ impl Exemptions {
             .unwrap_or_default()
     }
 
-    /// The users declared sensitive for a SCuBA policy (trimmed, lower case), which must be
-    /// protected.
-    pub fn sensitive_users(&self, policy: &str) -> BTreeSet<String> {
-        Self::entry(&self.sensitive_users, policy)
+    fn protected(&self, policy: &str, list: &str) -> BTreeSet<String> {
+        self.protected
+            .get(&(policy.to_string(), list.to_string()))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The users declared sensitive for a SCuBA policy (`SensitiveUsers`; trimmed, lower case),
+    /// which the presets must protect from impersonation.
+    pub fn sensitive_users(&self, policy: &str) -> BTreeSet<String> {
+        self.protected(policy, "SensitiveUsers")
+    }
+
+    /// The organisation's own domains as declared for a SCuBA policy (`AgencyDomains`;
+    /// trimmed, lower case), which the presets must protect from impersonation.
+    pub fn agency_domains(&self, policy: &str) -> BTreeSet<String> {
+        self.protected(policy, "AgencyDomains")
+    }
+
+    /// The partner domains declared for a SCuBA policy (`PartnerDomains`; trimmed, lower case),
+    /// which the presets must protect from impersonation.
+    pub fn partner_domains(&self, policy: &str) -> BTreeSet<String> {
+        self.protected(policy, "PartnerDomains")
     }
 }
 
@@ -229,7 +254,11 @@ mod tests {
                 "MS.AAD.7.4v1": { "RoleExclusions": { "Users": ["u2"], "Groups": null } }
             },
             "Exo": { "MS.EXO.1.1v2": { "AllowedForwardingDomains": ["partner.example", "*"] } },
-            "Defender": { "MS.DEFENDER.2.1v1": { "SensitiveUsers": [" Ceo@Example.com "] } }
+            "Defender": {
+                "MS.DEFENDER.2.1v1": { "SensitiveUsers": [" Ceo@Example.com "] },
+                "MS.DEFENDER.2.2v1": { "AgencyDomains": ["Example.com"] },
+                "MS.DEFENDER.2.3v1": { "PartnerDomains": "partner.example" }
+            }
         }));
         let cap = e.cap_exclusions("MS.AAD.1.1v1");
         assert_eq!(cap.users, BTreeSet::from(["u1".to_string()]));
@@ -245,6 +274,11 @@ mod tests {
             e.sensitive_users("MS.DEFENDER.2.1v1"),
             BTreeSet::from(["ceo@example.com".to_string()])
         );
+        assert_eq!(
+            e.agency_domains("MS.DEFENDER.2.2v1"),
+            BTreeSet::from(["example.com".to_string()])
+        );
+        assert!(e.partner_domains("MS.DEFENDER.2.3v1").is_empty());
         // Declared for one policy, granted for no other.
         assert_eq!(e.cap_exclusions("MS.AAD.2.1v1"), CapExclusions::default());
     }

@@ -582,8 +582,8 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
 
 /// MS.AAD.3.3v2: Microsoft Authenticator shows the sign-in context and offers no software OTP.
 /// Not applicable when Authenticator is disabled, or when phishing-resistant MFA is enforced;
-/// the conditional access policies are read only to tell a misconfigured Authenticator (fail)
-/// from one that phishing-resistant MFA makes irrelevant.
+/// the conditional access policies are needed only to tell a misconfigured Authenticator (fail)
+/// from one that phishing-resistant MFA makes irrelevant: a well-configured one passes without.
 fn authenticator_context(snap: &Snapshot) -> Outcome {
     let configs = input!(method_configs(snap));
     let auth = configs
@@ -609,24 +609,30 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
     let loc = shown("DisplayLocationInformationRequiredState");
     let otp = b(a, "IsSoftwareOathEnabled") == Some(false);
     let evidence = json!({ "display_app_information": app, "display_location": loc, "software_oath_disabled": otp });
+    let phishing_resistant = snap.list("conditional_access_policies").map(|policies| {
+        policies
+            .iter()
+            .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
+            .map(|p| s(p, "DisplayName").to_string())
+            .collect::<Vec<String>>()
+    });
+    if let Ok(pr) = &phishing_resistant
+        && !pr.is_empty()
+    {
+        return Outcome::not_applicable(
+            "Phishing-resistant MFA is enforced, so Microsoft Authenticator's sign-in context settings do not apply.",
+            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
+        );
+    }
     if app && loc && otp {
         return Outcome::pass(
             "Microsoft Authenticator shows the application name and location to all users, and software OTP is off.",
             evidence,
         );
     }
-    let policies = input!(snap.list("conditional_access_policies"));
-    let pr: Vec<String> = policies
-        .iter()
-        .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
-        .map(|p| s(p, "DisplayName").to_string())
-        .collect();
-    if !pr.is_empty() {
-        return Outcome::not_applicable(
-            "Phishing-resistant MFA is enforced, so Microsoft Authenticator's sign-in context settings do not apply.",
-            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
-        );
-    }
+    // Misconfigured: not applicable if phishing-resistant MFA is enforced, which only the
+    // conditional access policies tell.
+    input!(phishing_resistant);
     Outcome::fail(
         "Microsoft Authenticator does not show application and location context to all users, or allows software OTP.",
         evidence,

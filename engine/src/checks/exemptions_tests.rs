@@ -197,3 +197,113 @@ fn declared_forwarding_domains_pass_and_say_so() {
     doc["remote_domains"][0]["AutoForwardEnabled"] = json!(true);
     assert_eq!(evaluate("A365-EXO-01", doc).status, Status::Fail);
 }
+
+/// The Strict and Standard anti-phishing presets, each protecting `users` and `domains`.
+fn anti_phish(users: Value, domains: Value, config: Value) -> Value {
+    let preset = |name: &str| {
+        json!({
+            "Identity": format!("{name}1659535429826"),
+            "Enabled": true,
+            "EnableTargetedUserProtection": true,
+            "TargetedUsersToProtect": users,
+            "TargetedUserProtectionAction": "Quarantine",
+            "EnableTargetedDomainsProtection": true,
+            "TargetedDomainsToProtect": domains,
+        })
+    };
+    json!({
+        "tenant_id": "t",
+        "securitysuite_successful_commands": ["Get-AntiPhishPolicy"],
+        "anti_phish_policies": [preset("Strict Preset Security Policy"), preset("Standard Preset Security Policy")],
+        "scuba_config": config
+    })
+}
+
+#[test]
+fn declared_sensitive_users_must_be_protected() {
+    let declared =
+        |u: Value| json!({ "Defender": { "MS.DEFENDER.2.1v1": { "SensitiveUsers": u } } });
+    let users = json!(["CEO;ceo@example.com"]);
+    let f = evaluate(
+        "A365-DEF-08",
+        anti_phish(
+            users.clone(),
+            json!([]),
+            declared(json!(["ceo;CEO@example.com "])),
+        ),
+    );
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(f.message.contains("scuba_config"), "{}", f.message);
+    let f = evaluate(
+        "A365-DEF-08",
+        anti_phish(users, json!([]), declared(json!(["CFO;cfo@example.com"]))),
+    );
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    assert_eq!(f.subjects, vec!["cfo;cfo@example.com".to_string()]);
+}
+
+#[test]
+fn declared_domains_are_checked_and_said_to_be() {
+    let agency = |d: Value| json!({ "Defender": { "MS.DEFENDER.2.2v1": { "AgencyDomains": d } } });
+    let protected = json!(["example.com"]);
+    // The export lists no domain of the tenant: only the declared ones are checked, and so said.
+    let f = evaluate(
+        "A365-DEF-13",
+        anti_phish(json!([]), protected.clone(), agency(json!(["Example.com"]))),
+    );
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(
+        f.message.contains("only those were checked"),
+        "{}",
+        f.message
+    );
+    let f = evaluate(
+        "A365-DEF-13",
+        anti_phish(
+            json!([]),
+            protected.clone(),
+            agency(json!(["other.example"])),
+        ),
+    );
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    // Nothing declared, no domain of the tenant: no verdict.
+    let f = evaluate(
+        "A365-DEF-13",
+        anti_phish(json!([]), protected.clone(), Value::Null),
+    );
+    assert_eq!(f.status, Status::Error, "{}", f.message);
+    // A malformed list grants nothing either.
+    let f = evaluate(
+        "A365-DEF-13",
+        anti_phish(json!([]), protected.clone(), agency(json!("example.com"))),
+    );
+    assert_eq!(f.status, Status::Error, "{}", f.message);
+    // With the tenant's domains in the export, the declared ones are checked besides them.
+    let mut doc = anti_phish(json!([]), protected.clone(), agency(json!(["example.com"])));
+    doc["accepted_domains"] =
+        json!([{ "DomainName": "example.com" }, { "DomainName": "contoso.example" }]);
+    let f = evaluate("A365-DEF-13", doc);
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+
+    let partner =
+        |d: Value| json!({ "Defender": { "MS.DEFENDER.2.3v1": { "PartnerDomains": d } } });
+    let f = evaluate(
+        "A365-DEF-14",
+        anti_phish(
+            json!([]),
+            json!(["partner.example"]),
+            partner(json!(["partner.example"])),
+        ),
+    );
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(f.message.contains("scuba_config"), "{}", f.message);
+    let f = evaluate(
+        "A365-DEF-14",
+        anti_phish(
+            json!([]),
+            json!(["partner.example"]),
+            partner(json!(["other.example"])),
+        ),
+    );
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+}

@@ -170,17 +170,14 @@ const DIFFERENCES: &[Difference] = &[
         cause: SENSITIVE_ACCOUNTS,
     },
     Difference {
-        policy: "MS.DEFENDER.2.1v1",
-        tests: &[
-            "test_TargetedUsers_Incorrect_V6",
-            "test_TargetedUsers_Incorrect_V7",
-        ],
-        ours: Status::Pass,
+        policy: "MS.DEFENDER.2.3v1",
+        tests: &["test_CustomDomains_Correct_V4"],
+        ours: Status::Fail,
         cause: concat!(
-            "Deliberate: ScubaGear fails when a user its config file names (`SensitiveUsers`, ",
-            rego!("Rego/DefenderConfig.rego#L270"),
-            ") is missing from a preset's protected users. aether365 has no list of sensitive users: it \
-             passes when both presets protect users from impersonation."
+            "Deliberate: with no partner domain in its config file, ScubaGear passes when the presets protect no \
+             domain at all, and fails when they protect some (",
+            rego!("Rego/Utils/Defender.rego#L193"),
+            "). A preset that protects no domain protects no partner's: we fail."
         ),
     },
     Difference {
