@@ -10,6 +10,9 @@
 //!   permanent active assignments all go to declared principals is not counted against it.
 //! - `Exo["MS.EXO.1.1v2"].AllowedForwardingDomains`: remote domains allowed to receive
 //!   automatic forwarding (the default domain `*` is never allowed).
+//! - `Defender[policy].SensitiveAccounts` (MS.DEFENDER.1.4v1, 1.5v1): the scope the Strict
+//!   preset must have (included and excluded users, groups and domains) when it does not apply
+//!   to everyone.
 //! - `Defender[policy].SensitiveUsers`, `AgencyDomains`, `PartnerDomains` (MS.DEFENDER.2.1v1,
 //!   2.2v1, 2.3v1): users and domains that must be among those the Standard and Strict presets
 //!   protect from impersonation. These name what to check, never what to skip.
@@ -66,12 +69,37 @@ impl RoleExclusions {
     }
 }
 
+/// The scope the Strict preset must have for a SCuBA policy (`SensitiveAccounts`), each list
+/// trimmed as ScubaGear trims it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SensitiveAccounts {
+    pub included_users: BTreeSet<String>,
+    pub excluded_users: BTreeSet<String>,
+    pub included_groups: BTreeSet<String>,
+    pub excluded_groups: BTreeSet<String>,
+    pub included_domains: BTreeSet<String>,
+    pub excluded_domains: BTreeSet<String>,
+}
+
+impl SensitiveAccounts {
+    /// Whether no list names anything.
+    pub fn is_empty(&self) -> bool {
+        self.included_users.is_empty()
+            && self.excluded_users.is_empty()
+            && self.included_groups.is_empty()
+            && self.excluded_groups.is_empty()
+            && self.included_domains.is_empty()
+            && self.excluded_domains.is_empty()
+    }
+}
+
 /// The exemptions of one snapshot; empty when it has no (readable) ScubaGear configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Exemptions {
     cap: BTreeMap<String, CapExclusions>,
     roles: BTreeMap<String, RoleExclusions>,
     forwarding: BTreeMap<String, BTreeSet<String>>,
+    sensitive_accounts: BTreeMap<String, SensitiveAccounts>,
     /// Per policy and list name (`SensitiveUsers`, `AgencyDomains`, `PartnerDomains`).
     protected: BTreeMap<(String, String), BTreeSet<String>>,
 }
@@ -162,6 +190,31 @@ impl Exemptions {
             }
         }
         for (id, entry) in policies(config, "Defender") {
+            if let Some([iu, eu, ig, eg, id_, ed]) = lists(
+                entry,
+                "SensitiveAccounts",
+                [
+                    "IncludedUsers",
+                    "ExcludedUsers",
+                    "IncludedGroups",
+                    "ExcludedGroups",
+                    "IncludedDomains",
+                    "ExcludedDomains",
+                ],
+            ) {
+                let trim = |s: BTreeSet<String>| s.iter().map(|x| x.trim().to_string()).collect();
+                out.sensitive_accounts.insert(
+                    id.clone(),
+                    SensitiveAccounts {
+                        included_users: trim(iu),
+                        excluded_users: trim(eu),
+                        included_groups: trim(ig),
+                        excluded_groups: trim(eg),
+                        included_domains: trim(id_),
+                        excluded_domains: trim(ed),
+                    },
+                );
+            }
             for list in PROTECTED_LISTS {
                 if let Some(names) = string_set(entry.get(list)) {
                     // Compared as ScubaGear compares them: trimmed, in lower case.
@@ -205,6 +258,13 @@ impl Exemptions {
         Self::entry(&self.forwarding, policy)
             .map(|d| d.iter().filter(|x| *x != "*").cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The Strict preset's scope declared for a SCuBA policy, when one is (and names anything).
+    pub fn sensitive_accounts(&self, policy: &str) -> Option<&SensitiveAccounts> {
+        self.sensitive_accounts
+            .get(policy)
+            .filter(|a| !a.is_empty())
     }
 
     fn protected(&self, policy: &str, list: &str) -> BTreeSet<String> {

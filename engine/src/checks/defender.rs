@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{b, check, input, list_ours, n, name_of, s, strs, undecided};
 use crate::check::{Check, Outcome};
-use crate::exemptions::{Exemptions, SOURCE};
+use crate::exemptions::{Exemptions, SOURCE, SensitiveAccounts};
 use crate::snapshot::Snapshot;
 
 const STANDARD: &str = "Standard Preset Security Policy";
@@ -348,7 +348,7 @@ fn mailbox_intelligence(snap: &Snapshot) -> Outcome {
 /// it applies to everyone without exceptions; fails when it is off, or scoped only to domains the
 /// tenant does not own (so it protects no mailbox of the tenant); otherwise (selected recipients,
 /// or everyone but exceptions) a person confirms the scope.
-fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
+fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str, policy: &str) -> Outcome {
     let rules = input!(snap.list(key));
     let Some(rule) = rules
         .iter()
@@ -378,6 +378,10 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
             evidence,
         );
     }
+    let exemptions = Exemptions::of(snap);
+    if let Some(declared) = exemptions.sensitive_accounts(policy) {
+        return strict_scope_as_declared(rule, declared, what, policy, evidence);
+    }
     if !everyone && users.is_empty() && groups.is_empty() {
         let own = input!(tenant_domains(snap));
         if domains
@@ -396,6 +400,70 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
         .about(&domains);
     }
     selected_recipients(what, everyone, evidence)
+}
+
+/// A Strict preset scoped to some recipients, or to everyone but exceptions, where the snapshot's
+/// ScubaGear configuration declares the scope it must have ([`Exemptions::sensitive_accounts`]):
+/// as ScubaGear decides, it passes when each of its six recipient lists is the declared one, and
+/// fails otherwise. The pass says that it rests on the declaration.
+fn strict_scope_as_declared(
+    rule: &Value,
+    declared: &SensitiveAccounts,
+    what: &str,
+    policy: &str,
+    mut evidence: Value,
+) -> Outcome {
+    let set = |k: &str| -> BTreeSet<String> { strs(rule.get(k)).into_iter().collect() };
+    let lists = [
+        ("SentTo", "IncludedUsers", &declared.included_users),
+        (
+            "SentToMemberOf",
+            "IncludedGroups",
+            &declared.included_groups,
+        ),
+        (
+            "RecipientDomainIs",
+            "IncludedDomains",
+            &declared.included_domains,
+        ),
+        ("ExceptIfSentTo", "ExcludedUsers", &declared.excluded_users),
+        (
+            "ExceptIfSentToMemberOf",
+            "ExcludedGroups",
+            &declared.excluded_groups,
+        ),
+        (
+            "ExceptIfRecipientDomainIs",
+            "ExcludedDomains",
+            &declared.excluded_domains,
+        ),
+    ];
+    let differing: Vec<String> = lists
+        .iter()
+        .filter(|(ours, _, want)| set(ours) != **want)
+        .map(|(ours, theirs, _)| format!("{ours} ({theirs})"))
+        .collect();
+    evidence["declared_sensitive_accounts"] = json!({
+        "source": format!("scuba_config.Defender[\"{policy}\"].SensitiveAccounts"),
+        "IncludedUsers": declared.included_users,
+        "IncludedGroups": declared.included_groups,
+        "IncludedDomains": declared.included_domains,
+        "ExcludedUsers": declared.excluded_users,
+        "ExcludedGroups": declared.excluded_groups,
+        "ExcludedDomains": declared.excluded_domains,
+        "differing_lists": differing,
+    });
+    Outcome::verdict(
+        differing.is_empty(),
+        format!(
+            "The Strict preset security policy ({what}) applies to exactly the sensitive accounts that {SOURCE} declares for {policy}; the pass holds only while that declaration names every sensitive account."
+        ),
+        format!(
+            "The Strict preset security policy ({what}) does not apply to the sensitive accounts that {SOURCE} declares for {policy}: its recipient lists differ from the declared ones ({}).",
+            list_ours(&differing)
+        ),
+        evidence,
+    )
 }
 
 /// A Strict preset scoped to some recipients, or to everyone but exceptions: a person confirms.
@@ -420,11 +488,17 @@ fn strict_eop_sensitive(snap: &Snapshot) -> Outcome {
         snap,
         "protection_policy_rules",
         "Exchange Online Protection",
+        "MS.DEFENDER.1.4v1",
     )
 }
 
 fn strict_atp_sensitive(snap: &Snapshot) -> Outcome {
-    strict_covers_sensitive(snap, "atp_policy_rules", "Defender for Office 365")
+    strict_covers_sensitive(
+        snap,
+        "atp_policy_rules",
+        "Defender for Office 365",
+        "MS.DEFENDER.1.5v1",
+    )
 }
 
 /// The enabled Standard and Strict preset anti-phishing policies with domain impersonation on.

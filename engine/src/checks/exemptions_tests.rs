@@ -307,3 +307,52 @@ fn declared_domains_are_checked_and_said_to_be() {
     );
     assert_eq!(f.status, Status::Fail, "{}", f.message);
 }
+
+/// The Strict preset's EOP rule, scoped to one user.
+fn strict_scoped(config: Value) -> Value {
+    json!({
+        "tenant_id": "t",
+        "securitysuite_successful_commands": ["Get-EOPProtectionPolicyRule"],
+        "protection_policy_rules": [{
+            "Identity": "Strict Preset Security Policy",
+            "State": "Enabled",
+            "SentTo": ["ceo@example.com"],
+            "SentToMemberOf": null,
+            "RecipientDomainIs": null,
+            "ExceptIfSentTo": null,
+            "ExceptIfSentToMemberOf": null,
+            "ExceptIfRecipientDomainIs": null,
+            "Conditions": ["Microsoft.Exchange.MessagingPolicies.Rules.Tasks.SentToPredicate"],
+            "Exceptions": null
+        }],
+        "scuba_config": config
+    })
+}
+
+#[test]
+fn declared_sensitive_accounts_decide_a_scoped_strict_preset() {
+    let declared = |accounts: Value| json!({ "Defender": { "MS.DEFENDER.1.4v1": { "SensitiveAccounts": accounts } } });
+    let f = evaluate(
+        "A365-DEF-11",
+        strict_scoped(declared(json!({ "IncludedUsers": [" ceo@example.com"] }))),
+    );
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    assert!(f.message.contains("scuba_config"), "{}", f.message);
+    let f = evaluate(
+        "A365-DEF-11",
+        strict_scoped(declared(
+            json!({ "IncludedUsers": ["ceo@example.com", "cfo@example.com"] }),
+        )),
+    );
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    // Undeclared or malformed: a person decides, as before.
+    for config in [
+        Value::Null,
+        declared(json!({ "IncludedUsers": "ceo@example.com" })),
+        declared(json!(["ceo@example.com"])),
+        declared(json!({})),
+    ] {
+        let f = evaluate("A365-DEF-11", strict_scoped(config.clone()));
+        assert_eq!(f.status, Status::Manual, "{config}: {}", f.message);
+    }
+}
