@@ -77,15 +77,33 @@ const SENSITIVE_ACCOUNTS: &str = concat!(
      (manual). With declared accounts, both compare the preset's scope with them."
 );
 
-const NARROWED: &str = "Deliberate: the test's policy applies only to sign-ins from legacy clients (`ClientAppTypes` \
-     `other` and `exchangeActiveSync`) with high sign-in and user risk, a template ScubaGear's tests share across \
-     policies; ScubaGear's rule for this policy reads none of those conditions. Such a policy leaves every other \
-     sign-in without MFA, so aether365 does not count it (no pass on a control that applies only sometimes).";
+const NARROWED: &str = concat!(
+    "Deliberate: the test's policy applies only to sign-ins from legacy clients (`ClientAppTypes` `other` and \
+     `exchangeActiveSync`) with high sign-in and user risk, a template ScubaGear's tests share across policies; \
+     ScubaGear's rules for MS.AAD.3.1, 3.2 and 3.6 read none of those conditions (",
+    rego!("Rego/AADConfig.rego#L209"),
+    ", ",
+    rego!("Rego/AADConfig.rego#L253"),
+    ", ",
+    rego!("Rego/AADConfig.rego#L448"),
+    "). Such a policy leaves every other sign-in without MFA, so aether365 does not count it (no pass on a \
+     control that applies only sometimes), whatever exclusions the config file exempts."
+);
 
 const SPF_SHAPE: &str = "Deliberate (no verdict without evidence): ScubaGear's rule reads the `compliant` flag its own \
      PowerShell provider computed, and the tests' inputs hold only that flag; the export also carries the records \
      themselves (`rdata`), which aether365 decides from. A lookup without its records is refused (error), as an older \
      export's shape would be.";
+
+const TEAMS_APPS: &str = concat!(
+    "Deliberate (no verdict without evidence): ScubaGear 1.8.0 reads only the app permission policies (`app_policies`, ",
+    rego!("Rego/TeamsConfig.rego#L501"),
+    "), and the tests' inputs hold only those. Microsoft documents the permission policies as applying only to \
+     tenants not migrated to app centric management, which replaced them \
+     (https://learn.microsoft.com/powershell/module/microsoftteams/get-csteamsapppermissionpolicy); there the \
+     org-wide app settings (`tenant_app_settings`) decide. Without them we cannot tell which applies, so we \
+     answer error."
+);
 
 /// Differences between our verdicts and ScubaGear's unit tests, each with its cause.
 const DIFFERENCES: &[Difference] = &[
@@ -150,6 +168,24 @@ const DIFFERENCES: &[Difference] = &[
         cause: "Deliberate: ScubaGear 1.8.0 leaves the policy undecided while the authentication methods policy is \
                 not migrated (`PolicyMigrationState` `preMigration`); aether365 decides from the authentication methods \
                 policy itself, which has SMS enabled: a weak method is on, whatever the migration state.",
+    },
+    Difference {
+        policy: "MS.TEAMS.5.1v2",
+        tests: &["*"],
+        ours: Status::Error,
+        cause: TEAMS_APPS,
+    },
+    Difference {
+        policy: "MS.TEAMS.5.2v2",
+        tests: &["*"],
+        ours: Status::Error,
+        cause: TEAMS_APPS,
+    },
+    Difference {
+        policy: "MS.TEAMS.5.3v2",
+        tests: &["*"],
+        ours: Status::Error,
+        cause: TEAMS_APPS,
     },
     Difference {
         policy: "MS.EXO.2.2v2",
