@@ -313,8 +313,12 @@ fn impersonation(snap: &Snapshot) -> Outcome {
     }
     Outcome::pass(
         format!(
-            "User impersonation protection is on in both the Strict and Standard anti-phishing presets, and both protect the {} sensitive users that {SOURCE} declares for {POLICY}.",
-            declared.len()
+            "User impersonation protection is on in both the Strict and Standard anti-phishing presets, and both protect the {} that {SOURCE} declares for {POLICY}.",
+            n(
+                &declared.iter().cloned().collect::<Vec<_>>(),
+                "sensitive user",
+                "sensitive users"
+            )
         ),
         evidence,
     )

@@ -229,7 +229,10 @@ impl Excluded {
         .filter(|(k, _, _)| *k > 0)
         .map(|(k, one, many)| format!("{k} {}", if k == 1 { one } else { many }))
         .collect();
-        parts.join(", ")
+        match parts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => parts.join(""),
+        }
     }
 }
 
@@ -1211,9 +1214,10 @@ fn no_permanent_assignments(snap: &Snapshot) -> Outcome {
     });
     Outcome::pass(
         format!(
-            "No privileged role has a permanent active assignment but those {SOURCE} exempts for {POLICY}: {} with permanent assignments to {} exempted principal(s). The pass holds only while those assignments are justified.",
+            "No privileged role has a permanent active assignment but those {SOURCE} exempts for {POLICY}: {} with permanent assignments to {} exempted {}. The pass holds only while those assignments are justified.",
             n(&names, "role", "roles"),
-            principals.len()
+            principals.len(),
+            if principals.len() == 1 { "principal" } else { "principals" }
         ),
         evidence,
     )

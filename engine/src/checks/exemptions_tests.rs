@@ -60,7 +60,7 @@ fn declared_exclusions_pass_and_say_so() {
         f.message
     );
     assert!(f.message.contains("scuba_config"), "{}", f.message);
-    assert!(f.message.contains("1 user, 1 group"), "{}", f.message);
+    assert!(f.message.contains("1 user and 1 group"), "{}", f.message);
     let exempted = &f.evidence["exemptions"]["exempted"][0];
     assert_eq!(exempted["users"], json!([USER]));
     assert_eq!(exempted["groups"], json!([GROUP]));
