@@ -635,7 +635,11 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
     }
     // Misconfigured: not applicable if phishing-resistant MFA is enforced, which only the
     // conditional access policies tell.
-    input!(phishing_resistant);
+    if let Err(reason) = phishing_resistant {
+        return Outcome::error(format!(
+            "Microsoft Authenticator does not show the sign-in context to all users or allows software OTP, but whether phishing-resistant MFA makes that not applicable is unknown: {reason}"
+        ));
+    }
     Outcome::fail(
         "Microsoft Authenticator does not show application and location context to all users, or allows software OTP.",
         evidence,
