@@ -505,8 +505,9 @@ pub fn render() -> String {
          (its baselines and tests: {}; its results: {}); our checks cite the reported ids and the tag's tests run \
          against them. Conditional access policies narrowed to some client apps or to risky sign-ins do not count \
          as MFA for everyone here, where ScubaGear's rules read none of those conditions. Exemptions that ScubaGear's config file declares (`scuba_config` in the export: conditional access \
-         `CapExclusions`, `RoleExclusions`, `AllowedForwardingDomains`, `SensitiveUsers`) are honoured as ScubaGear \
-         honours them (`engine/src/exemptions.rs`), and a finding that passes thanks to one says so. The target is \
+         `CapExclusions`, `RoleExclusions`, `AllowedForwardingDomains`; Defender's `SensitiveAccounts`, `SensitiveUsers`, \
+         `AgencyDomains`, `PartnerDomains`) are read as ScubaGear reads them (`engine/src/exemptions.rs`), and a finding \
+         that passes or is decided thanks to one says so. The target is \
          95 % agreeing per policy; the policies below it differ where a test's input leaves out a section our check \
          needs, or for a deliberate difference listed in the test.\n",
         corpus.source.release,
