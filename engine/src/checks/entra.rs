@@ -296,9 +296,16 @@ fn ca_any_for(snap: &Snapshot, policy: &str, what: &str, pred: impl Fn(&Value) -
         )
         .about(&names);
     }
+    let exclusions = if policy.is_empty() {
+        "no excluded users, groups, roles, applications or guest types".to_string()
+    } else {
+        format!(
+            "no excluded roles, and no excluded users, groups, applications or guest types but those {SOURCE} exempts for {policy}"
+        )
+    };
     Outcome::fail(
         format!(
-            "None of the {} conditional access policies {what} (enabled, all cloud apps, no excluded roles, and no excluded users, groups, applications or guest types but those {SOURCE} exempts).",
+            "None of the {} conditional access policies {what} (enabled, all cloud apps, {exclusions}).",
             policies.len()
         ),
         evidence,
