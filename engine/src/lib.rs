@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod check;
 mod checks;
+pub mod exemptions;
 pub mod export;
 pub mod exposure;
 pub mod intake;

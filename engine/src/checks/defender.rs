@@ -2,10 +2,13 @@
 //! anti-phishing impersonation protection and alert policies; and the Exchange Online Protection
 //! policies of the snapshot's `aether365` section (anti-malware, outbound and inbound anti-spam).
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use super::{b, check, input, list_ours, n, name_of, s, strs, undecided};
 use crate::check::{Check, Outcome};
+use crate::exemptions::{Exemptions, SOURCE, SensitiveAccounts};
 use crate::snapshot::Snapshot;
 
 const STANDARD: &str = "Standard Preset Security Policy";
@@ -235,8 +238,19 @@ fn safe_documents(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// What a set of protected names lacks of the declared ones (both trimmed, in lower case).
+fn lacking(declared: &BTreeSet<String>, protected: Vec<String>) -> Vec<String> {
+    let protected: BTreeSet<String> = protected.iter().map(|x| x.trim().to_lowercase()).collect();
+    declared.difference(&protected).cloned().collect()
+}
+
+/// MS.DEFENDER.2.1v1: user impersonation protection on in both the Strict and Standard presets,
+/// and, where the snapshot's ScubaGear configuration declares sensitive users
+/// ([`Exemptions::sensitive_users`]), each of them among the users both protect.
 fn impersonation(snap: &Snapshot) -> Outcome {
+    const POLICY: &str = "MS.DEFENDER.2.1v1";
     let pols = input!(snap.list("anti_phish_policies"));
+    let declared = Exemptions::of(snap).sensitive_users(POLICY);
     let protected = |preset: &str| {
         pols.iter().find(|p| {
             s(p, "Identity").contains(preset)
@@ -247,7 +261,8 @@ fn impersonation(snap: &Snapshot) -> Outcome {
     let details: Vec<Value> = [STRICT, STANDARD]
         .iter()
         .map(|preset| match protected(preset) {
-            Some(p) => json!({ "preset": preset, "policy": name_of(p), "action": s(p, "TargetedUserProtectionAction") }),
+            Some(p) => json!({ "preset": preset, "policy": name_of(p), "action": s(p, "TargetedUserProtectionAction"),
+                "declared_sensitive_users_unprotected": lacking(&declared, strs(p.get("TargetedUsersToProtect"))) }),
             None => json!({ "preset": preset, "policy": null }),
         })
         .collect();
@@ -256,14 +271,56 @@ fn impersonation(snap: &Snapshot) -> Outcome {
         .filter(|p| protected(p).is_none())
         .map(|p| (*p).to_string())
         .collect();
-    Outcome::verdict(
-        missing.is_empty(),
-        "User impersonation protection is on in both the Strict and Standard anti-phishing presets.",
+    let unprotected: BTreeSet<String> = [STRICT, STANDARD]
+        .iter()
+        .filter_map(|preset| protected(preset))
+        .flat_map(|p| lacking(&declared, strs(p.get("TargetedUsersToProtect"))))
+        .collect();
+    let mut evidence = json!({ "presets": details });
+    if !declared.is_empty() {
+        evidence["declared_sensitive_users"] = json!({
+            "source": format!("scuba_config.Defender[\"{POLICY}\"].SensitiveUsers"),
+            "users": declared,
+        });
+    }
+    if !missing.is_empty() {
+        return Outcome::fail(
+            format!(
+                "User impersonation protection is off in: {}.",
+                list_ours(&missing)
+            ),
+            evidence,
+        );
+    }
+    if !unprotected.is_empty() {
+        let names: Vec<String> = unprotected.into_iter().collect();
+        return Outcome::fail(
+            format!(
+                "User impersonation protection is on in both the Strict and Standard anti-phishing presets, but {} of the {} sensitive users that {SOURCE} declares for {POLICY} {} missing from one of them.",
+                names.len(),
+                declared.len(),
+                if names.len() == 1 { "is" } else { "are" }
+            ),
+            evidence,
+        )
+        .about(&names);
+    }
+    if declared.is_empty() {
+        return Outcome::pass(
+            "User impersonation protection is on in both the Strict and Standard anti-phishing presets.",
+            evidence,
+        );
+    }
+    Outcome::pass(
         format!(
-            "User impersonation protection is off in: {}.",
-            list_ours(&missing)
+            "User impersonation protection is on in both the Strict and Standard anti-phishing presets, and both protect the {} that {SOURCE} declares for {POLICY}.",
+            n(
+                &declared.iter().cloned().collect::<Vec<_>>(),
+                "sensitive user",
+                "sensitive users"
+            )
         ),
-        json!({ "presets": details }),
+        evidence,
     )
 }
 
@@ -295,7 +352,7 @@ fn mailbox_intelligence(snap: &Snapshot) -> Outcome {
 /// it applies to everyone without exceptions; fails when it is off, or scoped only to domains the
 /// tenant does not own (so it protects no mailbox of the tenant); otherwise (selected recipients,
 /// or everyone but exceptions) a person confirms the scope.
-fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
+fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str, policy: &str) -> Outcome {
     let rules = input!(snap.list(key));
     let Some(rule) = rules
         .iter()
@@ -325,6 +382,10 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
             evidence,
         );
     }
+    let exemptions = Exemptions::of(snap);
+    if let Some(declared) = exemptions.sensitive_accounts(policy) {
+        return strict_scope_as_declared(rule, declared, what, policy, evidence);
+    }
     if !everyone && users.is_empty() && groups.is_empty() {
         let own = input!(tenant_domains(snap));
         if domains
@@ -343,6 +404,70 @@ fn strict_covers_sensitive(snap: &Snapshot, key: &str, what: &str) -> Outcome {
         .about(&domains);
     }
     selected_recipients(what, everyone, evidence)
+}
+
+/// A Strict preset scoped to some recipients, or to everyone but exceptions, where the snapshot's
+/// ScubaGear configuration declares the scope it must have ([`Exemptions::sensitive_accounts`]):
+/// as ScubaGear decides, it passes when each of its six recipient lists is the declared one, and
+/// fails otherwise. The pass says that it rests on the declaration.
+fn strict_scope_as_declared(
+    rule: &Value,
+    declared: &SensitiveAccounts,
+    what: &str,
+    policy: &str,
+    mut evidence: Value,
+) -> Outcome {
+    let set = |k: &str| -> BTreeSet<String> { strs(rule.get(k)).into_iter().collect() };
+    let lists = [
+        ("SentTo", "IncludedUsers", &declared.included_users),
+        (
+            "SentToMemberOf",
+            "IncludedGroups",
+            &declared.included_groups,
+        ),
+        (
+            "RecipientDomainIs",
+            "IncludedDomains",
+            &declared.included_domains,
+        ),
+        ("ExceptIfSentTo", "ExcludedUsers", &declared.excluded_users),
+        (
+            "ExceptIfSentToMemberOf",
+            "ExcludedGroups",
+            &declared.excluded_groups,
+        ),
+        (
+            "ExceptIfRecipientDomainIs",
+            "ExcludedDomains",
+            &declared.excluded_domains,
+        ),
+    ];
+    let differing: Vec<String> = lists
+        .iter()
+        .filter(|(ours, _, want)| set(ours) != **want)
+        .map(|(ours, theirs, _)| format!("{ours} ({theirs})"))
+        .collect();
+    evidence["declared_sensitive_accounts"] = json!({
+        "source": format!("scuba_config.Defender[\"{policy}\"].SensitiveAccounts"),
+        "IncludedUsers": declared.included_users,
+        "IncludedGroups": declared.included_groups,
+        "IncludedDomains": declared.included_domains,
+        "ExcludedUsers": declared.excluded_users,
+        "ExcludedGroups": declared.excluded_groups,
+        "ExcludedDomains": declared.excluded_domains,
+        "differing_lists": differing,
+    });
+    Outcome::verdict(
+        differing.is_empty(),
+        format!(
+            "The Strict preset security policy ({what}) applies to exactly the sensitive accounts that {SOURCE} declares for {policy}; the pass holds only while that declaration names every sensitive account."
+        ),
+        format!(
+            "The Strict preset security policy ({what}) does not apply to the sensitive accounts that {SOURCE} declares for {policy}: its recipient lists differ from the declared ones ({}).",
+            list_ours(&differing)
+        ),
+        evidence,
+    )
 }
 
 /// A Strict preset scoped to some recipients, or to everyone but exceptions: a person confirms.
@@ -367,11 +492,17 @@ fn strict_eop_sensitive(snap: &Snapshot) -> Outcome {
         snap,
         "protection_policy_rules",
         "Exchange Online Protection",
+        "MS.DEFENDER.1.4v1",
     )
 }
 
 fn strict_atp_sensitive(snap: &Snapshot) -> Outcome {
-    strict_covers_sensitive(snap, "atp_policy_rules", "Defender for Office 365")
+    strict_covers_sensitive(
+        snap,
+        "atp_policy_rules",
+        "Defender for Office 365",
+        "MS.DEFENDER.1.5v1",
+    )
 }
 
 /// The enabled Standard and Strict preset anti-phishing policies with domain impersonation on.
@@ -408,38 +539,155 @@ fn tenant_domains(snap: &Snapshot) -> Result<Vec<String>, String> {
     Ok(own)
 }
 
-fn agency_domains_protected(snap: &Snapshot) -> Outcome {
-    let pols = input!(preset_domain_protection(snap));
-    let own: Vec<String> = input!(tenant_domains(snap))
-        .into_iter()
-        .filter(|d| !d.ends_with(".mail.onmicrosoft.com"))
-        .collect();
-    let unprotected: Vec<String> = own
+/// Whether both the Strict and the Standard preset are among `pols`, and which of `domains`
+/// either lacks.
+fn presets_lacking(pols: &[(String, Vec<String>)], domains: &[String]) -> (bool, Vec<String>) {
+    let both = [STRICT, STANDARD]
         .iter()
-        .filter(|d| pols.len() < 2 || pols.iter().any(|(_, p)| !p.contains(d)))
+        .all(|preset| pols.iter().any(|(id, _)| id.starts_with(preset)));
+    let lacking = domains
+        .iter()
+        .filter(|d| !both || pols.iter().any(|(_, p)| !p.contains(d)))
         .cloned()
         .collect();
+    (both, lacking)
+}
+
+/// A fail when the Strict or the Standard preset protects no domain at all: neither the
+/// tenant's domains (it always has one, its `onmicrosoft.com` domain) nor any partner's are
+/// then protected by both, whatever the domain lists say.
+fn no_preset_protects_a_domain(pols: &[(String, Vec<String>)]) -> Option<Outcome> {
+    let unprotected: Vec<String> = [STRICT, STANDARD]
+        .iter()
+        .filter(|preset| {
+            !pols
+                .iter()
+                .any(|(id, d)| id.starts_with(**preset) && !d.is_empty())
+        })
+        .map(|p| (*p).to_string())
+        .collect();
+    (!unprotected.is_empty()).then(|| {
+        Outcome::fail(
+            format!(
+                "Domain impersonation protection is off, or protects no domain, in: {}.",
+                list_ours(&unprotected)
+            ),
+            json!({ "presets_without_domain_protection": unprotected,
+                "presets_with_domain_protection": pols.iter().map(|(n, d)| json!({"policy": n, "domains": d})).collect::<Vec<_>>() }),
+        )
+    })
+}
+
+/// MS.DEFENDER.2.2v1: both presets protect every domain of the tenant, and every domain the
+/// snapshot's ScubaGear configuration declares as the organisation's
+/// ([`Exemptions::agency_domains`]). With no domain of the tenant in the export, the declared
+/// ones alone are checked, and the finding says so.
+fn agency_domains_protected(snap: &Snapshot) -> Outcome {
+    const POLICY: &str = "MS.DEFENDER.2.2v1";
+    let pols = input!(preset_domain_protection(snap));
+    let declared = Exemptions::of(snap).agency_domains(POLICY);
+    if let Some(out) = no_preset_protects_a_domain(&pols) {
+        return out;
+    }
+    let own: Vec<String> = match tenant_domains(snap) {
+        Ok(own) => own
+            .into_iter()
+            .filter(|d| !d.ends_with(".mail.onmicrosoft.com"))
+            .collect(),
+        Err(_) if !declared.is_empty() => Vec::new(),
+        Err(reason) => return Outcome::error(reason),
+    };
+    let domains: Vec<String> = own
+        .iter()
+        .cloned()
+        .chain(declared.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (both, unprotected) = presets_lacking(&pols, &domains);
+    let mut evidence = json!({ "presets_with_domain_protection": pols.iter().map(|(n, d)| json!({"policy": n, "domains": d})).collect::<Vec<_>>(), "unprotected_domains": unprotected });
+    if !declared.is_empty() {
+        evidence["declared_agency_domains"] = json!({
+            "source": format!("scuba_config.Defender[\"{POLICY}\"].AgencyDomains"),
+            "domains": declared,
+        });
+    }
+    let which = match (own.is_empty(), declared.is_empty()) {
+        (false, true) => "every domain of the tenant".to_string(),
+        (false, false) => format!(
+            "every domain of the tenant and the {} that {SOURCE} declares for {POLICY}",
+            n(
+                &declared.iter().cloned().collect::<Vec<_>>(),
+                "domain",
+                "domains"
+            )
+        ),
+        _ => format!(
+            "the {} that {SOURCE} declares for {POLICY} as the organisation's (the export lists none of the tenant's domains, so only those were checked)",
+            n(
+                &declared.iter().cloned().collect::<Vec<_>>(),
+                "domain",
+                "domains"
+            )
+        ),
+    };
     Outcome::verdict(
-        pols.len() >= 2 && unprotected.is_empty(),
-        "The Standard and Strict anti-phishing policies protect every domain of the tenant from impersonation.",
+        both && unprotected.is_empty(),
         format!(
-            "Domains of the tenant missing from domain impersonation protection in the Standard and Strict presets: {}.",
+            "The Standard and Strict anti-phishing policies protect {which} from impersonation."
+        ),
+        format!(
+            "Domains missing from domain impersonation protection in the Standard and Strict presets: {} (checked: {which}).",
             unprotected.len()
         ),
-        json!({ "presets_with_domain_protection": pols.iter().map(|(n, d)| json!({"policy": n, "domains": d})).collect::<Vec<_>>(), "unprotected_domains": unprotected }),
+        evidence,
     )
     .about(&unprotected)
 }
 
+/// MS.DEFENDER.2.3v1: both presets protect partner domains from impersonation. Where the
+/// snapshot's ScubaGear configuration declares the partner domains
+/// ([`Exemptions::partner_domains`]), both must protect each of them; otherwise both must protect
+/// some domain that is not the tenant's.
 fn partner_domains_protected(snap: &Snapshot) -> Outcome {
+    const POLICY: &str = "MS.DEFENDER.2.3v1";
     let pols = input!(preset_domain_protection(snap));
+    let declared = Exemptions::of(snap).partner_domains(POLICY);
+    if !declared.is_empty() {
+        let declared: Vec<String> = declared.into_iter().collect();
+        let (both, unprotected) = presets_lacking(&pols, &declared);
+        return Outcome::verdict(
+            both && unprotected.is_empty(),
+            format!(
+                "The Standard and Strict anti-phishing policies protect the {} that {SOURCE} declares for {POLICY} from impersonation.",
+                n(&declared, "partner domain", "partner domains")
+            ),
+            format!(
+                "Partner domains that {SOURCE} declares for {POLICY} missing from domain impersonation protection in the Standard and Strict presets: {} of {}.",
+                unprotected.len(),
+                declared.len()
+            ),
+            json!({
+                "declared_partner_domains": {
+                    "source": format!("scuba_config.Defender[\"{POLICY}\"].PartnerDomains"),
+                    "domains": declared,
+                },
+                "unprotected_domains": unprotected,
+                "presets_with_domain_protection": pols.len(),
+            }),
+        )
+        .about(&unprotected);
+    }
+    if let Some(out) = no_preset_protects_a_domain(&pols) {
+        return out;
+    }
     let own = input!(tenant_domains(snap));
     let partners: Vec<String> = pols
         .iter()
         .flat_map(|(_, d)| d.iter())
         .filter(|d| !own.contains(d))
         .cloned()
-        .collect::<std::collections::BTreeSet<_>>()
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let both = pols.len() >= 2 && pols.iter().all(|(_, d)| d.iter().any(|x| !own.contains(x)));

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{b, check, count, input, list_ours, n, s, strs, undecided};
 use crate::check::{Check, Outcome};
+use crate::exemptions::{CapExclusions, Exemptions, SOURCE};
 use crate::snapshot::Snapshot;
 
 const P2_PLAN: &str = "AAD_PREMIUM_P2";
@@ -68,12 +69,18 @@ fn contains(v: Option<&Value>, item: &str) -> bool {
 /// Enabled, every cloud app, no excluded roles, apps, users, groups or guest or external user
 /// types (and all users when asked).
 fn ca_base(p: &Value, all_users: bool) -> bool {
+    ca_scope(p, all_users)
+        && count(apps(p).get("ExcludeApplications")) == 0
+        && no_excluded_users(users(p))
+}
+
+/// Enabled, every cloud app, no excluded roles (and all users when asked): [`ca_base`] less
+/// the exclusions a ScubaGear configuration can exempt, which [`ca_any_for`] weighs.
+fn ca_scope(p: &Value, all_users: bool) -> bool {
     let u = users(p);
-    let a = apps(p);
     s(p, "State") == "enabled"
-        && contains(a.get("IncludeApplications"), "All")
-        && count(a.get("ExcludeApplications")) == 0
-        && no_excluded_users(u)
+        && contains(apps(p).get("IncludeApplications"), "All")
+        && count(u.get("ExcludeRoles")) == 0
         && (!all_users || contains(u.get("IncludeUsers"), "All"))
 }
 
@@ -138,33 +145,172 @@ fn covers_roles(p: &Value, roles: &BTreeSet<String>) -> bool {
     !roles.is_empty() && roles.is_subset(&included)
 }
 
-/// Evaluates "at least one CA policy satisfies `pred`".
-fn ca_any(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome {
-    let policies = input!(snap.list("conditional_access_policies"));
-    let matching: Vec<String> = policies
-        .iter()
-        .filter(|p| pred(p))
-        .map(|p| s(p, "DisplayName").to_string())
-        .collect();
-    let evidence = json!({ "matching_policies": matching, "policies_evaluated": policies.len() });
-    if matching.is_empty() {
-        Outcome::fail(
-            format!(
-                "None of the {} conditional access policies {what} (enabled, all cloud apps, no excluded users, groups, roles or guest types).",
-                policies.len()
+/// What a conditional access policy excludes that a ScubaGear configuration can exempt: users,
+/// groups, applications and guest or external user types (excluded roles are never exempt).
+#[derive(Default)]
+struct Excluded {
+    users: Vec<String>,
+    groups: Vec<String>,
+    applications: Vec<String>,
+    guest_user_types: Vec<String>,
+}
+
+impl Excluded {
+    /// The exclusions of `p`; applications only where ScubaGear's rule for `policy` reads them
+    /// (its MS.AAD.3.8v1 rule targets a user action, not applications).
+    fn of(p: &Value, policy: &str) -> Excluded {
+        let u = users(p);
+        Excluded {
+            users: strs(u.get("ExcludeUsers")),
+            groups: strs(u.get("ExcludeGroups")),
+            applications: if policy == "MS.AAD.3.8v1" {
+                Vec::new()
+            } else {
+                strs(apps(p).get("ExcludeApplications"))
+            },
+            // Graph writes the excluded types as one comma-separated string.
+            guest_user_types: strs(
+                u.get("ExcludeGuestsOrExternalUsers")
+                    .and_then(|g| g.get("GuestOrExternalUserTypes")),
+            )
+            .iter()
+            .flat_map(|t| t.split(','))
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.groups.is_empty()
+            && self.applications.is_empty()
+            && self.guest_user_types.is_empty()
+    }
+
+    /// Whether every exclusion is declared, as ScubaGear asks: each excluded set within the
+    /// declared one.
+    fn within(&self, declared: &CapExclusions) -> bool {
+        let inside = |xs: &[String], set: &BTreeSet<String>| xs.iter().all(|x| set.contains(x));
+        inside(&self.users, &declared.users)
+            && inside(&self.groups, &declared.groups)
+            && inside(&self.applications, &declared.applications)
+            && inside(&self.guest_user_types, &declared.guest_user_types)
+    }
+
+    fn evidence(&self, policy_name: &str) -> Value {
+        json!({
+            "policy": policy_name,
+            "users": self.users,
+            "groups": self.groups,
+            "applications": self.applications,
+            "guest_user_types": self.guest_user_types,
+        })
+    }
+
+    /// "2 users and 1 group" (counts only: ids are tenant data, kept in the evidence).
+    fn describe(all: &[&Excluded]) -> String {
+        let total = |f: fn(&Excluded) -> usize| all.iter().map(|e| f(e)).sum::<usize>();
+        let parts: Vec<String> = [
+            (total(|e| e.users.len()), "user", "users"),
+            (total(|e| e.groups.len()), "group", "groups"),
+            (
+                total(|e| e.applications.len()),
+                "application",
+                "applications",
             ),
-            evidence,
-        )
-    } else {
-        Outcome::pass(
+            (
+                total(|e| e.guest_user_types.len()),
+                "guest or external user type",
+                "guest or external user types",
+            ),
+        ]
+        .into_iter()
+        .filter(|(k, _, _)| *k > 0)
+        .map(|(k, one, many)| format!("{k} {}", if k == 1 { one } else { many }))
+        .collect();
+        match parts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => parts.join(""),
+        }
+    }
+}
+
+/// Evaluates "at least one CA policy satisfies `pred`" (a check citing no SCuBA policy whose
+/// exclusions a ScubaGear configuration could exempt: `pred` refuses exclusions itself).
+fn ca_any(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome {
+    ca_any_for(snap, "", what, pred)
+}
+
+/// Evaluates "at least one CA policy satisfies `pred` and excludes no user, group,
+/// application or guest type but those the snapshot's ScubaGear configuration exempts for the
+/// SCuBA policy `policy`" ([`Exemptions::cap_exclusions`]). A pass that rests only on a policy
+/// with exempted exclusions says so and names them in its evidence.
+fn ca_any_for(snap: &Snapshot, policy: &str, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome {
+    let policies = input!(snap.list("conditional_access_policies"));
+    let declared = Exemptions::of(snap).cap_exclusions(policy);
+    let mut matching = Vec::new();
+    let mut exempted: Vec<(String, Excluded)> = Vec::new();
+    let mut undeclared = Vec::new();
+    for p in policies.iter().filter(|p| pred(p)) {
+        let name = s(p, "DisplayName").to_string();
+        let excluded = Excluded::of(p, policy);
+        if excluded.is_empty() {
+            matching.push(name);
+        } else if excluded.within(&declared) {
+            exempted.push((name, excluded));
+        } else {
+            undeclared.push(name);
+        }
+    }
+    let mut evidence =
+        json!({ "matching_policies": matching, "policies_evaluated": policies.len() });
+    if !undeclared.is_empty() {
+        evidence["policies_with_undeclared_exclusions"] = json!(undeclared);
+    }
+    if !matching.is_empty() {
+        return Outcome::pass(
             format!(
                 "A conditional access policy {what} ({} matching).",
                 matching.len()
             ),
             evidence,
         )
-        .about(&matching)
+        .about(&matching);
     }
+    if !exempted.is_empty() {
+        let names: Vec<String> = exempted.iter().map(|(n, _)| n.clone()).collect();
+        let all: Vec<&Excluded> = exempted.iter().map(|(_, e)| e).collect();
+        evidence["matching_policies"] = json!(names);
+        evidence["exemptions"] = json!({
+            "source": format!("scuba_config.Aad[\"{policy}\"].CapExclusions"),
+            "exempted": exempted.iter().map(|(n, e)| e.evidence(n)).collect::<Vec<_>>(),
+        });
+        return Outcome::pass(
+            format!(
+                "A conditional access policy {what} ({} matching), only thanks to exemptions: it excludes {} that {SOURCE} exempts for {policy}. The pass holds only while those exclusions are justified.",
+                names.len(),
+                Excluded::describe(&all),
+            ),
+            evidence,
+        )
+        .about(&names);
+    }
+    let exclusions = if policy.is_empty() {
+        "no excluded users, groups, roles, applications or guest types".to_string()
+    } else {
+        format!(
+            "no excluded roles, and no excluded users, groups, applications or guest types but those {SOURCE} exempts for {policy}"
+        )
+    };
+    Outcome::fail(
+        format!(
+            "None of the {} conditional access policies {what} (enabled, all cloud apps, {exclusions}).",
+            policies.len()
+        ),
+        evidence,
+    )
+    .about(&undeclared)
 }
 
 fn has_p2(snap: &Snapshot) -> Result<bool, String> {
@@ -176,8 +322,18 @@ fn has_p2(snap: &Snapshot) -> Result<bool, String> {
 
 /// Like [`ca_any`] but the feature also needs an Entra ID P2 licence.
 fn ca_any_p2(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outcome {
+    ca_any_p2_for(snap, "", what, pred)
+}
+
+/// Like [`ca_any_for`] but the feature also needs an Entra ID P2 licence.
+fn ca_any_p2_for(
+    snap: &Snapshot,
+    policy: &str,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Outcome {
     let p2 = input!(has_p2(snap));
-    let out = ca_any(snap, what, pred);
+    let out = ca_any_for(snap, policy, what, pred);
     if !p2 && out.status == crate::model::Status::Pass {
         return Outcome::fail(
             "The tenant has no Entra ID P2 licence, which risk-based conditional access requires.",
@@ -188,9 +344,9 @@ fn ca_any_p2(snap: &Snapshot, what: &str, pred: impl Fn(&Value) -> bool) -> Outc
 }
 
 fn legacy_auth_blocked(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "blocks legacy authentication", |p| {
+    ca_any_for(snap, "MS.AAD.1.1v1", "blocks legacy authentication", |p| {
         let types = p.pointer("/Conditions/ClientAppTypes");
-        ca_base(p, true)
+        ca_scope(p, true)
             && contains(types, "other")
             && contains(types, "exchangeActiveSync")
             && blocks(p)
@@ -198,15 +354,29 @@ fn legacy_auth_blocked(snap: &Snapshot) -> Outcome {
 }
 
 fn high_risk_users_blocked(snap: &Snapshot) -> Outcome {
-    ca_any_p2(snap, "blocks users detected as high risk", |p| {
-        ca_base(p, true) && contains(p.pointer("/Conditions/UserRiskLevels"), "high") && blocks(p)
-    })
+    ca_any_p2_for(
+        snap,
+        "MS.AAD.2.1v1",
+        "blocks users detected as high risk",
+        |p| {
+            ca_scope(p, true)
+                && contains(p.pointer("/Conditions/UserRiskLevels"), "high")
+                && blocks(p)
+        },
+    )
 }
 
 fn high_risk_signins_blocked(snap: &Snapshot) -> Outcome {
-    ca_any_p2(snap, "blocks sign-ins detected as high risk", |p| {
-        ca_base(p, true) && contains(p.pointer("/Conditions/SignInRiskLevels"), "high") && blocks(p)
-    })
+    ca_any_p2_for(
+        snap,
+        "MS.AAD.2.3v1",
+        "blocks sign-ins detected as high risk",
+        |p| {
+            ca_scope(p, true)
+                && contains(p.pointer("/Conditions/SignInRiskLevels"), "high")
+                && blocks(p)
+        },
+    )
 }
 
 /// CIS 5.2.2.6: a policy for all users and apps on high user risk that grants access only with
@@ -252,24 +422,28 @@ fn signin_risk_mfa_every_time(snap: &Snapshot) -> Outcome {
 }
 
 fn phishing_resistant_all(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "requires phishing-resistant MFA", |p| {
-        ca_base(p, true) && unconditional(p) && is_phishing_resistant(p)
-    })
+    ca_any_for(
+        snap,
+        "MS.AAD.3.1v1",
+        "requires phishing-resistant MFA",
+        |p| ca_scope(p, true) && unconditional(p) && is_phishing_resistant(p),
+    )
 }
 
 fn mfa_all_users(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "requires MFA", |p| {
-        ca_base(p, true) && unconditional(p) && requires_any_mfa(p)
+    ca_any_for(snap, "MS.AAD.3.2v2", "requires MFA", |p| {
+        ca_scope(p, true) && unconditional(p) && requires_any_mfa(p)
     })
 }
 
 fn phishing_resistant_admins(snap: &Snapshot) -> Outcome {
     let roles = input!(privileged_role_ids(snap));
-    ca_any(
+    ca_any_for(
         snap,
+        "MS.AAD.3.6v1",
         "requires phishing-resistant MFA for every privileged role",
         |p| {
-            ca_base(p, false)
+            ca_scope(p, false)
                 && unconditional(p)
                 && covers_roles(p, &roles)
                 && is_phishing_resistant(p)
@@ -288,26 +462,32 @@ fn mfa_admins(snap: &Snapshot) -> Outcome {
 }
 
 fn managed_device_required(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "requires a compliant or hybrid-joined device", |p| {
-        let g = grants(p);
-        ca_base(p, true)
-            && g.len() == 2
-            && g.iter().any(|x| x == "compliantDevice")
-            && g.iter().any(|x| x == "domainJoinedDevice")
-            && s(p.get("GrantControls").unwrap_or(&Value::Null), "Operator") == "OR"
-    })
+    ca_any_for(
+        snap,
+        "MS.AAD.3.7v1",
+        "requires a compliant or hybrid-joined device",
+        |p| {
+            let g = grants(p);
+            ca_scope(p, true)
+                && g.len() == 2
+                && g.iter().any(|x| x == "compliantDevice")
+                && g.iter().any(|x| x == "domainJoinedDevice")
+                && s(p.get("GrantControls").unwrap_or(&Value::Null), "Operator") == "OR"
+        },
+    )
 }
 
 fn managed_device_for_registration(snap: &Snapshot) -> Outcome {
-    ca_any(
+    ca_any_for(
         snap,
+        "MS.AAD.3.8v1",
         "requires a managed device to register security information",
         |p| {
             let u = users(p);
             let g = grants(p);
             s(p, "State") == "enabled"
                 && contains(u.get("IncludeUsers"), "All")
-                && no_excluded_users(u)
+                && count(u.get("ExcludeRoles")) == 0
                 && contains(
                     apps(p).get("IncludeUserActions"),
                     "urn:user:registersecurityinfo",
@@ -319,8 +499,8 @@ fn managed_device_for_registration(snap: &Snapshot) -> Outcome {
 }
 
 fn device_code_blocked(snap: &Snapshot) -> Outcome {
-    ca_any(snap, "blocks the device code flow", |p| {
-        ca_base(p, true)
+    ca_any_for(snap, "MS.AAD.3.9v1", "blocks the device code flow", |p| {
+        ca_scope(p, true)
             && contains(
                 p.pointer("/Conditions/AuthenticationFlows/TransferMethods"),
                 "deviceCodeFlow",
@@ -410,22 +590,20 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
     Err("the authentication methods policy is missing from `authentication_method`".to_string())
 }
 
+/// MS.AAD.3.3v2: Microsoft Authenticator shows the sign-in context and offers no software OTP.
+/// Not applicable when Authenticator is disabled, or when phishing-resistant MFA is enforced;
+/// the conditional access policies are needed only to tell a misconfigured Authenticator (fail)
+/// from one that phishing-resistant MFA makes irrelevant: a well-configured one passes without.
 fn authenticator_context(snap: &Snapshot) -> Outcome {
     let configs = input!(method_configs(snap));
-    let policies = input!(snap.list("conditional_access_policies"));
-    let pr: Vec<String> = policies
-        .iter()
-        .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
-        .map(|p| s(p, "DisplayName").to_string())
-        .collect();
     let auth = configs
         .iter()
         .find(|c| s(c, "Id") == "MicrosoftAuthenticator");
     let enabled = auth.is_some_and(|a| s(a, "State") == "enabled");
-    if !pr.is_empty() || !enabled {
+    if !enabled {
         return Outcome::not_applicable(
-            "Microsoft Authenticator is disabled or phishing-resistant MFA is enforced, so its sign-in context settings do not apply.",
-            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
+            "Microsoft Authenticator is disabled, so its sign-in context settings do not apply.",
+            json!({ "authenticator_enabled": enabled }),
         );
     }
     let a = auth.unwrap_or(&Value::Null);
@@ -440,11 +618,38 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
     let app = shown("DisplayAppInformationRequiredState");
     let loc = shown("DisplayLocationInformationRequiredState");
     let otp = b(a, "IsSoftwareOathEnabled") == Some(false);
-    Outcome::verdict(
-        app && loc && otp,
-        "Microsoft Authenticator shows the application name and location to all users, and software OTP is off.",
+    let evidence = json!({ "display_app_information": app, "display_location": loc, "software_oath_disabled": otp });
+    let phishing_resistant = snap.list("conditional_access_policies").map(|policies| {
+        policies
+            .iter()
+            .filter(|p| ca_base(p, true) && is_phishing_resistant(p))
+            .map(|p| s(p, "DisplayName").to_string())
+            .collect::<Vec<String>>()
+    });
+    if let Ok(pr) = &phishing_resistant
+        && !pr.is_empty()
+    {
+        return Outcome::not_applicable(
+            "Phishing-resistant MFA is enforced, so Microsoft Authenticator's sign-in context settings do not apply.",
+            json!({ "phishing_resistant_policies": pr, "authenticator_enabled": enabled }),
+        );
+    }
+    if app && loc && otp {
+        return Outcome::pass(
+            "Microsoft Authenticator shows the application name and location to all users, and software OTP is off.",
+            evidence,
+        );
+    }
+    // Misconfigured: not applicable if phishing-resistant MFA is enforced, which only the
+    // conditional access policies tell.
+    if let Err(reason) = phishing_resistant {
+        return Outcome::error(format!(
+            "Microsoft Authenticator does not show the sign-in context to all users or allows software OTP, but whether phishing-resistant MFA makes that not applicable is unknown: {reason}"
+        ));
+    }
+    Outcome::fail(
         "Microsoft Authenticator does not show application and location context to all users, or allows software OTP.",
-        json!({ "display_app_information": app, "display_location": loc, "software_oath_disabled": otp }),
+        evidence,
     )
 }
 
@@ -759,16 +964,16 @@ fn admins(snap: &Snapshot) -> Result<Admins, String> {
     let mut global = Vec::new();
     let mut other = Vec::new();
     for (i, (_, u)) in entries.iter().enumerate() {
-        // A privileged user holds at least one role and is cloud-only or synchronised: a row
-        // without them is incomplete, never a user with no role.
+        // A privileged user holds at least one role: a row without one is incomplete, never a
+        // user with no role. (Whether it is cloud-only is read by the check that needs it.)
         let has_roles = match u.get("roles") {
             Some(Value::Array(a)) => !a.is_empty() && a.iter().all(Value::is_string),
             Some(Value::String(r)) => !r.is_empty(),
             _ => false,
         };
-        if !has_roles || u.get("OnPremisesImmutableId").is_none() {
+        if !has_roles {
             return Err(format!(
-                "privileged user {} of `privileged_users` has no roles or no `OnPremisesImmutableId`: the row is incomplete",
+                "privileged user {} of `privileged_users` has no roles: the row is incomplete",
                 i + 1
             ));
         }
@@ -824,6 +1029,18 @@ fn least_privilege(snap: &Snapshot) -> Outcome {
 
 fn cloud_only_admins(snap: &Snapshot) -> Outcome {
     let a = input!(admins(snap));
+    // ScubaGear's export writes `OnPremisesImmutableId` for every privileged user (null for a
+    // cloud-only account): a row without it does not say which the account is.
+    if let Some(i) = a
+        .all
+        .iter()
+        .position(|(_, u)| u.get("OnPremisesImmutableId").is_none())
+    {
+        return Outcome::error(format!(
+            "privileged user {} of `privileged_users` has no `OnPremisesImmutableId`: the row is incomplete",
+            i + 1
+        ));
+    }
     let synced: Vec<String> = a
         .all
         .iter()
@@ -884,11 +1101,16 @@ fn pim_rule(
     ok: &str,
     bad: &str,
 ) -> Outcome {
-    let p2 = input!(has_p2(snap));
     let roles = input!(snap.list("privileged_roles"));
     let mut off = offenders(&roles);
     off.sort();
     off.dedup();
+    // An offending role fails whatever the licence; a pass needs P2 known to be there.
+    let p2 = match has_p2(snap) {
+        Ok(p2) => p2,
+        Err(_) if !off.is_empty() => true,
+        Err(reason) => return Outcome::error(reason),
+    };
     if !p2 {
         return Outcome::fail(
             "The tenant has no Entra ID P2 licence, which Privileged Identity Management requires.",
@@ -933,13 +1155,84 @@ fn roles_with_an_assignment_lacking(roles: &[&Value], field: &str) -> Vec<String
         .collect()
 }
 
+/// The principals of a role's permanent active assignments (no end date), `None` for one whose
+/// principal is not recorded (it can be no declared one).
+fn permanent_principals(role: &Value) -> Vec<Option<String>> {
+    assignments(role)
+        .iter()
+        .filter(|a| a.get("EndDateTime").is_none_or(Value::is_null))
+        .map(|a| {
+            a.get("PrincipalId")
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// MS.AAD.7.4v1: no permanent active assignment, but to principals the snapshot's ScubaGear
+/// configuration declares (`RoleExclusions`, [`Exemptions::role_exclusions`]); a pass that
+/// rests on them says so and names them in its evidence.
 fn no_permanent_assignments(snap: &Snapshot) -> Outcome {
-    pim_rule(
+    const POLICY: &str = "MS.AAD.7.4v1";
+    let declared = Exemptions::of(snap).role_exclusions(POLICY);
+    let allowed = |role: &Value| {
+        let principals = permanent_principals(role);
+        !principals.is_empty()
+            && principals
+                .iter()
+                .all(|p| p.as_deref().is_some_and(|p| declared.allows(p)))
+    };
+    let out = pim_rule(
         snap,
-        |roles| roles_with_an_assignment_lacking(roles, "EndDateTime"),
+        |roles| {
+            roles
+                .iter()
+                .filter(|r| !permanent_principals(r).is_empty() && !allowed(r))
+                .map(|r| s(r, "DisplayName").to_string())
+                .collect()
+        },
         "No privileged role has a permanent active assignment.",
         "Roles with permanent active assignments",
+    );
+    if out.status != crate::model::Status::Pass {
+        return out;
+    }
+    let roles = input!(snap.list("privileged_roles"));
+    let exempted: Vec<(String, Vec<String>)> = roles
+        .iter()
+        .filter(|r| allowed(r))
+        .map(|r| {
+            let mut principals: Vec<String> =
+                permanent_principals(r).into_iter().flatten().collect();
+            principals.sort();
+            principals.dedup();
+            (s(r, "DisplayName").to_string(), principals)
+        })
+        .collect();
+    if exempted.is_empty() {
+        return out;
+    }
+    let principals: BTreeSet<&String> = exempted.iter().flat_map(|(_, p)| p).collect();
+    let names: Vec<String> = exempted.iter().map(|(r, _)| r.clone()).collect();
+    let mut evidence = out.evidence;
+    evidence["exemptions"] = json!({
+        "source": format!("scuba_config.Aad[\"{POLICY}\"].RoleExclusions"),
+        "exempted": exempted
+            .iter()
+            .map(|(role, p)| json!({ "role": role, "principals": p }))
+            .collect::<Vec<_>>(),
+    });
+    Outcome::pass(
+        format!(
+            "No privileged role has a permanent active assignment but those {SOURCE} exempts for {POLICY}: {} with permanent assignments to {} exempted {}. The pass holds only while those assignments are justified.",
+            n(&names, "role", "roles"),
+            principals.len(),
+            if principals.len() == 1 { "principal" } else { "principals" }
+        ),
+        evidence,
     )
+    .about(&names)
 }
 
 fn assigned_through_pim(snap: &Snapshot) -> Outcome {

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::{b, check, count, input, n, name_of, s, strs, undecided};
 use crate::check::{Check, Outcome};
+use crate::exemptions::{Exemptions, SOURCE};
 use crate::observation::dmarc_tag;
 use crate::snapshot::Snapshot;
 
@@ -212,27 +213,54 @@ fn dmarc_agency_contacts(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// MS.EXO.1.1v2 (and CIS 6.2.1): no remote domain allows automatic forwarding, but those the
+/// snapshot's ScubaGear configuration allows (`AllowedForwardingDomains`, never the default
+/// domain `*`); a pass that rests on them says so and names them in its evidence.
 fn no_auto_forwarding(snap: &Snapshot) -> Outcome {
+    const POLICY: &str = "MS.EXO.1.1v2";
     // Every tenant has the Default remote domain (`*`): none read means the read returned nothing.
     let domains = input!(snap.rows("remote_domains"));
-    let bad: Vec<String> = domains
+    let declared = Exemptions::of(snap).allowed_forwarding_domains(POLICY);
+    let (allowed, bad): (Vec<String>, Vec<String>) = domains
         .iter()
         .filter(|d| b(d, "AutoForwardEnabled") == Some(true))
         .map(|d| s(d, "DomainName").to_string())
-        .collect();
-    Outcome::verdict(
-        bad.is_empty(),
+        .partition(|d| declared.contains(d));
+    let mut evidence = json!({ "remote_domains_allowing_forwarding": bad, "remote_domains_checked": domains.len() });
+    if !allowed.is_empty() {
+        evidence["exemptions"] = json!({
+            "source": format!("scuba_config.Exo[\"{POLICY}\"].AllowedForwardingDomains"),
+            "exempted_domains": allowed,
+        });
+    }
+    if !bad.is_empty() {
+        return Outcome::fail(
+            format!(
+                "Remote domains allowing automatic forwarding: {}.",
+                bad.len()
+            ),
+            evidence,
+        )
+        .about(&bad);
+    }
+    if allowed.is_empty() {
+        return Outcome::pass(
+            format!(
+                "No remote domain allows automatic forwarding ({} checked).",
+                domains.len()
+            ),
+            evidence,
+        );
+    }
+    Outcome::pass(
         format!(
-            "No remote domain allows automatic forwarding ({} checked).",
-            domains.len()
+            "No remote domain allows automatic forwarding ({} checked) but {} that {SOURCE} allows for {POLICY}. The pass holds only while forwarding to them is justified.",
+            domains.len(),
+            n(&allowed, "domain", "domains")
         ),
-        format!(
-            "Remote domains allowing automatic forwarding: {}.",
-            bad.len()
-        ),
-        json!({ "remote_domains_allowing_forwarding": bad, "remote_domains_checked": domains.len() }),
+        evidence,
     )
-    .about(&bad)
+    .about(&allowed)
 }
 
 fn smtp_auth_disabled(snap: &Snapshot) -> Outcome {

@@ -144,6 +144,8 @@ macro_rules! undecided {
 pub(crate) use undecided;
 
 #[cfg(test)]
+mod exemptions_tests;
+#[cfg(test)]
 mod graph_settings_cases;
 #[cfg(test)]
 mod graph_settings_tests;

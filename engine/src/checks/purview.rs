@@ -111,7 +111,27 @@ fn rule_types(rule: &Value) -> Vec<&'static str> {
     }
 }
 
+/// A fail when the export records that the tenant has no DLP licence (`defender_dlp_license`
+/// false, which ScubaGear's export computes from the tenant's plans), as ScubaGear fails the
+/// DLP policies then: no DLP policy can protect anything without one.
+fn no_dlp_licence(snap: &Snapshot) -> Option<Outcome> {
+    (snap
+        .value()
+        .get("defender_dlp_license")
+        .and_then(Value::as_bool)
+        == Some(false))
+    .then(|| {
+        Outcome::fail(
+            "The tenant has no Microsoft Purview Data Loss Prevention licence, so no DLP policy protects its data.",
+            json!({ "defender_dlp_license": false }),
+        )
+    })
+}
+
 fn sensitive_types_protected(snap: &Snapshot) -> Outcome {
+    if let Some(out) = no_dlp_licence(snap) {
+        return out;
+    }
     let pols = input!(snap.list("dlp_compliance_policies"));
     let rules = input!(snap.list("dlp_compliance_rules"));
     let active: Vec<&str> = pols
@@ -161,6 +181,9 @@ fn full_protection_rules<'a>(
 }
 
 fn dlp_locations(snap: &Snapshot) -> Outcome {
+    if let Some(out) = no_dlp_licence(snap) {
+        return out;
+    }
     let pols = input!(snap.list("dlp_compliance_policies"));
     let rules = input!(snap.list("dlp_compliance_rules"));
     let full = full_protection_rules(&pols, &rules);
@@ -181,28 +204,21 @@ fn dlp_locations(snap: &Snapshot) -> Outcome {
         })
         .map(|(name, _, _)| (*name).to_string())
         .collect();
-    let licensed = snap
-        .value()
-        .get("defender_dlp_license")
-        .and_then(Value::as_bool)
-        != Some(false);
     Outcome::verdict(
-        missing.is_empty() && licensed,
+        missing.is_empty(),
         "An enforced DLP policy protecting SSNs, ITINs and credit card numbers covers Exchange, SharePoint, OneDrive, Teams and devices.",
         format!(
-            "No enforced DLP policy protecting SSNs, ITINs and credit card numbers covers: {}{}.",
+            "No enforced DLP policy protecting SSNs, ITINs and credit card numbers covers: {}.",
             list_ours(&missing),
-            if licensed {
-                ""
-            } else {
-                " (and the tenant has no DLP licence)"
-            }
         ),
         json!({ "missing_locations": missing, "policies": full.iter().map(|(_, p)| name_of(p)).collect::<Vec<_>>() }),
     )
 }
 
 fn dlp_blocks(snap: &Snapshot) -> Outcome {
+    if let Some(out) = no_dlp_licence(snap) {
+        return out;
+    }
     let pols = input!(snap.list("dlp_compliance_policies"));
     let rules = input!(snap.list("dlp_compliance_rules"));
     let full = full_protection_rules(&pols, &rules);
@@ -229,6 +245,9 @@ fn dlp_blocks(snap: &Snapshot) -> Outcome {
 }
 
 fn dlp_notifies(snap: &Snapshot) -> Outcome {
+    if let Some(out) = no_dlp_licence(snap) {
+        return out;
+    }
     let pols = input!(snap.list("dlp_compliance_policies"));
     let rules = input!(snap.list("dlp_compliance_rules"));
     let full = full_protection_rules(&pols, &rules);

@@ -600,6 +600,11 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         ("A365-DEF-03", p("/defender_license", json!(false)), Fail),
+        // No DLP licence: no DLP policy protects anything.
+        ("A365-PUR-05", p("/defender_dlp_license", json!(false)), Fail),
+        ("A365-PUR-07", p("/defender_dlp_license", json!(false)), Fail),
+        ("A365-PUR-08", p("/defender_dlp_license", json!(false)), Fail),
+        ("A365-PUR-09", p("/defender_dlp_license", json!(false)), Fail),
         (
             "A365-DEF-04",
             p("/atp_policy_rules/1/SafeLinksPolicy", json!(null)),
