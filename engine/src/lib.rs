@@ -9,6 +9,7 @@ mod checks;
 pub mod export;
 pub mod exposure;
 pub mod intake;
+pub mod legacy_export;
 pub mod model;
 pub mod observation;
 pub mod references;
