@@ -29,6 +29,8 @@
 //!   `OneDriveSharingCapability` (not `ODBSharingCapability`); Power Platform: the PowerApps
 //!   admin cmdlets' names (not the `...Rest` reads). Command names are mapped so that a failed
 //!   read of an older export is seen as failed.
+//!
+//! [`normalise`] says which rewrites go by the release and which by the shape found.
 
 use serde_json::{Map, Value};
 
@@ -226,27 +228,45 @@ const RENAMED_COMMANDS: &[(&str, &str, &str)] = &[
 ];
 
 /// Brings an export of `origin` to the current shape, in place, and names the sections it
-/// cannot read. Exports of the current release, aether365's collections and unmarked documents
-/// are left as they are.
+/// cannot read. aether365's own collections are left as they are (their shape is ours).
+///
+/// The rewrites that key on a shape (SDK `AdditionalProperties`, camelCase role assignments,
+/// `OneDriveSharingCapability`, older command names) apply wherever that shape is found, in any
+/// ScubaGear export and in a document without `module_version`: none of them occurs in the
+/// current shape, so they change nothing there, and a hand-made or relabelled older export is
+/// read as what it is rather than misread. The rewrites that key on what a release left out
+/// (rule sources, the 1.1-1.2 authentication methods policy) go by the release.
 pub fn normalise(doc: &mut Map<String, Value>, origin: ExportOrigin) -> Vec<Refusal> {
+    if origin == ExportOrigin::Aether365Collector {
+        return Vec::new();
+    }
+    for key in SDK_SECTIONS {
+        if let Some(section) = doc.get_mut(*key) {
+            lift_additional_properties(section);
+        }
+    }
+    if let Some(roles) = doc.get_mut("privileged_roles") {
+        for role in rows_mut(roles) {
+            if let Some(assignments) = role.get_mut("Assignments") {
+                pascal_case_keys(assignments);
+            }
+        }
+    }
+    if let Some(tenant) = doc.get_mut("SPO_tenant") {
+        for row in rows_mut(tenant) {
+            if let Some(row) = row.as_object_mut()
+                && !row.contains_key("ODBSharingCapability")
+                && let Some(v) = row.get("OneDriveSharingCapability").cloned()
+            {
+                row.insert("ODBSharingCapability".into(), v);
+            }
+        }
+    }
+    rename_commands(doc);
     let ExportOrigin::ScubaGear(version) = origin else {
         return Vec::new();
     };
     let mut refused = Vec::new();
-    if version < ScubaGearVersion::new(1, 6, 0) {
-        for key in SDK_SECTIONS {
-            if let Some(section) = doc.get_mut(*key) {
-                lift_additional_properties(section);
-            }
-        }
-        if let Some(roles) = doc.get_mut("privileged_roles") {
-            for role in rows_mut(roles) {
-                if let Some(assignments) = role.get_mut("Assignments") {
-                    pascal_case_keys(assignments);
-                }
-            }
-        }
-    }
     if version < ScubaGearVersion::new(1, 2, 0)
         && let Some(roles) = doc.get_mut("privileged_roles")
     {
@@ -261,19 +281,6 @@ pub fn normalise(doc: &mut Map<String, Value>, origin: ExportOrigin) -> Vec<Refu
                 "the export was written by ScubaGear {version}, whose `authentication_method` is the policy object written only 5 levels deep (deeper settings became text), not the method configurations ScubaGear 1.3.0 and later write: it cannot be read faithfully"
             ),
         });
-    }
-    if version < ScubaGearVersion::new(1, 8, 0) {
-        if let Some(tenant) = doc.get_mut("SPO_tenant") {
-            for row in rows_mut(tenant) {
-                if let Some(row) = row.as_object_mut()
-                    && !row.contains_key("ODBSharingCapability")
-                    && let Some(v) = row.get("OneDriveSharingCapability").cloned()
-                {
-                    row.insert("ODBSharingCapability".into(), v);
-                }
-            }
-        }
-        rename_commands(doc);
     }
     refused
 }
@@ -469,20 +476,30 @@ mod tests {
     }
 
     #[test]
-    fn current_collector_and_unmarked_documents_are_left_alone() {
+    fn collections_are_left_alone_and_older_shapes_read_whatever_the_label() {
         let doc = json!({
             "privileged_roles": [{"DisplayName": "r", "Rules": [{"Id": "x", "AdditionalProperties": {"a": 1}}]}],
             "authentication_method": [{}],
             "SharePoint_unsuccessful_commands": ["Get-SPOTenant"]
         });
+        let mut d = doc.as_object().unwrap().clone();
+        assert!(normalise(&mut d, ExportOrigin::Aether365Collector).is_empty());
+        assert_eq!(Value::Object(d), doc);
         for o in [
             ExportOrigin::ScubaGear(CURRENT_SCUBAGEAR),
-            ExportOrigin::Aether365Collector,
+            ExportOrigin::ScubaGear(ScubaGearVersion::new(1, 5, 0)),
             ExportOrigin::Unmarked,
         ] {
             let mut d = doc.as_object().unwrap().clone();
             assert!(normalise(&mut d, o).is_empty());
-            assert_eq!(Value::Object(d), doc);
+            assert_eq!(
+                d["privileged_roles"][0]["Rules"][0],
+                json!({"Id": "x", "A": 1})
+            );
+            assert_eq!(
+                d["SharePoint_unsuccessful_commands"],
+                json!(["Get-SPOTenant", "Get-SPOTenantRest"])
+            );
         }
     }
 
