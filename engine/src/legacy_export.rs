@@ -22,8 +22,8 @@
 //!   `startDateTime`, `endDateTime`): [`pascal_case_keys`].
 //! - 1.1.x, `privileged_roles[].Rules`: no `RuleSource`/`RuleSourceType` (1.2.0 adds them with
 //!   the rules of PIM groups; 1.1 read only each role's own policy).
-//! - 1.1.x and 1.2.x, `authentication_method`: the policy object itself, written 5 levels deep
-//!   (deeper settings became strings), not 1.3.0's `authentication_method_policy` and
+//! - 1.1.x and 1.2.x, `authentication_method`: the policy object itself, written 2 or 5 levels
+//!   deep (deeper settings became strings), not 1.3.0's `authentication_method_policy` and
 //!   `authentication_method_feature_settings`: refused.
 //! - before 1.8.0, SharePoint: `Get-SPOTenant`/`Get-PnPTenant` (not `Get-SPOTenantRest`) and
 //!   `OneDriveSharingCapability` (not `ODBSharingCapability`); Power Platform: the PowerApps
@@ -111,6 +111,102 @@ pub enum ExportOrigin {
     /// No `module_version`: read in the current shape.
     Unmarked,
 }
+
+/// One way an older export's shape differs from 1.8.0's, and how the engine treats it; the
+/// table of docs/frameworks.md ("Older ScubaGear exports") is rendered from [`DIFFERENCES`].
+#[derive(Clone, Copy, Debug)]
+pub struct Difference {
+    /// The ScubaGear releases that wrote the shape.
+    pub versions: &'static str,
+    /// The section (top-level key) and field.
+    pub section: &'static str,
+    /// What differs from 1.8.0.
+    pub differs: &'static str,
+    /// What the engine does with it.
+    pub treatment: &'static str,
+}
+
+/// Every known difference, oldest first.
+pub const DIFFERENCES: &[Difference] = &[
+    Difference {
+        versions: "0.x",
+        section: "(whole export)",
+        differs: "`baseline_version` \"0.1\"; a shape not verified here",
+        treatment: "refused at import (`SnapshotError::UnsupportedVersion`)",
+    },
+    Difference {
+        versions: "1.0.x",
+        section: "(whole export)",
+        differs: "every provider removed all backslashes and turned escaped quotes into apostrophes in the JSON text, so strings are altered (a JSON-in-string such as a DLP policy's `Locations` stops being JSON)",
+        treatment: "refused at import (`SnapshotError::UnsupportedVersion`)",
+    },
+    Difference {
+        versions: "1.1.x to 1.3.x",
+        section: "(whole export)",
+        differs: "the orchestrator deleted `\\/` and turned `\\B` into `/B` in the JSON text (`/Date(...)/` dates lose their slashes)",
+        treatment: "read: no check reads those dates or strings",
+    },
+    Difference {
+        versions: "1.1.x to 1.5.x",
+        section: "`privileged_roles[].Rules`",
+        differs: "Graph PowerShell SDK objects: the rule's own members (`setting.isApprovalRequired`, `notificationRecipients`, `notificationType`, ...) sit in `AdditionalProperties`, camelCase",
+        treatment: "normalised: lifted into the rule in PascalCase (`Setting.IsApprovalRequired`, ...)",
+    },
+    Difference {
+        versions: "1.1.x to 1.5.x",
+        section: "`authentication_method[].authentication_method_feature_settings`",
+        differs: "SDK objects: `featureSettings`, `isSoftwareOathEnabled`, `includeTargets` in `AdditionalProperties`, camelCase",
+        treatment: "normalised: lifted in PascalCase (`FeatureSettings`, `IsSoftwareOathEnabled`)",
+    },
+    Difference {
+        versions: "1.1.x to 1.5.x",
+        section: "`conditional_access_policies`, `authorization_policies`, `directory_settings`, `domain_settings`, `service_plans`",
+        differs: "SDK objects (an `AdditionalProperties` member on each; the members the checks read are typed, PascalCase, as in 1.8.0)",
+        treatment: "normalised the same way; no difference in the members read",
+    },
+    Difference {
+        versions: "1.1.x",
+        section: "`privileged_roles[].Rules`",
+        differs: "no `RuleSource`/`RuleSourceType`: only each role's own policy rules (PIM groups' rules come with 1.2.0)",
+        treatment: "normalised: the source is the role (`DisplayName`, \"Directory Role\")",
+    },
+    Difference {
+        versions: "1.1.x, 1.2.x",
+        section: "`authentication_method`",
+        differs: "the policy object itself (`PolicyMigrationState`, `AuthenticationMethodConfigurations`), written only 2 (1.1.x) or 5 (1.2.x) levels deep, so deeper settings became text; 1.3.0 splits it into `authentication_method_policy` and `authentication_method_feature_settings`",
+        treatment: "refused: checks reading it answer `error`, naming the release and the section",
+    },
+    Difference {
+        versions: "1.4.x, 1.5.x",
+        section: "`privileged_roles[].Assignments`",
+        differs: "Graph's camelCase (`principalId`, `startDateTime`, `endDateTime`)",
+        treatment: "normalised: keys in PascalCase",
+    },
+    Difference {
+        versions: "1.1.x to 1.7.x",
+        section: "`SPO_tenant`",
+        differs: "read by `Get-SPOTenant` or `Get-PnPTenant` (so recorded under those names); OneDrive's level is `OneDriveSharingCapability`",
+        treatment: "normalised: recorded as `Get-SPOTenantRest`; `ODBSharingCapability` set from it",
+    },
+    Difference {
+        versions: "1.1.x to 1.7.x",
+        section: "`environment_creation`, `environment_list`, `dlp_policies`, `tenant_isolation`",
+        differs: "read by the PowerApps admin cmdlets (`Get-TenantSettings`, `Get-AdminPowerAppEnvironment`, `Get-DlpPolicy`, `Get-PowerAppTenantIsolationPolicy`); the members read are the same",
+        treatment: "normalised: recorded under the 1.8.0 names, so a failed read is an `error`, not an empty list",
+    },
+    Difference {
+        versions: "1.1.x to 1.4.x",
+        section: "`privileged_service_principals`",
+        differs: "absent (written from 1.5.0)",
+        treatment: "no check decides on it alone; a check that needs an absent section answers `error`",
+    },
+    Difference {
+        versions: "1.1.x, 1.2.x",
+        section: "`defender_dlp_license`",
+        differs: "absent (written from 1.3.0)",
+        treatment: "read as not known to be unlicensed: the DLP check still needs enforced policies that cover every location to pass",
+    },
+];
 
 /// Why an export's version is refused at import.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -278,7 +374,7 @@ pub fn normalise(doc: &mut Map<String, Value>, origin: ExportOrigin) -> Vec<Refu
         refused.push(Refusal {
             section: "authentication_method".into(),
             reason: format!(
-                "the export was written by ScubaGear {version}, whose `authentication_method` is the policy object written only 5 levels deep (deeper settings became text), not the method configurations ScubaGear 1.3.0 and later write: it cannot be read faithfully"
+                "the export was written by ScubaGear {version}, whose `authentication_method` is the policy object written only 2 (1.1.x) or 5 (1.2.x) levels deep (deeper settings became text), not the method configurations ScubaGear 1.3.0 and later write: it cannot be read faithfully"
             ),
         });
     }

@@ -305,3 +305,34 @@ fn unmarked_and_collector_documents_read_as_the_current_shape() {
     let snapshot = Snapshot::from_value(collected.clone()).unwrap();
     assert_eq!(snapshot.value(), &collected);
 }
+
+/// The "Older ScubaGear exports" subsection of docs/frameworks.md.
+pub fn render() -> String {
+    use aether365_engine::legacy_export::{CURRENT_SCUBAGEAR, DIFFERENCES, OLDEST_SCUBAGEAR};
+    let mut out = format!(
+        "### Older ScubaGear exports\n\n\
+         Every ScubaGear export states its release in `module_version` (\"{CURRENT_SCUBAGEAR}\"), beside \
+         `baseline_version` (\"0.1\" before 1.0.0, \"1\" since); `timestamp_zulu` appears in 1.2.0 and \
+         `report_uuid` in 1.5.0. Imports accept ScubaGear {OLDEST_SCUBAGEAR} and later (a release newer than \
+         {CURRENT_SCUBAGEAR} is read in {CURRENT_SCUBAGEAR}'s shape); an older release, or a `module_version` that \
+         names no ScubaGear release, is refused at import with the accepted versions. aether365's own \
+         collections write `module_version` as `aether365-collector <version>` and are read as they are. A \
+         document without `module_version` (hand-made) is read in {CURRENT_SCUBAGEAR}'s shape. \
+         `engine/src/legacy_export.rs` brings an older shape to {CURRENT_SCUBAGEAR}'s in one place at parse: \
+         rewrites keyed on a shape apply wherever it is found (it never occurs in {CURRENT_SCUBAGEAR}'s), those \
+         keyed on what a release left out go by the release. The differences below come from ScubaGear's \
+         providers and the Rego that read their output at each tag from v1.0.0 to v1.8.0; the other sections \
+         the checks read (Exchange Online, Defender, Teams, Power Platform's members) kept their shape from \
+         1.1.0 to {CURRENT_SCUBAGEAR}. `engine/tests/it/legacy_exports.rs` rewrites the bundled export into \
+         each older shape and compares verdicts.\n\n\
+         | ScubaGear | section | what differs from {CURRENT_SCUBAGEAR} | how we treat it |\n\
+         | --- | --- | --- | --- |\n"
+    );
+    for d in DIFFERENCES {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            d.versions, d.section, d.differs, d.treatment
+        ));
+    }
+    out
+}
