@@ -195,6 +195,12 @@ pub const DIFFERENCES: &[Difference] = &[
         treatment: "normalised: recorded under the 1.8.0 names, so a failed read is an `error`, not an empty list",
     },
     Difference {
+        versions: "1.1.x to 1.7.x",
+        section: "`environment_creation[].powerPlatform`",
+        differs: "written at ConvertTo-Json's default depth: the objects under `powerPlatform` (`powerApps`, ...) are text (1.8.0 writes 10 levels and first reads `powerApps.disableShareWithEveryone`)",
+        treatment: "left as written: the checks reading `powerPlatform.powerApps` find no boolean and answer `error`; the top-level settings are read",
+    },
+    Difference {
         versions: "1.1.x to 1.4.x",
         section: "`privileged_service_principals`",
         differs: "absent (written from 1.5.0)",

@@ -253,6 +253,26 @@ fn a_failed_read_of_a_1_7_export_is_an_error_under_its_old_command_name() {
         })
         .collect();
     assert!(reading_dlp.len() >= 2, "{reading_dlp:?}");
+    // Before 1.8.0 the Power Platform settings were written at ConvertTo-Json's default depth:
+    // the objects under `powerPlatform` are text, so the checks reading them cannot decide.
+    let mut shallow = doc.clone();
+    shallow["environment_creation"][0]["powerPlatform"]["powerApps"] =
+        json!("@{disableShareWithEveryone=True; enableGuestsToMake=False}");
+    let truncated: Vec<String> = verdicts(&shallow)
+        .into_iter()
+        .filter(|(_, (_, m))| m.contains("powerPlatform/powerApps"))
+        .map(|(id, (status, m))| {
+            assert_eq!(status, Status::Error, "{id}: {m}");
+            id
+        })
+        .collect();
+    assert_eq!(truncated.len(), 2, "{truncated:?}");
+    let shallow = statuses(&shallow);
+    for (id, status) in statuses(&doc) {
+        if !truncated.contains(&id) {
+            assert_eq!(shallow[&id], status, "{id}");
+        }
+    }
     // Without the mapping (as our own collections are read), the empty list would be read as
     // "no DLP policy" and fail.
     doc["module_version"] = json!("aether365-collector 0.1.0");
