@@ -5,9 +5,10 @@
 //! Every ScubaGear export since 0.1 carries `module_version` (the ScubaGear release) beside
 //! `baseline_version` ("0.1" before 1.0, "1" since); `timestamp_zulu` appears in 1.2.0 and
 //! `report_uuid` in 1.5.0. aether365's own collections write `module_version` as
-//! `aether365-collector <version>` and are read as they are. A document without `module_version`
-//! is no ScubaGear export of any version (a hand-made snapshot, a test): it is read in the
-//! current shape, and the checks' own shape checks guard it as they guard any other.
+//! `aether365-collector <version>` and are read exactly as they are. A document without
+//! `module_version` is no ScubaGear export as written (a hand-made snapshot, a test): it is read
+//! in the current shape, with the rewrites that key on an older shape (see [`normalise`]), so
+//! that an older export stripped of its marker is not misread either.
 //!
 //! The differences, found in ScubaGear's providers and in the Rego that read their output at
 //! each tag (docs/frameworks.md, "Older ScubaGear exports", has the table):
