@@ -42,6 +42,10 @@ pub enum SnapshotError {
         /// [`MAX_SECTIONS`].
         limit: usize,
     },
+    /// The export's `module_version` names a release whose exports are not read (too old, or
+    /// not a ScubaGear release at all).
+    #[error(transparent)]
+    UnsupportedVersion(#[from] crate::legacy_export::VersionRefusal),
     /// The object has none of the settings groups the engine reads.
     #[error(
         "snapshot has no tenant settings (expected keys such as tenant_id, conditional_access_policies, SPO_tenant)"
@@ -194,6 +198,18 @@ fn inspect(text: &str, unwrap_raw: bool) -> Result<Found, SnapshotError> {
         }
         return Err(SnapshotError::MissingEssentials);
     }
+    match &top.module_version {
+        None => {}
+        Some(Some(text)) => {
+            crate::legacy_export::origin_of_text(text)?;
+        }
+        Some(None) => {
+            return Err(crate::legacy_export::VersionRefusal::Unknown {
+                found: "a value that is not a string".into(),
+            }
+            .into());
+        }
+    }
     if let Some(raw) = top.raw {
         let seed = Bounded {
             section: "Raw",
@@ -229,6 +245,8 @@ struct Top<'de> {
     essential: bool,
     raw: Option<&'de RawValue>,
     timestamp_zulu: Option<String>,
+    /// `module_version`: `Some(None)` when present but not a string.
+    module_version: Option<Option<String>>,
 }
 
 struct TopVisitor<'a> {
@@ -247,6 +265,7 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
             essential: false,
             raw: None,
             timestamp_zulu: None,
+            module_version: None,
         };
         let mut sections = 0usize;
         while let Some(key) = map.next_key::<String>()? {
@@ -265,11 +284,14 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
             let seed = Bounded {
                 section: &key,
                 limit: section_limit(&key),
-                keep_text: key == "timestamp_zulu",
+                keep_text: key == "timestamp_zulu" || key == "module_version",
                 overflow: self.overflow,
             };
-            if let Some(text) = map.next_value_seed(seed)? {
-                top.timestamp_zulu = Some(text);
+            let text = map.next_value_seed(seed)?;
+            match key.as_str() {
+                "timestamp_zulu" => top.timestamp_zulu = text,
+                "module_version" => top.module_version = Some(text),
+                _ => {}
             }
         }
         Ok(top)
@@ -486,6 +508,49 @@ mod tests {
             check_export(doc.into_bytes()),
             Err(SnapshotError::SectionTooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn exports_of_unread_versions_are_refused_at_import_as_from_value_refuses_them() {
+        use crate::legacy_export::VersionRefusal;
+        for (doc, too_old) in [
+            (r#"{"module_version":"1.0.0","tenant_id":"t"}"#, true),
+            (r#"{"module_version":"0.3.0","tenant_id":"t"}"#, true),
+            (r#"{"module_version":"dev","tenant_id":"t"}"#, false),
+            (r#"{"module_version":1,"tenant_id":"t"}"#, false),
+            (
+                r#"{"Raw":{"module_version":"1.0.1","tenant_id":"t"}}"#,
+                true,
+            ),
+        ] {
+            let err = check_export(doc.as_bytes().to_vec()).unwrap_err();
+            match &err {
+                SnapshotError::UnsupportedVersion(VersionRefusal::TooOld { .. }) => {
+                    assert!(too_old, "{doc}")
+                }
+                SnapshotError::UnsupportedVersion(VersionRefusal::Unknown { .. }) => {
+                    assert!(!too_old, "{doc}")
+                }
+                other => panic!("{doc}: {other:?}"),
+            }
+            assert!(
+                err.to_string().contains("ScubaGear 1.1.0 and later"),
+                "{err}"
+            );
+            assert!(matches!(
+                crate::Snapshot::from_bytes(doc.as_bytes()),
+                Err(SnapshotError::UnsupportedVersion(_))
+            ));
+        }
+        for ok in [
+            r#"{"module_version":"1.1.0","tenant_id":"t"}"#,
+            r#"{"module_version":"1.8.0","tenant_id":"t"}"#,
+            r#"{"module_version":"aether365-collector 0.1.0","tenant_id":"t"}"#,
+            r#"{"tenant_id":"t"}"#,
+        ] {
+            assert!(check_export(ok.as_bytes().to_vec()).is_ok(), "{ok}");
+            assert!(crate::Snapshot::from_bytes(ok.as_bytes()).is_ok(), "{ok}");
+        }
     }
 
     #[test]

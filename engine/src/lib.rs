@@ -10,6 +10,7 @@ pub mod exemptions;
 pub mod export;
 pub mod exposure;
 pub mod intake;
+pub mod legacy_export;
 pub mod model;
 pub mod observation;
 pub mod references;

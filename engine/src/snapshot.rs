@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::intake::{ESSENTIAL_KEYS, SnapshotError};
+use crate::legacy_export::{self, ExportOrigin, Refusal};
 
 /// Each settings group: the command that fills it (ScubaGear's name) and the prefix of the
 /// `*_successful_commands` / `*_unsuccessful_commands` lists of the service that runs it.
@@ -279,10 +280,14 @@ fn all_sources() -> impl Iterator<Item = &'static (&'static str, &'static str, &
     SOURCES.iter().chain(AETHER365_SOURCES.iter())
 }
 
-/// An owned, validated configuration export.
+/// An owned, validated configuration export, in the current ScubaGear shape: an older
+/// export's differences are normalised at parse ([`crate::legacy_export`]), and the sections it
+/// cannot read faithfully are refused to every check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     value: Value,
+    origin: ExportOrigin,
+    refused: Vec<Refusal>,
 }
 
 impl Snapshot {
@@ -320,7 +325,27 @@ impl Snapshot {
         if !ESSENTIAL_KEYS.iter().any(|k| obj.contains_key(*k)) {
             return Err(SnapshotError::MissingEssentials);
         }
-        Ok(Snapshot { value })
+        let origin = legacy_export::origin(obj.get("module_version"))?;
+        let mut value = value;
+        let refused = match &mut value {
+            Value::Object(doc) => legacy_export::normalise(doc, origin),
+            _ => Vec::new(),
+        };
+        Ok(Snapshot {
+            value,
+            origin,
+            refused,
+        })
+    }
+
+    /// Who wrote the export ([`ExportOrigin`]), from its `module_version`.
+    pub fn origin(&self) -> ExportOrigin {
+        self.origin
+    }
+
+    /// The sections of an older export that no check reads, each with the reason.
+    pub fn refused_sections(&self) -> &[Refusal] {
+        &self.refused
     }
 
     /// The raw document.
@@ -404,6 +429,9 @@ impl Snapshot {
 
     /// A settings group, or the reason it cannot be used (absent, null, or its command failed).
     pub fn section(&self, key: &str) -> Result<&Value, String> {
+        if let Some(refusal) = self.refused.iter().find(|r| r.section == key) {
+            return Err(refusal.reason.clone());
+        }
         if let Some(cmd) = Snapshot::source(key)
             && self.command_failed(cmd)
         {

@@ -55,11 +55,15 @@ async fn read_body(req: &HttpRequest, mut body: web::Payload) -> Result<Vec<u8>,
 }
 
 /// An export that cannot be imported: a section over its limit is 413 (naming the section and
-/// the limit), anything else 400.
+/// the limit), an export of a ScubaGear release the engine does not read is 400 naming the
+/// releases accepted, anything else 400.
 fn import_refused(e: SnapshotError) -> DashboardError {
     match e {
         SnapshotError::SectionTooLarge { .. } | SnapshotError::TooManySections { .. } => {
             DashboardError::TooLarge(format!("{e}; nothing was imported"))
+        }
+        SnapshotError::UnsupportedVersion(_) => {
+            DashboardError::BadRequest(format!("{e}; nothing was imported"))
         }
         other => DashboardError::BadRequest(format!(
             "not a ScubaGear ProviderSettingsExport.json: {other}"

@@ -126,6 +126,7 @@ fn render() -> String {
         scuba.len()
     )
     .unwrap();
+    writeln!(out, "{}", crate::legacy_exports::render()).unwrap();
     writeln!(out, "{}", crate::scubagear_vectors::render()).unwrap();
     writeln!(out, "## Matrix\n").unwrap();
     writeln!(

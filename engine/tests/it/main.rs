@@ -5,6 +5,7 @@
 
 mod exports;
 mod frameworks_doc;
+mod legacy_exports;
 mod scuba;
 mod scubagear_agreement;
 mod scubagear_vectors;
