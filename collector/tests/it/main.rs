@@ -5,3 +5,4 @@
 mod collect;
 mod entra_round_trip;
 mod per_object;
+mod teams_tcm;
