@@ -529,3 +529,86 @@ fn graph_error(code: &str, message: &str) -> Value {
         "date": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
         "request-id": uuid::Uuid::new_v4().to_string()}}})
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:9";
+    const PATH: &str = "/v1.0/admin/configurationManagement/configurationSnapshotJobs";
+
+    fn export() -> Value {
+        json!({
+            "meeting_policies": [{"Identity": "Tag:Restricted", "AllowCloudRecording": false,
+                "AllowExternalNonTrustedMeetingChat": true, "Key": {"ScopeClass": "Tag"}}],
+            "federation_configuration": [{"Identity": "Global", "AllowFederatedUsers": true,
+                "AllowedDomains": {"AllowedDomain": ["Domain=a.example", "Domain=b.example"]}}],
+        })
+    }
+
+    fn list(scenario: TcmScenario, query: &str) -> Vec<Value> {
+        let (status, body) = answer(PATH, query, &export(), scenario, "t", BASE, false).unwrap();
+        assert_eq!(status, 200);
+        body["value"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn select_only_properties_come_only_when_selected() {
+        let plain = list(TcmScenario::Succeeded, "");
+        assert!(plain.iter().all(|j| j.get("resourceLocation").is_none()));
+        assert!(plain.iter().all(|j| j.get("resources").is_none()));
+        let selected = list(
+            TcmScenario::Succeeded,
+            "$select=id,status,resourceLocation&$orderby=completedDateTime%20desc",
+        );
+        assert_eq!(selected[0]["status"], "failed");
+        assert!(selected[0].get("displayName").is_none());
+        assert!(list(TcmScenario::NoJob, "").is_empty());
+        let succeeded = list(TcmScenario::Succeeded, "$filter=status%20eq%20'succeeded'");
+        assert_eq!(succeeded.len(), 2);
+    }
+
+    #[test]
+    fn snapshots_hold_documented_parameters_only() {
+        let path =
+            format!("/beta/admin/configurationManagement/configurationSnapshots/{TEAMS_JOB}");
+        let (status, body) = answer(
+            &path,
+            "",
+            &export(),
+            TcmScenario::Succeeded,
+            "t",
+            BASE,
+            false,
+        )
+        .unwrap();
+        assert_eq!(status, 200);
+        let r = body["resources"].as_array().unwrap();
+        let meeting = r
+            .iter()
+            .find(|x| x["resourceType"] == "microsoft.teams.meetingPolicy")
+            .unwrap();
+        assert_eq!(
+            meeting["properties"],
+            json!({"Identity": "Restricted", "AllowCloudRecording": false, "Ensure": "Present"})
+        );
+        let fed = r
+            .iter()
+            .find(|x| x["resourceType"] == "microsoft.teams.federationConfiguration")
+            .unwrap();
+        assert_eq!(
+            fed["properties"]["AllowedDomains"],
+            json!(["a.example", "b.example"])
+        );
+        let denied = answer(PATH, "", &export(), TcmScenario::Succeeded, "t", BASE, true).unwrap();
+        assert_eq!(denied.0, 403);
+        let off = list(TcmScenario::OffHost, "$select=id,resourceLocation");
+        assert!(off.iter().any(|j| {
+            j["resourceLocation"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://localhost:9/")
+        }));
+    }
+}
