@@ -17,7 +17,7 @@
 //! | Defender + Purview | the same, and `{compliance}/adminapi/beta/{tenant}/InvokeCommand` | `anti_phish_policies`, `dlp_compliance_policies`, ... |
 //! | SharePoint | `{admin}/_api/SPO.Tenant` | `SPO_tenant`, `OneDrive_PnP_Flag` |
 //! | Power Platform | BAP admin API | `environment_creation`, `environment_list`, `dlp_policies`, `tenant_isolation` |
-//! | Teams | none app-only: not collected | (none; its commands are listed as unsuccessful) |
+//! | Teams | `{graph}/v1.0/admin/configurationManagement/configurationSnapshotJobs` and a succeeded job's `resourceLocation` (`teams` module) | `meeting_policies`, `federation_configuration`, `client_configuration`, `app_policies`, `broadcast_policies`, `aether365.teams_tcm_snapshot` |
 //! | Power BI and Fabric | `{fabric}/v1/admin/tenantsettings` (Fabric admin API) | `aether365.fabric_tenant_settings` |
 //!
 //! `spf_records`, `dkim_records` and `dmarc_records` come from DNS and are not produced here.
@@ -33,6 +33,7 @@ pub mod per_object;
 mod request;
 mod services;
 pub mod signin;
+mod teams;
 mod transport;
 
 use std::future::Future;
@@ -50,8 +51,9 @@ pub use credential::{AppCredential, AssertionAlgorithm, CertificateCredential, S
 pub use endpoints::{Cloud, EndpointKind, Endpoints};
 pub use error::{CollectorError, CredentialCause, CredentialError, ReadError, Remedy};
 pub use request::AllowedCmdlet;
-pub use services::{FABRIC_COMMAND, FABRIC_UNAVAILABLE, TEAMS_COMMANDS, TEAMS_REASON};
+pub use services::{FABRIC_COMMAND, FABRIC_UNAVAILABLE};
 pub use signin::{SignInError, VerifiedIdToken};
+pub use teams::{TCM_JOBS_PATH, TCM_PERMISSION, TCM_SNAPSHOT_KEY, TEAMS_COMMANDS};
 pub use transport::RetryPolicy;
 
 use endpoints::scope_of;
@@ -186,8 +188,8 @@ pub enum ServiceStatus {
     Partial,
     /// Every command failed.
     Failed,
-    /// Nothing could be read here (Teams app-only; Power BI in a cloud without a documented
-    /// Fabric admin API host).
+    /// Nothing could be read here (Teams without a usable Tenant Configuration Management
+    /// snapshot job; Power BI in a cloud without a documented Fabric admin API host).
     NotCollected,
 }
 
@@ -198,7 +200,7 @@ pub struct ServiceOutcome {
     pub service: CollectedService,
     /// How it went.
     pub status: ServiceStatus,
-    /// Why it is not `collected` (the first failure's reason, or Teams' reason).
+    /// Why it is not `collected` (the first failure's reason, or why nothing could be read).
     pub reason: Option<String>,
     /// Commands (ScubaGear's names) that succeeded.
     pub commands_ok: Vec<String>,
@@ -257,8 +259,8 @@ pub struct Probe {
     pub ok: bool,
     /// `answered`, or the reason it did not.
     pub detail: String,
-    /// What to do when it did not answer (none for Teams, which nothing can read app-only, nor
-    /// for Power BI in a cloud without a Fabric admin API host).
+    /// What to do when it did not answer (none for Power BI in a cloud without a Fabric admin
+    /// API host).
     pub remedy: Option<Remedy>,
 }
 
@@ -400,6 +402,7 @@ impl Collector {
     ) -> (ServiceOutcome, Map<String, Value>) {
         let started = Instant::now();
         let session = self.transport.session(&target.microsoft_tenant_id);
+        let mut teams_unreadable: Option<String> = None;
         let run = match service {
             CollectedService::Entra => {
                 let graph = GraphClient::new(&session, &self.endpoints.graph);
@@ -452,15 +455,20 @@ impl Collector {
             CollectedService::PowerPlatform => {
                 services::power_platform(&session, &self.endpoints, target).await
             }
-            CollectedService::Teams => services::teams(),
+            CollectedService::Teams => {
+                let (run, why) = teams::collect(&session, &self.endpoints.graph).await;
+                teams_unreadable = why;
+                run
+            }
             CollectedService::PowerBi => services::power_bi(&session, &self.endpoints).await,
         };
-        // Services nothing can read here: Teams (no app-only endpoint), and Power BI in a cloud
-        // without a documented Fabric admin API host.
+        // Services nothing can read here: Teams without a usable Tenant Configuration
+        // Management snapshot job, and Power BI in a cloud without a documented Fabric admin
+        // API host.
         let unreadable = match service {
-            CollectedService::Teams => Some(TEAMS_REASON),
+            CollectedService::Teams => teams_unreadable,
             CollectedService::PowerBi if self.endpoints.fabric.is_none() => {
-                Some(FABRIC_UNAVAILABLE)
+                Some(FABRIC_UNAVAILABLE.to_string())
             }
             _ => None,
         };
@@ -473,10 +481,7 @@ impl Collector {
         } else {
             ServiceStatus::Partial
         };
-        let reason = match unreadable {
-            Some(why) => Some(why.to_string()),
-            None => run.failed.first().map(|(c, r)| format!("{c}: {r}")),
-        };
+        let reason = unreadable.or_else(|| run.failed.first().map(|(c, r)| format!("{c}: {r}")));
         let outcome = ServiceOutcome {
             service,
             status,
@@ -557,7 +562,7 @@ impl Collector {
         };
         let fabric = async {
             let Some(base) = self.endpoints.fabric.as_deref() else {
-                return Ok(()); // no host: reported below, as Teams is
+                return Ok(()); // no host: reported below
             };
             let base = base.trim_end_matches('/');
             let req = ReadRequest::get(&format!("{base}/v1/admin/tenantsettings"))?
@@ -627,15 +632,19 @@ impl Collector {
                 remedy: None,
             });
         }
-        probes.push(Probe {
-            service: CollectedService::Teams,
-            endpoint: "(none)".into(),
-            permission: "(none)".into(),
-            purpose: "Teams tenant configuration".into(),
-            ok: false,
-            detail: TEAMS_REASON.into(),
-            remedy: None,
-        });
+        let tcm = async {
+            let base = self.endpoints.graph.trim_end_matches('/');
+            let req = ReadRequest::get(&format!("{base}{TCM_JOBS_PATH}?$top=1"))?
+                .permission(TCM_PERMISSION);
+            session.list(req, Some(&scope_of(base))).await.map(|_| ())
+        };
+        probes.push(probe(
+            CollectedService::Teams,
+            TCM_JOBS_PATH,
+            TCM_PERMISSION,
+            "Teams tenant configuration, from Tenant Configuration Management snapshots an administrator created",
+            tcm.await,
+        ));
         probes
     }
 

@@ -1,5 +1,5 @@
 //! The services other than Entra ID: Exchange Online, Defender and Purview (the security suite),
-//! SharePoint, Power Platform and Teams. Each reads what ScubaGear's REST providers read and
+//! SharePoint and Power Platform (Teams: the `teams` module). Each reads what ScubaGear's REST providers read and
 //! writes the same export keys and command names.
 
 use futures_util::future::join_all;
@@ -809,33 +809,6 @@ pub(crate) async fn power_bi(session: &Session, endpoints: &Endpoints) -> Servic
         Err(e) => run.failure(FABRIC_COMMAND, &e),
     }
     run
-}
-
-/// Why Teams is not collected.
-pub const TEAMS_REASON: &str =
-    "no app-only REST endpoint serves Teams tenant configuration; import a ScubaGear export for it";
-
-/// The Teams commands ScubaGear runs (through the MicrosoftTeams PowerShell module).
-pub const TEAMS_COMMANDS: &[&str] = &[
-    "Get-CsTenant",
-    "Get-CsTeamsMeetingPolicy",
-    "Get-CsTenantFederationConfiguration",
-    "Get-CsTeamsClientConfiguration",
-    "Get-CsTeamsAppPermissionPolicy",
-    "Get-CsTeamsMeetingBroadcastPolicy",
-    "Get-M365UnifiedTenantSettings",
-];
-
-/// Teams: nothing is read; every command is recorded as unsuccessful with [`TEAMS_REASON`].
-pub(crate) fn teams() -> ServiceRun {
-    ServiceRun {
-        sections: Map::new(),
-        ok: Vec::new(),
-        failed: TEAMS_COMMANDS
-            .iter()
-            .map(|c| ((*c).to_string(), TEAMS_REASON.to_string()))
-            .collect(),
-    }
 }
 
 #[cfg(test)]

@@ -104,6 +104,9 @@ impl Check {
     /// since it needs DNS observations (see [`Check::evaluate_domain`]).
     pub fn evaluate(&self, snapshot: &Snapshot) -> Finding {
         let outcome = match self.eval {
+            Evaluator::Snapshot(f) if self.service == Service::Teams => {
+                with_teams_source(f(snapshot), snapshot)
+            }
             Evaluator::Snapshot(f) => f(snapshot),
             Evaluator::Undecided(why, verify) => why.outcome(verify),
             Evaluator::Domain(_) => Outcome::manual(
@@ -183,6 +186,64 @@ impl Check {
             frameworks: self.framework_refs(),
         }
     }
+}
+
+/// A Teams outcome decided on a collection that read Teams from a Tenant Configuration
+/// Management snapshot: the message names the snapshot job and when it completed (and how long
+/// before the collection), the evidence carries them under `tcm_snapshot`. Other outcomes are
+/// unchanged.
+fn with_teams_source(mut outcome: Outcome, snapshot: &Snapshot) -> Outcome {
+    let Some(src) = snapshot.teams_tcm_snapshot() else {
+        return outcome;
+    };
+    let id = src
+        .get("job_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let parse = |t: Option<&str>| {
+        t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let completed = parse(src.get("completed_date_time").and_then(Value::as_str));
+    let collected = parse(snapshot.timestamp_zulu());
+    let when = match (completed, collected) {
+        (Some(c), Some(at)) => {
+            let days = (at - c).num_days();
+            let age = match days {
+                ..0 => String::new(),
+                0 => ", less than a day before this collection".to_string(),
+                1 => ", 1 day before this collection".to_string(),
+                d => format!(", {d} days before this collection"),
+            };
+            format!("completed {}{age}", c.format("%Y-%m-%d %H:%M UTC"))
+        }
+        (Some(c), None) => format!("completed {}", c.format("%Y-%m-%d %H:%M UTC")),
+        (None, _) => "with no completion time".to_string(),
+    };
+    let note =
+        format!("Teams data from the Tenant Configuration Management snapshot job {id}, {when}.");
+    let message = outcome.message.trim_end();
+    outcome.message = if message.is_empty() {
+        note
+    } else if message.ends_with('.') {
+        format!("{message} {note}")
+    } else {
+        format!("{message}. {note}")
+    };
+    let source = json!({
+        "job_id": id,
+        "completed_date_time": src.get("completed_date_time").cloned().unwrap_or(Value::Null),
+    });
+    match &mut outcome.evidence {
+        Value::Object(o) => {
+            o.insert("tcm_snapshot".into(), source);
+        }
+        Value::Null => outcome.evidence = json!({ "tcm_snapshot": source }),
+        other => {
+            outcome.evidence = json!({ "value": other.take(), "tcm_snapshot": source });
+        }
+    }
+    outcome
 }
 
 /// The evidence key of a pass that rests on an empty answer ([`Outcome::pass_on_empty_read`]).

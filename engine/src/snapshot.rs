@@ -130,6 +130,10 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The key of the `aether365` section naming the Tenant Configuration Management snapshot job
+/// the Teams sections were read from (the collector's `TCM_SNAPSHOT_KEY`).
+pub const TEAMS_TCM_SNAPSHOT: &str = "teams_tcm_snapshot";
+
 /// The key of our own section, beside ScubaGear's keys.
 pub const AETHER365_SECTION: &str = "aether365";
 /// The version of the `aether365` section this engine reads.
@@ -571,6 +575,19 @@ impl Snapshot {
             .get("command_errors")?
             .get(command)?
             .as_str()
+    }
+
+    /// The Tenant Configuration Management snapshot job a live collection read the Teams
+    /// sections from (`aether365.teams_tcm_snapshot`: `job_id`, `completed_date_time`, ...), when
+    /// it did; `None` for an import, or when Teams came from an import.
+    pub fn teams_tcm_snapshot(&self) -> Option<&Value> {
+        let section = self.value.get(AETHER365_SECTION)?;
+        if section.get("version").and_then(Value::as_u64) != Some(AETHER365_VERSION) {
+            return None;
+        }
+        section
+            .get(TEAMS_TCM_SNAPSHOT)
+            .filter(|v| v.get("job_id").and_then(Value::as_str).is_some())
     }
 
     /// The export's own time stamp (`timestamp_zulu`), as written.

@@ -293,10 +293,11 @@ pub async fn tenant(db: &DatabaseConnection, cmd: TenantCommand) -> Result<(), C
             let probes = collector
                 .test_connection(&aether365_actors::scans::target_of(&tenant))
                 .await;
-            // Teams has no app-only endpoint, and Power BI no Fabric host in some clouds: not a
-            // missing permission, and no failure (their probes carry no remedy).
+            // Teams is optional (read only from Tenant Configuration Management snapshots an
+            // administrator made, else from an import), and Power BI has no Fabric host in some
+            // clouds: neither makes the connection test fail.
             let unavailable = |p: &aether365_collector::Probe| {
-                p.service == aether365_collector::CollectedService::Teams
+                (p.service == aether365_collector::CollectedService::Teams && !p.ok)
                     || (p.service == aether365_collector::CollectedService::PowerBi
                         && p.remedy.is_none()
                         && !p.ok)

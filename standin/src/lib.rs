@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `/authority` | the Entra ID authority: `POST /{tenant}/oauth2/v2.0/token` (client credentials with a client secret or signed client assertion; authorization codes with PKCE, answering an RS256 ID token), `GET /{tenant}/adminconsent`, `GET /{tenant}/oauth2/v2.0/authorize` (for the user [`StandIn::sign_in`] signed in, in any tenant: it redirects back at once with a code, so tests drive it without a browser; [`StandIn::set_id_token_flaw`] spoils the ID tokens), `GET /{tenant}/discovery/v2.0/keys`, `GET /{tenant}/v2.0/.well-known/openid-configuration` |
 //! | `/graph` | Microsoft Graph (`/v1.0/...`, `/beta/...`), from [`graph::GraphTenant`], paged with `@odata.nextLink` |
+//! | `/graph/{v1.0,beta}/admin/configurationManagement` | Tenant Configuration Management snapshot jobs and snapshots ([`tcm`]), holding the export's Teams settings; [`StandIn::set_tcm`] chooses which jobs exist (none by default) |
 //! | `/exo` | the Exchange Online admin API: `POST /adminapi/beta/{tenant}/InvokeCommand` |
 //! | `/scc` | the Security & Compliance admin API, the same way |
 //! | `/spo` | the SharePoint admin site: `GET /_api/SPO.Tenant` (verbose OData) |
@@ -19,6 +20,7 @@ pub mod dns;
 pub mod graph;
 pub mod population;
 mod server;
+pub mod tcm;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -547,6 +549,13 @@ impl StandIn {
     /// `https://{region}.admin.protection.outlook.com/AdminApi/v1.0/{tenant}/EXOModuleFile`.
     pub fn set_compliance_region(&self, region: &str) {
         *lock(&self.state.compliance_region) = region.to_string();
+    }
+
+    /// Chooses the Tenant Configuration Management snapshot jobs the tenant has (default
+    /// [`tcm::TcmScenario::NoJob`]). Withdraw [`tcm::PERMISSION`] with
+    /// [`StandIn::deny_permission`] to have them answer 403.
+    pub fn set_tcm(&self, scenario: tcm::TcmScenario) {
+        *lock(&self.state.tcm) = scenario;
     }
 
     /// Removes every fault.

@@ -50,6 +50,15 @@ struct Args {
     /// Some generated objects break CIS 1.1.4, 1.2.1, 1.2.2, 5.2.3.4 and 6.1.2.
     #[arg(long)]
     offenders: bool,
+    /// The Tenant Configuration Management snapshot jobs the tenant has, which Teams is read
+    /// from: `no-job` (default), `succeeded`, `failed`, `off-host`, `missing-types`.
+    #[arg(long, default_value = "no-job", value_parser = tcm_scenario)]
+    tcm: m365_standin::tcm::TcmScenario,
+}
+
+fn tcm_scenario(s: &str) -> Result<m365_standin::tcm::TcmScenario, String> {
+    serde_json::from_value(serde_json::Value::String(s.replace('-', "_")))
+        .map_err(|_| format!("not one of no-job, succeeded, failed, off-host, missing-types: {s}"))
 }
 
 fn main() -> Result<(), StandInError> {
@@ -78,6 +87,7 @@ fn main() -> Result<(), StandInError> {
     let zone = MailZone::from_export(&config.export);
     let standin = StandIn::start(config)?;
     let dns = DnsServer::start(zone)?;
+    standin.set_tcm(args.tcm);
     if args.latency_ms > 0 {
         standin.set_fault(Fault {
             kind: FaultKind::Slow {

@@ -192,6 +192,8 @@ pub(crate) struct State {
     pub(crate) sharepoint_requires_certificate: Mutex<bool>,
     /// The region of the Security & Compliance discovery redirect.
     pub(crate) compliance_region: Mutex<String>,
+    /// The Tenant Configuration Management snapshot jobs the tenant has.
+    pub(crate) tcm: Mutex<crate::tcm::TcmScenario>,
     /// The generated users, groups and mailboxes (crate::population).
     pub(crate) population: Mutex<crate::population::Population>,
 }
@@ -263,6 +265,7 @@ impl State {
             variants: Mutex::new(BTreeSet::new()),
             sharepoint_requires_certificate: Mutex::new(false),
             compliance_region: Mutex::new("nam13b".to_string()),
+            tcm: Mutex::new(crate::tcm::TcmScenario::default()),
             population: Mutex::new(config.population),
         })
     }
@@ -865,6 +868,20 @@ fn graph(path: &str, query: &str, state: &State) -> Reply {
             StatusCode::FORBIDDEN,
             "Authorization_RequestDenied",
             "Insufficient privileges to complete the operation.",
+        );
+    }
+    if let Some((status, body)) = crate::tcm::answer(
+        gpath,
+        query,
+        &data.export,
+        *lock(&state.tcm),
+        &state.tenant_id,
+        &state.base_url,
+        lock(&state.denied_permissions).contains(crate::tcm::PERMISSION),
+    ) {
+        return Reply::json(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            &body,
         );
     }
     if let Some(reply) = population_graph(gpath, query, &context, state, &data) {

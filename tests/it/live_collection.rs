@@ -1374,3 +1374,56 @@ async fn exposure_scans_skip_microsoft_owned_domains_and_say_so() {
         );
     }
 }
+
+#[actix_web::test]
+async fn teams_is_read_from_a_tcm_snapshot_and_its_findings_say_which_and_from_when() {
+    use m365_standin::tcm::{TEAMS_JOB_COMPLETED, TEAMS_JOB_ID, TcmScenario};
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        app.standin.set_tcm(TcmScenario::Succeeded);
+        let (row, findings) = scan_live(&app).await;
+
+        // Teams was read live (not from the import), as old as the snapshot job.
+        let input = ScanInput::from_json(row.input.as_ref()).unwrap();
+        let teams = input
+            .services
+            .iter()
+            .find(|s| s.service == "teams")
+            .unwrap();
+        assert_eq!(teams.state, ServiceState::Partial, "{teams:?}");
+        assert_eq!(
+            teams
+                .as_of
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            TEAMS_JOB_COMPLETED
+        );
+        assert!(
+            teams.detail.as_deref().unwrap().contains(TEAMS_JOB_ID),
+            "{teams:?}"
+        );
+        let stored = stored_snapshot(&app, &row).await;
+        assert_eq!(
+            stored.data["aether365"]["teams_tcm_snapshot"]["job_id"],
+            TEAMS_JOB_ID
+        );
+
+        // Its findings are decided from the snapshot and say so; what TCM lacks is an error.
+        for id in ["A365-TMS-01", "A365-TMS-08", "A365-TMS-11", "A365-TMS-21"] {
+            let f = &findings[id];
+            assert!(
+                f.status == "pass" || f.status == "fail",
+                "{id}: {} {}",
+                f.status,
+                f.message
+            );
+            assert!(
+                f.message.contains(TEAMS_JOB_ID) && f.message.contains("2026-11-28 06:30 UTC"),
+                "{id}: {}",
+                f.message
+            );
+        }
+        assert_all(&findings, ["A365-TMS-15", "A365-TMS-16"], "error");
+    }
+}

@@ -23,8 +23,9 @@ use crate::exposure::DnsProbe;
 /// Progress steps of a collection: one per service, one for DNS.
 pub(super) const STEPS: usize = CollectedService::ALL.len() + 1;
 
-/// The export keys that Teams' commands produce (ScubaGear's Teams provider). Teams cannot be
-/// read app-only over REST, so a collection takes them from the newest import when there is one.
+/// The export keys that Teams' commands produce (ScubaGear's Teams provider). When no Tenant
+/// Configuration Management snapshot job could be read, a collection takes them from the newest
+/// import when there is one.
 const TEAMS_SECTIONS: &[&str] = &[
     "teams_tenant_info",
     "meeting_policies",
@@ -152,9 +153,28 @@ pub(super) async fn collect(
         teams.state = ServiceState::Imported;
         teams.as_of = Some(imported_at);
         teams.detail = Some(format!(
-            "cannot be read app-only over REST; taken from the ScubaGear export imported as snapshot {import_id}, collected {}",
+            "{}; taken from the ScubaGear export imported as snapshot {import_id}, collected {}",
+            teams.detail.as_deref().unwrap_or("not read live"),
             imported_at.format("%Y-%m-%d %H:%M UTC")
         ));
+    }
+
+    // Teams read from a Tenant Configuration Management snapshot: its data is as old as the
+    // snapshot job an administrator ran, not this collection.
+    if let Some((job, completed)) = tcm_snapshot(&data)
+        && let Some(teams) = services
+            .iter_mut()
+            .find(|s| s.service == service_name(CollectedService::Teams))
+    {
+        teams.as_of = Some(completed);
+        let read = format!(
+            "read from the Tenant Configuration Management snapshot job {job}, completed {}",
+            completed.format("%Y-%m-%d %H:%M UTC")
+        );
+        teams.detail = Some(match teams.detail.take() {
+            Some(why) => format!("{read}; {why}"),
+            None => read,
+        });
     }
 
     let outcomes = serde_json::to_value(&collection.services).unwrap_or(Value::Null);
@@ -229,6 +249,19 @@ fn note_of(services: &[ServiceInput]) -> Option<String> {
             parts.join(", ")
         )
     })
+}
+
+/// The Tenant Configuration Management snapshot job the collection read Teams from, and when
+/// it completed (`aether365.teams_tcm_snapshot`).
+fn tcm_snapshot(data: &Value) -> Option<(String, DateTime<Utc>)> {
+    let src = data
+        .get("aether365")?
+        .get(aether365_collector::TCM_SNAPSHOT_KEY)?;
+    let job = src.get("job_id")?.as_str()?.to_string();
+    let completed = DateTime::parse_from_rfc3339(src.get("completed_date_time")?.as_str()?)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((job, completed))
 }
 
 /// Copies the Teams sections and command lists of the tenant's newest import into `data`.

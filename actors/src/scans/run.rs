@@ -247,7 +247,8 @@ pub async fn plan(
     let Some(why) = why_not_live_with(collector, tenant) else {
         return Ok(
             "collects the tenant's configuration live, read-only (Microsoft Graph, Exchange \
-                   Online, SharePoint, Power Platform, Power BI; Teams from the newest import), then \
+                   Online, SharePoint, Power Platform, Power BI; Teams from the newest Tenant \
+                   Configuration Management snapshot, else the newest import), then \
                    evaluates it"
                 .to_string(),
         );

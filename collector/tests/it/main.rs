@@ -6,3 +6,4 @@ mod collect;
 mod entra_round_trip;
 mod microsoft_examples;
 mod per_object;
+mod teams_tcm;

@@ -156,4 +156,6 @@ mod per_object_tests;
 #[cfg(test)]
 mod power_bi_tests;
 #[cfg(test)]
+mod teams_tcm_tests;
+#[cfg(test)]
 mod tests;

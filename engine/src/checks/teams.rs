@@ -10,11 +10,29 @@ fn identity(p: &Value) -> String {
     s(p, "Identity").to_string()
 }
 
-/// Fails when any meeting policy matches `bad`.
-fn no_policy(snap: &Snapshot, bad: impl Fn(&Value) -> bool, ok: &str, fail: &str) -> Outcome {
+/// Fails when any meeting policy matches `bad`, which reads `field`: a policy without it is
+/// unknown, neither offending nor compliant.
+fn no_policy(
+    snap: &Snapshot,
+    field: &str,
+    bad: impl Fn(&Value) -> bool,
+    ok: &str,
+    fail: &str,
+) -> Outcome {
     let pols = input!(snap.list("meeting_policies"));
     if pols.is_empty() {
         return Outcome::error("`meeting_policies` is empty");
+    }
+    let unknown: Vec<String> = pols
+        .iter()
+        .filter(|p| p.get(field).is_none_or(Value::is_null))
+        .map(|p| identity(p))
+        .collect();
+    if !unknown.is_empty() {
+        return Outcome::error(format!(
+            "no `{field}` in {} of `meeting_policies`, so whether they allow it is unknown",
+            n(&unknown, "policy", "policies")
+        ));
     }
     let offenders: Vec<String> = pols
         .iter()
@@ -43,6 +61,15 @@ fn global(
     let Some(g) = pols.iter().find(|p| identity(p) == "Global") else {
         return Outcome::error(format!("`{key}` has no Global policy"));
     };
+    // A setting the policy does not carry is unknown: neither compliant nor failing.
+    if let Some(f) = fields
+        .iter()
+        .find(|f| g.get(**f).is_none_or(Value::is_null))
+    {
+        return Outcome::error(format!(
+            "the Global policy of `{key}` has no `{f}`, so it cannot be judged"
+        ));
+    }
     let mut ev = serde_json::Map::new();
     ev.insert("policy".into(), json!("Global"));
     for f in fields {
@@ -54,6 +81,7 @@ fn global(
 fn external_control(snap: &Snapshot) -> Outcome {
     no_policy(
         snap,
+        "AllowExternalParticipantGiveRequestControl",
         |p| b(p, "AllowExternalParticipantGiveRequestControl") == Some(true),
         "No meeting policy lets external participants take control",
         "Meeting policies letting external participants request control",
@@ -63,6 +91,7 @@ fn external_control(snap: &Snapshot) -> Outcome {
 fn anonymous_start(snap: &Snapshot) -> Outcome {
     no_policy(
         snap,
+        "AllowAnonymousUsersToStartMeeting",
         |p| b(p, "AllowAnonymousUsersToStartMeeting") == Some(true),
         "No meeting policy lets anonymous users start meetings",
         "Meeting policies letting anonymous users start meetings",
@@ -104,6 +133,7 @@ fn internal_auto_admit(snap: &Snapshot) -> Outcome {
 fn dial_in_bypass(snap: &Snapshot) -> Outcome {
     no_policy(
         snap,
+        "AllowPSTNUsersToBypassLobby",
         |p| b(p, "AllowPSTNUsersToBypassLobby") == Some(true),
         "No meeting policy lets dial-in users bypass the lobby",
         "Meeting policies letting dial-in users bypass the lobby",
@@ -341,20 +371,19 @@ fn anonymous_chat(snap: &Snapshot) -> Outcome {
 }
 
 /// Whether `teams_tenant_info` shows a US government tenant (an assigned plan naming GCC, GCC
-/// High or DoD), where some Teams features do not exist.
-fn us_government_tenant(snap: &Snapshot) -> bool {
-    snap.list("teams_tenant_info").is_ok_and(|rows| {
-        rows.iter().any(|r| {
-            super::strs(r.get("AssignedPlan"))
-                .iter()
-                .any(|p| p.contains("GCC") || p.contains("DOD"))
-        })
-    })
+/// High or DoD), where some Teams features do not exist; the reason when it cannot be read.
+fn us_government_tenant(snap: &Snapshot) -> Result<bool, String> {
+    Ok(snap.list("teams_tenant_info")?.iter().any(|r| {
+        super::strs(r.get("AssignedPlan"))
+            .iter()
+            .any(|p| p.contains("GCC") || p.contains("DOD"))
+    }))
 }
 
 fn email_into_channel(snap: &Snapshot) -> Outcome {
     let cfgs = input!(snap.list("client_configuration"));
-    if us_government_tenant(snap) {
+    let government = us_government_tenant(snap);
+    if government == Ok(true) {
         return Outcome::not_applicable(
             "SCuBA does not apply this requirement to GCC, GCC High or DoD tenants (the feature is not offered there), and this tenant's Teams plans are US government ones.",
             json!({ "us_government_tenant": true }),
@@ -365,6 +394,14 @@ fn email_into_channel(snap: &Snapshot) -> Outcome {
         .filter(|c| b(c, "AllowEmailIntoChannel") == Some(true))
         .map(|c| identity(c))
         .collect();
+    // Channel email turned on fails only where the feature exists: in a US government tenant
+    // it is not offered, and whether this is one is unknown without the tenant's Teams details.
+    if let (false, Err(why)) = (open.is_empty(), &government) {
+        return Outcome::error(format!(
+            "channel email is on in {}, but whether this is a US government tenant (where the feature is not offered and SCuBA does not apply this requirement) is unknown: {why}",
+            n(&open, "configuration", "configurations")
+        ));
+    }
     Outcome::verdict(
         open.is_empty(),
         "Users cannot send email into channels.",
