@@ -362,22 +362,65 @@ fn message(id_or_method: (&str, Value), key: &str, value: Value) -> Value {
     Value::Object(map)
 }
 
+/// A JSON-RPC answer ready to send.
+#[derive(Debug)]
+pub enum Encoded {
+    /// The whole answer as text.
+    Text(String),
+    /// A success response whose result stays the bytes it was serialised to (a cached tool
+    /// answer is shared, not copied): `head`, then the result, then [`Encoded::RESULT_TAIL`].
+    Result {
+        head: String,
+        result: std::sync::Arc<RawValue>,
+    },
+}
+
+impl Encoded {
+    /// What follows the result of an [`Encoded::Result`].
+    pub const RESULT_TAIL: &'static str = "}";
+
+    /// A success response around `result`, framed without copying it.
+    pub fn result(id: &RequestId, result: std::sync::Arc<RawValue>) -> Encoded {
+        Encoded::Result {
+            head: result_head(id),
+            result,
+        }
+    }
+
+    /// The answer as one text (copies a framed result).
+    pub fn into_text(self) -> String {
+        match self {
+            Encoded::Text(text) => text,
+            Encoded::Result { head, result } => {
+                let mut text = head;
+                text.reserve_exact(result.get().len() + Self::RESULT_TAIL.len());
+                text.push_str(result.get());
+                text.push_str(Self::RESULT_TAIL);
+                text
+            }
+        }
+    }
+}
+
 /// A success response framed around an already serialised result: the result's bytes are
 /// copied, never parsed or re-serialised.
 pub fn encode_result(id: &RequestId, result: &RawValue) -> String {
-    #[derive(Serialize)]
-    struct Response<'a> {
-        jsonrpc: &'static str,
-        id: &'a RequestId,
-        result: &'a RawValue,
-    }
-    let response = Response {
-        jsonrpc: "2.0",
-        id,
-        result,
+    let head = result_head(id);
+    let mut text = String::with_capacity(head.len() + result.get().len() + 1);
+    text.push_str(&head);
+    text.push_str(result.get());
+    text.push_str(Encoded::RESULT_TAIL);
+    text
+}
+
+/// Everything of a success response before its result: `{"jsonrpc":"2.0","id":…,"result":`
+/// (the id written as it was sent).
+fn result_head(id: &RequestId) -> String {
+    let id = match id {
+        RequestId::Null => "null",
+        RequestId::Raw(raw) => raw.get(),
     };
-    // Serialising a raw id and raw bytes cannot fail.
-    serde_json::to_string(&response).unwrap_or_default()
+    format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":")
 }
 
 /// An error response, encoded (`id` may be null for messages that could not be read).
@@ -587,10 +630,21 @@ mod tests {
             let Incoming::Request { id, .. } = classify(message).unwrap() else {
                 panic!("{body}");
             };
-            let answer = encode_result(&id, &RawValue::from_string("{}".into()).unwrap());
+            let result: std::sync::Arc<RawValue> = RawValue::from_string(r#"{"a":[1,"é"]}"#.into())
+                .unwrap()
+                .into();
+            let answer = encode_result(&id, &result);
             assert_eq!(
                 answer,
-                format!(r#"{{"jsonrpc":"2.0","id":{text},"result":{{}}}}"#)
+                format!(r#"{{"jsonrpc":"2.0","id":{text},"result":{{"a":[1,"é"]}}}}"#)
+            );
+            // The framed form is the same answer, byte for byte.
+            let Encoded::Result { head, result } = Encoded::result(&id, result) else {
+                panic!("a result is framed");
+            };
+            assert_eq!(
+                format!("{head}{}{}", result.get(), Encoded::RESULT_TAIL),
+                answer
             );
             let error = encode_error(
                 &id,

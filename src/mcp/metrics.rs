@@ -12,15 +12,15 @@ use prometheus_client::metrics::histogram::Histogram;
 /// Labels of an MCP call: its method and, for `tools/call`, the tool.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CallLabels {
-    pub method: String,
-    pub tool: String,
+    pub method: &'static str,
+    pub tool: &'static str,
 }
 
 /// Labels of a counted call: method, tool and outcome (`ok` or `error`).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
-    pub method: String,
-    pub tool: String,
+    pub method: &'static str,
+    pub tool: &'static str,
     pub outcome: &'static str,
 }
 
@@ -42,15 +42,46 @@ pub static CALL_METRICS: LazyLock<CallMetrics> = LazyLock::new(|| CallMetrics {
     }),
 });
 
-/// Records one call.
-pub fn observe(method: String, tool: String, ok: bool, took: Duration) {
+/// The methods counted by name; any other is counted as `unknown`, so a client cannot grow
+/// the label set.
+const METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "subscriptions/listen",
+    "tasks/list",
+    "tasks/get",
+    "tasks/result",
+    "tasks/cancel",
+    "tasks/update",
+];
+
+/// The label of `method`: itself when it is an MCP method, else `unknown`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .copied()
+        .find(|m| *m == method)
+        .unwrap_or("unknown")
+}
+
+/// Records one call (labels from [`method_label`] and the tool's own name, or `unknown`).
+pub fn observe(method: &'static str, tool: &'static str, ok: bool, took: Duration) {
     let metrics = &*CALL_METRICS;
     metrics
         .latency
-        .get_or_create(&CallLabels {
-            method: method.clone(),
-            tool: tool.clone(),
-        })
+        .get_or_create(&CallLabels { method, tool })
         .observe(took.as_secs_f64());
     metrics
         .calls
@@ -60,4 +91,17 @@ pub fn observe(method: String, tool: String, ok: bool, took: Duration) {
             outcome: if ok { "ok" } else { "error" },
         })
         .inc();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_mcp_methods_are_labels() {
+        assert_eq!(method_label("tools/call"), "tools/call");
+        assert_eq!(method_label("tasks/update"), "tasks/update");
+        assert_eq!(method_label("tools/call2"), "unknown");
+        assert_eq!(method_label("a name a client made up"), "unknown");
+    }
 }

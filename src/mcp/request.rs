@@ -36,6 +36,8 @@ pub enum McpRequest {
     /// A 2025-11-25 `tools/call` with a `task` field asks to run the tool as a task; rmcp's
     /// `CallToolRequestParams` has no such field (local).
     CallToolAsTask(Box<CallToolRequestParams>),
+    /// `tools/call`, to be answered at once.
+    CallTool(Box<CallToolRequestParams>),
 }
 
 /// A string parameter, required.
@@ -67,6 +69,15 @@ pub fn decode(method: &str, params: Map<String, Value>) -> Result<McpRequest, Mc
             let mut params = params;
             params.remove("task");
             return typed(method, params).map(McpRequest::CallToolAsTask);
+        }
+        // The hot path: straight to its parameters, without trying every request type.
+        "tools/call" => {
+            let value = Value::Object(params);
+            return match (CallToolRequestParams::deserialize(&value), value) {
+                (Ok(call), _) => Ok(McpRequest::CallTool(Box::new(call))),
+                (Err(_), Value::Object(params)) => Err(params_error(method, params)),
+                (Err(e), _) => Err(McpError::InvalidParams(e.to_string())),
+            };
         }
         _ => {}
     }
@@ -149,10 +160,7 @@ mod tests {
             params(json!({"name": "get_posture", "arguments": {}})),
         )
         .unwrap();
-        assert!(matches!(
-            r,
-            McpRequest::Client(ref c) if matches!(**c, ClientRequest::CallToolRequest(_))
-        ));
+        assert!(matches!(r, McpRequest::CallTool(ref c) if c.name == "get_posture"));
         let r = decode("ping", params(json!({"_meta": {"x": 1}}))).unwrap();
         assert!(matches!(
             r,

@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use super::context::{Caller, CoreConfig, Notifier, RequestContext};
 use super::error::McpError;
-use super::jsonrpc::{self, Body, Incoming, RequestId};
+use super::jsonrpc::{self, Body, Encoded, Incoming, RequestId};
 use super::logging::LogLevel;
 use super::methods::{self, Reply, lifecycle, subscriptions};
 use super::metrics;
@@ -27,6 +27,7 @@ use super::session::{
 };
 use super::stateless::{self, MirroredHeaders};
 use super::streaming::streamed;
+use super::surface;
 use super::version::ProtocolVersion;
 
 /// The header naming a Streamable HTTP session.
@@ -70,7 +71,7 @@ pub enum Outgoing {
     Accepted,
     /// One encoded JSON-RPC answer (or batch).
     Json {
-        body: String,
+        body: Encoded,
         /// The JSON-RPC error code of a stateless-era error, for the transport's status.
         error_code: Option<i64>,
         /// A session `initialize` just opened.
@@ -200,7 +201,9 @@ impl Server {
             }
             Body::Batch(_) => stateless_header,
         };
-        let span = tracing::info_span!(
+        // A debug span: at the default `info` level it costs nothing per call (an enabled span
+        // is formatted and stored for every request).
+        let span = tracing::debug_span!(
             "mcp_post",
             token_id = inbound.caller.principal.token_id,
             session = inbound.session_id.as_deref().unwrap_or("-"),
@@ -372,7 +375,7 @@ impl Server {
             answers.pop().unwrap_or_else(|| "null".into())
         };
         Ok(Outgoing::Json {
-            body,
+            body: Encoded::Text(body),
             error_code: None,
             session_id: None,
         })
@@ -388,7 +391,7 @@ impl Server {
         header_version: ProtocolVersion,
     ) -> Result<Outgoing, Refusal> {
         let answer = |body| Outgoing::Json {
-            body,
+            body: Encoded::Text(body),
             error_code: None,
             session_id: None,
         };
@@ -411,7 +414,7 @@ impl Server {
         };
         McpSession::open(start, self.backend.clone(), self.registry.directory()).await?;
         Ok(Outgoing::Json {
-            body: jsonrpc::encode_result(id, &result),
+            body: Encoded::result(id, result),
             error_code: None,
             session_id: Some(session_id),
         })
@@ -474,12 +477,12 @@ impl Server {
         }
         Ok(match dispatch_observed(&ctx, &method, params).await {
             Ok(result) => Outgoing::Json {
-                body: jsonrpc::encode_result(&id, &result),
+                body: Encoded::result(&id, result),
                 error_code: None,
                 session_id: None,
             },
             Err(e) => Outgoing::Json {
-                body: jsonrpc::encode_error(&id, &e, modern),
+                body: Encoded::Text(jsonrpc::encode_error(&id, &e, modern)),
                 error_code: Some(e.code(modern)),
                 session_id: None,
             },
@@ -628,20 +631,19 @@ async fn dispatch_observed(
     method: &str,
     params: Map<String, Value>,
 ) -> Result<Reply, McpError> {
-    let tool = (method == TOOLS_CALL)
-        .then(|| {
-            params
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .flatten();
+    // Tools are counted by their own (static) names; a name no tool has is `unknown`.
+    let tool = (method == TOOLS_CALL).then(|| {
+        params
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(surface::tool_name)
+            .unwrap_or("unknown")
+    });
     let started = Instant::now();
     let result = methods::handle(ctx, method, params).await;
     let (method, tool) = match &result {
-        Err(McpError::MethodNotFound(_)) => ("unknown".to_string(), String::new()),
-        Err(McpError::UnknownTool(_)) => (method.to_string(), "unknown".to_string()),
-        _ => (method.to_string(), tool.unwrap_or_default()),
+        Err(McpError::MethodNotFound(_)) => ("unknown", ""),
+        _ => (metrics::method_label(method), tool.unwrap_or_default()),
     };
     metrics::observe(method, tool, result.is_ok(), started.elapsed());
     result

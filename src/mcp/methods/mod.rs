@@ -40,6 +40,7 @@ pub async fn handle(
     match request::decode(method, params)? {
         McpRequest::Client(request) => route(ctx, method, *request).await,
         McpRequest::CallToolAsTask(params) => tools::call(ctx, *params, true).await,
+        McpRequest::CallTool(params) => tools::call(ctx, *params, false).await,
         McpRequest::ListTasks(params) => finish(ctx, method, &tasks::list(ctx, &params).await?),
         McpRequest::TaskResult(params) => finish(
             ctx,

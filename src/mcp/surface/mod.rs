@@ -133,6 +133,11 @@ pub fn tools_with_views() -> Vec<ListedTool> {
         .collect()
 }
 
+/// The static name of tool `name`, if there is such a tool (metrics count by it).
+pub fn tool_name(name: &str) -> Option<&'static str> {
+    tools::find(name).map(|t| t.name)
+}
+
 /// Whether tool `name` may run as a task.
 pub fn supports_tasks(name: &str) -> bool {
     tools::find(name).is_some_and(|t| t.task_support)
