@@ -20,10 +20,13 @@ use serde_json::value::RawValue;
 
 use super::ToolOutcome;
 
-/// Most answers kept (moka evicts the least useful beyond it).
-const CAPACITY: u64 = 4096;
-/// Upper bound of an entry's life; the latest-scan TTL, checked on read, is usually shorter.
-const MAX_TTL: Duration = Duration::from_secs(60);
+/// Most bytes of answers kept, by the weight [`Answer::weight`] estimates (moka evicts the
+/// least useful beyond it): a bound on memory whatever the mix of tools and arguments.
+const CAPACITY_BYTES: u64 = 32 << 20;
+/// Upper bound of an entry's life. An answer is served only within the latest-scan TTL (one
+/// second by default), checked on read; keeping it longer only holds memory (scans completing
+/// back to back leave an entry per scan epoch), so entries go soon after.
+const MAX_TTL: Duration = Duration::from_secs(5);
 /// Number of protocol shapes a `tools/call` result takes (see [`Shape`]).
 const SHAPES: usize = 3;
 
@@ -66,6 +69,13 @@ impl Answer {
         }
     }
 
+    /// Estimated bytes held: the text, the structured content (about as large) and the
+    /// shapes rendered from them.
+    fn weight(&self) -> u32 {
+        let text = self.outcome.text.len().saturating_add(1024);
+        u32::try_from(text.saturating_mul(2 + SHAPES)).unwrap_or(u32::MAX)
+    }
+
     /// The serialised result in `shape`, rendered by `render` the first time.
     pub fn rendered<E>(
         &self,
@@ -90,7 +100,8 @@ impl Default for AnswerCache {
     fn default() -> Self {
         AnswerCache {
             entries: Cache::builder()
-                .max_capacity(CAPACITY)
+                .max_capacity(CAPACITY_BYTES)
+                .weigher(|_, answer: &Arc<Answer>| answer.weight())
                 .time_to_live(MAX_TTL)
                 .build(),
         }
