@@ -103,6 +103,7 @@ pub static REFERENCES: &[References] = &[
     r("A365-DEF-08",   &[],          &["MS.DEFENDER.2.1v1"],           &["SI-8"],                   &["A.8.23"]),
     r("A365-DEF-09",   &["2.1.7"],   &[],                              &["SI-8"],                   &["A.8.23"]),
     r("A365-DEF-10",   &[],          &["MS.DEFENDER.5.1v1"],           &["SI-4(5)"],                &["A.8.16"]),
+    r("A365-DEF-32",   &[],          &[],                              &["SI-4(5)"],                &["A.8.16"]),
     r("A365-AAD-01",   &["5.2.2.3"], &["MS.AAD.1.1v1"],                &["IA-2"],                   &["A.8.5"]),
     r("A365-AAD-02",   &[],          &["MS.AAD.2.1v1"],                &["AC-2(12)"],               &["A.8.16"]),
     r("A365-AAD-03",   &[],          &["MS.AAD.2.3v1"],                &["AC-7"],                   &["A.8.16"]),
@@ -945,12 +946,13 @@ pub fn scuba_policy(id: &str) -> Option<&'static ScubaPolicy> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MainDecision {
     /// `check` decides it: ScubaGear's main-branch Rego applies to it the rule its 1.8.0 Rego
-    /// applies to `same_as`, which `check` decides.
+    /// applies to `same_as`, which `check` decides, or (`same_as` `None`) `check` is a check of
+    /// its own applying the main branch's rule.
     Decided {
         /// The deciding check.
         check: &'static str,
-        /// The ScubaGear 1.8.0 policy whose rule it is.
-        same_as: &'static str,
+        /// The ScubaGear 1.8.0 policy whose rule it is, if any.
+        same_as: Option<&'static str>,
     },
     /// ScubaGear's main-branch Rego does not decide it, with the criticality suffix it gives;
     /// `check` (a `manual` check on `same_as`, which ScubaGear 1.8.0 did not decide either)
@@ -1021,7 +1023,8 @@ const DEFENDER_PRESETS: [&str; 5] = [
 /// Defender baseline, Exchange Online 8 to 17 (except 13.1, which stays in Exchange Online)
 /// and Teams 6 to 8. Criticalities are those of `ScubaBaselines.json`; a policy is cited
 /// only where the main branch's Rego applies the very rule of a 1.8.0 policy a check decides
-/// (compared rule by rule), so no check passes on a rule it does not apply.
+/// (compared rule by rule), or by a check of its own applying the main branch's rule, so no
+/// check passes on a rule it does not apply.
 #[rustfmt::skip]
 pub static SCUBA_SECURITY_SUITE: &[ScubaMainPolicy] = {
     use Criticality::*;
@@ -1035,7 +1038,7 @@ pub static SCUBA_SECURITY_SUITE: &[ScubaMainPolicy] = {
     mp("MS.SECURITYSUITE.1.3v1", Shall, &[DEFENDER_PRESETS[0], DEFENDER_PRESETS[1], DEFENDER_PRESETS[2], DEFENDER_PRESETS[3], DEFENDER_PRESETS[4], "MS.EXO.10.1v1", "MS.EXO.10.2v1"],
         NotDecided("needs the Safe Attachments policies and rules (`safe_attachment_policies`, `safe_attachment_rules`: Get-SafeAttachmentPolicy, Get-SafeAttachmentRule), which neither ScubaGear 1.8.0's export nor the collector reads")),
     mp("MS.SECURITYSUITE.1.4v1", Should, &[DEFENDER_PRESETS[0], DEFENDER_PRESETS[1], DEFENDER_PRESETS[2], DEFENDER_PRESETS[3], DEFENDER_PRESETS[4], "MS.DEFENDER.3.1v1", "MS.TEAMS.7.1v1", "MS.TEAMS.7.2v1"],
-        Decided { check: "A365-DEF-06", same_as: "MS.DEFENDER.3.1v1" }),
+        Decided { check: "A365-DEF-06", same_as: Some("MS.DEFENDER.3.1v1") }),
     mp("MS.SECURITYSUITE.2.1v1", Should, &["MS.DEFENDER.2.1v1", "MS.EXO.11.1v1"],
         NotDecided("its rule differs from MS.DEFENDER.2.1v1's: it judges custom anti-phishing policies by their rules (`anti_phish_rules`, Get-AntiPhishRule) beside the presets, and the collector does not read the anti-phishing rules")),
     mp("MS.SECURITYSUITE.2.2v1", Should, &["MS.DEFENDER.2.2v1"],
@@ -1045,21 +1048,21 @@ pub static SCUBA_SECURITY_SUITE: &[ScubaMainPolicy] = {
     mp("MS.SECURITYSUITE.2.4v1", Should, &["MS.EXO.11.2v1"],
         NotDecided("needs the anti-phishing rules (`anti_phish_rules`, Get-AntiPhishRule) to find the policies applying to all users; ScubaGear 1.8.0 did not decide MS.EXO.11.2v1 (3rd Party), so no check applies its rule")),
     mp("MS.SECURITYSUITE.3.1v1", Shall, &["MS.DEFENDER.4.1v2", "MS.EXO.8.1v2", "MS.EXO.8.2v2", "MS.EXO.8.4v1", "MS.TEAMS.6.2v1"],
-        Decided { check: "A365-PUR-05", same_as: "MS.DEFENDER.4.1v2" }),
+        Decided { check: "A365-PUR-05", same_as: Some("MS.DEFENDER.4.1v2") }),
     mp("MS.SECURITYSUITE.3.2v1", Should, &["MS.DEFENDER.4.2v1", "MS.TEAMS.6.1v1"],
-        Decided { check: "A365-PUR-07", same_as: "MS.DEFENDER.4.2v1" }),
+        Decided { check: "A365-PUR-07", same_as: Some("MS.DEFENDER.4.2v1") }),
     mp("MS.SECURITYSUITE.3.3v1", Should, &["MS.DEFENDER.4.3v1"],
-        Decided { check: "A365-PUR-08", same_as: "MS.DEFENDER.4.3v1" }),
+        Decided { check: "A365-PUR-08", same_as: Some("MS.DEFENDER.4.3v1") }),
     mp("MS.SECURITYSUITE.3.4v1", Should, &["MS.DEFENDER.4.4v1"],
-        Decided { check: "A365-PUR-09", same_as: "MS.DEFENDER.4.4v1" }),
+        Decided { check: "A365-PUR-09", same_as: Some("MS.DEFENDER.4.4v1") }),
     mp("MS.SECURITYSUITE.3.5v1", Should, &["MS.DEFENDER.4.6v1"],
         Undecided { check: "A365-DEF-17", same_as: "MS.DEFENDER.4.6v1", scubagear: "Not-Implemented" }),
     mp("MS.SECURITYSUITE.4.1v1", Shall, &["MS.DEFENDER.5.1v1", "MS.EXO.16.1v1"],
-        NotDecided("its rule differs from MS.DEFENDER.5.1v1's: the required alert list changed (\"Tenant restricted from sending email\" replaces \"User restricted from sending email\", and the malicious URL click alert is required only where the tenant has it); the collector reads the alerts (`protection_alerts`), but no check applies this list yet")),
+        Decided { check: "A365-DEF-32", same_as: None }),
     mp("MS.SECURITYSUITE.4.2v1", Should, &["MS.DEFENDER.5.2v1", "MS.EXO.16.2v1"],
         Undecided { check: "A365-DEF-18", same_as: "MS.DEFENDER.5.2v1", scubagear: "Not-Implemented" }),
     mp("MS.SECURITYSUITE.5.1v1", Shall, &["MS.DEFENDER.6.1v1", "MS.EXO.17.1v1"],
-        Decided { check: "A365-PUR-01", same_as: "MS.DEFENDER.6.1v1" }),
+        Decided { check: "A365-PUR-01", same_as: Some("MS.DEFENDER.6.1v1") }),
     mp("MS.SECURITYSUITE.5.2v1", Shall, &["MS.DEFENDER.6.3v1", "MS.EXO.17.3v1"],
         NotDecided("ScubaGear's main branch decides it (its baseline still badges it manual) from the audit log retention policies and the tenant's service plans (`unified_audit_log_retention_policies`: Get-UnifiedAuditLogRetentionPolicy), which the collector does not read; ScubaGear 1.8.0 did not decide MS.DEFENDER.6.3v1, so A365-PUR-06 answers manual there")),
     mp("MS.SECURITYSUITE.6.1v1", Shall, &["MS.EXO.14.1v2", "MS.EXO.14.2v1"],
@@ -1073,9 +1076,9 @@ pub static SCUBA_SECURITY_SUITE: &[ScubaMainPolicy] = {
     mp("MS.SECURITYSUITE.7.3v1", Should, &["MS.EXO.15.3v1", "MS.TEAMS.8.2v1"],
         NotDecided("needs the Safe Links policies and rules (`safe_links_policies`, `safe_links_rules`: Get-SafeLinksPolicy, Get-SafeLinksRule), which neither ScubaGear 1.8.0's export nor the collector reads")),
     mp("MS.SECURITYSUITE.8.1v1", Should, &["MS.EXO.12.1v1"],
-        Decided { check: "A365-EXO-16", same_as: "MS.EXO.12.1v1" }),
+        Decided { check: "A365-EXO-16", same_as: Some("MS.EXO.12.1v1") }),
     mp("MS.SECURITYSUITE.8.2v1", Should, &["MS.EXO.12.2v1"],
-        Decided { check: "A365-EXO-17", same_as: "MS.EXO.12.2v1" }),
+        Decided { check: "A365-EXO-17", same_as: Some("MS.EXO.12.2v1") }),
     ]
 };
 

@@ -651,6 +651,11 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         (
+            "A365-DEF-32",
+            f(|v| each(v, "/protection_alerts", |x| x["Disabled"] = json!(true))),
+            Fail,
+        ),
+        (
             "A365-SPO-01",
             p("/SPO_tenant/0/SharingCapability", json!(2)),
             Fail,
@@ -3025,7 +3030,7 @@ fn findings_name_the_scuba_baseline_and_its_version() {
             );
         }
     }
-    assert_eq!(suite, 10);
+    assert_eq!(suite, 11);
     let f = find_check("A365-PUR-01").unwrap().evaluate(&snap);
     let names: Vec<String> = f
         .frameworks
@@ -3059,9 +3064,15 @@ fn security_suite_policies_are_cited_only_where_the_rule_is_the_same() {
         match p.decision {
             MainDecision::Decided { check, same_as } => {
                 let c = find_check(check).unwrap();
-                assert!(c.scuba_ids().contains(&same_as), "{}", p.id);
                 assert!(c.scuba_undecided().is_none(), "{}", p.id);
-                assert!(p.replaces.contains(&same_as), "{}", p.id);
+                match same_as {
+                    Some(same_as) => {
+                        assert!(c.scuba_ids().contains(&same_as), "{}", p.id);
+                        assert!(p.replaces.contains(&same_as), "{}", p.id);
+                    }
+                    // A check of its own: it cites no 1.8.0 policy.
+                    None => assert!(c.scuba_ids().is_empty(), "{}", p.id),
+                }
             }
             MainDecision::Undecided {
                 check,
@@ -3258,4 +3269,55 @@ pub(crate) fn power_bi_cases() -> Vec<Case> {
         // R and Python visuals must be off, even for a group only.
         case("A365-PBI-05", "RScriptVisual", on_for_a_group, Fail),
     ]
+}
+
+/// MS.SECURITYSUITE.4.1v1 (A365-DEF-32) applies the main branch's alert list, not
+/// MS.DEFENDER.5.1v1's (A365-DEF-10): the two differ on the sample's variations.
+#[test]
+fn security_suite_alerts_apply_the_main_branch_list() {
+    let verdicts = |edit: &dyn Fn(&mut Value)| {
+        let mut v = sample_value();
+        edit(&mut v);
+        let snap = Snapshot::from_value(v).unwrap();
+        (
+            find_check("A365-DEF-10").unwrap().evaluate(&snap).status,
+            find_check("A365-DEF-32").unwrap().evaluate(&snap).status,
+        )
+    };
+    let set = |name: &'static str, disabled: Option<bool>| {
+        move |v: &mut Value| {
+            let alerts = v["protection_alerts"].as_array_mut().unwrap();
+            match disabled {
+                Some(d) => {
+                    for a in alerts.iter_mut().filter(|a| a["Name"] == name) {
+                        a["Disabled"] = json!(d);
+                    }
+                }
+                None => alerts.retain(|a| a["Name"] != name),
+            }
+        }
+    };
+    assert_eq!(verdicts(&|_| {}), (Status::Pass, Status::Pass));
+    // The user sending restriction is no longer required.
+    assert_eq!(
+        verdicts(&set("User restricted from sending email", Some(true))),
+        (Status::Fail, Status::Pass)
+    );
+    // The tenant sending restriction is newly required.
+    assert_eq!(
+        verdicts(&set("Tenant restricted from sending email", Some(true))),
+        (Status::Pass, Status::Fail)
+    );
+    // The malicious URL click alert: required where the tenant has it, not where it has not.
+    let url = "A potentially malicious URL click was detected";
+    assert_eq!(
+        verdicts(&set(url, Some(true))),
+        (Status::Fail, Status::Fail)
+    );
+    assert_eq!(verdicts(&set(url, None)), (Status::Fail, Status::Pass));
+    // An empty (successfully read) alert list passes nothing.
+    assert_eq!(
+        verdicts(&|v| v["protection_alerts"] = json!([])),
+        (Status::Fail, Status::Fail)
+    );
 }

@@ -154,8 +154,15 @@ fn render() -> String {
     .unwrap();
     for p in SCUBA_SECURITY_SUITE {
         let by = match p.decision {
-            MainDecision::Decided { check, same_as } => {
-                format!("{check} (the rule of {same_as})")
+            MainDecision::Decided {
+                check,
+                same_as: Some(same_as),
+            } => format!("{check} (the rule of {same_as})"),
+            MainDecision::Decided {
+                check,
+                same_as: None,
+            } => {
+                format!("{check} (a check of its own: the rule differs from every 1.8.0 policy's)")
             }
             MainDecision::Undecided {
                 check,
