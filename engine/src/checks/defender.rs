@@ -738,6 +738,57 @@ fn alerts_enabled(snap: &Snapshot) -> Outcome {
     )
 }
 
+/// The alerts the main branch's Security Suite baseline (MS.SECURITYSUITE.4.1v1) always
+/// requires: MS.DEFENDER.5.1v1's list without the user sending restriction and the malicious
+/// URL click alerts, with the tenant sending restriction alert.
+const SUITE_REQUIRED_ALERTS: [&str; 6] = [
+    "Suspicious email sending patterns detected",
+    "Suspicious connector activity",
+    "Suspicious Email Forwarding Activity",
+    "Messages have been delayed",
+    "Tenant restricted from sending unprovisioned email",
+    "Tenant restricted from sending email",
+];
+
+/// Required only where the tenant has the alert policy at all (a Defender for Office 365
+/// Plan 2 alert).
+const SUITE_CONDITIONAL_ALERT: &str = "A potentially malicious URL click was detected";
+
+/// MS.SECURITYSUITE.4.1v1: every alert of [`SUITE_REQUIRED_ALERTS`] is present and enabled,
+/// and so is [`SUITE_CONDITIONAL_ALERT`] where the tenant has it.
+fn suite_alerts_enabled(snap: &Snapshot) -> Outcome {
+    let alerts = input!(snap.list("protection_alerts"));
+    let conditional = alerts
+        .iter()
+        .any(|a| s(a, "Name") == SUITE_CONDITIONAL_ALERT);
+    let required: Vec<&str> = SUITE_REQUIRED_ALERTS
+        .iter()
+        .copied()
+        .chain(conditional.then_some(SUITE_CONDITIONAL_ALERT))
+        .collect();
+    let missing: Vec<String> = required
+        .iter()
+        .filter(|n| {
+            !alerts
+                .iter()
+                .any(|a| s(a, "Name") == **n && b(a, "Disabled") == Some(false))
+        })
+        .map(|n| (*n).to_string())
+        .collect();
+    Outcome::verdict(
+        missing.is_empty(),
+        format!(
+            "All {} alert policies the Security Suite baseline requires are enabled.",
+            required.len()
+        ),
+        format!(
+            "Alert policies the Security Suite baseline requires are missing or disabled: {}.",
+            list_ours(&missing)
+        ),
+        json!({ "required": required, "missing_or_disabled": missing }),
+    )
+}
+
 /// A preset security policy's own copy (`RecommendedPolicyType` Standard or Strict): Microsoft
 /// sets and keeps its values, so the tenant's own settings are in the other policies.
 fn preset_copy(p: &Value) -> bool {
@@ -1136,6 +1187,16 @@ pub(crate) static CHECKS: &[Check] = &[
         alerts_enabled,
         "Alerts for suspicious forwarding, sending restrictions and malicious clicks are early signs of compromise.",
         "In the Defender portal > Policies & rules > Alert policy, turn on the required default alert policies and route them to the security team.",
+        "https://learn.microsoft.com/defender-xdr/alert-policies"
+    ),
+    check!(
+        "A365-DEF-32",
+        "The alert policies the Security Suite baseline requires are enabled",
+        Defender,
+        Medium,
+        suite_alerts_enabled,
+        "Alerts for suspicious sending, forwarding and connectors, delayed mail and tenant sending restrictions are early signs of compromise.",
+        "In the Defender portal > Policies & rules > Alert policy, turn on the required default alert policies (and the malicious URL click alert where the tenant has it) and route them to the security team.",
         "https://learn.microsoft.com/defender-xdr/alert-policies"
     ),
     check!(

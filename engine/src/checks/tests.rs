@@ -651,6 +651,11 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
             Fail,
         ),
         (
+            "A365-DEF-32",
+            f(|v| each(v, "/protection_alerts", |x| x["Disabled"] = json!(true))),
+            Fail,
+        ),
+        (
             "A365-SPO-01",
             p("/SPO_tenant/0/SharingCapability", json!(2)),
             Fail,
@@ -3001,15 +3006,124 @@ fn findings_name_the_scuba_baseline_and_its_version() {
         id: "MS.EXO.8.1v2".into(),
         version: "1.8.0".into(),
     }));
+    // Every SCuBA reference carries its baseline's version: 1.8.0 for ScubaGear 1.8.0's
+    // baselines, the main branch's baselines version for the Security Suite.
+    let mut suite = 0;
     for f in evaluate_all(&snap) {
         for r in f
             .frameworks
             .iter()
             .filter(|r| r.framework == Framework::Scuba)
         {
-            assert_eq!(r.version, "1.8.0", "{}", f.check_id);
+            let expected = if r.id.starts_with("MS.SECURITYSUITE.") {
+                suite += 1;
+                "2.6.10"
+            } else {
+                "1.8.0"
+            };
+            assert_eq!(r.version, expected, "{} {}", f.check_id, r.id);
+            assert!(
+                crate::references::scuba_citation(r).is_some(),
+                "{} {}",
+                f.check_id,
+                r.id
+            );
         }
     }
+    assert_eq!(suite, 11);
+    let f = find_check("A365-PUR-01").unwrap().evaluate(&snap);
+    let names: Vec<String> = f
+        .frameworks
+        .iter()
+        .filter_map(crate::references::scuba_citation)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "SCuBA Defender (ScubaGear 1.8.0) MS.DEFENDER.6.1v1",
+            "SCuBA Security Suite (v2.6.10, ScubaGear main branch) MS.SECURITYSUITE.5.1v1",
+        ]
+    );
+}
+
+#[test]
+fn security_suite_policies_are_cited_only_where_the_rule_is_the_same() {
+    use crate::references::{
+        MainDecision, SCUBA_POLICIES, SCUBA_REMOVED_ON_MAIN, SCUBA_SECURITY_SUITE, ScubaBaseline,
+    };
+    assert_eq!(SCUBA_SECURITY_SUITE.len(), 24);
+    let mut ids: Vec<&str> = SCUBA_SECURITY_SUITE.iter().map(|p| p.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 24);
+    for p in SCUBA_SECURITY_SUITE {
+        assert_eq!(ScubaBaseline::of(p.id), Some(ScubaBaseline::SecuritySuite));
+        for old in p.replaces {
+            assert!(SCUBA_POLICIES.contains(old), "{}: {old}", p.id);
+        }
+        match p.decision {
+            MainDecision::Decided { check, same_as } => {
+                let c = find_check(check).unwrap();
+                assert!(c.scuba_undecided().is_none(), "{}", p.id);
+                match same_as {
+                    Some(same_as) => {
+                        assert!(c.scuba_ids().contains(&same_as), "{}", p.id);
+                        assert!(p.replaces.contains(&same_as), "{}", p.id);
+                    }
+                    // A check of its own: it cites no 1.8.0 policy.
+                    None => assert!(c.scuba_ids().is_empty(), "{}", p.id),
+                }
+            }
+            MainDecision::Undecided {
+                check,
+                same_as,
+                scubagear,
+            } => {
+                let c = find_check(check).unwrap();
+                assert!(c.scuba_ids().contains(&same_as), "{}", p.id);
+                assert_eq!(
+                    c.scuba_undecided().map(|u| u.label()),
+                    Some(scubagear),
+                    "{}",
+                    p.id
+                );
+            }
+            MainDecision::NotDecided(why) => assert!(!why.is_empty()),
+        }
+    }
+    // Every check citing a Security Suite policy is the one the table names, and a policy
+    // not decided is cited by none.
+    for c in compliance_checks() {
+        for r in c.framework_refs() {
+            if r.id.starts_with("MS.SECURITYSUITE.") {
+                let p = SCUBA_SECURITY_SUITE.iter().find(|p| p.id == r.id).unwrap();
+                assert_eq!(p.decision.check(), Some(c.id), "{}", r.id);
+            }
+        }
+    }
+    // Every 1.8.0 policy the Security Suite takes over (Defender, Exchange Online 8 to 17
+    // except 13.1, Teams 6 to 8) is replaced by a Security Suite policy or removed.
+    let moved = |id: &str| {
+        let n: Vec<u32> = id
+            .split('.')
+            .skip(2)
+            .take(1)
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        id.starts_with("MS.DEFENDER.")
+            || (id.starts_with("MS.EXO.") && (8..=17).contains(&n[0]) && n[0] != 13)
+            || (id.starts_with("MS.TEAMS.") && (6..=8).contains(&n[0]))
+    };
+    let mut covered = 0;
+    for id in SCUBA_POLICIES.iter().filter(|id| moved(id)) {
+        covered += 1;
+        assert!(
+            SCUBA_REMOVED_ON_MAIN.contains(id)
+                || SCUBA_SECURITY_SUITE.iter().any(|p| p.replaces.contains(id)),
+            "{id}"
+        );
+    }
+    assert_eq!(covered, 19 + 28 + 6);
 }
 
 #[test]
@@ -3155,4 +3269,55 @@ pub(crate) fn power_bi_cases() -> Vec<Case> {
         // R and Python visuals must be off, even for a group only.
         case("A365-PBI-05", "RScriptVisual", on_for_a_group, Fail),
     ]
+}
+
+/// MS.SECURITYSUITE.4.1v1 (A365-DEF-32) applies the main branch's alert list, not
+/// MS.DEFENDER.5.1v1's (A365-DEF-10): the two differ on the sample's variations.
+#[test]
+fn security_suite_alerts_apply_the_main_branch_list() {
+    let verdicts = |edit: &dyn Fn(&mut Value)| {
+        let mut v = sample_value();
+        edit(&mut v);
+        let snap = Snapshot::from_value(v).unwrap();
+        (
+            find_check("A365-DEF-10").unwrap().evaluate(&snap).status,
+            find_check("A365-DEF-32").unwrap().evaluate(&snap).status,
+        )
+    };
+    let set = |name: &'static str, disabled: Option<bool>| {
+        move |v: &mut Value| {
+            let alerts = v["protection_alerts"].as_array_mut().unwrap();
+            match disabled {
+                Some(d) => {
+                    for a in alerts.iter_mut().filter(|a| a["Name"] == name) {
+                        a["Disabled"] = json!(d);
+                    }
+                }
+                None => alerts.retain(|a| a["Name"] != name),
+            }
+        }
+    };
+    assert_eq!(verdicts(&|_| {}), (Status::Pass, Status::Pass));
+    // The user sending restriction is no longer required.
+    assert_eq!(
+        verdicts(&set("User restricted from sending email", Some(true))),
+        (Status::Fail, Status::Pass)
+    );
+    // The tenant sending restriction is newly required.
+    assert_eq!(
+        verdicts(&set("Tenant restricted from sending email", Some(true))),
+        (Status::Pass, Status::Fail)
+    );
+    // The malicious URL click alert: required where the tenant has it, not where it has not.
+    let url = "A potentially malicious URL click was detected";
+    assert_eq!(
+        verdicts(&set(url, Some(true))),
+        (Status::Fail, Status::Fail)
+    );
+    assert_eq!(verdicts(&set(url, None)), (Status::Fail, Status::Pass));
+    // An empty (successfully read) alert list passes nothing.
+    assert_eq!(
+        verdicts(&|v| v["protection_alerts"] = json!([])),
+        (Status::Fail, Status::Fail)
+    );
 }

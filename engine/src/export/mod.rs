@@ -181,10 +181,15 @@ pub fn standard_name(reference: &FrameworkRef) -> String {
             "CIS Microsoft 365 Foundations Benchmark v{}",
             reference.version
         ),
-        Framework::Scuba => format!(
-            "CISA SCuBA Microsoft 365 baselines (ScubaGear {})",
-            reference.version
-        ),
+        Framework::Scuba => match crate::references::ScubaBaseline::of(&reference.id) {
+            Some(b) if b.version() == reference.version => {
+                format!("CISA SCuBA Microsoft 365 baselines ({})", b.source())
+            }
+            _ => format!(
+                "CISA SCuBA Microsoft 365 baselines (ScubaGear {})",
+                reference.version
+            ),
+        },
         Framework::Nist80053 => format!("NIST SP 800-53 {}", reference.version),
         Framework::Iso27001 => format!("ISO/IEC 27001:{}", reference.version),
     }

@@ -4,8 +4,9 @@
 use std::fmt::Write;
 
 use aether365_engine::references::{
-    CIS_MANUAL, CIS_RECOMMENDATIONS, CIS_VERSION, ISO_VERSION, NIST_VERSION, SCUBA_VERSION,
-    cis_recommendation,
+    CIS_MANUAL, CIS_RECOMMENDATIONS, CIS_VERSION, ISO_VERSION, MainDecision, NIST_VERSION,
+    SCUBA_MAIN_COMMIT, SCUBA_MAIN_VERSION, SCUBA_REMOVED_ON_MAIN, SCUBA_SECURITY_SUITE,
+    SCUBA_VERSION, cis_recommendation,
 };
 use aether365_engine::{Service, compliance_checks, exposure_checks};
 
@@ -115,17 +116,73 @@ fn render() -> String {
          The checks cite {} SCuBA policies of ScubaGear {SCUBA_VERSION}'s baselines. How many of the policies \
          ScubaGear itself decides on the bundled export we decide, and agree on, is measured by \
          `engine/tests/it/scubagear_agreement.rs`.\n\n\
-         The Security Suite baseline (`MS.SECURITYSUITE.*`) is not part of ScubaGear {SCUBA_VERSION}: it appears in \
-         ScubaGear's repository after that release, so ScubaGear decides none of its policies on the bundled \
-         {SCUBA_VERSION} export, and no check cites it. Its Rego reads inputs the {SCUBA_VERSION} export and our \
-         collector do not have (`anti_malware_policies`, `safe_attachment_policies`, `hosted_content_filter_policies`, \
-         `hosted_content_filter_rules`, `unified_audit_log_retention_policies`). Of its policies, 5.1 (unified audit \
-         log ingestion) is the rule MS.DEFENDER.6.1v1 already applies, and 4.1 (required alerts) is \
-         MS.DEFENDER.5.1v1 with a changed alert list; citing them needs a SCuBA version per baseline in the \
-         reference table, which it does not have yet.\n",
+         The Security Suite baseline (`MS.SECURITYSUITE.*`) is not part of ScubaGear {SCUBA_VERSION}: \
+         ScubaGear's main branch (commit `{SCUBA_MAIN_COMMIT}`) adds it and versions its baselines \
+         {SCUBA_MAIN_VERSION} (`ScubaBaselines.json`; one version for all of them), and a finding cites its \
+         policies by that version (\"SCuBA Security Suite (v{SCUBA_MAIN_VERSION}, ScubaGear main branch) \
+         MS.SECURITYSUITE.5.1v1\"), the {SCUBA_VERSION} policies by {SCUBA_VERSION}. It replaces the Defender \
+         baseline, Exchange Online 8 to 17 (13.1, mailbox auditing, stays in Exchange Online) and Teams 6 to 8; \
+         a check cites a Security Suite policy only where the main branch's Rego applies the very rule of a \
+         {SCUBA_VERSION} policy that check decides. ScubaGear decides none of them on the bundled {SCUBA_VERSION} \
+         export. The main branch's other baseline changes are not cited yet: three new Entra ID policies \
+         (MS.AAD.5.5v1 to 5.7v1) and MS.SHAREPOINT.3.3v2.\n",
         scuba.len()
     )
     .unwrap();
+    let count = |f: fn(&MainDecision) -> bool| {
+        SCUBA_SECURITY_SUITE
+            .iter()
+            .filter(|p| f(&p.decision))
+            .count()
+    };
+    writeln!(
+        out,
+        "ScubaGear main branch, Security Suite v{SCUBA_MAIN_VERSION}: {} policies, {} decided, {} documented as \
+         manual or third-party with ScubaGear's reason, {} not decided (why below). Removed on the main branch \
+         without a successor: {}.\n",
+        SCUBA_SECURITY_SUITE.len(),
+        count(|d| matches!(d, MainDecision::Decided { .. })),
+        count(|d| matches!(d, MainDecision::Undecided { .. })),
+        count(|d| matches!(d, MainDecision::NotDecided(_))),
+        SCUBA_REMOVED_ON_MAIN.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| Security Suite | criticality | replaces ({SCUBA_VERSION}) | decided by / why not |\n| --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for p in SCUBA_SECURITY_SUITE {
+        let by = match p.decision {
+            MainDecision::Decided {
+                check,
+                same_as: Some(same_as),
+            } => format!("{check} (the rule of {same_as})"),
+            MainDecision::Decided {
+                check,
+                same_as: None,
+            } => {
+                format!("{check} (a check of its own: the rule differs from every 1.8.0 policy's)")
+            }
+            MainDecision::Undecided {
+                check,
+                same_as,
+                scubagear,
+            } => format!(
+                "manual: ScubaGear marks it \"{scubagear}\" (no automated check); {check}, as for {same_as}"
+            ),
+            MainDecision::NotDecided(why) => format!("not decided: {why}"),
+        };
+        writeln!(
+            out,
+            "| {} | {} | {} | {by} |",
+            p.id,
+            p.criticality.as_str(),
+            p.replaces.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(out).unwrap();
     writeln!(out, "{}", crate::legacy_exports::render()).unwrap();
     writeln!(out, "{}", crate::scubagear_vectors::render()).unwrap();
     writeln!(out, "## Matrix\n").unwrap();
