@@ -715,15 +715,7 @@ const REQUIRED_ALERTS: [&str; 7] = [
 
 fn alerts_enabled(snap: &Snapshot) -> Outcome {
     let alerts = input!(snap.list("protection_alerts"));
-    let missing: Vec<String> = REQUIRED_ALERTS
-        .iter()
-        .filter(|n| {
-            !alerts
-                .iter()
-                .any(|a| s(a, "Name") == **n && b(a, "Disabled") == Some(false))
-        })
-        .map(|n| (*n).to_string())
-        .collect();
+    let missing = missing_or_disabled(&alerts, &REQUIRED_ALERTS);
     Outcome::verdict(
         missing.is_empty(),
         format!(
@@ -736,6 +728,19 @@ fn alerts_enabled(snap: &Snapshot) -> Outcome {
         ),
         json!({ "required": REQUIRED_ALERTS, "missing_or_disabled": missing }),
     )
+}
+
+/// The alert policies of `names` that `alerts` lacks or holds disabled.
+fn missing_or_disabled(alerts: &[&Value], names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| {
+            !alerts
+                .iter()
+                .any(|a| s(a, "Name") == **n && b(a, "Disabled") == Some(false))
+        })
+        .map(|n| (*n).to_string())
+        .collect()
 }
 
 /// The alerts the main branch's Security Suite baseline (MS.SECURITYSUITE.4.1v1) always
@@ -766,15 +771,7 @@ fn suite_alerts_enabled(snap: &Snapshot) -> Outcome {
         .copied()
         .chain(conditional.then_some(SUITE_CONDITIONAL_ALERT))
         .collect();
-    let missing: Vec<String> = required
-        .iter()
-        .filter(|n| {
-            !alerts
-                .iter()
-                .any(|a| s(a, "Name") == **n && b(a, "Disabled") == Some(false))
-        })
-        .map(|n| (*n).to_string())
-        .collect();
+    let missing = missing_or_disabled(&alerts, &required);
     Outcome::verdict(
         missing.is_empty(),
         format!(
