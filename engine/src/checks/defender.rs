@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{b, check, input, list_ours, n, name_of, s, strs, undecided};
+use super::{b, check, counted, input, list_ours, n, name_of, s, strs, undecided, unlicensed};
 use crate::check::{Check, Outcome};
 use crate::exemptions::{Exemptions, SOURCE, SensitiveAccounts};
 use crate::snapshot::Snapshot;
@@ -152,16 +152,12 @@ fn eop_preset_all(snap: &Snapshot) -> Outcome {
 }
 
 fn atp_preset_all(snap: &Snapshot) -> Outcome {
-    if snap
-        .value()
-        .get("defender_license")
-        .and_then(Value::as_bool)
-        == Some(false)
-    {
-        return Outcome::fail(
-            "The tenant has no Defender for Office 365 licence.",
-            json!({ "defender_license": false }),
-        );
+    if let Some(out) = unlicensed(
+        snap,
+        "defender_license",
+        "The tenant has no Defender for Office 365 licence.",
+    ) {
+        return out;
     }
     preset_covers_all(
         snap,
@@ -314,11 +310,7 @@ fn impersonation(snap: &Snapshot) -> Outcome {
     Outcome::pass(
         format!(
             "User impersonation protection is on in both the Strict and Standard anti-phishing presets, and both protect the {} that {SOURCE} declares for {POLICY}.",
-            n(
-                &declared.iter().cloned().collect::<Vec<_>>(),
-                "sensitive user",
-                "sensitive users"
-            )
+            counted(declared.len(), "sensitive user", "sensitive users")
         ),
         evidence,
     )
@@ -616,19 +608,11 @@ fn agency_domains_protected(snap: &Snapshot) -> Outcome {
         (false, true) => "every domain of the tenant".to_string(),
         (false, false) => format!(
             "every domain of the tenant and the {} that {SOURCE} declares for {POLICY}",
-            n(
-                &declared.iter().cloned().collect::<Vec<_>>(),
-                "domain",
-                "domains"
-            )
+            counted(declared.len(), "domain", "domains")
         ),
         _ => format!(
             "the {} that {SOURCE} declares for {POLICY} as the organisation's (the export lists none of the tenant's domains, so only those were checked)",
-            n(
-                &declared.iter().cloned().collect::<Vec<_>>(),
-                "domain",
-                "domains"
-            )
+            counted(declared.len(), "domain", "domains")
         ),
     };
     Outcome::verdict(

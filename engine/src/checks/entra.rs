@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{b, check, count, input, list_ours, n, s, strs, undecided};
+use super::{b, check, count, counted, input, list_ours, n, s, strs, undecided};
 use crate::check::{Check, Outcome};
 use crate::exemptions::{CapExclusions, Exemptions, SOURCE};
 use crate::snapshot::Snapshot;
@@ -227,7 +227,7 @@ impl Excluded {
         ]
         .into_iter()
         .filter(|(k, _, _)| *k > 0)
-        .map(|(k, one, many)| format!("{k} {}", if k == 1 { one } else { many }))
+        .map(|(k, one, many)| counted(k, one, many))
         .collect();
         match parts.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),

@@ -96,10 +96,26 @@ pub(crate) fn list_ours(names: &[impl AsRef<str>]) -> String {
 /// How many tenant objects a message is about, `1 policy` or `3 policies`; their names go to
 /// the outcome's subjects ([`Outcome::about`]), never into the message.
 pub(crate) fn n(names: &[String], one: &str, many: &str) -> String {
-    match names.len() {
+    counted(names.len(), one, many)
+}
+
+/// `1 user` or `3 users`: a count with its noun.
+pub(crate) fn counted(k: usize, one: &str, many: &str) -> String {
+    match k {
         1 => format!("1 {one}"),
         k => format!("{k} {many}"),
     }
+}
+
+/// A fail when the export records that the tenant lacks the licence `key` names (`false`, as
+/// ScubaGear's export computes it from the tenant's plans): the feature can protect nothing.
+pub(crate) fn unlicensed(
+    snap: &crate::snapshot::Snapshot,
+    key: &str,
+    message: &str,
+) -> Option<crate::check::Outcome> {
+    (snap.value().get(key).and_then(serde_json::Value::as_bool) == Some(false))
+        .then(|| crate::check::Outcome::fail(message, serde_json::json!({ key: false })))
 }
 
 /// Builds a [`crate::check::Check`] literal for a snapshot check.

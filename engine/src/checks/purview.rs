@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{b, check, input, list_ours, n, name_of, s, strs};
+use super::{b, check, input, list_ours, n, name_of, s, strs, unlicensed};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
 
@@ -115,17 +115,11 @@ fn rule_types(rule: &Value) -> Vec<&'static str> {
 /// false, which ScubaGear's export computes from the tenant's plans), as ScubaGear fails the
 /// DLP policies then: no DLP policy can protect anything without one.
 fn no_dlp_licence(snap: &Snapshot) -> Option<Outcome> {
-    (snap
-        .value()
-        .get("defender_dlp_license")
-        .and_then(Value::as_bool)
-        == Some(false))
-    .then(|| {
-        Outcome::fail(
-            "The tenant has no Microsoft Purview Data Loss Prevention licence, so no DLP policy protects its data.",
-            json!({ "defender_dlp_license": false }),
-        )
-    })
+    unlicensed(
+        snap,
+        "defender_dlp_license",
+        "The tenant has no Microsoft Purview Data Loss Prevention licence, so no DLP policy protects its data.",
+    )
 }
 
 fn sensitive_types_protected(snap: &Snapshot) -> Outcome {
