@@ -386,20 +386,6 @@ impl Encoded {
             result,
         }
     }
-
-    /// The answer as one text (copies a framed result).
-    pub fn into_text(self) -> String {
-        match self {
-            Encoded::Text(text) => text,
-            Encoded::Result { head, result } => {
-                let mut text = head;
-                text.reserve_exact(result.get().len() + Self::RESULT_TAIL.len());
-                text.push_str(result.get());
-                text.push_str(Self::RESULT_TAIL);
-                text
-            }
-        }
-    }
 }
 
 /// A success response framed around an already serialised result: the result's bytes are

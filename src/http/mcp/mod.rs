@@ -57,7 +57,7 @@ pub(crate) fn respond(outgoing: Outgoing, state: &AppState) -> HttpResponse {
 /// A framed JSON-RPC result as an HTTP body: its head, the result's own bytes (shared with the
 /// answer cache, not copied) and its tail, with the length known up front.
 struct Framed {
-    parts: std::collections::VecDeque<Bytes>,
+    parts: std::array::IntoIter<Bytes, 3>,
     len: u64,
 }
 
@@ -72,14 +72,16 @@ impl AsRef<[u8]> for ResultBytes {
 
 impl Framed {
     fn new(head: String, result: Arc<RawValue>) -> Framed {
-        let parts: std::collections::VecDeque<Bytes> = [
+        let parts = [
             Bytes::from(head),
             Bytes::from_owner(ResultBytes(result)),
             Bytes::from_static(Encoded::RESULT_TAIL.as_bytes()),
-        ]
-        .into();
+        ];
         let len = parts.iter().map(|p| p.len() as u64).sum();
-        Framed { parts, len }
+        Framed {
+            parts: parts.into_iter(),
+            len,
+        }
     }
 }
 
@@ -94,6 +96,6 @@ impl MessageBody for Framed {
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
     ) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        Poll::Ready(self.get_mut().parts.pop_front().map(Ok))
+        Poll::Ready(self.get_mut().parts.next().map(Ok))
     }
 }
