@@ -570,6 +570,50 @@ fn no_preset_protects_a_domain(pols: &[(String, Vec<String>)]) -> Option<Outcome
     })
 }
 
+/// The suffixes of a tenant's initial domain (`contoso.onmicrosoft.com`, and its forms in
+/// Microsoft's other clouds: US government, Germany, China): every tenant has one, among its
+/// accepted domains, and it cannot be removed.
+const INITIAL_DOMAIN_SUFFIXES: [&str; 4] = [
+    ".onmicrosoft.com",
+    ".onmicrosoft.us",
+    ".onmicrosoft.de",
+    ".onmschina.cn",
+];
+
+/// With the tenant's domains unread (`reason`), a fail when the Strict or the Standard preset
+/// protects no domain that could be the tenant's initial domain: that domain, which every tenant
+/// has, is then unprotected by one of them, whatever the others are. `None` when both protect
+/// one that could be it (the tenant's domains would decide).
+fn initial_domain_unprotected(pols: &[(String, Vec<String>)], reason: &str) -> Option<Outcome> {
+    let could_be_initial = |d: &String| {
+        INITIAL_DOMAIN_SUFFIXES
+            .iter()
+            .any(|suffix| d.ends_with(suffix))
+    };
+    let lacking: Vec<String> = [STRICT, STANDARD]
+        .iter()
+        .filter(|preset| {
+            !pols
+                .iter()
+                .any(|(id, d)| id.starts_with(**preset) && d.iter().any(could_be_initial))
+        })
+        .map(|p| (*p).to_string())
+        .collect();
+    (!lacking.is_empty()).then(|| {
+        Outcome::fail(
+            format!(
+                "The tenant's domains were not read ({reason}), but every tenant has an initial domain (*.onmicrosoft.com, or its form in another Microsoft cloud), and domain impersonation protection protects none in: {}.",
+                list_ours(&lacking)
+            ),
+            json!({
+                "tenant_domains": { "read": false, "reason": reason },
+                "presets_without_an_initial_domain": lacking,
+                "presets_with_domain_protection": pols.iter().map(|(n, d)| json!({"policy": n, "domains": d})).collect::<Vec<_>>(),
+            }),
+        )
+    })
+}
+
 /// MS.DEFENDER.2.2v1: both presets protect every domain of the tenant, and every domain the
 /// snapshot's ScubaGear configuration declares as the organisation's
 /// ([`Exemptions::agency_domains`]). With no domain of the tenant in the export, the declared
@@ -587,7 +631,10 @@ fn agency_domains_protected(snap: &Snapshot) -> Outcome {
             .filter(|d| !d.ends_with(".mail.onmicrosoft.com"))
             .collect(),
         Err(_) if !declared.is_empty() => Vec::new(),
-        Err(reason) => return Outcome::error(reason),
+        Err(reason) => {
+            return initial_domain_unprotected(&pols, &reason)
+                .unwrap_or_else(|| Outcome::error(reason));
+        }
     };
     let domains: Vec<String> = own
         .iter()

@@ -436,19 +436,31 @@ fn mfa_all_users(snap: &Snapshot) -> Outcome {
     })
 }
 
+/// MS.AAD.3.6v1: a policy requires phishing-resistant MFA for every privileged role. With the
+/// privileged roles unread, a fail still holds when no policy meets the other conditions (no
+/// set of roles can make one match); anything else is an error.
 fn phishing_resistant_admins(snap: &Snapshot) -> Outcome {
-    let roles = input!(privileged_role_ids(snap));
-    ca_any_for(
-        snap,
-        "MS.AAD.3.6v1",
-        "requires phishing-resistant MFA for every privileged role",
-        |p| {
-            ca_scope(p, false)
-                && unconditional(p)
-                && covers_roles(p, &roles)
-                && is_phishing_resistant(p)
-        },
-    )
+    const POLICY: &str = "MS.AAD.3.6v1";
+    const WHAT: &str = "requires phishing-resistant MFA for every privileged role";
+    let role_free = |p: &Value| ca_scope(p, false) && unconditional(p) && is_phishing_resistant(p);
+    let roles = match privileged_role_ids(snap) {
+        Ok(roles) => roles,
+        Err(reason) => {
+            let mut out = ca_any_for(snap, POLICY, WHAT, role_free);
+            if out.status != crate::model::Status::Fail {
+                return Outcome::error(reason);
+            }
+            out.message = format!(
+                "{} The privileged roles were not read ({reason}), but no policy requires phishing-resistant MFA under those conditions for any role.",
+                out.message
+            );
+            out.evidence["privileged_roles"] = json!({ "read": false, "reason": reason });
+            return out;
+        }
+    };
+    ca_any_for(snap, POLICY, WHAT, |p| {
+        role_free(p) && covers_roles(p, &roles)
+    })
 }
 
 fn mfa_admins(snap: &Snapshot) -> Outcome {
@@ -591,9 +603,11 @@ fn migration_state(snap: &Snapshot) -> Result<Value, String> {
 }
 
 /// MS.AAD.3.3v2: Microsoft Authenticator shows the sign-in context and offers no software OTP.
-/// Not applicable when Authenticator is disabled, or when phishing-resistant MFA is enforced;
-/// the conditional access policies are needed only to tell a misconfigured Authenticator (fail)
-/// from one that phishing-resistant MFA makes irrelevant: a well-configured one passes without.
+/// Not applicable when Authenticator is disabled, or when the conditional access policies show
+/// phishing-resistant MFA enforced for everyone. A well-configured Authenticator passes without
+/// them; a misconfigured one fails without them too (as ScubaGear 1.8.0 decides from the
+/// Authenticator configuration alone), and the finding says that the policies were not read, so
+/// whether phishing-resistant MFA makes the setting moot is unknown.
 fn authenticator_context(snap: &Snapshot) -> Outcome {
     let configs = input!(method_configs(snap));
     let auth = configs
@@ -641,11 +655,17 @@ fn authenticator_context(snap: &Snapshot) -> Outcome {
         );
     }
     // Misconfigured: not applicable if phishing-resistant MFA is enforced, which only the
-    // conditional access policies tell.
+    // conditional access policies tell. Unread, the weak setting stands and the finding says
+    // what is unknown.
     if let Err(reason) = phishing_resistant {
-        return Outcome::error(format!(
-            "Microsoft Authenticator does not show the sign-in context to all users or allows software OTP, but whether phishing-resistant MFA makes that not applicable is unknown: {reason}"
-        ));
+        let mut evidence = evidence;
+        evidence["conditional_access_policies"] = json!({ "read": false, "reason": reason });
+        return Outcome::fail(
+            format!(
+                "Microsoft Authenticator does not show application and location context to all users, or allows software OTP. The conditional access policies were not read ({reason}), so whether phishing-resistant MFA is enforced for everyone, which would make this setting not applicable, is unknown; the weak Authenticator setting stands."
+            ),
+            evidence,
+        );
     }
     Outcome::fail(
         "Microsoft Authenticator does not show application and location context to all users, or allows software OTP.",

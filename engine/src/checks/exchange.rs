@@ -15,7 +15,8 @@ fn rdata(v: &Value) -> Vec<String> {
 
 /// DNS lookup results keyed by domain (lists or a single object are both accepted). A lookup
 /// without its records (`rdata`), as older ScubaGear exports hold with only ScubaGear's own
-/// `compliant` verdict, decides nothing: it is refused rather than read as "no record".
+/// `compliant` verdict, decides nothing here: it is refused rather than read as "no record"
+/// (the SPF check reads that verdict where no lookup carries its records, and says so).
 fn lookups(snap: &Snapshot, key: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     let mut out = Vec::new();
     for r in snap.list(key)? {
@@ -67,7 +68,40 @@ fn per_domain(
     .about(subjects)
 }
 
+/// ScubaGear's own SPF verdicts (`compliant`, computed by its PowerShell provider from the
+/// records), per domain, when `spf_records` holds them without any of the records (`rdata`), as
+/// older exports and ScubaGear's unit tests do: `None` when some lookup carries its records (the
+/// records then decide), an error when a lookup has neither.
+fn scubagear_spf_flags(snap: &Snapshot) -> Result<Option<Vec<(String, bool)>>, String> {
+    let lookups: Vec<&Value> = snap
+        .list("spf_records")?
+        .into_iter()
+        .filter(|r| !s(r, "domain").is_empty())
+        .collect();
+    if lookups.is_empty() || lookups.iter().any(|r| r.get("rdata").is_some()) {
+        return Ok(None);
+    }
+    lookups
+        .iter()
+        .map(|r| {
+            let domain = s(r, "domain").to_ascii_lowercase();
+            b(r, "compliant").map(|ok| (domain.clone(), ok)).ok_or_else(|| {
+                format!(
+                    "`spf_records` holds the lookup of {domain} with neither its records (`rdata`) nor ScubaGear's verdict on them (`compliant`)"
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// MS.EXO.2.2v3: every domain publishes an SPF record that fails unauthorised senders, decided
+/// from the records; where the export holds only ScubaGear's verdict on them, from that verdict,
+/// and the finding says so.
 fn spf_published(snap: &Snapshot) -> Outcome {
+    if let Some(flags) = input!(scubagear_spf_flags(snap)) {
+        return spf_by_scubagear(&flags);
+    }
     per_domain(
         snap,
         "spf_records",
@@ -80,6 +114,41 @@ fn spf_published(snap: &Snapshot) -> Outcome {
         "Every domain publishes an SPF record that fails unauthorised senders",
         "Domains without an SPF record ending in -all",
     )
+}
+
+/// The SPF verdict from ScubaGear's own per-domain flags: the export did not include the records.
+fn spf_by_scubagear(flags: &[(String, bool)]) -> Outcome {
+    const SOURCE_NOTE: &str = "by ScubaGear's own reading of the SPF records (its `compliant` flag in `spf_records`); the export did not include the records themselves (`rdata`)";
+    let good: Vec<String> = flags
+        .iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(d, _)| d.clone())
+        .collect();
+    let bad: Vec<String> = flags
+        .iter()
+        .filter(|(_, ok)| !*ok)
+        .map(|(d, _)| d.clone())
+        .collect();
+    let evidence = json!({
+        "compliant_domains": good,
+        "non_compliant_domains": bad,
+        "decided_by": "ScubaGear's `compliant` flag per domain",
+        "records_included": false,
+    });
+    let subjects = if bad.is_empty() { &good } else { &bad };
+    Outcome::verdict(
+        bad.is_empty(),
+        format!(
+            "Every domain publishes an SPF record that fails unauthorised senders ({}), {SOURCE_NOTE}.",
+            n(&good, "domain", "domains")
+        ),
+        format!(
+            "Domains without an SPF record that fails unauthorised senders: {}, {SOURCE_NOTE}.",
+            n(&bad, "domain", "domains")
+        ),
+        evidence,
+    )
+    .about(subjects)
 }
 
 fn dkim_enabled(snap: &Snapshot) -> Outcome {

@@ -266,16 +266,24 @@ fn declared_domains_are_checked_and_said_to_be() {
         ),
     );
     assert_eq!(f.status, Status::Fail, "{}", f.message);
-    // Nothing declared, no domain of the tenant: no verdict.
+    // Nothing declared, no domain of the tenant: no verdict while the presets may protect the
+    // tenant's initial domain, a fail when they protect none that could be it.
+    let maybe_initial = json!(["example.com", "contoso.onmicrosoft.com"]);
+    let f = evaluate(
+        "A365-DEF-13",
+        anti_phish(json!([]), maybe_initial.clone(), Value::Null),
+    );
+    assert_eq!(f.status, Status::Error, "{}", f.message);
     let f = evaluate(
         "A365-DEF-13",
         anti_phish(json!([]), protected.clone(), Value::Null),
     );
-    assert_eq!(f.status, Status::Error, "{}", f.message);
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    assert!(f.message.contains("were not read"), "{}", f.message);
     // A malformed list grants nothing either.
     let f = evaluate(
         "A365-DEF-13",
-        anti_phish(json!([]), protected.clone(), agency(json!("example.com"))),
+        anti_phish(json!([]), maybe_initial, agency(json!("example.com"))),
     );
     assert_eq!(f.status, Status::Error, "{}", f.message);
     // With the tenant's domains in the export, the declared ones are checked besides them.

@@ -168,6 +168,8 @@ mod graph_settings_tests;
 #[cfg(test)]
 mod no_pass_without_evidence;
 #[cfg(test)]
+mod partial_evidence_tests;
+#[cfg(test)]
 mod per_object_tests;
 #[cfg(test)]
 mod power_bi_tests;

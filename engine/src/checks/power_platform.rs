@@ -157,18 +157,15 @@ fn env_names(p: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// MS.POWERPLATFORM.2.2v1: every non-default environment has a DLP policy. Every tenant has a
+/// default environment, so a list without one was not read in full: it can still prove a fail
+/// (a listed non-default environment no policy covers), never a pass.
 fn non_default_envs_dlp(snap: &Snapshot) -> Outcome {
     let pols = input!(dlp_policy_list(snap));
     let envs = input!(snap.list("environment_list"));
-    // Every tenant has a default environment: a list without it was not read in full.
-    if !envs
+    let complete = envs
         .iter()
-        .any(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(true))
-    {
-        return Outcome::error(
-            "`environment_list` holds no default environment, so the environment list is incomplete",
-        );
-    }
+        .any(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(true));
     let non_default: Vec<&str> = envs
         .iter()
         .filter(|e| e.get("IsDefault").and_then(Value::as_bool) == Some(false))
@@ -192,6 +189,20 @@ fn non_default_envs_dlp(snap: &Snapshot) -> Outcome {
         })
         .map(|e| (*e).to_string())
         .collect();
+    if !complete {
+        const INCOMPLETE: &str = "`environment_list` holds no default environment, so the environment list is incomplete";
+        if uncovered.is_empty() {
+            return Outcome::error(INCOMPLETE);
+        }
+        return Outcome::fail(
+            format!(
+                "Non-default environments without a DLP policy: {}; {INCOMPLETE} (every tenant has one), so other environments may lack one too.",
+                uncovered.len()
+            ),
+            json!({ "dlp_policies": pols.len(), "environments_without_dlp": uncovered, "environment_list_complete": false }),
+        )
+        .about(&uncovered);
+    }
     Outcome::verdict(
         uncovered.is_empty(),
         format!(
