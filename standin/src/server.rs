@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use aether365_collector::{CredentialError, credential};
+use aether365_engine::legacy_export;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rsa::pkcs8::DecodePrivateKey;
@@ -158,6 +159,25 @@ pub(crate) struct TenantData {
     graph: GraphTenant,
 }
 
+impl TenantData {
+    /// The tenant an export describes. An older ScubaGear export is first brought to the
+    /// current shape by the engine's own rewrites (`legacy_export`, the one place that knows
+    /// older layouts), so a tenant built from a 1.5 export answers as the one built from its
+    /// 1.8.0 equivalent; a section the engine refuses to read is left out, since the stand-in
+    /// cannot serve what the export does not faithfully hold.
+    fn new(mut export: Value) -> TenantData {
+        if let Some(doc) = export.as_object_mut()
+            && let Ok(origin) = legacy_export::origin(doc.get("module_version"))
+        {
+            for refused in legacy_export::normalise(doc, origin) {
+                doc.remove(&refused.section);
+            }
+        }
+        let graph = GraphTenant::from_export(&export);
+        TenantData { export, graph }
+    }
+}
+
 /// Everything the handler shares.
 pub(crate) struct State {
     pub(crate) tenant_id: String,
@@ -229,7 +249,6 @@ impl State {
             Some(pem) => Some(parse_certificate(pem)?),
             None => None,
         };
-        let graph = GraphTenant::from_export(&export);
         let key = |pem: &str| {
             RsaPrivateKey::from_pkcs8_pem(pem)
                 .map_err(|e| StandInError::BadCertificate(format!("ID token key: {e}")))
@@ -249,7 +268,7 @@ impl State {
             certificate,
             page_size: config.page_size.max(1),
             token_lifetime: Mutex::new(config.token_lifetime),
-            data: RwLock::new(Arc::new(TenantData { export, graph })),
+            data: RwLock::new(Arc::new(TenantData::new(export))),
             base_url,
             tokens: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
@@ -280,8 +299,7 @@ impl State {
 
     /// Replaces the tenant's configuration (the tenant id and domains stay).
     pub(crate) fn set_export(&self, export: Value) {
-        let graph = GraphTenant::from_export(&export);
-        let data = Arc::new(TenantData { export, graph });
+        let data = Arc::new(TenantData::new(export));
         match self.data.write() {
             Ok(mut d) => *d = data,
             Err(poisoned) => *poisoned.into_inner() = data,

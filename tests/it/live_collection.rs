@@ -454,6 +454,52 @@ async fn a_collected_scan_agrees_with_the_import_check_by_check() {
     }
 }
 
+/// The tenant an older ScubaGear export describes (the 1.5 and 1.1 layouts of
+/// `legacy_layouts`, served by the stand-in): a live scan of it agrees with the import check of
+/// that export on every check the import decides, and is in `error` only where the import is
+/// (what the export itself lacks: 1.1's unreadable authentication methods policy).
+#[actix_web::test]
+async fn a_tenant_built_from_an_older_export_scans_as_its_import_checks() {
+    let layouts = [
+        ("1.5", crate::legacy_layouts::as_1_5(consistent_export())),
+        ("1.1", crate::legacy_layouts::as_1_1(consistent_export())),
+    ];
+    for testdb in databases().await {
+        let app = spawn_app_with(testdb, live_app_options()).await;
+        for (release, export) in &layouts {
+            let imported = verdicts_of(export.clone());
+            app.standin.set_export(export.clone());
+            let (_, findings) = scan_live(&app).await;
+            let mut compared = 0;
+            let mut disagreements = Vec::new();
+            for (id, status) in &imported {
+                let got = &findings[id];
+                if *status == Status::Error {
+                    continue;
+                }
+                compared += 1;
+                if got.status != status.as_str() {
+                    disagreements.push(format!(
+                        "{id}: import {status:?}, collected {} ({})",
+                        got.status, got.message
+                    ));
+                }
+            }
+            assert!(
+                disagreements.is_empty(),
+                "ScubaGear {release} layout: {} checks disagree:\n{}",
+                disagreements.len(),
+                disagreements.join("\n")
+            );
+            let refused = imported.values().filter(|s| **s == Status::Error).count();
+            assert!(
+                compared > 100 && refused < 10,
+                "ScubaGear {release} layout: {compared} checks compared, {refused} in error"
+            );
+        }
+    }
+}
+
 #[actix_web::test]
 async fn exchange_protection_policies_are_collected_into_the_aether365_section_and_decided() {
     for testdb in databases().await {

@@ -16,6 +16,9 @@ mod framework_report;
 mod hardening;
 mod import_bounds;
 mod isolation;
+/// Older ScubaGear export layouts, shared with the engine's tests.
+#[path = "../../engine/tests/it/legacy_layouts.rs"]
+mod legacy_layouts;
 mod live_collection;
 mod mcp_apps;
 mod mcp_conformance_fixtures;

@@ -9,6 +9,7 @@ use aether365_entities::scan;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use super::snapshots::ParsedSnapshots;
 use super::store::{self, Lease};
 use super::types::{ScanError, ScanEvent, ScanQuota, ScanStatus};
 use crate::cluster::{Bus, ClusterEvent};
@@ -59,6 +60,8 @@ pub(super) struct RunEnv {
     pub config: ScanConfig,
     /// Where the scan's events go (every instance); its instance id owns the lease.
     pub bus: Bus,
+    /// Snapshots parsed by earlier scans of this instance.
+    pub snapshots: ParsedSnapshots,
 }
 
 impl RunEnv {

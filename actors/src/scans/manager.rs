@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 use super::env::{RunEnv, ScanConfig};
 use super::fanout::Fanout;
 use super::run;
+use super::snapshots::ParsedSnapshots;
 use super::store::{self, Lease, StartsInFlight};
 use super::types::{
     ScanError, ScanEvent, ScanKind, ScanOrigin, ScanQuota, ScanRequest, ScanStatus, ScanTicket,
@@ -115,6 +116,8 @@ pub struct ScanManager {
     config: ScanConfig,
     bus: Bus,
     fanout: Fanout,
+    /// Snapshots parsed by this instance's scans, for the next ones.
+    snapshots: ParsedSnapshots,
     /// Scans this instance holds, by id.
     active: HashMap<i64, Active>,
     /// Starts being written, by (tenant, kind).
@@ -148,6 +151,7 @@ impl ScanManager {
             config,
             bus,
             fanout: Fanout::default(),
+            snapshots: ParsedSnapshots::default(),
             active: HashMap::new(),
             starting: HashMap::new(),
             claiming: false,
@@ -362,6 +366,7 @@ impl ScanManager {
             db: self.db.clone(),
             config: self.config.clone(),
             bus: self.bus.clone(),
+            snapshots: self.snapshots.clone(),
         };
         let (db, bus) = (env.db.clone(), env.bus.clone());
         let event = store::event_of(&row);

@@ -12,6 +12,7 @@ mod live;
 mod manager;
 mod persist;
 mod run;
+mod snapshots;
 mod store;
 mod types;
 

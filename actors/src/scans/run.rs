@@ -7,16 +7,17 @@ use aether365_collector::Collector;
 use aether365_engine::{
     Check, Finding, Service, Snapshot, compliance_checks, evaluate_domain, exposure_checks,
 };
-use aether365_entities::{config_snapshot, scan, tenant};
+use aether365_entities::{scan, tenant};
 use chrono::Utc;
 use futures_util::StreamExt;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::domains::{exposure_domains, skipped_text};
 use super::env::{Progress, RunEnv, Stop, count};
-use super::input::{ScanInput, SnapshotSource, snapshot_note};
+use super::input::{ScanInput, snapshot_note};
 use super::live;
 use super::persist::complete_running_scan;
+use super::snapshots::latest_head;
 use super::store;
 use super::types::{ScanError, ScanKind, ScanStatus};
 use crate::exposure::DnsProbe;
@@ -151,32 +152,19 @@ async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Wor
                 (_, Some(why)) => why,
                 (None, None) => NO_COLLECTOR,
             };
-            let latest = latest_snapshot(db, &tenant)
-                .await?
-                .ok_or_else(|| {
-                    Stop::Failed(format!(
-                        "{why_not_live}, and the tenant has no imported configuration: connect it (admin consent) or import a ScubaGear export, then scan again"
-                    ))
-                })?;
-            let source = SnapshotSource::parse(&latest.source).unwrap_or(SnapshotSource::Import);
-            let input =
-                ScanInput::of_snapshot(latest.id, source, latest.collected_at, Some(why_not_live));
-            let snapshot_id = latest.id;
-            let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(latest.data))
-                .await
-                .map_err(|e| Stop::Failed(format!("reading the snapshot failed: {e}")))?
-                .map_err(|e| {
-                    Stop::Failed(format!(
-                        "configuration snapshot {snapshot_id} is unreadable: {e}"
-                    ))
-                })?;
-            Ok((
-                Work::Compliance {
-                    snapshot: Arc::new(snapshot),
-                    input,
-                },
-                count(checks),
-            ))
+            let latest = latest_head(db, &tenant).await?.ok_or_else(|| {
+                Stop::Failed(format!(
+                    "{why_not_live}, and the tenant has no imported configuration: connect it (admin consent) or import a ScubaGear export, then scan again"
+                ))
+            })?;
+            let input = ScanInput::of_snapshot(
+                latest.id,
+                latest.source,
+                latest.collected_at,
+                Some(why_not_live),
+            );
+            let snapshot = env.snapshots.get(db, latest.id).await?;
+            Ok((Work::Compliance { snapshot, input }, count(checks)))
         }
         ScanKind::Exposure => {
             let (domains, skipped) = exposure_domains(&tenant);
@@ -215,20 +203,6 @@ fn why_not_live_with(collector: bool, tenant: &tenant::Model) -> Option<&'static
     }
 }
 
-/// The tenant's newest configuration snapshot.
-async fn latest_snapshot(
-    db: &DatabaseConnection,
-    tenant: &tenant::Model,
-) -> Result<Option<config_snapshot::Model>, ScanError> {
-    Ok(config_snapshot::Entity::find()
-        .filter(config_snapshot::Column::TenantId.eq(tenant.id))
-        .filter(config_snapshot::Column::OrganisationId.eq(tenant.organisation_id))
-        .order_by_desc(config_snapshot::Column::CollectedAt)
-        .order_by_desc(config_snapshot::Column::Id)
-        .one(db)
-        .await?)
-}
-
 /// What a scan of `kind` of `tenant` will evaluate, in one sentence, for the one who starts it.
 pub async fn plan(
     db: &DatabaseConnection,
@@ -253,14 +227,10 @@ pub async fn plan(
                 .to_string(),
         );
     };
-    Ok(match latest_snapshot(db, tenant).await? {
-        Some(s) => snapshot_note(
-            SnapshotSource::parse(&s.source).unwrap_or(SnapshotSource::Import),
-            s.collected_at,
-            Some(why),
-            "will evaluate",
-        )
-        .unwrap_or_default(),
+    Ok(match latest_head(db, tenant).await? {
+        Some(s) => {
+            snapshot_note(s.source, s.collected_at, Some(why), "will evaluate").unwrap_or_default()
+        }
         None => format!(
             "{why}, and no configuration was imported: the scan will fail; connect the tenant (admin consent) or import a ScubaGear export"
         ),

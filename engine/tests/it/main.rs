@@ -6,6 +6,7 @@
 mod exports;
 mod frameworks_doc;
 mod legacy_exports;
+mod legacy_layouts;
 mod scuba;
 mod scubagear_agreement;
 mod scubagear_vectors;

@@ -1,0 +1,102 @@
+//! Stored configuration snapshots as scans read them: the newest one's identity without its
+//! data, and the parsed [`Snapshot`] of an id, kept for the next scan.
+//!
+//! A snapshot row never changes once written, so its parse is keyed by id alone. A ScubaGear
+//! export is a few MB of JSON: re-reading and re-parsing it for every scan of a tenant that is
+//! not connected (each scan evaluates its newest import) was most of such a scan's cost.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use aether365_engine::Snapshot;
+use aether365_entities::{config_snapshot, tenant};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::env::Stop;
+use super::input::SnapshotSource;
+use super::types::ScanError;
+
+/// Parsed snapshots kept: the scans of a few tenants in a row find theirs. A parsed export
+/// holds a few MB, so the bound is small.
+const KEPT: usize = 4;
+
+/// The newest snapshot of a tenant, without its data.
+pub(super) struct SnapshotHead {
+    pub id: i64,
+    pub source: SnapshotSource,
+    pub collected_at: DateTime<Utc>,
+}
+
+/// The tenant's newest configuration snapshot, without its data.
+pub(super) async fn latest_head(
+    db: &DatabaseConnection,
+    tenant: &tenant::Model,
+) -> Result<Option<SnapshotHead>, ScanError> {
+    use config_snapshot::Column;
+    let head: Option<(i64, String, DateTime<Utc>)> = config_snapshot::Entity::find()
+        .select_only()
+        .columns([Column::Id, Column::Source, Column::CollectedAt])
+        .filter(Column::TenantId.eq(tenant.id))
+        .filter(Column::OrganisationId.eq(tenant.organisation_id))
+        .order_by_desc(Column::CollectedAt)
+        .order_by_desc(Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(head.map(|(id, source, collected_at)| SnapshotHead {
+        id,
+        source: SnapshotSource::parse(&source).unwrap_or(SnapshotSource::Import),
+        collected_at,
+    }))
+}
+
+/// The last few snapshots parsed, newest use first; cloned cheaply (shared).
+#[derive(Clone, Default)]
+pub(crate) struct ParsedSnapshots {
+    kept: Arc<Mutex<VecDeque<(i64, Arc<Snapshot>)>>>,
+}
+
+impl ParsedSnapshots {
+    /// The parsed snapshot `id`: kept, or read and parsed (on a blocking thread) and kept.
+    pub(super) async fn get(
+        &self,
+        db: &DatabaseConnection,
+        id: i64,
+    ) -> Result<Arc<Snapshot>, Stop> {
+        if let Some(found) = self.kept(id) {
+            return Ok(found);
+        }
+        let data: serde_json::Value = config_snapshot::Entity::find_by_id(id)
+            .select_only()
+            .column(config_snapshot::Column::Data)
+            .into_tuple()
+            .one(db)
+            .await
+            .map_err(ScanError::from)?
+            .ok_or_else(|| Stop::Failed(format!("configuration snapshot {id} is gone")))?;
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(data))
+            .await
+            .map_err(|e| Stop::Failed(format!("reading the snapshot failed: {e}")))?
+            .map_err(|e| Stop::Failed(format!("configuration snapshot {id} is unreadable: {e}")))?;
+        let snapshot = Arc::new(snapshot);
+        self.keep(id, Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+
+    fn kept(&self, id: i64) -> Option<Arc<Snapshot>> {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        let at = kept.iter().position(|(k, _)| *k == id)?;
+        let entry = kept.remove(at)?;
+        let found = Arc::clone(&entry.1);
+        kept.push_front(entry);
+        Some(found)
+    }
+
+    fn keep(&self, id: i64, snapshot: Arc<Snapshot>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.retain(|(k, _)| *k != id);
+        kept.push_front((id, snapshot));
+        kept.truncate(KEPT);
+    }
+}
