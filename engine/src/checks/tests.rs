@@ -3411,7 +3411,81 @@ pub(crate) fn security_suite_cases() -> Vec<(&'static str, Mutation, Status)> {
             v["scuba_config"]["SecuritySuite"] = json!({ id: { list: names.clone() } });
         })
     };
+    // Only a custom anti-phishing policy protects the organisation's domains, applied by a
+    // rule naming the accepted domains given (`None`: every one of the tenant's).
+    let custom_phish = |domains: Option<Vec<&'static str>>| {
+        f(move |v| {
+            each(v, "/anti_phish_policies", |p| {
+                p["EnableOrganizationDomainsProtection"] = json!(false);
+            });
+            let mut p = v["anti_phish_policies"][0].clone();
+            p["Name"] = json!("Contoso phish");
+            p["Identity"] = json!("Contoso phish");
+            p["IsDefault"] = json!(false);
+            p["EnableOrganizationDomainsProtection"] = json!(true);
+            v["anti_phish_policies"].as_array_mut().unwrap().push(p);
+            let all: Vec<Value> = v["accepted_domains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["DomainName"].clone())
+                .collect();
+            let scoped = domains.clone().map_or(json!(all), |d| json!(d));
+            v["aether365"]["anti_phish_rules"] = json!([custom_rule(
+                "AntiPhishPolicy",
+                "Contoso phish",
+                0,
+                json!({ "RecipientDomainIs": scoped })
+            )]);
+        })
+    };
     vec![
+        // 2.2 by a custom policy: its rule must name every accepted domain.
+        ("A365-DEF-37", custom_phish(None), Pass),
+        (
+            "A365-DEF-37",
+            custom_phish(Some(vec!["tqhjy.onmicrosoft.com"])),
+            Fail,
+        ),
+        // 1.3 by a custom Safe Attachments policy whose rule applies to everyone.
+        (
+            "A365-DEF-35",
+            f(|v| {
+                set(v, "/atp_policy_rules/1/State", json!("Disabled"));
+                custom_policy(
+                    v,
+                    "safe_attachment_policies",
+                    0,
+                    "Contoso attachments",
+                    &|p| {
+                        p["Action"] = json!("Allow");
+                        p["IsBuiltInProtection"] = json!(false);
+                    },
+                );
+                v["aether365"]["safe_attachment_rules"] = json!([custom_rule(
+                    "SafeAttachmentPolicy",
+                    "Contoso attachments",
+                    0,
+                    json!({})
+                )]);
+            }),
+            Fail,
+        ),
+        // 7.x: a Safe Links rule naming recipients applies no policy to everyone.
+        (
+            "A365-DEF-44",
+            f(|v| {
+                no_eop_preset(v);
+                v["aether365"]["safe_links_rules"] = json!([custom_rule(
+                    "SafeLinksPolicy",
+                    "Standard Preset Security Policy1659535436756",
+                    0,
+                    json!({ "SentTo": ["ceo@tqhjy.onmicrosoft.com"] })
+                )]);
+                v["aether365"]["safe_links_policies"][0]["TrackClicks"] = json!(false);
+            }),
+            Fail,
+        ),
         // 1.1: the Standard preset applies to everyone, so its copy is judged.
         ("A365-DEF-33", drop_type("vbe"), Fail),
         ("A365-DEF-33", drop_type("js"), Pass),
