@@ -89,6 +89,27 @@ pub enum AllowedCmdlet {
     /// `Get-Mailbox` (shared mailboxes for CIS 1.2.2, user mailboxes' audit settings for
     /// CIS 6.1.2; read page by page).
     GetMailbox,
+    // The Security Suite baseline of ScubaGear's main branch (issue 21): the rules that say
+    // whom each Exchange Online Protection and Defender for Office 365 policy applies to.
+    /// `Get-MalwareFilterRule` (the anti-malware policies' recipient rules).
+    GetMalwareFilterRule,
+    /// `Get-HostedContentFilterRule` (the inbound anti-spam policies' recipient rules).
+    GetHostedContentFilterRule,
+    /// `Get-AntiPhishRule` (the anti-phishing policies' recipient rules).
+    GetAntiPhishRule,
+    /// `Get-SafeAttachmentPolicy` (Defender for Office 365).
+    GetSafeAttachmentPolicy,
+    /// `Get-SafeAttachmentRule` (Defender for Office 365).
+    GetSafeAttachmentRule,
+    /// `Get-ATPBuiltInProtectionRule` (Defender for Office 365: the built-in protection's
+    /// exceptions).
+    GetAtpBuiltInProtectionRule,
+    /// `Get-SafeLinksPolicy` (Defender for Office 365).
+    GetSafeLinksPolicy,
+    /// `Get-SafeLinksRule` (Defender for Office 365).
+    GetSafeLinksRule,
+    /// `Get-UnifiedAuditLogRetentionPolicy` (Security & Compliance: audit log retention).
+    GetUnifiedAuditLogRetentionPolicy,
 }
 
 impl AllowedCmdlet {
@@ -125,6 +146,15 @@ impl AllowedCmdlet {
         AllowedCmdlet::GetTeamsProtectionPolicy,
         AllowedCmdlet::GetLabelPolicy,
         AllowedCmdlet::GetMailbox,
+        AllowedCmdlet::GetMalwareFilterRule,
+        AllowedCmdlet::GetHostedContentFilterRule,
+        AllowedCmdlet::GetAntiPhishRule,
+        AllowedCmdlet::GetSafeAttachmentPolicy,
+        AllowedCmdlet::GetSafeAttachmentRule,
+        AllowedCmdlet::GetAtpBuiltInProtectionRule,
+        AllowedCmdlet::GetSafeLinksPolicy,
+        AllowedCmdlet::GetSafeLinksRule,
+        AllowedCmdlet::GetUnifiedAuditLogRetentionPolicy,
     ];
 
     /// The cmdlet's name as Exchange Online spells it.
@@ -163,6 +193,17 @@ impl AllowedCmdlet {
             AllowedCmdlet::GetTeamsProtectionPolicy => "Get-TeamsProtectionPolicy",
             AllowedCmdlet::GetLabelPolicy => "Get-LabelPolicy",
             AllowedCmdlet::GetMailbox => "Get-Mailbox",
+            AllowedCmdlet::GetMalwareFilterRule => "Get-MalwareFilterRule",
+            AllowedCmdlet::GetHostedContentFilterRule => "Get-HostedContentFilterRule",
+            AllowedCmdlet::GetAntiPhishRule => "Get-AntiPhishRule",
+            AllowedCmdlet::GetSafeAttachmentPolicy => "Get-SafeAttachmentPolicy",
+            AllowedCmdlet::GetSafeAttachmentRule => "Get-SafeAttachmentRule",
+            AllowedCmdlet::GetAtpBuiltInProtectionRule => "Get-ATPBuiltInProtectionRule",
+            AllowedCmdlet::GetSafeLinksPolicy => "Get-SafeLinksPolicy",
+            AllowedCmdlet::GetSafeLinksRule => "Get-SafeLinksRule",
+            AllowedCmdlet::GetUnifiedAuditLogRetentionPolicy => {
+                "Get-UnifiedAuditLogRetentionPolicy"
+            }
         }
     }
 

@@ -132,7 +132,68 @@ pub(crate) const OWN_EXCHANGE_COMMANDS: &[(AllowedCmdlet, &str)] = &[
         AllowedCmdlet::GetHostedContentFilterPolicy,
         "hosted_content_filter_policies",
     ),
+    // The Security Suite baseline (ScubaGear's main branch, issue 21): the rules saying whom
+    // each custom policy applies to, under the keys its export gives them.
+    (AllowedCmdlet::GetMalwareFilterRule, "anti_malware_rules"),
+    (
+        AllowedCmdlet::GetHostedContentFilterRule,
+        "hosted_content_filter_rules",
+    ),
+    (AllowedCmdlet::GetAntiPhishRule, "anti_phish_rules"),
 ];
+
+/// Defender for Office 365 cmdlets of the Security Suite baseline (ScubaGear's main branch),
+/// and the key of the `aether365` section each fills. Without a Defender for Office 365 licence
+/// the cmdlets do not exist: that answer is recorded as an empty list (the tenant has no such
+/// policy), as ScubaGear records it; any other failure leaves the key out.
+pub(crate) const SUITE_ATP_COMMANDS: &[(AllowedCmdlet, &str)] = &[
+    (
+        AllowedCmdlet::GetSafeAttachmentPolicy,
+        "safe_attachment_policies",
+    ),
+    (
+        AllowedCmdlet::GetSafeAttachmentRule,
+        "safe_attachment_rules",
+    ),
+    (
+        AllowedCmdlet::GetAtpBuiltInProtectionRule,
+        "built_in_protection_rules",
+    ),
+    (AllowedCmdlet::GetSafeLinksPolicy, "safe_links_policies"),
+    (AllowedCmdlet::GetSafeLinksRule, "safe_links_rules"),
+];
+
+/// Security & Compliance cmdlets of the Security Suite baseline, and the key of the `aether365`
+/// section each fills (recorded in `securitysuite_*` commands). A cmdlet the tenant lacks is
+/// recorded as an empty list, as for [`SUITE_ATP_COMMANDS`].
+pub(crate) const SUITE_SCC_COMMANDS: &[(AllowedCmdlet, &str)] = &[(
+    AllowedCmdlet::GetUnifiedAuditLogRetentionPolicy,
+    "unified_audit_log_retention_policies",
+)];
+
+/// Records the results of cmdlets that may not exist in the tenant (a licence it lacks): an
+/// answer is the section, the cmdlet missing is an empty one, any other failure is recorded as
+/// the command's failure and leaves the section out.
+fn optional_cmdlets(
+    run: &mut ServiceRun,
+    own: &mut Map<String, Value>,
+    results: Vec<(AllowedCmdlet, Result<Vec<Value>, ReadError>)>,
+    keys: &[(AllowedCmdlet, &str)],
+) {
+    for ((cmdlet, result), (_, key)) in results.into_iter().zip(keys) {
+        match result {
+            Ok(items) => {
+                own.insert((*key).to_string(), export_list(items));
+                run.success(cmdlet.name());
+            }
+            Err(ReadError::UnknownCmdlet { .. }) => {
+                own.insert((*key).to_string(), json!([]));
+                run.success(cmdlet.name());
+            }
+            Err(e) => run.failure(cmdlet.name(), &e),
+        }
+    }
+}
 
 /// CIS v7.0.0 Exchange Online and Defender cmdlets ScubaGear's export does not run, and the key
 /// of the snapshot's `aether365` section each fills (the engine's `snapshot::AETHER365_SOURCES`).
@@ -222,6 +283,7 @@ pub(crate) async fn exchange(
         .iter()
         .chain(OWN_EXCHANGE_COMMANDS)
         .chain(CIS_EXCHANGE_COMMANDS)
+        .chain(SUITE_ATP_COMMANDS)
         .map(|(c, _)| *c)
         .collect();
     let mut results = invoke_all(
@@ -233,6 +295,9 @@ pub(crate) async fn exchange(
         EXO_PERMISSION,
     )
     .await;
+    let atp_results = results.split_off(
+        EXCHANGE_COMMANDS.len() + OWN_EXCHANGE_COMMANDS.len() + CIS_EXCHANGE_COMMANDS.len(),
+    );
     let cis_results = results.split_off(EXCHANGE_COMMANDS.len() + OWN_EXCHANGE_COMMANDS.len());
     let own_results = results.split_off(EXCHANGE_COMMANDS.len());
     let mut org_config_cis = None;
@@ -294,6 +359,7 @@ pub(crate) async fn exchange(
             Err(e) => run.failure(cmdlet.name(), &e),
         }
     }
+    optional_cmdlets(&mut run, &mut own, atp_results, SUITE_ATP_COMMANDS);
     run.sections
         .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     run
@@ -381,7 +447,11 @@ pub(crate) async fn security_suite(
     let mut run = ServiceRun::default();
     let exo: Vec<AllowedCmdlet> = DEFENDER_EXO.iter().map(|(c, _)| *c).collect();
     let scc: Vec<AllowedCmdlet> = PURVIEW_SCC.iter().map(|(c, _)| *c).collect();
-    let cis_scc: Vec<AllowedCmdlet> = CIS_SCC_COMMANDS.iter().map(|(c, _)| *c).collect();
+    let cis_scc: Vec<AllowedCmdlet> = CIS_SCC_COMMANDS
+        .iter()
+        .chain(SUITE_SCC_COMMANDS)
+        .map(|(c, _)| *c)
+        .collect();
     let compliance = discover_compliance(session, &endpoints.compliance, target).await;
     let exo_scope = scope_of(&endpoints.exchange);
     let (exo_results, scc_results, cis_scc_results) = futures_util::join!(
@@ -427,6 +497,8 @@ pub(crate) async fn security_suite(
     // CIS v7.0.0 settings, into the `aether365` section (the collection merges it with the
     // Exchange Online service's).
     let mut own = Map::new();
+    let mut cis_scc_results = cis_scc_results;
+    let suite_scc_results = cis_scc_results.split_off(CIS_SCC_COMMANDS.len());
     for ((cmdlet, result), (_, key)) in cis_scc_results.into_iter().zip(CIS_SCC_COMMANDS) {
         match result {
             Ok(items) => {
@@ -436,6 +508,7 @@ pub(crate) async fn security_suite(
             Err(e) => run.failure(cmdlet.name(), &e),
         }
     }
+    optional_cmdlets(&mut run, &mut own, suite_scc_results, SUITE_SCC_COMMANDS);
     run.sections
         .insert(AETHER365_SECTION.to_string(), Value::Object(own));
     run
@@ -883,9 +956,11 @@ mod own_section_tests {
     fn cis_commands_fill_the_keys_the_engine_reads_from_the_same_commands() {
         let exo = CIS_EXCHANGE_COMMANDS
             .iter()
+            .chain(SUITE_ATP_COMMANDS)
             .map(|(c, k)| (c.name(), *k, "exo"));
         let scc = CIS_SCC_COMMANDS
             .iter()
+            .chain(SUITE_SCC_COMMANDS)
             .map(|(c, k)| (c.name(), *k, "securitysuite"));
         let org = std::iter::once((
             AllowedCmdlet::GetOrganizationConfig.name(),
@@ -916,10 +991,16 @@ mod own_section_tests {
                 .count()
         };
         assert_eq!(
-            OWN_EXCHANGE_COMMANDS.len() + CIS_EXCHANGE_COMMANDS.len() + 1,
+            OWN_EXCHANGE_COMMANDS.len()
+                + CIS_EXCHANGE_COMMANDS.len()
+                + SUITE_ATP_COMMANDS.len()
+                + 1,
             count("exo")
         );
-        assert_eq!(CIS_SCC_COMMANDS.len(), count("securitysuite"));
+        assert_eq!(
+            CIS_SCC_COMMANDS.len() + SUITE_SCC_COMMANDS.len(),
+            count("securitysuite")
+        );
         assert_eq!(1, count("powerbi"));
         assert!(
             AETHER365_SOURCES

@@ -18,6 +18,7 @@ pub fn compliance_checks() -> &'static [Check] {
             checks::app_credentials::CHECKS,
             checks::exchange::CHECKS,
             checks::defender::CHECKS,
+            checks::security_suite::CHECKS,
             checks::sharepoint::CHECKS,
             checks::teams::CHECKS,
             checks::purview::CHECKS,

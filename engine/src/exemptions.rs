@@ -16,6 +16,9 @@
 //! - `Defender[policy].SensitiveUsers`, `AgencyDomains`, `PartnerDomains` (MS.DEFENDER.2.1v1,
 //!   2.2v1, 2.3v1): users and domains that must be among those the Standard and Strict presets
 //!   protect from impersonation. These name what to check, never what to skip.
+//! - `SecuritySuite[policy].SensitiveUsers`, `PartnerDomains` (MS.SECURITYSUITE.2.1v1, 2.3v1,
+//!   ScubaGear's main branch): the same lists for the Security Suite policies, which read the
+//!   Defender entry of the policy they replace when they have none of their own.
 //!
 //! The configuration is read, never trusted for its shape: a section, policy entry or list of
 //! an unknown shape (not an object, a list holding something other than strings) grants nothing,
@@ -218,6 +221,18 @@ impl Exemptions {
             for list in PROTECTED_LISTS {
                 if let Some(names) = string_set(entry.get(list)) {
                     // Compared as ScubaGear compares them: trimmed, in lower case.
+                    let names = names
+                        .iter()
+                        .map(|u| u.trim().to_lowercase())
+                        .filter(|u| !u.is_empty())
+                        .collect();
+                    out.protected.insert((id.clone(), list.to_string()), names);
+                }
+            }
+        }
+        for (id, entry) in policies(config, "SecuritySuite") {
+            for list in PROTECTED_LISTS {
+                if let Some(names) = string_set(entry.get(list)) {
                     let names = names
                         .iter()
                         .map(|u| u.trim().to_lowercase())

@@ -182,6 +182,34 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "exo",
     ),
     ("label_policies", "Get-LabelPolicy", "securitysuite"),
+    // The Security Suite baseline of ScubaGear's main branch (issue 21), under its export's
+    // keys: the rules saying whom each custom policy applies to, and the Defender for Office
+    // 365 and audit retention policies ScubaGear 1.8.0 does not export.
+    ("anti_malware_rules", "Get-MalwareFilterRule", "exo"),
+    (
+        "hosted_content_filter_rules",
+        "Get-HostedContentFilterRule",
+        "exo",
+    ),
+    ("anti_phish_rules", "Get-AntiPhishRule", "exo"),
+    (
+        "safe_attachment_policies",
+        "Get-SafeAttachmentPolicy",
+        "exo",
+    ),
+    ("safe_attachment_rules", "Get-SafeAttachmentRule", "exo"),
+    (
+        "built_in_protection_rules",
+        "Get-ATPBuiltInProtectionRule",
+        "exo",
+    ),
+    ("safe_links_policies", "Get-SafeLinksPolicy", "exo"),
+    ("safe_links_rules", "Get-SafeLinksRule", "exo"),
+    (
+        "unified_audit_log_retention_policies",
+        "Get-UnifiedAuditLogRetentionPolicy",
+        "securitysuite",
+    ),
     // Microsoft Graph settings (CIS 1.3.x, 4.x, 5.1.4.x, 5.1.5.3-6, 5.1.6.1, 5.2.2.14, 5.3.x), read raw
     // with Graph's property names.
     (

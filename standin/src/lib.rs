@@ -120,6 +120,23 @@ pub fn exchange_protection() -> &'static serde_json::Value {
     PARSED.get_or_init(|| serde_json::from_slice(EXCHANGE_PROTECTION).unwrap_or_default())
 }
 
+/// The stand-in tenant's settings for the Security Suite baseline of ScubaGear's main branch
+/// that neither a ScubaGear 1.8.0 export nor [`EXCHANGE_PROTECTION`] carries (the repository's
+/// `fixtures/aether365/security-suite.json`, keys of the `aether365` section): the anti-malware,
+/// inbound anti-spam and anti-phishing rules (none: the tenant has no custom policy), the Safe
+/// Attachments and Safe Links policies and rules, the built-in protection rule and the audit
+/// log retention policies. Served by `Get-MalwareFilterRule`, `Get-HostedContentFilterRule`,
+/// `Get-AntiPhishRule`, `Get-SafeAttachmentPolicy`, `Get-SafeAttachmentRule`,
+/// `Get-ATPBuiltInProtectionRule`, `Get-SafeLinksPolicy`, `Get-SafeLinksRule` and
+/// `Get-UnifiedAuditLogRetentionPolicy` when the export has none of its own.
+pub const SECURITY_SUITE: &[u8] = include_bytes!("../../fixtures/aether365/security-suite.json");
+
+/// [`SECURITY_SUITE`], parsed (`Value::Null` if it ever stopped being JSON).
+pub fn security_suite() -> &'static serde_json::Value {
+    static PARSED: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_slice(SECURITY_SUITE).unwrap_or_default())
+}
+
 /// The stand-in tenant's Fabric (Power BI) tenant settings, which a ScubaGear export does not
 /// carry (the repository's `fixtures/aether365/fabric-tenant-settings.json`: the `aether365`
 /// section's `fabric_tenant_settings` a live collection of this tenant gives; some CIS 9.1

@@ -1129,7 +1129,8 @@ fn export_items(state: &State, key: &str) -> Vec<Value> {
         .or_else(|| data.export.get("aether365").and_then(|s| s.get(key)))
         .or_else(|| crate::exchange_protection().get(key))
         .or_else(|| crate::fabric_settings().get(key))
-        .or_else(|| crate::exchange_cis().get(key));
+        .or_else(|| crate::exchange_cis().get(key))
+        .or_else(|| crate::security_suite().get(key));
     match found {
         Some(Value::Array(a)) => a.iter().filter(|v| !v.is_null()).cloned().collect(),
         Some(Value::Null) | None => Vec::new(),

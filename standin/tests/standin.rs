@@ -242,6 +242,74 @@ async fn invoke_command_pages_and_refuses_unknown_cmdlets() {
     );
 }
 
+/// The Security Suite baseline's cmdlets (ScubaGear's main branch) answer the stand-in
+/// tenant's own settings, with the properties the cmdlets output.
+#[tokio::test]
+async fn security_suite_cmdlets_answer_the_tenant_settings() {
+    let s = start(50);
+    let exo = s.endpoints().exchange;
+    let t = token(&s, &exo).await;
+    let answer = |v: Value| v["value"].as_array().unwrap().clone();
+    for cmdlet in [
+        "Get-MalwareFilterRule",
+        "Get-HostedContentFilterRule",
+        "Get-AntiPhishRule",
+        "Get-SafeAttachmentRule",
+        "Get-SafeLinksRule",
+    ] {
+        let r = invoke(&s, &exo, &t, None, cmdlet).await;
+        assert_eq!(r.status(), 200, "{cmdlet}");
+        // The stand-in tenant has no custom policy, so no rule.
+        assert!(answer(r.json().await.unwrap()).is_empty(), "{cmdlet}");
+    }
+    let r = invoke(&s, &exo, &t, None, "Get-SafeAttachmentPolicy").await;
+    let pols = answer(r.json().await.unwrap());
+    assert!(
+        pols.iter()
+            .any(|p| p["Identity"] == "Built-In Protection Policy"
+                && p["IsBuiltInProtection"] == true
+                && p["Action"] == "Block")
+    );
+    let r = invoke(&s, &exo, &t, None, "Get-SafeLinksPolicy").await;
+    let pols = answer(r.json().await.unwrap());
+    assert_eq!(pols.len(), 3);
+    for p in &pols {
+        for k in [
+            "EnableSafeLinksForEmail",
+            "EnableSafeLinksForTeams",
+            "EnableSafeLinksForOffice",
+            "TrackClicks",
+            "ScanUrls",
+            "DeliverMessageAfterScan",
+            "EnableForInternalSenders",
+        ] {
+            assert_eq!(p[k], true, "{k}");
+        }
+    }
+    let r = invoke(&s, &exo, &t, None, "Get-ATPBuiltInProtectionRule").await;
+    let rules = answer(r.json().await.unwrap());
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["ExceptIfSentTo"], Value::Null);
+    let scc = s.endpoints().compliance;
+    let t = token(&s, &scc).await;
+    let r = invoke(&s, &scc, &t, None, "Get-UnifiedAuditLogRetentionPolicy").await;
+    let pols = answer(r.json().await.unwrap());
+    assert_eq!(pols[0]["RetentionDuration"], "TwelveMonths");
+    // The preset copies are named as the preset rules of the bundled export apply them.
+    let r = invoke(
+        &s,
+        &exo,
+        &token(&s, &exo).await,
+        None,
+        "Get-HostedContentFilterPolicy",
+    )
+    .await;
+    let pols = answer(r.json().await.unwrap());
+    let export = StandInConfig::bundled().unwrap().export;
+    let applied = export["protection_policy_rules"][1]["HostedContentFilterPolicy"].clone();
+    assert!(pols.iter().any(|p| p["Identity"] == applied), "{applied}");
+}
+
 #[tokio::test]
 async fn sharepoint_answers_verbose_odata() {
     let s = start(10);

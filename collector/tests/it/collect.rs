@@ -115,10 +115,14 @@ fn assert_reads_only(requests: &[RecordedRequest]) {
 }
 
 /// The cmdlets of the snapshot's `aether365` section, in the order the collector records them.
-const OWN_CMDLETS: [&str; 9] = [
+const OWN_CMDLETS: [&str; 17] = [
     "Get-MalwareFilterPolicy",
     "Get-HostedOutboundSpamFilterPolicy",
     "Get-HostedContentFilterPolicy",
+    // The Security Suite baseline's rules (ScubaGear's main branch).
+    "Get-MalwareFilterRule",
+    "Get-HostedContentFilterRule",
+    "Get-AntiPhishRule",
     // CIS v7.0.0 settings (cis-exchange).
     "Get-OwaMailboxPolicy",
     "Get-ExternalInOutlook",
@@ -126,6 +130,12 @@ const OWN_CMDLETS: [&str; 9] = [
     "Get-RoleAssignmentPolicy",
     "Get-EmailTenantSettings",
     "Get-TeamsProtectionPolicy",
+    // The Security Suite baseline's Defender for Office 365 policies and rules.
+    "Get-SafeAttachmentPolicy",
+    "Get-SafeAttachmentRule",
+    "Get-ATPBuiltInProtectionRule",
+    "Get-SafeLinksPolicy",
+    "Get-SafeLinksRule",
 ];
 
 /// The Microsoft Graph reads of the snapshot's `aether365` section (recorded after
@@ -157,6 +167,14 @@ fn own_section() -> Value {
     }
     own["fabric_tenant_settings"] =
         m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
+    // An empty answer is recorded as ScubaGear records it, `[null]`.
+    for (k, v) in m365_standin::security_suite().as_object().unwrap() {
+        own[k] = if v.as_array().is_some_and(Vec::is_empty) {
+            json!([null])
+        } else {
+            v.clone()
+        };
+    }
     own
 }
 
@@ -239,7 +257,12 @@ async fn the_bundled_export_comes_back() {
     }
     let suite = list(&fixture, "securitysuite_successful_commands");
     let mut got = list(&c.snapshot, "securitysuite_successful_commands");
-    // Get-LabelPolicy fills our own section (CIS 3.3.1); ScubaGear does not run it.
+    // Get-LabelPolicy (CIS 3.3.1) and Get-UnifiedAuditLogRetentionPolicy (the Security Suite
+    // baseline) fill our own section; ScubaGear 1.8.0 runs neither.
+    assert_eq!(
+        got.pop().as_deref(),
+        Some("Get-UnifiedAuditLogRetentionPolicy")
+    );
     assert_eq!(got.pop().as_deref(), Some("Get-LabelPolicy"));
     assert_eq!(got.len(), 8);
     assert!(got.iter().all(|g| suite.contains(g)), "{got:?}");
@@ -342,7 +365,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
             "Get-DlpComplianceRule",
-            "Get-LabelPolicy"
+            "Get-LabelPolicy",
+            "Get-UnifiedAuditLogRetentionPolicy"
         ]
     );
     for (_, reason) in &suite.commands_failed {
@@ -365,7 +389,8 @@ async fn forbidden_on_security_and_compliance_drops_purview_only() {
             "Get-DlpCompliancePolicy",
             "Get-ProtectionAlert",
             "Get-DlpComplianceRule",
-            "Get-LabelPolicy"
+            "Get-LabelPolicy",
+            "Get-UnifiedAuditLogRetentionPolicy"
         ])
     );
     assert!(
@@ -768,6 +793,87 @@ async fn an_unlicensed_tenant_is_recorded_like_scubagear() {
         c.snapshot["anti_phish_policies"],
         export()["anti_phish_policies"]
     );
+    // The Security Suite's Defender for Office 365 and audit retention cmdlets do not exist
+    // either: recorded as successful reads of nothing.
+    for k in [
+        "safe_attachment_policies",
+        "safe_attachment_rules",
+        "built_in_protection_rules",
+        "safe_links_policies",
+        "safe_links_rules",
+        "unified_audit_log_retention_policies",
+    ] {
+        assert_eq!(c.snapshot["aether365"][k], json!([]), "{k}");
+    }
+    assert_eq!(c.snapshot["exo_unsuccessful_commands"], json!([]));
+}
+
+/// Issue 21, section 2: the Security Suite's rules are read, and a refused read fails only
+/// the checks that need it, naming the cmdlet.
+#[tokio::test]
+async fn a_refused_security_suite_read_fails_only_its_checks() {
+    use aether365_engine::{Snapshot, Status, compliance_checks};
+    let verdicts = |snap: &Value| {
+        let snap = Snapshot::from_value(snap.clone()).unwrap();
+        compliance_checks()
+            .iter()
+            .map(|c| (c.id, c.evaluate(&snap)))
+            .collect::<Vec<_>>()
+    };
+    let s = start(false);
+    let whole = collect(&s, config(&s, secret())).await;
+    for (id, f) in verdicts(&whole.snapshot) {
+        if id.starts_with("A365-DEF-3") && id > "A365-DEF-32" || id.starts_with("A365-DEF-4") {
+            assert_ne!(f.status, Status::Error, "{id}: {}", f.message);
+        }
+    }
+    for (cmdlet, service, checks) in [
+        (
+            "Get-HostedContentFilterRule",
+            "/exo",
+            &["A365-DEF-40", "A365-DEF-41"][..],
+        ),
+        (
+            "Get-MalwareFilterRule",
+            "/exo",
+            &["A365-DEF-33", "A365-DEF-34"][..],
+        ),
+        (
+            "Get-SafeLinksRule",
+            "/exo",
+            &["A365-DEF-42", "A365-DEF-43", "A365-DEF-44"][..],
+        ),
+        (
+            "Get-UnifiedAuditLogRetentionPolicy",
+            "/scc",
+            &["A365-PUR-12"][..],
+        ),
+    ] {
+        s.set_fault(Fault::on(service, FaultKind::Forbidden).cmdlet(cmdlet));
+        let c = collect(&s, config(&s, secret())).await;
+        s.clear_faults();
+        let failed = [
+            &c.snapshot["exo_unsuccessful_commands"],
+            &c.snapshot["securitysuite_unsuccessful_commands"],
+        ]
+        .iter()
+        .flat_map(|l| l.as_array().unwrap().clone())
+        .collect::<Vec<_>>();
+        assert_eq!(failed, vec![json!(cmdlet)], "{cmdlet}");
+        let before = verdicts(&whole.snapshot);
+        for ((id, a), (_, b)) in before.iter().zip(verdicts(&c.snapshot)) {
+            if checks.contains(id) {
+                assert_eq!(b.status, Status::Error, "{id}: {}", b.message);
+                assert!(b.message.contains(cmdlet), "{id}: {}", b.message);
+            } else {
+                assert_eq!(
+                    a.status, b.status,
+                    "{id} changed without {cmdlet}: {}",
+                    b.message
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub(crate) mod per_object;
 pub(crate) mod power_bi;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
+pub(crate) mod security_suite;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
 

@@ -1894,6 +1894,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     ]
     .into_iter()
     .chain(power_bi_cases())
+    .chain(security_suite_cases())
     .chain(super::graph_settings_cases::cases())
     .chain(super::per_object_tests::cases())
     .collect()
@@ -3030,7 +3031,8 @@ fn findings_name_the_scuba_baseline_and_its_version() {
             );
         }
     }
-    assert_eq!(suite, 11);
+    // Every policy of the Security Suite is cited: 22 decided, 2 manual.
+    assert_eq!(suite, 24);
     let f = find_check("A365-PUR-01").unwrap().evaluate(&snap);
     let names: Vec<String> = f
         .frameworks
@@ -3320,4 +3322,618 @@ fn security_suite_alerts_apply_the_main_branch_list() {
         verdicts(&|v| v["protection_alerts"] = json!([])),
         (Status::Fail, Status::Fail)
     );
+}
+
+/// Disables the Standard preset's Exchange Online Protection rule (the sample's only preset
+/// rule applying to everyone; the Strict one is scoped to a domain).
+fn no_eop_preset(v: &mut Value) {
+    set(v, "/protection_policy_rules/1/State", json!("Disabled"));
+}
+
+/// A custom policy's rule applying to everyone but the conditions `extra` sets.
+fn custom_rule(policy_field: &str, policy: &str, priority: i64, extra: Value) -> Value {
+    let mut r = json!({
+        "Name": format!("{policy} rule"), "Identity": format!("{policy} rule"),
+        "State": "Enabled", "Priority": priority, policy_field: policy,
+        "SentTo": null, "SentToMemberOf": null, "RecipientDomainIs": null,
+        "ExceptIfSentTo": null, "ExceptIfSentToMemberOf": null, "ExceptIfRecipientDomainIs": null,
+    });
+    if let Value::Object(e) = extra {
+        for (k, val) in e {
+            r[k] = val;
+        }
+    }
+    r
+}
+
+/// A custom copy of the `index`th policy of `aether365.{key}` named `name`.
+fn custom_policy(v: &mut Value, key: &str, index: usize, name: &str, edit: &dyn Fn(&mut Value)) {
+    let mut p = v["aether365"][key][index].clone();
+    for k in ["Name", "Identity", "Id"] {
+        p[k] = json!(name);
+    }
+    p["IsDefault"] = json!(false);
+    p["RecommendedPolicyType"] = json!("Custom");
+    edit(&mut p);
+    v["aether365"][key].as_array_mut().unwrap().push(p);
+}
+
+/// The Security Suite checks of ScubaGear's main branch (issue 21): the policy applying to
+/// everyone is found from the preset rules, the custom rules and the Default (or built-in)
+/// policy, as the main branch's Rego finds it.
+pub(crate) fn security_suite_cases() -> Vec<(&'static str, Mutation, Status)> {
+    use Status::{Fail, Pass};
+    let drop_type = |t: &'static str| {
+        f(move |v| {
+            v["aether365"]["anti_malware_policies"][1]["FileTypes"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|x| x != t);
+        })
+    };
+    // A custom anti-malware policy without `cmd`, applied to everyone by its rule.
+    let custom_malware = |extra: Value| {
+        f(move |v| {
+            no_eop_preset(v);
+            custom_policy(v, "anti_malware_policies", 0, "Contoso malware", &|p| {
+                p["FileTypes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|x| x != "cmd");
+            });
+            let rule = custom_rule("MalwareFilterPolicy", "Contoso malware", 0, extra.clone());
+            v["aether365"]["anti_malware_rules"] = json!([rule]);
+        })
+    };
+    let custom_spam = |extra: Value| {
+        f(move |v| {
+            no_eop_preset(v);
+            custom_policy(
+                v,
+                "hosted_content_filter_policies",
+                0,
+                "Contoso spam",
+                &|p| {
+                    p["SpamAction"] = json!("AddXHeader");
+                },
+            );
+            let rule = custom_rule(
+                "HostedContentFilterPolicy",
+                "Contoso spam",
+                0,
+                extra.clone(),
+            );
+            v["aether365"]["hosted_content_filter_rules"] = json!([rule]);
+        })
+    };
+    let suite = |id: &'static str, list: &'static str, names: Value| {
+        f(move |v| {
+            v["scuba_config"]["SecuritySuite"] = json!({ id: { list: names.clone() } });
+        })
+    };
+    // Only a custom anti-phishing policy protects the organisation's domains, applied by a
+    // rule naming the accepted domains given (`None`: every one of the tenant's).
+    let custom_phish = |domains: Option<Vec<&'static str>>| {
+        f(move |v| {
+            each(v, "/anti_phish_policies", |p| {
+                p["EnableOrganizationDomainsProtection"] = json!(false);
+            });
+            let mut p = v["anti_phish_policies"][0].clone();
+            p["Name"] = json!("Contoso phish");
+            p["Identity"] = json!("Contoso phish");
+            p["IsDefault"] = json!(false);
+            p["EnableOrganizationDomainsProtection"] = json!(true);
+            v["anti_phish_policies"].as_array_mut().unwrap().push(p);
+            let all: Vec<Value> = v["accepted_domains"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["DomainName"].clone())
+                .collect();
+            let scoped = domains.clone().map_or(json!(all), |d| json!(d));
+            v["aether365"]["anti_phish_rules"] = json!([custom_rule(
+                "AntiPhishPolicy",
+                "Contoso phish",
+                0,
+                json!({ "RecipientDomainIs": scoped })
+            )]);
+        })
+    };
+    vec![
+        // 2.2 by a custom policy: its rule must name every accepted domain.
+        ("A365-DEF-37", custom_phish(None), Pass),
+        (
+            "A365-DEF-37",
+            custom_phish(Some(vec!["tqhjy.onmicrosoft.com"])),
+            Fail,
+        ),
+        // 1.3 by a custom Safe Attachments policy whose rule applies to everyone.
+        (
+            "A365-DEF-35",
+            f(|v| {
+                set(v, "/atp_policy_rules/1/State", json!("Disabled"));
+                custom_policy(
+                    v,
+                    "safe_attachment_policies",
+                    0,
+                    "Contoso attachments",
+                    &|p| {
+                        p["Action"] = json!("Allow");
+                        p["IsBuiltInProtection"] = json!(false);
+                    },
+                );
+                v["aether365"]["safe_attachment_rules"] = json!([custom_rule(
+                    "SafeAttachmentPolicy",
+                    "Contoso attachments",
+                    0,
+                    json!({})
+                )]);
+            }),
+            Fail,
+        ),
+        // 7.x: a Safe Links rule naming recipients applies no policy to everyone.
+        (
+            "A365-DEF-44",
+            f(|v| {
+                no_eop_preset(v);
+                v["aether365"]["safe_links_rules"] = json!([custom_rule(
+                    "SafeLinksPolicy",
+                    "Standard Preset Security Policy1659535436756",
+                    0,
+                    json!({ "SentTo": ["ceo@tqhjy.onmicrosoft.com"] })
+                )]);
+                v["aether365"]["safe_links_policies"][0]["TrackClicks"] = json!(false);
+            }),
+            Fail,
+        ),
+        // 1.1: the Standard preset applies to everyone, so its copy is judged.
+        ("A365-DEF-33", drop_type("vbe"), Fail),
+        ("A365-DEF-33", drop_type("js"), Pass),
+        // Without a preset for everyone, the Default policy (which blocks all three).
+        ("A365-DEF-33", f(no_eop_preset), Pass),
+        // A custom policy whose rule applies to everyone comes before the Default one.
+        ("A365-DEF-33", custom_malware(json!({})), Fail),
+        // ... but not when its rule names recipients, or lists only some of the domains.
+        (
+            "A365-DEF-33",
+            custom_malware(json!({ "SentToMemberOf": ["Executives"] })),
+            Pass,
+        ),
+        (
+            "A365-DEF-33",
+            custom_malware(json!({ "RecipientDomainIs": ["tqhjy.onmicrosoft.com"] })),
+            Pass,
+        ),
+        (
+            "A365-DEF-33",
+            custom_malware(json!({ "State": "Disabled" })),
+            Pass,
+        ),
+        // 1.2: zero-hour auto purge of the policy applying to everyone.
+        (
+            "A365-DEF-34",
+            p(
+                "/aether365/anti_malware_policies/1/ZapEnabled",
+                json!(false),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-34",
+            p(
+                "/aether365/anti_malware_policies/0/ZapEnabled",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-34",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/anti_malware_policies/0/ZapEnabled",
+                    json!(false),
+                ),
+            ]),
+            Fail,
+        ),
+        // 1.3: the Standard preset's Safe Attachments policy, else the built-in protection.
+        (
+            "A365-DEF-35",
+            p(
+                "/aether365/safe_attachment_policies/1/Action",
+                json!("Allow"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-35",
+            p("/atp_policy_rules/1/State", json!("Disabled")),
+            Pass,
+        ),
+        (
+            "A365-DEF-35",
+            many(vec![
+                ("/atp_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/built_in_protection_rules/0/ExceptIfSentToMemberOf",
+                    json!(["Research"]),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-DEF-35",
+            many(vec![
+                ("/atp_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/safe_attachment_policies/0/Action",
+                    json!("DynamicDelivery"),
+                ),
+            ]),
+            Pass,
+        ),
+        ("A365-DEF-35", p("/defender_license", json!(false)), Fail),
+        // 2.1: nothing declared fails (the sample); declared and protected by the Default
+        // policy (which applies to everyone) passes.
+        (
+            "A365-DEF-36",
+            suite(
+                "MS.SECURITYSUITE.2.1v1",
+                "SensitiveUsers",
+                json!(["John Doe;johndoe@example.com"]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-36",
+            suite(
+                "MS.SECURITYSUITE.2.1v1",
+                "SensitiveUsers",
+                json!(["jane@example.com"]),
+            ),
+            Fail,
+        ),
+        // The Defender policy's declaration is read when the Security Suite has none.
+        (
+            "A365-DEF-36",
+            p(
+                "/scuba_config/Defender",
+                json!({ "MS.DEFENDER.2.1v1": { "SensitiveUsers": ["johndoe@example.com"] } }),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-36",
+            many(vec![
+                (
+                    "/scuba_config/SecuritySuite",
+                    json!({ "MS.SECURITYSUITE.2.1v1": { "SensitiveUsers": ["johndoe@example.com"] } }),
+                ),
+                ("/defender_license", json!(false)),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-DEF-36",
+            many(vec![
+                (
+                    "/scuba_config/SecuritySuite",
+                    json!({ "MS.SECURITYSUITE.2.1v1": { "SensitiveUsers": ["johndoe@example.com"] } }),
+                ),
+                (
+                    "/anti_phish_policies/0/TargetedUserProtectionAction",
+                    json!("NoAction"),
+                ),
+            ]),
+            Fail,
+        ),
+        // 2.2: the Default policy protects the tenant's domains.
+        (
+            "A365-DEF-37",
+            f(|v| {
+                each(v, "/anti_phish_policies", |p| {
+                    p["EnableOrganizationDomainsProtection"] = json!(false);
+                })
+            }),
+            Fail,
+        ),
+        // Only the Standard preset (applying to everyone) has it: passes on its rule.
+        (
+            "A365-DEF-37",
+            p(
+                "/anti_phish_policies/0/EnableOrganizationDomainsProtection",
+                json!(false),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-37",
+            many(vec![
+                (
+                    "/anti_phish_policies/0/EnableOrganizationDomainsProtection",
+                    json!(false),
+                ),
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+            ]),
+            Fail,
+        ),
+        // 2.3: the presets protect the partner domain; the Standard one applies to everyone.
+        (
+            "A365-DEF-38",
+            suite(
+                "MS.SECURITYSUITE.2.3v1",
+                "PartnerDomains",
+                json!(["goodparnter.com"]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-38",
+            f(|v| {
+                v["scuba_config"]["SecuritySuite"] =
+                    json!({ "MS.SECURITYSUITE.2.3v1": { "PartnerDomains": ["goodparnter.com"] } });
+                no_eop_preset(v);
+            }),
+            Fail,
+        ),
+        (
+            "A365-DEF-38",
+            suite(
+                "MS.SECURITYSUITE.2.3v1",
+                "PartnerDomains",
+                json!(["goodparnter.com", "other.example"]),
+            ),
+            Fail,
+        ),
+        // 2.4: the Default policy has every safety tip on; else a preset for everyone does.
+        (
+            "A365-DEF-39",
+            p("/anti_phish_policies/0/EnableViaTag", json!(false)),
+            Pass,
+        ),
+        (
+            "A365-DEF-39",
+            many(vec![
+                ("/anti_phish_policies/0/EnableViaTag", json!(false)),
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+            ]),
+            Fail,
+        ),
+        // 6.1: the Standard preset is active and keeps spam out of the inbox.
+        (
+            "A365-DEF-40",
+            p(
+                "/aether365/hosted_content_filter_policies/1/SpamAction",
+                json!("AddXHeader"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-40",
+            p(
+                "/aether365/hosted_content_filter_policies/0/SpamAction",
+                json!("AddXHeader"),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-40",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/hosted_content_filter_policies/0/HighConfidencePhishAction",
+                    json!("AddXHeader"),
+                ),
+            ]),
+            Fail,
+        ),
+        // An active custom policy is judged when no preset is good, and its rule decides.
+        ("A365-DEF-40", custom_spam(json!({})), Fail),
+        (
+            "A365-DEF-40",
+            custom_spam(json!({ "ExceptIfSentTo": ["ceo@tqhjy.onmicrosoft.com"] })),
+            Pass,
+        ),
+        // 6.2: no active policy allows sender domains.
+        (
+            "A365-DEF-41",
+            p(
+                "/aether365/hosted_content_filter_policies/1/AllowedSenderDomains",
+                json!(["partner.example"]),
+            ),
+            Fail,
+        ),
+        (
+            "A365-DEF-41",
+            p(
+                "/aether365/hosted_content_filter_policies/0/AllowedSenderDomains",
+                json!(["partner.example"]),
+            ),
+            Pass,
+        ),
+        (
+            "A365-DEF-41",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/hosted_content_filter_policies/0/AllowedSenderDomains",
+                    json!(["partner.example"]),
+                ),
+            ]),
+            Fail,
+        ),
+        // 7.x: a preset for everyone decides; else the Safe Links policy applying to everyone
+        // (the built-in protection when no rule applies to everyone).
+        ("A365-DEF-42", f(no_eop_preset), Pass),
+        (
+            "A365-DEF-42",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/safe_links_policies/0/EnableSafeLinksForTeams",
+                    json!(false),
+                ),
+            ]),
+            Fail,
+        ),
+        (
+            "A365-DEF-43",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                (
+                    "/aether365/safe_links_policies/0/DeliverMessageAfterScan",
+                    json!(false),
+                ),
+            ]),
+            Fail,
+        ),
+        ("A365-DEF-43", f(no_eop_preset), Pass),
+        (
+            "A365-DEF-44",
+            many(vec![
+                ("/protection_policy_rules/1/State", json!("Disabled")),
+                ("/aether365/safe_links_policies/0/TrackClicks", json!(false)),
+            ]),
+            Fail,
+        ),
+        // A custom Safe Links rule for everyone applies its own policy.
+        (
+            "A365-DEF-44",
+            f(|v| {
+                no_eop_preset(v);
+                v["aether365"]["safe_links_rules"] = json!([custom_rule(
+                    "SafeLinksPolicy",
+                    "Standard Preset Security Policy1659535436756",
+                    0,
+                    json!({})
+                )]);
+                v["aether365"]["safe_links_policies"][0]["TrackClicks"] = json!(false);
+            }),
+            Pass,
+        ),
+        // 5.2: a year's retention with Audit (Premium).
+        (
+            "A365-PUR-12",
+            p(
+                "/aether365/unified_audit_log_retention_policies/0/RetentionDuration",
+                json!("SixMonths"),
+            ),
+            Fail,
+        ),
+        (
+            "A365-PUR-12",
+            f(|v| {
+                v["service_plans"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|p| p["ServicePlanName"] != "M365_ADVANCED_AUDITING");
+            }),
+            Fail,
+        ),
+        (
+            "A365-PUR-12",
+            p(
+                "/aether365/unified_audit_log_retention_policies/0/RetentionDuration",
+                json!("TenYears"),
+            ),
+            Pass,
+        ),
+    ]
+}
+
+/// The Security Suite checks answer `error` where what they read is missing or of an unknown
+/// shape, and a ScubaGear 1.8.0 export (which has none of the rules) never passes them.
+#[test]
+fn security_suite_checks_error_without_their_rules() {
+    let ids = [
+        ("A365-DEF-33", "Get-MalwareFilterRule"),
+        ("A365-DEF-34", "Get-MalwareFilterRule"),
+        ("A365-DEF-35", "Get-SafeAttachmentRule"),
+        ("A365-DEF-36", "Get-AntiPhishRule"),
+        ("A365-DEF-37", "Get-AntiPhishRule"),
+        ("A365-DEF-38", "Get-AntiPhishRule"),
+        ("A365-DEF-39", "Get-AntiPhishRule"),
+        ("A365-DEF-40", "Get-HostedContentFilterRule"),
+        ("A365-DEF-41", "Get-HostedContentFilterRule"),
+        ("A365-DEF-42", "Get-SafeLinksRule"),
+        ("A365-DEF-43", "Get-SafeLinksRule"),
+        ("A365-DEF-44", "Get-SafeLinksRule"),
+        ("A365-PUR-12", "Get-UnifiedAuditLogRetentionPolicy"),
+    ];
+    let plain = Snapshot::from_value(scubagear_sample()).unwrap();
+    for (id, cmd) in ids {
+        let f = find_check(id).unwrap().evaluate(&plain);
+        assert_eq!(f.status, Status::Error, "{id}: {}", f.message);
+        assert!(
+            f.message.contains("not in a ScubaGear export") && f.message.contains(cmd),
+            "{id}: {}",
+            f.message
+        );
+        // A failed read says so.
+        let mut v = sample_value();
+        v["exo_unsuccessful_commands"] = json!([cmd]);
+        v["securitysuite_unsuccessful_commands"] = json!([cmd]);
+        let f = find_check(id)
+            .unwrap()
+            .evaluate(&Snapshot::from_value(v).unwrap());
+        assert_eq!(f.status, Status::Error, "{id}: {}", f.message);
+        assert!(f.message.contains(cmd), "{id}: {}", f.message);
+    }
+    let errors: Vec<(&str, Mutation)> = vec![
+        // A rule whose recipient fields are missing applies to no one knows whom.
+        (
+            "A365-DEF-40",
+            f(|v| {
+                no_eop_preset(v);
+                let mut r = custom_rule("HostedContentFilterPolicy", "x", 0, json!({}));
+                r.as_object_mut().unwrap().remove("ExceptIfSentTo");
+                v["aether365"]["hosted_content_filter_rules"] = json!([r]);
+            }),
+        ),
+        (
+            "A365-DEF-33",
+            f(|v| {
+                no_eop_preset(v);
+                let mut r = custom_rule("MalwareFilterPolicy", "x", 0, json!({}));
+                r.as_object_mut().unwrap().remove("Priority");
+                v["aether365"]["anti_malware_rules"] = json!([r]);
+            }),
+        ),
+        // A custom rule's policy that is not listed.
+        (
+            "A365-DEF-34",
+            f(|v| {
+                no_eop_preset(v);
+                v["aether365"]["anti_malware_rules"] =
+                    json!([custom_rule("MalwareFilterPolicy", "Missing", 0, json!({}))]);
+            }),
+        ),
+        (
+            "A365-DEF-34",
+            f(|v| remove(v, "/aether365/anti_malware_policies/1/ZapEnabled")),
+        ),
+        (
+            "A365-DEF-40",
+            f(|v| remove(v, "/aether365/hosted_content_filter_policies/1/SpamAction")),
+        ),
+        (
+            "A365-DEF-41",
+            p("/aether365/hosted_content_filter_policies", json!([])),
+        ),
+        ("A365-DEF-37", f(|v| remove(v, "/defender_license"))),
+        (
+            "A365-DEF-42",
+            f(|v| remove(v, "/protection_policy_rules/1/SentTo")),
+        ),
+        (
+            "A365-PUR-12",
+            f(|v| remove(v, "/aether365/unified_audit_log_retention_policies")),
+        ),
+    ];
+    for (id, mutate) in errors {
+        let mut v = sample_value();
+        mutate(&mut v);
+        assert_eq!(status_of(&v, id), Status::Error, "{id}");
+    }
 }

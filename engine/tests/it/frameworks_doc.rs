@@ -123,8 +123,13 @@ fn render() -> String {
          MS.SECURITYSUITE.5.1v1\"), the {SCUBA_VERSION} policies by {SCUBA_VERSION}. It replaces the Defender \
          baseline, Exchange Online 8 to 17 (13.1, mailbox auditing, stays in Exchange Online) and Teams 6 to 8; \
          a check cites a Security Suite policy only where the main branch's Rego applies the very rule of a \
-         {SCUBA_VERSION} policy that check decides. ScubaGear decides none of them on the bundled {SCUBA_VERSION} \
-         export. The main branch's other baseline changes are not cited yet: three new Entra ID policies \
+         {SCUBA_VERSION} policy that check decides, or where it is a check of its own applying the main branch's \
+         rule. Those of its own find the policy that applies to every recipient from the rules that scope the \
+         policies (`anti_malware_rules`, `hosted_content_filter_rules`, `anti_phish_rules`, \
+         `safe_attachment_rules`, `safe_links_rules`, `built_in_protection_rules`, beside the preset rules), \
+         which only a live collection reads (the snapshot's `aether365` section): on a ScubaGear {SCUBA_VERSION} \
+         export they answer error naming the missing section. ScubaGear decides none of them on the bundled \
+         {SCUBA_VERSION} export. The main branch's other baseline changes are not cited yet: three new Entra ID policies \
          (MS.AAD.5.5v1 to 5.7v1) and MS.SHAREPOINT.3.3v2.\n",
         scuba.len()
     )
@@ -138,12 +143,15 @@ fn render() -> String {
     writeln!(
         out,
         "ScubaGear main branch, Security Suite v{SCUBA_MAIN_VERSION}: {} policies, {} decided, {} documented as \
-         manual or third-party with ScubaGear's reason, {} not decided (why below). Removed on the main branch \
+         manual or third-party with ScubaGear's reason, {}. Removed on the main branch \
          without a successor: {}.\n",
         SCUBA_SECURITY_SUITE.len(),
         count(|d| matches!(d, MainDecision::Decided { .. })),
         count(|d| matches!(d, MainDecision::Undecided { .. })),
-        count(|d| matches!(d, MainDecision::NotDecided(_))),
+        match count(|d| matches!(d, MainDecision::NotDecided(_))) {
+            0 => "none left undecided".to_string(),
+            k => format!("{k} not decided (why below)"),
+        },
         SCUBA_REMOVED_ON_MAIN.join(", ")
     )
     .unwrap();
