@@ -34,14 +34,14 @@
 //! | `GET /beta/directoryRoles/{id}/members` | `graph_beta_directoryRoles_members.json` | Microsoft's member has no `id` and no `@odata.type`: the collector refuses it (no `id`); members without `@odata.type` are served by the stand-in (`DocumentedVariant::MembersWithoutType`) |
 //! | `GET /beta/roleManagement/directory/roleAssignmentScheduleInstances` | `graph_beta_roleManagement_directory_roleAssignmentScheduleInstances.json` |  |
 //! | `GET /beta/roleManagement/directory/roleEligibilityScheduleInstances` | `graph_beta_roleManagement_directory_roleEligibilityScheduleInstances.json` |  |
-//! | `GET /beta/policies/roleManagementPolicyAssignments` | `graph_beta_policies_roleManagementPolicyAssignments.DirectoryRole.json` | the directory role form; the PIM for Groups form (`scopeType eq 'Group'`) is read only for a PIM group holding a privileged role, which Microsoft's examples do not chain to (its example 4 has the same shape) |
+//! | `GET /beta/policies/roleManagementPolicyAssignments` | `graph_beta_policies_roleManagementPolicyAssignments.DirectoryRole.json`, `graph_beta_policies_roleManagementPolicyAssignments.Group.json` | |
 //! | `GET /beta/identityGovernance/privilegedAccess/group/resources` | `graph_beta_identityGovernance_privilegedAccess_group_resources.json` |  |
-//! | `GET /beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` | — | Pending: read only for a group that holds a privileged role; Microsoft's examples name no such group, so it is not reached (stand-in only) |
+//! | `GET /beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` | — | Pending: read only while following a privileged role's members, which Microsoft's member example (no `id`) stops (stand-in only) |
 //! | `GET /beta/directoryObjects/{id}` | — | Pending: read only for a role member without `@odata.type` that has an `id`, or a principal eligible for a privileged role; Microsoft's examples reach neither (stand-in only, `MembersWithoutType`) |
 //! | `GET /beta/users/{id}` | — | Pending: read only for a privileged role's member; Microsoft's member example has no `id` (refused), so it is not reached |
 //! | `GET /beta/servicePrincipals/{id}` | — | Pending: as `/beta/users/{id}` |
 //! | `GET /beta/groups/{id}/members` | — | Pending: as `/beta/users/{id}` |
-//! | `GET /beta/groups/{id}` | — | Pending: read only for a PIM for Groups group holding a privileged role (see `roleManagementPolicyAssignments`) |
+//! | `GET /beta/groups/{id}` | `graph_beta_groups_id.json` | |
 //! | `GET /beta/groups` | — | not read into the snapshot: the permission probe of `tenant test-connection` (`GRAPH_PROBES`) |
 //! | `GET /v1.0/servicePrincipals` | `graph_v1.0_servicePrincipals.json` | served to the risky-classification read; the third-party storage read (`appId eq 'c1f33bc0-…'`) is not served (a 404, its command fails) |
 //! | `GET /beta/servicePrincipals/{id}/delegatedPermissionClassifications` | `graph_beta_servicePrincipals_delegatedPermissionClassifications.json` |  |
@@ -303,6 +303,16 @@ fn pim_routes() -> BTreeMap<String, String> {
         (
             "/graph/beta/identityGovernance/privilegedAccess/group/resources",
             "graph_beta_identityGovernance_privilegedAccess_group_resources.json",
+        ),
+        // The PIM for Groups group eligible for Global Administrator: its name and the rules
+        // of its member policy.
+        (
+            "/graph/beta/groups/b88fc7b0-a4ff-45fc-82c4-1d31a807315e",
+            "graph_beta_groups_id.json",
+        ),
+        (
+            "/graph/beta/policies/roleManagementPolicyAssignments?b88fc7b0-a4ff-45fc-82c4-1d31a807315e",
+            "graph_beta_policies_roleManagementPolicyAssignments.Group.json",
         ),
     ] {
         r.insert(path.to_string(), file.to_string());
@@ -1156,15 +1166,27 @@ async fn the_pim_examples_are_read_and_a_member_without_an_id_is_refused() {
             "Expiration_Admin_Eligibility",
             "Notification_Admin_Admin_Eligibility",
             "Expiration_Admin_Assignment",
-            "Approval_EndUser_Assignment"
+            "Approval_EndUser_Assignment",
+            // The rules of the PIM for Groups group eligible for the role.
+            "Expiration_Admin_Eligibility",
+            "Expiration_Admin_Assignment",
+            "Expiration_EndUser_Assignment"
         ]
     );
     assert!(
-        rules
+        rules[..4]
             .iter()
             .all(|r| r["RuleSource"] == "Global Administrator"
                 && r["RuleSourceType"] == "Directory Role")
     );
+    // The group's name comes from `groups/{id}`, its rules from its member policy.
+    assert!(
+        rules[4..]
+            .iter()
+            .all(|r| r["RuleSource"] == "Library Assist" && r["RuleSourceType"] == "PIM Group")
+    );
+    assert_eq!(rules[5]["IsExpirationRequired"], true);
+    assert_eq!(rules[6]["MaximumDuration"], "PT8H");
     assert_eq!(rules[2]["MaximumDuration"], "P180D");
     assert_eq!(rules[2]["IsExpirationRequired"], false);
     assert_eq!(rules[2]["Target"]["Level"], "Assignment");
@@ -1177,12 +1199,17 @@ async fn the_pim_examples_are_read_and_a_member_without_an_id_is_refused() {
         rules[3]["Setting"]["ApprovalStages"][0]["ApprovalStageTimeOutInDays"],
         1
     );
-    // The PIM for Groups resources hold no privileged role: no group is read.
+    // The other PIM for Groups resource holds no privileged role: it is not read.
     let seen = server.seen.lock().unwrap().clone();
     assert!(
-        !seen.iter().any(|p| p.starts_with("/graph/beta/groups/")),
+        !seen
+            .iter()
+            .any(|p| p.contains("a13fc7b0-a4ff-45fc-82c4-1d31a807426a")),
         "{seen:?}"
     );
+    for path in pim_routes().keys() {
+        assert!(seen.contains(path), "{path} was never read");
+    }
 
     // Get-PrivilegedUser: Microsoft's member example (shortened for readability) has no `id`.
     let why = failure(&c, "Get-PrivilegedUser").expect("a member without an id is refused");
