@@ -92,13 +92,13 @@
 //! | `InvokeCommand Get-MalwareFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-HostedOutboundSpamFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-HostedContentFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-OwaMailboxPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-ExternalInOutlook` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-MailboxAuditBypassAssociation` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-RoleAssignmentPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-EmailTenantSettings` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-TeamsProtectionPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-LabelPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-OwaMailboxPolicy` | `exo_Get-OwaMailboxPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-ExternalInOutlook` | `exo_Get-ExternalInOutlook.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-MailboxAuditBypassAssociation` | `exo_Get-MailboxAuditBypassAssociation.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-RoleAssignmentPolicy` | `exo_Get-RoleAssignmentPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-EmailTenantSettings` | `exo_Get-EmailTenantSettings.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-TeamsProtectionPolicy` | `exo_Get-TeamsProtectionPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-LabelPolicy` | `scc_Get-LabelPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-Mailbox` | `exo_Get-Mailbox.SharedMailbox.json`, `exo_Get-Mailbox.UserMailbox.json` | built from the cmdlet reference's property names (no JSON example exists) |
 
 use std::collections::BTreeMap;
@@ -248,6 +248,34 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("{exo}#Get-Mailbox?\"RecipientTypeDetails\":\"UserMailbox\""),
             "exo_Get-Mailbox.UserMailbox.json",
+        ),
+        (
+            format!("{exo}#Get-OwaMailboxPolicy"),
+            "exo_Get-OwaMailboxPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-ExternalInOutlook"),
+            "exo_Get-ExternalInOutlook.json",
+        ),
+        (
+            format!("{exo}#Get-MailboxAuditBypassAssociation"),
+            "exo_Get-MailboxAuditBypassAssociation.json",
+        ),
+        (
+            format!("{exo}#Get-RoleAssignmentPolicy"),
+            "exo_Get-RoleAssignmentPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-EmailTenantSettings"),
+            "exo_Get-EmailTenantSettings.json",
+        ),
+        (
+            format!("{exo}#Get-TeamsProtectionPolicy"),
+            "exo_Get-TeamsProtectionPolicy.json",
+        ),
+        (
+            format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-LabelPolicy"),
+            "scc_Get-LabelPolicy.json",
         ),
         ("/graph/v1.0/users".into(), "graph_v1.0_users.json"),
         // The risky delegated permission read asks for the resource applications by appId.
@@ -1478,5 +1506,70 @@ fn every_read_has_an_example_or_a_reason() {
             source.contains(p),
             "coverage row for {p}, which the collector's source does not name"
         );
+    }
+}
+
+/// The CIS cmdlets' answers (built from each cmdlet reference's properties) reach the
+/// `aether365` section, and the checks read them as verdicts, not as an unknown shape.
+#[tokio::test]
+async fn cis_exchange_defender_and_purview_cmdlets_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    let ok = succeeded(&c);
+    for command in [
+        "Get-OwaMailboxPolicy",
+        "Get-ExternalInOutlook",
+        "Get-MailboxAuditBypassAssociation",
+        "Get-RoleAssignmentPolicy",
+        "Get-EmailTenantSettings",
+        "Get-TeamsProtectionPolicy",
+        "Get-LabelPolicy",
+    ] {
+        assert!(
+            ok.contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+    }
+    assert_eq!(
+        at(
+            s,
+            "/aether365/owa_mailbox_policies/1/PersonalAccountsEnabled"
+        ),
+        true
+    );
+    assert_eq!(
+        at(s, "/aether365/external_in_outlook/0/AllowList"),
+        &json!(["fabrikam.com", "admin@contoso.onmicrosoft.com"])
+    );
+    // Only the three properties the check needs are kept of each bypass association.
+    assert_eq!(
+        at(s, "/aether365/mailbox_audit_bypass_associations/1"),
+        &json!({"Name": "svc-backup", "Identity": "svc-backup", "AuditBypassEnabled": true})
+    );
+    assert_eq!(
+        at(s, "/aether365/label_policies/0/Labels"),
+        &json!(["Public", "General", "Confidential"])
+    );
+
+    for (check, expected) in [
+        // The default policy allows shared Bookings pages and Bookings is on.
+        ("A365-EXO-30", Status::Fail),
+        // Personal accounts: off in the default policy (on only in another).
+        ("A365-EXO-31", Status::Pass),
+        // Additional storage providers: on in the default policy.
+        ("A365-EXO-32", Status::Fail),
+        ("A365-EXO-33", Status::Pass),
+        // svc-backup bypasses mailbox audit logging.
+        ("A365-EXO-34", Status::Fail),
+        // The default role assignment policy assigns the three add-in roles.
+        ("A365-EXO-35", Status::Fail),
+        ("A365-DEF-30", Status::Pass),
+        ("A365-DEF-31", Status::Pass),
+        // One enabled policy publishes three labels.
+        ("A365-PUR-10", Status::Pass),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
     }
 }
