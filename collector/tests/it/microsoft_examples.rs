@@ -70,12 +70,12 @@
 //! | `GET /v1/admin/tenantsettings` | `fabric_v1_admin_tenantsettings.value.json`, `fabric_v1_admin_tenantsettings.tenantSettings.json` |  |
 //! | `GET /AdminApi/v1.0/{id}/EXOModuleFile` | — | no documented example: the Security & Compliance discovery is the ExchangeOnlineManagement module's own call, undocumented as REST |
 //! | `InvokeCommand Get-RemoteDomain` | `exo_Get-RemoteDomain.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-AcceptedDomain` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-DkimSigningConfig` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-TransportConfig` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-AcceptedDomain` | `exo_Get-AcceptedDomain.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-DkimSigningConfig` | `exo_Get-DkimSigningConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-TransportConfig` | `exo_Get-TransportConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-SharingPolicy` | `exo_Get-SharingPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-TransportRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-HostedConnectionFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-TransportRule` | `exo_Get-TransportRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-HostedConnectionFilterPolicy` | `exo_Get-HostedConnectionFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-OrganizationConfig` | `exo_Get-OrganizationConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-InboundConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-OutboundConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
@@ -248,6 +248,26 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("{exo}#Get-Mailbox?\"RecipientTypeDetails\":\"UserMailbox\""),
             "exo_Get-Mailbox.UserMailbox.json",
+        ),
+        (
+            format!("{exo}#Get-TransportConfig"),
+            "exo_Get-TransportConfig.json",
+        ),
+        (
+            format!("{exo}#Get-TransportRule"),
+            "exo_Get-TransportRule.json",
+        ),
+        (
+            format!("{exo}#Get-HostedConnectionFilterPolicy"),
+            "exo_Get-HostedConnectionFilterPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-DkimSigningConfig"),
+            "exo_Get-DkimSigningConfig.json",
+        ),
+        (
+            format!("{exo}#Get-AcceptedDomain"),
+            "exo_Get-AcceptedDomain.json",
         ),
         (
             format!("{exo}#Get-OwaMailboxPolicy"),
@@ -1569,6 +1589,58 @@ async fn cis_exchange_defender_and_purview_cmdlets_are_read() {
         ("A365-DEF-31", Status::Pass),
         // One enabled policy publishes three labels.
         ("A365-PUR-10", Status::Pass),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
+    }
+}
+
+/// The transport, connection filter, DKIM and accepted domain cmdlets' answers (built from
+/// their references' properties) reach ScubaGear's sections as they are, and the checks read
+/// them as verdicts.
+#[tokio::test]
+async fn exchange_transport_and_filter_cmdlets_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    let ok = succeeded(&c);
+    for command in [
+        "Get-TransportConfig",
+        "Get-TransportRule",
+        "Get-HostedConnectionFilterPolicy",
+        "Get-DkimSigningConfig",
+        "Get-AcceptedDomain",
+    ] {
+        assert!(
+            ok.contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+    }
+    assert_eq!(at(s, "/transport_rule/1/SetSCL"), -1);
+    assert_eq!(
+        at(s, "/transport_rule/1/SenderDomainIs"),
+        &json!(["fabrikam.com"])
+    );
+    assert_eq!(at(s, "/dkim_config/0/Domain"), "contoso.com");
+    assert_eq!(at(s, "/dkim_config/0/Enabled"), true);
+    // Exchange's dates are kept as the cmdlet gave them.
+    assert_eq!(
+        at(s, "/dkim_config/0/KeyCreationTime"),
+        "2023-05-10T08:30:00Z"
+    );
+    assert_eq!(at(s, "/accepted_domains/1/InitialDomain"), true);
+    assert_eq!(at(s, "/conn_filter/0/IPAllowList/1"), "192.168.2.0/24");
+    for (check, expected) in [
+        // SMTP AUTH is disabled organisation-wide.
+        ("A365-EXO-07", Status::Pass),
+        // "External sender warning" prepends a subject to mail from outside.
+        ("A365-EXO-11", Status::Pass),
+        // "Skip filtering for Fabrikam" sets SCL -1 for a sender domain.
+        ("A365-EXO-15", Status::Fail),
+        // The default connection filter policy has an IP allow list ...
+        ("A365-EXO-16", Status::Fail),
+        // ... and the safe list off.
+        ("A365-EXO-17", Status::Pass),
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
