@@ -84,13 +84,13 @@
 //! | `InvokeCommand Get-AdminAuditLogConfig` | `exo_Get-AdminAuditLogConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-EOPProtectionPolicyRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-AntiPhishPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-AtpPolicyForO365` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-AtpPolicyForO365` | `exo_Get-AtpPolicyForO365.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-ATPProtectionPolicyRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-DlpCompliancePolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-DlpComplianceRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-ProtectionAlert` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-MalwareFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-HostedOutboundSpamFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-MalwareFilterPolicy` | `exo_Get-MalwareFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-HostedOutboundSpamFilterPolicy` | `exo_Get-HostedOutboundSpamFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-HostedContentFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-OwaMailboxPolicy` | `exo_Get-OwaMailboxPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-ExternalInOutlook` | `exo_Get-ExternalInOutlook.json` | built from the cmdlet reference's property names (no JSON example exists) |
@@ -268,6 +268,18 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("{exo}#Get-AcceptedDomain"),
             "exo_Get-AcceptedDomain.json",
+        ),
+        (
+            format!("{exo}#Get-MalwareFilterPolicy"),
+            "exo_Get-MalwareFilterPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-HostedOutboundSpamFilterPolicy"),
+            "exo_Get-HostedOutboundSpamFilterPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-AtpPolicyForO365"),
+            "exo_Get-AtpPolicyForO365.json",
         ),
         (
             format!("{exo}#Get-OwaMailboxPolicy"),
@@ -1641,6 +1653,64 @@ async fn exchange_transport_and_filter_cmdlets_are_read() {
         ("A365-EXO-16", Status::Fail),
         // ... and the safe list off.
         ("A365-EXO-17", Status::Pass),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
+    }
+}
+
+/// The anti-malware, outbound spam and ATP policies' answers (built from their references'
+/// properties) reach their sections, and the checks read them as verdicts; a preset
+/// policy's copy is not judged as the tenant's own.
+#[tokio::test]
+async fn defender_policy_cmdlets_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    let ok = succeeded(&c);
+    for command in [
+        "Get-MalwareFilterPolicy",
+        "Get-HostedOutboundSpamFilterPolicy",
+        "Get-AtpPolicyForO365",
+    ] {
+        assert!(
+            ok.contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+    }
+    assert_eq!(
+        at(
+            s,
+            "/aether365/anti_malware_policies/1/RecommendedPolicyType"
+        ),
+        "Standard"
+    );
+    assert_eq!(
+        at(
+            s,
+            "/aether365/hosted_outbound_spam_filter_policies/0/RecipientLimitPerDay"
+        ),
+        0
+    );
+    assert_eq!(
+        at(s, "/atp_policy_for_o365/0/EnableATPForSPOTeamsODB"),
+        true
+    );
+    for (check, expected) in [
+        // Safe Attachments for SharePoint, OneDrive and Teams is on ...
+        ("A365-DEF-06", Status::Pass),
+        // ... but users may open Safe Documents' files anyway.
+        ("A365-DEF-07", Status::Fail),
+        // The Default policy filters attachments (the preset's copy, off, is not judged) ...
+        ("A365-DEF-19", Status::Pass),
+        // ... notifies no administrator of internal senders' malware ...
+        ("A365-DEF-20", Status::Fail),
+        // ... and lacks types of the minimum list (ps1, js, ...).
+        ("A365-DEF-21", Status::Fail),
+        // Outbound spam is copied and notified to secops@contoso.com ...
+        ("A365-DEF-22", Status::Pass),
+        // ... but the recipient limits are the service's defaults (0).
+        ("A365-DEF-24", Status::Fail),
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
