@@ -57,7 +57,7 @@
 //! | `GET /v1.0/policies/defaultAppManagementPolicy` | `graph_v1.0_policies_defaultAppManagementPolicy.json` |  |
 //! | `GET /v1.0/users` | `graph_v1.0_users.json` |  |
 //! | `GET /v1.0/users/{id}` | — | Pending: the privileged users' licences, read only once the privileged users are (see `/beta/users/{id}`) |
-//! | `GET /v1.0/groups` | — | Pending: Microsoft's example of `GET /groups` not gathered yet (stand-in only) |
+//! | `GET /v1.0/groups` | `graph_v1.0_groups.json` | |
 //! | `GET /v1.0/reports/authenticationMethods/userRegistrationDetails` | `graph_v1.0_reports_authenticationMethods_userRegistrationDetails.json` |  |
 //! | `GET /v1.0/organization` | — | Pending: read by the admin-consent callback and `tenant connect` (`entra::tenant_info`), not by a collection; the beta example of the same resource is served above |
 //! | `GET /v1.0/subscribedSkus` | — | Pending: as `/v1.0/organization` |
@@ -310,6 +310,7 @@ fn routes() -> BTreeMap<String, String> {
             "scc_Get-LabelPolicy.json",
         ),
         ("/graph/v1.0/users".into(), "graph_v1.0_users.json"),
+        ("/graph/v1.0/groups".into(), "graph_v1.0_groups.json"),
         // The risky delegated permission read asks for the resource applications by appId.
         (
             "/graph/v1.0/servicePrincipals?00000003-0000-0000-c000-000000000000".into(),
@@ -1318,6 +1319,28 @@ async fn mailbox_and_user_examples_are_read() {
     );
     assert_eq!(configurations[1]["audit_enabled"], false);
     assert_eq!(configurations[1]["audit_owner"], json!([]));
+}
+
+/// Microsoft's example of `GET /v1.0/groups` holds a Microsoft 365 group and a group that is
+/// not one (`groupTypes` empty, visibility null): the collector, which asked for Microsoft 365
+/// groups only, counts the first.
+#[tokio::test]
+async fn the_group_list_example_is_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    assert!(
+        succeeded(&c).contains(&"Get-MgGroup -Filter groupTypes/any(c:c eq 'Unified')"),
+        "{:?}",
+        failure(&c, "Get-MgGroup -Filter groupTypes/any(c:c eq 'Unified')")
+    );
+    let groups = at(&c.snapshot, "/aether365/unified_group_visibility");
+    assert_eq!(groups["groups"], 1, "{groups}");
+    assert_eq!(
+        groups["public"]["examples"],
+        json!([{"id": "45b7d2e7-b882-4a80-ba97-10b7a63b8fa4", "display_name": "Golf Assist"}]),
+        "{groups}"
+    );
+    assert_eq!(groups["unknown_visibility"]["count"], 0, "{groups}");
 }
 
 /// Microsoft's service principal and delegated permission classification examples: a "low"
