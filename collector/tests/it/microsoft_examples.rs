@@ -86,9 +86,9 @@
 //! | `InvokeCommand Get-AntiPhishPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-AtpPolicyForO365` | `exo_Get-AtpPolicyForO365.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-ATPProtectionPolicyRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-DlpCompliancePolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-DlpComplianceRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-ProtectionAlert` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-DlpCompliancePolicy` | `scc_Get-DlpCompliancePolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-DlpComplianceRule` | `scc_Get-DlpComplianceRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-ProtectionAlert` | `scc_Get-ProtectionAlert.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-MalwareFilterPolicy` | `exo_Get-MalwareFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-HostedOutboundSpamFilterPolicy` | `exo_Get-HostedOutboundSpamFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-HostedContentFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
@@ -308,6 +308,18 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-LabelPolicy"),
             "scc_Get-LabelPolicy.json",
+        ),
+        (
+            format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-DlpCompliancePolicy"),
+            "scc_Get-DlpCompliancePolicy.json",
+        ),
+        (
+            format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-DlpComplianceRule"),
+            "scc_Get-DlpComplianceRule.json",
+        ),
+        (
+            format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-ProtectionAlert"),
+            "scc_Get-ProtectionAlert.json",
         ),
         ("/graph/v1.0/users".into(), "graph_v1.0_users.json"),
         ("/graph/v1.0/groups".into(), "graph_v1.0_groups.json"),
@@ -1734,6 +1746,46 @@ async fn defender_policy_cmdlets_are_read() {
         ("A365-DEF-22", Status::Pass),
         // ... but the recipient limits are the service's defaults (0).
         ("A365-DEF-24", Status::Fail),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
+    }
+}
+
+/// The Purview DLP and alert cmdlets' answers (built from their references' properties): all
+/// three read, so the DLP licence is recorded, and the checks read them as verdicts.
+#[tokio::test]
+async fn purview_dlp_and_alert_cmdlets_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    let ok = succeeded(&c);
+    for command in [
+        "Get-DlpCompliancePolicy",
+        "Get-DlpComplianceRule",
+        "Get-ProtectionAlert",
+    ] {
+        assert!(
+            ok.contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+    }
+    assert_eq!(at(s, "/defender_dlp_license"), true);
+    assert_eq!(
+        at(
+            s,
+            "/dlp_compliance_rules/0/ContentContainsSensitiveInformation/1/name"
+        ),
+        "U.S. Social Security Number (SSN)"
+    );
+    assert_eq!(at(s, "/protection_alerts/1/Disabled"), true);
+    for (check, expected) in [
+        // "U.S. Financial Data" is enabled and enforced ...
+        ("A365-PUR-03", Status::Pass),
+        // ... on every Teams location ...
+        ("A365-PUR-04", Status::Pass),
+        // ... but no enforced rule detects ITINs.
+        ("A365-PUR-05", Status::Fail),
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
