@@ -82,10 +82,10 @@
 //! | `InvokeCommand Get-IntraOrganizationConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-OrganizationRelationship` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
 //! | `InvokeCommand Get-AdminAuditLogConfig` | `exo_Get-AdminAuditLogConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-EOPProtectionPolicyRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-AntiPhishPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-EOPProtectionPolicyRule` | `exo_Get-EOPProtectionPolicyRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-AntiPhishPolicy` | `exo_Get-AntiPhishPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-AtpPolicyForO365` | `exo_Get-AtpPolicyForO365.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-ATPProtectionPolicyRule` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-ATPProtectionPolicyRule` | `exo_Get-ATPProtectionPolicyRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-DlpCompliancePolicy` | `scc_Get-DlpCompliancePolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-DlpComplianceRule` | `scc_Get-DlpComplianceRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-ProtectionAlert` | `scc_Get-ProtectionAlert.json` | built from the cmdlet reference's property names (no JSON example exists) |
@@ -280,6 +280,18 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("{exo}#Get-AtpPolicyForO365"),
             "exo_Get-AtpPolicyForO365.json",
+        ),
+        (
+            format!("{exo}#Get-EOPProtectionPolicyRule"),
+            "exo_Get-EOPProtectionPolicyRule.json",
+        ),
+        (
+            format!("{exo}#Get-ATPProtectionPolicyRule"),
+            "exo_Get-ATPProtectionPolicyRule.json",
+        ),
+        (
+            format!("{exo}#Get-AntiPhishPolicy"),
+            "exo_Get-AntiPhishPolicy.json",
         ),
         (
             format!("{exo}#Get-OwaMailboxPolicy"),
@@ -1786,6 +1798,51 @@ async fn purview_dlp_and_alert_cmdlets_are_read() {
         ("A365-PUR-04", Status::Pass),
         // ... but no enforced rule detects ITINs.
         ("A365-PUR-05", Status::Fail),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
+    }
+}
+
+/// The preset rules and anti-phishing policy answers (built from their references'
+/// properties): with the ATP pair read, the Defender licence is recorded, and the checks read
+/// the rules' recipient conditions as verdicts.
+#[tokio::test]
+async fn defender_preset_rules_and_anti_phishing_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    let ok = succeeded(&c);
+    for command in [
+        "Get-EOPProtectionPolicyRule",
+        "Get-ATPProtectionPolicyRule",
+        "Get-AntiPhishPolicy",
+    ] {
+        assert!(
+            ok.contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+    }
+    assert_eq!(at(s, "/defender_license"), true);
+    assert_eq!(
+        at(s, "/protection_policy_rules/1/RecipientDomainIs"),
+        &json!(["contoso.com"])
+    );
+    assert_eq!(at(s, "/atp_policy_rules/0/State"), "Disabled");
+    assert_eq!(
+        at(
+            s,
+            "/anti_phish_policies/0/EnableOrganizationDomainsProtection"
+        ),
+        false
+    );
+    for (check, expected) in [
+        // Both presets are enabled (in the EOP rules).
+        ("A365-DEF-01", Status::Pass),
+        // The Strict preset's Defender for Office 365 rule is disabled.
+        ("A365-DEF-15", Status::Fail),
+        // The only anti-phishing policy lacks organisation domain protection.
+        ("A365-DEF-09", Status::Fail),
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
