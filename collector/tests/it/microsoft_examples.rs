@@ -77,10 +77,10 @@
 //! | `InvokeCommand Get-TransportRule` | `exo_Get-TransportRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-HostedConnectionFilterPolicy` | `exo_Get-HostedConnectionFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-OrganizationConfig` | `exo_Get-OrganizationConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-InboundConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-OutboundConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-IntraOrganizationConnector` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
-//! | `InvokeCommand Get-OrganizationRelationship` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-InboundConnector` | `exo_Get-InboundConnector.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-OutboundConnector` | `exo_Get-OutboundConnector.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-IntraOrganizationConnector` | `exo_Get-IntraOrganizationConnector.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-OrganizationRelationship` | `exo_Get-OrganizationRelationship.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-AdminAuditLogConfig` | `exo_Get-AdminAuditLogConfig.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-EOPProtectionPolicyRule` | `exo_Get-EOPProtectionPolicyRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-AntiPhishPolicy` | `exo_Get-AntiPhishPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
@@ -91,7 +91,7 @@
 //! | `InvokeCommand Get-ProtectionAlert` | `scc_Get-ProtectionAlert.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-MalwareFilterPolicy` | `exo_Get-MalwareFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-HostedOutboundSpamFilterPolicy` | `exo_Get-HostedOutboundSpamFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
-//! | `InvokeCommand Get-HostedContentFilterPolicy` | — | Pending: no JSON example (Microsoft documents the cmdlet's output only as PowerShell objects); a fixture from the cmdlet reference's property names is not built yet, the stand-in alone serves it |
+//! | `InvokeCommand Get-HostedContentFilterPolicy` | `exo_Get-HostedContentFilterPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-OwaMailboxPolicy` | `exo_Get-OwaMailboxPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-ExternalInOutlook` | `exo_Get-ExternalInOutlook.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-MailboxAuditBypassAssociation` | `exo_Get-MailboxAuditBypassAssociation.json` | built from the cmdlet reference's property names (no JSON example exists) |
@@ -292,6 +292,26 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("{exo}#Get-AntiPhishPolicy"),
             "exo_Get-AntiPhishPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-HostedContentFilterPolicy"),
+            "exo_Get-HostedContentFilterPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-InboundConnector"),
+            "exo_Get-InboundConnector.json",
+        ),
+        (
+            format!("{exo}#Get-OutboundConnector"),
+            "exo_Get-OutboundConnector.json",
+        ),
+        (
+            format!("{exo}#Get-IntraOrganizationConnector"),
+            "exo_Get-IntraOrganizationConnector.json",
+        ),
+        (
+            format!("{exo}#Get-OrganizationRelationship"),
+            "exo_Get-OrganizationRelationship.json",
         ),
         (
             format!("{exo}#Get-OwaMailboxPolicy"),
@@ -1846,4 +1866,38 @@ async fn defender_preset_rules_and_anti_phishing_are_read() {
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
+}
+
+/// The inbound anti-spam policies, connectors and organisation relationships (built from their
+/// references' properties) reach their sections as served; an allowed sender domain is read as
+/// a fail.
+#[tokio::test]
+async fn anti_spam_connector_and_relationship_cmdlets_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    for (command, key) in [
+        (
+            "Get-HostedContentFilterPolicy",
+            "/aether365/hosted_content_filter_policies",
+        ),
+        ("Get-InboundConnector", "/inbound_connectors"),
+        ("Get-OutboundConnector", "/outbound_connectors"),
+        ("Get-IntraOrganizationConnector", "/intra_org_connectors"),
+        ("Get-OrganizationRelationship", "/org_relationships"),
+    ] {
+        assert!(
+            succeeded(&c).contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+        let file = routes()
+            .into_iter()
+            .find(|(k, _)| k.ends_with(&format!("#{command}")))
+            .unwrap()
+            .1;
+        assert_eq!(at(s, key), &parsed(&file)["value"], "{command}");
+    }
+    // "Partners" lets fabrikam.com past spam filtering.
+    assert_eq!(verdict(&c, "A365-DEF-23"), Status::Fail);
 }
