@@ -31,16 +31,16 @@
 //! | `GET /beta/users/$count` | `graph_beta_users_count.txt` |  |
 //! | `GET /beta/directoryRoleTemplates` | `graph_beta_directoryRoleTemplates.json` |  |
 //! | `GET /beta/directoryRoles` | `graph_beta_directoryRoles.json` |  |
-//! | `GET /beta/directoryRoles/{id}/members` | `graph_beta_directoryRoles_members.json` | Microsoft's member has no `id` and no `@odata.type`: the collector refuses it (no `id`); members without `@odata.type` are served by the stand-in (`DocumentedVariant::MembersWithoutType`) |
+//! | `GET /beta/directoryRoles/{id}/members` | `graph_beta_directoryRoles_members.json`, `graph_beta_directoryRoles_members.withId.json` | Microsoft's member has no `id` and no `@odata.type`: the collector refuses it (no `id`); with an `id` it is looked up in `directoryObjects`; the stand-in serves members without `@odata.type` too (`DocumentedVariant::MembersWithoutType`) |
 //! | `GET /beta/roleManagement/directory/roleAssignmentScheduleInstances` | `graph_beta_roleManagement_directory_roleAssignmentScheduleInstances.json` |  |
 //! | `GET /beta/roleManagement/directory/roleEligibilityScheduleInstances` | `graph_beta_roleManagement_directory_roleEligibilityScheduleInstances.json` |  |
 //! | `GET /beta/policies/roleManagementPolicyAssignments` | `graph_beta_policies_roleManagementPolicyAssignments.DirectoryRole.json`, `graph_beta_policies_roleManagementPolicyAssignments.Group.json` | |
 //! | `GET /beta/identityGovernance/privilegedAccess/group/resources` | `graph_beta_identityGovernance_privilegedAccess_group_resources.json` |  |
-//! | `GET /beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` | — | Pending: read only while following a privileged role's members, which Microsoft's member example (no `id`) stops (stand-in only) |
-//! | `GET /beta/directoryObjects/{id}` | — | Pending: read only for a role member without `@odata.type` that has an `id`, or a principal eligible for a privileged role; Microsoft's examples reach neither (stand-in only, `MembersWithoutType`) |
-//! | `GET /beta/users/{id}` | — | Pending: read only for a privileged role's member; Microsoft's member example has no `id` (refused), so it is not reached |
-//! | `GET /beta/servicePrincipals/{id}` | — | Pending: as `/beta/users/{id}` |
-//! | `GET /beta/groups/{id}/members` | — | Pending: as `/beta/users/{id}` |
+//! | `GET /beta/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances` | — | Pending: as `/beta/groups/{id}/members` |
+//! | `GET /beta/directoryObjects/{id}` | `graph_beta_directoryObjects_id.json` | Microsoft's only example is a user: the group branch of a role's principals is not reached (stand-in only) |
+//! | `GET /beta/users/{id}` | `graph_v1.0_users_id.json` | Microsoft's v1.0 example of `GET /users/{id}` (the beta page's is placeholders) |
+//! | `GET /beta/servicePrincipals/{id}` | — | Pending: read only for a role member that is a service principal; Microsoft's role member and directory object examples are users (stand-in only) |
+//! | `GET /beta/groups/{id}/members` | — | Pending: reached only for a group holding a privileged role through its members; Microsoft's examples reach none (its only `directoryObjects/{id}` is a user) |
 //! | `GET /beta/groups/{id}` | `graph_beta_groups_id.json` | |
 //! | `GET /beta/groups` | — | not read into the snapshot: the permission probe of `tenant test-connection` (`GRAPH_PROBES`) |
 //! | `GET /v1.0/servicePrincipals` | `graph_v1.0_servicePrincipals.json` | served to the risky-classification read; the third-party storage read (`appId eq 'c1f33bc0-…'`) is not served (a 404, its command fails) |
@@ -56,7 +56,7 @@
 //! | `GET /v1.0/identityGovernance/accessReviews/definitions` | `graph_v1.0_identityGovernance_accessReviews_definitions.json` |  |
 //! | `GET /v1.0/policies/defaultAppManagementPolicy` | `graph_v1.0_policies_defaultAppManagementPolicy.json` |  |
 //! | `GET /v1.0/users` | `graph_v1.0_users.json` |  |
-//! | `GET /v1.0/users/{id}` | — | Pending: the privileged users' licences, read only once the privileged users are (see `/beta/users/{id}`) |
+//! | `GET /v1.0/users/{id}` | `graph_v1.0_users_id.json` | without `assignedLicenses` (not selected in Microsoft's example): the collector refuses it |
 //! | `GET /v1.0/groups` | `graph_v1.0_groups.json` | |
 //! | `GET /v1.0/reports/authenticationMethods/userRegistrationDetails` | `graph_v1.0_reports_authenticationMethods_userRegistrationDetails.json` |  |
 //! | `GET /v1.0/organization` | — | Pending: read by the admin-consent callback and `tenant connect` (`entra::tenant_info`), not by a collection; the beta example of the same resource is served above |
@@ -1900,4 +1900,68 @@ async fn anti_spam_connector_and_relationship_cmdlets_are_read() {
     }
     // "Partners" lets fabrikam.com past spam filtering.
     assert_eq!(verdict(&c, "A365-DEF-23"), Status::Fail);
+}
+
+/// Microsoft's role member with its `id` (that of the same user in Microsoft's user example)
+/// but still without `@odata.type`: the collector looks the member up in `directoryObjects`,
+/// reads the user, and records it under its role; a principal eligible for the role that no
+/// longer exists (a 404) is skipped. The user example carries no `assignedLicenses`, so the
+/// privileged users' licences are refused rather than read as "no licence".
+#[tokio::test]
+async fn a_role_member_with_its_id_is_looked_up_and_read() {
+    const ADELE: &str = "87d349ed-44d7-43e1-9a83-5f2406dee5bd";
+    let mut routes = with(
+        pim_routes(),
+        "/graph/beta/directoryRoles/9ed3a0c4-53e1-498c-ab4d-2473476fde14/members",
+        "graph_beta_directoryRoles_members.withId.json",
+    );
+    for (path, file) in [
+        (
+            format!("/graph/beta/directoryObjects/{ADELE}"),
+            "graph_beta_directoryObjects_id.json",
+        ),
+        (
+            format!("/graph/beta/users/{ADELE}"),
+            "graph_v1.0_users_id.json",
+        ),
+        (
+            format!("/graph/v1.0/users/{ADELE}"),
+            "graph_v1.0_users_id.json",
+        ),
+    ] {
+        routes.insert(path, file.to_string());
+    }
+    let server = serve(routes.clone()).await;
+    let c = collect(&server).await;
+    assert!(
+        succeeded(&c).contains(&"Get-PrivilegedUser"),
+        "{:?}",
+        failure(&c, "Get-PrivilegedUser")
+    );
+    assert_eq!(
+        at(&c.snapshot, "/privileged_users"),
+        &json!({ADELE: {
+            "id": ADELE,
+            "DisplayName": "Adele Vance",
+            "OnPremisesImmutableId": null,
+            "roles": ["Global Administrator"]
+        }})
+    );
+    assert_eq!(
+        at(&c.snapshot, "/privileged_service_principals"),
+        &json!({})
+    );
+    let seen = server.seen.lock().unwrap().clone();
+    for path in routes.keys() {
+        assert!(seen.contains(path), "{path} was never read");
+    }
+    // The PIM group eligible for Global Administrator is not a directory object here (404):
+    // skipped, as a principal deleted since its assignment.
+    assert!(seen.contains(
+        &"/graph/beta/directoryObjects/b88fc7b0-a4ff-45fc-82c4-1d31a807315e".to_string()
+    ));
+
+    let why = failure(&c, "Get-MgUser -Property AssignedLicenses")
+        .expect("a user without assignedLicenses is refused");
+    assert!(why.contains("no `assignedLicenses`"), "{why}");
 }
