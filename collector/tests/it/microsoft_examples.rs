@@ -59,8 +59,8 @@
 //! | `GET /v1.0/users/{id}` | `graph_v1.0_users_id.json` | without `assignedLicenses` (not selected in Microsoft's example): the collector refuses it |
 //! | `GET /v1.0/groups` | `graph_v1.0_groups.json` | |
 //! | `GET /v1.0/reports/authenticationMethods/userRegistrationDetails` | `graph_v1.0_reports_authenticationMethods_userRegistrationDetails.json` |  |
-//! | `GET /v1.0/organization` | — | Pending: read by the admin-consent callback and `tenant connect` (`entra::tenant_info`), not by a collection; the beta example of the same resource is served above |
-//! | `GET /v1.0/subscribedSkus` | — | Pending: as `/v1.0/organization` |
+//! | `GET /v1.0/organization` | `graph_v1.0_organization.json` | read by `Collector::tenant_info` (admin consent, `tenant connect`), not by a collection |
+//! | `GET /v1.0/subscribedSkus` | `graph_v1.0_subscribedSkus.json` | as `/v1.0/organization` |
 //! | `GET /v1.0/admin/configurationManagement/configurationSnapshotJobs` | — | Pending: Teams (TCM) is read against the stand-in in `teams_tcm.rs`; Microsoft's examples not gathered yet |
 //! | `GET /_api/SPO.Tenant` | `spo_api_SPO.Tenant.json` |  |
 //! | `GET /providers/Microsoft.BusinessAppPlatform/scopes/admin/environments` | `bap_scopes_admin_environments.json` |  |
@@ -1964,4 +1964,43 @@ async fn a_role_member_with_its_id_is_looked_up_and_read() {
     let why = failure(&c, "Get-MgUser -Property AssignedLicenses")
         .expect("a user without assignedLicenses is refused");
     assert!(why.contains("no `assignedLicenses`"), "{why}");
+}
+
+/// What the admin-consent callback and `tenant connect` record, from Microsoft's v1.0
+/// organisation and licence examples (not part of a collection).
+#[tokio::test]
+async fn the_tenant_info_examples_are_read() {
+    let mut routes = BTreeMap::new();
+    routes.insert(
+        "/graph/v1.0/organization".to_string(),
+        "graph_v1.0_organization.json".to_string(),
+    );
+    routes.insert(
+        "/graph/v1.0/subscribedSkus".to_string(),
+        "graph_v1.0_subscribedSkus.json".to_string(),
+    );
+    let server = serve(routes).await;
+    let mut endpoints = Endpoints::default();
+    endpoints.set(
+        EndpointKind::Authority,
+        format!("{}/authority", server.base),
+    );
+    endpoints.set(EndpointKind::Graph, format!("{}/graph", server.base));
+    let mut config = CollectorConfig::new(
+        endpoints,
+        CLIENT_ID,
+        AppCredential::client_secret("example-secret").unwrap(),
+    );
+    config.max_attempts = 1;
+    let info = Collector::new(config)
+        .unwrap()
+        .tenant_info(TENANT)
+        .await
+        .unwrap();
+    assert_eq!(info.display_name, "Contoso");
+    assert_eq!(info.verified_domains, ["Contoso.onmicrosoft.com"]);
+    assert_eq!(info.default_domain, "Contoso.onmicrosoft.com");
+    assert_eq!(info.initial_domain, "Contoso.onmicrosoft.com");
+    // Every SKU the tenant holds, the suspended one included (as Microsoft lists it).
+    assert_eq!(info.skus, ["ENTERPRISEPREMIUM", "CRMSTANDARD"]);
 }
