@@ -61,7 +61,7 @@
 //! | `GET /v1.0/reports/authenticationMethods/userRegistrationDetails` | `graph_v1.0_reports_authenticationMethods_userRegistrationDetails.json` |  |
 //! | `GET /v1.0/organization` | `graph_v1.0_organization.json` | read by `Collector::tenant_info` (admin consent, `tenant connect`), not by a collection |
 //! | `GET /v1.0/subscribedSkus` | `graph_v1.0_subscribedSkus.json` | as `/v1.0/organization` |
-//! | `GET /v1.0/admin/configurationManagement/configurationSnapshotJobs` | — | Pending: Teams (TCM) is read against the stand-in in `teams_tcm.rs`; Microsoft's examples not gathered yet |
+//! | `GET /v1.0/admin/configurationManagement/configurationSnapshotJobs` | `graph_v1.0_admin_configurationManagement_configurationSnapshotJobs.json` | Microsoft's jobs have not started, so no extraction (a job's `resourceLocation`) is read, and no example of one was gathered; the extraction is tested against the stand-in in `teams_tcm.rs` |
 //! | `GET /_api/SPO.Tenant` | `spo_api_SPO.Tenant.json` |  |
 //! | `GET /providers/Microsoft.BusinessAppPlatform/scopes/admin/environments` | `bap_scopes_admin_environments.json` |  |
 //! | `GET /providers/Microsoft.BusinessAppPlatform/scopes/admin/apiPolicies` | `bap_scopes_admin_apiPolicies.json` |  |
@@ -354,6 +354,10 @@ fn routes() -> BTreeMap<String, String> {
             "scc_Get-ProtectionAlert.json",
         ),
         ("/graph/v1.0/users".into(), "graph_v1.0_users.json"),
+        (
+            "/graph/v1.0/admin/configurationManagement/configurationSnapshotJobs".into(),
+            "graph_v1.0_admin_configurationManagement_configurationSnapshotJobs.json",
+        ),
         ("/graph/v1.0/groups".into(), "graph_v1.0_groups.json"),
         // The risky delegated permission read asks for the resource applications by appId.
         (
@@ -2003,4 +2007,25 @@ async fn the_tenant_info_examples_are_read() {
     assert_eq!(info.initial_domain, "Contoso.onmicrosoft.com");
     // Every SKU the tenant holds, the suspended one included (as Microsoft lists it).
     assert_eq!(info.skus, ["ENTERPRISEPREMIUM", "CRMSTANDARD"]);
+}
+
+/// Microsoft's example of the Teams snapshot jobs: two jobs not started (with the zero
+/// completion date Graph gives them). None succeeded, so Teams is not collected, and the
+/// reason says so rather than reading an extraction that does not exist.
+#[tokio::test]
+async fn the_snapshot_job_example_leaves_teams_not_collected_with_its_reason() {
+    use aether365_collector::{CollectedService, ServiceStatus};
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let teams = c
+        .services
+        .iter()
+        .find(|o| o.service == CollectedService::Teams)
+        .unwrap();
+    assert_eq!(teams.status, ServiceStatus::NotCollected, "{teams:?}");
+    let reason = teams.reason.clone().unwrap();
+    assert!(
+        reason.contains("none of the tenant's 2") && reason.contains("notStarted"),
+        "{reason}"
+    );
 }
