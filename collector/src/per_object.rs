@@ -335,6 +335,13 @@ async fn unified_groups(
     let mut out = UnifiedGroupVisibility::default();
     while let Some(page) = pages.next_page().await? {
         for g in page {
+            // The filter asks for Microsoft 365 groups; a group whose `groupTypes` (when the
+            // answer carries it) lacks `Unified` is not one.
+            if let Some(Value::Array(types)) = g.get("groupTypes")
+                && !types.iter().any(|t| t.as_str() == Some("Unified"))
+            {
+                continue;
+            }
             out.groups += 1;
             let r = GroupRef {
                 id: text(&g, "id"),

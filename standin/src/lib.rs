@@ -237,6 +237,10 @@ pub enum DocumentedVariant {
     /// The Fabric admin API's tenant settings under `tenantSettings`, as its earlier examples
     /// show them, instead of `value`.
     FabricTenantSettingsKey,
+    /// Graph beta `GET /directoryRoles/{id}/members` and `GET /groups/{id}/members` with each
+    /// member's `@odata.type` left out, as the reference's example of role members shows them
+    /// (the kind of each member is then read from `/directoryObjects/{id}`).
+    MembersWithoutType,
 }
 
 /// How to build a stand-in.

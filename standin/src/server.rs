@@ -832,8 +832,8 @@ fn page(
 
 /// A Graph answer in the second form Microsoft documents for it, when that variant is on: the
 /// beta authorization policy as its one object, the admin center and Intune settings under
-/// `value` (that
-/// second form is the whole reply, hence `Err`).
+/// `value` (that second form is the whole reply, hence `Err`), role and group members without
+/// their `@odata.type`.
 fn documented_variant(
     gpath: &str,
     served: Option<Served>,
@@ -858,6 +858,23 @@ fn documented_variant(
         {
             o.remove("@odata.context");
             Err(Reply::json(StatusCode::OK, &json!({ "value": o })))
+        }
+        Some(Served::Collection(items))
+            if variants.contains(&V::MembersWithoutType)
+                && gpath.ends_with("/members")
+                && (gpath.starts_with("/beta/directoryRoles/")
+                    || gpath.starts_with("/beta/groups/")) =>
+        {
+            let items = items
+                .into_iter()
+                .map(|mut m| {
+                    if let Some(o) = m.as_object_mut() {
+                        o.remove("@odata.type");
+                    }
+                    m
+                })
+                .collect();
+            Ok(Some(Served::Collection(items)))
         }
         other => Ok(other),
     }

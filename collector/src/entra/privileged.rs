@@ -39,17 +39,20 @@ struct DirectoryRole {
     role_template_id: String,
 }
 
-/// A `directoryObject` as listed in members: its id and `@odata.type`.
-#[derive(Debug, Deserialize)]
+/// A `directoryObject` as listed in members: its id and, when the answer carries it, its
+/// `@odata.type`.
+#[derive(Debug)]
 struct Member {
     id: String,
-    #[serde(rename = "@odata.type", default)]
-    odata_type: String,
+    odata_type: Option<String>,
 }
 
 impl Member {
-    fn kind(&self) -> Kind {
-        Kind::of(&self.odata_type)
+    /// The member's kind, or `None` when the answer does not say it (Microsoft's own example of
+    /// `directoryRoles/{id}/members` lists a user without `@odata.type`): the object is then
+    /// looked up by id.
+    fn kind(&self) -> Option<Kind> {
+        self.odata_type.as_deref().map(Kind::of)
     }
 }
 
@@ -100,7 +103,7 @@ pub async fn privileged_objects(
     let mut acc = Accumulator::default();
     for (role, members) in roles.iter().zip(members) {
         for m in members? {
-            acc.load(reader, &role.display_name, &m.id, Some(m.kind()), p2)
+            acc.load(reader, &role.display_name, &m.id, m.kind(), p2)
                 .await?;
         }
     }
@@ -127,14 +130,50 @@ pub async fn privileged_objects(
     })
 }
 
-/// The members of a role or group.
+/// The members of a role or group. A member without an `id` (Microsoft's example of
+/// `directoryRoles/{id}/members` shows one, shortened for readability) is a malformed answer:
+/// dropping it would report a role with fewer holders than it has.
 async fn members(reader: &impl GraphReader, path: &str) -> Result<Vec<Member>, ReadError> {
-    Ok(reader
+    reader
         .list(path)
         .await?
         .into_iter()
-        .filter_map(|m| serde_json::from_value(m).ok())
-        .collect())
+        .map(|m| {
+            let id = text(&m, "id");
+            if id.is_empty() {
+                return Err(ReadError::Malformed {
+                    what: path.to_string(),
+                    detail: format!(
+                        "a member has no `id` (displayName {:?}), so it cannot be identified",
+                        text(&m, "displayName")
+                    ),
+                });
+            }
+            let odata_type = Some(text(&m, "@odata.type"))
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            Ok(Member {
+                id: id.to_string(),
+                odata_type,
+            })
+        })
+        .collect()
+}
+
+/// What kind of object `id` is, read from `directoryObjects/{id}`; `None` when it no longer
+/// exists (a principal deleted since it was assigned is skipped, as ScubaGear does). An answer
+/// without `@odata.type` cannot be followed: an error, never a skip.
+async fn kind_of(reader: &impl GraphReader, id: &str) -> Result<Option<Kind>, ReadError> {
+    let path = format!("/beta/directoryObjects/{id}");
+    match reader.get(&path).await {
+        Ok(o) if text(&o, "@odata.type").is_empty() => Err(ReadError::Malformed {
+            what: path,
+            detail: "the directory object has no `@odata.type`".into(),
+        }),
+        Ok(o) => Ok(Some(Kind::of(text(&o, "@odata.type")))),
+        Err(e) if super::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Default)]
@@ -225,11 +264,9 @@ impl Accumulator {
             }
             let kind = match kind {
                 Some(k) => k,
-                None => match reader.get(&format!("/beta/directoryObjects/{id}")).await {
-                    Ok(o) => Kind::of(text(&o, "@odata.type")),
-                    // A principal deleted since it was assigned is skipped, as ScubaGear does.
-                    Err(e) if super::is_not_found(&e) => continue,
-                    Err(e) => return Err(e),
+                None => match kind_of(reader, &id).await? {
+                    Some(k) => k,
+                    None => continue,
                 },
             };
             match kind {
@@ -238,7 +275,14 @@ impl Accumulator {
                 Kind::Other => {}
                 Kind::Group => {
                     for m in members(reader, &format!("/beta/groups/{id}/members")).await? {
-                        match m.kind() {
+                        let kind = match m.kind() {
+                            Some(k) => k,
+                            None => match kind_of(reader, &m.id).await? {
+                                Some(k) => k,
+                                None => continue,
+                            },
+                        };
+                        match kind {
                             Kind::User => self.user(reader, role, &m.id).await?,
                             Kind::ServicePrincipal => {
                                 self.service_principal(reader, role, &m.id).await?
