@@ -100,6 +100,15 @@
 //! | `InvokeCommand Get-TeamsProtectionPolicy` | `exo_Get-TeamsProtectionPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-LabelPolicy` | `scc_Get-LabelPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 //! | `InvokeCommand Get-Mailbox` | `exo_Get-Mailbox.SharedMailbox.json`, `exo_Get-Mailbox.UserMailbox.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-MalwareFilterRule` | `exo_Get-MalwareFilterRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-HostedContentFilterRule` | `exo_Get-HostedContentFilterRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-AntiPhishRule` | `exo_Get-AntiPhishRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-SafeAttachmentPolicy` | `exo_Get-SafeAttachmentPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-SafeAttachmentRule` | `exo_Get-SafeAttachmentRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-ATPBuiltInProtectionRule` | `exo_Get-ATPBuiltInProtectionRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-SafeLinksPolicy` | `exo_Get-SafeLinksPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-SafeLinksRule` | `exo_Get-SafeLinksRule.json` | built from the cmdlet reference's property names (no JSON example exists) |
+//! | `InvokeCommand Get-UnifiedAuditLogRetentionPolicy` | `scc_Get-UnifiedAuditLogRetentionPolicy.json` | built from the cmdlet reference's property names (no JSON example exists) |
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -352,6 +361,42 @@ fn routes() -> BTreeMap<String, String> {
         (
             format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-ProtectionAlert"),
             "scc_Get-ProtectionAlert.json",
+        ),
+        (
+            format!("{exo}#Get-MalwareFilterRule"),
+            "exo_Get-MalwareFilterRule.json",
+        ),
+        (
+            format!("{exo}#Get-HostedContentFilterRule"),
+            "exo_Get-HostedContentFilterRule.json",
+        ),
+        (
+            format!("{exo}#Get-AntiPhishRule"),
+            "exo_Get-AntiPhishRule.json",
+        ),
+        (
+            format!("{exo}#Get-SafeAttachmentPolicy"),
+            "exo_Get-SafeAttachmentPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-SafeAttachmentRule"),
+            "exo_Get-SafeAttachmentRule.json",
+        ),
+        (
+            format!("{exo}#Get-ATPBuiltInProtectionRule"),
+            "exo_Get-ATPBuiltInProtectionRule.json",
+        ),
+        (
+            format!("{exo}#Get-SafeLinksPolicy"),
+            "exo_Get-SafeLinksPolicy.json",
+        ),
+        (
+            format!("{exo}#Get-SafeLinksRule"),
+            "exo_Get-SafeLinksRule.json",
+        ),
+        (
+            format!("/scc/adminapi/beta/{TENANT}/InvokeCommand#Get-UnifiedAuditLogRetentionPolicy"),
+            "scc_Get-UnifiedAuditLogRetentionPolicy.json",
         ),
         ("/graph/v1.0/users".into(), "graph_v1.0_users.json"),
         (
@@ -1865,7 +1910,8 @@ async fn defender_preset_rules_and_anti_phishing_are_read() {
         ("A365-DEF-01", Status::Pass),
         // The Strict preset's Defender for Office 365 rule is disabled.
         ("A365-DEF-15", Status::Fail),
-        // The only anti-phishing policy lacks organisation domain protection.
+        // No anti-phishing policy has mailbox intelligence protection, spoof intelligence and
+        // organisation domain protection together.
         ("A365-DEF-09", Status::Fail),
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
@@ -1904,6 +1950,105 @@ async fn anti_spam_connector_and_relationship_cmdlets_are_read() {
     }
     // "Partners" lets fabrikam.com past spam filtering.
     assert_eq!(verdict(&c, "A365-DEF-23"), Status::Fail);
+}
+
+/// The Security Suite's rules, Defender for Office 365 policies and audit retention policies
+/// (built from their references' properties) reach the `aether365` section as served, and the
+/// Security Suite checks judge the policy each rule applies to everyone: the custom policy whose
+/// rule names every accepted domain, the Default policy where a custom rule covers one group
+/// only, the built-in protection where no other Safe Attachments policy covers everyone.
+#[tokio::test]
+async fn security_suite_rules_and_policies_are_read() {
+    let server = serve(routes()).await;
+    let c = collect(&server).await;
+    let s = &c.snapshot;
+    for (command, key) in [
+        ("Get-MalwareFilterRule", "/aether365/anti_malware_rules"),
+        (
+            "Get-HostedContentFilterRule",
+            "/aether365/hosted_content_filter_rules",
+        ),
+        ("Get-AntiPhishRule", "/aether365/anti_phish_rules"),
+        (
+            "Get-SafeAttachmentPolicy",
+            "/aether365/safe_attachment_policies",
+        ),
+        ("Get-SafeAttachmentRule", "/aether365/safe_attachment_rules"),
+        (
+            "Get-ATPBuiltInProtectionRule",
+            "/aether365/built_in_protection_rules",
+        ),
+        ("Get-SafeLinksPolicy", "/aether365/safe_links_policies"),
+        ("Get-SafeLinksRule", "/aether365/safe_links_rules"),
+        (
+            "Get-UnifiedAuditLogRetentionPolicy",
+            "/aether365/unified_audit_log_retention_policies",
+        ),
+    ] {
+        assert!(
+            succeeded(&c).contains(&command),
+            "{command}: {:?}",
+            failure(&c, command)
+        );
+        let file = routes()
+            .into_iter()
+            .find(|(k, _)| k.ends_with(&format!("#{command}")))
+            .unwrap()
+            .1;
+        assert_eq!(at(s, key), &parsed(&file)["value"], "{command}");
+    }
+    assert_eq!(
+        at(s, "/aether365/anti_malware_rules/0/RecipientDomainIs"),
+        &json!(["contoso.com", "contoso.onmicrosoft.com"])
+    );
+    assert_eq!(
+        at(s, "/aether365/built_in_protection_rules/0/ExceptIfSentTo"),
+        &Value::Null
+    );
+    assert_eq!(
+        at(
+            s,
+            "/aether365/unified_audit_log_retention_policies/0/RetentionDuration"
+        ),
+        "ThreeYears"
+    );
+    for (check, expected) in [
+        // "Contoso executives" applies to both accepted domains ahead of Default: its filter
+        // blocks exe, cmd and vbe ...
+        ("A365-DEF-33", Status::Pass),
+        // ... but its zero-hour auto purge is off (Default's, on, is not judged).
+        ("A365-DEF-34", Status::Fail),
+        // "Finance attachments" (Allow) covers one group only; the built-in protection makes
+        // no exception and blocks.
+        ("A365-DEF-35", Status::Pass),
+        // A collection declares no sensitive users or partner domains (ScubaGear's config).
+        ("A365-DEF-36", Status::Fail),
+        // The custom anti-phishing policy covers everyone, protects the organisation's
+        // domains with quarantine and shows every safety tip.
+        ("A365-DEF-37", Status::Pass),
+        ("A365-DEF-38", Status::Fail),
+        ("A365-DEF-39", Status::Pass),
+        // "Partners" allows fabrikam.com but its rule covers the sales group only, so only
+        // Default is judged (A365-DEF-23, over every policy, fails).
+        ("A365-DEF-40", Status::Pass),
+        ("A365-DEF-41", Status::Pass),
+        // "Contoso links" applies to everyone: links checked everywhere, clicks tracked, but
+        // delivery does not wait for the scan.
+        ("A365-DEF-42", Status::Pass),
+        ("A365-DEF-43", Status::Fail),
+        ("A365-DEF-44", Status::Pass),
+    ] {
+        assert_eq!(verdict(&c, check), expected, "{check}");
+    }
+    // A three-year policy exists, but Microsoft's licence example has no Audit (Premium) plan.
+    let snapshot = Snapshot::from_value(c.snapshot.clone()).unwrap();
+    let retention = find_check("A365-PUR-12").unwrap().evaluate(&snapshot);
+    assert_eq!(retention.status, Status::Fail, "{}", retention.message);
+    assert_eq!(
+        retention.evidence["policies_a_year_or_more"],
+        json!(["Exchange admin actions for three years"])
+    );
+    assert_eq!(retention.evidence["advanced_auditing_plan"], false);
 }
 
 /// Microsoft's role member with its `id` (that of the same user in Microsoft's user example)
