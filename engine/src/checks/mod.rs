@@ -12,6 +12,7 @@ pub(crate) mod per_object;
 pub(crate) mod power_bi;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
+pub(crate) mod scuba_main;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
 
@@ -171,6 +172,8 @@ mod no_pass_without_evidence;
 mod per_object_tests;
 #[cfg(test)]
 mod power_bi_tests;
+#[cfg(test)]
+mod scuba_main_tests;
 #[cfg(test)]
 mod teams_tcm_tests;
 #[cfg(test)]

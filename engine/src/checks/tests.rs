@@ -1896,6 +1896,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     .chain(power_bi_cases())
     .chain(super::graph_settings_cases::cases())
     .chain(super::per_object_tests::cases())
+    .chain(super::scuba_main_tests::cases())
     .collect()
 }
 
@@ -3017,6 +3018,8 @@ fn findings_name_the_scuba_baseline_and_its_version() {
         {
             let expected = if r.id.starts_with("MS.SECURITYSUITE.") {
                 suite += 1;
+                "2.6.10"
+            } else if crate::references::scuba_main_change(&r.id).is_some() {
                 "2.6.10"
             } else {
                 "1.8.0"

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use aether365_engine::references::{
     CIS_MANUAL, CIS_RECOMMENDATIONS, CIS_VERSION, ISO_VERSION, MainDecision, NIST_VERSION,
-    SCUBA_MAIN_COMMIT, SCUBA_MAIN_VERSION, SCUBA_REMOVED_ON_MAIN, SCUBA_SECURITY_SUITE,
-    SCUBA_VERSION, cis_recommendation,
+    SCUBA_MAIN_CHANGES, SCUBA_MAIN_COMMIT, SCUBA_MAIN_VERSION, SCUBA_REMOVED_ON_MAIN,
+    SCUBA_SECURITY_SUITE, SCUBA_VERSION, cis_recommendation,
 };
 use aether365_engine::{Service, compliance_checks, exposure_checks};
 
@@ -124,9 +124,14 @@ fn render() -> String {
          baseline, Exchange Online 8 to 17 (13.1, mailbox auditing, stays in Exchange Online) and Teams 6 to 8; \
          a check cites a Security Suite policy only where the main branch's Rego applies the very rule of a \
          {SCUBA_VERSION} policy that check decides. ScubaGear decides none of them on the bundled {SCUBA_VERSION} \
-         export. The main branch's other baseline changes are not cited yet: three new Entra ID policies \
-         (MS.AAD.5.5v1 to 5.7v1) and MS.SHAREPOINT.3.3v2.\n",
-        scuba.len()
+         export. The main branch's other baseline changes ({}) are cited the same way, each by a check of \
+         its own applying the main branch's rule (table below the Security Suite's).\n",
+        scuba.len(),
+        SCUBA_MAIN_CHANGES
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>()
+            .join(", ")
     )
     .unwrap();
     let count = |f: fn(&MainDecision) -> bool| {
@@ -179,6 +184,33 @@ fn render() -> String {
             p.id,
             p.criticality.as_str(),
             p.replaces.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(out).unwrap();
+    writeln!(
+        out,
+        "ScubaGear main branch v{SCUBA_MAIN_VERSION}, policies added to or given a new version in the \
+         {SCUBA_VERSION} baselines: the collector reads the custom app management policies and the \
+         applications each is assigned to (`GET /v1.0/policies/appManagementPolicies` and \
+         `.../{{id}}/appliesTo`: Policy.Read.All and Application.Read.All) beside the default policy, \
+         so that a pass rests on both; the default policy alone can fail them.\n"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| SCuBA (v{SCUBA_MAIN_VERSION}, main branch) | criticality | replaces ({SCUBA_VERSION}) | what changes | decided by |\n| --- | --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for p in SCUBA_MAIN_CHANGES {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            p.id,
+            p.criticality.as_str(),
+            p.replaces.unwrap_or(""),
+            p.change,
+            p.check
         )
         .unwrap();
     }
