@@ -173,6 +173,8 @@ mod per_object_tests;
 #[cfg(test)]
 mod power_bi_tests;
 #[cfg(test)]
+mod scuba_main_cases;
+#[cfg(test)]
 mod scuba_main_tests;
 #[cfg(test)]
 mod teams_tcm_tests;

@@ -1896,7 +1896,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     .chain(power_bi_cases())
     .chain(super::graph_settings_cases::cases())
     .chain(super::per_object_tests::cases())
-    .chain(super::scuba_main_tests::cases())
+    .chain(super::scuba_main_cases::cases())
     .collect()
 }
 
