@@ -89,10 +89,11 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 22] = [
     ("A365-AAD-82", "Get-MgPolicyDefaultAppManagementPolicy"),
     ("A365-AAD-83", "Get-MgPolicyDefaultAppManagementPolicy"),
     ("A365-AAD-84", "Get-MgPolicyDefaultAppManagementPolicy"),
-    // ScubaGear main branch's MS.AAD.5.5v1 to 5.7v1: the default and the custom policies.
-    ("A365-AAD-95", "Get-MgPolicyAppManagementPolicy"),
-    ("A365-AAD-96", "Get-MgPolicyAppManagementPolicy"),
-    ("A365-AAD-97", "Get-MgPolicyAppManagementPolicy"),
+    // ScubaGear main branch's MS.AAD.5.5v1 to 5.7v1: the default policy (the first they need),
+    // then the custom ones (Get-MgPolicyAppManagementPolicy).
+    ("A365-AAD-95", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-96", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-97", "Get-MgPolicyDefaultAppManagementPolicy"),
 ];
 
 /// The command recorded for the read of Microsoft 365 on the web's third-party storage
@@ -802,7 +803,11 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         }
         assert!(own["anti_malware_policies"].is_array());
         let done = stored.data["aad_successful_commands"].to_string();
-        for (_, command) in GRAPH_SETTINGS_CHECKS {
+        for command in GRAPH_SETTINGS_CHECKS
+            .iter()
+            .map(|(_, c)| *c)
+            .chain(["Get-MgPolicyAppManagementPolicy"])
+        {
             assert!(done.contains(command), "{command}: {done}");
         }
         for path in [
