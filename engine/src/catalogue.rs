@@ -26,6 +26,7 @@ pub fn compliance_checks() -> &'static [Check] {
             checks::power_bi::CHECKS,
             checks::cis_exchange::CHECKS,
             checks::per_object::CHECKS,
+            checks::scuba_main::CHECKS,
         ]
         .concat()
     })

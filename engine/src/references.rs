@@ -65,6 +65,12 @@ impl References {
             .iter()
             .filter(|p| p.decision.check() == Some(self.check_id))
             .map(|p| p.id)
+            .chain(
+                SCUBA_MAIN_CHANGES
+                    .iter()
+                    .filter(|p| p.check == self.check_id)
+                    .map(|p| p.id),
+            )
             .collect();
         push(Framework::Scuba, &main, SCUBA_MAIN_VERSION);
         push(Framework::Nist80053, self.nist, NIST_VERSION);
@@ -334,6 +340,11 @@ pub static REFERENCES: &[References] = &[
     r("A365-EXO-50",   &["1.2.2"],   &[],                              &["AC-2"],                   &["A.5.16"]),
     r("A365-AAD-92",   &["5.2.3.4"], &[],                              &["IA-2(1)"],                &["A.8.5"]),
     r("A365-EXO-51",   &["6.1.2"],   &[],                              &["AU-2"],                   &["A.8.15"]),
+    // Rules of ScubaGear's main branch ([`SCUBA_MAIN_CHANGES`]; checks/scuba_main.rs).
+    r("A365-AAD-95",   &[],          &[],                              &["IA-5"],                   &["A.5.17"]),
+    r("A365-AAD-96",   &[],          &[],                              &["IA-5(1)"],                &["A.5.17"]),
+    r("A365-AAD-97",   &[],          &[],                              &["IA-5(2)"],                &["A.5.17"]),
+    r("A365-SPO-21",   &[],          &[],                              &["IA-11"],                  &["A.5.16"]),
 ];
 
 /// Every policy of the SCuBA baselines shipped with ScubaGear [`SCUBA_VERSION`] for the
@@ -741,14 +752,24 @@ pub fn scuba_citation(reference: &FrameworkRef) -> Option<String> {
         return None;
     }
     let baseline = ScubaBaseline::of(&reference.id)?;
-    (baseline.version() == reference.version).then(|| {
-        format!(
+    if baseline.version() == reference.version {
+        return Some(format!(
             "SCuBA {} ({}) {}",
             baseline.name(),
             baseline.source(),
             reference.id
-        )
-    })
+        ));
+    }
+    // A policy the main branch adds to, or rewords in, a 1.8.0 baseline.
+    (reference.version == SCUBA_MAIN_VERSION && scuba_main_change(&reference.id).is_some()).then(
+        || {
+            format!(
+                "SCuBA {} (v{SCUBA_MAIN_VERSION}, ScubaGear main branch) {}",
+                baseline.name(),
+                reference.id
+            )
+        },
+    )
 }
 
 /// How strongly a SCuBA baseline words a policy: SHALL (required) or SHOULD (recommended).
@@ -1105,6 +1126,50 @@ pub static SCUBA_REMOVED_ON_MAIN: &[&str] = &[
     "MS.EXO.11.3v1",
     "MS.EXO.14.4v1",
 ];
+
+/// A policy of a ScubaGear [`SCUBA_VERSION`] baseline (Entra ID, SharePoint, ...) that
+/// ScubaGear's main branch at [`SCUBA_MAIN_COMMIT`] adds or gives a new version; cited by
+/// [`SCUBA_MAIN_VERSION`], as the Security Suite is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScubaMainChange {
+    /// Policy id, such as `MS.AAD.5.5v1`.
+    pub id: &'static str,
+    /// SHALL or SHOULD, as `ScubaBaselines.json` gives it.
+    pub criticality: Criticality,
+    /// The [`SCUBA_VERSION`] policy it gives a new version to, if any.
+    pub replaces: Option<&'static str>,
+    /// What the main branch changes, for people.
+    pub change: &'static str,
+    /// The check of its own applying the main branch's rule.
+    pub check: &'static str,
+}
+
+/// Every policy ScubaGear's main branch at [`SCUBA_MAIN_COMMIT`] adds to, or gives a new
+/// version in, a baseline of ScubaGear [`SCUBA_VERSION`] (the Security Suite aside:
+/// [`SCUBA_SECURITY_SUITE`]). A check cites one only where it applies the main branch's rule.
+#[rustfmt::skip]
+pub static SCUBA_MAIN_CHANGES: &[ScubaMainChange] = {
+    use Criticality::*;
+    &[
+    ScubaMainChange { id: "MS.AAD.5.5v1", criticality: Should, replaces: None,
+        change: "new: password addition (client secrets) blocked for every application by the default app management policy, and no custom app management policy turning the block off for the applications it is assigned to",
+        check: "A365-AAD-95" },
+    ScubaMainChange { id: "MS.AAD.5.6v1", criticality: Should, replaces: None,
+        change: "new: client secret lifetime restricted to 181 days (the portal's exclusive limit for 180 or less) for every application, no custom policy lifting it; met as well when MS.AAD.5.5v1 is",
+        check: "A365-AAD-96" },
+    ScubaMainChange { id: "MS.AAD.5.7v1", criticality: Should, replaces: None,
+        change: "new: certificate lifetime restricted to 366 days (the portal's exclusive limit for 365 or less) for every application, no custom policy lifting it",
+        check: "A365-AAD-97" },
+    ScubaMainChange { id: "MS.SHAREPOINT.3.3v2", criticality: Shall, replaces: Some("MS.SHAREPOINT.3.3v1"),
+        change: "applies also when SharePoint sharing is limited to existing guests (3.3v1 answered not applicable there); a missing setting fails there instead of being skipped (an error here)",
+        check: "A365-SPO-21" },
+    ]
+};
+
+/// A policy of [`SCUBA_MAIN_CHANGES`], by id.
+pub fn scuba_main_change(id: &str) -> Option<&'static ScubaMainChange> {
+    SCUBA_MAIN_CHANGES.iter().find(|p| p.id == id)
+}
 
 /// One CIS v7.0.0 recommendation CIS marks "Manual": a person judges it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

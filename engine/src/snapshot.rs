@@ -254,6 +254,13 @@ pub const AETHER365_SOURCES: &[(&str, &str, &str)] = &[
         "Get-MgPolicyDefaultAppManagementPolicy",
         "aad",
     ),
+    // Custom app management policies, each with the applications it is assigned to
+    // (`appliesTo`), for ScubaGear main branch's MS.AAD.5.5v1 to 5.7v1.
+    (
+        "app_management_policies",
+        "Get-MgPolicyAppManagementPolicy",
+        "aad",
+    ),
     (
         "third_party_storage_service_principals",
         "Get-MgServicePrincipal -Filter appId eq 'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'",

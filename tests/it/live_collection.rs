@@ -57,7 +57,7 @@ const CIS_EXCHANGE_CHECKS: [(&str, &str); 11] = [
 
 /// The checks that read the Microsoft Graph settings of the `aether365` section, with the
 /// command recorded for the read that fills it.
-const GRAPH_SETTINGS_CHECKS: [(&str, &str); 19] = [
+const GRAPH_SETTINGS_CHECKS: [(&str, &str); 22] = [
     ("A365-AAD-60", "Get-MgPolicyActivityBasedTimeoutPolicy"),
     ("A365-AAD-61", "Get-MgBetaAdminAppsAndServices"),
     ("A365-AAD-62", "Get-MgBetaAdminForms"),
@@ -89,6 +89,11 @@ const GRAPH_SETTINGS_CHECKS: [(&str, &str); 19] = [
     ("A365-AAD-82", "Get-MgPolicyDefaultAppManagementPolicy"),
     ("A365-AAD-83", "Get-MgPolicyDefaultAppManagementPolicy"),
     ("A365-AAD-84", "Get-MgPolicyDefaultAppManagementPolicy"),
+    // ScubaGear main branch's MS.AAD.5.5v1 to 5.7v1: the default policy (the first they need),
+    // then the custom ones (Get-MgPolicyAppManagementPolicy).
+    ("A365-AAD-95", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-96", "Get-MgPolicyDefaultAppManagementPolicy"),
+    ("A365-AAD-97", "Get-MgPolicyDefaultAppManagementPolicy"),
 ];
 
 /// The command recorded for the read of Microsoft 365 on the web's third-party storage
@@ -844,7 +849,11 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
         }
         assert!(own["anti_malware_policies"].is_array());
         let done = stored.data["aad_successful_commands"].to_string();
-        for (_, command) in GRAPH_SETTINGS_CHECKS {
+        for command in GRAPH_SETTINGS_CHECKS
+            .iter()
+            .map(|(_, c)| *c)
+            .chain(["Get-MgPolicyAppManagementPolicy"])
+        {
             assert!(done.contains(command), "{command}: {done}");
         }
         for path in [
@@ -858,6 +867,8 @@ async fn graph_settings_are_collected_into_the_aether365_section_and_decided() {
             "/v1.0/identity/conditionalAccess/namedLocations",
             "/v1.0/identityGovernance/accessReviews/definitions",
             "/v1.0/policies/defaultAppManagementPolicy",
+            "/v1.0/policies/appManagementPolicies",
+            "/v1.0/policies/appManagementPolicies/a7c2e4f1-3b5d-4e8a-9c61-2f0d7b9e4a13/appliesTo",
         ] {
             assert!(
                 app.standin

@@ -6,6 +6,7 @@
 //! letter of every property (`displayName` -> `DisplayName`); dates are written the way
 //! Windows PowerShell serialises them (`/Date(1647536088205)/`). See [`convert`].
 
+mod app_policies;
 pub mod convert;
 mod privileged;
 mod risky;
@@ -203,6 +204,11 @@ pub const GRAPH_PROBES: &[(&str, &str, &str)] = &[
         "/v1.0/policies/defaultAppManagementPolicy",
         "Policy.Read.All",
         "default app management policy: client secret and certificate restrictions (CIS 5.1.5.3 to 5.1.5.6)",
+    ),
+    (
+        "/v1.0/policies/appManagementPolicies",
+        "Policy.Read.All",
+        "custom app management policies, and (with Application.Read.All) the applications each applies to (SCuBA main branch MS.AAD.5.5v1 to 5.7v1)",
     ),
     // Per-object reads (crate::per_object).
     (

@@ -26,6 +26,9 @@ pub(crate) enum Shape {
     /// pages and Intune's update example show the object itself): both forms are read, the object
     /// either way. `value` holding anything but one object is malformed, never an empty answer.
     ObjectOrValueWrapped,
+    /// The custom app management policies, each with the objects it applies to
+    /// ([`super::app_policies`]).
+    AppPolicies,
 }
 
 /// One settings read: the `aether365` key it fills, the command name recorded for it (the
@@ -114,6 +117,12 @@ pub(crate) const SETTINGS_READS: &[SettingsRead] = &[
         "/v1.0/policies/defaultAppManagementPolicy",
         Shape::Object,
     ),
+    read(
+        "app_management_policies",
+        "Get-MgPolicyAppManagementPolicy",
+        super::app_policies::PATH,
+        Shape::AppPolicies,
+    ),
     // One application's service principal: none at all is an answer (CIS 1.3.7 fails on it).
     read(
         "third_party_storage_service_principals",
@@ -173,6 +182,7 @@ async fn one(reader: &impl GraphReader, r: &SettingsRead) -> Result<Value, ReadE
         Shape::Collection => reader.list(r.path).await.map(Value::Array),
         Shape::Object => without_context(reader.get(r.path).await?).map_err(malformed),
         Shape::ObjectOrValueWrapped => unwrapped(reader.get(r.path).await?).map_err(malformed),
+        Shape::AppPolicies => super::app_policies::read(reader).await.map(Value::Array),
     }
 }
 
@@ -239,6 +249,7 @@ mod tests {
             "Policy.Read.B2BManagementPolicy",
             "Policy.Read.All",
             "AccessReview.Read.All",
+            "Policy.Read.All",
             "Policy.Read.All",
             "Application.Read.All",
         ]) {

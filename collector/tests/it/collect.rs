@@ -140,7 +140,7 @@ const OWN_CMDLETS: [&str; 17] = [
 
 /// The Microsoft Graph reads of the snapshot's `aether365` section (recorded after
 /// ScubaGear's commands in `aad_successful_commands`), in the order the collector records them.
-const OWN_GRAPH_COMMANDS: [&str; 11] = [
+const OWN_GRAPH_COMMANDS: [&str; 12] = [
     "Get-MgPolicyActivityBasedTimeoutPolicy",
     "Get-MgBetaAdminAppsAndServices",
     "Get-MgBetaAdminForms",
@@ -151,6 +151,7 @@ const OWN_GRAPH_COMMANDS: [&str; 11] = [
     "Get-MgIdentityConditionalAccessNamedLocation",
     "Get-MgIdentityGovernanceAccessReviewDefinition",
     "Get-MgPolicyDefaultAppManagementPolicy",
+    "Get-MgPolicyAppManagementPolicy",
     "Get-MgServicePrincipal -Filter appId eq 'c1f33bc0-bdb4-4248-ba9b-096807ddb43e'",
 ];
 

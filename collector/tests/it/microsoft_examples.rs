@@ -194,6 +194,15 @@ fn routes() -> BTreeMap<String, String> {
             "graph_v1.0_policies_defaultAppManagementPolicy.json",
         ),
         (
+            "/graph/v1.0/policies/appManagementPolicies".into(),
+            "graph_v1.0_policies_appManagementPolicies.json",
+        ),
+        (
+            "/graph/v1.0/policies/appManagementPolicies/db9d4b58-3488-4da4-9994-49773c454e33/appliesTo"
+                .into(),
+            "graph_v1.0_policies_appManagementPolicies_appliesTo.json",
+        ),
+        (
             "/graph/v1.0/deviceManagement".into(),
             "graph_v1.0_deviceManagement.json",
         ),
@@ -816,6 +825,7 @@ async fn microsoft_graph_settings_examples_reach_the_aether365_section() {
         "Get-MgPolicyDeviceRegistrationPolicy",
         "Get-MgIdentityConditionalAccessNamedLocation",
         "Get-MgPolicyDefaultAppManagementPolicy",
+        "Get-MgPolicyAppManagementPolicy",
         "Get-MgDeviceManagement",
         "Get-MgDeviceManagementDeviceEnrollmentConfiguration",
         "Get-MgIdentityGovernanceAccessReviewDefinition",
@@ -921,6 +931,22 @@ async fn microsoft_graph_settings_examples_reach_the_aether365_section() {
         app["applicationRestrictions"]["passwordCredentials"],
         json!([])
     );
+
+    // The custom policy keeps Graph's properties and gains the objects it applies to.
+    let custom = at(s, "/aether365/app_management_policies");
+    assert_eq!(custom[0]["id"], "db9d4b58-3488-4da4-9994-49773c454e33");
+    assert_eq!(custom[0]["isEnabled"], false);
+    assert_eq!(
+        custom[0]["restrictions"]["keyCredentials"][0]["maxLifetime"],
+        "P90D"
+    );
+    let applies: Vec<&str> = custom[0]["appliesTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(applies, ["TestApp1", "TestApp2"]);
 }
 
 /// Microsoft's beta reference has shown `GET /policies/authorizationPolicy` both as one object

@@ -66,7 +66,7 @@ fn third_party_storage_restricted(snap: &Snapshot) -> Outcome {
 /// An ISO 8601 duration as Graph writes `maxLifetime` (`P180D`, `P4DT12H30M5S`, `P1Y`), in
 /// seconds. Years count as 366 days and months as 31, so a duration that might exceed a limit
 /// never reads as within it.
-fn duration_seconds(text: &str) -> Option<i64> {
+pub(super) fn duration_seconds(text: &str) -> Option<i64> {
     let rest = text.strip_prefix('P')?;
     let (date, time) = match rest.split_once('T') {
         Some((_, "")) => return None,

@@ -62,7 +62,7 @@ fn graph_settings_missing_or_failed_are_errors_never_passes() {
         let mut odd = sample.clone();
         odd["aether365"][key] = json!("unexpected");
         let mut decided_by_key = 0;
-        for id in IDS {
+        for id in IDS.iter().chain(super::scuba_main_cases::APP_POLICY_IDS) {
             let (base, _) = status(&sample, id);
             let (missing, m1) = status(&v, id);
             let (fail, m2) = status(&failed, id);

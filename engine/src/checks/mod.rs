@@ -12,6 +12,7 @@ pub(crate) mod per_object;
 pub(crate) mod power_bi;
 pub(crate) mod power_platform;
 pub(crate) mod purview;
+pub(crate) mod scuba_main;
 pub(crate) mod security_suite;
 pub(crate) mod sharepoint;
 pub(crate) mod teams;
@@ -174,6 +175,10 @@ mod partial_evidence_tests;
 mod per_object_tests;
 #[cfg(test)]
 mod power_bi_tests;
+#[cfg(test)]
+mod scuba_main_cases;
+#[cfg(test)]
+mod scuba_main_tests;
 #[cfg(test)]
 mod teams_tcm_tests;
 #[cfg(test)]

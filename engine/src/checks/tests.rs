@@ -1897,6 +1897,7 @@ fn cases() -> Vec<(&'static str, Mutation, Status)> {
     .chain(security_suite_cases())
     .chain(super::graph_settings_cases::cases())
     .chain(super::per_object_tests::cases())
+    .chain(super::scuba_main_cases::cases())
     .collect()
 }
 
@@ -3018,6 +3019,8 @@ fn findings_name_the_scuba_baseline_and_its_version() {
         {
             let expected = if r.id.starts_with("MS.SECURITYSUITE.") {
                 suite += 1;
+                "2.6.10"
+            } else if crate::references::scuba_main_change(&r.id).is_some() {
                 "2.6.10"
             } else {
                 "1.8.0"

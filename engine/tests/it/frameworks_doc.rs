@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use aether365_engine::references::{
     CIS_MANUAL, CIS_RECOMMENDATIONS, CIS_VERSION, ISO_VERSION, MainDecision, NIST_VERSION,
-    SCUBA_MAIN_COMMIT, SCUBA_MAIN_VERSION, SCUBA_REMOVED_ON_MAIN, SCUBA_SECURITY_SUITE,
-    SCUBA_VERSION, cis_recommendation,
+    SCUBA_MAIN_CHANGES, SCUBA_MAIN_COMMIT, SCUBA_MAIN_VERSION, SCUBA_REMOVED_ON_MAIN,
+    SCUBA_SECURITY_SUITE, SCUBA_VERSION, cis_recommendation,
 };
 use aether365_engine::{Service, compliance_checks, exposure_checks};
 
@@ -129,9 +129,14 @@ fn render() -> String {
          `safe_attachment_rules`, `safe_links_rules`, `built_in_protection_rules`, beside the preset rules), \
          which only a live collection reads (the snapshot's `aether365` section): on a ScubaGear {SCUBA_VERSION} \
          export they answer error naming the missing section. ScubaGear decides none of them on the bundled \
-         {SCUBA_VERSION} export. The main branch's other baseline changes are not cited yet: three new Entra ID policies \
-         (MS.AAD.5.5v1 to 5.7v1) and MS.SHAREPOINT.3.3v2.\n",
-        scuba.len()
+         {SCUBA_VERSION} export. The main branch's other baseline changes ({}) are cited the same way, each by a \
+         check of its own applying the main branch's rule (table below the Security Suite's).\n",
+        scuba.len(),
+        SCUBA_MAIN_CHANGES
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>()
+            .join(", ")
     )
     .unwrap();
     let count = |f: fn(&MainDecision) -> bool| {
@@ -187,6 +192,33 @@ fn render() -> String {
             p.id,
             p.criticality.as_str(),
             p.replaces.join(", ")
+        )
+        .unwrap();
+    }
+    writeln!(out).unwrap();
+    writeln!(
+        out,
+        "ScubaGear main branch v{SCUBA_MAIN_VERSION}, policies added to or given a new version in the \
+         {SCUBA_VERSION} baselines: the collector reads the custom app management policies and the \
+         applications each is assigned to (`GET /v1.0/policies/appManagementPolicies` and \
+         `.../{{id}}/appliesTo`: Policy.Read.All and Application.Read.All) beside the default policy, \
+         so that a pass rests on both; the default policy alone can fail them.\n"
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "| SCuBA (v{SCUBA_MAIN_VERSION}, main branch) | criticality | replaces ({SCUBA_VERSION}) | what changes | decided by |\n| --- | --- | --- | --- | --- |"
+    )
+    .unwrap();
+    for p in SCUBA_MAIN_CHANGES {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            p.id,
+            p.criticality.as_str(),
+            p.replaces.unwrap_or(""),
+            p.change,
+            p.check
         )
         .unwrap();
     }

@@ -1,6 +1,6 @@
 //! The tenant settings Graph serves beside the directory that the CIS checks read (timeout
 //! policy, admin center settings, Intune, device registration, B2B, named locations, access
-//! reviews, the default app management policy): each path answered from the export's own
+//! reviews, the default and custom app management policies): each path answered from the export's own
 //! `aether365` section when it has the key, else from the stand-in tenant's
 //! [`crate::entra_settings`]. A collection is served as `{"value": [...]}`, paged; a single
 //! object as that object.
@@ -62,7 +62,18 @@ const PATHS: &[(&str, &str, &str)] = &[
         "default_app_management_policy",
         "Policy.Read.All",
     ),
+    (
+        "policies/appManagementPolicies",
+        APP_POLICIES,
+        "Policy.Read.All",
+    ),
 ];
+
+/// The `aether365` key of the custom app management policies: each policy carries the objects
+/// it applies to under `appliesTo`, which Graph serves apart
+/// (`policies/appManagementPolicies/{id}/appliesTo`), never in the list.
+const APP_POLICIES: &str = "app_management_policies";
+const APPLIES_TO: &str = "appliesTo";
 
 /// The `aether365` key holding service principals the directory has beside the privileged
 /// ones (Microsoft 365 on the web's third-party storage): served by `servicePrincipals`, with
@@ -84,21 +95,67 @@ pub(super) fn from_export(export: &Value) -> Map<String, Value> {
         .collect()
 }
 
+/// The objects one custom app management policy applies to
+/// (`policies/appManagementPolicies/{id}/appliesTo`); `None` when `rest` is not that path.
+fn applies_to(settings: &Map<String, Value>, rest: &str) -> Option<Option<Served>> {
+    let id = rest
+        .strip_prefix("policies/appManagementPolicies/")?
+        .strip_suffix("/appliesTo")?;
+    let policies = settings.get(APP_POLICIES).and_then(Value::as_array);
+    Some(
+        policies
+            .and_then(|ps| {
+                ps.iter()
+                    .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+            })
+            .map(|p| {
+                Served::Collection(
+                    p.get(APPLIES_TO)
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+            }),
+    )
+}
+
 /// The answer for a path (after the version), if it is one of these settings.
 pub(super) fn answer(settings: &Map<String, Value>, rest: &str) -> Option<Option<Served>> {
     let rest = rest.trim_matches('/');
+    if let Some(served) = applies_to(settings, rest) {
+        return Some(served);
+    }
     let (_, key, _) = PATHS.iter().find(|(p, _, _)| *p == rest)?;
-    Some(settings.get(*key).map(|v| match v {
-        Value::Array(items) => {
-            Served::Collection(items.iter().filter(|x| !x.is_null()).cloned().collect())
+    Some(settings.get(*key).map(|v| {
+        match v {
+            Value::Array(items) => Served::Collection(
+                items
+                    .iter()
+                    .filter(|x| !x.is_null())
+                    .map(|x| {
+                        let mut x = x.clone();
+                        // Graph lists app management policies without their assignments.
+                        if *key == APP_POLICIES
+                            && let Some(o) = x.as_object_mut()
+                        {
+                            o.remove(APPLIES_TO);
+                        }
+                        x
+                    })
+                    .collect(),
+            ),
+            other => Served::Object(other.clone()),
         }
-        other => Served::Object(other.clone()),
     }))
 }
 
 /// The permission a path needs, if it is one of these settings.
 pub(super) fn permission(rest: &str) -> Option<&'static str> {
     let rest = rest.trim_matches('/');
+    // Listing a policy's assignments needs Application.Read.All beside Policy.Read.All.
+    if rest.starts_with("policies/appManagementPolicies/") && rest.ends_with("/appliesTo") {
+        return Some("Application.Read.All");
+    }
     PATHS
         .iter()
         .find(|(p, _, _)| *p == rest)
