@@ -63,12 +63,13 @@ const TENANTS: [DemoTenant; 2] = [
 /// The settings a live collection adds beside ScubaGear's keys (the snapshot's `aether365`
 /// section), as the Microsoft 365 stand-in's sample tenant serves them: without them the demo
 /// could decide only what a plain ScubaGear export carries.
-const AETHER365_PARTS: [&[u8]; 5] = [
+const AETHER365_PARTS: [&[u8]; 6] = [
     include_bytes!("../fixtures/aether365/directory.json"),
     include_bytes!("../fixtures/aether365/entra-settings.json"),
     include_bytes!("../fixtures/aether365/exchange-cis.json"),
     include_bytes!("../fixtures/aether365/exchange-protection.json"),
     include_bytes!("../fixtures/aether365/fabric-tenant-settings.json"),
+    include_bytes!("../fixtures/aether365/security-suite.json"),
 ];
 
 /// The sample export rewritten for one demo tenant, with the `aether365` section a live

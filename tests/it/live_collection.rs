@@ -41,6 +41,25 @@ const AETHER365_CHECKS: [(&str, &str); 6] = [
 
 /// The CIS v7.0.0 checks that read the settings of the `aether365` section the collector adds
 /// for Exchange Online, Defender and Purview (cis-exchange), with the cmdlet that fills each.
+/// The checks of ScubaGear main branch's Security Suite baseline that read what a 1.8.0 export
+/// lacks, with the cmdlet that fills it and the live verdict on the stand-in tenant (DEF-36 and
+/// DEF-38 fail there: the tenant declares no sensitive users or partner domains).
+const SECURITY_SUITE_CHECKS: [(&str, &str, &str); 13] = [
+    ("A365-DEF-33", "Get-MalwareFilterRule", "pass"),
+    ("A365-DEF-34", "Get-MalwareFilterRule", "pass"),
+    ("A365-DEF-35", "Get-SafeAttachmentRule", "pass"),
+    ("A365-DEF-36", "Get-AntiPhishRule", "fail"),
+    ("A365-DEF-37", "Get-AntiPhishRule", "pass"),
+    ("A365-DEF-38", "Get-AntiPhishRule", "fail"),
+    ("A365-DEF-39", "Get-AntiPhishRule", "pass"),
+    ("A365-DEF-40", "Get-HostedContentFilterRule", "pass"),
+    ("A365-DEF-41", "Get-HostedContentFilterRule", "pass"),
+    ("A365-DEF-42", "Get-SafeLinksRule", "pass"),
+    ("A365-DEF-43", "Get-SafeLinksRule", "pass"),
+    ("A365-DEF-44", "Get-SafeLinksRule", "pass"),
+    ("A365-PUR-12", "Get-UnifiedAuditLogRetentionPolicy", "pass"),
+];
+
 const CIS_EXCHANGE_CHECKS: [(&str, &str); 11] = [
     ("A365-EXO-30", "Get-OwaMailboxPolicy"),
     ("A365-EXO-31", "Get-OwaMailboxPolicy"),
@@ -174,6 +193,32 @@ pub(crate) fn consistent_export() -> Value {
     }
     for (_, cmdlet) in CIS_EXCHANGE_CHECKS {
         let list = if cmdlet == "Get-LabelPolicy" {
+            "securitysuite_successful_commands"
+        } else {
+            "exo_successful_commands"
+        };
+        let done = export[list].as_array_mut().unwrap();
+        if !done.contains(&json!(cmdlet)) {
+            done.push(json!(cmdlet));
+        }
+    }
+    for (key, value) in m365_standin::security_suite().as_object().unwrap() {
+        if key != "version" {
+            export["aether365"][key] = value.clone();
+        }
+    }
+    for cmdlet in [
+        "Get-MalwareFilterRule",
+        "Get-HostedContentFilterRule",
+        "Get-AntiPhishRule",
+        "Get-SafeAttachmentPolicy",
+        "Get-SafeAttachmentRule",
+        "Get-ATPBuiltInProtectionRule",
+        "Get-SafeLinksPolicy",
+        "Get-SafeLinksRule",
+        "Get-UnifiedAuditLogRetentionPolicy",
+    ] {
+        let list = if cmdlet == "Get-UnifiedAuditLogRetentionPolicy" {
             "securitysuite_successful_commands"
         } else {
             "exo_successful_commands"
@@ -332,7 +377,19 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                 .map(|(c, cmdlet)| (*c, *cmdlet))
                 .chain(PER_OBJECT_CHECKS.iter().map(|(c, cmd, _)| (*c, *cmd)))
                 .find(|(c, _)| c == id);
-            if id.starts_with("A365-PBI-") {
+            if let Some((_, cmdlet, live)) = SECURITY_SUITE_CHECKS.iter().find(|(c, ..)| c == id) {
+                // Not in a ScubaGear 1.8.0 export: the import says which read is missing, the
+                // live collection reads it and decides.
+                assert_eq!(*status, Status::Error, "{id}");
+                let imported =
+                    Snapshot::from_value(StandInConfig::bundled().unwrap().export).unwrap();
+                let why = aether365_engine::find_check(id)
+                    .unwrap()
+                    .evaluate(&imported)
+                    .message;
+                assert!(why.contains(cmdlet), "{id}: {why}");
+                assert_eq!(got.status, *live, "{id}: {}", got.message);
+            } else if id.starts_with("A365-PBI-") {
                 // Fabric tenant settings: not in a ScubaGear export; collected live, where the
                 // stand-in tenant's settings decide them (some pass, some fail).
                 assert_eq!(*status, Status::Error, "{id}");

@@ -44,8 +44,13 @@ const RETENTION: &str = "unified_audit_log_retention_policies";
 /// The built-in protection's policy name (Safe Attachments and Safe Links).
 const BUILT_IN: &str = "Built-In Protection Policy";
 
-/// What a pass resting on a rule without recipient conditions found none of.
+/// What a pass resting on a custom rule without recipient conditions or exceptions found none of.
 const NO_CONDITION: &str = "recipient condition or exception on the rule the verdict rests on";
+/// What a pass resting on a rule without recipient conditions (exceptions not read: a preset's
+/// rule, a Safe Links rule) found none of.
+const NO_RECIPIENT_CONDITION: &str = "recipient condition on the rule the verdict rests on";
+/// What a pass resting on a custom rule scoped to every accepted domain found none of.
+const EVERY_DOMAIN: &str = "recipient exception on the rule the verdict rests on, whose `RecipientDomainIs` names every accepted domain";
 /// What a pass resting on no custom rule applying to everyone found none of.
 const NO_COVERING_RULE: &str =
     "enabled rule applying to every recipient ahead of the policy the verdict rests on";
@@ -145,6 +150,16 @@ fn custom_covers_all(
     Ok(own.is_subset(&scoped))
 }
 
+/// What a pass resting on a custom rule that [`custom_covers_all`] accepted found none of: no
+/// condition at all, or only a domain condition naming every accepted domain.
+fn custom_basis(rule: &Value) -> &'static str {
+    if strs(rule.get("RecipientDomainIs")).is_empty() {
+        NO_CONDITION
+    } else {
+        EVERY_DOMAIN
+    }
+}
+
 /// A rule's priority (lower wins); its absence is an unknown shape.
 fn priority(rule: &Value, group: &str) -> Result<i64, String> {
     i(rule, "Priority").ok_or_else(|| format!("an enabled rule in `{group}` has no `Priority`"))
@@ -157,7 +172,7 @@ fn highest_custom_rule(
     group: &str,
     policy_field: &str,
     domains: &Result<BTreeSet<String>, String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<(String, &'static str)>, String> {
     let on: Vec<&Value> = rules.iter().copied().filter(|r| enabled(r)).collect();
     let mut best: Option<i64> = None;
     for r in &on {
@@ -167,7 +182,7 @@ fn highest_custom_rule(
     let Some(best) = best else { return Ok(None) };
     for r in on {
         if priority(r, group)? == best && custom_covers_all(r, group, domains)? {
-            return Ok(Some(s(r, policy_field).to_string()));
+            return Ok(Some((s(r, policy_field).to_string(), custom_basis(r))));
         }
     }
     Ok(None)
@@ -212,20 +227,20 @@ fn highest_policy<'a>(
             return Ok(Some(Chosen {
                 policy: p,
                 rests_on: preset_group,
-                none_of: NO_CONDITION,
+                none_of: NO_RECIPIENT_CONDITION,
                 how: format!("the {preset}, which applies to every recipient"),
             }));
         }
     }
     let domains = accepted_domains(snap);
-    if let Some(name) = highest_custom_rule(rules, rules_group, policy_field, &domains)? {
+    if let Some((name, basis)) = highest_custom_rule(rules, rules_group, policy_field, &domains)? {
         let p = policy_named(pols, &name).ok_or_else(|| {
             format!("the highest-priority rule in `{rules_group}` applies a policy that `{}` does not list", policy_section(rules_group))
         })?;
         return Ok(Some(Chosen {
             policy: p,
             rests_on: rules_group,
-            none_of: NO_CONDITION,
+            none_of: basis,
             how: "a custom policy whose highest-priority rule applies to every recipient".into(),
         }));
     }
@@ -567,7 +582,7 @@ fn spam_verdict(
         .about(&failing);
     }
     let (rests_on, none_of) = if preset_good {
-        (EOP_RULES, NO_CONDITION)
+        (EOP_RULES, NO_RECIPIENT_CONDITION)
     } else {
         (SPAM_RULES, NO_COVERING_RULE)
     };
@@ -690,7 +705,7 @@ impl Phish<'_> {
         for preset in PRESETS {
             if is_preset(id, preset) {
                 return Ok(preset_covers_all(&self.eop, preset, EOP_RULES)?
-                    .then_some((EOP_RULES, NO_CONDITION)));
+                    .then_some((EOP_RULES, NO_RECIPIENT_CONDITION)));
             }
         }
         let own = self.domains.as_ref().map_err(Clone::clone)?;
@@ -704,7 +719,7 @@ impl Phish<'_> {
             }
         }) {
             if custom_covers_all(r, PHISH_RULES, &self.domains)? {
-                return Ok(Some((PHISH_RULES, NO_CONDITION)));
+                return Ok(Some((PHISH_RULES, custom_basis(r))));
             }
         }
         Ok(None)
@@ -957,7 +972,7 @@ fn suite_safety_tips(snap: &Snapshot) -> Outcome {
                 return Outcome::pass_on_empty_read(
                     snap,
                     EOP_RULES,
-                    NO_CONDITION,
+                    NO_RECIPIENT_CONDITION,
                     &format!(
                         "The {preset}, whose anti-phishing settings show every safety tip, applies to every recipient"
                     ),
@@ -981,6 +996,8 @@ struct Links<'a> {
     policy: Option<&'a Value>,
     applied: String,
     preset: Option<&'static str>,
+    /// A custom rule without recipient conditions chose `applied` (else the built-in policy).
+    by_rule: bool,
 }
 
 fn links(snap: &Snapshot) -> Result<Links<'_>, String> {
@@ -1007,6 +1024,7 @@ fn links(snap: &Snapshot) -> Result<Links<'_>, String> {
             }
         }
     }
+    let by_rule = best.is_some();
     let applied = best.map_or(BUILT_IN.to_string(), |(r, _)| {
         s(r, "SafeLinksPolicy").to_string()
     });
@@ -1014,6 +1032,7 @@ fn links(snap: &Snapshot) -> Result<Links<'_>, String> {
         policy: policy_named(&pols, &applied),
         applied,
         preset,
+        by_rule,
     })
 }
 
@@ -1053,11 +1072,22 @@ fn links_verdict(snap: &Snapshot, flags: &[&str], what: &str) -> Outcome {
         )
         .about(&name);
     }
+    let (none_of, how) = if l.by_rule {
+        (
+            NO_RECIPIENT_CONDITION,
+            "the highest-priority enabled rule applies to every recipient",
+        )
+    } else {
+        (
+            NO_COVERING_RULE,
+            "the built-in protection, no custom rule applying to every recipient",
+        )
+    };
     Outcome::pass_on_empty_read(
         snap,
         LINK_RULES,
-        NO_COVERING_RULE,
-        &format!("{what} through the Safe Links policy applying to every recipient"),
+        none_of,
+        &format!("{what} through the Safe Links policy applying to every recipient ({how})"),
         evidence,
     )
     .about(&name)
