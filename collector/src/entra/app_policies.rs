@@ -44,7 +44,7 @@ pub(crate) async fn read(reader: &impl GraphReader) -> Result<Vec<Value>, ReadEr
             .to_string();
         let applies = reader
             .list(&format!(
-                "{PATH}/{id}/appliesTo?$select=id,appId,displayName"
+                "/v1.0/policies/appManagementPolicies/{id}/appliesTo?$select=id,appId,displayName"
             ))
             .await?;
         obj.insert(APPLIES_TO.into(), Value::Array(applies));

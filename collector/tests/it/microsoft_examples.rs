@@ -55,6 +55,8 @@
 //! | `GET /v1.0/identity/conditionalAccess/namedLocations` | `graph_v1.0_identity_conditionalAccess_namedLocations.json` |  |
 //! | `GET /v1.0/identityGovernance/accessReviews/definitions` | `graph_v1.0_identityGovernance_accessReviews_definitions.json` |  |
 //! | `GET /v1.0/policies/defaultAppManagementPolicy` | `graph_v1.0_policies_defaultAppManagementPolicy.json` |  |
+//! | `GET /v1.0/policies/appManagementPolicies` | `graph_v1.0_policies_appManagementPolicies.json` |  |
+//! | `GET /v1.0/policies/appManagementPolicies/{id}/appliesTo` | `graph_v1.0_policies_appManagementPolicies_appliesTo.json` |  |
 //! | `GET /v1.0/users` | `graph_v1.0_users.json` |  |
 //! | `GET /v1.0/users/{id}` | `graph_v1.0_users_id.json` | without `assignedLicenses` (not selected in Microsoft's example): the collector refuses it |
 //! | `GET /v1.0/groups` | `graph_v1.0_groups.json` | |
