@@ -9,6 +9,7 @@ use aether365_entities::scan;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use super::evaluator::Evaluator;
 use super::snapshots::ParsedSnapshots;
 use super::store::{self, Lease};
 use super::types::{ScanError, ScanEvent, ScanQuota, ScanStatus};
@@ -62,6 +63,8 @@ pub(super) struct RunEnv {
     pub bus: Bus,
     /// Snapshots parsed by earlier scans of this instance.
     pub snapshots: ParsedSnapshots,
+    /// Where the scan's CPU work runs, below the answers' priority.
+    pub evaluator: Evaluator,
 }
 
 impl RunEnv {

@@ -189,7 +189,9 @@ pub(super) async fn collect(
     .await
     .map_err(|e| Stop::Failed(format!("storing the collected configuration failed: {e}")))?;
     let snapshot_id = stored.id;
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(stored.data))
+    let snapshot = env
+        .evaluator
+        .run(move || Snapshot::from_value(stored.data))
         .await
         .map_err(|e| Stop::Failed(format!("reading the collected snapshot failed: {e}")))?
         .map_err(|e| Stop::Failed(format!("the collected snapshot is unusable: {e}")))?;

@@ -14,6 +14,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, SqlErr};
 use tokio::sync::oneshot;
 
 use super::env::{RunEnv, ScanConfig};
+use super::evaluator::Evaluator;
 use super::fanout::Fanout;
 use super::run;
 use super::snapshots::ParsedSnapshots;
@@ -118,6 +119,8 @@ pub struct ScanManager {
     fanout: Fanout,
     /// Snapshots parsed by this instance's scans, for the next ones.
     snapshots: ParsedSnapshots,
+    /// The threads scans evaluate on.
+    evaluator: Evaluator,
     /// Scans this instance holds, by id.
     active: HashMap<i64, Active>,
     /// Starts being written, by (tenant, kind).
@@ -152,6 +155,7 @@ impl ScanManager {
             bus,
             fanout: Fanout::default(),
             snapshots: ParsedSnapshots::default(),
+            evaluator: Evaluator::for_this_machine(),
             active: HashMap::new(),
             starting: HashMap::new(),
             claiming: false,
@@ -367,6 +371,7 @@ impl ScanManager {
             config: self.config.clone(),
             bus: self.bus.clone(),
             snapshots: self.snapshots.clone(),
+            evaluator: self.evaluator.clone(),
         };
         let (db, bus) = (env.db.clone(), env.bus.clone());
         let event = store::event_of(&row);

@@ -6,6 +6,7 @@
 mod domains;
 mod drift;
 mod env;
+mod evaluator;
 mod fanout;
 mod input;
 mod live;

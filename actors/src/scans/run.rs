@@ -14,6 +14,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::domains::{exposure_domains, skipped_text};
 use super::env::{Progress, RunEnv, Stop, count};
+use super::evaluator::Evaluator;
 use super::input::{ScanInput, snapshot_note};
 use super::live;
 use super::persist::complete_running_scan;
@@ -90,7 +91,7 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
             if !store::set_input(&env.db, env.bus.instance_id(), row.id, &input).await? {
                 return Err(Stop::Cancelled);
             }
-            evaluate_compliance(snapshot, &mut progress).await?
+            evaluate_compliance(&env.evaluator, snapshot, &mut progress).await?
         }
         Work::Collect { collector, tenant } => {
             let (_, snapshot, input) =
@@ -98,7 +99,7 @@ async fn run_inner(env: &RunEnv, queued: &scan::Model) -> Result<(), Stop> {
             if !store::set_input(&env.db, env.bus.instance_id(), row.id, &input).await? {
                 return Err(Stop::Cancelled);
             }
-            evaluate_compliance(snapshot, &mut progress).await?
+            evaluate_compliance(&env.evaluator, snapshot, &mut progress).await?
         }
         Work::Exposure { domains, skipped } => {
             let input = ScanInput::of_dns(Utc::now(), &skipped);
@@ -163,7 +164,7 @@ async fn prepare(env: &RunEnv, row: &scan::Model, kind: ScanKind) -> Result<(Wor
                 latest.collected_at,
                 Some(why_not_live),
             );
-            let snapshot = env.snapshots.get(db, latest.id).await?;
+            let snapshot = env.snapshots.get(db, &env.evaluator, latest.id).await?;
             Ok((Work::Compliance { snapshot, input }, count(checks)))
         }
         ScanKind::Exposure => {
@@ -251,8 +252,9 @@ fn group_by_service(checks: &'static [Check]) -> Vec<(Service, Vec<&'static Chec
     groups
 }
 
-/// Evaluates the checks service by service on a blocking thread, with progress in between.
+/// Evaluates the checks service by service on the evaluator's threads, with progress in between.
 async fn evaluate_compliance(
+    evaluator: &Evaluator,
     snapshot: Arc<Snapshot>,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<Finding>, Stop> {
@@ -260,19 +262,20 @@ async fn evaluate_compliance(
     for (service, checks) in group_by_service(compliance_checks()) {
         progress.set_stage(format!("evaluating the {} checks", service.as_str()));
         let snapshot = Arc::clone(&snapshot);
-        let group: Vec<Finding> = tokio::task::spawn_blocking(move || {
-            checks
-                .iter()
-                .map(|check| check.evaluate(&snapshot))
-                .collect()
-        })
-        .await
-        .map_err(|e| {
-            Stop::Failed(format!(
-                "evaluating the {} checks failed: {e}",
-                service.as_str()
-            ))
-        })?;
+        let group: Vec<Finding> = evaluator
+            .run(move || {
+                checks
+                    .iter()
+                    .map(|check| check.evaluate(&snapshot))
+                    .collect()
+            })
+            .await
+            .map_err(|e| {
+                Stop::Failed(format!(
+                    "evaluating the {} checks failed: {e}",
+                    service.as_str()
+                ))
+            })?;
         progress.advance(group.len()).await?;
         findings.extend(group);
     }

@@ -13,7 +13,7 @@ use aether365_entities::{config_snapshot, tenant};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::env::Stop;
+use super::evaluator::Evaluator;
 use super::input::SnapshotSource;
 use super::types::ScanError;
 
@@ -58,12 +58,13 @@ pub(crate) struct ParsedSnapshots {
 }
 
 impl ParsedSnapshots {
-    /// The parsed snapshot `id`: kept, or read and parsed (on a blocking thread) and kept.
+    /// The parsed snapshot `id`: kept, or read and parsed (on an evaluator thread) and kept.
     pub(super) async fn get(
         &self,
         db: &DatabaseConnection,
+        evaluator: &Evaluator,
         id: i64,
-    ) -> Result<Arc<Snapshot>, Stop> {
+    ) -> Result<Arc<Snapshot>, ScanError> {
         if let Some(found) = self.kept(id) {
             return Ok(found);
         }
@@ -72,13 +73,15 @@ impl ParsedSnapshots {
             .column(config_snapshot::Column::Data)
             .into_tuple()
             .one(db)
+            .await?
+            .ok_or_else(|| ScanError::Failed(format!("configuration snapshot {id} is gone")))?;
+        let snapshot = evaluator
+            .run(move || Snapshot::from_value(data))
             .await
-            .map_err(ScanError::from)?
-            .ok_or_else(|| Stop::Failed(format!("configuration snapshot {id} is gone")))?;
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_value(data))
-            .await
-            .map_err(|e| Stop::Failed(format!("reading the snapshot failed: {e}")))?
-            .map_err(|e| Stop::Failed(format!("configuration snapshot {id} is unreadable: {e}")))?;
+            .map_err(|e| ScanError::Failed(format!("reading the snapshot failed: {e}")))?
+            .map_err(|e| {
+                ScanError::Failed(format!("configuration snapshot {id} is unreadable: {e}"))
+            })?;
         let snapshot = Arc::new(snapshot);
         self.keep(id, Arc::clone(&snapshot));
         Ok(snapshot)
