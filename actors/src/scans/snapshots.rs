@@ -51,10 +51,13 @@ pub(super) async fn latest_head(
     }))
 }
 
+/// Parsed snapshots by id, most recently used first.
+type Kept = VecDeque<(i64, Arc<Snapshot>)>;
+
 /// The last few snapshots parsed, newest use first; cloned cheaply (shared).
 #[derive(Clone, Default)]
 pub(crate) struct ParsedSnapshots {
-    kept: Arc<Mutex<VecDeque<(i64, Arc<Snapshot>)>>>,
+    kept: Arc<Mutex<Kept>>,
 }
 
 impl ParsedSnapshots {
