@@ -218,31 +218,28 @@ impl Exemptions {
                     },
                 );
             }
-            for list in PROTECTED_LISTS {
-                if let Some(names) = string_set(entry.get(list)) {
-                    // Compared as ScubaGear compares them: trimmed, in lower case.
-                    let names = names
-                        .iter()
-                        .map(|u| u.trim().to_lowercase())
-                        .filter(|u| !u.is_empty())
-                        .collect();
-                    out.protected.insert((id.clone(), list.to_string()), names);
-                }
-            }
+            out.add_protected(&id, entry);
         }
         for (id, entry) in policies(config, "SecuritySuite") {
-            for list in PROTECTED_LISTS {
-                if let Some(names) = string_set(entry.get(list)) {
-                    let names = names
-                        .iter()
-                        .map(|u| u.trim().to_lowercase())
-                        .filter(|u| !u.is_empty())
-                        .collect();
-                    out.protected.insert((id.clone(), list.to_string()), names);
-                }
-            }
+            out.add_protected(&id, entry);
         }
         out
+    }
+
+    /// The protected users and domains a Defender or Security Suite policy entry declares,
+    /// compared as ScubaGear compares them: trimmed, in lower case.
+    fn add_protected(&mut self, id: &str, entry: &Map<String, Value>) {
+        for list in PROTECTED_LISTS {
+            if let Some(names) = string_set(entry.get(list)) {
+                let names = names
+                    .iter()
+                    .map(|u| u.trim().to_lowercase())
+                    .filter(|u| !u.is_empty())
+                    .collect();
+                self.protected
+                    .insert((id.to_string(), list.to_string()), names);
+            }
+        }
     }
 
     /// The entry of `map` for `policy`, or for the older id of the same requirement.

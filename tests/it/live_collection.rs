@@ -186,28 +186,15 @@ pub(crate) fn consistent_export() -> Value {
         m365_standin::fabric_settings()["fabric_tenant_settings"].clone();
     export["powerbi_successful_commands"] = json!([FABRIC_COMMAND]);
     export["powerbi_unsuccessful_commands"] = json!([]);
-    for (k, v) in m365_standin::exchange_cis().as_object().unwrap() {
-        if k != "version" {
-            export["aether365"][k] = v.clone();
+    // The stand-in tenant's Exchange Online, Defender and Purview settings beyond ScubaGear's.
+    for part in [m365_standin::exchange_cis(), m365_standin::security_suite()] {
+        for (k, v) in part.as_object().unwrap() {
+            if k != "version" {
+                export["aether365"][k] = v.clone();
+            }
         }
     }
-    for (_, cmdlet) in CIS_EXCHANGE_CHECKS {
-        let list = if cmdlet == "Get-LabelPolicy" {
-            "securitysuite_successful_commands"
-        } else {
-            "exo_successful_commands"
-        };
-        let done = export[list].as_array_mut().unwrap();
-        if !done.contains(&json!(cmdlet)) {
-            done.push(json!(cmdlet));
-        }
-    }
-    for (key, value) in m365_standin::security_suite().as_object().unwrap() {
-        if key != "version" {
-            export["aether365"][key] = value.clone();
-        }
-    }
-    for cmdlet in [
+    let cmdlets = CIS_EXCHANGE_CHECKS.iter().map(|(_, c)| *c).chain([
         "Get-MalwareFilterRule",
         "Get-HostedContentFilterRule",
         "Get-AntiPhishRule",
@@ -217,8 +204,13 @@ pub(crate) fn consistent_export() -> Value {
         "Get-SafeLinksPolicy",
         "Get-SafeLinksRule",
         "Get-UnifiedAuditLogRetentionPolicy",
-    ] {
-        let list = if cmdlet == "Get-UnifiedAuditLogRetentionPolicy" {
+    ]);
+    for cmdlet in cmdlets {
+        // Security & Compliance cmdlets are recorded under `securitysuite`, as ScubaGear does.
+        let list = if matches!(
+            cmdlet,
+            "Get-LabelPolicy" | "Get-UnifiedAuditLogRetentionPolicy"
+        ) {
             "securitysuite_successful_commands"
         } else {
             "exo_successful_commands"
@@ -362,6 +354,15 @@ fn import_verdicts() -> BTreeMap<String, Status> {
     verdicts_of(StandInConfig::bundled().unwrap().export)
 }
 
+/// Why check `id` answers what it does on the bundled export as imported.
+fn import_reason(id: &str) -> String {
+    let imported = Snapshot::from_value(StandInConfig::bundled().unwrap().export).unwrap();
+    aether365_engine::find_check(id)
+        .unwrap()
+        .evaluate(&imported)
+        .message
+}
+
 #[actix_web::test]
 async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing() {
     let expected = import_verdicts();
@@ -381,12 +382,7 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                 // Not in a ScubaGear 1.8.0 export: the import says which read is missing, the
                 // live collection reads it and decides.
                 assert_eq!(*status, Status::Error, "{id}");
-                let imported =
-                    Snapshot::from_value(StandInConfig::bundled().unwrap().export).unwrap();
-                let why = aether365_engine::find_check(id)
-                    .unwrap()
-                    .evaluate(&imported)
-                    .message;
+                let why = import_reason(id);
                 assert!(why.contains(cmdlet), "{id}: {why}");
                 assert_eq!(got.status, *live, "{id}: {}", got.message);
             } else if id.starts_with("A365-PBI-") {
@@ -403,12 +399,7 @@ async fn the_sample_differs_only_where_its_anonymised_mail_records_are_missing()
                 // The plain ScubaGear export cannot decide them, and says why; the live
                 // collection reads them and decides.
                 assert_eq!(*status, Status::Error, "{id}");
-                let imported =
-                    Snapshot::from_value(StandInConfig::bundled().unwrap().export).unwrap();
-                let why = aether365_engine::find_check(id)
-                    .unwrap()
-                    .evaluate(&imported)
-                    .message;
+                let why = import_reason(id);
                 assert!(
                     why.contains("not in a ScubaGear export") && why.contains(cmdlet),
                     "{id}: {why}"

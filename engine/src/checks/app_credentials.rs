@@ -111,13 +111,14 @@ pub(super) fn duration_seconds(text: &str) -> Option<i64> {
 
 /// Which credentials a restriction governs.
 #[derive(Clone, Copy)]
-enum Credential {
+pub(crate) enum Credential {
     Password,
     Key,
 }
 
 impl Credential {
-    fn field(self) -> &'static str {
+    /// The restriction group of an app management policy that governs these credentials.
+    pub(crate) fn field(self) -> &'static str {
         match self {
             Credential::Password => "passwordCredentials",
             Credential::Key => "keyCredentials",

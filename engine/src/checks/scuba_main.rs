@@ -22,7 +22,7 @@
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use super::app_credentials::duration_seconds;
+use super::app_credentials::{Credential, duration_seconds};
 use super::{b, check, counted, i, input, s};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
@@ -42,22 +42,6 @@ const HALVES: [(&str, &str); 2] = [
 fn is_all_apps_date(text: &str) -> bool {
     text == "/Date(-62135596800000)/"
         || DateTime::parse_from_rfc3339(text).is_ok_and(|d| d.timestamp() == -62_135_596_800)
-}
-
-/// Which credentials a restriction governs.
-#[derive(Clone, Copy)]
-enum Credential {
-    Password,
-    Key,
-}
-
-impl Credential {
-    fn field(self) -> &'static str {
-        match self {
-            Credential::Password => "passwordCredentials",
-            Credential::Key => "keyCredentials",
-        }
-    }
 }
 
 /// One main-branch rule over the app management policies.
