@@ -218,10 +218,10 @@ impl Exemptions {
                     },
                 );
             }
-            out.add_protected(&id, entry);
+            out.add_protected(id, entry);
         }
         for (id, entry) in policies(config, "SecuritySuite") {
-            out.add_protected(&id, entry);
+            out.add_protected(id, entry);
         }
         out
     }
