@@ -106,3 +106,37 @@ impl ParsedSnapshots {
         kept.truncate(KEPT);
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn snapshot(n: i64) -> Arc<Snapshot> {
+        let doc = serde_json::json!({ "tenant_id": format!("tenant-{n}"), "conditional_access_policies": [] });
+        Arc::new(Snapshot::from_value(doc).unwrap())
+    }
+
+    #[test]
+    fn keeps_the_last_few_used_by_id_and_forgets_the_least_recently_used() {
+        let kept = ParsedSnapshots::default();
+        let first = snapshot(1);
+        kept.keep(1, Arc::clone(&first));
+        assert!(Arc::ptr_eq(&kept.kept(1).unwrap(), &first));
+        assert!(kept.kept(2).is_none());
+        for id in 2..=i64::try_from(KEPT).unwrap() {
+            kept.keep(id, snapshot(id));
+        }
+        // Using 1 makes it the most recent: the next one in pushes out 2, not 1.
+        assert!(kept.kept(1).is_some());
+        kept.keep(99, snapshot(99));
+        assert!(kept.kept(1).is_some());
+        assert!(kept.kept(2).is_none());
+        assert!(kept.kept(99).is_some());
+        // Keeping an id again replaces it rather than keeping two.
+        kept.keep(99, snapshot(100));
+        let all = kept.kept.lock().unwrap();
+        assert_eq!(all.len(), KEPT);
+        assert_eq!(all.iter().filter(|(id, _)| *id == 99).count(), 1);
+    }
+}
