@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{b, check, i, input, list_ours, n, name_of, s, strs, unlicensed};
+use super::{b, check, counted, i, input, list_ours, n, name_of, s, strs, unlicensed};
 use crate::check::{Check, Outcome};
 use crate::exemptions::{Exemptions, SOURCE};
 use crate::snapshot::Snapshot;
@@ -1144,31 +1144,71 @@ fn suite_audit_retention(snap: &Snapshot) -> Outcome {
                 .and_then(Value::as_str)
                 .is_none_or(|st| st == "Success")
     });
-    let long: Vec<String> = pols
-        .iter()
-        .filter(|p| {
-            RETENTION_DURATIONS.contains(&s(p, "RetentionDuration"))
-                && b(p, "Enabled") != Some(false)
-        })
-        .map(|p| name_of(p))
-        .collect();
-    let evidence = json!({ "advanced_auditing_plan": premium, "policies_a_year_or_more": long, "policies": pols.len() });
+    // A year or more, not disabled; then whether it keeps every record (stricter than
+    // ScubaGear's main branch, which counts a policy scoped to one record type or user too).
+    let mut whole = Vec::new();
+    let mut scoped = Vec::new();
+    let mut unknown = None;
+    for p in pols.iter().filter(|p| {
+        RETENTION_DURATIONS.contains(&s(p, "RetentionDuration")) && b(p, "Enabled") != Some(false)
+    }) {
+        let mut all = Ok(true);
+        for k in ["RecordTypes", "Operations", "UserIds"] {
+            match unset(p, k, RETENTION) {
+                Ok(true) => {}
+                Ok(false) => {
+                    all = Ok(false);
+                    break;
+                }
+                Err(e) => all = Err(e),
+            }
+        }
+        match all {
+            Ok(true) => whole.push(name_of(p)),
+            Ok(false) => scoped.push(name_of(p)),
+            Err(e) => unknown = Some(e),
+        }
+    }
+    let evidence = json!({
+        "advanced_auditing_plan": premium,
+        "policies_a_year_or_more_for_every_record": whole,
+        "policies_a_year_or_more_for_some_records": scoped,
+        "policies": pols.len(),
+    });
     if !premium {
         return Outcome::fail(
             "The tenant has no Audit (Premium) service plan (M365_ADVANCED_AUDITING), which audit log retention beyond 180 days needs.",
             evidence,
         );
     }
-    Outcome::verdict(
-        !long.is_empty(),
+    if whole.is_empty()
+        && let Some(reason) = unknown
+    {
+        return Outcome::error(reason);
+    }
+    let fail = if scoped.is_empty() {
+        "No audit log retention policy keeps audit records for a year or more.".to_string()
+    } else {
         format!(
-            "{} audit records for a year or more; it applies only to users licensed for Audit (Premium).",
-            n(&long, "audit log retention policy keeps", "audit log retention policies keep")
+            "No audit log retention policy keeps every audit record for a year or more: {} of a year or more {} to some record types, operations or users.",
+            counted(scoped.len(), "policy", "policies"),
+            if scoped.len() == 1 {
+                "is scoped"
+            } else {
+                "are scoped"
+            }
+        )
+    };
+    Outcome::verdict(
+        !whole.is_empty(),
+        format!(
+            "{} every audit record for a year or more; it applies only to users licensed for Audit (Premium).",
+            n(&whole, "audit log retention policy keeps", "audit log retention policies keep")
         ),
-        "No audit log retention policy keeps audit records for a year or more.",
+        fail,
         evidence,
     )
-    .about(&long)
+    .about(if whole.is_empty() { &scoped } else { &whole })
 }
 
 /// The Security Suite checks.

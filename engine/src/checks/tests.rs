@@ -3842,6 +3842,24 @@ pub(crate) fn security_suite_cases() -> Vec<(&'static str, Mutation, Status)> {
             ),
             Pass,
         ),
+        // Ten years, but only for Exchange administrators' actions: not every record is kept.
+        (
+            "A365-PUR-12",
+            f(|v| {
+                let p = &mut v["aether365"]["unified_audit_log_retention_policies"][0];
+                p["RetentionDuration"] = json!("TenYears");
+                p["RecordTypes"] = json!(["ExchangeAdmin"]);
+            }),
+            Fail,
+        ),
+        (
+            "A365-PUR-12",
+            p(
+                "/aether365/unified_audit_log_retention_policies/0/UserIds",
+                json!(["ceo@contoso.com"]),
+            ),
+            Fail,
+        ),
     ]
 }
 
@@ -3932,6 +3950,16 @@ fn security_suite_checks_error_without_their_rules() {
         (
             "A365-PUR-12",
             f(|v| remove(v, "/aether365/unified_audit_log_retention_policies")),
+        ),
+        // Without its scoping fields, whether a policy keeps every record is unknown.
+        (
+            "A365-PUR-12",
+            f(|v| {
+                remove(
+                    v,
+                    "/aether365/unified_audit_log_retention_policies/0/Operations",
+                )
+            }),
         ),
     ];
     for (id, mutate) in errors {
