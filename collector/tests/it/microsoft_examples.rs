@@ -2068,15 +2068,34 @@ async fn security_suite_rules_and_policies_are_read() {
     ] {
         assert_eq!(verdict(&c, check), expected, "{check}");
     }
-    // A three-year policy exists, but Microsoft's licence example has no Audit (Premium) plan.
+    // A three-year policy exists, but only for Exchange administrators' actions, and
+    // Microsoft's licence example has no Audit (Premium) plan.
     let snapshot = Snapshot::from_value(c.snapshot.clone()).unwrap();
     let retention = find_check("A365-PUR-12").unwrap().evaluate(&snapshot);
     assert_eq!(retention.status, Status::Fail, "{}", retention.message);
     assert_eq!(
-        retention.evidence["policies_a_year_or_more"],
+        retention.evidence["policies_a_year_or_more_for_some_records"],
         json!(["Exchange admin actions for three years"])
     );
+    assert_eq!(
+        retention.evidence["policies_a_year_or_more_for_every_record"],
+        json!([])
+    );
     assert_eq!(retention.evidence["advanced_auditing_plan"], false);
+    // With the licence, the scoped policy still does not keep every record.
+    let mut licensed = c.snapshot.clone();
+    licensed["service_plans"].as_array_mut().unwrap().push(
+        json!({"ServicePlanName": "M365_ADVANCED_AUDITING", "ProvisioningStatus": "Success"}),
+    );
+    let retention = find_check("A365-PUR-12")
+        .unwrap()
+        .evaluate(&Snapshot::from_value(licensed).unwrap());
+    assert_eq!(retention.status, Status::Fail, "{}", retention.message);
+    assert!(
+        retention.message.contains("scoped to some record types"),
+        "{}",
+        retention.message
+    );
 }
 
 /// Microsoft's role member with its `id` (that of the same user in Microsoft's user example)
