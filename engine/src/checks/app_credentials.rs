@@ -109,6 +109,12 @@ pub(super) fn duration_seconds(text: &str) -> Option<i64> {
     Some(total)
 }
 
+/// A lifetime in days, rounded up, for messages (our own rendering of a parsed duration, never
+/// the tenant's text).
+pub(crate) fn days(secs: i64) -> i64 {
+    (secs + 86_399) / 86_400
+}
+
 /// Which credentials a restriction governs.
 #[derive(Clone, Copy)]
 pub(crate) enum Credential {
@@ -219,11 +225,10 @@ fn half_meets(
             ));
         };
         if secs > MAX_LIFETIME_SECONDS {
-            // Our own rendering of the parsed duration, never the tenant's text.
             return Ok(Some(format!(
                 "`{half}`: `{}` allows {} days, more than 180",
                 rule.restriction,
-                (secs + 86_399) / 86_400
+                days(secs)
             )));
         }
     }

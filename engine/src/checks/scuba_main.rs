@@ -22,7 +22,7 @@
 use chrono::DateTime;
 use serde_json::{Value, json};
 
-use super::app_credentials::{Credential, duration_seconds};
+use super::app_credentials::{Credential, days, duration_seconds};
 use super::{b, check, counted, i, input, s};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
@@ -105,11 +105,6 @@ fn lifetime_seconds(r: &Value, where_: &str, rule: &Rule) -> Result<Option<i64>,
             rule.restriction
         )),
     }
-}
-
-/// Days, rounded up, for messages (our own rendering, never the tenant's text).
-fn days(secs: i64) -> i64 {
-    (secs + 86_399) / 86_400
 }
 
 /// The gaps of one half of the default policy against `rule` (empty when it meets it), or
