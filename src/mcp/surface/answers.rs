@@ -7,13 +7,18 @@
 //! staleness the query layer already allows for scans completed by another instance) and
 //! dropped at once when a scan finishes in this process (the scan cache's epoch is part of the
 //! key). Each answer keeps its `tools/call` result serialised once per protocol shape, so a
-//! repeated call copies bytes and clones no `Value`. Errors are never cached.
+//! repeated call copies bytes and clones no `Value`. Callers asking the same question while it
+//! is being computed wait for that one computation (after a scan completes, every session's
+//! next `get_posture` would otherwise recompute it). Errors are never cached.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use aether365_actors::Principal;
 use aether365_actors::principal::TenantScope;
+use moka::ops::compute::Op;
 use moka::sync::Cache;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -27,6 +32,8 @@ const CAPACITY_BYTES: u64 = 32 << 20;
 /// second by default), checked on read; keeping it longer only holds memory (scans completing
 /// back to back leave an entry per scan epoch), so entries go soon after.
 const MAX_TTL: Duration = Duration::from_secs(5);
+/// The weight of a slot whose answer is still being computed.
+const PENDING_WEIGHT: u32 = 1024;
 /// Number of protocol shapes a `tools/call` result takes (see [`Shape`]).
 const SHAPES: usize = 3;
 
@@ -91,9 +98,12 @@ impl Answer {
     }
 }
 
+/// A slot's answer, computed once however many callers ask for it at the same time.
+type Cell = Arc<tokio::sync::OnceCell<Arc<Answer>>>;
+
 /// Rendered tool answers by scope, tool, arguments and scan epoch.
 pub struct AnswerCache {
-    entries: Cache<Key, Arc<Answer>>,
+    entries: Cache<Key, Cell>,
 }
 
 impl Default for AnswerCache {
@@ -101,7 +111,7 @@ impl Default for AnswerCache {
         AnswerCache {
             entries: Cache::builder()
                 .max_capacity(CAPACITY_BYTES)
-                .weigher(|_, answer: &Arc<Answer>| answer.weight())
+                .weigher(|_, cell: &Cell| cell.get().map_or(PENDING_WEIGHT, |a| a.weight()))
                 .time_to_live(MAX_TTL)
                 .build(),
         }
@@ -138,16 +148,44 @@ impl AnswerCache {
         })
     }
 
-    /// The answer kept for `slot`, if computed less than `ttl` ago.
-    pub fn get(&self, slot: &Slot, ttl: Duration) -> Option<Arc<Answer>> {
-        self.entries
-            .get(&slot.key)
-            .filter(|answer| answer.at.elapsed() < ttl)
-    }
-
-    /// Keeps an answer.
-    pub fn put(&self, slot: Slot, answer: Arc<Answer>) {
-        self.entries.insert(slot.key, answer);
+    /// The answer for `slot`: the one kept if computed less than `ttl` ago, else the one
+    /// another caller is computing now, else `compute`'s, kept. An error is returned to the
+    /// caller whose computation failed and kept for nobody (a waiting caller then computes).
+    pub async fn get_or_compute<E, F, Fut>(
+        &self,
+        slot: Slot,
+        ttl: Duration,
+        compute: F,
+    ) -> Result<Arc<Answer>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Answer, E>>,
+    {
+        let cell = self
+            .entries
+            .entry_by_ref(&slot.key)
+            .or_insert_with_if(Cell::default, |cell| {
+                cell.get().is_some_and(|a| a.at.elapsed() >= ttl)
+            })
+            .into_value();
+        let computed_here = AtomicBool::new(false);
+        let answer = cell
+            .get_or_try_init(|| async {
+                computed_here.store(true, Ordering::Relaxed);
+                compute().await.map(Arc::new)
+            })
+            .await?;
+        if computed_here.load(Ordering::Relaxed) {
+            // moka weighs an entry when it is inserted: insert the slot again, now that it
+            // holds an answer, unless a newer computation replaced it meanwhile.
+            self.entries
+                .entry(slot.key)
+                .and_compute_with(|entry| match entry {
+                    Some(entry) if Arc::ptr_eq(entry.value(), &cell) => Op::Put(Arc::clone(&cell)),
+                    _ => Op::Nop,
+                });
+        }
+        Ok(Arc::clone(answer))
     }
 }
 
@@ -166,17 +204,26 @@ mod tests {
         }
     }
 
-    fn answer(text: &str) -> Arc<Answer> {
-        Arc::new(Answer::new(ToolOutcome {
+    fn answer(text: &str) -> Answer {
+        Answer::new(ToolOutcome {
             text: text.into(),
             structured: Value::Null,
             targets: Vec::new(),
             started_scan: None,
-        }))
+        })
     }
 
-    #[test]
-    fn answers_are_kept_per_scope_arguments_and_epoch() {
+    /// The text of the answer `cache` serves for `slot`, offering `text` if it computes.
+    async fn ask(cache: &AnswerCache, slot: Slot, ttl: Duration, text: &str) -> String {
+        let served = cache
+            .get_or_compute(slot, ttl, || async { Ok::<_, ()>(answer(text)) })
+            .await
+            .unwrap();
+        served.outcome.text.clone()
+    }
+
+    #[tokio::test]
+    async fn answers_are_kept_per_scope_arguments_and_epoch() {
         let cache = AnswerCache::default();
         let ttl = Duration::from_secs(60);
         let all = principal(TenantScope::All);
@@ -184,17 +231,63 @@ mod tests {
         let args = json!({"tenant": "x", "limit": 5});
         assert!(AnswerCache::slot(&all, "start_scan", &args, 0).is_none());
         assert!(AnswerCache::slot(&all, "list_scans", &args, 0).is_none());
-        let slot = AnswerCache::slot(&all, "get_posture", &args, 0).unwrap();
-        assert!(cache.get(&slot, ttl).is_none());
-        cache.put(slot, answer("a"));
-        let same = AnswerCache::slot(&all, "get_posture", &json!({"limit": 5, "tenant": "x"}), 0);
-        assert_eq!(cache.get(&same.unwrap(), ttl).unwrap().outcome.text, "a");
-        let scoped = AnswerCache::slot(&one, "get_posture", &args, 0).unwrap();
-        assert!(cache.get(&scoped, ttl).is_none());
-        let later = AnswerCache::slot(&all, "get_posture", &args, 1).unwrap();
-        assert!(cache.get(&later, ttl).is_none());
-        let fresh = AnswerCache::slot(&all, "get_posture", &args, 0).unwrap();
-        assert!(cache.get(&fresh, Duration::ZERO).is_none());
+        let slot = |p: &Principal, args: &Value, epoch| {
+            AnswerCache::slot(p, "get_posture", args, epoch).unwrap()
+        };
+        assert_eq!(ask(&cache, slot(&all, &args, 0), ttl, "a").await, "a");
+        let reordered = json!({"limit": 5, "tenant": "x"});
+        assert_eq!(ask(&cache, slot(&all, &reordered, 0), ttl, "b").await, "a");
+        assert_eq!(ask(&cache, slot(&one, &args, 0), ttl, "c").await, "c");
+        assert_eq!(ask(&cache, slot(&all, &args, 1), ttl, "d").await, "d");
+        // Older than the TTL: computed again, and the new answer is the one kept.
+        assert_eq!(ask(&cache, slot(&all, &args, 0), Duration::ZERO, "e").await, "e");
+        assert_eq!(ask(&cache, slot(&all, &args, 0), ttl, "f").await, "e");
+    }
+
+    #[tokio::test]
+    async fn callers_asking_at_once_share_one_computation_and_errors_are_not_kept() {
+        let cache = Arc::new(AnswerCache::default());
+        let ttl = Duration::from_secs(60);
+        let all = principal(TenantScope::All);
+        let args = json!({});
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut callers = Vec::new();
+        for n in 0..8 {
+            let (cache, computed, mut released) =
+                (Arc::clone(&cache), Arc::clone(&computed), released.clone());
+            let slot = AnswerCache::slot(&all, "get_posture", &args, 0).unwrap();
+            callers.push(tokio::spawn(async move {
+                let served = cache
+                    .get_or_compute(slot, ttl, || async move {
+                        computed.fetch_add(1, Ordering::SeqCst);
+                        released.wait_for(|r| *r).await.unwrap();
+                        Ok::<_, ()>(answer(&format!("caller {n}")))
+                    })
+                    .await
+                    .unwrap();
+                served.outcome.text.clone()
+            }));
+        }
+        // Let every caller reach the slot before the first computation may end.
+        for _ in 0..16 {
+            tokio::task::yield_now().await;
+        }
+        release.send(true).unwrap();
+        let mut texts = Vec::new();
+        for caller in callers {
+            texts.push(caller.await.unwrap());
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        assert!(texts.iter().all(|t| *t == texts[0]), "{texts:?}");
+
+        let other = AnswerCache::slot(&all, "list_findings", &args, 0).unwrap();
+        let failed = cache
+            .get_or_compute(other, ttl, || async { Err::<Answer, _>("database down") })
+            .await;
+        assert_eq!(failed.unwrap_err(), "database down");
+        let other = AnswerCache::slot(&all, "list_findings", &args, 0).unwrap();
+        assert_eq!(ask(&cache, other, ttl, "recovered").await, "recovered");
     }
 
     #[test]

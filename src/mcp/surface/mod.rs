@@ -167,16 +167,11 @@ pub async fn call_tool_cached(
     let slot = (!ttl.is_zero())
         .then(|| AnswerCache::slot(&ctx.principal, name, &arguments, scans.epoch()))
         .flatten();
-    if let Some(slot) = &slot
-        && let Some(hit) = cache.get(slot, ttl)
-    {
-        return Ok(hit);
+    let compute = || async { tools::call(ctx, name, arguments).await.map(Answer::new) };
+    match slot {
+        Some(slot) => cache.get_or_compute(slot, ttl, compute).await,
+        None => compute().await.map(Arc::new),
     }
-    let answer = Arc::new(Answer::new(tools::call(ctx, name, arguments).await?));
-    if let Some(slot) = slot {
-        cache.put(slot, Arc::clone(&answer));
-    }
-    Ok(answer)
 }
 
 /// The concrete resources visible to the caller.
