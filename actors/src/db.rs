@@ -20,6 +20,13 @@
 //! cannot turn the fault into an error (we measured SIGBUS with `mmap_size` 0 too). Keep the
 //! database's directory writable by the server; a full disk is safe (SQLite allocates the
 //! `-shm` pages with `write(2)` before mapping them).
+//!
+//! # SQLite's write lock
+//! One connection writes at a time. SQLite's own busy handler makes a waiting writer sleep 1,
+//! 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between tries: an audit row waiting for a
+//! scan's 20 ms commit slept until its next try, up to 100 ms later, and every answer waits
+//! for its audit row. Each connection gets a handler that tries again every 250 µs for the
+//! first 10 ms, then less often ([`busy_pause`]), for as long as the busy timeout.
 
 use std::time::Duration;
 
@@ -38,6 +45,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://aether365.db?mode=rwc";
 
 /// A statement slower than this is logged at warn, with its SQL.
 const SLOW_STATEMENT: Duration = Duration::from_millis(500);
+
+/// How long a SQLite connection waits for the write lock before `database is locked`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The pause between two tries for SQLite's write lock.
+const BUSY_POLL: Duration = Duration::from_micros(250);
 
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -72,16 +84,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbError> {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(BUSY_TIMEOUT)
                 // Keep the hot pages of findings and scans in memory: 16 MiB of page cache
                 // per connection. No memory-mapped reads (module documentation).
                 .pragma("cache_size", "-16384")
                 .pragma("mmap_size", "0")
         })
         .map_sqlx_sqlite_pool_opts(|pool| {
-            pool.after_connect(|conn, _| Box::pin(sqlite_refuse_read_only(conn)))
-                .after_release(|conn, meta| release_clean(conn, meta))
-                .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+            pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlite_busy_polling(conn).await?;
+                    sqlite_refuse_read_only(conn).await
+                })
+            })
+            .after_release(|conn, meta| release_clean(conn, meta))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
         })
         .map_sqlx_postgres_pool_opts(|pool| {
             pool.after_release(|conn, meta| release_clean(conn, meta))
@@ -106,6 +123,57 @@ fn release_clean<C: Connection>(
         }
         Ok(true)
     })
+}
+
+/// Replaces SQLite's busy handler on `conn` with [`busy_poll`] (see the module documentation).
+async fn sqlite_busy_polling(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle();
+    // SAFETY: `db` is this connection's open handle, held locked by `handle` for the call (no
+    // other thread uses it meanwhile); `busy_poll` is a plain function that keeps no state,
+    // ignores its (null) argument and only sleeps.
+    #[allow(unsafe_code)]
+    let rc = unsafe {
+        libsqlite3_sys::sqlite3_busy_handler(db.as_ptr(), Some(busy_poll), std::ptr::null_mut())
+    };
+    if rc == libsqlite3_sys::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Protocol(format!(
+            "cannot set the SQLite busy handler (code {rc})"
+        )))
+    }
+}
+
+/// SQLite's busy handler: `tries` is how many times it was called for this wait. Answers 1
+/// (try again) after [`busy_pause`], or 0 (give up: `database is locked`) once the pauses add
+/// up to [`BUSY_TIMEOUT`].
+extern "C" fn busy_poll(_: *mut std::ffi::c_void, tries: std::ffi::c_int) -> std::ffi::c_int {
+    match busy_pause(u32::try_from(tries).unwrap_or(0)) {
+        Some(pause) => {
+            std::thread::sleep(pause);
+            1
+        }
+        None => 0,
+    }
+}
+
+/// The pause before try `tries + 1` for SQLite's write lock: [`BUSY_POLL`] for the first
+/// 10 ms (a write waits for another's commit, a few ms), then 1 ms up to about 110 ms, then
+/// 10 ms (a long wait polls slowly, so that many waiting writers do not starve the one holding
+/// the lock); `None` once [`BUSY_TIMEOUT`] is spent.
+fn busy_pause(tries: u32) -> Option<Duration> {
+    const FAST: u32 = 40;
+    const MEDIUM: u32 = FAST + 100;
+    const SLOW: Duration = Duration::from_millis(10);
+    let spent = BUSY_POLL * FAST + Duration::from_millis(1) * (MEDIUM - FAST);
+    let slow_tries = (BUSY_TIMEOUT.saturating_sub(spent)).as_millis() / SLOW.as_millis();
+    match tries {
+        t if t < FAST => Some(BUSY_POLL),
+        t if t < MEDIUM => Some(Duration::from_millis(1)),
+        t if u128::from(t - MEDIUM) < slow_tries => Some(SLOW),
+        _ => None,
+    }
 }
 
 /// Fails for a new SQLite connection that cannot write: SQLite opens a write-protected
@@ -149,4 +217,26 @@ pub async fn open(url: &str) -> Result<DatabaseConnection, DbError> {
     let db = connect(url).await?;
     migrate(&db).await?;
     Ok(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_pauses_start_short_grow_and_add_up_to_the_busy_timeout() {
+        let pauses: Vec<Duration> = (0..).map_while(busy_pause).collect();
+        assert_eq!(pauses[0], BUSY_POLL);
+        assert!(
+            pauses.windows(2).all(|w| w[0] <= w[1]),
+            "pauses never shrink"
+        );
+        let total: Duration = pauses.iter().sum();
+        assert!(total <= BUSY_TIMEOUT, "{total:?}");
+        assert!(
+            BUSY_TIMEOUT - total < Duration::from_millis(10),
+            "{total:?}"
+        );
+        assert_eq!(busy_pause(u32::MAX), None);
+    }
 }

@@ -18,6 +18,9 @@ use crate::scans::ScanStatus;
 /// Most points a trend returns (the newest ones).
 pub const TREND_MAX_POINTS: u64 = 400;
 
+/// A trend point's scan columns: id, finished at, score, failing checks.
+type PointCols = (i64, Option<chrono::DateTime<chrono::Utc>>, Option<f64>, i32);
+
 type FindingCols = (
     i64,
     String,
@@ -87,7 +90,16 @@ impl QueryService {
         tenant: &tenant::Model,
         query: &TrendQuery,
     ) -> Result<Vec<TrendPoint>, QueryError> {
-        let mut rows: Vec<scan::Model> = scan::Entity::find()
+        // Only the columns a point shows: a whole scan row carries its score card and input
+        // as JSON, and a trend reads up to 400 of them.
+        let mut rows: Vec<PointCols> = scan::Entity::find()
+            .select_only()
+            .columns([
+                scan::Column::Id,
+                scan::Column::FinishedAt,
+                scan::Column::Score,
+                scan::Column::FailCount,
+            ])
             .filter(scope.condition(scan::Column::OrganisationId, scan::Column::TenantId))
             .filter(scan::Column::TenantId.eq(tenant.id))
             .filter(scan::Column::Status.eq(ScanStatus::Completed.as_str()))
@@ -96,19 +108,20 @@ impl QueryService {
             .order_by_desc(scan::Column::FinishedAt)
             .order_by_desc(scan::Column::Id)
             .limit(TREND_MAX_POINTS)
+            .into_tuple()
             .all(&self.db)
             .await?;
         rows.reverse();
         let mut points: Vec<TrendPoint> = rows
-            .iter()
-            .filter_map(|r| {
-                r.finished_at.map(|at| TrendPoint {
+            .into_iter()
+            .filter_map(|(scan_id, finished_at, score, fail)| {
+                finished_at.map(|at| TrendPoint {
                     tenant_id: tenant.id,
                     tenant_name: tenant.display_name.clone(),
-                    scan_id: r.id,
+                    scan_id,
                     finished_at: at,
-                    score: r.score,
-                    fail: i64::from(r.fail_count),
+                    score,
+                    fail: i64::from(fail),
                 })
             })
             .collect();

@@ -240,7 +240,10 @@ mod tests {
         assert_eq!(ask(&cache, slot(&one, &args, 0), ttl, "c").await, "c");
         assert_eq!(ask(&cache, slot(&all, &args, 1), ttl, "d").await, "d");
         // Older than the TTL: computed again, and the new answer is the one kept.
-        assert_eq!(ask(&cache, slot(&all, &args, 0), Duration::ZERO, "e").await, "e");
+        assert_eq!(
+            ask(&cache, slot(&all, &args, 0), Duration::ZERO, "e").await,
+            "e"
+        );
         assert_eq!(ask(&cache, slot(&all, &args, 0), ttl, "f").await, "e");
     }
 
