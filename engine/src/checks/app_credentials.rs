@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::app_restrictions::{CreatedAfter, Credential, RestrictionError, State, restrictions};
+use super::app_restrictions::{CreatedAfter, Credential, State, restrictions};
 use super::{b, check, input, s};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
@@ -95,21 +95,11 @@ fn half_meets(
     if r.state? != State::Enabled {
         return Ok(Some(format!("`{half}`: `{restriction}` is not enabled")));
     }
-    let after = match r.created_after {
-        Ok(CreatedAfter::Date(when)) => Some(when.with_timezone(&Utc)),
-        Ok(CreatedAfter::Unset) => None,
-        // A date that is not text is passed over, as this rule always has.
-        Err(RestrictionError::DateNotText { .. }) => None,
-        // This rule reads Graph's own form only: ScubaGear's export of "no date" is unreadable
-        // here, as it always has been.
-        Ok(CreatedAfter::ExportedMinValue) => {
-            return Err(RestrictionError::UnreadableDate {
-                path,
-                restriction: restriction.to_string(),
-            }
-            .into());
-        }
-        Err(e) => return Err(e.into()),
+    // ScubaGear's export writes "no date" as .NET's smallest date: the restriction applies to
+    // every app, as when the field is unset. A date that is not text is an unknown shape.
+    let after = match r.created_after? {
+        CreatedAfter::Date(when) => Some(when.with_timezone(&Utc)),
+        CreatedAfter::Unset | CreatedAfter::ExportedMinValue => None,
     };
     if let Some(when) = after {
         let Some(collected) = collected else {
@@ -126,15 +116,11 @@ fn half_meets(
         }
     }
     if rule.lifetime {
-        let lifetime = match r.max_lifetime {
-            Ok(Some(lifetime)) => lifetime,
-            // A lifetime that is not text sets none, as this rule always has read it.
-            Ok(None) | Err(RestrictionError::LifetimeNotText { .. }) => {
-                return Ok(Some(format!(
-                    "`{half}`: `{restriction}` sets no maximum lifetime"
-                )));
-            }
-            Err(e) => return Err(e.into()),
+        // A `maxLifetime` that is not text is an unknown shape (error), not an absent one.
+        let Some(lifetime) = r.max_lifetime? else {
+            return Ok(Some(format!(
+                "`{half}`: `{restriction}` sets no maximum lifetime"
+            )));
         };
         if lifetime.longer_than_days(MAX_LIFETIME_DAYS) {
             return Ok(Some(format!(
