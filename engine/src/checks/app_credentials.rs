@@ -13,6 +13,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::app_restrictions::{CreatedAfter, Credential, State, restrictions};
 use super::{b, check, input, s};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
@@ -25,8 +26,8 @@ const STORAGE_SP: &str = "third_party_storage_service_principals";
 /// principal is missing or enabled, users can open files from third-party storage.
 pub const THIRD_PARTY_STORAGE_APP_ID: &str = "c1f33bc0-bdb4-4248-ba9b-096807ddb43e";
 
-/// CIS's longest credential lifetime for 5.1.5.4 and 5.1.5.6: 180 days, in seconds.
-const MAX_LIFETIME_SECONDS: i64 = 180 * 86_400;
+/// CIS's longest credential lifetime for 5.1.5.4 and 5.1.5.6, in days.
+const MAX_LIFETIME_DAYS: i64 = 180;
 
 // ---------- 1.3.7 third-party storage ----------
 
@@ -63,75 +64,6 @@ fn third_party_storage_restricted(snap: &Snapshot) -> Outcome {
 
 // ---------- 5.1.5.3 to 5.1.5.6 default app management policy ----------
 
-/// An ISO 8601 duration as Graph writes `maxLifetime` (`P180D`, `P4DT12H30M5S`, `P1Y`), in
-/// seconds. Years count as 366 days and months as 31, so a duration that might exceed a limit
-/// never reads as within it.
-pub(super) fn duration_seconds(text: &str) -> Option<i64> {
-    let rest = text.strip_prefix('P')?;
-    let (date, time) = match rest.split_once('T') {
-        Some((_, "")) => return None,
-        Some(parts) => parts,
-        None => (rest, ""),
-    };
-    if date.is_empty() && time.is_empty() {
-        return None;
-    }
-    let mut total = 0i64;
-    for (part, units) in [
-        (
-            date,
-            &[
-                ('Y', 366 * 86_400),
-                ('M', 31 * 86_400),
-                ('W', 7 * 86_400),
-                ('D', 86_400),
-            ][..],
-        ),
-        (time, &[('H', 3600), ('M', 60), ('S', 1)][..]),
-    ] {
-        let mut number = String::new();
-        let mut next_unit = 0;
-        for c in part.chars() {
-            if c.is_ascii_digit() || c == '.' {
-                number.push(c);
-                continue;
-            }
-            let at = units[next_unit..].iter().position(|(u, _)| *u == c)? + next_unit;
-            let value: f64 = number.parse().ok()?;
-            total = total.checked_add((value * units[at].1 as f64).ceil() as i64)?;
-            number.clear();
-            next_unit = at + 1;
-        }
-        if !number.is_empty() {
-            return None;
-        }
-    }
-    Some(total)
-}
-
-/// A lifetime in days, rounded up, for messages (our own rendering of a parsed duration, never
-/// the tenant's text).
-pub(crate) fn days(secs: i64) -> i64 {
-    (secs + 86_399) / 86_400
-}
-
-/// Which credentials a restriction governs.
-#[derive(Clone, Copy)]
-pub(crate) enum Credential {
-    Password,
-    Key,
-}
-
-impl Credential {
-    /// The restriction group of an app management policy that governs these credentials.
-    pub(crate) fn field(self) -> &'static str {
-        match self {
-            Credential::Password => "passwordCredentials",
-            Credential::Key => "keyCredentials",
-        }
-    }
-}
-
 /// One CIS requirement on the default app management policy.
 struct Rule {
     credential: Credential,
@@ -150,85 +82,50 @@ fn half_meets(
     rule: &Rule,
     collected: Option<DateTime<Utc>>,
 ) -> Result<Option<String>, String> {
-    let list = match policy.get(half) {
-        None | Some(Value::Null) => return Ok(Some(format!("`{half}` sets no restrictions"))),
-        Some(v) => match v.get(rule.credential.field()) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(_) => {
-                return Err(format!(
-                    "`{APP_POLICY}.{half}.{}` is not a list",
-                    rule.credential.field()
-                ));
-            }
-        },
+    let restriction = rule.restriction;
+    let Some(holder) = policy.get(half).filter(|v| !v.is_null()) else {
+        return Ok(Some(format!("`{half}` sets no restrictions")));
     };
-    let Some(r) = list
-        .iter()
-        .find(|r| s(r, "restrictionType") == rule.restriction)
-    else {
-        return Ok(Some(format!(
-            "`{half}` has no `{}` restriction",
-            rule.restriction
-        )));
+    let path = format!("{APP_POLICY}.{half}");
+    let found = restrictions(holder, &path, rule.credential, restriction)?;
+    // The first restriction of the type decides.
+    let Some(r) = found.into_iter().next() else {
+        return Ok(Some(format!("`{half}` has no `{restriction}` restriction")));
     };
-    match r.get("state").and_then(Value::as_str) {
-        Some("enabled") => {}
-        Some(_) => {
-            return Ok(Some(format!(
-                "`{half}`: `{}` is not enabled",
-                rule.restriction
-            )));
-        }
-        None => {
-            return Err(format!(
-                "`{APP_POLICY}.{half}`'s `{}` restriction has no `state`: whether it is enforced is unknown",
-                rule.restriction
-            ));
-        }
+    if r.state? != State::Enabled {
+        return Ok(Some(format!("`{half}`: `{restriction}` is not enabled")));
     }
-    if let Some(after) = r
-        .get("restrictForAppsCreatedAfterDateTime")
-        .and_then(Value::as_str)
-    {
-        let when = DateTime::parse_from_rfc3339(after).map_err(|_| {
-            format!(
-                "`{APP_POLICY}.{half}`'s `{}` restriction has an unreadable `restrictForAppsCreatedAfterDateTime`",
-                rule.restriction
-            )
-        })?;
+    // ScubaGear's export writes "no date" as .NET's smallest date: the restriction applies to
+    // every app, as when the field is unset. A date that is not text is an unknown shape.
+    let after = match r.created_after? {
+        CreatedAfter::Date(when) => Some(when.with_timezone(&Utc)),
+        CreatedAfter::Unset | CreatedAfter::ExportedMinValue => None,
+    };
+    if let Some(when) = after {
         let Some(collected) = collected else {
             return Err(
                 "the snapshot has no collection time (`timestamp_zulu`) to compare `restrictForAppsCreatedAfterDateTime` with"
                     .to_string(),
             );
         };
-        if when.with_timezone(&Utc) > collected {
+        if when > collected {
             return Ok(Some(format!(
-                "`{half}`: `{}` applies only to apps created after {}",
-                rule.restriction,
-                when.with_timezone(&Utc).format("%Y-%m-%d")
+                "`{half}`: `{restriction}` applies only to apps created after {}",
+                when.format("%Y-%m-%d")
             )));
         }
     }
     if rule.lifetime {
-        let Some(text) = r.get("maxLifetime").and_then(Value::as_str) else {
+        // A `maxLifetime` that is not text is an unknown shape (error), not an absent one.
+        let Some(lifetime) = r.max_lifetime? else {
             return Ok(Some(format!(
-                "`{half}`: `{}` sets no maximum lifetime",
-                rule.restriction
+                "`{half}`: `{restriction}` sets no maximum lifetime"
             )));
         };
-        let Some(secs) = duration_seconds(text) else {
-            return Err(format!(
-                "`{APP_POLICY}.{half}`'s `{}` restriction has an unreadable `maxLifetime`",
-                rule.restriction
-            ));
-        };
-        if secs > MAX_LIFETIME_SECONDS {
+        if lifetime.longer_than_days(MAX_LIFETIME_DAYS) {
             return Ok(Some(format!(
-                "`{half}`: `{}` allows {} days, more than 180",
-                rule.restriction,
-                days(secs)
+                "`{half}`: `{restriction}` allows {} days, more than {MAX_LIFETIME_DAYS}",
+                lifetime.days()
             )));
         }
     }
@@ -366,27 +263,3 @@ pub(crate) static CHECKS: &[Check] = &[
         "https://learn.microsoft.com/entra/identity/enterprise-apps/tutorial-enforce-secret-standards"
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::duration_seconds;
-
-    #[test]
-    fn durations_read_as_graph_writes_them() {
-        assert_eq!(duration_seconds("P180D"), Some(180 * 86_400));
-        assert_eq!(
-            duration_seconds("P4DT12H30M5S"),
-            Some(4 * 86_400 + 12 * 3600 + 30 * 60 + 5)
-        );
-        assert_eq!(duration_seconds("P26W"), Some(182 * 86_400));
-        // Months and years are counted long: P6M may be 184 days, more than 180.
-        assert_eq!(duration_seconds("P6M"), Some(186 * 86_400));
-        assert_eq!(duration_seconds("P1Y"), Some(366 * 86_400));
-        assert_eq!(duration_seconds("PT36H"), Some(36 * 3600));
-        for bad in [
-            "", "P", "180D", "PD", "P1H", "P1D2", "PT1D", "P1DT", "P2D1Y",
-        ] {
-            assert_eq!(duration_seconds(bad), None, "{bad}");
-        }
-    }
-}

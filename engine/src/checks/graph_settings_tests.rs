@@ -184,6 +184,17 @@ fn app_management_policy_without_evidence_is_an_error_never_a_pass() {
             json!("soon"),
             &["A365-AAD-81"],
         ),
+        // A date or lifetime that is not text is an unknown shape, never read as absent.
+        (
+            "/applicationRestrictions/passwordCredentials/0/restrictForAppsCreatedAfterDateTime",
+            json!(20200101),
+            &["A365-AAD-81"],
+        ),
+        (
+            "/servicePrincipalRestrictions/keyCredentials/0/maxLifetime",
+            json!(180),
+            &["A365-AAD-84"],
+        ),
         (
             "/isEnabled",
             json!("true"),
@@ -212,4 +223,11 @@ fn app_management_policy_without_evidence_is_an_error_never_a_pass() {
     assert_eq!(status(&v, "A365-AAD-81").0, Status::Pass);
     v.as_object_mut().unwrap().remove("timestamp_zulu");
     assert_eq!(status(&v, "A365-AAD-81").0, Status::Error);
+    // ScubaGear's export writes "no date" as .NET's smallest date: every app, as when unset.
+    let mut v = sample.clone();
+    *v.pointer_mut(&format!(
+        "{policy}/applicationRestrictions/passwordCredentials/0/restrictForAppsCreatedAfterDateTime"
+    ))
+    .unwrap() = json!("/Date(-62135596800000)/");
+    assert_eq!(status(&v, "A365-AAD-81").0, Status::Pass);
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 pub(crate) mod app_credentials;
+pub(crate) mod app_restrictions;
 pub(crate) mod cis_exchange;
 pub(crate) mod defender;
 pub(crate) mod entra;

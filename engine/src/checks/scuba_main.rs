@@ -19,10 +19,9 @@
 //! default policy that is not enabled, a lifetime written in another form than whole days, or a
 //! custom policy that allows a longer lifetime, is a gap; a setting missing is an error.
 
-use chrono::DateTime;
 use serde_json::{Value, json};
 
-use super::app_credentials::{Credential, days, duration_seconds};
+use super::app_restrictions::{CreatedAfter, Credential, State, restrictions};
 use super::{b, check, counted, i, input, s};
 use crate::check::{Check, Outcome};
 use crate::snapshot::Snapshot;
@@ -36,13 +35,6 @@ const HALVES: [(&str, &str); 2] = [
     ("applicationRestrictions", "app registrations"),
     ("servicePrincipalRestrictions", "service principals"),
 ];
-
-/// How Graph and ScubaGear's export write "no date": the restriction applies to every
-/// application, whenever it was created (.NET's `DateTime.MinValue`).
-fn is_all_apps_date(text: &str) -> bool {
-    text == "/Date(-62135596800000)/"
-        || DateTime::parse_from_rfc3339(text).is_ok_and(|d| d.timestamp() == -62_135_596_800)
-}
 
 /// One main-branch rule over the app management policies.
 struct Rule {
@@ -76,37 +68,6 @@ const CERTIFICATE_LIFETIME: Rule = Rule {
     what: "limits certificates to 365 days or less",
 };
 
-/// The restrictions of `credential` in `restrictions` (an object holding `passwordCredentials`
-/// and `keyCredentials`); `where_` names it in errors.
-fn restrictions_of<'a>(
-    restrictions: &'a Value,
-    credential: Credential,
-    where_: &str,
-) -> Result<Vec<&'a Value>, String> {
-    match restrictions.get(credential.field()) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => Ok(a.iter().collect()),
-        Some(_) => Err(format!("`{where_}.{}` is not a list", credential.field())),
-    }
-}
-
-/// The lifetime a restriction allows, in seconds; `Err` when it cannot be read.
-fn lifetime_seconds(r: &Value, where_: &str, rule: &Rule) -> Result<Option<i64>, String> {
-    match r.get("maxLifetime") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => duration_seconds(text).map(Some).ok_or_else(|| {
-            format!(
-                "`{where_}`'s `{}` restriction has an unreadable `maxLifetime`",
-                rule.restriction
-            )
-        }),
-        Some(_) => Err(format!(
-            "`{where_}`'s `{}` restriction has a `maxLifetime` that is not text",
-            rule.restriction
-        )),
-    }
-}
-
 /// The gaps of one half of the default policy against `rule` (empty when it meets it), or
 /// `Err` when its shape is unknown.
 fn default_half_gaps(
@@ -115,73 +76,44 @@ fn default_half_gaps(
     words: &str,
     rule: &Rule,
 ) -> Result<Vec<String>, String> {
+    let restriction = rule.restriction;
     let where_ = format!("{DEFAULT_POLICY}.{half}");
-    let list = match policy.get(half) {
+    let found = match policy.get(half) {
         None | Some(Value::Null) => Vec::new(),
-        Some(v @ Value::Object(_)) => restrictions_of(v, rule.credential, &where_)?,
+        Some(v @ Value::Object(_)) => restrictions(v, &where_, rule.credential, restriction)?,
         Some(_) => return Err(format!("`{where_}` is not an object")),
     };
-    let found: Vec<&Value> = list
-        .into_iter()
-        .filter(|r| s(r, "restrictionType") == rule.restriction)
-        .collect();
     // ScubaGear's main branch passes MS.AAD.5.5v1 when `passwordAddition` is absent from a
     // half; absence is not a block, so here it is a gap (as the main branch itself rules for
     // the lifetimes).
     if found.is_empty() {
-        return Ok(vec![format!(
-            "`{}` is not set for {words}",
-            rule.restriction
-        )]);
+        return Ok(vec![format!("`{restriction}` is not set for {words}")]);
     }
     let mut gaps = Vec::new();
     for r in found {
-        match r.get("state").and_then(Value::as_str) {
-            Some("enabled") => {}
-            Some(_) => {
-                gaps.push(format!("`{}` is not enabled for {words}", rule.restriction));
-                continue;
-            }
-            None => {
-                return Err(format!(
-                    "`{where_}`'s `{}` restriction has no `state`: whether it is enforced is unknown",
-                    rule.restriction
-                ));
-            }
+        if r.state? != State::Enabled {
+            gaps.push(format!("`{restriction}` is not enabled for {words}"));
+            continue;
         }
-        match r.get("restrictForAppsCreatedAfterDateTime") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(text)) if is_all_apps_date(text) => {}
-            Some(Value::String(text)) => {
-                let date = DateTime::parse_from_rfc3339(text).map_err(|_| {
-                    format!(
-                        "`{where_}`'s `{}` restriction has an unreadable `restrictForAppsCreatedAfterDateTime`",
-                        rule.restriction
-                    )
-                })?;
-                gaps.push(format!(
-                    "`{}` applies for {words} only to apps created after {}",
-                    rule.restriction,
-                    date.format("%Y-%m-%d")
-                ));
-            }
-            Some(_) => {
-                return Err(format!(
-                    "`{where_}`'s `{}` restriction has a `restrictForAppsCreatedAfterDateTime` that is not text",
-                    rule.restriction
-                ));
-            }
+        // Any date leaves the apps created before it out, a past one too; .NET's
+        // `DateTime.MinValue`, Graph's and ScubaGear's "no date", leaves none out.
+        let created_after = r.created_after?;
+        if let CreatedAfter::Date(date) = created_after
+            && !created_after.is_every_app()
+        {
+            gaps.push(format!(
+                "`{restriction}` applies for {words} only to apps created after {}",
+                date.format("%Y-%m-%d")
+            ));
         }
         if let Some(max) = rule.max_days {
-            match lifetime_seconds(r, &where_, rule)? {
+            match r.max_lifetime? {
                 None => gaps.push(format!(
-                    "`{}` sets no maximum lifetime for {words}",
-                    rule.restriction
+                    "`{restriction}` sets no maximum lifetime for {words}"
                 )),
-                Some(secs) if secs > max * 86_400 => gaps.push(format!(
-                    "`{}` allows {} days for {words}, more than {max}",
-                    rule.restriction,
-                    days(secs)
+                Some(lifetime) if lifetime.longer_than_days(max) => gaps.push(format!(
+                    "`{restriction}` allows {} days for {words}, more than {max}",
+                    lifetime.days()
                 )),
                 Some(_) => {}
             }
@@ -242,9 +174,11 @@ fn exempting_policies(snap: &Snapshot, rule: &Rule) -> Result<Vec<String>, Strin
         if apps == 0 {
             continue;
         }
-        let restrictions = match p.get("restrictions") {
+        let found = match p.get("restrictions") {
             None | Some(Value::Null) => continue,
-            Some(v @ Value::Object(_)) => restrictions_of(v, rule.credential, &where_)?,
+            Some(v @ Value::Object(_)) => {
+                restrictions(v, &where_, rule.credential, rule.restriction)?
+            }
             Some(_) => {
                 return Err(format!(
                     "a policy of `{CUSTOM_POLICIES}` has `restrictions` that are not an object"
@@ -252,26 +186,23 @@ fn exempting_policies(snap: &Snapshot, rule: &Rule) -> Result<Vec<String>, Strin
             }
         };
         let mut exempts = false;
-        for r in restrictions
-            .into_iter()
-            .filter(|r| s(r, "restrictionType") == rule.restriction)
-        {
-            match r.get("state").and_then(Value::as_str) {
-                Some("enabled") => {}
-                Some(_) => exempts = true,
-                None => {
-                    return Err(format!(
-                        "a policy of `{CUSTOM_POLICIES}` has a `{}` restriction with no `state`",
-                        rule.restriction
-                    ));
-                }
+        for r in found {
+            let Ok(state) = r.state else {
+                return Err(format!(
+                    "a policy of `{CUSTOM_POLICIES}` has a `{}` restriction with no `state`",
+                    rule.restriction
+                ));
+            };
+            if state != State::Enabled {
+                exempts = true;
             }
             // ScubaGear's main branch reads only whether a custom policy switches the
             // restriction off; one that allows its applications a longer lifetime exempts them
             // as much, so here it is a gap too.
             if let Some(max) = rule.max_days
-                && r.get("state").and_then(Value::as_str) == Some("enabled")
-                && lifetime_seconds(r, &where_, rule)?.is_none_or(|secs| secs > max * 86_400)
+                && state == State::Enabled
+                && r.max_lifetime?
+                    .is_none_or(|lifetime| lifetime.longer_than_days(max))
             {
                 exempts = true;
             }

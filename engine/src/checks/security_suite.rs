@@ -843,46 +843,120 @@ fn user_address(entry: &str) -> String {
     }
 }
 
-/// MS.SECURITYSUITE.2.1v1: an enabled anti-phishing policy applying to everyone protects every
-/// sensitive user the ScubaGear configuration declares from impersonation, with an action.
-fn suite_user_impersonation(snap: &Snapshot) -> Outcome {
-    const POLICY: &str = "MS.SECURITYSUITE.2.1v1";
+/// What a Security Suite policy asks an anti-phishing policy to protect from impersonation:
+/// the names the ScubaGear configuration declares (users for 2.1, partner domains for 2.3) and
+/// the fields of the policy that protect them.
+struct Targeted {
+    /// The Security Suite policy (`MS.SECURITYSUITE.2.1v1`).
+    policy: &'static str,
+    /// The Defender policy ScubaGear reads in its place (`MS.DEFENDER.2.1v1`).
+    alias: &'static str,
+    /// The declared list (`SensitiveUsers`).
+    list: &'static str,
+    /// Reads the declared list for a policy.
+    read: fn(&Exemptions, &str) -> BTreeSet<String>,
+    /// One name as compared, on both sides.
+    normalise: fn(&str) -> String,
+    /// What one name is and what several are, for messages (`sensitive user`).
+    one: &'static str,
+    many: &'static str,
+    /// The evidence key for the declaration (`declared_sensitive_users`).
+    evidence_key: &'static str,
+    /// Whether the evidence lists the declared names, not only how many there are.
+    lists_names: bool,
+    /// The policy's switch, its list of protected names and its action.
+    enable: &'static str,
+    protected: &'static str,
+    action: &'static str,
+    /// The protection, for messages (`user impersonation protection`).
+    protection: &'static str,
+}
+
+/// MS.SECURITYSUITE.2.1v1's targets: the sensitive users.
+const SENSITIVE_USERS: Targeted = Targeted {
+    policy: "MS.SECURITYSUITE.2.1v1",
+    alias: "MS.DEFENDER.2.1v1",
+    list: "SensitiveUsers",
+    read: Exemptions::sensitive_users,
+    normalise: user_address,
+    one: "sensitive user",
+    many: "sensitive users",
+    evidence_key: "declared_sensitive_users",
+    lists_names: false,
+    enable: "EnableTargetedUserProtection",
+    protected: "TargetedUsersToProtect",
+    action: "TargetedUserProtectionAction",
+    protection: "user impersonation protection",
+};
+
+/// MS.SECURITYSUITE.2.3v1's targets: the partner domains (declared trimmed and lower case).
+const PARTNER_DOMAINS: Targeted = Targeted {
+    policy: "MS.SECURITYSUITE.2.3v1",
+    alias: "MS.DEFENDER.2.3v1",
+    list: "PartnerDomains",
+    read: Exemptions::partner_domains,
+    normalise: domain_name,
+    one: "partner domain",
+    many: "partner domains",
+    evidence_key: "declared_partner_domains",
+    lists_names: true,
+    enable: "EnableTargetedDomainsProtection",
+    protected: "TargetedDomainsToProtect",
+    action: "TargetedDomainProtectionAction",
+    protection: "domain impersonation protection",
+};
+
+/// A domain name as compared: trimmed, lower case.
+fn domain_name(entry: &str) -> String {
+    entry.trim().to_lowercase()
+}
+
+/// An enabled anti-phishing policy applying to everyone protects every name of `t` the
+/// ScubaGear configuration declares from impersonation, with an action; none declared fails.
+fn suite_targeted(snap: &Snapshot, t: &Targeted) -> Outcome {
     let ph = input!(phish(snap));
-    let (users, source) = declared(
-        snap,
-        POLICY,
-        "MS.DEFENDER.2.1v1",
-        "SensitiveUsers",
-        |e, p| e.sensitive_users(p),
-    );
-    let users: BTreeSet<String> = users.iter().map(|u| user_address(u)).collect();
-    if users.is_empty() {
+    let (names, source) = declared(snap, t.policy, t.alias, t.list, t.read);
+    let names: BTreeSet<String> = names.iter().map(|x| (t.normalise)(x)).collect();
+    if names.is_empty() {
         return Outcome::fail(
             format!(
-                "{SOURCE} declares no sensitive users for {POLICY}, so no policy can be shown to protect them from impersonation."
+                "{SOURCE} declares no {} for {}, so no policy can be shown to protect them from impersonation.",
+                t.many, t.policy
             ),
-            json!({ "declared_sensitive_users": [], "source": source }),
+            json!({ t.evidence_key: [], "source": source }),
         );
     }
     let found = input!(ph.meeting(&|p| {
-        let protected: BTreeSet<String> = strs(p.get("TargetedUsersToProtect"))
+        let protected: BTreeSet<String> = strs(p.get(t.protected))
             .iter()
-            .map(|u| user_address(u))
+            .map(|x| (t.normalise)(x))
             .collect();
-        b(p, "EnableTargetedUserProtection") == Some(true)
+        b(p, t.enable) == Some(true)
             && !protected.is_empty()
-            && users.is_subset(&protected)
-            && acts(p, "TargetedUserProtectionAction")
+            && names.is_subset(&protected)
+            && acts(p, t.action)
     }));
+    let declaration = if t.lists_names {
+        json!({ "source": source, "domains": names })
+    } else {
+        json!({ "source": source, "count": names.len() })
+    };
     phish_verdict(
         snap,
         &found,
         &format!(
-            "user impersonation protection with an action for the {} that {SOURCE} declares",
-            super::counted(users.len(), "sensitive user", "sensitive users")
+            "{} with an action for the {} that {SOURCE} declares",
+            t.protection,
+            super::counted(names.len(), t.one, t.many)
         ),
-        json!({ "declared_sensitive_users": { "source": source, "count": users.len() } }),
+        json!({ t.evidence_key: declaration }),
     )
+}
+
+/// MS.SECURITYSUITE.2.1v1: an enabled anti-phishing policy applying to everyone protects every
+/// sensitive user the ScubaGear configuration declares from impersonation, with an action.
+fn suite_user_impersonation(snap: &Snapshot) -> Outcome {
+    suite_targeted(snap, &SENSITIVE_USERS)
 }
 
 /// MS.SECURITYSUITE.2.2v1: an enabled anti-phishing policy applying to everyone protects the
@@ -904,42 +978,7 @@ fn suite_org_domains(snap: &Snapshot) -> Outcome {
 /// MS.SECURITYSUITE.2.3v1: an enabled anti-phishing policy applying to everyone protects every
 /// partner domain the ScubaGear configuration declares from impersonation, with an action.
 fn suite_partner_domains(snap: &Snapshot) -> Outcome {
-    const POLICY: &str = "MS.SECURITYSUITE.2.3v1";
-    let ph = input!(phish(snap));
-    let (domains, source) = declared(
-        snap,
-        POLICY,
-        "MS.DEFENDER.2.3v1",
-        "PartnerDomains",
-        |e, p| e.partner_domains(p),
-    );
-    if domains.is_empty() {
-        return Outcome::fail(
-            format!(
-                "{SOURCE} declares no partner domains for {POLICY}, so no policy can be shown to protect them from impersonation."
-            ),
-            json!({ "declared_partner_domains": [], "source": source }),
-        );
-    }
-    let found = input!(ph.meeting(&|p| {
-        let protected: BTreeSet<String> = strs(p.get("TargetedDomainsToProtect"))
-            .iter()
-            .map(|d| d.trim().to_lowercase())
-            .collect();
-        b(p, "EnableTargetedDomainsProtection") == Some(true)
-            && !protected.is_empty()
-            && domains.is_subset(&protected)
-            && acts(p, "TargetedDomainProtectionAction")
-    }));
-    phish_verdict(
-        snap,
-        &found,
-        &format!(
-            "domain impersonation protection with an action for the {} that {SOURCE} declares",
-            super::counted(domains.len(), "partner domain", "partner domains")
-        ),
-        json!({ "declared_partner_domains": { "source": source, "domains": domains } }),
-    )
+    suite_targeted(snap, &PARTNER_DOMAINS)
 }
 
 /// The safety tips and tags MS.SECURITYSUITE.2.4v1 requires of a custom policy.
