@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use aether365_entities::{scan, tenant};
@@ -382,7 +382,13 @@ pub struct ScanCache {
     latest_ttl: Duration,
     /// Bumped whenever a scan finishes here: answers derived from latest scans are stale.
     epoch: AtomicU64,
+    /// Scans being loaded: a second caller waits for the first's load (after a scan completes,
+    /// each tool's next call asks for it at once).
+    loading: Mutex<HashMap<i64, Loading>>,
 }
+
+/// A scan's load in progress, shared by its callers.
+pub(super) type Loading = Arc<tokio::sync::OnceCell<Arc<CompletedScan>>>;
 
 type ScopeKey = (i64, Option<Vec<i64>>);
 
@@ -416,6 +422,22 @@ impl ScanCache {
             latest: RwLock::new(HashMap::new()),
             latest_ttl: Duration::ZERO,
             epoch: AtomicU64::new(0),
+            loading: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The load of scan `id` in progress, or a new one: pass it to [`ScanCache::loaded`] once
+    /// it has a value or failed.
+    pub(super) fn loading(&self, id: i64) -> Loading {
+        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(loading.entry(id).or_default())
+    }
+
+    /// Forgets the load `load` of scan `id` (the cache holds its result, if any).
+    pub(super) fn loaded(&self, id: i64, load: &Loading) {
+        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        if loading.get(&id).is_some_and(|l| Arc::ptr_eq(l, load)) {
+            loading.remove(&id);
         }
     }
 
@@ -557,5 +579,33 @@ impl TenantLatest {
             .into_iter()
             .flatten()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_of_one_scan_share_its_load_until_it_ends() {
+        let cache = ScanCache::default();
+        let first = cache.loading(7);
+        let second = cache.loading(7);
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "a second caller joins the load"
+        );
+        assert!(
+            !Arc::ptr_eq(&first, &cache.loading(8)),
+            "another scan loads apart"
+        );
+        // A stale load's end does not forget a newer one.
+        cache.loaded(7, &Loading::default());
+        assert!(Arc::ptr_eq(&first, &cache.loading(7)));
+        cache.loaded(7, &first);
+        assert!(
+            !Arc::ptr_eq(&first, &cache.loading(7)),
+            "after its end, a new load"
+        );
     }
 }

@@ -194,8 +194,25 @@ impl QueryService {
         Ok(out)
     }
 
-    /// Loads a completed scan's findings and previous score, and caches it.
+    /// A completed scan's findings and previous score, loaded once however many callers ask
+    /// at the same time, and cached.
     async fn load_completed(
+        &self,
+        row: scan::Model,
+        tenant_name: String,
+    ) -> Result<Arc<CompletedScan>, QueryError> {
+        let id = row.id;
+        let load = self.cache.loading(id);
+        let loaded = load
+            .get_or_try_init(|| self.read_completed(row, tenant_name))
+            .await
+            .cloned();
+        self.cache.loaded(id, &load);
+        loaded
+    }
+
+    /// Reads a completed scan's findings and previous score, and caches it.
+    async fn read_completed(
         &self,
         row: scan::Model,
         tenant_name: String,
