@@ -48,7 +48,7 @@ const SLOW_STATEMENT: Duration = Duration::from_millis(500);
 
 /// How long a SQLite connection waits for the write lock before `database is locked`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// The pause between two tries for SQLite's write lock.
+/// The pause between the first tries for SQLite's write lock (later ones are longer: [`busy_pause`]).
 const BUSY_POLL: Duration = Duration::from_micros(250);
 
 /// Errors of the database layer.

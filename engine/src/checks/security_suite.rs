@@ -947,7 +947,7 @@ fn suite_targeted(snap: &Snapshot, t: &Targeted) -> Outcome {
         &format!(
             "{} with an action for the {} that {SOURCE} declares",
             t.protection,
-            super::counted(names.len(), t.one, t.many)
+            counted(names.len(), t.one, t.many)
         ),
         json!({ t.evidence_key: declaration }),
     )
