@@ -27,6 +27,7 @@ pub mod principal;
 pub mod query;
 pub mod scans;
 pub mod schedule;
+mod single_flight;
 pub mod system;
 #[cfg(feature = "testkit")]
 pub mod testkit;

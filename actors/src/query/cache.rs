@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use aether365_entities::{scan, tenant};
@@ -12,6 +12,7 @@ use super::QueryError;
 use super::filters::{FindingStatus, Framework, Mappings};
 use super::views::{Breakdown, FindingSummary, ScanDetail, ScanView, SeverityCounts, StatusCounts};
 use crate::scans::ScanInput;
+use crate::single_flight::SingleFlight;
 
 /// The light columns of a finding, as cached (no evidence, rationale or remediation).
 #[derive(Clone, Debug, PartialEq, FromQueryResult)]
@@ -384,11 +385,8 @@ pub struct ScanCache {
     epoch: AtomicU64,
     /// Scans being loaded: a second caller waits for the first's load (after a scan completes,
     /// each tool's next call asks for it at once).
-    loading: Mutex<HashMap<i64, Loading>>,
+    pub(super) loading: SingleFlight<i64, Arc<CompletedScan>>,
 }
-
-/// A scan's load in progress, shared by its callers.
-pub(super) type Loading = Arc<tokio::sync::OnceCell<Arc<CompletedScan>>>;
 
 type ScopeKey = (i64, Option<Vec<i64>>);
 
@@ -422,22 +420,7 @@ impl ScanCache {
             latest: RwLock::new(HashMap::new()),
             latest_ttl: Duration::ZERO,
             epoch: AtomicU64::new(0),
-            loading: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The load of scan `id` in progress, or a new one: pass it to [`ScanCache::loaded`] once
-    /// it has a value or failed.
-    pub(super) fn loading(&self, id: i64) -> Loading {
-        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(loading.entry(id).or_default())
-    }
-
-    /// Forgets the load `load` of scan `id` (the cache holds its result, if any).
-    pub(super) fn loaded(&self, id: i64, load: &Loading) {
-        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
-        if loading.get(&id).is_some_and(|l| Arc::ptr_eq(l, load)) {
-            loading.remove(&id);
+            loading: SingleFlight::default(),
         }
     }
 
@@ -579,33 +562,5 @@ impl TenantLatest {
             .into_iter()
             .flatten()
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn callers_of_one_scan_share_its_load_until_it_ends() {
-        let cache = ScanCache::default();
-        let first = cache.loading(7);
-        let second = cache.loading(7);
-        assert!(
-            Arc::ptr_eq(&first, &second),
-            "a second caller joins the load"
-        );
-        assert!(
-            !Arc::ptr_eq(&first, &cache.loading(8)),
-            "another scan loads apart"
-        );
-        // A stale load's end does not forget a newer one.
-        cache.loaded(7, &Loading::default());
-        assert!(Arc::ptr_eq(&first, &cache.loading(7)));
-        cache.loaded(7, &first);
-        assert!(
-            !Arc::ptr_eq(&first, &cache.loading(7)),
-            "after its end, a new load"
-        );
     }
 }

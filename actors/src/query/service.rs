@@ -201,14 +201,10 @@ impl QueryService {
         row: scan::Model,
         tenant_name: String,
     ) -> Result<Arc<CompletedScan>, QueryError> {
-        let id = row.id;
-        let load = self.cache.loading(id);
-        let loaded = load
-            .get_or_try_init(|| self.read_completed(row, tenant_name))
+        self.cache
+            .loading
+            .run(row.id, || self.read_completed(row, tenant_name))
             .await
-            .cloned();
-        self.cache.loaded(id, &load);
-        loaded
     }
 
     /// Reads a completed scan's findings and previous score, and caches it.

@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use super::evaluator::Evaluator;
 use super::input::SnapshotSource;
 use super::types::ScanError;
+use crate::single_flight::SingleFlight;
 
 /// Parsed snapshots kept: the scans of a few tenants in a row find theirs. A parsed export
 /// holds a few MB, so the bound is small.
@@ -58,11 +59,27 @@ type Kept = VecDeque<(i64, Arc<Snapshot>)>;
 #[derive(Clone, Default)]
 pub(crate) struct ParsedSnapshots {
     kept: Arc<Mutex<Kept>>,
+    /// Snapshots being read and parsed: scans of one snapshot starting together parse it once.
+    parsing: Arc<SingleFlight<i64, Arc<Snapshot>>>,
 }
 
 impl ParsedSnapshots {
     /// The parsed snapshot `id`: kept, or read and parsed (on an evaluator thread) and kept.
     pub(super) async fn get(
+        &self,
+        db: &DatabaseConnection,
+        evaluator: &Evaluator,
+        id: i64,
+    ) -> Result<Arc<Snapshot>, ScanError> {
+        if let Some(found) = self.kept(id) {
+            return Ok(found);
+        }
+        self.parsing.run(id, || self.parse(db, evaluator, id)).await
+    }
+
+    /// Reads and parses snapshot `id` (on an evaluator thread), and keeps it; kept already
+    /// when a flight that ended meanwhile parsed it.
+    async fn parse(
         &self,
         db: &DatabaseConnection,
         evaluator: &Evaluator,
