@@ -207,12 +207,17 @@ impl QueryService {
             .await
     }
 
-    /// Reads a completed scan's findings and previous score, and caches it.
+    /// The cached scan (a load that ended since the caller looked may have cached it), else
+    /// reads a completed scan's findings and previous score, and caches it. The caller's scoped
+    /// read of `row` has checked the scope.
     async fn read_completed(
         &self,
         row: scan::Model,
         tenant_name: String,
     ) -> Result<Arc<CompletedScan>, QueryError> {
+        if let Some(cached) = self.cache.get(row.id) {
+            return Ok(cached);
+        }
         let findings = finding::Entity::find()
             .select_only()
             .columns([

@@ -71,14 +71,11 @@ impl ParsedSnapshots {
         evaluator: &Evaluator,
         id: i64,
     ) -> Result<Arc<Snapshot>, ScanError> {
-        if let Some(found) = self.kept(id) {
-            return Ok(found);
-        }
         self.parsing.run(id, || self.parse(db, evaluator, id)).await
     }
 
-    /// Reads and parses snapshot `id` (on an evaluator thread), and keeps it; kept already
-    /// when a flight that ended meanwhile parsed it.
+    /// The kept snapshot `id` (a flight that ended meanwhile may have kept it), else reads and
+    /// parses it (on an evaluator thread) and keeps it.
     async fn parse(
         &self,
         db: &DatabaseConnection,
