@@ -7,7 +7,7 @@ use actix::{Addr, Arbiter, Supervisor};
 use sea_orm::DatabaseConnection;
 
 use crate::alerts::{Dispatcher, DispatcherConfig};
-use crate::audit::{AuditConfig, AuditWriter, Flush};
+use crate::audit::{AuditConfig, AuditLog};
 use crate::cluster::{Bus, ClusterEvent, default_instance_id};
 use crate::query::ScanCache;
 use crate::query::{QueryConfig, QueryExecutor};
@@ -61,7 +61,7 @@ pub struct Backend {
     pub alerts: Addr<Dispatcher>,
     /// The alert settings: destinations are checked and test alerts sent under its policy.
     pub alert_config: DispatcherConfig,
-    pub audit: Addr<AuditWriter>,
+    pub audit: AuditLog,
     /// Recent token verifications, read by the HTTP layer without a mailbox round trip.
     pub verified: VerifiedCache,
     /// The key of token digests, to create tokens the validator accepts.
@@ -78,10 +78,7 @@ impl Backend {
     /// Starts every backend actor under a supervisor. Must run inside an actix `System`.
     pub fn start(db: DatabaseConnection, config: BackendConfig) -> Backend {
         let bus = Bus::start(&db, config.instance_id.clone());
-        let audit = {
-            let (db, cfg) = (db.clone(), config.audit.clone());
-            Supervisor::start(move |_| AuditWriter::new(db, cfg))
-        };
+        let audit = AuditLog::start(db.clone(), config.audit.clone());
         let verified = VerifiedCache::new(config.tokens.cache_ttl);
         let tokens = {
             let (db, cfg, audit) = (db.clone(), config.tokens.clone(), audit.clone());
@@ -153,10 +150,9 @@ impl Backend {
 
     /// Drains the audit writer: call after the HTTP server has stopped.
     pub async fn shutdown(&self, timeout: Duration) {
-        match tokio::time::timeout(timeout, self.audit.send(Flush)).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => tracing::error!("audit flush failed: {e}"),
-            Ok(Err(e)) => tracing::error!("audit writer unreachable at shutdown: {e}"),
+        match tokio::time::timeout(timeout, self.audit.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("audit flush failed: {e}"),
             Err(_) => tracing::error!("audit flush timed out"),
         }
     }

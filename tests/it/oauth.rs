@@ -414,7 +414,7 @@ async fn the_whole_flow_grants_only_the_chosen_tenant() {
         assert!(!foreign.contains("Security posture"), "{foreign}");
 
         // The grant is audited under the client's name.
-        let _ = app.backend.audit.send(aether365_actors::audit::Flush).await;
+        let _ = app.backend.audit.flush().await;
         let rows = app.audit_rows().await;
         assert!(rows.iter().any(|r| r.action == "oauth.grant"));
         assert!(

@@ -63,7 +63,7 @@ async fn delete(app: &TestApp, who: &Session, client_id: &str) -> (StatusCode, V
 }
 
 async fn audited(app: &TestApp, action: &str) -> Vec<aether365_entities::audit_log::Model> {
-    let _ = app.backend.audit.send(aether365_actors::audit::Flush).await;
+    let _ = app.backend.audit.flush().await;
     app.audit_rows()
         .await
         .into_iter()

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use actix::fut::{ready, wrap_future};
 use actix::{
-    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, MessageResult,
+    Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, MessageResult,
     ResponseActFuture, Supervised, WrapFuture,
 };
 use aether365_entities::mcp_token;
@@ -32,7 +32,7 @@ use super::format;
 use super::key::{StoredSecret, TokenKey};
 use super::rate_limit::FailureLimiter;
 use super::store::{find_by_lookup, scope_of};
-use crate::audit::{ActorKind, AuditEvent, AuditWriter, Outcome, Record};
+use crate::audit::{ActorKind, AuditEvent, AuditLog, Outcome};
 use crate::hashing;
 use crate::principal::Principal;
 
@@ -136,7 +136,7 @@ impl Client {
 /// `Supervisor::start(|_| TokenValidator::new(db, audit, config))`.
 pub struct TokenValidator {
     db: DatabaseConnection,
-    audit: Addr<AuditWriter>,
+    audit: AuditLog,
     config: TokenValidatorConfig,
     cache: VerifiedCache,
     limiter: FailureLimiter,
@@ -158,7 +158,7 @@ impl TokenValidator {
     /// A validator over `db`, auditing failed authentications through `audit`.
     pub fn new(
         db: DatabaseConnection,
-        audit: Addr<AuditWriter>,
+        audit: AuditLog,
         config: TokenValidatorConfig,
     ) -> TokenValidator {
         let (revocations, _) = broadcast::channel(1024);
@@ -224,10 +224,8 @@ impl TokenValidator {
         );
         let audit = self.audit.clone();
         Box::pin(wrap_future(async move {
-            match audit.send(Record(event)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!("failed authentication not audited: {e}"),
-                Err(e) => tracing::error!("failed authentication not audited: {e}"),
+            if let Err(e) = audit.record(event).await {
+                tracing::error!("failed authentication not audited: {e}");
             }
             Err(error)
         }))

@@ -4,10 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use actix::Actor;
 use aether365_actors::audit::{
-    self, ActorKind, AuditConfig, AuditError, AuditEvent, AuditFilter, AuditWriter, Flush, Outcome,
-    Record,
+    self, ActorKind, AuditConfig, AuditError, AuditEvent, AuditFilter, AuditLog, Outcome,
 };
 use aether365_actors::testkit::{self, TestDb};
 use aether365_entities::audit_log;
@@ -41,10 +39,10 @@ fn event(org: Option<i64>, action: &str, i: usize) -> AuditEvent {
 #[actix::test]
 async fn ten_thousand_concurrent_records_make_ten_thousand_rows() {
     for TestDb { db, .. } in testkit::databases().await {
-        let writer = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+        let writer = AuditLog::start(db.clone(), AuditConfig::default());
         let answers =
-            join_all((0..10_000).map(|i| writer.send(Record(event(None, "load.test", i))))).await;
-        let ok = answers.iter().filter(|a| matches!(a, Ok(Ok(())))).count();
+            join_all((0..10_000).map(|i| writer.record(event(None, "load.test", i)))).await;
+        let ok = answers.iter().filter(|a| a.is_ok()).count();
         assert_eq!(ok, 10_000, "every record acknowledged");
         // Acknowledged means committed: no flush needed.
         assert_eq!(rows_with_action(&db, "load.test").await, 10_000);
@@ -69,13 +67,12 @@ async fn an_overloaded_writer_refuses_and_never_drops_silently() {
             max_pending: 40,
             ..AuditConfig::default()
         };
-        let writer = AuditWriter::new(db.clone(), config).start();
-        let answers =
-            join_all((0..1_000).map(|i| writer.send(Record(event(None, "burst", i))))).await;
-        let ok = answers.iter().filter(|a| matches!(a, Ok(Ok(())))).count();
+        let writer = AuditLog::start(db.clone(), config);
+        let answers = join_all((0..1_000).map(|i| writer.record(event(None, "burst", i)))).await;
+        let ok = answers.iter().filter(|a| a.is_ok()).count();
         let refused = answers
             .iter()
-            .filter(|a| matches!(a, Ok(Err(AuditError::Overloaded(_)))))
+            .filter(|a| matches!(a, Err(AuditError::Overloaded(_))))
             .count();
         assert_eq!(ok + refused, 1_000, "every caller got an answer");
         assert!(refused > 0, "the bound was reached");
@@ -91,29 +88,29 @@ async fn flush_drains_and_single_records_are_prompt() {
             max_delay: Duration::from_secs(3600),
             ..AuditConfig::default()
         };
-        let writer = AuditWriter::new(db.clone(), config).start();
+        let writer = AuditLog::start(db.clone(), config);
         // Nothing pending: answers at once.
-        writer.send(Flush).await.unwrap().unwrap();
-        for i in 0..5 {
-            writer.do_send(Record(event(None, "flushed", i)));
-        }
+        writer.flush().await.unwrap();
+        // The rows join the inbox when recorded; their answers are not awaited here.
+        let answers: Vec<_> = (0..5)
+            .map(|i| writer.record(event(None, "flushed", i)))
+            .collect();
         // No sleep: the writer holds the rows for companions (an hour), so none is there yet.
         assert_eq!(
             rows_with_action(&db, "flushed").await,
             0,
             "waiting for companions"
         );
-        writer.send(Flush).await.unwrap().unwrap();
+        writer.flush().await.unwrap();
         assert_eq!(rows_with_action(&db, "flushed").await, 5);
+        for answer in join_all(answers).await {
+            answer.unwrap();
+        }
 
-        let prompt = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+        let prompt = AuditLog::start(db.clone(), AuditConfig::default());
         // An idle writer commits a lone row without waiting for companions: the answer comes
         // (this would wait forever with the first writer's hour) and the row is there.
-        prompt
-            .send(Record(event(None, "prompt", 0)))
-            .await
-            .unwrap()
-            .unwrap();
+        prompt.record(event(None, "prompt", 0)).await.unwrap();
         assert_eq!(rows_with_action(&db, "prompt").await, 1);
     }
 }
@@ -215,7 +212,7 @@ async fn bench_group_commit_against_row_per_insert() {
     const ROWS: usize = 5_000;
     const CALLERS: usize = 64;
     for TestDb { db, backend, .. } in testkit::databases().await {
-        let writer = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+        let writer = AuditLog::start(db.clone(), AuditConfig::default());
         let started = Instant::now();
         let mut pending = Vec::new();
         for chunk in (0..ROWS).collect::<Vec<_>>().chunks(ROWS / CALLERS + 1) {
@@ -223,9 +220,8 @@ async fn bench_group_commit_against_row_per_insert() {
             pending.push(async move {
                 for i in chunk {
                     writer
-                        .send(Record(event(None, "bench.batched", i)))
+                        .record(event(None, "bench.batched", i))
                         .await
-                        .unwrap()
                         .unwrap();
                 }
             });

@@ -11,10 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use actix::{Actor, Addr};
-use aether365_actors::audit::{
-    self, ActorKind, AuditConfig, AuditError, AuditEvent, AuditWriter, Record,
-};
+use aether365_actors::audit::{self, ActorKind, AuditConfig, AuditError, AuditEvent, AuditLog};
 use aether365_actors::db;
 use aether365_actors::testkit::{self, POSTGRES_ENV};
 use aether365_entities::audit_log;
@@ -51,30 +48,25 @@ struct Answers {
 
 /// `n` concurrent records through the writer plus `n` direct inserts (as the CLI, token
 /// changes and the dashboard make), so that several pooled connections meet the fault.
-async fn phase(
-    writer: &Addr<AuditWriter>,
-    db: &DatabaseConnection,
-    name: &str,
-    n: usize,
-) -> Answers {
+async fn phase(writer: &AuditLog, db: &DatabaseConnection, name: &str, n: usize) -> Answers {
     let through_writer = join_all((0..n).map(|i| {
         let label = format!("{name}-w{i}");
-        let send = writer.send(Record(event(&label)));
+        let send = writer.record(event(&label));
         async move { (label, send.await) }
     }));
     let direct = join_all((0..n).map(|i| {
         let label = format!("{name}-d{i}");
         async move {
             let answer = audit::write_one(db, event(&label)).await;
-            (label, Ok(answer))
+            (label, answer)
         }
     }));
     let (a, b) = futures_util::future::join(through_writer, direct).await;
     let mut answers = Answers::default();
     for (label, answer) in a.into_iter().chain(b) {
         match answer {
-            Ok(Ok(())) => answers.ok.push(label),
-            Ok(Err(AuditError::Database(_) | AuditError::Stopped)) => answers.failed.push(label),
+            Ok(()) => answers.ok.push(label),
+            Err(AuditError::Database(_) | AuditError::Stopped) => answers.failed.push(label),
             other => panic!("{label}: unexpected answer {other:?}"),
         }
     }
@@ -136,7 +128,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 async fn sqlite_unwritable_database_then_writable_again() {
     let test = testkit::sqlite().await.unwrap();
     let db = &test.db;
-    let writer = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+    let writer = AuditLog::start(db.clone(), AuditConfig::default());
     // One call at a time: the pool holds a single connection when the fault begins, so the
     // calls during the fault open new ones on a write-protected file.
     let before = phase(&writer, db, "before", 1).await;
@@ -237,7 +229,7 @@ async fn postgres_killed_connections_and_revoked_writes() {
         return;
     };
     let db = &pg.db;
-    let writer = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+    let writer = AuditLog::start(db.clone(), AuditConfig::default());
     let before = phase(&writer, db, "before", 40).await;
     assert!(before.failed.is_empty(), "healthy database: {before:?}");
 

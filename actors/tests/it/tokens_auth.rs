@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use actix::{Actor, Addr};
-use aether365_actors::audit::{self, AuditConfig, AuditFilter, AuditWriter, Flush};
+use aether365_actors::audit::{self, AuditConfig, AuditFilter, AuditLog};
 use aether365_actors::directory::{self, NewTenant};
 use aether365_actors::testkit::{self, TestDb};
 use aether365_actors::tokens::{
@@ -63,12 +63,12 @@ fn key() -> TokenKey {
 fn start(
     db: &DatabaseConnection,
     config: TokenValidatorConfig,
-) -> (Addr<TokenValidator>, Addr<AuditWriter>) {
+) -> (Addr<TokenValidator>, AuditLog) {
     let config = TokenValidatorConfig {
         key: key(),
         ..config
     };
-    let audit = AuditWriter::new(db.clone(), AuditConfig::default()).start();
+    let audit = AuditLog::start(db.clone(), AuditConfig::default());
     let validator = TokenValidator::new(db.clone(), audit.clone(), config).start();
     (validator, audit)
 }
@@ -106,10 +106,10 @@ async fn token_row(db: &DatabaseConnection, id: i64) -> mcp_token::Model {
 
 async fn audit_rows(
     db: &DatabaseConnection,
-    audit: &Addr<AuditWriter>,
+    audit: &AuditLog,
     org: i64,
 ) -> Vec<aether365_entities::audit_log::Model> {
-    audit.send(Flush).await.unwrap().unwrap();
+    audit.flush().await.unwrap();
     audit::list(
         db,
         &AuditFilter {
@@ -522,7 +522,7 @@ async fn malformed_missing_and_wrong_tokens() {
         );
         assert_eq!(token_row(&db, issued.record.id).await.last_used_at, None);
 
-        audit.send(Flush).await.unwrap().unwrap();
+        audit.flush().await.unwrap();
         let org_rows = audit::list(
             &db,
             &AuditFilter {

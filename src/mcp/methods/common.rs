@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aether365_actors::audit::{AuditEvent, Outcome, Record};
+use aether365_actors::audit::{AuditEvent, Outcome};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -45,7 +45,7 @@ pub async fn audit(
     if let Some(detail) = detail {
         event = event.detail(detail);
     }
-    ctx.backend.audit.send(Record(event)).await??;
+    ctx.backend.audit.record(event).await?;
     Ok(())
 }
 
