@@ -126,7 +126,7 @@ impl AuditLog {
         });
         async move {
             match answer {
-                Ok(rx) => rx.await.unwrap_or(Err(AuditError::Stopped)),
+                Ok(rx) => answer_of(rx).await,
                 Err(e) => Err(e),
             }
         }
@@ -147,6 +147,11 @@ type Ack = oneshot::Sender<Result<(), AuditError>>;
 
 /// Where a caller waits for its [`Ack`].
 type AckWait = oneshot::Receiver<Result<(), AuditError>>;
+
+/// Waits for an [`Ack`]: a writer gone before answering means the row was not committed.
+async fn answer_of(rx: AckWait) -> Result<(), AuditError> {
+    rx.await.unwrap_or(Err(AuditError::Stopped))
+}
 
 /// Rows waiting for the writer, and what the writer is doing, under one lock.
 struct Inbox {
@@ -403,7 +408,8 @@ impl Handler<Wake> for AuditWriter {
     type Result = ();
 
     fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
-        self.inbox.lock().woken = false;
+        // An armed timer still looks at the inbox: rows arriving meanwhile need no wake-up.
+        self.inbox.lock().woken = self.timer.is_some();
         self.schedule(ctx);
     }
 }
@@ -418,6 +424,6 @@ impl Handler<Flush> for AuditWriter {
             failed: None,
         });
         self.commit_now(ctx);
-        Box::pin(async move { rx.await.unwrap_or(Err(AuditError::Stopped)) })
+        Box::pin(answer_of(rx))
     }
 }
