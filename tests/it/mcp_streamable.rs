@@ -132,6 +132,13 @@ async fn session_errors_have_their_status_codes() {
                 .unwrap()
                 .contains("Unknown tool")
         );
+        // A NUL in the name is answered the same way: its audit row stores it as U+FFFD,
+        // where PostgreSQL would refuse the row and fail the whole audit batch with it.
+        let r = app
+            .session_request(&session, "2025-06-18", json!({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get\0posture"}}))
+            .await;
+        let body = answer(r).await;
+        assert_eq!(body["error"]["code"], -32602, "{body}");
         // Notifications and responses: 202.
         let r = app
             .session_request(

@@ -240,18 +240,31 @@ impl AuditEvent {
             organisation_id: Set(self.organisation_id),
             actor_kind: Set(self.actor_kind.as_str().to_string()),
             actor_id: Set(self.actor_id),
-            actor_label: Set(self.actor_label),
-            action: Set(self.action),
-            mcp_method: Set(self.mcp_method),
-            tool: Set(self.tool),
-            target_ids: Set(serde_json::Value::from(self.target_ids)),
+            actor_label: Set(self.actor_label.map(stored)),
+            action: Set(stored(self.action)),
+            mcp_method: Set(self.mcp_method.map(stored)),
+            tool: Set(self.tool.map(stored)),
+            target_ids: Set(serde_json::Value::from(
+                self.target_ids.into_iter().map(stored).collect::<Vec<_>>(),
+            )),
             outcome: Set(self.outcome.as_str().to_string()),
-            detail: Set(self.detail),
-            client_addr: Set(self.client_addr),
-            user_agent: Set(self.user_agent),
+            detail: Set(self.detail.map(stored)),
+            client_addr: Set(self.client_addr.map(stored)),
+            user_agent: Set(self.user_agent.map(stored)),
             created_at: Set(self.at),
             ..Default::default()
         }
+    }
+}
+
+/// Text as stored. A NUL, which a client can put in a method or tool name, becomes U+FFFD:
+/// PostgreSQL's text cannot hold it and would refuse the row, failing every other caller's row
+/// in the same batch with it.
+fn stored(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text
     }
 }
 

@@ -9,9 +9,11 @@ use aether365_actors::audit::{
 };
 use aether365_actors::testkit::{self, TestDb};
 use aether365_entities::audit_log;
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 
 async fn rows_with_action(db: &DatabaseConnection, action: &str) -> u64 {
     audit_log::Entity::find()
@@ -202,6 +204,91 @@ async fn list_filters_by_organisation_token_time_and_limit() {
         .await
         .unwrap();
         assert_eq!(rows_with_action(&db, "cli.direct").await, 1);
+    }
+}
+
+/// Every column of a batch reads back as written, ids in the batch's order. A NUL, which a
+/// client can put in a tool name, is stored as U+FFFD: PostgreSQL would refuse the row and
+/// fail the whole batch with it.
+#[actix::test]
+async fn batch_rows_read_back_as_written() {
+    for TestDb { db, backend, .. } in testkit::databases().await {
+        let org = aether365_actors::directory::create_organisation(&db, "Contoso")
+            .await
+            .unwrap()
+            .id;
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:01:02.123456789Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let full = AuditEvent::new(ActorKind::Token, "mcp.tools/call")
+            .organisation(org)
+            .actor_id(9)
+            .actor_label("Zoë's \"key\" \\ 🔑")
+            .mcp_method("tools/call")
+            .tool("get\0posture")
+            .targets(["tenant:3", "scan:12"])
+            .outcome(Outcome::Error)
+            .detail("line one\nline two\t<script>")
+            .client_addr(Some("::1".into()))
+            .user_agent(Some("mcp-remote/0.1".into()))
+            .at(at);
+        let bare = AuditEvent::new(ActorKind::Anonymous, "auth.failed").at(at);
+        let ordered: Vec<_> = (0..50)
+            .map(|i| event(Some(org), "ordered", i).at(at))
+            .collect();
+        audit::insert_batch(&db, vec![full, bare]).await.unwrap();
+        audit::insert_batch(&db, ordered).await.unwrap();
+
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.is_in(["mcp.tools/call", "auth.failed"]))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2, "{backend:?}");
+        let (full, bare) = (&rows[0], &rows[1]);
+        assert_eq!(
+            (full.action.as_str(), bare.action.as_str()),
+            ("mcp.tools/call", "auth.failed"),
+            "{backend:?}: ids follow the array's order"
+        );
+        assert_eq!(full.organisation_id, Some(org));
+        assert_eq!(full.actor_kind, "token");
+        assert_eq!(full.actor_id, Some(9));
+        assert_eq!(full.actor_label.as_deref(), Some("Zoë's \"key\" \\ 🔑"));
+        assert_eq!(full.mcp_method.as_deref(), Some("tools/call"));
+        assert_eq!(full.tool.as_deref(), Some("get\u{FFFD}posture"));
+        assert_eq!(full.target_ids, serde_json::json!(["tenant:3", "scan:12"]));
+        assert_eq!(full.outcome, "error");
+        assert_eq!(full.detail.as_deref(), Some("line one\nline two\t<script>"));
+        assert_eq!(full.client_addr.as_deref(), Some("::1"));
+        assert_eq!(full.user_agent.as_deref(), Some("mcp-remote/0.1"));
+        // PostgreSQL keeps microseconds, as it does for a time sea-orm binds.
+        let kept = match backend {
+            sea_orm::DbBackend::Postgres => at.with_nanosecond(123_456_000).unwrap(),
+            _ => at,
+        };
+        assert_eq!(full.created_at, kept, "{backend:?}");
+        assert_eq!(
+            (bare.organisation_id, bare.actor_id, bare.tool.as_deref()),
+            (None, None, None)
+        );
+        assert_eq!(bare.target_ids, serde_json::json!([]));
+
+        let ordered = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("ordered"))
+            .order_by_asc(audit_log::Column::Id)
+            .all(&db)
+            .await
+            .unwrap();
+        let targets: Vec<_> = ordered.iter().map(|row| row.target_ids.clone()).collect();
+        let expected: Vec<_> = (0..50)
+            .map(|i| serde_json::json!([i.to_string()]))
+            .collect();
+        assert_eq!(
+            targets, expected,
+            "{backend:?}: ids follow the batch's order"
+        );
     }
 }
 
