@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use rmcp::model::ResourceContents;
 use serde_json::{Map, Value, json};
 
 use super::context::RequestContext;
@@ -322,24 +323,23 @@ pub async fn call_tool(
 }
 
 /// Reads a fixture resource.
-pub fn read_resource(ctx: &RequestContext, uri: &str) -> Option<Vec<Value>> {
+pub fn read_resource(ctx: &RequestContext, uri: &str) -> Option<Vec<ResourceContents>> {
     if !ctx.config.conformance_fixtures {
         return None;
     }
     let content = match uri {
         "test://static-text" => {
-            json!({"uri": uri, "mimeType": "text/plain", "text": "This is the content of the static text resource."})
+            ResourceContents::text("This is the content of the static text resource.", uri)
         }
-        "test://static-binary" => json!({"uri": uri, "mimeType": "image/png", "blob": PNG_1X1}),
-        "test://watched-resource" => {
-            json!({"uri": uri, "mimeType": "text/plain", "text": "Watched resource content"})
-        }
+        "test://static-binary" => ResourceContents::blob(PNG_1X1, uri).with_mime_type("image/png"),
+        "test://watched-resource" => ResourceContents::text("Watched resource content", uri),
         _ => {
             let id = uri
                 .strip_prefix("test://template/")?
                 .strip_suffix("/data")?;
-            json!({"uri": uri, "mimeType": "application/json",
-                   "text": json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()})
+            let text =
+                json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")});
+            ResourceContents::text(text.to_string(), uri).with_mime_type("application/json")
         }
     };
     Some(vec![content])

@@ -327,7 +327,7 @@ async fn mcp_generates_and_serves_the_cis_report() {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .map(|id| format!("aether365://reports/{id}"))
             .unwrap();
-        let stored = surface::read_resource(&ctx, &uri).await.unwrap();
+        let stored = json!(surface::read_resource(&ctx, &uri).await.unwrap());
         let markdown = stored[0]["text"].as_str().unwrap();
         for id in ["1.1.2", "5.2.2.3", "9.1.12"] {
             assert!(markdown.contains(&id.replace('.', "\\.")), "{id}");
@@ -349,10 +349,11 @@ async fn mcp_generates_and_serves_the_cis_report() {
         let templates = serde_json::to_string(&surface::resource_templates()).unwrap();
         assert!(templates.contains("aether365://tenants/{id}/reports/cis"));
         assert!(templates.contains("aether365://tenants/{id}/reports/scuba"));
-        let read =
+        let read = json!(
             surface::read_resource(&ctx, &format!("aether365://tenants/{tenant}/reports/cis"))
                 .await
-                .unwrap();
+                .unwrap()
+        );
         assert_eq!(read[0]["mimeType"], "text/markdown");
         assert!(read[0]["text"].as_str().unwrap().contains("8\\.4\\.1"));
 

@@ -597,7 +597,8 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
             for uri in &uris {
                 match surface::read_resource(&ctx, uri).await {
                     Ok(contents) => {
-                        for c in &contents {
+                        let contents = json!(contents);
+                        for c in contents.as_array().unwrap() {
                             let text = c["text"].as_str().unwrap();
                             check_markers(&world, p, text, uri);
                             if c["mimeType"] == "application/json" {

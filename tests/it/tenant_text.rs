@@ -323,8 +323,8 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
         }
         assert!(uris.iter().any(|u| u.starts_with("aether365://reports/")));
         for uri in &uris {
-            let contents = surface::read_resource(&ctx, uri).await.unwrap();
-            for c in &contents {
+            let contents = json!(surface::read_resource(&ctx, uri).await.unwrap());
+            for c in contents.as_array().unwrap() {
                 let text = c["text"].as_str().unwrap();
                 match c["mimeType"].as_str().unwrap() {
                     "text/markdown" => check_text(uri, text),
@@ -445,7 +445,7 @@ async fn reports_escape_tenant_text_and_render_no_foreign_link() {
                     .await
                     .unwrap();
             let uri = report.structured["uri"].as_str().unwrap().to_string();
-            let contents = surface::read_resource(&ctx, &uri).await.unwrap();
+            let contents = json!(surface::read_resource(&ctx, &uri).await.unwrap());
             let markdown = contents[0]["text"].as_str().unwrap();
             let escaped = surface::untrusted::markdown_text(LINK);
             assert!(markdown.contains(&escaped), "{markdown}");

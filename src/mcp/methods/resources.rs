@@ -1,7 +1,7 @@
 //! `resources/list`, `resources/templates/list` and `resources/read`.
 
-use rmcp::model::ReadResourceRequestParams;
-use serde_json::{Value, json};
+use rmcp::model::{ReadResourceRequestParams, ReadResourceResult, ResourceContents};
+use serde_json::Value;
 
 use super::common::{audited, surface_ctx};
 use crate::mcp::context::RequestContext;
@@ -36,7 +36,7 @@ pub fn templates(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, Mc
 }
 
 /// The contents of a resource, unaudited (`resources/subscribe` checks it exists).
-pub async fn contents(ctx: &RequestContext, uri: &str) -> Result<Vec<Value>, McpError> {
+pub async fn contents(ctx: &RequestContext, uri: &str) -> Result<Vec<ResourceContents>, McpError> {
     #[cfg(feature = "conformance")]
     if let Some(contents) = crate::mcp::conformance::read_resource(ctx, uri) {
         return Ok(contents);
@@ -56,9 +56,12 @@ pub async fn read(
     ctx: &RequestContext,
     method: &str,
     params: ReadResourceRequestParams,
-) -> Result<Value, McpError> {
+) -> Result<ReadResourceResult, McpError> {
     let uri = params.uri;
     let answer = contents(ctx, &uri).await;
     let contents = audited(ctx, method, None, &[uri], answer).await?;
-    Ok(json!({"contents": contents}))
+    let mut result = ReadResourceResult::new(contents);
+    // The stateless era's fields are added where every result gets them (`finish`).
+    result.result_type = None;
+    Ok(result)
 }

@@ -184,8 +184,11 @@ pub fn resource_templates() -> Vec<Value> {
     resources::templates()
 }
 
-/// Reads a resource: its `contents` array.
-pub async fn read_resource(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, SurfaceError> {
+/// Reads a resource: its contents.
+pub async fn read_resource(
+    ctx: &SurfaceContext,
+    uri: &str,
+) -> Result<Vec<rmcp::model::ResourceContents>, SurfaceError> {
     resources::read(ctx, uri).await
 }
 

@@ -12,6 +12,7 @@ use aether365_actors::query::{
 };
 use aether365_engine::ExportFormat;
 use aether365_engine::report::ReportFramework;
+use rmcp::model::ResourceContents;
 use serde_json::{Value, json};
 
 use super::{SurfaceContext, SurfaceError, framework_report, render, untrusted};
@@ -165,14 +166,22 @@ fn findings_export(uri: &str) -> Option<Result<(i64, ExportFormat), SurfaceError
     )
 }
 
+/// Text contents of `uri` in `mime_type`.
+pub fn text_contents(uri: &str, mime_type: &str, text: impl Into<String>) -> ResourceContents {
+    ResourceContents::text(text, uri).with_mime_type(mime_type)
+}
+
 /// JSON contents, the tenant's text in its own fields, cleaned ([`untrusted::clean_fields`]).
-fn json_contents(uri: &str, value: &impl serde::Serialize) -> Result<Vec<Value>, SurfaceError> {
+fn json_contents(
+    uri: &str,
+    value: &impl serde::Serialize,
+) -> Result<Vec<ResourceContents>, SurfaceError> {
     let mut value = serde_json::to_value(value)
         .map_err(|e| SurfaceError::failed("serialising a resource", e))?;
     untrusted::clean_fields(&mut value);
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| SurfaceError::failed("serialising a resource", e))?;
-    Ok(vec![json!({ "uri": uri, "mimeType": JSON, "text": text })])
+    Ok(vec![text_contents(uri, JSON, text)])
 }
 
 /// The tenant a posture URI (`aether365://tenants/7/posture`) names; `None` for any other URI.
@@ -209,7 +218,7 @@ fn id_after(uri: &str, prefix: &str) -> Result<i64, SurfaceError> {
 }
 
 /// Reads one resource: its contents.
-pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, SurfaceError> {
+pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<ResourceContents>, SurfaceError> {
     let principal = ctx.principal.clone();
     if uri == TENANTS {
         let tenants = ctx.ask(ListTenants { principal }).await?;
@@ -241,11 +250,11 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
             })
             .await
             .map_err(|e| not_found_as(e, uri))?;
-        return Ok(vec![json!({
-            "uri": uri,
-            "mimeType": MARKDOWN,
-            "text": framework_report::markdown(&report),
-        })]);
+        return Ok(vec![text_contents(
+            uri,
+            MARKDOWN,
+            framework_report::markdown(&report),
+        )]);
     }
     if let Some(export) = findings_export(uri) {
         let (scan_id, format) = export?;
@@ -257,9 +266,7 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
             })
             .await
             .map_err(|e| not_found_as(e, uri))?;
-        return Ok(vec![
-            json!({ "uri": uri, "mimeType": format.media_type(), "text": export.text }),
-        ]);
+        return Ok(vec![text_contents(uri, format.media_type(), export.text)]);
     }
     if uri.starts_with(SCAN_PREFIX) {
         let scan_id = id_after(uri, SCAN_PREFIX)?;
@@ -278,9 +285,7 @@ pub async fn read(ctx: &SurfaceContext, uri: &str) -> Result<Vec<Value>, Surface
             })
             .await
             .map_err(|e| not_found_as(e, uri))?;
-        return Ok(vec![
-            json!({ "uri": uri, "mimeType": MARKDOWN, "text": report.markdown }),
-        ]);
+        return Ok(vec![text_contents(uri, MARKDOWN, report.markdown)]);
     }
     Err(SurfaceError::NotFound(format!("resource {uri}")))
 }

@@ -5,6 +5,7 @@
 //! tools through the host. Offered only to clients that declare the extension: others get the
 //! same answers as without it.
 
+use rmcp::model::{MetaObject, ResourceContents};
 use serde_json::{Map, Value, json};
 
 /// The extension's identifier in `capabilities.extensions`.
@@ -112,13 +113,12 @@ pub fn tool_meta(view: &str) -> Map<String, Value> {
 
 /// `_meta.ui` of a view: no network and no external resource (the strictest CSP the
 /// extension can express), and a border from the host.
-fn resource_meta() -> Value {
-    json!({
-        "ui": {
-            "csp": { "connectDomains": [], "resourceDomains": [] },
-            "prefersBorder": true,
-        }
-    })
+fn resource_meta() -> MetaObject {
+    let ui = json!({
+        "csp": { "connectDomains": [], "resourceDomains": [] },
+        "prefersBorder": true,
+    });
+    MetaObject(Map::from_iter([("ui".to_string(), ui)]))
 }
 
 /// The views, as `resources/list` entries.
@@ -139,14 +139,11 @@ pub fn resources() -> Vec<Value> {
 }
 
 /// The `contents` of view `uri`; `None` when `uri` is not one of the views.
-pub fn read(uri: &str) -> Option<Vec<Value>> {
+pub fn read(uri: &str) -> Option<Vec<ResourceContents>> {
     let view = VIEWS.iter().find(|v| v.uri == uri)?;
-    Some(vec![json!({
-        "uri": view.uri,
-        "mimeType": MIME_TYPE,
-        "text": view.html,
-        "_meta": resource_meta(),
-    })])
+    Some(vec![
+        super::resources::text_contents(view.uri, MIME_TYPE, view.html).with_meta(resource_meta()),
+    ])
 }
 
 #[cfg(test)]
