@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
-use rmcp::model::ResourceContents;
+use rmcp::model::{
+    ContentBlock, GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource,
+    ResourceContents, ResourceTemplate, Role,
+};
 use serde_json::{Map, Value, json};
 
 use super::context::RequestContext;
@@ -91,33 +94,49 @@ pub fn tools() -> Vec<Value> {
 }
 
 /// Fixture resources.
-pub fn resources() -> Vec<Value> {
-    vec![
-        json!({"uri": "test://static-text", "name": "static-text", "mimeType": "text/plain"}),
-        json!({"uri": "test://static-binary", "name": "static-binary", "mimeType": "image/png"}),
-        json!({"uri": "test://watched-resource", "name": "watched-resource", "mimeType": "text/plain"}),
+pub fn resources() -> Vec<Resource> {
+    [
+        ("test://static-text", "static-text", "text/plain"),
+        ("test://static-binary", "static-binary", "image/png"),
+        ("test://watched-resource", "watched-resource", "text/plain"),
     ]
+    .into_iter()
+    .map(|(uri, name, mime_type)| Resource::new(uri, name).with_mime_type(mime_type))
+    .collect()
 }
 
 /// Fixture resource templates.
-pub fn resource_templates() -> Vec<Value> {
-    vec![json!({
-        "uriTemplate": "test://template/{id}/data",
-        "name": "template-data",
-        "mimeType": "application/json",
-    })]
+pub fn resource_templates() -> Vec<ResourceTemplate> {
+    vec![
+        ResourceTemplate::new("test://template/{id}/data", "template-data")
+            .with_mime_type("application/json"),
+    ]
 }
 
 /// Fixture prompts.
-pub fn prompts() -> Vec<Value> {
+pub fn prompts() -> Vec<Prompt> {
+    let required = |name: &str, description: &str| {
+        PromptArgument::new(name)
+            .with_description(description)
+            .with_required(true)
+    };
     vec![
-        json!({"name": "test_simple_prompt", "description": "A simple prompt"}),
-        json!({"name": "test_prompt_with_arguments", "description": "A prompt with arguments",
-               "arguments": [{"name": "arg1", "description": "First", "required": true},
-                             {"name": "arg2", "description": "Second", "required": true}]}),
-        json!({"name": "test_prompt_with_embedded_resource", "description": "A prompt with a resource",
-               "arguments": [{"name": "resourceUri", "description": "URI", "required": true}]}),
-        json!({"name": "test_prompt_with_image", "description": "A prompt with an image"}),
+        Prompt::new("test_simple_prompt", Some("A simple prompt"), None),
+        Prompt::new(
+            "test_prompt_with_arguments",
+            Some("A prompt with arguments"),
+            Some(vec![required("arg1", "First"), required("arg2", "Second")]),
+        ),
+        Prompt::new(
+            "test_prompt_with_embedded_resource",
+            Some("A prompt with a resource"),
+            Some(vec![required("resourceUri", "URI")]),
+        ),
+        Prompt::new(
+            "test_prompt_with_image",
+            Some("A prompt with an image"),
+            None,
+        ),
     ]
 }
 
@@ -350,7 +369,7 @@ pub fn get_prompt(
     ctx: &RequestContext,
     name: &str,
     arguments: &Map<String, Value>,
-) -> Option<Result<Value, McpError>> {
+) -> Option<Result<GetPromptResult, McpError>> {
     if !ctx.config.conformance_fixtures {
         return None;
     }
@@ -361,27 +380,34 @@ pub fn get_prompt(
             .unwrap_or_default()
             .to_string()
     };
-    let user = |content: Value| json!({"role": "user", "content": content});
+    let user = |content: ContentBlock| PromptMessage::new(Role::User, content);
     let messages = match name {
-        "test_simple_prompt" => vec![user(text("This is a simple prompt for testing."))],
-        "test_prompt_with_arguments" => vec![user(text(&format!(
+        "test_simple_prompt" => vec![user(ContentBlock::text(
+            "This is a simple prompt for testing.",
+        ))],
+        "test_prompt_with_arguments" => vec![user(ContentBlock::text(format!(
             "Prompt with arguments: arg1='{}', arg2='{}'",
             arg("arg1"),
             arg("arg2")
         )))],
         "test_prompt_with_embedded_resource" => vec![
-            user(
-                json!({"type": "resource", "resource": {"uri": arg("resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}}),
-            ),
-            user(text("Please process the embedded resource above.")),
+            user(ContentBlock::resource(ResourceContents::text(
+                "Embedded resource content for testing.",
+                arg("resourceUri"),
+            ))),
+            user(ContentBlock::text(
+                "Please process the embedded resource above.",
+            )),
         ],
         "test_prompt_with_image" => vec![
-            user(json!({"type": "image", "data": PNG_1X1, "mimeType": "image/png"})),
-            user(text("Please analyze the image above.")),
+            user(ContentBlock::image(PNG_1X1, "image/png")),
+            user(ContentBlock::text("Please analyze the image above.")),
         ],
         _ => return None,
     };
-    Some(Ok(json!({"description": name, "messages": messages})))
+    let mut result = GetPromptResult::new(messages).with_description(name);
+    result.result_type = None;
+    Some(Ok(result))
 }
 
 /// Completes a fixture argument.

@@ -1,6 +1,7 @@
 //! Cursors on every list: an opaque cursor is the offset of the next page.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::error::McpError;
 
@@ -15,8 +16,36 @@ fn decode(cursor: &str) -> Option<usize> {
     usize::from_str_radix(cursor.strip_prefix('o')?, 16).ok()
 }
 
-/// `{key: page, nextCursor?}` for the page the `cursor` param names.
-pub fn page(items: Vec<Value>, cursor: Option<&str>, key: &str) -> Result<Value, McpError> {
+/// One page of a list, and the cursor of the next page when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of a list that rmcp 3.11 has no result type for (`tools/list`, whose tools carry
+/// the `execution` rmcp's `Tool` lacks, and the 2025-11-25 `tasks/list`): the page's items
+/// under `key`, then `nextCursor`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JsonPage {
+    #[serde(flatten)]
+    items: serde_json::Map<String, Value>,
+    #[serde(rename = "nextCursor", skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+}
+
+impl Page<Value> {
+    /// The page with its items under `key`.
+    pub fn keyed(self, key: &str) -> JsonPage {
+        JsonPage {
+            items: serde_json::Map::from_iter([(key.to_string(), Value::Array(self.items))]),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+/// The page of `items` the `cursor` param names.
+pub fn page<T>(items: Vec<T>, cursor: Option<&str>) -> Result<Page<T>, McpError> {
     let start = match cursor {
         None => 0,
         Some(c) => match decode(c) {
@@ -30,12 +59,10 @@ pub fn page(items: Vec<Value>, cursor: Option<&str>, key: &str) -> Result<Value,
     };
     let end = (start + PAGE_SIZE).min(items.len());
     let more = end < items.len();
-    let page: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
-    let mut result = json!({ key: page });
-    if more && let Some(map) = result.as_object_mut() {
-        map.insert("nextCursor".into(), encode(end).into());
-    }
-    Ok(result)
+    Ok(Page {
+        items: items.into_iter().skip(start).take(end - start).collect(),
+        next_cursor: more.then(|| encode(end)),
+    })
 }
 
 #[cfg(test)]
@@ -45,11 +72,18 @@ mod tests {
 
     #[test]
     fn pages_follow_cursors_and_reject_bad_ones() {
-        let items: Vec<Value> = (0..120).map(Value::from).collect();
-        let first = page(items.clone(), None, "x").unwrap();
-        assert_eq!(first["x"].as_array().unwrap().len(), 50);
-        let second = page(items.clone(), first["nextCursor"].as_str(), "x").unwrap();
-        assert_eq!(second["x"][0], 50);
-        assert!(page(items, Some("zz"), "x").is_err());
+        let items: Vec<u32> = (0..120).collect();
+        let first = page(items.clone(), None).unwrap();
+        assert_eq!(first.items.len(), 50);
+        let second = page(items.clone(), first.next_cursor.as_deref()).unwrap();
+        assert_eq!(second.items[0], 50);
+        let last = page(items.clone(), second.next_cursor.as_deref()).unwrap();
+        assert_eq!((last.items.len(), last.next_cursor), (20, None));
+        assert!(page(items, Some("zz")).is_err());
+        let keyed = page(vec![Value::from(1)], None).unwrap().keyed("x");
+        assert_eq!(
+            serde_json::to_value(keyed).unwrap(),
+            serde_json::json!({"x": [1]})
+        );
     }
 }

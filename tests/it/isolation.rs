@@ -578,10 +578,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
             let what = format!("{p:?}");
             // Resources: every list, and every scan and report id of every organisation.
             let listed = surface::resources(&ctx).await.unwrap();
-            let mut uris: Vec<String> = listed
-                .iter()
-                .map(|r| r["uri"].as_str().unwrap().to_string())
-                .collect();
+            let mut uris: Vec<String> = listed.iter().map(|r| r.uri.clone()).collect();
             uris.extend(
                 owners
                     .scans
@@ -675,7 +672,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
             }
             // Prompts with every tenant reference.
             for prompt in surface::prompts() {
-                let name = prompt["name"].as_str().unwrap();
+                let name = prompt.name.as_str();
                 for reference in &world.references {
                     let mut args = Map::new();
                     args.insert("tenant".into(), json!(reference));
@@ -683,7 +680,7 @@ async fn no_call_crosses_organisations_or_tenant_scopes() {
                         args.insert("service".into(), json!("Exchange Online"));
                     }
                     match surface::get_prompt(&ctx, name, &args).await {
-                        Ok(v) => check_markers(&world, p, &v.to_string(), name),
+                        Ok(v) => check_markers(&world, p, &json!(v).to_string(), name),
                         Err(e) if e.is_internal() => panic!("{name}: {e:?}"),
                         Err(e) => check_markers(
                             &world,

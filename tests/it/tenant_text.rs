@@ -313,10 +313,7 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
         // Resources: every listed one and every template, read.
         let listed = surface::resources(&ctx).await.unwrap();
         check_structured("resources/list", &json!(listed));
-        let mut uris: Vec<String> = listed
-            .iter()
-            .map(|r| r["uri"].as_str().unwrap().to_string())
-            .collect();
+        let mut uris: Vec<String> = listed.iter().map(|r| r.uri.clone()).collect();
         uris.push(format!("aether365://scans/{scan_id}"));
         for format in ["csv", "sarif", "ocsf.json"] {
             uris.push(format!("aether365://scans/{scan_id}/findings.{format}"));
@@ -345,20 +342,22 @@ async fn hostile_tenant_text_is_fenced_or_kept_apart_in_every_answer() {
 
         // Prompts, each with its arguments.
         for prompt in surface::prompts() {
-            let name = prompt["name"].as_str().unwrap();
+            let name = prompt.name.as_str();
             let arguments = json!({ "tenant": tenant.to_string(), "service": "exchange" });
-            let args: serde_json::Map<String, Value> = prompt["arguments"]
-                .as_array()
-                .unwrap()
+            let args: serde_json::Map<String, Value> = prompt
+                .arguments
                 .iter()
+                .flatten()
                 .filter_map(|a| {
-                    let n = a["name"].as_str().unwrap();
+                    let n = a.name.as_str();
                     arguments.get(n).map(|v| (n.to_string(), v.clone()))
                 })
                 .collect();
-            let answer = surface::get_prompt(&ctx, name, &args)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let answer = json!(
+                surface::get_prompt(&ctx, name, &args)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
+            );
             for m in answer["messages"].as_array().unwrap() {
                 check_text(name, m["content"]["text"].as_str().unwrap());
             }

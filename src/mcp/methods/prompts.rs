@@ -1,6 +1,6 @@
 //! `prompts/list` and `prompts/get`.
 
-use rmcp::model::GetPromptRequestParams;
+use rmcp::model::{GetPromptRequestParams, GetPromptResult, ListPromptsResult};
 use serde_json::Value;
 
 use super::common::{audited, surface_ctx};
@@ -10,7 +10,7 @@ use crate::mcp::pagination;
 use crate::mcp::surface::{self, SurfaceError};
 
 /// `prompts/list`.
-pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
+pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<ListPromptsResult, McpError> {
     #[allow(unused_mut)]
     let mut prompts = surface::prompts();
     #[cfg(feature = "conformance")]
@@ -19,7 +19,12 @@ pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpErro
     }
     #[cfg(not(feature = "conformance"))]
     let _ = ctx;
-    pagination::page(prompts, cursor, "prompts")
+    let page = pagination::page(prompts, cursor)?;
+    let mut result = ListPromptsResult::with_all_items(page.items);
+    result.next_cursor = page.next_cursor;
+    // The stateless era's fields are added where every result gets them (`finish`).
+    result.result_type = None;
+    Ok(result)
 }
 
 /// `prompts/get`.
@@ -27,7 +32,7 @@ pub async fn get(
     ctx: &RequestContext,
     method: &str,
     params: GetPromptRequestParams,
-) -> Result<Value, McpError> {
+) -> Result<GetPromptResult, McpError> {
     let name = params.name;
     let arguments = params.arguments.unwrap_or_default();
     let answer = fetch(ctx, &name, &arguments).await;
@@ -38,7 +43,7 @@ async fn fetch(
     ctx: &RequestContext,
     name: &str,
     arguments: &serde_json::Map<String, Value>,
-) -> Result<Value, McpError> {
+) -> Result<GetPromptResult, McpError> {
     #[cfg(feature = "conformance")]
     if let Some(answer) = crate::mcp::conformance::get_prompt(ctx, name, arguments) {
         return answer;

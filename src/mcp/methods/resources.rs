@@ -1,7 +1,9 @@
 //! `resources/list`, `resources/templates/list` and `resources/read`.
 
-use rmcp::model::{ReadResourceRequestParams, ReadResourceResult, ResourceContents};
-use serde_json::Value;
+use rmcp::model::{
+    ListResourceTemplatesResult, ListResourcesResult, ReadResourceRequestParams,
+    ReadResourceResult, ResourceContents,
+};
 
 use super::common::{audited, surface_ctx};
 use crate::mcp::context::RequestContext;
@@ -10,7 +12,10 @@ use crate::mcp::pagination;
 use crate::mcp::surface;
 
 /// `resources/list`.
-pub async fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
+pub async fn list(
+    ctx: &RequestContext,
+    cursor: Option<&str>,
+) -> Result<ListResourcesResult, McpError> {
     let mut resources = surface::resources(&surface_ctx(ctx)).await?;
     if surface::apps::client_supports(&ctx.client_capabilities) {
         resources.extend(surface::apps::resources());
@@ -19,11 +24,19 @@ pub async fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, M
     if ctx.config.conformance_fixtures {
         resources.extend(crate::mcp::conformance::resources());
     }
-    pagination::page(resources, cursor, "resources")
+    let page = pagination::page(resources, cursor)?;
+    let mut result = ListResourcesResult::with_all_items(page.items);
+    result.next_cursor = page.next_cursor;
+    // The stateless era's fields are added where every result gets them (`finish`).
+    result.result_type = None;
+    Ok(result)
 }
 
 /// `resources/templates/list`.
-pub fn templates(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
+pub fn templates(
+    ctx: &RequestContext,
+    cursor: Option<&str>,
+) -> Result<ListResourceTemplatesResult, McpError> {
     #[allow(unused_mut)]
     let mut templates = surface::resource_templates();
     #[cfg(feature = "conformance")]
@@ -32,7 +45,11 @@ pub fn templates(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, Mc
     }
     #[cfg(not(feature = "conformance"))]
     let _ = ctx;
-    pagination::page(templates, cursor, "resourceTemplates")
+    let page = pagination::page(templates, cursor)?;
+    let mut result = ListResourceTemplatesResult::with_all_items(page.items);
+    result.next_cursor = page.next_cursor;
+    result.result_type = None;
+    Ok(result)
 }
 
 /// The contents of a resource, unaudited (`resources/subscribe` checks it exists).

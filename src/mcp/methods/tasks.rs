@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::common::audited;
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
-use crate::mcp::pagination;
+use crate::mcp::pagination::{self, JsonPage};
 use crate::mcp::scan_watch::ScanWatch;
 use crate::mcp::session::ListTasks;
 use crate::mcp::tasks;
@@ -23,7 +23,7 @@ struct ScanEventsClosed;
 pub async fn list(
     ctx: &RequestContext,
     params: &PaginatedRequestParams,
-) -> Result<Value, McpError> {
+) -> Result<JsonPage, McpError> {
     let ids = match &ctx.session {
         Some(session) => session.addr.send(ListTasks).await?,
         None => Vec::new(),
@@ -34,7 +34,7 @@ pub async fn list(
             list.push(tasks::task_object(&scan, false));
         }
     }
-    pagination::page(list, params.cursor.as_deref(), "tasks")
+    Ok(pagination::page(list, params.cursor.as_deref())?.keyed("tasks"))
 }
 
 /// `tasks/get`, `tasks/result`, `tasks/cancel` and `tasks/update`, audited.

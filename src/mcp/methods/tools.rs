@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::common::{Reply, audit, audited, finish, surface_ctx, to_json};
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
-use crate::mcp::pagination;
+use crate::mcp::pagination::{self, JsonPage};
 use crate::mcp::session::TrackTask;
 use crate::mcp::surface::{self, Shape, SurfaceError, ToolOutcome};
 use crate::mcp::tasks;
@@ -19,7 +19,7 @@ use crate::mcp::tasks;
 const CALL: &str = "tools/call";
 
 /// `tools/list`: the tools in the shape of `ctx.version`.
-pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpError> {
+pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<JsonPage, McpError> {
     let mut tools = Vec::new();
     let listed_tools = if surface::apps::client_supports(&ctx.client_capabilities) {
         surface::tools_with_views()
@@ -40,7 +40,7 @@ pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<Value, McpErro
     if ctx.config.conformance_fixtures {
         tools.extend(crate::mcp::conformance::tools());
     }
-    pagination::page(tools, cursor, "tools")
+    Ok(pagination::page(tools, cursor)?.keyed("tools"))
 }
 
 /// An `isError` tool result carrying `message`.

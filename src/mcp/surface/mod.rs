@@ -175,12 +175,12 @@ pub async fn call_tool_cached(
 }
 
 /// The concrete resources visible to the caller.
-pub async fn resources(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
+pub async fn resources(ctx: &SurfaceContext) -> Result<Vec<rmcp::model::Resource>, SurfaceError> {
     resources::list(ctx).await
 }
 
 /// The resource templates.
-pub fn resource_templates() -> Vec<Value> {
+pub fn resource_templates() -> Vec<rmcp::model::ResourceTemplate> {
     resources::templates()
 }
 
@@ -193,16 +193,16 @@ pub async fn read_resource(
 }
 
 /// Every prompt.
-pub fn prompts() -> Vec<Value> {
+pub fn prompts() -> Vec<rmcp::model::Prompt> {
     prompts::list()
 }
 
-/// A prompt's `{description, messages}` for the given arguments.
+/// A prompt's description and messages for the given arguments.
 pub async fn get_prompt(
     ctx: &SurfaceContext,
     name: &str,
     arguments: &serde_json::Map<String, Value>,
-) -> Result<Value, SurfaceError> {
+) -> Result<rmcp::model::GetPromptResult, SurfaceError> {
     prompts::get(ctx, name, arguments).await
 }
 

@@ -5,7 +5,8 @@ use aether365_actors::query::{
     FindingQuery, FindingStatus, Framework, ListFindings, ResolveTenant, Severity, TenantView,
     parse_service, service_display,
 };
-use serde_json::{Map, Value, json};
+use rmcp::model::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
+use serde_json::{Map, Value};
 
 use super::args::{PromptArgs, parse_since};
 use super::{SurfaceContext, SurfaceError, render};
@@ -82,18 +83,16 @@ const PROMPTS: &[PromptDef] = &[
 ];
 
 /// Every prompt.
-pub fn list() -> Vec<Value> {
+pub fn list() -> Vec<Prompt> {
     PROMPTS
         .iter()
         .map(|p| {
-            json!({
-                "name": p.name,
-                "title": p.title,
-                "description": p.description,
-                "arguments": p.arguments.iter().map(|(name, description, required)| json!({
-                    "name": name, "description": description, "required": required,
-                })).collect::<Vec<_>>(),
-            })
+            let arguments = p.arguments.iter().map(|(name, description, required)| {
+                PromptArgument::new(*name)
+                    .with_description(*description)
+                    .with_required(*required)
+            });
+            Prompt::new(p.name, Some(p.description), Some(arguments.collect())).with_title(p.title)
         })
         .collect()
 }
@@ -106,8 +105,8 @@ pub fn argument_names(prompt: &str) -> Option<Vec<&'static str>> {
         .map(|p| p.arguments.iter().map(|a| a.0).collect())
 }
 
-fn user(text: String) -> Value {
-    json!({ "role": "user", "content": { "type": "text", "text": text } })
+fn user(text: String) -> PromptMessage {
+    PromptMessage::new_text(Role::User, text)
 }
 
 async fn tenant(ctx: &SurfaceContext, args: &PromptArgs<'_>) -> Result<TenantView, SurfaceError> {
@@ -123,7 +122,7 @@ pub async fn get(
     ctx: &SurfaceContext,
     name: &str,
     arguments: &Map<String, Value>,
-) -> Result<Value, SurfaceError> {
+) -> Result<GetPromptResult, SurfaceError> {
     let def = PROMPTS
         .iter()
         .find(|p| p.name == name)
@@ -235,5 +234,8 @@ pub async fn get(
             )
         }
     };
-    Ok(json!({ "description": def.description, "messages": [user(text)] }))
+    let mut result = GetPromptResult::new(vec![user(text)]).with_description(def.description);
+    // The stateless era's fields are added where every result gets them (`finish`).
+    result.result_type = None;
+    Ok(result)
 }

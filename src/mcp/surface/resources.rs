@@ -12,8 +12,8 @@ use aether365_actors::query::{
 };
 use aether365_engine::ExportFormat;
 use aether365_engine::report::ReportFramework;
-use rmcp::model::ResourceContents;
-use serde_json::{Value, json};
+use rmcp::model::{Resource, ResourceContents, ResourceTemplate};
+use serde_json::json;
 
 use super::{SurfaceContext, SurfaceError, framework_report, render, untrusted};
 
@@ -49,22 +49,18 @@ const JSON: &str = "application/json";
 const MARKDOWN: &str = "text/markdown";
 
 /// The fixed resources and the caller's recent reports.
-pub async fn list(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
+pub async fn list(ctx: &SurfaceContext) -> Result<Vec<Resource>, SurfaceError> {
     let mut out = vec![
-        json!({
-            "uri": TENANTS,
-            "name": "tenants",
-            "title": "Tenants",
-            "description": "The Microsoft 365 tenants this token can read: names, domains and ids.",
-            "mimeType": JSON,
-        }),
-        json!({
-            "uri": LATEST_SCANS,
-            "name": "latest-scans",
-            "title": "Latest scans",
-            "description": "The newest scan of each tenant (any status), with score and counts.",
-            "mimeType": JSON,
-        }),
+        Resource::new(TENANTS, "tenants")
+            .with_title("Tenants")
+            .with_description(
+                "The Microsoft 365 tenants this token can read: names, domains and ids.",
+            )
+            .with_mime_type(JSON),
+        Resource::new(LATEST_SCANS, "latest-scans")
+            .with_title("Latest scans")
+            .with_description("The newest scan of each tenant (any status), with score and counts.")
+            .with_mime_type(JSON),
     ];
     let reports = ctx
         .ask(ListReports {
@@ -73,27 +69,42 @@ pub async fn list(ctx: &SurfaceContext) -> Result<Vec<Value>, SurfaceError> {
         })
         .await?;
     out.extend(reports.into_iter().map(|r| {
-        json!({
-            "uri": r.uri,
-            "name": format!("report-{}", r.id),
-            "title": untrusted::clean(&r.title, 200),
-            "description": format!("{} report generated {}", r.audience, render::time(Some(r.created_at))),
-            "mimeType": MARKDOWN,
-        })
+        Resource::new(r.uri, format!("report-{}", r.id))
+            .with_title(untrusted::clean(&r.title, 200))
+            .with_description(format!(
+                "{} report generated {}",
+                r.audience,
+                render::time(Some(r.created_at))
+            ))
+            .with_mime_type(MARKDOWN)
     }));
     Ok(out)
 }
 
+/// A resource template.
+fn template(
+    uri_template: &str,
+    name: &str,
+    title: &str,
+    description: impl Into<String>,
+    mime_type: &str,
+) -> ResourceTemplate {
+    ResourceTemplate::new(uri_template, name)
+        .with_title(title)
+        .with_description(description)
+        .with_mime_type(mime_type)
+}
+
 /// The templates of scans, their findings exports and reports by id.
-pub fn templates() -> Vec<Value> {
-    let mut out = vec![json!({
-        "uriTemplate": SCAN_TEMPLATE,
-        "name": "scan",
-        "title": "Scan",
-        "description": "One scan by id: status, progress, timings, score and breakdown by service and framework.",
-        "mimeType": JSON,
-    })];
-    out.extend(FINDINGS_TEMPLATES.iter().map(|(format, template)| {
+pub fn templates() -> Vec<ResourceTemplate> {
+    let mut out = vec![template(
+        SCAN_TEMPLATE,
+        "scan",
+        "Scan",
+        "One scan by id: status, progress, timings, score and breakdown by service and framework.",
+        JSON,
+    )];
+    out.extend(FINDINGS_TEMPLATES.iter().map(|(format, uri_template)| {
         let (name, title, what) = match format {
             ExportFormat::Sarif => (
                 "findings-sarif",
@@ -111,41 +122,41 @@ pub fn templates() -> Vec<Value> {
                 "CSV, one row per finding, for spreadsheets",
             ),
         };
-        json!({
-            "uriTemplate": template,
-            "name": name,
-            "title": title,
-            "description": format!("Every finding of one completed scan as {what}."),
-            "mimeType": format.media_type(),
-        })
+        template(
+            uri_template,
+            name,
+            title,
+            format!("Every finding of one completed scan as {what}."),
+            format.media_type(),
+        )
     }));
-    out.push(json!({
-        "uriTemplate": POSTURE_TEMPLATE,
-        "name": "tenant-posture",
-        "title": "Tenant posture",
-        "description": "One tenant's posture from its latest completed scans (score, change, drift, next scheduled scan); subscribe to hear when a scan of it completes.",
-        "mimeType": JSON,
-    }));
-    for (framework, template) in FRAMEWORK_REPORT_TEMPLATES {
+    out.push(template(
+        POSTURE_TEMPLATE,
+        "tenant-posture",
+        "Tenant posture",
+        "One tenant's posture from its latest completed scans (score, change, drift, next scheduled scan); subscribe to hear when a scan of it completes.",
+        JSON,
+    ));
+    for (framework, uri_template) in FRAMEWORK_REPORT_TEMPLATES {
         let (name, title) = match framework {
             ReportFramework::Cis => ("tenant-cis-report", "CIS v7.0.0 report"),
             ReportFramework::Scuba => ("tenant-scuba-report", "SCuBA report"),
         };
-        out.push(json!({
-            "uriTemplate": template,
-            "name": name,
-            "title": title,
-            "description": format!("{}: every item's status, reason and evidence, from the tenant's latest completed compliance scan.", framework.name()),
-            "mimeType": MARKDOWN,
-        }));
+        out.push(template(
+            uri_template,
+            name,
+            title,
+            format!("{}: every item's status, reason and evidence, from the tenant's latest completed compliance scan.", framework.name()),
+            MARKDOWN,
+        ));
     }
-    out.push(json!({
-        "uriTemplate": REPORT_TEMPLATE,
-        "name": "report",
-        "title": "Report",
-        "description": "A report written by generate_report, in Markdown.",
-        "mimeType": MARKDOWN,
-    }));
+    out.push(template(
+        REPORT_TEMPLATE,
+        "report",
+        "Report",
+        "A report written by generate_report, in Markdown.",
+        MARKDOWN,
+    ));
     out
 }
 

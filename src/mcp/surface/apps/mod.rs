@@ -5,7 +5,7 @@
 //! tools through the host. Offered only to clients that declare the extension: others get the
 //! same answers as without it.
 
-use rmcp::model::{MetaObject, ResourceContents};
+use rmcp::model::{MetaObject, Resource, ResourceContents};
 use serde_json::{Map, Value, json};
 
 /// The extension's identifier in `capabilities.extensions`.
@@ -122,18 +122,15 @@ fn resource_meta() -> MetaObject {
 }
 
 /// The views, as `resources/list` entries.
-pub fn resources() -> Vec<Value> {
+pub fn resources() -> Vec<Resource> {
     VIEWS
         .iter()
         .map(|v| {
-            json!({
-                "uri": v.uri,
-                "name": v.name,
-                "title": v.title,
-                "description": v.description,
-                "mimeType": MIME_TYPE,
-                "_meta": resource_meta(),
-            })
+            Resource::new(v.uri, v.name)
+                .with_title(v.title)
+                .with_description(v.description)
+                .with_mime_type(MIME_TYPE)
+                .with_meta(resource_meta())
         })
         .collect()
 }
