@@ -23,6 +23,19 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// rmcp's paginated result type `$result` (`ListResourcesResult`, `ListPromptsResult`...) holding
+/// the [`Page`] `$page`, without the stateless era's fields, which `finish` adds to every result.
+macro_rules! paginated {
+    ($result:ty, $page:expr) => {{
+        let page = $page;
+        let mut result = <$result>::with_all_items(page.items);
+        result.next_cursor = page.next_cursor;
+        result.result_type = None;
+        result
+    }};
+}
+pub(crate) use paginated;
+
 /// A page of a list that rmcp 3.11 has no result type for (`tools/list`, whose tools carry
 /// the `execution` rmcp's `Tool` lacks, and the 2025-11-25 `tasks/list`): the page's items
 /// under `key`, then `nextCursor`.

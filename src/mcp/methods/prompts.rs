@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::common::{audited, surface_ctx};
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
-use crate::mcp::pagination;
+use crate::mcp::pagination::{self, paginated};
 use crate::mcp::surface::{self, SurfaceError};
 
 /// `prompts/list`.
@@ -19,12 +19,10 @@ pub fn list(ctx: &RequestContext, cursor: Option<&str>) -> Result<ListPromptsRes
     }
     #[cfg(not(feature = "conformance"))]
     let _ = ctx;
-    let page = pagination::page(prompts, cursor)?;
-    let mut result = ListPromptsResult::with_all_items(page.items);
-    result.next_cursor = page.next_cursor;
-    // The stateless era's fields are added where every result gets them (`finish`).
-    result.result_type = None;
-    Ok(result)
+    Ok(paginated!(
+        ListPromptsResult,
+        pagination::page(prompts, cursor)?
+    ))
 }
 
 /// `prompts/get`.

@@ -8,7 +8,7 @@ use rmcp::model::{
 use super::common::{audited, surface_ctx};
 use crate::mcp::context::RequestContext;
 use crate::mcp::error::McpError;
-use crate::mcp::pagination;
+use crate::mcp::pagination::{self, paginated};
 use crate::mcp::surface;
 
 /// `resources/list`.
@@ -24,12 +24,10 @@ pub async fn list(
     if ctx.config.conformance_fixtures {
         resources.extend(crate::mcp::conformance::resources());
     }
-    let page = pagination::page(resources, cursor)?;
-    let mut result = ListResourcesResult::with_all_items(page.items);
-    result.next_cursor = page.next_cursor;
-    // The stateless era's fields are added where every result gets them (`finish`).
-    result.result_type = None;
-    Ok(result)
+    Ok(paginated!(
+        ListResourcesResult,
+        pagination::page(resources, cursor)?
+    ))
 }
 
 /// `resources/templates/list`.
@@ -45,11 +43,10 @@ pub fn templates(
     }
     #[cfg(not(feature = "conformance"))]
     let _ = ctx;
-    let page = pagination::page(templates, cursor)?;
-    let mut result = ListResourceTemplatesResult::with_all_items(page.items);
-    result.next_cursor = page.next_cursor;
-    result.result_type = None;
-    Ok(result)
+    Ok(paginated!(
+        ListResourceTemplatesResult,
+        pagination::page(templates, cursor)?
+    ))
 }
 
 /// The contents of a resource, unaudited (`resources/subscribe` checks it exists).
